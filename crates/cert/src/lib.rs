@@ -1,0 +1,2 @@
+//! Erasure certificates.
+#![forbid(unsafe_code)]

@@ -1,0 +1,27 @@
+//! Disks for ardoise: discovery from /sys/block and ioctls, the safety classification that keeps
+//! the boot medium and anything in use out of reach, the transports that carry ATA, SCSI, NVMe
+//! and MMC commands to the kernel, a byte-level simulator that answers the same raw commands the
+//! way a device would, health grading and the machine inventory.
+//!
+//! Layering: this crate knows nothing of erase methods or certificates. `unsafe` is denied
+//! everywhere except [`transport::linux`], where each block carries a `// SAFETY:` comment.
+#![deny(unsafe_code)]
+
+pub mod ata;
+pub mod block;
+pub mod discovery;
+pub mod health;
+pub mod inventory;
+pub mod mmc;
+pub mod model;
+pub mod nvme;
+pub mod open;
+pub mod record;
+pub mod safety;
+pub mod scsi;
+pub mod sim;
+pub mod transport;
+
+pub use block::{AlignedBuf, BlockError, BlockIo, DeviceFile, IO_ALIGN};
+pub use model::{DiskInfo, MediaKind, MountUse, ProtectionReason, Transport};
+pub use record::{CommandRecord, Protocol, Transcript};

@@ -1,0 +1,185 @@
+//! What ardoise knows about a disk, as plain data shared by every layer above.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// How the disk is attached. Decides which command set can reach it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// SATA/PATA through libata (ATA commands via SAT ATA PASS-THROUGH).
+    Ata,
+    /// SAS or parallel SCSI (SCSI commands).
+    Sas,
+    /// NVMe namespace.
+    Nvme,
+    /// USB mass storage (a SAT bridge may or may not pass ATA commands).
+    Usb,
+    /// eMMC or SD card on an MMC host.
+    Mmc,
+    /// virtio-blk (virtual machines).
+    Virtio,
+    /// Loop device (tests).
+    Loop,
+    /// A regular file used as a target (development and tests).
+    File,
+    /// A disk of the built-in simulator.
+    Simulated,
+    /// Anything else (device-mapper, md, unknown bus).
+    Other,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Ata => "ata",
+            Transport::Sas => "sas",
+            Transport::Nvme => "nvme",
+            Transport::Usb => "usb",
+            Transport::Mmc => "mmc",
+            Transport::Virtio => "virtio",
+            Transport::Loop => "loop",
+            Transport::File => "file",
+            Transport::Simulated => "simulated",
+            Transport::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of storage medium, as far as the host can tell. Decides which techniques purge it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// Rotating magnetic disk.
+    Hdd,
+    /// Flash SSD on an ATA/SAS interface.
+    Ssd,
+    /// NVMe flash.
+    NvmeSsd,
+    /// eMMC or SD flash.
+    Emmc,
+    /// USB flash stick or card reader (no reliable purge).
+    UsbFlash,
+    /// A virtual or test disk whose physical medium is unknown.
+    Virtual,
+    Unknown,
+}
+
+/// Why a disk must never be erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProtectionReason {
+    /// It holds the medium the live system booted from (or the root filesystem).
+    BootMedium { detail: String },
+    /// A filesystem on it (or on a partition or holder of it) is mounted.
+    Mounted { device: String, mountpoint: String },
+    /// Swap is active on it (or on a partition or holder of it).
+    Swap { device: String },
+    /// An md/device-mapper holder above it is active.
+    Holder { holder: String },
+    /// Another program holds it open exclusively (O_EXCL open failed with EBUSY).
+    Busy { detail: String },
+    /// The kernel marks it read-only.
+    ReadOnly,
+}
+
+impl std::fmt::Display for ProtectionReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProtectionReason::BootMedium { detail } => write!(f, "boot medium ({detail})"),
+            ProtectionReason::Mounted { device, mountpoint } => {
+                write!(f, "{device} is mounted on {mountpoint}")
+            }
+            ProtectionReason::Swap { device } => write!(f, "swap is active on {device}"),
+            ProtectionReason::Holder { holder } => write!(f, "in use by {holder}"),
+            ProtectionReason::Busy { detail } => write!(f, "busy: {detail}"),
+            ProtectionReason::ReadOnly => f.write_str("read-only"),
+        }
+    }
+}
+
+/// A mounted filesystem or active swap found on the disk or one of its partitions/holders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MountUse {
+    /// The block device that is mounted (`/dev/sda1`, `/dev/dm-0`...).
+    pub device: String,
+    /// The mount point, or "[swap]".
+    pub mountpoint: String,
+    pub fstype: String,
+}
+
+/// One whole disk as discovered. Serialised as the stable `ardoise list --json` object
+/// documented in docs/cli.md.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskInfo {
+    /// Kernel name (`sda`, `nvme0n1`, `loop3`) or the file name for file and simulated targets.
+    pub name: String,
+    /// Device node or file path used to open it (for a simulated disk: `sim:<profile>`).
+    pub path: PathBuf,
+    pub model: String,
+    pub serial: String,
+    pub firmware: String,
+    /// Vendor as reported by the device or bus (SCSI vendor, NVMe PCI vendor id...), if any.
+    #[serde(default)]
+    pub vendor: String,
+    /// World Wide Name (ATA/SCSI), if any.
+    #[serde(default)]
+    pub wwn: Option<String>,
+    /// NVMe namespace EUI-64, if any.
+    #[serde(default)]
+    pub eui64: Option<String>,
+    /// NVMe namespace NGUID, if any.
+    #[serde(default)]
+    pub nguid: Option<String>,
+    pub size_bytes: u64,
+    pub logical_sector_size: u32,
+    pub physical_sector_size: u32,
+    pub rotational: bool,
+    pub removable: bool,
+    pub read_only: bool,
+    pub transport: Transport,
+    pub media: MediaKind,
+    /// `/sys/devices/...` path of the disk, when it has one.
+    #[serde(default)]
+    pub sysfs_path: Option<PathBuf>,
+    /// Kernel names of its partitions.
+    #[serde(default)]
+    pub partitions: Vec<String>,
+    /// Kernel names of holders (dm-*, md*) above the disk or its partitions.
+    #[serde(default)]
+    pub holders: Vec<String>,
+    /// Mounted filesystems and active swap on it, its partitions or holders.
+    #[serde(default)]
+    pub mounts: Vec<MountUse>,
+    /// True when the disk must never be erased; `protected_reasons` says why.
+    pub protected: bool,
+    /// First reason in words (stable field for scripts), or null.
+    pub protected_reason: Option<String>,
+    #[serde(default)]
+    pub protected_reasons: Vec<ProtectionReason>,
+}
+
+impl DiskInfo {
+    /// Adds a protection reason and keeps the summary fields in step.
+    pub fn protect(&mut self, reason: ProtectionReason) {
+        if !self.protected_reasons.contains(&reason) {
+            if self.protected_reason.is_none() {
+                self.protected_reason = Some(reason.to_string());
+            }
+            self.protected_reasons.push(reason);
+        }
+        self.protected = true;
+    }
+
+    /// The path as a string, for display.
+    pub fn path_display(&self) -> String {
+        self.path.display().to_string()
+    }
+}

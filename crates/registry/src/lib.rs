@@ -1,0 +1,2 @@
+//! Certificate registry.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! The erasure station.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Technician TUI.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Outbox and uploader.
+#![forbid(unsafe_code)]
