@@ -1,0 +1,361 @@
+//! The simulated medium: a backing file holding every native sector, a visible limit (what an
+//! HPA or accessible-max-address leaves to the host), and injectable faults.
+
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use nix::errno::Errno;
+use serde::{Deserialize, Serialize};
+
+use crate::block::{BlockError, BlockIo};
+
+/// Faults a test can inject into a simulated medium.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultPlan {
+    /// Sectors (LBAs) that fail every read with a medium error.
+    #[serde(default)]
+    pub unreadable: BTreeSet<u64>,
+    /// Sectors that fail every write with a medium error.
+    #[serde(default)]
+    pub unwritable: BTreeSet<u64>,
+    /// The device vanishes (every later I/O and command fails as "gone") once this many bytes
+    /// have been written through the block path.
+    #[serde(default)]
+    pub vanish_after_bytes_written: Option<u64>,
+}
+
+/// The medium shared by a simulated device's command model and its block I/O.
+#[derive(Debug)]
+pub struct SimMedia {
+    path: PathBuf,
+    file: File,
+    sector_size: u32,
+    native_sectors: u64,
+    visible_sectors: AtomicU64,
+    gone: AtomicBool,
+    written: AtomicU64,
+    faults: Mutex<FaultPlan>,
+}
+
+impl SimMedia {
+    /// Creates (or truncates) a backing file of `native_sectors` sectors, filled with zeros.
+    pub fn create(
+        path: &Path,
+        sector_size: u32,
+        native_sectors: u64,
+    ) -> std::io::Result<Arc<Self>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        file.set_len(native_sectors * u64::from(sector_size))?;
+        Ok(Self::from_file(path, file, sector_size, native_sectors))
+    }
+
+    /// Opens an existing backing file; its length decides the native capacity.
+    pub fn open(path: &Path, sector_size: u32) -> std::io::Result<Arc<Self>> {
+        let file = OpenOptions::new().read(true).write(true).open(path)?;
+        let native_sectors = file.metadata()?.len() / u64::from(sector_size);
+        Ok(Self::from_file(path, file, sector_size, native_sectors))
+    }
+
+    fn from_file(path: &Path, file: File, sector_size: u32, native_sectors: u64) -> Arc<Self> {
+        Arc::new(SimMedia {
+            path: path.to_path_buf(),
+            file,
+            sector_size,
+            native_sectors,
+            visible_sectors: AtomicU64::new(native_sectors),
+            gone: AtomicBool::new(false),
+            written: AtomicU64::new(0),
+            faults: Mutex::new(FaultPlan::default()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn sector_size(&self) -> u32 {
+        self.sector_size
+    }
+
+    pub fn native_sectors(&self) -> u64 {
+        self.native_sectors
+    }
+
+    /// Sectors the host can address (less than native when a hidden area is set).
+    pub fn visible_sectors(&self) -> u64 {
+        self.visible_sectors.load(Ordering::SeqCst)
+    }
+
+    /// Set by the device model (SET MAX ADDRESS, DCO, accessible max address).
+    pub fn set_visible_sectors(&self, sectors: u64) {
+        self.visible_sectors
+            .store(sectors.min(self.native_sectors), Ordering::SeqCst);
+    }
+
+    pub fn set_faults(&self, plan: FaultPlan) {
+        *self.faults.lock().expect("fault plan lock") = plan;
+    }
+
+    pub fn faults(&self) -> FaultPlan {
+        self.faults.lock().expect("fault plan lock").clone()
+    }
+
+    /// Makes the device disappear: every later I/O and command fails as "gone".
+    pub fn vanish(&self) {
+        self.gone.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_gone(&self) -> bool {
+        self.gone.load(Ordering::SeqCst)
+    }
+
+    fn sectors_of(&self, offset: u64, len: usize) -> std::ops::Range<u64> {
+        let ss = u64::from(self.sector_size);
+        offset / ss..(offset + len as u64).div_ceil(ss)
+    }
+
+    fn first_faulty(&self, set: &BTreeSet<u64>, offset: u64, len: usize) -> Option<u64> {
+        set.range(self.sectors_of(offset, len)).next().copied()
+    }
+
+    /// Reads native sectors (the device model's view: ignores the visible limit), honouring
+    /// unreadable-sector faults.
+    pub fn read_native(&self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError> {
+        if self.is_gone() {
+            return Err(BlockError::Gone {
+                offset,
+                errno: Errno::ENODEV,
+            });
+        }
+        let native_bytes = self.native_sectors * u64::from(self.sector_size);
+        if offset + buf.len() as u64 > native_bytes {
+            return Err(BlockError::OutOfRange {
+                offset,
+                len: buf.len(),
+                size: native_bytes,
+            });
+        }
+        if let Some(lba) = self.first_faulty(
+            &self.faults.lock().expect("fault plan lock").unreadable,
+            offset,
+            buf.len(),
+        ) {
+            return Err(BlockError::Medium {
+                offset: lba * u64::from(self.sector_size),
+                len: self.sector_size as usize,
+                errno: Errno::EIO,
+            });
+        }
+        self.file
+            .read_exact_at(buf, offset)
+            .map_err(|e| BlockError::from_io(&e, offset, buf.len()))
+    }
+
+    /// Writes native sectors (the device model's view), honouring unwritable-sector faults.
+    pub fn write_native(&self, offset: u64, buf: &[u8]) -> Result<(), BlockError> {
+        if self.is_gone() {
+            return Err(BlockError::Gone {
+                offset,
+                errno: Errno::ENODEV,
+            });
+        }
+        let native_bytes = self.native_sectors * u64::from(self.sector_size);
+        if offset + buf.len() as u64 > native_bytes {
+            return Err(BlockError::OutOfRange {
+                offset,
+                len: buf.len(),
+                size: native_bytes,
+            });
+        }
+        if let Some(lba) = self.first_faulty(
+            &self.faults.lock().expect("fault plan lock").unwritable,
+            offset,
+            buf.len(),
+        ) {
+            return Err(BlockError::Medium {
+                offset: lba * u64::from(self.sector_size),
+                len: self.sector_size as usize,
+                errno: Errno::EIO,
+            });
+        }
+        self.file
+            .write_all_at(buf, offset)
+            .map_err(|e| BlockError::from_io(&e, offset, buf.len()))
+    }
+
+    /// Fills native sectors `[first, first + count)` with bytes produced by `fill` for each chunk
+    /// (the device model's erase primitive). `fill` receives the chunk and its byte offset.
+    pub fn fill_sectors(
+        &self,
+        first: u64,
+        count: u64,
+        mut fill: impl FnMut(&mut [u8], u64),
+    ) -> Result<(), BlockError> {
+        const CHUNK: u64 = 1 << 20;
+        let ss = u64::from(self.sector_size);
+        let (mut offset, end) = (first * ss, (first + count) * ss);
+        let mut buf = vec![0u8; CHUNK as usize];
+        while offset < end {
+            let n = (end - offset).min(CHUNK) as usize;
+            fill(&mut buf[..n], offset);
+            if self.is_gone() {
+                return Err(BlockError::Gone {
+                    offset,
+                    errno: Errno::ENODEV,
+                });
+            }
+            // Erase commands rewrite even sectors that host writes cannot reach.
+            self.file
+                .write_all_at(&buf[..n], offset)
+                .map_err(|e| BlockError::from_io(&e, offset, n))?;
+            offset += n as u64;
+        }
+        Ok(())
+    }
+
+    pub fn sync(&self) -> Result<(), BlockError> {
+        self.file
+            .sync_all()
+            .map_err(|e| BlockError::from_io(&e, 0, 0))
+    }
+}
+
+/// Block I/O on a simulated disk: the host's view, limited to the visible sectors.
+#[derive(Debug, Clone)]
+pub struct SimBlock {
+    media: Arc<SimMedia>,
+}
+
+impl SimBlock {
+    pub fn new(media: Arc<SimMedia>) -> Self {
+        SimBlock { media }
+    }
+
+    pub fn media(&self) -> &Arc<SimMedia> {
+        &self.media
+    }
+
+    fn check(&self, offset: u64, len: usize) -> Result<(), BlockError> {
+        let size = self.size_bytes();
+        if offset + len as u64 > size {
+            return Err(BlockError::OutOfRange { offset, len, size });
+        }
+        let ss = u64::from(self.media.sector_size);
+        if offset % ss != 0 || len as u64 % ss != 0 {
+            return Err(BlockError::Misaligned {
+                offset,
+                len,
+                align: ss as usize,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl BlockIo for SimBlock {
+    fn size_bytes(&self) -> u64 {
+        self.media.visible_sectors() * u64::from(self.media.sector_size)
+    }
+
+    fn logical_sector_size(&self) -> u32 {
+        self.media.sector_size
+    }
+
+    fn physical_sector_size(&self) -> u32 {
+        self.media.sector_size
+    }
+
+    fn is_direct(&self) -> bool {
+        false
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), BlockError> {
+        self.check(offset, buf.len())?;
+        self.media.read_native(offset, buf)
+    }
+
+    fn write_at(&self, buf: &[u8], offset: u64) -> Result<(), BlockError> {
+        self.check(offset, buf.len())?;
+        let limit = self
+            .media
+            .faults
+            .lock()
+            .expect("fault plan lock")
+            .vanish_after_bytes_written;
+        let before = self
+            .media
+            .written
+            .fetch_add(buf.len() as u64, Ordering::SeqCst);
+        if let Some(limit) = limit {
+            if before + buf.len() as u64 > limit {
+                self.media.vanish();
+            }
+        }
+        self.media.write_native(offset, buf)
+    }
+
+    fn flush(&self) -> Result<(), BlockError> {
+        if self.media.is_gone() {
+            return Err(BlockError::Gone {
+                offset: 0,
+                errno: Errno::ENODEV,
+            });
+        }
+        self.media.sync()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_sectors_are_outside_the_block_view_but_reachable_natively() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = SimMedia::create(&dir.path().join("d.img"), 512, 100).unwrap();
+        m.set_visible_sectors(90);
+        let blk = SimBlock::new(m.clone());
+        assert_eq!(blk.size_bytes(), 90 * 512);
+        assert!(matches!(
+            blk.write_at(&[1u8; 512], 90 * 512),
+            Err(BlockError::OutOfRange { .. })
+        ));
+        m.write_native(95 * 512, &[7u8; 512]).unwrap();
+        let mut b = [0u8; 512];
+        m.read_native(95 * 512, &mut b).unwrap();
+        assert_eq!(b, [7u8; 512]);
+    }
+
+    #[test]
+    fn faults_unreadable_unwritable_and_vanish() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = SimMedia::create(&dir.path().join("d.img"), 512, 64).unwrap();
+        m.set_faults(FaultPlan {
+            unreadable: [3].into(),
+            unwritable: [5].into(),
+            vanish_after_bytes_written: Some(4096),
+        });
+        let blk = SimBlock::new(m.clone());
+        let mut b = vec![0u8; 1024];
+        assert!(matches!(
+            blk.read_at(&mut b, 1024),
+            Err(BlockError::Medium { offset: 1536, .. })
+        ));
+        assert!(matches!(
+            blk.write_at(&b, 2048),
+            Err(BlockError::Medium { offset: 2560, .. })
+        ));
+        blk.write_at(&vec![0u8; 2048], 8192).unwrap();
+        assert!(blk.write_at(&vec![0u8; 2048], 16384).unwrap_err().is_gone());
+        assert!(blk.read_at(&mut b, 0).unwrap_err().is_gone());
+    }
+}

@@ -1,0 +1,14 @@
+//! A byte-level simulator of storage devices, beside the transports it imitates.
+//!
+//! Each simulated device implements the same transport trait as the real one
+//! ([`crate::transport::ScsiTransport`] for ATA-behind-SAT and SAS, [`crate::transport::NvmeTransport`],
+//! [`crate::transport::MmcTransport`]) and decodes the raw command bytes itself, from the
+//! specification tables, independently of ardoise's encoders: an encoder bug is answered the way
+//! a device would answer it (ILLEGAL REQUEST, Invalid Field...), so tests catch it.
+//!
+//! User data lives in a file ([`media::SimMedia`]); the same store backs the simulated disk's
+//! block I/O ([`media::SimBlock`]), so firmware commands and host reads/writes see one medium.
+
+pub mod media;
+
+pub use media::{FaultPlan, SimBlock, SimMedia};
