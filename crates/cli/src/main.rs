@@ -1,1 +1,68 @@
-fn main() {}
+//! `ardoise`: the binary the live image carries. With no arguments it starts the technician's
+//! interface; subcommands serve unattended use, scripts and auditors.
+
+mod disks;
+mod exit;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ardoise",
+    version,
+    about = "Secure erase with signed certificates (NIST SP 800-88 purge, verified, certified)",
+    after_help = exit::EXIT_CODES_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List every disk with its identity, size, transport and whether it is protected.
+    List(disks::ListArgs),
+    /// Describe this machine (SMBIOS identity, firmware, Secure Boot, CPU, memory).
+    Inventory(disks::InventoryArgs),
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(exit::USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match &cli.command {
+        Some(Command::List(a)) => disks::list(a),
+        Some(Command::Inventory(a)) => disks::inventory(a),
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("ardoise: error: {e:#}");
+        ExitCode::from(exit::FAILURE)
+    })
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ARDOISE_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -20,6 +20,8 @@ pub mod record;
 pub mod safety;
 pub mod scsi;
 pub mod sim;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod transport;
 
 pub use block::{AlignedBuf, BlockError, BlockIo, DeviceFile, IO_ALIGN};

@@ -1,1 +1,420 @@
-//! (being written)
+//! Which disks must never be erased, and why.
+//!
+//! A disk is *protected* when it holds the medium the live system booted from or the root
+//! filesystem, a mounted filesystem or active swap (directly, through a partition, or through an
+//! md/device-mapper holder), when such a holder is active at all, when the kernel marks it
+//! read-only, or when an exclusive (O_EXCL) open fails because another program holds it. Every
+//! listing runs [`classify`]; the erase path re-checks by holding its own O_EXCL open for the
+//! whole job, so that nothing can mount the disk between the check and the erase.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::discovery::{read_attr, DiscoveryOptions};
+use crate::model::{DiskInfo, MountUse, ProtectionReason, Transport};
+
+/// Mounts, swaps and the root filesystem of the running system, read once per listing.
+#[derive(Debug, Clone, Default)]
+pub struct SystemUsage {
+    pub mounts: Vec<MountEntry>,
+    pub swaps: Vec<SwapEntry>,
+    /// Device number of the filesystem holding "/", when it is a block device.
+    pub root_dev: Option<(u32, u32)>,
+    /// Whole-disk device number of the boot medium named by the init.
+    pub boot_disk_dev: Option<(u32, u32)>,
+}
+
+/// One line of /proc/self/mountinfo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountEntry {
+    pub dev: (u32, u32),
+    pub mountpoint: String,
+    pub fstype: String,
+    pub source: String,
+    /// Device number of `source` when it names a block device (btrfs reports an anonymous
+    /// device number in the major:minor field).
+    pub source_dev: Option<(u32, u32)>,
+}
+
+/// One line of /proc/swaps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwapEntry {
+    pub path: String,
+    pub dev: Option<(u32, u32)>,
+}
+
+impl SystemUsage {
+    pub fn read(opts: &DiscoveryOptions) -> Self {
+        let mountinfo =
+            fs::read_to_string(opts.proc_root.join("self/mountinfo")).unwrap_or_default();
+        let swaps = fs::read_to_string(opts.proc_root.join("swaps")).unwrap_or_default();
+        let root_dev = fs::metadata("/")
+            .ok()
+            .map(|m| dev_numbers(m.dev()))
+            .filter(|(major, _)| *major != 0);
+        let boot_disk_dev = opts
+            .boot_device
+            .as_deref()
+            .and_then(|p| whole_disk_dev(opts, p));
+        SystemUsage {
+            mounts: parse_mountinfo(&mountinfo),
+            swaps: parse_swaps(&swaps),
+            root_dev,
+            boot_disk_dev,
+        }
+    }
+}
+
+/// Splits a Linux `dev_t` into (major, minor).
+pub fn dev_numbers(rdev: u64) -> (u32, u32) {
+    (
+        nix::sys::stat::major(rdev) as u32,
+        nix::sys::stat::minor(rdev) as u32,
+    )
+}
+
+fn rdev_of(path: &str) -> Option<(u32, u32)> {
+    use std::os::unix::fs::FileTypeExt;
+    let m = fs::metadata(path).ok()?;
+    m.file_type()
+        .is_block_device()
+        .then(|| dev_numbers(m.rdev()))
+}
+
+/// The whole disk's device number for a disk or partition node.
+fn whole_disk_dev(opts: &DiscoveryOptions, path: &Path) -> Option<(u32, u32)> {
+    let (major, minor) = rdev_of(path.to_str()?)?;
+    let real = fs::canonicalize(opts.sys_root.join(format!("dev/block/{major}:{minor}"))).ok()?;
+    let disk_dir = if real.join("partition").exists() {
+        real.parent()?.to_path_buf()
+    } else {
+        real
+    };
+    parse_dev(&read_attr(&disk_dir.join("dev"))?)
+}
+
+fn parse_dev(s: &str) -> Option<(u32, u32)> {
+    let (a, b) = s.trim().split_once(':')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Undoes mountinfo's octal escapes (`\040` for space...).
+fn unescape(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\'
+            && i + 3 < bytes.len()
+            && bytes[i + 1..i + 4]
+                .iter()
+                .all(|c| (b'0'..=b'7').contains(c))
+        {
+            let v = (bytes[i + 1] - b'0') * 64 + (bytes[i + 2] - b'0') * 8 + (bytes[i + 3] - b'0');
+            out.push(v);
+            i += 4;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn parse_mountinfo(text: &str) -> Vec<MountEntry> {
+    text.lines()
+        .filter_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let f: Vec<&str> = left.split(' ').collect();
+            let r: Vec<&str> = right.split(' ').collect();
+            let dev = parse_dev(f.get(2)?)?;
+            let source = unescape(r.get(1).copied().unwrap_or(""));
+            let source_dev = source.starts_with('/').then(|| rdev_of(&source)).flatten();
+            Some(MountEntry {
+                dev,
+                mountpoint: unescape(f.get(4)?),
+                fstype: r.first().copied().unwrap_or("").to_string(),
+                source,
+                source_dev,
+            })
+        })
+        .collect()
+}
+
+pub fn parse_swaps(text: &str) -> Vec<SwapEntry> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let path = unescape(line.split_whitespace().next()?);
+            let dev = rdev_of(&path);
+            Some(SwapEntry { path, dev })
+        })
+        .collect()
+}
+
+/// Device numbers of the disk, its partitions and its holders, each with a display name.
+fn related_devices(disk: &DiskInfo, opts: &DiscoveryOptions) -> Vec<((u32, u32), String)> {
+    let block = opts.sys_root.join("block");
+    let mut out = Vec::new();
+    let mut push = |dir: PathBuf, name: &str| {
+        if let Some(dev) = read_attr(&dir.join("dev")).and_then(|d| parse_dev(&d)) {
+            out.push((dev, format!("/dev/{name}")));
+        }
+    };
+    push(block.join(&disk.name), &disk.name);
+    for p in &disk.partitions {
+        push(block.join(&disk.name).join(p), p);
+    }
+    for h in &disk.holders {
+        push(block.join(h), h);
+    }
+    out
+}
+
+/// Marks `disk` protected with every reason that applies, and fills its `mounts`.
+pub fn classify(disk: &mut DiskInfo, opts: &DiscoveryOptions, usage: &SystemUsage) {
+    if disk.transport == Transport::File {
+        classify_file(disk, usage);
+        return;
+    }
+    if disk.transport == Transport::Simulated {
+        return;
+    }
+    let related = related_devices(disk, opts);
+    let devs: BTreeSet<(u32, u32)> = related.iter().map(|(d, _)| *d).collect();
+    let name_of = |dev: (u32, u32)| {
+        related
+            .iter()
+            .find(|(d, _)| *d == dev)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+
+    if let Some(boot) = usage.boot_disk_dev {
+        if devs.contains(&boot) {
+            disk.protect(ProtectionReason::BootMedium {
+                detail: "the live system booted from this disk".into(),
+            });
+        }
+    }
+    if let Some(root) = usage.root_dev {
+        if devs.contains(&root) {
+            disk.protect(ProtectionReason::BootMedium {
+                detail: "it holds the running system's root filesystem".into(),
+            });
+        }
+    }
+    let mut mounts = Vec::new();
+    for m in &usage.mounts {
+        let hit = [Some(m.dev), m.source_dev]
+            .into_iter()
+            .flatten()
+            .find(|d| devs.contains(d));
+        if let Some(dev) = hit {
+            let device = if m.source.starts_with("/dev/") {
+                m.source.clone()
+            } else {
+                name_of(dev)
+            };
+            mounts.push(MountUse {
+                device: device.clone(),
+                mountpoint: m.mountpoint.clone(),
+                fstype: m.fstype.clone(),
+            });
+            disk.protect(ProtectionReason::Mounted {
+                device,
+                mountpoint: m.mountpoint.clone(),
+            });
+        }
+    }
+    for s in &usage.swaps {
+        if let Some(dev) = s.dev.filter(|d| devs.contains(d)) {
+            let device = name_of(dev);
+            mounts.push(MountUse {
+                device: device.clone(),
+                mountpoint: "[swap]".into(),
+                fstype: "swap".into(),
+            });
+            disk.protect(ProtectionReason::Swap { device });
+        }
+    }
+    disk.mounts = mounts;
+    for h in disk.holders.clone() {
+        disk.protect(ProtectionReason::Holder { holder: h });
+    }
+    if disk.read_only {
+        disk.protect(ProtectionReason::ReadOnly);
+    }
+    if opts.probe_exclusive_open && !disk.protected {
+        if let Err(detail) = probe_exclusive(&disk.path) {
+            disk.protect(ProtectionReason::Busy { detail });
+        }
+    }
+}
+
+fn classify_file(disk: &mut DiskInfo, usage: &SystemUsage) {
+    let canonical = fs::canonicalize(&disk.path).ok();
+    for s in &usage.swaps {
+        if canonical.as_deref() == Some(Path::new(&s.path)) {
+            disk.protect(ProtectionReason::Swap {
+                device: s.path.clone(),
+            });
+        }
+    }
+}
+
+/// Opens the disk read-only with O_EXCL and closes it at once. Fails (EBUSY) when the kernel or
+/// another program holds it exclusively: a mounted filesystem, md/dm, or an O_EXCL opener.
+fn probe_exclusive(path: &Path) -> Result<(), String> {
+    match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_EXCL | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+            Err("another program holds it open exclusively".into())
+        }
+        // Not being able to look is not a reason to protect a disk; the erase path's own O_EXCL
+        // open will refuse it if it really is busy.
+        Err(e) => {
+            tracing::debug!(path = %path.display(), error = %e, "exclusive-open probe could not run");
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mountinfo_lines() {
+        let text = "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n\
+                    40 22 7:3 / /mnt/my\\040disk rw - vfat /dev/loop3 rw\n\
+                    41 22 0:45 / /home rw - btrfs /dev/nonexistent-xyz rw\n";
+        let m = parse_mountinfo(text);
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[0].dev, (254, 0));
+        assert_eq!(m[1].mountpoint, "/mnt/my disk");
+        assert_eq!(m[1].fstype, "vfat");
+        assert_eq!(m[2].source_dev, None);
+    }
+
+    #[test]
+    fn swaps_lines() {
+        let s = parse_swaps(
+            "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swapfile file 1048572 0 -2\n",
+        );
+        assert_eq!(
+            s,
+            vec![SwapEntry {
+                path: "/swapfile".into(),
+                dev: None
+            }]
+        );
+    }
+
+    /// A fake /sys with sdz (partition sdz1 held by dm-3) and an idle sdy.
+    fn fake_tree() -> tempfile::TempDir {
+        let root = tempfile::tempdir().unwrap();
+        let b = root.path().join("block");
+        let w = |rel: &str, v: &str| {
+            let p = b.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, v).unwrap();
+        };
+        w("sdz/dev", "8:0\n");
+        w("sdz/size", "2048\n");
+        w("sdz/device/vendor", "ATA\n");
+        w("sdz/device/model", "FAKE DISK\n");
+        w("sdz/sdz1/partition", "1\n");
+        w("sdz/sdz1/dev", "8:1\n");
+        fs::create_dir_all(b.join("sdz/sdz1/holders/dm-3")).unwrap();
+        w("dm-3/dev", "253:3\n");
+        fs::create_dir_all(b.join("dm-3/holders")).unwrap();
+        w("sdy/dev", "8:16\n");
+        w("sdy/size", "2048\n");
+        root
+    }
+
+    fn fake_opts(root: &Path) -> DiscoveryOptions {
+        DiscoveryOptions {
+            sys_root: root.to_path_buf(),
+            proc_root: root.join("proc"),
+            dev_root: PathBuf::from("/dev"),
+            include_loop: false,
+            probe_exclusive_open: false,
+            boot_device: None,
+        }
+    }
+
+    #[test]
+    fn mount_on_a_holder_of_a_partition_protects_the_disk() {
+        let root = fake_tree();
+        let opts = fake_opts(root.path());
+        let usage = SystemUsage {
+            mounts: parse_mountinfo("30 1 253:3 / /srv rw - xfs /dev/mapper/vg-srv rw\n"),
+            ..Default::default()
+        };
+        let disks = crate::discovery::discover(&opts).unwrap();
+        let mut sdz = disks.into_iter().find(|d| d.name == "sdz").unwrap();
+        assert_eq!(sdz.partitions, ["sdz1"]);
+        assert_eq!(sdz.holders, ["dm-3"]);
+        sdz.protected_reasons.clear();
+        sdz.protected = false;
+        classify(&mut sdz, &opts, &usage);
+        assert!(sdz.protected);
+        assert!(sdz.protected_reasons.contains(&ProtectionReason::Holder {
+            holder: "dm-3".into()
+        }));
+        assert!(sdz.protected_reasons.iter().any(
+            |r| matches!(r, ProtectionReason::Mounted { mountpoint, .. } if mountpoint == "/srv")
+        ));
+    }
+
+    #[test]
+    fn swap_on_a_partition_and_idle_disk() {
+        let root = fake_tree();
+        let opts = fake_opts(root.path());
+        let disks = crate::discovery::discover(&opts).unwrap();
+        let sdy = disks.iter().find(|d| d.name == "sdy").unwrap();
+        assert!(!sdy.protected, "{:?}", sdy.protected_reasons);
+        let mut sdz = disks.into_iter().find(|d| d.name == "sdz").unwrap();
+        sdz.holders.clear();
+        sdz.protected_reasons.clear();
+        sdz.protected = false;
+        let usage = SystemUsage {
+            swaps: vec![SwapEntry {
+                path: "/dev/sdz1".into(),
+                dev: Some((8, 1)),
+            }],
+            ..Default::default()
+        };
+        classify(&mut sdz, &opts, &usage);
+        assert_eq!(
+            sdz.protected_reasons,
+            vec![ProtectionReason::Swap {
+                device: "/dev/sdz1".into()
+            }]
+        );
+        let usage = SystemUsage {
+            boot_disk_dev: Some((8, 0)),
+            ..Default::default()
+        };
+        sdz.protected_reasons.clear();
+        classify(&mut sdz, &opts, &usage);
+        assert!(matches!(
+            sdz.protected_reasons[0],
+            ProtectionReason::BootMedium { .. }
+        ));
+    }
+
+    #[test]
+    fn unescape_octal() {
+        assert_eq!(unescape("a\\040b\\011c"), "a b\tc");
+        assert_eq!(unescape("plain\\"), "plain\\");
+    }
+}

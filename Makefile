@@ -1,0 +1,47 @@
+# ardoise — build, test, image. `make test` is what CI runs (.ci/run) on a fresh Debian 12.
+SHELL := /bin/bash
+CARGO ?= cargo
+# Packages the Rust tests need (loop devices, filesystems, PDF/QR checks, terminal tests).
+BASE_PACKAGES := util-linux mount e2fsprogs dosfstools kmod fio tmux poppler-utils zbar-tools openssl ca-certificates pkg-config
+
+# Fragments add targets and append to TEST_TARGETS / DEPS_TARGETS.
+TEST_TARGETS :=
+DEPS_TARGETS :=
+include $(sort $(wildcard mk/*.mk))
+
+.PHONY: all build release test test-rust lint fmt deps deps-base check-toolchain clean
+all: build
+
+check-toolchain:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
+	@$(CARGO) --version
+
+deps-base:
+	scripts/apt-install.sh $(BASE_PACKAGES)
+
+deps: check-toolchain deps-base $(DEPS_TARGETS)
+
+build: check-toolchain
+	$(CARGO) build --workspace --all-targets
+
+release: check-toolchain
+	$(CARGO) build --release -p ardoise -p ardoise-registry
+
+lint: check-toolchain
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust: check-toolchain deps-base
+	$(CARGO) test --workspace
+
+# Everything: lint, Rust tests (loop devices need root), then the fragments' tests
+# (QEMU boots, registry on SQLite/PostgreSQL with Chromium, TUI in tmux).
+test: deps lint test-rust $(TEST_TARGETS)
+	@echo "make test: all passed"
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
+	rm -rf build

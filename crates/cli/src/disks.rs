@@ -1,0 +1,101 @@
+//! `ardoise list` and `ardoise inventory`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use ardoise_disk::discovery::{discover, DiscoveryOptions};
+use ardoise_disk::inventory::read_inventory;
+
+use crate::output::{fit, human_size};
+
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// Print a JSON array (stable fields documented in docs/cli.md) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Leave out loop devices (they are listed by default: tests and development use them).
+    #[arg(long)]
+    pub no_loop: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InventoryArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let opts = DiscoveryOptions {
+        include_loop: !args.no_loop,
+        ..DiscoveryOptions::default()
+    };
+    let disks = discover(&opts).context("cannot list disks")?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&disks)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if disks.is_empty() {
+        println!("No disk found.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<9} {:>9} {:<7} {:<24} {:<16} STATUS",
+        "DISK", "SIZE", "BUS", "MODEL", "SERIAL"
+    );
+    for d in &disks {
+        let status = if d.protected {
+            format!(
+                "PROTECTED: {}",
+                d.protected_reason.as_deref().unwrap_or("in use")
+            )
+        } else {
+            "erasable".to_string()
+        };
+        println!(
+            "{:<9} {:>9} {:<7} {:<24} {:<16} {}",
+            fit(&d.name, 9),
+            human_size(d.size_bytes),
+            d.transport.as_str(),
+            fit(&d.model, 24),
+            fit(&d.serial, 16),
+            status
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn inventory(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
+    let inv = read_inventory();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&inv)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let show =
+        |label: &str, v: &Option<String>| println!("{label:<14} {}", v.as_deref().unwrap_or("-"));
+    show("Manufacturer", &inv.manufacturer);
+    show("Product", &inv.product);
+    show("Serial", &inv.serial);
+    show("UUID", &inv.uuid);
+    show("Chassis", &inv.chassis_type);
+    show("Asset tag", &inv.asset_tag);
+    show(
+        "BIOS",
+        &inv.bios_version
+            .as_ref()
+            .map(|v| format!("{v} ({})", inv.bios_date.as_deref().unwrap_or("?"))),
+    );
+    show("CPU", &inv.cpu_model);
+    println!(
+        "{:<14} {} threads, {} cores",
+        "",
+        inv.cpu_threads,
+        inv.cpu_physical_cores
+            .map(|c| c.to_string())
+            .unwrap_or("?".into())
+    );
+    println!("{:<14} {}", "Memory", human_size(inv.memory_bytes));
+    println!("{:<14} {:?}", "Firmware", inv.firmware);
+    println!("{:<14} {:?}", "Secure Boot", inv.secure_boot);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,52 @@
+//! Exit codes, stable for scripts (documented in `ardoise --help`).
+#![allow(dead_code)] // TODO(lead): remove once erase/verify/upload use every code
+
+/// Success; for `erase`: the outcome is `erased`.
+pub const SUCCESS: u8 = 0;
+/// An error stopped the command (I/O, internal).
+pub const FAILURE: u8 = 1;
+/// Invalid usage (unknown option, missing argument).
+pub const USAGE: u8 = 2;
+/// Refused: the device is protected, or the requested method is not supported by it.
+pub const REFUSED: u8 = 3;
+/// `erase`: finished with exceptions (`erased_with_exceptions`).
+pub const WITH_EXCEPTIONS: u8 = 4;
+/// `erase`: not erased (the erase or its verification failed).
+pub const NOT_ERASED: u8 = 5;
+/// `verify`: at least one certificate failed a check.
+pub const INVALID_CERTIFICATE: u8 = 6;
+/// The certificate could not be stored (data directory missing, read-only or full).
+pub const CANNOT_STORE: u8 = 7;
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit status:
+  0  success (erase: the disk is erased)
+  1  an error stopped the command
+  2  invalid usage
+  3  refused: the device is protected, or the method is not supported by it
+  4  erase finished with exceptions (erased_with_exceptions)
+  5  not erased: the erase or its verification failed
+  6  verify: at least one certificate failed a check
+  7  the certificate could not be stored (data directory missing, read-only or full)";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn help_lists_every_code() {
+        for code in [
+            super::SUCCESS,
+            super::FAILURE,
+            super::USAGE,
+            super::REFUSED,
+            super::WITH_EXCEPTIONS,
+            super::NOT_ERASED,
+            super::INVALID_CERTIFICATE,
+            super::CANNOT_STORE,
+        ] {
+            assert!(
+                super::EXIT_CODES_HELP.contains(&format!("\n  {code}  ")),
+                "{code}"
+            );
+        }
+    }
+}
