@@ -24,14 +24,16 @@ bin=$ROOT/target/x86_64-unknown-linux-gnu/release/ardoise
 echo "target: image <= 64 MiB"
 
 # boot_time KERNEL MEM -> seconds to the version marker, or "fail"
+RUN=0
 boot_time() {
-    local out
-    out=$($TL --log "$d/serial.log" --timeout 60 --until "$MARK_VERSION" -- \
+    local out log
+    RUN=$((RUN + 1)); log=$d/serial-$RUN.log
+    out=$($TL --log "$log" --timeout 60 --until "$MARK_VERSION" -- \
         qemu-system-x86_64 -accel "$ACCEL" -machine q35 $(cpu_args) -smp 2 -m "$2" -nographic \
-        -no-reboot -serial "file:$d/serial.log" -monitor none -display none \
+        -no-reboot -serial "file:$log" -monitor none -display none \
         -kernel "$1" -initrd "$IMG/initrd.img" -append "$APPEND" \
         -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0)
-    echo "$out" | sed -n 's/^MATCH //p' | grep . || echo fail
+    echo "$out" | sed -n 's/^MATCH //p' | grep . || echo "fail ($(echo "$out" | tail -n1), log $log)"
 }
 
 echo "== time to ardoise (QEMU start -> '$MARK_VERSION', TCG, q35, 2 vCPUs, 1024 MiB)"
@@ -46,7 +48,7 @@ smallest=none
 for mem in 512 384 256 192 160 128 96; do
     t=$(boot_time "$IMG/vmlinux" "$mem")
     echo "  -m $mem: $t"
-    [ "$t" = fail ] && break
+    case $t in fail*) break ;; esac
     smallest=$mem
 done
 echo "smallest RAM that boots: $smallest MiB (target: boots and erases with 512 MiB)"
