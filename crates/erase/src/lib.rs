@@ -2,3 +2,8 @@
 //! executors for firmware commands and host overwrite, hidden-area handling, verification and the
 //! job runner that reports progress on a channel.
 #![forbid(unsafe_code)]
+
+pub mod capability;
+pub mod method;
+pub mod outcome;
+pub mod plan;
