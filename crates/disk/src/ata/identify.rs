@@ -357,7 +357,7 @@ pub(crate) mod tests {
         put_word(&mut b, 61, 0x0fff);
         put_word(&mut b, 69, 0x4020);
         put_word(&mut b, 80, 0x07f0);
-        put_word(&mut b, 82, 0x0000 | 1 | 2 | 1 << 5 | 1 << 10);
+        put_word(&mut b, 82, 1 | 2 | 1 << 5 | 1 << 10);
         put_word(&mut b, 83, 0x4000 | 1 << 10 | 1 << 11 | 1 << 13);
         put_word(&mut b, 84, 0x4000);
         put_word(&mut b, 85, 1 | 2 | 1 << 10);

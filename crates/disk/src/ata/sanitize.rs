@@ -304,7 +304,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.features, 0x14);
         assert_eq!(c.count, 0x8000 | 0x80 | 0x40);
-        assert_eq!(c.lba, 0x4F57_dead_beef);
+        assert_eq!(c.lba, 0x4f57_dead_beef);
         let c = overwrite_command(
             OverwriteOptions {
                 pattern: 0,

@@ -240,7 +240,7 @@ mod tests {
         let mut d = [0u8; 512];
         d[0] = 0x10;
         entry(&mut d, 0, 5, 100, 0x0001_0000_0003); // raw16 → 3
-        entry(&mut d, 1, 9, 90, 0x0005_00_00c350); // raw24 → 50,000
+        entry(&mut d, 1, 9, 90, 0x0005_0000_c350); // raw24 → 50,000
         entry(&mut d, 2, 12, 100, 1234);
         entry(&mut d, 3, 194, 64, 0x0000_0031_0012_0024); // 36 °C (min/max in higher bytes)
         entry(&mut d, 4, 197, 100, 0);

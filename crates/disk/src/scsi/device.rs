@@ -302,7 +302,12 @@ impl<T: ScsiTransport> ScsiDevice<T> {
     /// is how a sanitize in progress is polled (progress in the sense-key-specific field).
     pub fn request_sense(&mut self, descriptor: bool) -> Result<Option<Sense>, CommandError> {
         let b = self.data_in("REQUEST SENSE", &cdb::request_sense(descriptor, 252), 252)?;
-        Sense::parse(&b).map_err(|e| CommandError::Malformed(format!("REQUEST SENSE data: {e}")))
+        let sense = Sense::parse(&b)
+            .map_err(|e| CommandError::Malformed(format!("REQUEST SENSE data: {e}")))?;
+        // NO SENSE, 00/00, no progress: nothing to report.
+        Ok(sense.filter(|s| {
+            !(s.key == SenseKey::NoSense && s.asc == 0 && s.ascq == 0 && s.progress.is_none())
+        }))
     }
 
     /// SANITIZE. With `immed` the command returns once validated and progress is polled with
