@@ -486,7 +486,8 @@ fn block_erase_with_progress_polls_then_succeeds() {
     let p1 = r.dev.sanitize_status(false).unwrap();
     assert_eq!(p1.state, SanitizeState::InProgress);
     let p2 = r.dev.sanitize_status(false).unwrap();
-    assert!(p2.progress.unwrap() > p1.progress.unwrap());
+    // Three polls in all: 1/3 then 2/3 of 65536, in LBA(15:0).
+    assert_eq!((p1.progress, p2.progress), (Some(21845), Some(43690)));
     assert!(all(&r.media, 0, SECTORS, OLD), "erased only at completion");
     let done = r.dev.sanitize_status(false).unwrap();
     assert_eq!(done.state, SanitizeState::Succeeded);
