@@ -9,6 +9,8 @@
 //! User data lives in a file ([`media::SimMedia`]); the same store backs the simulated disk's
 //! block I/O ([`media::SimBlock`]), so firmware commands and host reads/writes see one medium.
 
+pub mod ata;
 pub mod media;
+pub mod scsi;
 
 pub use media::{FaultPlan, SimBlock, SimMedia};
