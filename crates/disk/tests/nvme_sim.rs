@@ -692,6 +692,7 @@ fn wrong_sanitize_encodings_are_rejected() {
         ("SANACT 0", 0u32),
         ("SANACT 6", 6),
         ("SANACT 7", 7),
+        ("reserved bit 11", good.cdw10 | 1 << 11),
         ("reserved bit 12", good.cdw10 | 1 << 12),
         ("reserved bit 31", good.cdw10 | 1 << 31),
         ("EMVS without media verification", good.cdw10 | 1 << 10),
