@@ -214,6 +214,22 @@ fn secure_erase_purges_and_is_refused_when_unsupported() {
 }
 
 #[test]
+fn discard_needs_emmc_4_5() {
+    let mut r = rig(MmcSimConfig {
+        ext_csd_rev: 5,
+        ..Default::default()
+    });
+    assert!(matches!(
+        r.dev.erase_all(EraseKind::Discard),
+        Err(MmcError::Unsupported(_))
+    ));
+    let cmds = erase_sequence(EraseKind::Discard, 0, 7, 1000);
+    r.dev.transport_mut().execute_sequence(&cmds).unwrap();
+    assert!(raw_status(&mut r) & ILLEGAL_COMMAND != 0);
+    assert!(card(&r).state().unmapped.is_empty());
+}
+
+#[test]
 fn secure_trim_marks_then_purges() {
     let mut r = rig(MmcSimConfig::default());
     r.dev.erase(EraseKind::SecureTrim1, 100, 199, None).unwrap();
@@ -233,6 +249,8 @@ fn erase_acts_on_whole_groups() {
     // ardoise refuses a range the card would widen.
     let e = r.dev.erase(EraseKind::Erase, 10, 20, None).unwrap_err();
     assert!(matches!(e, MmcError::InvalidRange(_)), "{e}");
+    let e = r.dev.erase(EraseKind::Erase, 0, 20, None).unwrap_err();
+    assert!(matches!(e, MmcError::InvalidRange(_)), "start aligned, end not: {e}");
     // The card itself widens it to the group.
     let cmds = erase_sequence(EraseKind::Erase, 10, 20, 1000);
     r.dev.transport_mut().execute_sequence(&cmds).unwrap();
