@@ -803,6 +803,7 @@ fn wrong_identify_format_and_opcode_encodings_are_rejected() {
     assert_eq!(send(&mut r, identify(0x00, 0, 0)), 0x400B);
     assert_eq!(send(&mut r, identify(0x00, 2, 0)), 0x400B);
     assert_eq!(send(&mut r, identify(0x02, 0xFFFF_FFFF, 0)), 0x400B);
+    assert_eq!(send(&mut r, identify(0x02, 0xFFFF_FFFE, 0)), 0x400B);
     assert_eq!(
         send(&mut r, NvmeAdminCmd { opcode: 0xC0, ..Default::default() }),
         0x4001
