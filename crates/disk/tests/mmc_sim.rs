@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ardoise_disk::mmc::command::{erase_sequence, send_status, switch};
-use ardoise_disk::mmc::{
-    Addressing, CardState, EraseKind, MmcDevice, MmcError, SwitchAccess,
-};
+use ardoise_disk::mmc::{Addressing, CardState, EraseKind, MmcDevice, MmcError, SwitchAccess};
 use ardoise_disk::sim::mmc::{MmcSimConfig, MmcSimState, SimEmmc};
 use ardoise_disk::sim::SimMedia;
 use ardoise_disk::transport::{DataDir, MmcCmd, MmcTransport, TransportError};
@@ -87,8 +85,16 @@ fn ext_csd_is_read_and_parsed() {
     assert_eq!(e.erased_byte(), 0xFF);
     let rec = &r.dev.transcript().records()[0];
     assert_eq!(rec.name, "SEND_EXT_CSD");
-    assert!(rec.request.starts_with("CMD8 arg=0x00000000 flags=0x0b5"), "{}", rec.request);
-    assert!(rec.ok && rec.outcome.contains("state tran"), "{}", rec.outcome);
+    assert!(
+        rec.request.starts_with("CMD8 arg=0x00000000 flags=0x0b5"),
+        "{}",
+        rec.request
+    );
+    assert!(
+        rec.ok && rec.outcome.contains("state tran"),
+        "{}",
+        rec.outcome
+    );
 }
 
 #[test]
@@ -121,7 +127,9 @@ fn trim_or_erase_everything_then_sanitize_leaves_erased_memory_and_no_residue() 
 fn discard_is_not_an_erase_until_sanitize() {
     let len = (SECTORS * 512) as usize;
     let mut r = rig(MmcSimConfig::default());
-    r.dev.erase(EraseKind::Discard, 0, SECTORS - 1, None).unwrap();
+    r.dev
+        .erase(EraseKind::Discard, 0, SECTORS - 1, None)
+        .unwrap();
     // The old data is still readable.
     assert_eq!(contents(&r.media), original(len));
     assert_eq!(card(&r).state().discarded.total(), SECTORS);
@@ -134,7 +142,9 @@ fn discard_is_not_an_erase_until_sanitize() {
         discard_survives_sanitize: true,
         ..Default::default()
     });
-    r.dev.erase(EraseKind::Discard, 0, SECTORS - 1, None).unwrap();
+    r.dev
+        .erase(EraseKind::Discard, 0, SECTORS - 1, None)
+        .unwrap();
     r.dev.sanitize(Duration::ZERO).unwrap();
     assert_eq!(contents(&r.media), original(len));
     assert_eq!(card(&r).state().residue.total(), SECTORS);
@@ -238,7 +248,10 @@ fn secure_trim_marks_then_purges() {
     r.dev.erase(EraseKind::SecureTrim2, 100, 199, None).unwrap();
     let data = contents(&r.media);
     assert!(is_all(sectors(&data, 100, 200), 0));
-    assert_eq!(sectors(&data, 0, 100), sectors(&original(data.len()), 0, 100));
+    assert_eq!(
+        sectors(&data, 0, 100),
+        sectors(&original(data.len()), 0, 100)
+    );
     assert!(card(&r).state().secure_trim_marked.is_empty());
     assert!(card(&r).state().residue.is_empty());
 }
@@ -250,21 +263,34 @@ fn erase_acts_on_whole_groups() {
     let e = r.dev.erase(EraseKind::Erase, 10, 20, None).unwrap_err();
     assert!(matches!(e, MmcError::InvalidRange(_)), "{e}");
     let e = r.dev.erase(EraseKind::Erase, 0, 20, None).unwrap_err();
-    assert!(matches!(e, MmcError::InvalidRange(_)), "start aligned, end not: {e}");
+    assert!(
+        matches!(e, MmcError::InvalidRange(_)),
+        "start aligned, end not: {e}"
+    );
     // The card itself widens it to the group.
     let cmds = erase_sequence(EraseKind::Erase, 10, 20, 1000);
     r.dev.transport_mut().execute_sequence(&cmds).unwrap();
     let data = contents(&r.media);
     assert!(is_all(sectors(&data, 0, GROUP), 0));
-    assert_eq!(sectors(&data, GROUP, SECTORS), sectors(&original(data.len()), GROUP, SECTORS));
+    assert_eq!(
+        sectors(&data, GROUP, SECTORS),
+        sectors(&original(data.len()), GROUP, SECTORS)
+    );
     // Trim is per write block.
-    r.dev.erase(EraseKind::Trim, GROUP + 3, GROUP + 4, None).unwrap();
+    r.dev
+        .erase(EraseKind::Trim, GROUP + 3, GROUP + 4, None)
+        .unwrap();
     let data = contents(&r.media);
     assert!(is_all(sectors(&data, GROUP + 3, GROUP + 5), 0));
     assert!(!is_all(sectors(&data, GROUP + 5, GROUP + 6), 0));
     // Aligned group erase through the typed call.
-    r.dev.erase(EraseKind::Erase, 2 * GROUP, 3 * GROUP - 1, None).unwrap();
-    assert!(is_all(sectors(&contents(&r.media), 2 * GROUP, 3 * GROUP), 0));
+    r.dev
+        .erase(EraseKind::Erase, 2 * GROUP, 3 * GROUP - 1, None)
+        .unwrap();
+    assert!(is_all(
+        sectors(&contents(&r.media), 2 * GROUP, 3 * GROUP),
+        0
+    ));
     // Out of the card.
     assert!(matches!(
         r.dev.erase(EraseKind::Trim, 0, SECTORS, None),
@@ -298,16 +324,28 @@ fn erase_sequence_errors() {
     let back = erase_sequence(EraseKind::Trim, 7, 0, 1000);
     let replies = card.execute_sequence(&back).unwrap();
     assert!(replies.iter().all(|x| x.response[0] & ERASE_PARAM == 0));
-    let st = card.execute(&send_status(1), DataDir::None).unwrap().response[0];
+    let st = card
+        .execute(&send_status(1), DataDir::None)
+        .unwrap()
+        .response[0];
     assert!(st & ERASE_PARAM != 0);
     // Start past the end of the card: OUT_OF_RANGE.
     let far = erase_sequence(EraseKind::Trim, SECTORS as u32, SECTORS as u32, 1000);
     assert!(card.execute(&far[0], DataDir::None).unwrap().response[0] & OUT_OF_RANGE != 0);
     // An unknown CMD38 argument: ERASE_PARAM.
     card.execute_sequence(&[start, end]).unwrap();
-    let odd = MmcCmd { arg: 0x0000_0002, ..erase };
+    let odd = MmcCmd {
+        arg: 0x0000_0002,
+        ..erase
+    };
     card.execute(&odd, DataDir::None).unwrap();
-    assert!(card.execute(&send_status(1), DataDir::None).unwrap().response[0] & ERASE_PARAM != 0);
+    assert!(
+        card.execute(&send_status(1), DataDir::None)
+            .unwrap()
+            .response[0]
+            & ERASE_PARAM
+            != 0
+    );
     assert_eq!(contents(&r.media), original((SECTORS * 512) as usize));
 }
 
@@ -328,7 +366,9 @@ fn switch_with_a_wrong_index_sets_switch_error() {
         arg: 0x03A4_0101,
         ..ardoise_disk::mmc::command::sanitize_start(0)
     };
-    r.dev.execute("sanitize, wrong index", &wrong, DataDir::None).unwrap();
+    r.dev
+        .execute("sanitize, wrong index", &wrong, DataDir::None)
+        .unwrap();
     assert!(raw_status(&mut r) & SWITCH_ERROR != 0);
     assert_eq!(card(&r).state().residue.total(), SECTORS);
     assert_eq!(card(&r).state().sanitizes, 0);
@@ -357,8 +397,9 @@ fn send_status_to_the_wrong_rca_times_out() {
         .execute(&send_status(2), DataDir::None)
         .unwrap_err();
     assert_eq!(e, TransportError::Timeout { op: "MMC_IOC_CMD" });
-    let mut wrong = MmcDevice::new(SimEmmc::fresh(MmcSimConfig::default(), r.media.clone()).unwrap())
-        .with_rca(7);
+    let mut wrong =
+        MmcDevice::new(SimEmmc::fresh(MmcSimConfig::default(), r.media.clone()).unwrap())
+            .with_rca(7);
     assert!(matches!(
         wrong.send_status(),
         Err(MmcError::Transport { .. })
@@ -538,7 +579,9 @@ fn state_survives_a_process_boundary() {
 #[test]
 fn transcript_of_an_erase() {
     let mut r = rig(MmcSimConfig::default());
-    r.dev.erase(EraseKind::Trim, 0, 7, Some(Duration::from_secs(2))).unwrap();
+    r.dev
+        .erase(EraseKind::Trim, 0, 7, Some(Duration::from_secs(2)))
+        .unwrap();
     let recs = r.dev.transcript().records();
     let names: Vec<_> = recs.iter().map(|x| x.name.as_str()).collect();
     assert_eq!(
@@ -551,9 +594,17 @@ fn transcript_of_an_erase() {
             "SEND_STATUS",
         ]
     );
-    assert!(recs[3].request.starts_with("CMD38 arg=0x00000001 flags=0x49d write=1"));
+    assert!(recs[3]
+        .request
+        .starts_with("CMD38 arg=0x00000001 flags=0x49d write=1"));
     assert!(recs[3].request.contains("cmd_timeout_ms=2000"));
-    assert!(recs[4].request.starts_with("CMD13 arg=0x00010000 flags=0x015"));
+    assert!(recs[4]
+        .request
+        .starts_with("CMD13 arg=0x00010000 flags=0x015"));
     assert!(recs.iter().all(|x| x.ok));
-    assert!(recs[4].raw_reply.as_deref().unwrap().starts_with("resp=0x00000900"));
+    assert!(recs[4]
+        .raw_reply
+        .as_deref()
+        .unwrap()
+        .starts_with("resp=0x00000900"));
 }

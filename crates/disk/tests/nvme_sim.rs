@@ -7,8 +7,8 @@ use std::time::Duration;
 use ardoise_disk::health::HealthGrade;
 use ardoise_disk::nvme::command::{identify, identify_controller};
 use ardoise_disk::nvme::{
-    FormatParams, FormatTarget, GetLogPage, NvmeController, NvmeError, NvmeStatus,
-    SanitizeAction, SanitizeParams, SanitizeStatusValue, SecureEraseSetting,
+    FormatParams, FormatTarget, GetLogPage, NvmeController, NvmeError, NvmeStatus, SanitizeAction,
+    SanitizeParams, SanitizeStatusValue, SecureEraseSetting,
 };
 use ardoise_disk::sim::nvme::{
     NvmeSimConfig, NvmeSimState, SanitizeProgress, SimLbaFormat, SimNvmeController,
@@ -108,7 +108,10 @@ fn polls(n: u32) -> NvmeSimConfig {
 fn qemu_like_controller_rejects_sanitize_and_its_log() {
     let mut r = rig(NvmeSimConfig::qemu_like());
     let id = r.ctrl.identify_controller().unwrap();
-    assert_eq!((id.vid, id.oacs.0, id.sanicap.0, id.fna.0), (0x1b36, 0x12a, 0, 0));
+    assert_eq!(
+        (id.vid, id.oacs.0, id.sanicap.0, id.fna.0),
+        (0x1b36, 0x12a, 0, 0)
+    );
     assert_eq!(id.model, "QEMU NVMe Ctrl");
 
     // The typed call refuses from SANICAP, without sending anything.
@@ -134,7 +137,8 @@ fn qemu_like_controller_rejects_sanitize_and_its_log() {
     let last = r.ctrl.transcript().records().last().unwrap().clone();
     assert!(!last.ok);
     assert!(
-        last.outcome.contains("0x4002 Invalid Field in Command (DNR)"),
+        last.outcome
+            .contains("0x4002 Invalid Field in Command (DNR)"),
         "{}",
         last.outcome
     );
@@ -223,7 +227,11 @@ fn crypto_erase_reads_random_without_deallocation_and_zero_with_it() {
     assert_ne!(first, original(0, first.len()));
     assert!(!is_all(&first, 0));
     let distinct: std::collections::BTreeSet<u8> = first.iter().copied().collect();
-    assert!(distinct.len() > 200, "looks random: {} byte values", distinct.len());
+    assert!(
+        distinct.len() > 200,
+        "looks random: {} byte values",
+        distinct.len()
+    );
 
     // A second crypto erase uses a new key: different bytes again.
     r.ctrl
@@ -413,7 +421,9 @@ fn partial_controller_erases_only_a_fraction() {
     assert!(is_all(&data[..quarter], 0));
     assert_eq!(data[quarter..], original(0, data.len())[quarter..]);
 
-    r.media[0].write_native(0, &original(0, data.len())).unwrap();
+    r.media[0]
+        .write_native(0, &original(0, data.len()))
+        .unwrap();
     let f = FormatParams::new(FormatTarget::Namespace(1), 0, SecureEraseSetting::UserData);
     r.ctrl.format_nvm(&f, LONG).unwrap();
     let data = contents(&r.media[0]);
@@ -493,9 +503,7 @@ fn no_deallocate_inhibited_refuses_ndas_unless_response_mode_set() {
 #[test]
 fn wall_clock_progress() {
     let mut r = rig(NvmeSimConfig {
-        sanitize_progress: SanitizeProgress::WallClock {
-            millis: 3_600_000,
-        },
+        sanitize_progress: SanitizeProgress::WallClock { millis: 3_600_000 },
         ..Default::default()
     });
     r.ctrl
@@ -503,7 +511,11 @@ fn wall_clock_progress() {
         .unwrap();
     let log = r.ctrl.sanitize_status().unwrap();
     assert_eq!(log.status(), SanitizeStatusValue::InProgress);
-    assert!(log.sprog < 0x100, "one hour operation barely started: {}", log.sprog);
+    assert!(
+        log.sprog < 0x100,
+        "one hour operation barely started: {}",
+        log.sprog
+    );
 
     let mut r = rig(NvmeSimConfig {
         sanitize_progress: SanitizeProgress::WallClock { millis: 5 },
@@ -536,7 +548,8 @@ fn sanitize_state_survives_a_process_boundary() {
     let (config2, state2): (NvmeSimConfig, NvmeSimState) = serde_json::from_str(&json).unwrap();
     assert_eq!(config2, config);
     let media = SimMedia::open(r.media[0].path(), 512).unwrap();
-    let mut ctrl = NvmeController::new(SimNvmeController::new(config2, state2, vec![media]).unwrap());
+    let mut ctrl =
+        NvmeController::new(SimNvmeController::new(config2, state2, vec![media]).unwrap());
     assert_eq!(poll_until_done(&mut ctrl), vec![0xAAAA, 0xFFFF]);
     assert!(is_all(&contents(&r.media[0]), 0));
     drop(r.dir);
@@ -568,8 +581,10 @@ fn format_ses_settings_and_fna_bit_2() {
     assert!(!is_all(&data, 0) && data != original(0, len));
 
     // FNA bit 2 clear: ardoise refuses, and the simulator rejects the raw command too.
-    let mut config = NvmeSimConfig::default();
-    config.fna = 0;
+    let config = NvmeSimConfig {
+        fna: 0,
+        ..Default::default()
+    };
     let mut r = rig(config);
     let p = FormatParams::new(FormatTarget::Namespace(1), 0, SecureEraseSetting::Crypto);
     assert!(matches!(
@@ -594,8 +609,10 @@ fn format_applies_to_all_namespaces_with_fna_bit_0() {
     assert_eq!(r.ctrl.identify_namespace(2).unwrap().lba_size(), Some(512));
 
     // Bit 0 set: formatting namespace 1 formats both.
-    let mut config = NvmeSimConfig::default();
-    config.fna = 0b101;
+    let config = NvmeSimConfig {
+        fna: 0b101,
+        ..Default::default()
+    };
     let mut r = rig_with(config, 2);
     r.ctrl.format_nvm(&p, LONG).unwrap();
     assert!(is_all(&contents(&r.media[0]), 0));
@@ -603,8 +620,10 @@ fn format_applies_to_all_namespaces_with_fna_bit_0() {
     assert_eq!(r.ctrl.identify_namespace(2).unwrap().lba_size(), Some(4096));
 
     // Bit 1 only: the secure erase reaches both, the new format only the target.
-    let mut config = NvmeSimConfig::default();
-    config.fna = 0b110;
+    let config = NvmeSimConfig {
+        fna: 0b110,
+        ..Default::default()
+    };
     let mut r = rig_with(config, 2);
     r.ctrl.format_nvm(&p, LONG).unwrap();
     assert!(is_all(&contents(&r.media[1]), 0));
@@ -615,8 +634,10 @@ fn format_applies_to_all_namespaces_with_fna_bit_0() {
     let all = FormatParams::new(FormatTarget::All, 0, SecureEraseSetting::UserData);
     r.ctrl.format_nvm(&all, LONG).unwrap();
     assert!(is_all(&contents(&r.media[1]), 0));
-    let mut config = NvmeSimConfig::default();
-    config.fna = 0b1100;
+    let config = NvmeSimConfig {
+        fna: 0b1100,
+        ..Default::default()
+    };
     let mut r = rig_with(config, 2);
     assert!(matches!(
         r.ctrl.format_nvm(&all, LONG),
@@ -630,7 +651,10 @@ fn format_applies_to_all_namespaces_with_fna_bit_0() {
 fn format_changes_the_lba_format_including_upper_index_bits() {
     let mut r = rig(NvmeSimConfig::default());
     let ns = r.ctrl.identify_namespace(1).unwrap();
-    assert_eq!((ns.current_lbaf_index(), ns.nsze, ns.lba_size()), (0, SECTORS, Some(512)));
+    assert_eq!(
+        (ns.current_lbaf_index(), ns.nsze, ns.lba_size()),
+        (0, SECTORS, Some(512))
+    );
     r.ctrl
         .format_nvm(
             &FormatParams::new(FormatTarget::Namespace(1), 1, SecureEraseSetting::None),
@@ -662,10 +686,12 @@ fn format_changes_the_lba_format_including_upper_index_bits() {
     assert!(e.status().unwrap().is_invalid_format());
 
     // Twenty formats: index 17 needs the LBAF upper bits.
-    let mut config = NvmeSimConfig::default();
-    config.lba_formats = (0..20)
-        .map(|i| SimLbaFormat::new(0, if i == 17 { 12 } else { 9 }, 0))
-        .collect();
+    let config = NvmeSimConfig {
+        lba_formats: (0..20)
+            .map(|i| SimLbaFormat::new(0, if i == 17 { 12 } else { 9 }, 0))
+            .collect(),
+        ..Default::default()
+    };
     let mut r = rig(config);
     r.ctrl
         .format_nvm(
@@ -731,7 +757,13 @@ fn wrong_get_log_page_encodings_are_rejected() {
         .submit("bad NUMD", &numd_wrong, DataDir::FromDevice(&mut buf), LONG)
         .unwrap_err();
     assert!(
-        matches!(e, NvmeError::Transport { source: TransportError::InvalidRequest(_), .. }),
+        matches!(
+            e,
+            NvmeError::Transport {
+                source: TransportError::InvalidRequest(_),
+                ..
+            }
+        ),
         "{e}"
     );
 
@@ -805,7 +837,13 @@ fn wrong_identify_format_and_opcode_encodings_are_rejected() {
     assert_eq!(send(&mut r, identify(0x02, 0xFFFF_FFFF, 0)), 0x400B);
     assert_eq!(send(&mut r, identify(0x02, 0xFFFF_FFFE, 0)), 0x400B);
     assert_eq!(
-        send(&mut r, NvmeAdminCmd { opcode: 0xC0, ..Default::default() }),
+        send(
+            &mut r,
+            NvmeAdminCmd {
+                opcode: 0xC0,
+                ..Default::default()
+            }
+        ),
         0x4001
     );
     // A 512-byte buffer for a 4096-byte Identify: the controller would overrun it.
@@ -825,10 +863,38 @@ fn wrong_identify_format_and_opcode_encodings_are_rejected() {
         .encode()
         .unwrap();
     for (what, cmd, expected) in [
-        ("reserved bit 20", NvmeAdminCmd { cdw10: good.cdw10 | 1 << 20, ..good }, 0x4002u16),
-        ("SES 3", NvmeAdminCmd { cdw10: 3 << 9, ..good }, 0x4002),
-        ("PI type 5", NvmeAdminCmd { cdw10: 5 << 5, ..good }, 0x4002),
-        ("PI without metadata", NvmeAdminCmd { cdw10: 1 << 5, ..good }, 0x410A),
+        (
+            "reserved bit 20",
+            NvmeAdminCmd {
+                cdw10: good.cdw10 | 1 << 20,
+                ..good
+            },
+            0x4002u16,
+        ),
+        (
+            "SES 3",
+            NvmeAdminCmd {
+                cdw10: 3 << 9,
+                ..good
+            },
+            0x4002,
+        ),
+        (
+            "PI type 5",
+            NvmeAdminCmd {
+                cdw10: 5 << 5,
+                ..good
+            },
+            0x4002,
+        ),
+        (
+            "PI without metadata",
+            NvmeAdminCmd {
+                cdw10: 1 << 5,
+                ..good
+            },
+            0x410A,
+        ),
         ("NSID 0", NvmeAdminCmd { nsid: 0, ..good }, 0x400B),
     ] {
         let s = status_of(raw(&mut r.ctrl, cmd));
@@ -870,7 +936,11 @@ fn health_log_knobs_reach_the_grade() {
     let h = r.ctrl.health_figures().unwrap();
     assert_eq!(h.media_errors, Some(5));
     assert_eq!(h.percentage_used, Some(85));
-    assert_eq!(h.power_on_hours, Some(u64::MAX), "128-bit counter saturates");
+    assert_eq!(
+        h.power_on_hours,
+        Some(u64::MAX),
+        "128-bit counter saturates"
+    );
     assert_eq!(h.temperature_celsius, Some(35));
     assert_eq!(h.grade().grade, HealthGrade::Worn);
     let smart = r.ctrl.smart_log().unwrap();
@@ -910,8 +980,10 @@ fn health_log_knobs_reach_the_grade() {
     r.ctrl
         .submit("smart ns1", &per_ns, DataDir::FromDevice(&mut buf), LONG)
         .unwrap();
-    let mut config = NvmeSimConfig::default();
-    config.lpa = 0;
+    let config = NvmeSimConfig {
+        lpa: 0,
+        ..Default::default()
+    };
     let mut r = rig(config);
     let e = r
         .ctrl
@@ -940,7 +1012,11 @@ fn transcript_records_every_command_in_words_and_hex() {
     assert_eq!(recs[0].name, "IDENTIFY CONTROLLER");
     assert!(recs[0].request.contains("opc=0x06") && recs[0].request.contains("data=4096"));
     assert_eq!(recs[1].name, "SANITIZE Overwrite");
-    assert!(recs[1].request.contains("cdw10=0x0000033b"), "{}", recs[1].request);
+    assert!(
+        recs[1].request.contains("cdw10=0x0000033b"),
+        "{}",
+        recs[1].request
+    );
     assert!(recs[1].request.contains("cdw11=0xdeadbeef"));
     assert_eq!(recs[1].outcome, "Successful Completion");
     assert_eq!(
@@ -948,7 +1024,10 @@ fn transcript_records_every_command_in_words_and_hex() {
         Some("status=0x0000 result=0x00000000")
     );
     assert!(recs.iter().all(|r| r.ok));
-    assert_eq!(recs.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![0, 1, 2]);
+    assert_eq!(
+        recs.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![0, 1, 2]
+    );
 }
 
 /// The simulator is a transport like the ioctl one: usable behind a trait object.

@@ -326,7 +326,7 @@ pub struct SimSanitizeFailure {
 }
 
 /// What the Sanitize Status log reports, and the operation behind it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SimSanitizeState {
     /// SSTAT bits 2:0 of the most recent operation.
     pub status: u8,
@@ -335,19 +335,6 @@ pub struct SimSanitizeState {
     pub scdw10: u32,
     pub operation: Option<SimSanitizeOperation>,
     pub failure: Option<SimSanitizeFailure>,
-}
-
-impl Default for SimSanitizeState {
-    fn default() -> Self {
-        SimSanitizeState {
-            status: 0,
-            passes_completed: 0,
-            global_data_erased: false,
-            scdw10: 0,
-            operation: None,
-            failure: None,
-        }
-    }
 }
 
 /// Everything that changes while the controller runs.
@@ -1173,7 +1160,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let m = media(dir.path(), "a.img", 64);
         let config = NvmeSimConfig::default();
-        let state = NvmeSimState::initial(&config, &[m.clone()]).unwrap();
+        let state = NvmeSimState::initial(&config, std::slice::from_ref(&m)).unwrap();
         let json = serde_json::to_string(&(&config, &state)).unwrap();
         let (c2, s2): (NvmeSimConfig, NvmeSimState) = serde_json::from_str(&json).unwrap();
         assert_eq!((c2.clone(), s2.clone()), (config.clone(), state.clone()));
