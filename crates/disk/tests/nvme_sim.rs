@@ -461,6 +461,14 @@ fn controller_vanishing_mid_sanitize_is_device_gone() {
 }
 
 #[test]
+fn a_medium_vanishing_under_the_block_path_is_remembered_in_the_state() {
+    let mut r = rig(NvmeSimConfig::default());
+    r.media[0].vanish();
+    assert!(r.ctrl.identify_controller().unwrap_err().is_device_gone());
+    assert!(r.ctrl.transport().state().vanished);
+}
+
+#[test]
 fn controller_vanishing_mid_format_is_device_gone() {
     let mut config = NvmeSimConfig::default();
     config.knobs.vanish_at = Some(0.5);

@@ -649,10 +649,8 @@ impl SimEmmc {
 
     fn one(&mut self, cmd: &MmcCmd, data: DataDir<'_>) -> Result<MmcReply, TransportError> {
         if self.state.vanished || self.media.is_gone() {
-            return Err(TransportError::DeviceGone {
-                op: OP,
-                errno: Errno::ENODEV,
-            });
+            // Also when the block path made the medium vanish: remember it in the state.
+            return Err(self.vanish());
         }
         let data_bytes = cmd.blksz as usize * cmd.blocks as usize;
         if cmd.opcode == 6 && (cmd.arg >> 16) & 0xff == 165 {

@@ -1111,7 +1111,8 @@ impl NvmeTransport for SimNvmeController {
         _timeout: Duration,
     ) -> Result<NvmeReply, TransportError> {
         if self.state.vanished || self.namespaces.iter().any(|m| m.is_gone()) {
-            return Err(gone(Errno::ENODEV));
+            // Also when the block path made the medium vanish: remember it in the state.
+            return Err(self.vanish());
         }
         if matches!(
             self.config.sanitize_progress,
