@@ -11,6 +11,8 @@
 
 pub mod ata;
 pub mod media;
+pub mod mmc;
+pub mod nvme;
 pub mod scsi;
 
 pub use media::{FaultPlan, SimBlock, SimMedia};
