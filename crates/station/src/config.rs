@@ -419,7 +419,10 @@ require_upload = true
         let c = Config::load(dir.path()).unwrap();
         assert_eq!(c.ui.language, Language::Fr, "French by default");
         assert_eq!(c.policy.digest(), Policy::default().digest());
-        let p = Policy { verify: VerifyMode::Full, ..Default::default() };
+        let p = Policy {
+            verify: VerifyMode::Full,
+            ..Default::default()
+        };
         assert_ne!(p.digest(), Policy::default().digest());
     }
 }

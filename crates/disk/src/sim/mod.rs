@@ -13,6 +13,8 @@ pub mod ata;
 pub mod media;
 pub mod mmc;
 pub mod nvme;
+pub mod profile;
 pub mod scsi;
 
 pub use media::{FaultPlan, SimBlock, SimMedia};
+pub use profile::{SimDisk, SimProfile, SIM_PREFIX};
