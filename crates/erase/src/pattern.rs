@@ -171,7 +171,8 @@ pub struct Pattern {
 enum Source {
     Byte(u8),
     Repeat(Vec<u8>),
-    Random(Aes128Enc),
+    /// Boxed: the expanded key schedule is large.
+    Random(Box<Aes128Enc>),
 }
 
 impl fmt::Debug for Pattern {
@@ -192,7 +193,7 @@ impl Pattern {
             PatternSpec::Byte { value } => Source::Byte(*value),
             PatternSpec::Repeat { bytes } => Source::Repeat(bytes.clone()),
             PatternSpec::Random => {
-                Source::Random(Aes128Enc::new(GenericArray::from_slice(&seed.0)))
+                Source::Random(Box::new(Aes128Enc::new(GenericArray::from_slice(&seed.0))))
             }
         };
         Ok(Pattern {

@@ -103,7 +103,7 @@ pub fn any(buf: &[u8], base: u64) -> bool {
     seen
 }
 
-fn at<'a>(b: &'a [u8], p: usize, len: usize) -> Option<&'a [u8]> {
+fn at(b: &[u8], p: usize, len: usize) -> Option<&[u8]> {
     b.get(p..p.checked_add(len)?)
 }
 

@@ -41,8 +41,14 @@ fn zero_scheme_on_a_simulated_disk() {
     fill_random(&blk, 1);
     assert!(!full_verify(&blk, &Expected::zeros()).passed());
     let seed = Seed::random().unwrap();
-    let r = overwrite::run(&blk, &Scheme::zero(), seed, &small_chunks(), &mut Control::default())
-        .unwrap();
+    let r = overwrite::run(
+        &blk,
+        &Scheme::zero(),
+        seed,
+        &small_chunks(),
+        &mut Control::default(),
+    )
+    .unwrap();
     assert_eq!(r.outcome, OverwriteOutcome::Completed);
     assert_eq!(r.passes_completed, 1);
     assert_eq!(r.passes[0].status, PassStatus::Written);
@@ -61,8 +67,14 @@ fn random_scheme_writes_the_recomputable_keystream() {
     std::fs::write(&path, text(3 * MIB as usize + 4096)).unwrap();
     let dev = DeviceFile::open(&path, Access::ReadWrite).unwrap();
     let seed = Seed::random().unwrap();
-    let r = overwrite::run(&dev, &Scheme::random(), seed, &small_chunks(), &mut Control::default())
-        .unwrap();
+    let r = overwrite::run(
+        &dev,
+        &Scheme::random(),
+        seed,
+        &small_chunks(),
+        &mut Control::default(),
+    )
+    .unwrap();
     assert_eq!(r.outcome, OverwriteOutcome::Completed);
     assert_eq!(r.seed, seed);
     let v = full_verify(&dev, &r.expected_state().unwrap());
@@ -73,7 +85,10 @@ fn random_scheme_writes_the_recomputable_keystream() {
         &Expected::Pattern(ardoise_erase::Pattern::random(Seed([0; 16]), 0)),
     );
     assert!(!other.passed());
-    let other = full_verify(&dev, &Expected::Pattern(ardoise_erase::Pattern::random(seed, 1)));
+    let other = full_verify(
+        &dev,
+        &Expected::Pattern(ardoise_erase::Pattern::random(seed, 1)),
+    );
     assert!(!other.passed());
 }
 
@@ -113,7 +128,14 @@ fn repeating_patterns_are_written_in_phase_with_the_device_offset() {
     )
     .unwrap();
     let seed = Seed([0; 16]);
-    let r = overwrite::run(&blk, &scheme, seed, &small_chunks(), &mut Control::default()).unwrap();
+    let r = overwrite::run(
+        &blk,
+        &scheme,
+        seed,
+        &small_chunks(),
+        &mut Control::default(),
+    )
+    .unwrap();
     assert_eq!(r.outcome, OverwriteOutcome::Completed);
     assert!(full_verify(&blk, &r.expected_state().unwrap()).passed());
     let mut b = vec![0u8; 512];
@@ -153,7 +175,10 @@ fn dod_verifies_its_last_pass() {
     .unwrap();
     assert_eq!(r.outcome, OverwriteOutcome::Completed);
     assert!(r.passes[0].verification.is_none());
-    let v = r.passes[2].verification.as_ref().expect("pass 3 is verified");
+    let v = r.passes[2]
+        .verification
+        .as_ref()
+        .expect("pass 3 is verified");
     assert!(v.passed());
     assert_eq!(v.bytes_read, 4096 * 512);
 
@@ -205,7 +230,10 @@ fn unwritable_sectors_are_skipped_counted_and_listed() {
         assert_eq!(p.unwritable_sectors, 3);
         assert_eq!(p.bytes_written, (8192 - 3) * 512);
     }
-    let want = vec![ByteRange::new(100 * 512, 1024), ByteRange::new(5000 * 512, 512)];
+    let want = vec![
+        ByteRange::new(100 * 512, 1024),
+        ByteRange::new(5000 * 512, 512),
+    ];
     assert_eq!(r.unwritable, want);
     assert_eq!(r.unwritable_sectors, 3);
     assert_eq!(r.error_count, 6, "two failing chunks per pass");
@@ -229,8 +257,14 @@ fn too_many_bad_sectors_fail_the_job() {
         max_bad_sectors: 10,
         ..small_chunks()
     };
-    let r = overwrite::run(&blk, &Scheme::zero(), Seed([0; 16]), &opts, &mut Control::default())
-        .unwrap();
+    let r = overwrite::run(
+        &blk,
+        &Scheme::zero(),
+        Seed([0; 16]),
+        &opts,
+        &mut Control::default(),
+    )
+    .unwrap();
     assert!(matches!(
         r.outcome,
         OverwriteOutcome::Failed {
@@ -283,7 +317,14 @@ fn a_full_filesystem_fails_the_job() {
     let mnt = dir.path().join("mnt");
     std::fs::create_dir(&mnt).unwrap();
     let ok = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=2m", "ardoise-test", mnt.to_str().unwrap()])
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=2m",
+            "ardoise-test",
+            mnt.to_str().unwrap(),
+        ])
         .status()
         .unwrap()
         .success();
@@ -297,10 +338,19 @@ fn a_full_filesystem_fails_the_job() {
     let _guard = Unmount(mnt.clone());
     // A sparse 8 MiB file on a 2 MiB filesystem.
     let path = mnt.join("big.img");
-    std::fs::File::create(&path).unwrap().set_len(8 * MIB).unwrap();
-    let dev = DeviceFile::open(&path, Access::ReadWrite).unwrap();
-    let r = overwrite::run(&dev, &Scheme::zero(), Seed([0; 16]), &small_chunks(), &mut Control::default())
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(8 * MIB)
         .unwrap();
+    let dev = DeviceFile::open(&path, Access::ReadWrite).unwrap();
+    let r = overwrite::run(
+        &dev,
+        &Scheme::zero(),
+        Seed([0; 16]),
+        &small_chunks(),
+        &mut Control::default(),
+    )
+    .unwrap();
     drop(dev);
     assert!(
         matches!(
@@ -343,7 +393,10 @@ fn cancellation_stops_between_chunks() {
     assert!(r.passes[0].bytes_written < 65536 * 512);
     assert_eq!(r.passes_completed, 0);
     assert!(r.expected_state().is_none());
-    assert!(matches!(seen[0].phase, Phase::Overwrite { pass: 1, passes: 3 }));
+    assert!(matches!(
+        seen[0].phase,
+        Phase::Overwrite { pass: 1, passes: 3 }
+    ));
 }
 
 #[test]
@@ -355,8 +408,14 @@ fn progress_is_reported_at_a_bounded_rate_and_ends_at_the_total() {
     let interval = Duration::from_millis(20);
     let mut ctl = Control::new(CancelToken::new(), &mut on_progress).with_interval(interval);
     let started = std::time::Instant::now();
-    let r = overwrite::run(&blk, &Scheme::three_pass(), Seed([1; 16]), &small_chunks(), &mut ctl)
-        .unwrap();
+    let r = overwrite::run(
+        &blk,
+        &Scheme::three_pass(),
+        Seed([1; 16]),
+        &small_chunks(),
+        &mut ctl,
+    )
+    .unwrap();
     let elapsed = started.elapsed();
     assert!(r.outcome.is_success());
     // Per pass: one report at the start, one at the end, at most one per interval between.
@@ -386,16 +445,28 @@ fn bad_input_is_refused_before_writing() {
     fill_random(&blk, 9);
     let empty = Scheme::custom("none", "none", vec![]).unwrap();
     assert_eq!(
-        overwrite::run(&blk, &empty, Seed([0; 16]), &OverwriteOptions::default(), &mut Control::default())
-            .unwrap_err(),
+        overwrite::run(
+            &blk,
+            &empty,
+            Seed([0; 16]),
+            &OverwriteOptions::default(),
+            &mut Control::default()
+        )
+        .unwrap_err(),
         overwrite::OverwriteError::EmptyScheme
     );
     let opts = OverwriteOptions {
         writer_threads: 0,
         ..OverwriteOptions::default()
     };
-    assert!(overwrite::run(&blk, &Scheme::zero(), Seed([0; 16]), &opts, &mut Control::default())
-        .is_err());
+    assert!(overwrite::run(
+        &blk,
+        &Scheme::zero(),
+        Seed([0; 16]),
+        &opts,
+        &mut Control::default()
+    )
+    .is_err());
     // Nothing was written.
     assert!(!full_verify(&blk, &Expected::zeros()).passed());
 }

@@ -39,7 +39,11 @@ fn random_pattern_equals_openssl_aes_128_ctr() {
         (3, 0, 4096),
         (34, 7 * (1 << 30), 65536 + 16),
     ] {
-        let want = openssl_keystream(&seed.0, (u128::from(stream) << 64) | u128::from(offset / 16), len);
+        let want = openssl_keystream(
+            &seed.0,
+            (u128::from(stream) << 64) | u128::from(offset / 16),
+            len,
+        );
         let mut got = vec![0u8; len];
         Pattern::random(seed, stream).fill(&mut got, offset);
         assert_eq!(got, want, "stream {stream} offset {offset}");

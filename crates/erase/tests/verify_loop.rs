@@ -11,8 +11,8 @@ use ardoise_erase::overwrite;
 use ardoise_erase::signatures::{self, SignatureKind};
 use ardoise_erase::verify::{self, VerifyReport};
 use ardoise_erase::{
-    Control, Expected, Fingerprints, OverwriteOptions, OverwriteOutcome, SampleParams,
-    SamplePlan, Scheme, Seed, Verdict, VerifyOptions, VerifyScope,
+    Control, Expected, Fingerprints, OverwriteOptions, OverwriteOutcome, SampleParams, SamplePlan,
+    Scheme, Seed, Verdict, VerifyOptions, VerifyScope,
 };
 use overwrite_util::*;
 
@@ -27,7 +27,14 @@ fn plan_for(dev: &dyn BlockIo, seed: u8) -> SamplePlan {
 }
 
 fn check(dev: &dyn BlockIo, scope: &VerifyScope, expected: &Expected) -> VerifyReport {
-    verify::run(dev, scope, expected, &VerifyOptions::default(), &mut Control::default()).unwrap()
+    verify::run(
+        dev,
+        scope,
+        expected,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap()
 }
 
 fn erase(dev: &dyn BlockIo, scheme: &Scheme) -> overwrite::OverwriteReport {
@@ -99,7 +106,9 @@ fn data_changed_after_the_erase_fails_verification() {
     );
     assert!(full.assurance.is_none());
     assert!(
-        full.summary().contains(&format!("{len} bytes do not hold the expected content, first at byte {at}")),
+        full.summary().contains(&format!(
+            "{len} bytes do not hold the expected content, first at byte {at}"
+        )),
         "{}",
         full.summary()
     );
@@ -115,8 +124,13 @@ fn data_changed_after_the_erase_fails_verification() {
         .count() as u64;
     let sampled = check(&dev, &VerifyScope::Sampled(plan), &expected);
     assert_eq!(sampled.verdict, Verdict::Fail);
-    assert!(sampled.mismatched_samples >= inside && inside > 0, "{inside} {sampled:?}");
-    assert!(sampled.summary().contains("samples do not hold the expected content"));
+    assert!(
+        sampled.mismatched_samples >= inside && inside > 0,
+        "{inside} {sampled:?}"
+    );
+    assert!(sampled
+        .summary()
+        .contains("samples do not hold the expected content"));
 }
 
 #[test]
@@ -134,13 +148,19 @@ fn a_4096_byte_sector_device_works() {
     assert!(check(&dev, &VerifyScope::Full, &expected).passed());
     let plan = plan_for(&dev, 3);
     assert_eq!(plan.summary().sector_size, 4096);
-    assert!(plan.extents().iter().all(|e| e.offset % 4096 == 0 && e.len % 4096 == 0));
+    assert!(plan
+        .extents()
+        .iter()
+        .all(|e| e.offset % 4096 == 0 && e.len % 4096 == 0));
     let v = check(&dev, &VerifyScope::Sampled(plan), &expected);
     assert!(v.passed(), "{}", v.summary());
     // One changed sector is found and reported in device units.
     write_behind(lo.path(), 40 * MIB, &text(4096));
     let v = check(&dev, &VerifyScope::Full, &expected);
-    assert_eq!(v.first_mismatches, vec![ardoise_erase::ByteRange::new(40 * MIB, 4096)]);
+    assert_eq!(
+        v.first_mismatches,
+        vec![ardoise_erase::ByteRange::new(40 * MIB, 4096)]
+    );
 }
 
 #[test]
@@ -151,20 +171,36 @@ fn a_lying_drive_fails_the_before_after_comparison() {
     write_behind(lo.path(), 0, &text(64 * MIB as usize));
     let dev = lo.open();
     let plan = plan_for(&dev, 4);
-    let fp =
-        Fingerprints::capture(&dev, &plan, &VerifyOptions::default(), &mut Control::default())
-            .unwrap();
+    let fp = Fingerprints::capture(
+        &dev,
+        &plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap();
     // The drive claims a crypto erase and does nothing.
-    let v = check(&dev, &VerifyScope::Sampled(plan.clone()), &Expected::DiffersFrom(fp));
+    let v = check(
+        &dev,
+        &VerifyScope::Sampled(plan.clone()),
+        &Expected::DiffersFrom(fp),
+    );
     assert_eq!(v.verdict, Verdict::Fail);
     assert_eq!(v.mismatched_samples, v.samples_total);
 
     // A real change of every byte passes.
-    let fp =
-        Fingerprints::capture(&dev, &plan, &VerifyOptions::default(), &mut Control::default())
-            .unwrap();
+    let fp = Fingerprints::capture(
+        &dev,
+        &plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap();
     erase(&dev, &Scheme::random());
-    let v = check(&dev, &VerifyScope::Sampled(plan), &Expected::DiffersFrom(fp));
+    let v = check(
+        &dev,
+        &VerifyScope::Sampled(plan),
+        &Expected::DiffersFrom(fp),
+    );
     assert!(v.passed(), "{}", v.summary());
 }
 
@@ -174,7 +210,11 @@ fn mkfs(tool: &str, args: &[&str], dev: &std::path::Path) -> bool {
         return false;
     }
     let out = Command::new(tool).args(args).arg(dev).output().unwrap();
-    assert!(out.status.success(), "{tool}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     true
 }
 
@@ -208,7 +248,11 @@ fn signatures_of_real_filesystems_are_found_and_fail_a_fingerprint_check() {
         .unwrap();
         fill_random(&dev, 20);
         dev.write_at(head.as_slice(), 0).unwrap();
-        let v = check(&dev, &VerifyScope::Sampled(plan), &Expected::DiffersFrom(fp));
+        let v = check(
+            &dev,
+            &VerifyScope::Sampled(plan),
+            &Expected::DiffersFrom(fp),
+        );
         assert_eq!(v.verdict, Verdict::Fail);
         assert!(v.signatures.iter().any(|h| h.kind == kind), "{tool}: {v:?}");
         drop(dev);

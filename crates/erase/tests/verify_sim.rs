@@ -25,7 +25,14 @@ fn sampled(dev: &dyn BlockIo, seed: u8) -> SamplePlan {
 }
 
 fn run(dev: &dyn BlockIo, scope: &VerifyScope, expected: &Expected) -> verify::VerifyReport {
-    verify::run(dev, scope, expected, &VerifyOptions::default(), &mut Control::default()).unwrap()
+    verify::run(
+        dev,
+        scope,
+        expected,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap()
 }
 
 fn zero(dev: &dyn BlockIo) {
@@ -45,7 +52,11 @@ fn sampled_verification_reads_the_plan_and_states_its_assurance() {
     zero(&blk);
     let plan = sampled(&blk, 1);
     assert!(!plan.is_full_read());
-    let v = run(&blk, &VerifyScope::Sampled(plan.clone()), &Expected::zeros());
+    let v = run(
+        &blk,
+        &VerifyScope::Sampled(plan.clone()),
+        &Expected::zeros(),
+    );
     assert!(v.passed(), "{}", v.summary());
     assert_eq!(v.method, Coverage::Sampled);
     assert_eq!(v.samples_total, 2002);
@@ -53,7 +64,9 @@ fn sampled_verification_reads_the_plan_and_states_its_assurance() {
     assert_eq!(v.bytes_read, plan.summary().bytes_planned);
     let a = v.assurance.as_ref().unwrap();
     assert_eq!(a.random_samples, 2000);
-    assert!(a.statement.starts_with("With 99.99 % confidence, less than 0.46 %"));
+    assert!(a
+        .statement
+        .starts_with("With 99.99 % confidence, less than 0.46 %"));
     assert_eq!(v.plan.as_ref().unwrap().seed, Seed([1; 16]));
 }
 
@@ -67,7 +80,8 @@ fn sampled_verification_finds_a_change_covering_a_stratum() {
     let stratum = plan.summary().stratum_bytes_max;
     let at = 32 * MIB;
     let mut data = ardoise_disk::AlignedBuf::new(2 * stratum as usize + 4096);
-    data.as_mut_slice().copy_from_slice(&text(2 * stratum as usize + 4096));
+    data.as_mut_slice()
+        .copy_from_slice(&text(2 * stratum as usize + 4096));
     blk.write_at(data.as_slice(), at).unwrap();
     let v = run(&blk, &VerifyScope::Sampled(plan), &Expected::zeros());
     assert_eq!(v.verdict, Verdict::Fail);
@@ -75,7 +89,12 @@ fn sampled_verification_finds_a_change_covering_a_stratum() {
     let first = v.first_mismatches[0];
     assert!(first.offset >= at && first.end() <= at + data.len() as u64);
     assert!(v.assurance.is_none());
-    assert!(v.summary().contains("samples do not hold the expected content"), "{}", v.summary());
+    assert!(
+        v.summary()
+            .contains("samples do not hold the expected content"),
+        "{}",
+        v.summary()
+    );
 }
 
 #[test]
@@ -101,7 +120,11 @@ fn unreadable_sectors_fail_verification_and_are_listed() {
     assert_eq!(full.mismatched_bytes, 0, "the readable rest matched");
     assert_eq!(full.bytes_read, 64 * MIB - 1024);
     assert!(full.summary().contains("1024 bytes could not be read"));
-    let s = run(&blk, &VerifyScope::Sampled(sampled(&blk, 3)), &Expected::zeros());
+    let s = run(
+        &blk,
+        &VerifyScope::Sampled(sampled(&blk, 3)),
+        &Expected::zeros(),
+    );
     assert_eq!(s.verdict, Verdict::Fail);
     assert!(s.unreadable_samples >= 1);
 }
@@ -123,12 +146,20 @@ fn crypto_erase_passes_when_every_sample_changed() {
     let (_m, blk) = sim_disk(dir.path(), 512, 64 * 2048);
     fill_random(&blk, 10);
     let plan = sampled(&blk, 4);
-    let fp =
-        Fingerprints::capture(&blk, &plan, &VerifyOptions::default(), &mut Control::default())
-            .unwrap();
+    let fp = Fingerprints::capture(
+        &blk,
+        &plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap();
     assert_eq!(fp.informative_blocks(), fp.blocks());
     scramble(&blk, 11);
-    let v = run(&blk, &VerifyScope::Sampled(plan), &Expected::DiffersFrom(fp));
+    let v = run(
+        &blk,
+        &VerifyScope::Sampled(plan),
+        &Expected::DiffersFrom(fp),
+    );
     assert!(v.passed(), "{}", v.summary());
     assert_eq!(v.uninformative_blocks, 0);
     assert_eq!(v.signatures_found, 0);
@@ -140,11 +171,19 @@ fn a_lying_drive_is_caught() {
     let (_m, blk) = sim_disk(dir.path(), 512, 64 * 2048);
     fill_random(&blk, 12);
     let plan = sampled(&blk, 5);
-    let fp =
-        Fingerprints::capture(&blk, &plan, &VerifyOptions::default(), &mut Control::default())
-            .unwrap();
+    let fp = Fingerprints::capture(
+        &blk,
+        &plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap();
     // The "erase" reports success and does nothing.
-    let v = run(&blk, &VerifyScope::Sampled(plan), &Expected::DiffersFrom(fp));
+    let v = run(
+        &blk,
+        &VerifyScope::Sampled(plan),
+        &Expected::DiffersFrom(fp),
+    );
     assert_eq!(v.verdict, Verdict::Fail);
     assert_eq!(v.mismatched_samples, v.samples_total);
 }
@@ -155,14 +194,22 @@ fn a_half_erased_drive_is_caught() {
     let (_m, blk) = sim_disk(dir.path(), 512, 64 * 2048);
     fill_random(&blk, 13);
     let plan = sampled(&blk, 6);
-    let fp =
-        Fingerprints::capture(&blk, &plan, &VerifyOptions::default(), &mut Control::default())
-            .unwrap();
+    let fp = Fingerprints::capture(
+        &blk,
+        &plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap();
     // The first half changes, the second half keeps its data.
     let mut buf = ardoise_disk::AlignedBuf::new(32 * MIB as usize);
     Pattern::random(Seed([14; 16]), 0).fill(buf.as_mut_slice(), 0);
     blk.write_at(buf.as_slice(), 0).unwrap();
-    let v = run(&blk, &VerifyScope::Sampled(plan), &Expected::DiffersFrom(fp));
+    let v = run(
+        &blk,
+        &VerifyScope::Sampled(plan),
+        &Expected::DiffersFrom(fp),
+    );
     assert_eq!(v.verdict, Verdict::Fail);
     assert!(v.first_mismatches[0].offset >= 32 * MIB);
     let half = v.samples_total / 2;
@@ -175,16 +222,24 @@ fn a_partition_table_left_after_the_erase_fails() {
     let (_m, blk) = sim_disk(dir.path(), 512, 64 * 2048);
     fill_random(&blk, 15);
     let plan = sampled(&blk, 7);
-    let fp =
-        Fingerprints::capture(&blk, &plan, &VerifyOptions::default(), &mut Control::default())
-            .unwrap();
+    let fp = Fingerprints::capture(
+        &blk,
+        &plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap();
     scramble(&blk, 16);
     // The erase spared the GPT header at LBA 1.
     let mut lba1 = ardoise_disk::AlignedBuf::new(512);
     lba1.as_mut_slice()[..8].copy_from_slice(b"EFI PART");
     lba1.as_mut_slice()[8..12].copy_from_slice(&[0, 0, 1, 0]);
     blk.write_at(lba1.as_slice(), 512).unwrap();
-    let v = run(&blk, &VerifyScope::Sampled(plan), &Expected::DiffersFrom(fp));
+    let v = run(
+        &blk,
+        &VerifyScope::Sampled(plan),
+        &Expected::DiffersFrom(fp),
+    );
     assert_eq!(v.verdict, Verdict::Fail);
     assert_eq!(v.signatures_found, 1);
     assert_eq!(v.signatures[0].kind, SignatureKind::Gpt);
@@ -198,16 +253,24 @@ fn blank_blocks_cannot_show_a_change_and_are_counted() {
     let (_m, blk) = sim_disk(dir.path(), 512, 64 * 2048);
     zero(&blk);
     let plan = sampled(&blk, 8);
-    let fp =
-        Fingerprints::capture(&blk, &plan, &VerifyOptions::default(), &mut Control::default())
-            .unwrap();
+    let fp = Fingerprints::capture(
+        &blk,
+        &plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap();
     assert_eq!(fp.informative_blocks(), 0);
     let block = VerifyOptions::default().fingerprint_block as u64;
     let blocks: u64 = plan.extents().iter().map(|e| e.len.div_ceil(block)).sum();
     assert_eq!(fp.blocks() as u64, blocks);
     // Block erase of a never-written disk: zeros before, zeros after. Nothing to show, nothing
     // left either: it passes, and the report says how many blocks proved nothing.
-    let v = run(&blk, &VerifyScope::Sampled(plan), &Expected::DiffersFrom(fp));
+    let v = run(
+        &blk,
+        &VerifyScope::Sampled(plan),
+        &Expected::DiffersFrom(fp),
+    );
     assert!(v.passed());
     assert_eq!(v.uninformative_blocks, blocks);
 }
@@ -217,9 +280,13 @@ fn fingerprints_only_fit_their_plan() {
     let dir = tempfile::tempdir().unwrap();
     let (_m, blk) = sim_disk(dir.path(), 512, 64 * 2048);
     let plan = sampled(&blk, 9);
-    let fp =
-        Fingerprints::capture(&blk, &plan, &VerifyOptions::default(), &mut Control::default())
-            .unwrap();
+    let fp = Fingerprints::capture(
+        &blk,
+        &plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap();
     let err = verify::run(
         &blk,
         &VerifyScope::Sampled(sampled(&blk, 10)),
@@ -254,5 +321,9 @@ fn tiny_disks_are_read_entirely() {
     let v = run(&blk, &VerifyScope::Sampled(plan), &Expected::zeros());
     assert!(v.passed());
     assert_eq!(v.bytes_read, 1000 * 512);
-    assert!(v.assurance.unwrap().statement.starts_with("Every addressable sector"));
+    assert!(v
+        .assurance
+        .unwrap()
+        .statement
+        .starts_with("Every addressable sector"));
 }

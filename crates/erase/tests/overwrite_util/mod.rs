@@ -119,14 +119,18 @@ pub fn fill_random(dev: &dyn BlockIo, seed: u8) {
 
 /// Human text, like a document left on a donated PC.
 pub fn text(len: usize) -> Vec<u8> {
-    let line = b"Releve de compte - Mme Dupont, 12 rue des Lilas, 76000 Rouen. IBAN FR76 3000 4000 ";
+    let line =
+        b"Releve de compte - Mme Dupont, 12 rue des Lilas, 76000 Rouen. IBAN FR76 3000 4000 ";
     line.iter().copied().cycle().take(len).collect()
 }
 
 /// Writes `data` at `offset` of a block device or file through an ordinary (buffered) file
 /// descriptor, behind the engine's back, and makes it durable.
 pub fn write_behind(path: &Path, offset: u64, data: &[u8]) {
-    let f = OpenOptions::new().write(true).open(path).expect("open for writing");
+    let f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .expect("open for writing");
     f.write_all_at(data, offset).expect("write behind");
     f.sync_all().expect("sync");
 }
