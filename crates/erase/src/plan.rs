@@ -825,3 +825,16 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod scheme_names {
+    #[test]
+    fn fallback_schemes_exist() {
+        for id in [
+            super::FALLBACK_SCHEME_MAGNETIC,
+            super::FALLBACK_SCHEME_FLASH,
+        ] {
+            assert!(crate::overwrite::Scheme::by_id(id).is_some(), "{id}");
+        }
+    }
+}
