@@ -24,6 +24,7 @@ pub mod sim;
 pub mod testing;
 pub mod transport;
 
-pub use block::{AlignedBuf, BlockError, BlockIo, DeviceFile, IO_ALIGN};
+pub use block::{Access, AlignedBuf, BlockError, BlockIo, DeviceFile, IO_ALIGN};
 pub use model::{DiskInfo, MediaKind, MountUse, ProtectionReason, Transport};
+pub use open::{open_disk, Commands, OpenDiskError, OpenedDisk};
 pub use record::{CommandRecord, Protocol, Transcript};

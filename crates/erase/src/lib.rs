@@ -1,4 +1,37 @@
 //! Erasure: the catalogue of methods, the planner that picks the strongest supported purge, the
 //! executors for firmware commands and host overwrite, hidden-area handling, verification and the
 //! job runner that reports progress on a channel.
+//!
+//! Building blocks provided here:
+//! - [`pattern`]: seekable overwrite patterns (fixed byte, repeating bytes, AES-128-CTR keystream).
+//! - [`overwrite`]: overwrite schemes as data ([`Scheme`]) and the O_DIRECT overwrite engine
+//!   ([`overwrite::run`]) with progress, cancellation and bad-sector handling.
+//! - [`verify`]: sample plans after NIST SP 800-88 Rev.1 §4.7, sampled and full read-back against
+//!   an [`Expected`] state.
+//! - [`signatures`]: partition-table and filesystem signatures found in a buffer.
+//! - [`assurance`]: what a verification result allows one to state.
+//!
+//! Everything runs over [`ardoise_disk::block::BlockIo`], so a real disk, a loop device, a
+//! regular file and the simulator's [`ardoise_disk::sim::SimBlock`] are driven by the same code.
 #![forbid(unsafe_code)]
+
+pub mod assurance;
+pub mod capability;
+pub mod method;
+pub mod outcome;
+pub mod overwrite;
+pub mod pattern;
+pub mod plan;
+pub mod signatures;
+pub mod verify;
+
+pub use assurance::Assurance;
+pub use overwrite::{
+    ByteRange, CancelToken, Control, OverwriteOptions, OverwriteOutcome, OverwriteReport, Pass,
+    PassReport, Phase, Progress, Scheme,
+};
+pub use pattern::{Pattern, PatternSpec, Seed};
+pub use verify::{
+    Expected, Fingerprints, SampleParams, SamplePlan, Verdict, VerifyOptions, VerifyReport,
+    VerifyScope,
+};

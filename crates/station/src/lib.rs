@@ -1,2 +1,4 @@
 //! The erasure station.
 #![forbid(unsafe_code)]
+
+pub mod config;

@@ -37,6 +37,9 @@ pub struct SimMedia {
     native_sectors: u64,
     visible_sectors: AtomicU64,
     gone: AtomicBool,
+    /// Set by a device model whose state forbids media access (security locked, sanitize in
+    /// progress or failed): host reads and writes then fail as the kernel reports them, EIO.
+    host_io_refused: AtomicBool,
     written: AtomicU64,
     faults: Mutex<FaultPlan>,
 }
@@ -73,6 +76,7 @@ impl SimMedia {
             native_sectors,
             visible_sectors: AtomicU64::new(native_sectors),
             gone: AtomicBool::new(false),
+            host_io_refused: AtomicBool::new(false),
             written: AtomicU64::new(0),
             faults: Mutex::new(FaultPlan::default()),
         })
@@ -116,6 +120,16 @@ impl SimMedia {
 
     pub fn is_gone(&self) -> bool {
         self.gone.load(Ordering::SeqCst)
+    }
+
+    /// Set by the device model: while `true`, host I/O through [`SimBlock`] fails with EIO
+    /// (the device aborts media access commands). Firmware erases are unaffected.
+    pub fn refuse_host_io(&self, refused: bool) {
+        self.host_io_refused.store(refused, Ordering::SeqCst);
+    }
+
+    pub fn host_io_refused(&self) -> bool {
+        self.host_io_refused.load(Ordering::SeqCst)
     }
 
     fn sectors_of(&self, offset: u64, len: usize) -> std::ops::Range<u64> {
@@ -255,6 +269,13 @@ impl SimBlock {
                 offset,
                 len,
                 align: ss as usize,
+            });
+        }
+        if self.media.host_io_refused() && !self.media.is_gone() {
+            return Err(BlockError::Medium {
+                offset,
+                len,
+                errno: Errno::EIO,
             });
         }
         Ok(())

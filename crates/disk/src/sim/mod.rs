@@ -9,6 +9,12 @@
 //! User data lives in a file ([`media::SimMedia`]); the same store backs the simulated disk's
 //! block I/O ([`media::SimBlock`]), so firmware commands and host reads/writes see one medium.
 
+pub mod ata;
 pub mod media;
+pub mod mmc;
+pub mod nvme;
+pub mod profile;
+pub mod scsi;
 
 pub use media::{FaultPlan, SimBlock, SimMedia};
+pub use profile::{SimDisk, SimProfile, SIM_PREFIX};

@@ -1,0 +1,289 @@
+//! The EXT_CSD register (512 bytes) and what ardoise reads from it (reference/commands.md §4.2).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::command::EraseKind;
+use super::ext_csd_index as idx;
+use super::EXT_CSD_LEN;
+
+/// SEC_FEATURE_SUPPORT bits.
+pub mod sec_feature {
+    /// SECURE_ER_EN: secure erase / secure trim purge.
+    pub const SECURE_ER_EN: u8 = 1 << 0;
+    /// SEC_BD_BLK_EN: secure purge of bad blocks.
+    pub const SEC_BD_BLK_EN: u8 = 1 << 2;
+    /// SEC_GB_CL_EN: TRIM and secure trim (garbage collection) supported.
+    pub const SEC_GB_CL_EN: u8 = 1 << 4;
+    /// SEC_SANITIZE: sanitize supported (eMMC 4.5+).
+    pub const SEC_SANITIZE: u8 = 1 << 6;
+}
+
+/// The EXT_CSD fields ardoise uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtCsd {
+    /// [192] 5 = eMMC 4.41, 6 = 4.5, 7 = 5.0, 8 = 5.1.
+    pub ext_csd_rev: u8,
+    /// [215:212] user-area size in 512-byte sectors (devices over 2 GB).
+    pub sec_count: u32,
+    /// [231].
+    pub sec_feature_support: u8,
+    /// [175] bit 0: erase groups are HC_ERASE_GRP_SIZE (else the legacy CSD size).
+    pub erase_group_def: u8,
+    /// [224] erase group size in units of 512 KiB.
+    pub hc_erase_grp_size: u8,
+    /// [221] write-protect group size in erase groups.
+    pub hc_wp_grp_size: u8,
+    /// [223] erase timeout per group in units of 300 ms.
+    pub erase_timeout_mult: u8,
+    /// [181] 0: erased memory reads 0x00, 1: reads 0xFF.
+    pub erased_mem_cont: u8,
+    /// [229] / [230] secure trim / secure erase timeout multipliers (obsolete in 4.5).
+    pub sec_trim_mult: u8,
+    pub sec_erase_mult: u8,
+    /// [232] TRIM / DISCARD timeout per group in units of 300 ms.
+    pub trim_mult: u8,
+    /// [16] SECURE_REMOVAL_TYPE.
+    pub secure_removal_type: u8,
+    /// [160] PARTITIONING_SUPPORT; [179] PARTITION_CONFIG; [226] boot partition size ×128 KiB.
+    pub partitioning_support: u8,
+    pub partition_config: u8,
+    pub boot_mult: u8,
+    /// [252:249] volatile cache size (kilobytes); [33] CACHE_CTRL bit 0 cache on.
+    pub cache_size: u32,
+    pub cache_ctrl: u8,
+    /// [267] PRE_EOL_INFO, [268]/[269] DEVICE_LIFE_TIME_EST_TYP_A/B (health, eMMC 5.0+).
+    pub pre_eol_info: u8,
+    pub life_time_est_a: u8,
+    pub life_time_est_b: u8,
+}
+
+/// An EXT_CSD buffer of the wrong size.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("EXT_CSD: {0} bytes, need 512")]
+pub struct ExtCsdLength(pub usize);
+
+impl ExtCsd {
+    pub fn parse(b: &[u8]) -> Result<Self, ExtCsdLength> {
+        if b.len() < EXT_CSD_LEN {
+            return Err(ExtCsdLength(b.len()));
+        }
+        let le32 = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+        Ok(ExtCsd {
+            ext_csd_rev: b[idx::EXT_CSD_REV],
+            sec_count: le32(idx::SEC_COUNT),
+            sec_feature_support: b[idx::SEC_FEATURE_SUPPORT],
+            erase_group_def: b[idx::ERASE_GROUP_DEF],
+            hc_erase_grp_size: b[idx::HC_ERASE_GRP_SIZE],
+            hc_wp_grp_size: b[idx::HC_WP_GRP_SIZE],
+            erase_timeout_mult: b[idx::ERASE_TIMEOUT_MULT],
+            erased_mem_cont: b[idx::ERASED_MEM_CONT],
+            sec_trim_mult: b[idx::SEC_TRIM_MULT],
+            sec_erase_mult: b[idx::SEC_ERASE_MULT],
+            trim_mult: b[idx::TRIM_MULT],
+            secure_removal_type: b[idx::SECURE_REMOVAL_TYPE],
+            partitioning_support: b[idx::PARTITIONING_SUPPORT],
+            partition_config: b[idx::PARTITION_CONFIG],
+            boot_mult: b[idx::BOOT_MULT],
+            cache_size: le32(idx::CACHE_SIZE),
+            cache_ctrl: b[idx::CACHE_CTRL],
+            pre_eol_info: b[idx::PRE_EOL_INFO],
+            life_time_est_a: b[idx::DEVICE_LIFE_TIME_EST_TYP_A],
+            life_time_est_b: b[idx::DEVICE_LIFE_TIME_EST_TYP_B],
+        })
+    }
+
+    /// "4.41", "4.5", "5.0", "5.1"...
+    pub fn version(&self) -> &'static str {
+        match self.ext_csd_rev {
+            0 => "4.0",
+            1 => "4.1",
+            2 => "4.2",
+            3 => "4.3",
+            5 => "4.41",
+            6 => "4.5",
+            7 => "5.0",
+            8 => "5.1",
+            _ => "unknown",
+        }
+    }
+
+    pub fn supports_secure_erase(&self) -> bool {
+        self.sec_feature_support & sec_feature::SECURE_ER_EN != 0
+    }
+    pub fn supports_trim(&self) -> bool {
+        self.sec_feature_support & sec_feature::SEC_GB_CL_EN != 0
+    }
+    /// Secure trim needs both the secure purge and the trim support bits.
+    pub fn supports_secure_trim(&self) -> bool {
+        self.supports_secure_erase() && self.supports_trim()
+    }
+    pub fn supports_sanitize(&self) -> bool {
+        self.sec_feature_support & sec_feature::SEC_SANITIZE != 0
+    }
+    /// DISCARD exists from eMMC 4.5 (EXT_CSD_REV 6).
+    pub fn supports_discard(&self) -> bool {
+        self.ext_csd_rev >= 6
+    }
+
+    /// Whether the card advertises the CMD38 variant `kind`.
+    pub fn supports(&self, kind: EraseKind) -> bool {
+        match kind {
+            EraseKind::Erase => true,
+            EraseKind::Trim => self.supports_trim(),
+            EraseKind::Discard => self.supports_discard(),
+            EraseKind::SecureErase => self.supports_secure_erase(),
+            EraseKind::SecureTrim1 | EraseKind::SecureTrim2 => self.supports_secure_trim(),
+        }
+    }
+
+    pub fn capacity_bytes(&self) -> u64 {
+        u64::from(self.sec_count) * 512
+    }
+
+    /// Erase group size in 512-byte sectors, when EXT_CSD defines it (ERASE_GROUP_DEF bit 0
+    /// and a non-zero HC_ERASE_GRP_SIZE); otherwise the legacy CSD value applies, which this
+    /// layer does not read.
+    pub fn erase_group_sectors(&self) -> Option<u64> {
+        (self.erase_group_def & 1 != 0 && self.hc_erase_grp_size != 0)
+            .then(|| u64::from(self.hc_erase_grp_size) * 1024)
+    }
+
+    /// The byte erased memory reads as.
+    pub fn erased_byte(&self) -> u8 {
+        if self.erased_mem_cont & 1 != 0 {
+            0xFF
+        } else {
+            0x00
+        }
+    }
+
+    /// The kernel's erase timeout rule (`mmc_mmc_erase_timeout`): 300 ms × TRIM_MULT per group
+    /// for TRIM (4.5+) / DISCARD / secure trim, 300 ms × ERASE_TIMEOUT_MULT per group for erase
+    /// and secure erase, times SEC_ERASE_MULT / SEC_TRIM_MULT for the secure variants. `None`
+    /// when a multiplier it needs is 0 or the erase groups are not defined by EXT_CSD.
+    pub fn erase_timeout(&self, kind: EraseKind, groups: u64) -> Option<Duration> {
+        self.erase_group_sectors()?;
+        let per_group_ms = match kind {
+            EraseKind::Erase | EraseKind::SecureErase => 300 * u64::from(self.erase_timeout_mult),
+            _ => 300 * u64::from(self.trim_mult),
+        };
+        let secure = match kind {
+            EraseKind::SecureErase => u64::from(self.sec_erase_mult),
+            EraseKind::SecureTrim1 | EraseKind::SecureTrim2 => u64::from(self.sec_trim_mult),
+            _ => 1,
+        };
+        let ms = per_group_ms.checked_mul(secure)?.checked_mul(groups)?;
+        (ms > 0).then(|| Duration::from_millis(ms))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A register built from the mmc-utils indices, independently of the parser.
+    pub(crate) fn register() -> Vec<u8> {
+        let mut b = vec![0u8; 512];
+        b[16] = 0x3b;
+        b[33] = 1;
+        b[160] = 0x07;
+        b[175] = 1;
+        b[179] = 0x48;
+        b[181] = 1;
+        b[192] = 8;
+        b[212..216].copy_from_slice(&0x00E9_0000u32.to_le_bytes());
+        b[221] = 16;
+        b[223] = 2;
+        b[224] = 4;
+        b[226] = 32;
+        b[229] = 3;
+        b[230] = 5;
+        b[231] = 0x55;
+        b[232] = 1;
+        b[249..253].copy_from_slice(&512u32.to_le_bytes());
+        b[267] = 1;
+        b[268] = 2;
+        b[269] = 3;
+        b
+    }
+
+    #[test]
+    fn indices() {
+        let e = ExtCsd::parse(&register()).unwrap();
+        assert_eq!(e.secure_removal_type, 0x3b);
+        assert_eq!(e.cache_ctrl, 1);
+        assert_eq!(e.partitioning_support, 7);
+        assert_eq!(e.erase_group_def, 1);
+        assert_eq!(e.partition_config, 0x48);
+        assert_eq!(e.erased_mem_cont, 1);
+        assert_eq!(e.erased_byte(), 0xFF);
+        assert_eq!(e.ext_csd_rev, 8);
+        assert_eq!(e.version(), "5.1");
+        assert_eq!(e.sec_count, 0x00E9_0000);
+        assert_eq!(e.capacity_bytes(), 0x00E9_0000u64 * 512);
+        assert_eq!(e.hc_wp_grp_size, 16);
+        assert_eq!(e.erase_timeout_mult, 2);
+        assert_eq!(e.hc_erase_grp_size, 4);
+        assert_eq!(e.erase_group_sectors(), Some(4096));
+        assert_eq!(e.boot_mult, 32);
+        assert_eq!((e.sec_trim_mult, e.sec_erase_mult, e.trim_mult), (3, 5, 1));
+        assert_eq!(e.sec_feature_support, 0x55);
+        assert_eq!(e.cache_size, 512);
+        assert_eq!(
+            (e.pre_eol_info, e.life_time_est_a, e.life_time_est_b),
+            (1, 2, 3)
+        );
+        assert!(e.supports_secure_erase() && e.supports_trim() && e.supports_sanitize());
+        assert!(e.supports_secure_trim() && e.supports_discard());
+        for k in EraseKind::ALL {
+            assert!(e.supports(k));
+        }
+        assert!(ExtCsd::parse(&[0u8; 511]).is_err());
+    }
+
+    #[test]
+    fn feature_bits_one_by_one() {
+        let mut b = register();
+        b[231] = 0x40;
+        b[192] = 5;
+        let e = ExtCsd::parse(&b).unwrap();
+        assert!(e.supports_sanitize());
+        assert!(!e.supports_secure_erase() && !e.supports_trim() && !e.supports_discard());
+        assert!(!e.supports(EraseKind::SecureTrim1) && e.supports(EraseKind::Erase));
+        b[231] = 0x01;
+        let e = ExtCsd::parse(&b).unwrap();
+        assert!(e.supports_secure_erase() && !e.supports_secure_trim() && !e.supports_sanitize());
+        b[231] = 0x10;
+        assert!(ExtCsd::parse(&b).unwrap().supports_trim());
+        b[181] = 0;
+        assert_eq!(ExtCsd::parse(&b).unwrap().erased_byte(), 0x00);
+        b[175] = 0;
+        assert_eq!(ExtCsd::parse(&b).unwrap().erase_group_sectors(), None);
+    }
+
+    #[test]
+    fn erase_timeouts_follow_the_kernel_rule() {
+        let e = ExtCsd::parse(&register()).unwrap();
+        // erase: 300 ms × 2 per group.
+        assert_eq!(
+            e.erase_timeout(EraseKind::Erase, 10),
+            Some(Duration::from_millis(6000))
+        );
+        // secure erase: × SEC_ERASE_MULT 5.
+        assert_eq!(
+            e.erase_timeout(EraseKind::SecureErase, 1),
+            Some(Duration::from_millis(3000))
+        );
+        // trim: 300 ms × TRIM_MULT 1; secure trim × 3.
+        assert_eq!(
+            e.erase_timeout(EraseKind::Trim, 2),
+            Some(Duration::from_millis(600))
+        );
+        assert_eq!(
+            e.erase_timeout(EraseKind::SecureTrim2, 1),
+            Some(Duration::from_millis(900))
+        );
+    }
+}

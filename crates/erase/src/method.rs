@@ -1,0 +1,257 @@
+//! The catalogue of erase methods. A method is what a technician chooses; a [`crate::plan::Plan`]
+//! is the list of steps that carries it out on one drive.
+
+use serde::{Deserialize, Serialize};
+
+/// NIST SP 800-88 sanitization level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Logical techniques on user-addressable locations (overwrite through normal writes).
+    Clear,
+    /// Techniques that make recovery infeasible with laboratory techniques (firmware purge).
+    Purge,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Clear => "clear",
+            Level::Purge => "purge",
+        }
+    }
+}
+
+/// What a sanitize-class firmware command does to the media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SanitizeAction {
+    /// Changes the media encryption key: all data becomes unreadable noise.
+    CryptoErase,
+    /// Erases every block (flash) or sets every sector to a vendor value.
+    BlockErase,
+    /// Overwrites every physical sector with a pattern, inside the drive.
+    Overwrite,
+}
+
+/// Format NVM Secure Erase Setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormatErase {
+    /// SES=1: user data erase.
+    UserData,
+    /// SES=2: cryptographic erase (only when FNA bit 2 says it is supported).
+    Crypto,
+}
+
+/// Every method ardoise knows. The id strings are stable (CLI `--method`, certificates).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Method {
+    NvmeSanitize {
+        action: SanitizeAction,
+    },
+    NvmeFormat {
+        erase: FormatErase,
+    },
+    AtaSanitize {
+        action: SanitizeAction,
+    },
+    AtaSecurityErase {
+        enhanced: bool,
+    },
+    ScsiSanitize {
+        action: SanitizeAction,
+    },
+    /// eMMC: erase (secure erase or secure trim where supported) of the whole user area, then
+    /// SANITIZE so that the unmapped blocks are physically erased too.
+    MmcSanitize,
+    /// BLKSECDISCARD over the whole device (eMMC secure erase/trim through the kernel driver).
+    BlockSecureDiscard,
+    /// Host overwrite with a named scheme (see `crate::pattern` schemes).
+    Overwrite {
+        scheme: String,
+    },
+}
+
+impl Method {
+    /// The stable identifier, e.g. `nvme-sanitize-crypto`, `overwrite-zero`.
+    pub fn id(&self) -> String {
+        let action = |a: &SanitizeAction| match a {
+            SanitizeAction::CryptoErase => "crypto",
+            SanitizeAction::BlockErase => "block",
+            SanitizeAction::Overwrite => "overwrite",
+        };
+        match self {
+            Method::NvmeSanitize { action: a } => format!("nvme-sanitize-{}", action(a)),
+            Method::NvmeFormat {
+                erase: FormatErase::UserData,
+            } => "nvme-format-user-data".into(),
+            Method::NvmeFormat {
+                erase: FormatErase::Crypto,
+            } => "nvme-format-crypto".into(),
+            Method::AtaSanitize { action: a } => format!("ata-sanitize-{}", action(a)),
+            Method::AtaSecurityErase { enhanced: true } => "ata-security-erase-enhanced".into(),
+            Method::AtaSecurityErase { enhanced: false } => "ata-security-erase".into(),
+            Method::ScsiSanitize { action: a } => format!("scsi-sanitize-{}", action(a)),
+            Method::MmcSanitize => "mmc-sanitize".into(),
+            Method::BlockSecureDiscard => "block-secure-discard".into(),
+            Method::Overwrite { scheme } => format!("overwrite-{scheme}"),
+        }
+    }
+
+    /// Parses an id produced by [`Method::id`].
+    pub fn from_id(id: &str) -> Option<Method> {
+        let action = |s: &str| match s {
+            "crypto" => Some(SanitizeAction::CryptoErase),
+            "block" => Some(SanitizeAction::BlockErase),
+            "overwrite" => Some(SanitizeAction::Overwrite),
+            _ => None,
+        };
+        Some(match id {
+            "nvme-format-user-data" => Method::NvmeFormat {
+                erase: FormatErase::UserData,
+            },
+            "nvme-format-crypto" => Method::NvmeFormat {
+                erase: FormatErase::Crypto,
+            },
+            "ata-security-erase-enhanced" => Method::AtaSecurityErase { enhanced: true },
+            "ata-security-erase" => Method::AtaSecurityErase { enhanced: false },
+            "mmc-sanitize" => Method::MmcSanitize,
+            "block-secure-discard" => Method::BlockSecureDiscard,
+            _ => {
+                if let Some(a) = id.strip_prefix("nvme-sanitize-") {
+                    Method::NvmeSanitize { action: action(a)? }
+                } else if let Some(a) = id.strip_prefix("ata-sanitize-") {
+                    Method::AtaSanitize { action: action(a)? }
+                } else if let Some(a) = id.strip_prefix("scsi-sanitize-") {
+                    Method::ScsiSanitize { action: action(a)? }
+                } else if let Some(s) = id.strip_prefix("overwrite-") {
+                    if s.is_empty() {
+                        return None;
+                    }
+                    Method::Overwrite {
+                        scheme: s.to_string(),
+                    }
+                } else {
+                    return None;
+                }
+            }
+        })
+    }
+
+    /// Whether the drive's firmware does the work (as opposed to host writes).
+    pub fn is_firmware(&self) -> bool {
+        !matches!(self, Method::Overwrite { .. })
+    }
+
+    /// One line for a technician (English; the front ends translate by id).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Method::NvmeSanitize {
+                action: SanitizeAction::CryptoErase,
+            } => "NVMe Sanitize, cryptographic erase",
+            Method::NvmeSanitize {
+                action: SanitizeAction::BlockErase,
+            } => "NVMe Sanitize, block erase",
+            Method::NvmeSanitize {
+                action: SanitizeAction::Overwrite,
+            } => "NVMe Sanitize, overwrite",
+            Method::NvmeFormat {
+                erase: FormatErase::UserData,
+            } => "NVMe Format, user data erase",
+            Method::NvmeFormat {
+                erase: FormatErase::Crypto,
+            } => "NVMe Format, cryptographic erase",
+            Method::AtaSanitize {
+                action: SanitizeAction::CryptoErase,
+            } => "ATA SANITIZE, crypto scramble",
+            Method::AtaSanitize {
+                action: SanitizeAction::BlockErase,
+            } => "ATA SANITIZE, block erase",
+            Method::AtaSanitize {
+                action: SanitizeAction::Overwrite,
+            } => "ATA SANITIZE, overwrite",
+            Method::AtaSecurityErase { enhanced: true } => "ATA SECURITY ERASE UNIT, enhanced",
+            Method::AtaSecurityErase { enhanced: false } => "ATA SECURITY ERASE UNIT, normal",
+            Method::ScsiSanitize {
+                action: SanitizeAction::CryptoErase,
+            } => "SCSI SANITIZE, cryptographic erase",
+            Method::ScsiSanitize {
+                action: SanitizeAction::BlockErase,
+            } => "SCSI SANITIZE, block erase",
+            Method::ScsiSanitize {
+                action: SanitizeAction::Overwrite,
+            } => "SCSI SANITIZE, overwrite",
+            Method::MmcSanitize => "eMMC secure erase and SANITIZE",
+            Method::BlockSecureDiscard => "secure discard (BLKSECDISCARD)",
+            Method::Overwrite { .. } => "overwrite by the computer",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        let all = [
+            Method::NvmeSanitize {
+                action: SanitizeAction::CryptoErase,
+            },
+            Method::NvmeSanitize {
+                action: SanitizeAction::BlockErase,
+            },
+            Method::NvmeSanitize {
+                action: SanitizeAction::Overwrite,
+            },
+            Method::NvmeFormat {
+                erase: FormatErase::UserData,
+            },
+            Method::NvmeFormat {
+                erase: FormatErase::Crypto,
+            },
+            Method::AtaSanitize {
+                action: SanitizeAction::CryptoErase,
+            },
+            Method::AtaSanitize {
+                action: SanitizeAction::BlockErase,
+            },
+            Method::AtaSanitize {
+                action: SanitizeAction::Overwrite,
+            },
+            Method::AtaSecurityErase { enhanced: true },
+            Method::AtaSecurityErase { enhanced: false },
+            Method::ScsiSanitize {
+                action: SanitizeAction::CryptoErase,
+            },
+            Method::ScsiSanitize {
+                action: SanitizeAction::BlockErase,
+            },
+            Method::ScsiSanitize {
+                action: SanitizeAction::Overwrite,
+            },
+            Method::MmcSanitize,
+            Method::BlockSecureDiscard,
+            Method::Overwrite {
+                scheme: "zero".into(),
+            },
+            Method::Overwrite {
+                scheme: "dod-5220.22-m".into(),
+            },
+        ];
+        for m in all {
+            assert_eq!(Method::from_id(&m.id()), Some(m.clone()), "{}", m.id());
+        }
+        assert_eq!(Method::from_id("overwrite-"), None);
+        assert_eq!(Method::from_id("nvme-sanitize-nothing"), None);
+        assert_eq!(Method::from_id("shred"), None);
+    }
+}

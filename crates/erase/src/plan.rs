@@ -1,0 +1,840 @@
+//! The planner: which methods a drive supports, which one `auto` picks, and the steps that carry
+//! a method out. The decision table is written out in docs/methods.md; the tests below walk it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::capability::{CommandSet, DriveCapabilities};
+use crate::method::{FormatErase, Level, Method, SanitizeAction};
+use ardoise_disk::{MediaKind, Transport};
+
+/// Overwrite scheme used when a magnetic or virtual disk offers no firmware purge.
+pub const FALLBACK_SCHEME_MAGNETIC: &str = "zero";
+/// Overwrite scheme used for flash without firmware purge (NIST SP 800-88r1 Table A-8 asks for
+/// more than one pass on removable flash): random data, then zeros (verifiable).
+pub const FALLBACK_SCHEME_FLASH: &str = "random-zero";
+
+/// What the disk must read back as after the plan, for verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExpectedState {
+    /// The last pass of this overwrite scheme, recomputed from the pattern generator.
+    Overwritten { scheme: String },
+    /// Every byte equals this value (a firmware overwrite with a one-byte-repeating pattern).
+    Fill { byte: u8 },
+    /// Every sample differs from its pre-erase fingerprint and carries no partition or filesystem
+    /// signature (crypto erase, block erase, format, security erase: the drive decides the bytes).
+    Changed,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Read the sample plan and keep a fingerprint of each sample (for `ExpectedState::Changed`).
+    Fingerprint,
+    /// Remove HPA / DCO / accessible-max restrictions so the whole native capacity is reachable.
+    RemoveHiddenAreas,
+    /// A firmware erase command, polled to completion and checked afterwards.
+    Firmware { method: Method },
+    /// Host overwrite with a scheme.
+    Overwrite { scheme: String },
+    /// fsync / FLUSH CACHE.
+    Flush,
+    /// Read back and compare.
+    Verify,
+}
+
+/// A method applied to one drive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub method: Method,
+    pub level: Level,
+    /// Why this method (auto) or that it was requested, in words.
+    pub reason: String,
+    pub steps: Vec<Step>,
+    pub expected: ExpectedState,
+    /// Fixed statements that travel with the certificate (what host read-back cannot show).
+    pub limitations: Vec<String>,
+    /// Things the technician should know before starting.
+    pub warnings: Vec<String>,
+}
+
+/// A method and whether this drive supports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodSupport {
+    pub method: Method,
+    pub id: String,
+    pub level: Level,
+    pub supported: bool,
+    /// Why it is (or is not) available, in words.
+    pub reason: String,
+    /// What would make it available (e.g. the frozen-drive suspend cycle), if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
+    /// The one `auto` picks.
+    pub recommended: bool,
+}
+
+/// Why a plan cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("{method} is not supported by this drive: {reason}")]
+    Unsupported { method: String, reason: String },
+    #[error("unknown method {0:?} (see `ardoise methods`)")]
+    UnknownMethod(String),
+    #[error("no erase method is available for this drive: {0}")]
+    NothingAvailable(String),
+}
+
+/// Hint to offer when the ATA security feature set is frozen.
+pub const FROZEN_REMEDY: &str =
+    "the BIOS froze the drive's security commands at boot: a suspend-to-RAM cycle (the drive is power-cycled) usually lifts it; then check again";
+
+fn flash(media: MediaKind) -> bool {
+    matches!(
+        media,
+        MediaKind::Ssd | MediaKind::NvmeSsd | MediaKind::Emmc | MediaKind::UsbFlash
+    )
+}
+
+/// The candidate methods for this drive's command set, strongest first, each with its support.
+/// The order is the decision table of docs/methods.md.
+pub fn supported_methods(caps: &DriveCapabilities) -> Vec<MethodSupport> {
+    let mut out = Vec::new();
+    let mut add =
+        |method: Method, level: Level, supported: Result<String, String>, remedy: Option<&str>| {
+            let (supported, reason) = match supported {
+                Ok(r) => (true, r),
+                Err(r) => (false, r),
+            };
+            out.push(MethodSupport {
+                id: method.id(),
+                method,
+                level,
+                supported,
+                reason,
+                remedy: if supported {
+                    None
+                } else {
+                    remedy.map(str::to_string)
+                },
+                recommended: false,
+            });
+        };
+    let yes = |r: &str| Ok(r.to_string());
+    let no = |r: &str| Err(r.to_string());
+    match caps.command_set {
+        CommandSet::Nvme => {
+            let n = caps.nvme.clone().unwrap_or_default();
+            let san = |ok: bool, what: &str| {
+                if ok {
+                    yes(&format!("SANICAP reports {what}"))
+                } else {
+                    no(&format!("SANICAP does not report {what}"))
+                }
+            };
+            add(
+                Method::NvmeSanitize {
+                    action: SanitizeAction::CryptoErase,
+                },
+                Level::Purge,
+                san(n.sanitize_crypto, "crypto erase"),
+                None,
+            );
+            add(
+                Method::NvmeSanitize {
+                    action: SanitizeAction::BlockErase,
+                },
+                Level::Purge,
+                san(n.sanitize_block, "block erase"),
+                None,
+            );
+            let fmt_crypto = if !n.format_supported {
+                no("OACS says Format NVM is not supported")
+            } else if !n.format_crypto_erase {
+                no("FNA bit 2 says Format with cryptographic erase is not supported")
+            } else {
+                yes("Format NVM supported, FNA reports cryptographic erase")
+            };
+            add(
+                Method::NvmeFormat {
+                    erase: FormatErase::Crypto,
+                },
+                Level::Purge,
+                fmt_crypto,
+                None,
+            );
+            let fmt_user = if n.format_supported {
+                yes("Format NVM supported (OACS bit 1)")
+            } else {
+                no("OACS says Format NVM is not supported")
+            };
+            add(
+                Method::NvmeFormat {
+                    erase: FormatErase::UserData,
+                },
+                Level::Purge,
+                fmt_user,
+                None,
+            );
+            add(
+                Method::NvmeSanitize {
+                    action: SanitizeAction::Overwrite,
+                },
+                Level::Purge,
+                san(n.sanitize_overwrite, "overwrite"),
+                None,
+            );
+        }
+        CommandSet::Ata => {
+            let s = caps.ata_sanitize.clone().unwrap_or_default();
+            let sec = caps.ata_security.clone().unwrap_or_default();
+            let san = |bit: bool, what: &str| {
+                if !s.supported {
+                    no("the drive does not support the SANITIZE feature set (IDENTIFY word 59)")
+                } else if !bit {
+                    no(&format!("the drive does not support SANITIZE {what}"))
+                } else if s.frozen {
+                    no("SANITIZE is frozen (SANITIZE FREEZE LOCK) until the next power cycle")
+                } else {
+                    yes(&format!("IDENTIFY word 59 reports SANITIZE {what}"))
+                }
+            };
+            let hdd = caps.media == MediaKind::Hdd;
+            let crypto = san(s.crypto_scramble, "CRYPTO SCRAMBLE");
+            let block = san(s.block_erase, "BLOCK ERASE");
+            let overwrite = san(s.overwrite, "OVERWRITE");
+            add(
+                Method::AtaSanitize {
+                    action: SanitizeAction::CryptoErase,
+                },
+                Level::Purge,
+                crypto,
+                None,
+            );
+            if hdd {
+                add(
+                    Method::AtaSanitize {
+                        action: SanitizeAction::Overwrite,
+                    },
+                    Level::Purge,
+                    overwrite,
+                    None,
+                );
+                add(
+                    Method::AtaSanitize {
+                        action: SanitizeAction::BlockErase,
+                    },
+                    Level::Purge,
+                    block,
+                    None,
+                );
+            } else {
+                add(
+                    Method::AtaSanitize {
+                        action: SanitizeAction::BlockErase,
+                    },
+                    Level::Purge,
+                    block,
+                    None,
+                );
+                add(
+                    Method::AtaSanitize {
+                        action: SanitizeAction::Overwrite,
+                    },
+                    Level::Purge,
+                    overwrite,
+                    None,
+                );
+            }
+            let security = |enhanced: bool| -> (Result<String, String>, Option<&'static str>) {
+                if !sec.supported {
+                    (
+                        no("the drive does not support the Security feature set"),
+                        None,
+                    )
+                } else if enhanced && !sec.enhanced_supported {
+                    (
+                        no("the drive does not support the enhanced security erase"),
+                        None,
+                    )
+                } else if sec.frozen {
+                    (
+                        no("the security feature set is frozen"),
+                        Some(FROZEN_REMEDY),
+                    )
+                } else if sec.count_expired {
+                    (
+                        no("too many failed password attempts: power-cycle the drive"),
+                        None,
+                    )
+                } else if sec.locked {
+                    (no("the drive is locked with an unknown password"), None)
+                } else if sec.enabled {
+                    (
+                        no("a user password is already set on the drive (unknown to ardoise)"),
+                        None,
+                    )
+                } else if caps.transport == Transport::Usb {
+                    (no("through a USB bridge a long SECURITY ERASE may be cut by a bus reset, leaving the drive locked"), None)
+                } else {
+                    (
+                        yes("IDENTIFY word 128 reports the Security feature set, not frozen"),
+                        None,
+                    )
+                }
+            };
+            // NIST SP 800-88r1 Table A: enhanced security erase is a purge for hard disks only;
+            // on flash, SECURITY ERASE UNIT is a clear.
+            let (r, remedy) = security(true);
+            add(
+                Method::AtaSecurityErase { enhanced: true },
+                if hdd { Level::Purge } else { Level::Clear },
+                r,
+                remedy,
+            );
+            let (r, remedy) = security(false);
+            add(
+                Method::AtaSecurityErase { enhanced: false },
+                Level::Clear,
+                r,
+                remedy,
+            );
+        }
+        CommandSet::Scsi => {
+            let s = caps.scsi_sanitize.clone().unwrap_or_default();
+            let san = |v: Option<bool>, what: &str| match v {
+                Some(true) => yes(&format!(
+                    "REPORT SUPPORTED OPERATION CODES lists SANITIZE {what}"
+                )),
+                Some(false) => no(&format!("the device does not support SANITIZE {what}")),
+                None => no("the device does not report which SANITIZE service actions it supports"),
+            };
+            add(
+                Method::ScsiSanitize {
+                    action: SanitizeAction::CryptoErase,
+                },
+                Level::Purge,
+                san(s.crypto_erase, "CRYPTOGRAPHIC ERASE"),
+                None,
+            );
+            if caps.media == MediaKind::Hdd {
+                add(
+                    Method::ScsiSanitize {
+                        action: SanitizeAction::Overwrite,
+                    },
+                    Level::Purge,
+                    san(s.overwrite, "OVERWRITE"),
+                    None,
+                );
+                add(
+                    Method::ScsiSanitize {
+                        action: SanitizeAction::BlockErase,
+                    },
+                    Level::Purge,
+                    san(s.block_erase, "BLOCK ERASE"),
+                    None,
+                );
+            } else {
+                add(
+                    Method::ScsiSanitize {
+                        action: SanitizeAction::BlockErase,
+                    },
+                    Level::Purge,
+                    san(s.block_erase, "BLOCK ERASE"),
+                    None,
+                );
+                add(
+                    Method::ScsiSanitize {
+                        action: SanitizeAction::Overwrite,
+                    },
+                    Level::Purge,
+                    san(s.overwrite, "OVERWRITE"),
+                    None,
+                );
+            }
+        }
+        CommandSet::Mmc => {
+            let m = caps.mmc.clone().unwrap_or_default();
+            let r = if m.sanitize {
+                yes("EXT_CSD SEC_FEATURE_SUPPORT reports SANITIZE")
+            } else {
+                no("EXT_CSD SEC_FEATURE_SUPPORT does not report SANITIZE")
+            };
+            add(Method::MmcSanitize, Level::Purge, r, None);
+        }
+        CommandSet::BlockOnly => {}
+    }
+    if caps.block_secure_discard {
+        add(
+            Method::BlockSecureDiscard,
+            Level::Clear,
+            yes("the kernel driver supports BLKSECDISCARD"),
+            None,
+        );
+    }
+    let fallback = if flash(caps.media) {
+        FALLBACK_SCHEME_FLASH
+    } else {
+        FALLBACK_SCHEME_MAGNETIC
+    };
+    add(
+        Method::Overwrite {
+            scheme: fallback.to_string(),
+        },
+        Level::Clear,
+        yes("every writable disk can be overwritten by the computer"),
+        None,
+    );
+    if let Some(best) = out.iter_mut().find(|m| m.supported) {
+        best.recommended = true;
+    }
+    out
+}
+
+/// The plan `auto` would run.
+pub fn plan_auto(caps: &DriveCapabilities) -> Result<Plan, PlanError> {
+    let methods = supported_methods(caps);
+    let best = methods.iter().find(|m| m.recommended).ok_or_else(|| {
+        PlanError::NothingAvailable("the drive accepts neither erase commands nor writes".into())
+    })?;
+    let stronger_blocked: Vec<&MethodSupport> = methods
+        .iter()
+        .take_while(|m| !m.recommended)
+        .filter(|m| m.level >= best.level && m.remedy.is_some())
+        .collect();
+    let mut plan = build(caps, &best.method, best.level)?;
+    plan.reason = format!(
+        "strongest method this drive supports: {} ({})",
+        best.method.describe(),
+        best.reason
+    );
+    for m in stronger_blocked {
+        plan.warnings.push(format!(
+            "{} would be possible: {}",
+            m.method.describe(),
+            m.remedy.as_deref().unwrap_or("")
+        ));
+    }
+    Ok(plan)
+}
+
+/// The plan for a method the technician chose. Overwrite schemes are always accepted (their
+/// names are checked when the job starts); firmware methods must be supported by the drive.
+pub fn plan_method(caps: &DriveCapabilities, method: &Method) -> Result<Plan, PlanError> {
+    if let Method::Overwrite { scheme } = method {
+        let mut plan = build(caps, method, Level::Clear)?;
+        plan.reason = format!("requested: overwrite with the {scheme} scheme");
+        return Ok(plan);
+    }
+    let methods = supported_methods(caps);
+    let support = methods
+        .iter()
+        .find(|m| &m.method == method)
+        .ok_or_else(|| PlanError::Unsupported {
+            method: method.id(),
+            reason: "not a method for this kind of drive".into(),
+        })?;
+    if !support.supported {
+        let reason = match &support.remedy {
+            Some(r) => format!("{}; {}", support.reason, r),
+            None => support.reason.clone(),
+        };
+        return Err(PlanError::Unsupported {
+            method: method.id(),
+            reason,
+        });
+    }
+    let mut plan = build(caps, method, support.level)?;
+    plan.reason = format!("requested: {} ({})", method.describe(), support.reason);
+    Ok(plan)
+}
+
+/// Resolves `auto` or a method id.
+pub fn plan_request(caps: &DriveCapabilities, request: &str) -> Result<Plan, PlanError> {
+    if request == "auto" {
+        return plan_auto(caps);
+    }
+    let method =
+        Method::from_id(request).ok_or_else(|| PlanError::UnknownMethod(request.to_string()))?;
+    plan_method(caps, &method)
+}
+
+fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan, PlanError> {
+    let mut steps = Vec::new();
+    let mut limitations = Vec::new();
+    let mut warnings = Vec::new();
+    let hidden = caps
+        .hidden
+        .as_ref()
+        .is_some_and(|h| h.hpa_present() || h.dco_present());
+    let expected = match method {
+        Method::Overwrite { scheme } => ExpectedState::Overwritten {
+            scheme: scheme.clone(),
+        },
+        Method::AtaSanitize {
+            action: SanitizeAction::Overwrite,
+        }
+        | Method::ScsiSanitize {
+            action: SanitizeAction::Overwrite,
+        }
+        | Method::NvmeSanitize {
+            action: SanitizeAction::Overwrite,
+        } => ExpectedState::Fill { byte: 0 },
+        _ => ExpectedState::Changed,
+    };
+    if expected == ExpectedState::Changed {
+        steps.push(Step::Fingerprint);
+    }
+    if hidden {
+        steps.push(Step::RemoveHiddenAreas);
+        warnings.push(format!(
+            "{} sectors are hidden (HPA/DCO); they will be made visible before erasing",
+            caps.hidden
+                .as_ref()
+                .map(|h| h.hidden_sectors())
+                .unwrap_or(0)
+        ));
+    }
+    match method {
+        Method::Overwrite { scheme } => steps.push(Step::Overwrite {
+            scheme: scheme.clone(),
+        }),
+        m => steps.push(Step::Firmware { method: m.clone() }),
+    }
+    // Crypto erase is verified against the fingerprints; a following block erase, when the drive
+    // offers one, also resets the flash so the result reads back uniformly.
+    if matches!(
+        method,
+        Method::NvmeSanitize {
+            action: SanitizeAction::CryptoErase
+        }
+    ) && caps.nvme.as_ref().is_some_and(|n| n.sanitize_block)
+    {
+        steps.push(Step::Firmware {
+            method: Method::NvmeSanitize {
+                action: SanitizeAction::BlockErase,
+            },
+        });
+    }
+    if matches!(
+        method,
+        Method::AtaSanitize {
+            action: SanitizeAction::CryptoErase
+        }
+    ) && caps.ata_sanitize.as_ref().is_some_and(|s| s.block_erase)
+        && caps.media != MediaKind::Hdd
+    {
+        steps.push(Step::Firmware {
+            method: Method::AtaSanitize {
+                action: SanitizeAction::BlockErase,
+            },
+        });
+    }
+    steps.push(Step::Flush);
+    steps.push(Step::Verify);
+
+    if flash(caps.media) {
+        limitations.push(
+            "read-back from the computer cannot see flash blocks outside the logical address space (spare, over-provisioned or retired blocks)"
+                .to_string(),
+        );
+    } else {
+        limitations.push(
+            "read-back from the computer cannot see sectors the drive has remapped (grown defects)"
+                .to_string(),
+        );
+    }
+    if matches!(
+        method,
+        Method::NvmeSanitize { .. } | Method::NvmeFormat { .. }
+    ) {
+        if let Some(n) = caps.nvme.as_ref().filter(|n| n.namespaces > 1) {
+            if matches!(method, Method::NvmeSanitize { .. }) || n.format_applies_to_all_namespaces {
+                warnings.push(format!(
+                    "this command erases all {} namespaces of the controller",
+                    n.namespaces
+                ));
+            }
+        }
+    }
+    if matches!(
+        method,
+        Method::NvmeSanitize {
+            action: SanitizeAction::CryptoErase
+        } | Method::AtaSanitize {
+            action: SanitizeAction::CryptoErase
+        } | Method::ScsiSanitize {
+            action: SanitizeAction::CryptoErase
+        } | Method::NvmeFormat {
+            erase: FormatErase::Crypto
+        }
+    ) {
+        limitations.push(
+            "a cryptographic erase is only as strong as the drive's encryption of all data since its first use, which the computer cannot check"
+                .to_string(),
+        );
+    }
+    if matches!(method, Method::Overwrite { .. })
+        && caps.command_set == CommandSet::Ata
+        && caps.hidden.is_none()
+    {
+        warnings.push("hidden areas (HPA/DCO) could not be checked".into());
+    }
+    if caps.transport == Transport::Usb && method.is_firmware() {
+        warnings.push(
+            "the drive is behind a USB bridge: a bus reset during a long command can interrupt it"
+                .into(),
+        );
+    }
+    Ok(Plan {
+        method: method.clone(),
+        level,
+        reason: String::new(),
+        steps,
+        expected,
+        limitations,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capability::*;
+
+    fn base(cs: CommandSet, media: MediaKind, transport: Transport) -> DriveCapabilities {
+        DriveCapabilities {
+            command_set: cs,
+            media,
+            transport,
+            size_bytes: 1 << 30,
+            logical_sector_size: 512,
+            ata_security: None,
+            ata_sanitize: None,
+            hidden: None,
+            nvme: None,
+            scsi_sanitize: None,
+            mmc: None,
+            block_secure_discard: false,
+            notes: vec![],
+        }
+    }
+
+    fn sec(frozen: bool) -> AtaSecurity {
+        AtaSecurity {
+            supported: true,
+            enhanced_supported: true,
+            frozen,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn nvme_order_crypto_then_block_follow_up() {
+        let mut c = base(CommandSet::Nvme, MediaKind::NvmeSsd, Transport::Nvme);
+        c.nvme = Some(NvmeCaps {
+            sanitize_crypto: true,
+            sanitize_block: true,
+            format_supported: true,
+            namespaces: 1,
+            nsid: 1,
+            ..Default::default()
+        });
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(p.method.id(), "nvme-sanitize-crypto");
+        assert_eq!(p.level, Level::Purge);
+        assert_eq!(p.expected, ExpectedState::Changed);
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::Fingerprint,
+                Step::Firmware {
+                    method: Method::NvmeSanitize {
+                        action: SanitizeAction::CryptoErase
+                    }
+                },
+                Step::Firmware {
+                    method: Method::NvmeSanitize {
+                        action: SanitizeAction::BlockErase
+                    }
+                },
+                Step::Flush,
+                Step::Verify
+            ]
+        );
+    }
+
+    #[test]
+    fn qemu_like_nvme_gets_format_user_data_never_crypto() {
+        // QEMU: sanicap = 0, fna = 0, OACS has Format.
+        let mut c = base(CommandSet::Nvme, MediaKind::NvmeSsd, Transport::Nvme);
+        c.nvme = Some(NvmeCaps {
+            format_supported: true,
+            namespaces: 1,
+            nsid: 1,
+            ..Default::default()
+        });
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(
+            p.method,
+            Method::NvmeFormat {
+                erase: FormatErase::UserData
+            }
+        );
+        let err = plan_request(&c, "nvme-format-crypto").unwrap_err();
+        assert!(err.to_string().contains("FNA bit 2"), "{err}");
+        assert!(plan_request(&c, "nvme-sanitize-block").is_err());
+    }
+
+    #[test]
+    fn ata_ssd_sanitize_block_then_security_then_overwrite() {
+        let mut c = base(CommandSet::Ata, MediaKind::Ssd, Transport::Ata);
+        c.ata_sanitize = Some(AtaSanitize {
+            supported: true,
+            block_erase: true,
+            ..Default::default()
+        });
+        c.ata_security = Some(sec(false));
+        assert_eq!(plan_auto(&c).unwrap().method.id(), "ata-sanitize-block");
+        c.ata_sanitize = None;
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(p.method.id(), "ata-security-erase-enhanced");
+        assert_eq!(
+            p.level,
+            Level::Clear,
+            "security erase is only a clear on flash"
+        );
+    }
+
+    #[test]
+    fn frozen_ata_hdd_falls_back_with_remedy() {
+        let mut c = base(CommandSet::Ata, MediaKind::Hdd, Transport::Ata);
+        c.ata_security = Some(sec(true));
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(p.method.id(), "overwrite-zero");
+        assert!(
+            p.warnings.iter().any(|w| w.contains("suspend")),
+            "{:?}",
+            p.warnings
+        );
+        let err = plan_request(&c, "ata-security-erase-enhanced")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("frozen") && err.contains("suspend"), "{err}");
+        c.ata_security = Some(sec(false));
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(p.method.id(), "ata-security-erase-enhanced");
+        assert_eq!(
+            p.level,
+            Level::Purge,
+            "enhanced security erase is a purge on hard disks"
+        );
+    }
+
+    #[test]
+    fn locked_or_password_set_drives_are_refused_for_security_erase() {
+        let mut c = base(CommandSet::Ata, MediaKind::Hdd, Transport::Ata);
+        c.ata_security = Some(AtaSecurity {
+            locked: true,
+            enabled: true,
+            ..sec(false)
+        });
+        assert!(plan_request(&c, "ata-security-erase")
+            .unwrap_err()
+            .to_string()
+            .contains("locked"));
+    }
+
+    #[test]
+    fn hidden_areas_are_removed_first() {
+        let mut c = base(CommandSet::Ata, MediaKind::Hdd, Transport::Ata);
+        c.hidden = Some(HiddenAreas {
+            visible_sectors: 1000,
+            native_sectors: Some(1200),
+            hpa_supported: true,
+            ..Default::default()
+        });
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(p.steps[0], Step::RemoveHiddenAreas);
+        assert!(p.warnings[0].contains("200 sectors"));
+    }
+
+    #[test]
+    fn usb_flash_and_virtual_disks_overwrite() {
+        let c = base(CommandSet::BlockOnly, MediaKind::UsbFlash, Transport::Usb);
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(p.method.id(), "overwrite-random-zero");
+        assert_eq!(p.level, Level::Clear);
+        assert_eq!(
+            p.expected,
+            ExpectedState::Overwritten {
+                scheme: "random-zero".into()
+            }
+        );
+        let c = base(CommandSet::BlockOnly, MediaKind::Virtual, Transport::Virtio);
+        assert_eq!(plan_auto(&c).unwrap().method.id(), "overwrite-zero");
+        assert!(plan_request(&c, "ata-sanitize-block").is_err());
+        assert!(matches!(
+            plan_request(&c, "shred"),
+            Err(PlanError::UnknownMethod(_))
+        ));
+        assert_eq!(
+            plan_request(&c, "overwrite-gutmann").unwrap().level,
+            Level::Clear
+        );
+    }
+
+    #[test]
+    fn scsi_unknown_support_is_not_chosen() {
+        let mut c = base(CommandSet::Scsi, MediaKind::Hdd, Transport::Sas);
+        c.scsi_sanitize = Some(ScsiSanitize::default());
+        assert_eq!(plan_auto(&c).unwrap().method.id(), "overwrite-zero");
+        c.scsi_sanitize = Some(ScsiSanitize {
+            overwrite: Some(true),
+            crypto_erase: Some(false),
+            block_erase: Some(false),
+        });
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(p.method.id(), "scsi-sanitize-overwrite");
+        assert_eq!(p.expected, ExpectedState::Fill { byte: 0 });
+    }
+
+    #[test]
+    fn emmc_sanitize() {
+        let mut c = base(CommandSet::Mmc, MediaKind::Emmc, Transport::Mmc);
+        c.mmc = Some(MmcCaps {
+            sanitize: true,
+            secure_erase: true,
+            ..Default::default()
+        });
+        assert_eq!(plan_auto(&c).unwrap().method, Method::MmcSanitize);
+        c.mmc = Some(MmcCaps::default());
+        assert_eq!(plan_auto(&c).unwrap().method.id(), "overwrite-random-zero");
+    }
+
+    #[test]
+    fn exactly_one_recommended_and_it_is_the_first_supported() {
+        let mut c = base(CommandSet::Ata, MediaKind::Ssd, Transport::Ata);
+        c.ata_security = Some(sec(false));
+        let m = supported_methods(&c);
+        assert_eq!(m.iter().filter(|m| m.recommended).count(), 1);
+        assert_eq!(
+            m.iter().position(|m| m.recommended),
+            m.iter().position(|m| m.supported)
+        );
+    }
+}
+
+#[cfg(test)]
+mod scheme_names {
+    #[test]
+    fn fallback_schemes_exist() {
+        for id in [
+            super::FALLBACK_SCHEME_MAGNETIC,
+            super::FALLBACK_SCHEME_FLASH,
+        ] {
+            assert!(crate::overwrite::Scheme::by_id(id).is_some(), "{id}");
+        }
+    }
+}

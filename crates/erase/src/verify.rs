@@ -1,0 +1,640 @@
+//! Verification: read the device back (a sample plan or every sector) and compare it with the
+//! state the erase method promises.
+//!
+//! - [`Expected::Pattern`]: the bytes of the last overwrite pass (zeros, a fixed byte, or the
+//!   random pattern recomputed from its seed), compared sector by sector.
+//! - [`Expected::DiffersFrom`]: after a crypto or block erase, every sample block must differ from
+//!   the fingerprint taken before the erase ([`Fingerprints::capture`] on the same plan), and no
+//!   sample may carry a partition-table or filesystem signature ([`crate::signatures`]).
+//!
+//! Reading overlaps comparing (a ring of buffers between reader and comparer threads, O_DIRECT
+//! through the [`BlockIo`]). A medium error makes the piece be read again sector by sector; sectors
+//! that stay unreadable are listed and fail the verification, since what they hold is unknown.
+
+mod fingerprint;
+pub mod plan;
+mod read;
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use ardoise_disk::block::{AlignedBuf, BlockIo, IO_ALIGN};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use fingerprint::Fingerprints;
+pub use plan::{ExtentKind, PlanError, PlanSummary, SampleExtent, SampleParams, SamplePlan};
+
+use crate::assurance::{Assurance, Coverage, DEFAULT_CONFIDENCE};
+use crate::overwrite::ring::{self, Piece};
+use crate::overwrite::{ByteRange, Control, Meter, Phase, RangeSet};
+use crate::pattern::{Pattern, PatternSpec, Seed};
+use crate::signatures::{self, SignatureHit};
+use fingerprint::Fp;
+use read::Reader;
+
+const MIB: usize = 1 << 20;
+/// Comparison window: the expected bytes are generated this much at a time (stays in cache).
+const WINDOW: usize = 64 * 1024;
+
+/// What to read.
+#[derive(Debug, Clone)]
+pub enum VerifyScope {
+    /// Every addressable sector.
+    Full,
+    /// The extents of a sample plan.
+    Sampled(SamplePlan),
+}
+
+/// What the device must hold.
+#[derive(Debug)]
+pub enum Expected {
+    /// The content of an overwrite pass.
+    Pattern(Pattern),
+    /// Different from the pre-erase fingerprints, and no known signature.
+    DiffersFrom(Fingerprints),
+}
+
+impl Expected {
+    pub fn zeros() -> Expected {
+        Expected::Pattern(Pattern::zeros())
+    }
+
+    pub fn byte(value: u8) -> Expected {
+        Expected::Pattern(Pattern::byte(value))
+    }
+}
+
+/// The expected state as recorded in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExpectedState {
+    Pattern {
+        pattern: PatternSpec,
+        /// Seed and stream of a random pattern.
+        seed: Option<Seed>,
+        stream: Option<u64>,
+    },
+    /// Every sample differs from its pre-erase fingerprint and carries no signature.
+    DiffersFromBefore { fingerprint_block: usize },
+}
+
+/// Tuning of verification reads. `Default` holds the measured defaults (docs/performance.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifyOptions {
+    /// Bytes per read request (rounded down to a multiple of `fingerprint_block`).
+    pub chunk_bytes: usize,
+    /// Buffers between readers and comparers.
+    pub buffers: usize,
+    pub reader_threads: usize,
+    pub compare_threads: usize,
+    /// Attempts per sector when a piece failed with a medium error.
+    pub sector_attempts: u32,
+    /// Ranges and signature hits kept in the report (counts are always complete).
+    pub max_listed: usize,
+    /// Granularity of pre-erase fingerprints (a multiple of 4096).
+    pub fingerprint_block: usize,
+    /// Confidence of the stated assurance.
+    pub confidence: f64,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            chunk_bytes: 2 * MIB,
+            buffers: 4,
+            reader_threads: 2,
+            compare_threads: 1,
+            sector_attempts: 2,
+            max_listed: 64,
+            fingerprint_block: 64 * 1024,
+            confidence: DEFAULT_CONFIDENCE,
+        }
+    }
+}
+
+impl VerifyOptions {
+    pub(crate) fn checked(&self, dev: &dyn BlockIo) -> Result<VerifyOptions, VerifyError> {
+        let mut o = self.clone();
+        let ss = dev.logical_sector_size() as usize;
+        if ss == 0 || o.fingerprint_block == 0 || o.fingerprint_block % IO_ALIGN != 0 {
+            return Err(VerifyError::BadOptions(
+                "fingerprint_block must be a non-zero multiple of 4096".into(),
+            ));
+        }
+        if o.fingerprint_block % ss != 0 {
+            return Err(VerifyError::BadOptions(format!(
+                "fingerprint_block must be a multiple of the sector size {ss}"
+            )));
+        }
+        o.chunk_bytes =
+            (o.chunk_bytes / o.fingerprint_block * o.fingerprint_block).max(o.fingerprint_block);
+        if o.chunk_bytes > 256 * MIB {
+            return Err(VerifyError::BadOptions("chunk_bytes above 256 MiB".into()));
+        }
+        if o.buffers == 0 || o.reader_threads == 0 || o.compare_threads == 0 {
+            return Err(VerifyError::BadOptions(
+                "buffers and thread counts must be at least 1".into(),
+            ));
+        }
+        if !(0.0..1.0).contains(&o.confidence) {
+            return Err(VerifyError::BadOptions(
+                "confidence must be in [0, 1)".into(),
+            ));
+        }
+        o.max_listed = o.max_listed.max(1);
+        Ok(o)
+    }
+}
+
+/// Why a verification could not start (nothing was read).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("the sample plan was made for {plan_bytes} bytes of {plan_sector}-byte sectors, the device has {dev_bytes} bytes of {dev_sector}-byte sectors")]
+    PlanMismatch {
+        plan_bytes: u64,
+        plan_sector: u32,
+        dev_bytes: u64,
+        dev_sector: u32,
+    },
+    #[error("pre-erase fingerprints can only be compared on the sample plan they were taken with")]
+    FingerprintsNeedTheirPlan,
+    #[error("invalid options: {0}")]
+    BadOptions(String),
+    /// Fingerprinting: the device failed (gone, I/O error).
+    #[error("the device failed while reading: {0}")]
+    Device(String),
+    /// Fingerprinting was cancelled.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Pass or fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+}
+
+/// The result of a verification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// Full read-back or sampling.
+    pub method: Coverage,
+    pub expected: ExpectedState,
+    /// The sample plan (seed, parameters, figures) for a sampled verification.
+    pub plan: Option<PlanSummary>,
+    pub device_bytes: u64,
+    pub sector_size: u32,
+    pub bytes_planned: u64,
+    /// Bytes read successfully.
+    pub bytes_read: u64,
+    /// Samples in the plan (0 for a full read-back).
+    pub samples_total: u64,
+    /// Samples entirely read and compared.
+    pub samples_checked: u64,
+    /// Samples with at least one mismatching sector, unchanged block or signature.
+    pub mismatched_samples: u64,
+    /// Bytes that did not match (sectors for a pattern, blocks for fingerprints). A byte read by
+    /// two overlapping samples counts twice.
+    pub mismatched_bytes: u64,
+    /// The first mismatching ranges, lowest offsets first.
+    pub first_mismatches: Vec<ByteRange>,
+    pub unreadable_samples: u64,
+    pub unreadable_bytes: u64,
+    pub unreadable: Vec<ByteRange>,
+    /// Partition-table or filesystem structures found (fingerprint checks: in every sample;
+    /// pattern checks: in mismatching pieces, as a clue to what remained).
+    pub signatures_found: u64,
+    pub signatures: Vec<SignatureHit>,
+    /// Fingerprint checks: blocks that were uniform (or unreadable) before the erase and so could
+    /// not show a change.
+    pub uninformative_blocks: u64,
+    /// Why the read-back stopped early (device gone, I/O error, cancelled).
+    pub aborted: Option<String>,
+    pub verdict: Verdict,
+    /// What a pass allows one to state (`None` when the verification failed).
+    pub assurance: Option<Assurance>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ended: OffsetDateTime,
+    pub seconds: f64,
+}
+
+impl VerifyReport {
+    pub fn passed(&self) -> bool {
+        self.verdict == Verdict::Pass
+    }
+
+    /// One English sentence: the assurance on a pass, the reasons on a failure.
+    pub fn summary(&self) -> String {
+        if let Some(a) = &self.assurance {
+            return a.statement.clone();
+        }
+        let mut why = Vec::new();
+        if let Some(a) = &self.aborted {
+            why.push(format!("the read-back stopped early ({a})"));
+        }
+        if self.mismatched_bytes > 0 || self.mismatched_samples > 0 {
+            let first = self
+                .first_mismatches
+                .first()
+                .map(|r| format!(", first at byte {}", r.offset))
+                .unwrap_or_default();
+            if self.method == Coverage::Sampled {
+                why.push(format!(
+                    "{} of {} samples do not hold the expected content ({} bytes{first})",
+                    self.mismatched_samples, self.samples_total, self.mismatched_bytes
+                ));
+            } else {
+                why.push(format!(
+                    "{} bytes do not hold the expected content{first}",
+                    self.mismatched_bytes
+                ));
+            }
+        }
+        if self.unreadable_bytes > 0 {
+            why.push(format!("{} bytes could not be read", self.unreadable_bytes));
+        }
+        if self.signatures_found > 0 {
+            let names: Vec<&str> = self.signatures.iter().map(|s| s.kind.name()).collect();
+            why.push(format!(
+                "{} partition or filesystem signatures remain ({})",
+                self.signatures_found,
+                names.join(", ")
+            ));
+        }
+        if why.is_empty() {
+            why.push("not every planned byte was checked".into());
+        }
+        format!("Verification failed: {}.", why.join("; "))
+    }
+}
+
+/// Reads `scope` back and compares it with `expected`. `Err` only when nothing could start; a
+/// device failure during the read-back is a failed report (`aborted`).
+pub fn run(
+    dev: &dyn BlockIo,
+    scope: &VerifyScope,
+    expected: &Expected,
+    options: &VerifyOptions,
+    ctl: &mut Control<'_>,
+) -> Result<VerifyReport, VerifyError> {
+    run_phase(dev, scope, expected, options, ctl, Phase::Verify)
+}
+
+pub(crate) fn check_plan(dev: &dyn BlockIo, plan: &SamplePlan) -> Result<(), VerifyError> {
+    let s = plan.summary();
+    if s.device_bytes != dev.size_bytes() || s.sector_size != dev.logical_sector_size() {
+        return Err(VerifyError::PlanMismatch {
+            plan_bytes: s.device_bytes,
+            plan_sector: s.sector_size,
+            dev_bytes: dev.size_bytes(),
+            dev_sector: dev.logical_sector_size(),
+        });
+    }
+    Ok(())
+}
+
+/// The extents of `plan` cut into pieces of at most `chunk` bytes, tagged with their extent.
+pub(crate) fn sample_pieces(plan: &SamplePlan, chunk: usize) -> Vec<Piece> {
+    let mut v = Vec::new();
+    for (i, e) in plan.extents().iter().enumerate() {
+        let mut off = 0;
+        while off < e.len {
+            let len = (e.len - off).min(chunk as u64) as usize;
+            v.push(Piece {
+                offset: e.offset + off,
+                len,
+                tag: i,
+            });
+            off += len as u64;
+        }
+    }
+    v
+}
+
+pub(crate) fn run_phase(
+    dev: &dyn BlockIo,
+    scope: &VerifyScope,
+    expected: &Expected,
+    options: &VerifyOptions,
+    ctl: &mut Control<'_>,
+    phase: Phase,
+) -> Result<VerifyReport, VerifyError> {
+    let opts = options.checked(dev)?;
+    let size = dev.size_bytes();
+    let ss = dev.logical_sector_size();
+    let plan = match scope {
+        VerifyScope::Full => None,
+        VerifyScope::Sampled(p) => {
+            check_plan(dev, p)?;
+            Some(p)
+        }
+    };
+    if let Expected::DiffersFrom(fp) = expected {
+        match plan {
+            Some(p) if fp.matches_plan(p) => {}
+            _ => return Err(VerifyError::FingerprintsNeedTheirPlan),
+        }
+    }
+    let expected_state = match expected {
+        Expected::Pattern(p) => ExpectedState::Pattern {
+            pattern: p.spec().clone(),
+            seed: p.is_random().then(|| p.seed()),
+            stream: p.is_random().then(|| p.stream()),
+        },
+        Expected::DiffersFrom(fp) => ExpectedState::DiffersFromBefore {
+            fingerprint_block: fp.block_bytes(),
+        },
+    };
+    let started = OffsetDateTime::now_utc();
+    let start = Instant::now();
+
+    let sampled_pieces = plan.map(|p| sample_pieces(p, opts.chunk_bytes));
+    let (full_count, full_piece) = ring::linear(size, opts.chunk_bytes);
+    let (count, piece): (usize, Box<dyn Fn(usize) -> Piece + Sync>) = match &sampled_pieces {
+        Some(v) => (v.len(), Box::new(move |i| v[i])),
+        None => (full_count, Box::new(full_piece)),
+    };
+    let samples = plan.map_or(0, |p| p.extents().len());
+    let pieces_per_sample: Vec<AtomicU32> = (0..samples).map(|_| AtomicU32::new(0)).collect();
+    if let Some(v) = &sampled_pieces {
+        for p in v {
+            pieces_per_sample[p.tag].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    let bytes_planned = match &sampled_pieces {
+        Some(v) => v.iter().map(|p| p.len as u64).sum(),
+        None => size,
+    };
+
+    let cancel = ctl.cancel.clone();
+    let reader = Reader::new(dev, opts.sector_attempts, opts.max_listed, &cancel);
+    let checker = Checker {
+        expected,
+        extents: plan.map(|p| p.extents()),
+        sector: ss as usize,
+        max_listed: opts.max_listed,
+        static_window: match expected {
+            Expected::Pattern(p) if p.as_byte().is_some() => {
+                let mut w = vec![0u8; WINDOW];
+                p.fill(&mut w, 0);
+                Some(w)
+            }
+            _ => None,
+        },
+        mismatched: Mutex::new(RangeSet::new(opts.max_listed)),
+        signatures: Mutex::new(Vec::new()),
+        signatures_found: AtomicU64::new(0),
+        uninformative: AtomicU64::new(0),
+        sample_bad: (0..samples).map(|_| AtomicBool::new(false)).collect(),
+        sample_unreadable: (0..samples).map(|_| AtomicBool::new(false)).collect(),
+        pieces_left: pieces_per_sample,
+        checked_bytes: AtomicU64::new(0),
+    };
+    let halt = AtomicBool::new(false);
+    let mut pool: Vec<AlignedBuf> = (0..opts.buffers)
+        .map(|_| AlignedBuf::new(opts.chunk_bytes))
+        .collect();
+    if let Err(e) = dev.drop_cache() {
+        tracing::warn!("could not drop cached pages before verifying: {e}");
+    }
+    let mut meter = Meter::new(phase, bytes_planned, start);
+    ctl.report(&meter.progress(0, 0));
+    {
+        let interval = ctl.interval;
+        let mut monitor = || {
+            if ctl.cancel.is_cancelled() {
+                halt.store(true, Ordering::SeqCst);
+            }
+            let bad = reader.unreadable.lock().expect("range lock").bytes() / u64::from(ss);
+            let done = reader.bytes_read.load(Ordering::Relaxed);
+            ctl.report(&meter.progress(done, bad));
+        };
+        ring::run_ring(
+            count,
+            &*piece,
+            &mut pool,
+            opts.reader_threads,
+            opts.compare_threads,
+            |p: &Piece, b: &mut [u8]| reader.read(p, b),
+            |p: &Piece, b: &mut [u8], bad: Vec<ByteRange>| {
+                checker.check(p, b, &bad);
+                Ok(())
+            },
+            &halt,
+            &mut monitor,
+            interval,
+        );
+    }
+
+    let bytes_read = reader.bytes_read.load(Ordering::SeqCst);
+    let unreadable = reader.unreadable.into_inner().expect("range lock");
+    let aborted = reader
+        .fatal
+        .into_inner()
+        .expect("fatal lock")
+        .or_else(|| halt.load(Ordering::SeqCst).then(|| "cancelled".to_string()));
+    let mismatched = checker.mismatched.into_inner().expect("range lock");
+    let mut sigs = checker.signatures.into_inner().expect("signature lock");
+    sigs.sort();
+    let signatures_found = checker.signatures_found.load(Ordering::SeqCst);
+    let checked_bytes = checker.checked_bytes.load(Ordering::SeqCst);
+    let count_true =
+        |v: &[AtomicBool]| v.iter().filter(|b| b.load(Ordering::SeqCst)).count() as u64;
+    let samples_checked = checker
+        .pieces_left
+        .iter()
+        .filter(|n| n.load(Ordering::SeqCst) == 0)
+        .count() as u64;
+    let everything_checked =
+        aborted.is_none() && checked_bytes + unreadable.bytes() == bytes_planned;
+    let verdict = if everything_checked
+        && mismatched.is_empty()
+        && unreadable.is_empty()
+        && signatures_found == 0
+    {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    let assurance = (verdict == Verdict::Pass).then(|| match plan {
+        Some(p) => Assurance::for_plan(p.summary(), opts.confidence),
+        None => Assurance::full(size, ss),
+    });
+    ctl.report(&meter.progress(bytes_read, unreadable.bytes() / u64::from(ss)));
+    Ok(VerifyReport {
+        method: if plan.is_some() {
+            Coverage::Sampled
+        } else {
+            Coverage::Full
+        },
+        expected: expected_state,
+        plan: plan.map(|p| p.summary().clone()),
+        device_bytes: size,
+        sector_size: ss,
+        bytes_planned,
+        bytes_read,
+        samples_total: samples as u64,
+        samples_checked,
+        mismatched_samples: count_true(&checker.sample_bad),
+        mismatched_bytes: mismatched.bytes(),
+        first_mismatches: mismatched.ranges(),
+        unreadable_samples: count_true(&checker.sample_unreadable),
+        unreadable_bytes: unreadable.bytes(),
+        unreadable: unreadable.ranges(),
+        signatures_found,
+        signatures: sigs,
+        uninformative_blocks: checker.uninformative.load(Ordering::SeqCst),
+        aborted,
+        verdict,
+        assurance,
+        started,
+        ended: OffsetDateTime::now_utc(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The compare stage.
+struct Checker<'a> {
+    expected: &'a Expected,
+    extents: Option<&'a [SampleExtent]>,
+    sector: usize,
+    max_listed: usize,
+    /// The expected window of a fixed-byte pattern, built once.
+    static_window: Option<Vec<u8>>,
+    mismatched: Mutex<RangeSet>,
+    signatures: Mutex<Vec<SignatureHit>>,
+    signatures_found: AtomicU64,
+    uninformative: AtomicU64,
+    sample_bad: Vec<AtomicBool>,
+    sample_unreadable: Vec<AtomicBool>,
+    pieces_left: Vec<AtomicU32>,
+    checked_bytes: AtomicU64,
+}
+
+fn overlaps(bad: &[ByteRange], offset: u64, len: usize) -> bool {
+    bad.iter()
+        .any(|r| r.offset < offset + len as u64 && offset < r.end())
+}
+
+impl Checker<'_> {
+    fn check(&self, p: &Piece, data: &[u8], bad: &[ByteRange]) {
+        let mut local = RangeSet::new(self.max_listed);
+        let found_signatures = match self.expected {
+            Expected::Pattern(pattern) => {
+                self.compare_pattern(pattern, p.offset, data, bad, &mut local);
+                // A mismatching piece: tell what structures remain, as a clue.
+                !local.is_empty() && self.scan(data, p.offset)
+            }
+            Expected::DiffersFrom(fp) => {
+                self.compare_fingerprints(fp, p, data, bad, &mut local);
+                self.scan(data, p.offset)
+            }
+        };
+        let unreadable: u64 = bad.iter().map(|r| r.len).sum();
+        self.checked_bytes
+            .fetch_add(data.len() as u64 - unreadable, Ordering::Relaxed);
+        if self.extents.is_some() {
+            if !local.is_empty() || found_signatures {
+                self.sample_bad[p.tag].store(true, Ordering::Relaxed);
+            }
+            if !bad.is_empty() {
+                self.sample_unreadable[p.tag].store(true, Ordering::Relaxed);
+            }
+            self.pieces_left[p.tag].fetch_sub(1, Ordering::Relaxed);
+        }
+        if !local.is_empty() {
+            self.mismatched.lock().expect("range lock").extend(&local);
+        }
+    }
+
+    fn compare_pattern(
+        &self,
+        pattern: &Pattern,
+        offset: u64,
+        data: &[u8],
+        bad: &[ByteRange],
+        out: &mut RangeSet,
+    ) {
+        let mut scratch = Vec::new();
+        for (k, got) in data.chunks(WINDOW).enumerate() {
+            let at = offset + (k * WINDOW) as u64;
+            let want: &[u8] = match &self.static_window {
+                Some(w) => &w[..got.len()],
+                None => {
+                    scratch.resize(got.len(), 0);
+                    pattern.fill(&mut scratch, at);
+                    &scratch
+                }
+            };
+            if got == want {
+                continue;
+            }
+            for (s, (g, w)) in got
+                .chunks(self.sector)
+                .zip(want.chunks(self.sector))
+                .enumerate()
+            {
+                let sat = at + (s * self.sector) as u64;
+                if g != w && !overlaps(bad, sat, g.len()) {
+                    out.insert(sat, g.len() as u64);
+                }
+            }
+        }
+    }
+
+    fn compare_fingerprints(
+        &self,
+        fp: &Fingerprints,
+        p: &Piece,
+        data: &[u8],
+        bad: &[ByteRange],
+        out: &mut RangeSet,
+    ) {
+        let extents = self.extents.expect("fingerprints come with a plan");
+        let e = &extents[p.tag];
+        let block = fp.block_bytes;
+        let first = fp.base[p.tag] + ((p.offset - e.offset) as usize) / block;
+        let mut uninformative = 0;
+        for (j, now) in data.chunks(block).enumerate() {
+            let at = p.offset + (j * block) as u64;
+            if overlaps(bad, at, now.len()) {
+                continue;
+            }
+            match fp.fps[first + j] {
+                Fp::Digest(before) => {
+                    if Fp::of(now) == Fp::Digest(before) {
+                        out.insert(at, now.len() as u64);
+                    }
+                }
+                Fp::Uniform(_) | Fp::Unknown => uninformative += 1,
+            }
+        }
+        self.uninformative
+            .fetch_add(uninformative, Ordering::Relaxed);
+    }
+
+    /// Records signatures in `data`; true if any.
+    fn scan(&self, data: &[u8], offset: u64) -> bool {
+        let hits = signatures::scan(data, offset);
+        if hits.is_empty() {
+            return false;
+        }
+        self.signatures_found
+            .fetch_add(hits.len() as u64, Ordering::Relaxed);
+        let mut v = self.signatures.lock().expect("signature lock");
+        for h in hits {
+            if v.len() < self.max_listed {
+                v.push(h);
+            }
+        }
+        true
+    }
+}
