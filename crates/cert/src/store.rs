@@ -90,6 +90,33 @@ fn is_cert_id(s: &str) -> bool {
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// Test hook (feature `crash-points`, enabled only for this crate's own tests): when
+/// `ARDOISE_CERT_CRASH_AT=<point>:<n>[:<path part>]` is set, the process aborts at the n-th
+/// pass through `<point>` (counting only writes whose path contains `<path part>`), as if
+/// killed at exactly that instant.
+#[cfg(feature = "crash-points")]
+fn crash_point(name: &str, path: &Path) {
+    static HITS: AtomicU64 = AtomicU64::new(0);
+    let Ok(spec) = std::env::var("ARDOISE_CERT_CRASH_AT") else {
+        return;
+    };
+    let mut parts = spec.splitn(3, ':');
+    let (Some(point), Some(n)) = (parts.next(), parts.next()) else {
+        return;
+    };
+    let filter = parts.next().unwrap_or("");
+    if point == name
+        && path.to_string_lossy().contains(filter)
+        && HITS.fetch_add(1, Ordering::SeqCst) + 1 == n.parse().unwrap_or(0)
+    {
+        std::process::abort();
+    }
+}
+
+#[cfg(not(feature = "crash-points"))]
+#[inline(always)]
+fn crash_point(_name: &str, _path: &Path) {}
+
 fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
@@ -116,10 +143,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
             .create_new(true)
             .open(&tmp)
             .map_err(|e| io_err(path, e))?;
-        f.write_all(bytes).map_err(|e| io_err(path, e))?;
+        let (first, second) = bytes.split_at(bytes.len() / 2);
+        f.write_all(first).map_err(|e| io_err(path, e))?;
+        crash_point("mid-write", path);
+        f.write_all(second).map_err(|e| io_err(path, e))?;
         f.sync_all().map_err(|e| io_err(path, e))?;
         drop(f);
+        crash_point("before-rename", path);
         fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
+        crash_point("after-rename", path);
         fsync_dir(dir)
     })();
     if result.is_err() {
@@ -433,6 +465,7 @@ impl DataDir {
     pub fn complete_upload(&self, id: &str, receipt: &Receipt) -> Result<(), StoreError> {
         Self::check_id(id)?;
         write_atomic(&self.receipt_path(id), &receipt.to_bytes())?;
+        crash_point("after-receipt", &self.receipt_path(id));
         remove_durably(&self.outbox_path(id))
     }
 
@@ -542,6 +575,7 @@ impl Store {
         let signed = sign_certificate(&cert, key)?;
         let path = self.dir.certificate_path(&signed.cert_id);
         write_atomic(&path, &signed.envelope_bytes)?;
+        crash_point("after-certificate", &path);
         // The certificate is committed: it is now the journal head.
         self.head = JournalHead {
             next_seq: cert.journal.seq + 1,
