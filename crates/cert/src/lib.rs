@@ -8,6 +8,7 @@ pub mod merkle;
 pub mod model;
 pub mod note;
 pub mod receipt;
+pub mod report;
 pub mod store;
 pub mod trust;
 pub mod validate;
