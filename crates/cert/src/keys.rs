@@ -29,11 +29,11 @@ pub const TRUST_FILE: &str = "trust.toml";
 pub enum KeyError {
     #[error("{path}: already exists; an existing key is never overwritten")]
     AlreadyExists { path: PathBuf },
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        // Not a `#[source]`: the message already says it, and chained printing would repeat it.
+        error: std::io::Error,
     },
     #[error("{path}: not an ardoise key file ({reason})")]
     Malformed { path: PathBuf, reason: String },
@@ -46,7 +46,7 @@ pub enum KeyError {
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
     move |source| KeyError::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     }
 }
 
@@ -185,7 +185,7 @@ fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyError> {
             } else {
                 KeyError::Io {
                     path: path.to_path_buf(),
-                    source: e,
+                    error: e,
                 }
             }
         })?;
@@ -202,17 +202,19 @@ pub struct GeneratedKey {
     pub secret_path: PathBuf,
     pub public_path: PathBuf,
     /// A trust file holding only this key, valid from now: enough for the station to check
-    /// its own certificates, and the block to paste into the network's trust file.
-    pub trust_path: PathBuf,
+    /// its own certificates, and the block to paste into the network's trust file. Written
+    /// only when the station's identity was given.
+    pub trust_path: Option<PathBuf>,
+    /// The trust entry (with placeholders when no identity was given).
     pub trust_toml: String,
 }
 
 /// Generates a station key pair in `dir` (created if needed): `station.key` (secret, 0600,
-/// never overwritten), `station.pub` and `trust.toml`. Refuses if any of them exists.
+/// never overwritten), `station.pub`, and — when the station's identity (workshop id,
+/// station id) is given — `trust.toml`. Refuses if any of them exists.
 pub fn generate_key_files(
     dir: &Path,
-    workshop: &str,
-    station: &str,
+    identity: Option<(&str, &str)>,
 ) -> Result<GeneratedKey, KeyError> {
     fs::create_dir_all(dir).map_err(io(dir))?;
     let secret_path = dir.join(SECRET_FILE);
@@ -245,6 +247,7 @@ pub fn generate_key_files(
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .expect("0 ns is valid");
+    let (workshop, station) = identity.unwrap_or(("<workshop id>", "<station id>"));
     let trust = TrustFile {
         keys: vec![KeyEntry {
             key_id: key.key_id().to_string(),
@@ -261,7 +264,12 @@ pub fn generate_key_files(
         revocations: vec![],
     };
     let trust_toml = trust.to_toml();
-    create_new(&trust_path, trust_toml.as_bytes(), 0o644)?;
+    let trust_path = if identity.is_some() {
+        create_new(&trust_path, trust_toml.as_bytes(), 0o644)?;
+        Some(trust_path)
+    } else {
+        None
+    };
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
@@ -293,17 +301,17 @@ mod tests {
     #[test]
     fn generated_files_load_and_are_never_overwritten() {
         let dir = tempfile::tempdir().unwrap();
-        let g = generate_key_files(dir.path(), "ws", "st-01").unwrap();
+        let g = generate_key_files(dir.path(), Some(("ws", "st-01"))).unwrap();
         let mode = fs::metadata(&g.secret_path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         let k = StationKey::load(&g.secret_path).unwrap();
         assert_eq!(k.key_id(), g.key_id);
         assert_eq!(load_public_key(&g.public_path).unwrap(), k.public());
-        let trust = TrustFile::load(&g.trust_path).unwrap();
+        let trust = TrustFile::load(g.trust_path.as_ref().unwrap()).unwrap();
         assert_eq!(trust.keys[0].key_id, g.key_id);
 
         let before = fs::read(&g.secret_path).unwrap();
-        let err = generate_key_files(dir.path(), "ws", "st-01").unwrap_err();
+        let err = generate_key_files(dir.path(), Some(("ws", "st-01"))).unwrap_err();
         assert!(matches!(err, KeyError::AlreadyExists { .. }), "{err}");
         assert_eq!(fs::read(&g.secret_path).unwrap(), before);
     }
@@ -313,7 +321,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(SECRET_FILE), b"precious").unwrap();
         assert!(matches!(
-            generate_key_files(dir.path(), "ws", "st"),
+            generate_key_files(dir.path(), Some(("ws", "st"))),
             Err(KeyError::AlreadyExists { .. })
         ));
         assert_eq!(fs::read(dir.path().join(SECRET_FILE)).unwrap(), b"precious");

@@ -44,11 +44,11 @@ pub enum StoreError {
     NoSpace { path: PathBuf },
     #[error("the data partition is read-only ({path})")]
     ReadOnly { path: PathBuf },
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        // Not a `#[source]`: the message already says it, and chained printing would repeat it.
+        error: std::io::Error,
     },
     #[error("another ardoise process is issuing certificates in this data directory ({path})")]
     Locked { path: PathBuf },
@@ -77,7 +77,7 @@ fn io_err(path: &Path, e: std::io::Error) -> StoreError {
         },
         _ => StoreError::Io {
             path: path.to_path_buf(),
-            source: e,
+            error: e,
         },
     }
 }
@@ -127,7 +127,10 @@ fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
 /// fsync, rename, fsync of the directory. On any error the temporary file is removed and the
 /// old `path` (if any) is untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -163,7 +166,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 /// Removes a file and fsyncs its directory; a missing file is fine.
 fn remove_durably(path: &Path) -> Result<(), StoreError> {
     match fs::remove_file(path) {
-        Ok(()) => fsync_dir(path.parent().unwrap_or(Path::new("."))),
+        Ok(()) => fsync_dir(match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        }),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io_err(path, e)),
     }
@@ -716,6 +722,17 @@ mod tests {
             Store::open(dir.path()),
             Err(StoreError::Fork { seq: 0, .. })
         ));
+    }
+
+    #[test]
+    fn write_atomic_accepts_a_bare_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = std::env::current_dir().unwrap();
+        std::env::set_current_dir(dir.path()).unwrap();
+        let r = write_atomic(Path::new("bare.txt"), b"x");
+        std::env::set_current_dir(old).unwrap();
+        r.unwrap();
+        assert_eq!(fs::read(dir.path().join("bare.txt")).unwrap(), b"x");
     }
 
     #[test]

@@ -31,11 +31,11 @@ use crate::keys::{key_id, public_key_from_base64};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        // Not a `#[source]`: the message already says it, and chained printing would repeat it.
+        error: std::io::Error,
     },
     #[error("trust file: {0}")]
     Parse(String),
@@ -160,7 +160,7 @@ impl TrustFile {
     pub fn load(path: &Path) -> Result<TrustFile, TrustError> {
         let text = std::fs::read_to_string(path).map_err(|source| TrustError::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         Self::parse(&text)
     }

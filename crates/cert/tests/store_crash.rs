@@ -64,7 +64,7 @@ fn crash_child_writer() {
     let dd = store.data_dir().clone();
     loop {
         let stored = store.issue(cert_for(&k), &k).expect("child issues");
-        if stored.seq % 2 == 0 {
+        if stored.seq.is_multiple_of(2) {
             dd.complete_upload(&stored.cert_id, &receipt_for(&stored.envelope_bytes))
                 .expect("child records an upload");
         }

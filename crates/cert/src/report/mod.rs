@@ -369,7 +369,7 @@ fn fmt_int(n: u64, lang: Lang) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(ch);
@@ -736,7 +736,7 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
             }
         };
         let page = &mut doc.pages.last_mut().expect("page").0;
-        if row % 2 == 1 {
+        if !row.is_multiple_of(2) {
             page.fill_rect(
                 MARGIN - 3.0,
                 y - 3.5,
