@@ -988,6 +988,193 @@ impl Certificate {
     }
 }
 
+impl Certificate {
+    /// A second complete fixture covering what [`Certificate::example`] leaves null: a SATA
+    /// hard disk overwritten by the host after its HPA was removed, with unreadable sectors,
+    /// hence `erased_with_exceptions`.
+    pub fn example_overwrite() -> Certificate {
+        let mut c = Certificate::example();
+        let lbas = 976_773_168u64;
+        let capacity = lbas * 512;
+        c.issued_at = ts("2025-11-27T16:05:41Z");
+        c.host.asset_tag = Some("RPA-004233".into());
+        c.host.smbios.system_product = Some("OptiPlex 7050".into());
+        c.host.smbios.system_manufacturer = Some("Dell Inc.".into());
+        c.host.smbios.system_version = Some("1.0".into());
+        c.host.smbios.system_serial = Some("5CD1234XYZ".into());
+        c.host.smbios.system_uuid = Some("4c4c4544-0035-4310-8031-b5c04f325a31".into());
+        c.media = Media {
+            manufacturer: Some("Western Digital".into()),
+            model: "WDC WD5000AAKX-08U6AA0".into(),
+            serial: "WD-WCC2EUA12345".into(),
+            firmware: Some("19.01H19".into()),
+            wwn: Some("50014ee2b1c2d3e4".into()),
+            eui64: None,
+            nguid: None,
+            media_type: MediaType::Hdd,
+            transport: MediaTransport::Ata,
+            capacity_bytes: capacity,
+            lba_count: lbas,
+            logical_sector_size: 512,
+            physical_sector_size: 4096,
+            hidden_areas: HiddenAreas {
+                before: HiddenAreaState {
+                    visible_sectors: Some(976_771_055),
+                    native_sectors: Some(lbas),
+                    hpa: Some(true),
+                    dco: Some(false),
+                },
+                after: HiddenAreaState {
+                    visible_sectors: Some(lbas),
+                    native_sectors: Some(lbas),
+                    hpa: Some(false),
+                    dco: Some(false),
+                },
+                action: Some("HPA removed (SET MAX ADDRESS EXT to native max)".into()),
+            },
+            capabilities: vec![
+                Capability {
+                    id: "ata-security-erase-enhanced".into(),
+                    available: false,
+                    detail: Some("frozen".into()),
+                },
+                Capability {
+                    id: "ata-sanitize-overwrite".into(),
+                    available: false,
+                    detail: Some("not supported".into()),
+                },
+                Capability {
+                    id: "overwrite".into(),
+                    available: true,
+                    detail: Some("host writes every visible block".into()),
+                },
+            ],
+            health: Health {
+                grade: HealthGrade::Failing,
+                reasons: vec!["2 pending sectors".into(), "8 reallocated sectors".into()],
+                source: Some("ata-smart".into()),
+                power_on_hours: Some(23_118),
+                reallocated_sectors: Some(8),
+                pending_sectors: Some(2),
+                uncorrectable_sectors: Some(2),
+                media_errors: None,
+                percentage_used: None,
+                available_spare: None,
+                raw_blake3: Some(blake3::hash(b"example smart data").to_hex().to_string()),
+            },
+        };
+        c.sanitization = Sanitization {
+            level_requested: Level::Purge,
+            level_achieved: Some(Level::Clear),
+            technique: "overwrite".into(),
+            reason: "security erase unavailable (drive frozen) and no sanitize feature: host \
+                     overwrite, which reaches clear only"
+                .into(),
+            standard_claimed: Some("NIST SP 800-88r1 clear".into()),
+            steps: vec![SanitizationStep {
+                technique: "overwrite".into(),
+                started_at: ts("2025-11-27T14:01:10Z"),
+                ended_at: ts("2025-11-27T15:48:52Z"),
+                status: StepStatus::Completed,
+                device_status: Some("2 sectors reported UNC during the pass".into()),
+            }],
+            passes_requested: Some(1),
+            passes_completed: Some(1),
+            pattern: Some("aes-ctr-stream".into()),
+            started_at: ts("2025-11-27T14:00:58Z"),
+            ended_at: ts("2025-11-27T15:48:52Z"),
+            bytes_written: capacity - 2 * 512,
+            errors: ErrorCounts {
+                io_errors: 2,
+                retries: 6,
+                unreadable_sectors: 2,
+                unreadable_lbas: vec![312_550_001, 312_550_002],
+            },
+            device_status: Some(DeviceStatus {
+                summary: "last write: ATA status 0x51 error 0x40 (UNC) at LBA 312550002".into(),
+                raw: Some("5140".into()),
+            }),
+        };
+        c.verification = Verification {
+            method: VerificationMethod::Full,
+            parameters: VerificationParameters {
+                subsections: None,
+                samples_per_subsection: None,
+                sample_bytes: None,
+                include_first_last: true,
+                samples: lbas - 2,
+                bytes_read: capacity - 2 * 512,
+                coverage_ppm: coverage_ppm(capacity - 2 * 512, capacity),
+            },
+            seed: None,
+            expected_state: "pattern".into(),
+            result: VerificationResult::Pass,
+            mismatches: 0,
+            mismatch_offsets: vec![],
+            unreadable_samples: 0,
+            assurance: None,
+        };
+        c.outcome = Outcome {
+            status: OutcomeStatus::ErasedWithExceptions,
+            exceptions: vec![
+                Exception {
+                    code: "unreadable-sectors".into(),
+                    detail: "2 sectors could not be written or read (LBA 312550001-312550002)"
+                        .into(),
+                },
+                Exception {
+                    code: "purge-not-reached".into(),
+                    detail: "purge requested, clear reached (host overwrite)".into(),
+                },
+            ],
+        };
+        c.limitations = vec![
+            limitations::bad_sectors_not_covered(),
+            limitations::no_conformance_claim(),
+        ];
+        c.transcript = TranscriptSummary {
+            blake3: blake3::hash(b"example overwrite transcript")
+                .to_hex()
+                .to_string(),
+            commands: vec![
+                CommandSummary {
+                    seq: 0,
+                    protocol: "ata".into(),
+                    name: "IDENTIFY DEVICE".into(),
+                    outcome: "GOOD".into(),
+                    ok: true,
+                },
+                CommandSummary {
+                    seq: 1,
+                    protocol: "ata".into(),
+                    name: "SET MAX ADDRESS EXT".into(),
+                    outcome: "GOOD".into(),
+                    ok: true,
+                },
+                CommandSummary {
+                    seq: 2,
+                    protocol: "block".into(),
+                    name: "WRITE (1 pass, aes-ctr-stream)".into(),
+                    outcome: "2 sectors failed (UNC)".into(),
+                    ok: false,
+                },
+                CommandSummary {
+                    seq: 3,
+                    protocol: "block".into(),
+                    name: "READ (full verification)".into(),
+                    outcome: "all readable sectors match the pattern".into(),
+                    ok: true,
+                },
+            ],
+        };
+        c.journal = JournalLink {
+            seq: 1,
+            prev_envelope_blake3: Some(blake3::hash(b"previous envelope").to_hex().to_string()),
+        };
+        c
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -998,6 +1185,42 @@ mod tests {
         let text = serde_json::to_string_pretty(&c).unwrap();
         let back: Certificate = serde_json::from_str(&text).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn the_two_examples_fill_every_field_between_them() {
+        fn nulls(v: &serde_json::Value, path: String, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Null => out.push(path),
+                serde_json::Value::Object(m) => {
+                    for (k, x) in m {
+                        nulls(x, format!("{path}.{k}"), out)
+                    }
+                }
+                serde_json::Value::Array(a) => {
+                    for x in a {
+                        nulls(x, format!("{path}[]"), out)
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (mut a, mut b) = (vec![], vec![]);
+        nulls(
+            &serde_json::to_value(Certificate::example()).unwrap(),
+            String::new(),
+            &mut a,
+        );
+        nulls(
+            &serde_json::to_value(Certificate::example_overwrite()).unwrap(),
+            String::new(),
+            &mut b,
+        );
+        let both: Vec<_> = a.iter().filter(|p| b.contains(p)).collect();
+        assert!(both.is_empty(), "null in both examples: {both:?}");
+        let mut c = Certificate::example_overwrite();
+        c.issuer.key_id = "ab".repeat(32);
+        assert_eq!(crate::validate::validate(&c), vec![]);
     }
 
     #[test]

@@ -430,6 +430,11 @@ pub fn verify_envelope(bytes: &[u8], trust: &TrustFile) -> Result<VerifiedCertif
     }
 }
 
+/// [`verify_files`] with default options (no registry key, journal may be partial).
+pub fn verify(files: &[PathBuf], trust: &TrustFile) -> VerifyReport {
+    verify_files(files, trust, &VerifyOptions::default())
+}
+
 /// Verifies certificate files against a trust file; see the module docs for the checks.
 pub fn verify_files(files: &[PathBuf], trust: &TrustFile, options: &VerifyOptions) -> VerifyReport {
     let mut verdicts = Vec::new();

@@ -9,7 +9,9 @@ use ardoise_cert::trust::TrustFile;
 const DOC: &str = include_str!("../../../docs/certificate.md");
 
 fn block_after(marker: &str, lang: &str) -> &'static str {
-    let start = DOC.find(marker).unwrap_or_else(|| panic!("{marker:?} not in the doc"));
+    let start = DOC
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker:?} not in the doc"));
     let open = format!("```{lang}\n");
     let body = start + DOC[start..].find(&open).unwrap() + open.len();
     let end = body + DOC[body..].find("\n```").unwrap();

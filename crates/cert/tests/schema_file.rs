@@ -151,9 +151,13 @@ fn full_example() -> Value {
 #[test]
 fn the_example_validates() {
     assert_eq!(check(&full_example()), Vec::<String>::new());
-    let mut c = Certificate::example();
-    c.issuer.key_id = "cd".repeat(32);
-    assert_eq!(check(&serde_json::to_value(&c).unwrap()), Vec::<String>::new());
+    for mut c in [Certificate::example(), Certificate::example_overwrite()] {
+        c.issuer.key_id = "cd".repeat(32);
+        assert_eq!(
+            check(&serde_json::to_value(&c).unwrap()),
+            Vec::<String>::new()
+        );
+    }
 }
 
 fn schema_paths(root: &Value, node: &Value, path: String, out: &mut BTreeSet<String>) {
@@ -226,21 +230,46 @@ fn the_schema_names_exactly_the_model_fields() {
 #[test]
 fn documents_the_model_refuses_are_refused_by_the_schema() {
     let base = full_example();
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        ("unknown field", Box::new(|v| v["media"]["colour"] = json!("blue"))),
+    type Mutation = (&'static str, Box<dyn Fn(&mut Value)>);
+    let mutations: Vec<Mutation> = vec![
+        (
+            "unknown field",
+            Box::new(|v| v["media"]["colour"] = json!("blue")),
+        ),
         (
             "missing nullable field",
             Box::new(|v| {
                 v["issuer"].as_object_mut().unwrap().remove("siret");
             }),
         ),
-        ("wrong type", Box::new(|v| v["media"]["lba_count"] = json!("many"))),
-        ("negative", Box::new(|v| v["sanitization"]["bytes_written"] = json!(-1))),
-        ("bad enum", Box::new(|v| v["outcome"]["status"] = json!("mostly"))),
-        ("bad level", Box::new(|v| v["sanitization"]["level_achieved"] = json!("destroy"))),
-        ("bad schema id", Box::new(|v| v["schema"] = json!("ardoise/erasure-certificate/v2"))),
-        ("null where required", Box::new(|v| v["media"]["model"] = Value::Null)),
-        ("u8 overflow", Box::new(|v| v["media"]["health"]["percentage_used"] = json!(300))),
+        (
+            "wrong type",
+            Box::new(|v| v["media"]["lba_count"] = json!("many")),
+        ),
+        (
+            "negative",
+            Box::new(|v| v["sanitization"]["bytes_written"] = json!(-1)),
+        ),
+        (
+            "bad enum",
+            Box::new(|v| v["outcome"]["status"] = json!("mostly")),
+        ),
+        (
+            "bad level",
+            Box::new(|v| v["sanitization"]["level_achieved"] = json!("destroy")),
+        ),
+        (
+            "bad schema id",
+            Box::new(|v| v["schema"] = json!("ardoise/erasure-certificate/v2")),
+        ),
+        (
+            "null where required",
+            Box::new(|v| v["media"]["model"] = Value::Null),
+        ),
+        (
+            "u8 overflow",
+            Box::new(|v| v["media"]["health"]["percentage_used"] = json!(300)),
+        ),
     ];
     for (name, m) in mutations {
         let mut v = base.clone();
