@@ -1,2 +1,36 @@
-//! Outbox and uploader.
+//! Uploads the station's certificates to the registry and stores the receipts.
+//!
+//! The outbox is the `outbox/` directory of the data partition (see
+//! [`ardoise_cert::store`]): one entry per certificate the registry has not acknowledged.
+//! For each pending entry the uploader POSTs the exact envelope bytes to
+//! `{registry}/api/v1/certificates` and classifies the answer:
+//!
+//! | answer | meaning | action |
+//! |---|---|---|
+//! | `201 {"receipt": …}` | stored | check the receipt, write it beside the certificate, remove the entry |
+//! | `200 {"receipt": …, "duplicate": true}` | already known | same |
+//! | `4xx` other than 408/429 `{"error", "message", "field"?}` | refused for good | keep the entry, marked rejected with the reason; never delete |
+//! | `408`, `429`, `5xx`, timeout, refused or reset connection, bad receipt | transient | retry with exponential backoff and jitter |
+//!
+//! [`upload_once`] runs one pass (for `ardoise upload`); [`spawn_background`] runs passes on
+//! a thread and reports each step on a channel (for the TUI).
 #![forbid(unsafe_code)]
+
+mod background;
+mod client;
+
+pub use background::{spawn_background, BackgroundUploader};
+pub use client::{upload_once, upload_pass, Attempt, UploadEvent, UploadOptions, UploadSummary};
+
+/// Path of the submission endpoint under a registry base URL.
+pub const SUBMIT_PATH: &str = "/api/v1/certificates";
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("data directory: {0}")]
+    Store(#[from] ardoise_cert::store::StoreError),
+    #[error("registry URL {0:?} must start with http:// or https://")]
+    BadUrl(String),
+    #[error("HTTP client: {0}")]
+    Client(String),
+}

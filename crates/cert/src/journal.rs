@@ -1,0 +1,367 @@
+//! Continuity of station journals across a set of certificates.
+//!
+//! Each station (workshop id + station id) numbers its certificates 0, 1, 2, … and puts the
+//! blake3 of the previous envelope into the next. Given some certificates, this finds per
+//! station: **gaps** (sequence numbers missing between the ones given), **forks** (two
+//! different certificates with the same seq, or the same previous hash), and **broken links**
+//! (seq N's previous hash is not the hash of the seq N−1 envelope given).
+//!
+//! A gap between the files given is normal when an auditor holds a subset (other donors'
+//! disks in between): it is a warning, unless the caller says the set is the station's
+//! complete journal, in which case gaps (and a start other than seq 0) are failures.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// What the analysis needs to know about one (signature-checked) certificate.
+#[derive(Debug, Clone)]
+pub struct JournalMember {
+    pub cert_id: String,
+    pub workshop: String,
+    pub station: String,
+    pub seq: u64,
+    pub prev: Option<String>,
+    /// blake3 of this certificate's envelope bytes.
+    pub envelope_hash: String,
+}
+
+/// Status of one member after the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkStatus {
+    Pass,
+    Warn,
+    Fail,
+}
+
+/// The journal verdict on one member, with the reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberVerdict {
+    pub status: LinkStatus,
+    pub detail: String,
+}
+
+/// A problem found in one station's journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finding {
+    /// Sequence numbers `from..=to` are missing between two certificates given.
+    Gap { from: u64, to: u64 },
+    /// The journal given does not start at seq 0 (only reported for a complete journal).
+    MissingStart { first_seq: u64 },
+    /// Several certificates claim the same seq.
+    ForkSameSeq { seq: u64, cert_ids: Vec<String> },
+    /// Several certificates claim the same predecessor.
+    ForkSamePrev { prev: String, cert_ids: Vec<String> },
+    /// A certificate's predecessor hash is not the hash of the certificate before it.
+    BrokenLink {
+        seq: u64,
+        cert_id: String,
+        expected_prev: String,
+        found_prev: Option<String>,
+    },
+}
+
+/// Summary of one station's journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StationJournal {
+    pub workshop: String,
+    pub station: String,
+    pub certificates: usize,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub findings: Vec<Finding>,
+}
+
+/// Analyses members (any order, any stations). Returns one verdict per member (same order)
+/// and one summary per station.
+pub fn analyse(
+    members: &[JournalMember],
+    complete: bool,
+) -> (Vec<MemberVerdict>, Vec<StationJournal>) {
+    let mut verdicts: Vec<(LinkStatus, Vec<String>)> = members
+        .iter()
+        .map(|_| (LinkStatus::Pass, Vec::new()))
+        .collect();
+    let mut by_station: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, m) in members.iter().enumerate() {
+        by_station
+            .entry((m.workshop.as_str(), m.station.as_str()))
+            .or_default()
+            .push(i);
+    }
+
+    fn raise(v: &mut [(LinkStatus, Vec<String>)], i: usize, s: LinkStatus, why: String) {
+        let e = &mut v[i];
+        e.0 = e.0.max_with(s);
+        e.1.push(why);
+    }
+
+    let mut journals = Vec::new();
+    for ((workshop, station), idx) in by_station {
+        let mut findings = Vec::new();
+        let mut seqs: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+        let mut prevs: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for &i in &idx {
+            seqs.entry(members[i].seq).or_default().push(i);
+            if let Some(p) = &members[i].prev {
+                prevs.entry(p.as_str()).or_default().push(i);
+            }
+        }
+
+        for (seq, list) in &seqs {
+            if list.len() > 1 {
+                let ids: Vec<String> = list.iter().map(|&i| members[i].cert_id.clone()).collect();
+                for &i in list {
+                    raise(
+                        &mut verdicts,
+                        i,
+                        LinkStatus::Fail,
+                        format!("fork: {} certificates claim seq {seq}", list.len()),
+                    );
+                }
+                findings.push(Finding::ForkSameSeq {
+                    seq: *seq,
+                    cert_ids: ids,
+                });
+            }
+        }
+        for (prev, list) in &prevs {
+            if list.len() > 1 {
+                let ids: Vec<String> = list.iter().map(|&i| members[i].cert_id.clone()).collect();
+                for &i in list {
+                    raise(
+                        &mut verdicts,
+                        i,
+                        LinkStatus::Fail,
+                        format!(
+                            "fork: {} certificates follow the same envelope {prev}",
+                            list.len()
+                        ),
+                    );
+                }
+                findings.push(Finding::ForkSamePrev {
+                    prev: prev.to_string(),
+                    cert_ids: ids,
+                });
+            }
+        }
+
+        // Links and gaps, in seq order.
+        let first_seq = *seqs.keys().next().expect("station has members");
+        let last_seq = *seqs.keys().next_back().expect("station has members");
+        if complete && first_seq != 0 {
+            findings.push(Finding::MissingStart { first_seq });
+            for &i in &seqs[&first_seq] {
+                raise(
+                    &mut verdicts,
+                    i,
+                    LinkStatus::Fail,
+                    format!("journal should start at seq 0 but starts at {first_seq}"),
+                );
+            }
+        }
+        let mut previous: Option<u64> = None;
+        for (&seq, list) in &seqs {
+            match previous {
+                Some(p) if seq == p + 1 => {
+                    // Every certificate at seq must point at one at seq-1 (if there are
+                    // several at seq-1, a fork has already been reported).
+                    let hashes: Vec<&str> = seqs[&p]
+                        .iter()
+                        .map(|&j| members[j].envelope_hash.as_str())
+                        .collect();
+                    for &i in list {
+                        let found = members[i].prev.as_deref();
+                        if !found.is_some_and(|f| hashes.contains(&f)) {
+                            raise(
+                                &mut verdicts,
+                                i,
+                                LinkStatus::Fail,
+                                format!(
+                                    "broken link: previous hash {} is not the hash of the seq {p} envelope {}",
+                                    found.unwrap_or("null"),
+                                    hashes[0]
+                                ),
+                            );
+                            findings.push(Finding::BrokenLink {
+                                seq,
+                                cert_id: members[i].cert_id.clone(),
+                                expected_prev: hashes[0].to_string(),
+                                found_prev: found.map(str::to_string),
+                            });
+                        }
+                    }
+                }
+                Some(p) => {
+                    findings.push(Finding::Gap {
+                        from: p + 1,
+                        to: seq - 1,
+                    });
+                    let (status, word) = if complete {
+                        (LinkStatus::Fail, "missing from the journal")
+                    } else {
+                        (LinkStatus::Warn, "not among the files given")
+                    };
+                    for &i in list {
+                        raise(
+                            &mut verdicts,
+                            i,
+                            status,
+                            format!("gap: seq {}..={} {word}", p + 1, seq - 1),
+                        );
+                    }
+                }
+                None => {}
+            }
+            previous = Some(seq);
+        }
+
+        journals.push(StationJournal {
+            workshop: workshop.to_string(),
+            station: station.to_string(),
+            certificates: idx.len(),
+            first_seq,
+            last_seq,
+            findings,
+        });
+    }
+
+    let verdicts = verdicts
+        .into_iter()
+        .zip(members)
+        .map(|((status, reasons), m)| MemberVerdict {
+            status,
+            detail: if reasons.is_empty() {
+                let link = if m.seq == 0 {
+                    "first certificate of the station".to_string()
+                } else {
+                    format!("seq {} of {}/{}", m.seq, m.workshop, m.station)
+                };
+                format!("{link}; no gap or fork among the files given")
+            } else {
+                reasons.join("; ")
+            },
+        })
+        .collect();
+    (verdicts, journals)
+}
+
+trait MaxWith {
+    fn max_with(self, other: Self) -> Self;
+}
+
+impl MaxWith for LinkStatus {
+    fn max_with(self, other: Self) -> Self {
+        use LinkStatus::*;
+        match (self, other) {
+            (Fail, _) | (_, Fail) => Fail,
+            (Warn, _) | (_, Warn) => Warn,
+            _ => Pass,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(seq: u64, branch: &str) -> String {
+        blake3::hash(format!("{branch}{seq}").as_bytes())
+            .to_hex()
+            .to_string()
+    }
+
+    /// A clean chain of `n` members at one station.
+    fn chain(n: u64) -> Vec<JournalMember> {
+        (0..n)
+            .map(|seq| JournalMember {
+                cert_id: format!("c{seq}"),
+                workshop: "ws".into(),
+                station: "st".into(),
+                seq,
+                prev: (seq > 0).then(|| h(seq - 1, "")),
+                envelope_hash: h(seq, ""),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn clean_chain_passes() {
+        let (v, j) = analyse(&chain(5), true);
+        assert!(v.iter().all(|m| m.status == LinkStatus::Pass), "{v:?}");
+        assert_eq!(j[0].findings, vec![]);
+        assert_eq!(
+            (j[0].first_seq, j[0].last_seq, j[0].certificates),
+            (0, 4, 5)
+        );
+    }
+
+    #[test]
+    fn gaps_are_found() {
+        let mut m = chain(6);
+        m.remove(3);
+        m.remove(2);
+        let (v, j) = analyse(&m, false);
+        assert_eq!(j[0].findings, vec![Finding::Gap { from: 2, to: 3 }]);
+        assert_eq!(v[2].status, LinkStatus::Warn); // seq 4
+        assert!(v[2].detail.contains("gap"));
+        let (v, _) = analyse(&m, true);
+        assert_eq!(v[2].status, LinkStatus::Fail);
+        // A complete journal must start at 0.
+        let (v, j) = analyse(&chain(6)[2..], true);
+        assert_eq!(j[0].findings, vec![Finding::MissingStart { first_seq: 2 }]);
+        assert_eq!(v[0].status, LinkStatus::Fail);
+    }
+
+    #[test]
+    fn same_seq_fork_is_found() {
+        let mut m = chain(4);
+        m.push(JournalMember {
+            cert_id: "evil2".into(),
+            envelope_hash: h(2, "evil"),
+            ..m[2].clone()
+        });
+        let (v, j) = analyse(&m, false);
+        assert!(j[0]
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::ForkSameSeq { seq: 2, .. })));
+        assert_eq!(v[2].status, LinkStatus::Fail);
+        assert_eq!(v[4].status, LinkStatus::Fail);
+        assert_eq!(v[0].status, LinkStatus::Pass);
+    }
+
+    #[test]
+    fn same_prev_fork_and_broken_link_are_found() {
+        let mut m = chain(5);
+        // seq 3 claims seq 1 as predecessor: same prev as seq 2, and a broken link.
+        m[3].prev = m[2].prev.clone();
+        let (v, j) = analyse(&m, false);
+        assert!(j[0]
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::ForkSamePrev { .. })));
+        assert!(j[0]
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::BrokenLink { seq: 3, .. })));
+        assert_eq!(v[3].status, LinkStatus::Fail);
+        assert_eq!(v[4].status, LinkStatus::Pass);
+    }
+
+    #[test]
+    fn stations_are_separate() {
+        let mut m = chain(2);
+        let mut other = chain(2);
+        for o in &mut other {
+            o.station = "st2".into();
+            o.cert_id.push('b');
+        }
+        m.extend(other);
+        let (v, j) = analyse(&m, true);
+        assert_eq!(j.len(), 2);
+        assert!(v.iter().all(|x| x.status == LinkStatus::Pass));
+    }
+}

@@ -1,0 +1,330 @@
+//! Station signing keys: Ed25519 key pairs, key ids, and the key files `ardoise keygen` writes.
+//!
+//! Key id = lowercase hex blake3 of the 32-byte public key. The secret file holds the 32-byte
+//! seed in base64 under a one-line header; it is created with `O_EXCL` (an existing key is
+//! never overwritten) and mode 0600. On the FAT32 data partition the mode is emulated by the
+//! mount options, which is why loading does not insist on it.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use time::OffsetDateTime;
+
+use crate::trust::{KeyEntry, TrustFile};
+
+const SECRET_HEADER: &str = "ardoise-station-secret-key-v1";
+const PUBLIC_HEADER: &str = "ardoise-station-public-key-v1";
+
+/// File names `generate_key_files` writes.
+pub const SECRET_FILE: &str = "station.key";
+pub const PUBLIC_FILE: &str = "station.pub";
+pub const TRUST_FILE: &str = "trust.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("{path}: already exists; an existing key is never overwritten")]
+    AlreadyExists { path: PathBuf },
+    #[error("{path}: {error}")]
+    Io {
+        path: PathBuf,
+        // Not a `#[source]`: the message already says it, and chained printing would repeat it.
+        error: std::io::Error,
+    },
+    #[error("{path}: not an ardoise key file ({reason})")]
+    Malformed { path: PathBuf, reason: String },
+    #[error("the system random generator failed: {0}")]
+    Random(String),
+    #[error("invalid public key: {0}")]
+    InvalidPublicKey(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
+    move |source| KeyError::Io {
+        path: path.to_path_buf(),
+        error: source,
+    }
+}
+
+/// Key id of a public key: lowercase hex blake3 of its 32 bytes.
+pub fn key_id(public: &VerifyingKey) -> String {
+    blake3::hash(public.as_bytes()).to_hex().to_string()
+}
+
+/// Decodes a base64 (standard, padded) Ed25519 public key.
+pub fn public_key_from_base64(s: &str) -> Result<VerifyingKey, KeyError> {
+    let bytes = B64
+        .decode(s.trim())
+        .map_err(|e| KeyError::InvalidPublicKey(format!("base64: {e}")))?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| KeyError::InvalidPublicKey("not 32 bytes".into()))?;
+    let key =
+        VerifyingKey::from_bytes(&arr).map_err(|e| KeyError::InvalidPublicKey(e.to_string()))?;
+    if key.is_weak() {
+        return Err(KeyError::InvalidPublicKey("weak (small-order) key".into()));
+    }
+    Ok(key)
+}
+
+/// A station's signing key.
+pub struct StationKey {
+    signing: SigningKey,
+    key_id: String,
+}
+
+impl std::fmt::Debug for StationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StationKey")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StationKey {
+    /// A fresh key from the operating system's random generator.
+    pub fn generate() -> Result<StationKey, KeyError> {
+        let mut seed = [0u8; 32];
+        getrandom::getrandom(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(Self::from_seed(&seed))
+    }
+
+    /// A key from its 32-byte seed (tests use fixed seeds).
+    pub fn from_seed(seed: &[u8; 32]) -> StationKey {
+        let signing = SigningKey::from_bytes(seed);
+        let key_id = key_id(&signing.verifying_key());
+        StationKey { signing, key_id }
+    }
+
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    pub fn public(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    /// Base64 of the 32-byte public key, as written in trust files.
+    pub fn public_base64(&self) -> String {
+        B64.encode(self.public().as_bytes())
+    }
+
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
+    }
+
+    /// Loads a secret key file written by [`generate_key_files`].
+    pub fn load(path: &Path) -> Result<StationKey, KeyError> {
+        let text = fs::read_to_string(path).map_err(io(path))?;
+        let malformed = |reason: &str| KeyError::Malformed {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        };
+        let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+        if lines.next() != Some(SECRET_HEADER) {
+            return Err(malformed("missing header line"));
+        }
+        let b64 = lines.next().ok_or_else(|| malformed("missing key line"))?;
+        if lines.any(|l| !l.trim().is_empty()) {
+            return Err(malformed("unexpected extra lines"));
+        }
+        let seed: [u8; 32] = B64
+            .decode(b64.trim())
+            .map_err(|_| malformed("key line is not base64"))?
+            .try_into()
+            .map_err(|_| malformed("key is not 32 bytes"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = fs::metadata(path) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    tracing::warn!(
+                        path = %path.display(),
+                        "secret key file is readable by group or others (expected on FAT32)"
+                    );
+                }
+            }
+        }
+        Ok(Self::from_seed(&seed))
+    }
+}
+
+/// Reads a public key file written by [`generate_key_files`].
+pub fn load_public_key(path: &Path) -> Result<VerifyingKey, KeyError> {
+    let text = fs::read_to_string(path).map_err(io(path))?;
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    if lines.next() != Some(PUBLIC_HEADER) {
+        return Err(KeyError::Malformed {
+            path: path.to_path_buf(),
+            reason: "missing header line".into(),
+        });
+    }
+    let b64 = lines.next().ok_or_else(|| KeyError::Malformed {
+        path: path.to_path_buf(),
+        reason: "missing key line".into(),
+    })?;
+    public_key_from_base64(b64)
+}
+
+/// Writes `contents` to a new file (O_EXCL) with `mode`, fsyncs it.
+fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyError> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                KeyError::AlreadyExists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                KeyError::Io {
+                    path: path.to_path_buf(),
+                    error: e,
+                }
+            }
+        })?;
+    f.write_all(contents).map_err(io(path))?;
+    f.sync_all().map_err(io(path))?;
+    Ok(())
+}
+
+/// What `generate_key_files` produced.
+#[derive(Debug, Clone)]
+pub struct GeneratedKey {
+    pub key_id: String,
+    pub public_base64: String,
+    pub secret_path: PathBuf,
+    pub public_path: PathBuf,
+    /// A trust file holding only this key, valid from now: enough for the station to check
+    /// its own certificates, and the block to paste into the network's trust file. Written
+    /// only when the station's identity was given.
+    pub trust_path: Option<PathBuf>,
+    /// The trust entry (with placeholders when no identity was given).
+    pub trust_toml: String,
+}
+
+/// Generates a station key pair in `dir` (created if needed): `station.key` (secret, 0600,
+/// never overwritten), `station.pub`, and — when the station's identity (workshop id,
+/// station id) is given — `trust.toml`. Refuses if any of them exists.
+pub fn generate_key_files(
+    dir: &Path,
+    identity: Option<(&str, &str)>,
+) -> Result<GeneratedKey, KeyError> {
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let secret_path = dir.join(SECRET_FILE);
+    let public_path = dir.join(PUBLIC_FILE);
+    let trust_path = dir.join(TRUST_FILE);
+    // Check all three first so that a refusal leaves nothing half-written.
+    for p in [&secret_path, &public_path, &trust_path] {
+        if p.symlink_metadata().is_ok() {
+            return Err(KeyError::AlreadyExists { path: p.clone() });
+        }
+    }
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
+    let key = StationKey::from_seed(&seed);
+    let secret = format!(
+        "# ardoise station signing key (Ed25519 seed). Keep secret; never copy it off the station.\n\
+         {SECRET_HEADER}\n{}\n",
+        B64.encode(seed)
+    );
+    seed.fill(0);
+    create_new(&secret_path, secret.as_bytes(), 0o600)?;
+
+    let public = format!(
+        "# ardoise station public key, key id {}\n{PUBLIC_HEADER}\n{}\n",
+        key.key_id(),
+        key.public_base64()
+    );
+    create_new(&public_path, public.as_bytes(), 0o644)?;
+
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .expect("0 ns is valid");
+    let (workshop, station) = identity.unwrap_or(("<workshop id>", "<station id>"));
+    let trust = TrustFile {
+        keys: vec![KeyEntry {
+            key_id: key.key_id().to_string(),
+            public_key: key.public_base64(),
+            workshop: workshop.to_string(),
+            station: station.to_string(),
+            not_before: now,
+            not_after: None,
+            comment: Some(format!(
+                "generated by ardoise keygen on {}",
+                crate::fmt_time(now)
+            )),
+        }],
+        revocations: vec![],
+    };
+    let trust_toml = trust.to_toml();
+    let trust_path = if identity.is_some() {
+        create_new(&trust_path, trust_toml.as_bytes(), 0o644)?;
+        Some(trust_path)
+    } else {
+        None
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(GeneratedKey {
+        key_id: key.key_id().to_string(),
+        public_base64: key.public_base64(),
+        secret_path,
+        public_path,
+        trust_path,
+        trust_toml,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn key_id_is_blake3_of_public_key() {
+        let k = StationKey::from_seed(&[7; 32]);
+        assert_eq!(
+            k.key_id(),
+            blake3::hash(k.public().as_bytes()).to_hex().as_str()
+        );
+        assert_eq!(k.key_id().len(), 64);
+    }
+
+    #[test]
+    fn generated_files_load_and_are_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = generate_key_files(dir.path(), Some(("ws", "st-01"))).unwrap();
+        let mode = fs::metadata(&g.secret_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let k = StationKey::load(&g.secret_path).unwrap();
+        assert_eq!(k.key_id(), g.key_id);
+        assert_eq!(load_public_key(&g.public_path).unwrap(), k.public());
+        let trust = TrustFile::load(g.trust_path.as_ref().unwrap()).unwrap();
+        assert_eq!(trust.keys[0].key_id, g.key_id);
+
+        let before = fs::read(&g.secret_path).unwrap();
+        let err = generate_key_files(dir.path(), Some(("ws", "st-01"))).unwrap_err();
+        assert!(matches!(err, KeyError::AlreadyExists { .. }), "{err}");
+        assert_eq!(fs::read(&g.secret_path).unwrap(), before);
+    }
+
+    #[test]
+    fn an_existing_secret_alone_blocks_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(SECRET_FILE), b"precious").unwrap();
+        assert!(matches!(
+            generate_key_files(dir.path(), Some(("ws", "st"))),
+            Err(KeyError::AlreadyExists { .. })
+        ));
+        assert_eq!(fs::read(dir.path().join(SECRET_FILE)).unwrap(), b"precious");
+        assert!(!dir.path().join(PUBLIC_FILE).exists());
+    }
+}

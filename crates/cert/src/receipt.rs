@@ -1,0 +1,183 @@
+//! Registry receipts: proof that a certificate's envelope is in the registry's Merkle log.
+//!
+//! ```json
+//! {"cert_id": "<hex>", "log_index": 41, "leaf_hash": "<hex SHA-256(0x00 || envelope bytes)>",
+//!  "inclusion_proof": ["<hex>", …], "checkpoint": "<signed note text>",
+//!  "registry_key": "<vkey>", "received_at": "<RFC 3339>"}
+//! ```
+//!
+//! `registry_key` is informational: verification always uses the key the auditor trusts.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::envelope::Envelope;
+use crate::merkle::{self, Hash, MerkleError};
+use crate::note::{self, Checkpoint, NoteError, NoteVerifier};
+
+/// A receipt as stored beside a certificate (`<id>.receipt.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub cert_id: String,
+    pub log_index: u64,
+    /// Lowercase hex of the RFC 6962 leaf hash of the envelope bytes.
+    pub leaf_hash: String,
+    /// Lowercase hex hashes of the inclusion proof at the checkpoint's tree size.
+    pub inclusion_proof: Vec<String>,
+    /// The signed checkpoint (C2SP signed note) the proof leads to.
+    pub checkpoint: String,
+    /// The registry's verifier key (vkey form), for information.
+    pub registry_key: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptError {
+    #[error("receipt is not valid JSON: {0}")]
+    Json(String),
+    #[error("envelope cannot be read: {0}")]
+    Envelope(String),
+    #[error("receipt is for certificate {in_receipt}, not {actual}")]
+    CertId { in_receipt: String, actual: String },
+    #[error("leaf_hash does not match the envelope bytes")]
+    LeafHash,
+    #[error("{field} is not a 32-byte lowercase hex hash")]
+    BadHash { field: String },
+    #[error("checkpoint: {0}")]
+    Checkpoint(#[from] NoteError),
+    #[error("log_index {index} is not below the checkpoint's tree size {size}")]
+    IndexBeyondCheckpoint { index: u64, size: u64 },
+    #[error("inclusion proof: {0}")]
+    Inclusion(#[from] MerkleError),
+}
+
+fn parse_hash(s: &str, field: &str) -> Result<Hash, ReceiptError> {
+    let bad = || ReceiptError::BadHash {
+        field: field.into(),
+    };
+    if s.len() != 64 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(bad());
+    }
+    hex::decode(s)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(bad)
+}
+
+impl Receipt {
+    pub fn parse(bytes: &[u8]) -> Result<Receipt, ReceiptError> {
+        serde_json::from_slice(bytes).map_err(|e| ReceiptError::Json(e.to_string()))
+    }
+
+    /// Pretty JSON with a trailing newline (how receipts are stored).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("receipt serialises");
+        v.push(b'\n');
+        v
+    }
+
+    /// The proof as typed hashes.
+    pub fn proof_hashes(&self) -> Result<Vec<Hash>, ReceiptError> {
+        self.inclusion_proof
+            .iter()
+            .enumerate()
+            .map(|(i, h)| parse_hash(h, &format!("inclusion_proof[{i}]")))
+            .collect()
+    }
+}
+
+/// A receipt whose every part checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedReceipt {
+    pub checkpoint: Checkpoint,
+    pub log_index: u64,
+    /// Whether the checkpoint's signature was checked with a trusted registry key.
+    pub signature_checked: bool,
+}
+
+/// Checks everything a receipt claims except the checkpoint signature: cert id and leaf hash
+/// match the envelope bytes, and the inclusion proof leads to the checkpoint's root.
+pub fn check_receipt_structure(
+    envelope_bytes: &[u8],
+    receipt: &Receipt,
+) -> Result<VerifiedReceipt, ReceiptError> {
+    let cp = note::checkpoint_unverified(&receipt.checkpoint)?;
+    check_against(envelope_bytes, receipt, cp, false)
+}
+
+/// Full receipt verification: [`check_receipt_structure`] plus the checkpoint's signature by
+/// the trusted `registry` key.
+pub fn verify_receipt(
+    envelope_bytes: &[u8],
+    receipt: &Receipt,
+    registry: &NoteVerifier,
+) -> Result<VerifiedReceipt, ReceiptError> {
+    let cp = note::verify_checkpoint(&receipt.checkpoint, registry)?;
+    check_against(envelope_bytes, receipt, cp, true)
+}
+
+fn check_against(
+    envelope_bytes: &[u8],
+    receipt: &Receipt,
+    checkpoint: Checkpoint,
+    signature_checked: bool,
+) -> Result<VerifiedReceipt, ReceiptError> {
+    let env = Envelope::parse(envelope_bytes).map_err(|e| ReceiptError::Envelope(e.to_string()))?;
+    let actual = env.certificate_id();
+    if receipt.cert_id != actual {
+        return Err(ReceiptError::CertId {
+            in_receipt: receipt.cert_id.clone(),
+            actual,
+        });
+    }
+    let leaf = parse_hash(&receipt.leaf_hash, "leaf_hash")?;
+    if leaf != merkle::leaf_hash(envelope_bytes) {
+        return Err(ReceiptError::LeafHash);
+    }
+    if receipt.log_index >= checkpoint.size {
+        return Err(ReceiptError::IndexBeyondCheckpoint {
+            index: receipt.log_index,
+            size: checkpoint.size,
+        });
+    }
+    let proof = receipt.proof_hashes()?;
+    merkle::verify_inclusion(
+        &leaf,
+        receipt.log_index,
+        checkpoint.size,
+        &proof,
+        &checkpoint.root,
+    )?;
+    Ok(VerifiedReceipt {
+        checkpoint,
+        log_index: receipt.log_index,
+        signature_checked,
+    })
+}
+
+/// Checks that the log only appended between two signed checkpoints: both signatures with
+/// the trusted key, same origin, and the consistency proof (hex hashes) from old to new.
+pub fn verify_checkpoint_consistency(
+    old_note: &str,
+    new_note: &str,
+    proof: &[String],
+    registry: &NoteVerifier,
+) -> Result<(Checkpoint, Checkpoint), ReceiptError> {
+    let old = note::verify_checkpoint(old_note, registry)?;
+    let new = note::verify_checkpoint(new_note, registry)?;
+    if old.origin != new.origin {
+        return Err(ReceiptError::Checkpoint(NoteError::Checkpoint(format!(
+            "origins differ: {:?} and {:?}",
+            old.origin, new.origin
+        ))));
+    }
+    let proof: Vec<Hash> = proof
+        .iter()
+        .enumerate()
+        .map(|(i, h)| parse_hash(h, &format!("consistency_proof[{i}]")))
+        .collect::<Result<_, _>>()?;
+    merkle::verify_consistency(old.size, new.size, &old.root, &new.root, &proof)?;
+    Ok((old, new))
+}

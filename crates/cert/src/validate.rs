@@ -1,0 +1,616 @@
+//! Reading a payload into the typed model, and the checks the type system cannot express
+//! (formats, cross-field consistency). Every problem names the offending field path, e.g.
+//! `media.capacity_bytes` or `outcome.exceptions[0].code`.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::model::{
+    coverage_ppm, limitations, Certificate, OutcomeStatus, VerificationMethod, VerificationResult,
+    SCHEMA_ID,
+};
+
+/// One schema problem: where, and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemaIssue {
+    /// JSON path of the offending field (`.` for the document itself).
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for SchemaIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Several schema problems.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", display_issues(.0))]
+pub struct SchemaErrors(pub Vec<SchemaIssue>);
+
+fn display_issues(issues: &[SchemaIssue]) -> String {
+    issues
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Parses payload bytes into a [`Certificate`] (typed, unknown fields refused) and runs
+/// [`validate`]. The first error of deserialisation is reported with its path; semantic
+/// checks report every issue.
+pub fn parse_payload(payload: &[u8]) -> Result<Certificate, SchemaErrors> {
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let cert: Certificate = match serde_path_to_error::deserialize(&mut de) {
+        Ok(c) => c,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(SchemaErrors(vec![SchemaIssue {
+                path: if path.is_empty() { ".".into() } else { path },
+                message: inner.to_string(),
+            }]));
+        }
+    };
+    if let Err(e) = de.end() {
+        return Err(SchemaErrors(vec![SchemaIssue {
+            path: ".".into(),
+            message: format!("trailing data after the JSON document: {e}"),
+        }]));
+    }
+    let issues = validate(&cert);
+    if issues.is_empty() {
+        Ok(cert)
+    } else {
+        Err(SchemaErrors(issues))
+    }
+}
+
+fn is_lower_hex(s: &str, len: Option<usize>) -> bool {
+    !s.is_empty()
+        && len.is_none_or(|l| s.len() == l)
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+fn is_digest(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((alg, hex)) => {
+            matches!(alg, "sha256" | "sha512" | "blake3")
+                && is_lower_hex(hex, Some(if alg == "sha512" { 128 } else { 64 }))
+        }
+        None => false,
+    }
+}
+
+/// Semantic checks of a typed certificate. Empty means valid. The station runs them before
+/// signing; verifiers run them after checking the signature.
+pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
+    let mut v = Vec::new();
+    let mut issue = |path: &str, message: String| {
+        v.push(SchemaIssue {
+            path: path.to_string(),
+            message,
+        })
+    };
+
+    if c.schema != SCHEMA_ID {
+        issue(
+            "schema",
+            format!("expected \"{SCHEMA_ID}\", found \"{}\"", c.schema),
+        );
+    }
+
+    // Issuer.
+    for (path, value) in [
+        ("issuer.workshop_id", &c.issuer.workshop_id),
+        ("issuer.workshop_name", &c.issuer.workshop_name),
+        ("issuer.station_id", &c.issuer.station_id),
+        ("tool.name", &c.tool.name),
+        ("tool.version", &c.tool.version),
+        ("policy.id", &c.policy.id),
+        ("policy.version", &c.policy.version),
+        ("provenance.donor.name", &c.provenance.donor.name),
+        ("media.model", &c.media.model),
+        ("sanitization.technique", &c.sanitization.technique),
+        ("sanitization.reason", &c.sanitization.reason),
+        (
+            "verification.expected_state",
+            &c.verification.expected_state,
+        ),
+    ] {
+        if value.trim().is_empty() {
+            issue(path, "must not be empty".into());
+        }
+    }
+    if !is_lower_hex(&c.issuer.key_id, Some(64)) {
+        issue(
+            "issuer.key_id",
+            "must be 64 lowercase hex digits (blake3 of the public key)".into(),
+        );
+    }
+    if let Some(url) = &c.issuer.registry_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.ends_with('/') {
+            issue(
+                "issuer.registry_url",
+                "must be an http(s) base URL without a trailing slash".into(),
+            );
+        }
+    }
+
+    // Operator: pseudonymous ids only.
+    let op = &c.operator.id;
+    if op.is_empty()
+        || op.len() > 64
+        || !op
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        issue(
+            "operator.id",
+            "must be a pseudonymous id of 1-64 characters from A-Z a-z 0-9 . _ -".into(),
+        );
+    }
+
+    // Digests.
+    if let Some(d) = &c.tool.image_digest {
+        if !is_digest(d) {
+            issue(
+                "tool.image_digest",
+                "must be <sha256|sha512|blake3>:<lowercase hex>".into(),
+            );
+        }
+    }
+    if let Some(d) = &c.policy.digest {
+        if !is_digest(d) {
+            issue(
+                "policy.digest",
+                "must be <sha256|sha512|blake3>:<lowercase hex>".into(),
+            );
+        }
+    }
+
+    // Media.
+    let m = &c.media;
+    for (path, value) in [
+        ("media.wwn", &m.wwn),
+        ("media.eui64", &m.eui64),
+        ("media.nguid", &m.nguid),
+        ("media.health.raw_blake3", &m.health.raw_blake3),
+    ] {
+        if let Some(s) = value {
+            if !is_lower_hex(s, None) {
+                issue(path, "must be lowercase hex".into());
+            }
+        }
+    }
+    if !m.logical_sector_size.is_power_of_two() || m.logical_sector_size < 512 {
+        issue(
+            "media.logical_sector_size",
+            format!("{} is not a power of two ≥ 512", m.logical_sector_size),
+        );
+    }
+    if m.physical_sector_size < m.logical_sector_size || !m.physical_sector_size.is_power_of_two() {
+        issue(
+            "media.physical_sector_size",
+            "must be a power of two no smaller than the logical sector size".into(),
+        );
+    }
+    if (m.lba_count as u128) * (m.logical_sector_size as u128) != m.capacity_bytes as u128 {
+        issue(
+            "media.capacity_bytes",
+            format!(
+                "{} is not lba_count × logical_sector_size ({} × {})",
+                m.capacity_bytes, m.lba_count, m.logical_sector_size
+            ),
+        );
+    }
+    for (i, cap) in m.capabilities.iter().enumerate() {
+        if !is_kebab(&cap.id) {
+            issue(
+                &format!("media.capabilities[{i}].id"),
+                "must be a kebab-case id".into(),
+            );
+        }
+    }
+    if let Some(s) = m.health.available_spare {
+        if s > 100 {
+            issue(
+                "media.health.available_spare",
+                "is a percentage (0-100)".into(),
+            );
+        }
+    }
+
+    // Sanitization.
+    let s = &c.sanitization;
+    if !is_kebab(&s.technique) {
+        issue(
+            "sanitization.technique",
+            "must be a kebab-case technique id".into(),
+        );
+    }
+    if s.ended_at < s.started_at {
+        issue(
+            "sanitization.ended_at",
+            "is before sanitization.started_at".into(),
+        );
+    }
+    if c.issued_at < s.ended_at {
+        issue("issued_at", "is before sanitization.ended_at".into());
+    }
+    for (i, step) in s.steps.iter().enumerate() {
+        if !is_kebab(&step.technique) {
+            issue(
+                &format!("sanitization.steps[{i}].technique"),
+                "must be a kebab-case technique id".into(),
+            );
+        }
+        if step.ended_at < step.started_at {
+            issue(
+                &format!("sanitization.steps[{i}].ended_at"),
+                "is before its started_at".into(),
+            );
+        }
+        if step.started_at < s.started_at || step.ended_at > s.ended_at {
+            issue(
+                &format!("sanitization.steps[{i}]"),
+                "lies outside sanitization.started_at..ended_at".into(),
+            );
+        }
+    }
+    if let (Some(req), Some(done)) = (s.passes_requested, s.passes_completed) {
+        if done > req {
+            issue(
+                "sanitization.passes_completed",
+                "exceeds passes_requested".into(),
+            );
+        }
+    }
+    if s.errors.unreadable_lbas.len() > 100 {
+        issue(
+            "sanitization.errors.unreadable_lbas",
+            "lists more than 100 LBAs".into(),
+        );
+    }
+    if s.errors.unreadable_lbas.len() as u64 > s.errors.unreadable_sectors {
+        issue(
+            "sanitization.errors.unreadable_lbas",
+            "lists more LBAs than sanitization.errors.unreadable_sectors".into(),
+        );
+    }
+    if !s.errors.unreadable_lbas.windows(2).all(|w| w[0] < w[1]) {
+        issue(
+            "sanitization.errors.unreadable_lbas",
+            "must be strictly ascending".into(),
+        );
+    }
+    if let Some(ds) = &s.device_status {
+        if let Some(raw) = &ds.raw {
+            if !is_lower_hex(raw, None) {
+                issue(
+                    "sanitization.device_status.raw",
+                    "must be lowercase hex".into(),
+                );
+            }
+        }
+    }
+
+    // Verification.
+    let ver = &c.verification;
+    if let Some(seed) = &ver.seed {
+        if !is_lower_hex(seed, None) {
+            issue("verification.seed", "must be lowercase hex".into());
+        }
+    }
+    let p = &ver.parameters;
+    let expected_cov = coverage_ppm(p.bytes_read, m.capacity_bytes);
+    if p.coverage_ppm != expected_cov {
+        issue(
+            "verification.parameters.coverage_ppm",
+            format!(
+                "is {} but bytes_read / capacity_bytes gives {expected_cov}",
+                p.coverage_ppm
+            ),
+        );
+    }
+    if ver.method == VerificationMethod::None && ver.result != VerificationResult::NotRun {
+        issue(
+            "verification.result",
+            "must be not_run when verification.method is none".into(),
+        );
+    }
+    if ver.result == VerificationResult::Pass && (ver.mismatches > 0 || ver.unreadable_samples > 0)
+    {
+        issue(
+            "verification.result",
+            "is pass but mismatches or unreadable samples were recorded".into(),
+        );
+    }
+    if ver.result == VerificationResult::Pass && p.samples == 0 {
+        issue(
+            "verification.result",
+            "is pass but no sample was read".into(),
+        );
+    }
+    if ver.mismatch_offsets.len() > 100 {
+        issue(
+            "verification.mismatch_offsets",
+            "lists more than 100 offsets".into(),
+        );
+    }
+    if ver.mismatch_offsets.len() as u64 > ver.mismatches {
+        issue(
+            "verification.mismatch_offsets",
+            "lists more offsets than verification.mismatches".into(),
+        );
+    }
+    if let Some(a) = &ver.assurance {
+        if !(1..=99).contains(&a.confidence_percent) {
+            issue(
+                "verification.assurance.confidence_percent",
+                "must be 1-99".into(),
+            );
+        }
+        if a.detectable_fraction_ppm == 0 || a.detectable_fraction_ppm > 1_000_000 {
+            issue(
+                "verification.assurance.detectable_fraction_ppm",
+                "must be 1-1000000".into(),
+            );
+        }
+    }
+
+    // Outcome: the status must agree with the facts, so a station bug cannot claim success.
+    let o = &c.outcome;
+    for (i, e) in o.exceptions.iter().enumerate() {
+        if !is_kebab(&e.code) {
+            issue(
+                &format!("outcome.exceptions[{i}].code"),
+                "must be a kebab-case code".into(),
+            );
+        }
+    }
+    match o.status {
+        OutcomeStatus::Erased => {
+            if !o.exceptions.is_empty() {
+                issue(
+                    "outcome.exceptions",
+                    "must be empty when outcome.status is erased (use erased_with_exceptions)"
+                        .into(),
+                );
+            }
+            if s.level_achieved.is_none() {
+                issue(
+                    "sanitization.level_achieved",
+                    "is null but outcome.status is erased".into(),
+                );
+            }
+            if ver.result != VerificationResult::Pass {
+                issue(
+                    "verification.result",
+                    "must be pass when outcome.status is erased".into(),
+                );
+            }
+            if s.errors.unreadable_sectors > 0 {
+                issue(
+                    "sanitization.errors.unreadable_sectors",
+                    "is not 0 but outcome.status is erased (use erased_with_exceptions)".into(),
+                );
+            }
+        }
+        OutcomeStatus::ErasedWithExceptions => {
+            if o.exceptions.is_empty() {
+                issue(
+                    "outcome.exceptions",
+                    "must list the exceptions when outcome.status is erased_with_exceptions".into(),
+                );
+            }
+            if s.level_achieved.is_none() {
+                issue(
+                    "sanitization.level_achieved",
+                    "is null but outcome.status is erased_with_exceptions".into(),
+                );
+            }
+            if ver.result == VerificationResult::Fail {
+                issue(
+                    "verification.result",
+                    "is fail: the outcome must be not_erased".into(),
+                );
+            }
+        }
+        OutcomeStatus::NotErased => {
+            if s.level_achieved.is_some() {
+                issue(
+                    "sanitization.level_achieved",
+                    "must be null when outcome.status is not_erased".into(),
+                );
+            }
+        }
+    }
+
+    // Limitations: flash read back by the host always carries the spare-area statement.
+    for (i, l) in c.limitations.iter().enumerate() {
+        if !is_kebab(&l.code) {
+            issue(
+                &format!("limitations[{i}].code"),
+                "must be a kebab-case code".into(),
+            );
+        }
+    }
+    if m.media_type.has_hidden_flash()
+        && ver.method != VerificationMethod::None
+        && !c
+            .limitations
+            .iter()
+            .any(|l| l.code == limitations::HOST_READBACK_SPARE_FLASH)
+    {
+        issue(
+            "limitations",
+            format!(
+                "must include {} for this media type",
+                limitations::HOST_READBACK_SPARE_FLASH
+            ),
+        );
+    }
+
+    // Transcript.
+    if !is_lower_hex(&c.transcript.blake3, Some(64)) {
+        issue(
+            "transcript.blake3",
+            "must be 64 lowercase hex digits".into(),
+        );
+    }
+    for (i, cmd) in c.transcript.commands.iter().enumerate() {
+        if cmd.seq as usize != i {
+            issue(
+                &format!("transcript.commands[{i}].seq"),
+                format!(
+                    "is {} but should be {i} (commands in order, none left out)",
+                    cmd.seq
+                ),
+            );
+        }
+        if !matches!(
+            cmd.protocol.as_str(),
+            "ata" | "scsi" | "nvme" | "mmc" | "block"
+        ) {
+            issue(
+                &format!("transcript.commands[{i}].protocol"),
+                "must be one of ata, scsi, nvme, mmc, block".into(),
+            );
+        }
+    }
+
+    // Journal.
+    let j = &c.journal;
+    match (&j.prev_envelope_blake3, j.seq) {
+        (None, 0) => {}
+        (None, _) => issue(
+            "journal.prev_envelope_blake3",
+            "is null but journal.seq is not 0".into(),
+        ),
+        (Some(_), 0) => issue(
+            "journal.prev_envelope_blake3",
+            "must be null for the first certificate (journal.seq 0)".into(),
+        ),
+        (Some(h), _) => {
+            if !is_lower_hex(h, Some(64)) {
+                issue(
+                    "journal.prev_envelope_blake3",
+                    "must be 64 lowercase hex digits".into(),
+                );
+            }
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn example() -> Certificate {
+        let mut c = Certificate::example();
+        c.issuer.key_id = "ab".repeat(32);
+        c
+    }
+
+    fn paths(c: &Certificate) -> Vec<String> {
+        validate(c).into_iter().map(|i| i.path).collect()
+    }
+
+    #[test]
+    fn example_is_valid() {
+        assert_eq!(validate(&example()), vec![]);
+    }
+
+    #[test]
+    fn erased_with_failed_verification_is_refused() {
+        let mut c = example();
+        c.verification.result = VerificationResult::Fail;
+        c.verification.mismatches = 3;
+        assert!(paths(&c).contains(&"verification.result".to_string()));
+    }
+
+    #[test]
+    fn erased_with_exceptions_needs_exceptions() {
+        let mut c = example();
+        c.outcome.status = OutcomeStatus::ErasedWithExceptions;
+        assert_eq!(paths(&c), vec!["outcome.exceptions"]);
+    }
+
+    #[test]
+    fn wrong_capacity_is_named() {
+        let mut c = example();
+        c.media.capacity_bytes += 1;
+        let p = paths(&c);
+        assert!(p.contains(&"media.capacity_bytes".to_string()), "{p:?}");
+    }
+
+    #[test]
+    fn operator_names_are_refused() {
+        let mut c = example();
+        c.operator.id = "Jean Dupont".into();
+        assert_eq!(paths(&c), vec!["operator.id"]);
+        c.operator.id = "jean@example.org".into();
+        assert_eq!(paths(&c), vec!["operator.id"]);
+    }
+
+    #[test]
+    fn flash_needs_the_spare_area_limitation() {
+        let mut c = example();
+        c.limitations
+            .retain(|l| l.code != limitations::HOST_READBACK_SPARE_FLASH);
+        assert_eq!(paths(&c), vec!["limitations"]);
+        c.media.media_type = MediaType::Hdd;
+        assert_eq!(paths(&c), Vec::<String>::new());
+    }
+
+    #[test]
+    fn journal_genesis_rules() {
+        let mut c = example();
+        c.journal.seq = 3;
+        assert_eq!(paths(&c), vec!["journal.prev_envelope_blake3"]);
+        c.journal.prev_envelope_blake3 = Some("cd".repeat(32));
+        assert!(paths(&c).is_empty());
+        c.journal.seq = 0;
+        assert_eq!(paths(&c), vec!["journal.prev_envelope_blake3"]);
+    }
+
+    #[test]
+    fn deserialisation_errors_name_the_path() {
+        let mut v = serde_json::to_value(example()).unwrap();
+        v["media"]["capabilities"][1]["available"] = serde_json::json!("yes");
+        let bytes = serde_json::to_vec(&v).unwrap();
+        let err = parse_payload(&bytes).unwrap_err();
+        assert_eq!(err.0[0].path, "media.capabilities[1].available");
+
+        let mut v = serde_json::to_value(example()).unwrap();
+        v["sanitization"]["errors"]["surprise"] = serde_json::json!(1);
+        let err = parse_payload(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert_eq!(err.0[0].path, "sanitization.errors.surprise");
+        assert!(
+            err.0[0].message.contains("surprise"),
+            "{}",
+            err.0[0].message
+        );
+
+        let mut v = serde_json::to_value(example()).unwrap();
+        v["outcome"]["status"] = serde_json::json!("mostly_erased");
+        let err = parse_payload(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert_eq!(err.0[0].path, "outcome.status");
+    }
+}

@@ -1,0 +1,593 @@
+//! Offline verification of certificate files: one verdict per certificate with the list of
+//! checks and why each failed.
+//!
+//! Checks, in order (a later check is skipped when it cannot be judged):
+//! 1. `envelope`  — DSSE JSON well-formed, payload type, exactly one 64-byte signature;
+//! 2. `signature` — Ed25519 over PAE(payloadType, payload) by a key listed in the trust file;
+//! 3. `schema`    — payload deserialises into the v1 model (unknown fields refused) and passes
+//!    the consistency checks; problems name the field path;
+//! 4. `key`       — the key was valid at `issued_at` (not before `not_before`, not after
+//!    `not_after`, not revoked at that time) and belongs to the workshop and station the
+//!    payload names;
+//! 5. `journal`   — continuity with the other certificates given (gaps, forks, broken links);
+//! 6. `receipt`   — when `<name>.receipt.json` lies beside the file: leaf hash, inclusion
+//!    proof against the checkpoint, checkpoint signature by the trusted registry key.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::envelope::{envelope_hash, Envelope};
+use crate::journal::{self, JournalMember, LinkStatus, StationJournal};
+use crate::model::Certificate;
+use crate::note::NoteVerifier;
+use crate::receipt::{self, Receipt, VerifiedReceipt};
+use crate::trust::{KeyStatus, TrustFile};
+use crate::validate::parse_payload;
+
+/// Options of [`verify_files`].
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// The registry's checkpoint key; without it receipts are checked structurally only
+    /// (and the receipt check is a warning).
+    pub registry_key: Option<NoteVerifier>,
+    /// The files are the station's complete journal: gaps and a start other than seq 0 fail.
+    pub complete_journal: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Pass,
+    Warn,
+    Fail,
+    Skipped,
+}
+
+impl CheckStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "ok",
+            CheckStatus::Warn => "WARN",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// One check on one certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub status: CheckStatus,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check passed (warnings allowed).
+    Valid,
+    /// At least one check failed: do not rely on this certificate.
+    Invalid,
+}
+
+/// The verdict on one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateVerdict {
+    pub file: PathBuf,
+    /// blake3 of the payload, when the envelope could be read.
+    pub cert_id: Option<String>,
+    pub verdict: Verdict,
+    pub checks: Vec<Check>,
+    pub workshop: Option<String>,
+    pub station: Option<String>,
+    pub seq: Option<u64>,
+    /// The certificate, once signature and schema passed.
+    #[serde(skip)]
+    pub certificate: Option<Certificate>,
+    /// What the payload claims when it parses at all, even if a check failed (for display
+    /// with a warning only; never trust it).
+    #[serde(skip)]
+    pub claimed: Option<Certificate>,
+    #[serde(skip)]
+    pub receipt: Option<VerifiedReceipt>,
+}
+
+impl CertificateVerdict {
+    pub fn failed_checks(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.status == CheckStatus::Fail)
+    }
+
+    /// One line: verdict, file, id, and either the subject or the first failure.
+    pub fn line(&self) -> String {
+        let word = match self.verdict {
+            Verdict::Valid => "VALID  ",
+            Verdict::Invalid => "INVALID",
+        };
+        let id = self
+            .cert_id
+            .as_deref()
+            .map(|i| format!(" id {}", &i[..16.min(i.len())]))
+            .unwrap_or_default();
+        let what = match (&self.verdict, &self.certificate) {
+            (Verdict::Valid, Some(c)) => format!(
+                " {}/{} #{} {} {} {}: {}",
+                c.issuer.workshop_id,
+                c.issuer.station_id,
+                c.journal.seq,
+                c.media.model,
+                c.media.serial,
+                crate::fmt_time(c.issued_at),
+                outcome_word(c)
+            ),
+            _ => {
+                let fails: Vec<String> = self
+                    .failed_checks()
+                    .map(|c| format!("{}: {}", c.name, c.detail))
+                    .collect();
+                format!(" {}", fails.join("; "))
+            }
+        };
+        format!("{word} {}{id}{what}", self.file.display())
+    }
+}
+
+fn outcome_word(c: &Certificate) -> &'static str {
+    match c.outcome.status {
+        crate::model::OutcomeStatus::Erased => "erased",
+        crate::model::OutcomeStatus::ErasedWithExceptions => "erased with exceptions",
+        crate::model::OutcomeStatus::NotErased => "NOT ERASED",
+    }
+}
+
+/// Everything `ardoise verify` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// True when every certificate is valid.
+    pub ok: bool,
+    pub certificates: Vec<CertificateVerdict>,
+    pub journals: Vec<StationJournal>,
+}
+
+impl VerifyReport {
+    /// Human-readable form: one verdict line per certificate, the checks that did not pass
+    /// indented below it, then one line per station journal.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for v in &self.certificates {
+            out.push_str(&v.line());
+            out.push('\n');
+            for c in v
+                .checks
+                .iter()
+                .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+            {
+                out.push_str(&format!(
+                    "    {} {}: {}\n",
+                    c.status.word(),
+                    c.name,
+                    c.detail
+                ));
+            }
+        }
+        for j in &self.journals {
+            out.push_str(&format!(
+                "journal {}/{}: {} certificate(s), seq {}..={}, {}\n",
+                j.workshop,
+                j.station,
+                j.certificates,
+                j.first_seq,
+                j.last_seq,
+                if j.findings.is_empty() {
+                    "no gap, no fork".to_string()
+                } else {
+                    format!("{} finding(s)", j.findings.len())
+                }
+            ));
+        }
+        let valid = self
+            .certificates
+            .iter()
+            .filter(|v| v.verdict == Verdict::Valid)
+            .count();
+        out.push_str(&format!(
+            "{} certificate(s): {} valid, {} invalid\n",
+            self.certificates.len(),
+            valid,
+            self.certificates.len() - valid
+        ));
+        out
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("report serialises")
+    }
+}
+
+/// Path of the receipt stored beside a certificate file: `<name>.receipt.json` where
+/// `<name>` is the file name without `.dsse.json` (or `.json`).
+pub fn receipt_path_for(file: &Path) -> PathBuf {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".dsse.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(&name);
+    file.with_file_name(format!("{stem}.receipt.json"))
+}
+
+/// A certificate whose envelope, signature, key and schema checks passed (what the registry
+/// accepts).
+#[derive(Debug, Clone)]
+pub struct VerifiedCertificate {
+    pub cert_id: String,
+    pub certificate: Certificate,
+    pub envelope: Envelope,
+}
+
+struct Partial {
+    checks: Vec<Check>,
+    cert_id: Option<String>,
+    certificate: Option<Certificate>,
+    claimed: Option<Certificate>,
+}
+
+fn check(name: &'static str, status: CheckStatus, detail: impl Into<String>) -> Check {
+    Check {
+        name,
+        status,
+        detail: detail.into(),
+    }
+}
+
+/// Envelope, signature, schema and key checks on envelope bytes.
+fn check_envelope(bytes: &[u8], trust: &TrustFile) -> Partial {
+    let mut p = Partial {
+        checks: Vec::new(),
+        cert_id: None,
+        certificate: None,
+        claimed: None,
+    };
+    let skip_rest = |p: &mut Partial, from: usize, why: &str| {
+        for name in ["envelope", "signature", "schema", "key"].iter().skip(from) {
+            p.checks.push(check(name, CheckStatus::Skipped, why));
+        }
+    };
+
+    let env = match Envelope::parse(bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            p.checks
+                .push(check("envelope", CheckStatus::Fail, e.to_string()));
+            skip_rest(&mut p, 1, "envelope unreadable");
+            return p;
+        }
+    };
+    p.cert_id = Some(env.certificate_id());
+    p.claimed = serde_json::from_slice(&env.payload).ok();
+    let key_id = match env.signer_hint() {
+        Ok(k) => k.to_string(),
+        Err(e) => {
+            p.checks
+                .push(check("envelope", CheckStatus::Fail, e.to_string()));
+            skip_rest(&mut p, 1, "envelope malformed");
+            return p;
+        }
+    };
+    p.checks.push(check(
+        "envelope",
+        CheckStatus::Pass,
+        "DSSE envelope, one Ed25519 signature",
+    ));
+
+    let Some(public) = trust.public_key(&key_id) else {
+        p.checks.push(check(
+            "signature",
+            CheckStatus::Fail,
+            format!("signed by key {key_id}, which is not in the trust file"),
+        ));
+        skip_rest(&mut p, 2, "signer unknown");
+        return p;
+    };
+    if let Err(e) = env.verify_signature(&public) {
+        p.checks
+            .push(check("signature", CheckStatus::Fail, e.to_string()));
+        skip_rest(&mut p, 2, "signature invalid");
+        return p;
+    }
+    p.checks.push(check(
+        "signature",
+        CheckStatus::Pass,
+        format!("valid Ed25519 signature by key {key_id}"),
+    ));
+
+    let cert = match parse_payload(&env.payload) {
+        Ok(c) => c,
+        Err(e) => {
+            p.checks
+                .push(check("schema", CheckStatus::Fail, e.to_string()));
+            skip_rest(&mut p, 3, "payload does not follow the schema");
+            return p;
+        }
+    };
+    p.checks.push(check(
+        "schema",
+        CheckStatus::Pass,
+        crate::model::SCHEMA_ID.to_string(),
+    ));
+
+    let at = cert.issued_at;
+    let when = crate::fmt_time(at);
+    let key_check = match trust.status(&key_id, at) {
+        KeyStatus::Unknown => check("key", CheckStatus::Fail, "key not in the trust file"),
+        KeyStatus::NotYetValid { entry } => check(
+            "key",
+            CheckStatus::Fail,
+            format!(
+                "key not yet valid at issue time {when} (valid from {})",
+                crate::fmt_time(entry.not_before)
+            ),
+        ),
+        KeyStatus::Expired { entry } => check(
+            "key",
+            CheckStatus::Fail,
+            format!(
+                "key expired at issue time {when} (valid until {})",
+                entry.not_after.map(crate::fmt_time).unwrap_or_default()
+            ),
+        ),
+        KeyStatus::Revoked { revocation, .. } => check(
+            "key",
+            CheckStatus::Fail,
+            format!(
+                "key revoked at {} ({}), before issue time {when}",
+                crate::fmt_time(revocation.revoked_at),
+                revocation.reason
+            ),
+        ),
+        KeyStatus::Valid {
+            entry,
+            revoked_later,
+        } => {
+            if cert.issuer.key_id != key_id {
+                check(
+                    "key",
+                    CheckStatus::Fail,
+                    format!(
+                        "issuer.key_id {} is not the signing key {key_id}",
+                        cert.issuer.key_id
+                    ),
+                )
+            } else if cert.issuer.workshop_id != entry.workshop
+                || cert.issuer.station_id != entry.station
+            {
+                check(
+                    "key",
+                    CheckStatus::Fail,
+                    format!(
+                        "key belongs to {}/{} but the certificate claims {}/{}",
+                        entry.workshop,
+                        entry.station,
+                        cert.issuer.workshop_id,
+                        cert.issuer.station_id
+                    ),
+                )
+            } else if let Some(r) = revoked_later {
+                check(
+                    "key",
+                    CheckStatus::Warn,
+                    format!(
+                        "key of {}/{} was valid at issue time {when} but revoked later, at {} ({}): \
+                         a stolen key can backdate, check the registry receipt time",
+                        entry.workshop,
+                        entry.station,
+                        crate::fmt_time(r.revoked_at),
+                        r.reason
+                    ),
+                )
+            } else {
+                check(
+                    "key",
+                    CheckStatus::Pass,
+                    format!(
+                        "key of {}/{} valid at issue time {when}",
+                        entry.workshop, entry.station
+                    ),
+                )
+            }
+        }
+    };
+    let key_ok = key_check.status != CheckStatus::Fail;
+    p.checks.push(key_check);
+    if key_ok {
+        p.certificate = Some(cert);
+    }
+    p
+}
+
+/// Checks one envelope (no journal, no receipt): what the registry runs on submission.
+/// On failure, returns the failed checks.
+pub fn verify_envelope(bytes: &[u8], trust: &TrustFile) -> Result<VerifiedCertificate, Vec<Check>> {
+    let p = check_envelope(bytes, trust);
+    match (p.certificate, p.cert_id) {
+        (Some(certificate), Some(cert_id))
+            if p.checks.iter().all(|c| c.status != CheckStatus::Fail) =>
+        {
+            Ok(VerifiedCertificate {
+                cert_id,
+                certificate,
+                envelope: Envelope::parse(bytes).expect("parsed above"),
+            })
+        }
+        _ => Err(p
+            .checks
+            .into_iter()
+            .filter(|c| c.status == CheckStatus::Fail)
+            .collect()),
+    }
+}
+
+/// [`verify_files`] with default options (no registry key, journal may be partial).
+pub fn verify(files: &[PathBuf], trust: &TrustFile) -> VerifyReport {
+    verify_files(files, trust, &VerifyOptions::default())
+}
+
+/// Verifies certificate files against a trust file; see the module docs for the checks.
+pub fn verify_files(files: &[PathBuf], trust: &TrustFile, options: &VerifyOptions) -> VerifyReport {
+    let mut verdicts = Vec::new();
+    let mut members = Vec::new();
+    let mut member_of = Vec::new();
+    let mut seen_ids: Vec<(String, PathBuf)> = Vec::new();
+
+    for file in files {
+        let bytes = match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                verdicts.push(CertificateVerdict {
+                    file: file.clone(),
+                    cert_id: None,
+                    verdict: Verdict::Invalid,
+                    checks: vec![check(
+                        "envelope",
+                        CheckStatus::Fail,
+                        format!("cannot read: {e}"),
+                    )],
+                    workshop: None,
+                    station: None,
+                    seq: None,
+                    certificate: None,
+                    claimed: None,
+                    receipt: None,
+                });
+                member_of.push(None);
+                continue;
+            }
+        };
+        let mut p = check_envelope(&bytes, trust);
+
+        // Journal membership: only certificates whose signature and schema passed.
+        let mut member = None;
+        if let (Some(c), Some(id)) = (&p.certificate, &p.cert_id) {
+            if let Some((_, first)) = seen_ids.iter().find(|(i, _)| i == id) {
+                p.checks.push(check(
+                    "journal",
+                    CheckStatus::Pass,
+                    format!("same certificate as {} (counted once)", first.display()),
+                ));
+            } else {
+                seen_ids.push((id.clone(), file.clone()));
+                members.push(JournalMember {
+                    cert_id: id.clone(),
+                    workshop: c.issuer.workshop_id.clone(),
+                    station: c.issuer.station_id.clone(),
+                    seq: c.journal.seq,
+                    prev: c.journal.prev_envelope_blake3.clone(),
+                    envelope_hash: envelope_hash(&bytes),
+                });
+                member = Some(members.len() - 1);
+            }
+        } else {
+            p.checks.push(check(
+                "journal",
+                CheckStatus::Skipped,
+                "certificate not trusted",
+            ));
+        }
+        member_of.push(member);
+
+        // Receipt.
+        let mut verified_receipt = None;
+        let rpath = receipt_path_for(file);
+        let receipt_check = if !rpath.exists() {
+            check(
+                "receipt",
+                CheckStatus::Skipped,
+                "no receipt stored beside the file",
+            )
+        } else {
+            match std::fs::read(&rpath)
+                .map_err(|e| e.to_string())
+                .and_then(|b| Receipt::parse(&b).map_err(|e| e.to_string()))
+            {
+                Err(e) => check("receipt", CheckStatus::Fail, format!("{}: {e}", rpath.display())),
+                Ok(r) => match &options.registry_key {
+                    Some(key) => match receipt::verify_receipt(&bytes, &r, key) {
+                        Ok(v) => {
+                            let d = format!(
+                                "in the log of {} at index {} (tree size {}), received {}",
+                                v.checkpoint.origin,
+                                v.log_index,
+                                v.checkpoint.size,
+                                crate::fmt_time(r.received_at)
+                            );
+                            verified_receipt = Some(v);
+                            check("receipt", CheckStatus::Pass, d)
+                        }
+                        Err(e) => check("receipt", CheckStatus::Fail, e.to_string()),
+                    },
+                    None => match receipt::check_receipt_structure(&bytes, &r) {
+                        Ok(v) => check(
+                            "receipt",
+                            CheckStatus::Warn,
+                            format!(
+                                "inclusion proof leads to the checkpoint root (index {}, tree size {}), \
+                                 but the checkpoint signature was not checked: no registry key given",
+                                v.log_index, v.checkpoint.size
+                            ),
+                        ),
+                        Err(e) => check("receipt", CheckStatus::Fail, e.to_string()),
+                    },
+                },
+            }
+        };
+        p.checks.push(receipt_check);
+
+        let (workshop, station, seq) = match &p.certificate {
+            Some(c) => (
+                Some(c.issuer.workshop_id.clone()),
+                Some(c.issuer.station_id.clone()),
+                Some(c.journal.seq),
+            ),
+            None => (None, None, None),
+        };
+        verdicts.push(CertificateVerdict {
+            file: file.clone(),
+            cert_id: p.cert_id,
+            verdict: Verdict::Valid,
+            checks: p.checks,
+            workshop,
+            station,
+            seq,
+            certificate: p.certificate,
+            claimed: p.claimed,
+            receipt: verified_receipt,
+        });
+    }
+
+    let (member_verdicts, journals) = journal::analyse(&members, options.complete_journal);
+    for (v, m) in verdicts.iter_mut().zip(&member_of) {
+        if let Some(i) = m {
+            let mv = &member_verdicts[*i];
+            let status = match mv.status {
+                LinkStatus::Pass => CheckStatus::Pass,
+                LinkStatus::Warn => CheckStatus::Warn,
+                LinkStatus::Fail => CheckStatus::Fail,
+            };
+            // Keep the documented order: journal before receipt.
+            let pos = v.checks.len() - 1;
+            v.checks
+                .insert(pos, check("journal", status, mv.detail.clone()));
+        }
+        if v.checks.iter().any(|c| c.status == CheckStatus::Fail) {
+            v.verdict = Verdict::Invalid;
+        }
+    }
+    VerifyReport {
+        ok: verdicts.iter().all(|v| v.verdict == Verdict::Valid),
+        certificates: verdicts,
+        journals,
+    }
+}

@@ -1,0 +1,81 @@
+//! `ardoise report FILE... --out PDF [--lang fr|en] [--registry-url URL]`: the donor PDF.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use ardoise_cert::report::{report, Lang, ReportOptions};
+use ardoise_cert::store::write_atomic;
+use ardoise_cert::verify::{Verdict, VerifyOptions};
+
+use super::{certificate_files, load_registry_key, load_trust, TRUST_ENV};
+
+/// Write the donor report (PDF): a summary per machine and a page per disk, with QR codes.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Certificate files (*.dsse.json), or directories holding them.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Where to write the PDF.
+    #[arg(long, value_name = "PDF")]
+    pub out: PathBuf,
+    /// Language of the report.
+    #[arg(long, default_value = "fr", value_parser = parse_lang)]
+    pub lang: Lang,
+    /// Registry base URL for the QR codes (default: each certificate's issuer.registry_url).
+    #[arg(long, value_name = "URL")]
+    pub registry_url: Option<String>,
+    /// Trust file to verify the certificates with (default: $ARDOISE_TRUST). Without one the
+    /// report says on every page that the signatures were not checked.
+    #[arg(long, value_name = "TRUSTFILE")]
+    pub keys: Option<PathBuf>,
+    /// The registry's checkpoint key, to check stored receipts.
+    #[arg(long, value_name = "FILE")]
+    pub registry_key: Option<PathBuf>,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let files = certificate_files(&args.files)?;
+    let trust = load_trust(args.keys.as_deref())?;
+    let options = ReportOptions {
+        lang: args.lang,
+        registry_url: args.registry_url.clone(),
+        trust,
+        verify: VerifyOptions {
+            registry_key: load_registry_key(args.registry_key.as_deref())?,
+            complete_journal: false,
+        },
+        ..Default::default()
+    };
+    let checked = options.trust.is_some();
+    let out = report(&files, &options)?;
+    write_atomic(&args.out, &out.pdf).with_context(|| format!("writing {}", args.out.display()))?;
+    println!("{} ({} pages)", args.out.display(), out.pages);
+    if !checked {
+        eprintln!(
+            "warning: signatures NOT checked (no --keys and no {TRUST_ENV}); the report says so on every page"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let invalid: Vec<_> = out
+        .verification
+        .certificates
+        .iter()
+        .filter(|v| v.verdict == Verdict::Invalid)
+        .collect();
+    if invalid.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "warning: {} INVALID certificate(s), marked as such in the report:",
+        invalid.len()
+    );
+    for v in invalid {
+        eprintln!("  {}", v.line());
+    }
+    Ok(ExitCode::from(1))
+}
