@@ -1,6 +1,7 @@
 //! `ardoise`: the binary the live image carries. With no arguments it starts the technician's
 //! interface; subcommands serve unattended use, scripts and auditors.
 
+mod cmd;
 mod disks;
 mod exit;
 mod output;
@@ -27,6 +28,14 @@ enum Command {
     List(disks::ListArgs),
     /// Describe this machine (SMBIOS identity, firmware, Secure Boot, CPU, memory).
     Inventory(disks::InventoryArgs),
+    /// Create a station key pair (and a trust-file entry).
+    Keygen(cmd::keygen::KeygenArgs),
+    /// Check certificates: signature, trusted key, schema, journal, registry receipt.
+    Verify(cmd::verify::VerifyArgs),
+    /// Write the donor's PDF report from signed certificates.
+    Report(cmd::report::ReportArgs),
+    /// Send the certificates the registry has not acknowledged yet.
+    Upload(cmd::upload::UploadArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +54,10 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::List(a)) => disks::list(a),
         Some(Command::Inventory(a)) => disks::inventory(a),
+        Some(Command::Keygen(a)) => cmd::keygen::run(a),
+        Some(Command::Verify(a)) => cmd::verify::run(a),
+        Some(Command::Report(a)) => cmd::report::run(a),
+        Some(Command::Upload(a)) => cmd::upload::run(a),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

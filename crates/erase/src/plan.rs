@@ -483,9 +483,7 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
         } => ExpectedState::Fill { byte: 0 },
         _ => ExpectedState::Changed,
     };
-    if expected == ExpectedState::Changed {
-        steps.push(Step::Fingerprint);
-    }
+    // Hidden areas first: the fingerprints' sample plan is tied to the visible size.
     if hidden {
         steps.push(Step::RemoveHiddenAreas);
         warnings.push(format!(
@@ -495,6 +493,9 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
                 .map(|h| h.hidden_sectors())
                 .unwrap_or(0)
         ));
+    }
+    if expected == ExpectedState::Changed {
+        steps.push(Step::Fingerprint);
     }
     match method {
         Method::Overwrite { scheme } => steps.push(Step::Overwrite {

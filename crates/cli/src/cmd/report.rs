@@ -59,7 +59,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "warning: signatures NOT checked (no --keys and no {TRUST_ENV}); the report says so on every page"
         );
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(crate::exit::INVALID_CERTIFICATE));
     }
     let invalid: Vec<_> = out
         .verification
@@ -77,5 +77,5 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     for v in invalid {
         eprintln!("  {}", v.line());
     }
-    Ok(ExitCode::from(1))
+    Ok(ExitCode::from(crate::exit::INVALID_CERTIFICATE))
 }

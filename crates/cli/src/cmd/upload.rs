@@ -101,7 +101,7 @@ pub fn run(args: &UploadArgs) -> anyhow::Result<ExitCode> {
         {
             ExitCode::SUCCESS
         } else {
-            ExitCode::from(1)
+            ExitCode::from(crate::exit::FAILURE)
         },
     )
 }

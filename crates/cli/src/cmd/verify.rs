@@ -48,6 +48,6 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     Ok(if report.ok {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(crate::exit::INVALID_CERTIFICATE)
     })
 }

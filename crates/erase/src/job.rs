@@ -1,0 +1,548 @@
+//! One erase job per disk: probe → plan → hidden areas → fingerprints → firmware command or host
+//! overwrite → flush → verification → verdict, with progress on a channel and cooperative
+//! cancellation. Jobs run on their own threads; nothing blocks the caller.
+//!
+//! [`prepare`] probes and plans (so a front end can show the plan and refuse an unsupported
+//! method before anything is written); [`spawn`] / [`execute`] carry a prepared job out and
+//! always end with an [`ErasureReport`], whose verdict comes from [`crate::outcome::decide`] only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ardoise_disk::health::HealthReport;
+use ardoise_disk::{BlockIo, CommandRecord, Commands, DiskInfo, OpenedDisk};
+use crossbeam_channel::Sender;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::capability::DriveCapabilities;
+use crate::firmware::{FirmwareContext, FirmwareOutcome, FirmwareProgress, PasswordVault};
+use crate::hidden::HiddenAreaOutcome;
+use crate::method::{Level, Method};
+use crate::outcome::{decide, Exception, ExceptionCode, Outcome};
+use crate::overwrite::{self, derive_seed, CancelToken, Control, OverwriteOptions, OverwriteOutcome, OverwriteReport, Phase, Progress, Scheme};
+use crate::pattern::Seed;
+use crate::plan::{plan_request, ExpectedState, Plan, PlanError, Step};
+use crate::probe::ProbeReport;
+use crate::verify::{self, Expected, Fingerprints, SampleParams, SamplePlan, VerifyOptions, VerifyReport, VerifyScope};
+
+/// How to verify after the erase.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum VerifyChoice {
+    /// Stratified sampling covering this share of the disk.
+    Sample { coverage_percent: f64 },
+    /// Every sector (for firmware methods whose result is vendor-defined, a sampled comparison with
+    /// the pre-erase fingerprints at [`FULL_CHANGED_COVERAGE`] is done instead, and said).
+    Full,
+    /// No read-back: the verdict can then be at best `erased_with_exceptions`.
+    None,
+}
+
+/// Coverage used when a full read-back was asked for a method whose result cannot be predicted
+/// byte for byte (crypto/block erase): NIST SP 800-88r1 §4.7's 10 %.
+pub const FULL_CHANGED_COVERAGE: f64 = 10.0;
+
+/// What the front end asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRequest {
+    /// `auto` or a method id (`ardoise methods`).
+    pub method: String,
+    pub verify: VerifyChoice,
+    /// Key of random patterns and of the sample plan; random when `None` (recorded in the report).
+    #[serde(default)]
+    pub seed: Option<Seed>,
+    #[serde(default)]
+    pub overwrite: OverwriteOptions,
+    #[serde(default)]
+    pub verify_options: VerifyOptions,
+    /// Interval between status polls of a running firmware command.
+    #[serde(default = "default_poll")]
+    pub firmware_poll: Duration,
+}
+
+fn default_poll() -> Duration {
+    Duration::from_secs(1)
+}
+
+impl Default for JobRequest {
+    fn default() -> Self {
+        JobRequest {
+            method: "auto".into(),
+            verify: VerifyChoice::Sample { coverage_percent: 1.0 },
+            seed: None,
+            overwrite: OverwriteOptions::default(),
+            verify_options: VerifyOptions::default(),
+            firmware_poll: default_poll(),
+        }
+    }
+}
+
+/// What the job is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum JobPhase {
+    Probing,
+    HiddenAreas,
+    Fingerprint,
+    Firmware { method: String },
+    Overwrite { pass: u32, passes: u32 },
+    PassVerify { pass: u32, passes: u32 },
+    Flush,
+    Verify,
+    Done,
+}
+
+/// Events a job sends. `disk` is the disk's path as shown to the user.
+#[derive(Debug, Clone)]
+pub enum JobEvent {
+    Phase { disk: String, phase: JobPhase },
+    Progress { disk: String, phase: JobPhase, fraction: Option<f64>, bytes_done: u64, bytes_total: u64, rate: f64, eta: Option<Duration>, bad_sectors: u64 },
+    Message { disk: String, text: String },
+    Finished { disk: String, report: Box<ErasureReport> },
+}
+
+/// A firmware step as it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirmwareStepReport {
+    pub method: String,
+    pub completed: bool,
+    /// The drive's own words about the result (sanitize status, security state...).
+    pub device_status: String,
+    pub notes: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ended: OffsetDateTime,
+}
+
+/// Everything a certificate needs about one erase, as plain data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErasureReport {
+    pub disk: DiskInfo,
+    pub capabilities: DriveCapabilities,
+    pub health: Option<HealthReport>,
+    pub probe_notes: Vec<String>,
+    pub plan: Plan,
+    /// Key of random patterns and of the verification sample plan.
+    pub seed: Seed,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ended: OffsetDateTime,
+    pub hidden: Option<HiddenAreaOutcome>,
+    pub firmware: Vec<FirmwareStepReport>,
+    pub overwrite: Option<OverwriteReport>,
+    /// `None` when the job stopped before the flush.
+    pub flushed: Option<bool>,
+    pub verification: Option<VerifyReport>,
+    /// Why verification was not what was asked (e.g. full → sampled for a crypto erase).
+    pub verification_note: Option<String>,
+    pub bytes_written: u64,
+    pub transcript: Vec<CommandRecord>,
+    /// blake3 of the transcript's JSON lines.
+    pub transcript_blake3: String,
+    pub exceptions: Vec<Exception>,
+    pub outcome: Outcome,
+    pub level_requested: Level,
+    /// The level reached (`None` when not erased).
+    pub level_achieved: Option<Level>,
+}
+
+/// A disk that has been probed and planned, ready to run.
+pub struct PreparedJob {
+    pub disk: OpenedDisk,
+    pub probe: ProbeReport,
+    pub plan: Plan,
+    pub request: JobRequest,
+}
+
+/// Probes the disk and plans `request.method`; refuses an unsupported method with the reason.
+pub fn prepare(mut disk: OpenedDisk, request: JobRequest) -> Result<PreparedJob, (OpenedDisk, PlanError)> {
+    let probe = crate::probe::probe(&mut disk);
+    match plan_request(&probe.capabilities, &request.method) {
+        Ok(plan) => Ok(PreparedJob { disk, probe, plan, request }),
+        Err(e) => Err((disk, e)),
+    }
+}
+
+/// A running job.
+pub struct JobHandle {
+    pub disk: String,
+    cancel: CancelToken,
+    thread: std::thread::JoinHandle<ErasureReport>,
+}
+
+impl JobHandle {
+    /// Asks the job to stop at the next chunk or poll (a firmware command already started
+    /// continues inside the drive; the report says so).
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
+    }
+
+    /// Waits for the report. A job thread that panicked yields no report: that is an error of
+    /// ardoise, never a verdict.
+    pub fn join(self) -> std::thread::Result<ErasureReport> {
+        self.thread.join()
+    }
+}
+
+/// Runs a prepared job on its own thread.
+pub fn spawn(job: PreparedJob, events: Sender<JobEvent>, vault: Arc<dyn PasswordVault>) -> JobHandle {
+    let cancel = CancelToken::new();
+    let disk = job.disk.info.path_display();
+    let c = cancel.clone();
+    let thread = std::thread::Builder::new()
+        .name(format!("erase {}", job.disk.info.name))
+        .spawn(move || execute(job, &events, &c, vault.as_ref()))
+        .expect("spawn an erase thread");
+    JobHandle { disk, cancel, thread }
+}
+
+/// Runs a prepared job on the calling thread and returns its report (also sent as
+/// [`JobEvent::Finished`]).
+pub fn execute(job: PreparedJob, events: &Sender<JobEvent>, cancel: &CancelToken, vault: &dyn PasswordVault) -> ErasureReport {
+    let PreparedJob { mut disk, probe, plan, request } = job;
+    let name = disk.info.path_display();
+    let mut run = Run {
+        name: name.clone(),
+        events,
+        cancel: cancel.clone(),
+        exceptions: Vec::new(),
+        firmware: Vec::new(),
+        hidden: None,
+        overwrite: None,
+        flushed: None,
+        verification: None,
+        verification_note: None,
+        fingerprints: None,
+        sample_plan: None,
+    };
+    let started = OffsetDateTime::now_utc();
+    let seed = request.seed.unwrap_or_else(|| Seed::random().expect("the kernel provides random bytes"));
+    run.steps(&mut disk, &probe, &plan, &request, seed, vault);
+    if let Some(sim) = &disk.sim {
+        sim.persist();
+    }
+    let mut transcript = ardoise_disk::Transcript::new();
+    transcript.extend(disk.commands.take_transcript());
+    let outcome = decide(&run.exceptions);
+    let bytes_written = run.overwrite.as_ref().map(|o| o.passes.iter().map(|p| p.bytes_written).sum()).unwrap_or(0);
+    let report = ErasureReport {
+        disk: disk.info.clone(),
+        capabilities: probe.capabilities.clone(),
+        health: probe.health.clone(),
+        probe_notes: probe.notes.clone(),
+        level_requested: plan.level,
+        level_achieved: (outcome != Outcome::NotErased).then_some(plan.level),
+        plan,
+        seed,
+        started,
+        ended: OffsetDateTime::now_utc(),
+        hidden: run.hidden,
+        firmware: run.firmware,
+        overwrite: run.overwrite,
+        flushed: run.flushed,
+        verification: run.verification,
+        verification_note: run.verification_note,
+        bytes_written,
+        transcript_blake3: transcript.digest().to_hex().to_string(),
+        transcript: transcript.take(),
+        exceptions: run.exceptions,
+        outcome,
+    };
+    let _ = events.send(JobEvent::Phase { disk: name.clone(), phase: JobPhase::Done });
+    let _ = events.send(JobEvent::Finished { disk: name, report: Box::new(report.clone()) });
+    report
+}
+
+/// The mutable state of one run.
+struct Run<'a> {
+    name: String,
+    events: &'a Sender<JobEvent>,
+    cancel: CancelToken,
+    exceptions: Vec<Exception>,
+    firmware: Vec<FirmwareStepReport>,
+    hidden: Option<HiddenAreaOutcome>,
+    overwrite: Option<OverwriteReport>,
+    flushed: Option<bool>,
+    verification: Option<VerifyReport>,
+    verification_note: Option<String>,
+    fingerprints: Option<Fingerprints>,
+    sample_plan: Option<SamplePlan>,
+}
+
+impl Run<'_> {
+    fn phase(&self, phase: JobPhase) {
+        let _ = self.events.send(JobEvent::Phase { disk: self.name.clone(), phase });
+    }
+
+    fn message(&self, text: impl Into<String>) {
+        let _ = self.events.send(JobEvent::Message { disk: self.name.clone(), text: text.into() });
+    }
+
+    fn fail(&mut self, code: ExceptionCode, detail: impl Into<String>) {
+        self.exceptions.push(Exception::new(code, detail));
+    }
+
+    fn stopped(&self) -> bool {
+        self.exceptions.iter().any(|e| e.code.is_fatal())
+    }
+
+    fn steps(&mut self, disk: &mut OpenedDisk, probe: &ProbeReport, plan: &Plan, request: &JobRequest, seed: Seed, vault: &dyn PasswordVault) {
+        for step in &plan.steps {
+            if self.stopped() {
+                return;
+            }
+            if self.cancel.is_cancelled() {
+                self.fail(ExceptionCode::Cancelled, "the technician cancelled the job");
+                return;
+            }
+            match step {
+                Step::RemoveHiddenAreas => {
+                    self.phase(JobPhase::HiddenAreas);
+                    let outcome = crate::hidden::remove_hidden_areas(&mut disk.commands, &probe.capabilities);
+                    self.exceptions.extend(outcome.exceptions.iter().cloned());
+                    self.hidden = Some(outcome);
+                }
+                Step::Fingerprint => {
+                    if request.verify == VerifyChoice::None {
+                        continue;
+                    }
+                    self.phase(JobPhase::Fingerprint);
+                    self.fingerprint(disk.block.as_ref(), request, seed);
+                }
+                Step::Firmware { method } => self.firmware_step(disk, method, probe, request, vault),
+                Step::Overwrite { scheme } => self.overwrite_step(disk.block.as_ref(), scheme, request, seed),
+                Step::Flush => {
+                    self.phase(JobPhase::Flush);
+                    self.flush(disk);
+                }
+                Step::Verify => self.verify(disk.block.as_ref(), plan, request, seed),
+            }
+        }
+    }
+
+    fn progress_sink(&self) -> impl FnMut(&Progress) + '_ {
+        move |p: &Progress| {
+            let phase = match p.phase {
+                Phase::Overwrite { pass, passes } => JobPhase::Overwrite { pass, passes },
+                Phase::PassVerify { pass, passes } => JobPhase::PassVerify { pass, passes },
+                Phase::Fingerprint => JobPhase::Fingerprint,
+                Phase::Verify => JobPhase::Verify,
+            };
+            let _ = self.events.send(JobEvent::Progress {
+                disk: self.name.clone(),
+                phase,
+                fraction: Some(p.fraction()),
+                bytes_done: p.bytes_done,
+                bytes_total: p.bytes_total,
+                rate: p.rate,
+                eta: p.eta(),
+                bad_sectors: p.bad_sectors,
+            });
+        }
+    }
+
+    fn sample_plan(&self, dev: &dyn BlockIo, seed: Seed, coverage_percent: f64) -> Result<SamplePlan, String> {
+        SamplePlan::new(derive_seed(seed, "verify"), dev.size_bytes(), dev.logical_sector_size(), &SampleParams::with_coverage_percent(coverage_percent))
+            .map_err(|e| e.to_string())
+    }
+
+    fn fingerprint(&mut self, dev: &dyn BlockIo, request: &JobRequest, seed: Seed) {
+        let coverage = match request.verify {
+            VerifyChoice::Sample { coverage_percent } => coverage_percent,
+            _ => FULL_CHANGED_COVERAGE,
+        };
+        let plan = match self.sample_plan(dev, seed, coverage) {
+            Ok(p) => p,
+            Err(e) => return self.fail(ExceptionCode::VerificationError, format!("cannot plan the samples: {e}")),
+        };
+        let cancel = self.cancel.clone();
+        let result = {
+            let mut sink = self.progress_sink();
+            let mut ctl = Control::new(cancel, &mut sink);
+            Fingerprints::capture(dev, &plan, &request.verify_options, &mut ctl)
+        };
+        match result {
+            Ok(fp) => {
+                self.fingerprints = Some(fp);
+                self.sample_plan = Some(plan);
+            }
+            Err(verify::VerifyError::Cancelled) => self.fail(ExceptionCode::Cancelled, "cancelled while reading the samples before the erase"),
+            Err(verify::VerifyError::Device(e)) if e.contains("gone") => self.fail(ExceptionCode::DeviceGone, e),
+            // Nothing has been erased yet: without fingerprints the erase could not be verified,
+            // so do not start it.
+            Err(e) => self.fail(ExceptionCode::VerificationError, format!("cannot read the samples before the erase: {e}")),
+        }
+    }
+
+    fn firmware_step(&mut self, disk: &mut OpenedDisk, method: &Method, probe: &ProbeReport, request: &JobRequest, vault: &dyn PasswordVault) {
+        self.phase(JobPhase::Firmware { method: method.id() });
+        let started = OffsetDateTime::now_utc();
+        let name = self.name.clone();
+        let events = self.events;
+        let method_id = method.id();
+        let mut on_progress = |p: FirmwareProgress| {
+            let _ = events.send(JobEvent::Progress {
+                disk: name.clone(),
+                phase: JobPhase::Firmware { method: method_id.clone() },
+                fraction: p.fraction,
+                bytes_done: 0,
+                bytes_total: 0,
+                rate: 0.0,
+                eta: None,
+                bad_sectors: 0,
+            });
+            if !p.message.is_empty() {
+                let _ = events.send(JobEvent::Message { disk: name.clone(), text: p.message });
+            }
+        };
+        let mut ctx = FirmwareContext::new(self.cancel.clone(), &mut on_progress, vault, request.firmware_poll);
+        let outcome: FirmwareOutcome = crate::firmware::run_firmware(&mut disk.commands, method, &probe.capabilities, &mut ctx);
+        if !outcome.completed && !outcome.exceptions.iter().any(|e| e.code.is_fatal()) {
+            // A firmware step that did not complete must never pass as an erase.
+            self.fail(ExceptionCode::EraseFailed, format!("{} did not complete", method.describe()));
+        }
+        self.exceptions.extend(outcome.exceptions.iter().cloned());
+        for n in &outcome.notes {
+            self.message(n.clone());
+        }
+        self.firmware.push(FirmwareStepReport {
+            method: method.id(),
+            completed: outcome.completed,
+            device_status: outcome.device_status,
+            notes: outcome.notes,
+            started,
+            ended: OffsetDateTime::now_utc(),
+        });
+    }
+
+    fn overwrite_step(&mut self, dev: &dyn BlockIo, scheme_id: &str, request: &JobRequest, seed: Seed) {
+        let Some(scheme) = Scheme::by_id(scheme_id) else {
+            return self.fail(ExceptionCode::EraseFailed, format!("unknown overwrite scheme {scheme_id:?}"));
+        };
+        let cancel = self.cancel.clone();
+        let result = {
+            let mut sink = self.progress_sink();
+            let mut ctl = Control::new(cancel, &mut sink);
+            overwrite::run(dev, &scheme, seed, &request.overwrite, &mut ctl)
+        };
+        let report = match result {
+            Ok(r) => r,
+            Err(e) => return self.fail(ExceptionCode::EraseFailed, format!("the overwrite could not start: {e}")),
+        };
+        match &report.outcome {
+            OverwriteOutcome::Completed => {}
+            OverwriteOutcome::CompletedWithUnwritable => self.fail(
+                ExceptionCode::UnwritableSectors,
+                format!("{} sectors could not be written and may still hold data", report.unwritable_sectors),
+            ),
+            OverwriteOutcome::Cancelled => self.fail(ExceptionCode::Cancelled, "the technician cancelled the overwrite"),
+            OverwriteOutcome::Failed { reason, detail } => {
+                use crate::overwrite::FailReason::*;
+                let code = match reason {
+                    DeviceGone => ExceptionCode::DeviceGone,
+                    FlushFailed => ExceptionCode::FlushFailed,
+                    VerificationFailed => ExceptionCode::VerificationFailed,
+                    NoSpace | IoError | TooManyBadSectors => ExceptionCode::EraseFailed,
+                };
+                self.fail(code, detail.clone());
+            }
+        }
+        self.overwrite = Some(report);
+    }
+
+    fn flush(&mut self, disk: &mut OpenedDisk) {
+        let ok = match disk.block.flush() {
+            Ok(()) => true,
+            Err(e) => {
+                let code = if e.is_gone() { ExceptionCode::DeviceGone } else { ExceptionCode::FlushFailed };
+                self.fail(code, format!("flush failed: {e}"));
+                false
+            }
+        };
+        // fsync reaches the drive's cache through the kernel; an ATA disk also gets an explicit
+        // FLUSH CACHE EXT so the transcript shows it.
+        if let Commands::Ata(ata) = &mut disk.commands {
+            if let Err(e) = ata.flush_cache_ext() {
+                self.message(format!("FLUSH CACHE EXT: {e}"));
+            }
+        }
+        self.flushed = Some(ok);
+    }
+
+    fn verify(&mut self, dev: &dyn BlockIo, plan: &Plan, request: &JobRequest, seed: Seed) {
+        let coverage = match request.verify {
+            VerifyChoice::None => {
+                return self.fail(ExceptionCode::NotVerified, "no read-back was requested");
+            }
+            VerifyChoice::Sample { coverage_percent } => Some(coverage_percent),
+            VerifyChoice::Full => None,
+        };
+        self.phase(JobPhase::Verify);
+        let (expected, scope) = match &plan.expected {
+            ExpectedState::Changed => {
+                let (Some(fp), Some(sp)) = (self.fingerprints.take(), self.sample_plan.take()) else {
+                    return self.fail(ExceptionCode::VerificationError, "no fingerprints were taken before the erase");
+                };
+                if request.verify == VerifyChoice::Full {
+                    self.verification_note = Some(format!(
+                        "the drive decides what an erased sector reads back as, so instead of a full read-back the samples ({FULL_CHANGED_COVERAGE} % of the disk) were compared with their state before the erase"
+                    ));
+                }
+                (Expected::DiffersFrom(fp), VerifyScope::Sampled(sp))
+            }
+            ExpectedState::Fill { byte } => (Expected::byte(*byte), self.scope(dev, seed, coverage)),
+            ExpectedState::Overwritten { .. } => match self.overwrite.as_ref().and_then(|o| o.expected_state()) {
+                Some(e) => (e, self.scope(dev, seed, coverage)),
+                None => return self.fail(ExceptionCode::VerificationError, "the overwrite did not complete, nothing to compare with"),
+            },
+        };
+        let scope = match scope {
+            Ok(s) => s,
+            Err(e) => return self.fail(ExceptionCode::VerificationError, e),
+        };
+        let cancel = self.cancel.clone();
+        let result = {
+            let mut sink = self.progress_sink();
+            let mut ctl = Control::new(cancel, &mut sink);
+            verify::run(dev, &scope, &expected, &request.verify_options, &mut ctl)
+        };
+        let report = match result {
+            Ok(r) => r,
+            Err(e) => return self.fail(ExceptionCode::VerificationError, format!("verification could not start: {e}")),
+        };
+        if !report.passed() {
+            let only_unreadable = report.mismatched_samples == 0
+                && report.mismatched_bytes == 0
+                && report.signatures_found == 0
+                && report.aborted.is_none()
+                && report.unreadable_bytes > 0;
+            if only_unreadable {
+                self.fail(
+                    ExceptionCode::UnreadableSectors,
+                    format!("{} bytes could not be read back and were not checked", report.unreadable_bytes),
+                );
+            } else if report.aborted.as_deref().is_some_and(|a| a.contains("gone")) {
+                self.fail(ExceptionCode::DeviceGone, report.summary());
+            } else if self.cancel.is_cancelled() {
+                self.fail(ExceptionCode::Cancelled, "the technician cancelled the verification");
+            } else {
+                self.fail(ExceptionCode::VerificationFailed, report.summary());
+            }
+        }
+        self.verification = Some(report);
+    }
+
+    fn scope(&self, dev: &dyn BlockIo, seed: Seed, coverage: Option<f64>) -> Result<VerifyScope, String> {
+        match coverage {
+            None => Ok(VerifyScope::Full),
+            Some(c) => self.sample_plan(dev, seed, c).map(VerifyScope::Sampled).map_err(|e| format!("cannot plan the samples: {e}")),
+        }
+    }
+}
