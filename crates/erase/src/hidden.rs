@@ -82,7 +82,11 @@ pub fn remove_hidden_areas(commands: &mut Commands, caps: &DriveCapabilities) ->
         other => {
             let h = known(caps);
             let n = h.hidden_sectors();
-            let exceptions = if n > 0 { vec![not_visible(n)] } else { Vec::new() };
+            let exceptions = if n > 0 {
+                vec![not_visible(n)]
+            } else {
+                Vec::new()
+            };
             unchanged(
                 h,
                 vec![format!(
@@ -180,7 +184,10 @@ fn lift_max<T: ScsiTransport>(
     Ok(())
 }
 
-fn remove_ata<T: ScsiTransport>(dev: &mut AtaDevice<T>, caps: &DriveCapabilities) -> HiddenAreaOutcome {
+fn remove_ata<T: ScsiTransport>(
+    dev: &mut AtaDevice<T>,
+    caps: &DriveCapabilities,
+) -> HiddenAreaOutcome {
     let mut notes = Vec::new();
     let gone_exception = |msg: &str| {
         Exception::new(
@@ -236,7 +243,8 @@ fn remove_ata<T: ScsiTransport>(dev: &mut AtaDevice<T>, caps: &DriveCapabilities
             dco_tried = true;
             match dev.dco_restore() {
                 Ok(_) => notes.push(
-                    "DEVICE CONFIGURATION RESTORE (permanent: the factory configuration is back)".into(),
+                    "DEVICE CONFIGURATION RESTORE (permanent: the factory configuration is back)"
+                        .into(),
                 ),
                 Err(e) => {
                     if let Some(x) = gone_or(&e, &mut notes, "DEVICE CONFIGURATION RESTORE") {
@@ -257,7 +265,8 @@ fn remove_ata<T: ScsiTransport>(dev: &mut AtaDevice<T>, caps: &DriveCapabilities
                     || h.visible_sectors != current.visible_sectors;
                 current = h;
                 id = fresh;
-                if !progress && !(current.dco_present() && !dco_tried) {
+                let dco_left_to_try = current.dco_present() && !dco_tried;
+                if !progress && !dco_left_to_try {
                     break;
                 }
             }

@@ -136,7 +136,9 @@ fn base_caps(info: &DiskInfo, command_set: CommandSet) -> DriveCapabilities {
 
 fn ata_gone(e: &AtaError) -> Result<(), Fallback> {
     if e.is_device_gone() {
-        Err(Fallback(format!("the device disappeared while it was probed ({e})")))
+        Err(Fallback(format!(
+            "the device disappeared while it was probed ({e})"
+        )))
     } else {
         Ok(())
     }
@@ -303,7 +305,11 @@ fn probe_ata<T: ScsiTransport>(
     caps.ata_sanitize = Some(sanitize);
 
     match measure_hidden(dev, &id) {
-        Err(g) => return Err(Fallback(format!("the device disappeared while it was probed ({g})"))),
+        Err(g) => {
+            return Err(Fallback(format!(
+                "the device disappeared while it was probed ({g})"
+            )))
+        }
         Ok((h, problems)) if problems.is_empty() => {
             if h.visible_sectors > h.native_sectors.unwrap_or(h.visible_sectors) {
                 n.tech(format!(
@@ -360,7 +366,9 @@ fn probe_ata<T: ScsiTransport>(
 
 fn scsi_gone(e: &CommandError) -> Result<(), Fallback> {
     if e.is_device_gone() {
-        Err(Fallback(format!("the device disappeared while it was probed ({e})")))
+        Err(Fallback(format!(
+            "the device disappeared while it was probed ({e})"
+        )))
     } else {
         Ok(())
     }
@@ -476,7 +484,9 @@ fn probe_scsi<T: ScsiTransport>(
 
 fn nvme_gone(e: &NvmeError) -> Result<(), Fallback> {
     if e.is_device_gone() {
-        Err(Fallback(format!("the device disappeared while it was probed ({e})")))
+        Err(Fallback(format!(
+            "the device disappeared while it was probed ({e})"
+        )))
     } else {
         Ok(())
     }
@@ -524,10 +534,7 @@ fn probe_nvme<T: NvmeTransport>(
         Ok(list) => list.len() as u32,
         Err(e) => {
             nvme_gone(&e)?;
-            n.log(format!(
-                "active namespace list: {e}; using NN = {}",
-                id.nn
-            ));
+            n.log(format!("active namespace list: {e}; using NN = {}", id.nn));
             id.nn
         }
     };
@@ -593,7 +600,9 @@ fn probe_mmc<T: MmcTransport>(
     let ext = match dev.read_ext_csd() {
         Ok(e) => e,
         Err(e @ MmcError::DeviceGone { .. }) => {
-            return Err(Fallback(format!("the device disappeared while it was probed ({e})")))
+            return Err(Fallback(format!(
+                "the device disappeared while it was probed ({e})"
+            )))
         }
         Err(e) => {
             return Err(Fallback(format!(

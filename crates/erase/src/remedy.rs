@@ -171,8 +171,14 @@ mod tests {
             fs::read_to_string(sys.path().join("class/rtc/rtc0/wakealarm")).unwrap(),
             "+10"
         );
-        assert_eq!(fs::read_to_string(sys.path().join("power/state")).unwrap(), "mem");
-        assert_eq!(fs::read_to_string(sys.path().join("power/mem_sleep")).unwrap(), "deep");
+        assert_eq!(
+            fs::read_to_string(sys.path().join("power/state")).unwrap(),
+            "mem"
+        );
+        assert_eq!(
+            fs::read_to_string(sys.path().join("power/mem_sleep")).unwrap(),
+            "deep"
+        );
     }
 
     #[test]

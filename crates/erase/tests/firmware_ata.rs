@@ -61,7 +61,12 @@ fn sanitize_polls_to_sd4_with_progress_and_erases_every_native_sector() {
         let mut seen = Vec::new();
         let mut progress = |p: FirmwareProgress| seen.push(p);
         let mut cx = ctx(&vault).with_progress(&mut progress);
-        let out = run_firmware(&mut disk.commands, &Method::AtaSanitize { action }, &caps, &mut cx);
+        let out = run_firmware(
+            &mut disk.commands,
+            &Method::AtaSanitize { action },
+            &caps,
+            &mut cx,
+        );
         drop(cx);
         assert!(out.is_clean(), "{action:?}: {out:?}");
         assert_eq!(decide(&out.exceptions), Outcome::Erased);
@@ -87,7 +92,10 @@ fn sanitize_polls_to_sd4_with_progress_and_erases_every_native_sector() {
                 assert!(all_equal(&bytes, 0), "{action:?} leaves zeros")
             }
             SanitizeAction::CryptoErase => {
-                assert!(!all_equal(&bytes[..4096], 0), "crypto scramble leaves noise")
+                assert!(
+                    !all_equal(&bytes[..4096], 0),
+                    "crypto scramble leaves noise"
+                )
             }
         }
     }
@@ -96,21 +104,33 @@ fn sanitize_polls_to_sd4_with_progress_and_erases_every_native_sector() {
 #[test]
 fn unsupported_sanitize_is_refused_before_anything_is_sent() {
     let dir = tempfile::tempdir().unwrap();
-    let p = ata(dir.path(), "d", hdd(|c| {
-        c.sanitize = AtaSanitizeCaps {
-            block_erase: true,
-            ..Default::default()
-        }
-    }));
+    let p = ata(
+        dir.path(),
+        "d",
+        hdd(|c| {
+            c.sanitize = AtaSanitizeCaps {
+                block_erase: true,
+                ..Default::default()
+            }
+        }),
+    );
     let mut disk = open(&p);
     let caps = probe(&mut disk).capabilities;
     let before = sent(&disk).len();
     let vault = MemoryVault::new();
     for action in [SanitizeAction::CryptoErase, SanitizeAction::Overwrite] {
-        let out = run_firmware(&mut disk.commands, &Method::AtaSanitize { action }, &caps, &mut ctx(&vault));
+        let out = run_firmware(
+            &mut disk.commands,
+            &Method::AtaSanitize { action },
+            &caps,
+            &mut ctx(&vault),
+        );
         assert!(!out.completed);
         assert_eq!(codes(&out), [ExceptionCode::EraseFailed]);
-        assert!(out.exceptions[0].detail.contains("refused before sending"), "{out:?}");
+        assert!(
+            out.exceptions[0].detail.contains("refused before sending"),
+            "{out:?}"
+        );
         assert!(out.exceptions[0].detail.contains("word 59"), "{out:?}");
     }
     assert_eq!(sent(&disk).len(), before, "nothing reached the drive");
@@ -157,10 +177,14 @@ fn sanitize_frozen_after_the_probe_is_refused_without_starting() {
 #[test]
 fn a_sanitize_failing_mid_operation_is_sd3_cleared_and_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let p = ata(dir.path(), "d", hdd(|c| {
-        c.knobs.sanitize_polls = 2;
-        c.knobs.fail_mid_command = true;
-    }));
+    let p = ata(
+        dir.path(),
+        "d",
+        hdd(|c| {
+            c.knobs.sanitize_polls = 2;
+            c.knobs.fail_mid_command = true;
+        }),
+    );
     let mut disk = open(&p);
     fill_native_text(&media(&disk));
     let caps = probe(&mut disk).capabilities;
@@ -180,7 +204,10 @@ fn a_sanitize_failing_mid_operation_is_sd3_cleared_and_reported() {
     assert!(out.notes.iter().any(|n| n.contains("cleared")), "{out:?}");
     assert_eq!(decide(&out.exceptions), Outcome::NotErased);
     // FAILURE MODE was set, so the failure could be cleared: the drive is usable again.
-    assert_eq!(dev(&mut disk).sanitize_status(false).unwrap().state, SanitizeState::Idle);
+    assert_eq!(
+        dev(&mut disk).sanitize_status(false).unwrap().state,
+        SanitizeState::Idle
+    );
     assert!(!media(&disk).host_io_refused());
     let left = text_left(&media(&disk));
     assert!(left > 0.4 && left < 0.6, "half erased: {left}");
@@ -221,7 +248,11 @@ fn a_lying_drive_succeeds_here_and_is_caught_by_verification() {
 #[test]
 fn a_partial_erase_reported_complete_fails_verification() {
     let dir = tempfile::tempdir().unwrap();
-    let p = ata(dir.path(), "d", hdd(|c| c.knobs.partial_fraction = Some(0.5)));
+    let p = ata(
+        dir.path(),
+        "d",
+        hdd(|c| c.knobs.partial_fraction = Some(0.5)),
+    );
     let mut disk = open(&p);
     fill_text(&*disk.block);
     let caps = probe(&mut disk).capabilities;
@@ -240,16 +271,23 @@ fn a_partial_erase_reported_complete_fails_verification() {
     let v = verify(&*disk.block, &plan, &Expected::DiffersFrom(fp));
     assert_eq!(v.verdict, Verdict::Fail);
     let half = v.samples_total / 2;
-    assert!(v.mismatched_samples > half - 50 && v.mismatched_samples < half + 50, "{v:?}");
+    assert!(
+        v.mismatched_samples > half - 50 && v.mismatched_samples < half + 50,
+        "{v:?}"
+    );
 }
 
 #[test]
 fn a_disk_vanishing_mid_sanitize_is_device_gone() {
     let dir = tempfile::tempdir().unwrap();
-    let p = ata(dir.path(), "d", hdd(|c| {
-        c.knobs.sanitize_polls = 2;
-        c.knobs.vanish_mid_command = true;
-    }));
+    let p = ata(
+        dir.path(),
+        "d",
+        hdd(|c| {
+            c.knobs.sanitize_polls = 2;
+            c.knobs.vanish_mid_command = true;
+        }),
+    );
     let mut disk = open(&p);
     let caps = probe(&mut disk).capabilities;
     let vault = MemoryVault::new();
@@ -265,7 +303,10 @@ fn a_disk_vanishing_mid_sanitize_is_device_gone() {
     assert_eq!(codes(&out), [ExceptionCode::DeviceGone], "{out:?}");
     // And a probe of the vanished disk falls back to block-only with the reason.
     let r = probe(&mut disk);
-    assert!(r.notes[0].contains("disappeared") || r.notes[0].contains("gone"), "{r:?}");
+    assert!(
+        r.notes[0].contains("disappeared") || r.notes[0].contains("gone"),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -282,7 +323,10 @@ fn an_earlier_sanitize_left_running_is_waited_for_first() {
     let mut disk = open(&p);
     let r = probe(&mut disk);
     assert!(
-        r.capabilities.notes.iter().any(|n| n.contains("sanitize operation is running")),
+        r.capabilities
+            .notes
+            .iter()
+            .any(|n| n.contains("sanitize operation is running")),
         "{r:?}"
     );
     let vault = MemoryVault::new();
@@ -295,10 +339,21 @@ fn an_earlier_sanitize_left_running_is_waited_for_first() {
         &mut ctx(&vault),
     );
     assert!(out.is_clean(), "{out:?}");
-    assert!(out.notes.iter().any(|n| n.contains("earlier sanitize")), "{out:?}");
-    assert!(out.notes.iter().any(|n| n.contains("earlier operation ended")), "{out:?}");
+    assert!(
+        out.notes.iter().any(|n| n.contains("earlier sanitize")),
+        "{out:?}"
+    );
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("earlier operation ended")),
+        "{out:?}"
+    );
     let names = sent(&disk);
-    assert!(names.iter().any(|n| n == "SANITIZE CRYPTO SCRAMBLE EXT"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "SANITIZE CRYPTO SCRAMBLE EXT"),
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -353,7 +408,11 @@ fn a_sanitize_status_that_cannot_be_read_is_never_trusted() {
     let mut disk = open(&p);
     let r = probe(&mut disk);
     assert!(!r.capabilities.ata_sanitize.as_ref().unwrap().supported);
-    assert!(r.capabilities.notes.iter().any(|n| n.contains("SANITIZE STATUS EXT cannot be read")));
+    assert!(r
+        .capabilities
+        .notes
+        .iter()
+        .any(|n| n.contains("SANITIZE STATUS EXT cannot be read")));
     let mut caps = r.capabilities.clone();
     caps.ata_sanitize = Some(AtaSanitize {
         supported: true,
@@ -370,7 +429,10 @@ fn a_sanitize_status_that_cannot_be_read_is_never_trusted() {
         &mut ctx(&vault),
     );
     assert_eq!(codes(&out), [ExceptionCode::EraseFailed]);
-    assert!(out.exceptions[0].detail.contains("cannot be read"), "{out:?}");
+    assert!(
+        out.exceptions[0].detail.contains("cannot be read"),
+        "{out:?}"
+    );
     assert!(!sent(&disk).iter().any(|n| n == "SANITIZE BLOCK ERASE EXT"));
 
     // Fixed-format sense: the idle status reads, but COUNT(15:8) of the running or finished
@@ -388,7 +450,12 @@ fn a_sanitize_status_that_cannot_be_read_is_never_trusted() {
     );
     assert!(!out.completed);
     assert_eq!(codes(&out), [ExceptionCode::EraseFailed]);
-    assert!(out.exceptions[0].detail.contains("could not be established"), "{out:?}");
+    assert!(
+        out.exceptions[0]
+            .detail
+            .contains("could not be established"),
+        "{out:?}"
+    );
     assert!(sent(&disk).iter().any(|n| n == "SANITIZE BLOCK ERASE EXT"));
 }
 
@@ -422,7 +489,10 @@ fn security_erase_sets_a_vaulted_password_erases_and_leaves_the_drive_clear() {
             out.device_status,
             "IDENTIFY word 128: security supported, disabled, not locked, not frozen"
         );
-        assert!(seen.iter().any(|m| m.contains("cannot be interrupted")), "{seen:?}");
+        assert!(
+            seen.iter().any(|m| m.contains("cannot be interrupted")),
+            "{seen:?}"
+        );
         assert!(vault.is_empty(), "the used password left the vault");
         let s = word128(&mut disk);
         assert!(!s.enabled && !s.locked);
@@ -469,11 +539,15 @@ fn a_vault_that_cannot_store_the_password_stops_everything() {
 #[test]
 fn frozen_drive_is_refused_with_the_remedy_and_works_after_a_power_cycle() {
     let dir = tempfile::tempdir().unwrap();
-    let p = ata(dir.path(), "ssd", AtaSimConfig {
-        frozen_at_power_on: true,
-        sanitize: AtaSanitizeCaps::default(),
-        ..AtaSimConfig::ssd()
-    });
+    let p = ata(
+        dir.path(),
+        "ssd",
+        AtaSimConfig {
+            frozen_at_power_on: true,
+            sanitize: AtaSanitizeCaps::default(),
+            ..AtaSimConfig::ssd()
+        },
+    );
     let mut disk = open(&p);
     let caps = probe(&mut disk).capabilities;
     assert!(caps.ata_security.as_ref().unwrap().frozen);
@@ -510,7 +584,10 @@ fn a_drive_frozen_or_locked_since_the_probe_is_refused_before_set_password() {
         &mut ctx(&vault),
     );
     assert_eq!(codes(&out), [ExceptionCode::EraseFailed]);
-    assert!(out.exceptions[0].detail.contains("IDENTIFY word 128"), "{out:?}");
+    assert!(
+        out.exceptions[0].detail.contains("IDENTIFY word 128"),
+        "{out:?}"
+    );
     assert!(!sent(&disk).iter().any(|n| n.starts_with("SECURITY SET")));
     assert!(vault.is_empty());
 
@@ -528,7 +605,10 @@ fn a_drive_frozen_or_locked_since_the_probe_is_refused_before_set_password() {
         &caps,
         &mut ctx(&vault),
     );
-    assert!(out.exceptions[0].detail.contains("does not know"), "{out:?}");
+    assert!(
+        out.exceptions[0].detail.contains("does not know"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -567,14 +647,22 @@ fn a_security_erase_failing_midway_leaves_the_drive_unlocked_without_password() 
     assert!(!out.completed);
     assert_eq!(codes(&out), [ExceptionCode::EraseFailed], "{out:?}");
     assert!(out.attention.is_empty(), "{out:?}");
-    assert!(out.notes.iter().any(|n| n.contains("left unlocked without password")), "{out:?}");
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("left unlocked without password")),
+        "{out:?}"
+    );
     // IDENTIFY word 128 after: no password, not locked; the vault is empty.
     let s = word128(&mut disk);
     assert!(!s.enabled && !s.locked, "{s:?}");
     assert!(vault.is_empty());
     let names = sent(&disk);
     assert!(names.iter().any(|n| n == "SECURITY UNLOCK"), "{names:?}");
-    assert!(names.iter().any(|n| n == "SECURITY DISABLE PASSWORD"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "SECURITY DISABLE PASSWORD"),
+        "{names:?}"
+    );
     // The drive is usable again.
     assert!(disk.block.write_at(&vec![0u8; 4096], 0).is_ok());
 }
@@ -648,7 +736,10 @@ fn an_interrupted_security_erase_is_recovered_at_the_next_start() {
     let r = probe(&mut disk);
     let sec = r.capabilities.ata_security.clone().unwrap();
     assert!(sec.enabled && sec.locked, "{sec:?}");
-    assert!(disk.block.write_at(&vec![0u8; 4096], 0).is_err(), "locked drives refuse I/O");
+    assert!(
+        disk.block.write_at(&vec![0u8; 4096], 0).is_err(),
+        "locked drives refuse I/O"
+    );
     let serial = r.identity.serial;
     assert!(vault.recall(&serial).unwrap().is_some());
     // Not the vault of another drive.
@@ -665,8 +756,8 @@ fn an_interrupted_security_erase_is_recovered_at_the_next_start() {
     assert_eq!(
         rec,
         Recovery::Unlocked {
-            device_status: "IDENTIFY word 128: security supported, disabled, not locked, not frozen"
-                .into()
+            device_status:
+                "IDENTIFY word 128: security supported, disabled, not locked, not frozen".into()
         }
     );
     assert_eq!(vault.recall(&serial).unwrap(), None);
@@ -714,7 +805,10 @@ fn without_sense_data_security_erase_is_confirmed_by_identify() {
             .iter()
             .position(|r| r.name == "SECURITY ERASE PREPARE")
             .unwrap();
-        assert!(!recs[prep].ok, "an unverified PREPARE is not recorded as ok");
+        assert!(
+            !recs[prep].ok,
+            "an unverified PREPARE is not recorded as ok"
+        );
         assert_eq!(recs.last().unwrap().name, "IDENTIFY DEVICE");
     }
 }

@@ -231,12 +231,18 @@ pub(crate) fn sanitize<T: ScsiTransport>(
                     describe_sanitize_status(&st)
                 ));
                 let mut ambiguous = false;
-                let earlier = poll_until(ctx, "the earlier sanitize operation", None, &mut notes, |_| {
-                    poll_sanitize(dev, "the earlier sanitize operation", true, &mut ambiguous)
-                });
-                if earlier.exceptions.iter().any(|e| {
-                    matches!(e.code, ExceptionCode::DeviceGone | ExceptionCode::Cancelled)
-                }) {
+                let earlier = poll_until(
+                    ctx,
+                    "the earlier sanitize operation",
+                    None,
+                    &mut notes,
+                    |_| poll_sanitize(dev, "the earlier sanitize operation", true, &mut ambiguous),
+                );
+                if earlier
+                    .exceptions
+                    .iter()
+                    .any(|e| matches!(e.code, ExceptionCode::DeviceGone | ExceptionCode::Cancelled))
+                {
                     return earlier;
                 }
                 notes = earlier.notes;
@@ -370,7 +376,9 @@ fn security_refusal(
     } else if enhanced && !enhanced_supported {
         Some("the drive does not support the enhanced security erase (word 128 bit 5)".into())
     } else if frozen {
-        Some(format!("the security feature set is frozen; {FROZEN_REMEDY}"))
+        Some(format!(
+            "the security feature set is frozen; {FROZEN_REMEDY}"
+        ))
     } else if expired {
         Some("too many failed password attempts (count expired): power-cycle the drive".into())
     } else if locked {
@@ -435,7 +443,10 @@ fn leave_unlocked<T: ScsiTransport>(
         };
     }
     if status.enabled || status.locked {
-        notes.push(format!("cleanup did not clear the password: {}", describe_security(&status)));
+        notes.push(format!(
+            "cleanup did not clear the password: {}",
+            describe_security(&status)
+        ));
         return false;
     }
     notes.push(format!(
@@ -535,7 +546,11 @@ pub(crate) fn security_erase<T: ScsiTransport>(
             )
         }
         Err(e) => {
-            return FirmwareOutcome::refused(&method, format!("IDENTIFY DEVICE failed: {e}"), Vec::new())
+            return FirmwareOutcome::refused(
+                &method,
+                format!("IDENTIFY DEVICE failed: {e}"),
+                Vec::new(),
+            )
         }
     };
     if let ardoise_disk::ata::Checksum::Invalid { .. } = id.checksum {
@@ -555,7 +570,11 @@ pub(crate) fn security_erase<T: ScsiTransport>(
         s.count_expired,
         enhanced,
     ) {
-        return FirmwareOutcome::refused(&method, format!("{why} ({})", describe_security(&s)), Vec::new());
+        return FirmwareOutcome::refused(
+            &method,
+            format!("{why} ({})", describe_security(&s)),
+            Vec::new(),
+        );
     }
     let serial = id.serial.clone();
     if serial.is_empty() {
@@ -583,9 +602,9 @@ pub(crate) fn security_erase<T: ScsiTransport>(
     let mut notes = Vec::new();
 
     match dev.security_set_password(&password, PasswordKind::User, SecurityLevel::High, None) {
-        Ok(r) if !r.is_confirmed() => notes.push(
-            "SECURITY SET PASSWORD: no ATA registers came back; IDENTIFY decides".into(),
-        ),
+        Ok(r) if !r.is_confirmed() => {
+            notes.push("SECURITY SET PASSWORD: no ATA registers came back; IDENTIFY decides".into())
+        }
         Ok(_) => {}
         Err(e) if e.is_device_gone() => {
             return gone_with_password(

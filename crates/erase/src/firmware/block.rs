@@ -57,7 +57,11 @@ pub(crate) fn secure_discard(
             )
         }
         Err(e) => {
-            return FirmwareOutcome::refused(&method, format!("{}: {e}", path.display()), Vec::new())
+            return FirmwareOutcome::refused(
+                &method,
+                format!("{}: {e}", path.display()),
+                Vec::new(),
+            )
         }
     }
     let file = match open_for_passthrough(&path) {
@@ -72,7 +76,8 @@ pub(crate) fn secure_discard(
         Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
     };
     let notes = vec![
-        "BLKSECDISCARD is untested in ardoise's test suite (no test device supports it)".to_string(),
+        "BLKSECDISCARD is untested in ardoise's test suite (no test device supports it)"
+            .to_string(),
     ];
     ctx.report(None, format!("BLKSECDISCARD over {size} bytes running"));
     let started = Instant::now();
@@ -114,9 +119,11 @@ pub(crate) fn secure_discard(
                 notes,
             )
         }
-        Err(e @ TransportError::DeviceGone { .. }) => {
-            FirmwareOutcome::gone("the device disappeared during BLKSECDISCARD", e.to_string(), notes)
-        }
+        Err(e @ TransportError::DeviceGone { .. }) => FirmwareOutcome::gone(
+            "the device disappeared during BLKSECDISCARD",
+            e.to_string(),
+            notes,
+        ),
         Err(e) => FirmwareOutcome::failed(
             ExceptionCode::EraseFailed,
             format!("BLKSECDISCARD failed: {e}"),

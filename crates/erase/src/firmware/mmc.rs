@@ -51,7 +51,10 @@ pub fn erase_steps(ext: &ExtCsd) -> Result<Vec<(EraseKind, u64, u64)>, String> {
     match aligned {
         Some(a) if a == n => return Ok(vec![(EraseKind::Erase, 0, n - 1)]),
         Some(a) if a > 0 && ext.supports_trim() => {
-            return Ok(vec![(EraseKind::Erase, 0, a - 1), (EraseKind::Trim, a, n - 1)])
+            return Ok(vec![
+                (EraseKind::Erase, 0, a - 1),
+                (EraseKind::Trim, a, n - 1),
+            ])
         }
         _ => {}
     }
@@ -63,13 +66,22 @@ pub fn erase_steps(ext: &ExtCsd) -> Result<Vec<(EraseKind, u64, u64)>, String> {
 
 fn failed(what: String, e: MmcError, notes: Vec<String>) -> FirmwareOutcome {
     if e.is_device_gone() {
-        return FirmwareOutcome::gone(format!("the device disappeared during {what}"), e.to_string(), notes);
+        return FirmwareOutcome::gone(
+            format!("the device disappeared during {what}"),
+            e.to_string(),
+            notes,
+        );
     }
     let status = match e.card_status() {
         Some(s) => format!("CMD13: {s}"),
         None => e.to_string(),
     };
-    FirmwareOutcome::failed(ExceptionCode::EraseFailed, format!("{what} failed: {e}"), status, notes)
+    FirmwareOutcome::failed(
+        ExceptionCode::EraseFailed,
+        format!("{what} failed: {e}"),
+        status,
+        notes,
+    )
 }
 
 /// eMMC erase of the user area, then SANITIZE.
@@ -89,7 +101,11 @@ pub(crate) fn sanitize<T: MmcTransport>(
     let ext = match dev.read_ext_csd() {
         Ok(e) => e,
         Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone("the device disappeared before the erase", e.to_string(), Vec::new())
+            return FirmwareOutcome::gone(
+                "the device disappeared before the erase",
+                e.to_string(),
+                Vec::new(),
+            )
         }
         Err(e) => return FirmwareOutcome::refused(&method, format!("EXT_CSD: {e}"), Vec::new()),
     };

@@ -193,7 +193,11 @@ impl FirmwareOutcome {
     }
 
     /// Refused before anything was sent to the drive.
-    pub(crate) fn refused(method: &str, reason: impl std::fmt::Display, notes: Vec<String>) -> Self {
+    pub(crate) fn refused(
+        method: &str,
+        reason: impl std::fmt::Display,
+        notes: Vec<String>,
+    ) -> Self {
         Self::failed(
             ExceptionCode::EraseFailed,
             format!("{method} refused before sending anything: {reason}"),

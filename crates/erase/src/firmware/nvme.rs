@@ -17,11 +17,11 @@
 
 use std::time::Duration;
 
+use ardoise_disk::nvme::controller::format_timeout;
 use ardoise_disk::nvme::{
     FormatParams, FormatTarget, NvmeController, NvmeError, SanitizeAction as Sanact,
     SanitizeParams, SanitizeStatusLog, SanitizeStatusValue, SecureEraseSetting,
 };
-use ardoise_disk::nvme::controller::format_timeout;
 use ardoise_disk::transport::NvmeTransport;
 
 use super::{poll_until, FirmwareContext, FirmwareOutcome, Poll};
@@ -169,7 +169,11 @@ pub(crate) fn sanitize<T: NvmeTransport>(
     };
     let what = format!("Sanitize {}", params.action.name());
     let Some(n) = caps.nvme.as_ref() else {
-        return FirmwareOutcome::refused(&method, "the probe found no NVMe capabilities", Vec::new());
+        return FirmwareOutcome::refused(
+            &method,
+            "the probe found no NVMe capabilities",
+            Vec::new(),
+        );
     };
     let (bit, label) = match action {
         SanitizeAction::CryptoErase => (n.sanitize_crypto, "crypto erase"),
@@ -186,7 +190,11 @@ pub(crate) fn sanitize<T: NvmeTransport>(
     let id = match ctl.identify_controller() {
         Ok(id) => id,
         Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone("the device disappeared before the sanitize", e.to_string(), Vec::new())
+            return FirmwareOutcome::gone(
+                "the device disappeared before the sanitize",
+                e.to_string(),
+                Vec::new(),
+            )
         }
         Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
     };
@@ -233,9 +241,11 @@ pub(crate) fn sanitize<T: NvmeTransport>(
             let mut earlier = poll_until(ctx, "the earlier sanitize", budget, &mut notes, |_| {
                 poll_log(ctl, "the earlier sanitize", None, true)
             });
-            if earlier.exceptions.iter().any(|e| {
-                matches!(e.code, ExceptionCode::DeviceGone | ExceptionCode::Cancelled)
-            }) {
+            if earlier
+                .exceptions
+                .iter()
+                .any(|e| matches!(e.code, ExceptionCode::DeviceGone | ExceptionCode::Cancelled))
+            {
                 return earlier;
             }
             if earlier
@@ -294,7 +304,9 @@ pub(crate) fn sanitize<T: NvmeTransport>(
             )
         }
         Err(e) => {
-            notes.push(format!("{what}: unclear answer ({e}); the Sanitize Status log decides"));
+            notes.push(format!(
+                "{what}: unclear answer ({e}); the Sanitize Status log decides"
+            ));
             false
         }
     };
@@ -308,7 +320,10 @@ pub(crate) fn sanitize<T: NvmeTransport>(
     let mut out = poll_until(ctx, &what, budget, &mut notes, |_| {
         poll_log(ctl, &what, Some(cdw10), confirmed)
     });
-    if out.exceptions.iter().any(|e| e.code == ExceptionCode::EraseFailed)
+    if out
+        .exceptions
+        .iter()
+        .any(|e| e.code == ExceptionCode::EraseFailed)
         && ctl
             .sanitize_status()
             .is_ok_and(|l| l.status() == SanitizeStatusValue::Failed)
@@ -331,10 +346,18 @@ pub(crate) fn format<T: NvmeTransport>(
 ) -> FirmwareOutcome {
     let method = Method::NvmeFormat { erase }.id();
     let Some(n) = caps.nvme.as_ref() else {
-        return FirmwareOutcome::refused(&method, "the probe found no NVMe capabilities", Vec::new());
+        return FirmwareOutcome::refused(
+            &method,
+            "the probe found no NVMe capabilities",
+            Vec::new(),
+        );
     };
     if !n.format_supported {
-        return FirmwareOutcome::refused(&method, "OACS says Format NVM is not supported", Vec::new());
+        return FirmwareOutcome::refused(
+            &method,
+            "OACS says Format NVM is not supported",
+            Vec::new(),
+        );
     }
     if erase == FormatErase::Crypto && !n.format_crypto_erase {
         return FirmwareOutcome::refused(
@@ -346,7 +369,11 @@ pub(crate) fn format<T: NvmeTransport>(
     let id = match ctl.identify_controller() {
         Ok(id) => id,
         Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone("the device disappeared before the format", e.to_string(), Vec::new())
+            return FirmwareOutcome::gone(
+                "the device disappeared before the format",
+                e.to_string(),
+                Vec::new(),
+            )
         }
         Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
     };
@@ -370,10 +397,18 @@ pub(crate) fn format<T: NvmeTransport>(
     let ns = match ctl.identify_namespace(nsid) {
         Ok(ns) if ns.is_active() => ns,
         Ok(_) => {
-            return FirmwareOutcome::refused(&method, format!("namespace {nsid} is not active"), Vec::new())
+            return FirmwareOutcome::refused(
+                &method,
+                format!("namespace {nsid} is not active"),
+                Vec::new(),
+            )
         }
         Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone("the device disappeared before the format", e.to_string(), Vec::new())
+            return FirmwareOutcome::gone(
+                "the device disappeared before the format",
+                e.to_string(),
+                Vec::new(),
+            )
         }
         Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
     };
@@ -444,9 +479,7 @@ pub(crate) fn format<T: NvmeTransport>(
         Err(e @ NvmeError::Transport { .. }) => {
             return FirmwareOutcome::failed(
                 ExceptionCode::EraseFailed,
-                format!(
-                    "{what} did not complete ({e}); the controller may still be formatting"
-                ),
+                format!("{what} did not complete ({e}); the controller may still be formatting"),
                 "no completion",
                 notes,
             )

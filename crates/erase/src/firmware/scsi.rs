@@ -153,29 +153,38 @@ pub(crate) fn sanitize<T: ScsiTransport>(
     }
     // An operation already running (an interrupted job) must end first.
     match dev.request_sense(false) {
-        Ok(s) => match condition(s.as_ref()) {
-            Condition::InProgress(_, words) => {
-                notes.push(format!(
+        Ok(s) => {
+            match condition(s.as_ref()) {
+                Condition::InProgress(_, words) => {
+                    notes.push(format!(
                     "an earlier sanitize was still running ({words}); ardoise waited for it before starting its own"
                 ));
-                let earlier = poll_until(ctx, "the earlier sanitize", None, &mut notes, |_| {
-                    poll(dev, "the earlier sanitize", true)
-                });
-                if earlier.exceptions.iter().any(|e| {
-                    matches!(e.code, ExceptionCode::DeviceGone | ExceptionCode::Cancelled)
-                }) {
-                    return earlier;
+                    let earlier = poll_until(ctx, "the earlier sanitize", None, &mut notes, |_| {
+                        poll(dev, "the earlier sanitize", true)
+                    });
+                    if earlier.exceptions.iter().any(|e| {
+                        matches!(e.code, ExceptionCode::DeviceGone | ExceptionCode::Cancelled)
+                    }) {
+                        return earlier;
+                    }
+                    notes = earlier.notes;
+                    notes.push(format!(
+                        "the earlier operation ended: {}",
+                        earlier.device_status
+                    ));
                 }
-                notes = earlier.notes;
-                notes.push(format!("the earlier operation ended: {}", earlier.device_status));
+                Condition::Failed(words) => notes.push(format!(
+                    "an earlier sanitize had failed ({words}); a new one may start"
+                )),
+                _ => {}
             }
-            Condition::Failed(words) => notes.push(format!(
-                "an earlier sanitize had failed ({words}); a new one may start"
-            )),
-            _ => {}
-        },
+        }
         Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone("the device disappeared before the sanitize", e.to_string(), notes)
+            return FirmwareOutcome::gone(
+                "the device disappeared before the sanitize",
+                e.to_string(),
+                notes,
+            )
         }
         Err(e) => notes.push(format!("REQUEST SENSE before the sanitize failed: {e}")),
     }
@@ -206,12 +215,19 @@ pub(crate) fn sanitize<T: ScsiTransport>(
             )
         }
         Err(e) => {
-            notes.push(format!("{what}: unclear answer ({e}); the device's sense data decides"));
+            notes.push(format!(
+                "{what}: unclear answer ({e}); the device's sense data decides"
+            ));
             false
         }
     };
-    let mut out = poll_until(ctx, &what, None, &mut notes, |_| poll(dev, &what, confirmed));
-    if out.exceptions.iter().any(|e| e.code == ExceptionCode::EraseFailed)
+    let mut out = poll_until(ctx, &what, None, &mut notes, |_| {
+        poll(dev, &what, confirmed)
+    });
+    if out
+        .exceptions
+        .iter()
+        .any(|e| e.code == ExceptionCode::EraseFailed)
         && dev
             .request_sense(false)
             .is_ok_and(|s| matches!(condition(s.as_ref()), Condition::Failed(_)))

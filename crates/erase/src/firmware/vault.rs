@@ -197,7 +197,10 @@ impl PasswordVault for FileVault {
         };
         if let Err(e) = write() {
             let _ = fs::remove_file(&tmp);
-            return Err(format!("cannot store the password in {}: {e}", path.display()));
+            return Err(format!(
+                "cannot store the password in {}: {e}",
+                path.display()
+            ));
         }
         self.sync_dir()
     }
@@ -264,7 +267,12 @@ mod tests {
         v.remember(serial, "first").unwrap();
         v.remember(serial, "second").unwrap();
         let path = v.path_for(serial);
-        assert!(path.file_name().unwrap().to_str().unwrap().starts_with("WD-WCC6Y0_SIM-"));
+        assert!(path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("WD-WCC6Y0_SIM-"));
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600

@@ -136,7 +136,8 @@ pub fn all_equal(b: &[u8], v: u8) -> bool {
     b.iter().all(|&x| x == v)
 }
 
-const LINE: &[u8] = b"Releve de compte - Mme Dupont, 12 rue des Lilas, 76000 Rouen. IBAN FR76 3000 4000 ";
+const LINE: &[u8] =
+    b"Releve de compte - Mme Dupont, 12 rue des Lilas, 76000 Rouen. IBAN FR76 3000 4000 ";
 
 /// Sector `lba` as [`fill_text`] writes it.
 pub fn text_sector(lba: u64) -> Vec<u8> {
@@ -176,7 +177,13 @@ pub fn sample_plan(dev: &dyn BlockIo) -> SamplePlan {
 }
 
 pub fn fingerprints(dev: &dyn BlockIo, plan: &SamplePlan) -> Fingerprints {
-    Fingerprints::capture(dev, plan, &VerifyOptions::default(), &mut Control::default()).unwrap()
+    Fingerprints::capture(
+        dev,
+        plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap()
 }
 
 pub fn verify(dev: &dyn BlockIo, plan: &SamplePlan, expected: &Expected) -> VerifyReport {
