@@ -128,7 +128,9 @@ fn unsupported_sanitize_is_refused_before_anything_is_sent() {
         assert!(!out.completed);
         assert_eq!(codes(&out), [ExceptionCode::EraseFailed]);
         assert!(
-            out.exceptions[0].detail.contains("refused before sending"),
+            out.exceptions[0]
+                .detail
+                .contains("refused before any erase command was sent"),
             "{out:?}"
         );
         assert!(out.exceptions[0].detail.contains("word 59"), "{out:?}");
@@ -811,4 +813,42 @@ fn without_sense_data_security_erase_is_confirmed_by_identify() {
         );
         assert_eq!(recs.last().unwrap().name, "IDENTIFY DEVICE");
     }
+}
+
+#[test]
+fn recovery_without_a_power_cycle_and_with_a_wrong_password() {
+    use ardoise_disk::ata::{PasswordKind, SecurityLevel, SecurityPassword};
+    let dir = tempfile::tempdir().unwrap();
+    let p = ata(dir.path(), "d", AtaSimConfig::hdd());
+    let mut disk = open(&p);
+    let serial = probe(&mut disk).identity.serial;
+    let vault = MemoryVault::new();
+    // The process died after SET PASSWORD; the machine stayed on: enabled, not locked.
+    vault.remember(&serial, "Interrupted0").unwrap();
+    let pw = SecurityPassword::new(b"Interrupted0").unwrap();
+    dev(&mut disk)
+        .security_set_password(&pw, PasswordKind::User, SecurityLevel::High, None)
+        .unwrap();
+    let s = word128(&mut disk);
+    assert!(s.enabled && !s.locked);
+    let r = recover_locked_drive(dev(&mut disk), &vault, &serial).unwrap();
+    assert!(matches!(r, Recovery::Unlocked { .. }), "{r:?}");
+    assert!(
+        !sent(&disk).iter().any(|n| n == "SECURITY UNLOCK"),
+        "nothing to unlock"
+    );
+    assert!(vault.is_empty());
+
+    // Someone else's password on the drive: the vaulted one is refused and kept.
+    let other = SecurityPassword::new(b"not ours").unwrap();
+    dev(&mut disk)
+        .security_set_password(&other, PasswordKind::User, SecurityLevel::High, None)
+        .unwrap();
+    vault.remember(&serial, "Interrupted0").unwrap();
+    let e = recover_locked_drive(dev(&mut disk), &vault, &serial).unwrap_err();
+    assert!(matches!(e, RecoveryError::Refused(_)), "{e}");
+    assert_eq!(
+        vault.recall(&serial).unwrap().as_deref(),
+        Some("Interrupted0")
+    );
 }

@@ -376,7 +376,9 @@ fn a_sanitize_log_that_cannot_be_read_means_no_sanitize() {
     );
     assert_eq!(codes(&out), [ExceptionCode::EraseFailed]);
     assert!(
-        out.exceptions[0].detail.contains("refused before sending"),
+        out.exceptions[0]
+            .detail
+            .contains("refused before any erase command was sent"),
         "{out:?}"
     );
     assert!(!sent(&disk).iter().any(|n| n.starts_with("SANITIZE ")));

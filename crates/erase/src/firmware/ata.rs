@@ -725,6 +725,24 @@ pub(crate) fn security_erase<T: ScsiTransport>(
     let state = after.security;
     let words = describe_security(&state);
     match result {
+        Err(e @ (AtaError::Aborted { .. } | AtaError::Failed { .. }))
+            if !state.enabled && !state.locked =>
+        {
+            // The drive refused the erase yet its password is gone: its two answers disagree.
+            if let Err(f) = vault.forget(&serial) {
+                notes.push(format!(
+                    "the temporary password could not be removed from the vault ({f}); it no longer opens anything"
+                ));
+            }
+            FirmwareOutcome::failed(
+                ExceptionCode::DeviceStatusMismatch,
+                format!(
+                    "the drive refused {what} ({e}) but {words}: its answers contradict each other"
+                ),
+                words,
+                notes,
+            )
+        }
         _ if !state.enabled && !state.locked => {
             if let Err(e) = &result {
                 notes.push(format!(

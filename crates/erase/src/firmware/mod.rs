@@ -192,7 +192,7 @@ impl FirmwareOutcome {
         }
     }
 
-    /// Refused before anything was sent to the drive.
+    /// Refused before any erase command reached the drive (status reads may have).
     pub(crate) fn refused(
         method: &str,
         reason: impl std::fmt::Display,
@@ -200,8 +200,8 @@ impl FirmwareOutcome {
     ) -> Self {
         Self::failed(
             ExceptionCode::EraseFailed,
-            format!("{method} refused before sending anything: {reason}"),
-            "no command sent",
+            format!("{method} refused before any erase command was sent: {reason}"),
+            "no erase command sent",
             notes,
         )
     }
