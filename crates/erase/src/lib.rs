@@ -17,11 +17,15 @@
 
 pub mod assurance;
 pub mod capability;
+pub mod firmware;
+pub mod hidden;
 pub mod method;
 pub mod outcome;
 pub mod overwrite;
 pub mod pattern;
 pub mod plan;
+pub mod probe;
+pub mod remedy;
 pub mod signatures;
 pub mod verify;
 

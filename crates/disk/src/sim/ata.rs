@@ -521,6 +521,15 @@ impl SimAtaDisk {
         self.sync_media();
     }
 
+    /// A suspend-to-RAM and resume: the drive loses power like in [`Self::power_cycle`], but
+    /// the BIOS does not run its boot code again, so it does not freeze the security feature
+    /// set (reference/commands.md §1.5: the usual remedy for a frozen drive).
+    pub fn suspend_resume(&mut self) {
+        self.power_cycle();
+        self.state.security.frozen = false;
+        self.sync_media();
+    }
+
     /// Native size as the drive reports it (DCO-reduced).
     fn native_sectors(&self) -> u64 {
         let n = self.media.native_sectors();

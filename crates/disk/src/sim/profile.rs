@@ -269,11 +269,13 @@ impl SimDisk {
         self.lock().persist();
     }
 
-    /// Power-cycles the drive (what a suspend/resume does): clears frozen states.
+    /// Power-cycles the drive the way a suspend/resume does: clears frozen states (the BIOS does
+    /// not freeze the drive again on resume), locks a drive whose password is set, forgets
+    /// volatile max addresses.
     pub fn power_cycle(&self) {
         let mut g = self.lock();
         if let Device::Ata(d) = &mut g.device {
-            d.power_cycle();
+            d.suspend_resume();
         }
         g.persist();
     }

@@ -1,0 +1,326 @@
+//! Hidden areas: make every native sector of an ATA drive visible before it is erased, so that
+//! the erase and the verification cover the whole capacity (NIST SP 800-88r1 App. A: reset
+//! HPA/DCO/AMAX before sanitizing).
+//!
+//! - HPA: READ NATIVE MAX ADDRESS (EXT) immediately followed by SET MAX ADDRESS (EXT) to the
+//!   native maximum (ACS requires the read right before the set).
+//! - Accessible Max Address (ACS-3 drives): SET ACCESSIBLE MAX ADDRESS EXT to the native
+//!   maximum from GET NATIVE MAX ADDRESS EXT.
+//! - DCO: DEVICE CONFIGURATION RESTORE (after the HPA is lifted: drives refuse it while one is
+//!   set), then the HPA step again if the restored capacity comes back behind a max address.
+//!
+//! Then IDENTIFY and the native maxima are read again and compared; sectors that stay hidden
+//! become `HiddenAreaNotErased` ("<n> hidden sectors could not be made visible").
+//!
+//! **Volatile SET MAX.** The HPA is lifted with the volatile form of SET MAX ADDRESS: the
+//! erase and its verification run in this power-on session, which is all the volatile setting
+//! must last, and nothing about the drive's configuration is changed for good without need
+//! (some drives accept only one non-volatile SET MAX per power cycle; some OEM systems keep a
+//! recovery area there). After a power cycle the drive hides the same sectors again — now
+//! erased. Accessible Max Address and DCO have no volatile form: those changes are permanent,
+//! and the notes say so. A suspend cycle (the frozen-drive remedy) must therefore come *before*
+//! this step.
+//!
+//! After a change of visible capacity a real disk's block device must be rescanned
+//! ([`rescan_block_device`]) and reopened (the opened device caches its size); a simulated
+//! disk's block view follows the drive at once.
+
+use std::path::Path;
+
+use ardoise_disk::ata::{AtaDevice, AtaError, MaxPersistence};
+use ardoise_disk::sim::profile::is_sim_path;
+use ardoise_disk::transport::ScsiTransport;
+use ardoise_disk::{Commands, DiskInfo};
+use serde::{Deserialize, Serialize};
+
+use crate::capability::{DriveCapabilities, HiddenAreas};
+use crate::outcome::{Exception, ExceptionCode};
+use crate::probe::measure_hidden;
+
+/// What [`remove_hidden_areas`] found and did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HiddenAreaOutcome {
+    pub before: HiddenAreas,
+    pub after: HiddenAreas,
+    /// Hidden sectors existed and all of them are visible now.
+    pub removed: bool,
+    pub exceptions: Vec<Exception>,
+    pub notes: Vec<String>,
+    /// The visible capacity changed: a real disk must be rescanned and reopened.
+    pub capacity_changed: bool,
+}
+
+fn unchanged(h: HiddenAreas, notes: Vec<String>, exceptions: Vec<Exception>) -> HiddenAreaOutcome {
+    HiddenAreaOutcome {
+        before: h.clone(),
+        after: h,
+        removed: false,
+        exceptions,
+        notes,
+        capacity_changed: false,
+    }
+}
+
+fn not_visible(n: u64) -> Exception {
+    Exception::new(
+        ExceptionCode::HiddenAreaNotErased,
+        format!("{n} hidden sectors could not be made visible"),
+    )
+}
+
+fn known(caps: &DriveCapabilities) -> HiddenAreas {
+    caps.hidden.clone().unwrap_or(HiddenAreas {
+        visible_sectors: caps.size_bytes / u64::from(caps.logical_sector_size.max(1)),
+        ..HiddenAreas::default()
+    })
+}
+
+/// Makes hidden sectors visible (ATA only; other command sets have nothing to do).
+pub fn remove_hidden_areas(commands: &mut Commands, caps: &DriveCapabilities) -> HiddenAreaOutcome {
+    match commands {
+        Commands::Ata(dev) => remove_ata(dev, caps),
+        other => {
+            let h = known(caps);
+            let n = h.hidden_sectors();
+            let exceptions = if n > 0 {
+                vec![not_visible(n)]
+            } else {
+                Vec::new()
+            };
+            unchanged(
+                h,
+                vec![format!(
+                    "hidden areas (HPA/DCO) are an ATA feature; nothing to do on the {} command layer",
+                    other.kind()
+                )],
+                exceptions,
+            )
+        }
+    }
+}
+
+/// One measurement: IDENTIFY, then the native maxima.
+fn measure<T: ScsiTransport>(
+    dev: &mut AtaDevice<T>,
+) -> Result<(HiddenAreas, Vec<String>, ardoise_disk::ata::IdentifyData), String> {
+    let id = dev.identify().map_err(|e| {
+        if e.is_device_gone() {
+            format!("gone: {e}")
+        } else {
+            format!("IDENTIFY DEVICE: {e}")
+        }
+    })?;
+    let (h, problems) = measure_hidden(dev, &id).map_err(|g| format!("gone: {g}"))?;
+    Ok((h, problems, id))
+}
+
+fn gone_or(e: &AtaError, notes: &mut Vec<String>, what: &str) -> Option<Exception> {
+    if e.is_device_gone() {
+        return Some(Exception::new(
+            ExceptionCode::DeviceGone,
+            format!("the device disappeared during {what}: {e}"),
+        ));
+    }
+    notes.push(format!("{what}: the drive refused ({e})"));
+    None
+}
+
+/// Lifts an HPA or accessible-max restriction to `native` sectors. `Err` when the device is gone.
+fn lift_max<T: ScsiTransport>(
+    dev: &mut AtaDevice<T>,
+    id: &ardoise_disk::ata::IdentifyData,
+    native: u64,
+    notes: &mut Vec<String>,
+) -> Result<(), Exception> {
+    let max_lba = native - 1;
+    if id.amax_supported {
+        match dev.set_accessible_max_address_ext(max_lba) {
+            Ok(_) => notes.push(format!(
+                "SET ACCESSIBLE MAX ADDRESS EXT to LBA {max_lba} (permanent: accessible max address has no volatile form)"
+            )),
+            Err(e) => {
+                if let Some(x) = gone_or(&e, notes, "SET ACCESSIBLE MAX ADDRESS EXT") {
+                    return Err(x);
+                }
+            }
+        }
+        return Ok(());
+    }
+    // READ NATIVE MAX immediately before SET MAX, as ACS requires.
+    let (read, set_name) = if id.lba48 {
+        (dev.read_native_max_lba_ext(), "SET MAX ADDRESS EXT")
+    } else {
+        (dev.read_native_max_lba(), "SET MAX ADDRESS")
+    };
+    let max = match read {
+        Ok(m) => m,
+        Err(e) => {
+            return match gone_or(&e, notes, "READ NATIVE MAX ADDRESS") {
+                Some(x) => Err(x),
+                None => Ok(()),
+            }
+        }
+    };
+    if max != max_lba {
+        notes.push(format!(
+            "READ NATIVE MAX now answers LBA {max} (measured {max_lba} before); using the fresh value"
+        ));
+    }
+    let set = if id.lba48 {
+        dev.set_max_address_ext(max, MaxPersistence::Volatile)
+    } else {
+        dev.set_max_address(max, MaxPersistence::Volatile)
+    };
+    match set {
+        Ok(_) => notes.push(format!(
+            "{set_name} to LBA {max}, volatile (the erase runs in this power-on session; after a power cycle the drive hides the same, now erased, sectors again)"
+        )),
+        Err(e) => {
+            if let Some(x) = gone_or(&e, notes, set_name) {
+                return Err(x);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn remove_ata<T: ScsiTransport>(
+    dev: &mut AtaDevice<T>,
+    caps: &DriveCapabilities,
+) -> HiddenAreaOutcome {
+    let mut notes = Vec::new();
+    let gone_exception = |msg: &str| {
+        Exception::new(
+            ExceptionCode::DeviceGone,
+            format!("the device disappeared while hidden areas were handled ({msg})"),
+        )
+    };
+    let (before, problems, mut id) = match measure(dev) {
+        Ok(m) => m,
+        Err(e) => {
+            let h = known(caps);
+            let n = h.hidden_sectors();
+            let mut ex = Vec::new();
+            if e.starts_with("gone") {
+                ex.push(gone_exception(&e));
+            }
+            if n > 0 {
+                ex.push(not_visible(n));
+            }
+            return unchanged(h, vec![format!("the drive could not be measured: {e}")], ex);
+        }
+    };
+    if !problems.is_empty() {
+        notes.push(format!(
+            "hidden areas could not be fully measured: {}",
+            problems.join("; ")
+        ));
+    }
+    if before.hidden_sectors() == 0 {
+        notes.push("no hidden sectors: nothing to do".into());
+        return unchanged(before, notes, Vec::new());
+    }
+    notes.push(format!(
+        "{} hidden sectors before: visible {}, native {:?}, DCO maximum {:?}",
+        before.hidden_sectors(),
+        before.visible_sectors,
+        before.native_sectors,
+        before.dco_max_sectors
+    ));
+
+    let mut current = before.clone();
+    let mut exceptions = Vec::new();
+    let mut dco_tried = false;
+    // At most: lift the max address, restore the DCO, lift the max address it left.
+    for _ in 0..3 {
+        if current.hpa_present() {
+            let native = current.native_sectors.expect("hpa_present needs it");
+            if let Err(x) = lift_max(dev, &id, native, &mut notes) {
+                exceptions.push(x);
+                break;
+            }
+        } else if current.dco_present() && !dco_tried {
+            dco_tried = true;
+            match dev.dco_restore() {
+                Ok(_) => notes.push(
+                    "DEVICE CONFIGURATION RESTORE (permanent: the factory configuration is back)"
+                        .into(),
+                ),
+                Err(e) => {
+                    if let Some(x) = gone_or(&e, &mut notes, "DEVICE CONFIGURATION RESTORE") {
+                        exceptions.push(x);
+                        break;
+                    }
+                }
+            }
+        } else {
+            break;
+        }
+        match measure(dev) {
+            Ok((h, p, fresh)) => {
+                if !p.is_empty() {
+                    notes.push(format!("re-measurement incomplete: {}", p.join("; ")));
+                }
+                let progress = h.hidden_sectors() < current.hidden_sectors()
+                    || h.visible_sectors != current.visible_sectors;
+                current = h;
+                id = fresh;
+                let dco_left_to_try = current.dco_present() && !dco_tried;
+                if !progress && !dco_left_to_try {
+                    break;
+                }
+            }
+            Err(e) => {
+                if e.starts_with("gone") {
+                    exceptions.push(gone_exception(&e));
+                } else {
+                    notes.push(format!("the drive could not be measured again: {e}"));
+                }
+                break;
+            }
+        }
+    }
+    let after = current;
+    let left = after.hidden_sectors();
+    if left > 0 {
+        exceptions.push(not_visible(left));
+    }
+    notes.push(format!(
+        "after: visible {}, native {:?}, DCO maximum {:?}",
+        after.visible_sectors, after.native_sectors, after.dco_max_sectors
+    ));
+    HiddenAreaOutcome {
+        removed: left == 0,
+        capacity_changed: after.visible_sectors != before.visible_sectors,
+        before,
+        after,
+        exceptions,
+        notes,
+    }
+}
+
+/// After a change of visible capacity: asks the kernel to read the disk's capacity again by
+/// writing "1" to `<sys_root>/block/<name>/device/rescan` (SCSI and libata disks). The caller
+/// must then reopen the disk. A simulated disk needs nothing. **Untested on real hardware**
+/// (no drive with a removable HPA is available to the tests); tested against a fake sysfs.
+pub fn rescan_block_device(info: &DiskInfo, sys_root: &Path) -> Result<String, String> {
+    if is_sim_path(&info.path) {
+        return Ok("simulated disk: its block view follows the drive at once".into());
+    }
+    let attr = sys_root
+        .join("block")
+        .join(&info.name)
+        .join("device")
+        .join("rescan");
+    if !attr.exists() {
+        return Err(format!(
+            "{} does not exist: the kernel cannot be asked to read the new capacity (reboot, or BLKRRPART after reopening)",
+            attr.display()
+        ));
+    }
+    std::fs::write(&attr, "1").map_err(|e| format!("cannot write {}: {e}", attr.display()))?;
+    Ok(format!(
+        "wrote 1 to {}: the kernel reads the capacity again; reopen the disk before writing",
+        attr.display()
+    ))
+}
