@@ -87,6 +87,12 @@ pub trait BlockIo: Send + Sync {
     fn drop_cache(&self) -> Result<(), BlockError> {
         Ok(())
     }
+
+    /// Asks the kernel for the size again (after a hidden area was lifted and the disk
+    /// rescanned) and returns it.
+    fn refresh_size(&self) -> Result<u64, BlockError> {
+        Ok(self.size_bytes())
+    }
 }
 
 /// A page-aligned, zero-initialised byte buffer for O_DIRECT.
@@ -135,7 +141,7 @@ impl std::fmt::Debug for AlignedBuf {
 pub struct DeviceFile {
     path: PathBuf,
     file: File,
-    size: u64,
+    size: std::sync::atomic::AtomicU64,
     logical: u32,
     physical: u32,
     direct: bool,
@@ -200,7 +206,7 @@ impl DeviceFile {
         Ok(DeviceFile {
             path: path.to_path_buf(),
             file,
-            size,
+            size: size.into(),
             logical,
             physical,
             direct,
@@ -221,13 +227,10 @@ impl DeviceFile {
     }
 
     fn check(&self, offset: u64, len: usize, buf_addr: usize) -> Result<(), BlockError> {
+        let size = self.size_bytes();
         let end = offset.checked_add(len as u64);
-        if end.is_none_or(|end| end > self.size) {
-            return Err(BlockError::OutOfRange {
-                offset,
-                len,
-                size: self.size,
-            });
+        if end.is_none_or(|end| end > size) {
+            return Err(BlockError::OutOfRange { offset, len, size });
         }
         let sector = u64::from(self.logical);
         let align = if self.direct {
@@ -244,7 +247,7 @@ impl DeviceFile {
 
 impl BlockIo for DeviceFile {
     fn size_bytes(&self) -> u64 {
-        self.size
+        self.size.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn logical_sector_size(&self) -> u32 {
@@ -304,6 +307,17 @@ impl BlockIo for DeviceFile {
         self.file
             .sync_all()
             .map_err(|e| BlockError::from_io(&e, 0, 0))
+    }
+
+    fn refresh_size(&self) -> Result<u64, BlockError> {
+        if self.is_block {
+            let size = blk::size_bytes(&self.file).map_err(|_| BlockError::Io {
+                offset: 0,
+                errno: Errno::EIO,
+            })?;
+            self.size.store(size, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(self.size_bytes())
     }
 
     fn drop_cache(&self) -> Result<(), BlockError> {

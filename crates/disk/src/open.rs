@@ -31,6 +31,17 @@ pub enum Commands {
 }
 
 impl Commands {
+    /// Moves the command records out of the device's transcript.
+    pub fn take_transcript(&mut self) -> Vec<crate::record::CommandRecord> {
+        match self {
+            Commands::Ata(d) => d.take_transcript().take(),
+            Commands::Scsi(d) => d.take_transcript().take(),
+            Commands::Nvme { controller, .. } => controller.transcript_mut().take(),
+            Commands::Mmc(d) => d.transcript_mut().take(),
+            Commands::None => Vec::new(),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Commands::Ata(_) => "ata",

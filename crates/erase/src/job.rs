@@ -16,15 +16,24 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::capability::DriveCapabilities;
-use crate::firmware::{FirmwareContext, FirmwareOutcome, FirmwareProgress, PasswordVault};
+use crate::firmware::{
+    recover_locked_drive, FirmwareContext, FirmwareOutcome, FirmwareProgress, PasswordVault,
+    Recovery,
+};
 use crate::hidden::HiddenAreaOutcome;
 use crate::method::{Level, Method};
 use crate::outcome::{decide, Exception, ExceptionCode, Outcome};
-use crate::overwrite::{self, derive_seed, CancelToken, Control, OverwriteOptions, OverwriteOutcome, OverwriteReport, Phase, Progress, Scheme};
+use crate::overwrite::{
+    self, derive_seed, CancelToken, Control, OverwriteOptions, OverwriteOutcome, OverwriteReport,
+    Phase, Progress, Scheme,
+};
 use crate::pattern::Seed;
 use crate::plan::{plan_request, ExpectedState, Plan, PlanError, Step};
 use crate::probe::ProbeReport;
-use crate::verify::{self, Expected, Fingerprints, SampleParams, SamplePlan, VerifyOptions, VerifyReport, VerifyScope};
+use crate::verify::{
+    self, Expected, Fingerprints, SampleParams, SamplePlan, VerifyOptions, VerifyReport,
+    VerifyScope,
+};
 
 /// How to verify after the erase.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -69,7 +78,9 @@ impl Default for JobRequest {
     fn default() -> Self {
         JobRequest {
             method: "auto".into(),
-            verify: VerifyChoice::Sample { coverage_percent: 1.0 },
+            verify: VerifyChoice::Sample {
+                coverage_percent: 1.0,
+            },
             seed: None,
             overwrite: OverwriteOptions::default(),
             verify_options: VerifyOptions::default(),
@@ -96,10 +107,28 @@ pub enum JobPhase {
 /// Events a job sends. `disk` is the disk's path as shown to the user.
 #[derive(Debug, Clone)]
 pub enum JobEvent {
-    Phase { disk: String, phase: JobPhase },
-    Progress { disk: String, phase: JobPhase, fraction: Option<f64>, bytes_done: u64, bytes_total: u64, rate: f64, eta: Option<Duration>, bad_sectors: u64 },
-    Message { disk: String, text: String },
-    Finished { disk: String, report: Box<ErasureReport> },
+    Phase {
+        disk: String,
+        phase: JobPhase,
+    },
+    Progress {
+        disk: String,
+        phase: JobPhase,
+        fraction: Option<f64>,
+        bytes_done: u64,
+        bytes_total: u64,
+        rate: f64,
+        eta: Option<Duration>,
+        bad_sectors: u64,
+    },
+    Message {
+        disk: String,
+        text: String,
+    },
+    Finished {
+        disk: String,
+        report: Box<ErasureReport>,
+    },
 }
 
 /// A firmware step as it happened.
@@ -110,6 +139,9 @@ pub struct FirmwareStepReport {
     /// The drive's own words about the result (sanitize status, security state...).
     pub device_status: String,
     pub notes: Vec<String>,
+    /// What the technician must see (e.g. a drive that may still carry the temporary password).
+    #[serde(default)]
+    pub attention: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub started: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -120,6 +152,8 @@ pub struct FirmwareStepReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErasureReport {
     pub disk: DiskInfo,
+    /// Identity as the drive itself reports it (IDENTIFY, Identify Controller, INQUIRY).
+    pub identity: crate::probe::DriveIdentity,
     pub capabilities: DriveCapabilities,
     pub health: Option<HealthReport>,
     pub probe_notes: Vec<String>,
@@ -158,11 +192,44 @@ pub struct PreparedJob {
 }
 
 /// Probes the disk and plans `request.method`; refuses an unsupported method with the reason.
-pub fn prepare(mut disk: OpenedDisk, request: JobRequest) -> Result<PreparedJob, (OpenedDisk, PlanError)> {
-    let probe = crate::probe::probe(&mut disk);
+///
+/// An ATA drive that an interrupted security erase left with ardoise's temporary password (kept
+/// in `vault`) is unlocked and cleared first, so that the probe sees it as it really is.
+pub fn prepare(
+    mut disk: OpenedDisk,
+    request: JobRequest,
+    vault: &dyn PasswordVault,
+) -> Result<PreparedJob, (OpenedDisk, PlanError)> {
+    let recovery_note = recover(&mut disk, vault);
+    let mut probe = crate::probe::probe(&mut disk);
+    probe.notes.extend(recovery_note);
     match plan_request(&probe.capabilities, &request.method) {
-        Ok(plan) => Ok(PreparedJob { disk, probe, plan, request }),
+        Ok(plan) => Ok(PreparedJob {
+            disk,
+            probe,
+            plan,
+            request,
+        }),
         Err(e) => Err((disk, e)),
+    }
+}
+
+fn recover(disk: &mut OpenedDisk, vault: &dyn PasswordVault) -> Option<String> {
+    let Commands::Ata(ata) = &mut disk.commands else {
+        return None;
+    };
+    if disk.info.serial.is_empty() {
+        return None;
+    }
+    match recover_locked_drive(ata, vault, &disk.info.serial) {
+        Ok(Recovery::NothingToDo) => None,
+        Ok(Recovery::AlreadyClear { device_status }) => {
+            Some(format!("an earlier security erase was interrupted; the drive carries no password ({device_status})"))
+        }
+        Ok(Recovery::Unlocked { device_status }) => {
+            Some(format!("an earlier security erase was interrupted; the drive was unlocked and its temporary password removed ({device_status})"))
+        }
+        Err(e) => Some(format!("an earlier security erase left a temporary password that could not be removed: {e}")),
     }
 }
 
@@ -192,7 +259,11 @@ impl JobHandle {
 }
 
 /// Runs a prepared job on its own thread.
-pub fn spawn(job: PreparedJob, events: Sender<JobEvent>, vault: Arc<dyn PasswordVault>) -> JobHandle {
+pub fn spawn(
+    job: PreparedJob,
+    events: Sender<JobEvent>,
+    vault: Arc<dyn PasswordVault>,
+) -> JobHandle {
     let cancel = CancelToken::new();
     let disk = job.disk.info.path_display();
     let c = cancel.clone();
@@ -200,13 +271,27 @@ pub fn spawn(job: PreparedJob, events: Sender<JobEvent>, vault: Arc<dyn Password
         .name(format!("erase {}", job.disk.info.name))
         .spawn(move || execute(job, &events, &c, vault.as_ref()))
         .expect("spawn an erase thread");
-    JobHandle { disk, cancel, thread }
+    JobHandle {
+        disk,
+        cancel,
+        thread,
+    }
 }
 
 /// Runs a prepared job on the calling thread and returns its report (also sent as
 /// [`JobEvent::Finished`]).
-pub fn execute(job: PreparedJob, events: &Sender<JobEvent>, cancel: &CancelToken, vault: &dyn PasswordVault) -> ErasureReport {
-    let PreparedJob { mut disk, probe, plan, request } = job;
+pub fn execute(
+    job: PreparedJob,
+    events: &Sender<JobEvent>,
+    cancel: &CancelToken,
+    vault: &dyn PasswordVault,
+) -> ErasureReport {
+    let PreparedJob {
+        mut disk,
+        probe,
+        plan,
+        request,
+    } = job;
     let name = disk.info.path_display();
     let mut run = Run {
         name: name.clone(),
@@ -223,7 +308,9 @@ pub fn execute(job: PreparedJob, events: &Sender<JobEvent>, cancel: &CancelToken
         sample_plan: None,
     };
     let started = OffsetDateTime::now_utc();
-    let seed = request.seed.unwrap_or_else(|| Seed::random().expect("the kernel provides random bytes"));
+    let seed = request
+        .seed
+        .unwrap_or_else(|| Seed::random().expect("the kernel provides random bytes"));
     run.steps(&mut disk, &probe, &plan, &request, seed, vault);
     if let Some(sim) = &disk.sim {
         sim.persist();
@@ -231,9 +318,14 @@ pub fn execute(job: PreparedJob, events: &Sender<JobEvent>, cancel: &CancelToken
     let mut transcript = ardoise_disk::Transcript::new();
     transcript.extend(disk.commands.take_transcript());
     let outcome = decide(&run.exceptions);
-    let bytes_written = run.overwrite.as_ref().map(|o| o.passes.iter().map(|p| p.bytes_written).sum()).unwrap_or(0);
+    let bytes_written = run
+        .overwrite
+        .as_ref()
+        .map(|o| o.passes.iter().map(|p| p.bytes_written).sum())
+        .unwrap_or(0);
     let report = ErasureReport {
         disk: disk.info.clone(),
+        identity: probe.identity.clone(),
         capabilities: probe.capabilities.clone(),
         health: probe.health.clone(),
         probe_notes: probe.notes.clone(),
@@ -255,8 +347,14 @@ pub fn execute(job: PreparedJob, events: &Sender<JobEvent>, cancel: &CancelToken
         exceptions: run.exceptions,
         outcome,
     };
-    let _ = events.send(JobEvent::Phase { disk: name.clone(), phase: JobPhase::Done });
-    let _ = events.send(JobEvent::Finished { disk: name, report: Box::new(report.clone()) });
+    let _ = events.send(JobEvent::Phase {
+        disk: name.clone(),
+        phase: JobPhase::Done,
+    });
+    let _ = events.send(JobEvent::Finished {
+        disk: name,
+        report: Box::new(report.clone()),
+    });
     report
 }
 
@@ -278,11 +376,17 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn phase(&self, phase: JobPhase) {
-        let _ = self.events.send(JobEvent::Phase { disk: self.name.clone(), phase });
+        let _ = self.events.send(JobEvent::Phase {
+            disk: self.name.clone(),
+            phase,
+        });
     }
 
     fn message(&self, text: impl Into<String>) {
-        let _ = self.events.send(JobEvent::Message { disk: self.name.clone(), text: text.into() });
+        let _ = self.events.send(JobEvent::Message {
+            disk: self.name.clone(),
+            text: text.into(),
+        });
     }
 
     fn fail(&mut self, code: ExceptionCode, detail: impl Into<String>) {
@@ -293,7 +397,15 @@ impl Run<'_> {
         self.exceptions.iter().any(|e| e.code.is_fatal())
     }
 
-    fn steps(&mut self, disk: &mut OpenedDisk, probe: &ProbeReport, plan: &Plan, request: &JobRequest, seed: Seed, vault: &dyn PasswordVault) {
+    fn steps(
+        &mut self,
+        disk: &mut OpenedDisk,
+        probe: &ProbeReport,
+        plan: &Plan,
+        request: &JobRequest,
+        seed: Seed,
+        vault: &dyn PasswordVault,
+    ) {
         for step in &plan.steps {
             if self.stopped() {
                 return;
@@ -305,8 +417,15 @@ impl Run<'_> {
             match step {
                 Step::RemoveHiddenAreas => {
                     self.phase(JobPhase::HiddenAreas);
-                    let outcome = crate::hidden::remove_hidden_areas(&mut disk.commands, &probe.capabilities);
+                    let outcome =
+                        crate::hidden::remove_hidden_areas(&mut disk.commands, &probe.capabilities);
                     self.exceptions.extend(outcome.exceptions.iter().cloned());
+                    for n in &outcome.notes {
+                        self.message(n.clone());
+                    }
+                    if outcome.capacity_changed && disk.sim.is_none() {
+                        self.reopen_after_resize(disk);
+                    }
                     self.hidden = Some(outcome);
                 }
                 Step::Fingerprint => {
@@ -316,14 +435,37 @@ impl Run<'_> {
                     self.phase(JobPhase::Fingerprint);
                     self.fingerprint(disk.block.as_ref(), request, seed);
                 }
-                Step::Firmware { method } => self.firmware_step(disk, method, probe, request, vault),
-                Step::Overwrite { scheme } => self.overwrite_step(disk.block.as_ref(), scheme, request, seed),
+                Step::Firmware { method } => {
+                    self.firmware_step(disk, method, probe, request, vault)
+                }
+                Step::Overwrite { scheme } => {
+                    self.overwrite_step(disk.block.as_ref(), scheme, request, seed)
+                }
                 Step::Flush => {
                     self.phase(JobPhase::Flush);
                     self.flush(disk);
                 }
                 Step::Verify => self.verify(disk.block.as_ref(), plan, request, seed),
             }
+        }
+    }
+
+    /// A real disk's kernel size is cached: rescan it and re-read the size so the erase and the
+    /// verification cover the sectors that were just made visible.
+    fn reopen_after_resize(&mut self, disk: &mut OpenedDisk) {
+        if let Err(e) = crate::hidden::rescan_block_device(&disk.info, std::path::Path::new("/sys"))
+        {
+            return self.fail(
+                ExceptionCode::HiddenAreaNotErased,
+                format!("the kernel could not rescan the disk after lifting the hidden area: {e}"),
+            );
+        }
+        match disk.block.refresh_size() {
+            Ok(size) => self.message(format!("the disk now shows {size} bytes to the computer")),
+            Err(e) => self.fail(
+                ExceptionCode::EraseFailed,
+                format!("cannot read the new size of the disk: {e}"),
+            ),
         }
     }
 
@@ -348,9 +490,19 @@ impl Run<'_> {
         }
     }
 
-    fn sample_plan(&self, dev: &dyn BlockIo, seed: Seed, coverage_percent: f64) -> Result<SamplePlan, String> {
-        SamplePlan::new(derive_seed(seed, "verify"), dev.size_bytes(), dev.logical_sector_size(), &SampleParams::with_coverage_percent(coverage_percent))
-            .map_err(|e| e.to_string())
+    fn sample_plan(
+        &self,
+        dev: &dyn BlockIo,
+        seed: Seed,
+        coverage_percent: f64,
+    ) -> Result<SamplePlan, String> {
+        SamplePlan::new(
+            derive_seed(seed, "verify"),
+            dev.size_bytes(),
+            dev.logical_sector_size(),
+            &SampleParams::with_coverage_percent(coverage_percent),
+        )
+        .map_err(|e| e.to_string())
     }
 
     fn fingerprint(&mut self, dev: &dyn BlockIo, request: &JobRequest, seed: Seed) {
@@ -360,7 +512,12 @@ impl Run<'_> {
         };
         let plan = match self.sample_plan(dev, seed, coverage) {
             Ok(p) => p,
-            Err(e) => return self.fail(ExceptionCode::VerificationError, format!("cannot plan the samples: {e}")),
+            Err(e) => {
+                return self.fail(
+                    ExceptionCode::VerificationError,
+                    format!("cannot plan the samples: {e}"),
+                )
+            }
         };
         let cancel = self.cancel.clone();
         let result = {
@@ -373,16 +530,33 @@ impl Run<'_> {
                 self.fingerprints = Some(fp);
                 self.sample_plan = Some(plan);
             }
-            Err(verify::VerifyError::Cancelled) => self.fail(ExceptionCode::Cancelled, "cancelled while reading the samples before the erase"),
-            Err(verify::VerifyError::Device(e)) if e.contains("gone") => self.fail(ExceptionCode::DeviceGone, e),
+            Err(verify::VerifyError::Cancelled) => self.fail(
+                ExceptionCode::Cancelled,
+                "cancelled while reading the samples before the erase",
+            ),
+            Err(verify::VerifyError::Device(e)) if e.contains("gone") => {
+                self.fail(ExceptionCode::DeviceGone, e)
+            }
             // Nothing has been erased yet: without fingerprints the erase could not be verified,
             // so do not start it.
-            Err(e) => self.fail(ExceptionCode::VerificationError, format!("cannot read the samples before the erase: {e}")),
+            Err(e) => self.fail(
+                ExceptionCode::VerificationError,
+                format!("cannot read the samples before the erase: {e}"),
+            ),
         }
     }
 
-    fn firmware_step(&mut self, disk: &mut OpenedDisk, method: &Method, probe: &ProbeReport, request: &JobRequest, vault: &dyn PasswordVault) {
-        self.phase(JobPhase::Firmware { method: method.id() });
+    fn firmware_step(
+        &mut self,
+        disk: &mut OpenedDisk,
+        method: &Method,
+        probe: &ProbeReport,
+        request: &JobRequest,
+        vault: &dyn PasswordVault,
+    ) {
+        self.phase(JobPhase::Firmware {
+            method: method.id(),
+        });
         let started = OffsetDateTime::now_utc();
         let name = self.name.clone();
         let events = self.events;
@@ -390,7 +564,9 @@ impl Run<'_> {
         let mut on_progress = |p: FirmwareProgress| {
             let _ = events.send(JobEvent::Progress {
                 disk: name.clone(),
-                phase: JobPhase::Firmware { method: method_id.clone() },
+                phase: JobPhase::Firmware {
+                    method: method_id.clone(),
+                },
                 fraction: p.fraction,
                 bytes_done: 0,
                 bytes_total: 0,
@@ -399,14 +575,34 @@ impl Run<'_> {
                 bad_sectors: 0,
             });
             if !p.message.is_empty() {
-                let _ = events.send(JobEvent::Message { disk: name.clone(), text: p.message });
+                let _ = events.send(JobEvent::Message {
+                    disk: name.clone(),
+                    text: p.message,
+                });
             }
         };
-        let mut ctx = FirmwareContext::new(self.cancel.clone(), &mut on_progress, vault, request.firmware_poll);
-        let outcome: FirmwareOutcome = crate::firmware::run_firmware(&mut disk.commands, method, &probe.capabilities, &mut ctx);
+        let mut ctx = FirmwareContext::new(vault)
+            .with_cancel(self.cancel.clone())
+            .with_progress(&mut on_progress)
+            .with_poll_interval(request.firmware_poll);
+        if disk.sim.is_none() {
+            ctx = ctx.with_block_device(disk.info.path.clone());
+        }
+        let outcome: FirmwareOutcome = crate::firmware::run_firmware(
+            &mut disk.commands,
+            method,
+            &probe.capabilities,
+            &mut ctx,
+        );
+        for a in &outcome.attention {
+            self.message(a.clone());
+        }
         if !outcome.completed && !outcome.exceptions.iter().any(|e| e.code.is_fatal()) {
             // A firmware step that did not complete must never pass as an erase.
-            self.fail(ExceptionCode::EraseFailed, format!("{} did not complete", method.describe()));
+            self.fail(
+                ExceptionCode::EraseFailed,
+                format!("{} did not complete", method.describe()),
+            );
         }
         self.exceptions.extend(outcome.exceptions.iter().cloned());
         for n in &outcome.notes {
@@ -417,14 +613,24 @@ impl Run<'_> {
             completed: outcome.completed,
             device_status: outcome.device_status,
             notes: outcome.notes,
+            attention: outcome.attention,
             started,
             ended: OffsetDateTime::now_utc(),
         });
     }
 
-    fn overwrite_step(&mut self, dev: &dyn BlockIo, scheme_id: &str, request: &JobRequest, seed: Seed) {
+    fn overwrite_step(
+        &mut self,
+        dev: &dyn BlockIo,
+        scheme_id: &str,
+        request: &JobRequest,
+        seed: Seed,
+    ) {
         let Some(scheme) = Scheme::by_id(scheme_id) else {
-            return self.fail(ExceptionCode::EraseFailed, format!("unknown overwrite scheme {scheme_id:?}"));
+            return self.fail(
+                ExceptionCode::EraseFailed,
+                format!("unknown overwrite scheme {scheme_id:?}"),
+            );
         };
         let cancel = self.cancel.clone();
         let result = {
@@ -434,15 +640,26 @@ impl Run<'_> {
         };
         let report = match result {
             Ok(r) => r,
-            Err(e) => return self.fail(ExceptionCode::EraseFailed, format!("the overwrite could not start: {e}")),
+            Err(e) => {
+                return self.fail(
+                    ExceptionCode::EraseFailed,
+                    format!("the overwrite could not start: {e}"),
+                )
+            }
         };
         match &report.outcome {
             OverwriteOutcome::Completed => {}
             OverwriteOutcome::CompletedWithUnwritable => self.fail(
                 ExceptionCode::UnwritableSectors,
-                format!("{} sectors could not be written and may still hold data", report.unwritable_sectors),
+                format!(
+                    "{} sectors could not be written and may still hold data",
+                    report.unwritable_sectors
+                ),
             ),
-            OverwriteOutcome::Cancelled => self.fail(ExceptionCode::Cancelled, "the technician cancelled the overwrite"),
+            OverwriteOutcome::Cancelled => self.fail(
+                ExceptionCode::Cancelled,
+                "the technician cancelled the overwrite",
+            ),
             OverwriteOutcome::Failed { reason, detail } => {
                 use crate::overwrite::FailReason::*;
                 let code = match reason {
@@ -461,7 +678,11 @@ impl Run<'_> {
         let ok = match disk.block.flush() {
             Ok(()) => true,
             Err(e) => {
-                let code = if e.is_gone() { ExceptionCode::DeviceGone } else { ExceptionCode::FlushFailed };
+                let code = if e.is_gone() {
+                    ExceptionCode::DeviceGone
+                } else {
+                    ExceptionCode::FlushFailed
+                };
                 self.fail(code, format!("flush failed: {e}"));
                 false
             }
@@ -487,21 +708,34 @@ impl Run<'_> {
         self.phase(JobPhase::Verify);
         let (expected, scope) = match &plan.expected {
             ExpectedState::Changed => {
-                let (Some(fp), Some(sp)) = (self.fingerprints.take(), self.sample_plan.take()) else {
-                    return self.fail(ExceptionCode::VerificationError, "no fingerprints were taken before the erase");
+                let (Some(fp), Some(sp)) = (self.fingerprints.take(), self.sample_plan.take())
+                else {
+                    return self.fail(
+                        ExceptionCode::VerificationError,
+                        "no fingerprints were taken before the erase",
+                    );
                 };
                 if request.verify == VerifyChoice::Full {
                     self.verification_note = Some(format!(
                         "the drive decides what an erased sector reads back as, so instead of a full read-back the samples ({FULL_CHANGED_COVERAGE} % of the disk) were compared with their state before the erase"
                     ));
                 }
-                (Expected::DiffersFrom(fp), VerifyScope::Sampled(sp))
+                (Expected::DiffersFrom(fp), Ok(VerifyScope::Sampled(sp)))
             }
-            ExpectedState::Fill { byte } => (Expected::byte(*byte), self.scope(dev, seed, coverage)),
-            ExpectedState::Overwritten { .. } => match self.overwrite.as_ref().and_then(|o| o.expected_state()) {
-                Some(e) => (e, self.scope(dev, seed, coverage)),
-                None => return self.fail(ExceptionCode::VerificationError, "the overwrite did not complete, nothing to compare with"),
-            },
+            ExpectedState::Fill { byte } => {
+                (Expected::byte(*byte), self.scope(dev, seed, coverage))
+            }
+            ExpectedState::Overwritten { .. } => {
+                match self.overwrite.as_ref().and_then(|o| o.expected_state()) {
+                    Some(e) => (e, self.scope(dev, seed, coverage)),
+                    None => {
+                        return self.fail(
+                            ExceptionCode::VerificationError,
+                            "the overwrite did not complete, nothing to compare with",
+                        )
+                    }
+                }
+            }
         };
         let scope = match scope {
             Ok(s) => s,
@@ -515,7 +749,12 @@ impl Run<'_> {
         };
         let report = match result {
             Ok(r) => r,
-            Err(e) => return self.fail(ExceptionCode::VerificationError, format!("verification could not start: {e}")),
+            Err(e) => {
+                return self.fail(
+                    ExceptionCode::VerificationError,
+                    format!("verification could not start: {e}"),
+                )
+            }
         };
         if !report.passed() {
             let only_unreadable = report.mismatched_samples == 0
@@ -526,12 +765,22 @@ impl Run<'_> {
             if only_unreadable {
                 self.fail(
                     ExceptionCode::UnreadableSectors,
-                    format!("{} bytes could not be read back and were not checked", report.unreadable_bytes),
+                    format!(
+                        "{} bytes could not be read back and were not checked",
+                        report.unreadable_bytes
+                    ),
                 );
-            } else if report.aborted.as_deref().is_some_and(|a| a.contains("gone")) {
+            } else if report
+                .aborted
+                .as_deref()
+                .is_some_and(|a| a.contains("gone"))
+            {
                 self.fail(ExceptionCode::DeviceGone, report.summary());
             } else if self.cancel.is_cancelled() {
-                self.fail(ExceptionCode::Cancelled, "the technician cancelled the verification");
+                self.fail(
+                    ExceptionCode::Cancelled,
+                    "the technician cancelled the verification",
+                );
             } else {
                 self.fail(ExceptionCode::VerificationFailed, report.summary());
             }
@@ -539,10 +788,18 @@ impl Run<'_> {
         self.verification = Some(report);
     }
 
-    fn scope(&self, dev: &dyn BlockIo, seed: Seed, coverage: Option<f64>) -> Result<VerifyScope, String> {
+    fn scope(
+        &self,
+        dev: &dyn BlockIo,
+        seed: Seed,
+        coverage: Option<f64>,
+    ) -> Result<VerifyScope, String> {
         match coverage {
             None => Ok(VerifyScope::Full),
-            Some(c) => self.sample_plan(dev, seed, c).map(VerifyScope::Sampled).map_err(|e| format!("cannot plan the samples: {e}")),
+            Some(c) => self
+                .sample_plan(dev, seed, c)
+                .map(VerifyScope::Sampled)
+                .map_err(|e| format!("cannot plan the samples: {e}")),
         }
     }
 }

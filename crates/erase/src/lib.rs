@@ -19,6 +19,7 @@ pub mod assurance;
 pub mod capability;
 pub mod firmware;
 pub mod hidden;
+pub mod job;
 pub mod method;
 pub mod outcome;
 pub mod overwrite;
