@@ -238,7 +238,10 @@ impl DeviceFile {
         } else {
             1
         };
-        if offset % sector != 0 || (len as u64) % sector != 0 || buf_addr % align != 0 {
+        if !offset.is_multiple_of(sector)
+            || !(len as u64).is_multiple_of(sector)
+            || !buf_addr.is_multiple_of(align)
+        {
             return Err(BlockError::Misaligned { offset, len, align });
         }
         Ok(())

@@ -199,7 +199,7 @@ pub fn prepare(
     mut disk: OpenedDisk,
     request: JobRequest,
     vault: &dyn PasswordVault,
-) -> Result<PreparedJob, (OpenedDisk, PlanError)> {
+) -> Result<PreparedJob, Refused> {
     let recovery_note = recover(&mut disk, vault);
     let mut probe = crate::probe::probe(&mut disk);
     probe.notes.extend(recovery_note);
@@ -210,7 +210,10 @@ pub fn prepare(
             plan,
             request,
         }),
-        Err(e) => Err((disk, e)),
+        Err(error) => Err(Refused {
+            disk: Box::new(disk),
+            error,
+        }),
     }
 }
 
@@ -230,6 +233,18 @@ fn recover(disk: &mut OpenedDisk, vault: &dyn PasswordVault) -> Option<String> {
             Some(format!("an earlier security erase was interrupted; the drive was unlocked and its temporary password removed ({device_status})"))
         }
         Err(e) => Some(format!("an earlier security erase left a temporary password that could not be removed: {e}")),
+    }
+}
+
+/// A method the drive cannot run; the disk is handed back untouched.
+pub struct Refused {
+    pub disk: Box<OpenedDisk>,
+    pub error: PlanError,
+}
+
+impl std::fmt::Debug for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Refused({})", self.error)
     }
 }
 

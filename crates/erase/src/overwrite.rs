@@ -284,7 +284,7 @@ pub fn run(
     }
     let size = dev.size_bytes();
     let ss = dev.logical_sector_size();
-    if ss == 0 || !(IO_ALIGN as u32 % ss == 0 || ss % IO_ALIGN as u32 == 0) {
+    if ss == 0 || !((IO_ALIGN as u32).is_multiple_of(ss) || ss.is_multiple_of(IO_ALIGN as u32)) {
         return Err(OverwriteError::BadSectorSize(ss));
     }
     if size == 0 {

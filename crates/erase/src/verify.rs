@@ -118,12 +118,12 @@ impl VerifyOptions {
     pub(crate) fn checked(&self, dev: &dyn BlockIo) -> Result<VerifyOptions, VerifyError> {
         let mut o = self.clone();
         let ss = dev.logical_sector_size() as usize;
-        if ss == 0 || o.fingerprint_block == 0 || o.fingerprint_block % IO_ALIGN != 0 {
+        if ss == 0 || o.fingerprint_block == 0 || !o.fingerprint_block.is_multiple_of(IO_ALIGN) {
             return Err(VerifyError::BadOptions(
                 "fingerprint_block must be a non-zero multiple of 4096".into(),
             ));
         }
-        if o.fingerprint_block % ss != 0 {
+        if !o.fingerprint_block.is_multiple_of(ss) {
             return Err(VerifyError::BadOptions(format!(
                 "fingerprint_block must be a multiple of the sector size {ss}"
             )));

@@ -63,7 +63,7 @@ fn prepared(path: &Path, req: JobRequest) -> PreparedJob {
     let disk = open_disk(&info, Access::ReadWrite).unwrap();
     match prepare(disk, req, &MemoryVault::new()) {
         Ok(p) => p,
-        Err((_, e)) => panic!("prepare: {e}"),
+        Err(r) => panic!("prepare: {}", r.error),
     }
 }
 
@@ -227,7 +227,7 @@ fn an_unsupported_method_is_refused_before_anything_happens() {
     let (_dir, paths) = machine();
     let info = describe_target(&DiscoveryOptions::default(), &sim_path(&paths[2])).unwrap();
     let disk = open_disk(&info, Access::ReadWrite).unwrap();
-    let Err((_, e)) = prepare(
+    let Err(ardoise_erase::job::Refused { error: e, .. }) = prepare(
         disk,
         request("ata-sanitize-block", VerifyChoice::None),
         &MemoryVault::new(),
@@ -236,7 +236,7 @@ fn an_unsupported_method_is_refused_before_anything_happens() {
     };
     assert!(e.to_string().contains("not"), "{e}");
     let disk = open_disk(&info, Access::ReadWrite).unwrap();
-    let Err((_, e)) = prepare(
+    let Err(ardoise_erase::job::Refused { error: e, .. }) = prepare(
         disk,
         request("shred", VerifyChoice::None),
         &MemoryVault::new(),

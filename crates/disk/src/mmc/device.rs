@@ -409,7 +409,7 @@ impl<T: MmcTransport> MmcDevice<T> {
                     kind.name()
                 ))
             })?;
-            if first % g != 0 || (last + 1) % g != 0 {
+            if !first.is_multiple_of(g) || !(last + 1).is_multiple_of(g) {
                 return Err(MmcError::InvalidRange(format!(
                     "{} acts on whole erase groups of {g} sectors; {first}..={last} is not aligned",
                     kind.name()

@@ -90,14 +90,14 @@ impl GetLogPage {
     }
 
     pub fn encode(&self) -> Result<NvmeAdminCmd, EncodeError> {
-        if self.len == 0 || self.len % 4 != 0 || self.len > 4 << 32 {
+        if self.len == 0 || !self.len.is_multiple_of(4) || self.len > 4 << 32 {
             return Err(out_of_range(
                 "log length",
                 self.len,
                 "a non-zero multiple of 4, at most 2^34",
             ));
         }
-        if self.offset % 4 != 0 {
+        if !self.offset.is_multiple_of(4) {
             return Err(out_of_range(
                 "log page offset",
                 self.offset,

@@ -264,7 +264,7 @@ impl SimBlock {
             return Err(BlockError::OutOfRange { offset, len, size });
         }
         let ss = u64::from(self.media.sector_size);
-        if offset % ss != 0 || len as u64 % ss != 0 {
+        if !offset.is_multiple_of(ss) || !(len as u64).is_multiple_of(ss) {
             return Err(BlockError::Misaligned {
                 offset,
                 len,

@@ -849,7 +849,7 @@ impl SimNvmeController {
         match op.cdw10 & 0x7 {
             3 => {
                 let passes = Self::overwrite_passes(op.cdw10);
-                let invert = op.cdw10 & (1 << 8) != 0 && passes % 2 == 0;
+                let invert = op.cdw10 & (1 << 8) != 0 && passes.is_multiple_of(2);
                 Content::Pattern(if invert { !op.ovrpat } else { op.ovrpat })
             }
             4 => Content::Random {

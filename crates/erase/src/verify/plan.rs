@@ -177,7 +177,7 @@ impl SamplePlan {
     ) -> Result<SamplePlan, PlanError> {
         params.validate()?;
         let ss = u64::from(sector_size);
-        if ss == 0 || device_bytes == 0 || device_bytes % ss != 0 {
+        if ss == 0 || device_bytes == 0 || !device_bytes.is_multiple_of(ss) {
             return Err(PlanError::BadGeometry {
                 size: device_bytes,
                 sector: sector_size,
@@ -186,7 +186,8 @@ impl SamplePlan {
         let s = params.strata;
         let k = u64::from(params.samples_per_stratum);
         let sk = s * k;
-        let u = if device_bytes % 4096 == 0 && 4096 % ss == 0 && device_bytes / 4096 >= sk {
+        let u = if device_bytes.is_multiple_of(4096) && 4096 % ss == 0 && device_bytes / 4096 >= sk
+        {
             4096
         } else {
             ss
