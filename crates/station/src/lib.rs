@@ -1,4 +1,248 @@
-//! The erasure station.
+//! The erasure station: what the CLI and the TUI share. It owns the data directory (the FAT32
+//! `ARDOISE` partition on the live image): the configuration, the station key, the certificate
+//! store with its journal and outbox, the password vault for ATA security erase, and the markers
+//! of jobs in progress so that a job cut by a power loss ends, at the next start, in a
+//! `not_erased` certificate instead of silence.
 #![forbid(unsafe_code)]
 
+pub mod certify;
 pub mod config;
+pub mod jobs;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ardoise_cert::keys::StationKey;
+use ardoise_cert::store::{check_writable, Store, StoreError, StoredCertificate};
+use ardoise_disk::inventory::{read_inventory, MachineInventory};
+use ardoise_erase::firmware::{FileVault, PasswordVault};
+use ardoise_erase::job::ErasureReport;
+
+pub use certify::{pseudonymous_operator_id, SessionInfo};
+pub use config::{Config, KernelOptions, Language, VerifyMode};
+pub use jobs::JobMarker;
+
+/// Where the station key lives inside the data directory.
+pub const KEY_DIR: &str = "keys";
+
+/// Why the station could not be opened or could not store a certificate.
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("station key: {0}")]
+    Key(#[from] ardoise_cert::keys::KeyError),
+    #[error("certificate store in {dir}: {source}")]
+    Store { dir: PathBuf, source: StoreError },
+    #[error("the data directory {dir} cannot hold certificates: {source}")]
+    NotWritable { dir: PathBuf, source: StoreError },
+    #[error("password vault: {0}")]
+    Vault(String),
+    #[error("job marker: {0}")]
+    Marker(String),
+}
+
+/// How to open the station.
+#[derive(Debug, Clone, Default)]
+pub struct StationOptions {
+    /// `--data-dir`; otherwise `ARDOISE_DATA_DIR`, `/data`, the user's data directory.
+    pub data_dir: Option<PathBuf>,
+    /// `--key`: a station key file elsewhere than `<data>/keys/station.key`.
+    pub key_file: Option<PathBuf>,
+    /// Create a station key when the data directory has none (first boot of a new stick).
+    pub create_key: bool,
+    /// Read `ardoise.*` options from /proc/cmdline.
+    pub kernel_options: bool,
+}
+
+/// An opened station. Holds the certificate store's lock: one issuing process per data directory.
+pub struct Station {
+    pub data_dir: PathBuf,
+    pub config: Config,
+    pub kernel: KernelOptions,
+    pub inventory: MachineInventory,
+    /// `sha256:<hex>` of the booted image.
+    pub image_digest: Option<String>,
+    key: StationKey,
+    store: Mutex<Store>,
+    vault: Arc<FileVault>,
+}
+
+impl Station {
+    pub fn open(opts: &StationOptions) -> Result<Station, StationError> {
+        let data_dir = config::resolve_data_dir(opts.data_dir.as_deref());
+        std::fs::create_dir_all(&data_dir).map_err(|e| StationError::NotWritable {
+            dir: data_dir.clone(),
+            source: StoreError::Io {
+                path: data_dir.clone(),
+                error: e,
+            },
+        })?;
+        let mut config = Config::load(&data_dir)?;
+        let kernel = if opts.kernel_options {
+            KernelOptions::from_system()
+        } else {
+            KernelOptions::default()
+        };
+        config.apply_kernel(&kernel);
+        let key = load_or_create_key(&data_dir, opts, &config)?;
+        let store = Store::open(&data_dir).map_err(|source| StationError::Store {
+            dir: data_dir.clone(),
+            source,
+        })?;
+        let vault = FileVault::open(&data_dir.join("vault")).map_err(StationError::Vault)?;
+        let image_digest = kernel
+            .image_digest
+            .clone()
+            .or_else(|| image_record("image"));
+        Ok(Station {
+            data_dir,
+            config,
+            kernel,
+            inventory: read_inventory(),
+            image_digest,
+            key,
+            store: Mutex::new(store),
+            vault: Arc::new(vault),
+        })
+    }
+
+    pub fn key_id(&self) -> &str {
+        self.key.key_id()
+    }
+
+    pub fn public_key_base64(&self) -> String {
+        self.key.public_base64()
+    }
+
+    /// The vault that keeps temporary ATA passwords on the data partition.
+    pub fn vault(&self) -> Arc<dyn PasswordVault> {
+        self.vault.clone()
+    }
+
+    /// Checks that a certificate can be stored now. Called before any erase starts: a full or
+    /// read-only data partition must stop the erase, not the certificate.
+    pub fn preflight(&self) -> Result<(), StationError> {
+        check_writable(&self.data_dir).map_err(|source| StationError::NotWritable {
+            dir: self.data_dir.clone(),
+            source,
+        })
+    }
+
+    /// Records that a job is starting on `report_disk` (removed when its certificate is stored).
+    pub fn begin_job(&self, marker: &JobMarker) -> Result<(), StationError> {
+        jobs::write_marker(&self.data_dir, marker)
+    }
+
+    /// Signs and stores the certificate of `report` and removes the job's marker.
+    pub fn certify(
+        &self,
+        report: &ErasureReport,
+        session: &SessionInfo,
+        marker: Option<&JobMarker>,
+    ) -> Result<StoredCertificate, StationError> {
+        let facts = self.facts();
+        let cert = certify::certificate(report, session, &facts);
+        let stored = self.issue(cert)?;
+        if let Some(m) = marker {
+            jobs::remove_marker(&self.data_dir, m);
+        }
+        Ok(stored)
+    }
+
+    /// Turns the markers of jobs that never finished (power loss, crash) into `not_erased`
+    /// certificates. Returns them (empty when nothing was interrupted).
+    pub fn recover_interrupted(&self) -> Result<Vec<StoredCertificate>, StationError> {
+        let mut out = Vec::new();
+        for marker in jobs::list_markers(&self.data_dir)? {
+            let cert = jobs::interrupted_certificate(&marker, &self.facts());
+            out.push(self.issue(cert)?);
+            jobs::remove_marker(&self.data_dir, &marker);
+        }
+        Ok(out)
+    }
+
+    fn issue(
+        &self,
+        cert: ardoise_cert::model::Certificate,
+    ) -> Result<StoredCertificate, StationError> {
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        store
+            .issue(cert, &self.key)
+            .map_err(|source| StationError::Store {
+                dir: self.data_dir.clone(),
+                source,
+            })
+    }
+
+    fn facts(&self) -> certify::StationFacts<'_> {
+        certify::StationFacts {
+            config: &self.config,
+            inventory: &self.inventory,
+            image_digest: self.image_digest.clone(),
+            build: option_env!("ARDOISE_BUILD")
+                .map(str::to_string)
+                .or_else(|| image_record("git")),
+        }
+    }
+
+    /// Ids of certificates the registry has not acknowledged yet.
+    pub fn outbox_len(&self) -> usize {
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        store.data_dir().outbox().map(|o| o.len()).unwrap_or(0)
+    }
+}
+
+fn load_or_create_key(
+    data_dir: &Path,
+    opts: &StationOptions,
+    config: &Config,
+) -> Result<StationKey, StationError> {
+    if let Some(path) = &opts.key_file {
+        return Ok(StationKey::load(path)?);
+    }
+    let dir = data_dir.join(KEY_DIR);
+    let path = dir.join("station.key");
+    if !path.exists() && opts.create_key {
+        let generated = ardoise_cert::keys::generate_key_files(
+            &dir,
+            Some((&config.workshop.id, &config.workshop.station)),
+        )?;
+        tracing::warn!(key_id = %generated.key_id, "created a new station key; register its public key with the registry");
+    }
+    Ok(StationKey::load(&path)?)
+}
+
+/// A field of the record the live image's build wrote (`ARDOISE_IMAGE_DIGEST_FILE`, lines of
+/// `key value`: `image sha256:…`, `git <commit>`…).
+fn image_record(key: &str) -> Option<String> {
+    let path = std::env::var_os("ARDOISE_IMAGE_DIGEST_FILE")?;
+    let text = std::fs::read_to_string(path).ok()?;
+    parse_image_record(&text, key)
+}
+
+fn parse_image_record(text: &str, key: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let (k, v) = l.trim().split_once(' ')?;
+        (k == key)
+            .then(|| v.split_whitespace().next().unwrap_or("").to_string())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn image_record_lines() {
+        let text = "format ardoise-image-v1\nimage sha256:abc123\nkernel sha256:k 1 linux=6.1\ngit 1a2b3c4\n";
+        assert_eq!(
+            super::parse_image_record(text, "image").as_deref(),
+            Some("sha256:abc123")
+        );
+        assert_eq!(
+            super::parse_image_record(text, "git").as_deref(),
+            Some("1a2b3c4")
+        );
+        assert_eq!(super::parse_image_record(text, "missing"), None);
+    }
+}

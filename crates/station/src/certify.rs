@@ -1,0 +1,716 @@
+//! From an erase report to a certificate: the one place where device facts become the plain
+//! certificate model. Nothing here decides a verdict; it copies the job's, and the certificate
+//! crate refuses to sign a certificate whose fields contradict it.
+
+use ardoise_cert::model as cm;
+use ardoise_disk::health::{HealthGrade, HealthReport};
+use ardoise_disk::inventory::MachineInventory;
+use ardoise_disk::{DiskInfo, MediaKind, Transport};
+use ardoise_erase::assurance::Coverage;
+use ardoise_erase::capability::{DriveCapabilities, HiddenAreas};
+use ardoise_erase::job::ErasureReport;
+use ardoise_erase::method::{Level, Method, SanitizeAction};
+use ardoise_erase::outcome::{ExceptionCode, Outcome};
+use ardoise_erase::plan::{supported_methods, ExpectedState, Plan};
+use ardoise_erase::verify::VerifyReport;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::config::Config;
+
+/// Confidence at which certificates state the sampling assurance (the schema takes 1-99 %).
+pub const CONFIDENCE_PERCENT: u32 = 99;
+
+/// Who erased, for whom, on which machine: what the technician entered for this machine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Pseudonymous operator id (from the workshop's list, or derived from a typed name).
+    pub operator_id: String,
+    #[serde(default)]
+    pub operator_role: Option<String>,
+    #[serde(default)]
+    pub asset_tag: Option<String>,
+    #[serde(default)]
+    pub donor: Option<String>,
+    #[serde(default)]
+    pub donor_siren: Option<String>,
+    #[serde(default)]
+    pub donation_ref: Option<String>,
+    #[serde(default)]
+    pub lot: Option<String>,
+}
+
+/// Derives a pseudonymous operator id from a typed name: the name never leaves the station.
+pub fn pseudonymous_operator_id(workshop_id: &str, name: &str) -> String {
+    let digest = blake3::hash(format!("{workshop_id}\n{}", name.trim().to_lowercase()).as_bytes());
+    format!("op-{}", &digest.to_hex()[..8])
+}
+
+/// What the station knows about itself.
+#[derive(Debug, Clone)]
+pub struct StationFacts<'a> {
+    pub config: &'a Config,
+    pub inventory: &'a MachineInventory,
+    /// `sha256:<hex>` of the booted image, if booted from one.
+    pub image_digest: Option<String>,
+    /// Build identifier (git commit) of this binary, if known.
+    pub build: Option<String>,
+}
+
+/// The certificate of `report` (journal link and key id are filled in by the store when it signs).
+pub fn certificate(
+    report: &ErasureReport,
+    session: &SessionInfo,
+    station: &StationFacts<'_>,
+) -> cm::Certificate {
+    let capacity = report
+        .verification
+        .as_ref()
+        .map(|v| v.device_bytes)
+        .or_else(|| report.overwrite.as_ref().map(|o| o.device_bytes))
+        .unwrap_or(report.disk.size_bytes);
+    let lss = report.disk.logical_sector_size.max(512);
+    let now = OffsetDateTime::now_utc();
+    cm::Certificate {
+        schema: cm::SCHEMA_ID.into(),
+        issued_at: now.max(report.ended),
+        issuer: issuer(station),
+        operator: cm::Operator {
+            id: session.operator_id.clone(),
+            role: session.operator_role.clone(),
+        },
+        tool: tool(station),
+        policy: policy(station.config),
+        provenance: provenance(session),
+        host: host(session, station.inventory),
+        media: media(report, capacity, lss),
+        sanitization: sanitization(report, lss),
+        verification: verification(report.verification.as_ref(), &report.plan, capacity, lss),
+        outcome: outcome(report),
+        limitations: limitations(&report.plan, report.disk.media),
+        transcript: cm::TranscriptSummary {
+            blake3: report.transcript_blake3.clone(),
+            commands: report
+                .transcript
+                .iter()
+                .map(|r| cm::CommandSummary {
+                    seq: r.seq,
+                    protocol: serde_json::to_value(r.protocol)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "block".into()),
+                    name: r.name.clone(),
+                    outcome: r.outcome.clone(),
+                    ok: r.ok,
+                })
+                .collect(),
+        },
+        journal: cm::JournalLink {
+            seq: 0,
+            prev_envelope_blake3: None,
+        },
+    }
+}
+
+fn issuer(station: &StationFacts<'_>) -> cm::Issuer {
+    let w = &station.config.workshop;
+    cm::Issuer {
+        workshop_id: w.id.clone(),
+        workshop_name: w.name.clone(),
+        siret: w.siret.clone(),
+        station_id: w.station.clone(),
+        key_id: String::new(),
+        registry_url: station.config.registry.url.clone(),
+    }
+}
+
+fn tool(station: &StationFacts<'_>) -> cm::Tool {
+    cm::Tool {
+        name: "ardoise".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        build: station.build.clone(),
+        image_digest: station.image_digest.clone(),
+    }
+}
+
+fn policy(config: &Config) -> cm::Policy {
+    cm::Policy {
+        id: config.policy.id.clone(),
+        version: "1".into(),
+        digest: Some(format!("blake3:{}", config.policy.digest())),
+    }
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn provenance(session: &SessionInfo) -> cm::Provenance {
+    cm::Provenance {
+        donor: cm::Donor {
+            name: non_empty(&session.donor).unwrap_or_else(|| "not recorded".into()),
+            siren: non_empty(&session.donor_siren),
+        },
+        donation_ref: non_empty(&session.donation_ref),
+        lot: non_empty(&session.lot),
+        intake_date: None,
+    }
+}
+
+fn host(session: &SessionInfo, inv: &MachineInventory) -> cm::Host {
+    cm::Host {
+        asset_tag: non_empty(&session.asset_tag),
+        smbios: cm::Smbios {
+            system_manufacturer: inv.manufacturer.clone(),
+            system_product: inv.product.clone(),
+            system_version: inv.version.clone(),
+            system_serial: inv.serial.clone(),
+            system_uuid: inv.uuid.clone(),
+            board_serial: inv.board_serial.clone(),
+            chassis_serial: inv.chassis_serial.clone(),
+            chassis_asset_tag: inv.asset_tag.clone(),
+            bios_vendor: inv.bios_vendor.clone(),
+            bios_version: inv.bios_version.clone(),
+        },
+    }
+}
+
+/// Identifiers as lowercase hex without prefixes or separators, or nothing when they are not hex
+/// (e.g. a `t10.` SCSI name string).
+fn hex_id(s: Option<&str>) -> Option<String> {
+    let s = s?.trim().to_ascii_lowercase();
+    let s = s
+        .strip_prefix("naa.")
+        .or_else(|| s.strip_prefix("eui."))
+        .or_else(|| s.strip_prefix("0x"))
+        .unwrap_or(&s);
+    let h: String = s
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':' | ' '))
+        .collect();
+    (!h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()) && h.chars().any(|c| c != '0'))
+        .then_some(h)
+}
+
+fn or_none(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn media_type(m: MediaKind) -> cm::MediaType {
+    match m {
+        MediaKind::Hdd => cm::MediaType::Hdd,
+        MediaKind::Ssd => cm::MediaType::Ssd,
+        MediaKind::NvmeSsd => cm::MediaType::NvmeSsd,
+        MediaKind::Emmc => cm::MediaType::Emmc,
+        MediaKind::UsbFlash => cm::MediaType::UsbFlash,
+        MediaKind::Virtual => cm::MediaType::Virtual,
+        MediaKind::Unknown => cm::MediaType::Unknown,
+    }
+}
+
+fn transport(t: Transport) -> cm::MediaTransport {
+    match t {
+        Transport::Ata => cm::MediaTransport::Ata,
+        Transport::Sas => cm::MediaTransport::Sas,
+        Transport::Nvme => cm::MediaTransport::Nvme,
+        Transport::Usb => cm::MediaTransport::Usb,
+        Transport::Mmc => cm::MediaTransport::Mmc,
+        Transport::Virtio => cm::MediaTransport::Virtio,
+        Transport::Loop => cm::MediaTransport::Loop,
+        Transport::File => cm::MediaTransport::File,
+        Transport::Simulated => cm::MediaTransport::Simulated,
+        Transport::Other => cm::MediaTransport::Other,
+    }
+}
+
+fn media(report: &ErasureReport, capacity: u64, lss: u32) -> cm::Media {
+    let d: &DiskInfo = &report.disk;
+    let id = &report.identity;
+    let pick = |device: &str, sysfs: &str| {
+        if device.trim().is_empty() {
+            sysfs.trim().to_string()
+        } else {
+            device.trim().to_string()
+        }
+    };
+    let model = pick(&id.model, &d.model);
+    cm::Media {
+        manufacturer: or_none(&d.vendor),
+        model: if model.is_empty() {
+            "unknown model".into()
+        } else {
+            model
+        },
+        serial: pick(&id.serial, &d.serial),
+        firmware: or_none(&pick(&id.firmware, &d.firmware)),
+        wwn: hex_id(id.wwn.as_deref().or(d.wwn.as_deref())),
+        eui64: hex_id(d.eui64.as_deref()),
+        nguid: hex_id(d.nguid.as_deref()),
+        media_type: media_type(d.media),
+        transport: transport(d.transport),
+        capacity_bytes: capacity,
+        lba_count: capacity / u64::from(lss),
+        logical_sector_size: lss,
+        physical_sector_size: d.physical_sector_size.max(lss),
+        hidden_areas: hidden_areas(report, capacity / u64::from(lss)),
+        capabilities: capabilities(&report.capabilities),
+        health: health(report.health.as_ref()),
+    }
+}
+
+fn hidden_state(h: &HiddenAreas) -> cm::HiddenAreaState {
+    cm::HiddenAreaState {
+        visible_sectors: Some(h.visible_sectors),
+        native_sectors: h.native_sectors,
+        hpa: h.native_sectors.map(|_| h.hpa_present()),
+        dco: h.dco_max_sectors.map(|_| h.dco_present()),
+    }
+}
+
+fn hidden_areas(report: &ErasureReport, lbas: u64) -> cm::HiddenAreas {
+    match (&report.hidden, &report.capabilities.hidden) {
+        (Some(outcome), _) => cm::HiddenAreas {
+            before: hidden_state(&outcome.before),
+            after: hidden_state(&outcome.after),
+            action: Some(if outcome.removed {
+                format!(
+                    "{} hidden sectors made visible before erasing",
+                    outcome.before.hidden_sectors()
+                )
+            } else {
+                format!(
+                    "{} hidden sectors could not be made visible",
+                    outcome.after.hidden_sectors()
+                )
+            }),
+        },
+        (None, Some(h)) => cm::HiddenAreas {
+            before: hidden_state(h),
+            after: hidden_state(h),
+            action: None,
+        },
+        (None, None) => {
+            let unknown = cm::HiddenAreaState {
+                visible_sectors: Some(lbas),
+                native_sectors: None,
+                hpa: None,
+                dco: None,
+            };
+            cm::HiddenAreas {
+                before: unknown.clone(),
+                after: unknown,
+                action: None,
+            }
+        }
+    }
+}
+
+fn capabilities(caps: &DriveCapabilities) -> Vec<cm::Capability> {
+    supported_methods(caps)
+        .into_iter()
+        .map(|m| cm::Capability {
+            id: m.id,
+            available: m.supported,
+            detail: if m.supported { None } else { Some(m.reason) },
+        })
+        .collect()
+}
+
+fn health(h: Option<&HealthReport>) -> cm::Health {
+    let Some(h) = h else {
+        return cm::Health {
+            grade: cm::HealthGrade::Unknown,
+            reasons: vec!["no health data could be read".into()],
+            source: None,
+            power_on_hours: None,
+            reallocated_sectors: None,
+            pending_sectors: None,
+            uncorrectable_sectors: None,
+            media_errors: None,
+            percentage_used: None,
+            available_spare: None,
+            raw_blake3: None,
+        };
+    };
+    let f = &h.figures;
+    cm::Health {
+        grade: match h.grade {
+            HealthGrade::Good => cm::HealthGrade::Good,
+            HealthGrade::Worn => cm::HealthGrade::Worn,
+            HealthGrade::Failing => cm::HealthGrade::Failing,
+            HealthGrade::Unknown => cm::HealthGrade::Unknown,
+        },
+        reasons: h.reasons.clone(),
+        source: or_none(&f.source),
+        power_on_hours: f.power_on_hours,
+        reallocated_sectors: f.reallocated_sectors,
+        pending_sectors: f.pending_sectors,
+        uncorrectable_sectors: f.uncorrectable_sectors,
+        media_errors: f.media_errors,
+        percentage_used: f.percentage_used,
+        available_spare: f.available_spare,
+        raw_blake3: Some(
+            blake3::hash(&serde_json::to_vec(f).unwrap_or_default())
+                .to_hex()
+                .to_string(),
+        ),
+    }
+}
+
+fn level(l: Level) -> cm::Level {
+    match l {
+        Level::Clear => cm::Level::Clear,
+        Level::Purge => cm::Level::Purge,
+    }
+}
+
+fn sanitization(report: &ErasureReport, lss: u32) -> cm::Sanitization {
+    let mut steps = Vec::new();
+    if let Some(h) = &report.hidden {
+        steps.push(cm::SanitizationStep {
+            technique: "hidden-area-removal".into(),
+            started_at: report.started,
+            ended_at: report.started,
+            status: if h.removed {
+                cm::StepStatus::Completed
+            } else {
+                cm::StepStatus::Failed
+            },
+            device_status: h.notes.first().cloned(),
+        });
+    }
+    for f in &report.firmware {
+        steps.push(cm::SanitizationStep {
+            technique: f.method.clone(),
+            started_at: f.started.max(report.started),
+            ended_at: f.ended.min(report.ended).max(f.started.max(report.started)),
+            status: if f.completed {
+                cm::StepStatus::Completed
+            } else {
+                cm::StepStatus::Failed
+            },
+            device_status: or_none(&f.device_status),
+        });
+    }
+    let mut unreadable_lbas = Vec::new();
+    let (mut passes_requested, mut passes_completed, mut pattern, mut io_errors, mut unwritable) =
+        (None, None, None, 0, 0);
+    if let Some(o) = &report.overwrite {
+        let mut t = o.started.max(report.started);
+        for p in &o.passes {
+            let end = (t + time::Duration::seconds_f64(p.seconds))
+                .min(report.ended)
+                .max(t);
+            steps.push(cm::SanitizationStep {
+                technique: "overwrite".into(),
+                started_at: t,
+                ended_at: end,
+                status: match p.status {
+                    ardoise_erase::overwrite::PassStatus::Written => cm::StepStatus::Completed,
+                    ardoise_erase::overwrite::PassStatus::WrittenExceptUnwritable => {
+                        cm::StepStatus::Completed
+                    }
+                    ardoise_erase::overwrite::PassStatus::Interrupted => cm::StepStatus::Aborted,
+                },
+                device_status: Some(format!(
+                    "pass {} of {}: {}, {} bytes written, {} unwritable sectors",
+                    p.pass,
+                    o.scheme.passes.len(),
+                    p.pattern.describe(),
+                    p.bytes_written,
+                    p.unwritable_sectors
+                )),
+            });
+            t = end;
+        }
+        passes_requested = Some(o.scheme.passes.len() as u32);
+        passes_completed = Some(o.passes_completed);
+        pattern = o.passes.last().map(|p| p.pattern.describe());
+        io_errors = o.error_count;
+        unwritable = o.unwritable_sectors;
+        for r in &o.unwritable {
+            let first = r.offset / u64::from(lss);
+            let last = (r.offset + r.len).div_ceil(u64::from(lss));
+            unreadable_lbas.extend(first..last);
+            if unreadable_lbas.len() >= 100 {
+                break;
+            }
+        }
+    } else if matches!(
+        report.plan.method,
+        Method::AtaSanitize {
+            action: SanitizeAction::Overwrite
+        } | Method::NvmeSanitize {
+            action: SanitizeAction::Overwrite
+        } | Method::ScsiSanitize {
+            action: SanitizeAction::Overwrite
+        }
+    ) {
+        pattern = Some("zeros (firmware overwrite, 1 pass)".into());
+    }
+    let unreadable_in_verify = report
+        .verification
+        .as_ref()
+        .map(|v| v.unreadable_bytes / u64::from(lss))
+        .unwrap_or(0);
+    if let Some(v) = &report.verification {
+        for r in &v.unreadable {
+            let first = r.offset / u64::from(lss);
+            unreadable_lbas.extend(first..(r.offset + r.len).div_ceil(u64::from(lss)));
+        }
+    }
+    unreadable_lbas.sort_unstable();
+    unreadable_lbas.dedup();
+    unreadable_lbas.truncate(100);
+    let unreadable_sectors = (unwritable + unreadable_in_verify).max(unreadable_lbas.len() as u64);
+    let achieved = report.level_achieved.map(level);
+    cm::Sanitization {
+        level_requested: level(report.level_requested),
+        level_achieved: achieved,
+        technique: report.plan.method.id(),
+        reason: report.plan.reason.clone(),
+        standard_claimed: achieved.map(|l| {
+            format!(
+                "NIST SP 800-88 Rev. 1 {}",
+                if l == cm::Level::Purge {
+                    "purge"
+                } else {
+                    "clear"
+                }
+            )
+        }),
+        steps,
+        passes_requested,
+        passes_completed,
+        pattern,
+        started_at: report.started,
+        ended_at: report.ended.max(report.started),
+        bytes_written: report.bytes_written,
+        errors: cm::ErrorCounts {
+            io_errors,
+            retries: 0,
+            unreadable_sectors,
+            unreadable_lbas,
+        },
+        device_status: report
+            .firmware
+            .last()
+            .and_then(|f| or_none(&f.device_status))
+            .map(|summary| cm::DeviceStatus { summary, raw: None }),
+    }
+}
+
+fn verification(
+    v: Option<&VerifyReport>,
+    plan: &Plan,
+    capacity: u64,
+    lss: u32,
+) -> cm::Verification {
+    let expected_state = match &plan.expected {
+        ExpectedState::Overwritten { .. } => "pattern",
+        ExpectedState::Fill { byte: 0 } => "zeros",
+        ExpectedState::Fill { .. } => "pattern",
+        ExpectedState::Changed => "changed-vs-pre",
+    }
+    .to_string();
+    let Some(v) = v else {
+        return cm::Verification {
+            method: cm::VerificationMethod::None,
+            parameters: cm::VerificationParameters {
+                subsections: None,
+                samples_per_subsection: None,
+                sample_bytes: None,
+                include_first_last: false,
+                samples: 0,
+                bytes_read: 0,
+                coverage_ppm: 0,
+            },
+            seed: None,
+            expected_state,
+            result: cm::VerificationResult::NotRun,
+            mismatches: 0,
+            mismatch_offsets: Vec::new(),
+            unreadable_samples: 0,
+            assurance: None,
+        };
+    };
+    let full = v.method == Coverage::Full;
+    let method = if plan.expected == ExpectedState::Changed {
+        cm::VerificationMethod::CePrePostCompare
+    } else if full {
+        cm::VerificationMethod::Full
+    } else {
+        cm::VerificationMethod::StratifiedSample
+    };
+    // A full read-back checks every sector: each one is a sample.
+    let samples = if full {
+        v.bytes_read / u64::from(lss)
+    } else {
+        v.samples_checked
+    };
+    let mismatches = if full {
+        v.mismatched_bytes.div_ceil(u64::from(lss))
+    } else {
+        v.mismatched_samples
+    };
+    let unreadable_samples = if full {
+        v.unreadable_bytes.div_ceil(u64::from(lss))
+    } else {
+        v.unreadable_samples
+    };
+    let mut mismatch_offsets: Vec<u64> = v.first_mismatches.iter().map(|r| r.offset).collect();
+    mismatch_offsets.sort_unstable();
+    mismatch_offsets.dedup();
+    mismatch_offsets.truncate(100.min(mismatches as usize));
+    let passed = v.passed() && mismatches == 0 && unreadable_samples == 0 && samples > 0;
+    let assurance = passed.then(|| {
+        if full {
+            cm::Assurance {
+                confidence_percent: CONFIDENCE_PERCENT,
+                detectable_fraction_ppm: 1,
+                contiguous_certain_bytes: Some(u64::from(lss)),
+                statement: format!("Every addressable sector ({capacity} bytes) was read back and matched the expected content."),
+            }
+        } else {
+            let strata = v.plan.as_ref().map(|p| p.strata).filter(|s| *s > 0);
+            let random = v.plan.as_ref().map(|p| p.random_samples).unwrap_or(samples);
+            cm::Assurance::from_samples(random, CONFIDENCE_PERCENT, strata, capacity)
+        }
+    });
+    cm::Verification {
+        method,
+        parameters: cm::VerificationParameters {
+            subsections: v.plan.as_ref().map(|p| p.strata).filter(|s| *s > 0),
+            samples_per_subsection: v.plan.as_ref().map(|p| p.params.samples_per_stratum),
+            sample_bytes: v.plan.as_ref().map(|p| p.sample_bytes),
+            include_first_last: true,
+            samples,
+            bytes_read: v.bytes_read,
+            coverage_ppm: cm::coverage_ppm(v.bytes_read, capacity),
+        },
+        seed: v.plan.as_ref().map(|p| p.seed.to_hex()),
+        expected_state,
+        result: if passed {
+            cm::VerificationResult::Pass
+        } else {
+            cm::VerificationResult::Fail
+        },
+        mismatches,
+        mismatch_offsets,
+        unreadable_samples,
+        assurance,
+    }
+}
+
+/// Exception codes in the certificate's kebab-case vocabulary.
+pub fn exception_code(c: ExceptionCode) -> String {
+    serde_json::to_value(c)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', "-")))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn outcome(report: &ErasureReport) -> cm::Outcome {
+    cm::Outcome {
+        status: match report.outcome {
+            Outcome::Erased => cm::OutcomeStatus::Erased,
+            Outcome::ErasedWithExceptions => cm::OutcomeStatus::ErasedWithExceptions,
+            Outcome::NotErased => cm::OutcomeStatus::NotErased,
+        },
+        exceptions: report
+            .exceptions
+            .iter()
+            .map(|e| cm::Exception {
+                code: exception_code(e.code),
+                detail: e.detail.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn flash(m: MediaKind) -> bool {
+    matches!(
+        m,
+        MediaKind::Ssd
+            | MediaKind::NvmeSsd
+            | MediaKind::Emmc
+            | MediaKind::UsbFlash
+            | MediaKind::Unknown
+    )
+}
+
+fn limitations(plan: &Plan, media: MediaKind) -> Vec<cm::Limitation> {
+    use cm::limitations as l;
+    let mut out = Vec::new();
+    if flash(media) {
+        out.push(l::host_readback_spare_flash());
+    }
+    if plan.method.is_firmware() {
+        out.push(l::firmware_trusted());
+    }
+    if matches!(
+        plan.method,
+        Method::NvmeSanitize {
+            action: SanitizeAction::CryptoErase
+        } | Method::AtaSanitize {
+            action: SanitizeAction::CryptoErase
+        } | Method::ScsiSanitize {
+            action: SanitizeAction::CryptoErase
+        } | Method::NvmeFormat {
+            erase: ardoise_erase::method::FormatErase::Crypto
+        }
+    ) {
+        out.push(cm::Limitation {
+            code: "crypto-erase-depends-on-encryption".into(),
+            text: "A cryptographic erase is only as strong as the drive's encryption of all data since its first use, which the computer cannot check.".into(),
+        });
+    }
+    out.push(l::bad_sectors_not_covered());
+    out.push(l::no_conformance_claim());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_normalised() {
+        assert_eq!(
+            hex_id(Some("naa.5000C500A1B2C3D4")).as_deref(),
+            Some("5000c500a1b2c3d4")
+        );
+        assert_eq!(
+            hex_id(Some("eui.0025388b91b1c7d2")).as_deref(),
+            Some("0025388b91b1c7d2")
+        );
+        assert_eq!(
+            hex_id(Some("e8238fa6-bf53-0001-001b-448b4a3c9a5c")).as_deref(),
+            Some("e8238fa6bf530001001b448b4a3c9a5c")
+        );
+        assert_eq!(hex_id(Some("t10.ATA     QEMU HARDDISK")), None);
+        assert_eq!(hex_id(Some("00000000")), None);
+        assert_eq!(hex_id(None), None);
+    }
+
+    #[test]
+    fn operator_ids_are_pseudonymous_and_stable() {
+        let a = pseudonymous_operator_id("ws", "Camille Dupont");
+        assert_eq!(a, pseudonymous_operator_id("ws", " camille dupont "));
+        assert!(a.starts_with("op-") && a.len() == 11);
+        assert!(!a.contains("amille"));
+        assert_ne!(a, pseudonymous_operator_id("other-ws", "Camille Dupont"));
+    }
+
+    #[test]
+    fn exception_codes_are_kebab_case() {
+        assert_eq!(
+            exception_code(ExceptionCode::HiddenAreaNotErased),
+            "hidden-area-not-erased"
+        );
+        assert_eq!(exception_code(ExceptionCode::NotVerified), "not-verified");
+    }
+}

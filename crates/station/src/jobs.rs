@@ -1,0 +1,161 @@
+//! Markers of jobs in progress, on the data partition. A marker is written (atomically) before a
+//! job touches a disk and removed once the job's certificate is stored; a marker found at the next
+//! start means the job was cut (power loss, crash, disk pulled with the machine) and becomes a
+//! `not_erased` certificate with the `interrupted` exception — never silence.
+
+use std::path::{Path, PathBuf};
+
+use ardoise_cert::store::write_atomic;
+use ardoise_disk::health::HealthReport;
+use ardoise_disk::DiskInfo;
+use ardoise_erase::capability::DriveCapabilities;
+use ardoise_erase::job::ErasureReport;
+use ardoise_erase::outcome::{Exception, ExceptionCode, Outcome};
+use ardoise_erase::pattern::Seed;
+use ardoise_erase::plan::Plan;
+use ardoise_erase::probe::DriveIdentity;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::certify::{certificate, SessionInfo, StationFacts};
+use crate::StationError;
+
+const DIR: &str = "jobs";
+
+/// What is known about a job when it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobMarker {
+    pub id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started: OffsetDateTime,
+    pub disk: DiskInfo,
+    pub identity: DriveIdentity,
+    pub capabilities: DriveCapabilities,
+    pub health: Option<HealthReport>,
+    pub plan: Plan,
+    pub seed: Seed,
+    pub session: SessionInfo,
+}
+
+impl JobMarker {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        disk: &DiskInfo,
+        identity: &DriveIdentity,
+        capabilities: &DriveCapabilities,
+        health: Option<&HealthReport>,
+        plan: &Plan,
+        seed: Seed,
+        session: &SessionInfo,
+    ) -> JobMarker {
+        let started = OffsetDateTime::now_utc();
+        let id = blake3::hash(
+            format!(
+                "{}\n{}\n{}",
+                disk.path.display(),
+                started.unix_timestamp_nanos(),
+                seed.to_hex()
+            )
+            .as_bytes(),
+        )
+        .to_hex()[..16]
+            .to_string();
+        JobMarker {
+            id,
+            started,
+            disk: disk.clone(),
+            identity: identity.clone(),
+            capabilities: capabilities.clone(),
+            health: health.cloned(),
+            plan: plan.clone(),
+            seed,
+            session: session.clone(),
+        }
+    }
+}
+
+fn path(data_dir: &Path, id: &str) -> PathBuf {
+    data_dir.join(DIR).join(format!("{id}.json"))
+}
+
+pub(crate) fn write_marker(data_dir: &Path, m: &JobMarker) -> Result<(), StationError> {
+    let dir = data_dir.join(DIR);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| StationError::Marker(format!("{}: {e}", dir.display())))?;
+    let bytes = serde_json::to_vec_pretty(m).map_err(|e| StationError::Marker(e.to_string()))?;
+    write_atomic(&path(data_dir, &m.id), &bytes).map_err(|e| StationError::Marker(e.to_string()))
+}
+
+pub(crate) fn remove_marker(data_dir: &Path, m: &JobMarker) {
+    let p = path(data_dir, &m.id);
+    if let Err(e) = std::fs::remove_file(&p) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(marker = %p.display(), error = %e, "cannot remove a job marker");
+        }
+    }
+}
+
+pub(crate) fn list_markers(data_dir: &Path) -> Result<Vec<JobMarker>, StationError> {
+    let dir = data_dir.join(DIR);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(StationError::Marker(format!("{}: {e}", dir.display()))),
+    };
+    let mut out = Vec::new();
+    for e in entries.filter_map(|e| e.ok()) {
+        let p = e.path();
+        if p.extension().and_then(|x| x.to_str()) != Some("json") {
+            continue;
+        }
+        match std::fs::read(&p)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice::<JobMarker>(&b).map_err(|e| e.to_string()))
+        {
+            Ok(m) => out.push(m),
+            // A marker that cannot be read is kept and reported: it is evidence of something.
+            Err(e) => tracing::error!(marker = %p.display(), error = %e, "unreadable job marker"),
+        }
+    }
+    out.sort_by_key(|m| m.started);
+    Ok(out)
+}
+
+/// The `not_erased` certificate of a job that never finished.
+pub(crate) fn interrupted_certificate(
+    m: &JobMarker,
+    facts: &StationFacts<'_>,
+) -> ardoise_cert::model::Certificate {
+    let transcript = ardoise_disk::Transcript::new();
+    let report = ErasureReport {
+        disk: m.disk.clone(),
+        identity: m.identity.clone(),
+        capabilities: m.capabilities.clone(),
+        health: m.health.clone(),
+        probe_notes: Vec::new(),
+        plan: m.plan.clone(),
+        seed: m.seed,
+        started: m.started,
+        ended: OffsetDateTime::now_utc().max(m.started),
+        hidden: None,
+        firmware: Vec::new(),
+        overwrite: None,
+        flushed: None,
+        verification: None,
+        verification_note: None,
+        bytes_written: 0,
+        transcript_blake3: transcript.digest().to_hex().to_string(),
+        transcript: Vec::new(),
+        exceptions: vec![Exception::new(
+            ExceptionCode::Interrupted,
+            format!(
+                "the job started at {} never finished (power loss, crash or disk removed); the disk may be partly erased and must be erased again",
+                ardoise_cert::fmt_time(m.started)
+            ),
+        )],
+        outcome: Outcome::NotErased,
+        level_requested: m.plan.level,
+        level_achieved: None,
+    };
+    certificate(&report, &m.session, facts)
+}

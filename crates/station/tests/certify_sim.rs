@@ -1,0 +1,312 @@
+//! Erase jobs on simulated disks end in signed certificates that say exactly what happened, and
+//! that `ardoise verify`'s library accepts as authentic.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ardoise_cert::model::{Certificate, OutcomeStatus, VerificationMethod, VerificationResult};
+use ardoise_cert::trust::TrustFile;
+use ardoise_disk::discovery::DiscoveryOptions;
+use ardoise_disk::open::describe_target;
+use ardoise_disk::sim::profile::{standard_machine, SimDeviceSpec, SimDisk, SimProfile};
+use ardoise_disk::{open_disk, Access};
+use ardoise_erase::job::{execute, prepare, JobRequest, VerifyChoice};
+use ardoise_erase::overwrite::CancelToken;
+use ardoise_station::{JobMarker, SessionInfo, Station, StationOptions};
+
+fn station(dir: &Path) -> Station {
+    std::fs::write(
+        dir.join("ardoise.toml"),
+        "[workshop]\nid = \"ressourcerie-test\"\nname = \"Ressourcerie de test\"\nstation = \"st-09\"\n\n[registry]\nurl = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    Station::open(&StationOptions {
+        data_dir: Some(dir.to_path_buf()),
+        create_key: true,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn session() -> SessionInfo {
+    SessionInfo {
+        operator_id: "op-1234abcd".into(),
+        asset_tag: Some("RPA-000042".into()),
+        donor: Some("Mairie de Honfleur".into()),
+        lot: Some("LOT-7".into()),
+        ..Default::default()
+    }
+}
+
+/// Erases `profile` with `method`/`verify`, certifies, and returns the signed certificate.
+fn erase_and_certify(
+    st: &Station,
+    profile: &Path,
+    method: &str,
+    verify: VerifyChoice,
+) -> (Certificate, PathBuf) {
+    let info = describe_target(
+        &DiscoveryOptions::default(),
+        &PathBuf::from(format!("sim:{}", profile.display())),
+    )
+    .unwrap();
+    let disk = open_disk(&info, Access::ReadWrite).unwrap();
+    let req = JobRequest {
+        method: method.into(),
+        verify,
+        firmware_poll: Duration::from_millis(5),
+        ..Default::default()
+    };
+    let job = prepare(disk, req, st.vault().as_ref()).unwrap_or_else(|r| panic!("{}", r.error));
+    st.preflight().unwrap();
+    let marker = JobMarker::new(
+        &job.disk.info,
+        &job.probe.identity,
+        &job.probe.capabilities,
+        job.probe.health.as_ref(),
+        &job.plan,
+        ardoise_erase::pattern::Seed([7; 16]),
+        &session(),
+    );
+    st.begin_job(&marker).unwrap();
+    let (tx, _rx) = crossbeam_channel::unbounded();
+    let report = execute(job, &tx, &CancelToken::new(), st.vault().as_ref());
+    let stored = st.certify(&report, &session(), Some(&marker)).unwrap();
+    let env = ardoise_cert::envelope::Envelope::parse(&stored.envelope_bytes).unwrap();
+    let cert = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
+    (cert, stored.path)
+}
+
+fn trust(dir: &Path) -> TrustFile {
+    TrustFile::load(&dir.join("keys/trust.toml")).unwrap()
+}
+
+#[test]
+fn every_standard_disk_gets_a_valid_certificate_that_tells_the_truth() {
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let st = station(data.path());
+    let paths = standard_machine(disks.path(), 16_384).unwrap();
+    let mut files = Vec::new();
+    let cases = [
+        (
+            0,
+            "auto",
+            VerifyChoice::Sample {
+                coverage_percent: 1.0,
+            },
+            OutcomeStatus::Erased,
+        ),
+        (1, "auto", VerifyChoice::Full, OutcomeStatus::Erased),
+        (
+            2,
+            "nvme-format-user-data",
+            VerifyChoice::Sample {
+                coverage_percent: 5.0,
+            },
+            OutcomeStatus::Erased,
+        ),
+        (
+            3,
+            "auto",
+            VerifyChoice::None,
+            OutcomeStatus::ErasedWithExceptions,
+        ),
+        (
+            4,
+            "ata-security-erase",
+            VerifyChoice::Sample {
+                coverage_percent: 1.0,
+            },
+            OutcomeStatus::NotErased,
+        ),
+    ];
+    for (i, method, verify, want) in cases {
+        let (cert, path) = erase_and_certify(&st, &paths[i], method, verify);
+        assert_eq!(
+            cert.outcome.status,
+            want,
+            "{}: {:?}",
+            paths[i].display(),
+            cert.outcome.exceptions
+        );
+        assert_eq!(cert.issuer.station_id, "st-09");
+        assert_eq!(cert.provenance.lot.as_deref(), Some("LOT-7"));
+        assert!(!cert.media.serial.is_empty());
+        match want {
+            OutcomeStatus::Erased => {
+                assert_eq!(cert.verification.result, VerificationResult::Pass);
+                assert!(cert.sanitization.level_achieved.is_some());
+                assert!(cert.verification.assurance.is_some());
+            }
+            OutcomeStatus::ErasedWithExceptions => {
+                assert_eq!(cert.verification.method, VerificationMethod::None);
+                assert_eq!(cert.outcome.exceptions[0].code, "not-verified");
+            }
+            OutcomeStatus::NotErased => {
+                assert_eq!(cert.sanitization.level_achieved, None);
+                assert!(cert
+                    .outcome
+                    .exceptions
+                    .iter()
+                    .any(|e| e.code == "erase-failed"));
+            }
+        }
+        files.push(path);
+    }
+    // The frozen SSD fell back to the host overwrite and says so.
+    let (ssd, _) = (&files[1], ());
+    let ssd_cert = ardoise_cert::validate::parse_payload(
+        &ardoise_cert::envelope::Envelope::parse(&std::fs::read(ssd).unwrap())
+            .unwrap()
+            .payload,
+    )
+    .unwrap();
+    assert_eq!(ssd_cert.sanitization.technique, "overwrite-random-zero");
+    assert_eq!(ssd_cert.verification.method, VerificationMethod::Full);
+    assert!(ssd_cert
+        .media
+        .capabilities
+        .iter()
+        .any(|c| c.id == "ata-security-erase-enhanced"
+            && !c.available
+            && c.detail.as_deref().unwrap_or("").contains("frozen")));
+
+    let report = ardoise_cert::verify::verify(&files, &trust(data.path()));
+    assert!(report.ok, "{}", report.to_text());
+}
+
+#[test]
+fn a_lying_drive_gets_a_not_erased_certificate() {
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let st = station(data.path());
+    let mut cfg = ardoise_disk::sim::ata::AtaSimConfig::ssd();
+    cfg.knobs.lying = true;
+    let state = ardoise_disk::sim::ata::AtaSimState::power_on(&cfg);
+    let p = SimDisk::create(
+        disks.path(),
+        "liar",
+        SimDeviceSpec::Ata {
+            config: Box::new(cfg),
+            state: Box::new(state),
+            usb_bridge: false,
+        },
+        512,
+        16_384,
+    )
+    .unwrap();
+    // Content the erase should have removed.
+    let d = SimDisk::load(&p).unwrap();
+    let blk = d.block();
+    let text: Vec<u8> = b"payroll 2024, confidential -- "
+        .iter()
+        .cycle()
+        .take(1 << 20)
+        .copied()
+        .collect();
+    for off in (0..8u64 << 20).step_by(1 << 20) {
+        ardoise_disk::BlockIo::write_at(&blk, &text, off).unwrap();
+    }
+    let (cert, path) = erase_and_certify(
+        &st,
+        &p,
+        "auto",
+        VerifyChoice::Sample {
+            coverage_percent: 1.0,
+        },
+    );
+    assert_eq!(cert.outcome.status, OutcomeStatus::NotErased);
+    assert_eq!(cert.verification.result, VerificationResult::Fail);
+    assert!(cert.verification.mismatches > 0);
+    assert!(cert
+        .outcome
+        .exceptions
+        .iter()
+        .any(|e| e.code == "verification-failed"));
+    assert!(
+        ardoise_cert::verify::verify(&[path], &trust(data.path())).ok,
+        "the certificate itself is authentic"
+    );
+}
+
+#[test]
+fn an_interrupted_job_becomes_a_not_erased_certificate_at_the_next_start() {
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let paths = standard_machine(disks.path(), 16_384).unwrap();
+    {
+        let st = station(data.path());
+        let info = describe_target(
+            &DiscoveryOptions::default(),
+            &PathBuf::from(format!("sim:{}", paths[0].display())),
+        )
+        .unwrap();
+        let disk = open_disk(&info, Access::ReadWrite).unwrap();
+        let req = JobRequest {
+            method: "overwrite-zero".into(),
+            ..Default::default()
+        };
+        let job = prepare(disk, req, st.vault().as_ref()).unwrap_or_else(|r| panic!("{}", r.error));
+        let marker = JobMarker::new(
+            &job.disk.info,
+            &job.probe.identity,
+            &job.probe.capabilities,
+            job.probe.health.as_ref(),
+            &job.plan,
+            ardoise_erase::pattern::Seed([1; 16]),
+            &session(),
+        );
+        st.begin_job(&marker).unwrap();
+        // ...and the power goes out: no report, no certificate.
+    }
+    let st = station(data.path());
+    let recovered = st.recover_interrupted().unwrap();
+    assert_eq!(recovered.len(), 1);
+    let env = ardoise_cert::envelope::Envelope::parse(&recovered[0].envelope_bytes).unwrap();
+    let cert = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
+    assert_eq!(cert.outcome.status, OutcomeStatus::NotErased);
+    assert_eq!(cert.outcome.exceptions[0].code, "interrupted");
+    assert_eq!(cert.sanitization.technique, "overwrite-zero");
+    assert!(
+        st.recover_interrupted().unwrap().is_empty(),
+        "reported once"
+    );
+    assert!(ardoise_cert::verify::verify(&[recovered[0].path.clone()], &trust(data.path())).ok);
+}
+
+#[test]
+fn a_sim_disk_with_unwritable_sectors_is_erased_with_exceptions() {
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let st = station(data.path());
+    let paths = standard_machine(disks.path(), 16_384).unwrap();
+    let mut prof: SimProfile =
+        serde_json::from_str(&std::fs::read_to_string(&paths[0]).unwrap()).unwrap();
+    prof.faults.unwritable = [100, 101, 5000].into();
+    std::fs::write(&paths[0], serde_json::to_string(&prof).unwrap()).unwrap();
+    let (cert, _) = erase_and_certify(
+        &st,
+        &paths[0],
+        "overwrite-zero",
+        VerifyChoice::Sample {
+            coverage_percent: 1.0,
+        },
+    );
+    assert_eq!(
+        cert.outcome.status,
+        OutcomeStatus::ErasedWithExceptions,
+        "{:?}",
+        cert.outcome.exceptions
+    );
+    assert_eq!(cert.sanitization.errors.unreadable_sectors, 3);
+    assert_eq!(
+        cert.sanitization.errors.unreadable_lbas,
+        vec![100, 101, 5000]
+    );
+    assert!(cert
+        .outcome
+        .exceptions
+        .iter()
+        .any(|e| e.code == "unwritable-sectors"));
+}
