@@ -1,8 +1,5 @@
 //! Exit codes, stable for scripts (documented in `ardoise --help`).
-#![allow(dead_code)] // TODO(lead): remove once erase/verify/upload use every code
 
-/// Success; for `erase`: the outcome is `erased`.
-pub const SUCCESS: u8 = 0;
 /// An error stopped the command (I/O, internal).
 pub const FAILURE: u8 = 1;
 /// Invalid usage (unknown option, missing argument).

@@ -3,6 +3,7 @@
 
 mod cmd;
 mod disks;
+mod erase;
 mod exit;
 mod output;
 
@@ -28,6 +29,10 @@ enum Command {
     List(disks::ListArgs),
     /// Describe this machine (SMBIOS identity, firmware, Secure Boot, CPU, memory).
     Inventory(disks::InventoryArgs),
+    /// Show what a disk supports and what `--method auto` would do.
+    Methods(erase::MethodsArgs),
+    /// Erase a disk, verify it and write its signed certificate.
+    Erase(erase::EraseArgs),
     /// Create a station key pair (and a trust-file entry).
     Keygen(cmd::keygen::KeygenArgs),
     /// Check certificates: signature, trusted key, schema, journal, registry receipt.
@@ -54,6 +59,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::List(a)) => disks::list(a),
         Some(Command::Inventory(a)) => disks::inventory(a),
+        Some(Command::Methods(a)) => erase::methods(a),
+        Some(Command::Erase(a)) => erase::erase(a),
         Some(Command::Keygen(a)) => cmd::keygen::run(a),
         Some(Command::Verify(a)) => cmd::verify::run(a),
         Some(Command::Report(a)) => cmd::report::run(a),

@@ -351,10 +351,11 @@ pub enum OpenError {
     NotABlockDevice(PathBuf),
     #[error("{0} is busy: mounted or opened exclusively by another program")]
     Busy(PathBuf),
-    #[error("cannot open {path}: {source}")]
+    #[error("cannot open {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        // Not a `#[source]`: the message already says it, and chained printing would repeat it.
+        error: std::io::Error,
     },
     #[error("cannot query {0}: {1}")]
     Ioctl(PathBuf, crate::transport::TransportError),
@@ -364,7 +365,7 @@ impl OpenError {
     fn io(path: &Path, e: &std::io::Error) -> Self {
         OpenError::Io {
             path: path.to_path_buf(),
-            source: std::io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
+            error: std::io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)),
         }
     }
 }

@@ -215,12 +215,15 @@ pub fn describe_target(
     }
     crate::discovery::describe_path(opts, path).map_err(|e| match e {
         crate::discovery::DiscoveryError::Read { path, source } => {
-            OpenDiskError::Open(crate::block::OpenError::Io { path, source })
+            OpenDiskError::Open(crate::block::OpenError::Io {
+                path,
+                error: source,
+            })
         }
         crate::discovery::DiscoveryError::NotADisk(path, why) => {
             OpenDiskError::Open(crate::block::OpenError::Io {
                 path,
-                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+                error: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
             })
         }
     })

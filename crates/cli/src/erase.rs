@@ -1,0 +1,435 @@
+//! `ardoise methods` and `ardoise erase`: unattended use of the erase engine.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use ardoise_disk::discovery::DiscoveryOptions;
+use ardoise_disk::open::describe_target;
+use ardoise_disk::{open_disk, Access, DiskInfo, OpenDiskError};
+use ardoise_erase::job::{
+    execute, prepare, ErasureReport, JobEvent, JobPhase, JobRequest, VerifyChoice,
+};
+use ardoise_erase::outcome::Outcome;
+use ardoise_erase::overwrite::CancelToken;
+use ardoise_erase::plan::{plan_auto, supported_methods};
+use ardoise_station::{
+    pseudonymous_operator_id, JobMarker, SessionInfo, Station, StationOptions, VerifyMode,
+};
+use serde_json::json;
+
+use crate::exit;
+use crate::output::human_size;
+
+#[derive(clap::Args, Debug)]
+pub struct MethodsArgs {
+    /// The disk: a whole-disk device node, `sim:<profile.json>`, or a regular file.
+    #[arg(long)]
+    pub device: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EraseArgs {
+    /// The disk: a whole-disk device node, `sim:<profile.json>`, or a regular file.
+    #[arg(long)]
+    pub device: PathBuf,
+    /// `auto` (the strongest method the drive supports) or a method id from `ardoise methods`.
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Read-back after the erase.
+    #[arg(long, value_parser = ["sample", "full", "none"])]
+    pub verify: Option<String>,
+    /// Share of the disk read back by sampled verification, in percent.
+    #[arg(long)]
+    pub coverage: Option<f64>,
+    /// Confirms that the disk's content is to be destroyed (required).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Station key (default: `<data dir>/keys/station.key`, created if missing).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// Where certificates are kept: the station data directory (certificates land in its
+    /// `certificates/` folder). Same as `--data-dir`.
+    #[arg(long, alias = "data-dir")]
+    pub cert_dir: Option<PathBuf>,
+    /// Pseudonymous operator id (or `name:<typed name>` to derive one).
+    #[arg(long, default_value = "cli")]
+    pub operator: String,
+    #[arg(long)]
+    pub asset_tag: Option<String>,
+    #[arg(long)]
+    pub donor: Option<String>,
+    #[arg(long)]
+    pub lot: Option<String>,
+    /// Poll interval of firmware commands, milliseconds (tests use small values).
+    #[arg(long, default_value_t = 1000, hide = true)]
+    pub poll_ms: u64,
+}
+
+fn describe(device: &PathBuf) -> anyhow::Result<DiskInfo> {
+    describe_target(&DiscoveryOptions::default(), device)
+        .with_context(|| format!("cannot use {}", device.display()))
+}
+
+fn protected_exit(info: &DiskInfo, json_out: bool) -> ExitCode {
+    let reasons: Vec<String> = info
+        .protected_reasons
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    if json_out {
+        println!(
+            "{}",
+            json!({"device": info.path, "protected": true, "protected_reasons": reasons, "outcome": null})
+        );
+    }
+    eprintln!(
+        "ardoise: refused: {} is protected and will not be erased: {}",
+        info.path.display(),
+        reasons.join("; ")
+    );
+    ExitCode::from(exit::REFUSED)
+}
+
+pub fn methods(args: &MethodsArgs) -> anyhow::Result<ExitCode> {
+    let info = describe(&args.device)?;
+    if info.protected {
+        return Ok(protected_exit(&info, args.json));
+    }
+    let mut disk = match open_disk(&info, Access::ReadOnly) {
+        Ok(d) => d,
+        Err(OpenDiskError::Protected { .. }) => return Ok(protected_exit(&info, args.json)),
+        Err(e) => return Err(e.into()),
+    };
+    let probe = ardoise_erase::probe::probe(&mut disk);
+    let methods = supported_methods(&probe.capabilities);
+    let auto = plan_auto(&probe.capabilities);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "device": info.path,
+                "capabilities": probe.capabilities,
+                "health": probe.health,
+                "methods": methods,
+                "auto": auto.as_ref().ok(),
+                "notes": probe.notes,
+            }))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} — {} {} ({}, {})",
+        info.path.display(),
+        info.model,
+        info.serial,
+        human_size(info.size_bytes),
+        info.transport
+    );
+    if let Some(h) = &probe.health {
+        println!(
+            "health: {}{}",
+            h.grade.as_str(),
+            if h.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", h.reasons.join("; "))
+            }
+        );
+    }
+    for n in &probe.notes {
+        println!("note: {n}");
+    }
+    println!();
+    for m in &methods {
+        let mark = if m.recommended {
+            "*"
+        } else if m.supported {
+            " "
+        } else {
+            "-"
+        };
+        println!("{mark} {:<30} {:<6} {}", m.id, m.level.as_str(), m.reason);
+        if let Some(r) = &m.remedy {
+            println!("  {:<30} {:<6} remedy: {r}", "", "");
+        }
+    }
+    match auto {
+        Ok(p) => {
+            println!("\nauto: {} — {}", p.method.id(), p.reason);
+            for w in &p.warnings {
+                println!("warning: {w}");
+            }
+        }
+        Err(e) => println!("\nauto: {e}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
+    if !args.yes {
+        eprintln!(
+            "ardoise: erase destroys every byte of {}; add --yes to confirm",
+            args.device.display()
+        );
+        return Ok(ExitCode::from(exit::USAGE));
+    }
+    let info = describe(&args.device)?;
+    if info.protected {
+        return Ok(protected_exit(&info, args.json));
+    }
+    let station = match Station::open(&StationOptions {
+        data_dir: args.cert_dir.clone(),
+        key_file: args.key.clone(),
+        create_key: true,
+        kernel_options: false,
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ardoise: cannot store certificates, nothing was erased: {e}");
+            return Ok(ExitCode::from(exit::CANNOT_STORE));
+        }
+    };
+    if let Err(e) = station.preflight() {
+        eprintln!("ardoise: nothing was erased: {e}");
+        return Ok(ExitCode::from(exit::CANNOT_STORE));
+    }
+    for c in station
+        .recover_interrupted()
+        .context("recovering interrupted jobs")?
+    {
+        eprintln!(
+            "ardoise: an earlier job was interrupted; certificate {} says not_erased ({})",
+            c.cert_id,
+            c.path.display()
+        );
+    }
+    let policy = &station.config.policy;
+    let verify_mode = match args.verify.as_deref() {
+        Some(v) => VerifyMode::parse(v).expect("clap checked the value"),
+        None => policy.verify,
+    };
+    let coverage = args.coverage.unwrap_or(policy.sample_coverage_percent);
+    let request = JobRequest {
+        method: args.method.clone().unwrap_or_else(|| policy.method.clone()),
+        verify: match verify_mode {
+            VerifyMode::Sample => VerifyChoice::Sample {
+                coverage_percent: coverage,
+            },
+            VerifyMode::Full => VerifyChoice::Full,
+            VerifyMode::None => VerifyChoice::None,
+        },
+        firmware_poll: Duration::from_millis(args.poll_ms.max(1)),
+        ..Default::default()
+    };
+    let disk = match open_disk(&info, Access::ReadWrite) {
+        Ok(d) => d,
+        Err(OpenDiskError::Protected { .. }) => return Ok(protected_exit(&info, args.json)),
+        Err(OpenDiskError::Open(ardoise_disk::block::OpenError::Busy(p))) => {
+            eprintln!(
+                "ardoise: refused: {} is in use (mounted or held by another program)",
+                p.display()
+            );
+            return Ok(ExitCode::from(exit::REFUSED));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let vault = station.vault();
+    let job = match prepare(disk, request, vault.as_ref()) {
+        Ok(j) => j,
+        Err(refused) => {
+            eprintln!("ardoise: refused: {}", refused.error);
+            if args.json {
+                println!(
+                    "{}",
+                    json!({"device": info.path, "outcome": null, "refused": refused.error.to_string()})
+                );
+            }
+            return Ok(ExitCode::from(exit::REFUSED));
+        }
+    };
+    let session = SessionInfo {
+        operator_id: match args.operator.strip_prefix("name:") {
+            Some(name) => pseudonymous_operator_id(&station.config.workshop.id, name),
+            None => args.operator.clone(),
+        },
+        asset_tag: args.asset_tag.clone(),
+        donor: args.donor.clone(),
+        lot: args.lot.clone(),
+        ..Default::default()
+    };
+    eprintln!(
+        "ardoise: erasing {} ({} {}) with {}: {}",
+        info.path.display(),
+        info.model,
+        info.serial,
+        job.plan.method.id(),
+        job.plan.reason
+    );
+    for w in &job.plan.warnings {
+        eprintln!("ardoise: warning: {w}");
+    }
+    let seed = ardoise_erase::pattern::Seed::random().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut job = job;
+    job.request.seed = Some(seed);
+    let marker = JobMarker::new(
+        &job.disk.info,
+        &job.probe.identity,
+        &job.probe.capabilities,
+        job.probe.health.as_ref(),
+        &job.plan,
+        seed,
+        &session,
+    );
+    station
+        .begin_job(&marker)
+        .context("recording the job on the data directory")?;
+
+    let cancel = CancelToken::new();
+    let c = cancel.clone();
+    // Ctrl-C stops the job at the next chunk: the certificate then says not_erased.
+    let _ = ctrlc::set_handler(move || c.cancel());
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let printer = std::thread::spawn(move || print_progress(rx));
+    let report = execute(job, &tx, &cancel, vault.as_ref());
+    drop(tx);
+    let _ = printer.join();
+    let stored = station.certify(&report, &session, Some(&marker));
+    let code = match report.outcome {
+        Outcome::Erased => ExitCode::SUCCESS,
+        Outcome::ErasedWithExceptions => ExitCode::from(exit::WITH_EXCEPTIONS),
+        Outcome::NotErased => ExitCode::from(exit::NOT_ERASED),
+    };
+    let cert = match &stored {
+        Ok(s) => json!({"id": s.cert_id, "path": s.path, "seq": s.seq}),
+        Err(e) => json!({"error": e.to_string()}),
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result_json(&report, cert))?
+        );
+    } else {
+        print_summary(&report);
+        match &stored {
+            Ok(s) => println!("certificate: {} ({})", s.cert_id, s.path.display()),
+            Err(e) => println!("certificate: NOT STORED: {e}"),
+        }
+    }
+    if let Err(e) = stored {
+        eprintln!("ardoise: the erase ran but its certificate could not be stored: {e}");
+        return Ok(ExitCode::from(exit::CANNOT_STORE));
+    }
+    Ok(code)
+}
+
+fn result_json(r: &ErasureReport, certificate: serde_json::Value) -> serde_json::Value {
+    json!({
+        "device": r.disk.path,
+        "model": r.disk.model,
+        "serial": r.disk.serial,
+        "outcome": r.outcome.as_str(),
+        "method": r.plan.method.id(),
+        "level_requested": r.level_requested.as_str(),
+        "level_achieved": r.level_achieved.map(|l| l.as_str()),
+        "reason": r.plan.reason,
+        "bytes_written": r.bytes_written,
+        "verification": r.verification.as_ref().map(|v| json!({
+            "method": v.method,
+            "result": if v.passed() { "pass" } else { "fail" },
+            "bytes_read": v.bytes_read,
+            "summary": v.summary(),
+        })),
+        "verification_note": r.verification_note,
+        "exceptions": r.exceptions,
+        "firmware": r.firmware,
+        "seed": r.seed.to_hex(),
+        "started": ardoise_cert::fmt_time(r.started),
+        "ended": ardoise_cert::fmt_time(r.ended),
+        "certificate": certificate,
+    })
+}
+
+fn print_summary(r: &ErasureReport) {
+    let verdict = match r.outcome {
+        Outcome::Erased => "ERASED",
+        Outcome::ErasedWithExceptions => "ERASED WITH EXCEPTIONS",
+        Outcome::NotErased => "NOT ERASED",
+    };
+    println!(
+        "{verdict}: {} ({} {}) — {}",
+        r.disk.path.display(),
+        r.disk.model,
+        r.disk.serial,
+        r.plan.method.describe()
+    );
+    if let Some(v) = &r.verification {
+        println!("verification: {}", v.summary());
+    }
+    if let Some(n) = &r.verification_note {
+        println!("note: {n}");
+    }
+    for e in &r.exceptions {
+        println!(
+            "exception: {}: {}",
+            ardoise_station::certify::exception_code(e.code),
+            e.detail
+        );
+    }
+}
+
+/// Prints progress on stderr, at most a few lines a second.
+fn print_progress(rx: crossbeam_channel::Receiver<JobEvent>) {
+    let mut last = std::time::Instant::now() - Duration::from_secs(10);
+    for ev in rx {
+        match ev {
+            JobEvent::Phase { phase, .. } if phase != JobPhase::Done => {
+                eprintln!("ardoise: {}", phase_name(&phase))
+            }
+            JobEvent::Progress {
+                phase,
+                fraction,
+                rate,
+                eta,
+                ..
+            } if last.elapsed() >= Duration::from_secs(2) => {
+                last = std::time::Instant::now();
+                let pct = fraction
+                    .map(|f| format!("{:5.1} %", f * 100.0))
+                    .unwrap_or_else(|| "  ?  ".into());
+                let speed = if rate > 0.0 {
+                    format!(", {}/s", human_size(rate as u64))
+                } else {
+                    String::new()
+                };
+                let eta = eta
+                    .map(|d| format!(", {} s left", d.as_secs()))
+                    .unwrap_or_default();
+                eprintln!("ardoise: {} {pct}{speed}{eta}", phase_name(&phase));
+            }
+            JobEvent::Message { text, .. } => eprintln!("ardoise: {text}"),
+            _ => {}
+        }
+    }
+}
+
+fn phase_name(p: &JobPhase) -> String {
+    match p {
+        JobPhase::Probing => "probing".into(),
+        JobPhase::HiddenAreas => "hidden areas".into(),
+        JobPhase::Fingerprint => "reading samples before the erase".into(),
+        JobPhase::Firmware { method } => format!("firmware erase ({method})"),
+        JobPhase::Overwrite { pass, passes } => format!("overwrite pass {pass}/{passes}"),
+        JobPhase::PassVerify { pass, passes } => format!("checking pass {pass}/{passes}"),
+        JobPhase::Flush => "flushing".into(),
+        JobPhase::Verify => "verifying".into(),
+        JobPhase::Done => "done".into(),
+    }
+}
