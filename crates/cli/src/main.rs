@@ -6,6 +6,7 @@ mod disks;
 mod erase;
 mod exit;
 mod output;
+mod tui;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,8 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Send the certificates the registry has not acknowledged yet.
     Upload(cmd::upload::UploadArgs),
+    /// The technician's interface (the default without a subcommand).
+    Tui(tui::TuiArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,11 +68,8 @@ fn main() -> ExitCode {
         Some(Command::Verify(a)) => cmd::verify::run(a),
         Some(Command::Report(a)) => cmd::report::run(a),
         Some(Command::Upload(a)) => cmd::upload::run(a),
-        None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Tui(a)) => tui::run(a),
+        None => tui::run(&tui::TuiArgs::default()),
     };
     result.unwrap_or_else(|e| {
         eprintln!("ardoise: error: {e:#}");

@@ -1,0 +1,553 @@
+//! Plain data the screens show, filled from events; and the translated names of engine values
+//! (methods, phases, exceptions, health grades, protection reasons).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ardoise_disk::health::{HealthGrade, HealthReport};
+use ardoise_disk::inventory::MachineInventory;
+use ardoise_disk::{DiskInfo, MediaKind, ProtectionReason};
+use ardoise_erase::job::JobPhase;
+use ardoise_erase::method::{FormatErase, Level, Method, SanitizeAction};
+use ardoise_erase::outcome::{ExceptionCode, Outcome};
+use ardoise_erase::overwrite::Scheme;
+use ardoise_erase::plan::MethodSupport;
+use ardoise_station::VerifyMode;
+
+use crate::i18n::{t, tf, Language, T};
+
+/// What the app needs to know about the opened station (the station itself stays in the runtime).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationSummary {
+    pub workshop_id: String,
+    pub workshop_name: String,
+    pub station_id: String,
+    /// (pseudonymous id, display name)
+    pub operators: Vec<(String, String)>,
+    pub registry_url: Option<String>,
+    pub require_upload: bool,
+    pub verify: VerifyMode,
+    pub coverage_percent: f64,
+    pub inventory: MachineInventory,
+    pub data_dir: PathBuf,
+    /// `ARDOISE_DATA_PERSISTENT`: `Some(false)` when certificates live in RAM.
+    pub persistent: Option<bool>,
+    /// Certificates the registry has not acknowledged yet (all sessions).
+    pub outbox: usize,
+    /// Certificates issued at start for jobs a power loss or crash interrupted.
+    pub recovered: Vec<String>,
+}
+
+/// Network state from the init's lease files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetState {
+    /// Not on the live system (no `ARDOISE_NET_DIR`).
+    Unknown,
+    Down,
+    Up {
+        iface: String,
+        ip: String,
+    },
+}
+
+/// Whether the registry answers its health endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryState {
+    NotConfigured,
+    Checking,
+    Reachable,
+    Unreachable(String),
+}
+
+/// One disk of the list.
+#[derive(Debug, Clone)]
+pub struct DiskRow {
+    pub info: DiskInfo,
+    pub probe: ProbeState,
+}
+
+#[derive(Debug, Clone)]
+pub enum ProbeState {
+    Pending,
+    Done(ProbeSummary),
+    Failed(String),
+}
+
+/// What probing a disk taught us, for the list and the method screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeSummary {
+    pub health: Option<HealthReport>,
+    pub methods: Vec<MethodSupport>,
+    /// The ATA security feature set is frozen (the suspend-cycle remedy applies).
+    pub frozen: bool,
+    pub notes: Vec<String>,
+}
+
+impl ProbeSummary {
+    pub fn recommended(&self) -> Option<&MethodSupport> {
+        self.methods.iter().find(|m| m.recommended)
+    }
+
+    pub fn has_remedy(&self) -> bool {
+        self.methods.iter().any(|m| m.remedy.is_some())
+    }
+}
+
+impl DiskRow {
+    pub fn summary(&self) -> Option<&ProbeSummary> {
+        match &self.probe {
+            ProbeState::Done(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Can be ticked: not protected, probed, with at least one supported method.
+    pub fn selectable(&self) -> bool {
+        !self.info.protected && self.summary().is_some_and(|s| s.recommended().is_some())
+    }
+
+    pub fn failing(&self) -> bool {
+        self.summary()
+            .and_then(|s| s.health.as_ref())
+            .is_some_and(|h| h.grade == HealthGrade::Failing)
+    }
+
+    pub fn frozen(&self) -> bool {
+        self.summary().is_some_and(|s| s.frozen)
+    }
+}
+
+/// One entry of the method screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodChoice {
+    pub id: String,
+    pub method: Method,
+    pub level: Level,
+    pub supported: bool,
+    pub recommended: bool,
+    /// Blocked by the BIOS freeze (the remedy would make it possible).
+    pub frozen: bool,
+    /// A legacy multi-pass overwrite, offered but not needed.
+    pub extra: bool,
+}
+
+/// The entries of the method screen for a probed disk: what the planner lists, then the other
+/// overwrite schemes.
+pub fn method_choices(summary: &ProbeSummary) -> Vec<MethodChoice> {
+    let mut out: Vec<MethodChoice> = summary
+        .methods
+        .iter()
+        .map(|m| MethodChoice {
+            id: m.id.clone(),
+            method: m.method.clone(),
+            level: m.level,
+            supported: m.supported,
+            recommended: m.recommended,
+            frozen: m.remedy.is_some(),
+            extra: false,
+        })
+        .collect();
+    for id in Scheme::IDS {
+        let method = Method::Overwrite {
+            scheme: id.to_string(),
+        };
+        if out.iter().any(|c| c.method == method) {
+            continue;
+        }
+        out.push(MethodChoice {
+            id: method.id(),
+            method,
+            level: Level::Clear,
+            supported: true,
+            recommended: false,
+            frozen: false,
+            extra: true,
+        });
+    }
+    out
+}
+
+/// Where a job is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stage {
+    /// Opening and probing before the engine runs.
+    Starting,
+    Running(JobPhase),
+    /// The engine finished; the certificate is being signed and stored.
+    Certifying,
+    /// Certificate stored (or storing failed).
+    Finished,
+    /// The job never started (protected, busy, method refused): nothing was done.
+    Refused(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CertState {
+    Pending,
+    Stored {
+        id: String,
+    },
+    Failed(String),
+    /// Nothing was done, so there is nothing to certify.
+    NotIssued,
+}
+
+/// One disk being erased.
+#[derive(Debug, Clone)]
+pub struct JobView {
+    pub info: DiskInfo,
+    pub method_id: String,
+    pub stage: Stage,
+    pub fraction: Option<f64>,
+    pub rate: f64,
+    pub eta: Option<Duration>,
+    pub bad_sectors: u64,
+    pub stopping: bool,
+    pub outcome: Option<Outcome>,
+    pub exceptions: Vec<(ExceptionCode, String)>,
+    pub cert: CertState,
+}
+
+impl JobView {
+    pub fn new(info: DiskInfo, method_id: String) -> JobView {
+        JobView {
+            info,
+            method_id,
+            stage: Stage::Starting,
+            fraction: None,
+            rate: 0.0,
+            eta: None,
+            bad_sectors: 0,
+            stopping: false,
+            outcome: None,
+            exceptions: Vec::new(),
+            cert: CertState::Pending,
+        }
+    }
+
+    /// Whether the job is over (certificate stored or failed, or never started).
+    pub fn done(&self) -> bool {
+        matches!(self.stage, Stage::Finished | Stage::Refused(_))
+    }
+
+    /// The verdict shown: a refused job erased nothing.
+    pub fn verdict(&self) -> Option<Outcome> {
+        match self.stage {
+            Stage::Refused(_) => Some(Outcome::NotErased),
+            _ => self.outcome,
+        }
+    }
+}
+
+/// Upload state of one certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadState {
+    Pending,
+    Uploaded,
+    Retrying(String),
+    Rejected(String),
+    GaveUp(String),
+}
+
+// ---- Translated names ------------------------------------------------------------------------
+
+pub fn verdict_label(lang: Language, o: Outcome) -> &'static str {
+    t(
+        lang,
+        match o {
+            Outcome::Erased => T::VerdictErased,
+            Outcome::ErasedWithExceptions => T::VerdictWithExceptions,
+            Outcome::NotErased => T::VerdictNotErased,
+        },
+    )
+}
+
+pub fn exception_label(lang: Language, c: ExceptionCode) -> &'static str {
+    t(
+        lang,
+        match c {
+            ExceptionCode::EraseFailed => T::ExcEraseFailed,
+            ExceptionCode::DeviceGone => T::ExcDeviceGone,
+            ExceptionCode::Cancelled => T::ExcCancelled,
+            ExceptionCode::Interrupted => T::ExcInterrupted,
+            ExceptionCode::DeviceStatusMismatch => T::ExcStatusMismatch,
+            ExceptionCode::FlushFailed => T::ExcFlushFailed,
+            ExceptionCode::VerificationFailed => T::ExcVerificationFailed,
+            ExceptionCode::VerificationError => T::ExcVerificationError,
+            ExceptionCode::NotVerified => T::ExcNotVerified,
+            ExceptionCode::UnwritableSectors => T::ExcUnwritable,
+            ExceptionCode::UnreadableSectors => T::ExcUnreadable,
+            ExceptionCode::HiddenAreaNotErased => T::ExcHidden,
+        },
+    )
+}
+
+pub fn health_label(lang: Language, g: Option<HealthGrade>) -> &'static str {
+    t(
+        lang,
+        match g {
+            Some(HealthGrade::Good) => T::HealthGood,
+            Some(HealthGrade::Worn) => T::HealthWorn,
+            Some(HealthGrade::Failing) => T::HealthFailing,
+            Some(HealthGrade::Unknown) | None => T::HealthUnknown,
+        },
+    )
+}
+
+pub fn media_label(lang: Language, m: MediaKind) -> &'static str {
+    t(
+        lang,
+        match m {
+            MediaKind::Hdd => T::MediaHdd,
+            MediaKind::Ssd => T::MediaSsd,
+            MediaKind::NvmeSsd => T::MediaNvme,
+            MediaKind::Emmc => T::MediaEmmc,
+            MediaKind::UsbFlash => T::MediaUsbFlash,
+            MediaKind::Virtual => T::MediaVirtual,
+            MediaKind::Unknown => T::MediaUnknown,
+        },
+    )
+}
+
+pub fn protection_label(lang: Language, r: &ProtectionReason) -> String {
+    use crate::fmt::clean;
+    match r {
+        ProtectionReason::BootMedium { .. } => t(lang, T::ProtBoot).to_string(),
+        ProtectionReason::Mounted { device, mountpoint } => {
+            tf(lang, T::ProtMounted, &[&clean(device), &clean(mountpoint)])
+        }
+        ProtectionReason::Swap { device } => tf(lang, T::ProtSwap, &[&clean(device)]),
+        ProtectionReason::Holder { holder } => tf(lang, T::ProtHolder, &[&clean(holder)]),
+        ProtectionReason::Busy { .. } => t(lang, T::ProtBusy).to_string(),
+        ProtectionReason::ReadOnly => t(lang, T::ProtReadOnly).to_string(),
+    }
+}
+
+/// All the reasons a disk is protected, joined.
+pub fn protection_reasons(lang: Language, info: &DiskInfo) -> String {
+    let v: Vec<String> = info
+        .protected_reasons
+        .iter()
+        .map(|r| protection_label(lang, r))
+        .collect();
+    if v.is_empty() {
+        t(lang, T::Unknown).to_string()
+    } else {
+        v.join("; ")
+    }
+}
+
+fn scheme_label(lang: Language, scheme: &str) -> String {
+    let k = match scheme {
+        "zero" => T::SZero,
+        "random" => T::SRandom,
+        "random-zero" => T::SRandomZero,
+        "three-pass" => T::SThreePass,
+        "dod-5220.22-m" => T::SDod,
+        "hmg-is5-enhanced" => T::SHmg,
+        "gutmann" => T::SGutmann,
+        other => return crate::fmt::clean(other),
+    };
+    t(lang, k).to_string()
+}
+
+/// The method's name for the technician.
+pub fn method_label(lang: Language, m: &Method) -> String {
+    use SanitizeAction::*;
+    let k = match m {
+        Method::NvmeSanitize {
+            action: CryptoErase,
+        } => T::MNvmeSanCrypto,
+        Method::NvmeSanitize { action: BlockErase } => T::MNvmeSanBlock,
+        Method::NvmeSanitize { action: Overwrite } => T::MNvmeSanOverwrite,
+        Method::NvmeFormat {
+            erase: FormatErase::Crypto,
+        } => T::MNvmeFmtCrypto,
+        Method::NvmeFormat {
+            erase: FormatErase::UserData,
+        } => T::MNvmeFmtUser,
+        Method::AtaSanitize {
+            action: CryptoErase,
+        } => T::MAtaSanCrypto,
+        Method::AtaSanitize { action: BlockErase } => T::MAtaSanBlock,
+        Method::AtaSanitize { action: Overwrite } => T::MAtaSanOverwrite,
+        Method::AtaSecurityErase { enhanced: true } => T::MAtaSecEnhanced,
+        Method::AtaSecurityErase { enhanced: false } => T::MAtaSecNormal,
+        Method::ScsiSanitize {
+            action: CryptoErase,
+        } => T::MScsiSanCrypto,
+        Method::ScsiSanitize { action: BlockErase } => T::MScsiSanBlock,
+        Method::ScsiSanitize { action: Overwrite } => T::MScsiSanOverwrite,
+        Method::MmcSanitize => T::MMmcSanitize,
+        Method::BlockSecureDiscard => T::MSecDiscard,
+        Method::Overwrite { scheme } => {
+            return tf(lang, T::MOverwrite, &[&scheme_label(lang, scheme)]);
+        }
+    };
+    t(lang, k).to_string()
+}
+
+/// A short name (at most 15 characters) for the disk table.
+pub fn method_short(lang: Language, m: &Method) -> String {
+    use SanitizeAction::*;
+    let k = match m {
+        Method::NvmeSanitize {
+            action: CryptoErase,
+        }
+        | Method::AtaSanitize {
+            action: CryptoErase,
+        }
+        | Method::ScsiSanitize {
+            action: CryptoErase,
+        } => T::ShortSanCrypto,
+        Method::NvmeSanitize { action: BlockErase }
+        | Method::AtaSanitize { action: BlockErase }
+        | Method::ScsiSanitize { action: BlockErase } => T::ShortSanBlock,
+        Method::NvmeSanitize { action: Overwrite }
+        | Method::AtaSanitize { action: Overwrite }
+        | Method::ScsiSanitize { action: Overwrite } => T::ShortSanOverwrite,
+        Method::NvmeFormat {
+            erase: FormatErase::Crypto,
+        } => T::ShortFmtCrypto,
+        Method::NvmeFormat {
+            erase: FormatErase::UserData,
+        } => T::ShortFmtUser,
+        Method::AtaSecurityErase { enhanced: true } => T::ShortSecEnhanced,
+        Method::AtaSecurityErase { enhanced: false } => T::ShortSecNormal,
+        Method::MmcSanitize => T::ShortMmc,
+        Method::BlockSecureDiscard => T::ShortDiscard,
+        Method::Overwrite { scheme } => {
+            let passes = Scheme::by_id(scheme).map(|s| s.passes.len()).unwrap_or(0);
+            return tf(lang, T::ShortOverwrite, &[&passes]);
+        }
+    };
+    t(lang, k).to_string()
+}
+
+/// A method id as a label (ids that do not parse are shown as they are).
+pub fn method_id_label(lang: Language, id: &str) -> String {
+    Method::from_id(id)
+        .map(|m| method_label(lang, &m))
+        .unwrap_or_else(|| crate::fmt::clean(id))
+}
+
+pub fn level_label(lang: Language, l: Level) -> &'static str {
+    t(
+        lang,
+        match l {
+            Level::Purge => T::LevelPurge,
+            Level::Clear => T::LevelClear,
+        },
+    )
+}
+
+/// The one-line reason shown under the highlighted method.
+pub fn method_reason(lang: Language, c: &MethodChoice) -> &'static str {
+    let k = if !c.supported {
+        if c.frozen {
+            T::ReasonFrozen
+        } else {
+            T::ReasonUnsupported
+        }
+    } else if c.recommended {
+        match c.level {
+            Level::Purge => T::ReasonRecommendedPurge,
+            Level::Clear => T::ReasonRecommendedClear,
+        }
+    } else if c.extra {
+        T::ReasonExtraPasses
+    } else {
+        match c.level {
+            Level::Purge => T::ReasonPurge,
+            Level::Clear => T::ReasonClear,
+        }
+    };
+    t(lang, k)
+}
+
+pub fn phase_label(lang: Language, stage: &Stage, stopping: bool) -> String {
+    if stopping && !matches!(stage, Stage::Finished | Stage::Refused(_)) {
+        return t(lang, T::PhStopping).to_string();
+    }
+    match stage {
+        Stage::Starting => t(lang, T::PhStarting).to_string(),
+        Stage::Certifying => t(lang, T::PhCertify).to_string(),
+        Stage::Finished => t(lang, T::PhDone).to_string(),
+        Stage::Refused(why) => tf(lang, T::PhRefused, &[&crate::fmt::clean(why)]),
+        Stage::Running(p) => match p {
+            JobPhase::Probing => t(lang, T::PhProbing).to_string(),
+            JobPhase::HiddenAreas => t(lang, T::PhHidden).to_string(),
+            JobPhase::Fingerprint => t(lang, T::PhFingerprint).to_string(),
+            JobPhase::Firmware { .. } => t(lang, T::PhFirmware).to_string(),
+            JobPhase::Overwrite { pass, passes } => tf(lang, T::PhOverwrite, &[pass, passes]),
+            JobPhase::PassVerify { pass, passes } => tf(lang, T::PhPassVerify, &[pass, passes]),
+            JobPhase::Flush => t(lang, T::PhFlush).to_string(),
+            JobPhase::Verify => t(lang, T::PhVerify).to_string(),
+            JobPhase::Done => t(lang, T::PhCertify).to_string(),
+        },
+    }
+}
+
+pub fn upload_label(lang: Language, u: Option<&UploadState>, registry: bool) -> String {
+    if !registry {
+        return t(lang, T::UpNoRegistry).to_string();
+    }
+    match u {
+        None | Some(UploadState::Pending) => t(lang, T::UpPending).to_string(),
+        Some(UploadState::Uploaded) => t(lang, T::UpDone).to_string(),
+        Some(UploadState::Retrying(_)) => t(lang, T::UpRetry).to_string(),
+        Some(UploadState::Rejected(m)) => tf(lang, T::UpRejected, &[&crate::fmt::clean(m)]),
+        Some(UploadState::GaveUp(_)) => t(lang, T::UpGaveUp).to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_method_has_a_short_name_that_fits_the_table() {
+        let mut methods = vec![
+            Method::MmcSanitize,
+            Method::BlockSecureDiscard,
+            Method::AtaSecurityErase { enhanced: true },
+            Method::AtaSecurityErase { enhanced: false },
+            Method::NvmeFormat {
+                erase: FormatErase::Crypto,
+            },
+            Method::NvmeFormat {
+                erase: FormatErase::UserData,
+            },
+        ];
+        for a in [
+            SanitizeAction::CryptoErase,
+            SanitizeAction::BlockErase,
+            SanitizeAction::Overwrite,
+        ] {
+            methods.push(Method::NvmeSanitize { action: a });
+            methods.push(Method::AtaSanitize { action: a });
+            methods.push(Method::ScsiSanitize { action: a });
+        }
+        for s in Scheme::IDS {
+            methods.push(Method::Overwrite {
+                scheme: s.to_string(),
+            });
+        }
+        for lang in [Language::Fr, Language::En] {
+            for m in &methods {
+                let s = method_short(lang, m);
+                assert!(s.chars().count() <= 15, "{s}");
+                assert!(method_label(lang, m).chars().count() <= 60);
+            }
+        }
+        assert_eq!(
+            method_short(
+                Language::Fr,
+                &Method::Overwrite {
+                    scheme: "gutmann".into()
+                }
+            ),
+            "Réécriture 35p"
+        );
+    }
+}

@@ -1,0 +1,420 @@
+//! The rules of the flow, driven key by key over the simulator's standard machine.
+
+mod common;
+
+use ardoise_erase::outcome::Outcome;
+use ardoise_station::Language;
+use ardoise_tui::app::*;
+use ardoise_tui::model::*;
+use ardoise_upload::UploadEvent;
+use common::*;
+use crossterm::event::KeyCode;
+
+fn start_jobs(cmds: &[Command]) -> Option<&Vec<JobSpec>> {
+    cmds.iter().find_map(|c| match c {
+        Command::StartJobs(s) => Some(s),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_protected_stick_can_never_be_selected() {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    assert_eq!(app.screen, Screen::Disks);
+    let stick = row(&m, "sim-boot-stick");
+    tick(&mut app, &m, "sim-boot-stick");
+    assert!(app.selected.is_empty());
+    let (_, msg) = app.flash.clone().unwrap();
+    assert!(
+        msg.contains("protégé") && msg.contains("démarrage"),
+        "{msg}"
+    );
+    // "All" takes every erasable disk but the stick.
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.selected.len(), 5);
+    assert!(!app.selected.contains(&stick));
+    // Pressing A again clears.
+    press(&mut app, KeyCode::Char('a'));
+    assert!(app.selected.is_empty());
+    // Nothing selected: Enter refuses.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Disks);
+}
+
+#[test]
+fn one_disk_is_confirmed_by_the_last_four_characters_of_its_serial() {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    tick(&mut app, &m, "sim-nvme");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Method);
+    // The recommended method is preselected.
+    let (choices, _) = app.method_page_choices();
+    assert!(choices[app.method_cursor].recommended);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Confirm);
+    let serial = m.disks[row(&m, "sim-nvme")].serial.clone();
+    let last4: String = serial[serial.len() - 4..].to_string();
+    assert!(app.confirm_by_serial());
+    // The word does not confirm a single disk, nor does a wrong serial.
+    assert!(start_jobs(&typ(&mut app, "EFFACER")).is_none());
+    assert!(start_jobs(&press(&mut app, KeyCode::Enter)).is_none());
+    assert_eq!(app.screen, Screen::Confirm);
+    assert!(app.confirm_input.is_empty(), "a wrong answer is cleared");
+    typ(&mut app, "0000");
+    assert!(start_jobs(&press(&mut app, KeyCode::Enter)).is_none());
+    typ(&mut app, &last4.to_lowercase());
+    let cmds = press(&mut app, KeyCode::Enter);
+    let specs = start_jobs(&cmds).expect("jobs start");
+    assert_eq!(specs.len(), 1);
+    assert_eq!(specs[0].method, "nvme-sanitize-crypto");
+    assert_eq!(specs[0].session.operator_id, "op-7f3a");
+    assert_eq!(specs[0].session.asset_tag.as_deref(), Some("PC-2026-0042"));
+    assert_eq!(specs[0].session.lot.as_deref(), Some("LOT-7"));
+    assert_eq!(app.screen, Screen::Progress);
+}
+
+#[test]
+fn several_disks_are_confirmed_by_the_word_of_the_language() {
+    for (lang, word, other) in [
+        (Language::Fr, "EFFACER", "ERASE"),
+        (Language::En, "ERASE", "EFFACER"),
+    ] {
+        let m = machine();
+        let mut app = app_with(lang, &m, None, NetState::Unknown);
+        to_disks(&mut app);
+        tick(&mut app, &m, "sim-ata-hdd");
+        tick(&mut app, &m, "sim-emmc");
+        press(&mut app, KeyCode::Enter);
+        press(&mut app, KeyCode::Enter);
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.screen, Screen::Confirm);
+        assert!(!app.confirm_by_serial());
+        typ(&mut app, other);
+        assert!(start_jobs(&press(&mut app, KeyCode::Enter)).is_none());
+        typ(&mut app, word);
+        let cmds = press(&mut app, KeyCode::Enter);
+        assert_eq!(start_jobs(&cmds).unwrap().len(), 2, "{lang:?}");
+    }
+}
+
+#[test]
+fn escape_goes_back_without_erasing() {
+    let m = machine();
+    let mut app = app_with(Language::En, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    tick(&mut app, &m, "sim-ata-hdd");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Confirm);
+    let mut all = Vec::new();
+    for s in [
+        Screen::Method,
+        Screen::Disks,
+        Screen::Machine,
+        Screen::Operator,
+    ] {
+        all.extend(press(&mut app, KeyCode::Esc));
+        assert_eq!(app.screen, s);
+    }
+    assert!(start_jobs(&all).is_none());
+}
+
+#[test]
+fn an_unsupported_method_cannot_be_chosen() {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    tick(&mut app, &m, "sim-ata-ssd-frozen");
+    press(&mut app, KeyCode::Enter);
+    let (choices, remedy) = app.method_page_choices();
+    assert!(remedy, "the frozen drive offers the remedy");
+    let blocked = choices
+        .iter()
+        .position(|c| c.frozen)
+        .expect("a frozen method");
+    assert!(!choices[blocked].supported);
+    app.method_cursor = blocked;
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Method);
+    assert_eq!(app.flash.as_ref().unwrap().0, FlashKind::Error);
+}
+
+#[test]
+fn the_frozen_drive_remedy_is_a_confirmed_step_that_updates_the_method() {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    tick(&mut app, &m, "sim-ata-ssd-frozen");
+    press(&mut app, KeyCode::Enter);
+    let (choices, _) = app.method_page_choices();
+    let before = app.plan[0].method_id.clone();
+    assert_eq!(before, "overwrite-random-zero");
+    app.method_cursor = choices.len(); // the remedy item
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.modal, Some(Modal::Suspend { .. })));
+    // "n" cancels.
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    press(&mut app, KeyCode::Enter);
+    let cmds = press(&mut app, KeyCode::Char('o'));
+    let Some(Command::Remedy { row: r, info }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(*r, row(&m, "sim-ata-ssd-frozen"));
+    // Keys wait while the remedy runs.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Method);
+    // The runtime power-cycles the simulated drive and probes it again.
+    let disk = ardoise_disk::open_disk(info, ardoise_disk::Access::ReadOnly).unwrap();
+    ardoise_erase::remedy::power_cycle_drive(
+        &disk,
+        std::path::Path::new("/nonexistent"),
+        std::time::Duration::from_secs(10),
+    )
+    .unwrap();
+    drop(disk);
+    let mut d = ardoise_disk::open_disk(info, ardoise_disk::Access::ReadOnly).unwrap();
+    let s = ardoise_tui::runtime::summarize_probe(ardoise_erase::probe::probe(&mut d));
+    assert!(!s.frozen);
+    app.on_event(AppEvent::RemedyDone {
+        row: *r,
+        result: Ok((s, vec![])),
+    });
+    assert_ne!(app.plan[0].method_id, before);
+    assert_eq!(app.plan[0].method_id, "ata-security-erase-enhanced");
+    let (choices, remedy) = app.method_page_choices();
+    assert!(!remedy);
+    assert_eq!(choices[app.method_cursor].id, "ata-security-erase-enhanced");
+}
+
+#[test]
+fn stopping_a_job_asks_first_and_quitting_waits_for_jobs() {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    tick(&mut app, &m, "sim-ata-hdd");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let serial = m.disks[row(&m, "sim-ata-hdd")].serial.clone();
+    typ(&mut app, &serial[serial.len() - 4..]);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Progress);
+    // Quit is refused while a job runs.
+    press(&mut app, KeyCode::F(10));
+    assert!(app.modal.is_none());
+    // S asks; "n" keeps going; "o" stops.
+    press(&mut app, KeyCode::Char('s'));
+    assert!(matches!(app.modal, Some(Modal::Stop { job: 0 })));
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('o')),
+        vec![Command::Stop { job: 0 }]
+    );
+    assert!(app.jobs[0].stopping);
+}
+
+/// Runs one real erase through the app (the failing drive: its verdict must say so).
+fn erased_app(registry: Option<&str>, net: NetState) -> (Machine, App) {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, registry, net);
+    to_disks(&mut app);
+    tick(&mut app, &m, "sim-ata-failing");
+    tick(&mut app, &m, "sim-nvme");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "EFFACER");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Progress);
+    let jobs: Vec<(String, String)> = app
+        .jobs
+        .iter()
+        .map(|j| (j.info.name.clone(), j.method_id.clone()))
+        .collect();
+    for (i, (name, method)) in jobs.iter().enumerate() {
+        let report = erase(&m, name, method);
+        app.on_event(finished(report));
+        app.on_event(AppEvent::Certified {
+            job: i,
+            result: Ok(format!("{i}{}", "a".repeat(63))),
+        });
+    }
+    (m, app)
+}
+
+#[test]
+fn a_failed_erase_says_not_erased_and_results_follow_the_jobs() {
+    let (_m, app) = erased_app(None, NetState::Unknown);
+    assert_eq!(app.screen, Screen::Results);
+    let verdict = |name: &str| {
+        app.jobs
+            .iter()
+            .find(|j| j.info.name == name)
+            .and_then(|j| j.verdict())
+    };
+    assert_eq!(verdict("sim-ata-failing"), Some(Outcome::NotErased));
+    assert_eq!(verdict("sim-nvme"), Some(Outcome::Erased));
+    let screen = text(&app);
+    assert!(screen.contains("NON EFFACÉ"), "{screen}");
+    assert!(screen.contains("l'effacement a échoué"), "{screen}");
+    // No registry: nothing to wait for.
+    assert_eq!(app.gate(), Gate::Ready);
+}
+
+#[test]
+fn leaving_waits_for_uploads_when_a_network_exists_unless_overridden() {
+    let up = NetState::Up {
+        iface: "eth0".into(),
+        ip: "192.168.1.20".into(),
+    };
+    let (_m, mut app) = erased_app(Some(REGISTRY), up);
+    assert_eq!(app.gate(), Gate::WaitUpload(2));
+    // N asks for the typed override; a wrong word does nothing.
+    assert!(press(&mut app, KeyCode::Char('p')).is_empty());
+    assert!(matches!(app.modal, Some(Modal::Override { .. })));
+    typ(&mut app, "OUI");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(!app.quit);
+    // Uploading one leaves one.
+    app.on_event(AppEvent::Upload(UploadEvent::Uploaded {
+        cert_id: format!("0{}", "a".repeat(63)),
+        duplicate: false,
+    }));
+    assert_eq!(app.gate(), Gate::WaitUpload(1));
+    typ(&mut app, "forcer");
+    assert_eq!(press(&mut app, KeyCode::Enter), vec![Command::PowerOff]);
+    assert!(app.quit);
+}
+
+#[test]
+fn uploads_done_or_no_network_let_the_technician_go_on() {
+    let up = NetState::Up {
+        iface: "eth0".into(),
+        ip: "10.0.0.2".into(),
+    };
+    let (_m, mut app) = erased_app(Some(REGISTRY), up);
+    for i in 0..2 {
+        app.on_event(AppEvent::Upload(UploadEvent::Uploaded {
+            cert_id: format!("{i}{}", "a".repeat(63)),
+            duplicate: false,
+        }));
+    }
+    assert_eq!(app.gate(), Gate::Ready);
+    let cmds = press(&mut app, KeyCode::Char('n'));
+    assert_eq!(cmds, vec![Command::ScanDisks]);
+    assert_eq!(app.screen, Screen::Operator);
+    assert!(app.jobs.is_empty() && app.op.asset.is_empty() && app.op.lot.is_empty());
+    // Offline station with a registry configured: certificates wait on the stick.
+    let (_m, app) = erased_app(Some(REGISTRY), NetState::Down);
+    assert_eq!(app.gate(), Gate::Ready);
+}
+
+#[test]
+fn a_certificate_that_could_not_be_stored_blocks_until_overridden() {
+    let (_m, mut app) = erased_app(None, NetState::Unknown);
+    app.jobs[1].cert = CertState::Failed("no space left".into());
+    assert_eq!(app.gate(), Gate::StoreFailed);
+    press(&mut app, KeyCode::Char('n'));
+    assert!(matches!(app.modal, Some(Modal::Override { .. })));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn a_scanner_types_into_fields_even_question_marks_and_letters() {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    press(&mut app, KeyCode::Enter);
+    // Choose "Other" and type a name.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.op_field, OpField::Name);
+    typ(&mut app, "Dominique");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.op_field, OpField::Asset);
+    typ(&mut app, "L?Q-42");
+    assert!(app.overlay.is_none(), "? is text here, not help");
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "lot 9");
+    assert_eq!(app.op.asset, "L?Q-42");
+    let s = app.session().unwrap();
+    assert_eq!(
+        s.operator_id,
+        ardoise_station::pseudonymous_operator_id("ressourcerie-caen", "Dominique")
+    );
+    assert_eq!(s.lot.as_deref(), Some("lot 9"));
+    // An empty name is refused.
+    app.op.name.clear();
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Operator);
+    assert_eq!(app.op_field, OpField::Name);
+}
+
+#[test]
+fn the_language_follows_the_cursor_and_a_busy_station_blocks() {
+    let mut app = App::new(Language::Fr, true);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.lang, Language::En);
+    app.on_event(AppEvent::StationBusy { attempts: 3 });
+    assert!(app.station_blocks());
+    let screen = text(&app);
+    assert!(
+        screen.contains("already in use on another console"),
+        "{screen}"
+    );
+    assert!(screen.contains("attempt 3"), "{screen}");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.station_blocks());
+    app.on_event(AppEvent::StationOpened(Box::new(station(None))));
+    assert!(!app.station_blocks());
+    assert_eq!(app.screen, Screen::Language);
+}
+
+#[test]
+fn job_events_drive_the_progress_view() {
+    let m = machine();
+    let mut app = app_with(Language::En, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    tick(&mut app, &m, "sim-ata-hdd");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let serial = m.disks[row(&m, "sim-ata-hdd")].serial.clone();
+    typ(&mut app, &serial[serial.len() - 4..]);
+    press(&mut app, KeyCode::Enter);
+    let disk = m.disks[row(&m, "sim-ata-hdd")].path_display();
+    app.on_event(AppEvent::Job(Box::new(
+        ardoise_erase::job::JobEvent::Progress {
+            disk,
+            phase: ardoise_erase::job::JobPhase::Overwrite { pass: 1, passes: 2 },
+            fraction: Some(0.42),
+            bytes_done: 42,
+            bytes_total: 100,
+            rate: 120e6,
+            eta: Some(std::time::Duration::from_secs(200)),
+            bad_sectors: 3,
+        },
+    )));
+    let screen = text(&app);
+    for s in [
+        "overwriting, pass 1/2",
+        " 42 %",
+        "120 MB/s",
+        "3 min 20 s left",
+        "errors: 3",
+    ] {
+        assert!(screen.contains(s), "{s}\n{screen}");
+    }
+    // Refused jobs end the run with NOT ERASED and no certificate.
+    app.on_event(AppEvent::JobRefused {
+        job: 0,
+        error: "busy".into(),
+    });
+    assert_eq!(app.screen, Screen::Results);
+    assert_eq!(app.jobs[0].cert, CertState::NotIssued);
+    assert!(text(&app).contains("NOT ERASED"));
+}
