@@ -104,6 +104,7 @@ texts! {
     YesNo => "({0} = oui, {1} = non)", "({0} = yes, {1} = no)";
     Unknown => "inconnu", "unknown";
     NotRecorded => "-", "-";
+    Colon => " : ", ": ";
 
     // Titles
     TitleLanguage => "Langue", "Language";
@@ -253,8 +254,8 @@ texts! {
     ProtectedCannot => "Disque protégé, il ne peut pas être effacé : {0}.",
                        "Protected disk, it cannot be erased: {0}.";
     Frozen => "GELÉ", "FROZEN";
-    FrozenNote => "bloqué par le BIOS ; le remède (mise en veille) vient à l'étape suivante.",
-                  "blocked by the BIOS; the remedy (suspend cycle) comes at the next step.";
+    FrozenNote => "bloqué par le BIOS ; remède (mise en veille) à l'étape suivante.",
+                  "blocked by the BIOS; remedy (suspend cycle) at the next step.";
     FailingNote => "Disque défaillant : l'effacement peut échouer ; ne le réutilisez pas.",
                    "Failing disk: the erase may fail; do not reuse it.";
     SelectAtLeastOne => "Cochez au moins un disque (Espace).", "Select at least one disk (Space).";
@@ -292,8 +293,8 @@ texts! {
     ReasonUnsupported => "Ce disque ne la permet pas.", "This disk does not support it.";
     ReasonFrozen => "Bloquée : le BIOS a gelé le disque au démarrage (remède ci-dessous).",
                     "Blocked: the BIOS froze the drive at boot (remedy below).";
-    RemedyItem => "> Mise en veille, puis nouvelle vérification (dégèle le disque)",
-                  "> Suspend cycle, then check again (unfreezes the drive)";
+    RemedyItem => "Mise en veille, puis nouvelle vérification (dégèle le disque)",
+                  "Suspend cycle, then check again (unfreezes the drive)";
     RemedyExplain => "L'ordinateur se met en veille 10 secondes et se réveille seul ; le disque est ensuite relu.",
                      "The computer sleeps for 10 seconds and wakes up by itself; the drive is then read again.";
     RemedyConfirm => "Mettre l'ordinateur en veille maintenant ? {0}", "Suspend the computer now? {0}";

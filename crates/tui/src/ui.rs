@@ -81,6 +81,11 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
 }
 
+/// "label : value" with the language's colon.
+fn labelled(app: &App, label: &str, value: &str) -> String {
+    format!("{label}{}{value}", app.t(T::Colon))
+}
+
 fn draw_header(f: &mut Frame, app: &App, area: Rect) {
     let style = Style::default()
         .bg(Color::Blue)
@@ -501,11 +506,9 @@ fn draw_machine(f: &mut Frame, app: &App, area: Rect) {
     lines.push(kv(
         app.t(T::MachOperator),
         format!(
-            "{who}   {} : {}   {} : {}",
-            app.t(T::MachAsset),
-            or_dash(&app.op.asset),
-            app.t(T::MachLot),
-            or_dash(&app.op.lot)
+            "{who}   {}   {}",
+            labelled(app, app.t(T::MachAsset), &or_dash(&app.op.asset)),
+            labelled(app, app.t(T::MachLot), &or_dash(&app.op.lot))
         ),
         n,
     ));
@@ -516,7 +519,9 @@ fn draw_machine(f: &mut Frame, app: &App, area: Rect) {
         n,
     ));
     let model = match (&inv.product, &inv.version) {
-        (Some(p), Some(v)) if !v.trim().is_empty() => Some(format!("{p} ({v})")),
+        (Some(p), Some(v)) if !v.trim().is_empty() && v.trim() != p.trim() => {
+            Some(format!("{p} ({v})"))
+        }
         (p, _) => p.clone(),
     };
     lines.push(kv(app.t(T::MachModel), opt(app, &model), n));
@@ -711,16 +716,16 @@ fn draw_disks(f: &mut Frame, app: &App, area: Rect) {
         rows.push(Line::styled(pad(&text, w), style));
         let note = if d.info.protected {
             Some((
-                format!(
-                    "{} : {}",
+                labelled(
+                    app,
                     app.t(T::Protected),
-                    protection_reasons(app.lang, &d.info)
+                    &protection_reasons(app.lang, &d.info),
                 ),
                 grey(),
             ))
         } else if d.frozen() {
             Some((
-                format!("{} : {}", app.t(T::Frozen), app.t(T::FrozenNote)),
+                labelled(app, app.t(T::Frozen), app.t(T::FrozenNote)),
                 Style::default().fg(Color::LightYellow),
             ))
         } else if d.failing() {
@@ -763,8 +768,9 @@ fn draw_disks(f: &mut Frame, app: &App, area: Rect) {
                 detail.push(Line::styled(
                     cut(
                         &format!(
-                            "  {} : {}",
+                            "  {}{}{}",
                             health_label(app.lang, Some(h.grade)),
+                            app.t(T::Colon),
                             clean(&h.reasons.join("; "))
                         ),
                         w,
@@ -859,7 +865,7 @@ fn draw_method(f: &mut Frame, app: &App, area: Rect) {
             " "
         };
         items.push(Line::styled(
-            pad(&cut(&format!("{mark}{}", app.t(T::RemedyItem)), w), w),
+            pad(&cut(&format!("{mark} >> {}", app.t(T::RemedyItem)), w), w),
             style,
         ));
     }
@@ -919,17 +925,19 @@ fn draw_confirm(f: &mut Frame, app: &App, area: Rect) {
         let Some(d) = app.disks.get(p.row) else {
             continue;
         };
+        let serial = clean(&d.info.serial);
         lines.push(Line::from(vec![
+            Span::raw("   "),
+            Span::styled(serial.clone(), bold()),
             Span::raw(cut(
                 &format!(
-                    "   {}  {}  {}  ",
-                    clean(&d.info.name),
+                    "  {}  {}  ({})",
                     clean(&d.info.model),
-                    crate::fmt::size(app.lang, d.info.size_bytes)
+                    crate::fmt::size(app.lang, d.info.size_bytes),
+                    clean(&d.info.name)
                 ),
-                w.saturating_sub(24),
+                w.saturating_sub(3 + serial.chars().count()),
             )),
-            Span::styled(clean(&d.info.serial), bold()),
         ]));
         lines.push(Line::styled(
             cut(
@@ -1073,7 +1081,7 @@ fn result_lines(app: &App, width: usize) -> (Vec<Line<'static>>, usize) {
         if let Stage::Refused(e) = &j.stage {
             lines.push(Line::styled(
                 cut(
-                    &format!("   {} : {}", app.t(T::ReasonLabel), clean(e)),
+                    &format!("   {}", labelled(app, app.t(T::ReasonLabel), &clean(e))),
                     width,
                 ),
                 grey(),
@@ -1087,9 +1095,8 @@ fn result_lines(app: &App, width: usize) -> (Vec<Line<'static>>, usize) {
             lines.push(Line::styled(
                 cut(
                     &format!(
-                        "   {} : {}",
-                        app.t(T::ReasonLabel),
-                        exception_label(app.lang, *code)
+                        "   {}",
+                        labelled(app, app.t(T::ReasonLabel), exception_label(app.lang, *code))
                     ),
                     width,
                 ),
@@ -1197,8 +1204,9 @@ fn draw_qr_full(f: &mut Frame, app: &App, area: Rect, job: usize) {
             lines.push(Line::styled(
                 cut(
                     &format!(
-                        " {} : {}  {}",
+                        " {}{}{}  {}",
                         app.t(T::QrTitle),
+                        app.t(T::Colon),
                         j.map(|j| clean(&j.info.name)).unwrap_or_default(),
                         short_id(&id)
                     ),
@@ -1299,9 +1307,13 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
-    let r = centered(area, area.width.saturating_sub(4).max(20), area.height);
+    let width = area.width.saturating_sub(4).max(20);
+    let inner_w = width.saturating_sub(4) as usize;
+    let needed = wrap(app.t(screen_help(app)), inner_w).len()
+        + wrap(app.t(T::HelpGeneral), inner_w).len()
+        + 3;
+    let r = centered(area, width, needed as u16);
     f.render_widget(Clear, r);
-    let inner_w = r.width.saturating_sub(4) as usize;
     let mut lines: Vec<Line> = Vec::new();
     for l in wrap(app.t(screen_help(app)), inner_w) {
         lines.push(Line::raw(format!(" {l}")));
