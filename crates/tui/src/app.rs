@@ -191,7 +191,7 @@ pub enum Command {
     CheckRegistry,
     StartJobs(Vec<JobSpec>),
     Stop { job: usize },
-    Remedy { row: usize, info: DiskInfo },
+    Remedy { row: usize, info: Box<DiskInfo> },
     ScanExportTargets,
     Export(ExportTarget),
     PokeUpload,
@@ -505,7 +505,10 @@ impl App {
                     if let Some(info) = self.disks.get(row).map(|d| d.info.clone()) {
                         self.remedy_running = Some(row);
                         self.flash(FlashKind::Info, self.t(T::RemedyRunning));
-                        return vec![Command::Remedy { row, info }];
+                        return vec![Command::Remedy {
+                            row,
+                            info: Box::new(info),
+                        }];
                     }
                 }
             }
@@ -683,10 +686,8 @@ impl App {
                     _ => &mut self.op.lot,
                 };
                 match key.code {
-                    KeyCode::Char(c) if !c.is_control() => {
-                        if text.chars().count() < MAX_FIELD {
-                            text.push(c);
-                        }
+                    KeyCode::Char(c) if !c.is_control() && text.chars().count() < MAX_FIELD => {
+                        text.push(c);
                     }
                     KeyCode::Backspace => {
                         text.pop();
@@ -787,10 +788,8 @@ impl App {
                 }
             }
             KeyCode::Char('n') | KeyCode::Char('N') => self.selected.clear(),
-            KeyCode::Char('r') | KeyCode::Char('R') => {
-                if !self.scanning {
-                    return vec![self.start_scan()];
-                }
+            KeyCode::Char('r') | KeyCode::Char('R') if !self.scanning => {
+                return vec![self.start_scan()];
             }
             KeyCode::Enter => {
                 if self.selected.is_empty() {
@@ -914,10 +913,8 @@ impl App {
             KeyCode::Backspace => {
                 self.confirm_input.pop();
             }
-            KeyCode::Char(c) if !c.is_control() => {
-                if self.confirm_input.chars().count() < 16 {
-                    self.confirm_input.push(c);
-                }
+            KeyCode::Char(c) if !c.is_control() && self.confirm_input.chars().count() < 16 => {
+                self.confirm_input.push(c);
             }
             KeyCode::Enter => {
                 let expected = self.confirm_expected();
@@ -1089,10 +1086,8 @@ impl App {
 
     fn export_key(&mut self, key: KeyEvent) -> Vec<Command> {
         match key.code {
-            KeyCode::Esc => {
-                if self.export_state != ExportState::Running {
-                    self.screen = self.export_return;
-                }
+            KeyCode::Esc if self.export_state != ExportState::Running => {
+                self.screen = self.export_return;
             }
             KeyCode::Up => self.export_cursor = self.export_cursor.saturating_sub(1),
             KeyCode::Down => {
@@ -1198,7 +1193,7 @@ impl App {
                         }
                     }
                     self.disks[i].probe = match result {
-                        Ok(s) => ProbeState::Done(s),
+                        Ok(s) => ProbeState::Done(Box::new(s)),
                         Err(e) => ProbeState::Failed(e),
                     };
                 }
@@ -1269,7 +1264,7 @@ impl App {
                         }
                         let frozen = summary.frozen;
                         if let Some(d) = self.disks.get_mut(row) {
-                            d.probe = ProbeState::Done(summary);
+                            d.probe = ProbeState::Done(Box::new(summary));
                         }
                         // The recommended method may have changed: preselect it again.
                         if let Some(p) = self.plan.iter_mut().find(|p| p.row == row) {

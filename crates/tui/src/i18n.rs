@@ -284,6 +284,10 @@ texts! {
                               "The strongest this disk supports: it erases every cell itself.";
     ReasonRecommendedClear => "La plus forte possible ici : l'ordinateur réécrit chaque secteur.",
                               "The strongest possible here: the computer rewrites every sector.";
+    ReasonRecommendedFirmwareClear => "La plus forte que ce disque accepte : sa propre commande d'effacement.",
+                                      "The strongest this disk supports: its own erase command.";
+    ReasonFirmwareClear => "Effacement simple par la commande du disque lui-même.",
+                           "Clear with the drive's own erase command.";
     ReasonPurge => "Purge : le disque efface lui-même tout, même ce que l'ordinateur ne voit pas.",
                    "Purge: the drive erases everything itself, even what the computer cannot see.";
     ReasonClear => "Effacement simple : l'ordinateur réécrit chaque secteur visible.",
@@ -399,7 +403,7 @@ texts! {
     UpDone => "envoyé", "uploaded";
     UpRetry => "nouvel essai", "retrying";
     UpRejected => "refusé : {0}", "rejected: {0}";
-    UpGaveUp => "échec, réessai plus tard", "failed, will retry";
+    UpGaveUp => "réessai plus tard", "will retry";
     ReasonLabel => "Pourquoi", "Why";
     QrTitle => "Page du certificat", "Certificate page";
     QrNoRegistry => "Pas de registre configuré : pas de QR code.", "No registry configured: no QR code.";

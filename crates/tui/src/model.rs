@@ -69,7 +69,7 @@ pub struct DiskRow {
 #[derive(Debug, Clone)]
 pub enum ProbeState {
     Pending,
-    Done(ProbeSummary),
+    Done(Box<ProbeSummary>),
     Failed(String),
 }
 
@@ -450,16 +450,18 @@ pub fn method_reason(lang: Language, c: &MethodChoice) -> &'static str {
             T::ReasonUnsupported
         }
     } else if c.recommended {
-        match c.level {
-            Level::Purge => T::ReasonRecommendedPurge,
-            Level::Clear => T::ReasonRecommendedClear,
+        match (c.level, c.method.is_firmware()) {
+            (Level::Purge, _) => T::ReasonRecommendedPurge,
+            (Level::Clear, true) => T::ReasonRecommendedFirmwareClear,
+            (Level::Clear, false) => T::ReasonRecommendedClear,
         }
     } else if c.extra {
         T::ReasonExtraPasses
     } else {
-        match c.level {
-            Level::Purge => T::ReasonPurge,
-            Level::Clear => T::ReasonClear,
+        match (c.level, c.method.is_firmware()) {
+            (Level::Purge, _) => T::ReasonPurge,
+            (Level::Clear, true) => T::ReasonFirmwareClear,
+            (Level::Clear, false) => T::ReasonClear,
         }
     };
     t(lang, k)

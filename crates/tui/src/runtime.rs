@@ -71,7 +71,7 @@ pub enum TuiError {
 
 /// Messages from the workers to the loop.
 enum Msg {
-    App(AppEvent),
+    App(Box<AppEvent>),
     Station(Arc<Station>, Box<StationSummary>),
 }
 
@@ -182,7 +182,7 @@ pub fn run(mut opts: TuiOptions) -> Result<TuiExit, TuiError> {
     // The terminal: raw mode, alternate screen, stderr into the log view.
     let log_tx = tx.clone();
     let mut capture = crate::capture::StderrCapture::start(move |line| {
-        let _ = log_tx.send(Msg::App(AppEvent::Log(line)));
+        let _ = log_tx.send(Msg::App(Box::new(AppEvent::Log(line))));
     })
     .ok();
     let mut terminal = setup_terminal()?;
@@ -268,7 +268,7 @@ fn event_loop(
         }
         while let Ok(msg) = rx.try_recv() {
             let ev = match msg {
-                Msg::App(ev) => ev,
+                Msg::App(ev) => *ev,
                 Msg::Station(station, summary) => {
                     rt.station_opened(station);
                     AppEvent::StationOpened(summary)
@@ -326,7 +326,7 @@ impl Runtime {
     }
 
     fn send(&self, ev: AppEvent) {
-        let _ = self.tx.send(Msg::App(ev));
+        let _ = self.tx.send(Msg::App(Box::new(ev)));
     }
 
     fn run(&mut self, app: &mut App, cmd: Command) {
@@ -344,7 +344,7 @@ impl Runtime {
                     c.cancel();
                 }
             }
-            Command::Remedy { row, info } => self.remedy(row, info),
+            Command::Remedy { row, info } => self.remedy(row, *info),
             Command::ScanExportTargets => self.scan_export(app.lang),
             Command::Export(target) => self.export(target),
             Command::PokeUpload => {
@@ -378,7 +378,8 @@ impl Runtime {
                             let recovered = match station.recover_interrupted() {
                                 Ok(v) => v.into_iter().map(|c| c.cert_id).collect(),
                                 Err(e) => {
-                                    let _ = tx.send(Msg::App(AppEvent::Log(e.to_string())));
+                                    let _ =
+                                        tx.send(Msg::App(Box::new(AppEvent::Log(e.to_string()))));
                                     Vec::new()
                                 }
                             };
@@ -391,7 +392,7 @@ impl Runtime {
                             ..
                         }) => {
                             if tx
-                                .send(Msg::App(AppEvent::StationBusy { attempts }))
+                                .send(Msg::App(Box::new(AppEvent::StationBusy { attempts })))
                                 .is_err()
                             {
                                 return;
@@ -399,7 +400,8 @@ impl Runtime {
                             std::thread::sleep(Duration::from_secs(2));
                         }
                         Err(e) => {
-                            let _ = tx.send(Msg::App(AppEvent::StationFailed(e.to_string())));
+                            let _ =
+                                tx.send(Msg::App(Box::new(AppEvent::StationFailed(e.to_string()))));
                             return;
                         }
                     }
@@ -452,18 +454,21 @@ impl Runtime {
                         .collect(),
                 };
                 let list = result.clone().unwrap_or_default();
-                let _ = tx.send(Msg::App(AppEvent::DisksScanned { generation, result }));
+                let _ = tx.send(Msg::App(Box::new(AppEvent::DisksScanned {
+                    generation,
+                    result,
+                })));
                 for info in list.into_iter().filter(|d| !d.protected) {
                     let tx = tx.clone();
                     let _ = std::thread::Builder::new()
                         .name(format!("probe {}", info.name))
                         .spawn(move || {
                             let result = probe_disk(&info);
-                            let _ = tx.send(Msg::App(AppEvent::DiskProbed {
+                            let _ = tx.send(Msg::App(Box::new(AppEvent::DiskProbed {
                                 generation,
                                 path: info.path.clone(),
                                 result,
-                            }));
+                            })));
                         });
                 }
             })
@@ -496,7 +501,7 @@ impl Runtime {
             .spawn(move || {
                 // A full or read-only data partition must stop the erase, not the certificate.
                 if let Err(e) = station.preflight() {
-                    let _ = tx.send(Msg::App(AppEvent::PreflightFailed(e.to_string())));
+                    let _ = tx.send(Msg::App(Box::new(AppEvent::PreflightFailed(e.to_string()))));
                     return;
                 }
                 for (spec, cancel) in specs.into_iter().zip(cancels) {
@@ -526,7 +531,7 @@ impl Runtime {
                     let summary = probe_disk(&info)?;
                     Ok((summary, report.notes))
                 })();
-                let _ = tx.send(Msg::App(AppEvent::RemedyDone { row, result }));
+                let _ = tx.send(Msg::App(Box::new(AppEvent::RemedyDone { row, result })));
             })
             .expect("spawn the remedy thread");
     }
@@ -545,12 +550,12 @@ impl Runtime {
                     None => match crate::export::find_partitions(lang) {
                         Ok(v) => v,
                         Err(e) => {
-                            let _ = tx.send(Msg::App(AppEvent::Log(e)));
+                            let _ = tx.send(Msg::App(Box::new(AppEvent::Log(e))));
                             Vec::new()
                         }
                     },
                 };
-                let _ = tx.send(Msg::App(AppEvent::ExportTargets(targets)));
+                let _ = tx.send(Msg::App(Box::new(AppEvent::ExportTargets(targets))));
             })
             .expect("spawn the export scan");
     }
@@ -578,7 +583,7 @@ impl Runtime {
                     ),
                 };
                 let r = r.map(|(n, dir)| (n, dir.display().to_string()));
-                let _ = tx.send(Msg::App(AppEvent::ExportDone(r)));
+                let _ = tx.send(Msg::App(Box::new(AppEvent::ExportDone(r))));
             })
             .expect("spawn the export");
     }
@@ -642,10 +647,10 @@ fn run_job(
     poll: Duration,
 ) {
     let refused = |error: String| {
-        let _ = tx.send(Msg::App(AppEvent::JobRefused {
+        let _ = tx.send(Msg::App(Box::new(AppEvent::JobRefused {
             job: spec.job,
             error,
-        }));
+        })));
     };
     let disk = match open_disk(&spec.info, Access::ReadWrite) {
         Ok(d) => d,
@@ -684,10 +689,10 @@ fn run_job(
         .certify(&report, &spec.session, Some(&marker))
         .map(|s| s.cert_id)
         .map_err(|e| e.to_string());
-    let _ = tx.send(Msg::App(AppEvent::Certified {
+    let _ = tx.send(Msg::App(Box::new(AppEvent::Certified {
         job: spec.job,
         result,
-    }));
+    })));
 }
 
 /// The network and registry watcher: leases every 2 s, the registry's health every 30 s and
@@ -716,7 +721,10 @@ fn spawn_monitor(tx: Sender<Msg>) -> Sender<MonitorCmd> {
                 }
                 let net = crate::net::read_leases(net_dir.as_deref());
                 if last_net.as_ref() != Some(&net) {
-                    if tx.send(Msg::App(AppEvent::Net(net.clone()))).is_err() {
+                    if tx
+                        .send(Msg::App(Box::new(AppEvent::Net(net.clone()))))
+                        .is_err()
+                    {
                         return;
                     }
                     // A network that just came up: look at the registry again.
@@ -730,7 +738,10 @@ fn spawn_monitor(tx: Sender<Msg>) -> Sender<MonitorCmd> {
                         Some(u) => crate::net::check_registry(u, Duration::from_secs(3)),
                     };
                     last_check = Some(Instant::now());
-                    if tx.send(Msg::App(AppEvent::Registry(state))).is_err() {
+                    if tx
+                        .send(Msg::App(Box::new(AppEvent::Registry(state))))
+                        .is_err()
+                    {
                         return;
                     }
                 }

@@ -785,11 +785,7 @@ fn draw_disks(f: &mut Frame, app: &App, area: Rect) {
         app.tf(T::SelectedCount, &[&app.selected.len()])
     )));
     let avail = (rest.height as usize).saturating_sub(1 + detail.len());
-    let start = if cursor_line + 2 > avail {
-        cursor_line + 2 - avail
-    } else {
-        0
-    };
+    let start = (cursor_line + 2).saturating_sub(avail);
     let mut all = vec![head];
     all.extend(rows.into_iter().skip(start).take(avail));
     all.extend(detail);

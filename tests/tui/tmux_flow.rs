@@ -1,0 +1,683 @@
+//! End-to-end: the real `ardoise` binary in a detached tmux session of 80×25 with TERM=linux,
+//! over the simulator's disks (`--simulate`), driven with `send-keys` and read with
+//! `capture-pane`. Each step waits (with a timeout) for the text it expects; screens are saved
+//! to `target/tui-captures/<lang>/` (the guides' captures are copied from there).
+//!
+//! Ignored by `cargo test --workspace` (they need the freshly built binary and tmux): `make
+//! test-tui` builds the binary and runs them with `--ignored`. `ARDOISE_BIN` names the binary
+//! (default: `target/debug/ardoise` of this workspace).
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn binary() -> PathBuf {
+    let p = std::env::var_os("ARDOISE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/debug/ardoise"));
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build -p ardoise` first (make test-tui does)",
+        p.display()
+    );
+    p
+}
+
+fn capture_dir(lang: &str) -> PathBuf {
+    let d = std::env::var_os("ARDOISE_CAPTURE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/tui-captures"))
+        .join(lang);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+static SEQ: AtomicUsize = AtomicUsize::new(0);
+
+/// A tmux server of its own (its own socket) with one 80×25 session; killed on drop, even when
+/// the test fails.
+struct Tmux {
+    socket: String,
+    name: String,
+    lang: &'static str,
+}
+
+impl Tmux {
+    fn start(lang: &'static str, args: &[String], env: &[(&str, String)]) -> Tmux {
+        let n = SEQ.fetch_add(1, Ordering::SeqCst);
+        let socket = format!("ardoise-test-{}-{n}", std::process::id());
+        let name = format!("t{n}");
+        let mut cmd = String::from("env TERM=linux LANG=C.UTF-8");
+        for (k, v) in env {
+            cmd.push_str(&format!(" {k}={}", shell_quote(v)));
+        }
+        cmd.push_str(&format!(
+            " {}",
+            shell_quote(&binary().display().to_string())
+        ));
+        for a in args {
+            cmd.push_str(&format!(" {}", shell_quote(a)));
+        }
+        // Keep the pane after ardoise exits, to read what it printed and its status.
+        cmd.push_str("; echo ARDOISE-EXIT=$?; sleep 600");
+        let t = Tmux { socket, name, lang };
+        let st = t
+            .tmux()
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &t.name,
+                "-x",
+                "80",
+                "-y",
+                "25",
+                &cmd,
+            ])
+            .status()
+            .expect("tmux (make deps-tui)");
+        assert!(st.success());
+        t
+    }
+
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-u", "-f", "/dev/null", "-L", &self.socket]);
+        c.env("LANG", "C.UTF-8");
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Sends tmux key names (`Enter`, `Down`, `Escape`, `F1`…), one call each.
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let st = self
+                .tmux()
+                .args(["send-keys", "-t", &self.name, k])
+                .status()
+                .unwrap();
+            assert!(st.success());
+            // Keys of one call are read together; an Escape must not merge with the next key.
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Types text literally, as a keyboard or a barcode scanner does.
+    fn text(&self, s: &str) {
+        let st = self
+            .tmux()
+            .args(["send-keys", "-l", "-t", &self.name, s])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn resize(&self, w: u16, h: u16) {
+        let st = self
+            .tmux()
+            .args([
+                "resize-window",
+                "-t",
+                &self.name,
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    /// Polls until `pred` holds on the screen.
+    fn wait(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        self.wait(&format!("{needle:?}"), Duration::from_secs(30), |s| {
+            s.contains(needle)
+        })
+    }
+
+    fn wait_long(&self, needle: &str) -> String {
+        self.wait(&format!("{needle:?}"), Duration::from_secs(120), |s| {
+            s.contains(needle)
+        })
+    }
+
+    /// Saves the screen for the guides.
+    fn save(&self, name: &str) -> String {
+        let s = self.screen();
+        std::fs::write(capture_dir(self.lang).join(format!("{name}.txt")), &s).unwrap();
+        s
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux().args(["kill-server"]).status();
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// A stand-in registry on loopback: the health endpoint answers, submissions get 503 (so
+/// certificates stay "to send").
+struct FakeRegistry {
+    url: String,
+}
+
+fn fake_registry() -> FakeRegistry {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { return };
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 65536];
+                let n = s.read(&mut buf).unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]);
+                let answer = if req.starts_with("GET /api/v1/health") {
+                    "HTTP/1.1 200 OK\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"status\":\"ok\"}"
+                } else {
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                };
+                let _ = s.write_all(answer.as_bytes());
+            });
+        }
+    });
+    FakeRegistry { url }
+}
+
+struct Dirs {
+    _root: tempfile::TempDir,
+    data: PathBuf,
+    sim: PathBuf,
+    home: PathBuf,
+    net: PathBuf,
+}
+
+fn dirs(registry: Option<&str>) -> Dirs {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let sim = root.path().join("sim");
+    let home = root.path().join("home");
+    let net = root.path().join("net");
+    for d in [&data, &sim, &home, &net] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let mut cfg = String::from(
+        "[workshop]\nid = \"ressourcerie-caen\"\nname = \"Ressourcerie de Caen\"\nstation = \"poste-2\"\n\n\
+         [[operators]]\nid = \"op-7f3a\"\nname = \"Camille\"\n\n[[operators]]\nid = \"op-19c2\"\nname = \"Yanis\"\n",
+    );
+    if let Some(r) = registry {
+        cfg.push_str(&format!("\n[registry]\nurl = \"{r}\"\n"));
+    }
+    std::fs::write(data.join("ardoise.toml"), cfg).unwrap();
+    Dirs {
+        _root: root,
+        data,
+        sim,
+        home,
+        net,
+    }
+}
+
+fn args(d: &Dirs, extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = vec![
+        "tui".into(),
+        "--simulate".into(),
+        "--sim-dir".into(),
+        d.sim.display().to_string(),
+        "--data-dir".into(),
+        d.data.display().to_string(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn env(d: &Dirs) -> Vec<(&'static str, String)> {
+    vec![
+        ("HOME", d.home.display().to_string()),
+        ("ARDOISE_NET_DIR", d.net.display().to_string()),
+    ]
+}
+
+/// The line of the disk list that names `serial`.
+fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{screen}"))
+}
+
+/// Moves the list cursor (a `>` in the first column) to the line containing `needle`.
+fn cursor_to(t: &Tmux, needle: &str) {
+    for _ in 0..20 {
+        let s = t.screen();
+        if line_with(&s, needle).starts_with('>') {
+            return;
+        }
+        t.keys(&["Down"]);
+    }
+    for _ in 0..20 {
+        let s = t.screen();
+        if line_with(&s, needle).starts_with('>') {
+            return;
+        }
+        t.keys(&["Up"]);
+    }
+    panic!("cannot put the cursor on {needle:?}:\n{}", t.screen());
+}
+
+/// Decodes the QR code drawn on the screen with zbarimg.
+fn decode_qr(screen: &str) -> String {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    // The top quiet zone: the longest run of full blocks.
+    let (row, col, width) = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(y, l)| {
+            let s: String = l.iter().collect();
+            let start = s.find("█████████████████████")?;
+            let col = s[..start].chars().count();
+            let width = l[col..].iter().take_while(|&&c| c == '█').count();
+            Some((y, col, width))
+        })
+        .next()
+        .unwrap_or_else(|| panic!("no QR code on screen:\n{screen}"));
+    let mut qr = Vec::new();
+    for l in &lines[row..] {
+        let part: String = (col..col + width)
+            .map(|x| l.get(x).copied().unwrap_or(' '))
+            .collect();
+        if !part.chars().any(|c| "█▀▄".contains(c)) {
+            break;
+        }
+        qr.push(part);
+    }
+    let pgm = ardoise_tui::qr::pixels_to_pgm(&ardoise_tui::qr::lines_to_pixels(&qr), 6, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("screen-qr.pgm");
+    std::fs::write(&p, pgm).unwrap();
+    let out = Command::new("zbarimg")
+        .args(["-q", "--raw"])
+        .arg(&p)
+        .output()
+        .expect("zbarimg (zbar-tools)");
+    assert!(
+        out.status.success(),
+        "zbarimg could not read:\n{}",
+        qr.join("\n")
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn certificates(data: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(data.join("certificates"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter_map(|n| n.strip_suffix(".dsse.json").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// French, with a registry and a network: protected stick refused, three disks erased at
+/// once (one fails and says so), QR code of the registry page, power off held back until the
+/// certificates are uploaded, then forced; the simulation only prints.
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn french_flow_with_registry_failed_disk_and_override() {
+    let reg = fake_registry();
+    let d = dirs(Some(&reg.url));
+    std::fs::write(d.net.join("eth0.lease"), "IP=10.0.2.15\nROUTER=10.0.2.2\n").unwrap();
+    let t = Tmux::start("fr", &args(&d, &[]), &env(&d));
+
+    t.wait_for("Choisissez la langue");
+    t.save("01-langue");
+    t.keys(&["Enter"]);
+    t.wait_for("Opérateur");
+    t.keys(&["Enter"]);
+    // A barcode scanner types the label then Enter.
+    t.text("PC-2026-0042");
+    t.keys(&["Enter"]);
+    t.text("LOT-7");
+    t.save("02-operateur");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("joignable");
+    assert!(s.contains("connecté (eth0 : 10.0.2.15)"), "{s}");
+    assert!(s.contains("PC-2026-0042") && s.contains("LOT-7"), "{s}");
+    assert!(s.contains("Secure Boot"), "{s}");
+    t.save("03-machine");
+    t.keys(&["Enter"]);
+    let s = t.wait("the disks probed", Duration::from_secs(30), |s| {
+        s.contains("PROTÉGÉ") && !s.contains("analyse...")
+    });
+    assert!(
+        s.contains("PROTÉGÉ : support de démarrage d'ardoise"),
+        "{s}"
+    );
+    assert!(line_with(&s, "Z3TFAILING").contains("DÉFAILLANT"), "{s}");
+    assert!(s.contains("GELÉ"), "{s}");
+    t.save("04-disques");
+
+    // The boot stick cannot be chosen.
+    cursor_to(&t, "4C530001BOOTSTICK");
+    t.keys(&["Space"]);
+    let s = t.wait_for("Disque protégé, il ne peut pas être effacé");
+    assert!(!line_with(&s, "4C530001BOOTSTICK").contains("[x]"), "{s}");
+    t.save("05-disque-protege");
+
+    for serial in ["WD-WCC6Y0SIMULATED", "ARDSIM0001", "Z3TFAILING"] {
+        cursor_to(&t, serial);
+        t.keys(&["Space"]);
+        t.wait("the disk ticked", Duration::from_secs(5), |s| {
+            line_with(s, serial).contains("[x]")
+        });
+    }
+    t.save("06-disques-coches");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Disque 1 sur 3");
+    assert!(s.contains("recommandée"), "{s}");
+    t.save("07-methode");
+    t.keys(&["Enter"]);
+    t.wait_for("Disque 2 sur 3");
+    t.keys(&["Enter"]);
+    t.wait_for("Disque 3 sur 3");
+    t.keys(&["Enter"]);
+    t.wait_for("tapez le mot EFFACER");
+    // The English word does not confirm in French.
+    t.text("ERASE");
+    t.keys(&["Enter"]);
+    t.wait_for("Ce n'est pas ça : rien n'a été effacé");
+    t.text("EFFACER");
+    t.save("08-confirmation");
+    t.keys(&["Enter"]);
+
+    let s = t.wait("the results", Duration::from_secs(120), |s| {
+        s.contains("Résultats") && !s.contains("en cours...")
+    });
+    assert_eq!(s.matches("NON EFFACÉ").count(), 1, "{s}");
+    assert!(s.contains("Pourquoi : l'effacement a échoué"), "{s}");
+    assert_eq!(s.matches("   EFFACÉ").count(), 2, "{s}");
+    let certs = certificates(&d.data);
+    assert_eq!(certs.len(), 3, "{certs:?}");
+    // The QR code of the highlighted disk leads to its registry page.
+    let url = decode_qr(&s);
+    let id = url
+        .strip_prefix(&format!("{}/c/", reg.url))
+        .unwrap_or_else(|| panic!("{url}"));
+    assert!(certs.contains(&id.to_string()), "{id} not in {certs:?}");
+    assert!(s.contains(&id[..12]), "the short id is shown:\n{s}");
+    // The registry refuses uploads here: leaving waits for them.
+    let s = t.wait_for("Envoi au registre : 3 restant(s)");
+    t.save("09-resultats");
+    t.keys(&["Enter"]);
+    let s2 = t.wait_for("Page du certificat");
+    assert_eq!(decode_qr(&s2), url);
+    t.save("10-qr");
+    t.keys(&["Escape"]);
+    t.wait_for("Lisez chaque verdict");
+    assert!(s.contains("à envoyer") || s.contains("nouvel essai"), "{s}");
+
+    t.keys(&["l"]);
+    let s = t.wait_for("Journal");
+    assert!(s.contains("verdict"), "{s}");
+    t.save("11-journal");
+    t.keys(&["Escape"]);
+    t.wait_for("Lisez chaque verdict");
+
+    t.keys(&["p"]);
+    t.wait_for("Pour continuer quand même, tapez FORCER");
+    t.text("FORCER");
+    t.save("12-forcer");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("ARDOISE-EXIT=0");
+    assert!(
+        s.contains("simulation, l'ordinateur ne s'éteint pas"),
+        "{s}"
+    );
+}
+
+/// English, offline: an operator typed by name, the frozen SSD unfrozen by the suspend-cycle
+/// step (simulated power cycle) then erased with the stronger method confirmed by the serial's
+/// last four characters, the export to another stick, next machine, quit.
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn english_flow_frozen_drive_export_and_next_machine() {
+    let d = dirs(None);
+    let export = d.sim.join("export-stick");
+    let t = Tmux::start("en", &args(&d, &[]), &env(&d));
+    t.wait_for("Choisissez la langue");
+    t.keys(&["Down"]);
+    t.wait_for("Choose the language");
+    t.save("01-language");
+    t.keys(&["Enter"]);
+    t.wait_for("Choose your name");
+    t.keys(&["Down", "Down", "Enter"]);
+    t.text("Dominique");
+    t.keys(&["Enter"]);
+    t.text("UC-1187");
+    t.keys(&["Tab"]);
+    t.save("02-operator");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Check the machine");
+    assert!(s.contains("none (offline station)"), "{s}");
+    assert!(s.contains("Dominique"), "{s}");
+    t.save("03-machine");
+    t.keys(&["Enter"]);
+    let s = t.wait("the disks probed", Duration::from_secs(30), |s| {
+        s.contains("PROTECTED") && !s.contains("probing...")
+    });
+    assert!(
+        line_with(&s, "S3YJNX0SIMULATED").contains("Overwrite 2p"),
+        "{s}"
+    );
+    assert!(s.contains("FROZEN: blocked by the BIOS"), "{s}");
+    t.save("04-disks");
+    cursor_to(&t, "S3YJNX0SIMULATED");
+    t.keys(&["Space", "Enter"]);
+    let s = t.wait_for("Disk 1 of 1");
+    assert!(s.contains("Suspend cycle, then check again"), "{s}");
+    t.keys(&["End"]);
+    for _ in 0..15 {
+        t.keys(&["Down"]);
+    }
+    let s = t.wait_for("The computer sleeps for 10 seconds");
+    t.save("05-frozen-remedy");
+    assert!(line_with(&s, "Suspend cycle").starts_with('>'), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("Suspend the computer now?");
+    t.keys(&["y"]);
+    let s = t.wait_for("no longer frozen");
+    assert!(
+        line_with(&s, "ATA Security Erase, enhanced").contains("recommended"),
+        "{s}"
+    );
+    assert!(!s.contains("Suspend cycle"), "{s}");
+    t.save("06-unfrozen");
+    t.keys(&["Enter"]);
+    t.wait_for("last 4 characters of the serial number");
+    t.text("0000");
+    t.keys(&["Enter"]);
+    t.wait_for("That does not match: nothing was erased");
+    t.text("ated");
+    t.save("07-confirm-serial");
+    t.keys(&["Enter"]);
+    let s = t.wait("the results", Duration::from_secs(120), |s| {
+        s.contains("Read each verdict") && !s.contains("in progress...")
+    });
+    assert!(s.contains("   ERASED"), "{s}");
+    assert!(s.contains("no registry"), "{s}");
+    assert!(s.contains("Everything is stored"), "{s}");
+    t.save("08-results");
+    assert_eq!(certificates(&d.data).len(), 1);
+
+    t.keys(&["e"]);
+    t.wait_for("Simulated USB stick");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("certificate(s) copied to");
+    t.save("09-export");
+    assert!(s.contains("1 certificate(s)"), "{s}");
+    let copied = export.join("ardoise-certificats/ressourcerie-caen-poste-2");
+    let id = &certificates(&d.data)[0];
+    assert!(copied.join(format!("{id}.dsse.json")).exists());
+    t.keys(&["Escape"]);
+    t.wait_for("Read each verdict");
+    t.keys(&["n"]);
+    let s = t.wait_for("Choose your name");
+    assert!(
+        !s.contains("UC-1187"),
+        "the asset tag is cleared for the next machine:\n{s}"
+    );
+    t.keys(&["F10"]);
+    t.wait_for("Quit ardoise?");
+    t.keys(&["y"]);
+    t.wait_for("ARDOISE-EXIT=0");
+}
+
+/// Stopping a long erase (with its confirmation) ends in NOT ERASED, with a certificate; the
+/// progress screen redraws cleanly when the terminal is resized.
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn stopping_an_erase_and_resizing() {
+    let d = dirs(None);
+    let t = Tmux::start("en", &args(&d, &["--lang", "en"]), &env(&d));
+    t.wait_for("Choose the language");
+    t.keys(&["Enter"]);
+    t.wait_for("Choose your name");
+    t.keys(&["Enter", "Enter", "Enter"]);
+    t.wait_for("Check the machine");
+    t.keys(&["Enter"]);
+    t.wait("the disks probed", Duration::from_secs(30), |s| {
+        s.contains("PROTECTED") && !s.contains("probing...")
+    });
+    cursor_to(&t, "0x0");
+    t.keys(&["Space", "Enter"]);
+    t.wait_for("Disk 1 of 1");
+    // Gutmann: 35 passes, long enough to be stopped.
+    cursor_to(&t, "Gutmann");
+    t.keys(&["Enter"]);
+    t.wait_for("type the last 4 characters");
+    let serial = line_with(&t.screen(), "0x0")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    t.text(&serial[serial.len() - 4..]);
+    t.keys(&["Enter"]);
+    // Wait for a measured rate, so the capture shows the whole progress line.
+    let s = t.wait("a progress rate", Duration::from_secs(60), |s| {
+        s.contains("overwriting, pass") && s.contains("MB/s") && s.contains(" left")
+    });
+    assert!(s.contains("errors: 0"), "{s}");
+    t.save("10-progress");
+
+    // Resize: larger, smaller, back; the screen is redrawn whole, with no leftovers.
+    for (w, h) in [(100u16, 30u16), (60, 20), (80, 25)] {
+        t.resize(w, h);
+        let s = t.wait(
+            &format!("a redraw at {w}x{h}"),
+            Duration::from_secs(10),
+            |s| {
+                let lines: Vec<&str> = s.lines().collect();
+                lines.first().is_some_and(|l| l.contains("Erasing"))
+                    && lines.iter().filter(|l| l.contains("Step 7/8")).count() == 1
+                    && lines.iter().filter(|l| l.contains("sim-emmc")).count() == 1
+                    && lines.iter().all(|l| l.chars().count() <= w as usize)
+            },
+        );
+        assert!(s.lines().count() <= h as usize, "{s}");
+    }
+
+    t.keys(&["s"]);
+    t.wait_for("The disk will be NOT ERASED");
+    t.save("11-stop");
+    t.keys(&["y"]);
+    let s = t.wait_long("Read each verdict");
+    assert!(s.contains("NOT ERASED"), "{s}");
+    assert!(s.contains("Why: stopped by the technician"), "{s}");
+    t.save("12-stopped");
+    assert_eq!(
+        certificates(&d.data).len(),
+        1,
+        "a stopped erase gets its certificate"
+    );
+}
+
+/// The second console waits while the first holds the station, then takes over.
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn a_second_console_waits_for_the_station() {
+    let d = dirs(None);
+    let first = Tmux::start("fr", &args(&d, &[]), &env(&d));
+    first.wait_for("Choisissez la langue");
+    // The first has the station once its workshop shows in the title bar.
+    first.wait_for("Ressourcerie de Caen");
+    let second = Tmux::start("fr", &args(&d, &[]), &env(&d));
+    let s = second.wait_for("déjà utilisée sur une autre console");
+    assert!(s.contains("Station occupée"), "{s}");
+    second.save("13-station-occupee");
+    first.keys(&["q"]);
+    first.wait_for("Quitter ardoise ?");
+    first.keys(&["o"]);
+    first.wait_for("ARDOISE-EXIT=0");
+    second.wait_for("Choisissez la langue avec les flèches");
+    second.wait_for("Ressourcerie de Caen");
+}
+
+/// `ardoise` without arguments starts the interface (which needs a terminal).
+#[test]
+fn no_arguments_means_the_interface() {
+    let bin = workspace().join("target/debug/ardoise");
+    let bin = std::env::var_os("ARDOISE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or(bin);
+    if !bin.exists() {
+        eprintln!("skipped: {} not built", bin.display());
+        return;
+    }
+    let out = Command::new(bin)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the interface needs a terminal"), "{err}");
+}
