@@ -190,6 +190,7 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         key_file: args.key.clone(),
         create_key: true,
         kernel_options: false,
+        persistent: None,
     }) {
         Ok(s) => s,
         Err(e) => {
