@@ -695,6 +695,8 @@ fn write_pass(
             );
             pool.push(buf);
         } else {
+            // A buffer left by a fixed-pattern pass may be shorter than a chunk.
+            pool.retain(|b| b.len() >= chunk);
             while pool.len() < opts.buffers {
                 pool.push(AlignedBuf::new(chunk));
             }
