@@ -70,17 +70,16 @@ fio_gbps() {
         --runtime="$FIO_RUNTIME" --output-format=json 2>/dev/null |
         python3 -c "import json,sys; j=json.load(sys.stdin)['jobs'][0]; print('%.3f' % (j['$2']['bw_bytes'] / 1e9))"
 }
-# fio_best DEV RW: best of libaio/io_uring × iodepth 1/8; the winner goes to $FIO_CFG.
+# fio_best DEV RW: best of libaio/io_uring × iodepth 1/8, in $FIO_BEST (GB/s) and $FIO_CFG.
 fio_best() {
-    local b=0 cfg="" e d v
+    local e d v
+    FIO_BEST=0 FIO_CFG=""
     for e in libaio io_uring; do
         for d in 1 8; do
             v=$(fio_gbps "$1" "$2" "$e" "$d")
-            if awk -v v="$v" -v b="$b" 'BEGIN { exit !(v > b) }'; then b=$v; cfg="$e qd$d"; fi
+            if awk -v v="$v" -v b="$FIO_BEST" 'BEGIN { exit !(v > b) }'; then FIO_BEST=$v FIO_CFG="$e qd$d"; fi
         done
     done
-    FIO_CFG=$cfg
-    echo "$b"
 }
 dd_gbps() {
     dd if=/dev/zero of="$1" bs=4M count=$((SIZE_MIB / 4)) oflag=direct 2>&1 |
@@ -100,14 +99,14 @@ measure_device() { # KIND FILE
     dev=$LOOP
     echo "== $kind: $dev, $SIZE_MIB MiB, $ROUNDS rounds"
     for ((i = 1; i <= ROUNDS; i++)); do
-        v=$(fio_best "$dev" write); fw+=("$v"); R[$kind.fio_write_cfg]=$FIO_CFG
+        fio_best "$dev" write; fw+=("$FIO_BEST"); R[$kind.fio_write_cfg]=$FIO_CFG
         ddw+=("$(dd_gbps "$dev")")
         zw+=("$(engine write --dev "$dev" --pattern zero --repeat "$REPEAT")")
         rw+=("$(engine write --dev "$dev" --pattern random --seed "$SEED" --repeat "$REPEAT")")
         vr+=("$(engine verify --dev "$dev" --pattern random --seed "$SEED" --repeat "$REPEAT")")
         "$BIN" write --dev "$dev" --pattern zero >/dev/null
         vz+=("$(engine verify --dev "$dev" --pattern zero --repeat "$REPEAT")")
-        v=$(fio_best "$dev" read); fr+=("$v"); R[$kind.fio_read_cfg]=$FIO_CFG
+        fio_best "$dev" read; fr+=("$FIO_BEST"); R[$kind.fio_read_cfg]=$FIO_CFG
         echo "   round $i: fio write ${fw[-1]}, dd ${ddw[-1]}, zero ${zw[-1]}, random ${rw[-1]}," \
             "fio read ${fr[-1]}, verify zero ${vz[-1]}, verify random ${vr[-1]} (GB/s; load $(cut -d' ' -f1 /proc/loadavg))"
     done
@@ -205,7 +204,7 @@ drop_loop "$tiny"
 echo "== peak RSS: 8 random-pattern jobs in one process"
 rss_args=()
 for n in 1 2 3 4 5 6 7 8; do
-    fallocate -l 128M "$WORK/tmpfs/rss$n.img"
+    fallocate -l "$((SIZE_MIB / 16))M" "$WORK/tmpfs/rss$n.img"
     new_loop "$WORK/tmpfs/rss$n.img"
     rss_args+=(--dev "$LOOP")
 done

@@ -79,10 +79,10 @@ pub struct OverwriteOptions {
 impl Default for OverwriteOptions {
     fn default() -> Self {
         OverwriteOptions {
-            chunk_bytes: 2 * MIB,
-            buffers: 4,
+            chunk_bytes: MIB,
+            buffers: 6,
             generator_threads: 1,
-            writer_threads: 2,
+            writer_threads: 4,
             sector_attempts: 3,
             max_bad_sectors: 100_000,
             max_listed: 256,

@@ -102,9 +102,9 @@ pub struct VerifyOptions {
 impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
-            chunk_bytes: 2 * MIB,
-            buffers: 4,
-            reader_threads: 2,
+            chunk_bytes: MIB,
+            buffers: 6,
+            reader_threads: 4,
             compare_threads: 1,
             sector_attempts: 2,
             max_listed: 64,
