@@ -327,7 +327,11 @@ pub(crate) fn run_phase(
     ctl: &mut Control<'_>,
     phase: Phase,
 ) -> Result<VerifyReport, VerifyError> {
-    let opts = options.checked(dev)?;
+    let mut opts = options.checked(dev)?;
+    if let Expected::DiffersFrom(fp) = expected {
+        // Pieces must start on the fingerprints' block boundaries.
+        opts.chunk_bytes = (opts.chunk_bytes / fp.block_bytes * fp.block_bytes).max(fp.block_bytes);
+    }
     let size = dev.size_bytes();
     let ss = dev.logical_sector_size();
     let plan = match scope {
