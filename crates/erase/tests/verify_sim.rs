@@ -369,3 +369,42 @@ fn tiny_disks_are_read_entirely() {
         .statement
         .starts_with("Every addressable sector"));
 }
+
+#[test]
+fn separate_comparer_threads_find_the_same_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    let (media, blk) = sim_disk(dir.path(), 512, 64 * 2048);
+    zero(&blk);
+    let mut one = ardoise_disk::AlignedBuf::new(4096);
+    one.as_mut_slice().fill(0x41);
+    blk.write_at(one.as_slice(), 20 * MIB).unwrap();
+    media.set_faults(FaultPlan {
+        unreadable: [7].into(),
+        ..FaultPlan::default()
+    });
+    for compare_threads in [0, 1, 2] {
+        let opts = VerifyOptions {
+            compare_threads,
+            ..VerifyOptions::default()
+        };
+        let v = verify::run(
+            &blk,
+            &VerifyScope::Full,
+            &Expected::zeros(),
+            &opts,
+            &mut Control::default(),
+        )
+        .unwrap();
+        assert_eq!(v.verdict, Verdict::Fail);
+        assert_eq!(
+            v.first_mismatches,
+            vec![ardoise_erase::ByteRange::new(20 * MIB, 4096)],
+            "{compare_threads}"
+        );
+        assert_eq!(
+            v.unreadable,
+            vec![ardoise_erase::ByteRange::new(7 * 512, 512)]
+        );
+        assert_eq!(v.bytes_read + 512, 64 * MIB);
+    }
+}
