@@ -13,7 +13,7 @@
 //! and `RSS peak_kib=...` (VmHWM) at exit.
 
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ardoise_disk::block::{Access, BlockIo, DeviceFile};
@@ -105,7 +105,7 @@ fn result(name: &str, bytes: u64, seconds: f64) {
     );
 }
 
-fn open(p: &PathBuf) -> Res<DeviceFile> {
+fn open(p: &Path) -> Res<DeviceFile> {
     let d = DeviceFile::open(p, Access::ReadWrite)?;
     if !d.is_direct() {
         return Err(format!("{} could not be opened with O_DIRECT", p.display()).into());
@@ -186,7 +186,7 @@ fn cmd_verify(a: &Args) -> Res<()> {
 }
 
 fn cmd_parallel(a: &Args) -> Res<()> {
-    let devs = a.devs.iter().map(open).collect::<Res<Vec<_>>>()?;
+    let devs = a.devs.iter().map(|p| open(p)).collect::<Res<Vec<_>>>()?;
     let t = Instant::now();
     let results: Vec<Res<(u64, f64)>> = std::thread::scope(|s| {
         let handles: Vec<_> = devs
