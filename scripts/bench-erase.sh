@@ -110,6 +110,16 @@ measure_device() { # KIND FILE
         echo "   round $i: fio write ${fw[-1]}, dd ${ddw[-1]}, zero ${zw[-1]}, random ${rw[-1]}," \
             "fio read ${fr[-1]}, verify zero ${vz[-1]}, verify random ${vr[-1]} (GB/s; load $(cut -d' ' -f1 /proc/loadavg))"
     done
+    # Ratios are taken round by round (same machine load), then the median is kept.
+    local k base arr
+    for k in dd:ddw:fw zero:zw:fw random:rw:fw verify_zero:vz:fr verify_random:vr:fr; do
+        IFS=: read -r name arr base <<<"$k"
+        local -n num=$arr den=$base
+        local rs=()
+        for ((i = 0; i < ${#num[@]}; i++)); do rs+=("$(ratio "${num[$i]}" "${den[$i]}")"); done
+        R[$kind.$name.ratio]=$(median "${rs[@]}")
+        unset -n num den
+    done
     R[$kind.fio_write]=$(best "${fw[@]}"); R[$kind.dd]=$(best "${ddw[@]}")
     R[$kind.zero]=$(best "${zw[@]}"); R[$kind.random]=$(best "${rw[@]}")
     R[$kind.fio_read]=$(best "${fr[@]}"); R[$kind.verify_zero]=$(best "${vz[@]}")
@@ -215,26 +225,33 @@ R[rss_hwm]=$(awk '/^RSS/ { split($2, kv, "="); print kv[2] }' "$WORK/rss.out")
 echo
 echo "=========================== Erase engine: results ==========================="
 echo "date $(date -u +%FT%TZ), $(nproc) CPU, kernel $(uname -r), load now $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-34s %12s %12s %8s %8s\n' "figure (GB/s = 1e9 B/s)" "tmpfs loop" "disk loop" "target" "met?"
-row() { # label key target-ratio base-key
+echo "GB/s = 1e9 B/s, best round; (ratio) = median over rounds of engine / device limit in the same round"
+printf '%-34s %12s %12s %8s %8s\n' "figure" "tmpfs loop" "disk loop" "target" "met?"
+# row LABEL KEY [TARGET]: best GB/s of each device and, for engine figures, the median of the
+# per-round ratios to the device limit (fio write or read of the same round).
+row() {
     local lt ld tt td okt okd
     lt=${R[tmpfs.$2]}; ld=${R[disk.$2]}
-    if [ -n "${4:-}" ]; then
-        tt=$(ratio "$lt" "${R[tmpfs.$4]}"); td=$(ratio "$ld" "${R[disk.$4]}")
-        okt=$(awk -v r="$tt" -v t="$3" 'BEGIN { print (r >= t ? "yes" : "NO") }')
-        okd=$(awk -v r="$td" -v t="$3" 'BEGIN { print (r >= t ? "yes" : "NO") }')
-        printf '%-34s %6s (%.2fx) %6s (%.2fx) %7sx %4s/%s\n' "$1" "$lt" "$tt" "$ld" "$td" "$3" "$okt" "$okd"
+    if [ -n "${R[tmpfs.$2.ratio]:-}" ]; then
+        tt=${R[tmpfs.$2.ratio]}; td=${R[disk.$2.ratio]}
+        if [ -n "${3:-}" ]; then
+            okt=$(awk -v r="$tt" -v t="$3" 'BEGIN { print (r >= t ? "yes" : "NO") }')
+            okd=$(awk -v r="$td" -v t="$3" 'BEGIN { print (r >= t ? "yes" : "NO") }')
+            printf '%-34s %6s (%.2fx) %6s (%.2fx) %7sx %4s/%s\n' "$1" "$lt" "$tt" "$ld" "$td" "$3" "$okt" "$okd"
+        else
+            printf '%-34s %6s (%.2fx) %6s (%.2fx) %8s\n' "$1" "$lt" "$tt" "$ld" "$td" "ref."
+        fi
     else
         printf '%-34s %12s %12s\n' "$1" "$lt" "$ld"
     fi
 }
 row "fio write (best: ${R[tmpfs.fio_write_cfg]} / ${R[disk.fio_write_cfg]})" fio_write
-row "dd bs=4M oflag=direct" dd 0 fio_write
-row "zero pass" zero 0.95 fio_write
-row "random pass" random 0.90 fio_write
+row "dd bs=4M oflag=direct" dd
+row "zero pass" zero 0.95
+row "random pass" random 0.90
 row "fio read (best: ${R[tmpfs.fio_read_cfg]} / ${R[disk.fio_read_cfg]})" fio_read
-row "full verify, zeros" verify_zero 0.95 fio_read
-row "full verify, random pattern" verify_random 0.95 fio_read
+row "full verify, zeros" verify_zero 0.95
+row "full verify, random pattern" verify_random 0.95
 gr=$(ratio "${R[gen]}" "${R[openssl]}")
 printf '%-34s %s GB/s vs openssl %s GB/s = %sx (target 0.6x: %s)\n' "pattern generator, one core" \
     "${R[gen]}" "${R[openssl]}" "$gr" "$(awk -v r="$gr" 'BEGIN { print (r >= 0.6 ? "yes" : "NO") }')"
