@@ -163,7 +163,18 @@ impl Station {
     ) -> Result<StoredCertificate, StationError> {
         let facts = self.facts();
         let cert = certify::certificate(report, session, &facts);
-        let stored = self.issue(cert)?;
+        let stored = match self.issue(cert.clone()) {
+            Err(StationError::Store {
+                source: StoreError::Sign(ardoise_cert::envelope::EnvelopeError::Invalid(issues)),
+                ..
+            }) => {
+                // A station bug produced a certificate that contradicts itself. The record must
+                // not be lost: certify the disk as not erased and say why.
+                tracing::error!(%issues, "inconsistent certificate; issuing it as not_erased");
+                self.issue(certify::degrade_to_not_erased(cert, &issues.to_string()))?
+            }
+            other => other?,
+        };
         if let Some(m) = marker {
             jobs::remove_marker(&self.data_dir, m);
         }
