@@ -73,7 +73,7 @@ pub struct EraseArgs {
     pub poll_ms: u64,
 }
 
-fn describe(device: &PathBuf) -> anyhow::Result<DiskInfo> {
+fn describe(device: &std::path::Path) -> anyhow::Result<DiskInfo> {
     describe_target(&DiscoveryOptions::default(), device)
         .with_context(|| format!("cannot use {}", device.display()))
 }
