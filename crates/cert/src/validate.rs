@@ -332,11 +332,26 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
             "must be not_run when verification.method is none".into(),
         );
     }
-    if ver.result == VerificationResult::Pass && (ver.mismatches > 0 || ver.unreadable_samples > 0)
+    if ver.result == VerificationResult::Pass && ver.mismatches > 0 {
+        issue(
+            "verification.result",
+            "is pass but mismatches were recorded".into(),
+        );
+    }
+    // Samples that could not be read were not checked: a pass is then only a pass for the
+    // rest, and the outcome must say so with the unreadable-sectors exception.
+    if ver.result == VerificationResult::Pass
+        && ver.unreadable_samples > 0
+        && !c
+            .outcome
+            .exceptions
+            .iter()
+            .any(|e| e.code == "unreadable-sectors")
     {
         issue(
             "verification.result",
-            "is pass but mismatches or unreadable samples were recorded".into(),
+            "is pass with unreadable samples, but outcome.exceptions lacks unreadable-sectors"
+                .into(),
         );
     }
     if ver.result == VerificationResult::Pass && p.samples == 0 {
@@ -403,7 +418,7 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
                     "must be pass when outcome.status is erased".into(),
                 );
             }
-            if s.errors.unreadable_sectors > 0 {
+            if s.errors.unreadable_sectors > 0 || ver.unreadable_samples > 0 {
                 issue(
                     "sanitization.errors.unreadable_sectors",
                     "is not 0 but outcome.status is erased (use erased_with_exceptions)".into(),

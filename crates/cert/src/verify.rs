@@ -16,6 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::envelope::{envelope_hash, Envelope};
 use crate::journal::{self, JournalMember, LinkStatus, StationJournal};
@@ -402,6 +403,19 @@ fn check_envelope(bytes: &[u8], trust: &TrustFile) -> Partial {
     };
     let key_ok = key_check.status != CheckStatus::Fail;
     p.checks.push(key_check);
+    // A station whose clock runs ahead dates certificates in the future, where no trust-file
+    // validity window can catch them: refuse anything dated more than a day ahead of now.
+    let now = OffsetDateTime::now_utc();
+    if at > now + time::Duration::days(1) {
+        p.checks.push(check(
+            "time",
+            CheckStatus::Fail,
+            format!(
+                "issued at {when}, more than a day after this check ({}): the station's clock was wrong",
+                crate::fmt_time(now)
+            ),
+        ));
+    }
     if key_ok {
         p.certificate = Some(cert);
     }

@@ -99,3 +99,23 @@ pub fn inventory(args: &InventoryArgs) -> anyhow::Result<ExitCode> {
     println!("{:<14} {:?}", "Secure Boot", inv.secure_boot);
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(clap::Args, Debug)]
+pub struct SimulateArgs {
+    /// Directory for the simulated disks (profiles and backing files).
+    #[arg(long)]
+    pub dir: std::path::PathBuf,
+    /// Size of each simulated disk in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub size_mib: u64,
+}
+
+/// Creates the simulator's demo machine and prints the `sim:` paths to use with `--device`.
+pub fn simulate(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
+    let paths = ardoise_disk::sim::profile::standard_machine(&args.dir, args.size_mib * 2048)
+        .context("creating simulated disks")?;
+    for p in paths {
+        println!("sim:{}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -73,7 +73,7 @@ pub struct EraseArgs {
     pub poll_ms: u64,
 }
 
-fn describe(device: &PathBuf) -> anyhow::Result<DiskInfo> {
+fn describe(device: &std::path::Path) -> anyhow::Result<DiskInfo> {
     describe_target(&DiscoveryOptions::default(), device)
         .with_context(|| format!("cannot use {}", device.display()))
 }
@@ -190,6 +190,7 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         key_file: args.key.clone(),
         create_key: true,
         kernel_options: false,
+        persistent: None,
     }) {
         Ok(s) => s,
         Err(e) => {

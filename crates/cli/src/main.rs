@@ -1,6 +1,7 @@
 //! `ardoise`: the binary the live image carries. With no arguments it starts the technician's
 //! interface; subcommands serve unattended use, scripts and auditors.
 
+mod auto;
 mod cmd;
 mod disks;
 mod erase;
@@ -34,6 +35,12 @@ enum Command {
     Methods(erase::MethodsArgs),
     /// Erase a disk, verify it and write its signed certificate.
     Erase(erase::EraseArgs),
+    /// Erase every disk that is not protected (or the ones named), certify, upload: the live
+    /// image's unattended mode (`ardoise.auto=erase`).
+    Auto(auto::AutoArgs),
+    /// Create simulated disks (an ATA HDD, a frozen ATA SSD, an NVMe, an eMMC, a failing drive,
+    /// a protected boot stick) to try ardoise on any machine: `--device sim:<path>`.
+    Simulate(disks::SimulateArgs),
     /// Create a station key pair (and a trust-file entry).
     Keygen(cmd::keygen::KeygenArgs),
     /// Check certificates: signature, trusted key, schema, journal, registry receipt.
@@ -64,11 +71,31 @@ fn main() -> ExitCode {
         Some(Command::Inventory(a)) => disks::inventory(a),
         Some(Command::Methods(a)) => erase::methods(a),
         Some(Command::Erase(a)) => erase::erase(a),
+        Some(Command::Auto(a)) => auto::run(a),
+        Some(Command::Simulate(a)) => disks::simulate(a),
         Some(Command::Keygen(a)) => cmd::keygen::run(a),
         Some(Command::Verify(a)) => cmd::verify::run(a),
         Some(Command::Report(a)) => cmd::report::run(a),
         Some(Command::Upload(a)) => cmd::upload::run(a),
         Some(Command::Tui(a)) => tui::run(a),
+        None if ardoise_station::KernelOptions::from_system().auto
+            == Some(ardoise_station::config::AutoMode::Erase) =>
+        {
+            auto::run(&auto::AutoArgs {
+                upload_timeout: 600,
+                operator: "auto".into(),
+                poll_ms: 1000,
+                ..Default::default()
+            })
+        }
+        None if ardoise_station::KernelOptions::from_system().auto
+            == Some(ardoise_station::config::AutoMode::List) =>
+        {
+            disks::list(&disks::ListArgs {
+                json: true,
+                no_loop: true,
+            })
+        }
         None => tui::run(&tui::TuiArgs::default()),
     };
     result.unwrap_or_else(|e| {
@@ -83,6 +110,7 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

@@ -23,6 +23,9 @@ pub struct DiscoveryOptions {
     pub probe_exclusive_open: bool,
     /// The device the live system booted from, as the init found it (`ARDOISE_BOOT_DEVICE`).
     pub boot_device: Option<PathBuf>,
+    /// The partition holding ardoise's data (`ARDOISE_DATA_DEVICE`): its disk is protected even
+    /// when it is not the boot medium (booted from CD, data on a second stick).
+    pub data_device: Option<PathBuf>,
 }
 
 impl Default for DiscoveryOptions {
@@ -34,6 +37,9 @@ impl Default for DiscoveryOptions {
             include_loop: true,
             probe_exclusive_open: true,
             boot_device: std::env::var_os("ARDOISE_BOOT_DEVICE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            data_device: std::env::var_os("ARDOISE_DATA_DEVICE")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
         }

@@ -24,6 +24,8 @@ pub struct SystemUsage {
     pub root_dev: Option<(u32, u32)>,
     /// Whole-disk device number of the boot medium named by the init.
     pub boot_disk_dev: Option<(u32, u32)>,
+    /// Whole-disk device number of the disk holding ardoise's data partition.
+    pub data_disk_dev: Option<(u32, u32)>,
 }
 
 /// One line of /proc/self/mountinfo.
@@ -58,11 +60,16 @@ impl SystemUsage {
             .boot_device
             .as_deref()
             .and_then(|p| whole_disk_dev(opts, p));
+        let data_disk_dev = opts
+            .data_device
+            .as_deref()
+            .and_then(|p| whole_disk_dev(opts, p));
         SystemUsage {
             mounts: parse_mountinfo(&mountinfo),
             swaps: parse_swaps(&swaps),
             root_dev,
             boot_disk_dev,
+            data_disk_dev,
         }
     }
 }
@@ -196,6 +203,13 @@ pub fn classify(disk: &mut DiskInfo, opts: &DiscoveryOptions, usage: &SystemUsag
         if devs.contains(&boot) {
             disk.protect(ProtectionReason::BootMedium {
                 detail: "the live system booted from this disk".into(),
+            });
+        }
+    }
+    if let Some(data) = usage.data_disk_dev {
+        if devs.contains(&data) {
+            disk.protect(ProtectionReason::BootMedium {
+                detail: "it holds ardoise's data partition (certificates)".into(),
             });
         }
     }
@@ -348,6 +362,7 @@ mod tests {
             include_loop: false,
             probe_exclusive_open: false,
             boot_device: None,
+            data_device: None,
         }
     }
 

@@ -79,10 +79,10 @@ pub struct OverwriteOptions {
 impl Default for OverwriteOptions {
     fn default() -> Self {
         OverwriteOptions {
-            chunk_bytes: 2 * MIB,
-            buffers: 4,
+            chunk_bytes: MIB,
+            buffers: 6,
             generator_threads: 1,
-            writer_threads: 2,
+            writer_threads: 4,
             sector_attempts: 3,
             max_bad_sectors: 100_000,
             max_listed: 256,
@@ -695,6 +695,8 @@ fn write_pass(
             );
             pool.push(buf);
         } else {
+            // A buffer left by a fixed-pattern pass may be shorter than a chunk.
+            pool.retain(|b| b.len() >= chunk);
             while pool.len() < opts.buffers {
                 pool.push(AlignedBuf::new(chunk));
             }

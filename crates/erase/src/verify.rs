@@ -7,8 +7,10 @@
 //!   the fingerprint taken before the erase ([`Fingerprints::capture`] on the same plan), and no
 //!   sample may carry a partition-table or filesystem signature ([`crate::signatures`]).
 //!
-//! Reading overlaps comparing (a ring of buffers between reader and comparer threads, O_DIRECT
-//! through the [`BlockIo`]). A medium error makes the piece be read again sector by sector; sectors
+//! Reading overlaps comparing: by default several threads each read a piece (O_DIRECT through
+//! the [`BlockIo`]) and compare it while it is still in that core's cache, so one thread's
+//! comparison overlaps the others' reads (measured faster than handing buffers to a separate
+//! comparer, which [`VerifyOptions::compare_threads`] > 0 selects). A medium error makes the piece be read again sector by sector; sectors
 //! that stay unreadable are listed and fail the verification, since what they hold is unknown.
 
 mod fingerprint;
@@ -85,9 +87,12 @@ pub enum ExpectedState {
 pub struct VerifyOptions {
     /// Bytes per read request (rounded down to a multiple of `fingerprint_block`).
     pub chunk_bytes: usize,
-    /// Buffers between readers and comparers.
+    /// Buffers: one per reader when comparing in the readers, else the ring between readers and
+    /// comparers.
     pub buffers: usize,
     pub reader_threads: usize,
+    /// Threads comparing what the readers read; 0: each reader compares its own pieces right
+    /// after reading them (no hand-off, the data is still in that core's cache).
     pub compare_threads: usize,
     /// Attempts per sector when a piece failed with a medium error.
     pub sector_attempts: u32,
@@ -102,10 +107,10 @@ pub struct VerifyOptions {
 impl Default for VerifyOptions {
     fn default() -> Self {
         VerifyOptions {
-            chunk_bytes: 2 * MIB,
-            buffers: 4,
-            reader_threads: 2,
-            compare_threads: 1,
+            chunk_bytes: MIB,
+            buffers: 6,
+            reader_threads: 6,
+            compare_threads: 0,
             sector_attempts: 2,
             max_listed: 64,
             fingerprint_block: 64 * 1024,
@@ -133,7 +138,7 @@ impl VerifyOptions {
         if o.chunk_bytes > 256 * MIB {
             return Err(VerifyError::BadOptions("chunk_bytes above 256 MiB".into()));
         }
-        if o.buffers == 0 || o.reader_threads == 0 || o.compare_threads == 0 {
+        if o.buffers == 0 || o.reader_threads == 0 {
             return Err(VerifyError::BadOptions(
                 "buffers and thread counts must be at least 1".into(),
             ));
@@ -327,7 +332,11 @@ pub(crate) fn run_phase(
     ctl: &mut Control<'_>,
     phase: Phase,
 ) -> Result<VerifyReport, VerifyError> {
-    let opts = options.checked(dev)?;
+    let mut opts = options.checked(dev)?;
+    if let Expected::DiffersFrom(fp) = expected {
+        // Pieces must start on the fingerprints' block boundaries.
+        opts.chunk_bytes = (opts.chunk_bytes / fp.block_bytes * fp.block_bytes).max(fp.block_bytes);
+    }
     let size = dev.size_bytes();
     let ss = dev.logical_sector_size();
     let plan = match scope {
@@ -417,21 +426,38 @@ pub(crate) fn run_phase(
             let done = reader.bytes_read.load(Ordering::Relaxed);
             ctl.report(&meter.progress(done, bad));
         };
-        ring::run_ring(
-            count,
-            &*piece,
-            &mut pool,
-            opts.reader_threads,
-            opts.compare_threads,
-            |p: &Piece, b: &mut [u8]| reader.read(p, b),
-            |p: &Piece, b: &mut [u8], bad: Vec<ByteRange>| {
-                checker.check(p, b, &bad);
-                Ok(())
-            },
-            &halt,
-            &mut monitor,
-            interval,
-        );
+        if opts.compare_threads == 0 {
+            ring::run_owned(
+                count,
+                &*piece,
+                &mut pool,
+                opts.reader_threads,
+                |p: &Piece, b: &mut [u8]| {
+                    let bad = reader.read(p, b)?;
+                    checker.check(p, b, &bad);
+                    Ok(())
+                },
+                &halt,
+                &mut monitor,
+                interval,
+            );
+        } else {
+            ring::run_ring(
+                count,
+                &*piece,
+                &mut pool,
+                opts.reader_threads,
+                opts.compare_threads,
+                |p: &Piece, b: &mut [u8]| reader.read(p, b),
+                |p: &Piece, b: &mut [u8], bad: Vec<ByteRange>| {
+                    checker.check(p, b, &bad);
+                    Ok(())
+                },
+                &halt,
+                &mut monitor,
+                interval,
+            );
+        }
     }
 
     let bytes_read = reader.bytes_read.load(Ordering::SeqCst);

@@ -145,6 +145,33 @@ fn repeating_patterns_are_written_in_phase_with_the_device_offset() {
 }
 
 #[test]
+fn a_fixed_pattern_pass_then_a_random_pass() {
+    // The fixed pass leaves a buffer sized for its period in the pool; the random pass must
+    // not use it for a full chunk.
+    let dir = tempfile::tempdir().unwrap();
+    let (_m, blk) = sim_disk(dir.path(), 512, 4096);
+    let scheme = Scheme::custom(
+        "mixed",
+        "mixed",
+        vec![
+            Pass::write(PatternSpec::repeat(&[0x6D, 0xB6, 0xDB])),
+            Pass::write(PatternSpec::Random),
+        ],
+    )
+    .unwrap();
+    let r = overwrite::run(
+        &blk,
+        &scheme,
+        Seed([2; 16]),
+        &small_chunks(),
+        &mut Control::default(),
+    )
+    .unwrap();
+    assert_eq!(r.outcome, OverwriteOutcome::Completed);
+    assert!(full_verify(&blk, &r.expected_state().unwrap()).passed());
+}
+
+#[test]
 fn gutmann_runs_35_passes_and_ends_with_random() {
     let dir = tempfile::tempdir().unwrap();
     let (_m, blk) = sim_disk(dir.path(), 512, 2048);

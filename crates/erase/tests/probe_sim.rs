@@ -272,7 +272,7 @@ fn locked_drives_and_hidden_areas_show_in_the_probe() {
         .iter()
         .any(|n| n.contains("1000 sectors are hidden")));
     assert_eq!(
-        plan_auto(&r.capabilities).unwrap().steps[1],
+        plan_auto(&r.capabilities).unwrap().steps[0],
         Step::RemoveHiddenAreas
     );
 

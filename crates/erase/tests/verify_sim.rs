@@ -166,6 +166,48 @@ fn crypto_erase_passes_when_every_sample_changed() {
 }
 
 #[test]
+fn fingerprints_and_verification_may_use_different_chunk_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_m, blk) = sim_disk(dir.path(), 512, 64 * 2048);
+    fill_random(&blk, 17);
+    let plan = sampled(&blk, 12);
+    let fp = Fingerprints::capture(
+        &blk,
+        &plan,
+        &VerifyOptions::default(),
+        &mut Control::default(),
+    )
+    .unwrap();
+    let small = VerifyOptions {
+        chunk_bytes: 12 * 1024,
+        fingerprint_block: 4096,
+        ..VerifyOptions::default()
+    };
+    // Nothing changed: every block must still be found unchanged.
+    let expected = Expected::DiffersFrom(fp);
+    let v = verify::run(
+        &blk,
+        &VerifyScope::Sampled(plan.clone()),
+        &expected,
+        &small,
+        &mut Control::default(),
+    )
+    .unwrap();
+    assert_eq!(v.verdict, Verdict::Fail);
+    assert_eq!(v.mismatched_samples, v.samples_total);
+    scramble(&blk, 18);
+    let v = verify::run(
+        &blk,
+        &VerifyScope::Sampled(plan),
+        &expected,
+        &small,
+        &mut Control::default(),
+    )
+    .unwrap();
+    assert!(v.passed(), "{}", v.summary());
+}
+
+#[test]
 fn a_lying_drive_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let (_m, blk) = sim_disk(dir.path(), 512, 64 * 2048);
@@ -326,4 +368,43 @@ fn tiny_disks_are_read_entirely() {
         .unwrap()
         .statement
         .starts_with("Every addressable sector"));
+}
+
+#[test]
+fn separate_comparer_threads_find_the_same_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    let (media, blk) = sim_disk(dir.path(), 512, 64 * 2048);
+    zero(&blk);
+    let mut one = ardoise_disk::AlignedBuf::new(4096);
+    one.as_mut_slice().fill(0x41);
+    blk.write_at(one.as_slice(), 20 * MIB).unwrap();
+    media.set_faults(FaultPlan {
+        unreadable: [7].into(),
+        ..FaultPlan::default()
+    });
+    for compare_threads in [0, 1, 2] {
+        let opts = VerifyOptions {
+            compare_threads,
+            ..VerifyOptions::default()
+        };
+        let v = verify::run(
+            &blk,
+            &VerifyScope::Full,
+            &Expected::zeros(),
+            &opts,
+            &mut Control::default(),
+        )
+        .unwrap();
+        assert_eq!(v.verdict, Verdict::Fail);
+        assert_eq!(
+            v.first_mismatches,
+            vec![ardoise_erase::ByteRange::new(20 * MIB, 4096)],
+            "{compare_threads}"
+        );
+        assert_eq!(
+            v.unreadable,
+            vec![ardoise_erase::ByteRange::new(7 * 512, 512)]
+        );
+        assert_eq!(v.bytes_read + 512, 64 * MIB);
+    }
 }

@@ -565,7 +565,11 @@ fn verification(
     mismatch_offsets.sort_unstable();
     mismatch_offsets.dedup();
     mismatch_offsets.truncate(100.min(mismatches as usize));
-    let passed = v.passed() && mismatches == 0 && unreadable_samples == 0 && samples > 0;
+    // Unreadable samples alone do not fail the read-back: they were not checked, which the
+    // outcome says with the unreadable-sectors exception (the job's decision).
+    let only_unreadable =
+        !v.passed() && v.aborted.is_none() && v.signatures_found == 0 && unreadable_samples > 0;
+    let passed = (v.passed() || only_unreadable) && mismatches == 0 && samples > 0;
     let assurance = passed.then(|| {
         if full {
             cm::Assurance {
@@ -603,6 +607,19 @@ fn verification(
         unreadable_samples,
         assurance,
     }
+}
+
+/// The last resort when a certificate contradicts itself: the same record, declared not erased,
+/// with the contradiction as an exception. A not_erased certificate is always consistent.
+pub fn degrade_to_not_erased(mut cert: cm::Certificate, issues: &str) -> cm::Certificate {
+    cert.outcome.status = cm::OutcomeStatus::NotErased;
+    cert.outcome.exceptions.push(cm::Exception {
+        code: "station-error".into(),
+        detail: format!("the station produced an inconsistent certificate ({issues}); the disk is not certified as erased"),
+    });
+    cert.sanitization.level_achieved = None;
+    cert.sanitization.standard_claimed = None;
+    cert
 }
 
 /// Exception codes in the certificate's kebab-case vocabulary.
@@ -703,6 +720,28 @@ mod tests {
         assert!(a.starts_with("op-") && a.len() == 11);
         assert!(!a.contains("amille"));
         assert_ne!(a, pseudonymous_operator_id("other-ws", "Camille Dupont"));
+    }
+
+    #[test]
+    fn a_contradictory_certificate_degrades_to_a_valid_not_erased_one() {
+        let mut c = cm::Certificate::example();
+        c.verification.result = cm::VerificationResult::Fail;
+        assert!(
+            !ardoise_cert::validate::validate(&c).is_empty(),
+            "the example made inconsistent"
+        );
+        let d = degrade_to_not_erased(c, "verification.result: is fail");
+        assert!(
+            ardoise_cert::validate::validate(&d).is_empty(),
+            "{:?}",
+            ardoise_cert::validate::validate(&d)
+        );
+        assert_eq!(d.outcome.status, cm::OutcomeStatus::NotErased);
+        assert!(d
+            .outcome
+            .exceptions
+            .iter()
+            .any(|e| e.code == "station-error"));
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub enum StationError {
     Vault(String),
     #[error("job marker: {0}")]
     Marker(String),
+    #[error("the data partition is missing: certificates would only live in memory and be lost at power-off, and no registry is configured to receive them; plug in the ardoise stick with its ARDOISE partition, or configure a registry")]
+    NoPersistentStorage,
 }
 
 /// How to open the station.
@@ -53,6 +55,9 @@ pub struct StationOptions {
     pub create_key: bool,
     /// Read `ardoise.*` options from /proc/cmdline.
     pub kernel_options: bool,
+    /// Whether the data directory survives a power-off; `None` reads `ARDOISE_DATA_PERSISTENT`
+    /// (set to 0 by the live image's init when it found no data partition).
+    pub persistent: Option<bool>,
 }
 
 /// An opened station. Holds the certificate store's lock: one issuing process per data directory.
@@ -63,6 +68,7 @@ pub struct Station {
     pub inventory: MachineInventory,
     /// `sha256:<hex>` of the booted image.
     pub image_digest: Option<String>,
+    persistent: bool,
     key: StationKey,
     store: Mutex<Store>,
     vault: Arc<FileVault>,
@@ -101,10 +107,21 @@ impl Station {
             kernel,
             inventory: read_inventory(),
             image_digest,
+            persistent: opts.persistent.unwrap_or_else(|| {
+                std::env::var("ARDOISE_DATA_PERSISTENT")
+                    .map(|v| v != "0")
+                    .unwrap_or(true)
+            }),
             key,
             store: Mutex::new(store),
             vault: Arc::new(vault),
         })
+    }
+
+    /// Whether certificates survive a power-off: false when the live image found no data
+    /// partition and keeps `/data` in RAM (`ARDOISE_DATA_PERSISTENT=0`; PXE boots).
+    pub fn persistent(&self) -> bool {
+        self.persistent
     }
 
     pub fn key_id(&self) -> &str {
@@ -123,6 +140,9 @@ impl Station {
     /// Checks that a certificate can be stored now. Called before any erase starts: a full or
     /// read-only data partition must stop the erase, not the certificate.
     pub fn preflight(&self) -> Result<(), StationError> {
+        if !self.persistent() && self.config.registry.url.is_none() {
+            return Err(StationError::NoPersistentStorage);
+        }
         check_writable(&self.data_dir).map_err(|source| StationError::NotWritable {
             dir: self.data_dir.clone(),
             source,
@@ -143,7 +163,18 @@ impl Station {
     ) -> Result<StoredCertificate, StationError> {
         let facts = self.facts();
         let cert = certify::certificate(report, session, &facts);
-        let stored = self.issue(cert)?;
+        let stored = match self.issue(cert.clone()) {
+            Err(StationError::Store {
+                source: StoreError::Sign(ardoise_cert::envelope::EnvelopeError::Invalid(issues)),
+                ..
+            }) => {
+                // A station bug produced a certificate that contradicts itself. The record must
+                // not be lost: certify the disk as not erased and say why.
+                tracing::error!(%issues, "inconsistent certificate; issuing it as not_erased");
+                self.issue(certify::degrade_to_not_erased(cert, &issues.to_string()))?
+            }
+            other => other?,
+        };
         if let Some(m) = marker {
             jobs::remove_marker(&self.data_dir, m);
         }

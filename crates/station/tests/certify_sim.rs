@@ -310,3 +310,31 @@ fn a_sim_disk_with_unwritable_sectors_is_erased_with_exceptions() {
         .iter()
         .any(|e| e.code == "unwritable-sectors"));
 }
+
+#[test]
+fn without_a_data_partition_or_a_registry_nothing_may_start() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("ardoise.toml"),
+        "[workshop]\nid = \"w\"\nname = \"W\"\nstation = \"s\"\n",
+    )
+    .unwrap();
+    let open = |persistent| {
+        Station::open(&StationOptions {
+            data_dir: Some(data.path().to_path_buf()),
+            create_key: true,
+            persistent: Some(persistent),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let err = open(false).preflight().unwrap_err();
+    assert!(
+        matches!(err, ardoise_station::StationError::NoPersistentStorage),
+        "{err}"
+    );
+    open(true).preflight().unwrap();
+    // With a registry to receive them, a RAM data directory is acceptable (PXE mode).
+    std::fs::write(data.path().join("ardoise.toml"), "[workshop]\nid = \"w\"\nname = \"W\"\nstation = \"s\"\n[registry]\nurl = \"http://127.0.0.1:9\"\n").unwrap();
+    open(false).preflight().unwrap();
+}

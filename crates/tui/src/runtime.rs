@@ -366,6 +366,7 @@ impl Runtime {
             key_file: self.opts.key_file.clone(),
             create_key: true,
             kernel_options: true,
+            persistent: None,
         };
         std::thread::Builder::new()
             .name("station".into())

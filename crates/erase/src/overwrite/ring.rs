@@ -159,6 +159,51 @@ pub(crate) fn run_parallel<W>(
     });
 }
 
+/// Runs `count` pieces on one thread per buffer of `pool` (at most `workers`); each thread
+/// handles its pieces start to end in its own buffer (read then compare while the data is still
+/// in that core's cache). Buffers are returned to `pool`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_owned<W>(
+    count: usize,
+    piece: &(dyn Fn(usize) -> Piece + Sync),
+    pool: &mut Vec<AlignedBuf>,
+    workers: usize,
+    work: W,
+    halt: &AtomicBool,
+    monitor: &mut dyn FnMut(),
+    interval: Duration,
+) where
+    W: Fn(&Piece, &mut [u8]) -> Result<(), Halt> + Sync,
+{
+    let n = workers.max(1).min(pool.len());
+    assert!(n > 0, "run_owned needs at least one buffer");
+    let mut mine: Vec<AlignedBuf> = pool.drain(..n).collect();
+    let next = AtomicU64::new(0);
+    let (alive_tx, alive_rx) = bounded::<()>(0);
+    std::thread::scope(|s| {
+        for buf in mine.iter_mut() {
+            let alive = alive_tx.clone();
+            let (next, work) = (&next, &work);
+            s.spawn(move || {
+                let _alive = alive;
+                while !halt.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    if i >= count {
+                        break;
+                    }
+                    let p = piece(i);
+                    if work(&p, &mut buf.as_mut_slice()[..p.len]).is_err() {
+                        halt.store(true, Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+        drop(alive_tx);
+        watch(&alive_rx, monitor, interval);
+    });
+    pool.append(&mut mine);
+}
+
 /// Calls `monitor` every `interval` until every worker dropped its `alive` sender.
 fn watch(alive: &crossbeam_channel::Receiver<()>, monitor: &mut dyn FnMut(), interval: Duration) {
     loop {

@@ -1,0 +1,290 @@
+//! `ardoise auto` (and `ardoise.auto=erase` on the live image's kernel command line): erase every
+//! disk that is not protected, in parallel, with the policy's method; certify each; upload; and
+//! succeed (exit 0, after which the init powers off) only when every disk is erased and, when a
+//! registry is configured, every certificate is acknowledged.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use ardoise_disk::discovery::{discover, DiscoveryOptions};
+use ardoise_disk::open::describe_target;
+use ardoise_disk::{open_disk, Access, DiskInfo};
+use ardoise_erase::job::{prepare, spawn, JobEvent, JobRequest, VerifyChoice};
+use ardoise_erase::outcome::Outcome;
+use ardoise_station::{JobMarker, SessionInfo, Station, StationOptions, VerifyMode};
+
+use crate::exit;
+
+#[derive(clap::Args, Debug, Default)]
+pub struct AutoArgs {
+    /// Erase only these disks (device nodes, `sim:` profiles or files). Without it, every disk
+    /// discovery finds that is not protected — allowed only on the live system.
+    #[arg(long = "device")]
+    pub devices: Vec<PathBuf>,
+    /// Method (default: the policy's, normally `auto`).
+    #[arg(long)]
+    pub method: Option<String>,
+    #[arg(long, value_parser = ["sample", "full", "none"])]
+    pub verify: Option<String>,
+    /// Station data directory.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Registry to upload to (default: configuration / `ardoise.registry=`).
+    #[arg(long)]
+    pub registry: Option<String>,
+    /// How long to keep trying to upload before giving up, seconds.
+    #[arg(long, default_value_t = 600)]
+    pub upload_timeout: u64,
+    /// Operator id written into certificates.
+    #[arg(long, default_value = "auto")]
+    pub operator: String,
+    #[arg(long, default_value_t = 1000, hide = true)]
+    pub poll_ms: u64,
+}
+
+/// Whether this process runs on the live image (its init sets ARDOISE_BOOT_MODE).
+fn on_live_system() -> bool {
+    std::env::var_os("ARDOISE_BOOT_MODE").is_some()
+}
+
+pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
+    let station = match Station::open(&StationOptions {
+        data_dir: args.data_dir.clone(),
+        create_key: true,
+        kernel_options: true,
+        ..Default::default()
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("ARDOISE-AUTO: cannot store certificates, nothing erased: {e}");
+            return Ok(ExitCode::from(exit::CANNOT_STORE));
+        }
+    };
+    println!(
+        "ARDOISE-AUTO: station {} / {} key {}",
+        station.config.workshop.id,
+        station.config.workshop.station,
+        station.key_id()
+    );
+    for c in station
+        .recover_interrupted()
+        .context("recovering interrupted jobs")?
+    {
+        println!(
+            "ARDOISE-AUTO: an earlier job was interrupted; certificate {} says not_erased",
+            c.cert_id
+        );
+    }
+    if let Err(e) = station.preflight() {
+        println!("ARDOISE-AUTO: nothing erased: {e}");
+        return Ok(ExitCode::from(exit::CANNOT_STORE));
+    }
+    let targets: Vec<DiskInfo> = if args.devices.is_empty() {
+        if !on_live_system() {
+            eprintln!("ardoise: refusing to erase every disk of a machine that is not running the ardoise live system; name the disks with --device");
+            return Ok(ExitCode::from(exit::REFUSED));
+        }
+        discover(&DiscoveryOptions {
+            include_loop: false,
+            ..DiscoveryOptions::default()
+        })?
+    } else {
+        args.devices
+            .iter()
+            .map(|d| describe_target(&DiscoveryOptions::default(), d))
+            .collect::<Result<_, _>>()?
+    };
+    for d in targets.iter().filter(|d| d.protected) {
+        println!(
+            "ARDOISE-AUTO: skipping {} (protected: {})",
+            d.path.display(),
+            d.protected_reason.as_deref().unwrap_or("in use")
+        );
+    }
+    let targets: Vec<DiskInfo> = targets.into_iter().filter(|d| !d.protected).collect();
+    if targets.is_empty() {
+        println!("ARDOISE-AUTO: no disk to erase");
+    }
+    let policy = &station.config.policy;
+    let verify = match args
+        .verify
+        .as_deref()
+        .and_then(VerifyMode::parse)
+        .unwrap_or(policy.verify)
+    {
+        VerifyMode::Sample => VerifyChoice::Sample {
+            coverage_percent: policy.sample_coverage_percent,
+        },
+        VerifyMode::Full => VerifyChoice::Full,
+        VerifyMode::None => VerifyChoice::None,
+    };
+    let session = SessionInfo {
+        operator_id: args.operator.clone(),
+        ..Default::default()
+    };
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let mut running = Vec::new();
+    let mut all_ok = true;
+    for info in targets {
+        let request = JobRequest {
+            method: args.method.clone().unwrap_or_else(|| policy.method.clone()),
+            verify,
+            firmware_poll: Duration::from_millis(args.poll_ms.max(1)),
+            ..Default::default()
+        };
+        let disk = match open_disk(&info, Access::ReadWrite) {
+            Ok(d) => d,
+            Err(e) => {
+                println!(
+                    "ARDOISE-AUTO: {}: cannot open, not erased: {e}",
+                    info.path.display()
+                );
+                all_ok = false;
+                continue;
+            }
+        };
+        let mut job = match prepare(disk, request, station.vault().as_ref()) {
+            Ok(j) => j,
+            Err(r) => {
+                println!(
+                    "ARDOISE-AUTO: {}: refused, not erased: {}",
+                    info.path.display(),
+                    r.error
+                );
+                all_ok = false;
+                continue;
+            }
+        };
+        let seed = ardoise_erase::pattern::Seed::random().map_err(|e| anyhow::anyhow!("{e}"))?;
+        job.request.seed = Some(seed);
+        let marker = JobMarker::new(
+            &job.disk.info,
+            &job.probe.identity,
+            &job.probe.capabilities,
+            job.probe.health.as_ref(),
+            &job.plan,
+            seed,
+            &session,
+        );
+        station.begin_job(&marker).context("recording the job")?;
+        println!(
+            "ARDOISE-AUTO: {}: {} {} — {} ({})",
+            info.path.display(),
+            info.model,
+            info.serial,
+            job.plan.method.id(),
+            job.plan.reason
+        );
+        running.push((spawn(job, tx.clone(), station.vault()), marker));
+    }
+    drop(tx);
+    let printer = std::thread::spawn(move || {
+        let mut last = Instant::now() - Duration::from_secs(60);
+        for ev in rx {
+            match ev {
+                JobEvent::Progress {
+                    disk,
+                    phase,
+                    fraction: Some(f),
+                    ..
+                } if last.elapsed() > Duration::from_secs(5) => {
+                    last = Instant::now();
+                    println!("ARDOISE-AUTO: {disk}: {phase:?} {:.0} %", f * 100.0);
+                }
+                JobEvent::Message { disk, text } => println!("ARDOISE-AUTO: {disk}: {text}"),
+                _ => {}
+            }
+        }
+    });
+    for (handle, marker) in running {
+        let disk = handle.disk.clone();
+        let report = match handle.join() {
+            Ok(r) => r,
+            Err(_) => {
+                println!("ARDOISE-AUTO: {disk}: the erase thread failed; not erased (its marker stays for the next start)");
+                all_ok = false;
+                continue;
+            }
+        };
+        let stored = station.certify(&report, &session, Some(&marker));
+        let cert = match &stored {
+            Ok(s) => s.cert_id.clone(),
+            Err(e) => format!("NOT STORED ({e})"),
+        };
+        println!(
+            "ARDOISE-AUTO: {disk}: {} — certificate {cert}",
+            report.outcome.as_str()
+        );
+        all_ok &= report.outcome == Outcome::Erased && stored.is_ok();
+    }
+    let _ = printer.join();
+
+    let registry = args
+        .registry
+        .clone()
+        .or_else(|| station.config.registry.url.clone());
+    let uploaded = match registry {
+        None => {
+            println!(
+                "ARDOISE-AUTO: no registry configured; certificates stay in {}",
+                station.data_dir.display()
+            );
+            true
+        }
+        Some(url) => upload_until_done(&station, &url, Duration::from_secs(args.upload_timeout)),
+    };
+    if all_ok && uploaded {
+        println!(
+            "ARDOISE-AUTO: DONE all disks erased, certificates stored{}",
+            if uploaded { " and acknowledged" } else { "" }
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "ARDOISE-AUTO: NOT DONE (erased: {all_ok}, uploaded: {uploaded}); the machine stays on"
+        );
+        Ok(ExitCode::from(if all_ok {
+            exit::FAILURE
+        } else {
+            exit::NOT_ERASED
+        }))
+    }
+}
+
+/// Uploads until the outbox is empty or the deadline passes.
+fn upload_until_done(station: &Station, url: &str, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    let opts = ardoise_upload::UploadOptions {
+        timeout: Duration::from_secs(15),
+        ..Default::default()
+    };
+    loop {
+        match ardoise_upload::upload_once(&station.data_dir, url, &opts) {
+            Ok(s) => {
+                for id in &s.uploaded {
+                    println!("ARDOISE-AUTO: uploaded {id}");
+                }
+                for (id, why) in &s.rejected {
+                    println!("ARDOISE-AUTO: the registry rejected {id}: {why}");
+                }
+                if s.remaining == 0 {
+                    return true;
+                }
+                if s.failed.is_empty() && !s.rejected.is_empty() {
+                    return false;
+                }
+            }
+            Err(e) => println!("ARDOISE-AUTO: upload to {url}: {e}"),
+        }
+        if Instant::now() >= deadline {
+            println!(
+                "ARDOISE-AUTO: {} certificate(s) not acknowledged by {url}",
+                station.outbox_len()
+            );
+            return false;
+        }
+        std::thread::sleep(Duration::from_secs(5));
+    }
+}
