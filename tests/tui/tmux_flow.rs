@@ -454,7 +454,10 @@ fn french_flow_with_registry_failed_disk_and_override() {
     t.save("10-qr");
     t.keys(&["Escape"]);
     t.wait_for("Lisez chaque verdict");
-    assert!(s.contains("à envoyer") || s.contains("nouvel essai"), "{s}");
+    assert!(
+        s.contains("à envoyer") || s.contains("réessai") || s.contains("en attente"),
+        "{s}"
+    );
 
     t.keys(&["l"]);
     let s = t.wait_for("Journal");
@@ -481,7 +484,14 @@ fn french_flow_with_registry_failed_disk_and_override() {
 #[test]
 #[ignore = "needs the built binary and tmux: make test-tui"]
 fn english_flow_frozen_drive_export_and_next_machine() {
-    let d = dirs(None);
+    // A registry is configured but nothing answers and there is no network: certificates wait
+    // on the stick, and leaving is allowed.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let registry = format!("http://{closed}");
+    let d = dirs(Some(&registry));
     let export = d.sim.join("export-stick");
     let t = Tmux::start("en", &args(&d, &[]), &env(&d));
     t.wait_for("Choisissez la langue");
@@ -497,8 +507,8 @@ fn english_flow_frozen_drive_export_and_next_machine() {
     t.keys(&["Tab"]);
     t.save("02-operator");
     t.keys(&["Enter"]);
-    let s = t.wait_for("Check the machine");
-    assert!(s.contains("none (offline station)"), "{s}");
+    let s = t.wait_for("unreachable");
+    assert!(s.contains("no network"), "{s}");
     assert!(s.contains("Dominique"), "{s}");
     t.save("03-machine");
     t.keys(&["Enter"]);
@@ -511,6 +521,15 @@ fn english_flow_frozen_drive_export_and_next_machine() {
     );
     assert!(s.contains("FROZEN: blocked by the BIOS"), "{s}");
     t.save("04-disks");
+    // Help on every screen: F1 (or ?) opens it, Escape closes it.
+    t.keys(&["F1"]);
+    let s = t.wait_for("Grey = protected");
+    assert!(s.contains("FAILING = the drive predicts"), "{s}");
+    t.save("04b-help");
+    t.keys(&["Escape"]);
+    t.wait("the help closed", Duration::from_secs(5), |s| {
+        !s.contains("Grey = protected")
+    });
     cursor_to(&t, "S3YJNX0SIMULATED");
     t.keys(&["Space", "Enter"]);
     let s = t.wait_for("Disk 1 of 1");
@@ -544,10 +563,14 @@ fn english_flow_frozen_drive_export_and_next_machine() {
         s.contains("Read each verdict") && !s.contains("in progress...")
     });
     assert!(s.contains("   ERASED"), "{s}");
-    assert!(s.contains("no registry"), "{s}");
+    assert!(
+        s.contains("to send") || s.contains("retrying") || s.contains("waiting"),
+        "{s}"
+    );
     assert!(s.contains("Everything is stored"), "{s}");
+    let id = certificates(&d.data)[0].clone();
+    assert_eq!(decode_qr(&s), format!("{registry}/c/{id}"));
     t.save("08-results");
-    assert_eq!(certificates(&d.data).len(), 1);
 
     t.keys(&["e"]);
     t.wait_for("Simulated USB stick");
@@ -556,7 +579,6 @@ fn english_flow_frozen_drive_export_and_next_machine() {
     t.save("09-export");
     assert!(s.contains("1 certificate(s)"), "{s}");
     let copied = export.join("ardoise-certificats/ressourcerie-caen-poste-2");
-    let id = &certificates(&d.data)[0];
     assert!(copied.join(format!("{id}.dsse.json")).exists());
     t.keys(&["Escape"]);
     t.wait_for("Read each verdict");
@@ -572,29 +594,106 @@ fn english_flow_frozen_drive_export_and_next_machine() {
     t.wait_for("ARDOISE-EXIT=0");
 }
 
-/// Stopping a long erase (with its confirmation) ends in NOT ERASED, with a certificate; the
-/// progress screen redraws cleanly when the terminal is resized.
+/// French: the frozen SSD, the suspend-cycle step that unfreezes it, then the export screen.
 #[test]
 #[ignore = "needs the built binary and tmux: make test-tui"]
-fn stopping_an_erase_and_resizing() {
+fn french_frozen_drive_and_export() {
     let d = dirs(None);
-    let t = Tmux::start("en", &args(&d, &["--lang", "en"]), &env(&d));
-    t.wait_for("Choose the language");
+    let t = Tmux::start("fr", &args(&d, &["--lang", "fr"]), &env(&d));
+    t.wait_for("Choisissez la langue");
     t.keys(&["Enter"]);
-    t.wait_for("Choose your name");
-    t.keys(&["Enter", "Enter", "Enter"]);
-    t.wait_for("Check the machine");
+    t.wait_for("Choisissez votre nom");
+    t.keys(&["Down", "Enter", "Enter", "Enter"]);
+    t.wait_for("Vérifiez la machine");
     t.keys(&["Enter"]);
     t.wait("the disks probed", Duration::from_secs(30), |s| {
-        s.contains("PROTECTED") && !s.contains("probing...")
+        s.contains("PROTÉGÉ") && !s.contains("analyse...")
+    });
+    cursor_to(&t, "S3YJNX0SIMULATED");
+    t.keys(&["Space", "Enter"]);
+    t.wait_for("Disque 1 sur 1");
+    for _ in 0..15 {
+        t.keys(&["Down"]);
+    }
+    let s = t.wait_for("L'ordinateur se met en veille 10 secondes");
+    assert!(
+        line_with(&s, "Mise en veille, puis").starts_with('>'),
+        "{s}"
+    );
+    t.save("14-gele");
+    t.keys(&["Enter"]);
+    t.wait_for("Mettre l'ordinateur en veille maintenant ?");
+    t.save("15-veille");
+    t.keys(&["o"]);
+    let s = t.wait_for("n'est plus gelé");
+    assert!(
+        line_with(&s, "ATA Security Erase, renforcé").contains("recommandée"),
+        "{s}"
+    );
+    t.save("16-degele");
+    // Back to the machine screen, then the export of certificates (none yet: 0 copied).
+    t.keys(&["Escape"]);
+    t.wait_for("Espace coche un disque");
+    t.keys(&["Escape"]);
+    t.wait_for("Vérifiez la machine");
+    t.keys(&["e"]);
+    t.wait_for("Clé USB simulée");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("copié(s) dans");
+    assert!(s.contains("0 certificat(s)"), "{s}");
+    t.save("17-export");
+    t.keys(&["Escape"]);
+    t.wait_for("Vérifiez la machine");
+    t.keys(&["q"]);
+    t.wait_for("Quitter ardoise ?");
+    t.keys(&["o"]);
+    t.wait_for("ARDOISE-EXIT=0");
+}
+
+/// The words each language shows in the stop scenario.
+struct StopWords {
+    lang: &'static str,
+    language: &'static str,
+    operator: &'static str,
+    machine: &'static str,
+    protected: &'static str,
+    probing: &'static str,
+    disk_one: &'static str,
+    serial_prompt: &'static str,
+    phase: &'static str,
+    rate: &'static str,
+    left: &'static str,
+    errors: &'static str,
+    title: &'static str,
+    step: &'static str,
+    ask: &'static str,
+    yes: &'static str,
+    results: &'static str,
+    verdict: &'static str,
+    why: &'static str,
+}
+
+/// Stopping a long erase (with its confirmation) ends in NOT ERASED, with a certificate; the
+/// progress screen redraws cleanly when the terminal is resized.
+fn stop_and_resize(w: &StopWords) {
+    let d = dirs(None);
+    let t = Tmux::start(w.lang, &args(&d, &["--lang", w.lang]), &env(&d));
+    t.wait_for(w.language);
+    t.keys(&["Enter"]);
+    t.wait_for(w.operator);
+    t.keys(&["Enter", "Enter", "Enter"]);
+    t.wait_for(w.machine);
+    t.keys(&["Enter"]);
+    t.wait("the disks probed", Duration::from_secs(30), |s| {
+        s.contains(w.protected) && !s.contains(w.probing)
     });
     cursor_to(&t, "0x0");
     t.keys(&["Space", "Enter"]);
-    t.wait_for("Disk 1 of 1");
+    t.wait_for(w.disk_one);
     // Gutmann: 35 passes, long enough to be stopped.
     cursor_to(&t, "Gutmann");
     t.keys(&["Enter"]);
-    t.wait_for("type the last 4 characters");
+    t.wait_for(w.serial_prompt);
     let serial = line_with(&t.screen(), "0x0")
         .split_whitespace()
         .next()
@@ -604,41 +703,93 @@ fn stopping_an_erase_and_resizing() {
     t.keys(&["Enter"]);
     // Wait for a measured rate, so the capture shows the whole progress line.
     let s = t.wait("a progress rate", Duration::from_secs(60), |s| {
-        s.contains("overwriting, pass") && s.contains("MB/s") && s.contains(" left")
+        s.contains(w.phase) && s.contains(w.rate) && s.contains(w.left)
     });
-    assert!(s.contains("errors: 0"), "{s}");
-    t.save("10-progress");
+    assert!(s.contains(w.errors), "{s}");
+    t.save("20-progress");
 
     // Resize: larger, smaller, back; the screen is redrawn whole, with no leftovers.
-    for (w, h) in [(100u16, 30u16), (60, 20), (80, 25)] {
-        t.resize(w, h);
+    for (cols, rows) in [(100u16, 30u16), (60, 20), (80, 25)] {
+        t.resize(cols, rows);
         let s = t.wait(
-            &format!("a redraw at {w}x{h}"),
+            &format!("a redraw at {cols}x{rows}"),
             Duration::from_secs(10),
             |s| {
                 let lines: Vec<&str> = s.lines().collect();
-                lines.first().is_some_and(|l| l.contains("Erasing"))
-                    && lines.iter().filter(|l| l.contains("Step 7/8")).count() == 1
+                lines.first().is_some_and(|l| l.contains(w.title))
+                    && lines.iter().filter(|l| l.contains(w.step)).count() == 1
                     && lines.iter().filter(|l| l.contains("sim-emmc")).count() == 1
-                    && lines.iter().all(|l| l.chars().count() <= w as usize)
+                    && lines.iter().all(|l| l.chars().count() <= cols as usize)
             },
         );
-        assert!(s.lines().count() <= h as usize, "{s}");
+        assert!(s.lines().count() <= rows as usize, "{s}");
     }
 
     t.keys(&["s"]);
-    t.wait_for("The disk will be NOT ERASED");
-    t.save("11-stop");
-    t.keys(&["y"]);
-    let s = t.wait_long("Read each verdict");
-    assert!(s.contains("NOT ERASED"), "{s}");
-    assert!(s.contains("Why: stopped by the technician"), "{s}");
-    t.save("12-stopped");
+    t.wait_for(w.ask);
+    t.save("21-stop");
+    t.keys(&[w.yes]);
+    let s = t.wait_long(w.results);
+    assert!(s.contains(w.verdict), "{s}");
+    assert!(s.contains(w.why), "{s}");
+    t.save("22-stopped");
     assert_eq!(
         certificates(&d.data).len(),
         1,
         "a stopped erase gets its certificate"
     );
+}
+
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn stopping_an_erase_and_resizing_en() {
+    stop_and_resize(&StopWords {
+        lang: "en",
+        language: "Choose the language",
+        operator: "Choose your name",
+        machine: "Check the machine",
+        protected: "PROTECTED",
+        probing: "probing...",
+        disk_one: "Disk 1 of 1",
+        serial_prompt: "type the last 4 characters",
+        phase: "overwriting, pass",
+        rate: "MB/s",
+        left: " left",
+        errors: "errors: 0",
+        title: "Erasing",
+        step: "Step 7/8",
+        ask: "The disk will be NOT ERASED",
+        yes: "y",
+        results: "Read each verdict",
+        verdict: "NOT ERASED",
+        why: "Why: stopped by the technician",
+    });
+}
+
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn stopping_an_erase_and_resizing_fr() {
+    stop_and_resize(&StopWords {
+        lang: "fr",
+        language: "Choisissez la langue",
+        operator: "Choisissez votre nom",
+        machine: "Vérifiez la machine",
+        protected: "PROTÉGÉ",
+        probing: "analyse...",
+        disk_one: "Disque 1 sur 1",
+        serial_prompt: "tapez les 4 derniers caractères",
+        phase: "réécriture, passe",
+        rate: "Mo/s",
+        left: "reste ",
+        errors: "erreurs : 0",
+        title: "Effacement en cours",
+        step: "Étape 7/8",
+        ask: "Le disque sera NON EFFACÉ",
+        yes: "o",
+        results: "Lisez chaque verdict",
+        verdict: "NON EFFACÉ",
+        why: "Pourquoi : arrêté par le technicien",
+    });
 }
 
 /// The second console waits while the first holds the station, then takes over.

@@ -401,9 +401,9 @@ texts! {
     UpNoRegistry => "pas de registre", "no registry";
     UpPending => "à envoyer", "to send";
     UpDone => "envoyé", "uploaded";
-    UpRetry => "nouvel essai", "retrying";
-    UpRejected => "refusé : {0}", "rejected: {0}";
-    UpGaveUp => "réessai plus tard", "will retry";
+    UpRetry => "réessai", "retrying";
+    UpRejected => "REFUSÉ (voir journal)", "REJECTED (see log)";
+    UpGaveUp => "en attente", "waiting";
     ReasonLabel => "Pourquoi", "Why";
     QrTitle => "Page du certificat", "Certificate page";
     QrNoRegistry => "Pas de registre configuré : pas de QR code.", "No registry configured: no QR code.";

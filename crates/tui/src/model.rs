@@ -498,7 +498,7 @@ pub fn upload_label(lang: Language, u: Option<&UploadState>, registry: bool) -> 
         None | Some(UploadState::Pending) => t(lang, T::UpPending).to_string(),
         Some(UploadState::Uploaded) => t(lang, T::UpDone).to_string(),
         Some(UploadState::Retrying(_)) => t(lang, T::UpRetry).to_string(),
-        Some(UploadState::Rejected(m)) => tf(lang, T::UpRejected, &[&crate::fmt::clean(m)]),
+        Some(UploadState::Rejected(_)) => t(lang, T::UpRejected).to_string(),
         Some(UploadState::GaveUp(_)) => t(lang, T::UpGaveUp).to_string(),
     }
 }
