@@ -1242,6 +1242,10 @@ impl App {
                             self.push_log(self.tf(T::LogCertified, &[&name, &id, &verdict]));
                         }
                         Err(e) => {
+                            // Without a stored report nothing may count as erased.
+                            if j.outcome.is_none() {
+                                j.outcome = Some(ardoise_erase::outcome::Outcome::NotErased);
+                            }
                             j.cert = CertState::Failed(e.clone());
                             self.push_log(self.tf(T::LogCertifyFailed, &[&name, &e]));
                         }

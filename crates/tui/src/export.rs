@@ -82,7 +82,7 @@ pub fn export_to_partition(
     use nix::mount::{mount, umount, MsFlags};
     std::fs::create_dir_all(mount_point).map_err(|e| format!("{}: {e}", mount_point.display()))?;
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-    let mut last = String::new();
+    let mut errors = Vec::new();
     let mut mounted = false;
     for fs in ["vfat", "exfat", "ext4", "ntfs3"] {
         match mount(Some(partition), mount_point, Some(fs), flags, None::<&str>) {
@@ -90,13 +90,14 @@ pub fn export_to_partition(
                 mounted = true;
                 break;
             }
-            Err(e) => last = format!("{fs}: {e}"),
+            Err(e) => errors.push(format!("{fs}: {e}")),
         }
     }
     if !mounted {
         return Err(format!(
-            "{} cannot be mounted ({last})",
-            partition.display()
+            "{} cannot be mounted ({})",
+            partition.display(),
+            errors.join("; ")
         ));
     }
     let result = export_to_dir(data_dir, mount_point, sub);

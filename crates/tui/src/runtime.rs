@@ -244,7 +244,11 @@ fn restore_terminal() {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
+        // A worker thread's panic is reported in the log (stderr is captured) and the
+        // interface goes on; only the interface thread's own panic gives the terminal back.
+        if std::thread::current().name() == Some("main") {
+            restore_terminal();
+        }
         previous(info);
     }));
 }
@@ -257,6 +261,7 @@ fn event_loop(
     job_rx: &Receiver<JobEvent>,
 ) -> Result<TuiExit, TuiError> {
     let mut dirty = true;
+    let mut keyed = true;
     let mut last_draw = Instant::now();
     terminal.clear()?;
     loop {
@@ -295,9 +300,13 @@ fn event_loop(
                 TuiExit::Quit
             });
         }
-        if dirty || last_draw.elapsed() > Duration::from_millis(500) {
+        // Events redraw at most 10 times a second (a serial console at 115200 baud carries
+        // about 11 kB/s); keys redraw at once.
+        let due = last_draw.elapsed() > Duration::from_millis(100);
+        if (dirty && due) || keyed || last_draw.elapsed() > Duration::from_millis(500) {
             terminal.draw(|f| crate::ui::draw(f, app))?;
             dirty = false;
+            keyed = false;
             last_draw = Instant::now();
         }
         if event::poll(Duration::from_millis(50))? {
@@ -305,12 +314,12 @@ fn event_loop(
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     let cmds = app.on_key(k);
                     rt.run_all(app, cmds);
-                    dirty = true;
+                    keyed = true;
                 }
                 Event::Resize(_, _) => {
                     terminal.autoresize()?;
                     terminal.clear()?;
-                    dirty = true;
+                    keyed = true;
                 }
                 _ => {}
             }
@@ -509,7 +518,21 @@ impl Runtime {
                     let (station, tx, job_tx) = (station.clone(), tx.clone(), job_tx.clone());
                     let _ = std::thread::Builder::new()
                         .name(format!("erase {}", spec.info.name))
-                        .spawn(move || run_job(spec, &station, &tx, &job_tx, &cancel, poll));
+                        .spawn(move || {
+                            let job = spec.job;
+                            let run = std::panic::AssertUnwindSafe(|| {
+                                run_job(spec, &station, &tx, &job_tx, &cancel, poll)
+                            });
+                            if std::panic::catch_unwind(run).is_err() {
+                                // No report: never a verdict. The job's marker stays on the
+                                // data partition and becomes a not_erased certificate at the
+                                // next start.
+                                let _ = tx.send(Msg::App(Box::new(AppEvent::Certified {
+                                    job,
+                                    result: Err("internal error: the erase thread stopped (see the log); the disk is not erased".into()),
+                                })));
+                            }
+                        });
                 }
             })
             .expect("spawn the job starter");

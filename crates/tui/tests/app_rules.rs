@@ -418,3 +418,25 @@ fn job_events_drive_the_progress_view() {
     assert_eq!(app.jobs[0].cert, CertState::NotIssued);
     assert!(text(&app).contains("NOT ERASED"));
 }
+
+#[test]
+fn a_job_without_a_report_is_never_erased() {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    tick(&mut app, &m, "sim-nvme");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "0001");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Progress);
+    // The erase thread died: no report, only the runtime's error.
+    app.on_event(AppEvent::Certified {
+        job: 0,
+        result: Err("internal error".into()),
+    });
+    assert_eq!(app.screen, Screen::Results);
+    assert_eq!(app.jobs[0].verdict(), Some(Outcome::NotErased));
+    assert_eq!(app.gate(), Gate::StoreFailed);
+    assert!(text(&app).contains("NON ENREGISTRÉ"));
+}
