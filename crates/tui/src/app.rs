@@ -1437,10 +1437,4 @@ impl App {
             UploadEvent::PassStarted { .. } | UploadEvent::Stopped => {}
         }
     }
-
-    /// Time-based updates (none needed yet; kept for the runtime's loop).
-    pub fn tick(&mut self, _elapsed: Duration) {}
 }
-
-#[cfg(test)]
-mod tests;
