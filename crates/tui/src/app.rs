@@ -4,7 +4,6 @@
 //! powered off) is tested directly.
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::Duration;
 
 use ardoise_disk::DiskInfo;
 use ardoise_erase::job::{JobEvent, JobPhase};
