@@ -35,6 +35,7 @@ export TZ=UTC LC_ALL=C
 BUILD=${ARDOISE_BUILD_DIR:-$ROOT/build}
 DEBS=$BUILD/debs
 PKGS=$BUILD/pkgs
+mkdir -p "$BUILD"
 WORK=$(mktemp -d "$BUILD/work.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 log() { echo "image-build: $*" >&2; }
