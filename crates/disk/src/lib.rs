@@ -10,6 +10,7 @@
 pub mod ata;
 pub mod block;
 pub mod discovery;
+pub mod durable;
 pub mod health;
 pub mod inventory;
 pub mod mmc;

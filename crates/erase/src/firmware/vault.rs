@@ -11,7 +11,7 @@
 //! drive left locked still holds the donor's data.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -168,8 +168,7 @@ impl FileVault {
     }
 
     fn sync_dir(&self) -> Result<(), String> {
-        File::open(&self.dir)
-            .and_then(|d| d.sync_all())
+        ardoise_disk::durable::sync_directory(&self.dir)
             .map_err(|e| format!("cannot sync {}: {e}", self.dir.display()))
     }
 }
