@@ -79,6 +79,15 @@ fn page_err(lang: Lang, e: ApiError) -> Response {
     error_page(lang, status, &e.0.message)
 }
 
+/// The serde (wire) name of an enum value, e.g. `nvme_ssd`.
+fn word<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
 fn outcome_word(lang: Lang, o: &str) -> String {
     match o {
         "erased" => lang.t("outcome.erased").into(),
@@ -409,12 +418,16 @@ fn certificate_body(lang: Lang, c: &Certificate) -> String {
         ),
         (
             t("f.type"),
-            esc(&format!("{:?} / {:?}", m.media_type, m.transport).to_lowercase()),
+            esc(&format!("{} / {}", word(&m.media_type), word(&m.transport))),
         ),
         (t("f.capacity"), esc(&capacity(m.capacity_bytes))),
         (
             t("f.health"),
-            esc(&format!("{:?} {}", m.health.grade, m.health.reasons.join("; ")).to_lowercase()),
+            esc(&format!(
+                "{} {}",
+                word(&m.health.grade),
+                m.health.reasons.join("; ")
+            )),
         ),
     ]));
     let s = &c.host.smbios;
@@ -436,9 +449,9 @@ fn certificate_body(lang: Lang, c: &Certificate) -> String {
     let mut steps = String::from("<ol>");
     for st in &z.steps {
         steps.push_str(&format!(
-            "<li>{} — {:?} ({} → {}){}</li>",
+            "<li>{} — {} ({} → {}){}</li>",
             esc(&st.technique),
-            st.status,
+            esc(&word(&st.status)),
             esc(&ardoise_cert::fmt_time(st.started_at)),
             esc(&ardoise_cert::fmt_time(st.ended_at)),
             st.device_status
@@ -457,13 +470,12 @@ fn certificate_body(lang: Lang, c: &Certificate) -> String {
         (
             t("f.level"),
             esc(&format!(
-                "{:?} / {}",
-                z.level_requested,
+                "{} / {}",
+                word(&z.level_requested),
                 z.level_achieved
-                    .map(|l| format!("{l:?}"))
+                    .map(|l| word(&l))
                     .unwrap_or_else(|| "—".into())
-            )
-            .to_lowercase()),
+            )),
         ),
         (t("f.standard"), opt(&z.standard_claimed)),
         (t("f.steps"), steps),
@@ -471,17 +483,15 @@ fn certificate_body(lang: Lang, c: &Certificate) -> String {
     let v = &c.verification;
     h.push_str(&format!("<h2>{}</h2>", esc(t("cert.verification"))));
     h.push_str(&dl(&[
-        (
-            t("f.method"),
-            esc(&format!("{:?}", v.method).to_lowercase()),
-        ),
+        (t("f.method"), esc(&word(&v.method))),
         (
             t("f.result"),
             esc(&format!(
-                "{:?}, {} mismatch(es), {} unreadable",
-                v.result, v.mismatches, v.unreadable_samples
-            )
-            .to_lowercase()),
+                "{}, {} mismatch(es), {} unreadable",
+                word(&v.result),
+                v.mismatches,
+                v.unreadable_samples
+            )),
         ),
         (t("f.samples"), esc(&v.parameters.samples.to_string())),
         (
