@@ -25,7 +25,7 @@ use crate::db::{self, Conn, DbError, DbUrl, Value};
 use crate::ratelimit::RateLimiter;
 use crate::store::{self, StoredCheckpoint};
 use crate::submit::{check_submission, decode_hash, Accepted, Rejection};
-use crate::tree::LogTree;
+use crate::tree::{LogTree, Spine};
 
 /// How the registry runs.
 #[derive(Debug, Clone)]
@@ -115,6 +115,15 @@ pub struct SignedCheckpoint {
 pub struct LogView {
     pub tree: LogTree,
     pub checkpoint: Option<SignedCheckpoint>,
+    /// The checkpoint size's incomplete subtree hashes: proofs cost O(log n).
+    pub spine: Spine,
+}
+
+impl LogView {
+    fn set_checkpoint(&mut self, cp: SignedCheckpoint) {
+        self.spine = self.tree.spine(cp.size).unwrap_or_default();
+        self.checkpoint = Some(cp);
+    }
 }
 
 /// A submission's result.
@@ -124,9 +133,17 @@ pub struct Stored {
     pub duplicate: bool,
 }
 
+/// The writer's answer: where the entry is. The receipt is built by the submitter's task
+/// (in parallel), against the checkpoint the commit published.
+struct Ack {
+    index: u64,
+    received_at: i64,
+    duplicate: bool,
+}
+
 struct Job {
     accepted: Accepted,
-    reply: oneshot::Sender<Result<Stored, Rejection>>,
+    reply: oneshot::Sender<Result<Ack, Rejection>>,
 }
 
 /// What the writer knows about one station's journal.
@@ -301,6 +318,7 @@ pub struct Registry {
     pub config: Config,
     pub origin: String,
     pub verifier: NoteVerifier,
+    vkey: String,
     pub pool: Pool,
     trust: RwLock<Arc<TrustFile>>,
     keys_version: AtomicI64,
@@ -507,7 +525,14 @@ impl Registry {
         }
         let trust = store::load_trust(&mut conn)?;
         let keys_version = store::keys_version(&mut conn)?;
-        let log = Arc::new(RwLock::new(LogView { tree, checkpoint }));
+        let mut view = LogView {
+            tree,
+            ..Default::default()
+        };
+        if let Some(cp) = checkpoint {
+            view.set_checkpoint(cp);
+        }
+        let log = Arc::new(RwLock::new(view));
         let integrity = Arc::new(RwLock::new(problem));
         let (tx, rx) = mpsc::channel::<Job>(4096);
         let writer = Writer {
@@ -519,7 +544,6 @@ impl Registry {
             log: log.clone(),
             integrity: integrity.clone(),
             max_batch: config.max_batch.max(1),
-            registry_key: verifier.to_vkey(),
         };
         std::thread::Builder::new()
             .name("registry-writer".into())
@@ -530,6 +554,7 @@ impl Registry {
             pool: Pool::new(config.db.clone()),
             config,
             origin,
+            vkey: verifier.to_vkey(),
             verifier,
             trust: RwLock::new(Arc::new(trust)),
             keys_version: AtomicI64::new(keys_version),
@@ -596,13 +621,22 @@ impl Registry {
                 ),
             ));
         }
+        let cert_id = accepted.cert_id.clone();
         let (reply, rx) = oneshot::channel();
         self.writer
             .send(Job { accepted, reply })
             .await
             .map_err(|_| unavailable("the registry is shutting down".into()))?;
-        rx.await
-            .map_err(|_| unavailable("the writer stopped".into()))?
+        let ack = rx
+            .await
+            .map_err(|_| unavailable("the writer stopped".into()))??;
+        let view = self.log.read().expect("log lock");
+        let receipt = build_receipt(&view, &cert_id, ack.index, ack.received_at, &self.vkey)
+            .map_err(|e| internal(e.to_string()))?;
+        Ok(Stored {
+            receipt,
+            duplicate: ack.duplicate,
+        })
     }
 
     /// A fresh receipt for a stored entry, against the latest checkpoint.
@@ -680,7 +714,9 @@ pub fn build_receipt(
         .checkpoint
         .as_ref()
         .ok_or(ardoise_cert::merkle::MerkleError::IndexOutOfRange { index, size: 0 })?;
-    let proof = view.tree.inclusion_proof(index, cp.size)?;
+    let proof = view
+        .tree
+        .inclusion_proof_with(index, cp.size, Some(&view.spine))?;
     Ok(Receipt {
         cert_id: cert_id.to_string(),
         log_index: index,
@@ -702,7 +738,6 @@ struct Writer {
     log: Arc<RwLock<LogView>>,
     integrity: Arc<RwLock<Option<String>>>,
     max_batch: usize,
-    registry_key: String,
 }
 
 enum Decision {
@@ -829,7 +864,7 @@ impl Writer {
             };
             match result {
                 Ok(cp) => {
-                    self.log.write().expect("log lock").checkpoint = Some(cp);
+                    self.log.write().expect("log lock").set_checkpoint(cp);
                 }
                 Err(e) => {
                     tracing::error!(error = %e, entries = leaves.len(), "commit failed; batch refused");
@@ -846,34 +881,22 @@ impl Writer {
             }
         }
 
-        let view = self.log.read().expect("log lock");
         for (job, d) in batch.into_iter().zip(decisions) {
-            let a = &job.accepted;
             let failed = |f: &str| unavailable(format!("the certificate could not be stored: {f}"));
             let answer = match (d, failure.as_deref()) {
                 (Decision::Reject(r), _) => Err(r),
                 (Decision::New(_), Some(f)) => Err(failed(f)),
                 (Decision::Duplicate(e), Some(f)) if e.index >= start => Err(failed(f)),
-                (Decision::New(idx), None) => {
-                    build_receipt(&view, &a.cert_id, idx, received_at, &self.registry_key)
-                        .map(|receipt| Stored {
-                            receipt,
-                            duplicate: false,
-                        })
-                        .map_err(|e| internal(e.to_string()))
-                }
-                (Decision::Duplicate(e), _) => build_receipt(
-                    &view,
-                    &a.cert_id,
-                    e.index,
-                    e.received_at,
-                    &self.registry_key,
-                )
-                .map(|receipt| Stored {
-                    receipt,
+                (Decision::New(index), None) => Ok(Ack {
+                    index,
+                    received_at,
+                    duplicate: false,
+                }),
+                (Decision::Duplicate(e), _) => Ok(Ack {
+                    index: e.index,
+                    received_at: e.received_at,
                     duplicate: true,
-                })
-                .map_err(|e| internal(e.to_string())),
+                }),
             };
             let _ = job.reply.send(answer);
         }

@@ -192,10 +192,18 @@ pub fn check_submission(
             format!("the body is not UTF-8 text: {e}"),
         )
     })?;
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| Rejection::new(400, "malformed_json", format!("the body is not JSON: {e}")))?;
-    envelope_shape(&value)?;
-    let env = Envelope::parse(body).map_err(envelope_error)?;
+    let env = match Envelope::parse(body) {
+        Ok(env) => env,
+        Err(e @ EnvelopeError::Json(_)) => {
+            // Say precisely what is wrong: not JSON at all, or which field.
+            let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+                Rejection::new(400, "malformed_json", format!("the body is not JSON: {e}"))
+            })?;
+            envelope_shape(&value)?;
+            return Err(envelope_error(e));
+        }
+        Err(e) => return Err(envelope_error(e)),
+    };
     let key_id = env.signer_hint().map_err(envelope_error)?.to_string();
 
     let verified = match verify_envelope(body, trust) {

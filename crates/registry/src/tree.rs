@@ -7,6 +7,13 @@
 
 use ardoise_cert::merkle::{node_hash, Hash, MerkleError, EMPTY_ROOT};
 
+/// See [`LogTree::spine`].
+#[derive(Debug, Clone, Default)]
+pub struct Spine {
+    size: u64,
+    ranges: Vec<(u64, Hash)>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct LogTree {
     levels: Vec<Vec<Hash>>,
@@ -69,17 +76,55 @@ impl LogTree {
         self.levels.first()?.get(index as usize).copied()
     }
 
-    /// MTH of leaves `start .. start + len` (len ≥ 1, inside the tree).
-    fn range_hash(&self, start: u64, len: u64) -> Hash {
+    /// MTH of leaves `start .. start + len` (len ≥ 1, inside the tree). Complete aligned
+    /// subtrees are looked up; the others all end at the size a proof is for, and are looked
+    /// up in `spine` when it was computed for that size.
+    fn range_hash(&self, start: u64, len: u64, spine: Option<&Spine>) -> Hash {
         if len.is_power_of_two() && start % len == 0 {
             let k = len.trailing_zeros() as usize;
             return self.levels[k][(start >> k) as usize];
         }
+        if let Some(sp) = spine.filter(|sp| sp.size == start + len) {
+            if let Some((_, h)) = sp.ranges.iter().find(|(s, _)| *s == start) {
+                return *h;
+            }
+        }
         let k = split_point(len);
         node_hash(
-            &self.range_hash(start, k),
-            &self.range_hash(start + k, len - k),
+            &self.range_hash(start, k, spine),
+            &self.range_hash(start + k, len - k, spine),
         )
+    }
+
+    /// The hashes of the incomplete subtrees of the tree of `size` leaves: every range
+    /// `[o, size)` where `o` starts one of the complete subtrees `size` decomposes into. With
+    /// them, any inclusion proof at `size` is O(log n) lookups.
+    pub fn spine(&self, size: u64) -> Result<Spine, MerkleError> {
+        self.check_size(size)?;
+        // Offsets and sizes of the complete subtrees, largest first.
+        let mut parts = Vec::new();
+        let mut off = 0u64;
+        for bit in (0..64).rev() {
+            let p = 1u64 << bit;
+            if size & p != 0 {
+                parts.push((off, p));
+                off += p;
+            }
+        }
+        let mut ranges = Vec::new();
+        let mut acc: Option<Hash> = None;
+        for &(o, p) in parts.iter().rev() {
+            let here = self.range_hash(o, p, None);
+            acc = Some(match acc {
+                None => here,
+                Some(right) => {
+                    let h = node_hash(&here, &right);
+                    ranges.push((o, h));
+                    h
+                }
+            });
+        }
+        Ok(Spine { size, ranges })
     }
 
     fn check_size(&self, size: u64) -> Result<(), MerkleError> {
@@ -98,33 +143,43 @@ impl LogTree {
         Ok(if size == 0 {
             EMPTY_ROOT
         } else {
-            self.range_hash(0, size)
+            self.range_hash(0, size, None)
         })
     }
 
     /// Inclusion proof of leaf `index` in the tree of the first `size` leaves (RFC 9162
     /// §2.1.3.1 PATH).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, MerkleError> {
+        self.inclusion_proof_with(index, size, None)
+    }
+
+    /// [`Self::inclusion_proof`] using the spine of `size` (computed once per checkpoint).
+    pub fn inclusion_proof_with(
+        &self,
+        index: u64,
+        size: u64,
+        spine: Option<&Spine>,
+    ) -> Result<Vec<Hash>, MerkleError> {
         self.check_size(size)?;
         if index >= size {
             return Err(MerkleError::IndexOutOfRange { index, size });
         }
         let mut out = Vec::new();
-        self.path(index, 0, size, &mut out);
+        self.path(index, 0, size, &mut out, spine);
         Ok(out)
     }
 
-    fn path(&self, m: u64, start: u64, len: u64, out: &mut Vec<Hash>) {
+    fn path(&self, m: u64, start: u64, len: u64, out: &mut Vec<Hash>, spine: Option<&Spine>) {
         if len <= 1 {
             return;
         }
         let k = split_point(len);
         if m < k {
-            self.path(m, start, k, out);
-            out.push(self.range_hash(start + k, len - k));
+            self.path(m, start, k, out, spine);
+            out.push(self.range_hash(start + k, len - k, spine));
         } else {
-            self.path(m - k, start + k, len - k, out);
-            out.push(self.range_hash(start, k));
+            self.path(m - k, start + k, len - k, out, spine);
+            out.push(self.range_hash(start, k, spine));
         }
     }
 
@@ -147,17 +202,17 @@ impl LogTree {
     fn subproof(&self, m: u64, start: u64, len: u64, whole: bool, out: &mut Vec<Hash>) {
         if m == len {
             if !whole {
-                out.push(self.range_hash(start, len));
+                out.push(self.range_hash(start, len, None));
             }
             return;
         }
         let k = split_point(len);
         if m <= k {
             self.subproof(m, start, k, whole, out);
-            out.push(self.range_hash(start + k, len - k));
+            out.push(self.range_hash(start + k, len - k, None));
         } else {
             self.subproof(m - k, start + k, len - k, false, out);
-            out.push(self.range_hash(start, k));
+            out.push(self.range_hash(start, k, None));
         }
     }
 }
@@ -182,9 +237,14 @@ mod tests {
         }
         for size in 0..=70u64 {
             assert_eq!(t.root_at(size).unwrap(), reference.root_at(size).unwrap());
+            let spine = t.spine(size).unwrap();
             for index in 0..size {
                 let p = t.inclusion_proof(index, size).unwrap();
                 assert_eq!(p, reference.inclusion_proof(index, size).unwrap());
+                assert_eq!(
+                    p,
+                    t.inclusion_proof_with(index, size, Some(&spine)).unwrap()
+                );
                 merkle::verify_inclusion(
                     &all[index as usize],
                     index,

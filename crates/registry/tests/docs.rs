@@ -34,7 +34,10 @@ fn openapi_lists_exactly_the_api_routes() {
 #[test]
 fn registry_md_mentions_every_route_and_refusal() {
     for r in routes_in_code() {
-        assert!(REGISTRY_MD.contains(&r), "docs/registry.md does not mention {r}");
+        assert!(
+            REGISTRY_MD.contains(&r),
+            "docs/registry.md does not mention {r}"
+        );
     }
     for (status, code) in ardoise_registry::submit::REJECTION_CODES {
         assert!(
