@@ -89,10 +89,13 @@ fn station_certs(key: &StationKey, station: &str, n: usize) -> Vec<Cert> {
         .collect()
 }
 
+/// An acknowledged certificate: id, envelope bytes, response body (with the receipt).
+type Acked = (String, Arc<Vec<u8>>, Vec<u8>);
+
 #[derive(Default)]
 struct Stats {
     latencies_us: Mutex<Vec<u64>>,
-    acked: Mutex<Vec<(String, Arc<Vec<u8>>, Vec<u8>)>>,
+    acked: Mutex<Vec<Acked>>,
     new: AtomicU64,
     duplicates: AtomicU64,
     transient: AtomicU64,

@@ -284,18 +284,42 @@ impl Index {
 pub struct Pool {
     url: DbUrl,
     idle: Mutex<Vec<Conn>>,
+    /// Connections in use; at most [`Pool::MAX_OPEN`] (PostgreSQL's default limit is 100).
+    open: Mutex<usize>,
+    freed: std::sync::Condvar,
 }
 
 impl Pool {
+    const MAX_OPEN: usize = 32;
+
     fn new(url: DbUrl) -> Pool {
         Pool {
             url,
             idle: Mutex::new(Vec::new()),
+            open: Mutex::new(0),
+            freed: std::sync::Condvar::new(),
         }
     }
 
-    /// Runs `f` with a connection (blocking: call from `spawn_blocking`).
+    /// Runs `f` with a connection (blocking: call from `spawn_blocking`); waits while
+    /// `MAX_OPEN` are in use.
     pub fn with<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, DbError>) -> Result<T, DbError> {
+        /// Gives the slot back even if `f` panics.
+        struct Slot<'a>(&'a Pool);
+        impl Drop for Slot<'_> {
+            fn drop(&mut self) {
+                *self.0.open.lock().expect("pool lock") -= 1;
+                self.0.freed.notify_one();
+            }
+        }
+        let _slot = {
+            let mut open = self.open.lock().expect("pool lock");
+            while *open >= Self::MAX_OPEN {
+                open = self.freed.wait(open).expect("pool lock");
+            }
+            *open += 1;
+            Slot(self)
+        };
         let conn = self.idle.lock().expect("pool lock").pop();
         let mut conn = match conn {
             Some(c) => c,
@@ -380,6 +404,9 @@ pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), Registr
     Ok((conn, signer, origin))
 }
 
+/// The session-level advisory lock one serving process holds on a PostgreSQL database.
+const PG_LOCK: &str = "SELECT pg_try_advisory_lock(4242424242)";
+
 /// Exclusive use of the database by one serving process.
 fn lock_database(config: &Config, conn: &mut Conn) -> Result<Option<std::fs::File>, RegistryError> {
     match &config.db {
@@ -406,7 +433,7 @@ fn lock_database(config: &Config, conn: &mut Conn) -> Result<Option<std::fs::Fil
             // Session-level advisory lock, held by the writer's connection for its lifetime
             // (a previous process's connection may take a moment to go away).
             for _ in 0..50 {
-                let r = conn.query_one("SELECT pg_try_advisory_lock(4242424242)", &[])?;
+                let r = conn.query_one(PG_LOCK, &[])?;
                 if matches!(r.as_ref().map(|r| &r[0]), Some(Value::Int(1))) {
                     return Ok(None);
                 }
@@ -762,6 +789,7 @@ impl Writer {
     }
 
     fn process(&mut self, batch: Vec<Job>) {
+        let began = Instant::now();
         if let Some(p) = self.integrity.read().expect("lock").clone() {
             for j in batch {
                 let _ = j.reply.send(Err(Rejection::new(
@@ -864,6 +892,13 @@ impl Writer {
             };
             match result {
                 Ok(cp) => {
+                    tracing::debug!(
+                        batch = batch.len(),
+                        appended = leaves.len(),
+                        size = cp.size,
+                        micros = began.elapsed().as_micros() as u64,
+                        "committed"
+                    );
                     self.log.write().expect("log lock").set_checkpoint(cp);
                 }
                 Err(e) => {
@@ -874,7 +909,21 @@ impl Writer {
                     }
                     failure = Some(e);
                     // The connection may be broken (database restarted): reopen it.
-                    if let Ok(c) = Conn::open(&self.url) {
+                    if let Ok(mut c) = Conn::open(&self.url) {
+                        if c.is_postgres() {
+                            // The session lock went with the old connection: take it again,
+                            // or stop appending (another registry may have started).
+                            let got = c
+                                .query_one(PG_LOCK, &[])
+                                .ok()
+                                .flatten()
+                                .is_some_and(|r| r[0] == Value::Int(1));
+                            if !got {
+                                *self.integrity.write().expect("lock") = Some(
+                                    "lost the PostgreSQL lock on reconnecting: another registry may serve this database".into(),
+                                );
+                            }
+                        }
                         self.conn = c;
                     }
                 }

@@ -244,7 +244,7 @@ pub fn revoke_station_key(
             message: "must say why".into(),
         });
     }
-    let res = c.transaction(|c| {
+    c.transaction(|c| {
         if c.query_one(
             "SELECT key_id FROM station_keys WHERE key_id = ?",
             &[key_id.into()],
@@ -272,8 +272,7 @@ pub fn revoke_station_key(
         )?;
         bump_keys_version(c)?;
         Ok(Ok(()))
-    })?;
-    res
+    })?
 }
 
 pub fn list_station_keys(c: &mut Conn) -> Result<Vec<StationKeyRecord>, DbError> {

@@ -50,7 +50,7 @@ impl LogTree {
         self.levels[0].push(leaf);
         let index = self.levels[0].len() as u64 - 1;
         let mut k = 0;
-        while self.levels[k].len() % 2 == 0 {
+        while self.levels[k].len().is_multiple_of(2) {
             let n = self.levels[k].len();
             let h = node_hash(&self.levels[k][n - 2], &self.levels[k][n - 1]);
             if self.levels.len() == k + 1 {
@@ -80,7 +80,7 @@ impl LogTree {
     /// subtrees are looked up; the others all end at the size a proof is for, and are looked
     /// up in `spine` when it was computed for that size.
     fn range_hash(&self, start: u64, len: u64, spine: Option<&Spine>) -> Hash {
-        if len.is_power_of_two() && start % len == 0 {
+        if len.is_power_of_two() && start.is_multiple_of(len) {
             let k = len.trailing_zeros() as usize;
             return self.levels[k][(start >> k) as usize];
         }

@@ -754,7 +754,9 @@ fn base64_encode(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-const SCENARIOS: &[(&str, fn(&TestDb))] = &[
+type Scenario = (&'static str, fn(&TestDb));
+
+const SCENARIOS: &[Scenario] = &[
     ("submit_fetch_duplicate", submit_fetch_duplicate),
     ("search_pagination_exports", search_pagination_exports),
     ("refusals_change_nothing", refusals_change_nothing),

@@ -206,7 +206,9 @@ fn removed_entry(db: &TestDb) {
     assert_eq!(f.http.get(&format!("/c/{}", victim.cert_id)).status, 404);
 }
 
-const SCENARIOS: &[(&str, fn(&TestDb))] = &[
+type Scenario = (&'static str, fn(&TestDb));
+
+const SCENARIOS: &[Scenario] = &[
     ("altered_envelope", altered_envelope),
     (
         "altered_consistently_then_restart",
