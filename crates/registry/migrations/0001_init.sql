@@ -72,7 +72,6 @@ CREATE INDEX certificates_donor ON certificates (k_donor);
 CREATE INDEX certificates_lot ON certificates (k_lot);
 CREATE INDEX certificates_workshop_issued ON certificates (workshop, issued_at);
 CREATE INDEX certificates_issued ON certificates (issued_at);
-CREATE INDEX certificates_station_prev ON certificates (workshop, station, prev_hash);
 
 -- Every checkpoint the registry signed, in the transaction that grew the log to tree_size.
 CREATE TABLE checkpoints (

@@ -561,6 +561,30 @@ impl Registry {
         }
         let log = Arc::new(RwLock::new(view));
         let integrity = Arc::new(RwLock::new(problem));
+        conn.set_writer_mode()?;
+        if let DbUrl::Sqlite(path) = &config.db {
+            // WAL checkpoints on their own connection and thread, every half second, until
+            // the registry is dropped; past WAL_LIMIT bytes the WAL is emptied.
+            const WAL_LIMIT: u64 = 128 << 20;
+            let weak = Arc::downgrade(&log);
+            let url = config.db.clone();
+            let mut wal = path.clone().into_os_string();
+            wal.push("-wal");
+            let wal = PathBuf::from(wal);
+            std::thread::Builder::new()
+                .name("registry-wal".into())
+                .spawn(move || {
+                    let Ok(mut c) = Conn::open(&url) else { return };
+                    while weak.upgrade().is_some() {
+                        let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT);
+                        if let Err(e) = c.checkpoint_wal(big) {
+                            tracing::debug!(error = %e, "WAL checkpoint");
+                        }
+                        std::thread::sleep(Duration::from_millis(500));
+                    }
+                })
+                .map_err(|e| RegistryError::Config(format!("cannot start the WAL thread: {e}")))?;
+        }
         let (tx, rx) = mpsc::channel::<Job>(4096);
         let writer = Writer {
             conn,
