@@ -31,7 +31,6 @@ CREATE TABLE certificates (
     cert_id TEXT NOT NULL UNIQUE,
     leaf_hash TEXT NOT NULL,
     envelope_hash TEXT NOT NULL,
-    envelope TEXT NOT NULL,
     received_at BIGINT NOT NULL,
     key_id TEXT NOT NULL,
     workshop TEXT NOT NULL,
@@ -61,6 +60,9 @@ CREATE TABLE certificates (
     k_asset_tag TEXT,
     k_donor TEXT NOT NULL,
     k_lot TEXT,
+    -- Last: the large envelope text, so that reading the other columns stays cheap
+    -- (SQLite reads a row's columns in order).
+    envelope TEXT NOT NULL,
     UNIQUE (workshop, station, seq)
 );
 
