@@ -165,6 +165,17 @@ async fn not_found(method: Method, uri: axum::http::Uri, headers: HeaderMap) -> 
 // ---------------------------------------------------------------------------------------
 // submission
 
+/// Bytes read and discarded past the body limit before answering 413.
+const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
+
+fn too_large(max: usize) -> ApiError {
+    err(
+        413,
+        "too_large",
+        format!("the body is larger than the limit of {max} bytes"),
+    )
+}
+
 async fn submit(
     State(reg): State<Shared>,
     headers: HeaderMap,
@@ -188,38 +199,41 @@ async fn submit(
         ));
     }
     let max = reg.config.max_body;
-    if let Some(len) = headers
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        if len > max as u64 {
-            return Err(err(
-                413,
-                "too_large",
-                format!("the body is {len} bytes; the limit is {max}"),
-            ));
-        }
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > (max + DRAIN_LIMIT) as u64) {
+        // Far too large to read even to discard it: answer now (the client may see the
+        // connection close before it has sent everything).
+        return Err(too_large(max));
     }
-    let bytes = match http_body_util::Limited::new(body, max).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                return Err(err(
-                    413,
-                    "too_large",
-                    format!("the body is larger than the limit of {max} bytes"),
-                ));
-            }
-            return Err(err(
+    // Read up to the limit; past it, keep reading (discarding, up to DRAIN_LIMIT more) so
+    // that the client, still sending, gets the 413 rather than a reset connection.
+    let mut body = body;
+    let mut buf = bytes::BytesMut::new();
+    let mut seen: usize = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            err(
                 400,
                 "unreadable_body",
                 format!("the body could not be read: {e}"),
-            ));
+            )
+        })?;
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen <= max {
+                buf.extend_from_slice(&data);
+            } else if seen > max + DRAIN_LIMIT {
+                break;
+            }
         }
-    };
+    }
+    if seen > max {
+        return Err(too_large(max));
+    }
+    let bytes = buf.freeze();
     let stored = reg.submit(&bytes).await?;
     let (status, body) = if stored.duplicate {
         (

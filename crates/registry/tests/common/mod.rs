@@ -290,6 +290,18 @@ impl Http {
         )
     }
 
+    /// POST with a chunked body (no Content-Length), as a streaming client would send.
+    pub fn submit_chunked(&self, body: Vec<u8>) -> Resp {
+        Self::done(
+            self.client
+                .post(format!("{}/api/v1/certificates", self.base))
+                .header("content-type", "application/json")
+                .body(reqwest::blocking::Body::new(std::io::Cursor::new(body)))
+                .send()
+                .unwrap(),
+        )
+    }
+
     pub fn submit(&self, envelope: &[u8]) -> Resp {
         self.post_raw(
             "/api/v1/certificates",
