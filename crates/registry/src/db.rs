@@ -297,6 +297,14 @@ impl Conn {
         Ok(())
     }
 
+    /// How long SQLite waits for a lock before answering busy.
+    pub fn set_busy_timeout(&mut self, d: std::time::Duration) -> Result<(), DbError> {
+        if let Conn::Sqlite(c) = self {
+            c.busy_timeout(d)?;
+        }
+        Ok(())
+    }
+
     /// Copies committed WAL frames into the database file (SQLite): `PASSIVE` never blocks
     /// the writer; `truncate` waits for it, then empties the WAL (a writer that never pauses
     /// would otherwise let the WAL grow without end). Nothing to do on PostgreSQL.

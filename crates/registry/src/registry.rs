@@ -575,6 +575,11 @@ impl Registry {
                 .name("registry-wal".into())
                 .spawn(move || {
                     let Ok(mut c) = Conn::open(&url) else { return };
+                    // A truncating checkpoint holds new writes while it waits for readers
+                    // (an audit, an export): give up quickly and try again later.
+                    if c.set_busy_timeout(Duration::from_millis(100)).is_err() {
+                        return;
+                    }
                     while weak.upgrade().is_some() {
                         let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT);
                         if let Err(e) = c.checkpoint_wal(big) {

@@ -334,7 +334,11 @@ fn refusals_change_nothing(db: &TestDb) {
     );
     let big = format!("{{\"payloadType\":\"{}\"}}", "x".repeat(70 * 1024));
     expect(http.submit(big.as_bytes()), 413, "too_large");
-    expect(http.submit_chunked(big.clone().into_bytes()), 413, "too_large");
+    expect(
+        http.submit_chunked(big.clone().into_bytes()),
+        413,
+        "too_large",
+    );
     // A chunked body within the limit is read like any other.
     assert_eq!(http.submit_chunked(first.bytes.clone()).status, 200);
     // Forged: the payload changed after signing.
