@@ -1,2 +1,93 @@
-//! Certificate registry.
+//! ardoise-registry: the network's certificate registry.
+//!
+//! - [`submit`]: the submission parser (envelope, signature, schema, key; exact refusals);
+//! - [`registry`]: running state, group-commit writer, journal continuity, receipts;
+//! - [`tree`]: the Merkle log with O(log² n) proofs; [`audit`]: tamper detection;
+//! - [`db`], [`store`]: SQLite/PostgreSQL with the same SQL, queries;
+//! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages.
+//!
+//! Documented in `docs/registry.md` and `docs/openapi.yaml`.
 #![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod db;
+pub mod html;
+pub mod http;
+pub mod i18n;
+pub mod pages;
+pub mod ratelimit;
+pub mod registry;
+pub mod signing;
+pub mod store;
+pub mod submit;
+pub mod tree;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use registry::{Config, Registry, RegistryError};
+
+/// Now, RFC 3339 UTC, whole seconds.
+pub fn now_text() -> String {
+    store::rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// Runs the log audit against the database and keeps the report for the audit page.
+pub async fn run_audit(reg: Arc<Registry>) -> Result<audit::AuditReport, http::ApiError> {
+    let r2 = reg.clone();
+    let report = http::blocking(move || {
+        let trust = r2.trust();
+        Ok(r2.pool.with(|c| audit::audit(c, &r2.verifier, &trust))?)
+    })
+    .await?;
+    if !report.ok {
+        tracing::error!(problems = report.problems.len(), "log audit found problems");
+    }
+    *reg.last_audit.lock().expect("lock") = Some(report.clone());
+    Ok(report)
+}
+
+/// Serves `reg` on `listener` until `shutdown` completes; background tasks: station keys
+/// compared with the database every 2 s (keys added by `ardoise-registry station add`),
+/// the log audit at start and every `audit_every` (None: only at start).
+pub async fn serve(
+    reg: Arc<Registry>,
+    listener: tokio::net::TcpListener,
+    audit_every: Option<Duration>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let r = reg.clone();
+    let keys_task = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let r2 = r.clone();
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || r2.refresh_keys()).await {
+                tracing::warn!(error = %e, "station keys could not be reloaded");
+            }
+        }
+    });
+    let r = reg.clone();
+    let audit_task = tokio::spawn(async move {
+        loop {
+            match run_audit(r.clone()).await {
+                Ok(a) if a.ok => tracing::info!(entries = a.entries, "log audit: intact"),
+                Ok(a) => {
+                    tracing::error!(problems = ?a.problems.first(), "log audit: TAMPERING DETECTED")
+                }
+                Err(e) => tracing::warn!(error = %e.0.message, "log audit could not run"),
+            }
+            match audit_every {
+                Some(d) => tokio::time::sleep(d).await,
+                None => break,
+            }
+        }
+    });
+    let app = http::router(reg);
+    let res = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    keys_task.abort();
+    audit_task.abort();
+    res
+}

@@ -1,0 +1,259 @@
+//! The log audit: recomputes the Merkle tree from the envelopes stored in the database and
+//! compares it with every checkpoint the registry signed. A certificate removed, altered or
+//! inserted behind the registry's back shows up here.
+//!
+//! For each stored row, in log order: the index follows the previous one; the leaf hash
+//! recomputed from the envelope text equals the stored one; the envelope's certificate id and
+//! the searchable columns agree with the signed payload; the signature still verifies with
+//! the registered key. Then every stored checkpoint: signed by the registry key, and its root
+//! equals the root recomputed from the envelopes at its size; the latest covers every row.
+
+use ardoise_cert::envelope::Envelope;
+use ardoise_cert::merkle::leaf_hash;
+use ardoise_cert::note::{verify_checkpoint, NoteVerifier};
+use ardoise_cert::trust::TrustFile;
+use ardoise_cert::verify::verify_envelope;
+use serde::Serialize;
+
+use crate::db::{Conn, DbError};
+use crate::store;
+use crate::tree::LogTree;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    /// `missing_entry`, `altered_envelope`, `column_mismatch`, `signature`, `checkpoint_signature`,
+    /// `checkpoint_mismatch`, `checkpoint_beyond_log`, `unchecked_entries`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_id: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub ok: bool,
+    pub at: String,
+    pub entries: u64,
+    pub checkpoints: u64,
+    /// Largest checkpoint whose root matched (the log up to there is as signed).
+    pub last_good_checkpoint: Option<u64>,
+    pub problems: Vec<Problem>,
+}
+
+const MAX_PROBLEMS: usize = 1000;
+
+pub fn audit(
+    c: &mut Conn,
+    verifier: &NoteVerifier,
+    trust: &TrustFile,
+) -> Result<AuditReport, DbError> {
+    let mut problems: Vec<Problem> = Vec::new();
+    let push = |p: Problem, problems: &mut Vec<Problem>| {
+        if problems.len() < MAX_PROBLEMS {
+            problems.push(p);
+        }
+    };
+    let mut tree = LogTree::new();
+    let mut expected: u64 = 0;
+    c.query_each(
+        "SELECT log_index, cert_id, leaf_hash, envelope, workshop, station, seq, prev_hash, media_serial, outcome, issued_at, key_id FROM certificates ORDER BY log_index",
+        &[],
+        |r| {
+            let index = r[0].int()? as u64;
+            let cert_id = r[1].text()?;
+            if index != expected {
+                push(
+                    Problem {
+                        kind: "missing_entry",
+                        log_index: Some(expected),
+                        cert_id: None,
+                        detail: format!(
+                            "log entries {expected}..{} are missing from the database",
+                            index.saturating_sub(1)
+                        ),
+                    },
+                    &mut problems,
+                );
+            }
+            expected = index + 1;
+            let envelope = r[3].text()?;
+            let leaf = leaf_hash(envelope.as_bytes());
+            if hex::encode(leaf) != r[2].text()? {
+                push(
+                    Problem {
+                        kind: "altered_envelope",
+                        log_index: Some(index),
+                        cert_id: Some(cert_id.clone()),
+                        detail: "the stored envelope does not hash to the leaf the registry logged".into(),
+                    },
+                    &mut problems,
+                );
+            }
+            tree.push(leaf);
+            let mut columns = Vec::new();
+            match verify_envelope(envelope.as_bytes(), trust) {
+                Err(fails) => push(
+                    Problem {
+                        kind: "signature",
+                        log_index: Some(index),
+                        cert_id: Some(cert_id.clone()),
+                        detail: fails
+                            .iter()
+                            .map(|f| format!("{}: {}", f.name, f.detail))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    },
+                    &mut problems,
+                ),
+                Ok(v) => {
+                    let cert = &v.certificate;
+                    if v.cert_id != cert_id {
+                        columns.push("cert_id");
+                    }
+                    if cert.issuer.workshop_id != r[4].text()? {
+                        columns.push("workshop");
+                    }
+                    if cert.issuer.station_id != r[5].text()? {
+                        columns.push("station");
+                    }
+                    if cert.journal.seq as i64 != r[6].int()? {
+                        columns.push("seq");
+                    }
+                    if cert.journal.prev_envelope_blake3 != r[7].opt_text()? {
+                        columns.push("prev_hash");
+                    }
+                    if cert.media.serial != r[8].text()? {
+                        columns.push("media_serial");
+                    }
+                    if serde_json::to_value(cert.outcome.status).ok()
+                        != Some(serde_json::Value::String(r[9].text()?))
+                    {
+                        columns.push("outcome");
+                    }
+                    if cert.issued_at.unix_timestamp() != r[10].int()? {
+                        columns.push("issued_at");
+                    }
+                    if Envelope::parse(envelope.as_bytes())
+                        .ok()
+                        .and_then(|e| e.signer_hint().ok().map(str::to_string))
+                        != Some(r[11].text()?)
+                    {
+                        columns.push("key_id");
+                    }
+                }
+            }
+            if !columns.is_empty() {
+                push(
+                    Problem {
+                        kind: "column_mismatch",
+                        log_index: Some(index),
+                        cert_id: Some(cert_id.clone()),
+                        detail: format!(
+                            "stored columns differ from the signed certificate: {}",
+                            columns.join(", ")
+                        ),
+                    },
+                    &mut problems,
+                );
+            }
+            Ok(true)
+        },
+    )?;
+    let entries = expected;
+    let checkpoints = store::all_checkpoints(c)?;
+    let mut last_good = None;
+    let mut first_bad_reported = false;
+    for cp in &checkpoints {
+        let parsed = match verify_checkpoint(&cp.note, verifier) {
+            Ok(p) => p,
+            Err(e) => {
+                push(
+                    Problem {
+                        kind: "checkpoint_signature",
+                        log_index: None,
+                        cert_id: None,
+                        detail: format!("checkpoint of size {}: {e}", cp.tree_size),
+                    },
+                    &mut problems,
+                );
+                continue;
+            }
+        };
+        if parsed.size != cp.tree_size || hex::encode(parsed.root) != cp.root_hash {
+            push(
+                Problem {
+                    kind: "checkpoint_signature",
+                    log_index: None,
+                    cert_id: None,
+                    detail: format!(
+                        "checkpoint row of size {} does not match its signed note",
+                        cp.tree_size
+                    ),
+                },
+                &mut problems,
+            );
+        }
+        if parsed.size > tree.size() {
+            push(
+                Problem {
+                    kind: "checkpoint_beyond_log",
+                    log_index: Some(tree.size()),
+                    cert_id: None,
+                    detail: format!(
+                        "the registry signed a checkpoint of {} entries but the database holds {}: entries were removed",
+                        parsed.size,
+                        tree.size()
+                    ),
+                },
+                &mut problems,
+            );
+            continue;
+        }
+        match tree.root_at(parsed.size) {
+            Ok(root) if root == parsed.root => last_good = Some(parsed.size),
+            _ => {
+                if !first_bad_reported {
+                    first_bad_reported = true;
+                    push(
+                        Problem {
+                            kind: "checkpoint_mismatch",
+                            log_index: None,
+                            cert_id: None,
+                            detail: format!(
+                                "the stored envelopes do not hash to the signed root at size {} (the log matched up to size {}): an entry between them was altered, removed or inserted",
+                                parsed.size,
+                                last_good.map_or("none".to_string(), |s: u64| s.to_string())
+                            ),
+                        },
+                        &mut problems,
+                    );
+                }
+            }
+        }
+    }
+    let max_cp = checkpoints.iter().map(|c| c.tree_size).max();
+    if max_cp.is_none_or(|m| m < tree.size()) && tree.size() > 0 {
+        push(
+            Problem {
+                kind: "unchecked_entries",
+                log_index: max_cp,
+                cert_id: None,
+                detail: format!(
+                    "{} entries are not covered by any signed checkpoint: they were not appended by the registry",
+                    tree.size() - max_cp.unwrap_or(0)
+                ),
+            },
+            &mut problems,
+        );
+    }
+    Ok(AuditReport {
+        ok: problems.is_empty(),
+        at: store::rfc3339(time::OffsetDateTime::now_utc()),
+        entries,
+        checkpoints: checkpoints.len() as u64,
+        last_good_checkpoint: last_good,
+        problems,
+    })
+}

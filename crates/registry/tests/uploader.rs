@@ -1,0 +1,255 @@
+//! The operator's flow with the real binary and the real station uploader (`ardoise upload`'s
+//! code): start `ardoise-registry serve`, register the station key with the CLI, print the
+//! registry key, upload, verify like an auditor. Then a registry killed (SIGKILL) in the
+//! middle of uploads and restarted loses nothing it acknowledged.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use ardoise_cert::keys::generate_key_files;
+use ardoise_cert::model::Certificate;
+use ardoise_cert::note::NoteVerifier;
+use ardoise_cert::store::{DataDir, Store};
+use ardoise_cert::trust::TrustFile;
+use ardoise_cert::verify::{verify_files, VerifyOptions};
+use ardoise_upload::{upload_once, UploadOptions};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ardoise-registry");
+
+fn cli(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "ardoise-registry {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &str, listen: &str) -> Served {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            listen,
+            "--db",
+            db,
+            "--audit-interval",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    Served { child, url }
+}
+
+fn options(key: &NoteVerifier) -> UploadOptions {
+    UploadOptions {
+        timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_millis(500),
+        max_attempts: 200,
+        backoff_initial: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(300),
+        registry_key: Some(key.clone()),
+        retry_rejected: false,
+    }
+}
+
+fn station(dir: &Path, n: usize) -> (PathBuf, Vec<String>) {
+    let keys = dir.join("keys");
+    let g = generate_key_files(&keys, Some(("ressourcerie-pays-d-auge", "st-01"))).unwrap();
+    let key = ardoise_cert::keys::StationKey::load(&g.secret_path).unwrap();
+    let data = dir.join("data");
+    let mut store = Store::open(&data).unwrap();
+    let ids = (0..n)
+        .map(|i| {
+            let mut c = Certificate::example();
+            c.media.serial = format!("E2E{i:05}");
+            // The example's issue time predates a key generated now; certificates are judged
+            // at issue time, so date them now.
+            let now = time::OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .unwrap();
+            c.issued_at = now;
+            c.sanitization.started_at = now - time::Duration::minutes(10);
+            c.sanitization.ended_at = now - time::Duration::minutes(5);
+            for s in &mut c.sanitization.steps {
+                s.started_at = c.sanitization.started_at;
+                s.ended_at = c.sanitization.ended_at;
+            }
+            store.issue(c, &key).unwrap().cert_id
+        })
+        .collect();
+    (keys, ids)
+}
+
+#[test]
+fn operator_flow_with_the_station_uploader() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("registry.db").display());
+    let (keys, ids) = station(dir.path(), 5);
+    let vkey = cli(&["key", "--show", "--db", &db]);
+    let key = NoteVerifier::from_vkey(vkey.trim()).unwrap();
+    let out = cli(&[
+        "station",
+        "add",
+        "--db",
+        &db,
+        "--public-key-file",
+        keys.join("station.pub").to_str().unwrap(),
+        "--workshop",
+        "ressourcerie-pays-d-auge",
+        "--station",
+        "st-01",
+        "--not-before",
+        "2025-01-01T00:00:00Z",
+    ]);
+    assert!(out.starts_with("registered key "), "{out}");
+    assert!(cli(&["station", "list", "--db", &db]).contains("ressourcerie-pays-d-auge/st-01"));
+    let srv = serve(&db, "127.0.0.1:0");
+    let data = dir.path().join("data");
+    let summary = upload_once(&data, &srv.url, &options(&key)).unwrap();
+    assert_eq!(summary.uploaded.len(), 5, "{summary:?}");
+    assert!(summary.all_sent());
+    // What an auditor runs: every certificate VALID with its receipt, journal complete.
+    let dd = DataDir::open(&data).unwrap();
+    let files: Vec<_> = ids.iter().map(|i| dd.certificate_path(i)).collect();
+    let trust = TrustFile::load(&keys.join("trust.toml")).unwrap();
+    let report = verify_files(
+        &files,
+        &trust,
+        &VerifyOptions {
+            registry_key: Some(key.clone()),
+            complete_journal: true,
+        },
+    );
+    assert!(report.ok, "{}", report.to_text());
+    // The public page the donor's QR code points to.
+    let page = reqwest::blocking::get(format!("{}/c/{}?lang=en", srv.url, ids[0]))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("Signature: valid") && page.contains("Log proof: valid"));
+    // A second server on the same database is refused.
+    let second = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("another ardoise-registry"));
+}
+
+#[test]
+fn a_killed_registry_loses_nothing_it_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("registry.db").display());
+    let (keys, ids) = station(dir.path(), 120);
+    let key = NoteVerifier::from_vkey(cli(&["key", "--show", "--db", &db]).trim()).unwrap();
+    cli(&[
+        "station",
+        "add",
+        "--db",
+        &db,
+        "--public-key-file",
+        keys.join("station.pub").to_str().unwrap(),
+        "--workshop",
+        "ressourcerie-pays-d-auge",
+        "--station",
+        "st-01",
+        "--not-before",
+        "2025-01-01T00:00:00Z",
+    ]);
+    let first = serve(&db, "127.0.0.1:0");
+    let url = first.url.clone();
+    let listen = url.trim_start_matches("http://").to_string();
+    let data = dir.path().join("data");
+    let uploader = {
+        let (data, url, o) = (data.clone(), url.clone(), options(&key));
+        std::thread::spawn(move || upload_once(&data, &url, &o).unwrap())
+    };
+    // Kill the registry once it has acknowledged some certificates.
+    let dd = DataDir::open(&data).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while ids
+        .iter()
+        .filter(|i| dd.read_receipt(i).unwrap().is_some())
+        .count()
+        < 20
+    {
+        assert!(std::time::Instant::now() < deadline, "no progress");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut first = first;
+    first.child.kill().unwrap(); // SIGKILL: no graceful shutdown
+    first.child.wait().unwrap();
+    let acked_before: Vec<String> = ids
+        .iter()
+        .filter(|i| dd.read_receipt(i).unwrap().is_some())
+        .cloned()
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let second = serve(&db, &listen);
+    let summary = uploader.join().unwrap();
+    assert!(summary.all_sent(), "{summary:?}");
+    // Everything acknowledged before the kill is still there, and everything else arrived.
+    let export = reqwest::blocking::get(format!("{}/api/v1/export.jsonl", second.url))
+        .unwrap()
+        .text()
+        .unwrap();
+    let stored: std::collections::HashSet<String> = export
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["cert_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for id in &acked_before {
+        assert!(stored.contains(id), "acknowledged {id} lost by the crash");
+    }
+    assert_eq!(stored.len(), ids.len());
+    let files: Vec<_> = ids.iter().map(|i| dd.certificate_path(i)).collect();
+    let report = verify_files(
+        &files,
+        &TrustFile::load(&keys.join("trust.toml")).unwrap(),
+        &VerifyOptions {
+            registry_key: Some(key),
+            complete_journal: true,
+        },
+    );
+    assert!(report.ok, "{}", report.to_text());
+    let audit = Command::new(BIN)
+        .args(["audit", "--db", &db])
+        .output()
+        .unwrap();
+    assert!(
+        audit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&audit.stdout)
+    );
+}
