@@ -9,7 +9,8 @@
 #   make demo           boot the image in QEMU with sample NVMe/SATA/virtio/USB disks and a local
 #                       registry (if built), the TUI on this terminal
 #   make bench-image    image size, time to ardoise (direct PVH boot, TCG), smallest RAM that boots
-#   make test-image-erase   the unattended end-to-end erase test (PENDING: needs `ardoise.auto=erase`)
+#   make test-image-erase   the unattended end-to-end erase test (NVMe, SATA, virtio, USB disks; the
+#                       registry on loopback; host reads the disks back; part of test-image)
 
 ARDOISE_TARGET := x86_64-unknown-linux-gnu
 ARDOISE_STATIC_BIN := target/$(ARDOISE_TARGET)/release/ardoise
@@ -37,9 +38,10 @@ test-image-boot: image
 test-image-repro: image
 	timeout -k 10 300 tests/qemu/test-reproducible.sh
 
-test-image: test-image-boot test-image-repro
+test-image: test-image-boot test-image-repro test-image-erase
 
 test-image-erase: image
+	$(CARGO) build -p ardoise-registry
 	timeout -k 10 900 tests/qemu/test-erase-e2e.sh
 
 demo: image

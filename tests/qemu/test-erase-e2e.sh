@@ -1,44 +1,38 @@
 #!/bin/bash
-# tests/qemu/test-erase-e2e.sh — unattended end-to-end erase in QEMU (TCG).
+# tests/qemu/test-erase-e2e.sh — unattended end-to-end erase in QEMU (TCG), part of `make test`.
 #
-# STATUS: PENDING. It needs `ardoise.auto=erase` (erase engine, certificates, upload) and the
-# registry server (`ardoise-registry serve`), which are being written. Until the binaries
-# support them this script says PENDING and counts the case as skipped — never as passed.
-# It is not part of `make test-image`; run it with `make test-image-erase`.
-#
-# What it does:
 #  1. sample disks (NVMe, SATA/AHCI, virtio-blk, USB) of 64 MiB whose first 4 MiB and last
 #     1 MiB hold a known text pattern;
-#  2. the image as a USB stick with `ardoise.auto=erase ardoise.registry=http://10.0.2.100/`
-#     on its data partition; the registry on 127.0.0.1 reached only through guestfwd;
-#  3. waits for the guest to power off by itself (the init powers off only after success);
-#  4. host checks: every sample backing file holds no byte of the pattern; the boot stick
-#     still boots (its data partition holds the certificates); the registry stored one
-#     certificate per disk; `ardoise verify` accepts each of them.
-# Expected methods on QEMU (reference/image.md §5): NVMe Format (SES=1), SATA and USB host
-# overwrite (QEMU has no ATA security/sanitize), virtio overwrite.
+#  2. a station key made on the host, registered with a registry started on 127.0.0.1, and put
+#     on the stick's data partition with the configuration; the image boots as a USB stick with
+#     `ardoise.auto=erase ardoise.registry=http://10.0.2.100` — the guest reaches only the
+#     registry, through guestfwd;
+#  3. the guest must power off by itself (the init powers off only after success: every disk
+#     erased, every certificate acknowledged);
+#  4. host checks: every sample backing file holds no byte of the pattern; the stick holds one
+#     certificate and one receipt per disk; the registry stored them; `ardoise verify` accepts
+#     them with the registry's key (signature, trust, journal, inclusion proof); the boot stick
+#     was never offered for erasure.
+# Expected methods on QEMU (reference/image.md §5): NVMe Format (user data erase; QEMU reports
+# no sanitize and no crypto erase), SATA and USB host overwrite (QEMU has no ATA security or
+# sanitize: the certificate says clear), virtio host overwrite.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need_image
 BIN=$ROOT/target/x86_64-unknown-linux-gnu/release/ardoise
-REG_BIN=$ROOT/target/release/ardoise-registry
+REG_BIN=${ARDOISE_REGISTRY_BIN:-$ROOT/target/debug/ardoise-registry}
 PATTERN="ardoise-e2e donor secret"
 PORT=${ARDOISE_E2E_PORT:-18090}
-
-pending=""
-"$BIN" --help 2>/dev/null | grep -q -E '^\s+erase\s' || pending="$pending ardoise erase"
-"$BIN" --help 2>/dev/null | grep -q -E '^\s+verify\s' || pending="$pending ardoise verify"
-[ -x "$REG_BIN" ] || pending="$pending ardoise-registry"
-if [ -n "$pending" ]; then
-    echo "PENDING: test-erase-e2e needs:$pending"
-    skip "erase-e2e (pending:$pending)"
-    summary
-    exit 0
-fi
+[ -x "$REG_BIN" ] || { fail "erase-e2e: $REG_BIN is missing (cargo build -p ardoise-registry)"; summary; exit 1; }
 
 d=$(new_tmp erase-e2e)
 copy_image "$d/stick.img"
-set_boot_options "$d/stick.img" "ardoise.auto=erase ardoise.registry=http://10.0.2.100/"
+off=$(part_offset "$d/stick.img" 3)
+"$BIN" keygen --out "$d/keys" --workshop ressourcerie-e2e --station st-e2e > /dev/null
+printf '[workshop]\nid = "ressourcerie-e2e"\nname = "Ressourcerie de test"\nstation = "st-e2e"\n' > "$d/ardoise.toml"
+mcopy -o -i "$d/stick.img@@$off" "$d/ardoise.toml" ::/ardoise.toml
+mcopy -s -o -i "$d/stick.img@@$off" "$d/keys" ::/
+set_boot_options "$d/stick.img" "ardoise.auto=erase ardoise.registry=http://10.0.2.100"
 for disk in nvme sata virtio usb; do
     f=$d/$disk.img
     truncate -s 64M "$f"
@@ -46,7 +40,12 @@ for disk in nvme sata virtio usb; do
     { yes "$PATTERN on $disk (tail)" || true; } | head -c 1M | dd of="$f" bs=1M seek=63 conv=notrunc status=none
 done
 
-"$REG_BIN" serve --listen "127.0.0.1:$PORT" --db "sqlite:$d/registry.sqlite" > "$d/registry.log" 2>&1 &
+DB="sqlite:$d/registry.sqlite"
+"$REG_BIN" key --show --db "$DB" > "$d/registry.vkey"
+"$REG_BIN" station add --db "$DB" --public-key-file "$d/keys/station.pub" \
+    --workshop ressourcerie-e2e --station st-e2e --not-before "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" > "$d/station-add.log" 2>&1 \
+    || { fail "erase-e2e: cannot register the station key: $(tail -2 "$d/station-add.log")"; summary; exit 1; }
+"$REG_BIN" serve --listen "127.0.0.1:$PORT" --db "$DB" > "$d/registry.log" 2>&1 &
 REG_PID=$!
 trap 'kill $REG_PID 2>/dev/null' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
@@ -63,7 +62,11 @@ if ! run_qemu_exit "$d/serial.log" 600 $(bios_args) $(usb_stick_args "$d/stick.i
     show_log "$d/serial.log" 60
     summary; exit 1
 fi
-grep -a -q 'unattended run succeeded' "$d/serial.log" || { fail "erase-e2e: no success line"; show_log "$d/serial.log" 60; }
+pass "erase-e2e: unattended run powered off by itself after ${QEMU_SECONDS}s"
+grep -a -q 'unattended run succeeded' "$d/serial.log" && pass "erase-e2e: ardoise reported success" \
+    || { fail "erase-e2e: no success line"; show_log "$d/serial.log" 60; }
+grep -a -q 'skipping /dev/sd.*protected: boot medium' "$d/serial.log" && pass "erase-e2e: the boot stick was never offered" \
+    || fail "erase-e2e: the boot stick was not reported protected"
 
 for disk in nvme sata virtio usb; do
     n=$(grep -a -c "$PATTERN" "$d/$disk.img" || true)
@@ -71,17 +74,29 @@ for disk in nvme sata virtio usb; do
     else fail "erase-e2e: $disk backing file still holds $n lines of sample data"; fi
 done
 
-off=$(part_offset "$d/stick.img" 3)
 mkdir -p "$d/certs"
 mcopy -s -n -i "$d/stick.img@@$off" ::/certificates "$d/certs/" 2>/dev/null
-ncert=$(find "$d/certs" -type f | wc -l)
-if [ "$ncert" -ge 4 ]; then pass "erase-e2e: $ncert certificates on the data partition"
-else fail "erase-e2e: $ncert certificates on the data partition (want 4)"; fi
-for c in $(find "$d/certs" -type f); do
-    if "$BIN" verify "$c" > "$d/verify.log" 2>&1; then pass "erase-e2e: ardoise verify $(basename "$c")"
-    else fail "erase-e2e: ardoise verify rejects $(basename "$c"): $(tail -3 "$d/verify.log")"; fi
-done
-# The registry's own view: filled in once its API is fixed (count of stored certificates).
-if grep -q -i -E 'stored|accepted' "$d/registry.log"; then pass "erase-e2e: registry log shows stored certificates"
-else fail "erase-e2e: the registry log shows no stored certificate"; fi
+ncert=$(find "$d/certs" -name '*.dsse.json' | wc -l)
+nrec=$(find "$d/certs" -name '*.receipt.json' | wc -l)
+[ "$ncert" = 4 ] && pass "erase-e2e: 4 certificates on the data partition" || fail "erase-e2e: $ncert certificates on the data partition (want 4)"
+[ "$nrec" = 4 ] && pass "erase-e2e: 4 registry receipts beside them" || fail "erase-e2e: $nrec receipts (want 4)"
+if "$BIN" verify --keys "$d/keys/trust.toml" --registry-key "$d/registry.vkey" "$d/certs/certificates" > "$d/verify.log" 2>&1; then
+    pass "erase-e2e: ardoise verify accepts every certificate and its inclusion proof"
+else
+    fail "erase-e2e: ardoise verify: $(tail -5 "$d/verify.log")"
+fi
+methods=$(for c in "$d"/certs/certificates/*.dsse.json; do python3 -c 'import base64,json,sys; p=json.loads(base64.b64decode(json.load(open(sys.argv[1]))["payload"])); print(p["media"]["serial"], p["sanitization"]["technique"], p["sanitization"]["level_achieved"], p["outcome"]["status"])' "$c"; done | sort)
+echo "$methods" | sed 's/^/  /'
+echo "$methods" | grep -q '^E2E-NVME-1 nvme-format-user-data purge erased$' && pass "erase-e2e: NVMe purged by Format NVM" || fail "erase-e2e: NVMe: $(echo "$methods" | grep NVME)"
+echo "$methods" | grep -q '^E2E-SATA-2 overwrite-[a-z-]* clear erased$' && pass "erase-e2e: SATA overwritten (clear: QEMU has no ATA sanitize)" || fail "erase-e2e: SATA: $(echo "$methods" | grep SATA)"
+echo "$methods" | grep -q '^E2E-VIRTIO-3 overwrite-[a-z-]* clear erased$' && pass "erase-e2e: virtio overwritten" || fail "erase-e2e: virtio: $(echo "$methods" | grep VIRTIO)"
+echo "$methods" | grep -q '^E2E-USB-4 overwrite-[a-z-]* clear erased$' && pass "erase-e2e: USB overwritten" || fail "erase-e2e: USB: $(echo "$methods" | grep USB)"
+stored=$(python3 - "$PORT" <<'PY'
+import json, sys, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/api/v1/certificates?workshop=ressourcerie-e2e&station=st-e2e"
+print(len(json.load(urllib.request.urlopen(url, timeout=10))["items"]))
+PY
+)
+[ "$stored" = 4 ] && pass "erase-e2e: the registry holds the 4 certificates" || fail "erase-e2e: the registry holds $stored certificates (want 4)"
+"$REG_BIN" audit --db "$DB" > "$d/audit.log" 2>&1 && pass "erase-e2e: registry audit: log intact" || fail "erase-e2e: registry audit: $(tail -3 "$d/audit.log")"
 summary
