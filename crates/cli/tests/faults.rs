@@ -867,13 +867,31 @@ fn fault_15_network_down_for_the_whole_session() {
     let p = block_disk(dir.path(), "vd", SECTORS);
     // Nothing listens on port 9 of the loopback: every upload attempt is refused.
     let out = ardoise(&[
-        "auto", "--device", &sim(&p), "--data-dir", data.to_str().unwrap(), "--registry", "http://127.0.0.1:9", "--upload-timeout", "2", "--poll-ms", "5",
+        "auto",
+        "--device",
+        &sim(&p),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--registry",
+        "http://127.0.0.1:9",
+        "--upload-timeout",
+        "2",
+        "--poll-ms",
+        "5",
     ]);
-    assert_ne!(code(&out), 0, "no power-off while certificates are unacknowledged: {}", text(&out));
+    assert_ne!(
+        code(&out),
+        0,
+        "no power-off while certificates are unacknowledged: {}",
+        text(&out)
+    );
     assert!(text(&out).contains("not acknowledged"), "{}", text(&out));
     let certs = certificates(&data);
     assert_eq!(certs.len(), 1, "the certificate is stored on the stick");
-    let outbox: Vec<_> = std::fs::read_dir(data.join("outbox")).unwrap().filter_map(|e| e.ok()).collect();
+    let outbox: Vec<_> = std::fs::read_dir(data.join("outbox"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
     assert_eq!(outbox.len(), 1, "and waits in the outbox");
     assert_eq!(code(&verify_all(&data)), 0);
 }
