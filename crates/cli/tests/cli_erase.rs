@@ -1,32 +1,12 @@
 //! The `ardoise` binary as a user runs it: on loop devices this test creates (and removes), on
 //! simulated disks and on regular files. The disk is read back byte by byte afterwards.
 
+mod common;
+use common::{ardoise, code, text};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use ardoise_disk::testing::{require_root, run, LoopDevice, LoopOptions, Mount};
-
-fn ardoise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ardoise"))
-        .args(args)
-        .env_remove("ARDOISE_BOOT_MODE")
-        .env_remove("ARDOISE_DATA_DIR")
-        .output()
-        .expect("run ardoise")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// Fills a device or file with recognisable text.
 fn fill_text(path: &Path, len: u64) {

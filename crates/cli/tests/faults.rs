@@ -3,6 +3,8 @@
 //! acknowledged or stored is lost. Faults that need the registry live in the registry's tests;
 //! faults that need a virtual machine live in tests/qemu/test-faults.sh.
 
+mod common;
+use common::{ardoise, bin, code, json, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -15,34 +17,6 @@ use ardoise_disk::testing::{require_root, run, LoopDevice, LoopOptions};
 use ardoise_disk::{BlockIo, MediaKind, Transport};
 
 const SECTORS: u64 = 32_768; // 16 MiB
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ardoise"));
-    c.env_remove("ARDOISE_BOOT_MODE")
-        .env_remove("ARDOISE_DATA_DIR")
-        .env_remove("ARDOISE_DATA_PERSISTENT");
-    c
-}
-
-fn ardoise(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run ardoise")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
-}
 
 /// `ardoise erase --json` on `device` with certificates in `data`.
 fn erase(device: &str, data: &Path, extra: &[&str]) -> Output {

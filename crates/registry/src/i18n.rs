@@ -100,6 +100,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("check.key", "Clé du poste", "Station key"),
     ("check.schema", "Contenu", "Content"),
     ("check.log", "Preuve de journal", "Log proof"),
+    ("check.time", "Date d'émission", "Issue date"),
     ("check.journal", "Continuité du poste", "Station journal"),
     ("status.valid", "valide", "valid"),
     ("status.invalid", "NON valide", "INVALID"),

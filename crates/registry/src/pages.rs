@@ -227,6 +227,7 @@ fn check_label(lang: Lang, name: &str) -> &'static str {
         "key" => lang.t("check.key"),
         "schema" => lang.t("check.schema"),
         "log" => lang.t("check.log"),
+        "time" => lang.t("check.time"),
         _ => lang.t("check.journal"),
     }
 }

@@ -238,6 +238,8 @@ pub fn check_submission(
                     }
                 }
                 "key" => Rejection::new(401, "key_not_valid", first.detail).field("issuer"),
+                // The certificate crate's own clock check (issued more than a day ahead).
+                "time" => Rejection::new(422, "issued_in_future", first.detail).field("issued_at"),
                 _ => Rejection::new(400, "invalid_envelope", first.detail),
             });
         }

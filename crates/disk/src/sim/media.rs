@@ -141,9 +141,14 @@ impl SimMedia {
         set.range(self.sectors_of(offset, len)).next().copied()
     }
 
-    /// Reads native sectors (the device model's view: ignores the visible limit), honouring
-    /// unreadable-sector faults.
-    pub fn read_native(&self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError> {
+    /// The checks every native access makes: the device is present, the range is inside the
+    /// medium, and no sector of it is in the given fault set.
+    fn check_native(
+        &self,
+        offset: u64,
+        len: usize,
+        faulty: impl FnOnce(&FaultPlan) -> &BTreeSet<u64>,
+    ) -> Result<(), BlockError> {
         if self.is_gone() {
             return Err(BlockError::Gone {
                 offset,
@@ -151,24 +156,28 @@ impl SimMedia {
             });
         }
         let native_bytes = self.native_sectors * u64::from(self.sector_size);
-        if offset + buf.len() as u64 > native_bytes {
+        if offset + len as u64 > native_bytes {
             return Err(BlockError::OutOfRange {
                 offset,
-                len: buf.len(),
+                len,
                 size: native_bytes,
             });
         }
-        if let Some(lba) = self.first_faulty(
-            &self.faults.lock().expect("fault plan lock").unreadable,
-            offset,
-            buf.len(),
-        ) {
-            return Err(BlockError::Medium {
+        let plan = self.faults.lock().expect("fault plan lock");
+        match self.first_faulty(faulty(&plan), offset, len) {
+            Some(lba) => Err(BlockError::Medium {
                 offset: lba * u64::from(self.sector_size),
                 len: self.sector_size as usize,
                 errno: Errno::EIO,
-            });
+            }),
+            None => Ok(()),
         }
+    }
+
+    /// Reads native sectors (the device model's view: ignores the visible limit), honouring
+    /// unreadable-sector faults.
+    pub fn read_native(&self, offset: u64, buf: &mut [u8]) -> Result<(), BlockError> {
+        self.check_native(offset, buf.len(), |p| &p.unreadable)?;
         self.file
             .read_exact_at(buf, offset)
             .map_err(|e| BlockError::from_io(&e, offset, buf.len()))
@@ -176,31 +185,7 @@ impl SimMedia {
 
     /// Writes native sectors (the device model's view), honouring unwritable-sector faults.
     pub fn write_native(&self, offset: u64, buf: &[u8]) -> Result<(), BlockError> {
-        if self.is_gone() {
-            return Err(BlockError::Gone {
-                offset,
-                errno: Errno::ENODEV,
-            });
-        }
-        let native_bytes = self.native_sectors * u64::from(self.sector_size);
-        if offset + buf.len() as u64 > native_bytes {
-            return Err(BlockError::OutOfRange {
-                offset,
-                len: buf.len(),
-                size: native_bytes,
-            });
-        }
-        if let Some(lba) = self.first_faulty(
-            &self.faults.lock().expect("fault plan lock").unwritable,
-            offset,
-            buf.len(),
-        ) {
-            return Err(BlockError::Medium {
-                offset: lba * u64::from(self.sector_size),
-                len: self.sector_size as usize,
-                errno: Errno::EIO,
-            });
-        }
+        self.check_native(offset, buf.len(), |p| &p.unwritable)?;
         self.file
             .write_all_at(buf, offset)
             .map_err(|e| BlockError::from_io(&e, offset, buf.len()))
