@@ -31,8 +31,9 @@ lint: check-toolchain
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# Tests that need PostgreSQL or Chromium fail (rather than skip) when they are missing.
 test-rust: check-toolchain deps-base
-	$(CARGO) test --workspace
+	ARDOISE_REQUIRE_POSTGRES=1 ARDOISE_REQUIRE_BROWSER=1 $(CARGO) test --workspace
 
 # Everything: lint, Rust tests (loop devices need root), then the fragments' tests
 # (QEMU boots, registry on SQLite/PostgreSQL with Chromium, TUI in tmux).

@@ -13,7 +13,7 @@
 REGISTRY_PACKAGES := postgresql chromium fonts-dejavu-core ca-certificates curl
 FUZZ_SECONDS ?= 300
 
-.PHONY: deps-registry test-registry bench-registry fuzz-registry
+.PHONY: deps-registry test-registry test-registry-fuzz bench-registry fuzz-registry
 
 deps-registry:
 	scripts/apt-install.sh $(REGISTRY_PACKAGES)
@@ -27,5 +27,10 @@ bench-registry: deps-registry
 fuzz-registry:
 	scripts/registry-fuzz.sh $(FUZZ_SECONDS)
 
-TEST_TARGETS += test-registry
+# `make test` already ran the registry's tests in test-rust (with PostgreSQL and Chromium
+# required); it adds the short fuzz run.
+test-registry-fuzz: deps-registry
+	scripts/registry-fuzz.sh 45
+
+TEST_TARGETS += test-registry-fuzz
 DEPS_TARGETS += deps-registry
