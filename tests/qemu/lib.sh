@@ -126,7 +126,7 @@ cpu_args() {
 }
 
 # Firmware argument sets
-bios_args() { echo "-machine q35 $(cpu_args) -m 1024 -smp 2"; }
+bios_args() { echo "-machine q35 $(cpu_args) -m ${ARDOISE_QEMU_MEM:-1024} -smp 2"; }
 uefi_args() { # uefi_args VARS_COPY
     cp "$OVMF_VARS" "$1"
     echo "-machine q35 $(cpu_args) -m 1024 -smp 2" \
