@@ -7,11 +7,14 @@
 #                     keeps the job's marker; at the next boot the interrupted job is certified
 #                     not_erased, the disk is erased again, and both certificates verify.
 # The station key is made on the host and copied onto the stick, so the host can verify.
+# The disks under test are throttled (QEMU block throttling) so that a pass lasts long enough to
+# be interrupted on a fast host as on a slow one.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need_image
 BIN=$ROOT/target/x86_64-unknown-linux-gnu/release/ardoise
 PATTERN="ardoise-fault donor secret"
+THROTTLE=$((8 << 20))   # bytes/s written to a disk under test: a 96 MiB pass takes 12 s
 
 # prepare_stick IMG OPTIONS: a fresh stick with a station key, a configuration and boot options.
 prepare_stick() {
@@ -90,7 +93,7 @@ prepare_stick "$d/stick.img" "ardoise.auto=erase ardoise.method=overwrite-gutman
 sample_disk "$d/usb.img" 256M
 sample_disk "$d/vd.img" 16M
 start_qemu "$d/serial.log" 18711 $(bios_args) $(usb_stick_args "$d/stick.img") \
-    -drive "if=none,id=usb1,file=$d/usb.img,format=raw" -device usb-storage,bus=xhci.0,drive=usb1,id=pulled,serial=USB-FAULT-1 \
+    -drive "if=none,id=usb1,file=$d/usb.img,format=raw,throttling.bps-write=$THROTTLE" -device usb-storage,bus=xhci.0,drive=usb1,id=pulled,serial=USB-FAULT-1 \
     -drive "if=none,id=vd0,file=$d/vd.img,format=raw" -device virtio-blk-pci,drive=vd0,serial=VD-FAULT-2
 if line=$(wait_log "$d/serial.log" 'ARDOISE-AUTO: .*USB-FAULT-1 — ' 240); then
     dev=$(echo "$line" | sed -E 's/.*ARDOISE-AUTO: ([^:]+): .*/\1/')
@@ -133,9 +136,9 @@ fi
 # ---- vm-power-loss ----------------------------------------------------------------------------
 d=$(new_tmp faults-power)
 prepare_stick "$d/stick.img" "ardoise.auto=erase ardoise.method=overwrite-three-pass"
-sample_disk "$d/vd.img" 384M
+sample_disk "$d/vd.img" 96M
 start_qemu "$d/serial.log" 18712 $(bios_args) $(usb_stick_args "$d/stick.img") \
-    -drive "if=none,id=vd0,file=$d/vd.img,format=raw" -device virtio-blk-pci,drive=vd0,serial=VD-POWER-1
+    -drive "if=none,id=vd0,file=$d/vd.img,format=raw,throttling.bps-write=$THROTTLE" -device virtio-blk-pci,drive=vd0,serial=VD-POWER-1
 if wait_log "$d/serial.log" 'ARDOISE-AUTO: .*Overwrite \{ pass: 2' 300 > /dev/null; then
     stop_qemu   # the power cut
     off=$(part_offset "$d/stick.img" 3)

@@ -3,6 +3,7 @@
 //! succeed (exit 0, after which the init powers off) only when every disk is erased and, when a
 //! registry is configured, every certificate is acknowledged.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -181,7 +182,8 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     }
     drop(tx);
     let printer = std::thread::spawn(move || {
-        let mut last = Instant::now() - Duration::from_secs(60);
+        // Every new phase is logged at once, progress within a phase every 5 s at most.
+        let mut last: HashMap<String, (String, Instant)> = HashMap::new();
         for ev in rx {
             match ev {
                 JobEvent::Progress {
@@ -189,9 +191,15 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
                     phase,
                     fraction: Some(f),
                     ..
-                } if last.elapsed() > Duration::from_secs(5) => {
-                    last = Instant::now();
-                    println!("ARDOISE-AUTO: {disk}: {phase:?} {:.0} %", f * 100.0);
+                } => {
+                    let phase = format!("{phase:?}");
+                    let due = last
+                        .get(&disk)
+                        .is_none_or(|(p, at)| *p != phase || at.elapsed() > Duration::from_secs(5));
+                    if due {
+                        println!("ARDOISE-AUTO: {disk}: {phase} {:.0} %", f * 100.0);
+                        last.insert(disk, (phase, Instant::now()));
+                    }
                 }
                 JobEvent::Message { disk, text } => println!("ARDOISE-AUTO: {disk}: {text}"),
                 _ => {}

@@ -93,6 +93,18 @@ pub trait BlockIo: Send + Sync {
     fn refresh_size(&self) -> Result<u64, BlockError> {
         Ok(self.size_bytes())
     }
+
+    /// Whether the device is still attached. A pulled disk often answers its last writes with
+    /// EIO, which looks like a medium error: callers ask this before counting a bad range.
+    fn is_present(&self) -> bool {
+        true
+    }
+
+    /// Whether the kernel may report a removal late, so a caller should give it a moment
+    /// before trusting [`BlockIo::is_present`] (true for real block devices).
+    fn removal_may_lag(&self) -> bool {
+        false
+    }
 }
 
 /// A page-aligned, zero-initialised byte buffer for O_DIRECT.
@@ -226,6 +238,19 @@ impl DeviceFile {
         self.is_block
     }
 
+    /// An I/O error as a [`BlockError`]; a medium error on a device that has since vanished is
+    /// reported as [`BlockError::Gone`].
+    fn classify(&self, err: &std::io::Error, offset: u64, len: usize) -> BlockError {
+        match BlockError::from_io(err, offset, len) {
+            BlockError::Medium { errno, .. } | BlockError::Io { errno, .. }
+                if !self.is_present() =>
+            {
+                BlockError::Gone { offset, errno }
+            }
+            other => other,
+        }
+    }
+
     fn check(&self, offset: u64, len: usize, buf_addr: usize) -> Result<(), BlockError> {
         let size = self.size_bytes();
         let end = offset.checked_add(len as u64);
@@ -280,7 +305,7 @@ impl BlockIo for DeviceFile {
                 }
                 Ok(n) => done += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(BlockError::from_io(&e, at, buf.len() - done)),
+                Err(e) => return Err(self.classify(&e, at, buf.len() - done)),
             }
         }
         Ok(())
@@ -300,16 +325,44 @@ impl BlockIo for DeviceFile {
                 }
                 Ok(n) => done += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(BlockError::from_io(&e, at, buf.len() - done)),
+                Err(e) => return Err(self.classify(&e, at, buf.len() - done)),
             }
         }
         Ok(())
     }
 
     fn flush(&self) -> Result<(), BlockError> {
-        self.file
-            .sync_all()
-            .map_err(|e| BlockError::from_io(&e, 0, 0))
+        self.file.sync_all().map_err(|e| self.classify(&e, 0, 0))
+    }
+
+    fn removal_may_lag(&self) -> bool {
+        self.is_block
+    }
+
+    fn is_present(&self) -> bool {
+        if !self.is_block {
+            return true;
+        }
+        // After removal the kernel deletes the disk's sysfs node, marks the SCSI device
+        // "cancel"/"deleted" and sets the capacity of the (still open) disk to zero.
+        let Ok(meta) = self.file.metadata() else {
+            return false;
+        };
+        let rdev = std::os::unix::fs::MetadataExt::rdev(&meta);
+        let node = PathBuf::from(format!(
+            "/sys/dev/block/{}:{}",
+            libc::major(rdev),
+            libc::minor(rdev)
+        ));
+        if !node.exists() {
+            return false;
+        }
+        if let Ok(state) = std::fs::read_to_string(node.join("device/state")) {
+            if matches!(state.trim(), "cancel" | "deleted") {
+                return false;
+            }
+        }
+        blk::size_bytes(&self.file).is_ok_and(|size| size > 0)
     }
 
     fn refresh_size(&self) -> Result<u64, BlockError> {

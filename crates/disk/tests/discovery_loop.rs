@@ -229,3 +229,29 @@ fn host_root_disk_is_protected_and_regular_files_are_targets() {
     assert_eq!(d.size_bytes, 1 << 20);
     assert!(!d.protected);
 }
+
+#[test]
+fn a_device_whose_capacity_drops_to_zero_is_no_longer_present() {
+    // The kernel sets a removed disk's capacity to zero before its node goes: an open handle
+    // then sees a present-looking path but an empty disk.
+    use ardoise_disk::block::{Access, BlockIo, DeviceFile};
+    if !require_root() {
+        return;
+    }
+    let lo = LoopDevice::create(LoopOptions {
+        size_bytes: 8 << 20,
+        ..Default::default()
+    })
+    .unwrap();
+    let dev = DeviceFile::open(&lo.path, Access::ReadWrite).unwrap();
+    assert!(dev.is_present());
+    assert!(dev.removal_may_lag());
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&lo.backing)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    run("losetup", &["-c", &lo.path.to_string_lossy()]).unwrap();
+    assert!(!dev.is_present());
+}

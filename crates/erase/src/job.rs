@@ -662,6 +662,23 @@ impl Run<'_> {
                 )
             }
         };
+        let failed = !matches!(
+            report.outcome,
+            OverwriteOutcome::Completed | OverwriteOutcome::Cancelled
+        );
+        if failed && vanished(dev) {
+            self.fail(
+                ExceptionCode::DeviceGone,
+                match &report.outcome {
+                    OverwriteOutcome::Failed { detail, .. } => {
+                        format!("the device disappeared during the overwrite ({detail})")
+                    }
+                    _ => "the device disappeared during the overwrite".to_string(),
+                },
+            );
+            self.overwrite = Some(report);
+            return;
+        }
         match &report.outcome {
             OverwriteOutcome::Completed => {}
             OverwriteOutcome::CompletedWithUnwritable => self.fail(
@@ -817,4 +834,19 @@ impl Run<'_> {
                 .map_err(|e| format!("cannot plan the samples: {e}")),
         }
     }
+}
+
+/// Whether `dev` has left the machine, giving the kernel a moment to notice: a pulled disk's
+/// last writes fail with EIO before its node is removed.
+fn vanished(dev: &dyn BlockIo) -> bool {
+    let tries = if dev.removal_may_lag() { 20 } else { 1 };
+    for attempt in 1..=tries {
+        if !dev.is_present() {
+            return true;
+        }
+        if attempt < tries {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    false
 }

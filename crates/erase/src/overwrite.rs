@@ -544,6 +544,8 @@ impl Writer<'_> {
                 self.written.fetch_add(data.len() as u64, Ordering::Relaxed);
                 Ok(())
             }
+            // A pulled disk answers its last writes with EIO: that is not a bad range.
+            Err(e) if e.is_medium() && !self.dev.is_present() => Err(self.gone(&e)),
             Err(e) if e.is_medium() => {
                 let first = e.to_string();
                 let before = self.bad_sectors.load(Ordering::Relaxed);
@@ -583,6 +585,7 @@ impl Writer<'_> {
                         ok = true;
                         break;
                     }
+                    Err(e) if e.is_medium() && !self.dev.is_present() => return Err(self.gone(&e)),
                     Err(e) if e.is_medium() => {}
                     Err(e) => return Err(self.fail(&e)),
                 }
@@ -615,6 +618,11 @@ impl Writer<'_> {
             _ => FailReason::IoError,
         };
         self.set_fatal(reason, e.to_string());
+        Halt
+    }
+
+    fn gone(&self, e: &BlockError) -> Halt {
+        self.set_fatal(FailReason::DeviceGone, format!("the device is gone ({e})"));
         Halt
     }
 

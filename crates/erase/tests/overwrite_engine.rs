@@ -335,6 +335,39 @@ fn a_vanishing_device_fails_the_job() {
 }
 
 #[test]
+fn a_device_that_vanishes_with_eio_is_gone_not_unwritable() {
+    // A pulled USB disk answers its last writes with EIO: the engine must not count the rest of
+    // the disk as bad sectors, it must see that the disk left.
+    let dir = tempfile::tempdir().unwrap();
+    let (media, blk) = sim_disk(dir.path(), 512, 16384);
+    media.set_faults(FaultPlan {
+        vanish_after_bytes_written: Some(3 * MIB),
+        vanish_with_eio: true,
+        ..FaultPlan::default()
+    });
+    let r = overwrite::run(
+        &blk,
+        &Scheme::three_pass(),
+        Seed::random().unwrap(),
+        &small_chunks(),
+        &mut Control::default(),
+    )
+    .unwrap();
+    match &r.outcome {
+        OverwriteOutcome::Failed { reason, detail } => {
+            assert_eq!(*reason, FailReason::DeviceGone, "{detail}");
+            assert!(detail.contains("EIO"), "{detail}");
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    assert_eq!(
+        r.unwritable_sectors, 0,
+        "a vanished disk is not a bad range"
+    );
+    assert_eq!(r.passes.len(), 1);
+}
+
+#[test]
 fn a_full_filesystem_fails_the_job() {
     if !is_root() {
         eprintln!("SKIP: mounting a small tmpfs needs root");

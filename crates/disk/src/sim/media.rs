@@ -26,6 +26,10 @@ pub struct FaultPlan {
     /// have been written through the block path.
     #[serde(default)]
     pub vanish_after_bytes_written: Option<u64>,
+    /// Once gone, host reads and writes fail with EIO (a medium error) rather than ENODEV, as
+    /// the last writes to a pulled USB disk do.
+    #[serde(default)]
+    pub vanish_with_eio: bool,
 }
 
 /// The medium shared by a simulated device's command model and its block I/O.
@@ -267,6 +271,26 @@ impl SimBlock {
     }
 }
 
+impl SimBlock {
+    /// A vanished device's error as the host sees it (EIO when the fault plan says so).
+    fn as_host_sees_it(&self, e: BlockError, len: usize) -> BlockError {
+        let eio = self
+            .media
+            .faults
+            .lock()
+            .expect("fault plan lock")
+            .vanish_with_eio;
+        match e {
+            BlockError::Gone { offset, .. } if eio => BlockError::Medium {
+                offset,
+                len,
+                errno: Errno::EIO,
+            },
+            e => e,
+        }
+    }
+}
+
 impl BlockIo for SimBlock {
     fn size_bytes(&self) -> u64 {
         self.media.visible_sectors() * u64::from(self.media.sector_size)
@@ -286,7 +310,9 @@ impl BlockIo for SimBlock {
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<(), BlockError> {
         self.check(offset, buf.len())?;
-        self.media.read_native(offset, buf)
+        self.media
+            .read_native(offset, buf)
+            .map_err(|e| self.as_host_sees_it(e, buf.len()))
     }
 
     fn write_at(&self, buf: &[u8], offset: u64) -> Result<(), BlockError> {
@@ -306,7 +332,13 @@ impl BlockIo for SimBlock {
                 self.media.vanish();
             }
         }
-        self.media.write_native(offset, buf)
+        self.media
+            .write_native(offset, buf)
+            .map_err(|e| self.as_host_sees_it(e, buf.len()))
+    }
+
+    fn is_present(&self) -> bool {
+        !self.media.is_gone()
     }
 
     fn flush(&self) -> Result<(), BlockError> {
@@ -349,6 +381,7 @@ mod tests {
             unreadable: [3].into(),
             unwritable: [5].into(),
             vanish_after_bytes_written: Some(4096),
+            vanish_with_eio: false,
         });
         let blk = SimBlock::new(m.clone());
         let mut b = vec![0u8; 1024];

@@ -48,6 +48,10 @@ impl<'a> Reader<'a> {
                     .fetch_add(buf.len() as u64, Ordering::Relaxed);
                 Ok(Vec::new())
             }
+            Err(e) if e.is_medium() && !self.dev.is_present() => {
+                self.fail(format!("the device is gone ({e})"));
+                Err(Halt)
+            }
             Err(e) if e.is_medium() => self.read_sectors(buf, p.offset),
             Err(e) => {
                 self.fail(e.to_string());
@@ -71,6 +75,10 @@ impl<'a> Reader<'a> {
                     Ok(()) => {
                         ok = true;
                         break;
+                    }
+                    Err(e) if e.is_medium() && !self.dev.is_present() => {
+                        self.fail(format!("the device is gone ({e})"));
+                        return Err(Halt);
                     }
                     Err(e) if e.is_medium() => {}
                     Err(e) => {
