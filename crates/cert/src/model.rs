@@ -39,6 +39,20 @@ pub struct Certificate {
     pub sanitization: Sanitization,
     pub verification: Verification,
     pub outcome: Outcome,
+    /// What the operator attests was done to the host machine (not the disk); null when
+    /// nobody attested (unattended runs). Missing in certificates made before the field
+    /// existed, read as null.
+    #[serde(default)]
+    pub host_reset: Option<HostReset>,
+    /// Where the device goes after sanitization; null when not recorded. Missing in older
+    /// certificates, read as null.
+    #[serde(default)]
+    pub disposition: Option<Disposition>,
+    /// Whether this disk is in the independent quality-control sample, recomputable from
+    /// `issuer.key_id` and `journal.seq` (see [`qc_selected`]). Missing in older
+    /// certificates, read as [`Qc::not_recorded`].
+    #[serde(default = "Qc::not_recorded")]
+    pub qc: Qc,
     /// Fixed statements of what this kind of erasure and check cannot prove; they travel with
     /// the signature so that no reader can miss them.
     pub limitations: Vec<Limitation>,
@@ -628,6 +642,162 @@ pub struct Exception {
     pub detail: String,
 }
 
+/// Statements the operator attests about the host machine after the erasure (ANSSI
+/// reconditioning guide: firmware settings, TPM, biometric templates, stickers). Each item is
+/// `true` (attested done), `false` (attested not done) or null (not attested: nobody said).
+/// The station never fills an item on its own; these are the operator's word, not a check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostReset {
+    /// Firmware (UEFI/BIOS) settings reset to factory defaults, passwords removed.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub firmware_settings_reset: Option<bool>,
+    /// TPM cleared (owner hierarchy reset).
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub tpm_cleared: Option<bool>,
+    /// Fingerprint / face templates stored by the reader or firmware deleted.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub biometric_templates_cleared: Option<bool>,
+    /// Stickers, asset labels and engravings of the previous owner removed.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub labels_removed: Option<bool>,
+    /// Pseudonymous id of the operator who attests (same rules as `operator.id`).
+    pub attested_by: String,
+}
+
+impl HostReset {
+    /// The four items in document order, with their field names.
+    pub fn items(&self) -> [(&'static str, Option<bool>); 4] {
+        [
+            ("firmware_settings_reset", self.firmware_settings_reset),
+            ("tpm_cleared", self.tpm_cleared),
+            (
+                "biometric_templates_cleared",
+                self.biometric_templates_cleared,
+            ),
+            ("labels_removed", self.labels_removed),
+        ]
+    }
+}
+
+/// Where a sanitized device goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Destination {
+    /// Reused whole: sale or donation.
+    Reuse,
+    /// Dismantled for spare parts.
+    Parts,
+    /// Recycled as WEEE (DEEE) through an eco-organisme.
+    Recycling,
+}
+
+impl Destination {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Destination::Reuse => "reuse",
+            Destination::Parts => "parts",
+            Destination::Recycling => "recycling",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Destination> {
+        match s {
+            "reuse" => Some(Destination::Reuse),
+            "parts" => Some(Destination::Parts),
+            "recycling" => Some(Destination::Recycling),
+            _ => None,
+        }
+    }
+}
+
+/// The post-sanitization destination of the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disposition {
+    pub destination: Destination,
+    /// Free text, e.g. the buyer programme or the eco-organisme; no personal data.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub detail: Option<String>,
+}
+
+/// Identifier of the quality-control selection rule implemented by [`qc_selected`].
+pub const QC_RULE_V1: &str = "blake3-key-seq-v1";
+/// The rule of certificates that carry no QC selection (made before the field existed).
+pub const QC_RULE_NONE: &str = "none";
+/// Domain-separation prefix hashed before the key id and sequence number.
+pub const QC_DOMAIN: &str = "ardoise-qc-v1";
+
+/// The draw of rule [`QC_RULE_V1`] for one certificate, in 0..1_000_000: the first 8 bytes
+/// (little-endian u64) of blake3(`ardoise-qc-v1` ‖ key_id ‖ `:` ‖ seq in decimal), modulo
+/// 1,000,000. Anyone can recompute it from `issuer.key_id` and `journal.seq`.
+pub fn qc_draw(key_id: &str, seq: u64) -> u32 {
+    let digest = blake3::hash(format!("{QC_DOMAIN}{key_id}:{seq}").as_bytes());
+    let first: [u8; 8] = digest.as_bytes()[..8]
+        .try_into()
+        .expect("blake3 gives 32 bytes");
+    (u64::from_le_bytes(first) % 1_000_000) as u32
+}
+
+/// Whether rule [`QC_RULE_V1`] selects the certificate of `key_id` at journal `seq` for
+/// quality control at `rate_ppm`: `qc_draw(key_id, seq) < rate_ppm`.
+pub fn qc_selected(key_id: &str, seq: u64, rate_ppm: u32) -> bool {
+    qc_draw(key_id, seq) < rate_ppm
+}
+
+/// Selection for independent quality control (NIST SP 800-88r1 §4.7 secondary verification;
+/// R2v3 asks for at least 5 %): a later validation record refers to the certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qc {
+    /// In the sample. Must equal what `rule` gives for this certificate.
+    pub selected: bool,
+    /// Sampling rate of the policy, parts per million (0-1,000,000).
+    pub rate_ppm: u32,
+    /// The selection rule: [`QC_RULE_V1`] or [`QC_RULE_NONE`].
+    pub rule: String,
+}
+
+impl Qc {
+    /// What a certificate without the field reads as: no selection, rate 0, rule `none`.
+    pub fn not_recorded() -> Qc {
+        Qc {
+            selected: false,
+            rate_ppm: 0,
+            rule: QC_RULE_NONE.into(),
+        }
+    }
+
+    /// Rule [`QC_RULE_V1`] at `rate_ppm`, not decided yet: the store decides `selected` when
+    /// it assigns the key id and journal sequence number (see [`Certificate::apply_qc_rule`]).
+    pub fn sampled(rate_ppm: u32) -> Qc {
+        Qc {
+            selected: false,
+            rate_ppm,
+            rule: QC_RULE_V1.into(),
+        }
+    }
+
+    /// What `rule` gives for the certificate of `key_id` at `seq`; `None` for an unknown rule.
+    pub fn expected(&self, key_id: &str, seq: u64) -> Option<bool> {
+        match self.rule.as_str() {
+            QC_RULE_V1 => Some(qc_selected(key_id, seq, self.rate_ppm)),
+            QC_RULE_NONE => Some(false),
+            _ => None,
+        }
+    }
+}
+
+impl Certificate {
+    /// Sets `qc.selected` from its rule, `issuer.key_id` and `journal.seq` (called by the
+    /// store once those are final). An unknown rule is left alone (validation refuses it).
+    pub fn apply_qc_rule(&mut self) {
+        if let Some(s) = self.qc.expected(&self.issuer.key_id, self.journal.seq) {
+            self.qc.selected = s;
+        }
+    }
+}
+
 /// A fixed limitation statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -928,6 +1098,23 @@ impl Certificate {
                 status: OutcomeStatus::Erased,
                 exceptions: vec![],
             },
+            host_reset: Some(HostReset {
+                firmware_settings_reset: Some(true),
+                tpm_cleared: Some(true),
+                biometric_templates_cleared: None,
+                labels_removed: Some(true),
+                attested_by: "op-7f3a".into(),
+            }),
+            disposition: Some(Disposition {
+                destination: Destination::Reuse,
+                detail: Some("sold in the workshop shop".into()),
+            }),
+            // Rate 1,000,000: every certificate is selected, whatever key signs the fixture.
+            qc: Qc {
+                selected: true,
+                rate_ppm: 1_000_000,
+                rule: QC_RULE_V1.into(),
+            },
             limitations: vec![
                 limitations::host_readback_spare_flash(),
                 limitations::firmware_trusted(),
@@ -1128,6 +1315,13 @@ impl Certificate {
                 },
             ],
         };
+        c.host_reset = None;
+        c.disposition = Some(Disposition {
+            destination: Destination::Recycling,
+            detail: None,
+        });
+        // Rate 0: never selected, whatever key signs the fixture.
+        c.qc = Qc::sampled(0);
         c.limitations = vec![
             limitations::bad_sectors_not_covered(),
             limitations::no_conformance_claim(),
@@ -1229,6 +1423,76 @@ mod tests {
         v["issuer"].as_object_mut().unwrap().remove("siret");
         let err = serde_json::from_value::<Certificate>(v).unwrap_err();
         assert!(err.to_string().contains("siret"), "{err}");
+    }
+
+    #[test]
+    fn certificates_without_the_new_fields_still_read() {
+        let mut v = serde_json::to_value(Certificate::example()).unwrap();
+        for f in ["host_reset", "disposition", "qc"] {
+            v.as_object_mut().unwrap().remove(f);
+        }
+        let c: Certificate = serde_json::from_value(v).unwrap();
+        assert_eq!(c.host_reset, None);
+        assert_eq!(c.disposition, None);
+        assert_eq!(c.qc, Qc::not_recorded());
+    }
+
+    #[test]
+    fn qc_draw_follows_the_documented_rule() {
+        // Recomputed by hand from the definition, not through qc_draw.
+        let key = "ab".repeat(32);
+        let h = blake3::hash(format!("ardoise-qc-v1{key}:42").as_bytes());
+        let mut le = [0u8; 8];
+        le.copy_from_slice(&h.as_bytes()[..8]);
+        let expected = u64::from_le_bytes(le) % 1_000_000;
+        assert_eq!(u64::from(qc_draw(&key, 42)), expected);
+        assert!(qc_selected(&key, 42, expected as u32 + 1));
+        assert!(!qc_selected(&key, 42, expected as u32));
+        assert!(!qc_selected(&key, 42, 0));
+        assert!(qc_selected(&key, 42, 1_000_000));
+        // Key and sequence both matter.
+        assert_ne!(qc_draw(&key, 42), qc_draw(&key, 43));
+        assert_ne!(qc_draw(&key, 42), qc_draw(&"cd".repeat(32), 42));
+    }
+
+    #[test]
+    fn qc_rate_is_honoured_over_many_certificates() {
+        let key = "ab".repeat(32);
+        let n = 20_000u64;
+        let hits = (0..n).filter(|s| qc_selected(&key, *s, 50_000)).count() as f64;
+        let share = hits / n as f64;
+        // 5 % ± 0.6 % (about 4 standard deviations at n = 20,000).
+        assert!((0.044..0.056).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn apply_qc_rule_sets_selected_from_key_and_seq() {
+        let mut c = Certificate::example();
+        c.issuer.key_id = "ab".repeat(32);
+        c.qc = Qc::sampled(500_000);
+        let mut seen = [false; 2];
+        for seq in 0..64 {
+            c.journal.seq = seq;
+            c.qc.selected = !qc_selected(&c.issuer.key_id, seq, 500_000);
+            c.apply_qc_rule();
+            assert_eq!(c.qc.selected, qc_selected(&c.issuer.key_id, seq, 500_000));
+            seen[c.qc.selected as usize] = true;
+        }
+        assert_eq!(seen, [true, true], "both outcomes occur at 50 %");
+        c.qc = Qc::not_recorded();
+        c.qc.selected = true;
+        c.apply_qc_rule();
+        assert!(!c.qc.selected);
+        c.qc = Qc {
+            selected: true,
+            rate_ppm: 0,
+            rule: "dice-roll".into(),
+        };
+        c.apply_qc_rule();
+        assert!(
+            c.qc.selected,
+            "an unknown rule is left for validation to refuse"
+        );
     }
 
     #[test]

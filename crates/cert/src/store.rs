@@ -572,7 +572,7 @@ impl Store {
     }
 
     /// Signs and stores a certificate: sets `issuer.key_id` and `journal` from the key and
-    /// the journal head, signs (refusing an invalid certificate), writes the envelope
+    /// the journal head, then `qc.selected` from its rule, signs (refusing an invalid certificate), writes the envelope
     /// atomically, then queues it in the outbox. When this returns `Ok`, the certificate is
     /// durably on disk; on `Err` nothing visible changed.
     pub fn issue(
@@ -582,6 +582,8 @@ impl Store {
     ) -> Result<StoredCertificate, StoreError> {
         cert.issuer.key_id = key.key_id().to_string();
         cert.journal = self.head.next_link();
+        // QC selection depends on the key id and the sequence number: decide it only now.
+        cert.apply_qc_rule();
         let signed = sign_certificate(&cert, key)?;
         let path = self.dir.certificate_path(&signed.cert_id);
         write_atomic(&path, &signed.envelope_bytes)?;
@@ -660,6 +662,28 @@ mod tests {
             store.journal_head().last_cert_id.as_deref(),
             Some(b.cert_id.as_str())
         );
+    }
+
+    #[test]
+    fn issue_decides_qc_selection_from_key_and_seq() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = key();
+        let mut store = Store::open(dir.path()).unwrap();
+        let mut seen = [false; 2];
+        for seq in 0..16u64 {
+            let mut c = Certificate::example();
+            // A wrong claim on purpose: the store must overwrite it.
+            c.qc = crate::model::Qc::sampled(500_000);
+            c.qc.selected = !crate::model::qc_selected(k.key_id(), seq, 500_000);
+            let s = store.issue(c, &k).unwrap();
+            let env = Envelope::parse(&s.envelope_bytes).unwrap();
+            let signed: Certificate = serde_json::from_slice(&env.payload).unwrap();
+            assert_eq!(signed.journal.seq, seq);
+            let want = crate::model::qc_selected(k.key_id(), seq, 500_000);
+            assert_eq!(signed.qc.selected, want, "seq {seq}");
+            seen[want as usize] = true;
+        }
+        assert_eq!(seen, [true, true]);
     }
 
     #[test]

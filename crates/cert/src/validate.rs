@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::model::{
     coverage_ppm, limitations, Certificate, OutcomeStatus, VerificationMethod, VerificationResult,
-    SCHEMA_ID,
+    QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
 };
 
 /// One schema problem: where, and what.
@@ -85,6 +85,14 @@ fn is_kebab(s: &str) -> bool {
         })
 }
 
+fn is_pseudonym(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 fn is_digest(s: &str) -> bool {
     match s.split_once(':') {
         Some((alg, hex)) => {
@@ -151,13 +159,7 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
     }
 
     // Operator: pseudonymous ids only.
-    let op = &c.operator.id;
-    if op.is_empty()
-        || op.len() > 64
-        || !op
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-    {
+    if !is_pseudonym(&c.operator.id) {
         issue(
             "operator.id",
             "must be a pseudonymous id of 1-64 characters from A-Z a-z 0-9 . _ -".into(),
@@ -480,6 +482,55 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
         );
     }
 
+    // Host reset, disposition, quality control.
+    if let Some(h) = &c.host_reset {
+        if !is_pseudonym(&h.attested_by) {
+            issue(
+                "host_reset.attested_by",
+                "must be a pseudonymous id of 1-64 characters from A-Z a-z 0-9 . _ -".into(),
+            );
+        }
+        if h.items().iter().all(|(_, v)| v.is_none()) {
+            issue(
+                "host_reset",
+                "attests nothing: must be null when no item is attested".into(),
+            );
+        }
+    }
+    if let Some(d) = &c.disposition {
+        if d.detail.as_ref().is_some_and(|t| t.trim().is_empty()) {
+            issue(
+                "disposition.detail",
+                "must be null or non-empty text".into(),
+            );
+        }
+    }
+    let qc = &c.qc;
+    if qc.rate_ppm > 1_000_000 {
+        issue(
+            "qc.rate_ppm",
+            format!("{} is above 1000000 (100 %)", qc.rate_ppm),
+        );
+    }
+    match qc.rule.as_str() {
+        QC_RULE_V1 => {}
+        QC_RULE_NONE => {
+            if qc.rate_ppm != 0 {
+                issue("qc.rate_ppm", format!("must be 0 with rule {QC_RULE_NONE}"));
+            }
+            if qc.selected {
+                issue(
+                    "qc.selected",
+                    format!("must be false with rule {QC_RULE_NONE}"),
+                );
+            }
+        }
+        other => issue(
+            "qc.rule",
+            format!("unknown selection rule \"{other}\" (known: {QC_RULE_V1}, {QC_RULE_NONE})"),
+        ),
+    }
+
     // Transcript.
     if !is_lower_hex(&c.transcript.blake3, Some(64)) {
         issue(
@@ -603,6 +654,53 @@ mod tests {
         assert!(paths(&c).is_empty());
         c.journal.seq = 0;
         assert_eq!(paths(&c), vec!["journal.prev_envelope_blake3"]);
+    }
+
+    #[test]
+    fn host_reset_disposition_and_qc_problems_name_the_field() {
+        let mut c = example();
+        c.host_reset.as_mut().unwrap().attested_by = "Camille Dupont".into();
+        assert_eq!(paths(&c), vec!["host_reset.attested_by"]);
+        let h = c.host_reset.as_mut().unwrap();
+        h.attested_by = "op-7f3a".into();
+        (h.firmware_settings_reset, h.tpm_cleared, h.labels_removed) = (None, None, None);
+        assert_eq!(paths(&c), vec!["host_reset"]);
+        c.host_reset = None;
+        assert!(paths(&c).is_empty());
+
+        c.disposition.as_mut().unwrap().detail = Some("  ".into());
+        assert_eq!(paths(&c), vec!["disposition.detail"]);
+        c.disposition = None;
+        assert!(paths(&c).is_empty());
+
+        c.qc.rate_ppm = 1_000_001;
+        assert_eq!(paths(&c), vec!["qc.rate_ppm"]);
+        c.qc.rate_ppm = 1_000_000;
+        c.qc.rule = "coin-toss".into();
+        assert_eq!(paths(&c), vec!["qc.rule"]);
+        c.qc = Qc::not_recorded();
+        assert!(paths(&c).is_empty());
+        c.qc.selected = true;
+        c.qc.rate_ppm = 50_000;
+        assert_eq!(paths(&c), vec!["qc.rate_ppm", "qc.selected"]);
+    }
+
+    #[test]
+    fn unknown_disposition_is_named() {
+        let mut v = serde_json::to_value(example()).unwrap();
+        v["disposition"]["destination"] = serde_json::json!("landfill");
+        let err = parse_payload(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert_eq!(err.0[0].path, "disposition.destination");
+        assert!(
+            err.0[0].message.contains("landfill"),
+            "{}",
+            err.0[0].message
+        );
+
+        let mut v = serde_json::to_value(example()).unwrap();
+        v["qc"]["rate_ppm"] = serde_json::json!(2_000_000);
+        let err = parse_payload(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert_eq!(err.0[0].path, "qc.rate_ppm");
     }
 
     #[test]

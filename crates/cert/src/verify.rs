@@ -9,8 +9,12 @@
 //! 4. `key`       — the key was valid at `issued_at` (not before `not_before`, not after
 //!    `not_after`, not revoked at that time) and belongs to the workshop and station the
 //!    payload names;
-//! 5. `journal`   — continuity with the other certificates given (gaps, forks, broken links);
-//! 6. `receipt`   — when `<name>.receipt.json` lies beside the file: leaf hash, inclusion
+//! 5. `qc`        — `qc.selected` recomputed from `qc.rule`, `qc.rate_ppm`, `issuer.key_id`
+//!    and `journal.seq`; a disagreement fails (a forged "not selected" dodges quality
+//!    control). Rule `none` (certificates made before QC sampling) is a warning; an unknown
+//!    rule already fails the `schema` check, and `qc` is then skipped;
+//! 6. `journal`   — continuity with the other certificates given (gaps, forks, broken links);
+//! 7. `receipt`   — when `<name>.receipt.json` lies beside the file: leaf hash, inclusion
 //!    proof against the checkpoint, checkpoint signature by the trusted registry key.
 
 use std::path::{Path, PathBuf};
@@ -253,7 +257,10 @@ fn check_envelope(bytes: &[u8], trust: &TrustFile) -> Partial {
         claimed: None,
     };
     let skip_rest = |p: &mut Partial, from: usize, why: &str| {
-        for name in ["envelope", "signature", "schema", "key"].iter().skip(from) {
+        for name in ["envelope", "signature", "schema", "key", "qc"]
+            .iter()
+            .skip(from)
+        {
             p.checks.push(check(name, CheckStatus::Skipped, why));
         }
     };
@@ -416,10 +423,57 @@ fn check_envelope(bytes: &[u8], trust: &TrustFile) -> Partial {
             ),
         ));
     }
+    p.checks.push(qc_check(&cert));
     if key_ok {
         p.certificate = Some(cert);
     }
     p
+}
+
+/// Recomputes the quality-control selection from the certificate's own fields: a station
+/// that claims "not selected" against its rule would dodge the secondary verification.
+pub fn qc_check(cert: &Certificate) -> Check {
+    let qc = &cert.qc;
+    let rate = crate::model::ppm_text(u64::from(qc.rate_ppm));
+    let word = |b: bool| if b { "selected" } else { "not selected" };
+    match qc.expected(&cert.issuer.key_id, cert.journal.seq) {
+        // Unreachable through the schema check (it refuses unknown rules); kept so that no
+        // caller can take an unrecomputable selection for a valid one.
+        None => check(
+            "qc",
+            CheckStatus::Fail,
+            format!(
+                "selection rule \"{}\" is unknown: the selection cannot be recomputed",
+                qc.rule
+            ),
+        ),
+        Some(_) if qc.rule == crate::model::QC_RULE_NONE => check(
+            "qc",
+            CheckStatus::Warn,
+            "no quality-control selection recorded (rule none: certificate made before QC sampling)",
+        ),
+        Some(expected) if expected != qc.selected => check(
+            "qc",
+            CheckStatus::Fail,
+            format!(
+                "claims {} but rule {} at rate {rate} gives {} for key {} seq {}",
+                word(qc.selected),
+                qc.rule,
+                word(expected),
+                cert.issuer.key_id,
+                cert.journal.seq
+            ),
+        ),
+        Some(expected) => check(
+            "qc",
+            CheckStatus::Pass,
+            format!(
+                "{} for quality control (rule {}, rate {rate}), recomputed",
+                word(expected),
+                qc.rule
+            ),
+        ),
+    }
 }
 
 /// Checks one envelope (no journal, no receipt): what the registry runs on submission.

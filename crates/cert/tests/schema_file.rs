@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 
 const SCHEMA: &str = include_str!("../../../docs/schema/certificate-v1.schema.json");
 
+/// Top-level fields older certificates lack (the model reads them with defaults).
+const ADDED_LATER: [&str; 3] = ["host_reset", "disposition", "qc"];
+
 fn schema() -> Value {
     serde_json::from_str(SCHEMA).expect("schema is JSON")
 }
@@ -175,7 +178,13 @@ fn schema_paths(root: &Value, node: &Value, path: String, out: &mut BTreeSet<Str
             .iter()
             .map(|r| r.as_str().unwrap())
             .collect();
-        let all: BTreeSet<&str> = props.keys().map(String::as_str).collect();
+        let mut all: BTreeSet<&str> = props.keys().map(String::as_str).collect();
+        if path.is_empty() {
+            // Added after the first certificates: optional for readers, always written.
+            for f in ADDED_LATER {
+                assert!(all.remove(f), "{f} not in the schema");
+            }
+        }
         assert_eq!(req, all, "{path}: every field must be required");
         assert_eq!(
             node.get("additionalProperties"),
@@ -270,6 +279,31 @@ fn documents_the_model_refuses_are_refused_by_the_schema() {
             "u8 overflow",
             Box::new(|v| v["media"]["health"]["percentage_used"] = json!(300)),
         ),
+        (
+            "unknown disposition",
+            Box::new(|v| v["disposition"]["destination"] = json!("landfill")),
+        ),
+        (
+            "qc rate above 100 %",
+            Box::new(|v| v["qc"]["rate_ppm"] = json!(1_000_001)),
+        ),
+        (
+            "unknown qc rule",
+            Box::new(|v| v["qc"]["rule"] = json!("operator-choice")),
+        ),
+        (
+            "host reset without attester",
+            Box::new(|v| {
+                v["host_reset"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("attested_by");
+            }),
+        ),
+        (
+            "host reset item not boolean",
+            Box::new(|v| v["host_reset"]["tpm_cleared"] = json!("yes")),
+        ),
     ];
     for (name, m) in mutations {
         let mut v = base.clone();
@@ -281,4 +315,14 @@ fn documents_the_model_refuses_are_refused_by_the_schema() {
             "model accepted: {name}"
         );
     }
+}
+
+#[test]
+fn certificates_from_before_the_added_fields_validate() {
+    let mut v = full_example();
+    for f in ADDED_LATER {
+        v.as_object_mut().unwrap().remove(f);
+    }
+    assert_eq!(check(&v), Vec::<String>::new());
+    assert!(ardoise_cert::validate::parse_payload(&serde_json::to_vec(&v).unwrap()).is_ok());
 }

@@ -24,6 +24,15 @@ use ardoise_cert::verify::{verify_files, VerifyOptions};
 use common::*;
 
 const CHILD_ENV: &str = "ARDOISE_CERT_CRASH_CHILD_DIR";
+
+/// The tests below take one at a time: a child spawned by one test is forked with a copy of
+/// every descriptor of this process, including another test's store lock, and holds it until
+/// it execs; the other test's next `Store::open` then finds its own directory locked.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
 const WS: &str = "ressourcerie-pays-d-auge";
 const ST: &str = "st-01";
 
@@ -130,6 +139,7 @@ fn check_store(dir: &Path) -> usize {
 
 #[test]
 fn a_killed_writer_leaves_a_readable_store() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut previous = 0;
@@ -174,6 +184,7 @@ fn a_killed_writer_leaves_a_readable_store() {
 /// its outbox entry), after a receipt (before the outbox entry is removed).
 #[test]
 fn a_crash_at_each_write_point_leaves_a_readable_store() {
+    let _serial = serial();
     let exe = std::env::current_exe().unwrap();
     let mut specs = Vec::new();
     for point in ["mid-write", "before-rename", "after-rename"] {
@@ -236,6 +247,7 @@ impl Drop for Tmpfs {
 
 #[test]
 fn a_full_filesystem_is_a_clear_error_and_loses_nothing() {
+    let _serial = serial();
     let outer = tempfile::tempdir().unwrap();
     let _fs = Tmpfs::mount(outer.path(), "2m");
     let dir = outer.path().join("data");

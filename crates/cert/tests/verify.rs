@@ -371,3 +371,93 @@ fn payload_is_exactly_what_base64_decodes_to() {
     assert_eq!(payload, s.payload);
     assert_eq!(s.cert_id, blake3::hash(&payload).to_hex().to_string());
 }
+
+/// Signs `v` as it is (no validation), as a forger holding the station key could.
+fn sign_raw(k: &ardoise_cert::keys::StationKey, v: &serde_json::Value) -> Vec<u8> {
+    let payload = serde_json::to_vec(v).unwrap();
+    let sig = k.sign(&ardoise_cert::envelope::pae(PAYLOAD_TYPE, &payload));
+    Envelope {
+        payload_type: PAYLOAD_TYPE.into(),
+        payload,
+        signatures: vec![ardoise_cert::envelope::EnvelopeSignature {
+            keyid: k.key_id().into(),
+            sig: sig.to_vec(),
+        }],
+    }
+    .to_bytes()
+}
+
+fn verify_one(bytes: &[u8], tf: &TrustFile) -> ardoise_cert::verify::CertificateVerdict {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.dsse.json");
+    std::fs::write(&p, bytes).unwrap();
+    verify_files(&[p], tf, &VerifyOptions::default())
+        .certificates
+        .remove(0)
+}
+
+#[test]
+fn qc_selection_is_recomputed_and_a_flipped_claim_fails() {
+    use ardoise_cert::model::{qc_selected, Qc};
+    let k = key(14);
+    let tf = trust(&[(&k, WS, ST)]);
+    // Both claims at seq 0..: find one certificate selected and one not at 50 %.
+    let mut seen = [false; 2];
+    for seq in 0..32u64 {
+        let mut c = cert_for(&k);
+        c.journal = JournalLink {
+            seq,
+            prev_envelope_blake3: (seq > 0).then(|| "ab".repeat(32)),
+        };
+        c.qc = Qc::sampled(500_000);
+        c.qc.selected = qc_selected(k.key_id(), seq, 500_000);
+        let honest = sign(&c, &k);
+        assert!(verify_envelope(&honest.envelope_bytes, &tf).is_ok());
+        let v = verify_one(&honest.envelope_bytes, &tf);
+        assert_eq!(status_of(&v, "qc"), CheckStatus::Pass, "{:?}", v.checks);
+
+        // The same payload with `selected` flipped, re-signed by the station key.
+        let mut forged = c.clone();
+        forged.qc.selected = !forged.qc.selected;
+        let bytes = sign(&forged, &k).envelope_bytes;
+        let fails = verify_envelope(&bytes, &tf).unwrap_err();
+        assert_eq!(fails.len(), 1, "{fails:?}");
+        assert_eq!(fails[0].name, "qc");
+        assert!(fails[0].detail.contains(&format!("seq {seq}")), "{fails:?}");
+        let v = verify_one(&bytes, &tf);
+        assert_eq!(v.verdict, Verdict::Invalid);
+        assert_eq!(status_of(&v, "qc"), CheckStatus::Fail);
+        seen[c.qc.selected as usize] = true;
+    }
+    assert_eq!(seen, [true, true], "both claims were forged and caught");
+}
+
+#[test]
+fn unknown_qc_rule_fails_the_schema_and_skips_qc() {
+    let k = key(15);
+    let tf = trust(&[(&k, WS, ST)]);
+    let mut v = serde_json::to_value(cert_for(&k)).unwrap();
+    v["qc"]["rule"] = serde_json::json!("operator-choice");
+    let bytes = sign_raw(&k, &v);
+    let fails = verify_envelope(&bytes, &tf).unwrap_err();
+    assert_eq!(fails[0].name, "schema");
+    assert!(fails[0].detail.contains("qc.rule"), "{fails:?}");
+    let verdict = verify_one(&bytes, &tf);
+    assert_eq!(verdict.verdict, Verdict::Invalid);
+    assert_eq!(status_of(&verdict, "qc"), CheckStatus::Skipped);
+}
+
+#[test]
+fn a_certificate_from_before_qc_is_valid_with_a_warning() {
+    let k = key(16);
+    let tf = trust(&[(&k, WS, ST)]);
+    let mut v = serde_json::to_value(cert_for(&k)).unwrap();
+    for f in ["host_reset", "disposition", "qc"] {
+        v.as_object_mut().unwrap().remove(f);
+    }
+    let bytes = sign_raw(&k, &v);
+    let verdict = verify_one(&bytes, &tf);
+    assert_eq!(verdict.verdict, Verdict::Valid, "{:?}", verdict.checks);
+    assert_eq!(status_of(&verdict, "qc"), CheckStatus::Warn);
+    assert!(verify_envelope(&bytes, &tf).is_ok());
+}
