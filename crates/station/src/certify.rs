@@ -38,6 +38,77 @@ pub struct SessionInfo {
     pub donation_ref: Option<String>,
     #[serde(default)]
     pub lot: Option<String>,
+    /// Where the machine goes after erasure; `None` takes the policy's `disposition`.
+    #[serde(default)]
+    pub disposition: Option<cm::Disposition>,
+    /// What the operator attests about the host machine; `None` (unattended runs, nothing
+    /// said) leaves `host_reset` null. The attester is `operator_id`.
+    #[serde(default)]
+    pub host_reset: Option<HostResetChecks>,
+}
+
+/// The operator's statements about the host machine, as the front end collects them: each
+/// item `Some(true)` (done), `Some(false)` (not done) or `None` (not attested). Nothing here
+/// is ever set by the station itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostResetChecks {
+    #[serde(default)]
+    pub firmware_settings_reset: Option<bool>,
+    #[serde(default)]
+    pub tpm_cleared: Option<bool>,
+    #[serde(default)]
+    pub biometric_templates_cleared: Option<bool>,
+    #[serde(default)]
+    pub labels_removed: Option<bool>,
+}
+
+/// The item names `HostResetChecks::parse_list` accepts, in order.
+pub const HOST_RESET_ITEMS: [&str; 4] = ["firmware", "tpm", "biometrics", "labels"];
+
+impl HostResetChecks {
+    /// Parses a comma-separated list of items attested done (`firmware`, `tpm`, `biometrics`,
+    /// `labels`). Items not named stay "not attested" (`None`), never `false`.
+    pub fn parse_list(list: &str) -> Result<HostResetChecks, String> {
+        let mut h = HostResetChecks::default();
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let slot = match item {
+                "firmware" => &mut h.firmware_settings_reset,
+                "tpm" => &mut h.tpm_cleared,
+                "biometrics" => &mut h.biometric_templates_cleared,
+                "labels" => &mut h.labels_removed,
+                other => {
+                    return Err(format!(
+                        "unknown host reset item {other:?} (known: {})",
+                        HOST_RESET_ITEMS.join(", ")
+                    ))
+                }
+            };
+            *slot = Some(true);
+        }
+        if h.is_empty() {
+            return Err(format!(
+                "name at least one item of {}",
+                HOST_RESET_ITEMS.join(", ")
+            ));
+        }
+        Ok(h)
+    }
+
+    /// Nothing attested.
+    pub fn is_empty(&self) -> bool {
+        *self == HostResetChecks::default()
+    }
+
+    /// The certificate's record, attested by `operator_id`; `None` when nothing is attested.
+    pub fn attested_by(&self, operator_id: &str) -> Option<cm::HostReset> {
+        (!self.is_empty()).then(|| cm::HostReset {
+            firmware_settings_reset: self.firmware_settings_reset,
+            tpm_cleared: self.tpm_cleared,
+            biometric_templates_cleared: self.biometric_templates_cleared,
+            labels_removed: self.labels_removed,
+            attested_by: operator_id.to_string(),
+        })
+    }
 }
 
 /// Derives a pseudonymous operator id from a typed name: the name never leaves the station.
@@ -57,7 +128,9 @@ pub struct StationFacts<'a> {
     pub build: Option<String>,
 }
 
-/// The certificate of `report` (journal link and key id are filled in by the store when it signs).
+/// The certificate of `report` (journal link and key id are filled in by the store when it
+/// signs, and with them `qc.selected`: the policy's rate and rule are set here, the draw
+/// needs the key id and sequence number).
 pub fn certificate(
     report: &ErasureReport,
     session: &SessionInfo,
@@ -87,6 +160,11 @@ pub fn certificate(
         sanitization: sanitization(report, lss),
         verification: verification(report.verification.as_ref(), &report.plan, capacity, lss),
         outcome: outcome(report),
+        host_reset: session
+            .host_reset
+            .and_then(|h| h.attested_by(&session.operator_id)),
+        disposition: disposition(session, station.config),
+        qc: cm::Qc::sampled(station.config.policy.qc_rate_ppm()),
         limitations: limitations(&report.plan, report.disk.media),
         transcript: cm::TranscriptSummary {
             blake3: report.transcript_blake3.clone(),
@@ -138,6 +216,23 @@ fn policy(config: &Config) -> cm::Policy {
         id: config.policy.id.clone(),
         version: "1".into(),
         digest: Some(format!("blake3:{}", config.policy.digest())),
+    }
+}
+
+/// The job's destination, else the policy's default, else not recorded.
+fn disposition(session: &SessionInfo, config: &Config) -> Option<cm::Disposition> {
+    match &session.disposition {
+        Some(d) => Some(cm::Disposition {
+            destination: d.destination,
+            detail: non_empty(&d.detail),
+        }),
+        None => config
+            .policy
+            .disposition
+            .map(|destination| cm::Disposition {
+                destination,
+                detail: None,
+            }),
     }
 }
 
@@ -742,6 +837,51 @@ mod tests {
             .exceptions
             .iter()
             .any(|e| e.code == "station-error"));
+    }
+
+    #[test]
+    fn host_reset_lists_attest_only_what_is_named() {
+        let h = HostResetChecks::parse_list("tpm, labels").unwrap();
+        assert_eq!(h.tpm_cleared, Some(true));
+        assert_eq!(h.labels_removed, Some(true));
+        assert_eq!(h.firmware_settings_reset, None, "not named: not attested");
+        assert_eq!(h.biometric_templates_cleared, None);
+        let all = HostResetChecks::parse_list("firmware,tpm,biometrics,labels").unwrap();
+        let r = all.attested_by("op-1").unwrap();
+        assert_eq!(r.attested_by, "op-1");
+        assert!(r.items().iter().all(|(_, v)| *v == Some(true)));
+        assert!(HostResetChecks::parse_list("tpm,bios")
+            .unwrap_err()
+            .contains("bios"));
+        assert!(HostResetChecks::parse_list(" , ").is_err());
+        assert_eq!(HostResetChecks::default().attested_by("op-1"), None);
+    }
+
+    #[test]
+    fn disposition_comes_from_the_job_then_the_policy() {
+        let mut config = Config::default();
+        let mut session = SessionInfo::default();
+        assert_eq!(disposition(&session, &config), None);
+        config.policy.disposition = Some(cm::Destination::Recycling);
+        assert_eq!(
+            disposition(&session, &config),
+            Some(cm::Disposition {
+                destination: cm::Destination::Recycling,
+                detail: None
+            })
+        );
+        session.disposition = Some(cm::Disposition {
+            destination: cm::Destination::Reuse,
+            detail: Some("  ".into()),
+        });
+        assert_eq!(
+            disposition(&session, &config),
+            Some(cm::Disposition {
+                destination: cm::Destination::Reuse,
+                detail: None
+            }),
+            "the job wins; blank detail becomes null"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use ardoise_cert::model::Destination;
 use serde::{Deserialize, Serialize};
 
 /// File name of the configuration inside the data directory.
@@ -145,6 +146,18 @@ pub struct Policy {
     /// Offer "power off / next machine" only when every certificate has been uploaded (when a
     /// registry is configured and the network is up).
     pub require_upload: bool,
+    /// Share of certificates selected for independent quality control (a second check of the
+    /// disk by someone else), in percent, 0-100. R2v3 asks for at least 5 %.
+    #[serde(default = "default_qc_sample_percent")]
+    pub qc_sample_percent: f64,
+    /// Destination written into certificates whose job names none (`reuse`, `parts`,
+    /// `recycling`); unset = not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<Destination>,
+}
+
+fn default_qc_sample_percent() -> f64 {
+    5.0
 }
 
 impl Default for Policy {
@@ -155,11 +168,18 @@ impl Default for Policy {
             verify: VerifyMode::Sample,
             sample_coverage_percent: 1.0,
             require_upload: true,
+            qc_sample_percent: default_qc_sample_percent(),
+            disposition: None,
         }
     }
 }
 
 impl Policy {
+    /// The quality-control sampling rate in parts per million (what `qc.rate_ppm` carries).
+    pub fn qc_rate_ppm(&self) -> u32 {
+        (self.qc_sample_percent.clamp(0.0, 100.0) * 10_000.0).round() as u32
+    }
+
     /// blake3 of the policy's canonical TOML form: what a certificate commits to.
     pub fn digest(&self) -> String {
         let text = toml::to_string(self).expect("policy serialises");
@@ -286,6 +306,12 @@ impl Config {
                 self.policy.sample_coverage_percent
             ));
         }
+        if !(0.0..=100.0).contains(&self.policy.qc_sample_percent) {
+            return Err(format!(
+                "policy.qc_sample_percent must be between 0 and 100, not {}",
+                self.policy.qc_sample_percent
+            ));
+        }
         let mut ids = std::collections::BTreeSet::new();
         for op in &self.operators {
             if op.id.trim().is_empty() {
@@ -396,6 +422,44 @@ require_upload = true
         assert!(Config::parse(&dup).unwrap_err().contains("twice"));
         let url = SAMPLE.replace("https://registre", "ftp://registre");
         assert!(Config::parse(&url).unwrap_err().contains("registry.url"));
+    }
+
+    #[test]
+    fn qc_sampling_and_default_disposition() {
+        let c = Config::parse(SAMPLE).unwrap();
+        assert_eq!(c.policy.qc_sample_percent, 5.0, "5 % when not given");
+        assert_eq!(c.policy.qc_rate_ppm(), 50_000);
+        assert_eq!(c.policy.disposition, None);
+        let with = SAMPLE.replace(
+            "require_upload = true\n",
+            "require_upload = true\nqc_sample_percent = 12.5\ndisposition = \"parts\"\n",
+        );
+        let c = Config::parse(&with).unwrap();
+        assert_eq!(c.policy.qc_rate_ppm(), 125_000);
+        assert_eq!(c.policy.disposition, Some(Destination::Parts));
+        for (bad, field) in [
+            ("qc_sample_percent = 100.5", "qc_sample_percent"),
+            ("qc_sample_percent = -1", "qc_sample_percent"),
+            ("disposition = \"landfill\"", "landfill"),
+        ] {
+            let text = SAMPLE.replace(
+                "require_upload = true\n",
+                &format!("require_upload = true\n{bad}\n"),
+            );
+            let e = Config::parse(&text).unwrap_err();
+            assert!(e.contains(field), "{bad}: {e}");
+        }
+        let all = SAMPLE.replace(
+            "require_upload = true\n",
+            "require_upload = true\nqc_sample_percent = 100\n",
+        );
+        assert_eq!(Config::parse(&all).unwrap().policy.qc_rate_ppm(), 1_000_000);
+        // The sampling rate is part of the policy a certificate commits to.
+        let p = Policy {
+            qc_sample_percent: 10.0,
+            ..Default::default()
+        };
+        assert_ne!(p.digest(), Policy::default().digest());
     }
 
     #[test]

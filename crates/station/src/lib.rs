@@ -18,7 +18,7 @@ use ardoise_disk::inventory::{read_inventory, MachineInventory};
 use ardoise_erase::firmware::{FileVault, PasswordVault};
 use ardoise_erase::job::ErasureReport;
 
-pub use certify::{pseudonymous_operator_id, SessionInfo};
+pub use certify::{pseudonymous_operator_id, HostResetChecks, SessionInfo};
 pub use config::{Config, KernelOptions, Language, VerifyMode};
 pub use jobs::JobMarker;
 

@@ -15,9 +15,14 @@ use ardoise_erase::overwrite::CancelToken;
 use ardoise_station::{JobMarker, SessionInfo, Station, StationOptions};
 
 fn station(dir: &Path) -> Station {
+    station_with(dir, "")
+}
+
+/// A station whose configuration ends with `extra` (e.g. a `[policy]` table).
+fn station_with(dir: &Path, extra: &str) -> Station {
     std::fs::write(
         dir.join("ardoise.toml"),
-        "[workshop]\nid = \"ressourcerie-test\"\nname = \"Ressourcerie de test\"\nstation = \"st-09\"\n\n[registry]\nurl = \"http://127.0.0.1:9\"\n",
+        format!("[workshop]\nid = \"ressourcerie-test\"\nname = \"Ressourcerie de test\"\nstation = \"st-09\"\n\n[registry]\nurl = \"http://127.0.0.1:9\"\n{extra}"),
     )
     .unwrap();
     Station::open(&StationOptions {
@@ -45,6 +50,16 @@ fn erase_and_certify(
     method: &str,
     verify: VerifyChoice,
 ) -> (Certificate, PathBuf) {
+    erase_and_certify_as(st, profile, method, verify, &session())
+}
+
+fn erase_and_certify_as(
+    st: &Station,
+    profile: &Path,
+    method: &str,
+    verify: VerifyChoice,
+    session: &SessionInfo,
+) -> (Certificate, PathBuf) {
     let info = describe_target(
         &DiscoveryOptions::default(),
         &PathBuf::from(format!("sim:{}", profile.display())),
@@ -66,12 +81,12 @@ fn erase_and_certify(
         job.probe.health.as_ref(),
         &job.plan,
         ardoise_erase::pattern::Seed([7; 16]),
-        &session(),
+        session,
     );
     st.begin_job(&marker).unwrap();
     let (tx, _rx) = crossbeam_channel::unbounded();
     let report = execute(job, &tx, &CancelToken::new(), st.vault().as_ref());
-    let stored = st.certify(&report, &session(), Some(&marker)).unwrap();
+    let stored = st.certify(&report, session, Some(&marker)).unwrap();
     let env = ardoise_cert::envelope::Envelope::parse(&stored.envelope_bytes).unwrap();
     let cert = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
     (cert, stored.path)
@@ -132,6 +147,16 @@ fn every_standard_disk_gets_a_valid_certificate_that_tells_the_truth() {
         );
         assert_eq!(cert.issuer.station_id, "st-09");
         assert_eq!(cert.provenance.lot.as_deref(), Some("LOT-7"));
+        // Default policy: 5 % QC sampling, decided from the key id and sequence number; no
+        // destination and no host reset unless someone records them.
+        assert_eq!(cert.qc.rate_ppm, 50_000);
+        assert_eq!(cert.qc.rule, ardoise_cert::model::QC_RULE_V1);
+        assert_eq!(
+            cert.qc.selected,
+            ardoise_cert::model::qc_selected(&cert.issuer.key_id, cert.journal.seq, 50_000)
+        );
+        assert_eq!(cert.disposition, None);
+        assert_eq!(cert.host_reset, None);
         assert!(!cert.media.serial.is_empty());
         match want {
             OutcomeStatus::Erased => {
@@ -174,6 +199,55 @@ fn every_standard_disk_gets_a_valid_certificate_that_tells_the_truth() {
 
     let report = ardoise_cert::verify::verify(&files, &trust(data.path()));
     assert!(report.ok, "{}", report.to_text());
+}
+
+#[test]
+fn disposition_host_reset_and_qc_reach_the_signed_certificate() {
+    use ardoise_cert::model::{Destination, Disposition};
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let st = station_with(
+        data.path(),
+        "\n[policy]\nid = \"all-checked\"\nmethod = \"auto\"\nverify = \"sample\"\nsample_coverage_percent = 1.0\nrequire_upload = false\nqc_sample_percent = 100\ndisposition = \"recycling\"\n",
+    );
+    let paths = standard_machine(disks.path(), 16_384).unwrap();
+    let sample = VerifyChoice::Sample {
+        coverage_percent: 1.0,
+    };
+    // The policy's default destination; nothing attested.
+    let (a, pa) = erase_and_certify(&st, &paths[0], "auto", sample);
+    assert_eq!(
+        a.disposition,
+        Some(Disposition {
+            destination: Destination::Recycling,
+            detail: None
+        })
+    );
+    assert_eq!(a.host_reset, None);
+    assert_eq!((a.qc.rate_ppm, a.qc.selected), (1_000_000, true));
+
+    // The job's own destination and the operator's attestation.
+    let mut s = session();
+    s.disposition = Some(Disposition {
+        destination: Destination::Reuse,
+        detail: Some("boutique".into()),
+    });
+    s.host_reset = Some(ardoise_station::HostResetChecks::parse_list("firmware,labels").unwrap());
+    let (b, pb) = erase_and_certify_as(&st, &paths[2], "auto", sample, &s);
+    assert_eq!(b.disposition, s.disposition);
+    let h = b.host_reset.expect("attested");
+    assert_eq!(h.attested_by, "op-1234abcd");
+    assert_eq!(h.firmware_settings_reset, Some(true));
+    assert_eq!(h.labels_removed, Some(true));
+    assert_eq!(h.tpm_cleared, None, "not named, not attested");
+    assert!(b.qc.selected);
+
+    let report = ardoise_cert::verify::verify(&[pa, pb], &trust(data.path()));
+    assert!(report.ok, "{}", report.to_text());
+    for v in &report.certificates {
+        let qc = v.checks.iter().find(|c| c.name == "qc").unwrap();
+        assert_eq!(qc.status, ardoise_cert::verify::CheckStatus::Pass, "{qc:?}");
+    }
 }
 
 #[test]
