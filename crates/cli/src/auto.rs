@@ -121,8 +121,12 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         VerifyMode::Full => VerifyChoice::Full,
         VerifyMode::None => VerifyChoice::None,
     };
+    // Unattended: the destination comes from the policy (`disposition`), and nobody is there
+    // to attest anything about the machine, so host_reset stays null.
     let session = SessionInfo {
         operator_id: args.operator.clone(),
+        disposition: None,
+        host_reset: None,
         ..Default::default()
     };
     let (tx, rx) = crossbeam_channel::unbounded();

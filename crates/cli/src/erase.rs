@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use ardoise_cert::model::{Destination, Disposition};
 use ardoise_disk::discovery::DiscoveryOptions;
 use ardoise_disk::open::describe_target;
 use ardoise_disk::{open_disk, Access, DiskInfo, OpenDiskError};
@@ -15,7 +16,8 @@ use ardoise_erase::outcome::Outcome;
 use ardoise_erase::overwrite::CancelToken;
 use ardoise_erase::plan::{plan_auto, supported_methods};
 use ardoise_station::{
-    pseudonymous_operator_id, JobMarker, SessionInfo, Station, StationOptions, VerifyMode,
+    pseudonymous_operator_id, HostResetChecks, JobMarker, SessionInfo, Station, StationOptions,
+    VerifyMode,
 };
 use serde_json::json;
 
@@ -68,6 +70,21 @@ pub struct EraseArgs {
     pub donor: Option<String>,
     #[arg(long)]
     pub lot: Option<String>,
+    /// Where the machine goes after the erase: `reuse` (sale or donation), `parts`, or
+    /// `recycling` (WEEE through an eco-organisme). Default: the policy's `disposition`, else
+    /// not recorded.
+    #[arg(long, value_parser = ["reuse", "parts", "recycling"])]
+    pub disposition: Option<String>,
+    /// Free text about the destination (no personal data); needs --disposition.
+    #[arg(long, requires = "disposition")]
+    pub disposition_detail: Option<String>,
+    /// What you attest was done to this machine (not the disk), comma-separated: `firmware`
+    /// (UEFI/BIOS settings reset), `tpm` (TPM cleared), `biometrics` (fingerprint/face
+    /// templates deleted), `labels` (previous owner's stickers removed). Each item named is
+    /// recorded as done, attested by --operator; items not named are recorded as "not
+    /// attested", never as "not done". Without it, the certificate attests nothing.
+    #[arg(long, value_name = "LIST", value_parser = HostResetChecks::parse_list)]
+    pub host_reset: Option<HostResetChecks>,
     /// Poll interval of firmware commands, milliseconds (tests use small values).
     #[arg(long, default_value_t = 1000, hide = true)]
     pub poll_ms: u64,
@@ -264,6 +281,11 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         asset_tag: args.asset_tag.clone(),
         donor: args.donor.clone(),
         lot: args.lot.clone(),
+        disposition: args.disposition.as_deref().map(|d| Disposition {
+            destination: Destination::parse(d).expect("clap checked the value"),
+            detail: args.disposition_detail.clone(),
+        }),
+        host_reset: args.host_reset,
         ..Default::default()
     };
     eprintln!(
@@ -308,8 +330,17 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         Outcome::ErasedWithExceptions => ExitCode::from(exit::WITH_EXCEPTIONS),
         Outcome::NotErased => ExitCode::from(exit::NOT_ERASED),
     };
+    // The technician must know at once whether this disk goes to quality control.
+    let qc_selected = stored.as_ref().ok().and_then(|s| {
+        let env = ardoise_cert::envelope::Envelope::parse(&s.envelope_bytes).ok()?;
+        serde_json::from_slice::<ardoise_cert::model::Certificate>(&env.payload)
+            .ok()
+            .map(|c| c.qc.selected)
+    });
     let cert = match &stored {
-        Ok(s) => json!({"id": s.cert_id, "path": s.path, "seq": s.seq}),
+        Ok(s) => {
+            json!({"id": s.cert_id, "path": s.path, "seq": s.seq, "qc_selected": qc_selected})
+        }
         Err(e) => json!({"error": e.to_string()}),
     };
     if args.json {
@@ -320,7 +351,12 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_summary(&report);
         match &stored {
-            Ok(s) => println!("certificate: {} ({})", s.cert_id, s.path.display()),
+            Ok(s) => {
+                println!("certificate: {} ({})", s.cert_id, s.path.display());
+                if qc_selected == Some(true) {
+                    println!("quality control: this disk is selected for a second, independent check; set it aside");
+                }
+            }
             Err(e) => println!("certificate: NOT STORED: {e}"),
         }
     }

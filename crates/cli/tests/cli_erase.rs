@@ -274,3 +274,100 @@ fn simulated_drives_give_the_right_exit_codes_and_certificates() {
         text(&all)
     );
 }
+
+#[test]
+fn disposition_and_host_reset_flags_reach_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let sims = dir.path().join("sim");
+    let out = ardoise(&[
+        "simulate",
+        "--dir",
+        sims.to_str().unwrap(),
+        "--size-mib",
+        "16",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let paths: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let data = dir.path().join("data");
+    let out = ardoise(&[
+        "erase",
+        "--device",
+        &paths[2],
+        "--yes",
+        "--json",
+        "--poll-ms",
+        "5",
+        "--cert-dir",
+        data.to_str().unwrap(),
+        "--operator",
+        "op-42",
+        "--disposition",
+        "parts",
+        "--disposition-detail",
+        "motherboard kept",
+        "--host-reset",
+        "tpm,labels",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let env =
+        ardoise_cert::envelope::Envelope::parse(&std::fs::read(cert_path(&out.stdout)).unwrap())
+            .unwrap();
+    let c = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
+    let d = c.disposition.expect("disposition recorded");
+    assert_eq!(d.destination, ardoise_cert::model::Destination::Parts);
+    assert_eq!(d.detail.as_deref(), Some("motherboard kept"));
+    let h = c.host_reset.expect("host reset attested");
+    assert_eq!(h.attested_by, "op-42");
+    assert_eq!((h.tpm_cleared, h.labels_removed), (Some(true), Some(true)));
+    assert_eq!(
+        (h.firmware_settings_reset, h.biometric_templates_cleared),
+        (None, None),
+        "unnamed items are not attested, not false"
+    );
+    assert_eq!(c.qc.rate_ppm, 50_000);
+    assert_eq!(v["certificate"]["qc_selected"], c.qc.selected);
+
+    // Without the flags: nothing recorded, nothing attested.
+    let out = ardoise(&[
+        "erase",
+        "--device",
+        &paths[0],
+        "--yes",
+        "--json",
+        "--poll-ms",
+        "5",
+        "--cert-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let env =
+        ardoise_cert::envelope::Envelope::parse(&std::fs::read(cert_path(&out.stdout)).unwrap())
+            .unwrap();
+    let c = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
+    assert_eq!((c.disposition, c.host_reset), (None, None));
+
+    // Bad values are usage errors and erase nothing.
+    for bad in [["--disposition", "landfill"], ["--host-reset", "tpm,bios"]] {
+        let mut args = vec![
+            "erase",
+            "--device",
+            &paths[0],
+            "--yes",
+            "--cert-dir",
+            data.to_str().unwrap(),
+        ];
+        args.extend_from_slice(&bad);
+        let out = ardoise(&args);
+        assert_eq!(code(&out), 2, "{bad:?}: {}", text(&out));
+    }
+    let help = ardoise(&["erase", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--host-reset") && help.contains("not attested"),
+        "{help}"
+    );
+}
