@@ -126,6 +126,12 @@ fn fixture() -> Fixture {
         code: "hpa-not-removed".into(),
         detail: "la zone HPA n'a pas pu être retirée (disque gelé)".into(),
     }];
+    c.disposition = Some(ardoise_cert::model::Disposition {
+        destination: ardoise_cert::model::Destination::Recycling,
+        detail: None,
+    });
+    c.host_reset = None;
+    c.qc = ardoise_cert::model::Qc::sampled(0);
     write(&mut c, "c");
     // Tampered copy of a.
     let mut bytes = std::fs::read(&files[0]).unwrap();
@@ -200,6 +206,15 @@ fn french_report_renders_with_qr_codes_and_text() {
         "la zone HPA n'a pas pu être retirée",
         "mémoire flash de réserve",
         "256,06 Go",
+        // After the erasure: destination, QC selection, host reset attestations.
+        "réemploi (vente ou don) — sold in the workshop shop",
+        "recyclage (DEEE, éco-organisme)",
+        "sélectionné pour le contrôle qualité : oui, taux 100 %",
+        "sélectionné pour le contrôle qualité : non, taux 0 %",
+        "attesté par op-7f3a",
+        "TPM effacé : oui",
+        "empreintes biométriques effacées : non attesté",
+        "rien n'a été attesté",
     ] {
         assert!(
             text.contains(needle),
@@ -237,6 +252,11 @@ fn english_report_on_request() {
         "Erasure certificate",
         "Result: ERASED",
         "Certificate verified",
+        "reuse (sale or donation) — sold in the workshop shop",
+        "selected for quality control: yes, rate 100 %",
+        "attested by op-7f3a",
+        "TPM cleared: yes",
+        "biometric templates cleared: not attested",
     ] {
         assert!(text.contains(needle), "{needle:?} not in:\n{text}");
     }

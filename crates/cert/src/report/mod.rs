@@ -16,8 +16,8 @@ use qrcode::{Color, EcLevel, QrCode};
 use time::OffsetDateTime;
 
 use crate::model::{
-    limitations, Certificate, HealthGrade, Level, MediaTransport, MediaType, OutcomeStatus,
-    VerificationMethod, VerificationResult,
+    limitations, Certificate, Destination, HealthGrade, Level, MediaTransport, MediaType,
+    OutcomeStatus, VerificationMethod, VerificationResult, QC_RULE_NONE,
 };
 use crate::trust::TrustFile;
 use crate::verify::{
@@ -539,6 +539,90 @@ fn assurance_text(c: &Certificate, lang: Lang) -> Option<String> {
 }
 
 /// Verdict banner for one certificate: colour, title, reasons.
+fn disposition_text(c: &Certificate, lang: Lang) -> String {
+    let Some(d) = &c.disposition else {
+        return lang.t("non renseignée", "not recorded").into();
+    };
+    let word = match d.destination {
+        Destination::Reuse => lang.t("réemploi (vente ou don)", "reuse (sale or donation)"),
+        Destination::Parts => lang.t("pièces détachées", "spare parts"),
+        Destination::Recycling => lang.t(
+            "recyclage (DEEE, éco-organisme)",
+            "recycling (WEEE, eco-organisme)",
+        ),
+    };
+    match &d.detail {
+        Some(detail) => format!("{word} \u{2014} {detail}"),
+        None => word.into(),
+    }
+}
+
+/// "selected for quality control: yes/no, rate 5 %".
+fn qc_text(c: &Certificate, lang: Lang) -> String {
+    if c.qc.rule == QC_RULE_NONE {
+        return lang
+            .t(
+                "sélection non enregistrée (certificat antérieur au contrôle qualité)",
+                "selection not recorded (certificate older than quality control)",
+            )
+            .into();
+    }
+    let rate = crate::model::ppm_text(u64::from(c.qc.rate_ppm));
+    match lang {
+        Lang::Fr => format!(
+            "sélectionné pour le contrôle qualité : {}, taux {}",
+            if c.qc.selected { "oui" } else { "non" },
+            rate.replace('.', ",")
+        ),
+        Lang::En => format!(
+            "selected for quality control: {}, rate {rate}",
+            if c.qc.selected { "yes" } else { "no" }
+        ),
+    }
+}
+
+fn host_reset_text(c: &Certificate, lang: Lang) -> String {
+    let Some(h) = &c.host_reset else {
+        return lang.t("rien n'a été attesté", "nothing attested").into();
+    };
+    let word = |v: Option<bool>| match v {
+        Some(true) => lang.t("oui", "yes"),
+        Some(false) => lang.t("non", "no"),
+        None => lang.t("non attesté", "not attested"),
+    };
+    let items = [
+        (
+            lang.t("UEFI/BIOS réinitialisé", "UEFI/BIOS settings reset"),
+            h.firmware_settings_reset,
+        ),
+        (lang.t("TPM effacé", "TPM cleared"), h.tpm_cleared),
+        (
+            lang.t(
+                "empreintes biométriques effacées",
+                "biometric templates cleared",
+            ),
+            h.biometric_templates_cleared,
+        ),
+        (
+            lang.t("étiquettes retirées", "labels removed"),
+            h.labels_removed,
+        ),
+    ]
+    .iter()
+    .map(|(label, v)| format!("{label}{} {}", lang.t(" :", ":"), word(*v)))
+    .collect::<Vec<_>>()
+    .join("\n");
+    format!(
+        "{} {} {}\n{items}",
+        lang.t("attesté par", "attested by"),
+        h.attested_by,
+        lang.t(
+            "(déclaration de l'opérateur, non vérifiée par le logiciel) :",
+            "(the operator's statement, not checked by the software):"
+        )
+    )
+}
+
 fn verdict_banner(v: &CertificateVerdict, checked: bool, lang: Lang) -> (Rgb, String, Vec<String>) {
     if !checked {
         return (
@@ -678,6 +762,28 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
         doc.row(
             lang.t("Étiquette de l'atelier", "Workshop asset tag"),
             &opt(&c.host.asset_tag),
+        );
+        // About the machine, recorded in each of its certificates: every distinct statement.
+        let distinct = |f: &dyn Fn(&Certificate) -> String| {
+            let mut out: Vec<String> = Vec::new();
+            for t in list
+                .iter()
+                .filter_map(|&i| shown(&report.certificates[i]))
+                .map(f)
+            {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+            out.join("\n")
+        };
+        doc.row(
+            lang.t("Destination", "Destination"),
+            &distinct(&|c| disposition_text(c, lang)),
+        );
+        doc.row(
+            lang.t("Remise à zéro de la machine", "Host machine reset"),
+            &distinct(&|c| host_reset_text(c, lang)),
         );
         doc.heading(lang.t("Provenance", "Provenance"));
         doc.row(lang.t("Donateur", "Donor"), &c.provenance.donor.name);
@@ -1133,6 +1239,10 @@ fn disk_page(
     if let Some(a) = assurance_text(c, lang) {
         doc.row(lang.t("Portée", "Assurance"), &a);
     }
+    doc.row(
+        lang.t("Contrôle qualité", "Quality control"),
+        &qc_text(c, lang),
+    );
 
     if !c.outcome.exceptions.is_empty() {
         doc.heading(lang.t("Réserves", "Exceptions"));
