@@ -36,3 +36,28 @@ fn documented_example_payload_is_the_signed_example() {
     assert_eq!(documented, std::str::from_utf8(&s.payload).unwrap());
     assert!(DOC.contains(&format!("certificate id `{}`", s.cert_id)));
 }
+
+#[test]
+fn documented_qc_worked_example_is_recomputed() {
+    use ardoise_cert::model::{qc_draw, qc_selected};
+    let key = StationKey::from_seed(&[1; 32]).key_id().to_string();
+    let start = DOC
+        .find("#### Quality-control selection")
+        .expect("QC section");
+    let section = &DOC[start..start + DOC[start..].find("### Rules across fields").unwrap()];
+    assert!(section.contains(&key));
+    for (seq, selected) in [(0u64, false), (33, true)] {
+        let digest = blake3::hash(format!("ardoise-qc-v1{key}:{seq}").as_bytes());
+        let le = u64::from_le_bytes(digest.as_bytes()[..8].try_into().unwrap());
+        let draw = qc_draw(&key, seq);
+        assert_eq!(u64::from(draw), le % 1_000_000);
+        assert_eq!(qc_selected(&key, seq, 50_000), selected);
+        let row = format!(
+            "| {seq} | `{}` | {le} | {draw} | {} |",
+            digest.to_hex(),
+            if selected { "yes" } else { "no" }
+        );
+        assert!(section.contains(&row), "row not in the doc: {row}");
+    }
+    assert!(section.contains("# 21309: below 50000, selected"));
+}
