@@ -14,7 +14,7 @@ use ardoise_disk::open::describe_target;
 use ardoise_disk::{open_disk, Access, DiskInfo};
 use ardoise_erase::job::{prepare, spawn, JobEvent, JobRequest, VerifyChoice};
 use ardoise_erase::outcome::Outcome;
-use ardoise_station::{JobMarker, SessionInfo, Station, StationOptions, VerifyMode};
+use ardoise_station::{SessionInfo, Station, StationOptions, VerifyMode};
 
 use crate::exit;
 
@@ -162,18 +162,9 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        let seed = ardoise_erase::pattern::Seed::random().map_err(|e| anyhow::anyhow!("{e}"))?;
-        job.request.seed = Some(seed);
-        let marker = JobMarker::new(
-            &job.disk.info,
-            &job.probe.identity,
-            &job.probe.capabilities,
-            job.probe.health.as_ref(),
-            &job.plan,
-            seed,
-            &session,
-        );
-        station.begin_job(&marker).context("recording the job")?;
+        let marker = station
+            .begin_erase(&mut job, &session)
+            .context("recording the job")?;
         println!(
             "ARDOISE-AUTO: {}: {} {} — {} ({})",
             info.path.display(),

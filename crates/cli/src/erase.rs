@@ -16,8 +16,7 @@ use ardoise_erase::outcome::Outcome;
 use ardoise_erase::overwrite::CancelToken;
 use ardoise_erase::plan::{plan_auto, supported_methods};
 use ardoise_station::{
-    pseudonymous_operator_id, HostResetChecks, JobMarker, SessionInfo, Station, StationOptions,
-    VerifyMode,
+    pseudonymous_operator_id, HostResetChecks, SessionInfo, Station, StationOptions, VerifyMode,
 };
 use serde_json::json;
 
@@ -260,7 +259,7 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     let vault = station.vault();
-    let job = match prepare(disk, request, vault.as_ref()) {
+    let mut job = match prepare(disk, request, vault.as_ref()) {
         Ok(j) => j,
         Err(refused) => {
             eprintln!("ardoise: refused: {}", refused.error);
@@ -299,20 +298,8 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
     for w in &job.plan.warnings {
         eprintln!("ardoise: warning: {w}");
     }
-    let seed = ardoise_erase::pattern::Seed::random().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut job = job;
-    job.request.seed = Some(seed);
-    let marker = JobMarker::new(
-        &job.disk.info,
-        &job.probe.identity,
-        &job.probe.capabilities,
-        job.probe.health.as_ref(),
-        &job.plan,
-        seed,
-        &session,
-    );
-    station
-        .begin_job(&marker)
+    let marker = station
+        .begin_erase(&mut job, &session)
         .context("recording the job on the data directory")?;
 
     let cancel = CancelToken::new();

@@ -16,7 +16,7 @@ use ardoise_cert::keys::StationKey;
 use ardoise_cert::store::{check_writable, Store, StoreError, StoredCertificate};
 use ardoise_disk::inventory::{read_inventory, MachineInventory};
 use ardoise_erase::firmware::{FileVault, PasswordVault};
-use ardoise_erase::job::ErasureReport;
+use ardoise_erase::job::{ErasureReport, PreparedJob};
 
 pub use certify::{pseudonymous_operator_id, HostResetChecks, SessionInfo};
 pub use config::{Config, KernelOptions, Language, VerifyMode};
@@ -40,6 +40,8 @@ pub enum StationError {
     Vault(String),
     #[error("job marker: {0}")]
     Marker(String),
+    #[error("no random seed for the job: {0}")]
+    Seed(#[from] ardoise_erase::pattern::PatternError),
     #[error("the data partition is missing: certificates would only live in memory and be lost at power-off, and no registry is configured to receive them; plug in the ardoise stick with its ARDOISE partition, or configure a registry")]
     NoPersistentStorage,
 }
@@ -152,6 +154,28 @@ impl Station {
     /// Records that a job is starting on `report_disk` (removed when its certificate is stored).
     pub fn begin_job(&self, marker: &JobMarker) -> Result<(), StationError> {
         jobs::write_marker(&self.data_dir, marker)
+    }
+
+    /// Draws the job's seed and records its marker, so that a power cut from here on leaves
+    /// an interrupted job to certify. Returns the marker to hand to [`Station::certify`].
+    pub fn begin_erase(
+        &self,
+        job: &mut PreparedJob,
+        session: &SessionInfo,
+    ) -> Result<JobMarker, StationError> {
+        let seed = ardoise_erase::pattern::Seed::random()?;
+        job.request.seed = Some(seed);
+        let marker = JobMarker::new(
+            &job.disk.info,
+            &job.probe.identity,
+            &job.probe.capabilities,
+            job.probe.health.as_ref(),
+            &job.plan,
+            seed,
+            session,
+        );
+        self.begin_job(&marker)?;
+        Ok(marker)
     }
 
     /// Signs and stores the certificate of `report` and removes the job's marker.

@@ -16,9 +16,7 @@ use ardoise_erase::overwrite::CancelToken;
 use ardoise_erase::plan::supported_methods;
 use ardoise_erase::probe::ProbeReport;
 use ardoise_station::config::{resolve_data_dir, Config};
-use ardoise_station::{
-    JobMarker, KernelOptions, Language, Station, StationError, StationOptions, VerifyMode,
-};
+use ardoise_station::{KernelOptions, Language, Station, StationError, StationOptions, VerifyMode};
 use ardoise_upload::{spawn_background, BackgroundUploader, UploadOptions};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use crossterm::event::{self, Event, KeyEventKind};
@@ -691,23 +689,10 @@ fn run_job(
         Ok(j) => j,
         Err(r) => return refused(r.error.to_string()),
     };
-    let seed = match ardoise_erase::pattern::Seed::random() {
-        Ok(s) => s,
+    let marker = match station.begin_erase(&mut job, &spec.session) {
+        Ok(m) => m,
         Err(e) => return refused(e.to_string()),
     };
-    job.request.seed = Some(seed);
-    let marker = JobMarker::new(
-        &job.disk.info,
-        &job.probe.identity,
-        &job.probe.capabilities,
-        job.probe.health.as_ref(),
-        &job.plan,
-        seed,
-        &spec.session,
-    );
-    if let Err(e) = station.begin_job(&marker) {
-        return refused(e.to_string());
-    }
     let report = execute(job, job_tx, cancel, vault.as_ref());
     let result = station
         .certify(&report, &spec.session, Some(&marker))
