@@ -170,6 +170,36 @@ pub fn load_public_key(path: &Path) -> Result<VerifyingKey, KeyError> {
     public_key_from_base64(b64)
 }
 
+/// The station a key belongs to: the workshop and station ids its trust entry names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyIdentity {
+    pub workshop: String,
+    pub station: String,
+}
+
+/// The identity bound to the key in `secret_path`: the entry for `key_id` in the trust file
+/// `ardoise keygen` wrote beside it (`trust.toml` in the same directory). `Ok(None)` when there
+/// is no trust file or it has no entry for this key (a key made without an identity).
+pub fn bound_identity(secret_path: &Path, key_id: &str) -> Result<Option<KeyIdentity>, KeyError> {
+    let trust_path = secret_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(TRUST_FILE);
+    let text = match fs::read_to_string(&trust_path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(&trust_path)(e)),
+    };
+    let trust = TrustFile::parse(&text).map_err(|e| KeyError::Malformed {
+        path: trust_path.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(trust.entry(key_id).map(|e| KeyIdentity {
+        workshop: e.workshop.clone(),
+        station: e.station.clone(),
+    }))
+}
+
 /// Writes `contents` to a new file (O_EXCL) with `mode`, fsyncs it.
 fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyError> {
     let mut f = OpenOptions::new()
@@ -326,5 +356,30 @@ mod tests {
         ));
         assert_eq!(fs::read(dir.path().join(SECRET_FILE)).unwrap(), b"precious");
         assert!(!dir.path().join(PUBLIC_FILE).exists());
+    }
+
+    #[test]
+    fn the_identity_keygen_wrote_is_bound_to_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = generate_key_files(dir.path(), Some(("ws", "st-01"))).unwrap();
+        assert_eq!(
+            bound_identity(&g.secret_path, &g.key_id).unwrap(),
+            Some(KeyIdentity {
+                workshop: "ws".into(),
+                station: "st-01".into()
+            })
+        );
+        assert_eq!(
+            bound_identity(&g.secret_path, &"0".repeat(64)).unwrap(),
+            None
+        );
+        let bare = tempfile::tempdir().unwrap();
+        let g = generate_key_files(bare.path(), None).unwrap();
+        assert_eq!(bound_identity(&g.secret_path, &g.key_id).unwrap(), None);
+        fs::write(bare.path().join(TRUST_FILE), "keys = 3").unwrap();
+        assert!(matches!(
+            bound_identity(&g.secret_path, &g.key_id),
+            Err(KeyError::Malformed { .. })
+        ));
     }
 }
