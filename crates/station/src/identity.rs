@@ -8,7 +8,7 @@
 //!   configuration that now names a workshop: the demonstration key, certificates, outbox and
 //!   journal move to `archive/` and a key is made for the workshop's identity.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ardoise_cert::keys::{
     bound_identity, generate_key_files, KeyIdentity, StationKey, SECRET_FILE,
@@ -16,10 +16,6 @@ use ardoise_cert::keys::{
 
 use crate::config::{Config, Workshop, DEMO_WORKSHOP_ID};
 use crate::{StationError, StationOptions, KEY_DIR};
-
-/// What the data directory holds of a demonstration station, moved aside when the stick
-/// becomes a workshop's.
-const DEMO_ITEMS: [&str; 4] = [KEY_DIR, "certificates", "outbox", "journal"];
 
 /// The station key, with `config`'s workshop reconciled with the key's bound identity.
 pub(crate) fn station_key(
@@ -34,8 +30,17 @@ pub(crate) fn station_key(
     if own_key && opts.create_key {
         if let Some(bound) = existing_identity(&path)? {
             if bound.workshop == DEMO_WORKSHOP_ID && !config.is_demo() {
-                let to = archive_demonstration(data_dir)?;
-                tracing::warn!(archive = %to.display(), "this stick was a demonstration station; its key and certificates were moved aside");
+                let to = crate::provision::archive(&mut crate::provision::DirVolume(
+                    data_dir.to_path_buf(),
+                ))
+                .map_err(|e| StationError::NotWritable {
+                    dir: data_dir.to_path_buf(),
+                    source: ardoise_cert::store::StoreError::Io {
+                        path: data_dir.join("archive"),
+                        error: std::io::Error::other(e.to_string()),
+                    },
+                })?;
+                tracing::warn!(archive = %to, "this stick was a demonstration station; its key and certificates were moved aside");
             }
         }
         if !path.exists() {
@@ -90,32 +95,4 @@ fn reconcile(
         config_workshop: w.id.clone(),
         config_station: w.station.clone(),
     })
-}
-
-/// Moves a demonstration station's key, certificates, outbox and journal to
-/// `archive/demonstration-<time>/` in the data directory. Returns the archive.
-pub fn archive_demonstration(data_dir: &Path) -> Result<PathBuf, StationError> {
-    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let to = data_dir
-        .join("archive")
-        .join(format!("{DEMO_WORKSHOP_ID}-{stamp}"));
-    let io = |p: &Path, e: std::io::Error| StationError::NotWritable {
-        dir: data_dir.to_path_buf(),
-        source: ardoise_cert::store::StoreError::Io {
-            path: p.to_path_buf(),
-            error: e,
-        },
-    };
-    std::fs::create_dir_all(&to).map_err(|e| io(&to, e))?;
-    for item in DEMO_ITEMS {
-        let from = data_dir.join(item);
-        if from.exists() {
-            std::fs::rename(&from, to.join(item)).map_err(|e| io(&from, e))?;
-        }
-    }
-    ardoise_cert::store::sync_dir(data_dir).map_err(|e| StationError::NotWritable {
-        dir: data_dir.to_path_buf(),
-        source: e,
-    })?;
-    Ok(to)
 }

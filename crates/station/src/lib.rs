@@ -9,6 +9,7 @@ pub mod certify;
 pub mod config;
 mod identity;
 pub mod jobs;
+pub mod provision;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
