@@ -799,17 +799,23 @@ fn a_second_console_waits_for_the_station() {
     let d = dirs(None);
     let first = Tmux::start("fr", &args(&d, &[]), &env(&d));
     first.wait_for("Choisissez la langue");
+    // A console nobody touches takes nothing: the second one, used first, gets the station.
+    let idle = Tmux::start("fr", &args(&d, &[]), &env(&d));
+    idle.wait_for("Choisissez la langue");
+    first.keys(&["Enter"]);
     // The first has the station once its workshop shows in the title bar.
     first.wait_for("Ressourcerie de Caen");
+    drop(idle);
     let second = Tmux::start("fr", &args(&d, &[]), &env(&d));
+    second.wait_for("Choisissez la langue");
+    second.keys(&["Enter"]);
     let s = second.wait_for("déjà utilisée sur une autre console");
     assert!(s.contains("Station occupée"), "{s}");
     second.save("13-station-occupee");
-    first.keys(&["q"]);
+    first.keys(&["F10"]);
     first.wait_for("Quitter ardoise ?");
     first.keys(&["o"]);
     first.wait_for("ARDOISE-EXIT=0");
-    second.wait_for("Choisissez la langue avec les flèches");
     second.wait_for("Ressourcerie de Caen");
 }
 

@@ -191,6 +191,9 @@ pub enum ExportState {
 /// Side effects the runtime carries out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
+    /// Open the station (taking its lock): sent at the first key, so that of several consoles
+    /// (screen, serial line) the one a technician uses gets the station.
+    OpenStation,
     ScanDisks,
     CheckRegistry,
     StartJobs(Vec<JobSpec>),
@@ -297,6 +300,8 @@ pub struct App {
     pub export_return: Screen,
     pub log: Vec<LogLine>,
     pub quit: bool,
+    /// [`Command::OpenStation`] was sent.
+    pub station_requested: bool,
     /// Clock for log lines (tests fix it).
     pub clock: fn() -> String,
 }
@@ -345,6 +350,7 @@ impl App {
             export_return: Screen::Machine,
             log: Vec::new(),
             quit: false,
+            station_requested: false,
             clock: wall_clock,
         }
     }
@@ -416,6 +422,16 @@ impl App {
     // ---- Keys ----------------------------------------------------------------------------------
 
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        if !self.station_requested && matches!(self.station, StationState::Opening) {
+            self.station_requested = true;
+            cmds.push(Command::OpenStation);
+        }
+        cmds.extend(self.handle_key(key));
+        cmds
+    }
+
+    fn handle_key(&mut self, key: KeyEvent) -> Vec<Command> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('q')) {
             return self.ask_quit();

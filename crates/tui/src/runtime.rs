@@ -180,8 +180,8 @@ pub fn run(mut opts: TuiOptions) -> Result<TuiExit, TuiError> {
         generation: 0,
         power_off_requested: false,
     };
+    // The station (and its lock) is taken by the console someone uses: at the first key.
     let mut app = App::new(lang, opts.simulate);
-    rt.open_station();
 
     // The terminal: raw mode, alternate screen, stderr into the log view.
     let log_tx = tx.clone();
@@ -344,6 +344,7 @@ impl Runtime {
 
     fn run(&mut self, app: &mut App, cmd: Command) {
         match cmd {
+            Command::OpenStation => self.open_station(),
             Command::ScanDisks => {
                 self.generation = app.generation;
                 self.scan(app.generation);
