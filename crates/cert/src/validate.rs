@@ -75,7 +75,10 @@ fn is_lower_hex(s: &str, len: Option<usize>) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn is_kebab(s: &str) -> bool {
+/// Whether `s` is a kebab-case id (`ressourcerie-caen`, `poste-1`): lowercase letters and
+/// digits in dash-separated words. Workshop and station ids follow it (the registry registers
+/// keys under such ids only, and they appear in its addresses).
+pub fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|part| {
             !part.is_empty()
