@@ -7,6 +7,7 @@
 //! - [`journal`], [`verify`]: per-station hash chain analysis and offline verification.
 //! - [`merkle`], [`note`], [`receipt`]: RFC 6962/9162 Merkle log primitives, C2SP
 //!   checkpoints, registry receipts (shared with the registry server).
+//! - [`text`]: control characters and length limits of free-text fields.
 //! - [`store`]: the crash-safe store on the data partition, outbox, `check_writable`.
 //! - [`report`]: the donor PDF.
 //!
@@ -22,6 +23,7 @@ pub mod note;
 pub mod receipt;
 pub mod report;
 pub mod store;
+pub mod text;
 pub mod trust;
 pub mod validate;
 pub mod verify;

@@ -559,6 +559,11 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
         }
     }
 
+    // Free text: no control characters, bounded lengths (crate::text).
+    for (path, message) in crate::text::problems(c) {
+        issue(&path, message);
+    }
+
     // Journal.
     let j = &c.journal;
     match (&j.prev_envelope_blake3, j.seq) {

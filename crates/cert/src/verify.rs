@@ -285,11 +285,22 @@ fn check_envelope(bytes: &[u8], trust: &TrustFile) -> Partial {
             return p;
         }
     };
-    p.checks.push(check(
-        "envelope",
-        CheckStatus::Pass,
-        "DSSE envelope, one Ed25519 signature",
-    ));
+    if env.to_bytes() == bytes {
+        p.checks.push(check(
+            "envelope",
+            CheckStatus::Pass,
+            "DSSE envelope, one Ed25519 signature",
+        ));
+    } else {
+        // Signature and content may be fine, but these are not the bytes the station wrote
+        // (the log leaf and the next certificate's journal link hash the station's bytes).
+        p.checks.push(check(
+            "envelope",
+            CheckStatus::Warn,
+            "non-canonical JSON: reformatted after signing (spaces, field order or escapes); \
+             the registry refuses this copy, use the station's original file",
+        ));
+    }
 
     let Some(public) = trust.public_key(&key_id) else {
         p.checks.push(check(

@@ -37,7 +37,8 @@ struct DbArgs {
     /// (`<db>.log-key`); required with PostgreSQL.
     #[arg(long, value_name = "PATH", env = "ARDOISE_REGISTRY_KEY_FILE")]
     key_file: Option<PathBuf>,
-    /// Log origin (checkpoint name), fixed at first start; default ardoise-registry/log.
+    /// Log origin (checkpoint name), fixed at first start; default ardoise-registry/<16 hex
+    /// digits of the log key's blake3>, unique per registry.
     #[arg(long, value_name = "NAME")]
     origin: Option<String>,
 }
@@ -114,6 +115,15 @@ struct ServeArgs {
     /// Re-run the log audit every N seconds (0: only at start).
     #[arg(long, default_value_t = 21600)]
     audit_interval: u64,
+    /// Database connections for reading, at most.
+    #[arg(long, default_value_t = ardoise_registry::pool::DEFAULT_POOL_SIZE)]
+    pool_size: usize,
+    /// Seconds a request waits for a free database connection before 503.
+    #[arg(long, default_value_t = 5)]
+    pool_wait: u64,
+    /// Exports streaming at once from one client address.
+    #[arg(long, default_value_t = 2)]
+    exports_per_address: usize,
 }
 
 #[derive(Subcommand)]
@@ -329,6 +339,30 @@ fn base64_key(k: &ed25519_dalek::VerifyingKey) -> String {
     base64::engine::general_purpose::STANDARD.encode(k.as_bytes())
 }
 
+/// The admin token from `--admin-token-file`, else from the environment; either way at least
+/// 16 characters (a short one is refused, not taken).
+fn admin_token(
+    file: Option<&std::path::Path>,
+    env: Option<String>,
+) -> anyhow::Result<Option<String>> {
+    let (t, from) = match (file, env) {
+        (Some(p), _) => (
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+            p.display().to_string(),
+        ),
+        (None, Some(t)) if !t.trim().is_empty() => (t, "ARDOISE_REGISTRY_ADMIN_TOKEN".into()),
+        _ => return Ok(None),
+    };
+    let t = t.trim().to_string();
+    if t.chars().count() < ardoise_registry::auth::MIN_TOKEN_CHARS {
+        bail!(
+            "{from}: the admin token must be at least {} characters",
+            ardoise_registry::auth::MIN_TOKEN_CHARS
+        );
+    }
+    Ok(Some(t))
+}
+
 fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = a.db.config()?;
     config.max_body = a.max_body;
@@ -336,25 +370,13 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     config.station_burst = a.station_burst;
     config.max_batch = a.max_batch;
     config.request_timeout = Duration::from_secs(a.request_timeout.max(1));
-    config.admin_token = match (
-        &a.admin_token_file,
-        std::env::var("ARDOISE_REGISTRY_ADMIN_TOKEN"),
-    ) {
-        (Some(p), _) => {
-            let t =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            let t = t.trim().to_string();
-            if t.len() < 16 {
-                bail!(
-                    "{}: the admin token must be at least 16 characters",
-                    p.display()
-                );
-            }
-            Some(t)
-        }
-        (None, Ok(t)) if !t.trim().is_empty() => Some(t.trim().to_string()),
-        _ => None,
-    };
+    config.pool_size = a.pool_size.max(1);
+    config.pool_wait = Duration::from_secs(a.pool_wait);
+    config.exports_per_address = a.exports_per_address.max(1);
+    config.admin_token = admin_token(
+        a.admin_token_file.as_deref(),
+        std::env::var("ARDOISE_REGISTRY_ADMIN_TOKEN").ok(),
+    )?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
