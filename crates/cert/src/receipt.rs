@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::cosign::{self, Cosignature, WitnessVerifier};
 use crate::envelope::Envelope;
 use crate::merkle::{self, Hash, MerkleError};
 use crate::note::{self, Checkpoint, NoteError, NoteVerifier};
@@ -51,6 +52,14 @@ pub enum ReceiptError {
     IndexBeyondCheckpoint { index: u64, size: u64 },
     #[error("inclusion proof: {0}")]
     Inclusion(#[from] MerkleError),
+    #[error(
+        "the checkpoint is cosigned by {got} of the trusted witnesses ({names}); {needed} needed"
+    )]
+    NotWitnessed {
+        needed: usize,
+        got: usize,
+        names: String,
+    },
 }
 
 fn parse_hash(s: &str, field: &str) -> Result<Hash, ReceiptError> {
@@ -116,6 +125,44 @@ pub fn verify_receipt(
 ) -> Result<VerifiedReceipt, ReceiptError> {
     let cp = note::verify_checkpoint(&receipt.checkpoint, registry)?;
     check_against(envelope_bytes, receipt, cp, true)
+}
+
+/// A receipt verified with the registry key whose checkpoint enough witnesses cosigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessedReceipt {
+    pub receipt: VerifiedReceipt,
+    /// The trusted witnesses that cosigned the checkpoint, with their signed times.
+    pub cosignatures: Vec<Cosignature>,
+}
+
+/// [`verify_receipt`], and at least `k` of the named `witnesses` cosigned the receipt's
+/// checkpoint (C2SP `cosignature/v1`): independent parties saw that tree and checked it
+/// consistent with every earlier one they saw, so the registry cannot show this tree to some
+/// and another to others unnoticed.
+pub fn verify_receipt_witnessed(
+    envelope_bytes: &[u8],
+    receipt: &Receipt,
+    registry: &NoteVerifier,
+    witnesses: &[WitnessVerifier],
+    k: usize,
+) -> Result<WitnessedReceipt, ReceiptError> {
+    let verified = verify_receipt(envelope_bytes, receipt, registry)?;
+    let cosignatures = cosign::verify_cosignatures(&receipt.checkpoint, witnesses)?;
+    if cosignatures.len() < k {
+        return Err(ReceiptError::NotWitnessed {
+            needed: k,
+            got: cosignatures.len(),
+            names: witnesses
+                .iter()
+                .map(|w| w.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(WitnessedReceipt {
+        receipt: verified,
+        cosignatures,
+    })
 }
 
 fn check_against(

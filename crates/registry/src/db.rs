@@ -500,6 +500,7 @@ fn pg_statement(
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_tokens.sql")),
+    (3, include_str!("../migrations/0003_cosignatures.sql")),
 ];
 
 /// Brings the schema up to date (each migration in its own transaction, recorded in
@@ -590,7 +591,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = DbUrl::Sqlite(dir.path().join("m.db"));
         let mut c = Conn::open(&url).unwrap();
-        assert_eq!(migrate(&mut c).unwrap(), vec![1, 2]);
+        assert_eq!(migrate(&mut c).unwrap(), vec![1, 2, 3]);
         assert!(migrate(&mut c).unwrap().is_empty());
         let n = split_statements(MIGRATIONS[0].1).len();
         assert!(n >= 13, "{n} statements");

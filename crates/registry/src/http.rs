@@ -442,14 +442,13 @@ async fn workshop_stats(
 // log
 
 async fn checkpoint(State(reg): State<Shared>) -> Result<Response, ApiError> {
-    let note = reg
-        .log
-        .read()
-        .expect("log lock")
-        .checkpoint
-        .as_ref()
-        .map(|c| c.note.clone())
-        .ok_or_else(|| err(503, "unavailable", "no checkpoint yet"))?;
+    let note = {
+        let view = reg.log.read().expect("log lock");
+        view.checkpoint
+            .as_ref()
+            .map(|c| view.cosigned_note(c))
+            .ok_or_else(|| err(503, "unavailable", "no checkpoint yet"))?
+    };
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response())
 }
 
@@ -457,20 +456,26 @@ async fn checkpoint_at(
     State(reg): State<Shared>,
     Path(size): Path<u64>,
 ) -> Result<Response, ApiError> {
-    let cp = blocking(move || Ok(reg.pool.with(|c| store::checkpoint_at(c, size))?))
-        .await?
-        .ok_or_else(|| {
-            err(
-                404,
-                "not_found",
-                format!("the registry signed no checkpoint of size {size}"),
-            )
-        })?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        cp.note,
-    )
-        .into_response())
+    let found = blocking(move || {
+        Ok(reg.pool.with(|c| {
+            let Some(cp) = store::checkpoint_at(c, size)? else {
+                return Ok(None);
+            };
+            let lines = crate::cosigner::cosignatures_at(c, size)?;
+            Ok(Some(ardoise_cert::cosign::with_cosignatures(
+                &cp.note, &lines,
+            )))
+        })?)
+    })
+    .await?;
+    let note = found.ok_or_else(|| {
+        err(
+            404,
+            "not_found",
+            format!("the registry signed no checkpoint of size {size}"),
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -5,7 +5,9 @@
 //!   [`journal_index`]: duplicate and journal-continuity rules; [`pool`]: read connections;
 //! - [`tree`]: the Merkle log with O(log² n) proofs; [`audit`]: tamper detection;
 //! - [`db`], [`store`]: SQLite/PostgreSQL with the same SQL, queries;
-//! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages.
+//! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages;
+//! - [`witness`]: a C2SP tlog-witness (`witness serve`); [`cosigner`]: the registry asking
+//!   its witnesses to cosign its checkpoints.
 //!
 //! Documented in `docs/registry.md` and `docs/openapi.yaml`.
 #![forbid(unsafe_code)]
@@ -13,6 +15,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod cosigner;
 pub mod db;
 pub mod export;
 pub mod html;
@@ -27,6 +30,7 @@ pub mod signing;
 pub mod store;
 pub mod submit;
 pub mod tree;
+pub mod witness;
 pub mod writer;
 
 use std::future::Future;

@@ -52,6 +52,11 @@ pub struct Config {
     pub pool_wait: Duration,
     /// Exports streaming at once from one client address (429 above).
     pub exports_per_address: usize,
+    /// Witnesses asked to cosign every checkpoint (C2SP tlog-witness).
+    pub witnesses: Vec<crate::cosigner::WitnessEndpoint>,
+    /// How long a submission waits for the witnesses' cosignatures of its checkpoint before
+    /// answering with a receipt that lacks them.
+    pub witness_wait: Duration,
 }
 
 /// Prefix of the default origin; [`default_origin`] adds a part unique to the registry.
@@ -81,6 +86,8 @@ impl Config {
             pool_size: crate::pool::DEFAULT_POOL_SIZE,
             pool_wait: crate::pool::DEFAULT_POOL_WAIT,
             exports_per_address: 2,
+            witnesses: Vec::new(),
+            witness_wait: Duration::from_secs(2),
         }
     }
 
@@ -133,6 +140,18 @@ pub struct LogView {
     pub checkpoint: Option<SignedCheckpoint>,
     /// The checkpoint size's incomplete subtree hashes: proofs cost O(log n).
     pub spine: Spine,
+    /// Witness cosignature lines of recent checkpoints, by tree size.
+    pub cosignatures: std::collections::HashMap<u64, Vec<String>>,
+}
+
+impl LogView {
+    /// The signed note of checkpoint `cp` with the witness cosignatures held for its size.
+    pub fn cosigned_note(&self, cp: &SignedCheckpoint) -> String {
+        match self.cosignatures.get(&cp.size) {
+            Some(lines) => ardoise_cert::cosign::with_cosignatures(&cp.note, lines),
+            None => cp.note.clone(),
+        }
+    }
 }
 
 impl LogView {
@@ -171,6 +190,8 @@ pub struct Registry {
     /// an earlier one).
     pub integrity: Arc<RwLock<Option<String>>>,
     writer: mpsc::Sender<Job>,
+    /// The newest size the witnesses were asked about (cosigned or refused).
+    cosigned: tokio::sync::watch::Receiver<u64>,
     limiter: RateLimiter,
     /// Exports streaming at once per client address.
     pub exports: ConcurrencyLimiter,
@@ -380,6 +401,8 @@ impl Registry {
         if let Some(cp) = checkpoint {
             view.set_checkpoint(cp);
         }
+        let (known, recent) = crate::cosigner::load_recent(&mut conn)?;
+        view.cosignatures = recent;
         let log = Arc::new(RwLock::new(view));
         let integrity = Arc::new(RwLock::new(problem));
         conn.set_writer_mode()?;
@@ -423,6 +446,23 @@ impl Registry {
             max_batch: config.max_batch.max(1),
             committed: None,
         };
+        let (done_tx, cosigned) = tokio::sync::watch::channel(0u64);
+        let mut writer = writer;
+        if !config.witnesses.is_empty() {
+            let (tx, committed) = std::sync::mpsc::channel();
+            // A first round at start: the witnesses learn the current checkpoint.
+            let _ = tx.send(0);
+            writer.committed = Some(tx);
+            crate::cosigner::spawn(
+                config.witnesses.clone(),
+                known,
+                log.clone(),
+                config.db.clone(),
+                committed,
+                done_tx,
+            )
+            .map_err(|e| RegistryError::Config(format!("cannot start the cosigner: {e}")))?;
+        }
         std::thread::Builder::new()
             .name("registry-writer".into())
             .spawn(move || writer.run(rx))
@@ -444,6 +484,7 @@ impl Registry {
             log,
             integrity,
             writer: tx,
+            cosigned,
             last_audit: Mutex::new(None),
             _lock: lock,
         }))
@@ -522,6 +563,14 @@ impl Registry {
         let ack = rx
             .await
             .map_err(|_| unavailable("the writer stopped".into()))??;
+        if !self.config.witnesses.is_empty() {
+            // Give the witnesses a moment to cosign the checkpoint that includes the entry,
+            // so that the receipt carries their cosignatures.
+            let mut done = self.cosigned.clone();
+            let _ =
+                tokio::time::timeout(self.config.witness_wait, done.wait_for(|s| *s > ack.index))
+                    .await;
+        }
         let view = self.log.read().expect("log lock");
         let receipt = build_receipt(&view, &cert_id, ack.index, ack.received_at, &self.vkey)
             .map_err(|e| internal(&e))?;
@@ -663,7 +712,7 @@ pub fn build_receipt(
         log_index: index,
         leaf_hash: hex::encode(view.tree.leaf(index).expect("index below size")),
         inclusion_proof: proof.iter().map(hex::encode).collect(),
-        checkpoint: cp.note.clone(),
+        checkpoint: view.cosigned_note(cp),
         registry_key: registry_key.to_string(),
         received_at: OffsetDateTime::from_unix_timestamp(received_at)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH),

@@ -48,7 +48,7 @@ pub(crate) struct Writer {
     pub integrity: Arc<RwLock<Option<String>>>,
     pub max_batch: usize,
     /// Told the size of every checkpoint committed (the witness cosigner listens).
-    pub committed: Option<tokio::sync::watch::Sender<u64>>,
+    pub committed: Option<std::sync::mpsc::Sender<u64>>,
 }
 
 enum Decision {
