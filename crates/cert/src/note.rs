@@ -54,6 +54,7 @@ pub fn note_key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
 }
 
 /// A named Ed25519 key that signs notes (the registry's log key).
+#[derive(Clone)]
 pub struct NoteSigner {
     name: String,
     key: SigningKey,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::model::{
     coverage_ppm, limitations, Certificate, OutcomeStatus, VerificationMethod, VerificationResult,
-    QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
+    QC_RULE_LOG_V1, QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
 };
 
 /// One schema problem: where, and what.
@@ -514,6 +514,16 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
     }
     match qc.rule.as_str() {
         QC_RULE_V1 => {}
+        QC_RULE_LOG_V1 => {
+            if qc.selected {
+                issue(
+                    "qc.selected",
+                    format!(
+                        "must be false with rule {QC_RULE_LOG_V1}: the registry decides when it logs the certificate"
+                    ),
+                );
+            }
+        }
         QC_RULE_NONE => {
             if qc.rate_ppm != 0 {
                 issue("qc.rate_ppm", format!("must be 0 with rule {QC_RULE_NONE}"));
@@ -527,7 +537,9 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
         }
         other => issue(
             "qc.rule",
-            format!("unknown selection rule \"{other}\" (known: {QC_RULE_V1}, {QC_RULE_NONE})"),
+            format!(
+                "unknown selection rule \"{other}\" (known: {QC_RULE_LOG_V1}, {QC_RULE_V1}, {QC_RULE_NONE})"
+            ),
         ),
     }
 

@@ -409,8 +409,11 @@ fn qc_selection_is_recomputed_and_a_flipped_claim_fails() {
             seq,
             prev_envelope_blake3: (seq > 0).then(|| "ab".repeat(32)),
         };
-        c.qc = Qc::sampled(500_000);
-        c.qc.selected = qc_selected(k.key_id(), seq, 500_000);
+        c.qc = Qc {
+            selected: qc_selected(k.key_id(), seq, 500_000),
+            rate_ppm: 500_000,
+            rule: ardoise_cert::model::QC_RULE_V1.into(),
+        };
         let honest = sign(&c, &k);
         assert!(verify_envelope(&honest.envelope_bytes, &tf).is_ok());
         let v = verify_one(&honest.envelope_bytes, &tf);

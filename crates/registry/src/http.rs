@@ -329,13 +329,9 @@ async fn certificate(
     let id = check_id(&id)?;
     let s = load(&reg, id.clone()).await?;
     let r2 = reg.clone();
-    let (idx, rat) = (s.summary.log_index, s.received_at_unix);
-    let idc = id.clone();
-    let receipt = blocking(move || {
-        r2.receipt_for(&idc, idx, rat)
-            .map_err(|e| err(503, "unavailable", e))
-    })
-    .await?;
+    let s2 = s.clone();
+    let receipt =
+        blocking(move || r2.receipt_for(&s2).map_err(|e| err(503, "unavailable", e))).await?;
     let check = crate::pages::verification(&reg, &s, Some(&receipt));
     let payload: serde_json::Value = ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
         .ok()
@@ -376,13 +372,7 @@ async fn envelope(
 async fn receipt(State(reg): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = check_id(&id)?;
     let s = load(&reg, id.clone()).await?;
-    let (idx, rat) = (s.summary.log_index, s.received_at_unix);
-    let idc = id.clone();
-    let r = blocking(move || {
-        reg.receipt_for(&idc, idx, rat)
-            .map_err(|e| err(503, "unavailable", e))
-    })
-    .await?;
+    let r = blocking(move || reg.receipt_for(&s).map_err(|e| err(503, "unavailable", e))).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),

@@ -25,6 +25,7 @@ pub mod journal_index;
 pub mod pages;
 pub mod pool;
 pub mod ratelimit;
+pub mod receipts;
 pub mod registry;
 pub mod signing;
 pub mod store;

@@ -57,6 +57,9 @@ pub struct Config {
     /// How long a submission waits for the witnesses' cosignatures of its checkpoint before
     /// answering with a receipt that lacks them.
     pub witness_wait: Duration,
+    /// The network's minimum quality-control rate (ppm); above 0, certificates must also use
+    /// rule `registry-log-v1` (422 otherwise). 0: not enforced.
+    pub qc_min_rate_ppm: u32,
 }
 
 /// Prefix of the default origin; [`default_origin`] adds a part unique to the registry.
@@ -88,6 +91,7 @@ impl Config {
             exports_per_address: 2,
             witnesses: Vec::new(),
             witness_wait: Duration::from_secs(2),
+            qc_min_rate_ppm: 0,
         }
     }
 
@@ -173,6 +177,8 @@ pub struct Registry {
     pub config: Config,
     pub origin: String,
     pub verifier: NoteVerifier,
+    /// Signs receipt statements (the log key; checkpoints are signed by the writer).
+    signer: NoteSigner,
     vkey: String,
     pub pool: Pool,
     trust: RwLock<Arc<TrustFile>>,
@@ -435,6 +441,7 @@ impl Registry {
                 .map_err(|e| RegistryError::Config(format!("cannot start the WAL thread: {e}")))?;
         }
         let (tx, rx) = mpsc::channel::<Job>(4096);
+        let statement_signer = signer.clone();
         let writer = Writer {
             conn: Some(conn),
             url: config.db.clone(),
@@ -475,6 +482,7 @@ impl Registry {
             origin,
             vkey: verifier.to_vkey(),
             verifier,
+            signer: statement_signer,
             trust: RwLock::new(Arc::new(trust)),
             tokens: RwLock::new(Arc::new(tokens)),
             keys_version: AtomicI64::new(keys_version),
@@ -554,7 +562,12 @@ impl Registry {
                 ),
             ));
         }
+        let min = self.config.qc_min_rate_ppm;
+        if min > 0 {
+            check_qc_policy(&accepted.certificate.qc, min)?;
+        }
         let cert_id = accepted.cert_id.clone();
+        let qc = accepted.certificate.qc.clone();
         let (reply, rx) = oneshot::channel();
         self.writer
             .send(Job { accepted, reply })
@@ -571,8 +584,32 @@ impl Registry {
                 tokio::time::timeout(self.config.witness_wait, done.wait_for(|s| *s > ack.index))
                     .await;
         }
+        let first = match ack.first_checkpoint {
+            Some(cp) => Some(cp),
+            // A duplicate: the first checkpoint that included it back then.
+            None => {
+                let me = self.clone();
+                let index = ack.index;
+                tokio::task::spawn_blocking(move || {
+                    me.pool
+                        .with(|c| crate::receipts::first_checkpoint_including(c, index))
+                })
+                .await
+                .map_err(|e| internal(&e))?
+                .map_err(|e| db_unavailable(&e))?
+            }
+        };
+        let entry = crate::receipts::Entry {
+            cert_id: &cert_id,
+            index: ack.index,
+            received_at: ack.received_at,
+            qc: Some(&qc),
+        };
         let view = self.log.read().expect("log lock");
-        let receipt = build_receipt(&view, &cert_id, ack.index, ack.received_at, &self.vkey)
+        let statement = first
+            .as_ref()
+            .and_then(|f| crate::receipts::statement(&self.signer, &view, &entry, f));
+        let receipt = crate::receipts::build_receipt(&view, &entry, &self.vkey, statement)
             .map_err(|e| internal(&e))?;
         Ok(Stored {
             receipt,
@@ -580,33 +617,39 @@ impl Registry {
         })
     }
 
-    /// A fresh receipt for a stored entry, against the latest checkpoint.
-    pub fn receipt_for(
-        &self,
-        cert_id: &str,
-        log_index: u64,
-        received_at: i64,
-    ) -> Result<Receipt, String> {
+    /// A fresh receipt for a stored certificate, against the latest checkpoint, with the
+    /// registry's statement (blocking: reads the first checkpoint that included it).
+    pub fn receipt_for(&self, s: &store::Stored) -> Result<Receipt, String> {
+        let index = s.summary.log_index;
+        let qc = ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
+            .ok()
+            .and_then(|e| ardoise_cert::validate::parse_payload(&e.payload).ok())
+            .map(|c| c.qc);
+        let first = self
+            .pool
+            .with(|c| crate::receipts::first_checkpoint_including(c, index))
+            .map_err(|e| e.to_string())?;
+        let entry = crate::receipts::Entry {
+            cert_id: &s.summary.cert_id,
+            index,
+            received_at: s.received_at_unix,
+            qc: qc.as_ref(),
+        };
         // A row committed a moment ago may not be covered by the published checkpoint yet.
         for _ in 0..2000 {
             {
                 let view = self.log.read().expect("log lock");
-                if let Some(cp) = &view.checkpoint {
-                    if log_index < cp.size {
-                        return build_receipt(
-                            &view,
-                            cert_id,
-                            log_index,
-                            received_at,
-                            &self.verifier.to_vkey(),
-                        )
+                if view.checkpoint.as_ref().is_some_and(|cp| index < cp.size) {
+                    let statement = first
+                        .as_ref()
+                        .and_then(|f| crate::receipts::statement(&self.signer, &view, &entry, f));
+                    return crate::receipts::build_receipt(&view, &entry, &self.vkey, statement)
                         .map_err(|e| e.to_string());
-                    }
                 }
             }
             std::thread::sleep(Duration::from_millis(1));
         }
-        Err(format!("entry {log_index} is not covered by a checkpoint"))
+        Err(format!("entry {index} is not covered by a checkpoint"))
     }
 
     /// When the station keys were last compared with the database.
@@ -626,6 +669,36 @@ impl Registry {
         *last = Some(now);
         true
     }
+}
+
+/// The network's quality-control rule: selection by the registry's log (rule
+/// `registry-log-v1`, which the station cannot compute before it erases) at no less than
+/// `min_ppm`.
+pub fn check_qc_policy(qc: &ardoise_cert::model::Qc, min_ppm: u32) -> Result<(), Rejection> {
+    use ardoise_cert::model::QC_RULE_LOG_V1;
+    if qc.rule != QC_RULE_LOG_V1 {
+        return Err(Rejection::new(
+            422,
+            "invalid_certificate",
+            format!(
+                "qc.rule is {:?}: this registry requires {QC_RULE_LOG_V1} (a selection the station cannot compute before it erases)",
+                qc.rule
+            ),
+        )
+        .field("qc.rule"));
+    }
+    if qc.rate_ppm < min_ppm {
+        return Err(Rejection::new(
+            422,
+            "invalid_certificate",
+            format!(
+                "qc.rate_ppm is {}: the network's minimum quality-control rate is {min_ppm} ppm",
+                qc.rate_ppm
+            ),
+        )
+        .field("qc.rate_ppm"));
+    }
+    Ok(())
 }
 
 /// See [`Registry::may_reload_keys`].
@@ -690,33 +763,6 @@ pub(crate) fn sign(
     .sign(signer)
     .map_err(|e| RegistryError::Config(e.to_string()))?;
     Ok(SignedCheckpoint { size, root, note })
-}
-
-/// A receipt for entry `index` against the view's checkpoint.
-pub fn build_receipt(
-    view: &LogView,
-    cert_id: &str,
-    index: u64,
-    received_at: i64,
-    registry_key: &str,
-) -> Result<Receipt, ardoise_cert::merkle::MerkleError> {
-    let cp = view
-        .checkpoint
-        .as_ref()
-        .ok_or(ardoise_cert::merkle::MerkleError::IndexOutOfRange { index, size: 0 })?;
-    let proof = view
-        .tree
-        .inclusion_proof_with(index, cp.size, Some(&view.spine))?;
-    Ok(Receipt {
-        cert_id: cert_id.to_string(),
-        log_index: index,
-        leaf_hash: hex::encode(view.tree.leaf(index).expect("index below size")),
-        inclusion_proof: proof.iter().map(hex::encode).collect(),
-        checkpoint: view.cosigned_note(cp),
-        registry_key: registry_key.to_string(),
-        received_at: OffsetDateTime::from_unix_timestamp(received_at)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-    })
 }
 
 /// Opens the database for a CLI command (migrations, key checks), without serving.

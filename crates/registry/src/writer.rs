@@ -30,6 +30,8 @@ pub(crate) struct Ack {
     pub index: u64,
     pub received_at: i64,
     pub duplicate: bool,
+    /// For a new entry: the checkpoint its commit signed (the first that includes it).
+    pub first_checkpoint: Option<SignedCheckpoint>,
 }
 
 pub(crate) struct Job {
@@ -147,6 +149,7 @@ impl Writer {
                 _ => None,
             })
             .collect();
+        let mut first_checkpoint = None;
         if !rows.is_empty() {
             match self.commit(batch, &rows, start, received_at) {
                 Ok(cp) => {
@@ -158,6 +161,7 @@ impl Writer {
                         "committed"
                     );
                     let size = cp.size;
+                    first_checkpoint = Some(cp.clone());
                     self.log.write().expect("log lock").set_checkpoint(cp);
                     if let Some(w) = &self.committed {
                         let _ = w.send(size);
@@ -181,11 +185,13 @@ impl Writer {
                     index,
                     received_at,
                     duplicate: false,
+                    first_checkpoint: first_checkpoint.clone(),
                 }),
                 Decision::Duplicate(e) => Ok(Ack {
                     index: e.index,
                     received_at: e.received_at,
                     duplicate: true,
+                    first_checkpoint: None,
                 }),
             })
             .collect())

@@ -383,6 +383,136 @@ fn slow_export_readers_do_not_block(db: &TestDb) {
     assert!(c.1.contains(" 429 "), "{}", c.1);
 }
 
+/// Quality control is drawn by the registry's log, which the station cannot know when it
+/// signs: the registry enforces the rule and the network's rate, states the selection and
+/// its received time in a signed statement, and `ardoise verify` recomputes the selection.
+fn qc_decided_by_the_log(db: &TestDb) {
+    use ardoise_cert::model::{Qc, QC_RULE_LOG_V1};
+    use ardoise_cert::receipt::{verify_receipt, Receipt};
+    let mut config = db.config();
+    config.qc_min_rate_ppm = 50_000;
+    let srv = TestServer::start(config);
+    let http = Http::admin(&srv.url);
+    let mut st = Station::new(161, "st-01");
+    http.register(&st);
+    // The fixture's rule is computable by the station before erasing: refused.
+    let c = st.draft();
+    let r = http.submit(&st.sign(c).bytes);
+    assert_eq!(
+        (r.status, r.json()["field"].clone()),
+        (422, json!("qc.rule")),
+        "{}",
+        r.text()
+    );
+    st.seq -= 1;
+    st.prev = None;
+    let r = http.submit(&st.next_with(|c| c.qc = Qc::sampled(10_000)).bytes);
+    assert_eq!(
+        (r.status, r.json()["field"].clone()),
+        (422, json!("qc.rate_ppm")),
+        "{}",
+        r.text()
+    );
+    st.seq -= 1;
+    st.prev = None;
+    let key = srv.key();
+    let mut seen = [false, false];
+    let mut last_id = String::new();
+    for _ in 0..12 {
+        let c = st.next_with(|c| c.qc = Qc::sampled(500_000));
+        last_id = c.cert_id.clone();
+        let r = http.submit(&c.bytes);
+        assert_eq!(r.status, 201, "{}", r.text());
+        let receipt: Receipt = serde_json::from_value(r.json()["receipt"].clone()).unwrap();
+        let v = verify_receipt(&c.bytes, &receipt, &key).unwrap();
+        let stmt = v.statement.expect("a signed statement");
+        assert_eq!(stmt.received_at, receipt.received_at.unix_timestamp());
+        assert!(stmt.first_size > receipt.log_index);
+        let q = stmt.qc.expect("the selection");
+        assert_eq!((q.rule.as_str(), q.rate_ppm), (QC_RULE_LOG_V1, 500_000));
+        let draw = ardoise_cert::statement::qc_log_draw(&c.cert_id, &stmt.first_signature);
+        assert_eq!(q.selected, draw < 500_000);
+        seen[q.selected as usize] = true;
+        // The received time is signed: another one in the receipt fails.
+        let mut forged = receipt.clone();
+        forged.received_at -= time::Duration::days(400);
+        assert!(verify_receipt(&c.bytes, &forged, &key).is_err());
+        // An auditor recomputes it offline from the files.
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join(format!("{}.dsse.json", c.cert_id));
+        std::fs::write(&f, &c.bytes).unwrap();
+        std::fs::write(
+            dir.path().join(format!("{}.receipt.json", c.cert_id)),
+            receipt.to_bytes(),
+        )
+        .unwrap();
+        let trust = ardoise_cert::trust::TrustFile::parse(&st.trust_toml()).unwrap();
+        let report = ardoise_cert::verify::verify_files(
+            &[f],
+            &trust,
+            &ardoise_cert::verify::VerifyOptions {
+                registry_key: Some(key.clone()),
+                complete_journal: false,
+            },
+        );
+        let qc = report.certificates[0]
+            .checks
+            .iter()
+            .find(|c| c.name == "qc")
+            .unwrap();
+        assert_eq!(qc.status, ardoise_cert::verify::CheckStatus::Pass, "{qc:?}");
+        assert!(qc.detail.contains("registry's log"), "{qc:?}");
+    }
+    assert_eq!(seen, [true, true], "12 draws at 50 % give both answers");
+    // A receipt fetched later states the same selection.
+    let later = http.get(&format!("/api/v1/certificates/{last_id}/receipt"));
+    let later = Receipt::parse(&later.body).unwrap();
+    assert!(later.statement.is_some() && later.first_checkpoint.is_some());
+}
+
+/// A station key row edited in the database (another public key under a station's key id)
+/// is not trusted, and the audit says so.
+fn edited_key_row_is_not_trusted(db: &TestDb) {
+    use ardoise_cert::envelope::{pae, Envelope, EnvelopeSignature, PAYLOAD_TYPE};
+    let srv = TestServer::start(db.config());
+    let http = Http::admin(&srv.url);
+    let mut victim = Station::new(171, "st-01");
+    let thief = Station::new(172, "st-66");
+    http.register(&victim);
+    assert_eq!(http.submit(&victim.next().bytes).status, 201);
+    let mut c = db.conn();
+    c.execute(
+        "UPDATE station_keys SET public_key = ? WHERE key_id = ?",
+        &[thief.key.public_base64().into(), victim.key.key_id().into()],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE meta SET value = '999' WHERE name = 'keys_version'",
+        &[],
+    )
+    .unwrap();
+    // The thief signs a certificate that names the victim's key id.
+    let cert = victim.draft();
+    let mut payload = serde_json::to_vec_pretty(&cert).unwrap();
+    payload.push(b'\n');
+    let sig = thief.key.sign(&pae(PAYLOAD_TYPE, &payload));
+    let env = Envelope {
+        payload_type: PAYLOAD_TYPE.into(),
+        payload,
+        signatures: vec![EnvelopeSignature {
+            keyid: victim.key.key_id().into(),
+            sig: sig.to_vec(),
+        }],
+    }
+    .to_bytes();
+    std::thread::sleep(Duration::from_millis(2500)); // the background key refresh
+    let r = http.submit(&env);
+    assert_eq!(r.status, 401, "{}", r.text());
+    let a = http.admin_post("/api/v1/audit", Some(ADMIN_TOKEN), &json!({}));
+    assert_eq!(a.status, 409, "{}", a.text());
+    assert!(a.text().contains("key_id_mismatch"), "{}", a.text());
+}
+
 type Scenario = (&'static str, fn(&TestDb));
 
 const SCENARIOS: &[Scenario] = &[
@@ -400,6 +530,11 @@ const SCENARIOS: &[Scenario] = &[
     (
         "slow_export_readers_do_not_block",
         slow_export_readers_do_not_block,
+    ),
+    ("qc_decided_by_the_log", qc_decided_by_the_log),
+    (
+        "edited_key_row_is_not_trusted",
+        edited_key_row_is_not_trusted,
     ),
 ];
 
@@ -421,7 +556,9 @@ mod sqlite {
         revoked_key_refused_now,
         unknown_keys_do_not_hit_the_database,
         internal_errors_are_not_sent,
-        slow_export_readers_do_not_block
+        slow_export_readers_do_not_block,
+        qc_decided_by_the_log,
+        edited_key_row_is_not_trusted
     );
 }
 

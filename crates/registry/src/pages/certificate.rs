@@ -433,9 +433,7 @@ pub async fn certificate_page(
         let Some(s) = r2.pool.with(|c| store::get_certificate(c, &idc))? else {
             return Ok(None);
         };
-        let receipt = r2
-            .receipt_for(&s.summary.cert_id, s.summary.log_index, s.received_at_unix)
-            .ok();
+        let receipt = r2.receipt_for(&s).ok();
         let j = r2.pool.with(|c| {
             store::journal(
                 c,
