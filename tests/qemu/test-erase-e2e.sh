@@ -55,7 +55,9 @@ off=$(part_offset "$d/stick.img" 3)
 # command line, trailing slash included (it overrides the file's and must be normalised too).
 set_boot_options "$d/stick.img" "ardoise.auto=erase ardoise.registry=http://10.0.2.100/"
 
-"$REG_BIN" serve --listen "127.0.0.1:$PORT" --db "$DB" > "$d/registry.log" 2>&1 &
+# Search needs an auditor or admin token (personal data): the test reads with the admin token.
+REG_TOKEN=e2e-admin-token-$$-0123456789
+ARDOISE_REGISTRY_ADMIN_TOKEN=$REG_TOKEN "$REG_BIN" serve --listen "127.0.0.1:$PORT" --db "$DB" > "$d/registry.log" 2>&1 &
 REG_PID=$!
 trap 'kill $REG_PID 2>/dev/null' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
@@ -101,10 +103,11 @@ echo "$methods" | grep -q '^E2E-NVME-1 nvme-format-user-data purge erased$' && p
 echo "$methods" | grep -q '^E2E-SATA-2 overwrite-[a-z-]* clear erased$' && pass "erase-e2e: SATA overwritten (clear: QEMU has no ATA sanitize)" || fail "erase-e2e: SATA: $(echo "$methods" | grep SATA)"
 echo "$methods" | grep -q '^E2E-VIRTIO-3 overwrite-[a-z-]* clear erased$' && pass "erase-e2e: virtio overwritten" || fail "erase-e2e: virtio: $(echo "$methods" | grep VIRTIO)"
 echo "$methods" | grep -q '^E2E-USB-4 overwrite-[a-z-]* clear erased$' && pass "erase-e2e: USB overwritten" || fail "erase-e2e: USB: $(echo "$methods" | grep USB)"
-stored=$(python3 - "$PORT" <<'PY'
+stored=$(python3 - "$PORT" "$REG_TOKEN" <<'PY'
 import json, sys, urllib.request
 url = f"http://127.0.0.1:{sys.argv[1]}/api/v1/certificates?workshop=ressourcerie-e2e&station=st-e2e"
-print(len(json.load(urllib.request.urlopen(url, timeout=10))["items"]))
+req = urllib.request.Request(url, headers={"Authorization": "Bearer " + sys.argv[2]})
+print(len(json.load(urllib.request.urlopen(req, timeout=10))["items"]))
 PY
 )
 [ "$stored" = 4 ] && pass "erase-e2e: the registry holds the 4 certificates" || fail "erase-e2e: the registry holds $stored certificates (want 4)"

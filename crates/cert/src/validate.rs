@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::model::{
     coverage_ppm, limitations, Certificate, OutcomeStatus, VerificationMethod, VerificationResult,
-    QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
+    QC_RULE_LOG_V1, QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
 };
 
 /// One schema problem: where, and what.
@@ -552,6 +552,16 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
     }
     match qc.rule.as_str() {
         QC_RULE_V1 => {}
+        QC_RULE_LOG_V1 => {
+            if qc.selected {
+                issue(
+                    "qc.selected",
+                    format!(
+                        "must be false with rule {QC_RULE_LOG_V1}: the registry decides when it logs the certificate"
+                    ),
+                );
+            }
+        }
         QC_RULE_NONE => {
             if qc.rate_ppm != 0 {
                 issue("qc.rate_ppm", format!("must be 0 with rule {QC_RULE_NONE}"));
@@ -565,7 +575,9 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
         }
         other => issue(
             "qc.rule",
-            format!("unknown selection rule \"{other}\" (known: {QC_RULE_V1}, {QC_RULE_NONE})"),
+            format!(
+                "unknown selection rule \"{other}\" (known: {QC_RULE_LOG_V1}, {QC_RULE_V1}, {QC_RULE_NONE})"
+            ),
         ),
     }
 
@@ -595,6 +607,11 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
                 "must be one of ata, scsi, nvme, mmc, block".into(),
             );
         }
+    }
+
+    // Free text: no control characters, bounded lengths (crate::text).
+    for (path, message) in crate::text::problems(c) {
+        issue(&path, message);
     }
 
     // Journal.
