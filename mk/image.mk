@@ -34,6 +34,7 @@ pxe: image
 	@echo "PXE folder: out/pxe (see docs/pxe.md)"
 
 test-image-boot: image
+	$(CARGO) build -p ardoise-registry
 	timeout -k 10 900 tests/qemu/test-boot.sh
 
 test-image-repro: image

@@ -14,6 +14,9 @@
 #                      signature check, not a broken image)
 #   pxe-ipxe           BIOS network boot: QEMU's TFTP serves out/pxe, iPXE runs boot.ipxe
 #   pxe-secureboot     UEFI Secure Boot network boot: OVMF PXE -> shim -> grubnetx64 -> kernel
+#   pxe-station        a PXE folder made a station by `ardoise provision --pxe` (docs/pxe.md),
+#                      unattended: the machine erases its disk, the registry on the host
+#                      receives the certificate of station pxe-1-<boot id>, the machine powers off
 #   protected-stick    `ardoise list --json` in the guest marks the boot stick protected
 #                      (and a sample NVMe disk not protected)
 # Prints "N passed, N failed, N skipped"; exit status 1 when anything failed.
@@ -175,7 +178,50 @@ case_protected_stick() {
     fi
 }
 
-ALL="bios-usb-persist bios-cd uefi-usb secureboot-usb secureboot-control pxe-ipxe pxe-secureboot protected-stick"
+case_pxe_station() {
+    local d bin=$ROOT/target/x86_64-unknown-linux-gnu/release/ardoise add reg_pid n
+    local reg=${ARDOISE_REGISTRY_BIN:-$ROOT/target/debug/ardoise-registry}
+    local port=${ARDOISE_PXE_PORT:-18093} db
+    [ -x "$reg" ] || { fail "pxe-station: $reg is missing (cargo build -p ardoise-registry)"; return; }
+    d=$(new_tmp pxe-station)
+    cp -r "$OUT/pxe" "$d/pxe"
+    db="sqlite:$d/registry.sqlite"
+    "$reg" key --show --db "$db" > "$d/registry.vkey" 2> "$d/registry.log"
+    if ! "$bin" provision --pxe "$d/pxe" --workshop ressourcerie-pxe --workshop-name "Ressourcerie PXE" \
+            --station pxe-1 --registry http://10.0.2.100/ --registry-key "$d/registry.vkey" \
+            --out "$d/station" > "$d/provision.log" 2>&1; then
+        fail "pxe-station: ardoise provision --pxe: $(tail -3 "$d/provision.log")"; return
+    fi
+    add=$(grep -o 'ardoise-registry station add .*' "$d/provision.log" | sed "s|<DB>|$db|")
+    # shellcheck disable=SC2086 # the printed command, split into words as a shell would
+    "$reg" ${add#ardoise-registry } >> "$d/registry.log" 2>&1 \
+        || { fail "pxe-station: the printed registry command failed"; return; }
+    # an unattended PXE station (docs/pxe.md: options go on the kernel lines)
+    sed -i 's|ardoise.boot=pxe|ardoise.boot=pxe ardoise.auto=erase|' "$d/pxe/boot.ipxe"
+    "$reg" serve --listen "127.0.0.1:$port" --db "$db" >> "$d/registry.log" 2>&1 &
+    reg_pid=$!
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    truncate -s 32M "$d/disk.img"
+    { yes "ardoise pxe donor data" || true; } | head -c 4M | dd of="$d/disk.img" conv=notrunc status=none
+    if ! run_qemu_exit "$d/serial.log" 300 $(bios_args) -boot n \
+            -netdev "user,id=n0,restrict=on,tftp=$d/pxe,bootfile=boot.ipxe,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:$port" \
+            -device virtio-net-pci,netdev=n0,bootindex=0 \
+            -drive "if=none,id=vd0,file=$d/disk.img,format=raw" -device virtio-blk-pci,drive=vd0,serial=PXE-DISK-1; then
+        kill "$reg_pid" 2>/dev/null
+        fail "pxe-station: the machine did not power off by itself"; show_log "$d/serial.log" 40; return
+    fi
+    kill "$reg_pid" 2>/dev/null
+    wait "$reg_pid" 2>/dev/null
+    expect "$d/serial.log" pxe-station 'data: station identity from the PXE folder' \
+        'ARDOISE-AUTO: station ressourcerie-pxe / pxe-1-[0-9a-f]{8} ' 'unattended run succeeded' || return
+    n=$(grep -a -c "ardoise pxe donor data" "$d/disk.img" || true)
+    [ "$n" = 0 ] || { fail "pxe-station: the disk still holds $n lines of donor data"; return; }
+    n=$("$reg" audit --db "$db" 2>/dev/null | sed -n 's/^\([0-9]*\) entries.*log intact$/\1/p')
+    [ "$n" = 1 ] || { fail "pxe-station: the registry holds ${n:-no} certificates (want 1)"; return; }
+    pass "pxe-station (${QEMU_SECONDS}s: erased, certified as pxe-1-<boot id>, acknowledged, powered off)"
+}
+
+ALL="bios-usb-persist bios-cd uefi-usb secureboot-usb secureboot-control pxe-ipxe pxe-secureboot pxe-station protected-stick"
 START=$(date +%s)
 for c in ${*:-$ALL}; do
     echo "--- $c"

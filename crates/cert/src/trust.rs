@@ -69,6 +69,42 @@ pub struct KeyEntry {
     pub comment: Option<String>,
 }
 
+/// The suffix that makes a trust entry's station a *per-boot* station: a key registered for
+/// station `pxe-1-*` signs as `pxe-1-<boot id>`, one journal per boot. For PXE stations, whose
+/// machines boot from one shared configuration at the same time and keep nothing between boots.
+pub const PER_BOOT_SUFFIX: &str = "-*";
+
+/// The base of a per-boot station pattern (`pxe-1` for `pxe-1-*`).
+pub fn per_boot_base(station: &str) -> Option<&str> {
+    station.strip_suffix(PER_BOOT_SUFFIX)
+}
+
+/// Whether `id` can stand for the `*` of a per-boot station: 1 to 32 lowercase letters and
+/// digits (the boot id's first hex digits).
+pub fn is_boot_id(id: &str) -> bool {
+    (1..=32).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+impl KeyEntry {
+    /// Whether this key signs for `workshop`/`station`: its own station, or, for a per-boot
+    /// entry (`pxe-1-*`), any `pxe-1-<boot id>`.
+    pub fn covers(&self, workshop: &str, station: &str) -> bool {
+        if workshop != self.workshop {
+            return false;
+        }
+        match per_boot_base(&self.station) {
+            Some(base) => station
+                .strip_prefix(base)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(is_boot_id),
+            None => station == self.station,
+        }
+    }
+}
+
 /// A revocation: the key must not be trusted for certificates issued at or after `revoked_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -380,5 +416,30 @@ reason = "laptop stolen"
         let k = StationKey::from_seed(&[1; 32]);
         let tf = TrustFile::parse(&trust_for(&k)).unwrap();
         assert_eq!(TrustFile::parse(&tf.to_toml()).unwrap(), tf);
+    }
+
+    #[test]
+    fn a_per_boot_entry_covers_each_boot_of_its_station_only() {
+        let k = StationKey::from_seed(&[2; 32]);
+        let sample = trust_for(&k);
+        let per_boot =
+            TrustFile::parse(&sample.replace("station = \"st-01\"", "station = \"pxe-1-*\""))
+                .unwrap();
+        let e = &per_boot.keys[0];
+        assert!(e.covers(&e.workshop, "pxe-1-3fa2c9d1"));
+        for bad in [
+            "pxe-1",
+            "pxe-1-",
+            "pxe-1-3FA2",
+            "pxe-1-a-b",
+            "pxe-10-3fa2",
+            "pxe-1-*",
+        ] {
+            assert!(!e.covers(&e.workshop, bad), "{bad}");
+        }
+        assert!(!e.covers("another-workshop", "pxe-1-3fa2c9d1"));
+        let fixed = TrustFile::parse(&sample).unwrap();
+        assert!(fixed.keys[0].covers(&fixed.keys[0].workshop, "st-01"));
+        assert!(!fixed.keys[0].covers(&fixed.keys[0].workshop, "st-01-3fa2"));
     }
 }

@@ -380,9 +380,7 @@ fn check_envelope(bytes: &[u8], trust: &TrustFile) -> Partial {
                         cert.issuer.key_id
                     ),
                 )
-            } else if cert.issuer.workshop_id != entry.workshop
-                || cert.issuer.station_id != entry.station
-            {
+            } else if !entry.covers(&cert.issuer.workshop_id, &cert.issuer.station_id) {
                 check(
                     "key",
                     CheckStatus::Fail,

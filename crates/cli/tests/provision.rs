@@ -242,3 +242,121 @@ fn a_stick_is_written_and_set_up_and_a_mounted_disk_is_refused() {
         b"still here"
     );
 }
+
+/// A PXE folder as `make pxe` writes it (the three boot configurations).
+fn pxe_folder(dir: &Path) -> PathBuf {
+    let pxe = dir.join("pxe");
+    std::fs::create_dir_all(pxe.join("pxelinux.cfg")).unwrap();
+    std::fs::create_dir_all(pxe.join("grub")).unwrap();
+    std::fs::write(
+        pxe.join("boot.ipxe"),
+        "#!ipxe\nkernel vmlinuz initrd=initrd.img console=ttyS0 ardoise.boot=pxe\ninitrd initrd.img\nboot\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pxe.join("pxelinux.cfg/default"),
+        "DEFAULT ardoise\nLABEL ardoise\n  KERNEL vmlinuz\n  INITRD initrd.img\n  APPEND ardoise.boot=pxe\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pxe.join("grub/grub.cfg"),
+        "menuentry \"ardoise (PXE)\" {\n    linux /vmlinuz ardoise.boot=pxe\n    initrd /initrd.img\n}\n",
+    )
+    .unwrap();
+    pxe
+}
+
+#[test]
+fn a_pxe_folder_gets_a_station_whose_every_boot_is_a_station_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let pxe = pxe_folder(dir.path());
+    let vkey = registry_vkey(dir.path());
+    let mut args = vec!["provision", "--pxe", pxe.to_str().unwrap()];
+    let out_dir = dir.path().join("pub");
+    args.extend_from_slice(&[
+        "--workshop",
+        "ressourcerie-caen",
+        "--workshop-name",
+        "Ressourcerie de Caen",
+        "--station",
+        "pxe-1",
+        "--registry",
+        "http://10.0.2.100/",
+        "--registry-key",
+        vkey.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let out = ardoise(&args);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("--station pxe-1-*"), "{}", text(&out));
+    // Idempotent: a second run edits nothing twice.
+    assert_eq!(code(&ardoise(&args)), 0);
+    let ipxe = std::fs::read_to_string(pxe.join("boot.ipxe")).unwrap();
+    assert!(
+        ipxe.contains("initrd=initrd.img initrd=station.img"),
+        "{ipxe}"
+    );
+    assert_eq!(ipxe.matches("initrd station.img").count(), 1, "{ipxe}");
+    assert!(std::fs::read_to_string(pxe.join("pxelinux.cfg/default"))
+        .unwrap()
+        .contains("INITRD initrd.img,station.img"));
+    assert!(std::fs::read_to_string(pxe.join("grub/grub.cfg"))
+        .unwrap()
+        .contains("initrd /initrd.img /station.img"));
+
+    // station.img is a cpio archive the kernel unpacks: read it back with cpio(1).
+    let unpacked = dir.path().join("initramfs");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    let st = std::process::Command::new("cpio")
+        .args(["-id", "--quiet"])
+        .current_dir(&unpacked)
+        .stdin(std::fs::File::open(pxe.join("station.img")).unwrap())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let seed = unpacked.join("etc/ardoise/station");
+    assert!(seed.join("keys/registry.pub").exists());
+
+    // Two machines booting from it: two stations, each with its own journal, both trusted by
+    // the one per-boot entry provision printed.
+    for boot in ["3fa2c9d1", "0b5e77aa"] {
+        let data = dir.path().join(format!("ram-{boot}"));
+        std::fs::create_dir_all(&data).unwrap();
+        run(
+            "cp",
+            &[
+                "-a",
+                &format!("{}/.", seed.display()),
+                data.to_str().unwrap(),
+            ],
+        )
+        .unwrap();
+        let p = block_disk(dir.path(), &format!("vd-{boot}"), SECTORS);
+        fill(&p);
+        let erase = common::bin()
+            .args([
+                "erase",
+                "--device",
+                &sim(&p),
+                "--yes",
+                "--cert-dir",
+                data.to_str().unwrap(),
+            ])
+            .env("ARDOISE_BOOT_ID", boot)
+            .output()
+            .unwrap();
+        assert_eq!(code(&erase), 0, "{}", text(&erase));
+        let certs = common::certificates(&data);
+        let c = common::payload(&certs[0]);
+        assert_eq!(c["issuer"]["station_id"], format!("pxe-1-{boot}"));
+        assert_eq!(c["journal"]["seq"], 0);
+        let v = ardoise(&[
+            "verify",
+            "--keys",
+            out_dir.join("trust.toml").to_str().unwrap(),
+            data.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&v), 0, "{}", text(&v));
+    }
+}

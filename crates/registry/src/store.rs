@@ -139,13 +139,7 @@ pub struct NewStationKey {
 }
 
 fn is_kebab(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.split('-').all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
+    s.len() <= 64 && ardoise_cert::validate::is_kebab(s)
 }
 
 pub fn add_station_key(
@@ -173,10 +167,15 @@ pub fn add_station_key(
             format!("{:?} is not a kebab-case id", new.workshop),
         ));
     }
-    if !is_kebab(&new.station) {
+    // `base-*`: a per-boot PXE station (each boot signs as `base-<boot id>`, see cert::trust).
+    let station_base = ardoise_cert::trust::per_boot_base(&new.station).unwrap_or(&new.station);
+    if !is_kebab(station_base) {
         return Err(invalid(
             "station",
-            format!("{:?} is not a kebab-case id", new.station),
+            format!(
+                "{:?} is not a kebab-case id (or one followed by -* for a per-boot PXE station)",
+                new.station
+            ),
         ));
     }
     let not_before = match &new.not_before {

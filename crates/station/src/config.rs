@@ -390,7 +390,12 @@ impl Config {
             message,
         };
         let w = &self.workshop;
-        for (setting, value) in [("workshop.id", &w.id), ("workshop.station", &w.station)] {
+        // A PXE station's id may be `base-*`: each boot signs as `base-<boot id>`.
+        let station_base = ardoise_cert::trust::per_boot_base(&w.station).unwrap_or(&w.station);
+        for (setting, value) in [
+            ("workshop.id", &w.id[..]),
+            ("workshop.station", station_base),
+        ] {
             if !is_kebab(value) || value.len() > 64 {
                 return Err(refuse(setting, format!("{value:?} must be lowercase letters and digits in words joined by dashes, at most 64 characters (e.g. ressourcerie-caen, poste-1): the registry registers keys under such ids")));
             }

@@ -59,7 +59,39 @@ pub(crate) fn station_key(
             "the station key has no identity bound to it (no trust.toml entry beside it); certificates name the configuration's workshop and station"
         ),
     }
+    expand_per_boot(config)?;
     Ok(key)
+}
+
+/// A per-boot station (`pxe-1-*`, PXE): this boot's station id is `pxe-1-<boot id>`, the boot
+/// id being the first 8 hex digits of the kernel's boot id (`ARDOISE_BOOT_ID` overrides it).
+fn expand_per_boot(config: &mut Config) -> Result<(), StationError> {
+    let Some(base) = ardoise_cert::trust::per_boot_base(&config.workshop.station) else {
+        return Ok(());
+    };
+    let raw = std::env::var("ARDOISE_BOOT_ID")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok())
+        .unwrap_or_default();
+    let boot: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .take(8)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if !ardoise_cert::trust::is_boot_id(&boot) {
+        return Err(crate::config::SettingError {
+            setting: "workshop.station".into(),
+            origin: crate::config::SettingOrigin::CommandLine,
+            message: format!(
+                "{:?} is a per-boot station, but this boot has no boot id ({raw:?})",
+                config.workshop.station
+            ),
+        }
+        .into());
+    }
+    config.workshop.station = format!("{base}-{boot}");
+    Ok(())
 }
 
 fn existing_identity(secret: &Path) -> Result<Option<KeyIdentity>, StationError> {

@@ -8,20 +8,26 @@ use ardoise_cert::validate::{check_registry_url, normalize_registry_url};
 
 /// The URLs written after `ardoise.registry=`, `--registry `, `url = "` and `registry_url = "`.
 fn registry_urls(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for prefix in ["ardoise.registry=", "--registry ", "url = \"", "registry_url = \""] {
+    // Keyed by where the URL starts: `registry_url = "` also contains `url = "`.
+    let mut found = std::collections::BTreeMap::new();
+    for prefix in [
+        "ardoise.registry=",
+        "--registry ",
+        "url = \"",
+        "registry_url = \"",
+    ] {
         for (i, _) in text.match_indices(prefix) {
-            let rest = &text[i + prefix.len()..];
-            let url: String = rest
+            let start = i + prefix.len();
+            let url: String = text[start..]
                 .chars()
                 .take_while(|c| !c.is_whitespace() && !"\"'`|)]".contains(*c))
                 .collect();
             if url.contains("://") {
-                out.push(url);
+                found.insert(start, url);
             }
         }
     }
-    out
+    found.into_values().collect()
 }
 
 #[test]

@@ -8,6 +8,7 @@ pub mod config;
 pub mod fat_volume;
 pub mod keygen;
 pub mod provision;
+pub mod pxe_station;
 pub mod report;
 pub mod upload;
 pub mod verify;

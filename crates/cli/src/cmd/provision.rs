@@ -20,7 +20,7 @@ use crate::exit;
 
 /// Set up a stick for a workshop: identity, station key, registry URL and key.
 #[derive(Debug, clap::Args)]
-#[command(group = clap::ArgGroup::new("target").required(true).args(["image", "device", "data_dir"]))]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["image", "device", "data_dir", "pxe"]))]
 pub struct ProvisionArgs {
     /// An ardoise image file, set up in place (with --write-image: created from that image).
     #[arg(long, value_name = "FILE")]
@@ -31,6 +31,16 @@ pub struct ProvisionArgs {
     /// A data partition already mounted at DIR.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// A PXE folder (`make pxe`'s out/pxe, or its copy on the TFTP server): writes
+    /// station.img and makes the boot configurations load it; every boot is a station of its
+    /// own (`<station>-<boot id>`). Needs --registry (certificates live in RAM).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "write_image",
+        requires = "registry"
+    )]
+    pub pxe: Option<PathBuf>,
     /// Write this image (out/image/ardoise.img) onto the stick or image file first.
     #[arg(long, value_name = "IMG", conflicts_with = "data_dir")]
     pub write_image: Option<PathBuf>,
@@ -70,8 +80,23 @@ pub struct ProvisionArgs {
 }
 
 pub fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
-    let setup = setup_from(args)?;
-    let (outcome, target) = if let Some(dir) = &args.data_dir {
+    let mut setup = setup_from(args)?;
+    let (outcome, target) = if let Some(pxe) = &args.pxe {
+        if ardoise_cert::trust::per_boot_base(&setup.workshop.station).is_none() {
+            setup
+                .workshop
+                .station
+                .push_str(ardoise_cert::trust::PER_BOOT_SUFFIX);
+        }
+        let staging = tempfile::tempdir()?;
+        let outcome = provision(&mut DirVolume(staging.path().to_path_buf()), &setup)?;
+        super::pxe_station::write_station_image(staging.path(), pxe)?;
+        super::pxe_station::load_station_image(pxe)?;
+        (
+            outcome,
+            format!("{} ({})", pxe.display(), super::pxe_station::STATION_IMAGE),
+        )
+    } else if let Some(dir) = &args.data_dir {
         let mut vol = DirVolume(dir.clone());
         (provision(&mut vol, &setup)?, dir.display().to_string())
     } else {
