@@ -111,7 +111,7 @@ fn cpio_entry(out: &mut Vec<u8>, ino: u32, mode: u32, name: &str, data: &[u8]) {
 }
 
 fn pad4(out: &mut Vec<u8>) {
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }
@@ -180,7 +180,7 @@ mod tests {
         let mut out = Vec::new();
         cpio_entry(&mut out, 1, 0o100644, "a", b"xyz");
         assert_eq!(&out[..6], b"070701");
-        assert_eq!(out.len() % 4, 0);
+        assert!(out.len().is_multiple_of(4));
         // header 110 + "a\0" (2) padded to 112, data 3 padded to 4
         assert_eq!(out.len(), 112 + 4);
         assert_eq!(&out[110..112], b"a\0");
