@@ -34,14 +34,33 @@ pub enum Step {
     Fingerprint,
     /// Remove HPA / DCO / accessible-max restrictions so the whole native capacity is reachable.
     RemoveHiddenAreas,
-    /// A firmware erase command, polled to completion and checked afterwards.
-    Firmware { method: Method },
+    /// A firmware erase command, polled to completion and checked afterwards. `keep_data`: an
+    /// NVMe Sanitize sent with No-Deallocate After Sanitize, so that what a crypto erase leaves
+    /// can be told from a mere deallocation ([`Step::CryptoEraseCheck`]).
+    Firmware {
+        method: Method,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        keep_data: bool,
+    },
+    /// Read the fingerprinted samples after a crypto erase that kept the data: every block that
+    /// held data must now read differently and not uniformly.
+    CryptoEraseCheck,
     /// Host overwrite with a scheme.
     Overwrite { scheme: String },
     /// fsync / FLUSH CACHE.
     Flush,
     /// Read back and compare.
     Verify,
+}
+
+impl Step {
+    /// A firmware step that lets the drive deallocate as it usually does.
+    pub fn firmware(method: Method) -> Step {
+        Step::Firmware {
+            method,
+            keep_data: false,
+        }
+    }
 }
 
 /// A method applied to one drive.
@@ -84,6 +103,8 @@ pub enum PlanError {
     UnknownMethod(String),
     #[error("no erase method is available for this drive: {0}")]
     NothingAvailable(String),
+    #[error("the drive reports {drive_bytes} bytes but the kernel shows {kernel_bytes}: the two sizes contradict each other (a wrong disk behind the name, or a bridge that misreports), so nothing is written")]
+    DriveSmallerThanKernel { drive_bytes: u64, kernel_bytes: u64 },
 }
 
 /// Hint to offer when the ATA security feature set is frozen.
@@ -460,6 +481,64 @@ pub fn plan_request(caps: &DriveCapabilities, request: &str) -> Result<Plan, Pla
     plan_method(caps, &method)
 }
 
+/// The firmware steps of `method`. A crypto erase is verified against the fingerprints; a
+/// following block erase, when the drive offers one, also resets the flash so the result reads
+/// back uniformly. On NVMe, when the controller honours No-Deallocate (SANICAP NDI clear), the
+/// crypto erase keeps the data so that its result can be told from a trim-only fake (which
+/// reads zeros), is checked, and is then deallocated by a block erase or, without one, a second
+/// crypto erase.
+fn crypto_erase_steps(
+    caps: &DriveCapabilities,
+    method: &Method,
+    steps: &mut Vec<Step>,
+    limitations: &mut Vec<String>,
+) {
+    let nvme_crypto = Method::NvmeSanitize {
+        action: SanitizeAction::CryptoErase,
+    };
+    let nvme_block = Method::NvmeSanitize {
+        action: SanitizeAction::BlockErase,
+    };
+    if *method == nvme_crypto {
+        let n = caps.nvme.clone().unwrap_or_default();
+        if n.sanitize_keeps_data {
+            steps.push(Step::Firmware {
+                method: method.clone(),
+                keep_data: true,
+            });
+            steps.push(Step::CryptoEraseCheck);
+            steps.push(Step::firmware(if n.sanitize_block {
+                nvme_block
+            } else {
+                nvme_crypto
+            }));
+        } else {
+            steps.push(Step::firmware(method.clone()));
+            if n.sanitize_block {
+                steps.push(Step::firmware(nvme_block));
+            }
+            limitations.push(
+                "the controller deallocates after every sanitize (SANICAP NDI): what its crypto erase leaves reads as zeros, like a deallocation without erasure, so the read-back cannot tell them apart"
+                    .to_string(),
+            );
+        }
+        return;
+    }
+    steps.push(Step::firmware(method.clone()));
+    if matches!(
+        method,
+        Method::AtaSanitize {
+            action: SanitizeAction::CryptoErase
+        }
+    ) && caps.ata_sanitize.as_ref().is_some_and(|s| s.block_erase)
+        && caps.media != MediaKind::Hdd
+    {
+        steps.push(Step::firmware(Method::AtaSanitize {
+            action: SanitizeAction::BlockErase,
+        }));
+    }
+}
+
 fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan, PlanError> {
     let mut steps = Vec::new();
     let mut limitations = Vec::new();
@@ -501,36 +580,7 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
         Method::Overwrite { scheme } => steps.push(Step::Overwrite {
             scheme: scheme.clone(),
         }),
-        m => steps.push(Step::Firmware { method: m.clone() }),
-    }
-    // Crypto erase is verified against the fingerprints; a following block erase, when the drive
-    // offers one, also resets the flash so the result reads back uniformly.
-    if matches!(
-        method,
-        Method::NvmeSanitize {
-            action: SanitizeAction::CryptoErase
-        }
-    ) && caps.nvme.as_ref().is_some_and(|n| n.sanitize_block)
-    {
-        steps.push(Step::Firmware {
-            method: Method::NvmeSanitize {
-                action: SanitizeAction::BlockErase,
-            },
-        });
-    }
-    if matches!(
-        method,
-        Method::AtaSanitize {
-            action: SanitizeAction::CryptoErase
-        }
-    ) && caps.ata_sanitize.as_ref().is_some_and(|s| s.block_erase)
-        && caps.media != MediaKind::Hdd
-    {
-        steps.push(Step::Firmware {
-            method: Method::AtaSanitize {
-                action: SanitizeAction::BlockErase,
-            },
-        });
+        m => crypto_erase_steps(caps, m, &mut steps, &mut limitations),
     }
     steps.push(Step::Flush);
     steps.push(Step::Verify);
@@ -611,6 +661,7 @@ mod tests {
             transport,
             size_bytes: 1 << 30,
             logical_sector_size: 512,
+            drive_bytes: None,
             ata_security: None,
             ata_sanitize: None,
             hidden: None,
@@ -650,20 +701,59 @@ mod tests {
             p.steps,
             vec![
                 Step::Fingerprint,
-                Step::Firmware {
-                    method: Method::NvmeSanitize {
-                        action: SanitizeAction::CryptoErase
-                    }
-                },
-                Step::Firmware {
-                    method: Method::NvmeSanitize {
-                        action: SanitizeAction::BlockErase
-                    }
-                },
+                Step::firmware(Method::NvmeSanitize {
+                    action: SanitizeAction::CryptoErase
+                }),
+                Step::firmware(Method::NvmeSanitize {
+                    action: SanitizeAction::BlockErase
+                }),
                 Step::Flush,
                 Step::Verify
             ]
         );
+        assert!(p.limitations.iter().any(|l| l.contains("SANICAP NDI")));
+    }
+
+    #[test]
+    fn nvme_crypto_keeps_the_data_when_it_can_then_checks_and_deallocates() {
+        let mut c = base(CommandSet::Nvme, MediaKind::NvmeSsd, Transport::Nvme);
+        let crypto = Method::NvmeSanitize {
+            action: SanitizeAction::CryptoErase,
+        };
+        c.nvme = Some(NvmeCaps {
+            sanitize_crypto: true,
+            sanitize_block: true,
+            sanitize_keeps_data: true,
+            namespaces: 1,
+            nsid: 1,
+            ..Default::default()
+        });
+        let p = plan_auto(&c).unwrap();
+        let keep = Step::Firmware {
+            method: crypto.clone(),
+            keep_data: true,
+        };
+        assert_eq!(
+            p.steps,
+            vec![
+                Step::Fingerprint,
+                keep.clone(),
+                Step::CryptoEraseCheck,
+                Step::firmware(Method::NvmeSanitize {
+                    action: SanitizeAction::BlockErase
+                }),
+                Step::Flush,
+                Step::Verify
+            ]
+        );
+        // Without block erase, a second crypto erase deallocates.
+        c.nvme.as_mut().unwrap().sanitize_block = false;
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(
+            p.steps[1..4],
+            [keep, Step::CryptoEraseCheck, Step::firmware(crypto)]
+        );
+        assert!(!p.limitations.iter().any(|l| l.contains("SANICAP NDI")));
     }
 
     #[test]

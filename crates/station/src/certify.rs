@@ -158,7 +158,13 @@ pub fn certificate(
         host: host(session, station.inventory),
         media: media(report, capacity, lss),
         sanitization: sanitization(report, lss),
-        verification: verification(report.verification.as_ref(), &report.plan, capacity, lss),
+        verification: verification(
+            report.verification.as_ref(),
+            report.crypto_check.as_ref(),
+            &report.plan,
+            capacity,
+            lss,
+        ),
         outcome: outcome(report),
         host_reset: session
             .host_reset
@@ -567,16 +573,7 @@ fn sanitization(report: &ErasureReport, lss: u32) -> cm::Sanitization {
         level_achieved: achieved,
         technique: report.plan.method.id(),
         reason: report.plan.reason.clone(),
-        standard_claimed: achieved.map(|l| {
-            format!(
-                "NIST SP 800-88 Rev. 1 {}",
-                if l == cm::Level::Purge {
-                    "purge"
-                } else {
-                    "clear"
-                }
-            )
-        }),
+        standard_claimed: achieved.map(|l| standard_claimed(l, report)),
         steps,
         passes_requested,
         passes_completed,
@@ -598,8 +595,88 @@ fn sanitization(report: &ErasureReport, lss: u32) -> cm::Sanitization {
     }
 }
 
+/// The NIST level reached, qualified by every exception that leaves part of the disk unshown
+/// (hidden sectors, sectors out of reach, no or too little read-back evidence, sectors that
+/// could not be written or read): such a certificate never claims the plain level for the whole
+/// disk.
+fn standard_claimed(l: cm::Level, report: &ErasureReport) -> String {
+    let base = format!(
+        "NIST SP 800-88 Rev. 1 {}",
+        if l == cm::Level::Purge {
+            "purge"
+        } else {
+            "clear"
+        }
+    );
+    let mut limits: Vec<String> = Vec::new();
+    for e in report
+        .exceptions
+        .iter()
+        .filter(|e| e.code.limits_coverage())
+    {
+        let code = exception_code(e.code);
+        if !limits.contains(&code) {
+            limits.push(code);
+        }
+    }
+    if limits.is_empty() {
+        base
+    } else {
+        format!(
+            "{base}, except what these exceptions leave out: {}",
+            limits.join(", ")
+        )
+    }
+}
+
+/// The sample plan's recipe, for an auditor to recompute its positions.
+fn sample_plan_record(p: &ardoise_erase::verify::PlanSummary) -> cm::SamplePlanRecord {
+    cm::SamplePlanRecord {
+        algorithm: p.algorithm.clone(),
+        device_bytes: p.device_bytes,
+        sector_size: p.sector_size,
+        strata: p.params.strata,
+        samples_per_stratum: p.params.samples_per_stratum,
+        coverage_ppm_requested: p.params.coverage_ppm,
+        min_sample_bytes: p.params.min_sample_bytes,
+        edge_bytes: p.params.edge_bytes,
+        unit_bytes: p.unit_bytes,
+        extents: p.extents,
+        bytes_planned: p.bytes_planned,
+    }
+}
+
+/// The before/after comparisons: the check right after a crypto erase that kept the data, then
+/// the final one.
+fn evidence(
+    final_check: &VerifyReport,
+    crypto_check: Option<&VerifyReport>,
+) -> Option<cm::Evidence> {
+    let last = final_check.evidence()?;
+    let mut comparisons = Vec::new();
+    if let Some(e) = crypto_check.and_then(VerifyReport::evidence) {
+        comparisons.push(cm::EvidenceComparison {
+            stage: "after-crypto-erase".into(),
+            informative_blocks: e.informative_blocks,
+            uninformative_blocks: e.uninformative_blocks,
+        });
+    }
+    comparisons.push(cm::EvidenceComparison {
+        stage: "final".into(),
+        informative_blocks: last.informative_blocks,
+        uninformative_blocks: last.uninformative_blocks,
+    });
+    Some(cm::Evidence {
+        rule: last.rule,
+        block_bytes: last.block_bytes,
+        min_informative_share_ppm: last.min_informative_share_ppm,
+        comparisons,
+    })
+}
+
 fn verification(
     v: Option<&VerifyReport>,
+    crypto_check: Option<&VerifyReport>,
     plan: &Plan,
     capacity: u64,
     lss: u32,
@@ -630,6 +707,8 @@ fn verification(
             mismatch_offsets: Vec::new(),
             unreadable_samples: 0,
             assurance: None,
+            sample_plan: None,
+            evidence: None,
         };
     };
     let full = v.method == Coverage::Full;
@@ -701,6 +780,8 @@ fn verification(
         mismatch_offsets,
         unreadable_samples,
         assurance,
+        sample_plan: v.plan.as_ref().map(sample_plan_record),
+        evidence: evidence(v, crypto_check),
     }
 }
 
@@ -882,6 +963,32 @@ mod tests {
             }),
             "the job wins; blank detail becomes null"
         );
+    }
+
+    #[test]
+    fn every_exception_that_limits_coverage_is_one_the_certificate_rules_know() {
+        use ardoise_cert::validate::COVERAGE_EXCEPTIONS;
+        for code in [
+            ExceptionCode::HiddenAreaNotErased,
+            ExceptionCode::HiddenAreasNotChecked,
+            ExceptionCode::UnreachableSectors,
+            ExceptionCode::NotVerified,
+            ExceptionCode::VerificationInconclusive,
+            ExceptionCode::UnwritableSectors,
+            ExceptionCode::UnreadableSectors,
+        ] {
+            assert!(code.limits_coverage(), "{code:?}");
+            assert!(
+                COVERAGE_EXCEPTIONS.contains(&exception_code(code).as_str()),
+                "{code:?}"
+            );
+        }
+        for code in [
+            ExceptionCode::EraseFailed,
+            ExceptionCode::VerificationFailed,
+        ] {
+            assert!(!code.limits_coverage());
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! arguments, unreadable files) come back as `Err` for `main` to print (exit 2 suggested).
 
 pub mod keygen;
+pub mod positions;
 pub mod report;
 pub mod upload;
 pub mod verify;
