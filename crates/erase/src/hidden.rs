@@ -400,19 +400,19 @@ pub fn measure_again(commands: &mut Commands) -> Option<HiddenAreas> {
 
 /// The hidden-area exception of a drive whose hidden areas could not be measured at all: an ATA
 /// drive whose READ NATIVE MAX or DEVICE CONFIGURATION IDENTIFY failed, or a disk reached by
-/// reads and writes only that may be an ATA drive (behind a USB bridge that passes no ATA
-/// command, or an unknown transport). USB flash sticks, virtual disks, loop devices and files
-/// have no hidden areas; SCSI, NVMe and eMMC have none of the ATA kind.
+/// reads and writes only that may be an ATA drive: behind a USB bridge that passes no ATA
+/// command (a stick and a disk in an enclosure look alike from here: the kernel calls most USB
+/// sticks rotational), or on an unknown transport. Virtual disks, loop devices and files have
+/// no hidden areas; SCSI, NVMe and eMMC have none of the ATA kind.
 pub fn unchecked(caps: &DriveCapabilities) -> Option<Exception> {
     use crate::capability::CommandSet;
-    use ardoise_disk::{MediaKind, Transport};
+    use ardoise_disk::Transport;
     let why = match caps.command_set {
         CommandSet::Ata if caps.hidden.is_none() => {
             "READ NATIVE MAX ADDRESS or DEVICE CONFIGURATION IDENTIFY did not answer, so a host protected area or a configuration overlay could not be measured"
         }
         CommandSet::BlockOnly
-            if matches!(caps.transport, Transport::Usb | Transport::Ata | Transport::Other)
-                && !matches!(caps.media, MediaKind::UsbFlash | MediaKind::Virtual) =>
+            if matches!(caps.transport, Transport::Usb | Transport::Ata | Transport::Other) =>
         {
             "the disk answers reads and writes only (no ATA command reaches it), so whether it hides sectors (HPA/DCO) cannot be checked"
         }

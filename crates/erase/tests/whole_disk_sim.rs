@@ -159,31 +159,35 @@ fn hidden_areas_that_cannot_be_measured_are_an_exception() {
 #[test]
 fn a_usb_disk_that_answers_reads_and_writes_only_has_its_hidden_areas_unchecked() {
     let dir = tempfile::tempdir().unwrap();
-    let block = |media| SimDeviceSpec::Block {
+    let block = |transport, media| SimDeviceSpec::Block {
         model: "USB3.0 SATA bridge".into(),
         serial: "BRIDGE0001".into(),
-        transport: Transport::Usb,
+        transport,
         media,
     };
-    let hdd = SimDisk::create(dir.path(), "usb-hdd", block(MediaKind::Hdd), 512, SECTORS).unwrap();
-    let r = run(&hdd, "auto");
-    assert_eq!(
-        r.outcome,
-        Outcome::ErasedWithExceptions,
-        "{:?}",
-        r.exceptions
-    );
-    exception(&r, ExceptionCode::HiddenAreasNotChecked);
-    // A flash stick has no ATA hidden areas.
-    let stick = SimDisk::create(
+    // A disk in an enclosure and a stick look alike when no ATA command passes.
+    for (name, media) in [("usb-hdd", MediaKind::Hdd), ("stick", MediaKind::UsbFlash)] {
+        let p =
+            SimDisk::create(dir.path(), name, block(Transport::Usb, media), 512, SECTORS).unwrap();
+        let r = run(&p, "auto");
+        assert_eq!(
+            r.outcome,
+            Outcome::ErasedWithExceptions,
+            "{:?}",
+            r.exceptions
+        );
+        exception(&r, ExceptionCode::HiddenAreasNotChecked);
+    }
+    // A virtual disk has no hidden areas.
+    let vd = SimDisk::create(
         dir.path(),
-        "stick",
-        block(MediaKind::UsbFlash),
+        "vd",
+        block(Transport::Virtio, MediaKind::Virtual),
         512,
         SECTORS,
     )
     .unwrap();
-    let r = run(&stick, "auto");
+    let r = run(&vd, "auto");
     assert_eq!(r.outcome, Outcome::Erased, "{:?}", r.exceptions);
 }
 

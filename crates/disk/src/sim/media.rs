@@ -394,6 +394,32 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_kernel_size_is_the_host_view_whatever_the_drive_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = SimMedia::create(&dir.path().join("d.img"), 512, 100).unwrap();
+        m.set_visible_sectors(90);
+        m.set_faults(FaultPlan {
+            kernel_sectors: Some(80),
+            ..FaultPlan::default()
+        });
+        let blk = SimBlock::new(m.clone());
+        assert_eq!(blk.size_bytes(), 80 * 512);
+        m.set_visible_sectors(100);
+        assert_eq!(
+            blk.refresh_size().unwrap(),
+            80 * 512,
+            "the kernel did not notice"
+        );
+        m.set_faults(FaultPlan {
+            kernel_sectors: Some(200),
+            ..FaultPlan::default()
+        });
+        assert_eq!(blk.size_bytes(), 100 * 512, "never beyond the medium");
+        m.set_faults(FaultPlan::default());
+        assert_eq!(blk.size_bytes(), 100 * 512);
+    }
+
+    #[test]
     fn faults_unreadable_unwritable_and_vanish() {
         let dir = tempfile::tempdir().unwrap();
         let m = SimMedia::create(&dir.path().join("d.img"), 512, 64).unwrap();
@@ -402,6 +428,7 @@ mod tests {
             unwritable: [5].into(),
             vanish_after_bytes_written: Some(4096),
             vanish_with_eio: false,
+            kernel_sectors: None,
         });
         let blk = SimBlock::new(m.clone());
         let mut b = vec![0u8; 1024];
