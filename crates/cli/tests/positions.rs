@@ -112,7 +112,10 @@ fn verify_recomputes_the_sample_positions_and_refuses_figures_that_contradict_th
         .map(|r| r.split(',').nth(2).unwrap().parse::<u64>().unwrap())
         .sum();
     assert_eq!(bytes, plan.bytes_planned);
-    assert!(rows.iter().any(|r| r.ends_with(",0,1048576,head")), "{listing}");
+    assert!(
+        rows.iter().any(|r| r.ends_with(",0,1048576,head")),
+        "{listing}"
+    );
     assert!(rows.iter().any(|r| r.ends_with("stratum 999")));
 
     // A certificate signed by the same station whose sample length the plan does not give.

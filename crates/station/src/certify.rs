@@ -422,7 +422,13 @@ fn hidden_areas(report: &ErasureReport, lbas: u64) -> cm::HiddenAreas {
         (Some(outcome), _) => cm::HiddenAreas {
             before: hidden_state(&outcome.before),
             after: hidden_state(&outcome.after),
-            action: Some(if outcome.removed {
+            action: Some(if outcome.removed && lbas < outcome.after.visible_sectors {
+                format!(
+                    "{} hidden sectors made visible to the drive, but the kernel reached only {lbas} of its {} sectors (hidden-area-not-erased)",
+                    outcome.before.hidden_sectors(),
+                    outcome.after.visible_sectors
+                )
+            } else if outcome.removed {
                 format!(
                     "{} hidden sectors made visible before erasing",
                     outcome.before.hidden_sectors()

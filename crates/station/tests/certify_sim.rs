@@ -341,6 +341,59 @@ fn a_lying_drive_gets_a_not_erased_certificate() {
 }
 
 #[test]
+fn sectors_the_kernel_never_reached_are_named_and_the_claim_says_so() {
+    // An HPA the drive lifts while the kernel keeps its old size: the certificate is not
+    // `erased`, names the exception in its NIST claim, and its hidden-area record says why.
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let st = station(data.path());
+    let cfg = ardoise_disk::sim::ata::AtaSimConfig::hdd();
+    let state = ardoise_disk::sim::ata::AtaSimState::power_on(&cfg).with_hpa(16_384 - 2048);
+    let p = SimDisk::create(
+        disks.path(),
+        "hpa",
+        SimDeviceSpec::Ata {
+            config: Box::new(cfg),
+            state: Box::new(state),
+            usb_bridge: false,
+        },
+        512,
+        16_384,
+    )
+    .unwrap();
+    let mut prof: SimProfile = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    prof.faults.kernel_sectors = Some(16_384 - 2048);
+    std::fs::write(&p, serde_json::to_string(&prof).unwrap()).unwrap();
+    write_data(&p);
+    let (cert, path) = erase_and_certify(
+        &st,
+        &p,
+        "auto",
+        VerifyChoice::Sample {
+            coverage_percent: 2.0,
+        },
+    );
+    assert_eq!(
+        cert.outcome.status,
+        OutcomeStatus::ErasedWithExceptions,
+        "{:?}",
+        cert.outcome.exceptions
+    );
+    assert!(cert
+        .outcome
+        .exceptions
+        .iter()
+        .any(|e| e.code == "hidden-area-not-erased"));
+    let claim = cert.sanitization.standard_claimed.as_deref().unwrap();
+    assert!(claim.contains("hidden-area-not-erased"), "{claim}");
+    assert_eq!(cert.media.hidden_areas.after.visible_sectors, Some(16_384));
+    assert_eq!(cert.media.capacity_bytes, (16_384 - 2048) * 512);
+    let action = cert.media.hidden_areas.action.as_deref().unwrap();
+    assert!(action.contains("the kernel reached only 14336"), "{action}");
+    assert!(ardoise_cert::verify::verify(&[path], &trust(data.path())).ok);
+}
+
+#[test]
 fn an_interrupted_job_becomes_a_not_erased_certificate_at_the_next_start() {
     let data = tempfile::tempdir().unwrap();
     let disks = tempfile::tempdir().unwrap();
