@@ -757,6 +757,21 @@ fn limitations(plan: &Plan, media: MediaKind) -> Vec<cm::Limitation> {
             text: "A cryptographic erase is only as strong as the drive's encryption of all data since its first use, which the computer cannot check.".into(),
         });
     }
+    // An NVMe crypto erase that could not keep the data (SANICAP NDI) reads back as zeros, as a
+    // mere deallocation would (docs/methods.md).
+    if plan.method
+        == (Method::NvmeSanitize {
+            action: SanitizeAction::CryptoErase,
+        })
+        && !plan
+            .steps
+            .contains(&ardoise_erase::plan::Step::CryptoEraseCheck)
+    {
+        out.push(cm::Limitation {
+            code: "crypto-erase-not-told-from-deallocation".into(),
+            text: "The controller deallocates after every sanitize, so what its crypto erase left reads as zeros, as a deallocation without erasure would: the read-back cannot tell them apart.".into(),
+        });
+    }
     out.push(l::bad_sectors_not_covered());
     out.push(l::no_conformance_claim());
     out
@@ -885,6 +900,42 @@ mod tests {
         ] {
             assert!(!code.limits_coverage());
         }
+    }
+
+    #[test]
+    fn a_crypto_erase_that_could_not_keep_the_data_says_the_read_back_cannot_tell() {
+        use ardoise_erase::capability::{CommandSet, NvmeCaps};
+        let mut caps = DriveCapabilities {
+            command_set: CommandSet::Nvme,
+            media: MediaKind::NvmeSsd,
+            transport: Transport::Nvme,
+            size_bytes: 1 << 30,
+            logical_sector_size: 512,
+            drive_bytes: Some(1 << 30),
+            ata_security: None,
+            ata_sanitize: None,
+            hidden: None,
+            nvme: Some(NvmeCaps {
+                sanitize_crypto: true,
+                sanitize_block: true,
+                namespaces: 1,
+                nsid: 1,
+                ..Default::default()
+            }),
+            scsi_sanitize: None,
+            mmc: None,
+            block_secure_discard: false,
+            notes: Vec::new(),
+        };
+        let code = "crypto-erase-not-told-from-deallocation";
+        let plan = ardoise_erase::plan::plan_auto(&caps).unwrap();
+        let with = limitations(&plan, MediaKind::NvmeSsd);
+        assert!(with.iter().any(|l| l.code == code), "{with:?}");
+        caps.nvme.as_mut().unwrap().sanitize_keeps_data = true;
+        let plan = ardoise_erase::plan::plan_auto(&caps).unwrap();
+        assert!(!limitations(&plan, MediaKind::NvmeSsd)
+            .iter()
+            .any(|l| l.code == code));
     }
 
     #[test]

@@ -201,3 +201,31 @@ impl Fingerprints {
         self.plan_digest == plan.digest()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_is_reduced_only_when_the_fingerprints_would_not_fit() {
+        const TB: u64 = 1_000_000_000_000;
+        // 1 % of 1 TB in 4 KiB blocks: 2.4 M blocks, 19 MiB.
+        assert_eq!(Fingerprints::coverage_within_budget(1.0, TB, 4096), 1.0);
+        // 10 % of 4 TB: 98 M blocks would take 745 MiB; reduced to fit 256 MiB (with room).
+        let c = Fingerprints::coverage_within_budget(10.0, 4 * TB, 4096);
+        assert!(c < 10.0 && c > 2.5, "{c}");
+        let blocks = 4.0 * TB as f64 * c / 100.0 / 4096.0;
+        assert!(blocks * 8.0 <= FINGERPRINT_MEMORY_BUDGET as f64, "{blocks}");
+    }
+
+    #[test]
+    fn fingerprints_pack_each_block_in_8_bytes() {
+        assert_eq!(std::mem::size_of::<Fp>(), 8);
+        assert!(Fp::of(&[0u8; 4096]).kind() == FpKind::Uniform(0));
+        assert!(Fp::of(&[0xffu8; 4096]).kind() == FpKind::Uniform(0xff));
+        let mut b = [0u8; 4096];
+        b[100] = 1;
+        assert!(Fp::of(&b).kind() == FpKind::Digest);
+        assert!(Fp::UNKNOWN.kind() == FpKind::Unknown);
+    }
+}
