@@ -9,8 +9,11 @@
 #     started on 127.0.0.1, boot options in boot/boot.cfg (`ardoise.auto=erase
 #     ardoise.registry=http://10.0.2.100/`) — the guest reaches only the registry, through
 #     guestfwd;
-#  3. the guest must power off by itself (the init powers off only after success: every disk
-#     erased, every certificate acknowledged);
+#  3. the guest stays on: the USB disk passes no ATA command, so its hidden areas (HPA/DCO)
+#     cannot be checked and its certificate says erased_with_exceptions (hidden-areas-not-checked);
+#     the init powers off only when every disk is erased. The run is stopped once the init says
+#     so, after every certificate was acknowledged (the power-off path is vm-power-loss's, in
+#     test-faults.sh);
 #  4. host checks: every sample backing file holds no byte of the pattern; the stick holds one
 #     certificate and one receipt per disk; the registry stored them; `ardoise verify` accepts
 #     them with the registry's key (signature, trust, journal, inclusion proof); the boot stick
@@ -62,7 +65,7 @@ REG_PID=$!
 trap 'kill $REG_PID 2>/dev/null' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 
-if ! run_qemu_exit "$d/serial.log" 600 $(bios_args) $(usb_stick_args "$d/stick.img") \
+if ! run_qemu "$d/serial.log" 600 'unattended run FAILED' $(bios_args) $(usb_stick_args "$d/stick.img") \
         -drive "if=none,id=nv0,file=$d/nvme.img,format=raw" -device nvme,serial=E2E-NVME-1,drive=nv0 \
         -device ahci,id=ahci0 -drive "if=none,id=sata0,file=$d/sata.img,format=raw" \
         -device ide-hd,bus=ahci0.0,drive=sata0,serial=E2E-SATA-2 \
@@ -70,13 +73,14 @@ if ! run_qemu_exit "$d/serial.log" 600 $(bios_args) $(usb_stick_args "$d/stick.i
         -drive "if=none,id=usb0,file=$d/usb.img,format=raw" -device usb-storage,bus=xhci.0,drive=usb0,serial=E2E-USB-4 \
         -netdev "user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:$PORT" \
         -device virtio-net-pci,netdev=n0; then
-    fail "erase-e2e: the guest did not power off (unattended run failed or hung)"
+    fail "erase-e2e: the unattended run did not end as expected (powered off, or hung)"
     show_log "$d/serial.log" 60
     summary; exit 1
 fi
-pass "erase-e2e: unattended run powered off by itself after ${QEMU_SECONDS}s"
-grep -a -q 'unattended run succeeded' "$d/serial.log" && pass "erase-e2e: ardoise reported success" \
-    || { fail "erase-e2e: no success line"; show_log "$d/serial.log" 60; }
+pass "erase-e2e: unattended run ended after ${QEMU_SECONDS}s and the machine stayed on"
+grep -a -q 'ARDOISE-AUTO: NOT DONE (erased: false, uploaded: true)' "$d/serial.log" \
+    && pass "erase-e2e: every certificate acknowledged; not every disk plainly erased, so no power-off" \
+    || { fail "erase-e2e: no NOT DONE line with the uploads done"; show_log "$d/serial.log" 60; }
 grep -a -q 'skipping /dev/sd.*protected: boot medium' "$d/serial.log" && pass "erase-e2e: the boot stick was never offered" \
     || fail "erase-e2e: the boot stick was not reported protected"
 
@@ -97,12 +101,14 @@ if "$BIN" verify --keys "$d/keys/trust.toml" --registry-key "$d/registry.vkey" "
 else
     fail "erase-e2e: ardoise verify: $(tail -5 "$d/verify.log")"
 fi
-methods=$(for c in "$d"/certs/certificates/*.dsse.json; do python3 -c 'import base64,json,sys; p=json.loads(base64.b64decode(json.load(open(sys.argv[1]))["payload"])); print(p["media"]["serial"], p["sanitization"]["technique"], p["sanitization"]["level_achieved"], p["outcome"]["status"])' "$c"; done | sort)
+methods=$(for c in "$d"/certs/certificates/*.dsse.json; do python3 -c 'import base64,json,sys; p=json.loads(base64.b64decode(json.load(open(sys.argv[1]))["payload"])); print(p["media"]["serial"], p["sanitization"]["technique"], p["sanitization"]["level_achieved"], p["outcome"]["status"], *[e["code"] for e in p["outcome"]["exceptions"]])' "$c"; done | sort)
 echo "$methods" | sed 's/^/  /'
 echo "$methods" | grep -q '^E2E-NVME-1 nvme-format-user-data purge erased$' && pass "erase-e2e: NVMe purged by Format NVM" || fail "erase-e2e: NVMe: $(echo "$methods" | grep NVME)"
 echo "$methods" | grep -q '^E2E-SATA-2 overwrite-[a-z-]* clear erased$' && pass "erase-e2e: SATA overwritten (clear: QEMU has no ATA sanitize)" || fail "erase-e2e: SATA: $(echo "$methods" | grep SATA)"
 echo "$methods" | grep -q '^E2E-VIRTIO-3 overwrite-[a-z-]* clear erased$' && pass "erase-e2e: virtio overwritten" || fail "erase-e2e: virtio: $(echo "$methods" | grep VIRTIO)"
-echo "$methods" | grep -q '^E2E-USB-4 overwrite-[a-z-]* clear erased$' && pass "erase-e2e: USB overwritten" || fail "erase-e2e: USB: $(echo "$methods" | grep USB)"
+echo "$methods" | grep -q '^E2E-USB-4 overwrite-[a-z-]* clear erased_with_exceptions hidden-areas-not-checked$' \
+    && pass "erase-e2e: USB overwritten; its hidden areas could not be checked and the certificate says so" \
+    || fail "erase-e2e: USB: $(echo "$methods" | grep USB)"
 stored=$(python3 - "$PORT" "$REG_TOKEN" <<'PY'
 import json, sys, urllib.request
 url = f"http://127.0.0.1:{sys.argv[1]}/api/v1/certificates?workshop=ressourcerie-e2e&station=st-e2e"

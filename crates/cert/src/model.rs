@@ -11,6 +11,11 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+mod evidence;
+pub use evidence::{
+    Evidence, EvidenceComparison, SamplePlanRecord, EVIDENCE_RULE_V1, SAMPLE_ALGORITHM_V2,
+};
+
 /// The value of [`Certificate::schema`] for this version.
 pub const SCHEMA_ID: &str = "ardoise/erasure-certificate/v1";
 
@@ -609,6 +614,14 @@ pub struct Verification {
     pub unreadable_samples: u64,
     #[serde(deserialize_with = "Option::deserialize")]
     pub assurance: Option<Assurance>,
+    /// How the sample positions were drawn; null for a full read-back. Missing in
+    /// certificates made before the field existed, read as null.
+    #[serde(default)]
+    pub sample_plan: Option<SamplePlanRecord>,
+    /// What the before/after comparisons of a firmware erase prove; null for pattern checks.
+    /// Missing in older certificates, read as null.
+    #[serde(default)]
+    pub evidence: Option<Evidence>,
 }
 
 /// Overall outcome.
@@ -1083,7 +1096,7 @@ impl Certificate {
                 }),
             },
             verification: Verification {
-                method: VerificationMethod::StratifiedSample,
+                method: VerificationMethod::CePrePostCompare,
                 parameters: VerificationParameters {
                     subsections: Some(1000),
                     samples_per_subsection: Some(2),
@@ -1093,15 +1106,44 @@ impl Certificate {
                     bytes_read: 2002 * 1_048_576,
                     coverage_ppm: coverage_ppm(2002 * 1_048_576, capacity),
                 },
-                seed: Some(
-                    "6a09e667f3bcc908bb67ae8584caa73b3c6ef372fe94f82ba54ff53a5f1d36f1".into(),
-                ),
-                expected_state: "deallocated".into(),
+                seed: Some("6a09e667f3bcc908bb67ae8584caa73b".into()),
+                expected_state: "changed-vs-pre".into(),
                 result: VerificationResult::Pass,
                 mismatches: 0,
                 mismatch_offsets: vec![],
                 unreadable_samples: 0,
                 assurance: Some(Assurance::from_samples(2002, 99, Some(1000), capacity)),
+                sample_plan: Some(SamplePlanRecord {
+                    algorithm: SAMPLE_ALGORITHM_V2.into(),
+                    device_bytes: capacity,
+                    sector_size: sector,
+                    strata: 1000,
+                    samples_per_stratum: 2,
+                    // 1 MiB samples on this disk.
+                    coverage_ppm_requested: 8190,
+                    min_sample_bytes: 4096,
+                    edge_bytes: 1_048_576,
+                    unit_bytes: 4096,
+                    extents: 2002,
+                    bytes_planned: 2002 * 1_048_576,
+                }),
+                evidence: Some(Evidence {
+                    rule: EVIDENCE_RULE_V1.into(),
+                    block_bytes: 4096,
+                    min_informative_share_ppm: 10_000,
+                    comparisons: vec![
+                        EvidenceComparison {
+                            stage: "after-crypto-erase".into(),
+                            informative_blocks: 512_512,
+                            uninformative_blocks: 0,
+                        },
+                        EvidenceComparison {
+                            stage: "final".into(),
+                            informative_blocks: 118_316,
+                            uninformative_blocks: 394_196,
+                        },
+                    ],
+                }),
             },
             outcome: Outcome {
                 status: OutcomeStatus::Erased,
@@ -1309,6 +1351,8 @@ impl Certificate {
             mismatch_offsets: vec![],
             unreadable_samples: 0,
             assurance: None,
+            sample_plan: None,
+            evidence: None,
         };
         c.outcome = Outcome {
             status: OutcomeStatus::ErasedWithExceptions,

@@ -11,6 +11,9 @@ use crate::model::{
     QC_RULE_LOG_V1, QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
 };
 
+mod coverage;
+pub use coverage::{COVERAGE_EXCEPTIONS, KNOWN_SAMPLE_ALGORITHMS};
+
 /// One schema problem: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SchemaIssue {
@@ -635,6 +638,8 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
             }
         }
     }
+    // The whole disk, evidence, claims (validate/coverage.rs).
+    v.extend(coverage::issues(c));
     v
 }
 

@@ -89,6 +89,10 @@ pub struct NvmeCaps {
     pub sanitize_crypto: bool,
     pub sanitize_block: bool,
     pub sanitize_overwrite: bool,
+    /// SANICAP NDI (bit 29) clear: the controller honours No-Deallocate After Sanitize, so a
+    /// crypto erase can leave the data in place (readable, under a new key) to be checked.
+    #[serde(default)]
+    pub sanitize_keeps_data: bool,
     /// OACS bit 1.
     pub format_supported: bool,
     /// FNA bit 0: a format applies to every namespace.
@@ -124,8 +128,13 @@ pub struct DriveCapabilities {
     pub command_set: CommandSet,
     pub media: ardoise_disk::MediaKind,
     pub transport: ardoise_disk::Transport,
+    /// What the kernel lets the computer reach (the block device's size).
     pub size_bytes: u64,
     pub logical_sector_size: u32,
+    /// What the drive itself reports: IDENTIFY's user sectors (after any max address),
+    /// READ CAPACITY(16), or NVMe NSZE × LBA size. `None` for block-only disks.
+    #[serde(default)]
+    pub drive_bytes: Option<u64>,
     #[serde(default)]
     pub ata_security: Option<AtaSecurity>,
     #[serde(default)]
@@ -155,6 +164,7 @@ impl DriveCapabilities {
             transport: disk.transport,
             size_bytes: disk.size_bytes,
             logical_sector_size: disk.logical_sector_size,
+            drive_bytes: None,
             ata_security: None,
             ata_sanitize: None,
             hidden: None,

@@ -21,9 +21,14 @@
 //! and the notes say so. A suspend cycle (the frozen-drive remedy) must therefore come *before*
 //! this step.
 //!
-//! After a change of visible capacity a real disk's block device must be rescanned
-//! ([`rescan_block_device`]) and reopened (the opened device caches its size); a simulated
-//! disk's block view follows the drive at once.
+//! After a change of visible capacity the kernel must be made to see it: libata answers READ
+//! CAPACITY from the size it read at the last probe or revalidation, so a SCSI rescan
+//! ([`rescan_block_device`], enough behind SAS and most USB bridges) does not refresh a SATA
+//! disk; a revalidation of its ATA port does ([`revalidate_ata_port`]: libata re-reads IDENTIFY,
+//! accepts a size that grew to the native maximum it measured — "new n_sectors matches native,
+//! probably late HPA unlock" — and rescans the SCSI disk). The job then checks that the block
+//! device has the size the drive now reports, and when no way worked the sectors beyond are
+//! `hidden-area-not-erased` (crates/erase/src/job/whole_disk.rs).
 
 use std::path::Path;
 
@@ -322,5 +327,99 @@ pub fn rescan_block_device(info: &DiskInfo, sys_root: &Path) -> Result<String, S
     Ok(format!(
         "wrote 1 to {}: the kernel reads the capacity again; reopen the disk before writing",
         attr.display()
+    ))
+}
+
+/// The SCSI address `host:channel:target:lun` of a disk, from its `device` link in sysfs.
+fn scsi_address(info: &DiskInfo, sys_root: &Path) -> Result<(u32, [u32; 3], bool), String> {
+    // `/sys/block/sdX/device` is a relative link (`../../../H:C:T:L`); the resolved path runs
+    // through the controller, the `ataN` port for a disk behind libata, and the SCSI host.
+    let link = sys_root.join("block").join(&info.name).join("device");
+    let target = std::fs::canonicalize(&link)
+        .map_err(|e| format!("cannot resolve {}: {e}", link.display()))?;
+    let libata = target.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy();
+        c.strip_prefix("ata")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    });
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let parts: Vec<u32> = name.split(':').filter_map(|p| p.parse().ok()).collect();
+    match parts[..] {
+        [h, c, t, l] => Ok((h, [c, t, l], libata)),
+        _ => Err(format!(
+            "{} does not point to a SCSI device (host:channel:target:lun), it points to {}",
+            link.display(),
+            target.display()
+        )),
+    }
+}
+
+/// Makes libata revalidate the ATA device behind `info`: writing "channel target lun" to
+/// `<sys_root>/class/scsi_host/host<H>/scan` resets the port and re-reads IDENTIFY
+/// (`ata_scsi_user_scan`); a size that grew to the native maximum is then taken and the SCSI
+/// disk rescanned, asynchronously. Only for disks behind libata (an `ataN` in the device path).
+/// **Tested against a fake sysfs only**: no drive with a removable HPA is available to the
+/// tests, and QEMU's ATA disks have none.
+pub fn revalidate_ata_port(info: &DiskInfo, sys_root: &Path) -> Result<String, String> {
+    if is_sim_path(&info.path) {
+        return Err("a simulated disk has no ATA port to revalidate".into());
+    }
+    let (host, [channel, target, lun], libata) = scsi_address(info, sys_root)?;
+    if !libata {
+        return Err(format!(
+            "{} is not behind libata: there is no ATA port to revalidate",
+            info.name
+        ));
+    }
+    let scan = sys_root
+        .join("class/scsi_host")
+        .join(format!("host{host}"))
+        .join("scan");
+    std::fs::write(&scan, format!("{channel} {target} {lun}"))
+        .map_err(|e| format!("cannot write {}: {e}", scan.display()))?;
+    Ok(format!(
+        "wrote \"{channel} {target} {lun}\" to {}: libata resets the port and reads the drive's size again",
+        scan.display()
+    ))
+}
+
+/// Measures the hidden areas of an ATA drive again (the probe could not: a sanitize was still
+/// running, say). `None` when it still cannot be done.
+pub fn measure_again(commands: &mut Commands) -> Option<HiddenAreas> {
+    let Commands::Ata(dev) = commands else {
+        return None;
+    };
+    match measure(dev) {
+        Ok((h, problems, _)) if problems.is_empty() => Some(h),
+        _ => None,
+    }
+}
+
+/// The hidden-area exception of a drive whose hidden areas could not be measured at all: an ATA
+/// drive whose READ NATIVE MAX or DEVICE CONFIGURATION IDENTIFY failed, or a disk reached by
+/// reads and writes only that may be an ATA drive: behind a USB bridge that passes no ATA
+/// command (a stick and a disk in an enclosure look alike from here: the kernel calls most USB
+/// sticks rotational), or on an unknown transport. Virtual disks, loop devices and files have
+/// no hidden areas; SCSI, NVMe and eMMC have none of the ATA kind.
+pub fn unchecked(caps: &DriveCapabilities) -> Option<Exception> {
+    use crate::capability::CommandSet;
+    use ardoise_disk::Transport;
+    let why = match caps.command_set {
+        CommandSet::Ata if caps.hidden.is_none() => {
+            "READ NATIVE MAX ADDRESS or DEVICE CONFIGURATION IDENTIFY did not answer, so a host protected area or a configuration overlay could not be measured"
+        }
+        CommandSet::BlockOnly
+            if matches!(caps.transport, Transport::Usb | Transport::Ata | Transport::Other) =>
+        {
+            "the disk answers reads and writes only (no ATA command reaches it), so whether it hides sectors (HPA/DCO) cannot be checked"
+        }
+        _ => return None,
+    };
+    Some(Exception::new(
+        ExceptionCode::HiddenAreasNotChecked,
+        format!("hidden areas not checked: {why}; the erase covers the sectors the computer sees"),
     ))
 }

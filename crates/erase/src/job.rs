@@ -35,6 +35,9 @@ use crate::verify::{
     VerifyScope,
 };
 
+mod evidence;
+mod whole_disk;
+
 /// How to verify after the erase.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
@@ -172,6 +175,10 @@ pub struct ErasureReport {
     pub verification: Option<VerifyReport>,
     /// Why verification was not what was asked (e.g. full → sampled for a crypto erase).
     pub verification_note: Option<String>,
+    /// The read-back between an NVMe crypto erase that kept the data and the deallocation that
+    /// follows ([`crate::plan::Step::CryptoEraseCheck`]).
+    #[serde(default)]
+    pub crypto_check: Option<VerifyReport>,
     pub bytes_written: u64,
     pub transcript: Vec<CommandRecord>,
     /// blake3 of the transcript's JSON lines.
@@ -203,6 +210,16 @@ pub fn prepare(
     let recovery_note = recover(&mut disk, vault);
     let mut probe = crate::probe::probe(&mut disk);
     probe.notes.extend(recovery_note);
+    let kernel_bytes = disk.block.size_bytes();
+    if let Some(drive_bytes) = probe.capabilities.drive_bytes.filter(|d| *d < kernel_bytes) {
+        return Err(Refused {
+            disk: Box::new(disk),
+            error: PlanError::DriveSmallerThanKernel {
+                drive_bytes,
+                kernel_bytes,
+            },
+        });
+    }
     match plan_request(&probe.capabilities, &request.method) {
         Ok(plan) => Ok(PreparedJob {
             disk,
@@ -319,6 +336,7 @@ pub fn execute(
         flushed: None,
         verification: None,
         verification_note: None,
+        crypto_check: None,
         fingerprints: None,
         sample_plan: None,
     };
@@ -356,6 +374,7 @@ pub fn execute(
         flushed: run.flushed,
         verification: run.verification,
         verification_note: run.verification_note,
+        crypto_check: run.crypto_check,
         bytes_written,
         transcript_blake3: transcript.digest().to_hex().to_string(),
         transcript: transcript.take(),
@@ -385,6 +404,7 @@ struct Run<'a> {
     flushed: Option<bool>,
     verification: Option<VerifyReport>,
     verification_note: Option<String>,
+    crypto_check: Option<VerifyReport>,
     fingerprints: Option<Fingerprints>,
     sample_plan: Option<SamplePlan>,
 }
@@ -421,6 +441,12 @@ impl Run<'_> {
         seed: Seed,
         vault: &dyn PasswordVault,
     ) {
+        // A sanitize left running by an earlier job refuses reads and most commands: wait for
+        // it before anything else.
+        if !self.settle(disk, request, vault) {
+            return;
+        }
+        let mut whole_disk_checked = false;
         for step in &plan.steps {
             if self.stopped() {
                 return;
@@ -428,6 +454,13 @@ impl Run<'_> {
             if self.cancel.is_cancelled() {
                 self.fail(ExceptionCode::Cancelled, "the technician cancelled the job");
                 return;
+            }
+            if !whole_disk_checked && *step != Step::RemoveHiddenAreas {
+                whole_disk_checked = true;
+                self.check_whole_disk(disk, probe);
+                if self.stopped() {
+                    return;
+                }
             }
             match step {
                 Step::RemoveHiddenAreas => {
@@ -438,8 +471,8 @@ impl Run<'_> {
                     for n in &outcome.notes {
                         self.message(n.clone());
                     }
-                    if outcome.capacity_changed && disk.sim.is_none() {
-                        self.reopen_after_resize(disk);
+                    if outcome.capacity_changed {
+                        self.reopen_after_resize(disk, &outcome);
                     }
                     self.hidden = Some(outcome);
                 }
@@ -450,37 +483,23 @@ impl Run<'_> {
                     self.phase(JobPhase::Fingerprint);
                     self.fingerprint(disk.block.as_ref(), request, seed);
                 }
-                Step::Firmware { method } => {
-                    self.firmware_step(disk, method, probe, request, vault)
+                Step::Firmware { method, keep_data } => {
+                    self.firmware_step(disk, method, probe, request, vault, *keep_data)
+                }
+                Step::CryptoEraseCheck => {
+                    if request.verify != VerifyChoice::None {
+                        self.crypto_erase_check(disk.block.as_ref(), request);
+                    }
                 }
                 Step::Overwrite { scheme } => {
                     self.overwrite_step(disk.block.as_ref(), scheme, request, seed)
                 }
                 Step::Flush => {
                     self.phase(JobPhase::Flush);
-                    self.flush(disk);
+                    self.flush(disk, probe);
                 }
                 Step::Verify => self.verify(disk.block.as_ref(), plan, request, seed),
             }
-        }
-    }
-
-    /// A real disk's kernel size is cached: rescan it and re-read the size so the erase and the
-    /// verification cover the sectors that were just made visible.
-    fn reopen_after_resize(&mut self, disk: &mut OpenedDisk) {
-        if let Err(e) = crate::hidden::rescan_block_device(&disk.info, std::path::Path::new("/sys"))
-        {
-            return self.fail(
-                ExceptionCode::HiddenAreaNotErased,
-                format!("the kernel could not rescan the disk after lifting the hidden area: {e}"),
-            );
-        }
-        match disk.block.refresh_size() {
-            Ok(size) => self.message(format!("the disk now shows {size} bytes to the computer")),
-            Err(e) => self.fail(
-                ExceptionCode::EraseFailed,
-                format!("cannot read the new size of the disk: {e}"),
-            ),
         }
     }
 
@@ -525,6 +544,7 @@ impl Run<'_> {
             VerifyChoice::Sample { coverage_percent } => coverage_percent,
             _ => FULL_CHANGED_COVERAGE,
         };
+        let coverage = self.fingerprint_coverage(dev, coverage, &request.verify_options);
         let plan = match self.sample_plan(dev, seed, coverage) {
             Ok(p) => p,
             Err(e) => {
@@ -568,6 +588,7 @@ impl Run<'_> {
         probe: &ProbeReport,
         request: &JobRequest,
         vault: &dyn PasswordVault,
+        keep_data: bool,
     ) {
         self.phase(JobPhase::Firmware {
             method: method.id(),
@@ -599,7 +620,8 @@ impl Run<'_> {
         let mut ctx = FirmwareContext::new(vault)
             .with_cancel(self.cancel.clone())
             .with_progress(&mut on_progress)
-            .with_poll_interval(request.firmware_poll);
+            .with_poll_interval(request.firmware_poll)
+            .with_keep_data(keep_data);
         if disk.sim.is_none() {
             ctx = ctx.with_block_device(disk.info.path.clone());
         }
@@ -706,7 +728,7 @@ impl Run<'_> {
         self.overwrite = Some(report);
     }
 
-    fn flush(&mut self, disk: &mut OpenedDisk) {
+    fn flush(&mut self, disk: &mut OpenedDisk, probe: &ProbeReport) {
         let ok = match disk.block.flush() {
             Ok(()) => true,
             Err(e) => {
@@ -720,13 +742,10 @@ impl Run<'_> {
             }
         };
         // fsync reaches the drive's cache through the kernel; an ATA disk also gets an explicit
-        // FLUSH CACHE EXT so the transcript shows it.
-        if let Commands::Ata(ata) = &mut disk.commands {
-            if let Err(e) = ata.flush_cache_ext() {
-                self.message(format!("FLUSH CACHE EXT: {e}"));
-            }
-        }
-        self.flushed = Some(ok);
+        // FLUSH CACHE EXT so the transcript shows it. After a host overwrite its failure means
+        // written data may not be on the medium.
+        let ata_ok = self.flush_ata_cache(disk, probe);
+        self.flushed = Some(ok && ata_ok);
     }
 
     fn verify(&mut self, dev: &dyn BlockIo, plan: &Plan, request: &JobRequest, seed: Seed) {
@@ -788,7 +807,9 @@ impl Run<'_> {
                 )
             }
         };
-        if !report.passed() {
+        if report.passed() {
+            self.judge_evidence(&report);
+        } else {
             let only_unreadable = report.mismatched_samples == 0
                 && report.mismatched_bytes == 0
                 && report.signatures_found == 0

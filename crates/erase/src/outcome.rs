@@ -7,7 +7,8 @@
 //!   when the final flush failed, or when verification found data that should not be there;
 //! - **erased_with_exceptions** when the erase completed and verification found nothing wrong,
 //!   but something could not be covered: sectors that could not be written or read, hidden
-//!   sectors that could not be made visible, or no verification at all;
+//!   sectors that could not be made visible or measured, sectors beyond the kernel's size, a
+//!   read-back without enough evidence, or no verification at all;
 //! - **erased** otherwise.
 
 use serde::{Deserialize, Serialize};
@@ -59,9 +60,34 @@ pub enum ExceptionCode {
     /// Hidden sectors (HPA/DCO) could not be made visible: they were neither erased by the host
     /// nor verified.
     HiddenAreaNotErased,
+    /// Hidden areas could not be measured (READ NATIVE MAX or DCO IDENTIFY refused, or a disk
+    /// reached by reads and writes only that may be an ATA drive): the erase covered what the
+    /// computer sees, which may not be the whole drive.
+    HiddenAreasNotChecked,
+    /// The drive reports more sectors than the kernel lets the computer reach: those sectors
+    /// were neither erased by the host nor verified.
+    UnreachableSectors,
+    /// The read-back found nothing wrong but proves little: too few compared blocks could show
+    /// a change (docs/methods.md, rule `ardoise-evidence-v1`).
+    VerificationInconclusive,
 }
 
 impl ExceptionCode {
+    /// Whether this exception means part of the disk was not shown erased, so that the
+    /// certificate may not claim a NIST level for the whole disk without saying so.
+    pub fn limits_coverage(self) -> bool {
+        matches!(
+            self,
+            ExceptionCode::HiddenAreaNotErased
+                | ExceptionCode::HiddenAreasNotChecked
+                | ExceptionCode::UnreachableSectors
+                | ExceptionCode::NotVerified
+                | ExceptionCode::VerificationInconclusive
+                | ExceptionCode::UnwritableSectors
+                | ExceptionCode::UnreadableSectors
+        )
+    }
+
     /// Whether this exception alone means the disk must not be called erased.
     pub fn is_fatal(self) -> bool {
         matches!(
@@ -125,6 +151,17 @@ mod tests {
             ]),
             Outcome::ErasedWithExceptions
         );
+        for partial in [
+            ExceptionCode::HiddenAreasNotChecked,
+            ExceptionCode::UnreachableSectors,
+            ExceptionCode::VerificationInconclusive,
+        ] {
+            assert_eq!(
+                decide(&[Exception::new(partial, "")]),
+                Outcome::ErasedWithExceptions
+            );
+            assert!(partial.limits_coverage() && !partial.is_fatal());
+        }
         for fatal in [
             ExceptionCode::EraseFailed,
             ExceptionCode::DeviceGone,

@@ -34,14 +34,33 @@ pub enum Step {
     Fingerprint,
     /// Remove HPA / DCO / accessible-max restrictions so the whole native capacity is reachable.
     RemoveHiddenAreas,
-    /// A firmware erase command, polled to completion and checked afterwards.
-    Firmware { method: Method },
+    /// A firmware erase command, polled to completion and checked afterwards. `keep_data`: an
+    /// NVMe Sanitize sent with No-Deallocate After Sanitize, so that what a crypto erase leaves
+    /// can be told from a mere deallocation ([`Step::CryptoEraseCheck`]).
+    Firmware {
+        method: Method,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        keep_data: bool,
+    },
+    /// Read the fingerprinted samples after a crypto erase that kept the data: every block that
+    /// held data must now read differently and not uniformly.
+    CryptoEraseCheck,
     /// Host overwrite with a scheme.
     Overwrite { scheme: String },
     /// fsync / FLUSH CACHE.
     Flush,
     /// Read back and compare.
     Verify,
+}
+
+impl Step {
+    /// A firmware step that lets the drive deallocate as it usually does.
+    pub fn firmware(method: Method) -> Step {
+        Step::Firmware {
+            method,
+            keep_data: false,
+        }
+    }
 }
 
 /// A method applied to one drive.
@@ -84,6 +103,8 @@ pub enum PlanError {
     UnknownMethod(String),
     #[error("no erase method is available for this drive: {0}")]
     NothingAvailable(String),
+    #[error("the drive reports {drive_bytes} bytes but the kernel shows {kernel_bytes}: the two sizes contradict each other (a wrong disk behind the name, or a bridge that misreports), so nothing is written")]
+    DriveSmallerThanKernel { drive_bytes: u64, kernel_bytes: u64 },
 }
 
 /// Hint to offer when the ATA security feature set is frozen.
@@ -460,6 +481,64 @@ pub fn plan_request(caps: &DriveCapabilities, request: &str) -> Result<Plan, Pla
     plan_method(caps, &method)
 }
 
+/// The firmware steps of `method`. A crypto erase is verified against the fingerprints; a
+/// following block erase, when the drive offers one, also resets the flash so the result reads
+/// back uniformly. On NVMe, when the controller honours No-Deallocate (SANICAP NDI clear), the
+/// crypto erase keeps the data so that its result can be told from a trim-only fake (which
+/// reads zeros), is checked, and is then deallocated by a block erase or, without one, a second
+/// crypto erase.
+fn crypto_erase_steps(
+    caps: &DriveCapabilities,
+    method: &Method,
+    steps: &mut Vec<Step>,
+    limitations: &mut Vec<String>,
+) {
+    let nvme_crypto = Method::NvmeSanitize {
+        action: SanitizeAction::CryptoErase,
+    };
+    let nvme_block = Method::NvmeSanitize {
+        action: SanitizeAction::BlockErase,
+    };
+    if *method == nvme_crypto {
+        let n = caps.nvme.clone().unwrap_or_default();
+        if n.sanitize_keeps_data {
+            steps.push(Step::Firmware {
+                method: method.clone(),
+                keep_data: true,
+            });
+            steps.push(Step::CryptoEraseCheck);
+            steps.push(Step::firmware(if n.sanitize_block {
+                nvme_block
+            } else {
+                nvme_crypto
+            }));
+        } else {
+            steps.push(Step::firmware(method.clone()));
+            if n.sanitize_block {
+                steps.push(Step::firmware(nvme_block));
+            }
+            limitations.push(
+                "the controller deallocates after every sanitize (SANICAP NDI): what its crypto erase leaves reads as zeros, like a deallocation without erasure, so the read-back cannot tell them apart"
+                    .to_string(),
+            );
+        }
+        return;
+    }
+    steps.push(Step::firmware(method.clone()));
+    if matches!(
+        method,
+        Method::AtaSanitize {
+            action: SanitizeAction::CryptoErase
+        }
+    ) && caps.ata_sanitize.as_ref().is_some_and(|s| s.block_erase)
+        && caps.media != MediaKind::Hdd
+    {
+        steps.push(Step::firmware(Method::AtaSanitize {
+            action: SanitizeAction::BlockErase,
+        }));
+    }
+}
+
 fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan, PlanError> {
     let mut steps = Vec::new();
     let mut limitations = Vec::new();
@@ -501,36 +580,7 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
         Method::Overwrite { scheme } => steps.push(Step::Overwrite {
             scheme: scheme.clone(),
         }),
-        m => steps.push(Step::Firmware { method: m.clone() }),
-    }
-    // Crypto erase is verified against the fingerprints; a following block erase, when the drive
-    // offers one, also resets the flash so the result reads back uniformly.
-    if matches!(
-        method,
-        Method::NvmeSanitize {
-            action: SanitizeAction::CryptoErase
-        }
-    ) && caps.nvme.as_ref().is_some_and(|n| n.sanitize_block)
-    {
-        steps.push(Step::Firmware {
-            method: Method::NvmeSanitize {
-                action: SanitizeAction::BlockErase,
-            },
-        });
-    }
-    if matches!(
-        method,
-        Method::AtaSanitize {
-            action: SanitizeAction::CryptoErase
-        }
-    ) && caps.ata_sanitize.as_ref().is_some_and(|s| s.block_erase)
-        && caps.media != MediaKind::Hdd
-    {
-        steps.push(Step::Firmware {
-            method: Method::AtaSanitize {
-                action: SanitizeAction::BlockErase,
-            },
-        });
+        m => crypto_erase_steps(caps, m, &mut steps, &mut limitations),
     }
     steps.push(Step::Flush);
     steps.push(Step::Verify);
@@ -600,232 +650,7 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::capability::*;
-
-    fn base(cs: CommandSet, media: MediaKind, transport: Transport) -> DriveCapabilities {
-        DriveCapabilities {
-            command_set: cs,
-            media,
-            transport,
-            size_bytes: 1 << 30,
-            logical_sector_size: 512,
-            ata_security: None,
-            ata_sanitize: None,
-            hidden: None,
-            nvme: None,
-            scsi_sanitize: None,
-            mmc: None,
-            block_secure_discard: false,
-            notes: vec![],
-        }
-    }
-
-    fn sec(frozen: bool) -> AtaSecurity {
-        AtaSecurity {
-            supported: true,
-            enhanced_supported: true,
-            frozen,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn nvme_order_crypto_then_block_follow_up() {
-        let mut c = base(CommandSet::Nvme, MediaKind::NvmeSsd, Transport::Nvme);
-        c.nvme = Some(NvmeCaps {
-            sanitize_crypto: true,
-            sanitize_block: true,
-            format_supported: true,
-            namespaces: 1,
-            nsid: 1,
-            ..Default::default()
-        });
-        let p = plan_auto(&c).unwrap();
-        assert_eq!(p.method.id(), "nvme-sanitize-crypto");
-        assert_eq!(p.level, Level::Purge);
-        assert_eq!(p.expected, ExpectedState::Changed);
-        assert_eq!(
-            p.steps,
-            vec![
-                Step::Fingerprint,
-                Step::Firmware {
-                    method: Method::NvmeSanitize {
-                        action: SanitizeAction::CryptoErase
-                    }
-                },
-                Step::Firmware {
-                    method: Method::NvmeSanitize {
-                        action: SanitizeAction::BlockErase
-                    }
-                },
-                Step::Flush,
-                Step::Verify
-            ]
-        );
-    }
-
-    #[test]
-    fn qemu_like_nvme_gets_format_user_data_never_crypto() {
-        // QEMU: sanicap = 0, fna = 0, OACS has Format.
-        let mut c = base(CommandSet::Nvme, MediaKind::NvmeSsd, Transport::Nvme);
-        c.nvme = Some(NvmeCaps {
-            format_supported: true,
-            namespaces: 1,
-            nsid: 1,
-            ..Default::default()
-        });
-        let p = plan_auto(&c).unwrap();
-        assert_eq!(
-            p.method,
-            Method::NvmeFormat {
-                erase: FormatErase::UserData
-            }
-        );
-        let err = plan_request(&c, "nvme-format-crypto").unwrap_err();
-        assert!(err.to_string().contains("FNA bit 2"), "{err}");
-        assert!(plan_request(&c, "nvme-sanitize-block").is_err());
-    }
-
-    #[test]
-    fn ata_ssd_sanitize_block_then_security_then_overwrite() {
-        let mut c = base(CommandSet::Ata, MediaKind::Ssd, Transport::Ata);
-        c.ata_sanitize = Some(AtaSanitize {
-            supported: true,
-            block_erase: true,
-            ..Default::default()
-        });
-        c.ata_security = Some(sec(false));
-        assert_eq!(plan_auto(&c).unwrap().method.id(), "ata-sanitize-block");
-        c.ata_sanitize = None;
-        let p = plan_auto(&c).unwrap();
-        assert_eq!(p.method.id(), "ata-security-erase-enhanced");
-        assert_eq!(
-            p.level,
-            Level::Clear,
-            "security erase is only a clear on flash"
-        );
-    }
-
-    #[test]
-    fn frozen_ata_hdd_falls_back_with_remedy() {
-        let mut c = base(CommandSet::Ata, MediaKind::Hdd, Transport::Ata);
-        c.ata_security = Some(sec(true));
-        let p = plan_auto(&c).unwrap();
-        assert_eq!(p.method.id(), "overwrite-zero");
-        assert!(
-            p.warnings.iter().any(|w| w.contains("suspend")),
-            "{:?}",
-            p.warnings
-        );
-        let err = plan_request(&c, "ata-security-erase-enhanced")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("frozen") && err.contains("suspend"), "{err}");
-        c.ata_security = Some(sec(false));
-        let p = plan_auto(&c).unwrap();
-        assert_eq!(p.method.id(), "ata-security-erase-enhanced");
-        assert_eq!(
-            p.level,
-            Level::Purge,
-            "enhanced security erase is a purge on hard disks"
-        );
-    }
-
-    #[test]
-    fn locked_or_password_set_drives_are_refused_for_security_erase() {
-        let mut c = base(CommandSet::Ata, MediaKind::Hdd, Transport::Ata);
-        c.ata_security = Some(AtaSecurity {
-            locked: true,
-            enabled: true,
-            ..sec(false)
-        });
-        assert!(plan_request(&c, "ata-security-erase")
-            .unwrap_err()
-            .to_string()
-            .contains("locked"));
-    }
-
-    #[test]
-    fn hidden_areas_are_removed_first() {
-        let mut c = base(CommandSet::Ata, MediaKind::Hdd, Transport::Ata);
-        c.hidden = Some(HiddenAreas {
-            visible_sectors: 1000,
-            native_sectors: Some(1200),
-            hpa_supported: true,
-            ..Default::default()
-        });
-        let p = plan_auto(&c).unwrap();
-        assert_eq!(p.steps[0], Step::RemoveHiddenAreas);
-        assert!(p.warnings[0].contains("200 sectors"));
-    }
-
-    #[test]
-    fn usb_flash_and_virtual_disks_overwrite() {
-        let c = base(CommandSet::BlockOnly, MediaKind::UsbFlash, Transport::Usb);
-        let p = plan_auto(&c).unwrap();
-        assert_eq!(p.method.id(), "overwrite-random-zero");
-        assert_eq!(p.level, Level::Clear);
-        assert_eq!(
-            p.expected,
-            ExpectedState::Overwritten {
-                scheme: "random-zero".into()
-            }
-        );
-        let c = base(CommandSet::BlockOnly, MediaKind::Virtual, Transport::Virtio);
-        assert_eq!(plan_auto(&c).unwrap().method.id(), "overwrite-zero");
-        assert!(plan_request(&c, "ata-sanitize-block").is_err());
-        assert!(matches!(
-            plan_request(&c, "shred"),
-            Err(PlanError::UnknownMethod(_))
-        ));
-        assert_eq!(
-            plan_request(&c, "overwrite-gutmann").unwrap().level,
-            Level::Clear
-        );
-    }
-
-    #[test]
-    fn scsi_unknown_support_is_not_chosen() {
-        let mut c = base(CommandSet::Scsi, MediaKind::Hdd, Transport::Sas);
-        c.scsi_sanitize = Some(ScsiSanitize::default());
-        assert_eq!(plan_auto(&c).unwrap().method.id(), "overwrite-zero");
-        c.scsi_sanitize = Some(ScsiSanitize {
-            overwrite: Some(true),
-            crypto_erase: Some(false),
-            block_erase: Some(false),
-        });
-        let p = plan_auto(&c).unwrap();
-        assert_eq!(p.method.id(), "scsi-sanitize-overwrite");
-        assert_eq!(p.expected, ExpectedState::Fill { byte: 0 });
-    }
-
-    #[test]
-    fn emmc_sanitize() {
-        let mut c = base(CommandSet::Mmc, MediaKind::Emmc, Transport::Mmc);
-        c.mmc = Some(MmcCaps {
-            sanitize: true,
-            secure_erase: true,
-            ..Default::default()
-        });
-        assert_eq!(plan_auto(&c).unwrap().method, Method::MmcSanitize);
-        c.mmc = Some(MmcCaps::default());
-        assert_eq!(plan_auto(&c).unwrap().method.id(), "overwrite-random-zero");
-    }
-
-    #[test]
-    fn exactly_one_recommended_and_it_is_the_first_supported() {
-        let mut c = base(CommandSet::Ata, MediaKind::Ssd, Transport::Ata);
-        c.ata_security = Some(sec(false));
-        let m = supported_methods(&c);
-        assert_eq!(m.iter().filter(|m| m.recommended).count(), 1);
-        assert_eq!(
-            m.iter().position(|m| m.recommended),
-            m.iter().position(|m| m.supported)
-        );
-    }
-}
+mod tests;
 
 #[cfg(test)]
 mod scheme_names {

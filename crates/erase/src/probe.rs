@@ -231,6 +231,7 @@ fn probe_ata<T: ScsiTransport>(
     }
     let mut caps = base_caps(info, CommandSet::Ata);
     caps.logical_sector_size = id.logical_sector_size;
+    caps.drive_bytes = Some(id.capacity_bytes());
     caps.media = match id.rotation {
         Rotation::NonRotating => MediaKind::Ssd,
         Rotation::Rpm(_) => MediaKind::Hdd,
@@ -418,6 +419,7 @@ fn probe_scsi<T: ScsiTransport>(
     match dev.read_capacity16() {
         Ok(c) => {
             caps.logical_sector_size = c.block_length;
+            caps.drive_bytes = Some(c.bytes());
             if c.bytes() != info.size_bytes {
                 n.log(format!(
                     "READ CAPACITY(16) reports {} bytes, the block device {} bytes",
@@ -519,6 +521,9 @@ fn probe_nvme<T: NvmeTransport>(
             if let Some(size) = ns.lba_size() {
                 caps.logical_sector_size = size;
             }
+            caps.drive_bytes = ns
+                .capacity_bytes()
+                .map(|b| u64::try_from(b).unwrap_or(u64::MAX));
             identity.wwn = ns
                 .nguid_hex()
                 .map(|h| format!("nguid.{h}"))
@@ -542,6 +547,7 @@ fn probe_nvme<T: NvmeTransport>(
         sanitize_crypto: id.sanicap.crypto_erase(),
         sanitize_block: id.sanicap.block_erase(),
         sanitize_overwrite: id.sanicap.overwrite(),
+        sanitize_keeps_data: id.sanicap.any_method() && !id.sanicap.no_deallocate_inhibited(),
         format_supported: id.oacs.format_nvm(),
         format_applies_to_all_namespaces: id.fna.format_applies_to_all(),
         format_crypto_erase: id.fna.crypto_erase_supported(),
@@ -575,6 +581,7 @@ fn probe_nvme<T: NvmeTransport>(
                 nv.sanitize_crypto = false;
                 nv.sanitize_block = false;
                 nv.sanitize_overwrite = false;
+                nv.sanitize_keeps_data = false;
             }
         }
     }

@@ -13,6 +13,7 @@
 //! comparer, which [`VerifyOptions::compare_threads`] > 0 selects). A medium error makes the piece be read again sector by sector; sectors
 //! that stay unreadable are listed and fail the verification, since what they hold is unknown.
 
+mod evidence;
 mod fingerprint;
 pub mod plan;
 mod read;
@@ -25,7 +26,8 @@ use ardoise_disk::block::{AlignedBuf, BlockIo, IO_ALIGN};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use fingerprint::Fingerprints;
+pub use evidence::{Evidence, EVIDENCE_RULE, MIN_INFORMATIVE_SHARE_PPM};
+pub use fingerprint::{Fingerprints, FINGERPRINT_MEMORY_BUDGET};
 pub use plan::{ExtentKind, PlanError, PlanSummary, SampleExtent, SampleParams, SamplePlan};
 
 use crate::assurance::{Assurance, Coverage, DEFAULT_CONFIDENCE};
@@ -33,7 +35,6 @@ use crate::overwrite::ring::{self, Piece};
 use crate::overwrite::{ByteRange, Control, Meter, Phase, RangeSet};
 use crate::pattern::{Pattern, PatternSpec, Seed};
 use crate::signatures::{self, SignatureHit};
-use fingerprint::Fp;
 use read::Reader;
 
 const MIB: usize = 1 << 20;
@@ -56,9 +57,30 @@ pub enum Expected {
     Pattern(Pattern),
     /// Different from the pre-erase fingerprints, and no known signature.
     DiffersFrom(Fingerprints),
+    /// After a crypto erase that kept the data (NVMe Sanitize with No-Deallocate): every block
+    /// that held data before reads differently *and not uniformly* (what the old ciphertext
+    /// gives under a new key), and no known signature. A drive that only deallocates (reads
+    /// zeros) fails.
+    ChangedNotUniform(Fingerprints),
 }
 
 impl Expected {
+    /// The fingerprints a comparison works with, if it is one.
+    pub fn fingerprints(&self) -> Option<&Fingerprints> {
+        match self {
+            Expected::DiffersFrom(fp) | Expected::ChangedNotUniform(fp) => Some(fp),
+            Expected::Pattern(_) => None,
+        }
+    }
+
+    /// Gives the fingerprints back (to compare again after a later step).
+    pub fn into_fingerprints(self) -> Option<Fingerprints> {
+        match self {
+            Expected::DiffersFrom(fp) | Expected::ChangedNotUniform(fp) => Some(fp),
+            Expected::Pattern(_) => None,
+        }
+    }
+
     pub fn zeros() -> Expected {
         Expected::Pattern(Pattern::zeros())
     }
@@ -80,6 +102,8 @@ pub enum ExpectedState {
     },
     /// Every sample differs from its pre-erase fingerprint and carries no signature.
     DiffersFromBefore { fingerprint_block: usize },
+    /// Every block that held data differs from its fingerprint and is not uniform.
+    ChangedNotUniform { fingerprint_block: usize },
 }
 
 /// Tuning of verification reads. `Default` holds the measured defaults (docs/performance.md).
@@ -113,7 +137,7 @@ impl Default for VerifyOptions {
             compare_threads: 0,
             sector_attempts: 2,
             max_listed: 64,
-            fingerprint_block: 64 * 1024,
+            fingerprint_block: 4096,
             confidence: DEFAULT_CONFIDENCE,
         }
     }
@@ -216,9 +240,13 @@ pub struct VerifyReport {
     /// pattern checks: in mismatching pieces, as a clue to what remained).
     pub signatures_found: u64,
     pub signatures: Vec<SignatureHit>,
-    /// Fingerprint checks: blocks that were uniform (or unreadable) before the erase and so could
-    /// not show a change.
+    /// Fingerprint checks: blocks that were uniform (or unreadable) before the erase and read
+    /// the same after, so could not show a change.
     pub uninformative_blocks: u64,
+    /// Fingerprint checks: blocks compared that could show a change (held data before, or read
+    /// differently after). [`VerifyReport::evidence`] weighs the two counts.
+    #[serde(default)]
+    pub informative_blocks: u64,
     /// Why the read-back stopped early (device gone, I/O error, cancelled).
     pub aborted: Option<String>,
     pub verdict: Verdict,
@@ -234,6 +262,20 @@ pub struct VerifyReport {
 impl VerifyReport {
     pub fn passed(&self) -> bool {
         self.verdict == Verdict::Pass
+    }
+
+    /// What a fingerprint comparison proves (`None` for a pattern check, which proves the
+    /// content byte for byte).
+    pub fn evidence(&self) -> Option<Evidence> {
+        match self.expected {
+            ExpectedState::DiffersFromBefore { fingerprint_block }
+            | ExpectedState::ChangedNotUniform { fingerprint_block } => Some(Evidence::new(
+                fingerprint_block as u64,
+                self.informative_blocks,
+                self.uninformative_blocks,
+            )),
+            ExpectedState::Pattern { .. } => None,
+        }
     }
 
     /// One English sentence: the assurance on a pass, the reasons on a failure.
@@ -333,7 +375,7 @@ pub(crate) fn run_phase(
     phase: Phase,
 ) -> Result<VerifyReport, VerifyError> {
     let mut opts = options.checked(dev)?;
-    if let Expected::DiffersFrom(fp) = expected {
+    if let Some(fp) = expected.fingerprints() {
         // Pieces must start on the fingerprints' block boundaries.
         opts.chunk_bytes = (opts.chunk_bytes / fp.block_bytes * fp.block_bytes).max(fp.block_bytes);
     }
@@ -346,7 +388,7 @@ pub(crate) fn run_phase(
             Some(p)
         }
     };
-    if let Expected::DiffersFrom(fp) = expected {
+    if let Some(fp) = expected.fingerprints() {
         match plan {
             Some(p) if fp.matches_plan(p) => {}
             _ => return Err(VerifyError::FingerprintsNeedTheirPlan),
@@ -359,6 +401,9 @@ pub(crate) fn run_phase(
             stream: p.is_random().then(|| p.stream()),
         },
         Expected::DiffersFrom(fp) => ExpectedState::DiffersFromBefore {
+            fingerprint_block: fp.block_bytes(),
+        },
+        Expected::ChangedNotUniform(fp) => ExpectedState::ChangedNotUniform {
             fingerprint_block: fp.block_bytes(),
         },
     };
@@ -402,6 +447,7 @@ pub(crate) fn run_phase(
         signatures: Mutex::new(Vec::new()),
         signatures_found: AtomicU64::new(0),
         uninformative: AtomicU64::new(0),
+        informative: AtomicU64::new(0),
         sample_bad: (0..samples).map(|_| AtomicBool::new(false)).collect(),
         sample_unreadable: (0..samples).map(|_| AtomicBool::new(false)).collect(),
         pieces_left: pieces_per_sample,
@@ -518,6 +564,7 @@ pub(crate) fn run_phase(
         signatures_found,
         signatures: sigs,
         uninformative_blocks: checker.uninformative.load(Ordering::SeqCst),
+        informative_blocks: checker.informative.load(Ordering::SeqCst),
         aborted,
         verdict,
         assurance,
@@ -539,6 +586,7 @@ struct Checker<'a> {
     signatures: Mutex<Vec<SignatureHit>>,
     signatures_found: AtomicU64,
     uninformative: AtomicU64,
+    informative: AtomicU64,
     sample_bad: Vec<AtomicBool>,
     sample_unreadable: Vec<AtomicBool>,
     pieces_left: Vec<AtomicU32>,
@@ -560,7 +608,11 @@ impl Checker<'_> {
                 !local.is_empty() && self.scan(data, p.offset)
             }
             Expected::DiffersFrom(fp) => {
-                self.compare_fingerprints(fp, p, data, bad, &mut local);
+                self.compare_fingerprints(fp, false, p, data, bad, &mut local);
+                self.scan(data, p.offset)
+            }
+            Expected::ChangedNotUniform(fp) => {
+                self.compare_fingerprints(fp, true, p, data, bad, &mut local);
                 self.scan(data, p.offset)
             }
         };
@@ -616,9 +668,11 @@ impl Checker<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn compare_fingerprints(
         &self,
         fp: &Fingerprints,
+        data_must_stay_random: bool,
         p: &Piece,
         data: &[u8],
         bad: &[ByteRange],
@@ -628,23 +682,20 @@ impl Checker<'_> {
         let e = &extents[p.tag];
         let block = fp.block_bytes;
         let first = fp.base[p.tag] + ((p.offset - e.offset) as usize) / block;
-        let mut uninformative = 0;
+        let mut counts = evidence::Counts::default();
         for (j, now) in data.chunks(block).enumerate() {
             let at = p.offset + (j * block) as u64;
             if overlaps(bad, at, now.len()) {
                 continue;
             }
-            match fp.fps[first + j] {
-                Fp::Digest(before) => {
-                    if Fp::of(now) == Fp::Digest(before) {
-                        out.insert(at, now.len() as u64);
-                    }
-                }
-                Fp::Uniform(_) | Fp::Unknown => uninformative += 1,
+            if evidence::judge(fp.fps[first + j], now, data_must_stay_random, &mut counts) {
+                out.insert(at, now.len() as u64);
             }
         }
         self.uninformative
-            .fetch_add(uninformative, Ordering::Relaxed);
+            .fetch_add(counts.uninformative, Ordering::Relaxed);
+        self.informative
+            .fetch_add(counts.informative, Ordering::Relaxed);
     }
 
     /// Records signatures in `data`; true if any.

@@ -41,12 +41,12 @@ fn run_plan(
     let vault = MemoryVault::new();
     let mut codes = Vec::new();
     for step in &plan.steps {
-        if let Step::Firmware { method } = step {
+        if let Step::Firmware { method, keep_data } = step {
             let out = run_firmware(
                 &mut disk.commands,
                 method,
                 &report.capabilities,
-                &mut ctx(&vault),
+                &mut ctx(&vault).with_keep_data(*keep_data),
             );
             codes.extend(out.exceptions.iter().map(|e| e.code));
             if !out.completed {
@@ -118,9 +118,9 @@ fn the_standard_machine_probes_to_the_methods_the_planner_expects() {
                 assert_eq!((n.namespaces, n.nsid), (1, 1));
                 assert!(n.format_crypto_erase && n.format_supported);
                 assert_eq!(plan.method.id(), "nvme-sanitize-crypto");
-                assert!(plan.steps.contains(&Step::Firmware {
-                    method: Method::from_id("nvme-sanitize-block").unwrap()
-                }));
+                assert!(plan.steps.contains(&Step::firmware(
+                    Method::from_id("nvme-sanitize-block").unwrap()
+                )));
                 assert_eq!(r.identity.serial, "ARDSIM0001");
                 assert!(r.identity.wwn.as_deref().unwrap().starts_with("nguid."));
                 assert_eq!(r.health.as_ref().unwrap().grade, HealthGrade::Good);

@@ -6,17 +6,18 @@ use ardoise_cert::model as cm;
 use ardoise_disk::health::{HealthGrade, HealthReport};
 use ardoise_disk::inventory::MachineInventory;
 use ardoise_disk::{DiskInfo, MediaKind, Transport};
-use ardoise_erase::assurance::Coverage;
 use ardoise_erase::capability::{DriveCapabilities, HiddenAreas};
 use ardoise_erase::job::ErasureReport;
 use ardoise_erase::method::{Level, Method, SanitizeAction};
 use ardoise_erase::outcome::{ExceptionCode, Outcome};
-use ardoise_erase::plan::{supported_methods, ExpectedState, Plan};
-use ardoise_erase::verify::VerifyReport;
+use ardoise_erase::plan::{supported_methods, Plan};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::config::Config;
+
+mod verification;
+use verification::verification;
 
 /// Confidence at which certificates state the sampling assurance (the schema takes 1-99 %).
 pub const CONFIDENCE_PERCENT: u32 = 99;
@@ -158,7 +159,13 @@ pub fn certificate(
         host: host(session, station.inventory),
         media: media(report, capacity, lss),
         sanitization: sanitization(report, lss),
-        verification: verification(report.verification.as_ref(), &report.plan, capacity, lss),
+        verification: verification(
+            report.verification.as_ref(),
+            report.crypto_check.as_ref(),
+            &report.plan,
+            capacity,
+            lss,
+        ),
         outcome: outcome(report),
         host_reset: session
             .host_reset
@@ -419,7 +426,13 @@ fn hidden_areas(report: &ErasureReport, lbas: u64) -> cm::HiddenAreas {
         (Some(outcome), _) => cm::HiddenAreas {
             before: hidden_state(&outcome.before),
             after: hidden_state(&outcome.after),
-            action: Some(if outcome.removed {
+            action: Some(if outcome.removed && lbas < outcome.after.visible_sectors {
+                format!(
+                    "{} hidden sectors made visible to the drive, but the kernel reached only {lbas} of its {} sectors (hidden-area-not-erased)",
+                    outcome.before.hidden_sectors(),
+                    outcome.after.visible_sectors
+                )
+            } else if outcome.removed {
                 format!(
                     "{} hidden sectors made visible before erasing",
                     outcome.before.hidden_sectors()
@@ -616,16 +629,7 @@ fn sanitization(report: &ErasureReport, lss: u32) -> cm::Sanitization {
         level_achieved: achieved,
         technique: report.plan.method.id(),
         reason: report.plan.reason.clone(),
-        standard_claimed: achieved.map(|l| {
-            format!(
-                "NIST SP 800-88 Rev. 1 {}",
-                if l == cm::Level::Purge {
-                    "purge"
-                } else {
-                    "clear"
-                }
-            )
-        }),
+        standard_claimed: achieved.map(|l| standard_claimed(l, report)),
         steps,
         passes_requested,
         passes_completed,
@@ -647,109 +651,37 @@ fn sanitization(report: &ErasureReport, lss: u32) -> cm::Sanitization {
     }
 }
 
-fn verification(
-    v: Option<&VerifyReport>,
-    plan: &Plan,
-    capacity: u64,
-    lss: u32,
-) -> cm::Verification {
-    let expected_state = match &plan.expected {
-        ExpectedState::Overwritten { .. } => "pattern",
-        ExpectedState::Fill { byte: 0 } => "zeros",
-        ExpectedState::Fill { .. } => "pattern",
-        ExpectedState::Changed => "changed-vs-pre",
-    }
-    .to_string();
-    let Some(v) = v else {
-        return cm::Verification {
-            method: cm::VerificationMethod::None,
-            parameters: cm::VerificationParameters {
-                subsections: None,
-                samples_per_subsection: None,
-                sample_bytes: None,
-                include_first_last: false,
-                samples: 0,
-                bytes_read: 0,
-                coverage_ppm: 0,
-            },
-            seed: None,
-            expected_state,
-            result: cm::VerificationResult::NotRun,
-            mismatches: 0,
-            mismatch_offsets: Vec::new(),
-            unreadable_samples: 0,
-            assurance: None,
-        };
-    };
-    let full = v.method == Coverage::Full;
-    let method = if plan.expected == ExpectedState::Changed {
-        cm::VerificationMethod::CePrePostCompare
-    } else if full {
-        cm::VerificationMethod::Full
-    } else {
-        cm::VerificationMethod::StratifiedSample
-    };
-    // A full read-back checks every sector: each one is a sample.
-    let samples = if full {
-        v.bytes_read / u64::from(lss)
-    } else {
-        v.samples_checked
-    };
-    let mismatches = if full {
-        v.mismatched_bytes.div_ceil(u64::from(lss))
-    } else {
-        v.mismatched_samples
-    };
-    let unreadable_samples = if full {
-        v.unreadable_bytes.div_ceil(u64::from(lss))
-    } else {
-        v.unreadable_samples
-    };
-    let mut mismatch_offsets: Vec<u64> = v.first_mismatches.iter().map(|r| r.offset).collect();
-    mismatch_offsets.sort_unstable();
-    mismatch_offsets.dedup();
-    mismatch_offsets.truncate(100.min(mismatches as usize));
-    // Unreadable samples alone do not fail the read-back: they were not checked, which the
-    // outcome says with the unreadable-sectors exception (the job's decision).
-    let only_unreadable =
-        !v.passed() && v.aborted.is_none() && v.signatures_found == 0 && unreadable_samples > 0;
-    let passed = (v.passed() || only_unreadable) && mismatches == 0 && samples > 0;
-    let assurance = passed.then(|| {
-        if full {
-            cm::Assurance {
-                confidence_percent: CONFIDENCE_PERCENT,
-                detectable_fraction_ppm: 1,
-                contiguous_certain_bytes: Some(u64::from(lss)),
-                statement: format!("Every addressable sector ({capacity} bytes) was read back and matched the expected content."),
-            }
+/// The NIST level reached, qualified by every exception that leaves part of the disk unshown
+/// (hidden sectors, sectors out of reach, no or too little read-back evidence, sectors that
+/// could not be written or read): such a certificate never claims the plain level for the whole
+/// disk.
+fn standard_claimed(l: cm::Level, report: &ErasureReport) -> String {
+    let base = format!(
+        "NIST SP 800-88 Rev. 1 {}",
+        if l == cm::Level::Purge {
+            "purge"
         } else {
-            let strata = v.plan.as_ref().map(|p| p.strata).filter(|s| *s > 0);
-            let random = v.plan.as_ref().map(|p| p.random_samples).unwrap_or(samples);
-            cm::Assurance::from_samples(random, CONFIDENCE_PERCENT, strata, capacity)
+            "clear"
         }
-    });
-    cm::Verification {
-        method,
-        parameters: cm::VerificationParameters {
-            subsections: v.plan.as_ref().map(|p| p.strata).filter(|s| *s > 0),
-            samples_per_subsection: v.plan.as_ref().map(|p| p.params.samples_per_stratum),
-            sample_bytes: v.plan.as_ref().map(|p| p.sample_bytes),
-            include_first_last: true,
-            samples,
-            bytes_read: v.bytes_read,
-            coverage_ppm: cm::coverage_ppm(v.bytes_read, capacity),
-        },
-        seed: v.plan.as_ref().map(|p| p.seed.to_hex()),
-        expected_state,
-        result: if passed {
-            cm::VerificationResult::Pass
-        } else {
-            cm::VerificationResult::Fail
-        },
-        mismatches,
-        mismatch_offsets,
-        unreadable_samples,
-        assurance,
+    );
+    let mut limits: Vec<String> = Vec::new();
+    for e in report
+        .exceptions
+        .iter()
+        .filter(|e| e.code.limits_coverage())
+    {
+        let code = exception_code(e.code);
+        if !limits.contains(&code) {
+            limits.push(code);
+        }
+    }
+    if limits.is_empty() {
+        base
+    } else {
+        format!(
+            "{base}, except what these exceptions leave out: {}",
+            limits.join(", ")
+        )
     }
 }
 
@@ -827,6 +759,21 @@ fn limitations(plan: &Plan, media: MediaKind) -> Vec<cm::Limitation> {
         out.push(cm::Limitation {
             code: "crypto-erase-depends-on-encryption".into(),
             text: "A cryptographic erase is only as strong as the drive's encryption of all data since its first use, which the computer cannot check.".into(),
+        });
+    }
+    // An NVMe crypto erase that could not keep the data (SANICAP NDI) reads back as zeros, as a
+    // mere deallocation would (docs/methods.md).
+    if plan.method
+        == (Method::NvmeSanitize {
+            action: SanitizeAction::CryptoErase,
+        })
+        && !plan
+            .steps
+            .contains(&ardoise_erase::plan::Step::CryptoEraseCheck)
+    {
+        out.push(cm::Limitation {
+            code: "crypto-erase-not-told-from-deallocation".into(),
+            text: "The controller deallocates after every sanitize, so what its crypto erase left reads as zeros, as a deallocation without erasure would: the read-back cannot tell them apart.".into(),
         });
     }
     out.push(l::bad_sectors_not_covered());
@@ -931,6 +878,68 @@ mod tests {
             }),
             "the job wins; blank detail becomes null"
         );
+    }
+
+    #[test]
+    fn every_exception_that_limits_coverage_is_one_the_certificate_rules_know() {
+        use ardoise_cert::validate::COVERAGE_EXCEPTIONS;
+        for code in [
+            ExceptionCode::HiddenAreaNotErased,
+            ExceptionCode::HiddenAreasNotChecked,
+            ExceptionCode::UnreachableSectors,
+            ExceptionCode::NotVerified,
+            ExceptionCode::VerificationInconclusive,
+            ExceptionCode::UnwritableSectors,
+            ExceptionCode::UnreadableSectors,
+        ] {
+            assert!(code.limits_coverage(), "{code:?}");
+            assert!(
+                COVERAGE_EXCEPTIONS.contains(&exception_code(code).as_str()),
+                "{code:?}"
+            );
+        }
+        for code in [
+            ExceptionCode::EraseFailed,
+            ExceptionCode::VerificationFailed,
+        ] {
+            assert!(!code.limits_coverage());
+        }
+    }
+
+    #[test]
+    fn a_crypto_erase_that_could_not_keep_the_data_says_the_read_back_cannot_tell() {
+        use ardoise_erase::capability::{CommandSet, NvmeCaps};
+        let mut caps = DriveCapabilities {
+            command_set: CommandSet::Nvme,
+            media: MediaKind::NvmeSsd,
+            transport: Transport::Nvme,
+            size_bytes: 1 << 30,
+            logical_sector_size: 512,
+            drive_bytes: Some(1 << 30),
+            ata_security: None,
+            ata_sanitize: None,
+            hidden: None,
+            nvme: Some(NvmeCaps {
+                sanitize_crypto: true,
+                sanitize_block: true,
+                namespaces: 1,
+                nsid: 1,
+                ..Default::default()
+            }),
+            scsi_sanitize: None,
+            mmc: None,
+            block_secure_discard: false,
+            notes: Vec::new(),
+        };
+        let code = "crypto-erase-not-told-from-deallocation";
+        let plan = ardoise_erase::plan::plan_auto(&caps).unwrap();
+        let with = limitations(&plan, MediaKind::NvmeSsd);
+        assert!(with.iter().any(|l| l.code == code), "{with:?}");
+        caps.nvme.as_mut().unwrap().sanitize_keeps_data = true;
+        let plan = ardoise_erase::plan::plan_auto(&caps).unwrap();
+        assert!(!limitations(&plan, MediaKind::NvmeSsd)
+            .iter()
+            .any(|l| l.code == code));
     }
 
     #[test]

@@ -196,6 +196,7 @@ pub(crate) fn interrupted_certificate(
         flushed: None,
         verification: None,
         verification_note: None,
+        crypto_check: None,
         bytes_written: 0,
         transcript_blake3: transcript.digest().to_hex().to_string(),
         transcript: Vec::new(),

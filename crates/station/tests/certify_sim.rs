@@ -92,6 +92,20 @@ fn erase_and_certify_as(
     (cert, stored.path)
 }
 
+/// A donor's data over the whole disk (a firmware erase of an empty disk proves nothing).
+fn write_data(profile: &Path) {
+    use ardoise_disk::BlockIo;
+    let blk = SimDisk::load(profile).unwrap().block();
+    let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i * 7 % 253) as u8).collect();
+    let mut off = 0;
+    while off < blk.size_bytes() {
+        let n = (blk.size_bytes() - off).min(chunk.len() as u64) as usize;
+        blk.write_at(&chunk[..n], off).unwrap();
+        off += n as u64;
+    }
+    blk.flush().unwrap();
+}
+
 fn trust(dir: &Path) -> TrustFile {
     TrustFile::load(&dir.join("keys/trust.toml")).unwrap()
 }
@@ -136,6 +150,9 @@ fn every_standard_disk_gets_a_valid_certificate_that_tells_the_truth() {
             OutcomeStatus::NotErased,
         ),
     ];
+    // A firmware erase over an empty disk proves nothing (verification-inconclusive): the NVMe
+    // disk holds a donor's data first.
+    write_data(&paths[2]);
     for (i, method, verify, want) in cases {
         let (cert, path) = erase_and_certify(&st, &paths[i], method, verify);
         assert_eq!(
@@ -161,10 +178,29 @@ fn every_standard_disk_gets_a_valid_certificate_that_tells_the_truth() {
                 assert_eq!(cert.verification.result, VerificationResult::Pass);
                 assert!(cert.sanitization.level_achieved.is_some());
                 assert!(cert.verification.assurance.is_some());
+                assert!(cert
+                    .sanitization
+                    .standard_claimed
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("NIST SP 800-88 Rev. 1"));
+                if cert.verification.method == VerificationMethod::CePrePostCompare {
+                    let e = cert.verification.evidence.as_ref().unwrap();
+                    assert!(e.sufficient(), "{e:?}");
+                    assert_eq!(e.block_bytes, 4096);
+                }
+                if cert.verification.method != VerificationMethod::Full {
+                    let p = cert.verification.sample_plan.as_ref().unwrap();
+                    assert_eq!(p.algorithm, "ardoise-sample-v2");
+                    assert_eq!(p.device_bytes, cert.media.capacity_bytes);
+                }
             }
             OutcomeStatus::ErasedWithExceptions => {
                 assert_eq!(cert.verification.method, VerificationMethod::None);
                 assert_eq!(cert.outcome.exceptions[0].code, "not-verified");
+                // Never the plain NIST level over an exception that leaves the disk unshown.
+                let claim = cert.sanitization.standard_claimed.as_deref().unwrap();
+                assert!(claim.contains("not-verified"), "{claim}");
             }
             OutcomeStatus::NotErased => {
                 assert_eq!(cert.sanitization.level_achieved, None);
@@ -302,6 +338,59 @@ fn a_lying_drive_gets_a_not_erased_certificate() {
         ardoise_cert::verify::verify(&[path], &trust(data.path())).ok,
         "the certificate itself is authentic"
     );
+}
+
+#[test]
+fn sectors_the_kernel_never_reached_are_named_and_the_claim_says_so() {
+    // An HPA the drive lifts while the kernel keeps its old size: the certificate is not
+    // `erased`, names the exception in its NIST claim, and its hidden-area record says why.
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let st = station(data.path());
+    let cfg = ardoise_disk::sim::ata::AtaSimConfig::hdd();
+    let state = ardoise_disk::sim::ata::AtaSimState::power_on(&cfg).with_hpa(16_384 - 2048);
+    let p = SimDisk::create(
+        disks.path(),
+        "hpa",
+        SimDeviceSpec::Ata {
+            config: Box::new(cfg),
+            state: Box::new(state),
+            usb_bridge: false,
+        },
+        512,
+        16_384,
+    )
+    .unwrap();
+    let mut prof: SimProfile = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    prof.faults.kernel_sectors = Some(16_384 - 2048);
+    std::fs::write(&p, serde_json::to_string(&prof).unwrap()).unwrap();
+    write_data(&p);
+    let (cert, path) = erase_and_certify(
+        &st,
+        &p,
+        "auto",
+        VerifyChoice::Sample {
+            coverage_percent: 2.0,
+        },
+    );
+    assert_eq!(
+        cert.outcome.status,
+        OutcomeStatus::ErasedWithExceptions,
+        "{:?}",
+        cert.outcome.exceptions
+    );
+    assert!(cert
+        .outcome
+        .exceptions
+        .iter()
+        .any(|e| e.code == "hidden-area-not-erased"));
+    let claim = cert.sanitization.standard_claimed.as_deref().unwrap();
+    assert!(claim.contains("hidden-area-not-erased"), "{claim}");
+    assert_eq!(cert.media.hidden_areas.after.visible_sectors, Some(16_384));
+    assert_eq!(cert.media.capacity_bytes, (16_384 - 2048) * 512);
+    let action = cert.media.hidden_areas.action.as_deref().unwrap();
+    assert!(action.contains("the kernel reached only 14336"), "{action}");
+    assert!(ardoise_cert::verify::verify(&[path], &trust(data.path())).ok);
 }
 
 #[test]

@@ -481,6 +481,9 @@ texts! {
     ExcUnwritable => "secteurs impossibles à écrire", "sectors could not be written";
     ExcUnreadable => "secteurs illisibles", "unreadable sectors";
     ExcHidden => "zone cachée non effacée", "hidden area not erased";
+    ExcHiddenUnchecked => "zones cachées non vérifiées", "hidden areas not checked";
+    ExcUnreachable => "secteurs hors de portée", "sectors out of reach";
+    ExcInconclusive => "vérification non probante", "verification inconclusive";
 
     // Export
     ExportPrompt => "Branchez une autre clé USB, choisissez-la, puis Entrée : les certificats y seront copiés.",

@@ -281,6 +281,9 @@ pub fn exception_label(lang: Language, c: ExceptionCode) -> &'static str {
             ExceptionCode::UnwritableSectors => T::ExcUnwritable,
             ExceptionCode::UnreadableSectors => T::ExcUnreadable,
             ExceptionCode::HiddenAreaNotErased => T::ExcHidden,
+            ExceptionCode::HiddenAreasNotChecked => T::ExcHiddenUnchecked,
+            ExceptionCode::UnreachableSectors => T::ExcUnreachable,
+            ExceptionCode::VerificationInconclusive => T::ExcInconclusive,
         },
     )
 }

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod fat_volume;
 pub mod keygen;
+pub mod positions;
 pub mod provision;
 pub mod pxe_station;
 pub mod report;

@@ -1,4 +1,4 @@
-//! `ardoise verify FILE... [--keys TRUSTFILE] [--registry-key FILE] [--json]`.
+//! `ardoise verify FILE... [--keys TRUSTFILE] [--registry-key FILE] [--json | --positions]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +26,10 @@ pub struct VerifyArgs {
     /// Print the verdicts as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also print every sample position each certificate's verification read, recomputed from
+    /// its seed (`file,offset,length,kind` lines after the verdicts).
+    #[arg(long, conflicts_with = "json")]
+    pub positions: bool,
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -39,11 +43,15 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         registry_key: load_registry_key(args.registry_key.as_deref())?,
         complete_journal: args.complete_journal,
     };
-    let report = verify_files(&files, &trust, &options);
+    let mut report = verify_files(&files, &trust, &options);
+    super::positions::check_all(&mut report);
     if args.json {
         println!("{}", report.to_json());
     } else {
         print!("{}", report.to_text());
+    }
+    if args.positions {
+        print!("{}", super::positions::listing(&report));
     }
     Ok(if report.ok {
         ExitCode::SUCCESS

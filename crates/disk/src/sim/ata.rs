@@ -167,6 +167,13 @@ pub struct AtaSimConfig {
     pub frozen_at_power_on: bool,
     /// SET MAX / SET ACCESSIBLE MAX / DCO RESTORE that would reveal hidden sectors abort.
     pub refuse_hpa_removal: bool,
+    /// READ NATIVE MAX ADDRESS (EXT) and GET NATIVE MAX ADDRESS EXT abort although IDENTIFY
+    /// reports the feature: the hidden area cannot be measured.
+    #[serde(default)]
+    pub refuse_read_native_max: bool,
+    /// FLUSH CACHE (EXT) aborts (the drive could not write its cache to the medium).
+    #[serde(default)]
+    pub flush_cache_fails: bool,
     pub knobs: EraseKnobs,
 }
 
@@ -197,6 +204,8 @@ impl AtaSimConfig {
             enhanced_erase_fill: 0x6b,
             frozen_at_power_on: false,
             refuse_hpa_removal: false,
+            refuse_read_native_max: false,
+            flush_cache_fails: false,
             knobs: EraseKnobs::default(),
         }
     }
@@ -756,6 +765,7 @@ impl SimAtaDisk {
                 ok()
             }
             CHECK_POWER_MODE => ok_with(0xff, 0, 0x40),
+            FLUSH_CACHE | FLUSH_CACHE_EXT if self.config.flush_cache_fails => abort(),
             FLUSH_CACHE | FLUSH_CACHE_EXT => match self.media.sync() {
                 Ok(()) => ok(),
                 Err(e) if e.is_gone() => return Err(gone()),
@@ -1079,7 +1089,7 @@ impl SimAtaDisk {
     // --- hidden areas --------------------------------------------------------------------
 
     fn read_native_max(&self, tf: &TaskFile) -> Done {
-        if !self.config.hpa {
+        if !self.config.hpa || self.config.refuse_read_native_max {
             return abort();
         }
         let max = self.native_sectors() - 1;
@@ -1134,6 +1144,7 @@ impl SimAtaDisk {
             return abort();
         }
         match tf.features {
+            0x0000 if self.config.refuse_read_native_max => abort(),
             0x0000 => ok_with(0, self.native_sectors() - 1, 0x40),
             0x0001 => {
                 if self.state.amax_frozen {

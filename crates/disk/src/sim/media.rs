@@ -30,6 +30,12 @@ pub struct FaultPlan {
     /// the last writes to a pulled USB disk do.
     #[serde(default)]
     pub vanish_with_eio: bool,
+    /// The kernel's idea of the disk's size, in sectors: the host's block view has this size
+    /// whatever the drive's max address says (libata answering READ CAPACITY from the size it
+    /// cached before a hidden area was lifted; a bridge that reports less, or more, than the
+    /// drive). Never beyond the medium. `None`: the block view follows the drive.
+    #[serde(default)]
+    pub kernel_sectors: Option<u64>,
 }
 
 /// The medium shared by a simulated device's command model and its block I/O.
@@ -40,6 +46,8 @@ pub struct SimMedia {
     sector_size: u32,
     native_sectors: u64,
     visible_sectors: AtomicU64,
+    /// [`FaultPlan::kernel_sectors`], `u64::MAX` for none.
+    kernel_sectors: AtomicU64,
     gone: AtomicBool,
     /// Set by a device model whose state forbids media access (security locked, sanitize in
     /// progress or failed): host reads and writes then fail as the kernel reports them, EIO.
@@ -79,6 +87,7 @@ impl SimMedia {
             sector_size,
             native_sectors,
             visible_sectors: AtomicU64::new(native_sectors),
+            kernel_sectors: AtomicU64::new(u64::MAX),
             gone: AtomicBool::new(false),
             host_io_refused: AtomicBool::new(false),
             written: AtomicU64::new(0),
@@ -110,7 +119,18 @@ impl SimMedia {
     }
 
     pub fn set_faults(&self, plan: FaultPlan) {
+        self.kernel_sectors
+            .store(plan.kernel_sectors.unwrap_or(u64::MAX), Ordering::SeqCst);
         *self.faults.lock().expect("fault plan lock") = plan;
+    }
+
+    /// Sectors the host's block view reaches: the visible ones, or the kernel's stale idea of
+    /// them ([`FaultPlan::kernel_sectors`]).
+    pub fn host_sectors(&self) -> u64 {
+        match self.kernel_sectors.load(Ordering::SeqCst) {
+            u64::MAX => self.visible_sectors(),
+            k => k.min(self.native_sectors),
+        }
     }
 
     pub fn faults(&self) -> FaultPlan {
@@ -293,7 +313,7 @@ impl SimBlock {
 
 impl BlockIo for SimBlock {
     fn size_bytes(&self) -> u64 {
-        self.media.visible_sectors() * u64::from(self.media.sector_size)
+        self.media.host_sectors() * u64::from(self.media.sector_size)
     }
 
     fn logical_sector_size(&self) -> u32 {
@@ -374,6 +394,32 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_kernel_size_is_the_host_view_whatever_the_drive_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = SimMedia::create(&dir.path().join("d.img"), 512, 100).unwrap();
+        m.set_visible_sectors(90);
+        m.set_faults(FaultPlan {
+            kernel_sectors: Some(80),
+            ..FaultPlan::default()
+        });
+        let blk = SimBlock::new(m.clone());
+        assert_eq!(blk.size_bytes(), 80 * 512);
+        m.set_visible_sectors(100);
+        assert_eq!(
+            blk.refresh_size().unwrap(),
+            80 * 512,
+            "the kernel did not notice"
+        );
+        m.set_faults(FaultPlan {
+            kernel_sectors: Some(200),
+            ..FaultPlan::default()
+        });
+        assert_eq!(blk.size_bytes(), 100 * 512, "never beyond the medium");
+        m.set_faults(FaultPlan::default());
+        assert_eq!(blk.size_bytes(), 100 * 512);
+    }
+
+    #[test]
     fn faults_unreadable_unwritable_and_vanish() {
         let dir = tempfile::tempdir().unwrap();
         let m = SimMedia::create(&dir.path().join("d.img"), 512, 64).unwrap();
@@ -382,6 +428,7 @@ mod tests {
             unwritable: [5].into(),
             vanish_after_bytes_written: Some(4096),
             vanish_with_eio: false,
+            kernel_sectors: None,
         });
         let blk = SimBlock::new(m.clone());
         let mut b = vec![0u8; 1024];

@@ -19,7 +19,11 @@
 //! - A QEMU-like personality (reference/commands.md §7, image.md §5): no Sanitize (Invalid Opcode
 //!   0x4001), log 81h answered with Invalid Field 0x4002, SES ignored (any value zero-fills).
 //! - Knobs: lying (success, nothing erased), partial (only the first fraction erased), sanitize
-//!   failure, the device vanishing mid-operation, health figures.
+//!   failure, the device vanishing mid-operation, a Sanitize command lost on its way (unclear
+//!   answer), a completion without Global Data Erased, a trim-only fake (zeros whatever NDAS
+//!   says), health figures.
+//! - Host reads and writes are refused (EIO) while a sanitize runs and in the failure state,
+//!   as a controller aborts I/O with Sanitize In Progress / Sanitize Failed.
 //!
 //! What erase leaves on the medium (one byte pattern per outcome, so tests and verification can
 //! tell them apart):
@@ -32,8 +36,8 @@
 //! - Format NVM: SES 0 → zeros (as QEMU does; the specification leaves the data indeterminate),
 //!   SES 1 → zeros, SES 2 → pseudo-random bytes; QEMU personality → zeros for every SES.
 //!
-//! Limits: block I/O through [`crate::sim::SimBlock`] does not go through this model, so reads
-//! during a sanitize are not refused, host writes do not clear Global Data Erased, and a change
+//! Limits: block I/O through [`crate::sim::SimBlock`] does not go through this model, so host
+//! writes do not clear Global Data Erased, and a change
 //! of LBA format does not change the sector size [`crate::sim::SimMedia`] reports to the block
 //! path (the namespace's Identify data does change). Media verification (EMVS, SANACT 5) is not
 //! modelled.
@@ -151,6 +155,17 @@ pub struct NvmeKnobs {
     /// fraction; every later command fails as "device gone".
     #[serde(default)]
     pub vanish_at: Option<f64>,
+    /// The Sanitize command is lost on its way: the host gets an I/O error (an unclear answer)
+    /// and the controller never sees the command.
+    #[serde(default)]
+    pub sanitize_answer_lost: bool,
+    /// A completed sanitize leaves Global Data Erased (SSTAT bit 8) clear.
+    #[serde(default)]
+    pub sanitize_without_global_data_erased: bool,
+    /// Every sanitize only deallocates (a trim-only fake): zeros whatever the action and NDAS,
+    /// and the log reports an ordinary success (SSTAT 1).
+    #[serde(default)]
+    pub deallocate_only: bool,
 }
 
 /// An LBA format the controller offers (Identify Namespace LBAF entry).
@@ -487,11 +502,22 @@ impl SimNvmeController {
         if state.vanished {
             namespaces.iter().for_each(|m| m.vanish());
         }
-        Ok(SimNvmeController {
+        let c = SimNvmeController {
             config,
             state,
             namespaces,
-        })
+        };
+        c.sync_host_io();
+        Ok(c)
+    }
+
+    /// Host I/O is aborted while a sanitize runs and in the sanitize failure state.
+    fn sync_host_io(&self) {
+        let refused =
+            self.state.sanitize.operation.is_some() || self.state.sanitize.failure.is_some();
+        self.namespaces
+            .iter()
+            .for_each(|m| m.refuse_host_io(refused));
     }
 
     /// A controller fresh from the factory.
@@ -843,7 +869,7 @@ impl SimNvmeController {
     }
 
     fn sanitize_content(&self, op: &SimSanitizeOperation, nsid: u32) -> Content {
-        if op.deallocate {
+        if op.deallocate || self.config.knobs.deallocate_only {
             return Content::Zeros;
         }
         match op.cdw10 & 0x7 {
@@ -912,7 +938,7 @@ impl SimNvmeController {
             s.operation = None;
             s.status = if op.forced_deallocation { 4 } else { 1 };
             s.passes_completed = passes;
-            s.global_data_erased = true;
+            s.global_data_erased = !knobs.sanitize_without_global_data_erased;
             s.failure = None;
         } else {
             s.passes_completed = (f64::from(passes) * progress) as u8;
@@ -1120,7 +1146,7 @@ impl NvmeTransport for SimNvmeController {
         ) {
             self.advance_sanitize()?;
         }
-        match cmd.opcode {
+        let out = match cmd.opcode {
             0x06 | 0x02 => {
                 // Controller-to-host transfers (opcode bits 1:0 = 10b).
                 let DataDir::FromDevice(buf) = data else {
@@ -1141,10 +1167,16 @@ impl NvmeTransport for SimNvmeController {
                     reply(self.get_log_page(cmd, buf)?)
                 }
             }
+            0x84 if self.config.knobs.sanitize_answer_lost => Err(TransportError::Os {
+                op: OP,
+                errno: Errno::EIO,
+            }),
             0x84 => reply(self.sanitize(cmd)?),
             0x80 => reply(self.format(cmd)?),
             _ => reply(INVALID_OPCODE),
-        }
+        };
+        self.sync_host_io();
+        out
     }
 }
 

@@ -381,7 +381,7 @@ impl SimDisk {
             wwn,
             eui64: None,
             nguid: None,
-            size_bytes: g.media.visible_sectors() * u64::from(ss),
+            size_bytes: g.media.host_sectors() * u64::from(ss),
             logical_sector_size: ss,
             physical_sector_size: ss,
             rotational,

@@ -53,6 +53,17 @@ pub struct EraseKnobs {
     /// Or after this much wall-clock time (takes precedence over polls).
     #[serde(default)]
     pub sanitize_duration_ms: Option<u64>,
+    /// Erase only the first `erased_bytes` of every `period_bytes` (e.g. 4 KiB of every
+    /// 64 KiB) and report success.
+    #[serde(default)]
+    pub stride: Option<EraseStride>,
+}
+
+/// A drive that rewrites only part of each stretch of the medium.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EraseStride {
+    pub erased_bytes: u64,
+    pub period_bytes: u64,
 }
 
 /// What an erase writes.
@@ -122,11 +133,38 @@ pub(crate) fn erase_with_knobs(
     if knobs.fail_mid_command {
         return write(count / 2).unwrap_or(EraseResult::Failed);
     }
+    if let Some(stride) = knobs.stride {
+        return erase_stride(media, first, count, fill, stride);
+    }
     let n = match knobs.partial_fraction {
         Some(f) => ((count as f64) * f.clamp(0.0, 1.0)) as u64,
         None => count,
     };
     write(n).unwrap_or(EraseResult::Done)
+}
+
+/// Writes `fill` over the first `erased_bytes` of every `period_bytes` of the range only.
+fn erase_stride(
+    media: &SimMedia,
+    first: u64,
+    count: u64,
+    fill: &Fill,
+    stride: EraseStride,
+) -> EraseResult {
+    let ss = u64::from(media.sector_size());
+    let period = (stride.period_bytes / ss).max(1);
+    let erased = (stride.erased_bytes / ss).clamp(1, period);
+    let mut at = first;
+    while at < first + count {
+        let n = erased.min(first + count - at);
+        match media.fill_sectors(at, n, |b, o| fill.fill(b, o)) {
+            Ok(()) => {}
+            Err(e) if e.is_gone() => return EraseResult::Vanished,
+            Err(_) => return EraseResult::Failed,
+        }
+        at += period;
+    }
+    EraseResult::Done
 }
 
 pub(crate) fn now_unix_ms() -> u64 {

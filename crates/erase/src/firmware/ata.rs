@@ -85,7 +85,7 @@ fn action_name(action: SanitizeAction) -> &'static str {
 
 /// One poll of SANITIZE STATUS EXT while waiting for an operation the drive accepted
 /// (`started_confirmed`) or may have accepted.
-fn poll_sanitize<T: ScsiTransport>(
+pub(crate) fn poll_sanitize<T: ScsiTransport>(
     dev: &mut AtaDevice<T>,
     what: &str,
     started_confirmed: bool,

@@ -25,6 +25,7 @@ pub mod block;
 pub mod mmc;
 pub mod nvme;
 pub mod scsi;
+pub mod settle;
 pub mod vault;
 
 use std::path::PathBuf;
@@ -39,6 +40,7 @@ use crate::outcome::{Exception, ExceptionCode};
 use crate::overwrite::CancelToken;
 
 pub use ata::{recover_locked_drive, Recovery, RecoveryError};
+pub use settle::{wait_for_running_sanitize, Settled};
 pub use vault::{temporary_password, FileVault, MemoryVault, PasswordVault};
 
 /// How often a running operation is polled on real devices.
@@ -74,6 +76,9 @@ pub struct FirmwareContext<'a> {
     pub vault: &'a dyn PasswordVault,
     /// The disk's block device node, for BLKSECDISCARD (`None` for simulated disks and files).
     pub block_device: Option<PathBuf>,
+    /// NVMe Sanitize: ask the controller not to deallocate afterwards (No-Deallocate After
+    /// Sanitize), so that what a crypto erase leaves can be read and checked.
+    pub keep_data: bool,
 }
 
 impl<'a> FirmwareContext<'a> {
@@ -85,6 +90,7 @@ impl<'a> FirmwareContext<'a> {
             stall_limit: None,
             vault,
             block_device: None,
+            keep_data: false,
         }
     }
 
@@ -105,6 +111,11 @@ impl<'a> FirmwareContext<'a> {
 
     pub fn with_stall_limit(mut self, limit: Duration) -> Self {
         self.stall_limit = Some(limit);
+        self
+    }
+
+    pub fn with_keep_data(mut self, keep_data: bool) -> Self {
+        self.keep_data = keep_data;
         self
     }
 

@@ -2,10 +2,17 @@
 //! Status log, and Format NVM with a secure erase setting.
 //!
 //! Choices:
-//! - Sanitize is sent with AUSE = 1 and NDAS = 0. AUSE allows Exit Failure Mode after a failed
-//!   operation (the verdict is `not_erased` either way, and the drive can then be overwritten or
-//!   sanitized again); without NDAS the controller deallocates afterwards, so an overwrite reads
-//!   back as zeros like the other actions.
+//! - Sanitize is sent with AUSE = 1, and NDAS = 0 unless the plan asks to keep the data
+//!   ([`FirmwareContext::keep_data`]: a crypto erase whose result is then checked, see
+//!   docs/methods.md). AUSE allows Exit Failure Mode after a failed operation (the verdict is
+//!   `not_erased` either way, and the drive can then be overwritten or sanitized again); without
+//!   NDAS the controller deallocates afterwards, so an overwrite reads back as zeros like the
+//!   other actions.
+//! - The log's word is taken as strictly as ATA's SANITIZE STATUS: when the command's own
+//!   answer was unclear and the log still shows an earlier success of the same operation, and
+//!   no operation was seen running, whether this one ran cannot be established (`erase-failed`);
+//!   a completion without Global Data Erased (SSTAT bit 8) contradicts an erase of all user
+//!   data (`erase-failed`).
 //! - Overwrite: one pass of a zero pattern, no inversion (the planner expects zeros).
 //! - Polling follows nvme-cli's `wait_sanitize()`: the time budget is the controller's own
 //!   estimate for the action (ETBE/ETCE/ETO), and a SPROG that stands still for longer than
@@ -55,12 +62,15 @@ fn sanact(action: SanitizeAction) -> Sanact {
 }
 
 /// One poll of the Sanitize Status log. `our_cdw10`: the CDW10 ardoise sent (bits 10:0 must
-/// come back in SCDW10), `None` while waiting for an earlier operation.
-fn poll_log<T: NvmeTransport>(
+/// come back in SCDW10), `None` while waiting for an earlier operation. `stale_success`: the
+/// command's answer was unclear and the log showed the same operation's success before it was
+/// sent; cleared once the operation is seen running.
+pub(crate) fn poll_log<T: NvmeTransport>(
     ctl: &mut NvmeController<T>,
     what: &str,
     our_cdw10: Option<u32>,
     started_confirmed: bool,
+    stale_success: &mut bool,
 ) -> Poll {
     let log = match ctl.sanitize_status() {
         Ok(l) => l,
@@ -76,7 +86,10 @@ fn poll_log<T: NvmeTransport>(
     let words = describe_sanitize_log(&log);
     let ours = our_cdw10.is_none_or(|c| log.scdw10 & 0x7ff == c & 0x7ff);
     match log.status() {
-        SanitizeStatusValue::InProgress if ours => Poll::Running(log.progress(), words),
+        SanitizeStatusValue::InProgress if ours => {
+            *stale_success = false;
+            Poll::Running(log.progress(), words)
+        }
         SanitizeStatusValue::InProgress => Poll::Done(FirmwareOutcome::failed(
             ExceptionCode::DeviceStatusMismatch,
             format!(
@@ -99,15 +112,26 @@ fn poll_log<T: NvmeTransport>(
             words,
             Vec::new(),
         )),
+        v if v.is_success() && *stale_success => Poll::Done(FirmwareOutcome::failed(
+            ExceptionCode::EraseFailed,
+            format!(
+                "{what}: the controller's answer to the command was unclear and the Sanitize Status log still shows an earlier success of the same operation: whether this one ran cannot be established"
+            ),
+            words,
+            Vec::new(),
+        )),
+        v if v.is_success() && !log.global_data_erased() => Poll::Done(FirmwareOutcome::failed(
+            ExceptionCode::EraseFailed,
+            format!(
+                "{what}: the Sanitize Status log reports completion without Global Data Erased (SSTAT bit 8): the controller does not say that all user data was erased"
+            ),
+            words,
+            Vec::new(),
+        )),
         v if v.is_success() => {
             let mut notes = Vec::new();
             if v == SanitizeStatusValue::CompletedWithDeallocation {
                 notes.push("the controller reports completion with deallocation (SSTAT 4)".into());
-            }
-            if !log.global_data_erased() {
-                notes.push(
-                    "SSTAT does not report Global Data Erased after the sanitize".into(),
-                );
             }
             Poll::Done(FirmwareOutcome::completed(words, notes))
         }
@@ -165,7 +189,7 @@ pub(crate) fn sanitize<T: NvmeTransport>(
     let params = SanitizeParams {
         action: sanact(action),
         allow_unrestricted_exit: true,
-        no_deallocate: false,
+        no_deallocate: ctx.keep_data,
     };
     let what = format!("Sanitize {}", params.action.name());
     let Some(n) = caps.nvme.as_ref() else {
@@ -216,7 +240,7 @@ pub(crate) fn sanitize<T: NvmeTransport>(
     };
 
     let mut notes = Vec::new();
-    let before = match ctl.sanitize_status() {
+    let mut before = match ctl.sanitize_status() {
         Ok(l) => l,
         Err(e) if e.is_device_gone() => {
             return FirmwareOutcome::gone("the device disappeared before the sanitize", e.to_string(), notes)
@@ -239,7 +263,7 @@ pub(crate) fn sanitize<T: NvmeTransport>(
             ));
             let budget = estimate(&before);
             let mut earlier = poll_until(ctx, "the earlier sanitize", budget, &mut notes, |_| {
-                poll_log(ctl, "the earlier sanitize", None, true)
+                poll_log(ctl, "the earlier sanitize", None, true, &mut false)
             });
             if earlier
                 .exceptions
@@ -263,6 +287,10 @@ pub(crate) fn sanitize<T: NvmeTransport>(
                 "the earlier operation ended: {}",
                 earlier.device_status
             ));
+            // What the log says now is what an unclear answer would be compared with.
+            if let Ok(now) = ctl.sanitize_status() {
+                before = now;
+            }
         }
         SanitizeStatusValue::Failed => notes.push(format!(
             "the last sanitize had failed ({}); a new sanitize is allowed",
@@ -310,15 +338,23 @@ pub(crate) fn sanitize<T: NvmeTransport>(
             false
         }
     };
-    // nvme-cli's budget: the controller's estimate for this action (without No-Deallocate).
-    let budget = match action {
-        SanitizeAction::CryptoErase => before.estimated_crypto_erase,
-        SanitizeAction::BlockErase => before.estimated_block_erase,
-        SanitizeAction::Overwrite => before.estimated_overwrite,
+    // nvme-cli's budget: the controller's estimate for this action, with or without
+    // No-Deallocate.
+    let budget = match (action, params.no_deallocate) {
+        (SanitizeAction::CryptoErase, false) => before.estimated_crypto_erase,
+        (SanitizeAction::CryptoErase, true) => before.estimated_crypto_erase_no_dealloc,
+        (SanitizeAction::BlockErase, false) => before.estimated_block_erase,
+        (SanitizeAction::BlockErase, true) => before.estimated_block_erase_no_dealloc,
+        (SanitizeAction::Overwrite, false) => before.estimated_overwrite,
+        (SanitizeAction::Overwrite, true) => before.estimated_overwrite_no_dealloc,
     }
     .map(|s| Duration::from_secs(u64::from(s)));
+    // ATA's rule (firmware/ata.rs): an unclear answer over the same operation's earlier success
+    // proves nothing until the operation is seen running.
+    let mut stale_success =
+        !confirmed && before.status().is_success() && before.scdw10 & 0x7ff == cdw10 & 0x7ff;
     let mut out = poll_until(ctx, &what, budget, &mut notes, |_| {
-        poll_log(ctl, &what, Some(cdw10), confirmed)
+        poll_log(ctl, &what, Some(cdw10), confirmed, &mut stale_success)
     });
     if out
         .exceptions

@@ -4,8 +4,8 @@
 //! 33 LBAs for the backup GPT).
 //!
 //! A plan is a pure function of `(seed, device bytes, sector size, parameters)`, so an auditor
-//! holding the certificate can recompute exactly which bytes were read. Algorithm
-//! `ardoise-sample-v1`:
+//! holding the certificate can recompute exactly which bytes were read (`ardoise verify
+//! --positions` does). Algorithm `ardoise-sample-v2`:
 //!
 //! 1. Unit `u`: 4096 bytes when the device size is a multiple of 4096, 4096 is a multiple of the
 //!    logical sector size and the device holds at least `strata × samples_per_stratum` such units;
@@ -18,13 +18,18 @@
 //!    `⌈min_sample_bytes / u⌉` and at least 1, at most `⌊m / k⌋` (`k` = samples per stratum). If
 //!    the coverage term alone exceeds `⌊m / k⌋`, or `S · k · L ≥ U`, the plan reads the whole
 //!    device (sampling would read about as much).
-//! 5. Stratum `i` holds `⌊len_i / L⌋` slots of `L` units from its start. Its samples are `k`
-//!    distinct slots drawn with the generator below; sample offset = `(start_i + slot · L) · u`.
+//! 5. Stratum `i` of `len_i` units holds `n_i = ⌊len_i / L⌋` slots of `L` units and
+//!    `r_i = len_i − n_i·L` units left over. A shift `s` is drawn among the `r_i + 1` values
+//!    `0 … r_i`, then `k` distinct slots among `n_i`; sample offset =
+//!    `(start_i + s + slot · L) · u`. The shift lets every unit of the stratum be read with a
+//!    non-zero probability (`ardoise-sample-v1` had no shift and never read the last `r_i`
+//!    units of a stratum).
 //! 6. Generator: the `j`-th draw word of stratum `i` is bytes `8j .. 8j+8` (little-endian u64) of
 //!    the AES-128-CTR keystream under key = seed with counter blocks `(2⁶³ + i) ‖ b`
-//!    (two big-endian u64, `b` = 0, 1, ...). A slot among `n` is drawn by taking the next word
-//!    `r`, rejecting it unless `r < n · ⌊(2⁶⁴ − 1) / n⌋`, then `slot = r mod n`; a slot already
-//!    chosen in this stratum is drawn again.
+//!    (two big-endian u64, `b` = 0, 1, ...). A value among `n` is drawn by taking the next word
+//!    `w`, rejecting it unless `w < n · ⌊(2⁶⁴ − 1) / n⌋`, then `value = w mod n`. The first
+//!    accepted word gives the shift (a draw among one value is 0 and still uses its word); the
+//!    next ones give the slots, a slot already chosen in this stratum being drawn again.
 //! 7. Fixed extents: head = `[0, H)` and tail = `[size − T, size)` with `H` = max(edge_bytes,
 //!    34 sectors) and `T` = max(edge_bytes, 33 sectors), each rounded up to a unit and clipped
 //!    to the device.
@@ -33,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::pattern::{keystream_words, Seed};
 
-pub const ALGORITHM: &str = "ardoise-sample-v1";
+pub const ALGORITHM: &str = "ardoise-sample-v2";
 /// NIST SP 800-88 Rev.1 §4.7: at least 1,000 subsections.
 pub const MIN_STRATA: u64 = 1000;
 /// NIST SP 800-88 Rev.1 §4.7: at least two locations per subsection.
@@ -247,11 +252,12 @@ impl SamplePlan {
         let mut slots = Vec::with_capacity(k as usize);
         for i in 0..s {
             let start = stratum_start(i, units, s);
-            let n = (stratum_start(i + 1, units, s) - start) / len;
-            draw_slots(&seed, i, n, k as usize, &mut slots);
+            let stratum_len = stratum_start(i + 1, units, s) - start;
+            let n = stratum_len / len;
+            let shift = draw_stratum(&seed, i, stratum_len - n * len, n, k as usize, &mut slots);
             for &slot in &slots {
                 extents.push(SampleExtent {
-                    offset: (start + slot * len) * u,
+                    offset: (start + shift + slot * len) * u,
                     len: len * u,
                     kind: ExtentKind::Stratum { stratum: i },
                 });
@@ -303,31 +309,70 @@ fn stratum_start(i: u64, units: u64, strata: u64) -> u64 {
     (u128::from(i) * u128::from(units) / u128::from(strata)) as u64
 }
 
-/// Draws `k` distinct slots among `n` for stratum `stratum` (step 6 of the algorithm), sorted.
-fn draw_slots(seed: &Seed, stratum: u64, n: u64, k: usize, out: &mut Vec<u64>) {
+/// The draw words of one stratum (step 6 of the algorithm), in order.
+struct StratumWords<'a> {
+    seed: &'a Seed,
+    stratum: u64,
+    words: Vec<u64>,
+    next: usize,
+}
+
+impl StratumWords<'_> {
+    fn new(seed: &Seed, stratum: u64, first: usize) -> StratumWords<'_> {
+        let mut words = vec![0u64; first.max(1)];
+        keystream_words(seed, STRATUM_STREAM_BASE + stratum, &mut words);
+        StratumWords {
+            seed,
+            stratum,
+            words,
+            next: 0,
+        }
+    }
+
+    /// A value among `n` (n ≥ 1), by rejection so that every value is equally likely.
+    fn draw(&mut self, n: u64) -> u64 {
+        let limit = n * (u64::MAX / n);
+        loop {
+            if self.next == self.words.len() {
+                // Rare (rejections or duplicates): extend the same stream.
+                self.words = vec![0u64; self.words.len() * 2];
+                keystream_words(
+                    self.seed,
+                    STRATUM_STREAM_BASE + self.stratum,
+                    &mut self.words,
+                );
+            }
+            let w = self.words[self.next];
+            self.next += 1;
+            if w < limit {
+                return w % n;
+            }
+        }
+    }
+}
+
+/// Draws the shift among `left_over + 1` values, then `k` distinct slots among `n` for stratum
+/// `stratum` (steps 5 and 6 of the algorithm); the slots come back sorted.
+fn draw_stratum(
+    seed: &Seed,
+    stratum: u64,
+    left_over: u64,
+    n: u64,
+    k: usize,
+    out: &mut Vec<u64>,
+) -> u64 {
     debug_assert!(n >= k as u64);
     out.clear();
-    let limit = n * (u64::MAX / n);
-    let mut words = vec![0u64; 4 * k];
-    keystream_words(seed, STRATUM_STREAM_BASE + stratum, &mut words);
-    let mut j = 0;
+    let mut words = StratumWords::new(seed, stratum, 4 * k + 1);
+    let shift = words.draw(left_over + 1);
     while out.len() < k {
-        if j == words.len() {
-            // Rare (rejections or duplicates): extend the same stream.
-            words = vec![0u64; words.len() * 2];
-            keystream_words(seed, STRATUM_STREAM_BASE + stratum, &mut words);
-        }
-        let r = words[j];
-        j += 1;
-        if r >= limit {
-            continue;
-        }
-        let slot = r % n;
+        let slot = words.draw(n);
         if !out.contains(&slot) {
             out.push(slot);
         }
     }
     out.sort_unstable();
+    shift
 }
 
 /// Distinct bytes covered by sorted extents.
@@ -409,24 +454,90 @@ mod tests {
     }
 
     #[test]
-    fn slots_follow_the_documented_generator() {
-        // Recompute stratum 5's draw by hand from the keystream bytes.
+    fn shift_and_slots_follow_the_documented_generator() {
+        // Recompute stratum 5's draws by hand from the keystream bytes: the first accepted word
+        // gives the shift among 4 values, the next ones two distinct slots among 37.
         let seed = Seed([0x42; 16]);
-        let n = 37u64;
+        let (n, left_over) = (37u64, 3u64);
         let mut ks = [0u8; 64];
         crate::pattern::Pattern::random(seed, STRATUM_STREAM_BASE + 5).fill(&mut ks, 0);
-        let limit = n * (u64::MAX / n);
+        let mut shift = None;
         let mut want = Vec::new();
         for c in ks.chunks_exact(8) {
-            let r = u64::from_le_bytes(c.try_into().unwrap());
-            if r < limit && !want.contains(&(r % n)) && want.len() < 2 {
-                want.push(r % n);
+            let w = u64::from_le_bytes(c.try_into().unwrap());
+            match shift {
+                None => {
+                    let values = left_over + 1;
+                    if w < values * (u64::MAX / values) {
+                        shift = Some(w % values);
+                    }
+                }
+                Some(_) => {
+                    if w < n * (u64::MAX / n) && !want.contains(&(w % n)) && want.len() < 2 {
+                        want.push(w % n);
+                    }
+                }
             }
         }
         want.sort();
         let mut got = Vec::new();
-        draw_slots(&seed, 5, n, 2, &mut got);
+        assert_eq!(
+            draw_stratum(&seed, 5, left_over, n, 2, &mut got),
+            shift.unwrap()
+        );
         assert_eq!(got, want);
+    }
+
+    /// Geometry of stratum 0 of a default plan: (units in the stratum, sample length in units,
+    /// units left over after the last whole slot).
+    fn stratum_zero(size: u64) -> (u64, u64, u64) {
+        let plan = SamplePlan::new(Seed([0; 16]), size, 512, &SampleParams::default()).unwrap();
+        let s = plan.summary();
+        let units = size / s.unit_bytes;
+        let len0 = stratum_start(1, units, s.strata);
+        let len = s.sample_bytes / s.unit_bytes;
+        (len0, len, len0 % len)
+    }
+
+    #[test]
+    fn the_last_unit_of_a_stratum_is_read_for_some_seeds() {
+        // 10 GiB + 7 units: strata of 2,621 units, samples of 14 units, 3 units left over.
+        let size = 10 * GIB + 4096 * 7;
+        let (len0, len, left_over) = stratum_zero(size);
+        assert!(left_over > 0, "the geometry must leave units over");
+        let n = len0 / len;
+        let last = len0 - 1;
+        let mut hits = 0;
+        let mut slots = Vec::new();
+        for i in 0..10_000u64 {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&i.to_le_bytes());
+            let shift = draw_stratum(&Seed(bytes), 0, left_over, n, 2, &mut slots);
+            if slots
+                .iter()
+                .any(|&slot| (shift + slot * len..shift + (slot + 1) * len).contains(&last))
+            {
+                hits += 1;
+            }
+        }
+        assert!(
+            hits > 0,
+            "over 10,000 seeds the last unit of stratum 0 was never sampled"
+        );
+        // And the plan itself places samples with the shift: find a seed that reaches it.
+        let reached = (0..10_000u64).any(|i| {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&i.to_le_bytes());
+            let plan = SamplePlan::new(Seed(bytes), size, 512, &SampleParams::default()).unwrap();
+            plan.extents().iter().any(|e| {
+                e.kind == ExtentKind::Stratum { stratum: 0 }
+                    && e.offset + e.len == len0 * plan.summary().unit_bytes
+            })
+        });
+        assert!(
+            reached,
+            "no plan over 10,000 seeds reads the last unit of stratum 0"
+        );
     }
 
     #[test]
