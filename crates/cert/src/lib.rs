@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod envelope;
+pub mod host_storage;
 pub mod journal;
 pub mod keys;
 pub mod merkle;

@@ -13,6 +13,8 @@ const SCHEMA: &str = include_str!("../../../docs/schema/certificate-v1.schema.js
 
 /// Top-level fields older certificates lack (the model reads them with defaults).
 const ADDED_LATER: [&str; 3] = ["host_reset", "disposition", "qc"];
+/// Fields of `host` added after the first certificates.
+const ADDED_LATER_IN_HOST: [&str; 1] = ["storage"];
 
 fn schema() -> Value {
     serde_json::from_str(SCHEMA).expect("schema is JSON")
@@ -179,11 +181,14 @@ fn schema_paths(root: &Value, node: &Value, path: String, out: &mut BTreeSet<Str
             .map(|r| r.as_str().unwrap())
             .collect();
         let mut all: BTreeSet<&str> = props.keys().map(String::as_str).collect();
-        if path.is_empty() {
-            // Added after the first certificates: optional for readers, always written.
-            for f in ADDED_LATER {
-                assert!(all.remove(f), "{f} not in the schema");
-            }
+        // Added after the first certificates: optional for readers, always written.
+        let added: &[&str] = match path.as_str() {
+            "" => &ADDED_LATER,
+            ".host" => &ADDED_LATER_IN_HOST,
+            _ => &[],
+        };
+        for f in added {
+            assert!(all.remove(f), "{f} not in the schema");
         }
         assert_eq!(req, all, "{path}: every field must be required");
         assert_eq!(
@@ -301,6 +306,19 @@ fn documents_the_model_refuses_are_refused_by_the_schema() {
             }),
         ),
         (
+            "unknown controller issue",
+            Box::new(|v| v["host"]["storage"]["controllers"][0]["issue"] = json!("haunted")),
+        ),
+        (
+            "controller without address",
+            Box::new(|v| {
+                v["host"]["storage"]["controllers"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("address");
+            }),
+        ),
+        (
             "host reset item not boolean",
             Box::new(|v| v["host_reset"]["tpm_cleared"] = json!("yes")),
         ),
@@ -322,6 +340,9 @@ fn certificates_from_before_the_added_fields_validate() {
     let mut v = full_example();
     for f in ADDED_LATER {
         v.as_object_mut().unwrap().remove(f);
+    }
+    for f in ADDED_LATER_IN_HOST {
+        v["host"].as_object_mut().unwrap().remove(f);
     }
     assert_eq!(check(&v), Vec::<String>::new());
     assert!(ardoise_cert::validate::parse_payload(&serde_json::to_vec(&v).unwrap()).is_ok());

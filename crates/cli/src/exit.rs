@@ -14,6 +14,9 @@ pub const NOT_ERASED: u8 = 5;
 pub const INVALID_CERTIFICATE: u8 = 6;
 /// The certificate could not be stored (data directory missing, read-only or full).
 pub const CANNOT_STORE: u8 = 7;
+/// `auto`: every disk it saw is erased, but some disks of the machine are not visible (a
+/// storage controller without driver, or in RAID mode).
+pub const DISKS_NOT_VISIBLE: u8 = 8;
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit status:
@@ -24,7 +27,8 @@ Exit status:
   4  erase finished with exceptions (erased_with_exceptions)
   5  not erased: the erase or its verification failed
   6  verify: at least one certificate failed a check
-  7  the certificate could not be stored (data directory missing, read-only or full)";
+  7  the certificate could not be stored (data directory missing, read-only or full)
+  8  auto: some disks of the machine are not visible (controller without driver, or in RAID mode)";
 
 #[cfg(test)]
 mod tests {
@@ -38,6 +42,7 @@ mod tests {
             super::WITH_EXCEPTIONS,
             super::NOT_ERASED,
             super::INVALID_CERTIFICATE,
+            super::DISKS_NOT_VISIBLE,
             super::CANNOT_STORE,
         ] {
             assert!(

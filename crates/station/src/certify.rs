@@ -126,6 +126,8 @@ pub struct StationFacts<'a> {
     pub image_digest: Option<String>,
     /// Build identifier (git commit) of this binary, if known.
     pub build: Option<String>,
+    /// The latest storage-controller survey of the machine, if one was made.
+    pub storage: Option<cm::HostStorage>,
 }
 
 /// The certificate of `report` (journal link and key id are filled in by the store when it
@@ -155,7 +157,7 @@ pub fn certificate(
         tool: tool(station),
         policy: policy(station.config),
         provenance: provenance(session),
-        host: host(session, station.inventory),
+        host: host(session, station),
         media: media(report, capacity, lss),
         sanitization: sanitization(report, lss),
         verification: verification(report.verification.as_ref(), &report.plan, capacity, lss),
@@ -254,7 +256,8 @@ fn provenance(session: &SessionInfo) -> cm::Provenance {
     }
 }
 
-fn host(session: &SessionInfo, inv: &MachineInventory) -> cm::Host {
+fn host(session: &SessionInfo, station: &StationFacts<'_>) -> cm::Host {
+    let inv = station.inventory;
     cm::Host {
         asset_tag: non_empty(&session.asset_tag),
         smbios: cm::Smbios {
@@ -269,6 +272,7 @@ fn host(session: &SessionInfo, inv: &MachineInventory) -> cm::Host {
             bios_vendor: inv.bios_vendor.clone(),
             bios_version: inv.bios_version.clone(),
         },
+        storage: station.storage.clone(),
     }
 }
 
@@ -302,6 +306,7 @@ fn media_type(m: MediaKind) -> cm::MediaType {
         MediaKind::Emmc => cm::MediaType::Emmc,
         MediaKind::UsbFlash => cm::MediaType::UsbFlash,
         MediaKind::Virtual => cm::MediaType::Virtual,
+        MediaKind::RaidVolume => cm::MediaType::RaidVolume,
         MediaKind::Unknown => cm::MediaType::Unknown,
     }
 }
@@ -750,6 +755,7 @@ fn flash(m: MediaKind) -> bool {
             | MediaKind::NvmeSsd
             | MediaKind::Emmc
             | MediaKind::UsbFlash
+            | MediaKind::RaidVolume
             | MediaKind::Unknown
     )
 }
@@ -779,6 +785,9 @@ fn limitations(plan: &Plan, media: MediaKind) -> Vec<cm::Limitation> {
             code: "crypto-erase-depends-on-encryption".into(),
             text: "A cryptographic erase is only as strong as the drive's encryption of all data since its first use, which the computer cannot check.".into(),
         });
+    }
+    if media == MediaKind::RaidVolume {
+        out.push(l::raid_members_not_sanitised());
     }
     out.push(l::bad_sectors_not_covered());
     out.push(l::no_conformance_claim());

@@ -20,6 +20,7 @@ pub mod power;
 pub mod qr;
 pub mod runtime;
 pub mod sim;
+pub mod storage_view;
 pub mod ui;
 
 pub use runtime::{run, TuiError, TuiExit, TuiOptions};
