@@ -153,3 +153,25 @@ cd_args() { # cd_args IMG
 
 # Print the last lines of a failed run's log for the CI output.
 show_log() { echo "---- last lines of $1"; tail -n "${2:-25}" "$1" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'; echo "----"; }
+
+# provision_stick IMG KEYS_DIR WORKSHOP STATION: makes a stick the workshop's own — its station
+# key (made on the host, so that the host can verify the certificates) and its identity.
+# The one place to switch to `ardoise provision` once that command exists: no test writes an
+# ardoise.toml by hand anywhere else.
+provision_stick() {
+    local img=$1 keys=$2 workshop=$3 station=$4 off cfg
+    off=$(part_offset "$img" 3)
+    cfg=$(mktemp)
+    printf '[workshop]\nid = "%s"\nname = "Ressourcerie de test"\nstation = "%s"\n' "$workshop" "$station" > "$cfg"
+    mcopy -o -i "$img@@$off" "$cfg" ::/ardoise.toml
+    mcopy -s -o -i "$img@@$off" "$keys" ::/
+    rm -f "$cfg"
+}
+
+# stick_certificates IMG DIR: copies the stick's certificates/ into DIR/certificates.
+stick_certificates() {
+    local off
+    off=$(part_offset "$1" 3)
+    mkdir -p "$2"
+    mcopy -s -n -i "$1@@$off" ::/certificates "$2/" 2>/dev/null
+}
