@@ -489,3 +489,278 @@ fn read_native_max_matches_hdparm_in_28_and_48_bit() {
     std::fs::write(rig.work.join("identify.bin"), identify_data()).unwrap();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The NVMe admin command ardoise sends for `cmd` (its encoder's output), as a recorder line.
+fn ardoise_nvme(cmd: NvmeAdminCmd, data_len: usize) -> String {
+    nvme_line(&cmd, data_len)
+}
+
+#[test]
+fn nvme_commands_match_nvme_cli() {
+    use ardoise_disk::nvme::{
+        FormatParams, FormatTarget, NvmeController, SanitizeAction, SanitizeParams,
+        SecureEraseSetting,
+    };
+    let Some(rig) = Rig::new() else { return };
+    // Identify Controller and Namespace, and the Sanitize Status log, through the controller.
+    let mut ctl = NvmeController::new(capture());
+    let _ = ctl.identify_controller();
+    let _ = ctl.identify_namespace(1);
+    let _ = ctl.sanitize_status();
+    let ours_reads = ctl.into_parts().0.lines;
+    let sanitize = |a| SanitizeParams::new(a).encode().unwrap();
+    let format = |ses| {
+        FormatParams::new(FormatTarget::Namespace(1), 0, ses)
+            .encode()
+            .unwrap()
+    };
+    let cases: Vec<(&str, Vec<&str>, &str, &str, String)> = vec![
+        (
+            "Identify Controller",
+            vec!["id-ctrl", "DEV"],
+            "nvme0",
+            "opcode=06",
+            ours_reads[0].clone(),
+        ),
+        (
+            "Identify Namespace 1",
+            vec!["id-ns", "DEV", "-n", "1"],
+            "nvme0n1",
+            "opcode=06",
+            ours_reads[1].clone(),
+        ),
+        (
+            "Get Log Page 81h",
+            vec!["sanitize-log", "DEV"],
+            "nvme0",
+            "opcode=02",
+            ours_reads[2].clone(),
+        ),
+        (
+            "Sanitize crypto erase",
+            vec!["sanitize", "DEV", "-a", "4"],
+            "nvme0",
+            "opcode=84",
+            ardoise_nvme(sanitize(SanitizeAction::CryptoErase), 0),
+        ),
+        (
+            "Sanitize block erase",
+            vec!["sanitize", "DEV", "-a", "2"],
+            "nvme0",
+            "opcode=84",
+            ardoise_nvme(sanitize(SanitizeAction::BlockErase), 0),
+        ),
+        (
+            "Sanitize overwrite (1 pass, pattern 0)",
+            vec!["sanitize", "DEV", "-a", "3", "-n", "1", "-p", "0"],
+            "nvme0",
+            "opcode=84",
+            ardoise_nvme(
+                sanitize(SanitizeAction::Overwrite {
+                    passes: 1,
+                    invert_between_passes: false,
+                    pattern: 0,
+                }),
+                0,
+            ),
+        ),
+        (
+            "Format NVM, user data erase",
+            vec!["format", "DEV", "-n", "1", "-l", "0", "-s", "1", "--force"],
+            "nvme0n1",
+            "opcode=80",
+            ardoise_nvme(format(SecureEraseSetting::UserData), 0),
+        ),
+        (
+            "Format NVM, cryptographic erase",
+            vec!["format", "DEV", "-n", "1", "-l", "0", "-s", "2", "--force"],
+            "nvme0n1",
+            "opcode=80",
+            ardoise_nvme(format(SecureEraseSetting::Crypto), 0),
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (what, args, alias, opcode, ours) in cases {
+        let theirs = rig.run("nvme", &args, alias);
+        // The last command with this opcode (nvme format identifies first).
+        let t = theirs
+            .iter()
+            .rev()
+            .find(|l| l.contains(opcode))
+            .unwrap_or_else(|| panic!("nvme-cli sent no {opcode} for {what}: {theirs:#?}"));
+        let t = if what.starts_with("Identify Namespace") {
+            theirs
+                .iter()
+                .find(|l| l.contains("cdw10=00000000"))
+                .unwrap()
+        } else {
+            t
+        };
+        // Compared: opcode, flags, nsid, CDW2/3, CDW10-15, data length. Not compared: the
+        // timeout (a host policy) and the 32/64-bit ioctl variant.
+        let strip = |l: &str| {
+            l.split_whitespace()
+                .filter(|f| !f.starts_with("timeout_ms=") && !f.starts_with("wide="))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        if strip(t) != strip(&ours) {
+            problems.push(format!(
+                "{what}:\n  nvme-cli {}\n  ardoise  {}",
+                strip(t),
+                strip(&ours)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn scsi_sanitize_and_request_sense_match_sg3_utils() {
+    use ardoise_disk::scsi::cdb::{ScsiOverwrite, ScsiSanitizeOp, ScsiSanitizeRequest};
+    use ardoise_disk::scsi::ScsiDevice;
+    let Some(rig) = Rig::new() else { return };
+    std::fs::write(rig.work.join("pattern4"), [0u8; 4]).unwrap();
+    let pattern = format!("--pattern={}", rig.work.join("pattern4").display());
+    let req = |op| ScsiSanitizeRequest {
+        op,
+        immed: true,
+        ause: false,
+        znr: false,
+    };
+    let ours = |op: ScsiSanitizeOp| {
+        let mut dev = ScsiDevice::new(capture());
+        dev.sanitize(&req(op), 512, Duration::from_secs(20))
+            .unwrap();
+        dev.into_transport().lines.pop().unwrap()
+    };
+    let cases: Vec<(&str, Vec<&str>, &str, String)> = vec![
+        (
+            "SANITIZE CRYPTOGRAPHIC ERASE",
+            vec!["sg_sanitize", "--crypto", "--quick", "--early", "DEV"],
+            "cdb=48",
+            ours(ScsiSanitizeOp::CryptographicErase),
+        ),
+        (
+            "SANITIZE BLOCK ERASE",
+            vec!["sg_sanitize", "--block", "--quick", "--early", "DEV"],
+            "cdb=48",
+            ours(ScsiSanitizeOp::BlockErase),
+        ),
+        (
+            "SANITIZE OVERWRITE (1 pass, 4 zero bytes)",
+            vec![
+                "sg_sanitize",
+                "--overwrite",
+                &pattern,
+                "--quick",
+                "--early",
+                "DEV",
+            ],
+            "cdb=48",
+            ours(ScsiSanitizeOp::Overwrite(ScsiOverwrite {
+                pattern: vec![0; 4],
+                count: 1,
+                invert: false,
+            })),
+        ),
+        ("REQUEST SENSE", vec!["sg_requests", "DEV"], "cdb=03", {
+            let mut dev = ScsiDevice::new(capture());
+            let _ = dev.request_sense(false);
+            dev.into_transport().lines.pop().unwrap()
+        }),
+    ];
+    let mut problems = Vec::new();
+    for (what, args, prefix, ours) in cases {
+        let theirs = rig.run(args[0], &args[1..], "sdy");
+        let t = theirs
+            .iter()
+            .rev()
+            .find(|l| field(l, "cdb").is_some_and(|c| c.starts_with(&prefix[4..])))
+            .unwrap_or_else(|| panic!("{} sent no {prefix} for {what}: {theirs:#?}", args[0]));
+        // Compared: the CDB and the data-out parameter list. REQUEST SENSE: ALLOCATION LENGTH
+        // (byte 4) is the host's buffer size, and DESC (byte 1 bit 0) a host choice; both
+        // listed as free.
+        let cdb = |l: &str| hex::decode(field(l, "cdb").unwrap()).unwrap();
+        let (mut tc, mut oc) = (cdb(t), cdb(&ours));
+        if tc[0] == 0x03 {
+            for c in [&mut tc, &mut oc] {
+                c[1] &= !0x01;
+                c[4] = 0;
+            }
+        }
+        if tc != oc || field(t, "data") != field(&ours, "data") {
+            problems.push(format!("{what}:\n  sg3_utils {t}\n  ardoise   {ours}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn mmc_commands_match_mmc_utils() {
+    use ardoise_disk::mmc::{EraseKind, MmcDevice};
+    let Some(rig) = Rig::new() else { return };
+    let ours = |f: &dyn Fn(&mut MmcDevice<Capture>)| {
+        let mut dev = MmcDevice::new(capture());
+        f(&mut dev);
+        dev.into_parts().0.lines
+    };
+    let read = ours(&|d| {
+        d.read_ext_csd().unwrap();
+    });
+    let sanitize = ours(&|d| {
+        d.sanitize(Duration::ZERO).unwrap();
+    });
+    let secure_erase = ours(&|d| {
+        d.erase(EraseKind::SecureErase, 0, 1023, None).unwrap();
+    });
+    let legacy_erase = ours(&|d| {
+        d.erase(EraseKind::Erase, 0, 1023, None).unwrap();
+    });
+    let cases: Vec<(&str, Vec<&str>, Vec<u32>, Vec<String>)> = vec![
+        (
+            "EXT_CSD read (CMD8)",
+            vec!["extcsd", "read", "DEV"],
+            vec![8],
+            read,
+        ),
+        (
+            "SANITIZE (CMD6)",
+            vec!["sanitize", "DEV"],
+            vec![6],
+            sanitize,
+        ),
+        (
+            "secure erase 0-1023 (CMD35/36/38)",
+            vec!["erase", "secure-erase", "0", "1023", "DEV"],
+            vec![35, 36, 38],
+            secure_erase,
+        ),
+        (
+            "erase 0-1023 (CMD35/36/38)",
+            vec!["erase", "legacy", "0", "1023", "DEV"],
+            vec![35, 36, 38],
+            legacy_erase,
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (what, args, opcodes, ours) in cases {
+        let theirs = rig.run("mmc", &args, "mmcblk0");
+        for op in opcodes {
+            let pick = |lines: &[String]| {
+                lines
+                    .iter()
+                    .rev()
+                    .find(|l| field(l, "opcode") == Some(&op.to_string()))
+                    .map(|l| mmc_compared(l))
+            };
+            let (t, o) = (pick(&theirs), pick(&ours));
+            if t.is_none() || t != o {
+                problems.push(format!(
+                    "{what} CMD{op}:\n  mmc-utils {t:?}\n  ardoise   {o:?}"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

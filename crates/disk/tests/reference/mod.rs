@@ -153,3 +153,25 @@ pub fn compare_ata(what: &str, theirs: &AtaRecord, ours: &AtaRecord) -> Vec<Stri
     }
     out
 }
+
+/// The fields of an MMC command that are compared: write flag, ACMD, opcode, argument,
+/// response/command-type flags, block size and count. Not compared: `cmd_timeout_ms` (a host
+/// policy: the tools choose their own), the SPI-mode response flags (bits 7-10 of `flags`,
+/// meaningless on an SD/MMC host), and for SWITCH with the WRITE BYTE access the Cmd Set bits
+/// 2:0 of the argument, which JESD84-B51 §6.6.1 says are ignored for that access.
+pub fn mmc_compared(line: &str) -> String {
+    let num = |k: &str| u32::from_str_radix(field(line, k).unwrap_or("0"), 16).unwrap_or(0);
+    let opcode: u32 = field(line, "opcode").unwrap_or("0").parse().unwrap_or(0);
+    let mut arg = num("arg");
+    if opcode == 6 && (arg >> 24) & 3 == 3 {
+        arg &= !0x7;
+    }
+    let flags = num("flags") & !0x780;
+    format!(
+        "write={} acmd={} opcode={opcode} arg={arg:08x} flags={flags:08x} blksz={} blocks={}",
+        field(line, "write").unwrap_or("?"),
+        field(line, "acmd").unwrap_or("?"),
+        field(line, "blksz").unwrap_or("?"),
+        field(line, "blocks").unwrap_or("?"),
+    )
+}
