@@ -227,7 +227,7 @@ fn ardoise_ata(f: impl FnOnce(&mut AtaDevice<Capture>)) -> VecDeque<String> {
 fn ata_commands_match_hdparm() {
     let Some(rig) = Rig::new() else { return };
     let pw = SecurityPassword::new(b"ardoise").unwrap();
-    let cases: Vec<(&str, Vec<&str>, u8, VecDeque<String>)> = vec![
+    let cases: Vec<Case<u8, VecDeque<String>>> = vec![
         (
             "IDENTIFY DEVICE",
             vec!["-I", "DEV"],
@@ -329,7 +329,7 @@ fn ata_sanitize_matches_hdparm() {
     let Some(rig) = Rig::new() else { return };
     let yes = "--yes-i-know-what-i-am-doing";
     let opts = SanitizeOptions::default();
-    let cases: Vec<(&str, Vec<&str>, u16, VecDeque<String>)> = vec![
+    let cases: Vec<Case<u16, VecDeque<String>>> = vec![
         (
             "SANITIZE CRYPTO SCRAMBLE EXT",
             vec![yes, "--sanitize-crypto-scramble", "DEV"],
@@ -490,6 +490,9 @@ fn read_native_max_matches_hdparm_in_28_and_48_bit() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// One comparison: what, the tool's arguments, a selector, and what ardoise sent.
+type Case<'a, S, O> = (&'a str, Vec<&'a str>, S, O);
+
 /// The NVMe admin command ardoise sends for `cmd` (its encoder's output), as a recorder line.
 fn ardoise_nvme(cmd: NvmeAdminCmd, data_len: usize) -> String {
     nvme_line(&cmd, data_len)
@@ -634,7 +637,7 @@ fn scsi_sanitize_and_request_sense_match_sg3_utils() {
             .unwrap();
         dev.into_transport().lines.pop().unwrap()
     };
-    let cases: Vec<(&str, Vec<&str>, &str, String)> = vec![
+    let cases: Vec<Case<&str, String>> = vec![
         (
             "SANITIZE CRYPTOGRAPHIC ERASE",
             vec!["sg_sanitize", "--crypto", "--quick", "--early", "DEV"],
@@ -717,7 +720,7 @@ fn mmc_commands_match_mmc_utils() {
     let legacy_erase = ours(&|d| {
         d.erase(EraseKind::Erase, 0, 1023, None).unwrap();
     });
-    let cases: Vec<(&str, Vec<&str>, Vec<u32>, Vec<String>)> = vec![
+    let cases: Vec<Case<Vec<u32>, Vec<String>>> = vec![
         (
             "EXT_CSD read (CMD8)",
             vec!["extcsd", "read", "DEV"],
