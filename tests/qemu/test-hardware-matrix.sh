@@ -1,27 +1,31 @@
 #!/bin/bash
-# tests/qemu/test-hardware-matrix.sh — every storage controller QEMU models, one unattended
-# boot each (QEMU under TCG, the same image as test-erase-e2e.sh, `ardoise.auto=erase`), part
+# tests/qemu/test-hardware-matrix.sh — storage controllers QEMU models, one unattended boot
+# each case (QEMU under TCG, the same image as test-erase-e2e.sh, `ardoise.auto=erase`), part
 # of `make test` (mk/reach.mk):
 #
-#   matrix          a disk behind each of: LSI SAS1068 (mptsas1068, driver mptsas), MegaRAID in
-#                   JBOD mode (megasas-gen2 use_jbod=on, megaraid_sas: a pass-through disk is a
-#                   normal disk), LSI 53C895A (sym53c8xx), VMware PVSCSI (vmw_pvscsi), PIIX3 IDE
-#                   (ata_piix), USB UAS (uas), an SD card on sdhci-pci (sdhci_pci, mmc_block),
-#                   and an NVMe controller with two namespaces; e1000e on a network that cannot
-#                   reach the registry, and a USB Ethernet adapter (usb-net: cdc_ether /
-#                   rndis_host) on the one that can, so the upload goes through the dongle.
-#                   The guest must power off by itself; the host then reads every backing file
-#                   (no byte of the sample data left), counts one certificate and one registry
-#                   receipt per disk, verifies them, checks each NVMe namespace has its own
-#                   certificate and the boot stick was never offered.
-#   driver-missing  `modprobe.blacklist=mptsas` on the kernel command line and a MegaRAID in
-#                   RAID mode (its disk is a logical volume): the run must end NOT DONE (exit 8)
-#                   naming the controller without driver and the one in RAID mode, without
-#                   powering off; the invisible disk keeps its data (it was never seen), the
-#                   volume is overwritten and its certificate says it is a RAID volume whose
-#                   members were not sanitised.
+#   matrix          a disk behind each of: LSI 53C895A (sym53c8xx), VMware PVSCSI (vmw_pvscsi),
+#                   PIIX3 IDE (ata_piix), USB UAS (uas), an SD card on sdhci-pci (sdhci_pci,
+#                   mmc_block), and an NVMe controller with two namespaces; e1000e on a network
+#                   that cannot reach the registry, and a USB Ethernet adapter (usb-net:
+#                   cdc_ether / rndis_host) on the one that can, so the upload goes through the
+#                   dongle. The guest must power off by itself; the host then reads every
+#                   backing file (no byte of the sample data left), counts one certificate and
+#                   one registry receipt per disk, verifies them, checks that each NVMe
+#                   namespace has its own certificate (named by its EUI-64) and that the boot
+#                   stick was never offered.
+#   driver-missing  `modprobe.blacklist=sym53c8xx` on the kernel command line and a MegaRAID
+#                   (megasas-gen2) in RAID mode, whose disk is a logical volume: the run must
+#                   end NOT DONE (exit 8) naming the controller without driver and the one in
+#                   RAID mode, without powering off; the invisible disk keeps its data (it was
+#                   never seen), the volume is overwritten and its certificate says it is a RAID
+#                   volume whose members were not sanitised.
 #
-# Disks are 16 MiB (the SD card's size must be a power of two). Runtime: see docs/performance.md.
+# Not in the matrix, and why (docs/image.md, "Tested controllers"): QEMU's mptsas1068 under
+# Linux 6.1's mptsas never reports its disk (the driver binds, no end device appears); QEMU's
+# megasas in JBOD mode refuses SYNCHRONIZE CACHE, so its pass-through disk is overwritten but
+# certified not_erased (flush-failed).
+#
+# Disks are 16 MiB (the SD card's size must be a power of two). Runtime: docs/performance.md.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need_image
@@ -32,6 +36,7 @@ PORT=${ARDOISE_MATRIX_PORT:-18181}
 SIZE=16M
 [ -x "$REG_BIN" ] || { fail "matrix: $REG_BIN is missing (cargo build -p ardoise-registry)"; summary; exit 1; }
 CASES=${*:-matrix driver-missing}
+DATA_DISKS="lsi pvscsi ide uas sd ns1 ns2"
 
 # sample_disk FILE LABEL: 16 MiB whose first 4 MiB and last 1 MiB hold the sample text.
 sample_disk() {
@@ -40,7 +45,8 @@ sample_disk() {
     { yes "$PATTERN on $2 (tail)" || true; } | head -c 1M | dd of="$1" bs=1M seek=15 conv=notrunc status=none
 }
 
-# payload_fields DIR: one line per certificate: serial transport type technique level status eui64
+# payload_fields DIR: one line per certificate: serial transport type technique level status
+# EUI-64 (or WWN) capacity limitations storage-complete
 payload_fields() {
     for c in "$1"/certificates/*.dsse.json; do
         python3 - "$c" <<'PY'
@@ -48,7 +54,7 @@ import base64, json, sys
 p = json.loads(base64.b64decode(json.load(open(sys.argv[1]))["payload"]))
 m = p["media"]
 print(m["serial"] or "-", m["transport"], m["type"], p["sanitization"]["technique"],
-      p["sanitization"]["level_achieved"], p["outcome"]["status"], m["eui64"] or "-",
+      p["sanitization"]["level_achieved"], p["outcome"]["status"], m["eui64"] or m["wwn"] or "-",
       m["capacity_bytes"], ",".join(l["code"] for l in p["limitations"]),
       "storage-complete=%s" % (p["host"].get("storage") or {}).get("complete"))
 PY
@@ -67,7 +73,7 @@ case_matrix() {
     "$BIN" keygen --out "$d/keys" --workshop ressourcerie-matrix --station st-matrix > /dev/null
     provision_stick "$d/stick.img" "$d/keys" ressourcerie-matrix st-matrix
     set_boot_options "$d/stick.img" "ardoise.auto=erase ardoise.registry=http://10.0.2.100"
-    for disk in sas mega lsi pvscsi ide uas sd ns1 ns2; do sample_disk "$d/$disk.img" "$disk"; done
+    for disk in $DATA_DISKS; do sample_disk "$d/$disk.img" "$disk"; done
 
     local db="sqlite:$d/registry.sqlite" reg_pid
     "$REG_BIN" key --show --db "$db" > "$d/registry.vkey"
@@ -81,8 +87,6 @@ case_matrix() {
 
     # shellcheck disable=SC2046
     run_qemu_exit "$d/serial.log" 900 $(bios_args) $(usb_stick_args "$d/stick.img") \
-        -device mptsas1068,id=sas0 $(scsi_disk d_sas sas0.0 "$d/sas.img" MX-SAS-1) \
-        -device megasas-gen2,id=mr0,use_jbod=on $(scsi_disk d_mega mr0.0 "$d/mega.img" MX-MEGA-2) \
         -device lsi53c895a,id=lsi0 $(scsi_disk d_lsi lsi0.0 "$d/lsi.img" MX-LSI-3) \
         -device pvscsi,id=pv0 $(scsi_disk d_pv pv0.0 "$d/pvscsi.img" MX-PVSCSI-4) \
         -device piix3-ide,id=pata0 -drive "if=none,id=d_ide,file=$d/ide.img,format=raw" \
@@ -111,15 +115,18 @@ case_matrix() {
         && fail "matrix: a controller was reported without driver: $(grep -a 'DISKS NOT VISIBLE' "$d/serial.log" | head -3)" \
         || pass "matrix: every controller has its driver"
     local drv
-    for drv in mptsas megaraid_sas sym53c8xx vmw_pvscsi ata_piix uas sdhci-pci nvme e1000e; do
+    for drv in sym53c8xx vmw_pvscsi ata_piix uas sdhci-pci nvme mmcblk; do
         grep -a -q "driver $drv\$" <(tr -d '\r' < "$d/serial.log") \
             && pass "matrix: controller bound to $drv" || fail "matrix: no controller bound to $drv"
     done
     grep -a -q 'skipping /dev/sd.*protected: boot medium' "$d/serial.log" \
         && pass "matrix: the boot stick was never offered" || fail "matrix: the boot stick was not reported protected"
+    grep -a -q 'network: DHCP started on eth0 eth1' "$d/serial.log" \
+        && pass "matrix: two network interfaces (e1000e and the USB adapter)" \
+        || fail "matrix: $(grep -a 'network: DHCP' "$d/serial.log")"
 
     local disk n
-    for disk in sas mega lsi pvscsi ide uas sd ns1 ns2; do
+    for disk in $DATA_DISKS; do
         n=$(grep -a -c "$PATTERN" "$d/$disk.img" || true)
         if [ "$n" = 0 ]; then pass "matrix: $disk backing file holds none of the sample data"
         else fail "matrix: $disk backing file still holds $n lines of sample data"; fi
@@ -129,8 +136,8 @@ case_matrix() {
     local ncert nrec fields
     ncert=$(find "$d/certs" -name '*.dsse.json' | wc -l)
     nrec=$(find "$d/certs" -name '*.receipt.json' | wc -l)
-    [ "$ncert" = 9 ] && pass "matrix: 9 certificates on the data partition" || fail "matrix: $ncert certificates (want 9)"
-    [ "$nrec" = 9 ] && pass "matrix: 9 registry receipts (uploaded through the USB adapter)" || fail "matrix: $nrec receipts (want 9)"
+    [ "$ncert" = 7 ] && pass "matrix: 7 certificates on the data partition" || fail "matrix: $ncert certificates (want 7)"
+    [ "$nrec" = 7 ] && pass "matrix: 7 registry receipts (uploaded through the USB adapter)" || fail "matrix: $nrec receipts (want 7)"
     if "$BIN" verify --keys "$d/keys/trust.toml" --registry-key "$d/registry.vkey" "$d/certs/certificates" > "$d/verify.log" 2>&1; then
         pass "matrix: ardoise verify accepts every certificate and its inclusion proof"
     else
@@ -139,7 +146,7 @@ case_matrix() {
     fields=$(payload_fields "$d/certs")
     echo "$fields" | sed 's/^/  /'
     local serial
-    for serial in MX-SAS-1 MX-MEGA-2 MX-LSI-3 MX-PVSCSI-4 MX-IDE-5 MX-UAS-6; do
+    for serial in MX-LSI-3 MX-PVSCSI-4 MX-IDE-5 MX-UAS-6; do
         echo "$fields" | grep -q "^$serial .* erased " && pass "matrix: $serial erased and certified" \
             || fail "matrix: no erased certificate for $serial"
     done
@@ -160,13 +167,13 @@ case_driver_missing() {
     copy_image "$d/stick.img"
     "$BIN" keygen --out "$d/keys" --workshop ressourcerie-matrix --station st-matrix > /dev/null
     provision_stick "$d/stick.img" "$d/keys" ressourcerie-matrix st-matrix
-    set_boot_options "$d/stick.img" "ardoise.auto=erase modprobe.blacklist=mptsas"
-    sample_disk "$d/sas.img" sas
+    set_boot_options "$d/stick.img" "ardoise.auto=erase modprobe.blacklist=sym53c8xx"
+    sample_disk "$d/lsi.img" lsi
     sample_disk "$d/raid.img" raid
     # shellcheck disable=SC2046
     if ! run_qemu "$d/serial.log" 600 'unattended run FAILED|powering off' $(bios_args) \
         $(usb_stick_args "$d/stick.img") \
-        -device mptsas1068,id=sas0 $(scsi_disk d_sas sas0.0 "$d/sas.img" MX-SAS-1) \
+        -device lsi53c895a,id=lsi0 $(scsi_disk d_lsi lsi0.0 "$d/lsi.img" MX-LSI-1) \
         -device megasas-gen2,id=mr0 $(scsi_disk d_raid mr0.0 "$d/raid.img" MX-RAID-2); then
         fail "driver-missing: the run did not end (${QEMU_SECONDS}s)"
         show_log "$d/serial.log" 60
@@ -183,12 +190,12 @@ case_driver_missing() {
     grep -q 'unattended run FAILED (rc=8)' <<<"$log" && pass "driver-missing: exit status 8" \
         || fail "driver-missing: $(grep 'unattended run FAILED' <<<"$log")"
     grep -q 'DISKS NOT VISIBLE: controller [0-9a-f:.]* (scsi) has no driver' <<<"$log" \
-        && pass "driver-missing: the SAS controller is named as having no driver" \
-        || fail "driver-missing: the SAS controller without driver is not named"
+        && pass "driver-missing: the LSI 53C895A is named as having no driver" \
+        || fail "driver-missing: the controller without driver is not named"
     grep -q 'DISKS NOT VISIBLE: controller [0-9a-f:.]* (megaraid_sas) is in RAID mode' <<<"$log" \
         && pass "driver-missing: the MegaRAID in RAID mode is named" \
         || fail "driver-missing: the MegaRAID in RAID mode is not named"
-    n=$(grep -a -c "$PATTERN" "$d/sas.img" || true)
+    n=$(grep -a -c "$PATTERN" "$d/lsi.img" || true)
     [ "$n" != 0 ] && pass "driver-missing: the disk behind the driverless controller was never touched" \
         || fail "driver-missing: the invisible disk lost its data?"
     n=$(grep -a -c "$PATTERN" "$d/raid.img" || true)
