@@ -171,7 +171,7 @@ case_driver_missing() {
     sample_disk "$d/lsi.img" lsi
     sample_disk "$d/raid.img" raid
     # shellcheck disable=SC2046
-    if ! run_qemu "$d/serial.log" 600 'unattended run FAILED|powering off' $(bios_args) \
+    if ! run_qemu "$d/serial.log" 600 'unattended run FAILED|succeeded, powering off' $(bios_args) \
         $(usb_stick_args "$d/stick.img") \
         -device lsi53c895a,id=lsi0 $(scsi_disk d_lsi lsi0.0 "$d/lsi.img" MX-LSI-1) \
         -device megasas-gen2,id=mr0 $(scsi_disk d_raid mr0.0 "$d/raid.img" MX-RAID-2); then
@@ -181,7 +181,7 @@ case_driver_missing() {
     fi
     local log
     log=$(tr -d '\r' < "$d/serial.log")
-    grep -q 'powering off' <<<"$log" && fail "driver-missing: the machine powered off" \
+    grep -q 'succeeded, powering off' <<<"$log" && fail "driver-missing: the machine powered off" \
         || pass "driver-missing: nothing powered off (${QEMU_SECONDS}s)"
     grep -q 'DONE all disks erased' <<<"$log" && fail "driver-missing: it said DONE all disks erased" \
         || pass "driver-missing: never said DONE all disks erased"
