@@ -69,17 +69,16 @@ scsi_disk() {
 case_matrix() {
     local d off
     d=$(new_tmp matrix)
-    copy_image "$d/stick.img"
-    "$BIN" keygen --out "$d/keys" --workshop ressourcerie-matrix --station st-matrix > /dev/null
-    provision_stick "$d/stick.img" "$d/keys" ressourcerie-matrix st-matrix
-    set_boot_options "$d/stick.img" "ardoise.auto=erase ardoise.registry=http://10.0.2.100"
     for disk in $DATA_DISKS; do sample_disk "$d/$disk.img" "$disk"; done
-
-    local db="sqlite:$d/registry.sqlite" reg_pid
+    local db="sqlite:$d/registry.sqlite" reg_pid add
     "$REG_BIN" key --show --db "$db" > "$d/registry.vkey"
-    "$REG_BIN" station add --db "$db" --public-key-file "$d/keys/station.pub" \
-        --workshop ressourcerie-matrix --station st-matrix \
-        --not-before "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" > "$d/station-add.log" 2>&1 \
+    provision_stick "$d/stick.img" "$d/keys" ressourcerie-matrix st-matrix http://10.0.2.100/ "$d/registry.vkey" \
+        || { fail "matrix: ardoise provision: $(tail -3 "$d/stick.img.provision.log")"; return; }
+    set_boot_options "$d/stick.img" "ardoise.auto=erase"
+    add=$(grep -o 'ardoise-registry station add .*' "$d/stick.img.provision.log" | sed "s|<DB>|$db|")
+    [ -n "$add" ] || { fail "matrix: provision printed no registry command"; return; }
+    # shellcheck disable=SC2086 # the printed command, split into words as a shell would
+    "$REG_BIN" ${add#ardoise-registry } > "$d/station-add.log" 2>&1 \
         || { fail "matrix: cannot register the station key: $(tail -2 "$d/station-add.log")"; return; }
     "$REG_BIN" serve --listen "127.0.0.1:$PORT" --db "$db" > "$d/registry.log" 2>&1 &
     reg_pid=$!
@@ -164,9 +163,8 @@ case_matrix() {
 case_driver_missing() {
     local d
     d=$(new_tmp driver-missing)
-    copy_image "$d/stick.img"
-    "$BIN" keygen --out "$d/keys" --workshop ressourcerie-matrix --station st-matrix > /dev/null
-    provision_stick "$d/stick.img" "$d/keys" ressourcerie-matrix st-matrix
+    provision_stick "$d/stick.img" "$d/keys" ressourcerie-matrix st-matrix \
+        || { fail "driver-missing: ardoise provision: $(tail -3 "$d/stick.img.provision.log")"; return; }
     set_boot_options "$d/stick.img" "ardoise.auto=erase modprobe.blacklist=sym53c8xx"
     sample_disk "$d/lsi.img" lsi
     sample_disk "$d/raid.img" raid

@@ -58,6 +58,7 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         data_dir: args.data_dir.clone(),
         create_key: true,
         kernel_options: true,
+        registry: args.registry.clone(),
         ..Default::default()
     }) {
         Ok(s) => s,
@@ -72,14 +73,11 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         station.config.workshop.station,
         station.key_id()
     );
-    for c in station
+    for r in station
         .recover_interrupted()
         .context("recovering interrupted jobs")?
     {
-        println!(
-            "ARDOISE-AUTO: an earlier job was interrupted; certificate {} says not_erased",
-            c.cert_id
-        );
+        println!("ARDOISE-AUTO: {}", crate::erase::recovered_line(&r));
     }
     if let Err(e) = station.preflight() {
         println!("ARDOISE-AUTO: nothing erased: {e}");
@@ -145,6 +143,10 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         host_reset: None,
         ..Default::default()
     };
+    if let Err(e) = station.check_session(&session) {
+        println!("ARDOISE-AUTO: nothing erased: {e}");
+        return Ok(ExitCode::from(exit::CANNOT_STORE));
+    }
     let (tx, rx) = crossbeam_channel::unbounded();
     let mut running = Vec::new();
     let mut all_ok = true;
@@ -178,9 +180,17 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        let marker = station
-            .begin_erase(&mut job, &session)
-            .context("recording the job")?;
+        let marker = match station.begin_erase(&mut job, &session) {
+            Ok(m) => m,
+            Err(e) => {
+                println!(
+                    "ARDOISE-AUTO: {}: not erased, nothing written: {e}",
+                    info.path.display()
+                );
+                all_ok = false;
+                continue;
+            }
+        };
         println!(
             "ARDOISE-AUTO: {}: {} {} — {} ({})",
             info.path.display(),
@@ -240,11 +250,7 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     }
     let _ = printer.join();
 
-    let registry = args
-        .registry
-        .clone()
-        .or_else(|| station.config.registry.url.clone());
-    let uploaded = match registry {
+    let uploaded = match station.config.registry.url.clone() {
         None => {
             println!(
                 "ARDOISE-AUTO: no registry configured; certificates stay in {}",

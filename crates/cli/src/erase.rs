@@ -95,11 +95,12 @@ fn describe(device: &std::path::Path) -> anyhow::Result<DiskInfo> {
 }
 
 fn protected_exit(info: &DiskInfo, json_out: bool) -> ExitCode {
-    let reasons: Vec<String> = info
-        .protected_reasons
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
+    let mut reasons: Vec<String> = Vec::new();
+    for r in info.protected_reasons.iter().map(|r| r.to_string()) {
+        if !reasons.contains(&r) {
+            reasons.push(r);
+        }
+    }
     if json_out {
         println!(
             "{}",
@@ -207,6 +208,7 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         create_key: true,
         kernel_options: false,
         persistent: None,
+        registry: None,
     }) {
         Ok(s) => s,
         Err(e) => {
@@ -218,15 +220,32 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         eprintln!("ardoise: nothing was erased: {e}");
         return Ok(ExitCode::from(exit::CANNOT_STORE));
     }
-    for c in station
+    for r in station
         .recover_interrupted()
         .context("recovering interrupted jobs")?
     {
-        eprintln!(
-            "ardoise: an earlier job was interrupted; certificate {} says not_erased ({})",
-            c.cert_id,
-            c.path.display()
-        );
+        eprintln!("ardoise: {}", recovered_line(&r));
+    }
+    let session = SessionInfo {
+        operator_id: match args.operator.strip_prefix("name:") {
+            Some(name) => pseudonymous_operator_id(&station.config.workshop.id, name),
+            None => args.operator.clone(),
+        },
+        asset_tag: args.asset_tag.clone(),
+        donor: args.donor.clone(),
+        lot: args.lot.clone(),
+        disposition: args.disposition.as_deref().map(|d| Disposition {
+            destination: Destination::parse(d).expect("clap checked the value"),
+            detail: args.disposition_detail.clone(),
+        }),
+        host_reset: args.host_reset,
+        ..Default::default()
+    };
+    // Everything this certificate will say about the station and the session must pass the
+    // certificate's checks before the disk is opened for writing.
+    if let Err(e) = station.check_session(&session) {
+        eprintln!("ardoise: nothing was erased: {e}");
+        return Ok(ExitCode::from(exit::CANNOT_STORE));
     }
     let policy = &station.config.policy;
     let verify_mode = match args.verify.as_deref() {
@@ -272,21 +291,6 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::REFUSED));
         }
     };
-    let session = SessionInfo {
-        operator_id: match args.operator.strip_prefix("name:") {
-            Some(name) => pseudonymous_operator_id(&station.config.workshop.id, name),
-            None => args.operator.clone(),
-        },
-        asset_tag: args.asset_tag.clone(),
-        donor: args.donor.clone(),
-        lot: args.lot.clone(),
-        disposition: args.disposition.as_deref().map(|d| Disposition {
-            destination: Destination::parse(d).expect("clap checked the value"),
-            detail: args.disposition_detail.clone(),
-        }),
-        host_reset: args.host_reset,
-        ..Default::default()
-    };
     eprintln!(
         "ardoise: erasing {} ({} {}) with {}: {}",
         info.path.display(),
@@ -298,9 +302,13 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
     for w in &job.plan.warnings {
         eprintln!("ardoise: warning: {w}");
     }
-    let marker = station
-        .begin_erase(&mut job, &session)
-        .context("recording the job on the data directory")?;
+    let marker = match station.begin_erase(&mut job, &session) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("ardoise: nothing was erased: {e}");
+            return Ok(ExitCode::from(exit::CANNOT_STORE));
+        }
+    };
 
     let cancel = CancelToken::new();
     let c = cancel.clone();
@@ -352,6 +360,24 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(exit::CANNOT_STORE));
     }
     Ok(code)
+}
+
+/// What a certificate issued at start for an earlier job says, in one line.
+pub(crate) fn recovered_line(r: &ardoise_station::Recovered) -> String {
+    let c = &r.certificate;
+    if r.report_kept {
+        format!(
+            "an earlier job's certificate could not be stored; certificate {} now records what it did, from its kept report ({})",
+            c.cert_id,
+            c.path.display()
+        )
+    } else {
+        format!(
+            "an earlier job was interrupted; certificate {} says not_erased ({})",
+            c.cert_id,
+            c.path.display()
+        )
+    }
 }
 
 fn result_json(r: &ErasureReport, certificate: serde_json::Value) -> serde_json::Value {
