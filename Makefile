@@ -33,7 +33,7 @@ lint: check-toolchain
 
 # Tests that need PostgreSQL or Chromium fail (rather than skip) when they are missing.
 test-rust: check-toolchain deps-base
-	ARDOISE_REQUIRE_POSTGRES=1 ARDOISE_REQUIRE_BROWSER=1 $(CARGO) test --workspace
+	ARDOISE_REQUIRE_POSTGRES=1 ARDOISE_REQUIRE_BROWSER=1 ARDOISE_REQUIRE_REFERENCE_TOOLS=1 $(CARGO) test --workspace
 
 # Everything: lint, Rust tests (loop devices need root), then the fragments' tests
 # (QEMU boots, registry on SQLite/PostgreSQL with Chromium, TUI in tmux).

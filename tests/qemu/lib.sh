@@ -153,3 +153,24 @@ cd_args() { # cd_args IMG
 
 # Print the last lines of a failed run's log for the CI output.
 show_log() { echo "---- last lines of $1"; tail -n "${2:-25}" "$1" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'; echo "----"; }
+
+# provision_stick STICK KEYS_OUT WORKSHOP STATION [REGISTRY_URL REGISTRY_VKEY]: a fresh stick
+# made a workshop's own as docs/image.md tells a workshop: `ardoise provision` writes the built
+# image, the identity, the station key (its station.pub and trust.toml go to KEYS_OUT for the
+# host's checks) and, when given, the registry's URL and key. Its output is STICK.provision.log
+# (the registry command it prints is there). Needs $BIN.
+provision_stick() {
+    local stick=$1 out=$2 workshop=$3 station=$4 reg=()
+    [ $# -ge 6 ] && reg=(--registry "$5" --registry-key "$6")
+    "$BIN" provision --image "$stick" --write-image "$IMG/ardoise.img" --workshop "$workshop" \
+        --workshop-name "Ressourcerie de test" --station "$station" "${reg[@]}" --out "$out" \
+        > "$stick.provision.log" 2>&1
+}
+
+# stick_certificates IMG DIR: copies the stick's certificates/ into DIR/certificates.
+stick_certificates() {
+    local off
+    off=$(part_offset "$1" 3)
+    mkdir -p "$2"
+    mcopy -s -n -i "$1@@$off" ::/certificates "$2/" 2>/dev/null
+}

@@ -18,6 +18,7 @@
 
 pub mod cosign;
 pub mod envelope;
+pub mod host_storage;
 pub mod journal;
 pub mod keys;
 pub mod merkle;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 mod evidence;
+pub use crate::host_storage::HostStorage;
 pub use evidence::{
     Evidence, EvidenceComparison, SamplePlanRecord, EVIDENCE_RULE_V1, SAMPLE_ALGORITHM_V2,
 };
@@ -170,6 +171,11 @@ pub struct Host {
     pub asset_tag: Option<String>,
     /// Identity read from SMBIOS/DMI.
     pub smbios: Smbios,
+    /// The machine's storage controllers and whether every disk was visible; null when the
+    /// station did not survey them. Missing in certificates made before the field existed,
+    /// read as null.
+    #[serde(default)]
+    pub storage: Option<HostStorage>,
 }
 
 /// SMBIOS/DMI identity of the host; every field is null when not reported by the firmware.
@@ -216,6 +222,8 @@ pub enum MediaType {
     UsbFlash,
     /// Virtual disk (tests, virtual machines).
     Virtual,
+    /// A RAID controller's logical volume: the member disks were not reached one by one.
+    RaidVolume,
     Unknown,
 }
 
@@ -229,6 +237,7 @@ impl MediaType {
                 | MediaType::Hybrid
                 | MediaType::Emmc
                 | MediaType::UsbFlash
+                | MediaType::RaidVolume
                 | MediaType::Unknown
         )
     }
@@ -836,6 +845,19 @@ pub mod limitations {
     pub const FIRMWARE_TRUSTED: &str = "firmware-command-trusted";
     pub const BAD_SECTORS_NOT_COVERED: &str = "bad-sectors-not-covered";
     pub const NO_CONFORMANCE_CLAIM: &str = "no-ieee-2883-claim";
+    pub const RAID_MEMBERS_NOT_SANITISED: &str = "raid-members-not-individually-sanitised";
+
+    /// A RAID volume was overwritten, not the disks it is made of.
+    pub fn raid_members_not_sanitised() -> Limitation {
+        Limitation {
+            code: RAID_MEMBERS_NOT_SANITISED.into(),
+            text: "This is a RAID controller's logical volume: it was overwritten through the \
+                   controller, and its member disks were not individually sanitised (their \
+                   spare, metadata and unused areas, and any disk outside the volume, were not \
+                   reached)."
+                .into(),
+        }
+    }
 
     /// Host read-back sees only logical blocks, never spare or over-provisioned flash.
     pub fn host_readback_spare_flash() -> Limitation {
@@ -980,6 +1002,7 @@ impl Certificate {
                     bios_vendor: Some("LENOVO".into()),
                     bios_version: Some("N24ET76W (1.51 )".into()),
                 },
+                storage: Some(HostStorage::example()),
             },
             media: Media {
                 manufacturer: Some("Samsung".into()),
@@ -1241,6 +1264,7 @@ impl Certificate {
         c.host.smbios.system_version = Some("1.0".into());
         c.host.smbios.system_serial = Some("5CD1234XYZ".into());
         c.host.smbios.system_uuid = Some("4c4c4544-0035-4310-8031-b5c04f325a31".into());
+        c.host.storage = Some(HostStorage::example_incomplete());
         c.media = Media {
             manufacturer: Some("Western Digital".into()),
             model: "WDC WD5000AAKX-08U6AA0".into(),

@@ -7,8 +7,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::model::{
-    coverage_ppm, limitations, Certificate, OutcomeStatus, VerificationMethod, VerificationResult,
-    QC_RULE_LOG_V1, QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
+    coverage_ppm, limitations, Certificate, MediaType, OutcomeStatus, VerificationMethod,
+    VerificationResult, QC_RULE_LOG_V1, QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
 };
 
 mod coverage;
@@ -519,6 +519,27 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
             format!(
                 "must include {} for this media type",
                 limitations::HOST_READBACK_SPARE_FLASH
+            ),
+        );
+    }
+
+    // Storage controllers of the host; a RAID volume says its members were not reached.
+    if let Some(storage) = &c.host.storage {
+        for (path, problem) in crate::host_storage::check(storage) {
+            issue(&path, problem);
+        }
+    }
+    if m.media_type == MediaType::RaidVolume
+        && !c
+            .limitations
+            .iter()
+            .any(|l| l.code == limitations::RAID_MEMBERS_NOT_SANITISED)
+    {
+        issue(
+            "limitations",
+            format!(
+                "must include {} for a RAID volume",
+                limitations::RAID_MEMBERS_NOT_SANITISED
             ),
         );
     }

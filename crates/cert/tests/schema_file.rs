@@ -12,12 +12,13 @@ use serde_json::{json, Value};
 const SCHEMA: &str = include_str!("../../../docs/schema/certificate-v1.schema.json");
 
 /// Fields older certificates lack (the model reads them with defaults), as dotted paths.
-const ADDED_LATER: [&str; 5] = [
+const ADDED_LATER: [&str; 6] = [
     "host_reset",
     "disposition",
     "qc",
     "verification.sample_plan",
     "verification.evidence",
+    "host.storage",
 ];
 
 fn schema() -> Value {
@@ -306,6 +307,19 @@ fn documents_the_model_refuses_are_refused_by_the_schema() {
                     .as_object_mut()
                     .unwrap()
                     .remove("attested_by");
+            }),
+        ),
+        (
+            "unknown controller issue",
+            Box::new(|v| v["host"]["storage"]["controllers"][0]["issue"] = json!("haunted")),
+        ),
+        (
+            "controller without address",
+            Box::new(|v| {
+                v["host"]["storage"]["controllers"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("address");
             }),
         ),
         (

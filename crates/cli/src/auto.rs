@@ -43,6 +43,9 @@ pub struct AutoArgs {
     pub operator: String,
     #[arg(long, default_value_t = 1000, hide = true)]
     pub poll_ms: u64,
+    /// Survey the storage controllers under this sysfs root instead of /sys (tests).
+    #[arg(long, hide = true)]
+    pub sys_root: Option<PathBuf>,
 }
 
 /// Whether this process runs on the live image (its init sets ARDOISE_BOOT_MODE).
@@ -100,6 +103,19 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             "ARDOISE-AUTO: skipping {} (protected: {})",
             d.path.display(),
             d.protected_reason.as_deref().unwrap_or("in use")
+        );
+    }
+    // Which disks of the machine cannot be seen at all: a station that cannot see every disk
+    // never says "all disks erased" (the survey is also recorded in every certificate).
+    let survey = match &args.sys_root {
+        Some(root) => station.set_storage_survey(ardoise_disk::controllers::survey(root)),
+        None => station.survey_storage(),
+    };
+    crate::disks::print_controllers(&survey, "ARDOISE-AUTO: ");
+    for d in targets.iter().filter(|d| d.raid_volume.is_some()) {
+        println!(
+            "ARDOISE-AUTO: {} is a RAID volume: only the volume is overwritten, its member disks are not sanitised one by one",
+            d.path.display()
         );
     }
     let targets: Vec<DiskInfo> = targets.into_iter().filter(|d| !d.protected).collect();
@@ -244,22 +260,37 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         }
         Some(url) => upload_until_done(&station, &url, Duration::from_secs(args.upload_timeout)),
     };
-    if all_ok && uploaded {
-        println!(
-            "ARDOISE-AUTO: DONE all disks erased, certificates stored{}",
-            if uploaded { " and acknowledged" } else { "" }
+    let (line, code) = ending(all_ok, uploaded, survey.complete());
+    println!("ARDOISE-AUTO: {line}");
+    Ok(code)
+}
+
+/// The last console line and the exit status: success (after which the init powers off)
+/// only when every visible disk is erased, every certificate acknowledged and no disk of the
+/// machine is hidden from the station.
+fn ending(all_erased: bool, uploaded: bool, all_visible: bool) -> (String, ExitCode) {
+    if all_erased && uploaded && all_visible {
+        return (
+            "DONE all disks erased, certificates stored and acknowledged".into(),
+            ExitCode::SUCCESS,
         );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!(
-            "ARDOISE-AUTO: NOT DONE (erased: {all_ok}, uploaded: {uploaded}); the machine stays on"
-        );
-        Ok(ExitCode::from(if all_ok {
-            exit::FAILURE
-        } else {
-            exit::NOT_ERASED
-        }))
     }
+    let mut line = format!(
+        "NOT DONE (erased: {all_erased}, uploaded: {uploaded}, all disks visible: {all_visible}); the machine stays on"
+    );
+    if !all_visible {
+        line.push_str(
+            "; some disks of this machine are not visible (see DISKS NOT VISIBLE above): it is not fully erased",
+        );
+    }
+    let code = if !all_erased {
+        exit::NOT_ERASED
+    } else if !all_visible {
+        exit::DISKS_NOT_VISIBLE
+    } else {
+        exit::FAILURE
+    };
+    (line, ExitCode::from(code))
 }
 
 /// Uploads until the outbox is empty or the deadline passes.
@@ -295,5 +326,26 @@ fn upload_until_done(station: &Station, url: &str, timeout: Duration) -> bool {
             return false;
         }
         std::thread::sleep(Duration::from_secs(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn done_only_when_erased_uploaded_and_every_disk_visible() {
+        let (line, code) = ending(true, true, true);
+        assert!(line.starts_with("DONE all disks erased"));
+        assert_eq!(code, ExitCode::SUCCESS);
+        let (line, code) = ending(true, true, false);
+        assert!(line.starts_with("NOT DONE"), "{line}");
+        assert!(line.contains("not fully erased"), "{line}");
+        assert_eq!(code, ExitCode::from(exit::DISKS_NOT_VISIBLE));
+        assert_eq!(
+            ending(false, true, false).1,
+            ExitCode::from(exit::NOT_ERASED)
+        );
+        assert_eq!(ending(true, false, true).1, ExitCode::from(exit::FAILURE));
     }
 }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use ardoise_disk::controllers::{survey, ControllerIssue, StorageSurvey};
 use ardoise_disk::discovery::{discover, DiscoveryOptions};
 use ardoise_disk::inventory::read_inventory;
 
@@ -35,8 +36,10 @@ pub fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&disks)?);
         return Ok(ExitCode::SUCCESS);
     }
+    let survey = survey(std::path::Path::new("/sys"));
     if disks.is_empty() {
         println!("No disk found.");
+        print_controllers(&survey, "");
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -49,6 +52,8 @@ pub fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
                 "PROTECTED: {}",
                 d.protected_reason.as_deref().unwrap_or("in use")
             )
+        } else if d.raid_volume.is_some() {
+            "erasable (RAID volume: overwrite only)".to_string()
         } else {
             "erasable".to_string()
         };
@@ -62,7 +67,42 @@ pub fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
             status
         );
     }
+    println!();
+    print_controllers(&survey, "");
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line per storage controller, then one per controller whose disks cannot be seen.
+pub fn print_controllers(survey: &StorageSurvey, prefix: &str) {
+    for c in &survey.controllers {
+        println!(
+            "{prefix}controller {} {} {}{} {}: driver {}",
+            c.address,
+            c.kind.as_str(),
+            c.vendor_id.as_deref().unwrap_or("-"),
+            c.device_id
+                .as_deref()
+                .map(|d| format!(":{d}"))
+                .unwrap_or_default(),
+            c.description,
+            c.driver.as_deref().unwrap_or("NONE")
+        );
+    }
+    for c in survey.problems() {
+        match c.issue {
+            Some(ControllerIssue::NoDriver) => println!(
+                "{prefix}DISKS NOT VISIBLE: controller {} ({}) has no driver: its disks are not visible",
+                c.address,
+                c.kind.as_str()
+            ),
+            Some(ControllerIssue::RaidVolumes { volumes }) => println!(
+                "{prefix}DISKS NOT VISIBLE: controller {} ({}) is in RAID mode ({volumes} volume(s)): its physical disks are not visible one by one",
+                c.address,
+                c.driver.as_deref().unwrap_or("?")
+            ),
+            None => {}
+        }
+    }
 }
 
 pub fn inventory(args: &InventoryArgs) -> anyhow::Result<ExitCode> {

@@ -15,6 +15,9 @@ pub const INVALID_CERTIFICATE: u8 = 6;
 /// The certificate could not be stored or would be refused (data directory missing, read-only
 /// or full; a setting or key identity a certificate cannot carry).
 pub const CANNOT_STORE: u8 = 7;
+/// `auto`: every disk it saw is erased, but some disks of the machine are not visible (a
+/// storage controller without driver, or in RAID mode).
+pub const DISKS_NOT_VISIBLE: u8 = 8;
 
 pub const EXIT_CODES_HELP: &str = "\
 Exit status:
@@ -26,7 +29,8 @@ Exit status:
   5  not erased: the erase or its verification failed
   6  verify: at least one certificate failed a check
   7  the certificate could not be stored or would be refused (data directory missing,
-     read-only or full; a setting or the key's identity a certificate cannot carry)";
+     read-only or full; a setting or the key's identity a certificate cannot carry)
+  8  auto: some disks of the machine are not visible (controller without driver, or in RAID mode)";
 
 #[cfg(test)]
 mod tests {
@@ -40,6 +44,7 @@ mod tests {
             super::WITH_EXCEPTIONS,
             super::NOT_ERASED,
             super::INVALID_CERTIFICATE,
+            super::DISKS_NOT_VISIBLE,
             super::CANNOT_STORE,
         ] {
             assert!(

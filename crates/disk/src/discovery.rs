@@ -172,6 +172,7 @@ pub fn file_target(path: &Path, len: u64) -> DiskInfo {
         protected: false,
         protected_reason: None,
         protected_reasons: Vec::new(),
+        raid_volume: None,
     }
 }
 
@@ -227,7 +228,11 @@ fn describe_sysfs_disk(
     let removable = attr("removable").as_deref() == Some("1");
     let read_only = attr("ro").as_deref() == Some("1");
     let identity = read_identity(name, transport, &dir, sysfs_path.as_deref());
+    let raid_volume = sysfs_path
+        .as_deref()
+        .and_then(crate::controllers::raid_volume_of);
     let media = match transport {
+        _ if raid_volume.is_some() => MediaKind::RaidVolume,
         Transport::Nvme => MediaKind::NvmeSsd,
         Transport::Mmc => MediaKind::Emmc,
         Transport::Usb if !rotational => MediaKind::UsbFlash,
@@ -269,6 +274,7 @@ fn describe_sysfs_disk(
         protected: false,
         protected_reason: None,
         protected_reasons: Vec::new(),
+        raid_volume,
     }))
 }
 

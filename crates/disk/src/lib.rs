@@ -9,6 +9,7 @@
 
 pub mod ata;
 pub mod block;
+pub mod controllers;
 pub mod discovery;
 pub mod durable;
 pub mod health;

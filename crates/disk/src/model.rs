@@ -69,6 +69,9 @@ pub enum MediaKind {
     UsbFlash,
     /// A virtual or test disk whose physical medium is unknown.
     Virtual,
+    /// A logical volume a RAID controller composed from disks the host cannot reach one by one
+    /// (see [`crate::controllers::raid_volume_of`]).
+    RaidVolume,
     Unknown,
 }
 
@@ -164,6 +167,9 @@ pub struct DiskInfo {
     pub protected_reason: Option<String>,
     #[serde(default)]
     pub protected_reasons: Vec<ProtectionReason>,
+    /// Set when the disk is a RAID controller's logical volume rather than a physical disk.
+    #[serde(default)]
+    pub raid_volume: Option<crate::controllers::RaidVolume>,
 }
 
 impl DiskInfo {

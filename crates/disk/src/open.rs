@@ -114,7 +114,9 @@ pub fn open_disk(info: &DiskInfo, access: Access) -> Result<OpenedDisk, OpenDisk
         path: info.path.clone(),
         source,
     };
-    let commands = if !block.is_block_device() {
+    // A RAID volume's SCSI commands reach the controller's firmware, not a drive: only reads
+    // and writes of the volume mean what they say.
+    let commands = if !block.is_block_device() || info.raid_volume.is_some() {
         Commands::None
     } else {
         match info.transport {

@@ -80,6 +80,25 @@ fn known(caps: &DriveCapabilities) -> HiddenAreas {
     })
 }
 
+/// A pre-48-bit drive with the HPA feature whose READ NATIVE MAX ADDRESS could not be read:
+/// the host cannot tell whether sectors are hidden (older drives are the ones whose HPA
+/// holds vendor recovery images), so the erase cannot be declared complete.
+fn unreadable_28bit_hpa(
+    h: &HiddenAreas,
+    id: &ardoise_disk::ata::IdentifyData,
+    problems: &[String],
+) -> Option<Exception> {
+    (!id.lba48 && h.hpa_supported && h.native_sectors.is_none()).then(|| {
+        Exception::new(
+            ExceptionCode::HiddenAreaNotErased,
+            format!(
+                "pre-48-bit drive: its native maximum could not be read ({}), so a host protected area cannot be ruled out",
+                problems.join("; ")
+            ),
+        )
+    })
+}
+
 /// Makes hidden sectors visible (ATA only; other command sets have nothing to do).
 pub fn remove_hidden_areas(commands: &mut Commands, caps: &DriveCapabilities) -> HiddenAreaOutcome {
     match commands {
@@ -220,6 +239,9 @@ fn remove_ata<T: ScsiTransport>(
             "hidden areas could not be fully measured: {}",
             problems.join("; ")
         ));
+    }
+    if let Some(e) = unreadable_28bit_hpa(&before, &id, &problems) {
+        return unchanged(before, notes, vec![e]);
     }
     if before.hidden_sectors() == 0 {
         notes.push("no hidden sectors: nothing to do".into());
@@ -422,4 +444,67 @@ pub fn unchecked(caps: &DriveCapabilities) -> Option<Exception> {
         ExceptionCode::HiddenAreasNotChecked,
         format!("hidden areas not checked: {why}; the erase covers the sectors the computer sees"),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use ardoise_disk::ata::AtaDevice;
+    use ardoise_disk::transport::{DataDir, ScsiReply, ScsiTransport, TransportError};
+
+    use super::*;
+
+    /// A 28-bit drive with the HPA feature that aborts READ NATIVE MAX ADDRESS.
+    struct OldDrive;
+
+    impl ScsiTransport for OldDrive {
+        fn execute(
+            &mut self,
+            cdb: &[u8],
+            data: DataDir<'_>,
+            _timeout: Duration,
+        ) -> Result<ScsiReply, TransportError> {
+            if let DataDir::FromDevice(b) = data {
+                // IDENTIFY: LBA, 28-bit capacity 0x8000, HPA supported, no 48-bit.
+                b.fill(0);
+                let mut w = [0u16; 256];
+                w[49] = 0x0200;
+                w[60] = 0x8000;
+                w[82] = 0x4400;
+                w[83] = 0x4000;
+                for (i, x) in w.iter().enumerate() {
+                    b[2 * i..2 * i + 2].copy_from_slice(&x.to_le_bytes());
+                }
+                return Ok(ScsiReply::default());
+            }
+            // Every non-data command (READ NATIVE MAX ADDRESS) ends with ERR/ABRT.
+            let mut sense = vec![0x72, 0x01, 0x00, 0x1d, 0, 0, 0, 14, 0x09, 0x0c];
+            sense.resize(22, 0);
+            sense[8 + 3] = 0x04;
+            sense[8 + 13] = 0x51;
+            assert_eq!(cdb[14], 0xf8, "only READ NATIVE MAX ADDRESS is expected");
+            Ok(ScsiReply {
+                status: 2,
+                driver_status: 0x08,
+                sense,
+                ..Default::default()
+            })
+        }
+    }
+
+    #[test]
+    fn a_pre_48_bit_drive_whose_native_max_cannot_be_read_gets_an_exception() {
+        let mut commands = Commands::Ata(AtaDevice::new(Box::new(OldDrive)));
+        let disk =
+            ardoise_disk::discovery::file_target(std::path::Path::new("old.img"), 0x8000 * 512);
+        let caps = DriveCapabilities {
+            command_set: crate::capability::CommandSet::Ata,
+            ..DriveCapabilities::block_only(&disk)
+        };
+        let out = remove_hidden_areas(&mut commands, &caps);
+        assert_eq!(out.exceptions.len(), 1, "{out:#?}");
+        assert_eq!(out.exceptions[0].code, ExceptionCode::HiddenAreaNotErased);
+        assert!(out.exceptions[0].detail.contains("pre-48-bit"));
+    }
 }

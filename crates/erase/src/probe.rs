@@ -80,9 +80,13 @@ pub fn probe_commands(info: &DiskInfo, commands: &mut Commands) -> ProbeReport {
         Commands::Scsi(dev) => probe_scsi(info, dev),
         Commands::Nvme { controller, nsid } => probe_nvme(info, controller, *nsid),
         Commands::Mmc(dev) => probe_mmc(info, dev),
-        Commands::None => Err(Fallback(
-            "the disk is reached by reads and writes only (no command pass-through)".into(),
-        )),
+        Commands::None => Err(Fallback(match &info.raid_volume {
+            Some(v) => format!(
+                "a RAID volume of the {} controller at {}: its member disks cannot be reached one by one, only the volume can be overwritten (switch the controller to HBA/JBOD mode for a purge of each disk)",
+                v.driver, v.controller
+            ),
+            None => "the disk is reached by reads and writes only (no command pass-through)".into(),
+        })),
     };
     r.unwrap_or_else(|Fallback(why)| block_only(info, why))
 }

@@ -127,6 +127,8 @@ pub struct StationFacts<'a> {
     pub image_digest: Option<String>,
     /// Build identifier (git commit) of this binary, if known.
     pub build: Option<String>,
+    /// The latest storage-controller survey of the machine, if one was made.
+    pub storage: Option<cm::HostStorage>,
 }
 
 /// The certificate of `report` (journal link and key id are filled in by the store when it
@@ -156,7 +158,7 @@ pub fn certificate(
         tool: tool(station),
         policy: policy(station.config),
         provenance: provenance(session),
-        host: host(session, station.inventory),
+        host: host(session, station),
         media: media(report, capacity, lss),
         sanitization: sanitization(report, lss),
         verification: verification(
@@ -216,7 +218,7 @@ pub fn session_certificate(session: &SessionInfo, station: &StationFacts<'_>) ->
     c.tool = tool(station);
     c.policy = policy(station.config);
     c.provenance = provenance(session);
-    c.host = host(session, station.inventory);
+    c.host = host(session, station);
     c.host_reset = session
         .host_reset
         .and_then(|h| h.attested_by(&session.operator_id));
@@ -310,7 +312,8 @@ fn provenance(session: &SessionInfo) -> cm::Provenance {
     }
 }
 
-fn host(session: &SessionInfo, inv: &MachineInventory) -> cm::Host {
+fn host(session: &SessionInfo, station: &StationFacts<'_>) -> cm::Host {
+    let inv = station.inventory;
     cm::Host {
         asset_tag: non_empty(&session.asset_tag),
         smbios: cm::Smbios {
@@ -325,6 +328,7 @@ fn host(session: &SessionInfo, inv: &MachineInventory) -> cm::Host {
             bios_vendor: inv.bios_vendor.clone(),
             bios_version: inv.bios_version.clone(),
         },
+        storage: station.storage.clone(),
     }
 }
 
@@ -358,6 +362,7 @@ fn media_type(m: MediaKind) -> cm::MediaType {
         MediaKind::Emmc => cm::MediaType::Emmc,
         MediaKind::UsbFlash => cm::MediaType::UsbFlash,
         MediaKind::Virtual => cm::MediaType::Virtual,
+        MediaKind::RaidVolume => cm::MediaType::RaidVolume,
         MediaKind::Unknown => cm::MediaType::Unknown,
     }
 }
@@ -731,6 +736,7 @@ fn flash(m: MediaKind) -> bool {
             | MediaKind::NvmeSsd
             | MediaKind::Emmc
             | MediaKind::UsbFlash
+            | MediaKind::RaidVolume
             | MediaKind::Unknown
     )
 }
@@ -775,6 +781,9 @@ fn limitations(plan: &Plan, media: MediaKind) -> Vec<cm::Limitation> {
             code: "crypto-erase-not-told-from-deallocation".into(),
             text: "The controller deallocates after every sanitize, so what its crypto erase left reads as zeros, as a deallocation without erasure would: the read-back cannot tell them apart.".into(),
         });
+    }
+    if media == MediaKind::RaidVolume {
+        out.push(l::raid_members_not_sanitised());
     }
     out.push(l::bad_sectors_not_covered());
     out.push(l::no_conformance_claim());

@@ -10,12 +10,14 @@ pub mod config;
 mod identity;
 pub mod jobs;
 pub mod provision;
+pub mod storage;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ardoise_cert::keys::StationKey;
 use ardoise_cert::store::{check_writable, Store, StoreError, StoredCertificate};
+use ardoise_disk::controllers::StorageSurvey;
 use ardoise_disk::inventory::{read_inventory, MachineInventory};
 use ardoise_erase::firmware::{FileVault, PasswordVault};
 use ardoise_erase::job::{ErasureReport, PreparedJob};
@@ -106,6 +108,8 @@ pub struct Station {
     key: StationKey,
     store: Mutex<Store>,
     vault: Arc<FileVault>,
+    /// The latest storage-controller survey; every certificate records it in `host.storage`.
+    storage: Mutex<StorageSurvey>,
 }
 
 impl Station {
@@ -154,6 +158,7 @@ impl Station {
             key,
             store: Mutex::new(store),
             vault: Arc::new(vault),
+            storage: Mutex::new(ardoise_disk::controllers::survey(Path::new("/sys"))),
         };
         // The settings and the key must make a certificate the validator accepts: found now,
         // not after an erase.
@@ -181,6 +186,27 @@ impl Station {
     /// The vault that keeps temporary ATA passwords on the data partition.
     pub fn vault(&self) -> Arc<dyn PasswordVault> {
         self.vault.clone()
+    }
+
+    /// Surveys the machine's storage controllers again (call it with every disk listing: a
+    /// driver may have loaded since) and returns the survey certificates will record.
+    pub fn survey_storage(&self) -> StorageSurvey {
+        self.set_storage_survey(ardoise_disk::controllers::survey(Path::new("/sys")))
+    }
+
+    /// Records a survey made elsewhere (a fake sysfs tree in tests); returns it.
+    pub fn set_storage_survey(&self, survey: StorageSurvey) -> StorageSurvey {
+        let mut s = self.storage.lock().unwrap_or_else(|p| p.into_inner());
+        *s = survey.clone();
+        survey
+    }
+
+    /// The latest storage-controller survey.
+    pub fn storage_survey(&self) -> StorageSurvey {
+        self.storage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Checks that a certificate can be stored now. Called before any erase starts: a full or
@@ -342,6 +368,7 @@ impl Station {
             build: option_env!("ARDOISE_BUILD")
                 .map(str::to_string)
                 .or_else(|| image_record("git")),
+            storage: Some(storage::host_storage(&self.storage_survey())),
         }
     }
 

@@ -252,6 +252,8 @@ pub enum AppEvent {
     ExportTargets(Vec<ExportTarget>),
     ExportDone(Result<(usize, String), String>),
     Log(String),
+    /// The storage controllers, surveyed with every disk listing.
+    StorageSurveyed(ardoise_disk::controllers::StorageSurvey),
 }
 
 /// One line of the log view.
@@ -282,6 +284,8 @@ pub struct App {
     pub disks: Vec<DiskRow>,
     pub scanning: bool,
     pub scan_error: Option<String>,
+    /// The latest storage-controller survey (controllers whose disks cannot be seen).
+    pub storage: Option<ardoise_disk::controllers::StorageSurvey>,
     pub generation: u64,
     pub disk_cursor: usize,
     pub selected: BTreeSet<usize>,
@@ -333,6 +337,7 @@ impl App {
             disks: Vec::new(),
             scanning: false,
             scan_error: None,
+            storage: None,
             generation: 0,
             disk_cursor: 0,
             selected: BTreeSet::new(),
@@ -1185,6 +1190,14 @@ impl App {
             AppEvent::StationFailed(e) => {
                 self.push_log(e.summary(self.lang));
                 self.station = StationState::Failed(e);
+            }
+            AppEvent::StorageSurveyed(survey) => {
+                if self.storage.as_ref() != Some(&survey) {
+                    for line in crate::storage_view::storage_problems(self.lang, &survey) {
+                        self.push_log(line);
+                    }
+                }
+                self.storage = Some(survey);
             }
             AppEvent::SetupDone(r) => self.setup_result(r),
             AppEvent::DisksScanned { generation, result } => {

@@ -312,6 +312,20 @@ texts! {
     MediaEmmc => "eMMC", "eMMC";
     MediaUsbFlash => "clé USB", "USB stick";
     MediaVirtual => "disque virtuel", "virtual disk";
+    MediaRaidVolume => "volume RAID", "RAID volume";
+    MachControllers => "Contrôleurs", "Controllers";
+    CtrlAllVisible => "{0} contrôleur(s) de disques, tous avec leur pilote : tous les disques sont visibles",
+                      "{0} disk controller(s), all with a driver: every disk is visible";
+    CtrlNoDriver => "contrôleur {0} {1} ({2}) sans pilote : ses disques ne sont pas visibles",
+                    "{0} controller {1} ({2}) has no driver: its disks are not visible";
+    CtrlRaid => "contrôleur {0} {1} ({2}) en mode RAID : {3} volume(s) RAID, ses disques physiques ne sont pas visibles un par un",
+                "{0} controller {1} ({2}) in RAID mode: {3} RAID volume(s), its physical disks are not visible one by one";
+    CtrlIncomplete => "Des disques de cette machine ne sont pas visibles : elle ne peut pas être entièrement effacée.",
+                      "Some disks of this machine are not visible: it cannot be fully erased.";
+    RaidVolumeNote => "volume RAID : seul le volume est réécrit, pas chaque disque (F1)",
+                      "RAID volume: only the volume is overwritten, not each disk (F1)";
+    HelpRaid => "VOLUME RAID = un disque composé par un contrôleur RAID : ardoise ne peut que le réécrire, ses disques physiques ne sont pas purgés un par un. Pour une purge de chaque disque, passez le contrôleur en mode HBA ou JBOD (utilitaire du contrôleur au démarrage, par exemple Ctrl+R, Ctrl+C ou F8, ou la configuration du BIOS/UEFI), puis redémarrez ardoise. Un contrôleur sans pilote cache tous ses disques : notez son identifiant (écran Machine) pour le responsable.",
+                "RAID VOLUME = a disk composed by a RAID controller: ardoise can only overwrite it, its physical disks are not purged one by one. For a purge of each disk, switch the controller to HBA or JBOD mode (the controller's utility at boot, for example Ctrl+R, Ctrl+C or F8, or the BIOS/UEFI setup), then restart ardoise. A controller without a driver hides all its disks: note its id (Machine screen) for the supervisor.";
     MediaUnknown => "support inconnu", "unknown medium";
     ScanFailed => "Impossible de lister les disques : {0}", "Cannot list the disks: {0}";
 

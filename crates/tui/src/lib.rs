@@ -22,6 +22,7 @@ pub mod qr;
 pub mod runtime;
 pub mod setup;
 pub mod sim;
+pub mod storage_view;
 pub mod ui;
 
 pub use runtime::{run, TuiError, TuiExit, TuiOptions};

@@ -310,6 +310,7 @@ pub fn media_label(lang: Language, m: MediaKind) -> &'static str {
             MediaKind::Emmc => T::MediaEmmc,
             MediaKind::UsbFlash => T::MediaUsbFlash,
             MediaKind::Virtual => T::MediaVirtual,
+            MediaKind::RaidVolume => T::MediaRaidVolume,
             MediaKind::Unknown => T::MediaUnknown,
         },
     )

@@ -484,11 +484,17 @@ impl Runtime {
     fn scan(&self, generation: u64) {
         let tx = self.tx.clone();
         let disks = self.disks.clone();
+        let station = self.station.clone();
         std::thread::Builder::new()
             .name("discovery".into())
             .spawn(move || {
                 let result: Result<Vec<DiskInfo>, String> = match &disks {
                     Disks::Real => {
+                        // Controllers with every listing: a driver may have loaded since.
+                        if let Some(station) = &station {
+                            let survey = station.survey_storage();
+                            let _ = tx.send(Msg::App(Box::new(AppEvent::StorageSurveyed(survey))));
+                        }
                         discover(&DiscoveryOptions::default()).map_err(|e| e.to_string())
                     }
                     Disks::Sim(paths) => paths

@@ -631,6 +631,11 @@ fn draw_machine(f: &mut Frame, app: &App, area: Rect) {
         app.tf(T::CertCount, &[&s.outbox]),
         n,
     ));
+    lines.extend(crate::storage_view::machine_lines(
+        app.lang,
+        app.storage.as_ref(),
+        kv,
+    ));
     if !s.recovered.is_empty() {
         lines.push(Line::raw(""));
         for l in wrap(
@@ -711,6 +716,10 @@ fn draw_disks(f: &mut Frame, app: &App, area: Rect) {
             Style::default().fg(Color::LightRed),
         ));
     }
+    lines.extend(crate::storage_view::disk_list_warning(
+        app.lang,
+        app.storage.as_ref(),
+    ));
     if app.disks.is_empty() {
         lines.push(Line::raw(format!("  {}", app.t(T::NoDisks))));
         f.render_widget(Paragraph::new(lines), rest);
@@ -766,7 +775,8 @@ fn draw_disks(f: &mut Frame, app: &App, area: Rect) {
         } else if let ProbeState::Failed(e) = &d.probe {
             Some((app.tf(T::ProbeFailed, &[&clean(e)]), grey()))
         } else {
-            None
+            crate::storage_view::raid_note(app.lang, d.info.media)
+                .map(|note| (note, Style::default().fg(Color::LightYellow)))
         };
         if let Some((text, style)) = note {
             rows.push(Line::styled(cut(&format!("      {text}"), w), style));
@@ -814,9 +824,10 @@ fn draw_disks(f: &mut Frame, app: &App, area: Rect) {
         "  {}",
         app.tf(T::SelectedCount, &[&app.selected.len()])
     )));
-    let avail = (rest.height as usize).saturating_sub(1 + detail.len());
+    let avail = (rest.height as usize).saturating_sub(1 + lines.len() + detail.len());
     let start = (cursor_line + 2).saturating_sub(avail);
-    let mut all = vec![head];
+    let mut all = lines;
+    all.push(head);
     all.extend(rows.into_iter().skip(start).take(avail));
     all.extend(detail);
     f.render_widget(Paragraph::new(all), rest);
@@ -1336,7 +1347,10 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     let width = area.width.saturating_sub(4).max(20);
     let inner_w = width.saturating_sub(4) as usize;
+    let extra = (app.screen == Screen::Disks && app.overlay.is_none() && !app.station_blocks())
+        .then_some(T::HelpRaid);
     let needed = wrap(app.t(screen_help(app)), inner_w).len()
+        + extra.map_or(0, |k| wrap(app.t(k), inner_w).len() + 1)
         + wrap(app.t(T::HelpGeneral), inner_w).len()
         + 3;
     let r = centered(area, width, needed as u16);
@@ -1344,6 +1358,12 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     for l in wrap(app.t(screen_help(app)), inner_w) {
         lines.push(Line::raw(format!(" {l}")));
+    }
+    if let Some(k) = extra {
+        lines.push(Line::raw(""));
+        for l in wrap(app.t(k), inner_w) {
+            lines.push(Line::raw(format!(" {l}")));
+        }
     }
     lines.push(Line::raw(""));
     for l in wrap(app.t(T::HelpGeneral), inner_w) {

@@ -453,6 +453,7 @@ fn media_type_word(t: MediaType, lang: Lang) -> &'static str {
         MediaType::Emmc => "eMMC",
         MediaType::UsbFlash => lang.t("mémoire flash USB", "USB flash"),
         MediaType::Virtual => lang.t("disque virtuel", "virtual disk"),
+        MediaType::RaidVolume => lang.t("volume RAID", "RAID volume"),
         MediaType::Unknown => lang.t("inconnu", "unknown"),
     }
 }
@@ -592,6 +593,22 @@ fn qc_text(c: &Certificate, lang: Lang) -> String {
             if c.qc.selected { "yes" } else { "no" }
         ),
     }
+}
+
+/// Whether the station saw every disk of the machine, in words.
+fn storage_text(c: &Certificate, lang: Lang) -> String {
+    let Some(storage) = &c.host.storage else {
+        return lang.t("non relevés", "not surveyed").into();
+    };
+    if storage.complete {
+        return lang
+            .t(
+                "tous pilotés, tous les disques étaient visibles",
+                "all with a driver, every disk was visible",
+            )
+            .into();
+    }
+    crate::host_storage::problem_sentences(storage, lang == Lang::Fr).join("\n")
 }
 
 fn host_reset_text(c: &Certificate, lang: Lang) -> String {
@@ -797,6 +814,10 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
         doc.row(
             lang.t("Remise à zéro de la machine", "Host machine reset"),
             &distinct(&|c| host_reset_text(c, lang)),
+        );
+        doc.row(
+            lang.t("Contrôleurs de disques", "Disk controllers"),
+            &distinct(&|c| storage_text(c, lang)),
         );
         doc.heading(lang.t("Provenance", "Provenance"));
         doc.row(lang.t("Donateur", "Donor"), &c.provenance.donor.name);

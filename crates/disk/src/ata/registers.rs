@@ -55,8 +55,16 @@ impl AtaRegisters {
     }
 
     /// The address of a 28-bit result: LBA(23:0) with LBA(27:24) from DEVICE bits 3:0.
+    /// A 28-bit command's LBA. ACS puts LBA(27:24) in DEVICE bits 3:0; a SATL may instead
+    /// return it in the descriptor's LBA(31:24) byte (SAT's ATA Status Return has no
+    /// "DEVICE remap"; hdparm reads it there). DEVICE is taken when it holds the bits, the
+    /// LBA(31:24) byte otherwise, so both placements read the same address.
     pub fn lba28(&self) -> u32 {
-        (self.lba & 0x00ff_ffff) as u32 | u32::from(self.device & 0x0f) << 24
+        let high = match self.device & 0x0f {
+            0 => ((self.lba >> 24) & 0x0f) as u8,
+            d => d,
+        };
+        (self.lba & 0x00ff_ffff) as u32 | u32::from(high) << 24
     }
 }
 

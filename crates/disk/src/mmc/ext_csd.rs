@@ -150,6 +150,19 @@ impl ExtCsd {
             .then(|| u64::from(self.hc_erase_grp_size) * 1024)
     }
 
+    /// How long SANITIZE may take: the card gives no figure of its own for it, so the time
+    /// its own figures allow to erase every erase group (300 ms × ERASE_TIMEOUT_MULT per
+    /// group), and never less than the kernel's default (MMC_SANITIZE_TIMEOUT_MS, 240 s),
+    /// which a large card's sanitize can outlast.
+    pub fn sanitize_timeout(&self) -> Duration {
+        const KERNEL_DEFAULT: Duration = Duration::from_secs(240);
+        let whole_card = self.erase_group_sectors().and_then(|g| {
+            let groups = u64::from(self.sec_count).div_ceil(g);
+            self.erase_timeout(EraseKind::Erase, groups)
+        });
+        whole_card.map_or(KERNEL_DEFAULT, |t| t.max(KERNEL_DEFAULT))
+    }
+
     /// The byte erased memory reads as.
     pub fn erased_byte(&self) -> u8 {
         if self.erased_mem_cont & 1 != 0 {
@@ -160,14 +173,15 @@ impl ExtCsd {
     }
 
     /// The kernel's erase timeout rule (`mmc_mmc_erase_timeout`): 300 ms × TRIM_MULT per group
-    /// for TRIM (4.5+) / DISCARD / secure trim, 300 ms × ERASE_TIMEOUT_MULT per group for erase
-    /// and secure erase, times SEC_ERASE_MULT / SEC_TRIM_MULT for the secure variants. `None`
-    /// when a multiplier it needs is 0 or the erase groups are not defined by EXT_CSD.
+    /// for TRIM and DISCARD; 300 ms × ERASE_TIMEOUT_MULT per group for everything else — erase,
+    /// secure erase and both secure trim steps (their arguments are not the TRIM argument) —
+    /// times SEC_ERASE_MULT for secure erase and SEC_TRIM_MULT for secure trim. `None` when a
+    /// multiplier it needs is 0 or the erase groups are not defined by EXT_CSD.
     pub fn erase_timeout(&self, kind: EraseKind, groups: u64) -> Option<Duration> {
         self.erase_group_sectors()?;
         let per_group_ms = match kind {
-            EraseKind::Erase | EraseKind::SecureErase => 300 * u64::from(self.erase_timeout_mult),
-            _ => 300 * u64::from(self.trim_mult),
+            EraseKind::Trim | EraseKind::Discard => 300 * u64::from(self.trim_mult),
+            _ => 300 * u64::from(self.erase_timeout_mult),
         };
         let secure = match kind {
             EraseKind::SecureErase => u64::from(self.sec_erase_mult),
@@ -281,9 +295,34 @@ mod tests {
             e.erase_timeout(EraseKind::Trim, 2),
             Some(Duration::from_millis(600))
         );
+        // secure trim: 300 ms × ERASE_TIMEOUT_MULT 2 × SEC_TRIM_MULT 3 (not TRIM_MULT).
         assert_eq!(
             e.erase_timeout(EraseKind::SecureTrim2, 1),
-            Some(Duration::from_millis(900))
+            Some(Duration::from_millis(1800))
+        );
+        assert_eq!(
+            e.erase_timeout(EraseKind::SecureTrim1, 2),
+            Some(Duration::from_millis(3600))
+        );
+    }
+
+    #[test]
+    fn sanitize_timeout_covers_every_erase_group_of_a_large_card() {
+        let mut b = register();
+        // 0x00E90000 sectors (7.3 GB) in groups of 4 × 1024 sectors: 3728 groups × 600 ms.
+        let e = ExtCsd::parse(&b).unwrap();
+        assert_eq!(e.sanitize_timeout(), Duration::from_millis(3728 * 600));
+        // A small card keeps the kernel's 240 s.
+        b[212..216].copy_from_slice(&0x0001_0000u32.to_le_bytes());
+        assert_eq!(
+            ExtCsd::parse(&b).unwrap().sanitize_timeout(),
+            Duration::from_secs(240)
+        );
+        // No EXT_CSD erase groups: the kernel's default.
+        b[175] = 0;
+        assert_eq!(
+            ExtCsd::parse(&b).unwrap().sanitize_timeout(),
+            Duration::from_secs(240)
         );
     }
 }

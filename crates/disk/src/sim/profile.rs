@@ -396,6 +396,7 @@ impl SimDisk {
             protected: false,
             protected_reason: None,
             protected_reasons: Vec::new(),
+            raid_volume: None,
         };
         if let Some(reason) = &p.protected {
             info.protect(ProtectionReason::BootMedium {

@@ -160,8 +160,13 @@ pub(crate) fn sanitize<T: MmcTransport>(
         Some((total - 1.0) / total),
         "SANITIZE running; it cannot be interrupted",
     );
-    // Zero: the kernel's own sanitize timeout (MMC_SANITIZE_TIMEOUT_MS, 240 s).
-    if let Err(e) = dev.sanitize(Duration::ZERO) {
+    // Long enough for the whole card by its own erase figures (the kernel's default 240 s
+    // can be too short for a large card, and a timed-out sanitize is reported as failed).
+    let timeout = dev
+        .ext_csd()
+        .map(|e| e.sanitize_timeout())
+        .unwrap_or(Duration::from_secs(240));
+    if let Err(e) = dev.sanitize(timeout) {
         return failed("SANITIZE".into(), e, notes);
     }
     let status = match dev.send_status() {
