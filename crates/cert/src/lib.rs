@@ -7,6 +7,7 @@
 //! - [`journal`], [`verify`]: per-station hash chain analysis and offline verification.
 //! - [`merkle`], [`note`], [`receipt`]: RFC 6962/9162 Merkle log primitives, C2SP
 //!   checkpoints, registry receipts (shared with the registry server).
+//! - [`logstate`]: the largest verified checkpoint and consistency checks against it.
 //! - [`store`]: the crash-safe store on the data partition, outbox, `check_writable`.
 //! - [`report`]: the donor PDF.
 //!
@@ -16,6 +17,7 @@
 pub mod envelope;
 pub mod journal;
 pub mod keys;
+pub mod logstate;
 pub mod merkle;
 pub mod model;
 pub mod note;
