@@ -424,3 +424,160 @@ mod tests {
         ));
     }
 }
+
+/// What [`check_report`] did with the state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateOutcome {
+    /// Tree size held before and after (`None`: no state yet).
+    pub before: Option<u64>,
+    pub after: Option<u64>,
+    /// The state file was replaced (nothing failed and a larger checkpoint was proven).
+    pub saved: bool,
+}
+
+/// `ardoise verify --checkpoint-state`: compares the checkpoint of every receipt verified with
+/// the registry key against the state file, adds a `log` check to each certificate, and keeps
+/// the largest checkpoint proven consistent when no check failed.
+///
+/// A comparison needs a consistency proof unless the sizes are equal or the receipt's own
+/// inclusion proof gives the root at the held size ([`prefix_roots`]); `proof` supplies the
+/// others (the registry), or fails offline, which leaves a warning.
+pub fn check_report(
+    report: &mut crate::verify::VerifyReport,
+    state: &Path,
+    key: &NoteVerifier,
+    proof: &mut ProofSource<'_>,
+) -> Result<StateOutcome, LogStateError> {
+    use crate::verify::{CheckStatus, Verdict};
+    let _lock = lock_beside(state)?;
+    let mut held = load(state, key)?;
+    let before = held.as_ref().map(|h| h.checkpoint.size);
+    let mut order: Vec<usize> = (0..report.certificates.len())
+        .filter(|&i| {
+            report.certificates[i]
+                .receipt
+                .as_ref()
+                .is_some_and(|r| r.signature_checked)
+        })
+        .collect();
+    // Smallest first, so that the state grows one proven step at a time.
+    order.sort_by_key(|&i| {
+        report.certificates[i]
+            .receipt
+            .as_ref()
+            .map(|r| r.checkpoint.size)
+    });
+    let mut any_failed = false;
+    for i in order {
+        let v = &mut report.certificates[i];
+        let (status, detail) = match log_check_one(v, held.as_ref(), proof) {
+            Ok((text, Some(new))) => {
+                held = Some(new);
+                (CheckStatus::Pass, text)
+            }
+            Ok((text, None)) => (CheckStatus::Pass, text),
+            Err(e) if e.is_misbehaviour() => (CheckStatus::Fail, e.to_string()),
+            Err(e) => (
+                CheckStatus::Warn,
+                format!("not compared with the state: {e}"),
+            ),
+        };
+        any_failed |= status == CheckStatus::Fail;
+        v.checks.push(crate::verify::Check {
+            name: "log",
+            status,
+            detail,
+        });
+        if status == CheckStatus::Fail {
+            v.verdict = Verdict::Invalid;
+            report.ok = false;
+        }
+    }
+    let after = held.as_ref().map(|h| h.checkpoint.size);
+    let saved = !any_failed && after != before;
+    if saved {
+        save(
+            state,
+            &held.as_ref().expect("a checkpoint when sizes differ").note,
+        )?;
+    }
+    Ok(StateOutcome {
+        before,
+        after: if saved { after } else { before },
+        saved,
+    })
+}
+
+/// The `log` check of one certificate whose receipt verified: its text, and the checkpoint to
+/// hold next when it is larger and proven.
+fn log_check_one(
+    v: &crate::verify::CertificateVerdict,
+    held: Option<&HeldCheckpoint>,
+    proof: &mut ProofSource<'_>,
+) -> Result<(String, Option<HeldCheckpoint>), LogStateError> {
+    let path = crate::verify::receipt_path_for(&v.file);
+    let receipt = std::fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| crate::receipt::Receipt::parse(&b).map_err(|e| e.to_string()))
+        .map_err(|reason| LogStateError::Io {
+            path: path.clone(),
+            reason,
+        })?;
+    let cp = note::checkpoint_unverified(&receipt.checkpoint)?;
+    let new = HeldCheckpoint {
+        note: receipt.checkpoint.clone(),
+        checkpoint: cp.clone(),
+    };
+    let Some(h) = held else {
+        return Ok((
+            format!("first checkpoint held: tree size {}", cp.size),
+            Some(new),
+        ));
+    };
+    // Offline: the receipt's inclusion proof may give the root at the held size.
+    let known = prefix_roots_of(&receipt, &cp)
+        .into_iter()
+        .find(|(size, _)| *size == h.checkpoint.size && h.checkpoint.size < cp.size);
+    let cmp = match known {
+        Some((size, root)) if h.checkpoint.origin == cp.origin => {
+            if root != h.checkpoint.root {
+                return Err(LogStateError::Inconsistent {
+                    from: size,
+                    to: cp.size,
+                    reason: "the receipt's inclusion proof gives another root at the held size"
+                        .into(),
+                });
+            }
+            Comparison::Extends { from: size }
+        }
+        _ => compare(Some(&h.checkpoint), &cp, proof)?,
+    };
+    Ok(match cmp {
+        Comparison::Extends { from } => (
+            format!("tree size {} extends the held size {from}", cp.size),
+            Some(new),
+        ),
+        Comparison::Prefix { of } => (
+            format!("tree size {} is a prefix of the held size {of}", cp.size),
+            None,
+        ),
+        Comparison::Same | Comparison::First => (
+            format!("tree size {} is the held checkpoint", cp.size),
+            None,
+        ),
+    })
+}
+
+fn prefix_roots_of(receipt: &crate::receipt::Receipt, cp: &Checkpoint) -> Vec<(u64, Hash)> {
+    let Ok(leaf) = hex::decode(&receipt.leaf_hash)
+        .ok()
+        .and_then(|v| <Hash>::try_from(v).ok())
+        .ok_or(())
+    else {
+        return Vec::new();
+    };
+    let Ok(proof) = receipt.proof_hashes() else {
+        return Vec::new();
+    };
+    prefix_roots(&leaf, receipt.log_index, cp.size, &proof, &cp.root).unwrap_or_default()
+}

@@ -8,6 +8,7 @@
 pub mod certify;
 pub mod config;
 pub mod jobs;
+pub mod receipts;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -239,6 +240,15 @@ impl Station {
                 .map(str::to_string)
                 .or_else(|| image_record("git")),
         }
+    }
+
+    /// Where this station uploads and how receipts are checked (`None`: offline station);
+    /// `url` overrides the configured registry. See [`receipts`].
+    pub fn upload_target(
+        &self,
+        url: Option<&str>,
+    ) -> Result<Option<receipts::UploadTarget>, receipts::RegistryKeyError> {
+        receipts::upload_target(&self.data_dir, &self.config, &self.kernel, url)
     }
 
     /// Ids of certificates the registry has not acknowledged yet.

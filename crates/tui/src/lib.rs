@@ -18,6 +18,7 @@ pub mod model;
 pub mod net;
 pub mod power;
 pub mod qr;
+pub mod receipts;
 pub mod runtime;
 pub mod sim;
 pub mod ui;

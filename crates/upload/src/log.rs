@@ -122,6 +122,14 @@ pub struct LogCheck {
     pub checkpoint: Checkpoint,
 }
 
+/// An HTTP client for the log endpoints (auditors' tools).
+pub fn client(timeout: std::time::Duration) -> Result<reqwest::blocking::Client, UploadError> {
+    build_client(&UploadOptions {
+        timeout,
+        ..Default::default()
+    })
+}
+
 /// Why a log check did not pass.
 #[derive(Debug, thiserror::Error)]
 pub enum LogCheckError {

@@ -5,6 +5,7 @@
 //! arguments, unreadable files) come back as `Err` for `main` to print (exit 2 suggested).
 
 pub mod keygen;
+pub mod log;
 pub mod report;
 pub mod upload;
 pub mod verify;
@@ -73,14 +74,5 @@ pub(crate) fn load_registry_key(path: Option<&Path>) -> anyhow::Result<Option<No
     let Some(path) = path else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("registry key {}", path.display()))?;
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .with_context(|| format!("{}: no key line", path.display()))?;
-    let key = NoteVerifier::from_vkey(line)
-        .with_context(|| format!("registry key {}", path.display()))?;
-    Ok(Some(key))
+    Ok(Some(ardoise_station::receipts::load_key_file(path)?))
 }
