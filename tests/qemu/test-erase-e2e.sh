@@ -5,8 +5,10 @@
 #     1 MiB hold a known text pattern;
 #  2. a station key made on the host, registered with a registry started on 127.0.0.1, and put
 #     on the stick's data partition with the configuration; the image boots as a USB stick with
-#     `ardoise.auto=erase ardoise.registry=http://10.0.2.100` — the guest reaches only the
-#     registry, through guestfwd;
+#     `ardoise.auto=erase ardoise.registry=http://10.0.2.100 ardoise.registry_key=<vkey>` — the
+#     registry's key pinned on the kernel command line, so every receipt is checked (and its
+#     checkpoint kept in registry/ on the stick); the guest reaches only the registry, through
+#     guestfwd;
 #  3. the guest must power off by itself (the init powers off only after success: every disk
 #     erased, every certificate acknowledged);
 #  4. host checks: every sample backing file holds no byte of the pattern; the stick holds one
@@ -32,7 +34,6 @@ off=$(part_offset "$d/stick.img" 3)
 printf '[workshop]\nid = "ressourcerie-e2e"\nname = "Ressourcerie de test"\nstation = "st-e2e"\n' > "$d/ardoise.toml"
 mcopy -o -i "$d/stick.img@@$off" "$d/ardoise.toml" ::/ardoise.toml
 mcopy -s -o -i "$d/stick.img@@$off" "$d/keys" ::/
-set_boot_options "$d/stick.img" "ardoise.auto=erase ardoise.registry=http://10.0.2.100"
 for disk in nvme sata virtio usb; do
     f=$d/$disk.img
     truncate -s 64M "$f"
@@ -42,6 +43,7 @@ done
 
 DB="sqlite:$d/registry.sqlite"
 "$REG_BIN" key --show --db "$DB" > "$d/registry.vkey"
+set_boot_options "$d/stick.img" "ardoise.auto=erase ardoise.registry=http://10.0.2.100 ardoise.registry_key=$(head -1 "$d/registry.vkey")"
 "$REG_BIN" station add --db "$DB" --public-key-file "$d/keys/station.pub" \
     --workshop ressourcerie-e2e --station st-e2e --not-before "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" > "$d/station-add.log" 2>&1 \
     || { fail "erase-e2e: cannot register the station key: $(tail -2 "$d/station-add.log")"; summary; exit 1; }
@@ -84,6 +86,16 @@ if "$BIN" verify --keys "$d/keys/trust.toml" --registry-key "$d/registry.vkey" "
     pass "erase-e2e: ardoise verify accepts every certificate and its inclusion proof"
 else
     fail "erase-e2e: ardoise verify: $(tail -5 "$d/verify.log")"
+fi
+# The station kept the registry's checkpoint it verified last; the real registry proves
+# that its log extends it (`ardoise log check` fetches the consistency proof).
+mcopy -s -n -i "$d/stick.img@@$off" ::/registry "$d/certs/" 2>/dev/null
+state=$(ls "$d"/certs/registry/*.checkpoint 2>/dev/null | head -1)
+if [ -n "$state" ] && "$BIN" log check --registry "http://127.0.0.1:$PORT" --registry-key "$d/registry.vkey" \
+        --state "$state" > "$d/logcheck.log" 2>&1; then
+    pass "erase-e2e: the station's checkpoint state is consistent with the registry's log"
+else
+    fail "erase-e2e: no checkpoint state on the stick, or the log check failed: $(tail -2 "$d/logcheck.log" 2>/dev/null)"
 fi
 methods=$(for c in "$d"/certs/certificates/*.dsse.json; do python3 -c 'import base64,json,sys; p=json.loads(base64.b64decode(json.load(open(sys.argv[1]))["payload"])); print(p["media"]["serial"], p["sanitization"]["technique"], p["sanitization"]["level_achieved"], p["outcome"]["status"])' "$c"; done | sort)
 echo "$methods" | sed 's/^/  /'

@@ -24,6 +24,7 @@ pub mod note;
 pub mod receipt;
 pub mod report;
 pub mod store;
+mod tail;
 pub mod trust;
 pub mod validate;
 pub mod verify;

@@ -276,3 +276,46 @@ fn without_a_trust_file_the_report_says_so() {
     assert!(text.contains("SIGNATURE NON VÉRIFIÉE"), "{text}");
     assert!(!text.contains("Certificat vérifié"), "{text}");
 }
+
+/// A forged certificate naming its own registry: no QR code and no verification link lead
+/// there (the donor would land on the forger's page).
+#[test]
+fn an_invalid_certificate_gets_no_qr_code_from_its_own_registry_url() {
+    let f = fixture();
+    let forger = key(41);
+    let mut c = cert_for(&forger);
+    c.issuer.registry_url = Some("https://registre-pirate.example".into());
+    let s = sign(&c, &forger);
+    let work = tempfile::tempdir().unwrap();
+    let forged = work.path().join("forged.dsse.json");
+    std::fs::write(&forged, &s.envelope_bytes).unwrap();
+    let files = vec![f.files[0].clone(), forged];
+    let out = report(
+        &files,
+        &ReportOptions {
+            lang: Lang::En,
+            registry_url: None,
+            trust: Some(f.trust.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(!out.all_verified);
+    let pdf = work.path().join("report.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let qrs: Vec<String> = qr_per_page(&pdf, work.path(), out.pages)
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(
+        qrs.iter().all(|u| !u.contains("pirate")),
+        "QR codes: {qrs:?}"
+    );
+    assert!(
+        qrs.iter().any(|u| u.ends_with(&f.ids[0])),
+        "the valid certificate keeps its QR code: {qrs:?}"
+    );
+    let text = pdftotext(&pdf);
+    assert!(text.contains("INVALID"), "{text}");
+    assert!(!text.contains("registre-pirate"), "{text}");
+}
