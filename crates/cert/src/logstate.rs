@@ -117,8 +117,25 @@ pub fn save(path: &Path, note: &str) -> Result<(), LogStateError> {
     })
 }
 
+/// Why no consistency proof came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProofError {
+    /// It could not be asked for (offline, network down, server error): nothing is proven
+    /// either way.
+    Unavailable(String),
+    /// The registry answered that it will not or cannot give it, for sizes it signed: an
+    /// honest log always can, so this counts as a failed proof.
+    Refused(String),
+}
+
+impl From<String> for ProofError {
+    fn from(s: String) -> Self {
+        ProofError::Unavailable(s)
+    }
+}
+
 /// Where a consistency proof between two tree sizes comes from (`from` < `to`).
-pub type ProofSource<'a> = dyn FnMut(u64, u64) -> Result<Vec<Hash>, String> + 'a;
+pub type ProofSource<'a> = dyn FnMut(u64, u64) -> Result<Vec<Hash>, ProofError> + 'a;
 
 /// Compares `offered` with the held checkpoint (see the module docs).
 pub fn compare(
@@ -155,12 +172,18 @@ pub fn compare(
     };
     // The empty tree is a prefix of every tree.
     if old.size > 0 {
-        let hashes =
-            proof(old.size, new.size).map_err(|reason| LogStateError::ProofUnavailable {
+        let hashes = proof(old.size, new.size).map_err(|e| match e {
+            ProofError::Unavailable(reason) => LogStateError::ProofUnavailable {
                 from: old.size,
                 to: new.size,
                 reason,
-            })?;
+            },
+            ProofError::Refused(reason) => LogStateError::Inconsistent {
+                from: old.size,
+                to: new.size,
+                reason: format!("the registry gives no proof: {reason}"),
+            },
+        })?;
         merkle::verify_consistency(old.size, new.size, &old.root, &new.root, &hashes).map_err(
             |e| LogStateError::Inconsistent {
                 from: old.size,
@@ -353,7 +376,7 @@ mod tests {
         let mut honest = |from: u64, to: u64| {
             tree(to, None)
                 .consistency_proof(from, to)
-                .map_err(|e| e.to_string())
+                .map_err(|e| ProofError::Refused(e.to_string()))
         };
         assert_eq!(
             compare(None, &cp(&a), &mut honest).unwrap(),
@@ -375,7 +398,7 @@ mod tests {
         let mut forked_proof = |from: u64, to: u64| {
             tree(to, Some(2))
                 .consistency_proof(from, to)
-                .map_err(|e| e.to_string())
+                .map_err(|e| ProofError::Refused(e.to_string()))
         };
         let e = compare(Some(&cp(&a)), &cp(&forked), &mut forked_proof).unwrap_err();
         assert!(
@@ -386,9 +409,17 @@ mod tests {
         let same_size = tree(5, Some(2));
         let e = compare(Some(&cp(&a)), &cp(&same_size), &mut honest).unwrap_err();
         assert!(matches!(e, LogStateError::Fork { size: 5, .. }), "{e}");
-        let mut none = |_: u64, _: u64| Err::<Vec<Hash>, _>("offline".to_string());
+        let mut none = |_: u64, _: u64| Err::<Vec<Hash>, _>("offline".to_string().into());
         let e = compare(Some(&cp(&a)), &cp(&grown), &mut none).unwrap_err();
         assert!(!e.is_misbehaviour(), "{e}");
+        // A registry that rolled back cannot prove the held checkpoint: a failed proof.
+        let mut rolled_back = |from: u64, to: u64| {
+            tree(7, None)
+                .consistency_proof(from, to)
+                .map_err(|e| ProofError::Refused(e.to_string()))
+        };
+        let e = compare(Some(&cp(&grown)), &cp(&a), &mut rolled_back).unwrap_err();
+        assert!(e.is_misbehaviour(), "{e}");
     }
 
     #[test]
@@ -401,7 +432,7 @@ mod tests {
         let mut honest = |from: u64, to: u64| {
             tree(to, None)
                 .consistency_proof(from, to)
-                .map_err(|e| e.to_string())
+                .map_err(|e| ProofError::Refused(e.to_string()))
         };
         let (c, _) = advance(&path, &key, &note(&tree(5, None)), &mut honest).unwrap();
         assert_eq!(c, Comparison::First);
@@ -411,7 +442,7 @@ mod tests {
         let mut forked = |from: u64, to: u64| {
             tree(to, Some(2))
                 .consistency_proof(from, to)
-                .map_err(|e| e.to_string())
+                .map_err(|e| ProofError::Refused(e.to_string()))
         };
         assert!(advance(&path, &key, &note(&tree(12, Some(2))), &mut forked).is_err());
         assert_eq!(load(&path, &key).unwrap().unwrap().checkpoint.size, 9);

@@ -268,3 +268,40 @@ fn verify_prints_no_control_character_from_a_file() {
     }
     assert!(text(&o).contains("\\u{1b}[2K\\rVALID"), "{}", text(&o));
 }
+
+/// docs/cli.md and docs/auditor-guide.md state the exit status `ardoise verify` really gives
+/// for an invalid certificate.
+#[test]
+fn the_docs_agree_on_verifys_exit_status() {
+    let (s, k) = station();
+    let mut store = Store::open(&s.data).unwrap();
+    store.issue(Certificate::example(), &k).unwrap();
+    // Trusted by nobody: invalid.
+    let empty = s.registry_key.with_file_name("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let o = bin()
+        .args(["verify", "--keys"])
+        .arg(&empty)
+        .arg(&s.data)
+        .output()
+        .unwrap();
+    assert!(text(&o).contains("INVALID"), "{}", text(&o));
+    let invalid = code(&o);
+    assert_ne!(invalid, 0, "{}", text(&o));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cli = std::fs::read_to_string(root.join("docs/cli.md")).unwrap();
+    let row = cli
+        .lines()
+        .find(|l| l.contains("`verify`") && l.starts_with("| "))
+        .expect("an exit status row for verify in docs/cli.md");
+    assert!(row.starts_with(&format!("| {invalid} |")), "{row}");
+    let guide = std::fs::read_to_string(root.join("docs/auditor-guide.md"))
+        .unwrap()
+        .replace('\n', " ");
+    assert!(
+        guide.contains(&format!(
+            "The exit status is 0 when every certificate is valid, {invalid} when at least one is not"
+        )),
+        "docs/auditor-guide.md does not say exit status {invalid}"
+    );
+}

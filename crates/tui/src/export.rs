@@ -288,8 +288,7 @@ mod tests {
         let data = one_certificate();
         let secret = data.path().join("secret");
         std::fs::write(&secret, b"station key").unwrap();
-        std::os::unix::fs::symlink(&secret, data.path().join("certificates/bb.dsse.json"))
-            .unwrap();
+        std::os::unix::fs::symlink(&secret, data.path().join("certificates/bb.dsse.json")).unwrap();
         let stick = tempfile::tempdir().unwrap();
         let e = export_to_dir(data.path(), stick.path(), "st").unwrap_err();
         assert!(e.contains("bb.dsse.json"), "{e}");

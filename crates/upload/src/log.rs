@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ardoise_cert::logstate::{self, Comparison, LogStateError};
+use ardoise_cert::logstate::{self, Comparison, LogStateError, ProofError};
 use ardoise_cert::merkle::Hash;
 use ardoise_cert::note::{Checkpoint, NoteVerifier};
 use serde::Deserialize;
@@ -36,19 +36,41 @@ fn base(url: &str) -> Result<&str, UploadError> {
     Ok(url.trim_end_matches('/'))
 }
 
-fn get_text(client: &reqwest::blocking::Client, url: &str) -> Result<String, String> {
-    let resp = client.get(url).send().map_err(|e| e.to_string())?;
+/// A 200 answer's text; a 4xx is the registry refusing ([`ProofError::Refused`]), anything
+/// else a failure to ask.
+fn get_text(client: &reqwest::blocking::Client, url: &str) -> Result<String, ProofError> {
+    let resp = client
+        .get(url)
+        .send()
+        .map_err(|e| ProofError::Unavailable(e.to_string()))?;
     let status = resp.status().as_u16();
-    let body = resp.bytes().map_err(|e| e.to_string())?;
+    let body = resp
+        .bytes()
+        .map_err(|e| ProofError::Unavailable(e.to_string()))?;
     if body.len() > MAX_LOG_BODY {
-        return Err(format!("{url}: answer larger than {MAX_LOG_BODY} bytes"));
+        return Err(ProofError::Refused(format!(
+            "{url}: answer larger than {MAX_LOG_BODY} bytes"
+        )));
     }
     let text = String::from_utf8_lossy(&body).into_owned();
-    if status != 200 {
-        let short: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-        return Err(format!("{url}: HTTP {status} {short}"));
+    let short = || -> String { text.chars().filter(|c| !c.is_control()).take(200).collect() };
+    match status {
+        200 => Ok(text),
+        400..=499 if status != 408 && status != 429 => Err(ProofError::Refused(format!(
+            "{url}: HTTP {status} {}",
+            short()
+        ))),
+        _ => Err(ProofError::Unavailable(format!(
+            "{url}: HTTP {status} {}",
+            short()
+        ))),
     }
-    Ok(text)
+}
+
+fn describe(e: ProofError) -> String {
+    match e {
+        ProofError::Unavailable(s) | ProofError::Refused(s) => s,
+    }
 }
 
 /// The registry's latest signed checkpoint (not yet verified).
@@ -60,7 +82,7 @@ pub fn fetch_checkpoint(
         "{}/api/v1/log/checkpoint",
         base(registry_url).map_err(|e| e.to_string())?
     );
-    get_text(client, &url)
+    get_text(client, &url).map_err(describe)
 }
 
 #[derive(Deserialize)]
@@ -76,19 +98,20 @@ pub fn fetch_consistency(
     registry_url: &str,
     from: u64,
     to: u64,
-) -> Result<Vec<Hash>, String> {
+) -> Result<Vec<Hash>, ProofError> {
     let url = format!(
         "{}/api/v1/log/consistency?from={from}&to={to}",
-        base(registry_url).map_err(|e| e.to_string())?
+        base(registry_url).map_err(|e| ProofError::Unavailable(e.to_string()))?
     );
     let text = get_text(client, &url)?;
-    let a: ConsistencyAnswer =
-        serde_json::from_str(&text).map_err(|e| format!("{url}: unreadable answer: {e}"))?;
+    let refused = ProofError::Refused;
+    let a: ConsistencyAnswer = serde_json::from_str(&text)
+        .map_err(|e| refused(format!("{url}: unreadable answer: {e}")))?;
     if (a.from, a.to) != (from, to) {
-        return Err(format!(
+        return Err(refused(format!(
             "{url}: answered for sizes {}..{} instead",
             a.from, a.to
-        ));
+        )));
     }
     a.proof
         .iter()
@@ -96,7 +119,7 @@ pub fn fetch_consistency(
             hex::decode(h)
                 .ok()
                 .and_then(|v| <Hash>::try_from(v).ok())
-                .ok_or_else(|| format!("{url}: proof hash {h:?} is not 32 bytes of hex"))
+                .ok_or_else(|| refused(format!("{url}: proof hash {h:?} is not 32 bytes of hex")))
         })
         .collect()
 }

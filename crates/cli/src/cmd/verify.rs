@@ -92,7 +92,9 @@ fn check_state(
         &args.registry,
     ) {
         (Some(c), Some(url)) => ardoise_upload::log::fetch_consistency(c, url, from, to),
-        _ => Err("offline: give --registry URL to fetch a consistency proof".into()),
+        _ => Err(ardoise_cert::logstate::ProofError::Unavailable(
+            "offline: give --registry URL to fetch a consistency proof".into(),
+        )),
     })
     .with_context(|| format!("checkpoint state {}", path.display()))?;
     Ok(outcome)
