@@ -56,7 +56,13 @@ else
 fi
 # The registry URL the guest uses, written into the stick's boot options.
 off=$(part_offset "$D/stick.img" 3)
-printf 'set timeout=0\nset ardoise_options="ardoise.registry=http://10.0.2.100/"\n' > "$D/boot.cfg"
+# With the registry's key pinned too (ardoise.registry_key=): a station sends nothing to a
+# registry whose receipts it cannot check.
+OPTS="ardoise.registry=http://10.0.2.100/"
+if [ -n "$REG_BIN" ]; then
+    OPTS="$OPTS ardoise.registry_key=$("$REG_BIN" key --show --db "sqlite:$D/registry.sqlite" | head -1)"
+fi
+printf 'set timeout=0\nset ardoise_options="%s"\n' "$OPTS" > "$D/boot.cfg"
 mcopy -o -i "$D/stick.img@@$off" "$D/boot.cfg" ::/boot/boot.cfg
 
 case $FW in

@@ -18,7 +18,7 @@ use ardoise_cert::note::NoteVerifier;
 use crate::config::{Config, KernelOptions};
 
 /// Where `ardoise provision` writes the registry's key, inside the data directory.
-pub const REGISTRY_KEY_FILE: &str = "keys/registry.pub";
+pub const REGISTRY_KEY_FILE: &str = crate::provision::REGISTRY_KEY_FILE;
 
 /// How receipts from the registry are checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
