@@ -7,6 +7,8 @@
 //! carries the certificate id and a QR code of `<registry_url>/c/<cert_id>`.
 
 mod pdf;
+mod ttf;
+mod unicode;
 mod winansi;
 
 use std::path::PathBuf;
