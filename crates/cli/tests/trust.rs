@@ -305,3 +305,39 @@ fn the_docs_agree_on_verifys_exit_status() {
         "docs/auditor-guide.md does not say exit status {invalid}"
     );
 }
+
+/// `ardoise upload` to a registry the station has no key for sends nothing and says why;
+/// the explicit `--allow-unverified-receipts` does try.
+#[test]
+fn upload_without_a_registry_key_is_refused() {
+    let (s, k) = station();
+    let mut store = Store::open(&s.data).unwrap();
+    store.issue(Certificate::example(), &k).unwrap();
+    drop(store);
+    let run = |extra: &[&str]| {
+        bin()
+            .args([
+                "upload",
+                "--registry",
+                "http://127.0.0.1:9",
+                "--attempts",
+                "1",
+            ])
+            .args(extra)
+            .arg("--data-dir")
+            .arg(&s.data)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("has no registry key"), "{}", text(&o));
+    assert!(!text(&o).contains("certificate(s) to send"), "{}", text(&o));
+    let o = run(&["--allow-unverified-receipts"]);
+    assert!(
+        text(&o).contains("1 certificate(s) to send"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(DataDir::open(&s.data).unwrap().outbox().unwrap().len(), 1);
+}
