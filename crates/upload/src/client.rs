@@ -455,20 +455,7 @@ impl Pass<'_> {
                     return Ok(true);
                 }
                 Attempt::Rejected(r) => {
-                    tracing::warn!(cert_id = %id, status = r.status, error = %r.error, "registry rejected certificate");
-                    entry.last_error =
-                        Some(format!("HTTP {} {}: {}", r.status, r.error, r.message));
-                    summary
-                        .rejected
-                        .push((id.clone(), format!("{}: {}", r.error, r.message)));
-                    on_event(UploadEvent::Rejected {
-                        cert_id: id,
-                        status: r.status,
-                        error: r.error.clone(),
-                        message: r.message.clone(),
-                    });
-                    entry.rejected = Some(r);
-                    dd.write_outbox_entry(&entry)?;
+                    self.rejected(entry, r, summary, on_event)?;
                     return Ok(true);
                 }
                 Attempt::Transient(err) => {
@@ -498,6 +485,30 @@ impl Pass<'_> {
             }
         }
         unreachable!("the attempts loop returns")
+    }
+
+    /// A refusal for good: kept in the outbox, marked rejected with the reason.
+    fn rejected(
+        &self,
+        mut entry: OutboxEntry,
+        r: Rejection,
+        summary: &mut UploadSummary,
+        on_event: &mut dyn FnMut(UploadEvent),
+    ) -> Result<(), UploadError> {
+        let id = entry.cert_id.clone();
+        tracing::warn!(cert_id = %id, status = r.status, error = %r.error, "registry rejected certificate");
+        entry.last_error = Some(format!("HTTP {} {}: {}", r.status, r.error, r.message));
+        summary
+            .rejected
+            .push((id.clone(), format!("{}: {}", r.error, r.message)));
+        on_event(UploadEvent::Rejected {
+            cert_id: id,
+            status: r.status,
+            error: r.error.clone(),
+            message: r.message.clone(),
+        });
+        entry.rejected = Some(r);
+        Ok(self.dd.write_outbox_entry(&entry)?)
     }
 }
 

@@ -315,99 +315,86 @@ fn to_unicode_cmap(e: &Embedded) -> String {
 
 /// Serialises pages into a complete PDF file with a correct cross-reference table.
 pub(crate) fn write(pages: &[Page], info: &Info<'_>) -> Vec<u8> {
-    // Object numbers: 1 catalog, 2 page tree, 3 Helvetica, 4 Helvetica-Bold, 5 info,
-    // then for page i: 6 + 2i the page, 7 + 2i its content stream, then five objects per
-    // embedded font.
+    serialise(&objects(pages, info))
+}
+
+/// Every object's body, object `n` at index `n - 1`: 1 catalog, 2 page tree, 3 Helvetica,
+/// 4 Helvetica-Bold, 5 info, then for page i: 6 + 2i the page, 7 + 2i its content stream,
+/// then five objects per embedded font.
+fn objects(pages: &[Page], info: &Info<'_>) -> Vec<Vec<u8>> {
     let embedded = embed_fonts(pages);
     let fonts_at = 6 + 2 * pages.len();
-    let n_objects = 5 + 2 * pages.len() + 5 * embedded.len();
     let mut font_refs = String::from("/F1 3 0 R /F2 4 0 R");
     for (k, e) in embedded.iter().enumerate() {
         let _ = write!(font_refs, " /F{} {} 0 R", 3 + e.font, fonts_at + 5 * k);
     }
-    let mut out: Vec<u8> = Vec::new();
-    let mut offsets = vec![0usize; n_objects + 1];
-    out.extend_from_slice(b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n");
-
-    let mut obj = |out: &mut Vec<u8>, n: usize, body: &[u8]| {
-        offsets[n] = out.len();
-        out.extend_from_slice(format!("{n} 0 obj\n").as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    };
-
-    obj(&mut out, 1, b"<< /Type /Catalog /Pages 2 0 R >>");
     let kids: Vec<String> = (0..pages.len())
         .map(|i| format!("{} 0 R", 6 + 2 * i))
         .collect();
-    obj(
-        &mut out,
-        2,
+    let mut objs: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         format!(
             "<< /Type /Pages /Kids [{}] /Count {} >>",
             kids.join(" "),
             pages.len()
         )
-        .as_bytes(),
-    );
-    obj(
-        &mut out,
-        3,
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    );
-    obj(
-        &mut out,
-        4,
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-    );
-    obj(
-        &mut out,
-        5,
+        .into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_vec(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
+            .to_vec(),
         format!(
             "<< /Title {} /Producer {} /CreationDate (D:{}) >>",
             pdf_string(info.title),
             pdf_string(info.producer),
             info.creation_date
         )
-        .as_bytes(),
-    );
+        .into_bytes(),
+    ];
     for (i, page) in pages.iter().enumerate() {
-        let page_obj = 6 + 2 * i;
-        obj(
-            &mut out,
-            page_obj,
+        objs.push(
             format!(
                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] \
                  /Resources << /Font << {font_refs} >> >> /Contents {} 0 R >>",
                 num(PAGE_WIDTH),
                 num(PAGE_HEIGHT),
-                page_obj + 1
+                7 + 2 * i
             )
-            .as_bytes(),
+            .into_bytes(),
         );
         let ops = resolve_runs(&page.ops, &embedded);
         let mut body = format!("<< /Length {} >>\nstream\n", ops.len()).into_bytes();
         body.extend_from_slice(ops.as_bytes());
         body.extend_from_slice(b"\nendstream");
-        obj(&mut out, page_obj + 1, &body);
+        objs.push(body);
     }
     for (k, e) in embedded.iter().enumerate() {
-        let first = fonts_at + 5 * k;
-        for (j, body) in font_objects(e, first).iter().enumerate() {
-            obj(&mut out, first + j, body);
-        }
+        objs.extend(font_objects(e, fonts_at + 5 * k));
     }
+    objs
+}
 
+/// The file: header, objects 1..=n, cross-reference table, trailer.
+fn serialise(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::new();
+    let mut offsets = Vec::with_capacity(objects.len());
+    out.extend_from_slice(b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n");
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n", n_objects + 1).as_bytes());
+    out.extend_from_slice(format!("xref\n0 {}\n", objects.len() + 1).as_bytes());
     out.extend_from_slice(b"0000000000 65535 f \n");
-    for off in &offsets[1..] {
+    for off in &offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
         format!(
             "trailer\n<< /Size {} /Root 1 0 R /Info 5 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            n_objects + 1
+            objects.len() + 1
         )
         .as_bytes(),
     );
