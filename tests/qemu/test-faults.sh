@@ -18,17 +18,16 @@ BIN=$ROOT/target/x86_64-unknown-linux-gnu/release/ardoise
 PATTERN="ardoise-fault donor secret"
 THROTTLE=$((8 << 20))   # bytes/s written to a disk under test: a 96 MiB pass takes 12 s
 
-# prepare_stick IMG OPTIONS: a fresh stick with a station key, a configuration and boot options.
+# prepare_stick IMG OPTIONS: a fresh stick made as docs/image.md says (`ardoise provision`,
+# offline: no registry), then boot options in boot/boot.cfg. The trust entry goes to DIR/keys.
 prepare_stick() {
-    local img=$1 opts=$2 dir off
+    local img=$1 opts=$2 dir
     dir=$(dirname "$img")
-    copy_image "$img"
-    off=$(part_offset "$img" 3)
     rm -rf "$dir/keys"
-    "$BIN" keygen --out "$dir/keys" --workshop ressourcerie-test --station vm-01 > /dev/null
-    printf '[workshop]\nid = "ressourcerie-test"\nname = "Ressourcerie de test"\nstation = "vm-01"\n' > "$dir/ardoise.toml"
-    mcopy -o -i "$img@@$off" "$dir/ardoise.toml" ::/ardoise.toml
-    mcopy -s -o -i "$img@@$off" "$dir/keys" ::/
+    "$BIN" provision --image "$img" --write-image "$IMG/ardoise.img" \
+        --workshop ressourcerie-test --workshop-name "Ressourcerie de test" --station vm-01 \
+        --out "$dir/keys" > "$dir/provision.log" 2>&1 \
+        || { echo "provision failed: $(tail -3 "$dir/provision.log")" >&2; return 1; }
     set_boot_options "$img" "$opts"
 }
 

@@ -6,14 +6,18 @@
 //! - [`keys`], [`trust`]: station keys and the trust file (validity periods, revocations).
 //! - [`journal`], [`verify`]: per-station hash chain analysis and offline verification.
 //! - [`merkle`], [`note`], [`receipt`]: RFC 6962/9162 Merkle log primitives, C2SP
-//!   checkpoints, registry receipts (shared with the registry server).
+//!   checkpoints, registry receipts (shared with the registry server); [`cosign`]: witness
+//!   cosignatures (C2SP `cosignature/v1`); [`statement`]: the registry's signed receipt
+//!   statement (received time, quality-control selection).
 //! - [`logstate`]: the largest verified checkpoint and consistency checks against it.
+//! - [`text`]: control characters and length limits of free-text fields.
 //! - [`store`]: the crash-safe store on the data partition, outbox, `check_writable`.
 //! - [`report`]: the donor PDF.
 //!
 //! The format is specified in `docs/certificate.md`.
 #![forbid(unsafe_code)]
 
+pub mod cosign;
 pub mod envelope;
 pub mod journal;
 pub mod keys;
@@ -23,8 +27,10 @@ pub mod model;
 pub mod note;
 pub mod receipt;
 pub mod report;
+pub mod statement;
 pub mod store;
 mod tail;
+pub mod text;
 pub mod trust;
 pub mod validate;
 pub mod verify;

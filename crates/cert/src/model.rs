@@ -721,8 +721,16 @@ pub struct Disposition {
     pub detail: Option<String>,
 }
 
-/// Identifier of the quality-control selection rule implemented by [`qc_selected`].
+/// Identifier of the quality-control selection rule implemented by [`qc_selected`]: the
+/// station can compute it before it erases (kept for older certificates; a registry that
+/// enforces the network's rate refuses it).
 pub const QC_RULE_V1: &str = "blake3-key-seq-v1";
+/// The selection rule decided by the registry's log: the draw hashes the certificate id with
+/// the registry's signature on the first checkpoint that includes the certificate, which
+/// nobody knows before the certificate is logged (see [`crate::statement::qc_log_draw`]).
+/// The certificate carries `selected: false` (not decided when signed); the registry's
+/// signed receipt statement says the selection.
+pub const QC_RULE_LOG_V1: &str = "registry-log-v1";
 /// The rule of certificates that carry no QC selection (made before the field existed).
 pub const QC_RULE_NONE: &str = "none";
 /// Domain-separation prefix hashed before the key id and sequence number.
@@ -768,21 +776,22 @@ impl Qc {
         }
     }
 
-    /// Rule [`QC_RULE_V1`] at `rate_ppm`, not decided yet: the store decides `selected` when
-    /// it assigns the key id and journal sequence number (see [`Certificate::apply_qc_rule`]).
+    /// Rule [`QC_RULE_LOG_V1`] at `rate_ppm`: the registry decides when it logs the
+    /// certificate, so the station cannot know (or steer) the selection when it signs.
     pub fn sampled(rate_ppm: u32) -> Qc {
         Qc {
             selected: false,
             rate_ppm,
-            rule: QC_RULE_V1.into(),
+            rule: QC_RULE_LOG_V1.into(),
         }
     }
 
     /// What `rule` gives for the certificate of `key_id` at `seq`; `None` for an unknown rule.
+    /// Rule [`QC_RULE_LOG_V1`] gives `false` here: nothing is decided at signing time.
     pub fn expected(&self, key_id: &str, seq: u64) -> Option<bool> {
         match self.rule.as_str() {
             QC_RULE_V1 => Some(qc_selected(key_id, seq, self.rate_ppm)),
-            QC_RULE_NONE => Some(false),
+            QC_RULE_NONE | QC_RULE_LOG_V1 => Some(false),
             _ => None,
         }
     }
@@ -1469,7 +1478,11 @@ mod tests {
     fn apply_qc_rule_sets_selected_from_key_and_seq() {
         let mut c = Certificate::example();
         c.issuer.key_id = "ab".repeat(32);
-        c.qc = Qc::sampled(500_000);
+        c.qc = Qc {
+            selected: false,
+            rate_ppm: 500_000,
+            rule: QC_RULE_V1.into(),
+        };
         let mut seen = [false; 2];
         for seq in 0..64 {
             c.journal.seq = seq;
@@ -1480,6 +1493,11 @@ mod tests {
         }
         assert_eq!(seen, [true, true], "both outcomes occur at 50 %");
         c.qc = Qc::not_recorded();
+        c.qc.selected = true;
+        c.apply_qc_rule();
+        assert!(!c.qc.selected);
+        // Decided by the registry's log: never selected when signed.
+        c.qc = Qc::sampled(1_000_000);
         c.qc.selected = true;
         c.apply_qc_rule();
         assert!(!c.qc.selected);

@@ -54,6 +54,7 @@ pub fn note_key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
 }
 
 /// A named Ed25519 key that signs notes (the registry's log key).
+#[derive(Clone)]
 pub struct NoteSigner {
     name: String,
     key: SigningKey,
@@ -284,10 +285,19 @@ impl Checkpoint {
     }
 }
 
-/// Verifies a signed checkpoint with the registry's key and parses it.
+/// Verifies a signed checkpoint with the registry's key and parses it. The checkpoint's
+/// origin must be the key's name (the log the key was given for): a key that signs for
+/// several logs cannot pass one log's checkpoint off as another's.
 pub fn verify_checkpoint(note: &str, registry: &NoteVerifier) -> Result<Checkpoint, NoteError> {
     let text = open_note(note, std::slice::from_ref(registry))?;
-    Checkpoint::parse_text(text)
+    let cp = Checkpoint::parse_text(text)?;
+    if cp.origin != registry.name {
+        return Err(NoteError::Checkpoint(format!(
+            "origin {:?} is not the expected log {:?}",
+            cp.origin, registry.name
+        )));
+    }
+    Ok(cp)
 }
 
 /// Parses the checkpoint inside a signed note without checking any signature (for display,
@@ -351,6 +361,21 @@ mod tests {
         assert_eq!(NoteVerifier::from_vkey(&vkey).unwrap(), signer.verifier());
         let forged = note.replace("20852163", "20852164");
         assert!(verify_checkpoint(&forged, &signer.verifier()).is_err());
+    }
+
+    #[test]
+    fn checkpoint_of_another_origin_is_refused() {
+        // The same key signing a checkpoint whose first line names another log.
+        let signer = NoteSigner::new("registre.example.org/log", &[5; 32]).unwrap();
+        let other = Checkpoint {
+            origin: "elsewhere.example/log".into(),
+            size: 3,
+            root: [1; 32],
+            extensions: vec![],
+        };
+        let note = signer.sign(&other.to_text()).unwrap();
+        let err = verify_checkpoint(&note, &signer.verifier()).unwrap_err();
+        assert!(err.to_string().contains("not the expected log"), "{err}");
     }
 
     #[test]

@@ -11,9 +11,11 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::cosign::{self, Cosignature, WitnessVerifier};
 use crate::envelope::Envelope;
 use crate::merkle::{self, Hash, MerkleError};
 use crate::note::{self, Checkpoint, NoteError, NoteVerifier};
+use crate::statement::{self as stmt, Statement};
 
 /// A receipt as stored beside a certificate (`<id>.receipt.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,8 +31,17 @@ pub struct Receipt {
     pub checkpoint: String,
     /// The registry's verifier key (vkey form), for information.
     pub registry_key: String,
+    /// When the registry received the certificate (its clock). Signed in `statement`.
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
+    /// The registry's signed statement on this entry: received time, first checkpoint,
+    /// quality-control selection ([`crate::statement`]). Absent in older receipts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// The first checkpoint that includes the entry, as the registry signed it: lets an
+    /// auditor recompute the `registry-log-v1` selection offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_checkpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +62,16 @@ pub enum ReceiptError {
     IndexBeyondCheckpoint { index: u64, size: u64 },
     #[error("inclusion proof: {0}")]
     Inclusion(#[from] MerkleError),
+    #[error("statement: {0}")]
+    Statement(String),
+    #[error(
+        "the checkpoint is cosigned by {got} of the trusted witnesses ({names}); {needed} needed"
+    )]
+    NotWitnessed {
+        needed: usize,
+        got: usize,
+        names: String,
+    },
 }
 
 fn parse_hash(s: &str, field: &str) -> Result<Hash, ReceiptError> {
@@ -95,6 +116,8 @@ pub struct VerifiedReceipt {
     pub log_index: u64,
     /// Whether the checkpoint's signature was checked with a trusted registry key.
     pub signature_checked: bool,
+    /// The registry's signed statement, when the receipt has one and the key was given.
+    pub statement: Option<Statement>,
 }
 
 /// Checks everything a receipt claims except the checkpoint signature: cert id and leaf hash
@@ -115,7 +138,102 @@ pub fn verify_receipt(
     registry: &NoteVerifier,
 ) -> Result<VerifiedReceipt, ReceiptError> {
     let cp = note::verify_checkpoint(&receipt.checkpoint, registry)?;
-    check_against(envelope_bytes, receipt, cp, true)
+    let mut verified = check_against(envelope_bytes, receipt, cp, true)?;
+    verified.statement = check_statement(receipt, registry)?;
+    Ok(verified)
+}
+
+/// The statement, when present, must be signed by the registry key and agree with the
+/// receipt; its `first` checkpoint, when given, must be the registry's and include the
+/// entry; a `registry-log-v1` selection must be what the draw gives.
+fn check_statement(
+    receipt: &Receipt,
+    registry: &NoteVerifier,
+) -> Result<Option<Statement>, ReceiptError> {
+    let Some(note) = &receipt.statement else {
+        return Ok(None);
+    };
+    let bad = ReceiptError::Statement;
+    let s = stmt::verify_statement(note, registry)?;
+    if s.cert_id != receipt.cert_id
+        || s.log_index != receipt.log_index
+        || s.leaf_hash != receipt.leaf_hash
+    {
+        return Err(bad("names another entry than the receipt".into()));
+    }
+    if s.received_at != receipt.received_at.unix_timestamp() {
+        return Err(bad(format!(
+            "received {} but the receipt says {}",
+            s.received_at,
+            crate::fmt_time(receipt.received_at)
+        )));
+    }
+    if s.first_size <= s.log_index {
+        return Err(bad("its first checkpoint does not include the entry".into()));
+    }
+    if let Some(first) = &receipt.first_checkpoint {
+        let cp = note::verify_checkpoint(first, registry)?;
+        if cp.size != s.first_size
+            || stmt::signature_of(first, &registry.name).as_deref() != Some(&s.first_signature)
+        {
+            return Err(bad("first_checkpoint is not the checkpoint it names".into()));
+        }
+    }
+    if let Some(q) = &s.qc {
+        if q.rule == crate::model::QC_RULE_LOG_V1 {
+            let drawn = stmt::qc_log_draw(&s.cert_id, &s.first_signature) < q.rate_ppm;
+            if drawn != q.selected {
+                return Err(bad(format!(
+                    "says {} for quality control but the draw gives {}",
+                    if q.selected {
+                        "selected"
+                    } else {
+                        "not selected"
+                    },
+                    if drawn { "selected" } else { "not selected" }
+                )));
+            }
+        }
+    }
+    Ok(Some(s))
+}
+
+/// A receipt verified with the registry key whose checkpoint enough witnesses cosigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessedReceipt {
+    pub receipt: VerifiedReceipt,
+    /// The trusted witnesses that cosigned the checkpoint, with their signed times.
+    pub cosignatures: Vec<Cosignature>,
+}
+
+/// [`verify_receipt`], and at least `k` of the named `witnesses` cosigned the receipt's
+/// checkpoint (C2SP `cosignature/v1`): independent parties saw that tree and checked it
+/// consistent with every earlier one they saw, so the registry cannot show this tree to some
+/// and another to others unnoticed.
+pub fn verify_receipt_witnessed(
+    envelope_bytes: &[u8],
+    receipt: &Receipt,
+    registry: &NoteVerifier,
+    witnesses: &[WitnessVerifier],
+    k: usize,
+) -> Result<WitnessedReceipt, ReceiptError> {
+    let verified = verify_receipt(envelope_bytes, receipt, registry)?;
+    let cosignatures = cosign::verify_cosignatures(&receipt.checkpoint, witnesses)?;
+    if cosignatures.len() < k {
+        return Err(ReceiptError::NotWitnessed {
+            needed: k,
+            got: cosignatures.len(),
+            names: witnesses
+                .iter()
+                .map(|w| w.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(WitnessedReceipt {
+        receipt: verified,
+        cosignatures,
+    })
 }
 
 fn check_against(
@@ -154,6 +272,7 @@ fn check_against(
         checkpoint,
         log_index: receipt.log_index,
         signature_checked,
+        statement: None,
     })
 }
 

@@ -694,8 +694,11 @@ mod tests {
         for seq in 0..16u64 {
             let mut c = Certificate::example();
             // A wrong claim on purpose: the store must overwrite it.
-            c.qc = crate::model::Qc::sampled(500_000);
-            c.qc.selected = !crate::model::qc_selected(k.key_id(), seq, 500_000);
+            c.qc = crate::model::Qc {
+                selected: !crate::model::qc_selected(k.key_id(), seq, 500_000),
+                rate_ppm: 500_000,
+                rule: crate::model::QC_RULE_V1.into(),
+            };
             let s = store.issue(c, &k).unwrap();
             let env = Envelope::parse(&s.envelope_bytes).unwrap();
             let signed: Certificate = serde_json::from_slice(&env.payload).unwrap();

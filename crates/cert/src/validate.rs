@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::model::{
     coverage_ppm, limitations, Certificate, OutcomeStatus, VerificationMethod, VerificationResult,
-    QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
+    QC_RULE_LOG_V1, QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
 };
 
 /// One schema problem: where, and what.
@@ -75,7 +75,10 @@ fn is_lower_hex(s: &str, len: Option<usize>) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn is_kebab(s: &str) -> bool {
+/// Whether `s` is a kebab-case id (`ressourcerie-caen`, `poste-1`): lowercase letters and
+/// digits in dash-separated words. Workshop and station ids follow it (the registry registers
+/// keys under such ids only, and they appear in its addresses).
+pub fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|part| {
             !part.is_empty()
@@ -549,6 +552,16 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
     }
     match qc.rule.as_str() {
         QC_RULE_V1 => {}
+        QC_RULE_LOG_V1 => {
+            if qc.selected {
+                issue(
+                    "qc.selected",
+                    format!(
+                        "must be false with rule {QC_RULE_LOG_V1}: the registry decides when it logs the certificate"
+                    ),
+                );
+            }
+        }
         QC_RULE_NONE => {
             if qc.rate_ppm != 0 {
                 issue("qc.rate_ppm", format!("must be 0 with rule {QC_RULE_NONE}"));
@@ -562,7 +575,9 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
         }
         other => issue(
             "qc.rule",
-            format!("unknown selection rule \"{other}\" (known: {QC_RULE_V1}, {QC_RULE_NONE})"),
+            format!(
+                "unknown selection rule \"{other}\" (known: {QC_RULE_LOG_V1}, {QC_RULE_V1}, {QC_RULE_NONE})"
+            ),
         ),
     }
 
@@ -592,6 +607,11 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
                 "must be one of ata, scsi, nvme, mmc, block".into(),
             );
         }
+    }
+
+    // Free text: no control characters, bounded lengths (crate::text).
+    for (path, message) in crate::text::problems(c) {
+        issue(&path, message);
     }
 
     // Journal.

@@ -301,11 +301,22 @@ fn check_envelope(bytes: &[u8], trust: &TrustFile) -> Partial {
             return p;
         }
     };
-    p.checks.push(check(
-        "envelope",
-        CheckStatus::Pass,
-        "DSSE envelope, one Ed25519 signature",
-    ));
+    if env.to_bytes() == bytes {
+        p.checks.push(check(
+            "envelope",
+            CheckStatus::Pass,
+            "DSSE envelope, one Ed25519 signature",
+        ));
+    } else {
+        // Signature and content may be fine, but these are not the bytes the station wrote
+        // (the log leaf and the next certificate's journal link hash the station's bytes).
+        p.checks.push(check(
+            "envelope",
+            CheckStatus::Warn,
+            "non-canonical JSON: reformatted after signing (spaces, field order or escapes); \
+             the registry refuses this copy, use the station's original file",
+        ));
+    }
 
     let Some(public) = trust.public_key(&key_id) else {
         p.checks.push(check(
@@ -452,6 +463,18 @@ pub fn qc_check(cert: &Certificate) -> Check {
     let qc = &cert.qc;
     let rate = crate::model::ppm_text(u64::from(qc.rate_ppm));
     let word = |b: bool| if b { "selected" } else { "not selected" };
+    if qc.rule == crate::model::QC_RULE_LOG_V1 {
+        // Decided when the registry logged the certificate: the receipt statement says it
+        // (see `apply_statement`), the certificate alone cannot.
+        return check(
+            "qc",
+            CheckStatus::Warn,
+            format!(
+                "selection decided by the registry when it logged the certificate (rule {}, rate {rate}): no verified receipt statement to read it from",
+                qc.rule
+            ),
+        );
+    }
     match qc.expected(&cert.issuer.key_id, cert.journal.seq) {
         // Unreachable through the schema check (it refuses unknown rules); kept so that no
         // caller can take an unrecomputable selection for a valid one.
@@ -489,6 +512,57 @@ pub fn qc_check(cert: &Certificate) -> Check {
                 qc.rule
             ),
         ),
+    }
+}
+
+/// What a verified receipt statement adds: the quality-control selection of rule
+/// `registry-log-v1`, and the registry's signed received time against a later revocation.
+fn apply_statement(
+    checks: &mut [Check],
+    cert: &Certificate,
+    st: &crate::statement::Statement,
+    trust: &TrustFile,
+) {
+    let rate = crate::model::ppm_text(u64::from(cert.qc.rate_ppm));
+    if cert.qc.rule == crate::model::QC_RULE_LOG_V1 {
+        let qc = match &st.qc {
+            Some(q) if q.rule == cert.qc.rule && q.rate_ppm == cert.qc.rate_ppm => check(
+                "qc",
+                CheckStatus::Pass,
+                format!(
+                    "{} for quality control by the registry's log (rule {}, rate {rate}, first checkpoint {}), recomputed from the signed statement",
+                    if q.selected { "selected" } else { "not selected" },
+                    q.rule,
+                    st.first_size
+                ),
+            ),
+            _ => check(
+                "qc",
+                CheckStatus::Fail,
+                "the registry's statement does not state the certificate's rule and rate",
+            ),
+        };
+        if let Some(c) = checks.iter_mut().find(|c| c.name == "qc") {
+            *c = qc;
+        }
+    }
+    if let KeyStatus::Valid {
+        revoked_later: Some(r),
+        ..
+    } = trust.status(&cert.issuer.key_id, cert.issued_at)
+    {
+        let received = st.received_at;
+        if received < r.revoked_at.unix_timestamp() {
+            if let Some(c) = checks.iter_mut().find(|c| c.name == "key") {
+                c.status = CheckStatus::Pass;
+                c.detail.push_str(&format!(
+                    "; the registry's signed statement shows it received the certificate at {}, before the revocation",
+                    OffsetDateTime::from_unix_timestamp(received)
+                        .map(crate::fmt_time)
+                        .unwrap_or_default()
+                ));
+            }
+        }
     }
 }
 
@@ -600,6 +674,9 @@ pub fn verify_files(files: &[PathBuf], trust: &TrustFile, options: &VerifyOption
                 Ok(r) => match &options.registry_key {
                     Some(key) => match receipt::verify_receipt(&bytes, &r, key) {
                         Ok(v) => {
+                            if let (Some(st), Some(c)) = (&v.statement, &p.certificate) {
+                                apply_statement(&mut p.checks, c, st, trust);
+                            }
                             let d = format!(
                                 "in the log of {} at index {} (tree size {}), received {}",
                                 v.checkpoint.origin,

@@ -131,7 +131,11 @@ fn fixture() -> Fixture {
         detail: None,
     });
     c.host_reset = None;
-    c.qc = ardoise_cert::model::Qc::sampled(0);
+    c.qc = ardoise_cert::model::Qc {
+        selected: false,
+        rate_ppm: 0,
+        rule: ardoise_cert::model::QC_RULE_V1.into(),
+    };
     write(&mut c, "c");
     // Tampered copy of a.
     let mut bytes = std::fs::read(&files[0]).unwrap();

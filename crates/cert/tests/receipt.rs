@@ -58,6 +58,8 @@ impl Log {
             checkpoint,
             registry_key: self.signer.verifier().to_vkey(),
             received_at: time::macros::datetime!(2025-11-26 11:00 UTC),
+            statement: None,
+            first_checkpoint: None,
         }
     }
 }

@@ -59,6 +59,8 @@ fn receipt_for(envelope: &[u8]) -> Receipt {
         checkpoint,
         registry_key: registry().verifier().to_vkey(),
         received_at: time::macros::datetime!(2025-11-26 12:00 UTC),
+        statement: None,
+        first_checkpoint: None,
     }
 }
 

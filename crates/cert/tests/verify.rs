@@ -409,8 +409,11 @@ fn qc_selection_is_recomputed_and_a_flipped_claim_fails() {
             seq,
             prev_envelope_blake3: (seq > 0).then(|| "ab".repeat(32)),
         };
-        c.qc = Qc::sampled(500_000);
-        c.qc.selected = qc_selected(k.key_id(), seq, 500_000);
+        c.qc = Qc {
+            selected: qc_selected(k.key_id(), seq, 500_000),
+            rate_ppm: 500_000,
+            rule: ardoise_cert::model::QC_RULE_V1.into(),
+        };
         let honest = sign(&c, &k);
         assert!(verify_envelope(&honest.envelope_bytes, &tf).is_ok());
         let v = verify_one(&honest.envelope_bytes, &tf);
@@ -460,4 +463,54 @@ fn a_certificate_from_before_qc_is_valid_with_a_warning() {
     assert_eq!(verdict.verdict, Verdict::Valid, "{:?}", verdict.checks);
     assert_eq!(status_of(&verdict, "qc"), CheckStatus::Warn);
     assert!(verify_envelope(&bytes, &tf).is_ok());
+}
+
+#[test]
+fn a_reformatted_envelope_is_valid_with_a_warning() {
+    let k = key(7);
+    let tf = trust(&[(&k, WS, ST)]);
+    let s = sign(&cert_for(&k), &k);
+    assert_eq!(
+        status_of(&verify_one(&s.envelope_bytes, &tf), "envelope"),
+        CheckStatus::Pass
+    );
+    // Same signature and payload, other JSON bytes (pretty-printed).
+    let v: serde_json::Value = serde_json::from_slice(&s.envelope_bytes).unwrap();
+    let pretty = serde_json::to_vec_pretty(&v).unwrap();
+    let verdict = verify_one(&pretty, &tf);
+    assert_eq!(verdict.verdict, Verdict::Valid);
+    let env = verdict
+        .checks
+        .iter()
+        .find(|c| c.name == "envelope")
+        .unwrap();
+    assert_eq!(env.status, CheckStatus::Warn);
+    assert!(env.detail.contains("non-canonical JSON"), "{env:?}");
+}
+
+#[test]
+fn control_characters_and_overlong_text_fail_the_schema_with_the_field() {
+    let k = key(8);
+    let tf = trust(&[(&k, WS, ST)]);
+    let mut v = serde_json::to_value(cert_for(&k)).unwrap();
+    v["media"]["model"] = serde_json::json!("WDC\u{1b}[2K\rVALID");
+    let verdict = verify_one(&sign_raw(&k, &v), &tf);
+    assert_eq!(verdict.verdict, Verdict::Invalid);
+    let schema = verdict.checks.iter().find(|c| c.name == "schema").unwrap();
+    assert!(
+        schema.detail.contains("media.model") && schema.detail.contains("U+001B"),
+        "{schema:?}"
+    );
+    let mut v = serde_json::to_value(cert_for(&k)).unwrap();
+    v["provenance"]["donor"]["name"] = serde_json::json!("D".repeat(257));
+    let verdict = verify_one(&sign_raw(&k, &v), &tf);
+    let schema = verdict.checks.iter().find(|c| c.name == "schema").unwrap();
+    assert!(
+        schema.detail.contains("provenance.donor.name"),
+        "{schema:?}"
+    );
+    // Newlines are allowed where sentences are.
+    let mut v = serde_json::to_value(cert_for(&k)).unwrap();
+    v["sanitization"]["reason"] = serde_json::json!("first line\nsecond line");
+    assert_eq!(verify_one(&sign_raw(&k, &v), &tf).verdict, Verdict::Valid);
 }

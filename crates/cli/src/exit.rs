@@ -13,7 +13,8 @@ pub const NOT_ERASED: u8 = 5;
 /// `verify`: at least one certificate failed a check; `log check`: the log is not consistent
 /// with the state.
 pub const INVALID_CERTIFICATE: u8 = 6;
-/// The certificate could not be stored (data directory missing, read-only or full).
+/// The certificate could not be stored or would be refused (data directory missing, read-only
+/// or full; a setting or key identity a certificate cannot carry).
 pub const CANNOT_STORE: u8 = 7;
 
 pub const EXIT_CODES_HELP: &str = "\
@@ -25,7 +26,8 @@ Exit status:
   4  erase finished with exceptions (erased_with_exceptions)
   5  not erased: the erase or its verification failed
   6  verify: at least one certificate failed a check; log check: the log is not consistent
-  7  the certificate could not be stored (data directory missing, read-only or full)";
+  7  the certificate could not be stored or would be refused (data directory missing,
+     read-only or full; a setting or the key's identity a certificate cannot carry)";
 
 #[cfg(test)]
 mod tests {

@@ -97,6 +97,8 @@ fn receipt_into(t: &mut MerkleTree, dd: &DataDir, id: &str) {
         received_at: time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .unwrap(),
+        statement: None,
+        first_checkpoint: None,
     };
     std::fs::write(dd.receipt_path(id), r.to_bytes()).unwrap();
 }

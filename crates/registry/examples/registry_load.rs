@@ -289,6 +289,7 @@ fn main() {
     .unwrap();
     let export = http
         .get(format!("{}/api/v1/export.jsonl", a.url))
+        .bearer_auth(&a.token)
         .send()
         .unwrap()
         .text()

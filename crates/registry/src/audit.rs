@@ -22,7 +22,7 @@ use crate::tree::LogTree;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Problem {
     /// `missing_entry`, `altered_envelope`, `column_mismatch`, `signature`, `checkpoint_signature`,
-    /// `checkpoint_mismatch`, `checkpoint_beyond_log`, `unchecked_entries`.
+    /// `checkpoint_mismatch`, `checkpoint_beyond_log`, `unchecked_entries`, `key_id_mismatch`.
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_index: Option<u64>,
@@ -44,7 +44,17 @@ pub struct AuditReport {
 
 const MAX_PROBLEMS: usize = 1000;
 
+/// Audits the log on one snapshot of the database (entries and checkpoints committed while
+/// it runs are not half seen).
 pub fn audit(
+    c: &mut Conn,
+    verifier: &NoteVerifier,
+    trust: &TrustFile,
+) -> Result<AuditReport, DbError> {
+    c.read_snapshot(|c| audit_snapshot(c, verifier, trust))
+}
+
+fn audit_snapshot(
     c: &mut Conn,
     verifier: &NoteVerifier,
     trust: &TrustFile,
@@ -162,6 +172,17 @@ pub fn audit(
         },
     )?;
     let entries = expected;
+    for (key_id, detail) in store::station_key_problems(c)? {
+        push(
+            Problem {
+                kind: "key_id_mismatch",
+                log_index: None,
+                cert_id: None,
+                detail: format!("station key {key_id}: {detail}"),
+            },
+            &mut problems,
+        );
+    }
     let checkpoints = store::all_checkpoints(c)?;
     let mut last_good = None;
     let mut first_bad_reported = false;

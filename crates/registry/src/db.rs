@@ -64,6 +64,8 @@ pub enum DbError {
     Postgres(#[from] postgres::Error),
     #[error("database: {0}")]
     Other(String),
+    #[error("every database connection stayed busy for {0:?}")]
+    Busy(std::time::Duration),
 }
 
 impl DbError {
@@ -75,6 +77,20 @@ impl DbError {
                     || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
             }
             DbError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
+    }
+
+    /// The database refused a value itself (PostgreSQL SQLSTATE class 22 "data exception",
+    /// e.g. U+0000 in text; SQLite "too big" or "datatype mismatch"): sending the same
+    /// values again will fail again.
+    pub fn is_data_error(&self) -> bool {
+        match self {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::TooBig | rusqlite::ErrorCode::TypeMismatch
+            ),
+            DbError::Postgres(e) => e.code().is_some_and(|c| c.code().starts_with("22")),
             _ => false,
         }
     }
@@ -362,8 +378,10 @@ impl Conn {
         Ok(out)
     }
 
-    /// Calls `f` for each row until it returns `false` (rows are not all held in memory on
-    /// SQLite; PostgreSQL fetches them in one round trip).
+    /// Calls `f` for each row until it returns `false`. Rows are never all held in memory:
+    /// SQLite steps through them; PostgreSQL streams them from the socket as they are read
+    /// (its client hands rows over a one-message channel), so a scan of 50,000 envelopes of
+    /// 100 KiB stays within a few rows of memory.
     pub fn query_each(
         &mut self,
         sql: &str,
@@ -387,9 +405,12 @@ impl Conn {
             }
             Conn::Postgres { client, statements } => {
                 let st = pg_statement(client, statements, sql)?;
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-                    params.iter().map(|p| p as _).collect();
-                for r in client.query(&st, &refs)? {
+                use postgres::fallible_iterator::FallibleIterator;
+                let refs = params
+                    .iter()
+                    .map(|p| p as &(dyn postgres::types::ToSql + Sync));
+                let mut rows = client.query_raw(&st, refs)?;
+                while let Some(r) = rows.next()? {
                     let mut row = Vec::with_capacity(r.len());
                     for i in 0..r.len() {
                         row.push(pg_value(&r, i)?);
@@ -410,6 +431,23 @@ impl Conn {
             Conn::Postgres { client, .. } => client.batch_execute("BEGIN")?,
         }
         Ok(())
+    }
+
+    /// Runs `f` on one consistent snapshot of the database (a read-only transaction; on
+    /// PostgreSQL at REPEATABLE READ), so that a long scan sees no row committed meanwhile.
+    pub fn read_snapshot<T>(
+        &mut self,
+        f: impl FnOnce(&mut Conn) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        match self {
+            Conn::Sqlite(c) => c.execute_batch("BEGIN")?,
+            Conn::Postgres { client, .. } => {
+                client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?
+            }
+        }
+        let r = f(self);
+        self.rollback();
+        r
     }
 
     pub fn commit(&mut self) -> Result<(), DbError> {
@@ -459,7 +497,11 @@ fn pg_statement(
 }
 
 /// The migrations, in order. The same text runs on both databases.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_tokens.sql")),
+    (3, include_str!("../migrations/0003_cosignatures.sql")),
+];
 
 /// Brings the schema up to date (each migration in its own transaction, recorded in
 /// `schema_migrations`). Returns the versions applied now.
@@ -549,7 +591,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = DbUrl::Sqlite(dir.path().join("m.db"));
         let mut c = Conn::open(&url).unwrap();
-        assert_eq!(migrate(&mut c).unwrap(), vec![1]);
+        assert_eq!(migrate(&mut c).unwrap(), vec![1, 2, 3]);
         assert!(migrate(&mut c).unwrap().is_empty());
         let n = split_statements(MIGRATIONS[0].1).len();
         assert!(n >= 13, "{n} statements");

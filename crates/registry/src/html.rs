@@ -83,6 +83,7 @@ pub fn layout(lang: Lang, title: &str, path_and_query: &str, body: &str) -> Stri
 <header><a class=\"site\" href=\"/?lang={code}\">{site}</a>\
 <nav aria-label=\"{site}\"><a href=\"/?lang={code}\">{search}</a><a href=\"/workshops?lang={code}\">{workshops}</a>\
 <a href=\"/log?lang={code}\">{log}</a><a href=\"/audit?lang={code}\">{audit}</a>\
+<a href=\"/login?lang={code}\">{login}</a>\
 <a href=\"{switch}\" hreflang=\"{other}\" lang=\"{other}\">{other_name}</a></nav></header>\
 <main id=\"main\">{body}</main></body></html>\n",
         code = lang.code(),
@@ -96,6 +97,7 @@ pub fn layout(lang: Lang, title: &str, path_and_query: &str, body: &str) -> Stri
         workshops = esc(lang.t("nav.workshops")),
         log = esc(lang.t("nav.log")),
         audit = esc(lang.t("nav.audit")),
+        login = esc(lang.t("nav.login")),
         switch = esc(&switch),
         other_name = esc(lang.t("lang.other")),
     )

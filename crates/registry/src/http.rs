@@ -14,11 +14,11 @@ use axum::Router;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 use serde_json::json;
-use time::OffsetDateTime;
 
+use crate::auth::Role;
 use crate::db::DbError;
 use crate::registry::Registry;
-use crate::store::{self, Filter, NewStationKey, QueryError, StationError};
+use crate::store::{self, Filter, QueryError};
 use crate::submit::Rejection;
 
 pub type Shared = Arc<Registry>;
@@ -32,7 +32,7 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = (status, axum::Json(&self.0)).into_response();
-        if status == StatusCode::TOO_MANY_REQUESTS {
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
@@ -48,8 +48,7 @@ impl From<Rejection> for ApiError {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        tracing::error!(error = %e, "database error");
-        ApiError(Rejection::new(503, "database_unavailable", e.to_string()))
+        ApiError(crate::registry::db_unavailable(&e))
     }
 }
 
@@ -64,6 +63,17 @@ impl From<QueryError> for ApiError {
     }
 }
 
+/// Requires a token of at least `role` (see [`crate::auth`]).
+pub fn require(reg: &Registry, headers: &HeaderMap, role: Role) -> Result<Role, ApiError> {
+    if role == Role::Admin
+        && reg.config.admin_token.is_none()
+        && crate::auth::presented(headers).is_none()
+    {
+        return Err(err(403, "admin_disabled", "the admin API is disabled: start the registry with --admin-token-file or ARDOISE_REGISTRY_ADMIN_TOKEN"));
+    }
+    Ok(crate::auth::require(&reg.tokens(), headers, role)?)
+}
+
 pub fn err(status: u16, code: &'static str, msg: impl Into<String>) -> ApiError {
     ApiError(Rejection::new(status, code, msg))
 }
@@ -74,7 +84,7 @@ pub async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| err(500, "internal", e.to_string()))?
+        .map_err(|e| ApiError(crate::registry::internal(&e)))?
 }
 
 pub fn parse_query<T: for<'de> Deserialize<'de> + Default>(q: Option<&str>) -> Result<T, ApiError> {
@@ -92,10 +102,24 @@ pub fn router(reg: Shared) -> Router {
         .route("/api/v1/certificates/{id}", get(certificate))
         .route("/api/v1/certificates/{id}/envelope", get(envelope))
         .route("/api/v1/certificates/{id}/receipt", get(receipt))
-        .route("/api/v1/export.csv", get(export_csv))
-        .route("/api/v1/export.jsonl", get(export_jsonl))
-        .route("/api/v1/stations", get(list_stations).post(add_station))
-        .route("/api/v1/stations/{key_id}/revoke", post(revoke_station))
+        .route("/api/v1/export.csv", get(crate::export::export_csv))
+        .route("/api/v1/export.jsonl", get(crate::export::export_jsonl))
+        .route(
+            "/api/v1/stations",
+            get(crate::admin::list_stations).post(crate::admin::add_station),
+        )
+        .route(
+            "/api/v1/stations/{key_id}/revoke",
+            post(crate::admin::revoke_station),
+        )
+        .route(
+            "/api/v1/tokens",
+            get(crate::admin::list_tokens).post(crate::admin::issue_token),
+        )
+        .route(
+            "/api/v1/tokens/{token_id}/revoke",
+            post(crate::admin::revoke_token),
+        )
         .route("/api/v1/journals/{workshop}/{station}", get(journal))
         .route("/api/v1/workshops", get(workshops))
         .route("/api/v1/workshops/{workshop}/stats", get(workshop_stats))
@@ -277,7 +301,12 @@ impl FieldErr for ApiError {
     }
 }
 
-async fn search(State(reg): State<Shared>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+async fn search(
+    State(reg): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    require(&reg, &headers, Role::Auditor)?;
     let f: Filter = parse_query(q.as_deref())?;
     let page = blocking(move || Ok(reg.pool.with(|c| Ok(store::search(c, &f)))??)).await?;
     Ok(axum::Json(page).into_response())
@@ -293,18 +322,16 @@ async fn load(reg: &Shared, id: String) -> Result<store::Stored, ApiError> {
 
 async fn certificate(
     State(reg): State<Shared>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    require(&reg, &headers, Role::Auditor)?;
     let id = check_id(&id)?;
     let s = load(&reg, id.clone()).await?;
     let r2 = reg.clone();
-    let (idx, rat) = (s.summary.log_index, s.received_at_unix);
-    let idc = id.clone();
-    let receipt = blocking(move || {
-        r2.receipt_for(&idc, idx, rat)
-            .map_err(|e| err(503, "unavailable", e))
-    })
-    .await?;
+    let s2 = s.clone();
+    let receipt =
+        blocking(move || r2.receipt_for(&s2).map_err(|e| err(503, "unavailable", e))).await?;
     let check = crate::pages::verification(&reg, &s, Some(&receipt));
     let payload: serde_json::Value = ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
         .ok()
@@ -320,7 +347,13 @@ async fn certificate(
     .into_response())
 }
 
-async fn envelope(State(reg): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn envelope(
+    State(reg): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    // The envelope carries the whole signed payload, personal fields included.
+    require(&reg, &headers, Role::Auditor)?;
     let id = check_id(&id)?;
     let s = load(&reg, id.clone()).await?;
     Ok((
@@ -339,13 +372,7 @@ async fn envelope(State(reg): State<Shared>, Path(id): Path<String>) -> Result<R
 async fn receipt(State(reg): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = check_id(&id)?;
     let s = load(&reg, id.clone()).await?;
-    let (idx, rat) = (s.summary.log_index, s.received_at_unix);
-    let idc = id.clone();
-    let r = blocking(move || {
-        reg.receipt_for(&idc, idx, rat)
-            .map_err(|e| err(503, "unavailable", e))
-    })
-    .await?;
+    let r = blocking(move || reg.receipt_for(&s).map_err(|e| err(503, "unavailable", e))).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),
@@ -359,187 +386,6 @@ async fn receipt(State(reg): State<Shared>, Path(id): Path<String>) -> Result<Re
         .into_response())
 }
 
-/// A CSV cell: quoted, and defused against spreadsheet formula injection.
-fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
-const CSV_HEADER: &str = "cert_id,log_index,received_at,issued_at,workshop,station,seq,key_id,media_serial,media_model,media_type,capacity_bytes,host_serial,asset_tag,donor,lot,outcome,technique,level_achieved,verification_method,verification_result\r\n";
-
-fn csv_line(s: &store::Summary) -> String {
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
-    let cells = [
-        s.cert_id.clone(),
-        s.log_index.to_string(),
-        s.received_at.clone(),
-        s.issued_at.clone(),
-        s.workshop.clone(),
-        s.station.clone(),
-        s.seq.to_string(),
-        s.key_id.clone(),
-        s.media_serial.clone(),
-        s.media_model.clone(),
-        s.media_type.clone(),
-        s.capacity_bytes.to_string(),
-        o(&s.host_serial),
-        o(&s.asset_tag),
-        s.donor.clone(),
-        o(&s.lot),
-        s.outcome.clone(),
-        s.technique.clone(),
-        o(&s.level_achieved),
-        s.verification_method.clone(),
-        s.verification_result.clone(),
-    ];
-    let mut line = cells
-        .iter()
-        .map(|c| csv_cell(c))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
-/// Streams an export: a blocking producer fills a channel the response body drains.
-fn stream_export(
-    reg: Shared,
-    f: Filter,
-    with_envelope: bool,
-    header_line: Option<&'static str>,
-    line: fn(store::Summary, Option<String>) -> String,
-) -> Body {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(16);
-    tokio::task::spawn_blocking(move || {
-        if let Some(h) = header_line {
-            let _ = tx.blocking_send(Ok(bytes::Bytes::from_static(h.as_bytes())));
-        }
-        let mut buf = String::new();
-        let res = reg.pool.with(|c| {
-            store::export(c, &f, with_envelope, |s, env| {
-                buf.push_str(&line(s, env));
-                if buf.len() > 64 * 1024 {
-                    let chunk = std::mem::take(&mut buf);
-                    return tx.blocking_send(Ok(bytes::Bytes::from(chunk))).is_ok();
-                }
-                true
-            })
-            .map_err(|e| match e {
-                QueryError::Db(d) => d,
-                QueryError::Filter(f) => DbError::Other(f.to_string()),
-            })
-        });
-        match res {
-            Ok(()) => {
-                if !buf.is_empty() {
-                    let _ = tx.blocking_send(Ok(bytes::Bytes::from(buf)));
-                }
-            }
-            Err(e) => {
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-            }
-        }
-    });
-    Body::from_stream(tokio_stream(rx))
-}
-
-fn tokio_stream(
-    mut rx: tokio::sync::mpsc::Receiver<Result<bytes::Bytes, std::io::Error>>,
-) -> impl futures_core_stream::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
-    futures_core_stream::from_fn(move |cx| rx.poll_recv(cx))
-}
-
-/// A minimal Stream adapter (avoids a dependency for one function).
-mod futures_core_stream {
-    pub use futures_core::Stream;
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
-
-    pub struct FromFn<F>(F);
-    impl<T, F: FnMut(&mut Context<'_>) -> Poll<Option<T>> + Unpin> Stream for FromFn<F> {
-        type Item = T;
-        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-            (self.0)(cx)
-        }
-    }
-    pub fn from_fn<T, F: FnMut(&mut Context<'_>) -> Poll<Option<T>> + Unpin>(f: F) -> FromFn<F> {
-        FromFn(f)
-    }
-}
-
-async fn export_csv(
-    State(reg): State<Shared>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let f: Filter = parse_query(q.as_deref())?;
-    // Validate the filter before streaming, so that a bad one gets a 400, not a broken body.
-    let f2 = f.clone();
-    let r2 = reg.clone();
-    blocking(move || {
-        let mut probe = f2;
-        probe.limit = Some(1);
-        Ok(r2.pool.with(|c| Ok(store::search(c, &probe)))??)
-    })
-    .await?;
-    let body = stream_export(reg, f, false, Some(CSV_HEADER), |s, _| csv_line(&s));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"certificates.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
-}
-
-#[derive(Deserialize, Default)]
-struct JsonlQuery {
-    #[serde(flatten)]
-    filter: Filter,
-}
-
-async fn export_jsonl(
-    State(reg): State<Shared>,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    // `envelope=1` adds the envelope text to each line.
-    let mut raw = q.unwrap_or_default();
-    let with_envelope = raw
-        .split('&')
-        .any(|p| p == "envelope=1" || p == "envelope=true");
-    raw = raw
-        .split('&')
-        .filter(|p| !p.starts_with("envelope="))
-        .collect::<Vec<_>>()
-        .join("&");
-    let f: Filter = parse_query::<JsonlQuery>(Some(&raw)).map(|j| j.filter)?;
-    let f2 = f.clone();
-    let r2 = reg.clone();
-    blocking(move || {
-        let mut probe = f2;
-        probe.limit = Some(1);
-        Ok(r2.pool.with(|c| Ok(store::search(c, &probe)))??)
-    })
-    .await?;
-    let body = stream_export(reg, f, with_envelope, None, |s, env| {
-        let mut v = serde_json::to_value(&s).unwrap_or_default();
-        if let (Some(e), Some(o)) = (env, v.as_object_mut()) {
-            o.insert("envelope".into(), serde_json::Value::String(e));
-        }
-        let mut line = v.to_string();
-        line.push('\n');
-        line
-    });
-    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct JournalQuery {
@@ -549,9 +395,11 @@ struct JournalQuery {
 
 async fn journal(
     State(reg): State<Shared>,
+    headers: HeaderMap,
     Path((workshop, station)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
+    require(&reg, &headers, Role::Auditor)?;
     let jq: JournalQuery = parse_query(q.as_deref())?;
     let _ = jq.lang;
     let j = blocking(move || {
@@ -584,14 +432,13 @@ async fn workshop_stats(
 // log
 
 async fn checkpoint(State(reg): State<Shared>) -> Result<Response, ApiError> {
-    let note = reg
-        .log
-        .read()
-        .expect("log lock")
-        .checkpoint
-        .as_ref()
-        .map(|c| c.note.clone())
-        .ok_or_else(|| err(503, "unavailable", "no checkpoint yet"))?;
+    let note = {
+        let view = reg.log.read().expect("log lock");
+        view.checkpoint
+            .as_ref()
+            .map(|c| view.cosigned_note(c))
+            .ok_or_else(|| err(503, "unavailable", "no checkpoint yet"))?
+    };
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response())
 }
 
@@ -599,20 +446,26 @@ async fn checkpoint_at(
     State(reg): State<Shared>,
     Path(size): Path<u64>,
 ) -> Result<Response, ApiError> {
-    let cp = blocking(move || Ok(reg.pool.with(|c| store::checkpoint_at(c, size))?))
-        .await?
-        .ok_or_else(|| {
-            err(
-                404,
-                "not_found",
-                format!("the registry signed no checkpoint of size {size}"),
-            )
-        })?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        cp.note,
-    )
-        .into_response())
+    let found = blocking(move || {
+        Ok(reg.pool.with(|c| {
+            let Some(cp) = store::checkpoint_at(c, size)? else {
+                return Ok(None);
+            };
+            let lines = crate::cosigner::cosignatures_at(c, size)?;
+            Ok(Some(ardoise_cert::cosign::with_cosignatures(
+                &cp.note, &lines,
+            )))
+        })?)
+    })
+    .await?;
+    let note = found.ok_or_else(|| {
+        err(
+            404,
+            "not_found",
+            format!("the registry signed no checkpoint of size {size}"),
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -670,146 +523,6 @@ async fn log_key(State(reg): State<Shared>) -> Response {
         .into_response()
 }
 
-// ---------------------------------------------------------------------------------------
-// admin
-
-fn require_admin(reg: &Registry, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(token) = &reg.config.admin_token else {
-        return Err(err(403, "admin_disabled", "the admin API is disabled: start the registry with --admin-token-file or ARDOISE_REGISTRY_ADMIN_TOKEN"));
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            err(
-                401,
-                "unauthorized",
-                "an admin token is required (Authorization: Bearer …)",
-            )
-        })?;
-    // Compare digests: constant time with respect to the token's content.
-    if blake3::hash(given.trim().as_bytes()) != blake3::hash(token.as_bytes()) {
-        return Err(err(401, "unauthorized", "wrong admin token"));
-    }
-    Ok(())
-}
-
-fn station_error(e: StationError) -> ApiError {
-    match e {
-        StationError::Invalid { field, message } => ApiError(
-            Rejection::new(422, "invalid_station_key", format!("{field}: {message}")).field(field),
-        ),
-        StationError::Exists(_) => err(409, "key_exists", e.to_string()),
-        StationError::NotFound(_) => err(404, "not_found", e.to_string()),
-        StationError::AlreadyRevoked(_) => err(409, "already_revoked", e.to_string()),
-        StationError::Db(d) => d.into(),
-    }
-}
-
-async fn read_json<T: for<'de> Deserialize<'de>>(
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<T, ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.to_ascii_lowercase().starts_with("application/json") {
-        return Err(err(
-            415,
-            "unsupported_media_type",
-            "Content-Type must be application/json",
-        ));
-    }
-    let bytes = http_body_util::Limited::new(body, 64 * 1024)
-        .collect()
-        .await
-        .map_err(|_| err(413, "too_large", "admin requests are limited to 64 KiB"))?
-        .to_bytes();
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error_lite(&mut de)
-}
-
-fn serde_path_to_error_lite<'de, T: Deserialize<'de>>(
-    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
-) -> Result<T, ApiError> {
-    let v = T::deserialize(&mut *de).map_err(|e| {
-        let code = if e.is_syntax() || e.is_eof() {
-            "malformed_json"
-        } else {
-            "invalid_request"
-        };
-        err(400, code, e.to_string())
-    })?;
-    de.end()
-        .map_err(|e| err(400, "malformed_json", e.to_string()))?;
-    Ok(v)
-}
-
-async fn list_stations(
-    State(reg): State<Shared>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    require_admin(&reg, &headers)?;
-    let keys = blocking(move || Ok(reg.pool.with(store::list_station_keys)?)).await?;
-    Ok(axum::Json(keys).into_response())
-}
-
-async fn add_station(
-    State(reg): State<Shared>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    require_admin(&reg, &headers)?;
-    let new: NewStationKey = read_json(&headers, body).await?;
-    let r2 = reg.clone();
-    let rec = blocking(move || {
-        r2.pool
-            .with(|c| Ok(store::add_station_key(c, &new, OffsetDateTime::now_utc())))?
-            .map_err(station_error)
-    })
-    .await?;
-    let r3 = reg.clone();
-    blocking(move || Ok(r3.refresh_keys()?)).await?;
-    Ok((StatusCode::CREATED, axum::Json(rec)).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RevokeRequest {
-    reason: String,
-    #[serde(default)]
-    revoked_at: Option<String>,
-}
-
-async fn revoke_station(
-    State(reg): State<Shared>,
-    Path(key_id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    require_admin(&reg, &headers)?;
-    let req: RevokeRequest = read_json(&headers, body).await?;
-    let now = OffsetDateTime::now_utc();
-    let at = match &req.revoked_at {
-        Some(s) => store::parse_rfc3339(s)
-            .map_err(|e| ApiError(Rejection::new(422, "invalid_request", e).field("revoked_at")))?,
-        None => now,
-    };
-    let r2 = reg.clone();
-    let k2 = key_id.clone();
-    blocking(move || {
-        r2.pool
-            .with(|c| Ok(store::revoke_station_key(c, &k2, at, &req.reason, now)))?
-            .map_err(station_error)
-    })
-    .await?;
-    let r3 = reg.clone();
-    blocking(move || Ok(r3.refresh_keys()?)).await?;
-    Ok(axum::Json(json!({"key_id": key_id, "revoked_at": store::rfc3339(at)})).into_response())
-}
-
 async fn last_audit(State(reg): State<Shared>) -> Result<Response, ApiError> {
     let a = reg.last_audit.lock().expect("lock").clone();
     match a {
@@ -823,7 +536,7 @@ async fn last_audit(State(reg): State<Shared>) -> Result<Response, ApiError> {
 }
 
 async fn run_audit(State(reg): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
-    require_admin(&reg, &headers)?;
+    require(&reg, &headers, Role::Admin)?;
     let report = crate::run_audit(reg).await?;
     let status = if report.ok {
         StatusCode::OK

@@ -1,26 +1,38 @@
 //! ardoise-registry: the network's certificate registry.
 //!
 //! - [`submit`]: the submission parser (envelope, signature, schema, key; exact refusals);
-//! - [`registry`]: running state, group-commit writer, journal continuity, receipts;
+//! - [`registry`]: running state and receipts; [`writer`]: the group-commit writer;
+//!   [`journal_index`]: duplicate and journal-continuity rules; [`pool`]: read connections;
 //! - [`tree`]: the Merkle log with O(log² n) proofs; [`audit`]: tamper detection;
 //! - [`db`], [`store`]: SQLite/PostgreSQL with the same SQL, queries;
-//! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages.
+//! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages;
+//! - [`witness`]: a C2SP tlog-witness (`witness serve`); [`cosigner`]: the registry asking
+//!   its witnesses to cosign its checkpoints.
 //!
 //! Documented in `docs/registry.md` and `docs/openapi.yaml`.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod audit;
+pub mod auth;
+pub mod cosigner;
 pub mod db;
+pub mod export;
 pub mod html;
 pub mod http;
 pub mod i18n;
+pub mod journal_index;
 pub mod pages;
+pub mod pool;
 pub mod ratelimit;
+pub mod receipts;
 pub mod registry;
 pub mod signing;
 pub mod store;
 pub mod submit;
 pub mod tree;
+pub mod witness;
+pub mod writer;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -83,7 +95,7 @@ pub async fn serve(
             }
         }
     });
-    let app = http::router(reg);
+    let app = http::router(reg).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let res = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -37,7 +37,8 @@ struct DbArgs {
     /// (`<db>.log-key`); required with PostgreSQL.
     #[arg(long, value_name = "PATH", env = "ARDOISE_REGISTRY_KEY_FILE")]
     key_file: Option<PathBuf>,
-    /// Log origin (checkpoint name), fixed at first start; default ardoise-registry/log.
+    /// Log origin (checkpoint name), fixed at first start; default ardoise-registry/<16 hex
+    /// digits of the log key's blake3>, unique per registry.
     #[arg(long, value_name = "NAME")]
     origin: Option<String>,
 }
@@ -83,6 +84,11 @@ enum Cmd {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Run a witness for other registries' logs.
+    Witness {
+        #[command(subcommand)]
+        cmd: WitnessCmd,
+    },
 }
 
 #[derive(Args)]
@@ -114,6 +120,55 @@ struct ServeArgs {
     /// Re-run the log audit every N seconds (0: only at start).
     #[arg(long, default_value_t = 21600)]
     audit_interval: u64,
+    /// Database connections for reading, at most.
+    #[arg(long, default_value_t = ardoise_registry::pool::DEFAULT_POOL_SIZE)]
+    pool_size: usize,
+    /// Seconds a request waits for a free database connection before 503.
+    #[arg(long, default_value_t = 5)]
+    pool_wait: u64,
+    /// Exports streaming at once from one client address.
+    #[arg(long, default_value_t = 2)]
+    exports_per_address: usize,
+    /// A witness that cosigns this log's checkpoints: `URL,WITNESS-VKEY` (repeat the option
+    /// for several).
+    #[arg(long, value_name = "URL,VKEY")]
+    witness: Vec<String>,
+    /// Milliseconds a submission waits for the witnesses' cosignatures of its checkpoint.
+    #[arg(long, default_value_t = 2000)]
+    witness_wait_ms: u64,
+}
+
+#[derive(Subcommand)]
+enum WitnessCmd {
+    /// Cosign the checkpoints of the given logs (C2SP tlog-witness).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8081.
+        #[arg(long, value_name = "ADDR")]
+        listen: String,
+        /// The witness's name (first field of its key and of its cosignature lines), e.g.
+        /// `witness.ressourcerie-caen.fr/w1`.
+        #[arg(long)]
+        name: String,
+        /// Directory of the witness's state (the latest checkpoint of each log).
+        #[arg(long, value_name = "DIR")]
+        state_dir: PathBuf,
+        /// The witness key file (created at first start); default `<state-dir>/witness.key`.
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<PathBuf>,
+        /// The verifier key of a log to witness (`ardoise-registry key --show` of that
+        /// registry); repeat for several.
+        #[arg(long, value_name = "VKEY", required = true)]
+        log: Vec<String>,
+    },
+    /// Print the witness's verifier key (what registries give to `--witness`).
+    Key {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "DIR")]
+        state_dir: PathBuf,
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +226,11 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: the server's log usually goes to a file or a journal.
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
         .init();
     match run(Cli::parse()) {
         Ok(code) => code,
@@ -239,6 +299,66 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Cmd::Station { cmd } => station(cmd),
+        Cmd::Witness { cmd } => witness(cmd),
+    }
+}
+
+fn witness(cmd: WitnessCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        WitnessCmd::Key {
+            name,
+            state_dir,
+            key_file,
+        } => {
+            let key = key_file.unwrap_or_else(|| state_dir.join("witness.key"));
+            let (seed, _) = ardoise_registry::signing::load_or_create_with(
+                &key,
+                ardoise_registry::signing::WITNESS_HEADER,
+                "ardoise witness key (Ed25519 seed): cosigns the checkpoints of the logs it follows. Keep secret.",
+            )?;
+            println!(
+                "{}",
+                ardoise_cert::cosign::WitnessSigner::new(&name, &seed)?
+                    .verifier()
+                    .to_vkey()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        WitnessCmd::Serve {
+            listen,
+            name,
+            state_dir,
+            key_file,
+            log,
+        } => {
+            let logs = log
+                .iter()
+                .map(|v| ardoise_cert::note::NoteVerifier::from_vkey(v))
+                .collect::<Result<Vec<_>, _>>()
+                .context("--log")?;
+            let key = key_file.unwrap_or_else(|| state_dir.join("witness.key"));
+            let w = std::sync::Arc::new(ardoise_registry::witness::Witness::open(
+                &name, &key, &state_dir, &logs,
+            )?);
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(&listen)
+                    .await
+                    .with_context(|| format!("listening on {listen}"))?;
+                let addr = listener.local_addr()?;
+                tracing::info!(%addr, key = %w.vkey(), "ardoise witness serving");
+                println!("listening on http://{addr}");
+                ardoise_registry::witness::serve(w, listener, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+                anyhow::Ok(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -329,6 +449,30 @@ fn base64_key(k: &ed25519_dalek::VerifyingKey) -> String {
     base64::engine::general_purpose::STANDARD.encode(k.as_bytes())
 }
 
+/// The admin token from `--admin-token-file`, else from the environment; either way at least
+/// 16 characters (a short one is refused, not taken).
+fn admin_token(
+    file: Option<&std::path::Path>,
+    env: Option<String>,
+) -> anyhow::Result<Option<String>> {
+    let (t, from) = match (file, env) {
+        (Some(p), _) => (
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+            p.display().to_string(),
+        ),
+        (None, Some(t)) if !t.trim().is_empty() => (t, "ARDOISE_REGISTRY_ADMIN_TOKEN".into()),
+        _ => return Ok(None),
+    };
+    let t = t.trim().to_string();
+    if t.chars().count() < ardoise_registry::auth::MIN_TOKEN_CHARS {
+        bail!(
+            "{from}: the admin token must be at least {} characters",
+            ardoise_registry::auth::MIN_TOKEN_CHARS
+        );
+    }
+    Ok(Some(t))
+}
+
 fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = a.db.config()?;
     config.max_body = a.max_body;
@@ -336,25 +480,20 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     config.station_burst = a.station_burst;
     config.max_batch = a.max_batch;
     config.request_timeout = Duration::from_secs(a.request_timeout.max(1));
-    config.admin_token = match (
-        &a.admin_token_file,
-        std::env::var("ARDOISE_REGISTRY_ADMIN_TOKEN"),
-    ) {
-        (Some(p), _) => {
-            let t =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            let t = t.trim().to_string();
-            if t.len() < 16 {
-                bail!(
-                    "{}: the admin token must be at least 16 characters",
-                    p.display()
-                );
-            }
-            Some(t)
-        }
-        (None, Ok(t)) if !t.trim().is_empty() => Some(t.trim().to_string()),
-        _ => None,
-    };
+    config.pool_size = a.pool_size.max(1);
+    config.pool_wait = Duration::from_secs(a.pool_wait);
+    config.exports_per_address = a.exports_per_address.max(1);
+    config.witnesses = a
+        .witness
+        .iter()
+        .map(|w| ardoise_registry::cosigner::WitnessEndpoint::parse(w).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<_>>()
+        .context("--witness")?;
+    config.witness_wait = Duration::from_millis(a.witness_wait_ms);
+    config.admin_token = admin_token(
+        a.admin_token_file.as_deref(),
+        std::env::var("ARDOISE_REGISTRY_ADMIN_TOKEN").ok(),
+    )?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

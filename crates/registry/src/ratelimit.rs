@@ -1,8 +1,61 @@
-//! Per-station token buckets: `rate` submissions per second sustained, `burst` at once.
+//! Per-station token buckets: `rate` submissions per second sustained, `burst` at once; and
+//! per-address concurrency slots (exports streaming at once from one client).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// At most `max` slots held at once per client address.
+pub struct ConcurrencyLimiter {
+    max: usize,
+    held: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// A held slot, given back when dropped (when the response body is dropped).
+pub struct Slot {
+    addr: IpAddr,
+    held: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut h = self.held.lock().expect("slots lock");
+        if let Some(n) = h.get_mut(&self.addr) {
+            *n -= 1;
+            if *n == 0 {
+                h.remove(&self.addr);
+            }
+        }
+    }
+}
+
+impl ConcurrencyLimiter {
+    pub fn new(max: usize) -> ConcurrencyLimiter {
+        ConcurrencyLimiter {
+            max: max.max(1),
+            held: Arc::default(),
+        }
+    }
+
+    /// A slot for `addr`, or `None` when it already holds `max`.
+    pub fn acquire(&self, addr: IpAddr) -> Option<Slot> {
+        let mut h = self.held.lock().expect("slots lock");
+        let n = h.entry(addr).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            addr,
+            held: self.held.clone(),
+        })
+    }
+
+    pub fn max(&self) -> usize {
+        self.max
+    }
+}
 
 pub struct RateLimiter {
     rate: f64,
@@ -61,5 +114,18 @@ mod tests {
         // 100 ms later one token is back.
         l.check_at("a", t0 + Duration::from_millis(101)).unwrap();
         assert!(l.check_at("a", t0 + Duration::from_millis(102)).is_err());
+    }
+
+    #[test]
+    fn slots_per_address_come_back_when_dropped() {
+        let l = ConcurrencyLimiter::new(2);
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        let s1 = l.acquire(a).unwrap();
+        let _s2 = l.acquire(a).unwrap();
+        assert!(l.acquire(a).is_none());
+        assert!(l.acquire(b).is_some(), "another address has its own slots");
+        drop(s1);
+        assert!(l.acquire(a).is_some());
     }
 }

@@ -1,16 +1,12 @@
 //! The registry's running state: database connections, the station keys, the Merkle log in
-//! memory, and the writer thread that appends accepted envelopes with group commit.
+//! memory, and the writer thread ([`crate::writer`]) that appends accepted envelopes with
+//! group commit.
 //!
-//! Submissions are verified on the request's task (signature, schema, key) and handed to one
-//! writer thread. The writer takes every submission waiting (up to `max_batch`), applies the
-//! rules that depend on what is stored (duplicate, journal continuity), appends the accepted
-//! ones to the tree, signs a checkpoint for the new size, and writes rows and checkpoint in
-//! **one transaction**. Only after the commit returns does any submitter get its receipt; if
-//! the commit fails, the appends are undone and every submitter of the batch gets a 503.
+//! Submissions are verified on the request's task (signature, schema, key) and handed to the
+//! one writer thread; each submitter gets its receipt only after the commit returned.
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -22,10 +18,13 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{self, Conn, DbError, DbUrl, Value};
-use crate::ratelimit::RateLimiter;
+use crate::journal_index::{Entry, Index, Link};
+use crate::pool::Pool;
+use crate::ratelimit::{ConcurrencyLimiter, RateLimiter};
 use crate::store::{self, StoredCheckpoint};
-use crate::submit::{check_submission, decode_hash, Accepted, Rejection};
+use crate::submit::{check_submission, decode_hash, Rejection};
 use crate::tree::{LogTree, Spine};
+use crate::writer::{Job, Writer};
 
 /// How the registry runs.
 #[derive(Debug, Clone)]
@@ -35,7 +34,7 @@ pub struct Config {
     /// PostgreSQL.
     pub key_file: Option<PathBuf>,
     /// Log origin (checkpoint first line and key name); default: the one stored at first
-    /// start, else `ardoise-registry/log`.
+    /// start, else [`default_origin`] (unique per registry).
     pub origin: Option<String>,
     /// Bearer token of the admin API; `None` disables it.
     pub admin_token: Option<String>,
@@ -46,11 +45,33 @@ pub struct Config {
     pub station_burst: f64,
     /// Most submissions committed in one transaction.
     pub max_batch: usize,
-    /// Whole-request timeout.
+    /// Whole-request timeout (exports included: a stream still running then is cut).
     pub request_timeout: Duration,
+    /// Read connections open at once, and how long a request waits for one (then 503).
+    pub pool_size: usize,
+    pub pool_wait: Duration,
+    /// Exports streaming at once from one client address (429 above).
+    pub exports_per_address: usize,
+    /// Witnesses asked to cosign every checkpoint (C2SP tlog-witness).
+    pub witnesses: Vec<crate::cosigner::WitnessEndpoint>,
+    /// How long a submission waits for the witnesses' cosignatures of its checkpoint before
+    /// answering with a receipt that lacks them.
+    pub witness_wait: Duration,
+    /// The network's minimum quality-control rate (ppm); above 0, certificates must also use
+    /// rule `registry-log-v1` (422 otherwise). 0: not enforced.
+    pub qc_min_rate_ppm: u32,
 }
 
-pub const DEFAULT_ORIGIN: &str = "ardoise-registry/log";
+/// Prefix of the default origin; [`default_origin`] adds a part unique to the registry.
+pub const DEFAULT_ORIGIN_PREFIX: &str = "ardoise-registry";
+
+/// The origin a new log gets without `--origin`: unique per registry (witnesses and auditors
+/// tell logs apart by origin), derived from the log key: `ardoise-registry/<16 hex digits>`.
+pub fn default_origin(seed: &[u8; 32]) -> String {
+    let public = ed25519_dalek::SigningKey::from_bytes(seed).verifying_key();
+    let digest = blake3::hash(public.as_bytes()).to_hex();
+    format!("{DEFAULT_ORIGIN_PREFIX}/{}", &digest[..16])
+}
 pub const DEFAULT_MAX_BODY: usize = 4 * 1024 * 1024;
 
 impl Config {
@@ -65,6 +86,12 @@ impl Config {
             station_burst: 500.0,
             max_batch: 512,
             request_timeout: Duration::from_secs(30),
+            pool_size: crate::pool::DEFAULT_POOL_SIZE,
+            pool_wait: crate::pool::DEFAULT_POOL_WAIT,
+            exports_per_address: 2,
+            witnesses: Vec::new(),
+            witness_wait: Duration::from_secs(2),
+            qc_min_rate_ppm: 0,
         }
     }
 
@@ -117,10 +144,22 @@ pub struct LogView {
     pub checkpoint: Option<SignedCheckpoint>,
     /// The checkpoint size's incomplete subtree hashes: proofs cost O(log n).
     pub spine: Spine,
+    /// Witness cosignature lines of recent checkpoints, by tree size.
+    pub cosignatures: std::collections::HashMap<u64, Vec<String>>,
 }
 
 impl LogView {
-    fn set_checkpoint(&mut self, cp: SignedCheckpoint) {
+    /// The signed note of checkpoint `cp` with the witness cosignatures held for its size.
+    pub fn cosigned_note(&self, cp: &SignedCheckpoint) -> String {
+        match self.cosignatures.get(&cp.size) {
+            Some(lines) => ardoise_cert::cosign::with_cosignatures(&cp.note, lines),
+            None => cp.note.clone(),
+        }
+    }
+}
+
+impl LogView {
+    pub(crate) fn set_checkpoint(&mut self, cp: SignedCheckpoint) {
         self.spine = self.tree.spine(cp.size).unwrap_or_default();
         self.checkpoint = Some(cp);
     }
@@ -133,227 +172,35 @@ pub struct Stored {
     pub duplicate: bool,
 }
 
-/// The writer's answer: where the entry is. The receipt is built by the submitter's task
-/// (in parallel), against the checkpoint the commit published.
-struct Ack {
-    index: u64,
-    received_at: i64,
-    duplicate: bool,
-}
-
-struct Job {
-    accepted: Accepted,
-    reply: oneshot::Sender<Result<Ack, Rejection>>,
-}
-
-/// What the writer knows about one station's journal.
-#[derive(Default)]
-struct StationIndex {
-    by_seq: BTreeMap<u64, Link>,
-    /// Envelope hash -> seq of the stored certificate with that envelope.
-    by_hash: HashMap<Hash, u64>,
-    /// Predecessor hash -> seq of the stored certificate that follows it.
-    by_prev: HashMap<Hash, u64>,
-}
-
-#[derive(Clone, Copy)]
-struct Link {
-    cert_id: Hash,
-    envelope_hash: Hash,
-    prev: Option<Hash>,
-}
-
-#[derive(Clone, Copy)]
-struct Entry {
-    index: u64,
-    received_at: i64,
-}
-
-#[derive(Default)]
-struct Index {
-    ids: HashMap<Hash, Entry>,
-    stations: HashMap<(String, String), StationIndex>,
-}
-
-impl Index {
-    fn insert(&mut self, workshop: &str, station: &str, seq: u64, link: Link, entry: Entry) {
-        self.ids.insert(link.cert_id, entry);
-        let st = self
-            .stations
-            .entry((workshop.to_string(), station.to_string()))
-            .or_default();
-        st.by_seq.insert(seq, link);
-        st.by_hash.insert(link.envelope_hash, seq);
-        if let Some(p) = link.prev {
-            st.by_prev.insert(p, seq);
-        }
-    }
-
-    fn remove(&mut self, a: &Accepted) {
-        self.ids.remove(&a.cert_id_bytes());
-        if let Some(st) = self
-            .stations
-            .get_mut(&(a.workshop().to_string(), a.station().to_string()))
-        {
-            st.by_seq.remove(&a.seq());
-            st.by_hash.remove(&a.envelope_hash);
-            if let Some(p) = a.prev() {
-                st.by_prev.remove(&p);
-            }
-        }
-    }
-
-    /// Journal continuity of a new certificate against what is stored (see docs/registry.md).
-    fn check_journal(&self, a: &Accepted) -> Result<(), Rejection> {
-        let Some(st) = self
-            .stations
-            .get(&(a.workshop().to_string(), a.station().to_string()))
-        else {
-            return Ok(());
-        };
-        let seq = a.seq();
-        let who = format!("{}/{}", a.workshop(), a.station());
-        if let Some(other) = st.by_seq.get(&seq) {
-            return Err(Rejection::new(
-                409,
-                "journal_fork",
-                format!(
-                    "{who} already has certificate {} at seq {seq}: two certificates cannot share a sequence number",
-                    hex::encode(other.cert_id)
-                ),
-            )
-            .field("journal.seq"));
-        }
-        let prev = a.prev();
-        if seq > 0 {
-            if let Some(before) = st.by_seq.get(&(seq - 1)) {
-                if prev != Some(before.envelope_hash) {
-                    return Err(Rejection::new(
-                        409,
-                        "journal_broken_link",
-                        format!(
-                            "journal.prev_envelope_blake3 is not the hash of {who}'s stored seq {} (certificate {}, envelope {})",
-                            seq - 1,
-                            hex::encode(before.cert_id),
-                            hex::encode(before.envelope_hash)
-                        ),
-                    )
-                    .field("journal.prev_envelope_blake3"));
-                }
-            }
-        }
-        if let Some(after) = st.by_seq.get(&(seq + 1)) {
-            if after.prev != Some(a.envelope_hash) {
-                return Err(Rejection::new(
-                    409,
-                    "journal_broken_link",
-                    format!(
-                        "{who}'s stored seq {} (certificate {}) follows another envelope than this one",
-                        seq + 1,
-                        hex::encode(after.cert_id)
-                    ),
-                )
-                .field("journal.seq"));
-            }
-        }
-        if let Some(p) = prev {
-            if let Some(&s) = st.by_hash.get(&p) {
-                if s + 1 != seq {
-                    return Err(Rejection::new(
-                        409,
-                        "journal_broken_link",
-                        format!("journal.prev_envelope_blake3 is the envelope of {who}'s seq {s}, not of seq {}", seq.saturating_sub(1)),
-                    )
-                    .field("journal.prev_envelope_blake3"));
-                }
-            }
-            if let Some(&s) = st.by_prev.get(&p) {
-                return Err(Rejection::new(
-                    409,
-                    "journal_fork",
-                    format!("{who}'s stored seq {s} already follows the same envelope"),
-                )
-                .field("journal.prev_envelope_blake3"));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A small pool of read connections.
-pub struct Pool {
-    url: DbUrl,
-    idle: Mutex<Vec<Conn>>,
-    /// Connections in use; at most [`Pool::MAX_OPEN`] (PostgreSQL's default limit is 100).
-    open: Mutex<usize>,
-    freed: std::sync::Condvar,
-}
-
-impl Pool {
-    const MAX_OPEN: usize = 32;
-
-    fn new(url: DbUrl) -> Pool {
-        Pool {
-            url,
-            idle: Mutex::new(Vec::new()),
-            open: Mutex::new(0),
-            freed: std::sync::Condvar::new(),
-        }
-    }
-
-    /// Runs `f` with a connection (blocking: call from `spawn_blocking`); waits while
-    /// `MAX_OPEN` are in use.
-    pub fn with<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, DbError>) -> Result<T, DbError> {
-        /// Gives the slot back even if `f` panics.
-        struct Slot<'a>(&'a Pool);
-        impl Drop for Slot<'_> {
-            fn drop(&mut self) {
-                *self.0.open.lock().expect("pool lock") -= 1;
-                self.0.freed.notify_one();
-            }
-        }
-        let _slot = {
-            let mut open = self.open.lock().expect("pool lock");
-            while *open >= Self::MAX_OPEN {
-                open = self.freed.wait(open).expect("pool lock");
-            }
-            *open += 1;
-            Slot(self)
-        };
-        let conn = self.idle.lock().expect("pool lock").pop();
-        let mut conn = match conn {
-            Some(c) => c,
-            None => Conn::open(&self.url)?,
-        };
-        let r = f(&mut conn);
-        // A connection whose last use failed may be broken: drop it rather than keep it.
-        if r.is_ok() {
-            let mut idle = self.idle.lock().expect("pool lock");
-            if idle.len() < 16 {
-                idle.push(conn);
-            }
-        }
-        r
-    }
-}
-
 /// The registry.
 pub struct Registry {
     pub config: Config,
     pub origin: String,
     pub verifier: NoteVerifier,
+    /// Signs receipt statements (the log key; checkpoints are signed by the writer).
+    signer: NoteSigner,
     vkey: String,
     pub pool: Pool,
     trust: RwLock<Arc<TrustFile>>,
+    tokens: RwLock<Arc<crate::auth::Tokens>>,
     keys_version: AtomicI64,
     keys_checked: Mutex<Instant>,
+    /// When a refused submission last made the registry re-read the keys: at most one such
+    /// database query per [`KEY_RELOAD_WINDOW`], however many unknown keys arrive.
+    key_reload_after_refusal: Mutex<Option<Instant>>,
+    /// Database reads of the keys caused by refused submissions (for tests and health).
+    pub key_reloads: AtomicU64,
     pub log: Arc<RwLock<LogView>>,
     /// `Some(problem)` when the stored log does not match its signed checkpoints: the
     /// registry then refuses to append (it must never sign a checkpoint inconsistent with
     /// an earlier one).
     pub integrity: Arc<RwLock<Option<String>>>,
     writer: mpsc::Sender<Job>,
+    /// The newest size the witnesses were asked about (cosigned or refused).
+    cosigned: tokio::sync::watch::Receiver<u64>,
     limiter: RateLimiter,
+    /// Exports streaming at once per client address.
+    pub exports: ConcurrencyLimiter,
     pub last_audit: Mutex<Option<crate::audit::AuditReport>>,
     _lock: Option<std::fs::File>,
 }
@@ -381,7 +228,7 @@ pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), Registr
         }
         (Some(o), _) => o.clone(),
         (None, Some(s)) => s.clone(),
-        (None, None) => DEFAULT_ORIGIN.to_string(),
+        (None, None) => default_origin(&seed),
     };
     let signer = NoteSigner::new(&origin, &seed)
         .map_err(|e| RegistryError::Config(format!("origin {origin:?}: {e}")))?;
@@ -405,7 +252,7 @@ pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), Registr
 }
 
 /// The session-level advisory lock one serving process holds on a PostgreSQL database.
-const PG_LOCK: &str = "SELECT pg_try_advisory_lock(4242424242)";
+pub(crate) const PG_LOCK: &str = "SELECT pg_try_advisory_lock(4242424242)";
 
 /// Exclusive use of the database by one serving process.
 fn lock_database(config: &Config, conn: &mut Conn) -> Result<Option<std::fs::File>, RegistryError> {
@@ -551,6 +398,7 @@ impl Registry {
             checkpoint = Some(cp);
         }
         let trust = store::load_trust(&mut conn)?;
+        let tokens = crate::auth::Tokens::load(&mut conn, config.admin_token.as_deref())?;
         let keys_version = store::keys_version(&mut conn)?;
         let mut view = LogView {
             tree,
@@ -559,6 +407,8 @@ impl Registry {
         if let Some(cp) = checkpoint {
             view.set_checkpoint(cp);
         }
+        let (known, recent) = crate::cosigner::load_recent(&mut conn)?;
+        view.cosignatures = recent;
         let log = Arc::new(RwLock::new(view));
         let integrity = Arc::new(RwLock::new(problem));
         conn.set_writer_mode()?;
@@ -591,8 +441,9 @@ impl Registry {
                 .map_err(|e| RegistryError::Config(format!("cannot start the WAL thread: {e}")))?;
         }
         let (tx, rx) = mpsc::channel::<Job>(4096);
+        let statement_signer = signer.clone();
         let writer = Writer {
-            conn,
+            conn: Some(conn),
             url: config.db.clone(),
             signer,
             origin: origin.clone(),
@@ -600,24 +451,48 @@ impl Registry {
             log: log.clone(),
             integrity: integrity.clone(),
             max_batch: config.max_batch.max(1),
+            committed: None,
         };
+        let (done_tx, cosigned) = tokio::sync::watch::channel(0u64);
+        let mut writer = writer;
+        if !config.witnesses.is_empty() {
+            let (tx, committed) = std::sync::mpsc::channel();
+            // A first round at start: the witnesses learn the current checkpoint.
+            let _ = tx.send(0);
+            writer.committed = Some(tx);
+            crate::cosigner::spawn(
+                config.witnesses.clone(),
+                known,
+                log.clone(),
+                config.db.clone(),
+                committed,
+                done_tx,
+            )
+            .map_err(|e| RegistryError::Config(format!("cannot start the cosigner: {e}")))?;
+        }
         std::thread::Builder::new()
             .name("registry-writer".into())
             .spawn(move || writer.run(rx))
             .map_err(|e| RegistryError::Config(format!("cannot start the writer thread: {e}")))?;
         Ok(Arc::new(Registry {
             limiter: RateLimiter::new(config.station_rate, config.station_burst),
-            pool: Pool::new(config.db.clone()),
+            exports: ConcurrencyLimiter::new(config.exports_per_address),
+            pool: Pool::with_limits(config.db.clone(), config.pool_size, config.pool_wait),
             config,
             origin,
             vkey: verifier.to_vkey(),
             verifier,
+            signer: statement_signer,
             trust: RwLock::new(Arc::new(trust)),
+            tokens: RwLock::new(Arc::new(tokens)),
             keys_version: AtomicI64::new(keys_version),
             keys_checked: Mutex::new(Instant::now()),
+            key_reload_after_refusal: Mutex::new(None),
+            key_reloads: AtomicU64::new(0),
             log,
             integrity,
             writer: tx,
+            cosigned,
             last_audit: Mutex::new(None),
             _lock: lock,
         }))
@@ -627,19 +502,28 @@ impl Registry {
         self.trust.read().expect("trust lock").clone()
     }
 
-    /// Reloads the station keys when another process changed them (blocking).
+    pub fn tokens(&self) -> Arc<crate::auth::Tokens> {
+        self.tokens.read().expect("tokens lock").clone()
+    }
+
+    /// Reloads the station keys and access tokens when another process (or the admin API)
+    /// changed them (blocking).
     pub fn refresh_keys(&self) -> Result<bool, DbError> {
         *self.keys_checked.lock().expect("lock") = Instant::now();
-        let (v, trust) = self.pool.with(|c| {
+        let admin = self.config.admin_token.as_deref();
+        let (v, loaded) = self.pool.with(|c| {
             let v = store::keys_version(c)?;
             if v == self.keys_version.load(Ordering::SeqCst) {
                 return Ok((v, None));
             }
-            Ok((v, Some(store::load_trust(c)?)))
+            let trust = store::load_trust(c)?;
+            let tokens = crate::auth::Tokens::load(c, admin)?;
+            Ok((v, Some((trust, tokens))))
         })?;
-        match trust {
-            Some(t) => {
-                *self.trust.write().expect("trust lock") = Arc::new(t);
+        match loaded {
+            Some((trust, tokens)) => {
+                *self.trust.write().expect("trust lock") = Arc::new(trust);
+                *self.tokens.write().expect("tokens lock") = Arc::new(tokens);
                 self.keys_version.store(v, Ordering::SeqCst);
                 Ok(true)
             }
@@ -653,13 +537,14 @@ impl Registry {
         let now = OffsetDateTime::now_utc();
         let max = self.config.max_body;
         let mut checked = check_submission(body, max, &self.trust(), now);
-        if matches!(&checked, Err(r) if r.depends_on_keys()) {
+        if matches!(&checked, Err(r) if r.depends_on_keys()) && self.may_reload_keys() {
             // The key may have been registered a moment ago by another process.
+            self.key_reloads.fetch_add(1, Ordering::Relaxed);
             let me = self.clone();
             let reloaded = tokio::task::spawn_blocking(move || me.refresh_keys())
                 .await
-                .map_err(|e| internal(e.to_string()))?
-                .map_err(|e| unavailable(e.to_string()))?;
+                .map_err(|e| internal(&e))?
+                .map_err(|e| db_unavailable(&e))?;
             if reloaded {
                 checked = check_submission(body, max, &self.trust(), now);
             }
@@ -677,7 +562,12 @@ impl Registry {
                 ),
             ));
         }
+        let min = self.config.qc_min_rate_ppm;
+        if min > 0 {
+            check_qc_policy(&accepted.certificate.qc, min)?;
+        }
         let cert_id = accepted.cert_id.clone();
+        let qc = accepted.certificate.qc.clone();
         let (reply, rx) = oneshot::channel();
         self.writer
             .send(Job { accepted, reply })
@@ -686,59 +576,176 @@ impl Registry {
         let ack = rx
             .await
             .map_err(|_| unavailable("the writer stopped".into()))??;
+        if !self.config.witnesses.is_empty() {
+            // Give the witnesses a moment to cosign the checkpoint that includes the entry,
+            // so that the receipt carries their cosignatures.
+            let mut done = self.cosigned.clone();
+            let _ =
+                tokio::time::timeout(self.config.witness_wait, done.wait_for(|s| *s > ack.index))
+                    .await;
+        }
+        let first = match ack.first_checkpoint {
+            Some(cp) => Some(cp),
+            // A duplicate: the first checkpoint that included it back then.
+            None => {
+                let me = self.clone();
+                let index = ack.index;
+                tokio::task::spawn_blocking(move || {
+                    me.pool
+                        .with(|c| crate::receipts::first_checkpoint_including(c, index))
+                })
+                .await
+                .map_err(|e| internal(&e))?
+                .map_err(|e| db_unavailable(&e))?
+            }
+        };
+        let entry = crate::receipts::Entry {
+            cert_id: &cert_id,
+            index: ack.index,
+            received_at: ack.received_at,
+            qc: Some(&qc),
+        };
         let view = self.log.read().expect("log lock");
-        let receipt = build_receipt(&view, &cert_id, ack.index, ack.received_at, &self.vkey)
-            .map_err(|e| internal(e.to_string()))?;
+        let statement = first
+            .as_ref()
+            .and_then(|f| crate::receipts::statement(&self.signer, &view, &entry, f));
+        let receipt = crate::receipts::build_receipt(&view, &entry, &self.vkey, statement)
+            .map_err(|e| internal(&e))?;
         Ok(Stored {
             receipt,
             duplicate: ack.duplicate,
         })
     }
 
-    /// A fresh receipt for a stored entry, against the latest checkpoint.
-    pub fn receipt_for(
-        &self,
-        cert_id: &str,
-        log_index: u64,
-        received_at: i64,
-    ) -> Result<Receipt, String> {
+    /// A fresh receipt for a stored certificate, against the latest checkpoint, with the
+    /// registry's statement (blocking: reads the first checkpoint that included it).
+    pub fn receipt_for(&self, s: &store::Stored) -> Result<Receipt, String> {
+        let index = s.summary.log_index;
+        let qc = ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
+            .ok()
+            .and_then(|e| ardoise_cert::validate::parse_payload(&e.payload).ok())
+            .map(|c| c.qc);
+        let first = self
+            .pool
+            .with(|c| crate::receipts::first_checkpoint_including(c, index))
+            .map_err(|e| e.to_string())?;
+        let entry = crate::receipts::Entry {
+            cert_id: &s.summary.cert_id,
+            index,
+            received_at: s.received_at_unix,
+            qc: qc.as_ref(),
+        };
         // A row committed a moment ago may not be covered by the published checkpoint yet.
         for _ in 0..2000 {
             {
                 let view = self.log.read().expect("log lock");
-                if let Some(cp) = &view.checkpoint {
-                    if log_index < cp.size {
-                        return build_receipt(
-                            &view,
-                            cert_id,
-                            log_index,
-                            received_at,
-                            &self.verifier.to_vkey(),
-                        )
+                if view.checkpoint.as_ref().is_some_and(|cp| index < cp.size) {
+                    let statement = first
+                        .as_ref()
+                        .and_then(|f| crate::receipts::statement(&self.signer, &view, &entry, f));
+                    return crate::receipts::build_receipt(&view, &entry, &self.vkey, statement)
                         .map_err(|e| e.to_string());
-                    }
                 }
             }
             std::thread::sleep(Duration::from_millis(1));
         }
-        Err(format!("entry {log_index} is not covered by a checkpoint"))
+        Err(format!("entry {index} is not covered by a checkpoint"))
     }
 
     /// When the station keys were last compared with the database.
     pub fn keys_checked_ago(&self) -> Duration {
         self.keys_checked.lock().expect("lock").elapsed()
     }
+
+    /// Whether a refused submission may re-read the keys now: the first in each
+    /// [`KEY_RELOAD_WINDOW`] does, the others are judged on the keys in memory (the background
+    /// refresh still runs every 2 s), so that a flood of unknown keys costs no query each.
+    fn may_reload_keys(&self) -> bool {
+        let mut last = self.key_reload_after_refusal.lock().expect("lock");
+        let now = Instant::now();
+        if last.is_some_and(|t| now.duration_since(t) < KEY_RELOAD_WINDOW) {
+            return false;
+        }
+        *last = Some(now);
+        true
+    }
 }
 
-pub fn internal(msg: String) -> Rejection {
-    Rejection::new(500, "internal", msg)
+/// The network's quality-control rule: selection by the registry's log (rule
+/// `registry-log-v1`, which the station cannot compute before it erases) at no less than
+/// `min_ppm`.
+pub fn check_qc_policy(qc: &ardoise_cert::model::Qc, min_ppm: u32) -> Result<(), Rejection> {
+    use ardoise_cert::model::QC_RULE_LOG_V1;
+    if qc.rule != QC_RULE_LOG_V1 {
+        return Err(Rejection::new(
+            422,
+            "invalid_certificate",
+            format!(
+                "qc.rule is {:?}: this registry requires {QC_RULE_LOG_V1} (a selection the station cannot compute before it erases)",
+                qc.rule
+            ),
+        )
+        .field("qc.rule"));
+    }
+    if qc.rate_ppm < min_ppm {
+        return Err(Rejection::new(
+            422,
+            "invalid_certificate",
+            format!(
+                "qc.rate_ppm is {}: the network's minimum quality-control rate is {min_ppm} ppm",
+                qc.rate_ppm
+            ),
+        )
+        .field("qc.rate_ppm"));
+    }
+    Ok(())
 }
 
+/// See [`Registry::may_reload_keys`].
+pub const KEY_RELOAD_WINDOW: Duration = Duration::from_secs(1);
+
+/// Logs an internal error under a short random incident id and returns the id: clients get
+/// the id, never the error text (database messages, paths).
+pub fn incident(e: &dyn std::fmt::Display) -> String {
+    let mut b = [0u8; 6];
+    let _ = getrandom::getrandom(&mut b);
+    let id = hex::encode(b);
+    tracing::error!(incident = %id, error = %e, "internal error");
+    id
+}
+
+/// 500 with an incident id (the detail goes to the log only).
+pub fn internal(e: &dyn std::fmt::Display) -> Rejection {
+    let id = incident(e);
+    Rejection::new(500, "internal", format!("internal error (incident {id})"))
+}
+
+/// 503 for a database failure, with an incident id (the detail goes to the log only).
+pub fn db_unavailable(e: &DbError) -> Rejection {
+    if let DbError::Busy(wait) = e {
+        return Rejection::new(
+            503,
+            "busy",
+            format!(
+                "every database connection stayed busy for {:.1} s; retry later",
+                wait.as_secs_f64()
+            ),
+        );
+    }
+    let id = incident(e);
+    Rejection::new(
+        503,
+        "database_unavailable",
+        format!("the database is unavailable; retry later (incident {id})"),
+    )
+}
+
+/// 503 with a message written for the client (no internal detail in it).
 pub fn unavailable(msg: String) -> Rejection {
     Rejection::new(503, "unavailable", msg)
 }
 
-fn sign(
+pub(crate) fn sign(
     signer: &NoteSigner,
     origin: &str,
     tree: &LogTree,
@@ -756,229 +763,6 @@ fn sign(
     .sign(signer)
     .map_err(|e| RegistryError::Config(e.to_string()))?;
     Ok(SignedCheckpoint { size, root, note })
-}
-
-/// A receipt for entry `index` against the view's checkpoint.
-pub fn build_receipt(
-    view: &LogView,
-    cert_id: &str,
-    index: u64,
-    received_at: i64,
-    registry_key: &str,
-) -> Result<Receipt, ardoise_cert::merkle::MerkleError> {
-    let cp = view
-        .checkpoint
-        .as_ref()
-        .ok_or(ardoise_cert::merkle::MerkleError::IndexOutOfRange { index, size: 0 })?;
-    let proof = view
-        .tree
-        .inclusion_proof_with(index, cp.size, Some(&view.spine))?;
-    Ok(Receipt {
-        cert_id: cert_id.to_string(),
-        log_index: index,
-        leaf_hash: hex::encode(view.tree.leaf(index).expect("index below size")),
-        inclusion_proof: proof.iter().map(hex::encode).collect(),
-        checkpoint: cp.note.clone(),
-        registry_key: registry_key.to_string(),
-        received_at: OffsetDateTime::from_unix_timestamp(received_at)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-    })
-}
-
-struct Writer {
-    conn: Conn,
-    url: DbUrl,
-    signer: NoteSigner,
-    origin: String,
-    index: Index,
-    log: Arc<RwLock<LogView>>,
-    integrity: Arc<RwLock<Option<String>>>,
-    max_batch: usize,
-}
-
-enum Decision {
-    New(u64),
-    Duplicate(Entry),
-    Reject(Rejection),
-}
-
-impl Writer {
-    fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        while let Some(first) = rx.blocking_recv() {
-            let mut batch = vec![first];
-            while batch.len() < self.max_batch {
-                match rx.try_recv() {
-                    Ok(j) => batch.push(j),
-                    Err(_) => break,
-                }
-            }
-            self.process(batch);
-        }
-        tracing::info!("writer stopped");
-    }
-
-    fn process(&mut self, batch: Vec<Job>) {
-        let began = Instant::now();
-        if let Some(p) = self.integrity.read().expect("lock").clone() {
-            for j in batch {
-                let _ = j.reply.send(Err(Rejection::new(
-                    503,
-                    "log_inconsistent",
-                    format!("the registry refuses new entries until its log is repaired: {p}"),
-                )));
-            }
-            return;
-        }
-        let received_at = now_unix();
-        let start = self.log.read().expect("log lock").tree.size();
-        let mut decisions = Vec::with_capacity(batch.len());
-        let mut appended: Vec<usize> = Vec::new();
-        let mut leaves = Vec::new();
-        for (i, job) in batch.iter().enumerate() {
-            let a = &job.accepted;
-            let id = a.cert_id_bytes();
-            if let Some(e) = self.index.ids.get(&id).copied() {
-                // Known id: same envelope (a duplicate) or another signature over the same payload.
-                let same = if e.index >= start {
-                    leaves.get((e.index - start) as usize) == Some(&a.leaf_hash)
-                } else {
-                    self.log.read().expect("log lock").tree.leaf(e.index) == Some(a.leaf_hash)
-                };
-                decisions.push(if same {
-                    Decision::Duplicate(e)
-                } else {
-                    Decision::Reject(Rejection::new(
-                        409,
-                        "conflicting_envelope",
-                        format!(
-                            "certificate {} is already stored with a different envelope (other signature bytes)",
-                            a.cert_id
-                        ),
-                    ))
-                });
-                continue;
-            }
-            if let Err(r) = self.index.check_journal(a) {
-                decisions.push(Decision::Reject(r));
-                continue;
-            }
-            let index = start + leaves.len() as u64;
-            self.index.insert(
-                a.workshop(),
-                a.station(),
-                a.seq(),
-                Link {
-                    cert_id: id,
-                    envelope_hash: a.envelope_hash,
-                    prev: a.prev(),
-                },
-                Entry { index, received_at },
-            );
-            leaves.push(a.leaf_hash);
-            appended.push(i);
-            decisions.push(Decision::New(index));
-        }
-
-        let mut failure: Option<String> = None;
-        if !leaves.is_empty() {
-            let new_size = start + leaves.len() as u64;
-            let signed = {
-                let mut view = self.log.write().expect("log lock");
-                for l in &leaves {
-                    view.tree.push(*l);
-                }
-                sign(&self.signer, &self.origin, &view.tree, new_size)
-            };
-            let result = match signed {
-                Err(e) => Err(e.to_string()),
-                Ok(cp) => {
-                    let rows: Vec<(usize, u64)> = appended
-                        .iter()
-                        .map(|&i| match decisions[i] {
-                            Decision::New(idx) => (i, idx),
-                            _ => unreachable!("appended entries are new"),
-                        })
-                        .collect();
-                    let res = self.conn.transaction(|c| {
-                        for (i, idx) in &rows {
-                            c.execute(
-                                store::INSERT_CERTIFICATE,
-                                &store::certificate_params(&batch[*i].accepted, *idx, received_at),
-                            )?;
-                        }
-                        store::insert_checkpoint(
-                            c,
-                            &StoredCheckpoint {
-                                tree_size: cp.size,
-                                root_hash: hex::encode(cp.root),
-                                note: cp.note.clone(),
-                                created_at: received_at,
-                            },
-                        )
-                    });
-                    res.map(|()| cp).map_err(|e| e.to_string())
-                }
-            };
-            match result {
-                Ok(cp) => {
-                    tracing::debug!(
-                        batch = batch.len(),
-                        appended = leaves.len(),
-                        size = cp.size,
-                        micros = began.elapsed().as_micros() as u64,
-                        "committed"
-                    );
-                    self.log.write().expect("log lock").set_checkpoint(cp);
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, entries = leaves.len(), "commit failed; batch refused");
-                    self.log.write().expect("log lock").tree.truncate(start);
-                    for &i in &appended {
-                        self.index.remove(&batch[i].accepted);
-                    }
-                    failure = Some(e);
-                    // The connection may be broken (database restarted): reopen it.
-                    if let Ok(mut c) = Conn::open(&self.url) {
-                        if c.is_postgres() {
-                            // The session lock went with the old connection: take it again,
-                            // or stop appending (another registry may have started).
-                            let got = c
-                                .query_one(PG_LOCK, &[])
-                                .ok()
-                                .flatten()
-                                .is_some_and(|r| r[0] == Value::Int(1));
-                            if !got {
-                                *self.integrity.write().expect("lock") = Some(
-                                    "lost the PostgreSQL lock on reconnecting: another registry may serve this database".into(),
-                                );
-                            }
-                        }
-                        self.conn = c;
-                    }
-                }
-            }
-        }
-
-        for (job, d) in batch.into_iter().zip(decisions) {
-            let failed = |f: &str| unavailable(format!("the certificate could not be stored: {f}"));
-            let answer = match (d, failure.as_deref()) {
-                (Decision::Reject(r), _) => Err(r),
-                (Decision::New(_), Some(f)) => Err(failed(f)),
-                (Decision::Duplicate(e), Some(f)) if e.index >= start => Err(failed(f)),
-                (Decision::New(index), None) => Ok(Ack {
-                    index,
-                    received_at,
-                    duplicate: false,
-                }),
-                (Decision::Duplicate(e), _) => Ok(Ack {
-                    index: e.index,
-                    received_at: e.received_at,
-                    duplicate: true,
-                }),
-            };
-            let _ = job.reply.send(answer);
-        }
-    }
 }
 
 /// Opens the database for a CLI command (migrations, key checks), without serving.

@@ -1,5 +1,6 @@
 //! The registry's log key: an Ed25519 seed in a file (created at first start, never
-//! overwritten), used to sign checkpoints as C2SP signed notes.
+//! overwritten), used to sign checkpoints as C2SP signed notes. A witness keeps its
+//! cosigning key the same way, under another header.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -24,18 +25,32 @@ pub enum KeyFileError {
     Random(String),
 }
 
+/// Header line of a witness's key file.
+pub const WITNESS_HEADER: &str = "ardoise-witness-key-v1";
+
 /// Reads the seed from `path`, creating the file with a fresh random seed (mode 0600,
 /// `O_EXCL`) when it does not exist. Returns the seed and whether it was created.
 pub fn load_or_create(path: &Path) -> Result<([u8; 32], bool), KeyFileError> {
+    load_or_create_with(
+        path,
+        HEADER,
+        "ardoise registry log key (Ed25519 seed): signs the log's checkpoints. Keep secret, back it up.",
+    )
+}
+
+/// [`load_or_create`] for a key file of another kind (`header` names it, e.g.
+/// [`WITNESS_HEADER`]; `comment` is written above it).
+pub fn load_or_create_with(
+    path: &Path,
+    header: &str,
+    comment: &str,
+) -> Result<([u8; 32], bool), KeyFileError> {
     match fs::read_to_string(path) {
-        Ok(text) => Ok((parse(path, &text)?, false)),
+        Ok(text) => Ok((parse(path, &text, header)?, false)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut seed = [0u8; 32];
             getrandom::getrandom(&mut seed).map_err(|e| KeyFileError::Random(e.to_string()))?;
-            let text = format!(
-                "# ardoise registry log key (Ed25519 seed): signs the log's checkpoints. Keep secret, back it up.\n{HEADER}\n{}\n",
-                B64.encode(seed)
-            );
+            let text = format!("# {comment}\n{header}\n{}\n", B64.encode(seed));
             let io = |error| KeyFileError::Io {
                 path: path.to_path_buf(),
                 error,
@@ -60,13 +75,13 @@ pub fn load_or_create(path: &Path) -> Result<([u8; 32], bool), KeyFileError> {
     }
 }
 
-fn parse(path: &Path, text: &str) -> Result<[u8; 32], KeyFileError> {
+fn parse(path: &Path, text: &str, header: &str) -> Result<[u8; 32], KeyFileError> {
     let bad = |reason: &str| KeyFileError::Malformed {
         path: path.to_path_buf(),
         reason: reason.into(),
     };
     let mut lines = text.lines().filter(|l| !l.starts_with('#'));
-    if lines.next() != Some(HEADER) {
+    if lines.next() != Some(header) {
         return Err(bad("missing header line"));
     }
     let b64 = lines.next().ok_or_else(|| bad("missing key line"))?;

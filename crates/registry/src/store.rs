@@ -82,7 +82,7 @@ pub fn keys_version(c: &mut Conn) -> Result<i64, DbError> {
         .unwrap_or(0))
 }
 
-fn bump_keys_version(c: &mut Conn) -> Result<(), DbError> {
+pub(crate) fn bump_keys_version(c: &mut Conn) -> Result<(), DbError> {
     let v = keys_version(c)? + 1;
     meta_set(c, "keys_version", &v.to_string())
 }
@@ -299,10 +299,41 @@ pub fn list_station_keys(c: &mut Conn) -> Result<Vec<StationKeyRecord>, DbError>
     .collect()
 }
 
-/// The registered keys as a trust file (what `verify_envelope` takes).
+/// Why a stored station key cannot be trusted: its public key does not decode, or its
+/// `key_id` is not the blake3 of it (the database was edited: a key id that names one
+/// station's key while the row holds another key would let that key speak for the station).
+pub fn key_row_problem(k: &StationKeyRecord) -> Option<String> {
+    match public_key_from_base64(&k.public_key) {
+        Err(e) => Some(format!("public_key does not decode: {e}")),
+        Ok(public) => {
+            let actual = ardoise_cert::keys::key_id(&public);
+            (actual != k.key_id).then(|| {
+                format!(
+                    "key_id {} is not the blake3 of its public key ({actual})",
+                    k.key_id
+                )
+            })
+        }
+    }
+}
+
+/// Every stored station key that cannot be trusted, with why (reported by the audit).
+pub fn station_key_problems(c: &mut Conn) -> Result<Vec<(String, String)>, DbError> {
+    Ok(list_station_keys(c)?
+        .iter()
+        .filter_map(|k| key_row_problem(k).map(|p| (k.key_id.clone(), p)))
+        .collect())
+}
+
+/// The registered keys as a trust file (what `verify_envelope` takes). A row whose key id
+/// does not match its public key is left out (and logged): its certificates are refused.
 pub fn load_trust(c: &mut Conn) -> Result<TrustFile, DbError> {
     let mut tf = TrustFile::default();
     for k in list_station_keys(c)? {
+        if let Some(p) = key_row_problem(&k) {
+            tracing::error!(key_id = %k.key_id, problem = %p, "station key row not trusted");
+            continue;
+        }
         let bad = |e: String| DbError::Other(format!("station key {}: {e}", k.key_id));
         tf.keys.push(KeyEntry {
             key_id: k.key_id.clone(),
@@ -687,48 +718,41 @@ fn where_clause(cond: &[String]) -> String {
     }
 }
 
-/// Every matching certificate in log order, `with_envelope` adding the envelope text, fed to
-/// `f` page by page (bounded memory).
-pub fn export(
+/// One page of an export: the matching certificates after log index `after` (-1: from the
+/// start), in log order, at most `limit`, with the envelope text when `with_envelope`.
+/// Exports read page by page, each on a connection taken for that page only, so that a
+/// client reading slowly holds no database connection while it reads.
+pub fn export_page(
     c: &mut Conn,
     f: &Filter,
     with_envelope: bool,
-    mut each: impl FnMut(Summary, Option<String>) -> bool,
-) -> Result<(), QueryError> {
-    let (cond, params) = f.sql()?;
-    let mut after: i64 = -1;
+    after: i64,
+    limit: u32,
+) -> Result<Vec<(Summary, Option<String>)>, QueryError> {
+    let (mut cond, mut params) = f.sql()?;
+    cond.push("log_index > ?".into());
+    params.push(Value::Int(after));
+    params.push(Value::Int(i64::from(limit)));
     let cols = if with_envelope {
         format!("{SUMMARY_COLUMNS}, envelope")
     } else {
         SUMMARY_COLUMNS.to_string()
     };
-    loop {
-        let mut cond = cond.clone();
-        let mut params = params.clone();
-        cond.push("log_index > ?".into());
-        params.push(Value::Int(after));
-        params.push(Value::Int(1000));
-        let sql = format!(
-            "SELECT {cols} FROM certificates{} ORDER BY log_index ASC LIMIT ?",
-            where_clause(&cond)
-        );
-        let rows = c.query(&sql, &params)?;
-        if rows.is_empty() {
-            return Ok(());
-        }
-        for r in &rows {
-            let s = summary(r)?;
-            after = s.log_index as i64;
-            let env = if with_envelope {
-                Some(r[21].text()?)
-            } else {
-                None
-            };
-            if !each(s, env) {
-                return Ok(());
-            }
-        }
-    }
+    let sql = format!(
+        "SELECT {cols} FROM certificates{} ORDER BY log_index ASC LIMIT ?",
+        where_clause(&cond)
+    );
+    let mut out = Vec::new();
+    c.query_each(&sql, &params, |r| {
+        let env = if with_envelope {
+            Some(r[21].text()?)
+        } else {
+            None
+        };
+        out.push((summary(&r)?, env));
+        Ok(true)
+    })?;
+    Ok(out)
 }
 
 pub fn certificate_count(c: &mut Conn) -> Result<u64, DbError> {

@@ -8,11 +8,11 @@
 //! |---|---|---|
 //! | body larger than the limit | 413 | `too_large` |
 //! | not JSON (or not UTF-8) | 400 | `malformed_json` |
-//! | JSON, but not a DSSE envelope (missing field, wrong type, unknown field, bad base64, wrong `payloadType`, not one 64-byte signature) | 400 | `invalid_envelope` (+ `field`) |
+//! | JSON, but not a DSSE envelope (missing field, wrong type, unknown field, bad base64, wrong `payloadType`, not one 64-byte signature), or not its canonical bytes | 400 | `invalid_envelope` (+ `field`) |
 //! | signed by a key the registry does not know | 401 | `unknown_key` |
 //! | signature does not verify | 401 | `bad_signature` |
 //! | payload not a valid v1 certificate (schema, cross-field rules) | 422 | `invalid_certificate` (+ `field`) |
-//! | key not valid at `issued_at` (before `not_before`, after `not_after`, revoked), or it belongs to another workshop/station | 401 | `key_not_valid` |
+//! | key not valid at `issued_at` (before `not_before`, after `not_after`, revoked), revoked at or before now, or it belongs to another workshop/station | 401 | `key_not_valid` |
 //! | `issued_at` more than a day in the future | 422 | `issued_in_future` |
 //!
 //! The signature, schema and key checks are `ardoise_cert::verify::verify_envelope`, the
@@ -21,7 +21,7 @@
 use ardoise_cert::envelope::{envelope_hash, Envelope, EnvelopeError, MAX_ENVELOPE_BYTES};
 use ardoise_cert::merkle::{leaf_hash, Hash};
 use ardoise_cert::model::Certificate;
-use ardoise_cert::trust::TrustFile;
+use ardoise_cert::trust::{KeyStatus, TrustFile};
 use ardoise_cert::validate::parse_payload;
 use ardoise_cert::verify::verify_envelope;
 use serde::Serialize;
@@ -204,6 +204,16 @@ pub fn check_submission(
         }
         Err(e) => return Err(envelope_error(e)),
     };
+    if env.to_bytes() != body {
+        // Another spelling of the same envelope (spaces, field order, escapes) would be
+        // another log leaf and another journal hash than the station's own file.
+        return Err(Rejection::new(
+            400,
+            "invalid_envelope",
+            "non-canonical JSON: an envelope is compact JSON with the fields payloadType, payload, \
+             signatures in that order and nothing else; submit the exact bytes the station wrote",
+        ));
+    }
     let key_id = env.signer_hint().map_err(envelope_error)?.to_string();
 
     let verified = match verify_envelope(body, trust) {
@@ -245,6 +255,20 @@ pub fn check_submission(
         }
     };
     let cert = verified.certificate;
+    if let KeyStatus::Revoked { revocation, .. } = trust.status(&key_id, now) {
+        // Valid at its claimed issue time, but a thief holding a revoked key can write any
+        // issue time: from the revocation on, nothing new signed with the key is accepted.
+        return Err(Rejection::new(
+            401,
+            "key_not_valid",
+            format!(
+                "key {key_id} was revoked at {} ({}); the registry accepts no certificate signed with it after that",
+                ardoise_cert::fmt_time(revocation.revoked_at),
+                revocation.reason
+            ),
+        )
+        .field("signatures[0].keyid"));
+    }
     if cert.issued_at > now + MAX_CLOCK_AHEAD {
         return Err(Rejection::new(
             422,

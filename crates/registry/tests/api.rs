@@ -33,7 +33,7 @@ fn snapshot(http: &Http) -> (String, String) {
 
 fn submit_fetch_duplicate(db: &TestDb) {
     let srv = TestServer::start(db.config());
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let mut st = Station::new(11, "st-01");
     http.register(&st);
     let key = registry_key(&http);
@@ -132,7 +132,7 @@ fn submit_fetch_duplicate(db: &TestDb) {
 
 fn search_pagination_exports(db: &TestDb) {
     let srv = TestServer::start(db.config());
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let mut s1 = Station::new(21, "st-01");
     let mut s2 = Station::new(22, "st-02");
     http.register(&s1);
@@ -272,7 +272,7 @@ fn refusals_change_nothing(db: &TestDb) {
     let mut config = db.config();
     config.max_body = 64 * 1024;
     let srv = TestServer::start(config);
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let mut st = Station::new(31, "st-01");
     let stranger = Station::new(32, "st-09");
     http.register(&st);
@@ -342,19 +342,14 @@ fn refusals_change_nothing(db: &TestDb) {
     // A chunked body within the limit is read like any other.
     assert_eq!(http.submit_chunked(first.bytes.clone()).status, 200);
     // Forged: the payload changed after signing.
-    let mut forged: serde_json::Value =
-        serde_json::from_slice(&st.next_with(|_| {}).bytes).unwrap();
+    let mut forged = ardoise_cert::envelope::Envelope::parse(&st.next_with(|_| {}).bytes).unwrap();
     st.seq -= 1; // that certificate was never sent: reuse its journal position
     st.prev = Some(ardoise_cert::envelope::envelope_hash(&first.bytes));
-    let payload = String::from_utf8(base64_decode(forged["payload"].as_str().unwrap()))
+    forged.payload = String::from_utf8(forged.payload)
         .unwrap()
-        .replace("\"erased\"", "\"not_erased\"");
-    forged["payload"] = json!(base64_encode(payload.as_bytes()));
-    let r = expect(
-        http.submit(forged.to_string().as_bytes()),
-        401,
-        "bad_signature",
-    );
+        .replace("\"erased\"", "\"not_erased\"")
+        .into_bytes();
+    let r = expect(http.submit(&forged.to_bytes()), 401, "bad_signature");
     assert_eq!(r.json()["field"], json!("signatures[0].sig"));
     // Signed by a key the registry does not know.
     let mut stranger = stranger;
@@ -413,11 +408,38 @@ fn refusals_change_nothing(db: &TestDb) {
         409,
         "journal_broken_link",
     );
-    // Same payload and signature in other envelope bytes (whitespace): not the logged envelope.
+    // Same payload and signature in other envelope bytes (whitespace): not canonical, refused
+    // before anything else (another spelling would be another leaf and journal hash).
     let spaced = String::from_utf8(first.bytes.clone())
         .unwrap()
         .replacen(",", " , ", 1);
-    expect(http.submit(spaced.as_bytes()), 409, "conflicting_envelope");
+    let r = expect(http.submit(spaced.as_bytes()), 400, "invalid_envelope");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("non-canonical JSON"),
+        "{}",
+        r.text()
+    );
+    // A NUL in a text field (PostgreSQL cannot store it), signed by the genuine key: refused
+    // with the field named, before it reaches the database.
+    let mut nul = st.draft();
+    nul.media.model = "WDC\u{0}WD10".into();
+    let r = expect(
+        http.submit(&sign_unchecked(&nul, &st.key)),
+        422,
+        "invalid_certificate",
+    );
+    assert_eq!(r.json()["field"], json!("media.model"));
+    let mut long = st.draft();
+    long.provenance.donor.name = "x".repeat(300);
+    let r = expect(
+        http.submit(&sign_unchecked(&long, &st.key)),
+        422,
+        "invalid_certificate",
+    );
+    assert_eq!(r.json()["field"], json!("provenance.donor.name"));
     // Injection-like text in the API paths and queries.
     assert_eq!(http.get("/api/v1/certificates/'%20OR%201=1--").status, 400);
     assert_eq!(http.get("/api/v1/nothing").error(), "not_found");
@@ -432,7 +454,7 @@ fn refusals_change_nothing(db: &TestDb) {
 
 fn journal_gap_then_filled(db: &TestDb) {
     let srv = TestServer::start(db.config());
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let mut st = Station::new(41, "st-01");
     http.register(&st);
     let c0 = st.next();
@@ -471,7 +493,7 @@ fn journal_gap_then_filled(db: &TestDb) {
 
 fn admin_api(db: &TestDb) {
     let srv = TestServer::start(db.config());
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let mut st = Station::new(51, "st-01");
     let reg = st.registration();
     assert_eq!(
@@ -567,7 +589,7 @@ fn admin_api(db: &TestDb) {
 
 fn keys_added_by_another_process(db: &TestDb) {
     let srv = TestServer::start(db.config());
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let mut st = Station::new(61, "st-01");
     let c = st.next();
     // What `ardoise-registry station add` does, on its own connection, while serving.
@@ -592,7 +614,7 @@ fn rate_limited(db: &TestDb) {
     config.station_rate = 0.5;
     config.station_burst = 2.0;
     let srv = TestServer::start(config);
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let mut st = Station::new(71, "st-01");
     http.register(&st);
     assert_eq!(http.submit(&st.next().bytes).status, 201);
@@ -616,7 +638,7 @@ fn restart_and_consistency(db: &TestDb) {
     let mut st = Station::new(81, "st-01");
     let (old_note, ids) = {
         let srv = TestServer::start(db.config());
-        let http = Http::new(&srv.url);
+        let http = Http::admin(&srv.url);
         http.register(&st);
         let mut ids = Vec::new();
         for _ in 0..5 {
@@ -629,7 +651,7 @@ fn restart_and_consistency(db: &TestDb) {
         (note, ids)
     };
     let srv = TestServer::start(db.config());
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let key = registry_key(&http);
     for c in &ids {
         let r = Receipt::parse(
@@ -666,7 +688,7 @@ fn restart_and_consistency(db: &TestDb) {
 
 fn pages(db: &TestDb) {
     let srv = TestServer::start(db.config());
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let mut st = Station::new(91, "st-01");
     http.register(&st);
     let evil = "<script>alert('x')</script>\"' & {{7*7}}";
@@ -749,16 +771,6 @@ fn sign_unchecked(
         }],
     }
     .to_bytes()
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
-}
-
-fn base64_encode(b: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(b)
 }
 
 type Scenario = (&'static str, fn(&TestDb));

@@ -1,7 +1,8 @@
-//! Headless Chromium (Debian's `chromium`) driven over the DevTools protocol: loads the search
-//! page, searches for an uploaded certificate's serial, follows the result to the certificate
-//! page and reads that its signature and log proof are valid. The screenshot is kept in
-//! `target/test-artifacts/registry/`.
+//! Headless Chromium (Debian's `chromium`) driven over the DevTools protocol: the public
+//! certificate page (what the QR code opens) verifies and shows no donor name; then an auditor
+//! logs in with a token, searches for an uploaded certificate's serial, follows the result to
+//! the certificate page and reads that its signature and log proof are valid. Screenshots are
+//! kept in `target/test-artifacts/registry/`.
 //!
 //! Skipped with a note when Chromium is not installed, unless ARDOISE_REQUIRE_BROWSER=1
 //! (`make test-registry` sets it and installs Chromium).
@@ -183,6 +184,21 @@ impl Browser {
     }
 }
 
+fn screenshot(b: &mut Browser, name: &str) {
+    let shot = b.call(
+        "Page.captureScreenshot",
+        json!({"format": "png", "captureBeyondViewport": true}),
+    );
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().unwrap())
+        .unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    let path = artifacts_dir().join(name);
+    std::fs::write(&path, &png).unwrap();
+    eprintln!("screenshot: {}", path.display());
+}
+
 #[test]
 fn search_then_certificate_page_in_chromium() {
     let Some(bin) = chromium() else {
@@ -202,20 +218,55 @@ fn search_then_certificate_page_in_chromium() {
     for _ in 0..3 {
         assert_eq!(http.submit(&st.next().bytes).status, 201);
     }
-    let target = st.next();
+    let target = st.next_with(|c| c.provenance.donor.name = "Jeanne Martin-Dupuis".into());
     assert_eq!(http.submit(&target.bytes).status, 201);
     assert_eq!(http.submit(&st.next().bytes).status, 201);
     let serial = target.certificate.media.serial.clone();
 
     let mut b = Browser::launch(&bin);
+    // Anonymous, as the QR code's reader: the page verifies, and shows no personal data.
+    b.and_wait_load(
+        "Page.navigate",
+        json!({"url": format!("{}/c/{}?lang=en", srv.url, target.cert_id)}),
+    );
+    let public = b.eval("document.body.innerText");
+    let public = public.as_str().unwrap();
+    assert!(
+        public.contains("Signature: valid") && public.contains("Log proof: valid"),
+        "{public}"
+    );
+    assert!(
+        !public.contains("Jeanne") && !public.contains("Martin-Dupuis"),
+        "{public}"
+    );
+    assert!(
+        !public.contains(&serial),
+        "the full disk serial is masked: {public}"
+    );
+    screenshot(&mut b, "certificate-page-public.png");
+    // Search needs a token: the anonymous landing has no search box, the log-in page takes
+    // the token and the search comes back.
     b.and_wait_load(
         "Page.navigate",
         json!({"url": format!("{}/?lang=en", srv.url)}),
+    );
+    assert_eq!(b.eval("document.getElementById('q') === null"), json!(true));
+    b.and_wait_load(
+        "Page.navigate",
+        json!({"url": format!("{}/login?lang=en", srv.url)}),
+    );
+    b.and_wait_load(
+        "Runtime.evaluate",
+        json!({"expression": format!(
+            "(() => {{ const t = document.getElementById('token'); t.value = {}; t.form.requestSubmit(); return true; }})()",
+            serde_json::to_string(ADMIN_TOKEN).unwrap()
+        )}),
     );
     assert_eq!(
         b.eval("document.querySelector('h1').innerText"),
         json!("Find a certificate")
     );
+    assert_eq!(b.eval("document.getElementById('q') !== null"), json!(true));
     // Type the serial into the search box and submit the form, as a person would.
     b.and_wait_load(
         "Runtime.evaluate",
@@ -252,6 +303,10 @@ fn search_then_certificate_page_in_chromium() {
     assert!(text.contains("Signature: valid"), "{text}");
     assert!(text.contains("Log proof: valid"), "{text}");
     assert!(text.contains(&serial));
+    assert!(
+        text.contains("Jeanne Martin-Dupuis"),
+        "an auditor sees the donor"
+    );
     let statuses = b.eval(
         "Object.fromEntries(Array.from(document.querySelectorAll('[data-check]')).map(e => [e.dataset.check, e.dataset.status]))",
     );
@@ -259,18 +314,7 @@ fn search_then_certificate_page_in_chromium() {
     assert_eq!(statuses["log"], json!("pass"));
     assert_eq!(statuses["journal"], json!("pass"));
 
-    let shot = b.call(
-        "Page.captureScreenshot",
-        json!({"format": "png", "captureBeyondViewport": true}),
-    );
-    use base64::Engine;
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(shot["data"].as_str().unwrap())
-        .unwrap();
-    assert!(png.starts_with(b"\x89PNG"));
-    let path = artifacts_dir().join("certificate-page.png");
-    std::fs::write(&path, &png).unwrap();
-    eprintln!("screenshot: {}", path.display());
+    screenshot(&mut b, "certificate-page.png");
 
     // The French page says the same.
     b.and_wait_load(

@@ -9,9 +9,11 @@ const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
 const REGISTRY_MD: &str = include_str!("../../../docs/registry.md");
 
 fn routes_in_code() -> BTreeSet<String> {
+    // `.route("PATH", …)`, on one line or (as rustfmt wraps long ones) the next.
     HTTP_RS
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix(".route(\""))
+        .split(".route(")
+        .skip(1)
+        .filter_map(|rest| rest.trim_start().strip_prefix('"'))
         .map(|l| l.split('"').next().unwrap().to_string())
         .collect()
 }

@@ -20,7 +20,7 @@ struct Fixture {
 
 fn fixture(db: &TestDb) -> Fixture {
     let srv = TestServer::start(db.config());
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let mut st = Station::new(101, "st-01");
     http.register(&st);
     let mut ids = Vec::new();
@@ -153,7 +153,7 @@ fn altered_consistently_then_restart(db: &TestDb) {
     // Restarted on the tampered database: the registry refuses to extend a log that does not
     // match what it signed.
     let srv = TestServer::start(db.config());
-    let http = Http::new(&srv.url);
+    let http = Http::admin(&srv.url);
     let h = http.get("/api/v1/health");
     assert_eq!(h.status, 503);
     assert!(

@@ -40,8 +40,11 @@ impl Drop for Served {
     }
 }
 
+const ADMIN_TOKEN: &str = "uploader-test-admin-token-0123";
+
 fn serve(db: &str, listen: &str) -> Served {
     let mut child = Command::new(BIN)
+        .env("ARDOISE_REGISTRY_ADMIN_TOKEN", ADMIN_TOKEN)
         .args([
             "serve",
             "--listen",
@@ -217,7 +220,10 @@ fn a_killed_registry_loses_nothing_it_acknowledged() {
     let summary = uploader.join().unwrap();
     assert!(summary.all_sent(), "{summary:?}");
     // Everything acknowledged before the kill is still there, and everything else arrived.
-    let export = reqwest::blocking::get(format!("{}/api/v1/export.jsonl", second.url))
+    let export = reqwest::blocking::Client::new()
+        .get(format!("{}/api/v1/export.jsonl", second.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
         .unwrap()
         .text()
         .unwrap();
@@ -252,5 +258,23 @@ fn a_killed_registry_loses_nothing_it_acknowledged() {
         audit.status.success(),
         "{}",
         String::from_utf8_lossy(&audit.stdout)
+    );
+}
+
+/// The admin token from the environment has the same 16-character minimum as the file.
+#[test]
+fn a_short_admin_token_from_the_environment_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("r.db").display());
+    let out = Command::new(BIN)
+        .env("ARDOISE_REGISTRY_ADMIN_TOKEN", "short-token")
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ARDOISE_REGISTRY_ADMIN_TOKEN") && err.contains("at least 16 characters"),
+        "{err}"
     );
 }

@@ -144,7 +144,7 @@ pub fn certificate(
         .unwrap_or(report.disk.size_bytes);
     let lss = report.disk.logical_sector_size.max(512);
     let now = OffsetDateTime::now_utc();
-    cm::Certificate {
+    let mut cert = cm::Certificate {
         schema: cm::SCHEMA_ID.into(),
         issued_at: now.max(report.ended),
         issuer: issuer(station),
@@ -187,7 +187,11 @@ pub fn certificate(
             seq: 0,
             prev_envelope_blake3: None,
         },
-    }
+    };
+    // Drives and firmware report what they like (a NUL inside a model string, a 300-byte
+    // SMBIOS field): printable and bounded, or the certificate could not be signed.
+    ardoise_cert::text::clean_device_texts(&mut cert);
+    cert
 }
 
 /// A throw-away certificate carrying everything the station and the session put into a real

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use ardoise_cert::model::Destination;
-use ardoise_cert::validate::is_pseudonym;
+use ardoise_cert::validate::{is_kebab, is_pseudonym};
 use serde::{Deserialize, Serialize};
 
 /// File name of the configuration inside the data directory.
@@ -306,6 +306,8 @@ pub enum SettingOrigin {
     CommandLine,
     /// The station key and the identity `ardoise keygen` bound to it.
     Key(PathBuf),
+    /// The first-run setup form of the interface.
+    SetupForm,
 }
 
 impl std::fmt::Display for SettingOrigin {
@@ -315,6 +317,7 @@ impl std::fmt::Display for SettingOrigin {
             SettingOrigin::KernelCommandLine => f.write_str("on the kernel command line"),
             SettingOrigin::CommandLine => f.write_str("on the command line"),
             SettingOrigin::Key(p) => write!(f, "bound to the station key {}", p.display()),
+            SettingOrigin::SetupForm => f.write_str("in the setup form"),
         }
     }
 }
@@ -399,8 +402,8 @@ impl Config {
         };
         let w = &self.workshop;
         for (setting, value) in [("workshop.id", &w.id), ("workshop.station", &w.station)] {
-            if !is_pseudonym(value) {
-                return Err(refuse(setting, format!("{value:?} must be 1-64 characters from A-Z a-z 0-9 . _ - (it appears in registry addresses)")));
+            if !is_kebab(value) || value.len() > 64 {
+                return Err(refuse(setting, format!("{value:?} must be lowercase letters and digits in words joined by dashes, at most 64 characters (e.g. ressourcerie-caen, poste-1): the registry registers keys under such ids")));
             }
         }
         if w.name.trim().is_empty() {
@@ -702,6 +705,8 @@ require_upload = true
             ("[workshop]\nid = \"Ressourcerie de Caen\"\nname = \"x\"\nstation = \"p1\"\n", "workshop.id"),
             ("[workshop]\nid = \"caen\"\nname = \" \"\nstation = \"p1\"\n", "workshop.name"),
             ("[workshop]\nid = \"caen\"\nname = \"x\"\nstation = \"poste 1\"\n", "workshop.station"),
+            ("[workshop]\nid = \"Caen\"\nname = \"x\"\nstation = \"p1\"\n", "workshop.id"),
+            ("[workshop]\nid = \"caen\"\nname = \"x\"\nstation = \"poste_1\"\n", "workshop.station"),
             ("[[operators]]\nid = \"Camille Martin\"\nname = \"Camille\"\n", "operators.id"),
             ("[policy]\nid = \"p\"\nmethod = \"shred\"\nverify = \"sample\"\nsample_coverage_percent = 1\nrequire_upload = true\n", "policy.method"),
         ] {

@@ -17,9 +17,11 @@ pub mod i18n;
 pub mod model;
 pub mod net;
 pub mod power;
+pub mod problem;
 pub mod qr;
 pub mod receipts;
 pub mod runtime;
+pub mod setup;
 pub mod sim;
 pub mod ui;
 

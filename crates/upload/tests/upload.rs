@@ -246,6 +246,8 @@ fn submit(state: &mut State, envelope: &[u8]) -> (u16, String) {
         received_at: time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .unwrap(),
+        statement: None,
+        first_checkpoint: None,
     };
     let receipt = serde_json::to_value(&receipt).unwrap();
     if duplicate {

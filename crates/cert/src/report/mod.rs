@@ -570,6 +570,19 @@ fn qc_text(c: &Certificate, lang: Lang) -> String {
             .into();
     }
     let rate = crate::model::ppm_text(u64::from(c.qc.rate_ppm));
+    if c.qc.rule == crate::model::QC_RULE_LOG_V1 {
+        return match lang {
+            Lang::Fr => format!(
+                "sélection décidée par le registre à l'enregistrement (voir le reçu), taux {}",
+                rate.replace('.', ",")
+            ),
+            Lang::En => {
+                format!(
+                    "selection decided by the registry when logged (see the receipt), rate {rate}"
+                )
+            }
+        };
+    }
     match lang {
         Lang::Fr => format!(
             "sélectionné pour le contrôle qualité : {}, taux {}",

@@ -205,10 +205,12 @@ impl Station {
     }
 }
 
-/// HTTP helpers (blocking client).
+/// HTTP helpers (blocking client). `Http::new` is anonymous; `Http::admin` (and
+/// `with_token`) sends a bearer token with every GET.
 pub struct Http {
     pub base: String,
     client: reqwest::blocking::Client,
+    token: Option<String>,
 }
 
 pub struct Resp {
@@ -247,6 +249,25 @@ impl Http {
                 .timeout(Duration::from_secs(60))
                 .build()
                 .unwrap(),
+            token: None,
+        }
+    }
+
+    /// A client that reads with the admin token (search, exports, full content).
+    pub fn admin(base: &str) -> Http {
+        Http::new(base).with_token(ADMIN_TOKEN)
+    }
+
+    pub fn with_token(mut self, token: &str) -> Http {
+        self.token = Some(token.to_string());
+        self
+    }
+
+    fn get_req(&self, path: &str) -> reqwest::blocking::RequestBuilder {
+        let r = self.client.get(format!("{}{path}", self.base));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
         }
     }
 
@@ -261,18 +282,12 @@ impl Http {
     }
 
     pub fn get(&self, path: &str) -> Resp {
-        Self::done(
-            self.client
-                .get(format!("{}{path}", self.base))
-                .send()
-                .unwrap(),
-        )
+        Self::done(self.get_req(path).send().unwrap())
     }
 
     pub fn get_lang(&self, path: &str, accept_language: &str) -> Resp {
         Self::done(
-            self.client
-                .get(format!("{}{path}", self.base))
+            self.get_req(path)
                 .header("accept-language", accept_language)
                 .send()
                 .unwrap(),

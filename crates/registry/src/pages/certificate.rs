@@ -1,0 +1,640 @@
+//! The certificate page `/c/{id}`: what the donor PDF's QR code points to. Anyone sees the
+//! verification state (re-checked at every view) and the certificate with its personal fields
+//! masked; a reader with an auditor or admin token sees everything.
+
+use ardoise_cert::model::Certificate;
+use ardoise_cert::receipt::{verify_receipt, Receipt};
+use ardoise_cert::trust::KeyStatus;
+use ardoise_cert::validate::parse_payload;
+use ardoise_cert::verify::verify_envelope;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Serialize;
+
+use super::{
+    check_label, dl, error_page, lang_from_query, opt, outcome_class, outcome_word, page, page_err,
+    status_word, word,
+};
+use crate::html::{esc, url_part};
+use crate::http::{blocking, Shared};
+use crate::i18n::Lang;
+use crate::registry::Registry;
+use crate::store::{self, JournalView, Stored};
+
+/// One line of a certificate's verification state.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageCheck {
+    pub name: &'static str,
+    /// `pass`, `warn`, `fail`, `skipped`.
+    pub status: &'static str,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerificationState {
+    pub valid: bool,
+    pub checks: Vec<PageCheck>,
+}
+
+/// Verifies a stored certificate now: envelope signature, schema and key against the
+/// registered keys (the same function as `ardoise verify`), and its log proof against the
+/// latest signed checkpoint with the registry's key, from the envelope bytes in the database.
+pub fn verification(reg: &Registry, s: &Stored, receipt: Option<&Receipt>) -> VerificationState {
+    let trust = reg.trust();
+    let bytes = s.envelope.as_bytes();
+    let mut checks = Vec::new();
+    match verify_envelope(bytes, &trust) {
+        Ok(v) => {
+            let key_id = &v.certificate.issuer.key_id;
+            checks.push(PageCheck {
+                name: "signature",
+                status: "pass",
+                detail: format!("Ed25519, key {key_id}"),
+            });
+            checks.push(PageCheck {
+                name: "schema",
+                status: "pass",
+                detail: ardoise_cert::model::SCHEMA_ID.into(),
+            });
+            let (status, detail) = match trust.status(key_id, v.certificate.issued_at) {
+                KeyStatus::Valid {
+                    entry,
+                    revoked_later: Some(r),
+                } => {
+                    // The registry's own clock, not the station's issued_at, says whether it
+                    // had the certificate before the revocation.
+                    let received = s.received_at_unix;
+                    let before = received < r.revoked_at.unix_timestamp();
+                    (
+                        if before { "pass" } else { "warn" },
+                        format!(
+                            "{}/{}: valid at issue time, revoked later at {} ({}); received by this registry at {}, {} the revocation",
+                            entry.workshop,
+                            entry.station,
+                            ardoise_cert::fmt_time(r.revoked_at),
+                            r.reason,
+                            store::unix_to_text(received),
+                            if before { "before" } else { "AFTER" }
+                        ),
+                    )
+                }
+                KeyStatus::Valid { entry, .. } => (
+                    "pass",
+                    format!("{}/{}: valid at issue time", entry.workshop, entry.station),
+                ),
+                _ => ("fail", "key not valid".into()),
+            };
+            checks.push(PageCheck {
+                name: "key",
+                status,
+                detail,
+            });
+        }
+        Err(fails) => {
+            let mut failed_before = false;
+            for name in ["signature", "schema", "key"] {
+                if let Some(f) = fails
+                    .iter()
+                    .find(|f| f.name == name || (name == "signature" && f.name == "envelope"))
+                {
+                    checks.push(PageCheck {
+                        name,
+                        status: "fail",
+                        detail: f.detail.clone(),
+                    });
+                    failed_before = true;
+                } else {
+                    checks.push(PageCheck {
+                        name,
+                        status: if failed_before { "skipped" } else { "pass" },
+                        detail: String::new(),
+                    });
+                }
+            }
+        }
+    }
+    let log = match receipt {
+        None => PageCheck {
+            name: "log",
+            status: "fail",
+            detail: "no proof available".into(),
+        },
+        Some(r) => match verify_receipt(bytes, r, &reg.verifier) {
+            Ok(v) => PageCheck {
+                name: "log",
+                status: "pass",
+                detail: format!(
+                    "entry {} of the log {} (signed size {})",
+                    v.log_index, v.checkpoint.origin, v.checkpoint.size
+                ),
+            },
+            Err(e) => PageCheck {
+                name: "log",
+                status: "fail",
+                detail: e.to_string(),
+            },
+        },
+    };
+    checks.push(log);
+    VerificationState {
+        valid: checks.iter().all(|c| c.status != "fail"),
+        checks,
+    }
+}
+
+fn capacity(bytes: u64) -> String {
+    let gb = bytes as f64 / 1e9;
+    if gb >= 1000.0 {
+        format!("{:.2} TB ({bytes} bytes)", gb / 1000.0)
+    } else {
+        format!("{gb:.1} GB ({bytes} bytes)")
+    }
+}
+
+fn certificate_body(lang: Lang, c: &Certificate) -> String {
+    let t = |k| lang.t(k);
+    let mut h = String::new();
+    let m = &c.media;
+    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.medium"))));
+    h.push_str(&dl(&[
+        (
+            t("f.model"),
+            format!("{} {}", opt(&m.manufacturer), esc(&m.model)),
+        ),
+        (
+            t("f.serial"),
+            format!("<span class=\"mono\">{}</span>", esc(&m.serial)),
+        ),
+        (
+            t("f.type"),
+            esc(&format!("{} / {}", word(&m.media_type), word(&m.transport))),
+        ),
+        (t("f.capacity"), esc(&capacity(m.capacity_bytes))),
+        (
+            t("f.health"),
+            esc(&format!(
+                "{} {}",
+                word(&m.health.grade),
+                m.health.reasons.join("; ")
+            )),
+        ),
+    ]));
+    let s = &c.host.smbios;
+    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.host"))));
+    h.push_str(&dl(&[
+        (t("f.manufacturer"), opt(&s.system_manufacturer)),
+        (t("f.product"), opt(&s.system_product)),
+        (t("f.serial"), opt(&s.system_serial)),
+        (t("f.asset"), opt(&c.host.asset_tag)),
+    ]));
+    let p = &c.provenance;
+    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.provenance"))));
+    h.push_str(&dl(&[
+        (t("f.donor"), esc(&p.donor.name)),
+        (t("f.lot"), opt(&p.lot)),
+        (t("f.donation"), opt(&p.donation_ref)),
+    ]));
+    let z = &c.sanitization;
+    let mut steps = String::from("<ol>");
+    for st in &z.steps {
+        steps.push_str(&format!(
+            "<li>{} — {} ({} → {}){}</li>",
+            esc(&st.technique),
+            esc(&word(&st.status)),
+            esc(&ardoise_cert::fmt_time(st.started_at)),
+            esc(&ardoise_cert::fmt_time(st.ended_at)),
+            st.device_status
+                .as_deref()
+                .map(|d| format!(": {}", esc(d)))
+                .unwrap_or_default()
+        ));
+    }
+    steps.push_str("</ol>");
+    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.sanitization"))));
+    h.push_str(&dl(&[
+        (
+            t("f.technique"),
+            format!("<code>{}</code> — {}", esc(&z.technique), esc(&z.reason)),
+        ),
+        (
+            t("f.level"),
+            esc(&format!(
+                "{} / {}",
+                word(&z.level_requested),
+                z.level_achieved
+                    .map(|l| word(&l))
+                    .unwrap_or_else(|| "—".into())
+            )),
+        ),
+        (t("f.standard"), opt(&z.standard_claimed)),
+        (t("f.steps"), steps),
+    ]));
+    let v = &c.verification;
+    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.verification"))));
+    h.push_str(&dl(&[
+        (t("f.method"), esc(&word(&v.method))),
+        (
+            t("f.result"),
+            esc(&format!(
+                "{}, {} mismatch(es), {} unreadable",
+                word(&v.result),
+                v.mismatches,
+                v.unreadable_samples
+            )),
+        ),
+        (t("f.samples"), esc(&v.parameters.samples.to_string())),
+        (
+            t("f.coverage"),
+            esc(&ardoise_cert::model::ppm_text(v.parameters.coverage_ppm)),
+        ),
+        (
+            t("f.assurance"),
+            esc(v
+                .assurance
+                .as_ref()
+                .map(|a| a.statement.as_str())
+                .unwrap_or("—")),
+        ),
+    ]));
+    let o = &c.outcome;
+    let status = serde_json::to_value(o.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut exc = String::new();
+    for e in &o.exceptions {
+        exc.push_str(&format!(
+            "<li><code>{}</code>: {}</li>",
+            esc(&e.code),
+            esc(&e.detail)
+        ));
+    }
+    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.outcome"))));
+    h.push_str(&dl(&[
+        (
+            t("f.status"),
+            format!(
+                "<strong class=\"{}\" id=\"outcome\">{}</strong>",
+                outcome_class(&status),
+                esc(&outcome_word(lang, &status))
+            ),
+        ),
+        (
+            t("f.exceptions"),
+            if exc.is_empty() {
+                "—".into()
+            } else {
+                format!("<ul>{exc}</ul>")
+            },
+        ),
+    ]));
+    h.push_str(&format!("<h2>{}</h2><ul>", esc(t("cert.limitations"))));
+    for l in &c.limitations {
+        h.push_str(&format!("<li>{}</li>", esc(&l.text)));
+    }
+    h.push_str("</ul>");
+    let i = &c.issuer;
+    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.issuer"))));
+    h.push_str(&dl(&[
+        (
+            t("f.workshop"),
+            format!(
+                "{} (<code>{}</code>)",
+                esc(&i.workshop_name),
+                esc(&i.workshop_id)
+            ),
+        ),
+        (
+            t("f.station"),
+            format!("<code>{}</code>", esc(&i.station_id)),
+        ),
+        (t("f.seq"), esc(&c.journal.seq.to_string())),
+        (t("f.key"), format!("<code>{}</code>", esc(&i.key_id))),
+        (
+            t("f.operator"),
+            format!(
+                "<code>{}</code>{}",
+                esc(&c.operator.id),
+                c.operator
+                    .role
+                    .as_deref()
+                    .map(|r| format!(" ({})", esc(r)))
+                    .unwrap_or_default()
+            ),
+        ),
+        (t("f.issued"), esc(&ardoise_cert::fmt_time(c.issued_at))),
+        (
+            t("f.tool"),
+            esc(&format!(
+                "{} {} {}",
+                c.tool.name,
+                c.tool.version,
+                c.tool.image_digest.as_deref().unwrap_or("")
+            )),
+        ),
+    ]));
+    h
+}
+
+pub(super) fn journal_section(
+    lang: Lang,
+    j: &JournalView,
+    this_seq: Option<u64>,
+    full_link: bool,
+) -> String {
+    let mut h = format!("<p>{}: {}. ", esc(lang.t("j.count")), j.certificates);
+    if j.gaps.is_empty() {
+        h.push_str(&format!("{}.</p>", esc(lang.t("j.nogap"))));
+    } else {
+        let gaps: Vec<String> = j
+            .gaps
+            .iter()
+            .take(20)
+            .map(|(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}–{b}")
+                }
+            })
+            .collect();
+        h.push_str(&format!(
+            "<span class=\"warn\">{}: {}</span></p>",
+            esc(lang.t("j.gaps")),
+            esc(&gaps.join(", "))
+        ));
+    }
+    h.push_str("<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">");
+    h.push_str(&esc(lang.t("col.date")));
+    h.push_str("</th><th scope=\"col\">");
+    h.push_str(&esc(lang.t("col.serial")));
+    h.push_str("</th><th scope=\"col\">");
+    h.push_str(&esc(lang.t("col.outcome")));
+    h.push_str("</th><th scope=\"col\">");
+    h.push_str(&esc(lang.t("col.certificate")));
+    h.push_str("</th><th scope=\"col\"></th></tr></thead><tbody>");
+    for e in &j.entries {
+        let link = match e.link_ok {
+            Some(true) => format!("<span class=\"ok\">{}</span>", esc(lang.t("j.link_ok"))),
+            Some(false) => format!("<span class=\"bad\">{}</span>", esc(lang.t("j.link_bad"))),
+            None => String::new(),
+        };
+        let this = if Some(e.seq) == this_seq {
+            format!(" <strong>({})</strong>", esc(lang.t("j.this")))
+        } else {
+            String::new()
+        };
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td><a class=\"mono\" href=\"/c/{}?lang={}\">{}…</a>{}</td><td>{}</td></tr>",
+            e.seq,
+            esc(&e.issued_at[..10.min(e.issued_at.len())]),
+            esc(&e.media_serial),
+            esc(&outcome_word(lang, &e.outcome)),
+            esc(&e.cert_id),
+            lang.code(),
+            esc(&e.cert_id[..16.min(e.cert_id.len())]),
+            this,
+            link
+        ));
+    }
+    h.push_str("</tbody></table>");
+    if full_link {
+        h.push_str(&format!(
+            "<p><a href=\"/stations/{}/{}?lang={}\">{}</a></p>",
+            url_part(&j.workshop),
+            url_part(&j.station),
+            lang.code(),
+            esc(lang.t("j.full"))
+        ));
+    }
+    h
+}
+
+pub async fn certificate_page(
+    State(reg): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let lang = lang_from_query(&headers, q.as_deref());
+    let id = id.to_ascii_lowercase();
+    if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return error_page(lang, StatusCode::BAD_REQUEST, lang.t("notfound.cert"));
+    }
+    // An unknown or revoked cookie reads as anonymous: the public page, masked.
+    let full = crate::auth::role(&reg.tokens(), &headers)
+        .ok()
+        .flatten()
+        .is_some();
+    let r2 = reg.clone();
+    let idc = id.clone();
+    let res = blocking(move || {
+        let Some(s) = r2.pool.with(|c| store::get_certificate(c, &idc))? else {
+            return Ok(None);
+        };
+        let receipt = r2.receipt_for(&s).ok();
+        let j = r2.pool.with(|c| {
+            store::journal(
+                c,
+                &s.summary.workshop,
+                &s.summary.station,
+                Some(s.summary.seq),
+                3,
+            )
+        })?;
+        Ok(Some((s, receipt, j)))
+    })
+    .await;
+    let (s, receipt, mut j) = match res {
+        Ok(Some(v)) => v,
+        Ok(None) => return error_page(lang, StatusCode::NOT_FOUND, lang.t("notfound.cert")),
+        Err(e) => return page_err(lang, e),
+    };
+    let state = verification(&reg, &s, receipt.as_ref());
+    let mut h = format!(
+        "<h1>{}</h1><p class=\"mono\">{}: {}</p>",
+        esc(lang.t("cert.title")),
+        esc(lang.t("f.certid")),
+        esc(&s.summary.cert_id)
+    );
+    h.push_str(&verdict_section(lang, &s, &j, state));
+    if !full {
+        h.push_str(&format!(
+            "<p class=\"muted\" id=\"masked-note\">{} <a href=\"/login?lang={}\">{}</a></p>",
+            esc(lang.t("cert.masked")),
+            lang.code(),
+            esc(lang.t("nav.login"))
+        ));
+        for e in &mut j.entries {
+            e.media_serial = mask_serial(&e.media_serial);
+        }
+    }
+    // The content: the signed payload (shown even when a check fails, under the warning).
+    match ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
+        .ok()
+        .and_then(|e| parse_payload(&e.payload).ok())
+    {
+        Some(c) if full => h.push_str(&certificate_body(lang, &c)),
+        Some(c) => h.push_str(&certificate_body(lang, &masked(&c))),
+        None => h.push_str("<p class=\"bad\">payload unreadable</p>"),
+    }
+    h.push_str(&dl(&[(lang.t("f.received"), esc(&s.summary.received_at))]));
+    h.push_str(&format!("<h2>{}</h2>", esc(lang.t("cert.journal"))));
+    h.push_str(&journal_section(lang, &j, Some(s.summary.seq), full));
+    h.push_str(&format!("<h2>{}</h2>", esc(lang.t("cert.logproof"))));
+    if let Some(r) = &receipt {
+        h.push_str(&proof_section(lang, r));
+    }
+    h.push_str(&downloads_section(lang, &s.summary.cert_id, full));
+    let here = format!("/c/{}", s.summary.cert_id);
+    page(lang, lang.t("cert.title"), &here, h)
+}
+
+/// The verification state, with the station journal's continuity around the entry.
+fn verdict_section(lang: Lang, s: &Stored, j: &JournalView, state: VerificationState) -> String {
+    let mut checks = state.checks;
+    let mine = j.entries.iter().find(|e| e.seq == s.summary.seq);
+    let next = j.entries.iter().find(|e| e.seq == s.summary.seq + 1);
+    let broken =
+        mine.and_then(|e| e.link_ok) == Some(false) || next.and_then(|e| e.link_ok) == Some(false);
+    checks.push(PageCheck {
+        name: "journal",
+        status: if broken { "fail" } else { "pass" },
+        detail: if broken {
+            "broken link with a neighbour".into()
+        } else {
+            format!("seq {}", s.summary.seq)
+        },
+    });
+    let valid = checks.iter().all(|c| c.status != "fail");
+    let mut h = format!(
+        "<section aria-labelledby=\"state\"><h2 id=\"state\">{}</h2><p class=\"verdict {}\" id=\"verdict\" data-valid=\"{}\">{}</p><ul class=\"checks\">",
+        esc(lang.t("cert.state")),
+        if valid { "ok" } else { "bad" },
+        valid,
+        esc(lang.t(if valid { "cert.valid" } else { "cert.invalid" }))
+    );
+    for c in &checks {
+        let (word, class) = status_word(lang, c.status);
+        h.push_str(&format!(
+            "<li class=\"{class}\" data-check=\"{name}\" data-status=\"{status}\"><strong>{label}: {word}</strong>{detail}</li>",
+            name = c.name,
+            status = c.status,
+            label = esc(check_label(lang, c.name)),
+            word = esc(word),
+            detail = if c.detail.is_empty() { String::new() } else { format!(" <span class=\"muted\">({})</span>", esc(&c.detail)) }
+        ));
+    }
+    h.push_str("</ul></section>");
+    h
+}
+
+/// The inclusion proof and the signed checkpoint it leads to.
+fn proof_section(lang: Lang, r: &Receipt) -> String {
+    let cp = ardoise_cert::note::checkpoint_unverified(&r.checkpoint).ok();
+    dl(&[
+        (lang.t("f.index"), esc(&r.log_index.to_string())),
+        (
+            lang.t("f.treesize"),
+            esc(&cp.as_ref().map(|c| c.size.to_string()).unwrap_or_default()),
+        ),
+        (
+            lang.t("f.root"),
+            format!(
+                "<code>{}</code>",
+                esc(&cp.as_ref().map(|c| hex::encode(c.root)).unwrap_or_default())
+            ),
+        ),
+        (
+            lang.t("f.proof"),
+            format!(
+                "<ol class=\"mono\">{}</ol>",
+                r.inclusion_proof
+                    .iter()
+                    .map(|p| format!("<li>{}</li>", esc(p)))
+                    .collect::<String>()
+            ),
+        ),
+        (
+            lang.t("f.checkpoint"),
+            format!("<pre>{}</pre>", esc(&r.checkpoint)),
+        ),
+        (
+            lang.t("f.registrykey"),
+            format!("<code>{}</code>", esc(&r.registry_key)),
+        ),
+    ])
+}
+
+/// Downloads: the receipt for anyone, the envelope (the whole signed payload) for auditors.
+fn downloads_section(lang: Lang, cert_id: &str, full: bool) -> String {
+    let id = esc(cert_id);
+    let envelope = if full {
+        format!(
+            "<li><a href=\"/api/v1/certificates/{id}/envelope\" download=\"{id}.dsse.json\">{}</a></li>",
+            esc(lang.t("cert.envelope"))
+        )
+    } else {
+        format!(
+            "<li class=\"muted\">{}</li>",
+            esc(lang.t("cert.envelope.auditors"))
+        )
+    };
+    format!(
+        "<h2>{}</h2><ul>{envelope}<li><a href=\"/api/v1/certificates/{id}/receipt\" download=\"{id}.receipt.json\">{}</a></li></ul><p class=\"muted\">{}</p>",
+        esc(lang.t("cert.downloads")),
+        esc(lang.t("cert.receipt")),
+        esc(lang.t("cert.offline")),
+    )
+}
+
+/// Shown in place of a personal field on the public page.
+const MASK: &str = "•••";
+
+/// A serial with only its last four characters shown: enough for whoever holds the disk to
+/// match it, not enough to look it up.
+pub fn mask_serial(serial: &str) -> String {
+    let n = serial.chars().count();
+    if n <= 4 {
+        return MASK.into();
+    }
+    let tail: String = serial.chars().skip(n - 4).collect();
+    format!("{MASK}{tail}")
+}
+
+/// What an anonymous reader sees of a certificate: the personal fields masked (the donor,
+/// its references and lot, the machine's serials and asset tags, the operators' pseudonyms;
+/// the disk serial but for its last four characters). See docs/registry.md, "Personal data".
+pub fn masked(c: &Certificate) -> Certificate {
+    let mut m = c.clone();
+    let hide = |v: &mut Option<String>| {
+        if v.is_some() {
+            *v = Some(MASK.into());
+        }
+    };
+    m.provenance.donor.name = MASK.into();
+    hide(&mut m.provenance.donor.siren);
+    hide(&mut m.provenance.donation_ref);
+    hide(&mut m.provenance.lot);
+    hide(&mut m.host.asset_tag);
+    let s = &mut m.host.smbios;
+    for v in [
+        &mut s.system_serial,
+        &mut s.system_uuid,
+        &mut s.board_serial,
+        &mut s.chassis_serial,
+        &mut s.chassis_asset_tag,
+    ] {
+        hide(v);
+    }
+    m.media.serial = mask_serial(&m.media.serial);
+    for v in [&mut m.media.wwn, &mut m.media.eui64, &mut m.media.nguid] {
+        hide(v);
+    }
+    m.operator.id = MASK.into();
+    if let Some(h) = &mut m.host_reset {
+        h.attested_by = MASK.into();
+    }
+    m
+}

@@ -1,0 +1,550 @@
+//! Server-rendered pages for auditors, donors and workshops (French and English).
+//!
+//! One module per page family: [`certificate`] (the public page by id), [`login`]; search,
+//! journals, workshops, log and audit here. A new page is a handler plus a line in
+//! [`routes`]; every dynamic text goes through [`esc`].
+
+mod certificate;
+mod login;
+
+pub use certificate::{mask_serial, masked, verification, PageCheck, VerificationState};
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+
+use crate::auth::Role;
+use crate::html::{esc, layout, url_part};
+use crate::http::{blocking, parse_query, ApiError, Shared};
+use crate::i18n::Lang;
+use crate::store::{self, Filter};
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/", get(search_page))
+        .route("/c", get(login::by_id))
+        .route("/c/{id}", get(certificate::certificate_page))
+        .route("/login", get(login::login_page).post(login::login))
+        .route("/logout", axum::routing::post(login::logout))
+        .route("/stations/{workshop}/{station}", get(journal_page))
+        .route("/workshops", get(workshops_page))
+        .route("/workshops/{workshop}", get(workshop_page))
+        .route("/log", get(log_page))
+        .route("/audit", get(audit_page))
+}
+
+#[derive(serde::Deserialize, Default)]
+struct LangOnly {
+    lang: Option<String>,
+    around: Option<u64>,
+}
+
+fn lang_of(headers: &HeaderMap, param: Option<&str>) -> Lang {
+    Lang::pick(
+        param,
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+fn lang_from_query(headers: &HeaderMap, q: Option<&str>) -> Lang {
+    let p: LangOnly = serde_urlencoded::from_str(q.unwrap_or_default()).unwrap_or_default();
+    lang_of(headers, p.lang.as_deref())
+}
+
+fn page(lang: Lang, title: &str, here: &str, body: String) -> Response {
+    (
+        [(header::CONTENT_LANGUAGE, lang.code())],
+        Html(layout(lang, title, here, &body)),
+    )
+        .into_response()
+}
+
+fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
+    let mut r = page(
+        lang,
+        lang.t("error"),
+        "/",
+        format!("<h1>{}</h1><p>{}</p>", esc(lang.t("error")), esc(message)),
+    );
+    *r.status_mut() = status;
+    r
+}
+
+pub fn not_found_page(headers: &HeaderMap, q: Option<&str>) -> Response {
+    let lang = lang_from_query(headers, q);
+    error_page(lang, StatusCode::NOT_FOUND, lang.t("notfound"))
+}
+
+/// Turns an API error into a page.
+fn page_err(lang: Lang, e: ApiError) -> Response {
+    let status = StatusCode::from_u16(e.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    error_page(lang, status, &e.0.message)
+}
+
+/// The serde (wire) name of an enum value, e.g. `nvme_ssd`.
+fn word<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn outcome_word(lang: Lang, o: &str) -> String {
+    match o {
+        "erased" => lang.t("outcome.erased").into(),
+        "erased_with_exceptions" => lang.t("outcome.erased_with_exceptions").into(),
+        "not_erased" => lang.t("outcome.not_erased").into(),
+        other => other.into(),
+    }
+}
+
+fn outcome_class(o: &str) -> &'static str {
+    match o {
+        "erased" => "ok",
+        "erased_with_exceptions" => "warn",
+        _ => "bad",
+    }
+}
+
+fn check_label(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "signature" => lang.t("check.signature"),
+        "key" => lang.t("check.key"),
+        "schema" => lang.t("check.schema"),
+        "log" => lang.t("check.log"),
+        "time" => lang.t("check.time"),
+        _ => lang.t("check.journal"),
+    }
+}
+
+fn status_word(lang: Lang, status: &str) -> (&'static str, &'static str) {
+    match status {
+        "pass" => (lang.t("status.valid"), "ok"),
+        "warn" => (lang.t("status.warning"), "warn"),
+        "fail" => (lang.t("status.invalid"), "bad"),
+        _ => (lang.t("status.skipped"), "muted"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// search
+
+fn results_table(lang: Lang, items: &[store::Summary]) -> String {
+    let mut h = format!(
+        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        esc(lang.t("col.date")),
+        esc(lang.t("col.workshop")),
+        esc(lang.t("col.media")),
+        esc(lang.t("col.serial")),
+        esc(lang.t("col.outcome")),
+        esc(lang.t("col.certificate")),
+    );
+    for s in items {
+        h.push_str(&format!(
+            "<tr><td>{date}</td><td>{w} / {st} #{seq}</td><td>{model}</td><td class=\"mono\">{serial}</td><td><span class=\"{oc}\">{outcome}</span></td><td><a class=\"cert-link mono\" href=\"/c/{id}?lang={l}\">{short}…</a></td></tr>",
+            date = esc(&s.issued_at[..10.min(s.issued_at.len())]),
+            w = esc(&s.workshop),
+            st = esc(&s.station),
+            seq = s.seq,
+            model = esc(&s.media_model),
+            serial = esc(&s.media_serial),
+            oc = outcome_class(&s.outcome),
+            outcome = esc(&outcome_word(lang, &s.outcome)),
+            id = esc(&s.cert_id),
+            l = lang.code(),
+            short = esc(&s.cert_id[..16.min(s.cert_id.len())]),
+        ));
+    }
+    h.push_str("</tbody></table>");
+    h
+}
+
+async fn search_page(
+    State(reg): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let lang = lang_from_query(&headers, q.as_deref());
+    let f: Filter = match parse_query(q.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return page_err(lang, e),
+    };
+    let empty = f.is_empty();
+    if let Err(e) = crate::auth::require(&reg.tokens(), &headers, Role::Auditor) {
+        // Search shows personal data: anonymous readers get the lookup by certificate id.
+        let status = if empty {
+            StatusCode::OK
+        } else {
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNAUTHORIZED)
+        };
+        let mut r = page(
+            lang,
+            lang.t("search.title"),
+            "/",
+            login::public_landing(lang),
+        );
+        *r.status_mut() = status;
+        return r;
+    }
+    let mut fq = f.clone();
+    if empty {
+        fq.limit = Some(20);
+    }
+    let r2 = reg.clone();
+    let res = blocking(move || {
+        let page = r2.pool.with(|c| Ok(store::search(c, &fq)))??;
+        let ws = r2.pool.with(store::workshops)?;
+        Ok((page, ws))
+    })
+    .await;
+    let (results, workshops) = match res {
+        Ok(v) => v,
+        Err(e) => return page_err(lang, e),
+    };
+    let v = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
+    let mut h = format!(
+        "<h1>{title}</h1><p>{help}</p><form class=\"search\" method=\"get\" action=\"/\" role=\"search\">\
+<input type=\"hidden\" name=\"lang\" value=\"{l}\">\
+<label>{ql}<input id=\"q\" name=\"q\" type=\"search\" value=\"{q}\" size=\"32\"></label>\
+<label>{wl}<select name=\"workshop\"><option value=\"\">{any}</option>",
+        title = esc(lang.t("search.title")),
+        help = esc(lang.t("search.help")),
+        l = lang.code(),
+        ql = esc(lang.t("search.q")),
+        q = v(&f.q),
+        wl = esc(lang.t("search.workshop")),
+        any = esc(lang.t("search.any")),
+    );
+    for (w, _) in &workshops {
+        let sel = if f.workshop.as_deref() == Some(w.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
+        h.push_str(&format!("<option value=\"{0}\"{sel}>{0}</option>", esc(w)));
+    }
+    h.push_str(&format!(
+        "</select></label><label>{ol}<select name=\"outcome\"><option value=\"\">{any}</option>",
+        ol = esc(lang.t("search.outcome")),
+        any = esc(lang.t("search.any"))
+    ));
+    for o in ["erased", "erased_with_exceptions", "not_erased"] {
+        let sel = if f.outcome.as_deref() == Some(o) {
+            " selected"
+        } else {
+            ""
+        };
+        h.push_str(&format!(
+            "<option value=\"{o}\"{sel}>{}</option>",
+            esc(&outcome_word(lang, o))
+        ));
+    }
+    h.push_str(&format!(
+        "</select></label><label>{fl}<input type=\"date\" name=\"from\" value=\"{from}\"></label>\
+<label>{tl}<input type=\"date\" name=\"to\" value=\"{to}\"></label><button type=\"submit\">{sb}</button></form>",
+        fl = esc(lang.t("search.from")),
+        from = v(&f.from),
+        tl = esc(lang.t("search.to")),
+        to = v(&f.to),
+        sb = esc(lang.t("search.submit")),
+    ));
+    h.push_str(&format!(
+        "<h2>{}</h2>",
+        esc(lang.t(if empty {
+            "search.latest"
+        } else {
+            "search.results"
+        }))
+    ));
+    if results.items.is_empty() {
+        h.push_str(&format!(
+            "<p id=\"no-results\">{}</p>",
+            esc(lang.t("search.none"))
+        ));
+    } else {
+        h.push_str(&results_table(lang, &results.items));
+    }
+    if let (Some(next), false) = (&results.next, empty) {
+        let mut nf = f.clone();
+        nf.cursor = Some(next.clone());
+        nf.lang = Some(lang.code().into());
+        let qs = serde_urlencoded::to_string(&nf).unwrap_or_default();
+        h.push_str(&format!(
+            "<p><a rel=\"next\" href=\"/?{}\">{}</a></p>",
+            esc(&qs),
+            esc(lang.t("search.next"))
+        ));
+    }
+    let here = format!("/?{}", q.unwrap_or_default());
+    page(lang, lang.t("search.title"), &here, h)
+}
+
+// ---------------------------------------------------------------------------------------
+// certificate
+
+fn dl(rows: &[(&str, String)]) -> String {
+    let mut h = String::from("<dl>");
+    for (k, v) in rows {
+        h.push_str(&format!("<dt>{}</dt><dd>{}</dd>", esc(k), v));
+    }
+    h.push_str("</dl>");
+    h
+}
+
+fn opt(v: &Option<String>) -> String {
+    esc(v.as_deref().unwrap_or("—"))
+}
+
+// ---------------------------------------------------------------------------------------
+// journals, workshops, log, audit
+
+async fn journal_page(
+    State(reg): State<Shared>,
+    headers: HeaderMap,
+    Path((w, st)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let lang = lang_from_query(&headers, q.as_deref());
+    if let Err(e) = crate::auth::require(&reg.tokens(), &headers, Role::Auditor) {
+        return page_err(lang, ApiError(e));
+    }
+    let p: LangOnly =
+        serde_urlencoded::from_str(q.as_deref().unwrap_or_default()).unwrap_or_default();
+    let (w2, s2) = (w.clone(), st.clone());
+    let res = blocking(move || {
+        Ok(reg
+            .pool
+            .with(|c| store::journal(c, &w2, &s2, p.around, 100))?)
+    })
+    .await;
+    let j = match res {
+        Ok(j) => j,
+        Err(e) => return page_err(lang, e),
+    };
+    let title = format!("{} {} / {}", lang.t("cert.journal"), w, st);
+    let h = format!(
+        "<h1>{}</h1>{}",
+        esc(&title),
+        certificate::journal_section(lang, &j, None, false)
+    );
+    page(
+        lang,
+        &title,
+        &format!("/stations/{}/{}", url_part(&w), url_part(&st)),
+        h,
+    )
+}
+
+async fn workshops_page(
+    State(reg): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let lang = lang_from_query(&headers, q.as_deref());
+    let res = blocking(move || Ok(reg.pool.with(store::workshops)?)).await;
+    let list = match res {
+        Ok(l) => l,
+        Err(e) => return page_err(lang, e),
+    };
+    let mut h = format!("<h1>{}</h1>", esc(lang.t("w.title")));
+    if list.is_empty() {
+        h.push_str(&format!("<p>{}</p>", esc(lang.t("w.none"))));
+    } else {
+        h.push_str(&format!(
+            "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+            esc(lang.t("f.workshop")),
+            esc(lang.t("w.certificates"))
+        ));
+        for (w, n) in &list {
+            h.push_str(&format!(
+                "<tr><td><a href=\"/workshops/{}?lang={}\">{}</a></td><td>{n}</td></tr>",
+                url_part(w),
+                lang.code(),
+                esc(w)
+            ));
+        }
+        h.push_str("</tbody></table>");
+    }
+    page(lang, lang.t("w.title"), "/workshops", h)
+}
+
+fn count_table(lang: Lang, head: &str, rows: &[(String, u64)], outcome: bool) -> String {
+    let mut h = format!(
+        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        esc(head),
+        esc(lang.t("col.count"))
+    );
+    for (k, n) in rows {
+        let label = if outcome {
+            outcome_word(lang, k)
+        } else {
+            k.clone()
+        };
+        h.push_str(&format!("<tr><td>{}</td><td>{n}</td></tr>", esc(&label)));
+    }
+    h.push_str("</tbody></table>");
+    h
+}
+
+async fn workshop_page(
+    State(reg): State<Shared>,
+    headers: HeaderMap,
+    Path(w): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let lang = lang_from_query(&headers, q.as_deref());
+    let w2 = w.clone();
+    let res = blocking(move || Ok(reg.pool.with(|c| store::workshop_stats(c, &w2))?)).await;
+    let s = match res {
+        Ok(s) => s,
+        Err(e) => return page_err(lang, e),
+    };
+    let t = |k| lang.t(k);
+    let mut h = format!(
+        "<h1>{}: {}</h1><dl><dt>{}</dt><dd id=\"total\">{}</dd><dt>{}</dt><dd id=\"erased\">{}</dd></dl>",
+        esc(t("w.stats")),
+        esc(&w),
+        esc(t("w.certificates")),
+        s.certificates,
+        esc(t("w.erased")),
+        s.disks_erased
+    );
+    h.push_str(&format!(
+        "<h2>{}</h2>{}",
+        esc(t("w.outcomes")),
+        count_table(lang, t("col.outcome"), &s.outcomes, true)
+    ));
+    h.push_str(&format!(
+        "<h2>{}</h2>{}",
+        esc(t("w.techniques")),
+        count_table(lang, t("f.technique"), &s.techniques, false)
+    ));
+    h.push_str(&format!(
+        "<h2>{}</h2>{}",
+        esc(t("w.methods")),
+        count_table(lang, t("f.method"), &s.verification_methods, false)
+    ));
+    h.push_str(&format!(
+        "<h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        esc(t("w.months")),
+        esc(t("col.month")),
+        esc(t("w.certificates")),
+        esc(t("outcome.erased")),
+        esc(t("outcome.erased_with_exceptions")),
+        esc(t("outcome.not_erased")),
+    ));
+    for m in &s.months {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&m.month),
+            m.certificates,
+            m.erased,
+            m.erased_with_exceptions,
+            m.not_erased
+        ));
+    }
+    h.push_str("</tbody></table>");
+    h.push_str(&format!(
+        "<p><a href=\"/api/v1/export.csv?workshop={}\">{}</a></p>",
+        url_part(&w),
+        esc(t("w.export"))
+    ));
+    page(
+        lang,
+        t("w.stats"),
+        &format!("/workshops/{}", url_part(&w)),
+        h,
+    )
+}
+
+async fn log_page(
+    State(reg): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let lang = lang_from_query(&headers, q.as_deref());
+    let note = reg
+        .log
+        .read()
+        .expect("log lock")
+        .checkpoint
+        .as_ref()
+        .map(|c| c.note.clone())
+        .unwrap_or_default();
+    let h = format!(
+        "<h1>{}</h1><p>{}</p>{}",
+        esc(lang.t("log.title")),
+        esc(lang.t("log.help")),
+        dl(&[
+            (lang.t("f.registrykey"), format!("<code id=\"vkey\">{}</code>", esc(&reg.verifier.to_vkey()))),
+            (lang.t("f.checkpoint"), format!("<pre id=\"checkpoint\">{}</pre>", esc(&note))),
+            ("API", "<code>/api/v1/log/checkpoint</code>, <code>/api/v1/log/consistency?from=N</code>, <code>/api/v1/log/key</code>".into()),
+        ])
+    );
+    page(lang, lang.t("log.title"), "/log", h)
+}
+
+async fn audit_page(
+    State(reg): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let lang = lang_from_query(&headers, q.as_deref());
+    let t = |k| lang.t(k);
+    let mut h = format!(
+        "<h1>{}</h1><p>{}</p>",
+        esc(t("audit.title")),
+        esc(t("audit.help"))
+    );
+    let startup = reg.integrity.read().expect("lock").clone();
+    if let Some(p) = startup {
+        h.push_str(&format!(
+            "<p class=\"verdict bad\">{}: {}</p>",
+            esc(t("audit.startup")),
+            esc(&p)
+        ));
+    }
+    let last = reg.last_audit.lock().expect("lock").clone();
+    match last {
+        None => h.push_str(&format!("<p>{}</p>", esc(t("audit.never")))),
+        Some(a) => {
+            h.push_str(&format!(
+                "<p class=\"verdict {}\" id=\"audit-verdict\" data-ok=\"{}\">{}</p>",
+                if a.ok { "ok" } else { "bad" },
+                a.ok,
+                esc(t(if a.ok { "audit.ok" } else { "audit.bad" }))
+            ));
+            h.push_str(&dl(&[
+                (t("audit.at"), esc(&a.at)),
+                (t("audit.entries"), a.entries.to_string()),
+                (t("audit.checkpoints"), a.checkpoints.to_string()),
+            ]));
+            if !a.problems.is_empty() {
+                h.push_str("<ul id=\"problems\">");
+                for p in &a.problems {
+                    h.push_str(&format!(
+                        "<li class=\"bad\"><code>{}</code> {}{}</li>",
+                        esc(p.kind),
+                        p.cert_id
+                            .as_deref()
+                            .map(|c| format!(
+                                "<a class=\"mono\" href=\"/c/{0}?lang={1}\">{0}</a>: ",
+                                esc(c),
+                                lang.code()
+                            ))
+                            .unwrap_or_default(),
+                        esc(&p.detail)
+                    ));
+                }
+                h.push_str("</ul>");
+            }
+        }
+    }
+    page(lang, t("audit.title"), "/audit", h)
+}
