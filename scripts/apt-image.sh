@@ -65,6 +65,8 @@ HOST_PKGS=(
     qemu-utils/bookworm-backports
     ovmf ipxe-qemu xorriso mtools dosfstools grub-pc-bin grub-common cpio zstd kmod
     python3 ca-certificates
+    # compiled into ardoise for the donor PDF (crates/cert/build.rs)
+    fonts-dejavu-core fonts-droid-fallback
 )
 
 missing_host_pkgs() {

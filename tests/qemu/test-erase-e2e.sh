@@ -15,7 +15,9 @@
 #     so, after every certificate was acknowledged (the power-off path is vm-power-loss's, in
 #     test-faults.sh);
 #  4. host checks: every sample backing file holds no byte of the pattern; the stick holds one
-#     certificate and one receipt per disk; the registry stored them; `ardoise verify` accepts
+#     certificate and one receipt per disk, and the registry checkpoint the station verified
+#     last (`ardoise log check` against the registry proves its log extends it); the registry
+#     stored them; `ardoise verify` accepts
 #     them with the registry's key (signature, trust, journal, inclusion proof); the boot stick
 #     was never offered for erasure.
 # Expected methods on QEMU 10: NVMe Format (user data erase; QEMU reports no sanitize and no
@@ -100,6 +102,16 @@ if "$BIN" verify --keys "$d/keys/trust.toml" --registry-key "$d/registry.vkey" "
     pass "erase-e2e: ardoise verify accepts every certificate and its inclusion proof"
 else
     fail "erase-e2e: ardoise verify: $(tail -5 "$d/verify.log")"
+fi
+# The station kept the registry's checkpoint it verified last; the real registry proves
+# that its log extends it (`ardoise log check` fetches the consistency proof).
+mcopy -s -n -i "$d/stick.img@@$off" ::/registry "$d/certs/" 2>/dev/null
+state=$(ls "$d"/certs/registry/*.checkpoint 2>/dev/null | head -1)
+if [ -n "$state" ] && "$BIN" log check --registry "http://127.0.0.1:$PORT" --registry-key "$d/registry.vkey" \
+        --state "$state" > "$d/logcheck.log" 2>&1; then
+    pass "erase-e2e: the station's checkpoint state is consistent with the registry's log"
+else
+    fail "erase-e2e: no checkpoint state on the stick, or the log check failed: $(tail -2 "$d/logcheck.log" 2>/dev/null)"
 fi
 methods=$(for c in "$d"/certs/certificates/*.dsse.json; do python3 -c 'import base64,json,sys; p=json.loads(base64.b64decode(json.load(open(sys.argv[1]))["payload"])); print(p["media"]["serial"], p["sanitization"]["technique"], p["sanitization"]["level_achieved"], p["outcome"]["status"], *[e["code"] for e in p["outcome"]["exceptions"]])' "$c"; done | sort)
 echo "$methods" | sed 's/^/  /'

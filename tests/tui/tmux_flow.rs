@@ -244,6 +244,14 @@ fn dirs(registry: Option<&str>) -> Dirs {
     );
     if let Some(r) = registry {
         cfg.push_str(&format!("\n[registry]\nurl = \"{r}\"\n"));
+        // The registry's key, pinned where `ardoise provision` puts it (the C2SP example key:
+        // the stand-in signs nothing, its submissions get 503).
+        std::fs::create_dir_all(data.join("keys")).unwrap();
+        std::fs::write(
+            data.join("keys/registry.pub"),
+            "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k\n",
+        )
+        .unwrap();
     }
     std::fs::write(data.join("ardoise.toml"), cfg).unwrap();
     Dirs {

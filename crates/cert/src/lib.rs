@@ -9,6 +9,7 @@
 //!   checkpoints, registry receipts (shared with the registry server); [`cosign`]: witness
 //!   cosignatures (C2SP `cosignature/v1`); [`statement`]: the registry's signed receipt
 //!   statement (received time, quality-control selection).
+//! - [`logstate`]: the largest verified checkpoint and consistency checks against it.
 //! - [`text`]: control characters and length limits of free-text fields.
 //! - [`store`]: the crash-safe store on the data partition, outbox, `check_writable`.
 //! - [`report`]: the donor PDF.
@@ -21,6 +22,7 @@ pub mod envelope;
 pub mod host_storage;
 pub mod journal;
 pub mod keys;
+pub mod logstate;
 pub mod merkle;
 pub mod model;
 pub mod note;
@@ -28,6 +30,7 @@ pub mod receipt;
 pub mod report;
 pub mod statement;
 pub mod store;
+mod tail;
 pub mod text;
 pub mod trust;
 pub mod validate;

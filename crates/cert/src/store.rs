@@ -15,7 +15,9 @@
 //! certificates on disk** at open, never from a separately updated counter, so a crash between
 //! writing a certificate and anything after it can neither fork nor lose the chain: the
 //! certificate is either on disk (and is the head) or not (and its sequence number is reused
-//! by the next one, which nobody has seen). A certificate counts as issued only once
+//! by the next one, which nobody has seen). Certificates lost afterwards are another matter:
+//! `head.json`, receipts and outbox entries show which sequence numbers were used, and the
+//! store refuses to reuse them (`tail`). A certificate counts as issued only once
 //! [`Store::issue`] returns. A missing outbox entry is recreated for any certificate without
 //! a receipt ([`DataDir::outbox`]), so a crash before queuing loses no upload.
 
@@ -58,6 +60,8 @@ pub enum StoreError {
         first: String,
         second: String,
     },
+    #[error("station journal in {dir} truncated: {evidence}; issuing more would reuse its sequence number. Put the missing certificate back (the registry and exports keep a copy) before issuing more")]
+    Truncated { dir: PathBuf, evidence: String },
     #[error("{path}: unreadable certificate ({reason}); it was not written by ardoise's store or was damaged")]
     Corrupt { path: PathBuf, reason: String },
     #[error("certificate could not be signed: {0}")]
@@ -457,8 +461,8 @@ impl DataDir {
             }
         }
         for (id, _) in entries {
-            tracing::warn!(cert_id = %id, "outbox entry without certificate removed");
-            remove_durably(&self.outbox_path(&id))?;
+            // Kept: the trace of a certificate that was issued and lost (see `tail`).
+            tracing::warn!(cert_id = %id, "outbox entry without its certificate");
         }
         out.sort_by(|a, b| (a.queued_at, &a.cert_id).cmp(&(b.queued_at, &b.cert_id)));
         Ok(out)
@@ -554,6 +558,7 @@ impl Store {
         }
         dir.remove_stale_temporaries()?;
         let head = dir.derive_journal_head()?;
+        crate::tail::check_not_truncated(&dir, &head)?;
         dir.outbox()?;
         let store = Store {
             dir,

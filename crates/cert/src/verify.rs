@@ -158,27 +158,29 @@ pub struct VerifyReport {
 impl VerifyReport {
     /// Human-readable form: one verdict line per certificate, the checks that did not pass
     /// indented below it, then one line per station journal.
+    ///
+    /// Everything that comes from a file (names, key ids, field values, error details) is
+    /// printed with its control characters escaped, so that no file can move the cursor,
+    /// clear a line or fake a verdict on the auditor's terminal.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        for v in &self.certificates {
-            out.push_str(&v.line());
+        let mut push_line = |line: &str| {
+            out.push_str(&escape_controls(line));
             out.push('\n');
+        };
+        for v in &self.certificates {
+            push_line(&v.line());
             for c in v
                 .checks
                 .iter()
                 .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
             {
-                out.push_str(&format!(
-                    "    {} {}: {}\n",
-                    c.status.word(),
-                    c.name,
-                    c.detail
-                ));
+                push_line(&format!("    {} {}: {}", c.status.word(), c.name, c.detail));
             }
         }
         for j in &self.journals {
-            out.push_str(&format!(
-                "journal {}/{}: {} certificate(s), seq {}..={}, {}\n",
+            push_line(&format!(
+                "journal {}/{}: {} certificate(s), seq {}..={}, {}",
                 j.workshop,
                 j.station,
                 j.certificates,
@@ -196,8 +198,8 @@ impl VerifyReport {
             .iter()
             .filter(|v| v.verdict == Verdict::Valid)
             .count();
-        out.push_str(&format!(
-            "{} certificate(s): {} valid, {} invalid\n",
+        push_line(&format!(
+            "{} certificate(s): {} valid, {} invalid",
             self.certificates.len(),
             valid,
             self.certificates.len() - valid
@@ -208,6 +210,20 @@ impl VerifyReport {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("report serialises")
     }
+}
+
+/// `s` with every control character (C0, DEL, C1) written as a Rust escape (`\u{1b}`,
+/// `\r`, `\n`…): what a terminal shows stays what the text says.
+pub fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Path of the receipt stored beside a certificate file: `<name>.receipt.json` where

@@ -280,3 +280,110 @@ fn without_a_trust_file_the_report_says_so() {
     assert!(text.contains("SIGNATURE NON VÉRIFIÉE"), "{text}");
     assert!(!text.contains("Certificat vérifié"), "{text}");
 }
+
+/// A forged certificate naming its own registry: no QR code and no verification link lead
+/// there (the donor would land on the forger's page).
+#[test]
+fn an_invalid_certificate_gets_no_qr_code_from_its_own_registry_url() {
+    let f = fixture();
+    let forger = key(41);
+    let mut c = cert_for(&forger);
+    c.issuer.registry_url = Some("https://registre-pirate.example".into());
+    let s = sign(&c, &forger);
+    let work = tempfile::tempdir().unwrap();
+    let forged = work.path().join("forged.dsse.json");
+    std::fs::write(&forged, &s.envelope_bytes).unwrap();
+    let files = vec![f.files[0].clone(), forged];
+    let out = report(
+        &files,
+        &ReportOptions {
+            lang: Lang::En,
+            registry_url: None,
+            trust: Some(f.trust.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(!out.all_verified);
+    let pdf = work.path().join("report.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let qrs: Vec<String> = qr_per_page(&pdf, work.path(), out.pages)
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(
+        qrs.iter().all(|u| !u.contains("pirate")),
+        "QR codes: {qrs:?}"
+    );
+    assert!(
+        qrs.iter().any(|u| u.ends_with(&f.ids[0])),
+        "the valid certificate keeps its QR code: {qrs:?}"
+    );
+    let text = pdftotext(&pdf);
+    assert!(text.contains("INVALID"), "{text}");
+    assert!(!text.contains("registre-pirate"), "{text}");
+}
+
+/// Names beyond WinAnsi are drawn with embedded Unicode font subsets, not `?`: Polish,
+/// Danish, Spanish, Greek, Arabic (shaped, right to left) and Chinese.
+#[test]
+fn any_donor_name_renders_with_embedded_unicode_fonts() {
+    const NAME: &str = "Łódź Ørsted Ñandú Ελένη محمد علي 王小明";
+    let k = key(42);
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cert_for(&k);
+    c.provenance.donor.name = NAME.into();
+    let s = sign(&c, &k);
+    let file = dir.path().join("a.dsse.json");
+    std::fs::write(&file, &s.envelope_bytes).unwrap();
+    let out = report(
+        &[file],
+        &ReportOptions {
+            lang: Lang::Fr,
+            trust: Some(trust(&[(&k, WS, ST)])),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let pdf = dir.path().join("r.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    if let Ok(keep) = std::env::var("ARDOISE_KEEP_PDF") {
+        std::fs::write(keep, &out.pdf).unwrap();
+    }
+    let fonts = tool("pdffonts").arg(&pdf).output().unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    for f in ["ARDSAN+DejaVuSans", "ARDCJK+DroidSansFallbackFull"] {
+        let line = fonts
+            .lines()
+            .find(|l| l.starts_with(f))
+            .unwrap_or_else(|| panic!("{f} not in the PDF's fonts:\n{fonts}"));
+        assert!(
+            line.contains("CID TrueType") && line.contains(" yes "),
+            "{line}"
+        );
+    }
+    let text = pdftotext(&pdf);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Donateur"))
+        .unwrap_or_else(|| panic!("no donor line:\n{text}"));
+    for part in ["Łódź Ørsted Ñandú Ελένη", "王小明"] {
+        assert!(line.contains(part), "{part:?} not in {line:?}");
+    }
+    for letter in "محمدعلي".chars() {
+        assert!(line.contains(letter), "{letter:?} not in {line:?}");
+    }
+    assert!(!line.contains('?'), "{line:?}");
+    // Every page renders.
+    let r = tool("pdftoppm")
+        .args(["-r", "50", "-png"])
+        .arg(&pdf)
+        .arg(dir.path().join("p"))
+        .output()
+        .unwrap();
+    assert!(
+        r.status.success() && r.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}

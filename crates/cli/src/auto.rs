@@ -250,15 +250,24 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     }
     let _ = printer.join();
 
-    let uploaded = match station.config.registry.url.clone() {
-        None => {
+    let uploaded = match station.upload_target(None) {
+        Ok(None) => {
             println!(
                 "ARDOISE-AUTO: no registry configured; certificates stay in {}",
                 station.data_dir.display()
             );
             true
         }
-        Some(url) => upload_until_done(&station, &url, Duration::from_secs(args.upload_timeout)),
+        Ok(Some(target)) => {
+            if target.receipts == ardoise_station::receipts::ReceiptCheck::Unverified {
+                println!("ARDOISE-AUTO: WARNING: receipts from {} are not checked (allow_unverified_receipts)", target.url);
+            }
+            upload_until_done(&station, &target, Duration::from_secs(args.upload_timeout))
+        }
+        Err(e) => {
+            println!("ARDOISE-AUTO: not uploading: {e}");
+            false
+        }
     };
     let (line, code) = ending(all_ok, uploaded, survey.complete());
     println!("ARDOISE-AUTO: {line}");
@@ -293,12 +302,18 @@ fn ending(all_erased: bool, uploaded: bool, all_visible: bool) -> (String, ExitC
     (line, ExitCode::from(code))
 }
 
-/// Uploads until the outbox is empty or the deadline passes.
-fn upload_until_done(station: &Station, url: &str, timeout: Duration) -> bool {
+/// Uploads until the outbox is empty or the deadline passes (or the registry's log is caught
+/// misbehaving: then nothing more is sent).
+fn upload_until_done(
+    station: &Station,
+    target: &ardoise_station::receipts::UploadTarget,
+    timeout: Duration,
+) -> bool {
     let deadline = Instant::now() + timeout;
+    let url = target.url.as_str();
     let opts = ardoise_upload::UploadOptions {
         timeout: Duration::from_secs(15),
-        ..Default::default()
+        ..target.upload_options()
     };
     loop {
         match ardoise_upload::upload_once(&station.data_dir, url, &opts) {
@@ -315,6 +330,10 @@ fn upload_until_done(station: &Station, url: &str, timeout: Duration) -> bool {
                 if s.failed.is_empty() && !s.rejected.is_empty() {
                     return false;
                 }
+            }
+            Err(e @ ardoise_upload::UploadError::LogAlarm { .. }) => {
+                println!("ARDOISE-AUTO: LOG ALARM: {e}");
+                return false;
             }
             Err(e) => println!("ARDOISE-AUTO: upload to {url}: {e}"),
         }

@@ -10,7 +10,8 @@ pub const REFUSED: u8 = 3;
 pub const WITH_EXCEPTIONS: u8 = 4;
 /// `erase`: not erased (the erase or its verification failed).
 pub const NOT_ERASED: u8 = 5;
-/// `verify`: at least one certificate failed a check.
+/// `verify`: at least one certificate failed a check; `log check`: the log is not consistent
+/// with the state.
 pub const INVALID_CERTIFICATE: u8 = 6;
 /// The certificate could not be stored or would be refused (data directory missing, read-only
 /// or full; a setting or key identity a certificate cannot carry).
@@ -27,7 +28,7 @@ Exit status:
   3  refused: the device is protected, or the method is not supported by it
   4  erase finished with exceptions (erased_with_exceptions)
   5  not erased: the erase or its verification failed
-  6  verify: at least one certificate failed a check
+  6  verify: at least one certificate failed a check; log check: the log is not consistent
   7  the certificate could not be stored or would be refused (data directory missing,
      read-only or full; a setting or the key's identity a certificate cannot carry)
   8  auto: some disks of the machine are not visible (controller without driver, or in RAID mode)";

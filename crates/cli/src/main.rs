@@ -55,6 +55,8 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Send the certificates the registry has not acknowledged yet.
     Upload(cmd::upload::UploadArgs),
+    /// Check that the registry's log only grows (auditors: keep a state file between checks).
+    Log(cmd::log::LogArgs),
     /// The technician's interface (the default without a subcommand).
     Tui(tui::TuiArgs),
 }
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
         Some(Command::Verify(a)) => cmd::verify::run(a),
         Some(Command::Report(a)) => cmd::report::run(a),
         Some(Command::Upload(a)) => cmd::upload::run(a),
+        Some(Command::Log(a)) => cmd::log::run(a),
         Some(Command::Tui(a)) => tui::run(a),
         None if ardoise_station::KernelOptions::from_system().auto
             == Some(ardoise_station::config::AutoMode::Erase) =>

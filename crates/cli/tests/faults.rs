@@ -741,10 +741,15 @@ fn fault_28_two_certificates_with_the_same_sequence_on_the_stick() {
     assert!(untouched(&q));
 }
 
+/// The C2SP example verifier key, pinned as the registry's (nothing answers to check it).
+const REGISTRY_VKEY: &str = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
+
 #[test]
 fn fault_15_network_down_for_the_whole_session() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("keys")).unwrap();
+    std::fs::write(data.join("keys/registry.pub"), REGISTRY_VKEY).unwrap();
     let p = block_disk(dir.path(), "vd", SECTORS);
     // Nothing listens on port 9 of the loopback: every upload attempt is refused.
     let out = ardoise(&[
@@ -775,4 +780,35 @@ fn fault_15_network_down_for_the_whole_session() {
         .collect();
     assert_eq!(outbox.len(), 1, "and waits in the outbox");
     assert_eq!(code(&verify_all(&data)), 0);
+}
+
+/// A registry without its key: the disk is erased and certified, nothing is sent (a fake
+/// registry could acknowledge and drop it), the machine stays on, the certificate waits.
+#[test]
+fn fault_15b_a_registry_without_its_key_gets_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let p = block_disk(dir.path(), "vd", SECTORS);
+    let out = ardoise(&[
+        "auto",
+        "--device",
+        &sim(&p),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--registry",
+        "http://127.0.0.1:9",
+        "--upload-timeout",
+        "2",
+        "--poll-ms",
+        "5",
+    ]);
+    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("not uploading") && text(&out).contains("has no registry key"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(certificates(&data).len(), 1);
+    let outbox = std::fs::read_dir(data.join("outbox")).unwrap().count();
+    assert_eq!(outbox, 1, "the certificate waits in the outbox");
 }

@@ -78,6 +78,7 @@ fn options(key: &NoteVerifier) -> UploadOptions {
         backoff_initial: Duration::from_millis(50),
         backoff_max: Duration::from_millis(300),
         registry_key: Some(key.clone()),
+        allow_unverified_receipts: false,
         retry_rejected: false,
     }
 }

@@ -79,9 +79,14 @@ pub struct Registry {
     /// Base URL of the registry (`https://registre.example.org`); none = offline station.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// Registry public key file (for checking receipts), relative to the data directory.
+    /// Registry public key file (for checking receipts), relative to the data directory;
+    /// default `keys/registry.pub` when that file exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_file: Option<PathBuf>,
+    /// Send certificates even with no registry key, accepting receipts whose checkpoint
+    /// signature is not checked (anyone answering at the URL could drop certificates).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_unverified_receipts: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -217,6 +222,8 @@ pub enum AutoMode {
 pub struct KernelOptions {
     pub language: Option<Language>,
     pub registry: Option<String>,
+    /// `ardoise.registry_key=`: the registry's verifier key (vkey text), or a file holding it.
+    pub registry_key: Option<String>,
     pub auto: Option<AutoMode>,
     pub method: Option<String>,
     pub verify: Option<VerifyMode>,
@@ -240,6 +247,10 @@ impl KernelOptions {
                     .is_some(),
                 "registry" => {
                     k.registry = Some(value.to_string());
+                    !value.is_empty()
+                }
+                "registry_key" => {
+                    k.registry_key = Some(value.to_string());
                     !value.is_empty()
                 }
                 "auto" => match value {

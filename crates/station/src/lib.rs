@@ -10,6 +10,7 @@ pub mod config;
 mod identity;
 pub mod jobs;
 pub mod provision;
+pub mod receipts;
 pub mod storage;
 
 use std::path::{Path, PathBuf};
@@ -370,6 +371,15 @@ impl Station {
                 .or_else(|| image_record("git")),
             storage: Some(storage::host_storage(&self.storage_survey())),
         }
+    }
+
+    /// Where this station uploads and how receipts are checked (`None`: offline station);
+    /// `url` overrides the configured registry. See [`receipts`].
+    pub fn upload_target(
+        &self,
+        url: Option<&str>,
+    ) -> Result<Option<receipts::UploadTarget>, receipts::RegistryKeyError> {
+        receipts::upload_target(&self.data_dir, &self.config, &self.kernel, url)
     }
 
     /// Ids of certificates the registry has not acknowledged yet.

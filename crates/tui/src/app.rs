@@ -245,6 +245,8 @@ pub enum AppEvent {
         result: Result<String, Problem>,
     },
     Upload(UploadEvent),
+    /// How receipts are checked, known once the station is open.
+    Receipts(crate::receipts::ReceiptsView),
     RemedyDone {
         row: usize,
         result: Result<(ProbeSummary, Vec<String>), String>,
@@ -298,6 +300,8 @@ pub struct App {
     pub jobs: Vec<JobView>,
     pub job_cursor: usize,
     pub uploads: HashMap<String, UploadState>,
+    /// Shown in red unless receipts are checked with the pinned registry key.
+    pub receipts: crate::receipts::ReceiptsView,
     pub export_targets: Vec<ExportTarget>,
     pub export_cursor: usize,
     pub export_state: ExportState,
@@ -349,6 +353,7 @@ impl App {
             jobs: Vec::new(),
             job_cursor: 0,
             uploads: HashMap::new(),
+            receipts: Default::default(),
             export_targets: Vec::new(),
             export_cursor: 0,
             export_state: ExportState::Scanning,
@@ -1310,6 +1315,7 @@ impl App {
                 return cmds;
             }
             AppEvent::Upload(u) => self.upload_event(u),
+            AppEvent::Receipts(r) => self.receipts = r,
             AppEvent::RemedyDone { row, result } => {
                 self.remedy_running = None;
                 match result {
@@ -1487,6 +1493,10 @@ impl App {
                 if let Some(StationState::Open(s)) = Some(&mut self.station) {
                     s.outbox = pending;
                 }
+            }
+            UploadEvent::Halted { message, alarm } => {
+                self.push_log(self.tf(T::LogUploadStore, &[&message]));
+                self.receipts = crate::receipts::ReceiptsView::from_halt(message, alarm);
             }
             UploadEvent::PassStarted { .. } | UploadEvent::Stopped => {}
         }

@@ -1,6 +1,11 @@
 //! Copying the station's certificates to another USB stick (or, under `--simulate`, to a
 //! directory standing for one): the signed envelopes and the registry's receipts, into
 //! `ardoise-certificats/<workshop>-<station>/`, each file written then fsynced.
+//!
+//! The stick is not trusted: it is mounted `nosymfollow`, the folders must be real folders
+//! (not symbolic links), and each file is written under a new name (`O_CREAT|O_EXCL|
+//! O_NOFOLLOW`) then renamed over the old one, which replaces a link rather than writing
+//! through it. Symbolic links in the data directory are refused too.
 
 use std::path::{Path, PathBuf};
 
@@ -19,8 +24,10 @@ pub const MOUNT_POINT: &str = "/run/ardoise/export";
 /// Returns the number of certificates and the folder.
 pub fn export_to_dir(data_dir: &Path, root: &Path, sub: &str) -> Result<(usize, PathBuf), String> {
     let src = data_dir.join("certificates");
-    let dest = root.join(EXPORT_FOLDER).join(sanitize(sub));
-    std::fs::create_dir_all(&dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    let folder = root.join(EXPORT_FOLDER);
+    let dest = folder.join(sanitize(sub));
+    real_dir(&folder)?;
+    real_dir(&dest)?;
     let mut names: Vec<String> = match std::fs::read_dir(&src) {
         Ok(rd) => rd
             .filter_map(|e| e.ok())
@@ -33,7 +40,7 @@ pub fn export_to_dir(data_dir: &Path, root: &Path, sub: &str) -> Result<(usize, 
     names.sort();
     let mut certificates = 0;
     for n in &names {
-        let bytes = std::fs::read(src.join(n)).map_err(|e| format!("{n}: {e}"))?;
+        let bytes = read_no_follow(&src.join(n)).map_err(|e| format!("{n}: {e}"))?;
         let target = dest.join(n);
         write_synced(&target, &bytes).map_err(|e| format!("{}: {e}", target.display()))?;
         if n.ends_with(".dsse.json") {
@@ -46,11 +53,69 @@ pub fn export_to_dir(data_dir: &Path, root: &Path, sub: &str) -> Result<(usize, 
     Ok((certificates, dest))
 }
 
+/// Creates `dir` if needed; refuses it when it is anything but a real directory.
+fn real_dir(dir: &Path) -> Result<(), String> {
+    match std::fs::create_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let meta =
+                std::fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            if meta.file_type().is_dir() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} exists and is not a folder (a symbolic link?): nothing exported",
+                    dir.display()
+                ))
+            }
+        }
+        Err(e) => Err(format!("{}: {e}", dir.display())),
+    }
+}
+
+fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Writes a new file (`O_EXCL|O_NOFOLLOW`) beside `path`, syncs it, renames it over `path`.
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// How an export stick is mounted: no devices, no set-uid, no programs, and no symbolic link
+/// followed (`nosymfollow`, Linux 5.10).
+fn mount_flags() -> nix::mount::MsFlags {
+    use nix::mount::MsFlags;
+    MsFlags::MS_NOSUID
+        | MsFlags::MS_NODEV
+        | MsFlags::MS_NOEXEC
+        | MsFlags::from_bits_retain(nix::libc::MS_NOSYMFOLLOW)
 }
 
 /// A folder name from the workshop and station ids (FAT forbids some characters).
@@ -81,7 +146,7 @@ pub fn export_to_partition(
 ) -> Result<(usize, PathBuf), String> {
     use nix::mount::{mount, umount, MsFlags};
     std::fs::create_dir_all(mount_point).map_err(|e| format!("{}: {e}", mount_point.display()))?;
-    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    let flags: MsFlags = mount_flags();
     let mut errors = Vec::new();
     let mut mounted = false;
     for fs in ["vfat", "exfat", "ext4", "ntfs3"] {
@@ -168,12 +233,69 @@ mod tests {
         );
         assert_eq!(std::fs::read(dir.join("aa.receipt.json")).unwrap(), b"{r}");
         assert!(!dir.join(".tmp-x").exists());
-        // Exporting again overwrites with the same content.
+        // Exporting again overwrites with the same content, leaving no temporary file.
         assert_eq!(
             export_to_dir(data.path(), stick.path(), "atelier/1:poste")
                 .unwrap()
                 .0,
             2
         );
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+    }
+
+    fn one_certificate() -> tempfile::TempDir {
+        let data = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(data.path().join("certificates")).unwrap();
+        std::fs::write(data.path().join("certificates/aa.dsse.json"), b"{1}").unwrap();
+        data
+    }
+
+    #[test]
+    fn a_symbolic_link_on_the_stick_is_never_followed() {
+        use std::os::unix::fs::symlink;
+        let data = one_certificate();
+        let victim = tempfile::tempdir().unwrap();
+        std::fs::write(victim.path().join("station.key"), b"secret").unwrap();
+
+        // The export folder is a link to elsewhere: refused, nothing written there.
+        let stick = tempfile::tempdir().unwrap();
+        symlink(victim.path(), stick.path().join(EXPORT_FOLDER)).unwrap();
+        let e = export_to_dir(data.path(), stick.path(), "st").unwrap_err();
+        assert!(e.contains("not a folder"), "{e}");
+        assert_eq!(std::fs::read_dir(victim.path()).unwrap().count(), 1);
+
+        // A file is a link to a file elsewhere: the link is replaced, its target untouched.
+        let stick = tempfile::tempdir().unwrap();
+        let dest = stick.path().join(EXPORT_FOLDER).join("st");
+        std::fs::create_dir_all(&dest).unwrap();
+        symlink(victim.path().join("station.key"), dest.join("aa.dsse.json")).unwrap();
+        export_to_dir(data.path(), stick.path(), "st").unwrap();
+        assert_eq!(
+            std::fs::read(victim.path().join("station.key")).unwrap(),
+            b"secret"
+        );
+        let meta = std::fs::symlink_metadata(dest.join("aa.dsse.json")).unwrap();
+        assert!(meta.file_type().is_file());
+        assert_eq!(std::fs::read(dest.join("aa.dsse.json")).unwrap(), b"{1}");
+    }
+
+    #[test]
+    fn a_symbolic_link_in_the_data_directory_is_not_copied() {
+        let data = one_certificate();
+        let secret = data.path().join("secret");
+        std::fs::write(&secret, b"station key").unwrap();
+        std::os::unix::fs::symlink(&secret, data.path().join("certificates/bb.dsse.json")).unwrap();
+        let stick = tempfile::tempdir().unwrap();
+        let e = export_to_dir(data.path(), stick.path(), "st").unwrap_err();
+        assert!(e.contains("bb.dsse.json"), "{e}");
+    }
+
+    #[test]
+    fn the_stick_is_mounted_nosymfollow() {
+        assert!(mount_flags().bits() & nix::libc::MS_NOSYMFOLLOW != 0);
     }
 }

@@ -260,6 +260,10 @@ texts! {
     RegChecking => "vérification...", "checking...";
     RegOk => "joignable", "reachable";
     RegFail => "injoignable : {0}", "unreachable: {0}";
+    ReceiptsUnverified => "REÇUS DU REGISTRE NON VÉRIFIÉS (allow_unverified_receipts) : un faux registre peut faire perdre des certificats",
+        "REGISTRY RECEIPTS NOT checked (allow_unverified_receipts): a fake registry could make certificates disappear";
+    UploadsHalted => "ENVOIS REFUSÉS : {0}", "UPLOADS REFUSED: {0}";
+    LogAlarm => "ALERTE JOURNAL DU REGISTRE, envois arrêtés : {0}", "REGISTRY LOG ALARM, uploads stopped: {0}";
     DataPersistent => "sur la clé ardoise ({0})", "on the ardoise stick ({0})";
     DataRam => "EN MÉMOIRE SEULEMENT : perdus à l'extinction, exportez-les (E)",
                "IN MEMORY ONLY: lost at power off, export them (E)";

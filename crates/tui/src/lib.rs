@@ -19,6 +19,7 @@ pub mod net;
 pub mod power;
 pub mod problem;
 pub mod qr;
+pub mod receipts;
 pub mod runtime;
 pub mod setup;
 pub mod sim;

@@ -460,20 +460,30 @@ impl Runtime {
     }
 
     fn station_opened(&mut self, station: Arc<Station>) {
-        if let Some(url) = station.config.registry.url.clone() {
-            self.uploader = Some(spawn_background(
-                station.data_dir.clone(),
-                url,
-                UploadOptions {
-                    timeout: Duration::from_secs(15),
-                    connect_timeout: Duration::from_secs(3),
-                    max_attempts: 3,
-                    backoff_initial: Duration::from_secs(1),
-                    backoff_max: Duration::from_secs(30),
-                    ..Default::default()
-                },
-                Duration::from_secs(30),
-            ));
+        use crate::receipts::ReceiptsView;
+        use ardoise_station::receipts::ReceiptCheck;
+        match station.upload_target(None) {
+            Ok(None) => {}
+            Ok(Some(target)) => {
+                if target.receipts == ReceiptCheck::Unverified {
+                    self.send(AppEvent::Receipts(ReceiptsView::Unverified));
+                }
+                self.uploader = Some(spawn_background(
+                    station.data_dir.clone(),
+                    target.url.clone(),
+                    UploadOptions {
+                        timeout: Duration::from_secs(15),
+                        connect_timeout: Duration::from_secs(3),
+                        max_attempts: 3,
+                        backoff_initial: Duration::from_secs(1),
+                        backoff_max: Duration::from_secs(30),
+                        ..target.upload_options()
+                    },
+                    Duration::from_secs(30),
+                ));
+            }
+            // No key: nothing is sent, and the technician sees why.
+            Err(e) => self.send(AppEvent::Receipts(ReceiptsView::Halted(e.to_string()))),
         }
         let _ = self
             .monitor

@@ -614,6 +614,16 @@ fn draw_machine(f: &mut Frame, app: &App, area: Rect) {
         ),
     };
     lines.push(kv(app.t(T::MachRegistry), reg, reg_style));
+    if let Some(w) = app.receipts.warning(app.lang) {
+        for l in wrap(&w, area.width.saturating_sub(4) as usize) {
+            lines.push(Line::styled(
+                format!("  {l}"),
+                Style::default()
+                    .fg(Color::LightRed)
+                    .add_modifier(Modifier::BOLD),
+            ));
+        }
+    }
     let dir = clean(&s.data_dir.display().to_string());
     let (store, store_style) = match s.persistent {
         Some(true) => (app.tf(T::DataPersistent, &[&dir]), n),
@@ -1172,10 +1182,19 @@ fn finish_line(app: &App) -> (String, Style) {
             app.tf(T::FinishStoreFailed, &[&app.t(T::OverrideWord)]),
             Style::default().fg(Color::LightRed),
         ),
-        Gate::WaitUpload(n) => (
-            app.tf(T::FinishWaitUpload, &[&n, &app.t(T::OverrideWord)]),
-            Style::default().fg(Color::LightYellow),
-        ),
+        Gate::WaitUpload(n) => match app.receipts.warning(app.lang) {
+            Some(w) => (
+                format!(
+                    "{w}. {}",
+                    app.tf(T::FinishWaitUpload, &[&n, &app.t(T::OverrideWord)])
+                ),
+                Style::default().fg(Color::LightRed),
+            ),
+            None => (
+                app.tf(T::FinishWaitUpload, &[&n, &app.t(T::OverrideWord)]),
+                Style::default().fg(Color::LightYellow),
+            ),
+        },
     }
 }
 

@@ -100,9 +100,15 @@ fn run(
             &mut on_event,
             &mut sleep,
         ) {
-            let _ = events.send(UploadEvent::StoreError {
-                message: e.to_string(),
-            });
+            // Halted passes have already said why (UploadEvent::Halted).
+            if !matches!(
+                e,
+                crate::UploadError::NoRegistryKey | crate::UploadError::LogAlarm { .. }
+            ) {
+                let _ = events.send(UploadEvent::StoreError {
+                    message: e.to_string(),
+                });
+            }
         }
         if stopping {
             break;

@@ -9,6 +9,7 @@ use ardoise_cert::store::{DataDir, OutboxEntry, Rejection};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use crate::log::{check_against_state, checkpoint_state_path, LOG_ALARM_FILE};
 use crate::{UploadError, SUBMIT_PATH};
 
 /// How to upload.
@@ -22,9 +23,14 @@ pub struct UploadOptions {
     /// First backoff delay; doubles at each attempt up to `backoff_max`, with jitter.
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
-    /// The registry's checkpoint key: when given, receipts are fully verified before they
-    /// are stored; otherwise only their structure (cert id, leaf hash, inclusion proof).
+    /// The registry's checkpoint key (pinned on the station): receipts are fully verified
+    /// before they count, and each receipt's checkpoint must be consistent with the largest
+    /// one verified before. Without it nothing is sent, unless `allow_unverified_receipts`.
     pub registry_key: Option<NoteVerifier>,
+    /// Without a registry key, accept receipts after checking only their structure (cert id,
+    /// leaf hash, inclusion proof): anyone answering at the registry's address could then
+    /// drop certificates. An explicit choice (`[registry] allow_unverified_receipts`).
+    pub allow_unverified_receipts: bool,
     /// Also resubmit certificates the registry rejected before.
     pub retry_rejected: bool,
 }
@@ -38,6 +44,7 @@ impl Default for UploadOptions {
             backoff_initial: Duration::from_millis(500),
             backoff_max: Duration::from_secs(60),
             registry_key: None,
+            allow_unverified_receipts: false,
             retry_rejected: false,
         }
     }
@@ -74,6 +81,9 @@ pub enum UploadEvent {
     },
     /// The data directory could not be read or written.
     StoreError { message: String },
+    /// Nothing is sent: no registry key to check receipts with (`alarm: false`), or the
+    /// registry's log was caught misbehaving (`alarm: true`, until the evidence is removed).
+    Halted { message: String, alarm: bool },
     /// The background uploader stopped.
     Stopped,
 }
@@ -243,6 +253,66 @@ pub(crate) fn attempt(
     }
 }
 
+/// [`attempt`], then, for a receipt checked with the pinned key, the log check: its
+/// checkpoint must be consistent with the largest one verified before (fetching the proof from
+/// the registry). A failure to check is transient (the certificate stays queued); evidence of
+/// a misbehaving log raises the alarm and stops the pass.
+fn attempt_logged(
+    client: &reqwest::blocking::Client,
+    submit: &str,
+    registry_url: &str,
+    dd: &DataDir,
+    envelope: &[u8],
+    options: &UploadOptions,
+) -> Result<Attempt, UploadError> {
+    let a = attempt(client, submit, envelope, options);
+    let (Attempt::Stored { receipt, .. }, Some(key)) = (&a, &options.registry_key) else {
+        return Ok(a);
+    };
+    let state = checkpoint_state_path(dd.root(), key);
+    match check_against_state(client, registry_url, key, &state, &receipt.checkpoint) {
+        Ok(_) => Ok(a),
+        Err(e) if e.is_misbehaviour() => Err(raise_alarm(dd, &e.to_string(), &state, receipt)),
+        Err(e) => Ok(Attempt::Transient(format!(
+            "the receipt's checkpoint was not checked against the log state: {e}"
+        ))),
+    }
+}
+
+/// Writes the evidence of a misbehaving log (the held and the offered checkpoints) where
+/// every later pass finds it and refuses to send.
+fn raise_alarm(dd: &DataDir, what: &str, state: &Path, receipt: &Receipt) -> UploadError {
+    let path = dd.root().join(LOG_ALARM_FILE);
+    let held = std::fs::read_to_string(state).unwrap_or_default();
+    let text = format!(
+        "{what}\n\nat: {}\ncertificate: {}\n\nheld checkpoint ({}):\n{held}\noffered checkpoint:\n{}",
+        ardoise_cert::fmt_time(OffsetDateTime::now_utc().replace_nanosecond(0).expect("0 ns")),
+        receipt.cert_id,
+        state.display(),
+        receipt.checkpoint
+    );
+    if let Err(e) = ardoise_cert::logstate::save(&path, &text) {
+        tracing::error!(error = %e, "the log alarm could not be written");
+    }
+    tracing::error!(evidence = %path.display(), "{what}");
+    UploadError::LogAlarm {
+        path,
+        evidence: what.to_string(),
+    }
+}
+
+/// Refuses to send while the alarm of an earlier pass is on the data partition.
+fn check_no_alarm(dd: &DataDir) -> Result<(), UploadError> {
+    let path = dd.root().join(LOG_ALARM_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Err(UploadError::LogAlarm {
+            evidence: text.lines().next().unwrap_or("").to_string(),
+            path,
+        }),
+        Err(_) => Ok(()),
+    }
+}
+
 /// Backoff before attempt `n + 1` (n ≥ 1): half of min(max, initial × 2^(n−1)) plus a random
 /// part up to the other half, so that stations coming back online do not retry in step.
 pub(crate) fn backoff(options: &UploadOptions, n: u32) -> Duration {
@@ -261,6 +331,10 @@ pub(crate) fn backoff(options: &UploadOptions, n: u32) -> Duration {
 
 /// One pass over the outbox, reporting each step to `on_event`. `sleep` waits for a backoff
 /// and returns `false` when the pass must stop early (background uploader shutting down).
+///
+/// Refused before anything is sent, with [`UploadEvent::Halted`]: no registry key and
+/// unverified receipts not allowed; the log alarm of an earlier pass still on the data
+/// partition. A pass whose log check finds the registry misbehaving stops the same way.
 pub fn upload_pass(
     data_dir: &Path,
     registry_url: &str,
@@ -268,93 +342,47 @@ pub fn upload_pass(
     on_event: &mut dyn FnMut(UploadEvent),
     sleep: &mut dyn FnMut(Duration) -> bool,
 ) -> Result<UploadSummary, UploadError> {
-    let url = submit_url(registry_url)?;
+    let submit = submit_url(registry_url)?;
     let dd = DataDir::open(data_dir)?;
+    let halted = if options.registry_key.is_none() && !options.allow_unverified_receipts {
+        Err(UploadError::NoRegistryKey)
+    } else {
+        check_no_alarm(&dd)
+    };
+    if let Err(e) = halted {
+        on_event(halt_event(&e));
+        return Err(e);
+    }
     let client = build_client(options)?;
-    let entries = dd.outbox()?;
     let mut summary = UploadSummary::default();
-    let todo: Vec<OutboxEntry> = entries
+    let todo: Vec<OutboxEntry> = dd
+        .outbox()?
         .into_iter()
         .filter(|e| {
-            if e.rejected.is_some() && !options.retry_rejected {
-                summary.previously_rejected += 1;
-                false
-            } else {
-                true
-            }
+            let skip = e.rejected.is_some() && !options.retry_rejected;
+            summary.previously_rejected += usize::from(skip);
+            !skip
         })
         .collect();
     on_event(UploadEvent::PassStarted {
         pending: todo.len(),
     });
-
-    'entries: for mut entry in todo {
-        let id = entry.cert_id.clone();
-        let envelope = dd.read_envelope(&id)?;
-        let mut n = 0;
-        loop {
-            n += 1;
-            entry.attempts += 1;
-            entry.last_attempt_at = Some(
-                OffsetDateTime::now_utc()
-                    .replace_nanosecond(0)
-                    .expect("0 ns"),
-            );
-            match attempt(&client, &url, &envelope, options) {
-                Attempt::Stored { receipt, duplicate } => {
-                    dd.complete_upload(&id, &receipt)?;
-                    if duplicate {
-                        summary.duplicates.push(id.clone());
-                    } else {
-                        summary.uploaded.push(id.clone());
-                    }
-                    on_event(UploadEvent::Uploaded {
-                        cert_id: id,
-                        duplicate,
-                    });
-                    continue 'entries;
+    let pass = Pass {
+        dd: &dd,
+        client: &client,
+        submit: &submit,
+        registry_url,
+        options,
+    };
+    for entry in todo {
+        match pass.send(entry, &mut summary, on_event, sleep) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                if matches!(e, UploadError::LogAlarm { .. }) {
+                    on_event(halt_event(&e));
                 }
-                Attempt::Rejected(r) => {
-                    tracing::warn!(cert_id = %id, status = r.status, error = %r.error, "registry rejected certificate");
-                    entry.last_error =
-                        Some(format!("HTTP {} {}: {}", r.status, r.error, r.message));
-                    summary
-                        .rejected
-                        .push((id.clone(), format!("{}: {}", r.error, r.message)));
-                    on_event(UploadEvent::Rejected {
-                        cert_id: id,
-                        status: r.status,
-                        error: r.error.clone(),
-                        message: r.message.clone(),
-                    });
-                    entry.rejected = Some(r);
-                    dd.write_outbox_entry(&entry)?;
-                    continue 'entries;
-                }
-                Attempt::Transient(err) => {
-                    tracing::info!(cert_id = %id, attempt = n, error = %err, "upload attempt failed");
-                    entry.last_error = Some(err.clone());
-                    dd.write_outbox_entry(&entry)?;
-                    if n >= options.max_attempts {
-                        summary.failed.push((id.clone(), err.clone()));
-                        on_event(UploadEvent::GaveUp {
-                            cert_id: id,
-                            error: err,
-                        });
-                        continue 'entries;
-                    }
-                    let delay = backoff(options, n);
-                    on_event(UploadEvent::Retrying {
-                        cert_id: id.clone(),
-                        attempt: n,
-                        delay,
-                        error: err.clone(),
-                    });
-                    if !sleep(delay) {
-                        summary.failed.push((id, err));
-                        break 'entries;
-                    }
-                }
+                return Err(e);
             }
         }
     }
@@ -366,6 +394,122 @@ pub fn upload_pass(
         rejected: left.iter().filter(|e| e.rejected.is_some()).count(),
     });
     Ok(summary)
+}
+
+fn halt_event(e: &UploadError) -> UploadEvent {
+    UploadEvent::Halted {
+        message: e.to_string(),
+        alarm: matches!(e, UploadError::LogAlarm { .. }),
+    }
+}
+
+/// What every entry of one pass shares.
+struct Pass<'a> {
+    dd: &'a DataDir,
+    client: &'a reqwest::blocking::Client,
+    submit: &'a str,
+    registry_url: &'a str,
+    options: &'a UploadOptions,
+}
+
+impl Pass<'_> {
+    /// Sends one entry until it is stored, rejected or out of attempts. Returns `false` when
+    /// the pass must stop (shutting down).
+    fn send(
+        &self,
+        mut entry: OutboxEntry,
+        summary: &mut UploadSummary,
+        on_event: &mut dyn FnMut(UploadEvent),
+        sleep: &mut dyn FnMut(Duration) -> bool,
+    ) -> Result<bool, UploadError> {
+        let (dd, options) = (self.dd, self.options);
+        let id = entry.cert_id.clone();
+        let envelope = dd.read_envelope(&id)?;
+        for n in 1.. {
+            entry.attempts += 1;
+            entry.last_attempt_at = Some(
+                OffsetDateTime::now_utc()
+                    .replace_nanosecond(0)
+                    .expect("0 ns"),
+            );
+            let outcome = attempt_logged(
+                self.client,
+                self.submit,
+                self.registry_url,
+                dd,
+                &envelope,
+                options,
+            )?;
+            match outcome {
+                Attempt::Stored { receipt, duplicate } => {
+                    dd.complete_upload(&id, &receipt)?;
+                    if duplicate {
+                        summary.duplicates.push(id.clone());
+                    } else {
+                        summary.uploaded.push(id.clone());
+                    }
+                    on_event(UploadEvent::Uploaded {
+                        cert_id: id,
+                        duplicate,
+                    });
+                    return Ok(true);
+                }
+                Attempt::Rejected(r) => {
+                    self.rejected(entry, r, summary, on_event)?;
+                    return Ok(true);
+                }
+                Attempt::Transient(err) => {
+                    tracing::info!(cert_id = %id, attempt = n, error = %err, "upload attempt failed");
+                    entry.last_error = Some(err.clone());
+                    dd.write_outbox_entry(&entry)?;
+                    if n >= options.max_attempts {
+                        summary.failed.push((id.clone(), err.clone()));
+                        on_event(UploadEvent::GaveUp {
+                            cert_id: id,
+                            error: err,
+                        });
+                        return Ok(true);
+                    }
+                    let delay = backoff(options, n);
+                    on_event(UploadEvent::Retrying {
+                        cert_id: id.clone(),
+                        attempt: n,
+                        delay,
+                        error: err.clone(),
+                    });
+                    if !sleep(delay) {
+                        summary.failed.push((id, err));
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        unreachable!("the attempts loop returns")
+    }
+
+    /// A refusal for good: kept in the outbox, marked rejected with the reason.
+    fn rejected(
+        &self,
+        mut entry: OutboxEntry,
+        r: Rejection,
+        summary: &mut UploadSummary,
+        on_event: &mut dyn FnMut(UploadEvent),
+    ) -> Result<(), UploadError> {
+        let id = entry.cert_id.clone();
+        tracing::warn!(cert_id = %id, status = r.status, error = %r.error, "registry rejected certificate");
+        entry.last_error = Some(format!("HTTP {} {}: {}", r.status, r.error, r.message));
+        summary
+            .rejected
+            .push((id.clone(), format!("{}: {}", r.error, r.message)));
+        on_event(UploadEvent::Rejected {
+            cert_id: id,
+            status: r.status,
+            error: r.error.clone(),
+            message: r.message.clone(),
+        });
+        entry.rejected = Some(r);
+        Ok(self.dd.write_outbox_entry(&entry)?)
+    }
 }
 
 /// One pass for `ardoise upload`: sends every pending certificate, retrying transient

@@ -12,12 +12,19 @@
 //! | `4xx` other than 408/429 `{"error", "message", "field"?}` | refused for good | keep the entry, marked rejected with the reason; never delete |
 //! | `408`, `429`, `5xx`, timeout, refused or reset connection, bad receipt | transient | retry with exponential backoff and jitter |
 //!
+//! Receipts count only when checked with the registry key the station pins (an unsigned or
+//! wrongly signed receipt is transient), and when their checkpoint is consistent with the
+//! largest one verified before ([`log`]): a fork or a failed consistency proof writes the
+//! evidence to `registry/log-alarm.txt` and stops every upload until someone removes it.
+//! Without a key nothing is sent, unless unverified receipts are explicitly allowed.
+//!
 //! [`upload_once`] runs one pass (for `ardoise upload`); [`spawn_background`] runs passes on
 //! a thread and reports each step on a channel (for the TUI).
 #![forbid(unsafe_code)]
 
 mod background;
 mod client;
+pub mod log;
 
 pub use background::{spawn_background, BackgroundUploader};
 pub use client::{upload_once, upload_pass, Attempt, UploadEvent, UploadOptions, UploadSummary};
@@ -33,4 +40,11 @@ pub enum UploadError {
     BadUrl(String),
     #[error("HTTP client: {0}")]
     Client(String),
+    #[error("no registry key: the registry's receipts cannot be checked, so no certificate is sent (anyone answering at the registry's address could otherwise drop them); install the registry's key (keys/registry.pub, [registry] key_file or ardoise.registry_key=), or set allow_unverified_receipts = true in [registry]")]
+    NoRegistryKey,
+    #[error("uploads stopped: the registry's log misbehaved ({evidence}); the evidence is in {path}: have it examined, then remove that file to upload again")]
+    LogAlarm {
+        path: std::path::PathBuf,
+        evidence: String,
+    },
 }

@@ -46,8 +46,24 @@ enum Fault {
 #[derive(Default)]
 struct Log {
     tree: MerkleTree,
+    leaves: Vec<merkle::Hash>,
     index_of: HashMap<String, u64>,
     posts: usize,
+    /// Checkpoints go out without a signature.
+    unsigned: bool,
+}
+
+impl Log {
+    fn push(&mut self, entry: &[u8]) -> u64 {
+        self.leaves.push(merkle::leaf_hash(entry));
+        self.tree.push(entry)
+    }
+
+    /// A log operator rewriting history: leaf `index` replaced, the rest kept.
+    fn rewrite(&mut self, index: usize) {
+        self.leaves[index] = merkle::leaf_hash(b"rewritten");
+        self.tree = MerkleTree::from_leaf_hashes(self.leaves.clone());
+    }
 }
 
 struct State {
@@ -196,7 +212,7 @@ fn submit(state: &mut State, envelope: &[u8]) -> (u16, String) {
     let (index, duplicate) = match state.log.index_of.get(&verified.cert_id) {
         Some(i) => (*i, true),
         None => {
-            let i = state.log.tree.push(envelope);
+            let i = state.log.push(envelope);
             state.log.index_of.insert(verified.cert_id.clone(), i);
             (i, false)
         }
@@ -207,9 +223,12 @@ fn submit(state: &mut State, envelope: &[u8]) -> (u16, String) {
         size,
         root: state.log.tree.root(),
         extensions: vec![],
-    }
-    .sign(&state.signer)
-    .unwrap();
+    };
+    let checkpoint = if state.log.unsigned {
+        checkpoint.to_text()
+    } else {
+        checkpoint.sign(&state.signer).unwrap()
+    };
     let receipt = Receipt {
         cert_id: verified.cert_id,
         log_index: index,
@@ -241,10 +260,45 @@ fn submit(state: &mut State, envelope: &[u8]) -> (u16, String) {
     }
 }
 
+/// `GET /api/v1/log/consistency?from=M&to=N` from the log as it is now.
+fn consistency(log: &Log, query: &str) -> (u16, String) {
+    let arg = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let (Some(from), Some(to)) = (arg("from"), arg("to")) else {
+        return (
+            400,
+            r#"{"error":"invalid_query","message":"from and to"}"#.into(),
+        );
+    };
+    match log.tree.consistency_proof(from, to) {
+        Ok(p) => (
+            200,
+            serde_json::json!({"from": from, "to": to, "proof": p.iter().map(hex::encode).collect::<Vec<_>>()})
+                .to_string(),
+        ),
+        Err(e) => (
+            400,
+            serde_json::json!({"error": "invalid_query", "message": e.to_string()}).to_string(),
+        ),
+    }
+}
+
 fn handle(mut conn: TcpStream, state: &Mutex<State>) {
     let Some((line, body)) = read_request(&mut conn) else {
         return;
     };
+    if let Some(query) = line
+        .strip_prefix("GET /api/v1/log/consistency?")
+        .and_then(|q| q.split(' ').next())
+    {
+        let (status, body) = consistency(&state.lock().unwrap().log, query);
+        respond(&mut conn, status, &body);
+        return;
+    }
     if !line.starts_with("POST /api/v1/certificates ") {
         respond(
             &mut conn,
@@ -319,6 +373,7 @@ fn fast_options(key: Option<NoteVerifier>) -> UploadOptions {
         backoff_initial: Duration::from_millis(40),
         backoff_max: Duration::from_millis(400),
         registry_key: key,
+        allow_unverified_receipts: false,
         retry_rejected: false,
     }
 }
@@ -405,6 +460,8 @@ fn faults_end_with_each_certificate_stored_once_and_a_receipt_beside_each() {
     assert!(st.faults.is_empty());
     drop(st);
 
+    // The station kept the largest checkpoint, each one proven consistent with the last.
+    assert_eq!(held_size(data.path(), &reg), Some(6));
     // A receipt beside each certificate, each verifying; the outbox is empty.
     let dd = DataDir::open(data.path()).unwrap();
     assert!(dd.outbox().unwrap().is_empty());
@@ -442,7 +499,7 @@ fn a_rejected_certificate_stays_in_the_outbox_with_the_reason() {
     issue(data.path(), &k, 1);
     // The registry trusts only `stranger`: the station's certificate is refused.
     let reg = Registry::start(trust_for(&[&stranger]), vec![], Duration::ZERO);
-    let summary = upload_once(data.path(), &reg.url(), &fast_options(None)).unwrap();
+    let summary = upload_once(data.path(), &reg.url(), &fast_options(Some(reg.key()))).unwrap();
     assert_eq!(summary.rejected.len(), 1, "{summary:?}");
     assert!(
         summary.rejected[0].1.contains("not in the trust file"),
@@ -467,10 +524,10 @@ fn a_rejected_certificate_stays_in_the_outbox_with_the_reason() {
     );
 
     // Later passes leave it alone unless asked.
-    let again = upload_once(data.path(), &reg.url(), &fast_options(None)).unwrap();
+    let again = upload_once(data.path(), &reg.url(), &fast_options(Some(reg.key()))).unwrap();
     assert_eq!(again.previously_rejected, 1);
     assert_eq!(reg.state.lock().unwrap().log.posts, 1);
-    let mut o = fast_options(None);
+    let mut o = fast_options(Some(reg.key()));
     o.retry_rejected = true;
     let retried = upload_once(data.path(), &reg.url(), &o).unwrap();
     assert_eq!(retried.rejected.len(), 1);
@@ -483,7 +540,7 @@ fn a_dead_registry_leaves_everything_queued() {
     let data = tempfile::tempdir().unwrap();
     let ids = issue(data.path(), &k, 2);
     let reg = Registry::start(trust_for(&[&k]), vec![Fault::Error500; 100], Duration::ZERO);
-    let mut o = fast_options(None);
+    let mut o = fast_options(Some(reg.key()));
     o.max_attempts = 3;
     let summary = upload_once(data.path(), &reg.url(), &o).unwrap();
     assert_eq!(summary.failed.len(), 2, "{summary:?}");
@@ -572,4 +629,133 @@ fn background_uploader_reports_on_its_channel() {
             .unwrap(),
     )
     .unwrap();
+}
+
+/// How the log looks to the station after a pass: the checkpoint it keeps.
+fn held_size(data: &Path, reg: &Registry) -> Option<u64> {
+    let path = ardoise_upload::log::checkpoint_state_path(data, &reg.key());
+    ardoise_cert::logstate::load(&path, &reg.key())
+        .unwrap()
+        .map(|h| h.checkpoint.size)
+}
+
+#[test]
+fn without_a_registry_key_nothing_is_sent_unless_explicitly_allowed() {
+    let k = key();
+    let data = tempfile::tempdir().unwrap();
+    let ids = issue(data.path(), &k, 1);
+    let reg = Registry::start(trust_for(&[&k]), vec![], Duration::ZERO);
+    let mut events = Vec::new();
+    let err = upload_pass(
+        data.path(),
+        &reg.url(),
+        &fast_options(None),
+        &mut |e| events.push(e),
+        &mut |_| true,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ardoise_upload::UploadError::NoRegistryKey),
+        "{err}"
+    );
+    assert!(err.to_string().contains("no registry key"), "{err}");
+    assert!(
+        matches!(&events[..], [UploadEvent::Halted { alarm: false, .. }]),
+        "{events:?}"
+    );
+    assert_eq!(reg.state.lock().unwrap().log.posts, 0, "nothing sent");
+    let dd = DataDir::open(data.path()).unwrap();
+    assert_eq!(dd.outbox().unwrap().len(), 1);
+
+    // The explicit choice: receipts checked for structure only.
+    let mut o = fast_options(None);
+    o.allow_unverified_receipts = true;
+    let s = upload_once(data.path(), &reg.url(), &o).unwrap();
+    assert_eq!(s.uploaded, ids);
+}
+
+#[test]
+fn an_unsigned_receipt_leaves_the_certificate_queued() {
+    let k = key();
+    let data = tempfile::tempdir().unwrap();
+    issue(data.path(), &k, 1);
+    let reg = Registry::start(trust_for(&[&k]), vec![], Duration::ZERO);
+    reg.state.lock().unwrap().log.unsigned = true;
+    let mut o = fast_options(Some(reg.key()));
+    o.max_attempts = 2;
+    let s = upload_once(data.path(), &reg.url(), &o).unwrap();
+    assert_eq!(s.failed.len(), 1, "{s:?}");
+    assert!(s.failed[0].1.contains("invalid receipt"), "{s:?}");
+    let dd = DataDir::open(data.path()).unwrap();
+    assert_eq!(dd.outbox().unwrap().len(), 1, "still queued");
+    assert!(dd.read_receipt(&s.failed[0].0).unwrap().is_none());
+    assert_eq!(held_size(data.path(), &reg), None);
+}
+
+/// Receipt 1 from tree A (size 5), receipt 2 from tree B (size 6, leaf 2 replaced), both
+/// signed with the pinned key: the second is refused, the certificate stays queued, and
+/// uploads stay stopped until the evidence is removed.
+#[test]
+fn a_rewritten_log_stops_uploads_and_keeps_the_certificate() {
+    let k = key();
+    let data = tempfile::tempdir().unwrap();
+    let reg = Registry::start(trust_for(&[&k]), vec![], Duration::ZERO);
+    {
+        let mut st = reg.state.lock().unwrap();
+        for i in 0..4 {
+            st.log
+                .push(format!("someone else's certificate {i}").as_bytes());
+        }
+    }
+    let first = issue(data.path(), &k, 1);
+    let s = upload_once(data.path(), &reg.url(), &fast_options(Some(reg.key()))).unwrap();
+    assert_eq!(s.uploaded, first);
+    assert_eq!(held_size(data.path(), &reg), Some(5));
+
+    reg.state.lock().unwrap().log.rewrite(2);
+    let second = issue(data.path(), &k, 1);
+    let mut events = Vec::new();
+    let err = upload_pass(
+        data.path(),
+        &reg.url(),
+        &fast_options(Some(reg.key())),
+        &mut |e| events.push(e),
+        &mut |_| true,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ardoise_upload::UploadError::LogAlarm { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("not consistent"), "{err}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, UploadEvent::Halted { alarm: true, .. })),
+        "{events:?}"
+    );
+    let dd = DataDir::open(data.path()).unwrap();
+    assert_eq!(
+        dd.outbox()
+            .unwrap()
+            .iter()
+            .map(|e| e.cert_id.clone())
+            .collect::<Vec<_>>(),
+        second,
+        "the second certificate stays queued"
+    );
+    assert!(dd.read_receipt(&second[0]).unwrap().is_none());
+    assert_eq!(held_size(data.path(), &reg), Some(5), "state not replaced");
+    let alarm = data.path().join(ardoise_upload::log::LOG_ALARM_FILE);
+    let evidence = std::fs::read_to_string(&alarm).unwrap();
+    assert!(evidence.contains("registre.test/log\n6\n"), "{evidence}");
+
+    // Every later pass refuses before sending anything.
+    let posts = reg.state.lock().unwrap().log.posts;
+    let again = upload_once(data.path(), &reg.url(), &fast_options(Some(reg.key())));
+    assert!(matches!(
+        again,
+        Err(ardoise_upload::UploadError::LogAlarm { .. })
+    ));
+    assert_eq!(reg.state.lock().unwrap().log.posts, posts);
 }

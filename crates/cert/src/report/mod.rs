@@ -7,6 +7,8 @@
 //! carries the certificate id and a QR code of `<registry_url>/c/<cert_id>`.
 
 mod pdf;
+mod ttf;
+mod unicode;
 mod winansi;
 
 use std::path::PathBuf;
@@ -944,15 +946,17 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
     );
 }
 
-fn qr_url(
-    v: &CertificateVerdict,
-    c: Option<&Certificate>,
-    options: &ReportOptions,
-) -> Option<String> {
-    let base = options
-        .registry_url
-        .clone()
-        .or_else(|| c.and_then(|c| c.issuer.registry_url.clone()))?;
+/// The registry page of a certificate: the URL the report was asked to use, else the one a
+/// valid certificate names. An invalid certificate's own `issuer.registry_url` is never used:
+/// its QR code would send the donor to a page of the forger's choosing.
+fn qr_url(v: &CertificateVerdict, options: &ReportOptions) -> Option<String> {
+    let own = || {
+        v.certificate
+            .as_ref()
+            .filter(|_| v.verdict == Verdict::Valid)
+            .and_then(|c| c.issuer.registry_url.clone())
+    };
+    let base = options.registry_url.clone().or_else(own)?;
     let id = v.cert_id.as_deref()?;
     Some(format!("{}/c/{id}", base.trim_end_matches('/')))
 }
@@ -1013,7 +1017,7 @@ fn disk_page(
 
     // QR code top right, title top left.
     const QR: f32 = 104.0;
-    if let Some(url) = qr_url(v, c, options) {
+    if let Some(url) = qr_url(v, options) {
         let page = doc.page();
         draw_qr(page, &url, PAGE_WIDTH - MARGIN - QR, TOP + 6.0, QR)?;
         let label = lang.t("Vérifier en ligne", "Verify online");
@@ -1330,7 +1334,7 @@ fn disk_page(
         lang.t("Identifiant du certificat", "Certificate identifier"),
         v.cert_id.as_deref().unwrap_or("\u{2014}"),
     );
-    if let Some(url) = qr_url(v, Some(c), options) {
+    if let Some(url) = qr_url(v, options) {
         doc.row(lang.t("Page de vérification", "Verification page"), &url);
     }
     Ok(())

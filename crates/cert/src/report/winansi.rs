@@ -58,8 +58,14 @@ pub(crate) fn encode(s: &str) -> Vec<u8> {
     out
 }
 
-/// Width of `s` in points at `size` in the given font.
+/// Width of `s` in points at `size`, characters beyond WinAnsi measured in the embedded font
+/// that draws them ([`super::unicode`]).
 pub(crate) fn text_width(s: &str, bold: bool, size: f32) -> f32 {
+    super::unicode::text_width(s, bold, size)
+}
+
+/// Width of `s` in points at `size` in Helvetica (or Helvetica-Bold).
+pub(crate) fn helvetica_width(s: &str, bold: bool, size: f32) -> f32 {
     let table = if bold { &BOLD } else { &REGULAR };
     let units: u32 = encode(s)
         .iter()

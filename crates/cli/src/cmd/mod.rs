@@ -7,6 +7,7 @@
 pub mod config;
 pub mod fat_volume;
 pub mod keygen;
+pub mod log;
 pub mod positions;
 pub mod provision;
 pub mod pxe_station;
@@ -78,14 +79,5 @@ pub(crate) fn load_registry_key(path: Option<&Path>) -> anyhow::Result<Option<No
     let Some(path) = path else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("registry key {}", path.display()))?;
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .with_context(|| format!("{}: no key line", path.display()))?;
-    let key = NoteVerifier::from_vkey(line)
-        .with_context(|| format!("registry key {}", path.display()))?;
-    Ok(Some(key))
+    Ok(Some(ardoise_station::receipts::load_key_file(path)?))
 }

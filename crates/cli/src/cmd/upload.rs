@@ -19,8 +19,13 @@ pub struct UploadArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// The registry's checkpoint key (vkey line): receipts are fully verified before storing.
+    /// Default: the station's pinned key (`ardoise.registry_key=`, `[registry] key_file`,
+    /// `keys/registry.pub` in the data directory).
     #[arg(long, value_name = "FILE")]
     pub registry_key: Option<PathBuf>,
+    /// Send even without a registry key, checking receipts for structure only.
+    #[arg(long)]
+    pub allow_unverified_receipts: bool,
     /// Attempts per certificate before leaving it for a later run.
     #[arg(long, default_value_t = 5)]
     pub attempts: u32,
@@ -38,10 +43,15 @@ pub fn run(args: &UploadArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .or_else(|| std::env::var_os(DATA_DIR_ENV).map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("."));
+    let registry_key = match load_registry_key(args.registry_key.as_deref())? {
+        Some(k) => Some(k),
+        None => station_key(&data_dir, &args.registry, args.allow_unverified_receipts)?,
+    };
     let options = UploadOptions {
         timeout: Duration::from_secs(args.timeout.max(1)),
         max_attempts: args.attempts.max(1),
-        registry_key: load_registry_key(args.registry_key.as_deref())?,
+        registry_key,
+        allow_unverified_receipts: args.allow_unverified_receipts,
         retry_rejected: args.retry_rejected,
         ..Default::default()
     };
@@ -77,6 +87,7 @@ pub fn run(args: &UploadArgs) -> anyhow::Result<ExitCode> {
                 delay.as_secs_f32()
             ),
             UploadEvent::GaveUp { cert_id, error } => println!("not sent {cert_id}: {error}"),
+            UploadEvent::Halted { alarm: true, .. } => println!("LOG ALARM: uploads stopped"),
             _ => {}
         },
         &mut |d| {
@@ -104,4 +115,25 @@ pub fn run(args: &UploadArgs) -> anyhow::Result<ExitCode> {
             ExitCode::from(crate::exit::FAILURE)
         },
     )
+}
+
+/// The key the station in `data_dir` pins (its configuration and this machine's kernel
+/// command line); a registry without one is refused unless unverified receipts are allowed.
+fn station_key(
+    data_dir: &std::path::Path,
+    url: &str,
+    allow_unverified: bool,
+) -> anyhow::Result<Option<ardoise_cert::note::NoteVerifier>> {
+    use ardoise_station::receipts::{upload_target, ReceiptCheck, RegistryKeyError};
+    let config = ardoise_station::Config::load(data_dir)?;
+    let kernel = ardoise_station::KernelOptions::from_system();
+    match upload_target(data_dir, &config, &kernel, Some(url)) {
+        Ok(Some(t)) => Ok(match t.receipts {
+            ReceiptCheck::Pinned { key, .. } => Some(*key),
+            ReceiptCheck::Unverified => None,
+        }),
+        Ok(None) => Ok(None),
+        Err(RegistryKeyError::Missing { .. }) if allow_unverified => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }

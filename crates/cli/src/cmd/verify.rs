@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use ardoise_cert::verify::{verify_files, VerifyOptions};
 
 use super::{certificate_files, load_registry_key, load_trust, TRUST_ENV};
@@ -20,6 +20,15 @@ pub struct VerifyArgs {
     /// The registry's checkpoint key (vkey line), to verify receipts stored beside the files.
     #[arg(long, value_name = "FILE")]
     pub registry_key: Option<PathBuf>,
+    /// A file holding the largest registry checkpoint verified so far (a signed note; created
+    /// when missing): every receipt's checkpoint must be consistent with it, and the largest
+    /// one proven replaces it. Needs --registry-key.
+    #[arg(long, value_name = "FILE", requires = "registry_key")]
+    pub checkpoint_state: Option<PathBuf>,
+    /// Registry to ask for the consistency proofs that the receipts themselves do not give
+    /// (with --checkpoint-state); offline, such receipts get a warning.
+    #[arg(long, value_name = "URL", requires = "checkpoint_state")]
+    pub registry: Option<String>,
     /// The files are the station's complete journal: any gap is a failure.
     #[arg(long)]
     pub complete_journal: bool,
@@ -45,10 +54,24 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let mut report = verify_files(&files, &trust, &options);
     super::positions::check_all(&mut report);
+    let state = match (&args.checkpoint_state, &options.registry_key) {
+        (Some(path), Some(key)) => Some(check_state(&mut report, path, key, args)?),
+        _ => None,
+    };
     if args.json {
         println!("{}", report.to_json());
     } else {
         print!("{}", report.to_text());
+        if let (Some(o), Some(path)) = (&state, &args.checkpoint_state) {
+            let size = |s: Option<u64>| s.map_or("none".to_string(), |n| n.to_string());
+            println!(
+                "checkpoint state {}: tree size {} -> {}{}",
+                path.display(),
+                size(o.before),
+                size(o.after),
+                if o.saved { " (saved)" } else { "" }
+            );
+        }
     }
     if args.positions {
         print!("{}", super::positions::listing(&report));
@@ -58,4 +81,29 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(crate::exit::INVALID_CERTIFICATE)
     })
+}
+
+fn check_state(
+    report: &mut ardoise_cert::verify::VerifyReport,
+    path: &std::path::Path,
+    key: &ardoise_cert::note::NoteVerifier,
+    args: &VerifyArgs,
+) -> anyhow::Result<ardoise_cert::logstate::StateOutcome> {
+    let client = match &args.registry {
+        Some(_) => Some(ardoise_upload::log::client(
+            std::time::Duration::from_secs(30),
+        )?),
+        None => None,
+    };
+    let outcome = ardoise_cert::logstate::check_report(report, path, key, &mut |from, to| match (
+        &client,
+        &args.registry,
+    ) {
+        (Some(c), Some(url)) => ardoise_upload::log::fetch_consistency(c, url, from, to),
+        _ => Err(ardoise_cert::logstate::ProofError::Unavailable(
+            "offline: give --registry URL to fetch a consistency proof".into(),
+        )),
+    })
+    .with_context(|| format!("checkpoint state {}", path.display()))?;
+    Ok(outcome)
 }
