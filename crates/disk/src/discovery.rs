@@ -26,6 +26,9 @@ pub struct DiscoveryOptions {
     /// The partition holding ardoise's data (`ARDOISE_DATA_DEVICE`): its disk is protected even
     /// when it is not the boot medium (booted from CD, data on a second stick).
     pub data_device: Option<PathBuf>,
+    /// The file where the init recorded the boot medium's identity (`ARDOISE_BOOT_MEDIUM`);
+    /// see [`crate::bootmedium`].
+    pub boot_medium: Option<PathBuf>,
 }
 
 impl Default for DiscoveryOptions {
@@ -40,6 +43,9 @@ impl Default for DiscoveryOptions {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             data_device: std::env::var_os("ARDOISE_DATA_DEVICE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            boot_medium: std::env::var_os("ARDOISE_BOOT_MEDIUM")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
         }
@@ -194,7 +200,7 @@ fn is_candidate_name(name: &str, include_loop: bool) -> bool {
 
 /// Describes one /sys/block entry, or `None` when it is not a usable whole disk (hidden NVMe
 /// multipath path, empty loop device, zero size).
-fn describe_sysfs_disk(
+pub(crate) fn describe_sysfs_disk(
     opts: &DiscoveryOptions,
     name: &str,
 ) -> Result<Option<DiskInfo>, DiscoveryError> {

@@ -255,3 +255,39 @@ fn a_device_whose_capacity_drops_to_zero_is_no_longer_present() {
     run("losetup", &["-c", &lo.path.to_string_lossy()]).unwrap();
     assert!(!dev.is_present());
 }
+
+#[test]
+fn a_loop_device_reattached_to_another_file_is_not_the_confirmed_disk() {
+    use ardoise_disk::{open_disk, Access, OpenDiskError};
+    if !require_root() {
+        return;
+    }
+    let size = 8usize << 20;
+    let mut lo = LoopDevice::create(LoopOptions {
+        size_bytes: size as u64,
+        ..Default::default()
+    })
+    .unwrap();
+    std::fs::write(&lo.backing, vec![0xA5u8; size]).unwrap();
+    let confirmed = describe_path(&DiscoveryOptions::default(), &lo.path).unwrap();
+    assert!(!confirmed.protected, "{:?}", confirmed.protected_reasons);
+    // Same node, same size, another file behind it.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = other_dir.path().join("other.img");
+    std::fs::write(&other, vec![0x5Au8; size]).unwrap();
+    let first = lo.backing.clone();
+    lo.reattach(&other).unwrap();
+    match open_disk(&confirmed, Access::ReadWrite) {
+        Err(OpenDiskError::NotConfirmed { differences, .. }) => assert!(
+            differences.iter().any(|d| d.starts_with("serial:")),
+            "{differences:?}"
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(std::fs::read(&first).unwrap().iter().all(|&b| b == 0xA5));
+    assert!(std::fs::read(&other).unwrap().iter().all(|&b| b == 0x5A));
+    // The disk that is there now, described now, opens; its description is the fresh one.
+    let now = describe_path(&DiscoveryOptions::default(), &lo.path).unwrap();
+    let opened = open_disk(&now, Access::ReadOnly).unwrap();
+    assert_eq!(opened.info.serial, other.display().to_string());
+}

@@ -386,6 +386,7 @@ pub fn supported_methods(caps: &DriveCapabilities) -> Vec<MethodSupport> {
         yes("every writable disk can be overwritten by the computer"),
         None,
     );
+    crate::limits::apply(caps, &mut out);
     if let Some(best) = out.iter_mut().find(|m| m.supported) {
         best.recommended = true;
     }
@@ -619,6 +620,7 @@ mod tests {
             mmc: None,
             block_secure_discard: false,
             notes: vec![],
+            limits: Default::default(),
         }
     }
 

@@ -547,6 +547,7 @@ fn probe_nvme<T: NvmeTransport>(
         format_crypto_erase: id.fna.crypto_erase_supported(),
         namespaces,
         nsid,
+        secure_erase_applies_to_all_namespaces: id.fna.secure_erase_applies_to_all(),
     };
     if namespaces > 1 {
         n.tech(format!(

@@ -251,6 +251,7 @@ texts! {
     ProtHolder => "utilisé par {0}", "in use by {0}";
     ProtBusy => "utilisé par un autre programme", "in use by another program";
     ProtReadOnly => "en lecture seule", "read-only";
+    ProtCannotTell => "impossible de savoir s'il est utilisé", "cannot tell whether it is in use";
     ProtectedCannot => "Disque protégé, il ne peut pas être effacé : {0}.",
                        "Protected disk, it cannot be erased: {0}.";
     Frozen => "GELÉ", "FROZEN";

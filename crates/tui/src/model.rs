@@ -320,6 +320,7 @@ pub fn protection_label(lang: Language, r: &ProtectionReason) -> String {
         ProtectionReason::Holder { holder } => tf(lang, T::ProtHolder, &[&clean(holder)]),
         ProtectionReason::Busy { .. } => t(lang, T::ProtBusy).to_string(),
         ProtectionReason::ReadOnly => t(lang, T::ProtReadOnly).to_string(),
+        ProtectionReason::CannotTell { .. } => t(lang, T::ProtCannotTell).to_string(),
     }
 }
 

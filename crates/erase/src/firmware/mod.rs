@@ -72,8 +72,9 @@ pub struct FirmwareContext<'a> {
     pub stall_limit: Option<Duration>,
     /// Where the temporary ATA security password is kept while it is set on a drive.
     pub vault: &'a dyn PasswordVault,
-    /// The disk's block device node, for BLKSECDISCARD (`None` for simulated disks and files).
-    pub block_device: Option<PathBuf>,
+    /// The disk's block device node and a descriptor of it (a duplicate of the job's exclusive
+    /// open), for BLKSECDISCARD (`None` for simulated disks and files).
+    pub block_device: Option<(PathBuf, std::sync::Arc<std::fs::File>)>,
 }
 
 impl<'a> FirmwareContext<'a> {
@@ -108,8 +109,8 @@ impl<'a> FirmwareContext<'a> {
         self
     }
 
-    pub fn with_block_device(mut self, path: PathBuf) -> Self {
-        self.block_device = Some(path);
+    pub fn with_block_device(mut self, path: PathBuf, file: std::sync::Arc<std::fs::File>) -> Self {
+        self.block_device = Some((path, file));
         self
     }
 
