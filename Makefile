@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 # Packages the Rust tests need (loop devices, filesystems, PDF/QR checks, terminal tests).
-BASE_PACKAGES := util-linux mount e2fsprogs dosfstools kmod fio tmux poppler-utils zbar-tools openssl ca-certificates pkg-config faketime
+BASE_PACKAGES := util-linux mount e2fsprogs dosfstools mtools kmod fio tmux poppler-utils zbar-tools openssl ca-certificates pkg-config faketime
 
 # Fragments add targets and append to TEST_TARGETS / DEPS_TARGETS.
 TEST_TARGETS :=

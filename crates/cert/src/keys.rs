@@ -120,8 +120,26 @@ impl StationKey {
     /// Loads a secret key file written by [`generate_key_files`].
     pub fn load(path: &Path) -> Result<StationKey, KeyError> {
         let text = fs::read_to_string(path).map_err(io(path))?;
+        let key = Self::parse(&text, path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = fs::metadata(path) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    tracing::warn!(
+                        path = %path.display(),
+                        "secret key file is readable by group or others (expected on FAT32)"
+                    );
+                }
+            }
+        }
+        Ok(key)
+    }
+
+    /// Reads the text of a secret key file (`origin` names it in errors).
+    pub fn parse(text: &str, origin: &Path) -> Result<StationKey, KeyError> {
         let malformed = |reason: &str| KeyError::Malformed {
-            path: path.to_path_buf(),
+            path: origin.to_path_buf(),
             reason: reason.into(),
         };
         let mut lines = text.lines().filter(|l| !l.starts_with('#'));
@@ -137,18 +155,6 @@ impl StationKey {
             .map_err(|_| malformed("key line is not base64"))?
             .try_into()
             .map_err(|_| malformed("key is not 32 bytes"))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            if let Ok(meta) = fs::metadata(path) {
-                if meta.permissions().mode() & 0o077 != 0 {
-                    tracing::warn!(
-                        path = %path.display(),
-                        "secret key file is readable by group or others (expected on FAT32)"
-                    );
-                }
-            }
-        }
         Ok(Self::from_seed(&seed))
     }
 }
@@ -168,6 +174,36 @@ pub fn load_public_key(path: &Path) -> Result<VerifyingKey, KeyError> {
         reason: "missing key line".into(),
     })?;
     public_key_from_base64(b64)
+}
+
+/// The station a key belongs to: the workshop and station ids its trust entry names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyIdentity {
+    pub workshop: String,
+    pub station: String,
+}
+
+/// The identity bound to the key in `secret_path`: the entry for `key_id` in the trust file
+/// `ardoise keygen` wrote beside it (`trust.toml` in the same directory). `Ok(None)` when there
+/// is no trust file or it has no entry for this key (a key made without an identity).
+pub fn bound_identity(secret_path: &Path, key_id: &str) -> Result<Option<KeyIdentity>, KeyError> {
+    let trust_path = secret_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(TRUST_FILE);
+    let text = match fs::read_to_string(&trust_path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(&trust_path)(e)),
+    };
+    let trust = TrustFile::parse(&text).map_err(|e| KeyError::Malformed {
+        path: trust_path.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(trust.entry(key_id).map(|e| KeyIdentity {
+        workshop: e.workshop.clone(),
+        station: e.station.clone(),
+    }))
 }
 
 /// Writes `contents` to a new file (O_EXCL) with `mode`, fsyncs it.
@@ -209,6 +245,61 @@ pub struct GeneratedKey {
     pub trust_toml: String,
 }
 
+/// A new station key as the three texts of its files, not yet written anywhere.
+pub struct KeyTexts {
+    pub key_id: String,
+    pub public_base64: String,
+    /// `station.key`: the secret seed (write it with mode 0600, never copy it off the station).
+    pub secret: String,
+    /// `station.pub`.
+    pub public: String,
+    /// `trust.toml`: this key alone, bound to `identity` (placeholders without one).
+    pub trust: String,
+}
+
+impl KeyTexts {
+    /// Generates a key pair from the system's random generator.
+    pub fn generate(identity: Option<(&str, &str)>) -> Result<KeyTexts, KeyError> {
+        let mut seed = [0u8; 32];
+        getrandom::getrandom(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
+        let key = StationKey::from_seed(&seed);
+        let secret = format!(
+            "# ardoise station signing key (Ed25519 seed). Keep secret; never copy it off the station.\n\
+             {SECRET_HEADER}\n{}\n",
+            B64.encode(seed)
+        );
+        seed.fill(0);
+        let public = format!(
+            "# ardoise station public key, key id {}\n{PUBLIC_HEADER}\n{}\n",
+            key.key_id(),
+            key.public_base64()
+        );
+        let now = OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .expect("0 ns is valid");
+        let (workshop, station) = identity.unwrap_or(("<workshop id>", "<station id>"));
+        let trust = TrustFile {
+            keys: vec![KeyEntry {
+                key_id: key.key_id().to_string(),
+                public_key: key.public_base64(),
+                workshop: workshop.to_string(),
+                station: station.to_string(),
+                not_before: now,
+                not_after: None,
+                comment: Some(format!("generated by ardoise on {}", crate::fmt_time(now))),
+            }],
+            revocations: vec![],
+        };
+        Ok(KeyTexts {
+            key_id: key.key_id().to_string(),
+            public_base64: key.public_base64(),
+            secret,
+            public,
+            trust: trust.to_toml(),
+        })
+    }
+}
+
 /// Generates a station key pair in `dir` (created if needed): `station.key` (secret, 0600,
 /// never overwritten), `station.pub`, and — when the station's identity (workshop id,
 /// station id) is given — `trust.toml`. Refuses if any of them exists.
@@ -226,46 +317,11 @@ pub fn generate_key_files(
             return Err(KeyError::AlreadyExists { path: p.clone() });
         }
     }
-    let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
-    let key = StationKey::from_seed(&seed);
-    let secret = format!(
-        "# ardoise station signing key (Ed25519 seed). Keep secret; never copy it off the station.\n\
-         {SECRET_HEADER}\n{}\n",
-        B64.encode(seed)
-    );
-    seed.fill(0);
-    create_new(&secret_path, secret.as_bytes(), 0o600)?;
-
-    let public = format!(
-        "# ardoise station public key, key id {}\n{PUBLIC_HEADER}\n{}\n",
-        key.key_id(),
-        key.public_base64()
-    );
-    create_new(&public_path, public.as_bytes(), 0o644)?;
-
-    let now = OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .expect("0 ns is valid");
-    let (workshop, station) = identity.unwrap_or(("<workshop id>", "<station id>"));
-    let trust = TrustFile {
-        keys: vec![KeyEntry {
-            key_id: key.key_id().to_string(),
-            public_key: key.public_base64(),
-            workshop: workshop.to_string(),
-            station: station.to_string(),
-            not_before: now,
-            not_after: None,
-            comment: Some(format!(
-                "generated by ardoise keygen on {}",
-                crate::fmt_time(now)
-            )),
-        }],
-        revocations: vec![],
-    };
-    let trust_toml = trust.to_toml();
+    let texts = KeyTexts::generate(identity)?;
+    create_new(&secret_path, texts.secret.as_bytes(), 0o600)?;
+    create_new(&public_path, texts.public.as_bytes(), 0o644)?;
     let trust_path = if identity.is_some() {
-        create_new(&trust_path, trust_toml.as_bytes(), 0o644)?;
+        create_new(&trust_path, texts.trust.as_bytes(), 0o644)?;
         Some(trust_path)
     } else {
         None
@@ -274,12 +330,12 @@ pub fn generate_key_files(
         let _ = d.sync_all();
     }
     Ok(GeneratedKey {
-        key_id: key.key_id().to_string(),
-        public_base64: key.public_base64(),
+        key_id: texts.key_id,
+        public_base64: texts.public_base64,
         secret_path,
         public_path,
         trust_path,
-        trust_toml,
+        trust_toml: texts.trust,
     })
 }
 
@@ -326,5 +382,30 @@ mod tests {
         ));
         assert_eq!(fs::read(dir.path().join(SECRET_FILE)).unwrap(), b"precious");
         assert!(!dir.path().join(PUBLIC_FILE).exists());
+    }
+
+    #[test]
+    fn the_identity_keygen_wrote_is_bound_to_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = generate_key_files(dir.path(), Some(("ws", "st-01"))).unwrap();
+        assert_eq!(
+            bound_identity(&g.secret_path, &g.key_id).unwrap(),
+            Some(KeyIdentity {
+                workshop: "ws".into(),
+                station: "st-01".into()
+            })
+        );
+        assert_eq!(
+            bound_identity(&g.secret_path, &"0".repeat(64)).unwrap(),
+            None
+        );
+        let bare = tempfile::tempdir().unwrap();
+        let g = generate_key_files(bare.path(), None).unwrap();
+        assert_eq!(bound_identity(&g.secret_path, &g.key_id).unwrap(), None);
+        fs::write(bare.path().join(TRUST_FILE), "keys = 3").unwrap();
+        assert!(matches!(
+            bound_identity(&g.secret_path, &g.key_id),
+            Err(KeyError::Malformed { .. })
+        ));
     }
 }

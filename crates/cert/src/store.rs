@@ -117,7 +117,8 @@ fn crash_point(name: &str, path: &Path) {
 #[inline(always)]
 fn crash_point(_name: &str, _path: &Path) {}
 
-fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
+/// Makes renames inside `dir` durable (fsync of the directory, then syncfs: FAT needs both).
+pub fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     let d = File::open(dir).map_err(|e| io_err(dir, e))?;
     d.sync_all().map_err(|e| io_err(dir, e))?;
     // On FAT (the live image's data partition) fsync of a directory does not commit a rename:
@@ -159,7 +160,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         crash_point("before-rename", path);
         fs::rename(&tmp, path).map_err(|e| io_err(path, e))?;
         crash_point("after-rename", path);
-        fsync_dir(dir)
+        sync_dir(dir)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -170,7 +171,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 /// Removes a file and fsyncs its directory; a missing file is fine.
 fn remove_durably(path: &Path) -> Result<(), StoreError> {
     match fs::remove_file(path) {
-        Ok(()) => fsync_dir(match path.parent() {
+        Ok(()) => sync_dir(match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         }),
@@ -608,6 +609,21 @@ impl Store {
             seq: cert.journal.seq,
             envelope_bytes: signed.envelope_bytes,
         })
+    }
+
+    /// Everything [`Store::issue`] does before writing — key id, journal link, QC rule,
+    /// validation, signature — on a throw-away certificate, writing nothing. A station runs it
+    /// before a destructive command, so that a setting the validator refuses stops the erase
+    /// instead of the certificate.
+    pub fn rehearse(
+        &self,
+        mut cert: Certificate,
+        key: &StationKey,
+    ) -> Result<crate::envelope::SignedCertificate, StoreError> {
+        cert.issuer.key_id = key.key_id().to_string();
+        cert.journal = self.head.next_link();
+        cert.apply_qc_rule();
+        Ok(sign_certificate(&cert, key)?)
     }
 
     /// Informative copy of the head for humans and tools; never read back for issuing.

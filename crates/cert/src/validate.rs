@@ -85,12 +85,50 @@ fn is_kebab(s: &str) -> bool {
         })
 }
 
-fn is_pseudonym(id: &str) -> bool {
+/// Whether `id` is a pseudonymous identifier as certificates carry them (`operator.id`):
+/// 1-64 characters from `A-Z a-z 0-9 . _ -`. Configuration checks use the same rule.
+pub fn is_pseudonym(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The rule for `issuer.registry_url`: an `http://` or `https://` base URL with a host, no
+/// trailing slash, no query, fragment, user info or white space. Configuration applies
+/// [`normalize_registry_url`] first, then this same check, so that a URL refused here is
+/// refused when the station starts, never after an erase.
+pub fn check_registry_url(url: &str) -> Result<(), String> {
+    const RULE: &str =
+        "must be an http(s) base URL without a trailing slash (e.g. https://registre.example.org)";
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("{RULE}; {url:?} does not start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() {
+        return Err(format!("{RULE}; {url:?} names no host"));
+    }
+    if url.ends_with('/') {
+        return Err(format!("{RULE}; {url:?} ends with a slash"));
+    }
+    if let Some(c) = url
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '@'))
+    {
+        return Err(format!("{RULE}; {url:?} contains {c:?}"));
+    }
+    Ok(())
+}
+
+/// The harmless normalisation of a registry URL: surrounding white space and trailing
+/// slashes removed (`http://host/` and `http://host` name the same registry).
+pub fn normalize_registry_url(url: &str) -> String {
+    let trimmed = url.trim();
+    let scheme_end = trimmed.find("://").map(|i| i + 3).unwrap_or(0);
+    let (scheme, rest) = trimmed.split_at(scheme_end);
+    format!("{scheme}{}", rest.trim_end_matches('/'))
 }
 
 fn is_digest(s: &str) -> bool {
@@ -150,11 +188,8 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
         );
     }
     if let Some(url) = &c.issuer.registry_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.ends_with('/') {
-            issue(
-                "issuer.registry_url",
-                "must be an http(s) base URL without a trailing slash".into(),
-            );
+        if let Err(message) = check_registry_url(url) {
+            issue("issuer.registry_url", message);
         }
     }
 
@@ -624,6 +659,44 @@ mod tests {
         c.media.capacity_bytes += 1;
         let p = paths(&c);
         assert!(p.contains(&"media.capacity_bytes".to_string()), "{p:?}");
+    }
+
+    #[test]
+    fn registry_urls_are_checked_and_normalised() {
+        for ok in [
+            "http://10.0.2.100",
+            "https://registre.example.org",
+            "https://registre.example.org:8443/ardoise",
+        ] {
+            assert_eq!(check_registry_url(ok), Ok(()), "{ok}");
+            assert_eq!(normalize_registry_url(ok), ok);
+        }
+        for (given, normal) in [
+            ("http://10.0.2.100/", "http://10.0.2.100"),
+            (
+                " https://registre.example.org// ",
+                "https://registre.example.org",
+            ),
+            ("https://h/base/", "https://h/base"),
+        ] {
+            assert_eq!(normalize_registry_url(given), normal);
+            assert_eq!(check_registry_url(normal), Ok(()));
+        }
+        for bad in [
+            "ftp://h",
+            "https://",
+            "http:///x",
+            "https://h/?q=1",
+            "https://user@h",
+            "https://h/a b",
+            "registre.example.org",
+            "https://h/",
+        ] {
+            assert!(check_registry_url(bad).is_err(), "{bad}");
+        }
+        let mut c = example();
+        c.issuer.registry_url = Some("http://10.0.2.100/".into());
+        assert_eq!(paths(&c), vec!["issuer.registry_url"]);
     }
 
     #[test]

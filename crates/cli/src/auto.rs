@@ -55,6 +55,7 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         data_dir: args.data_dir.clone(),
         create_key: true,
         kernel_options: true,
+        registry: args.registry.clone(),
         ..Default::default()
     }) {
         Ok(s) => s,
@@ -129,6 +130,10 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         host_reset: None,
         ..Default::default()
     };
+    if let Err(e) = station.check_session(&session) {
+        println!("ARDOISE-AUTO: nothing erased: {e}");
+        return Ok(ExitCode::from(exit::CANNOT_STORE));
+    }
     let (tx, rx) = crossbeam_channel::unbounded();
     let mut running = Vec::new();
     let mut all_ok = true;
@@ -162,9 +167,17 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        let marker = station
-            .begin_erase(&mut job, &session)
-            .context("recording the job")?;
+        let marker = match station.begin_erase(&mut job, &session) {
+            Ok(m) => m,
+            Err(e) => {
+                println!(
+                    "ARDOISE-AUTO: {}: not erased, nothing written: {e}",
+                    info.path.display()
+                );
+                all_ok = false;
+                continue;
+            }
+        };
         println!(
             "ARDOISE-AUTO: {}: {} {} — {} ({})",
             info.path.display(),
@@ -224,11 +237,7 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     }
     let _ = printer.join();
 
-    let registry = args
-        .registry
-        .clone()
-        .or_else(|| station.config.registry.url.clone());
-    let uploaded = match registry {
+    let uploaded = match station.config.registry.url.clone() {
         None => {
             println!(
                 "ARDOISE-AUTO: no registry configured; certificates stay in {}",

@@ -207,6 +207,7 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         create_key: true,
         kernel_options: false,
         persistent: None,
+        registry: None,
     }) {
         Ok(s) => s,
         Err(e) => {
@@ -227,6 +228,27 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
             c.cert_id,
             c.path.display()
         );
+    }
+    let session = SessionInfo {
+        operator_id: match args.operator.strip_prefix("name:") {
+            Some(name) => pseudonymous_operator_id(&station.config.workshop.id, name),
+            None => args.operator.clone(),
+        },
+        asset_tag: args.asset_tag.clone(),
+        donor: args.donor.clone(),
+        lot: args.lot.clone(),
+        disposition: args.disposition.as_deref().map(|d| Disposition {
+            destination: Destination::parse(d).expect("clap checked the value"),
+            detail: args.disposition_detail.clone(),
+        }),
+        host_reset: args.host_reset,
+        ..Default::default()
+    };
+    // Everything this certificate will say about the station and the session must pass the
+    // certificate's checks before the disk is opened for writing.
+    if let Err(e) = station.check_session(&session) {
+        eprintln!("ardoise: nothing was erased: {e}");
+        return Ok(ExitCode::from(exit::CANNOT_STORE));
     }
     let policy = &station.config.policy;
     let verify_mode = match args.verify.as_deref() {
@@ -292,21 +314,6 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::REFUSED));
         }
     };
-    let session = SessionInfo {
-        operator_id: match args.operator.strip_prefix("name:") {
-            Some(name) => pseudonymous_operator_id(&station.config.workshop.id, name),
-            None => args.operator.clone(),
-        },
-        asset_tag: args.asset_tag.clone(),
-        donor: args.donor.clone(),
-        lot: args.lot.clone(),
-        disposition: args.disposition.as_deref().map(|d| Disposition {
-            destination: Destination::parse(d).expect("clap checked the value"),
-            detail: args.disposition_detail.clone(),
-        }),
-        host_reset: args.host_reset,
-        ..Default::default()
-    };
     eprintln!(
         "ardoise: erasing {} ({} {}) with {}: {}",
         info.path.display(),
@@ -318,9 +325,13 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
     for w in &job.plan.warnings {
         eprintln!("ardoise: warning: {w}");
     }
-    let marker = station
-        .begin_erase(&mut job, &session)
-        .context("recording the job on the data directory")?;
+    let marker = match station.begin_erase(&mut job, &session) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("ardoise: nothing was erased: {e}");
+            return Ok(ExitCode::from(exit::CANNOT_STORE));
+        }
+    };
 
     let cancel = CancelToken::new();
     let c = cancel.clone();

@@ -43,6 +43,12 @@ enum Command {
     Simulate(disks::SimulateArgs),
     /// Create a station key pair (and a trust-file entry).
     Keygen(cmd::keygen::KeygenArgs),
+    /// Make a stick (or an image file) a workshop's: write the image, set the station's
+    /// identity, create its key, pin the registry's URL and key.
+    Provision(cmd::provision::ProvisionArgs),
+    /// Check a configuration file (ardoise.toml).
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCmd),
     /// Check certificates: signature, trusted key, schema, journal, registry receipt.
     Verify(cmd::verify::VerifyArgs),
     /// Write the donor's PDF report from signed certificates.
@@ -74,6 +80,8 @@ fn main() -> ExitCode {
         Some(Command::Auto(a)) => auto::run(a),
         Some(Command::Simulate(a)) => disks::simulate(a),
         Some(Command::Keygen(a)) => cmd::keygen::run(a),
+        Some(Command::Provision(a)) => cmd::provision::run(a),
+        Some(Command::Config(c)) => cmd::config::run(c),
         Some(Command::Verify(a)) => cmd::verify::run(a),
         Some(Command::Report(a)) => cmd::report::run(a),
         Some(Command::Upload(a)) => cmd::upload::run(a),

@@ -4,7 +4,10 @@
 //! faults that need a virtual machine live in tests/qemu/test-faults.sh.
 
 mod common;
-use common::{ardoise, bin, code, json, text};
+use common::{
+    ardoise, bin, block_disk, certificates, code, fill, json, payload, sim, text, untouched,
+    verify_all, Tmpfs, SECTORS,
+};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -13,10 +16,8 @@ use ardoise_disk::sim::ata::{AtaSimConfig, AtaSimState, SenseMode};
 use ardoise_disk::sim::nvme::{NvmeSimConfig, NvmeSimState, SanitizeProgress};
 use ardoise_disk::sim::profile::{SimDeviceSpec, SimDisk, SimProfile};
 use ardoise_disk::sim::SimMedia;
-use ardoise_disk::testing::{require_root, run, LoopDevice, LoopOptions};
-use ardoise_disk::{BlockIo, MediaKind, Transport};
-
-const SECTORS: u64 = 32_768; // 16 MiB
+use ardoise_disk::testing::{require_root, LoopDevice, LoopOptions};
+use ardoise_disk::BlockIo;
 
 /// `ardoise erase --json` on `device` with certificates in `data`.
 fn erase(device: &str, data: &Path, extra: &[&str]) -> Output {
@@ -33,10 +34,6 @@ fn erase(device: &str, data: &Path, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     ardoise(&args)
-}
-
-fn sim(p: &Path) -> String {
-    format!("sim:{}", p.display())
 }
 
 fn ata(
@@ -61,38 +58,10 @@ fn ata(
     .unwrap()
 }
 
-fn block_disk(dir: &Path, name: &str, sectors: u64) -> PathBuf {
-    let spec = SimDeviceSpec::Block {
-        model: "virtio disk".into(),
-        serial: format!("VD-{name}"),
-        transport: Transport::Virtio,
-        media: MediaKind::Virtual,
-    };
-    SimDisk::create(dir, name, spec, 512, sectors).unwrap()
-}
-
 fn edit_profile(p: &Path, f: impl FnOnce(&mut SimProfile)) {
     let mut prof: SimProfile = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
     f(&mut prof);
     std::fs::write(p, serde_json::to_string_pretty(&prof).unwrap()).unwrap();
-}
-
-/// Writes donor-like content over the whole simulated disk.
-fn fill(p: &Path) {
-    let d = SimDisk::load(p).unwrap();
-    let blk = d.block();
-    let chunk: Vec<u8> = b"Mairie de Lisieux - etat civil - confidentiel. "
-        .iter()
-        .cycle()
-        .take(1 << 20)
-        .copied()
-        .collect();
-    let mut off = 0;
-    while off < blk.size_bytes() {
-        let n = (blk.size_bytes() - off).min(1 << 20) as usize;
-        blk.write_at(&chunk[..n], off).unwrap();
-        off += n as u64;
-    }
 }
 
 fn exception_codes(v: &serde_json::Value) -> Vec<String> {
@@ -104,39 +73,6 @@ fn exception_codes(v: &serde_json::Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn verify_all(data: &Path) -> Output {
-    let trust = data.join("keys/trust.toml");
-    ardoise(&[
-        "verify",
-        "--keys",
-        trust.to_str().unwrap(),
-        data.to_str().unwrap(),
-    ])
-}
-
-/// Reads the payload of a certificate file.
-fn payload(path: &Path) -> serde_json::Value {
-    let env: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(env["payload"].as_str().unwrap())
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
-fn certificates(data: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(data.join("certificates"))
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| p.to_string_lossy().ends_with(".dsse.json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 #[test]
@@ -472,45 +408,6 @@ fn fault_11_sanitize_aborted_by_the_device() {
             || text(&out).contains("fail"),
         "{v}"
     );
-}
-
-/// A tmpfs of `size` mounted for the test; unmounted on drop.
-struct Tmpfs(tempfile::TempDir);
-
-impl Tmpfs {
-    fn new(size: &str, ro: bool) -> Tmpfs {
-        let d = tempfile::tempdir().unwrap();
-        let opts = format!("size={size}");
-        run(
-            "mount",
-            &[
-                "-t",
-                "tmpfs",
-                "-o",
-                &opts,
-                "tmpfs",
-                d.path().to_str().unwrap(),
-            ],
-        )
-        .unwrap();
-        if ro {
-            run("mount", &["-o", "remount,ro", d.path().to_str().unwrap()]).unwrap();
-        }
-        Tmpfs(d)
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = run("umount", &[self.0.path().to_str().unwrap()]);
-    }
-}
-
-fn untouched(p: &Path) -> bool {
-    let d = SimDisk::load(p).unwrap();
-    let mut buf = vec![0u8; 4096];
-    d.block().read_at(&mut buf, 8 << 20).unwrap();
-    buf.starts_with(b"Mairie de Lisieux")
 }
 
 #[test]

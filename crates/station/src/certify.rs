@@ -190,6 +190,51 @@ pub fn certificate(
     }
 }
 
+/// A throw-away certificate carrying everything the station and the session put into a real
+/// one (issuer, operator, tool, policy, provenance, host, attestations, destination, QC rate)
+/// over the fixture's disk fields: signing it checks those settings with the certificate's own
+/// rules before any disk is touched.
+pub fn session_certificate(session: &SessionInfo, station: &StationFacts<'_>) -> cm::Certificate {
+    let mut c = cm::Certificate::example();
+    c.issued_at = OffsetDateTime::now_utc().max(c.issued_at);
+    c.issuer = issuer(station);
+    c.operator = cm::Operator {
+        id: session.operator_id.clone(),
+        role: session.operator_role.clone(),
+    };
+    c.tool = tool(station);
+    c.policy = policy(station.config);
+    c.provenance = provenance(session);
+    c.host = host(session, station.inventory);
+    c.host_reset = session
+        .host_reset
+        .and_then(|h| h.attested_by(&session.operator_id));
+    c.disposition = disposition(session, station.config);
+    c.qc = cm::Qc::sampled(station.config.policy.qc_rate_ppm());
+    c
+}
+
+/// The setting a technician changes to fix a certificate field the validator refused.
+pub fn setting_for_field(path: &str) -> &'static str {
+    let field = path.split('[').next().unwrap_or(path);
+    match field {
+        "issuer.workshop_id" => "workshop.id",
+        "issuer.workshop_name" => "workshop.name",
+        "issuer.station_id" => "workshop.station",
+        "issuer.siret" => "workshop.siret",
+        "issuer.registry_url" => "registry.url",
+        "issuer.key_id" => "station key",
+        "operator.id" | "operator.role" | "host_reset.attested_by" => "operator",
+        "host.asset_tag" => "asset tag",
+        "disposition.detail" => "destination",
+        f if f.starts_with("policy.") || f.starts_with("qc.") => "policy",
+        f if f.starts_with("provenance.") => "donor / lot",
+        f if f.starts_with("tool.") => "image record",
+        f if f.starts_with("host.") => "machine inventory",
+        _ => "disk record",
+    }
+}
+
 fn issuer(station: &StationFacts<'_>) -> cm::Issuer {
     let w = &station.config.workshop;
     cm::Issuer {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use ardoise_cert::model::Destination;
+use ardoise_cert::validate::is_pseudonym;
 use serde::{Deserialize, Serialize};
 
 /// File name of the configuration inside the data directory.
@@ -38,14 +39,28 @@ pub struct Workshop {
     pub station: String,
 }
 
+/// Workshop id of a station that no workshop has set up (no `[workshop]` in ardoise.toml):
+/// its certificates say so in `issuer`, and its TUI says so in the header.
+pub const DEMO_WORKSHOP_ID: &str = "demonstration";
+/// Station id of the demonstration station.
+pub const DEMO_STATION_ID: &str = "demo";
+
 impl Default for Workshop {
     fn default() -> Self {
         Workshop {
-            id: "unconfigured".into(),
-            name: "Atelier non configuré".into(),
+            id: DEMO_WORKSHOP_ID.into(),
+            name: "DÉMONSTRATION – station non configurée (demonstration station, not configured)"
+                .into(),
             siret: None,
-            station: "station-1".into(),
+            station: DEMO_STATION_ID.into(),
         }
+    }
+}
+
+impl Workshop {
+    /// Whether this is the demonstration identity rather than a workshop's.
+    pub fn is_demo(&self) -> bool {
+        self.id == DEMO_WORKSHOP_ID
     }
 }
 
@@ -268,6 +283,41 @@ impl KernelOptions {
     }
 }
 
+/// Where a setting came from: what a technician must edit to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingOrigin {
+    /// `ardoise.toml` on the data partition.
+    File(PathBuf),
+    /// An `ardoise.*` option on the kernel command line (`boot/boot.cfg` on the stick, or the
+    /// PXE configuration).
+    KernelCommandLine,
+    /// A flag of the command that was run.
+    CommandLine,
+    /// The station key and the identity `ardoise keygen` bound to it.
+    Key(PathBuf),
+}
+
+impl std::fmt::Display for SettingOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingOrigin::File(p) => write!(f, "in {}", p.display()),
+            SettingOrigin::KernelCommandLine => f.write_str("on the kernel command line"),
+            SettingOrigin::CommandLine => f.write_str("on the command line"),
+            SettingOrigin::Key(p) => write!(f, "bound to the station key {}", p.display()),
+        }
+    }
+}
+
+/// A setting that a certificate would refuse, named, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("setting {setting} {origin}: {message}")]
+pub struct SettingError {
+    /// The setting's name as the file writes it (`registry.url`, `workshop.id`, …).
+    pub setting: String,
+    pub origin: SettingOrigin,
+    pub message: String,
+}
+
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -278,61 +328,126 @@ pub enum ConfigError {
     },
     #[error("{path} is not a valid configuration: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error(transparent)]
+    Setting(#[from] SettingError),
 }
 
 impl Config {
-    /// Loads `ardoise.toml` from the data directory; a missing file gives the defaults.
+    /// Loads `ardoise.toml` from the data directory; a missing file gives the defaults (a
+    /// demonstration station).
     pub fn load(data_dir: &Path) -> Result<Config, ConfigError> {
         let path = data_dir.join(CONFIG_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                Config::parse(&text).map_err(|message| ConfigError::Invalid { path, message })
-            }
+            Ok(text) => Config::parse_from(&text, SettingOrigin::File(path.clone())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(source) => Err(ConfigError::Read { path, source }),
         }
     }
 
-    pub fn parse(text: &str) -> Result<Config, String> {
-        let cfg: Config = toml::from_str(text).map_err(|e| e.to_string())?;
-        cfg.validate()?;
+    /// Parses and checks a configuration text (settings normalised, see [`Config::normalize`]).
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse_from(text, SettingOrigin::File(PathBuf::from(CONFIG_FILE)))
+    }
+
+    fn parse_from(text: &str, origin: SettingOrigin) -> Result<Config, ConfigError> {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: match &origin {
+                SettingOrigin::File(p) => p.clone(),
+                _ => PathBuf::from(CONFIG_FILE),
+            },
+            message: e.to_string(),
+        })?;
+        cfg.normalize();
+        cfg.check(&origin)?;
         Ok(cfg)
     }
 
-    fn validate(&self) -> Result<(), String> {
-        if !(0.001..=100.0).contains(&self.policy.sample_coverage_percent) {
-            return Err(format!(
-                "policy.sample_coverage_percent must be between 0.001 and 100, not {}",
-                self.policy.sample_coverage_percent
+    /// Whether no workshop is configured: certificates then name the demonstration station.
+    pub fn is_demo(&self) -> bool {
+        self.workshop.is_demo()
+    }
+
+    /// The harmless normalisations: a registry URL loses its trailing slashes, an empty one
+    /// means none.
+    pub fn normalize(&mut self) {
+        self.registry.url = self
+            .registry
+            .url
+            .as_deref()
+            .map(ardoise_cert::validate::normalize_registry_url)
+            .filter(|u| !u.is_empty());
+    }
+
+    /// Checks every setting that goes into a certificate with the certificate's own rules, and
+    /// the policy's ranges. `origin` says where the settings came from, for the error.
+    pub fn check(&self, origin: &SettingOrigin) -> Result<(), SettingError> {
+        let refuse = |setting: &str, message: String| SettingError {
+            setting: setting.into(),
+            origin: origin.clone(),
+            message,
+        };
+        let w = &self.workshop;
+        for (setting, value) in [("workshop.id", &w.id), ("workshop.station", &w.station)] {
+            if !is_pseudonym(value) {
+                return Err(refuse(setting, format!("{value:?} must be 1-64 characters from A-Z a-z 0-9 . _ - (it appears in registry addresses)")));
+            }
+        }
+        if w.name.trim().is_empty() {
+            return Err(refuse("workshop.name", "must not be empty".into()));
+        }
+        if let Some(url) = &self.registry.url {
+            ardoise_cert::validate::check_registry_url(url)
+                .map_err(|m| refuse("registry.url", m))?;
+        }
+        let p = &self.policy;
+        if p.id.trim().is_empty() {
+            return Err(refuse("policy.id", "must not be empty".into()));
+        }
+        if p.method != "auto" && ardoise_erase::method::Method::from_id(&p.method).is_none() {
+            return Err(refuse(
+                "policy.method",
+                format!(
+                    "{:?} is neither \"auto\" nor a method id of `ardoise methods`",
+                    p.method
+                ),
             ));
         }
-        if !(0.0..=100.0).contains(&self.policy.qc_sample_percent) {
-            return Err(format!(
-                "policy.qc_sample_percent must be between 0 and 100, not {}",
-                self.policy.qc_sample_percent
+        if !(0.001..=100.0).contains(&p.sample_coverage_percent) {
+            return Err(refuse(
+                "policy.sample_coverage_percent",
+                format!(
+                    "must be between 0.001 and 100, not {}",
+                    p.sample_coverage_percent
+                ),
+            ));
+        }
+        if !(0.0..=100.0).contains(&p.qc_sample_percent) {
+            return Err(refuse(
+                "policy.qc_sample_percent",
+                format!("must be between 0 and 100, not {}", p.qc_sample_percent),
             ));
         }
         let mut ids = std::collections::BTreeSet::new();
         for op in &self.operators {
-            if op.id.trim().is_empty() {
-                return Err(format!("operator {:?} has an empty id", op.name));
+            if !is_pseudonym(&op.id) {
+                return Err(refuse(
+                    "operators.id",
+                    format!("operator {:?}: id {:?} must be a pseudonym of 1-64 characters from A-Z a-z 0-9 . _ - (no names: certificates are permanent)", op.name, op.id),
+                ));
             }
             if !ids.insert(&op.id) {
-                return Err(format!("operator id {:?} appears twice", op.id));
-            }
-        }
-        if let Some(url) = &self.registry.url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(format!(
-                    "registry.url must start with http:// or https://, not {url:?}"
+                return Err(refuse(
+                    "operators.id",
+                    format!("operator id {:?} appears twice", op.id),
                 ));
             }
         }
         Ok(())
     }
 
-    /// Applies kernel command-line options on top of the file.
-    pub fn apply_kernel(&mut self, k: &KernelOptions) {
+    /// Applies kernel command-line options on top of the file, normalised and checked like
+    /// the file's own settings.
+    pub fn apply_kernel(&mut self, k: &KernelOptions) -> Result<(), SettingError> {
         if let Some(l) = k.language {
             self.ui.language = l;
         }
@@ -345,6 +460,8 @@ impl Config {
         if let Some(v) = k.verify {
             self.policy.verify = v;
         }
+        self.normalize();
+        self.check(&SettingOrigin::KernelCommandLine)
     }
 }
 
@@ -412,16 +529,24 @@ require_upload = true
     #[test]
     fn errors_name_the_problem() {
         let e = Config::parse("[workshop]\nid = 'x'\nname = 'y'\nstation = 'z'\ncolour = 'red'\n")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("colour"), "{e}");
         let bad_cov = SAMPLE.replace("2.5", "0");
         assert!(Config::parse(&bad_cov)
             .unwrap_err()
+            .to_string()
             .contains("sample_coverage_percent"));
         let dup = SAMPLE.replace("op-19c2", "op-7f3a");
-        assert!(Config::parse(&dup).unwrap_err().contains("twice"));
+        assert!(Config::parse(&dup)
+            .unwrap_err()
+            .to_string()
+            .contains("twice"));
         let url = SAMPLE.replace("https://registre", "ftp://registre");
-        assert!(Config::parse(&url).unwrap_err().contains("registry.url"));
+        assert!(Config::parse(&url)
+            .unwrap_err()
+            .to_string()
+            .contains("registry.url"));
     }
 
     #[test]
@@ -446,7 +571,7 @@ require_upload = true
                 "require_upload = true\n",
                 &format!("require_upload = true\n{bad}\n"),
             );
-            let e = Config::parse(&text).unwrap_err();
+            let e = Config::parse(&text).unwrap_err().to_string();
             assert!(e.contains(field), "{bad}: {e}");
         }
         let all = SAMPLE.replace(
@@ -471,7 +596,7 @@ require_upload = true
         assert_eq!(k.auto, Some(AutoMode::Erase));
         assert_eq!(k.unknown, vec!["ardoise.bogus=1", "ardoise.lang=xx"]);
         let mut c = Config::parse(SAMPLE).unwrap();
-        c.apply_kernel(&k);
+        c.apply_kernel(&k).unwrap();
         assert_eq!(c.ui.language, Language::Fr);
         assert_eq!(c.registry.url.as_deref(), Some("http://10.0.2.2:8080"));
         assert_eq!(c.policy.verify, VerifyMode::Sample);
@@ -488,5 +613,91 @@ require_upload = true
             ..Default::default()
         };
         assert_ne!(p.digest(), Policy::default().digest());
+    }
+
+    /// The file `make image` puts on every stick, exactly as shipped.
+    const SHIPPED: &str = include_str!("../../../image/data/ardoise.toml");
+
+    #[test]
+    fn the_shipped_file_is_a_valid_demonstration_station() {
+        let c = Config::parse(SHIPPED).unwrap_or_else(|e| panic!("image/data/ardoise.toml: {e}"));
+        assert!(
+            c.is_demo(),
+            "a new stick is a demonstration station until set up"
+        );
+        assert_eq!(c.ui.language, Language::Fr);
+        assert_eq!(c.registry.url, None);
+        // Every commented example in the file, uncommented, is valid too.
+        let uncommented: String = SHIPPED
+            .lines()
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|r| looks_like_toml(r))
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = Config::parse(&uncommented)
+            .unwrap_or_else(|e| panic!("uncommented examples: {e}\n{uncommented}"));
+        assert!(!c.is_demo());
+        assert!(c.registry.url.is_some() && !c.operators.is_empty());
+    }
+
+    fn looks_like_toml(line: &str) -> bool {
+        line.starts_with('[')
+            || line
+                .split_once(" = ")
+                .is_some_and(|(k, _)| !k.contains(' '))
+    }
+
+    #[test]
+    fn registry_urls_are_normalised_or_refused_at_start() {
+        for given in [
+            "http://10.0.2.100/",
+            "http://10.0.2.100",
+            "http://10.0.2.100//",
+        ] {
+            let c = Config::parse(&format!("[registry]\nurl = \"{given}\"\n")).unwrap();
+            assert_eq!(c.registry.url.as_deref(), Some("http://10.0.2.100"));
+            let mut k = Config::default();
+            k.apply_kernel(&KernelOptions::parse(&format!("ardoise.registry={given}")))
+                .unwrap();
+            assert_eq!(k.registry.url.as_deref(), Some("http://10.0.2.100"));
+        }
+        assert_eq!(
+            Config::parse("[registry]\nurl = \"\"\n")
+                .unwrap()
+                .registry
+                .url,
+            None
+        );
+        let e = Config::parse("[registry]\nurl = \"https://h/?x=1\"\n").unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::Setting(s) if s.setting == "registry.url"),
+            "{e}"
+        );
+        let e = Config::default()
+            .apply_kernel(&KernelOptions::parse(
+                "ardoise.registry=registre.example.org",
+            ))
+            .unwrap_err();
+        assert_eq!(e.setting, "registry.url");
+        assert_eq!(e.origin, SettingOrigin::KernelCommandLine);
+    }
+
+    #[test]
+    fn identifiers_that_a_certificate_refuses_are_refused_at_start() {
+        for (bad, setting) in [
+            ("[workshop]\nid = \"Ressourcerie de Caen\"\nname = \"x\"\nstation = \"p1\"\n", "workshop.id"),
+            ("[workshop]\nid = \"caen\"\nname = \" \"\nstation = \"p1\"\n", "workshop.name"),
+            ("[workshop]\nid = \"caen\"\nname = \"x\"\nstation = \"poste 1\"\n", "workshop.station"),
+            ("[[operators]]\nid = \"Camille Martin\"\nname = \"Camille\"\n", "operators.id"),
+            ("[policy]\nid = \"p\"\nmethod = \"shred\"\nverify = \"sample\"\nsample_coverage_percent = 1\nrequire_upload = true\n", "policy.method"),
+        ] {
+            match Config::parse(bad) {
+                Err(ConfigError::Setting(s)) => assert_eq!(s.setting, setting, "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }

@@ -22,6 +22,9 @@ use crate::certify::{certificate, SessionInfo, StationFacts};
 use crate::StationError;
 
 const DIR: &str = "jobs";
+/// Space set aside for each running job on the data partition, so that its report can still
+/// be written when the partition filled up during the erase (a report is a few tens of KiB).
+pub const REPORT_RESERVE_BYTES: usize = 256 * 1024;
 
 /// What is known about a job when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,19 +86,69 @@ fn path(data_dir: &Path, id: &str) -> PathBuf {
     data_dir.join(DIR).join(format!("{id}.json"))
 }
 
+fn reserve_path(data_dir: &Path, id: &str) -> PathBuf {
+    data_dir.join(DIR).join(format!("{id}.reserve"))
+}
+
+fn report_path(data_dir: &Path, id: &str) -> PathBuf {
+    data_dir.join(DIR).join(format!("{id}.report"))
+}
+
 pub(crate) fn write_marker(data_dir: &Path, m: &JobMarker) -> Result<(), StationError> {
     let dir = data_dir.join(DIR);
     std::fs::create_dir_all(&dir)
         .map_err(|e| StationError::Marker(format!("{}: {e}", dir.display())))?;
+    // Zeros really written: FAT has no sparse files, so the clusters are the job's.
+    write_atomic(
+        &reserve_path(data_dir, &m.id),
+        &vec![0u8; REPORT_RESERVE_BYTES],
+    )
+    .map_err(|e| StationError::Marker(e.to_string()))?;
     let bytes = serde_json::to_vec_pretty(m).map_err(|e| StationError::Marker(e.to_string()))?;
     write_atomic(&path(data_dir, &m.id), &bytes).map_err(|e| StationError::Marker(e.to_string()))
 }
 
 pub(crate) fn remove_marker(data_dir: &Path, m: &JobMarker) {
-    let p = path(data_dir, &m.id);
-    if let Err(e) = std::fs::remove_file(&p) {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(marker = %p.display(), error = %e, "cannot remove a job marker");
+    // The marker last: a crash in between leaves a marker (certified again), never a report
+    // without its marker.
+    for p in [
+        report_path(data_dir, &m.id),
+        reserve_path(data_dir, &m.id),
+        path(data_dir, &m.id),
+    ] {
+        if let Err(e) = std::fs::remove_file(&p) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(file = %p.display(), error = %e, "cannot remove a job file");
+            }
+        }
+    }
+}
+
+/// Keeps the report of a job whose certificate could not be stored, in the space the job
+/// reserved; the next start certifies it ([`kept_report`]). Returns where it is.
+pub(crate) fn keep_report(
+    data_dir: &Path,
+    m: &JobMarker,
+    report: &ErasureReport,
+) -> Result<PathBuf, StationError> {
+    let bytes = serde_json::to_vec(report).map_err(|e| StationError::Marker(e.to_string()))?;
+    let reserve = reserve_path(data_dir, &m.id);
+    let _ = std::fs::remove_file(&reserve);
+    let to = report_path(data_dir, &m.id);
+    write_atomic(&to, &bytes).map_err(|e| StationError::Marker(e.to_string()))?;
+    Ok(to)
+}
+
+/// The report [`keep_report`] kept for this job, if any and readable.
+pub(crate) fn kept_report(data_dir: &Path, m: &JobMarker) -> Option<ErasureReport> {
+    let p = report_path(data_dir, &m.id);
+    let bytes = std::fs::read(&p).ok()?;
+    match serde_json::from_slice(&bytes) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            // Unreadable: the job is certified as interrupted (never as erased).
+            tracing::error!(report = %p.display(), error = %e, "unreadable job report");
+            None
         }
     }
 }

@@ -7,9 +7,11 @@
 
 pub mod certify;
 pub mod config;
+mod identity;
 pub mod jobs;
+pub mod provision;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use ardoise_cert::keys::StationKey;
@@ -19,7 +21,7 @@ use ardoise_erase::firmware::{FileVault, PasswordVault};
 use ardoise_erase::job::{ErasureReport, PreparedJob};
 
 pub use certify::{pseudonymous_operator_id, HostResetChecks, SessionInfo};
-pub use config::{Config, KernelOptions, Language, VerifyMode};
+pub use config::{Config, KernelOptions, Language, SettingError, SettingOrigin, VerifyMode};
 pub use jobs::JobMarker;
 
 /// Where the station key lives inside the data directory.
@@ -44,6 +46,25 @@ pub enum StationError {
     Seed(#[from] ardoise_erase::pattern::PatternError),
     #[error("the data partition is missing: certificates would only live in memory and be lost at power-off, and no registry is configured to receive them; plug in the ardoise stick with its ARDOISE partition, or configure a registry")]
     NoPersistentStorage,
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    #[error("the station key {key_path} belongs to workshop {key_workshop:?} station {key_station:?}, but the configuration names workshop {config_workshop:?} station {config_station:?}; use the key made for this station, or set the configuration to the key's identity")]
+    IdentityMismatch {
+        key_path: PathBuf,
+        key_workshop: String,
+        key_station: String,
+        config_workshop: String,
+        config_station: String,
+    },
+    #[error("a certificate of this session would be refused, so nothing will be erased: {}", .issues.iter().map(|i| format!("{} (setting {}): {}", i.path, certify::setting_for_field(&i.path), i.message)).collect::<Vec<_>>().join("; "))]
+    NotCertifiable {
+        issues: Vec<ardoise_cert::validate::SchemaIssue>,
+    },
+    #[error("the certificate could not be stored ({error}); {}", match .report_kept { Some(p) => format!("the job's report is kept in {} and becomes its certificate at the next start", p.display()), None => "the job's report could not be kept either: the disk must be erased again".into() })]
+    NotStored {
+        error: Box<StationError>,
+        report_kept: Option<PathBuf>,
+    },
 }
 
 /// How to open the station.
@@ -60,6 +81,8 @@ pub struct StationOptions {
     /// Whether the data directory survives a power-off; `None` reads `ARDOISE_DATA_PERSISTENT`
     /// (set to 0 by the live image's init when it found no data partition).
     pub persistent: Option<bool>,
+    /// `--registry`: overrides the file and the kernel command line.
+    pub registry: Option<String>,
 }
 
 /// An opened station. Holds the certificate store's lock: one issuing process per data directory.
@@ -92,8 +115,13 @@ impl Station {
         } else {
             KernelOptions::default()
         };
-        config.apply_kernel(&kernel);
-        let key = load_or_create_key(&data_dir, opts, &config)?;
+        config.apply_kernel(&kernel)?;
+        if let Some(url) = &opts.registry {
+            config.registry.url = Some(url.clone());
+            config.normalize();
+            config.check(&SettingOrigin::CommandLine)?;
+        }
+        let key = identity::station_key(&data_dir, opts, &mut config)?;
         let store = Store::open(&data_dir).map_err(|source| StationError::Store {
             dir: data_dir.clone(),
             source,
@@ -111,7 +139,7 @@ impl Station {
             .image_digest
             .clone()
             .or_else(|| image_record("image"));
-        Ok(Station {
+        let station = Station {
             data_dir,
             config,
             kernel,
@@ -121,7 +149,14 @@ impl Station {
             key,
             store: Mutex::new(store),
             vault: Arc::new(vault),
-        })
+        };
+        // The settings and the key must make a certificate the validator accepts: found now,
+        // not after an erase.
+        station.check_session(&SessionInfo {
+            operator_id: "preflight".into(),
+            ..Default::default()
+        })?;
+        Ok(station)
     }
 
     /// Whether certificates survive a power-off: false when the live image found no data
@@ -155,6 +190,27 @@ impl Station {
         })
     }
 
+    /// Checks that a certificate of `session` (operator, donor, asset tag, destination… with
+    /// the station's identity, policy and key) would be accepted: builds and signs a throw-away
+    /// one. Front ends call it before the first destructive command of a session.
+    pub fn check_session(&self, session: &SessionInfo) -> Result<(), StationError> {
+        self.rehearse(certify::session_certificate(session, &self.facts()))
+    }
+
+    fn rehearse(&self, cert: ardoise_cert::model::Certificate) -> Result<(), StationError> {
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        match store.rehearse(cert, &self.key) {
+            Ok(_) => Ok(()),
+            Err(StoreError::Sign(ardoise_cert::envelope::EnvelopeError::Invalid(e))) => {
+                Err(StationError::NotCertifiable { issues: e.0 })
+            }
+            Err(source) => Err(StationError::Store {
+                dir: self.data_dir.clone(),
+                source,
+            }),
+        }
+    }
+
     /// Records that a job is starting on `report_disk` (removed when its certificate is stored).
     pub fn begin_job(&self, marker: &JobMarker) -> Result<(), StationError> {
         jobs::write_marker(&self.data_dir, marker)
@@ -179,20 +235,52 @@ impl Station {
             session,
         );
         marker.namespaces = job.namespaces_reached();
+        // This disk's certificate, as it would read if the job were cut now, must be signable
+        // before the disk is touched.
+        self.rehearse(jobs::interrupted_certificate(&marker, &self.facts()))?;
         self.begin_job(&marker)?;
         Ok(marker)
     }
 
-    /// Signs and stores the certificate of `report` and removes the job's marker.
+    /// Signs and stores the certificate of `report` and removes the job's marker. When the
+    /// certificate cannot be stored, the report is kept beside the marker (in the space the
+    /// marker reserved) so that the next start certifies what really happened.
     pub fn certify(
         &self,
         report: &ErasureReport,
         session: &SessionInfo,
         marker: Option<&JobMarker>,
     ) -> Result<StoredCertificate, StationError> {
-        let facts = self.facts();
-        let cert = certify::certificate(report, session, &facts);
-        let stored = match self.issue(cert.clone()) {
+        match self.certify_report(report, session) {
+            Ok(stored) => {
+                if let Some(m) = marker {
+                    jobs::remove_marker(&self.data_dir, m);
+                }
+                Ok(stored)
+            }
+            Err(error) => {
+                let report_kept = marker.and_then(|m| {
+                    jobs::keep_report(&self.data_dir, m, report)
+                        .map_err(
+                            |e| tracing::error!(error = %e, "the job's report could not be kept"),
+                        )
+                        .ok()
+                });
+                Err(StationError::NotStored {
+                    error: Box::new(error),
+                    report_kept,
+                })
+            }
+        }
+    }
+
+    fn certify_report(
+        &self,
+        report: &ErasureReport,
+        session: &SessionInfo,
+    ) -> Result<StoredCertificate, StationError> {
+        let cert = certify::certificate(report, session, &self.facts());
+        match self.issue(cert.clone()) {
             Err(StationError::Store {
                 source: StoreError::Sign(ardoise_cert::envelope::EnvelopeError::Invalid(issues)),
                 ..
@@ -200,23 +288,24 @@ impl Station {
                 // A station bug produced a certificate that contradicts itself. The record must
                 // not be lost: certify the disk as not erased and say why.
                 tracing::error!(%issues, "inconsistent certificate; issuing it as not_erased");
-                self.issue(certify::degrade_to_not_erased(cert, &issues.to_string()))?
+                self.issue(certify::degrade_to_not_erased(cert, &issues.to_string()))
             }
-            other => other?,
-        };
-        if let Some(m) = marker {
-            jobs::remove_marker(&self.data_dir, m);
+            other => other,
         }
-        Ok(stored)
     }
 
-    /// Turns the markers of jobs that never finished (power loss, crash) into `not_erased`
-    /// certificates. Returns them (empty when nothing was interrupted).
+    /// Certifies the jobs that never got a certificate: a job whose report was kept (its
+    /// certificate could not be stored) gets the certificate of what really happened; a job
+    /// with a marker only (power loss, crash) becomes `not_erased` (`interrupted`). Returns
+    /// them (empty when there were none).
     pub fn recover_interrupted(&self) -> Result<Vec<StoredCertificate>, StationError> {
         let mut out = Vec::new();
         for marker in jobs::list_markers(&self.data_dir)? {
-            let cert = jobs::interrupted_certificate(&marker, &self.facts());
-            out.push(self.issue(cert)?);
+            let stored = match jobs::kept_report(&self.data_dir, &marker) {
+                Some(report) => self.certify_report(&report, &marker.session)?,
+                None => self.issue(jobs::interrupted_certificate(&marker, &self.facts()))?,
+            };
+            out.push(stored);
             jobs::remove_marker(&self.data_dir, &marker);
         }
         Ok(out)
@@ -251,26 +340,6 @@ impl Station {
         let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
         store.data_dir().outbox().map(|o| o.len()).unwrap_or(0)
     }
-}
-
-fn load_or_create_key(
-    data_dir: &Path,
-    opts: &StationOptions,
-    config: &Config,
-) -> Result<StationKey, StationError> {
-    if let Some(path) = &opts.key_file {
-        return Ok(StationKey::load(path)?);
-    }
-    let dir = data_dir.join(KEY_DIR);
-    let path = dir.join("station.key");
-    if !path.exists() && opts.create_key {
-        let generated = ardoise_cert::keys::generate_key_files(
-            &dir,
-            Some((&config.workshop.id, &config.workshop.station)),
-        )?;
-        tracing::warn!(key_id = %generated.key_id, "created a new station key; register its public key with the registry");
-    }
-    Ok(StationKey::load(&path)?)
 }
 
 /// A field of the record the live image's build wrote (`ARDOISE_IMAGE_DIGEST_FILE`, lines of

@@ -374,6 +374,7 @@ impl Runtime {
             create_key: true,
             kernel_options: true,
             persistent: None,
+            registry: None,
         };
         std::thread::Builder::new()
             .name("station".into())
@@ -508,7 +509,14 @@ impl Runtime {
             .name("start jobs".into())
             .spawn(move || {
                 // A full or read-only data partition must stop the erase, not the certificate.
-                if let Err(e) = station.preflight() {
+                // A full or read-only data partition, or a session whose certificate the
+                // validator would refuse, stops the erase before any disk is touched.
+                let checked = station.preflight().and_then(|()| {
+                    specs
+                        .iter()
+                        .try_for_each(|s| station.check_session(&s.session))
+                });
+                if let Err(e) = checked {
                     let _ = tx.send(Msg::App(Box::new(AppEvent::PreflightFailed(e.to_string()))));
                     return;
                 }

@@ -4,7 +4,10 @@
 //! Exit codes: 0 success; 1 a certificate is invalid, rejected or not sent; errors (bad
 //! arguments, unreadable files) come back as `Err` for `main` to print (exit 2 suggested).
 
+pub mod config;
+pub mod fat_volume;
 pub mod keygen;
+pub mod provision;
 pub mod report;
 pub mod upload;
 pub mod verify;
