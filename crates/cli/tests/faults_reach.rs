@@ -126,3 +126,71 @@ fn fault_31_security_erase_with_the_password_vault_in_ram() {
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_eq!(json(&out)["method"], "ata-security-erase-enhanced");
 }
+
+#[test]
+fn fault_32_boot_medium_that_cannot_be_found_blocks_an_unattended_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = security_only_hdd(dir.path());
+    let data = dir.path().join("data");
+    // The image's boot loader said "booted from a medium", and the init found none.
+    let record = dir.path().join("boot-medium");
+    std::fs::write(&record, "mode=none\nexpected=1\ndevice=\n").unwrap();
+    let out = bin()
+        .args([
+            "auto",
+            "--device",
+            &sim(&p),
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--poll-ms",
+            "5",
+        ])
+        .env("ARDOISE_BOOT_MEDIUM", &record)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "ARDOISE-AUTO: nothing erased: the system was started from a USB stick or CD"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert!(untouched(&p));
+    assert!(
+        !data.join("certificates").exists()
+            || std::fs::read_dir(data.join("certificates"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+    // An unreadable record blocks it too.
+    let out = bin()
+        .args([
+            "auto",
+            "--device",
+            &sim(&p),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+        .env("ARDOISE_BOOT_MEDIUM", dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", text(&out));
+    assert!(untouched(&p));
+    // Without a record (not the live image's init), the same run erases.
+    let out = bin()
+        .args([
+            "auto",
+            "--device",
+            &sim(&p),
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--poll-ms",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(!untouched(&p));
+}

@@ -240,6 +240,23 @@ pub fn problem(
     })
 }
 
+/// The boot medium problem now: reads the record and, when a medium was found at boot, looks
+/// for it among the disks `list` returns (called only then). An unreadable record is a
+/// problem: no disk can be shown not to be the boot medium.
+pub fn check<E: std::fmt::Display>(
+    opts: &DiscoveryOptions,
+    list: impl FnOnce() -> Result<Vec<DiskInfo>, E>,
+) -> Result<Option<String>, E> {
+    match BootMedium::read(opts) {
+        Ok(None) => Ok(None),
+        Ok(Some(m)) if m.device.is_empty() => Ok(problem(opts, Some(&m), &[])),
+        Ok(Some(m)) => Ok(problem(opts, Some(&m), &list()?)),
+        Err(e) => Ok(Some(format!(
+            "the boot medium record is unreadable ({e}): no disk can be shown not to be the boot medium"
+        ))),
+    }
+}
+
 /// What `ardoise boot-medium` writes for the init: the identity of `device` (a whole disk or a
 /// partition of it).
 pub fn record(

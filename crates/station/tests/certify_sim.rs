@@ -412,3 +412,40 @@ fn without_a_data_partition_or_a_registry_nothing_may_start() {
     std::fs::write(data.path().join("ardoise.toml"), "[workshop]\nid = \"w\"\nname = \"W\"\nstation = \"s\"\n[registry]\nurl = \"http://127.0.0.1:9\"\n").unwrap();
     open(false).preflight().unwrap();
 }
+
+#[test]
+fn an_interrupted_security_erase_says_the_drive_may_be_locked_and_how_it_is_unlocked() {
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let paths = standard_machine(disks.path(), 16_384).unwrap();
+    {
+        let st = station(data.path());
+        let info = describe_target(
+            &DiscoveryOptions::default(),
+            &PathBuf::from(format!("sim:{}", paths[0].display())),
+        )
+        .unwrap();
+        let disk = open_disk(&info, Access::ReadWrite).unwrap();
+        let req = JobRequest {
+            method: "ata-security-erase-enhanced".into(),
+            ..Default::default()
+        };
+        let mut job =
+            prepare(disk, req, st.vault().as_ref()).unwrap_or_else(|r| panic!("{}", r.error));
+        st.begin_erase(&mut job, &session()).unwrap();
+        // ...and the power goes out in the middle of SECURITY ERASE UNIT.
+    }
+    let st = station(data.path());
+    let recovered = st.recover_interrupted().unwrap();
+    let env = ardoise_cert::envelope::Envelope::parse(&recovered[0].envelope_bytes).unwrap();
+    let cert = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
+    assert_eq!(cert.outcome.status, OutcomeStatus::NotErased);
+    let detail = cert.outcome.exceptions[0].detail.clone();
+    assert!(detail.contains("may be locked"), "{detail}");
+    assert!(
+        detail.contains("the next erase of this drive started from this station unlocks"),
+        "{detail}"
+    );
+    // An interrupted overwrite says nothing of the kind.
+    assert!(!cert.sanitization.technique.starts_with("overwrite"));
+}

@@ -226,6 +226,8 @@ texts! {
     Interrupted => "{0} effacement(s) interrompu(s) auparavant : certificat NON EFFACÉ émis.",
                    "{0} earlier erase job(s) were interrupted: NOT ERASED certificate issued.";
     MemoryValue => "{0} ({1} processeurs)", "{0} ({1} threads)";
+    BootMediumProblem => "SUPPORT DE DÉMARRAGE INTROUVABLE : {0}. Ne lancez pas d'effacement sans surveillance.",
+                         "BOOT MEDIUM NOT FOUND: {0}. Do not start an unattended erase.";
 
     // Disks
     DisksPrompt => "Espace coche un disque, A les coche tous ; puis Entrée.",
@@ -379,6 +381,8 @@ texts! {
     PhCertify => "signature du certificat", "signing the certificate";
     PhDone => "terminé", "done";
     PhRefused => "refusé : {0}", "refused: {0}";
+    NotConfirmedDisk => "ce n'est pas le disque que vous avez confirmé ({0}) ; rien n'a été écrit, la liste est relue",
+                        "this is not the disk you confirmed ({0}); nothing was written, the list is read again";
     PhStopping => "arrêt demandé...", "stopping...";
     Remaining => "reste {0}", "{0} left";
     Errors => "erreurs : {0}", "errors: {0}";

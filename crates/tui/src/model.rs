@@ -36,6 +36,8 @@ pub struct StationSummary {
     pub outbox: usize,
     /// Certificates issued at start for jobs a power loss or crash interrupted.
     pub recovered: Vec<String>,
+    /// The boot medium cannot be found (docs/image.md): shown on the machine screen.
+    pub boot_medium: Option<String>,
 }
 
 /// Network state from the init's lease files.

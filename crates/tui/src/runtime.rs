@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use ardoise_disk::discovery::{discover, DiscoveryOptions};
 use ardoise_disk::open::describe_target;
-use ardoise_disk::{open_disk, Access, DiskInfo};
-use ardoise_erase::job::{execute, prepare, JobEvent, JobRequest, VerifyChoice};
+use ardoise_disk::{open_disk, Access, DiskInfo, OpenDiskError};
+use ardoise_erase::job::{execute, prepare, JobEvent, JobRequest, RefusedWhy, VerifyChoice};
 use ardoise_erase::overwrite::CancelToken;
 use ardoise_erase::plan::supported_methods;
 use ardoise_erase::probe::ProbeReport;
@@ -643,6 +643,10 @@ fn summarize_station(s: &Station, recovered: Vec<String>) -> StationSummary {
         },
         outbox: s.outbox_len(),
         recovered,
+        boot_medium: ardoise_disk::bootmedium::check(&DiscoveryOptions::default(), || {
+            discover(&DiscoveryOptions::default())
+        })
+        .unwrap_or_else(|e| Some(e.to_string())),
     }
 }
 
@@ -682,8 +686,19 @@ fn run_job(
             error,
         })));
     };
+    let not_confirmed = |detail: String| {
+        let _ = tx.send(Msg::App(Box::new(AppEvent::JobNotConfirmed {
+            job: spec.job,
+            detail,
+        })));
+    };
+    // One job at a time per NVMe controller: a sanitize reaches every namespace.
+    let _controller = ardoise_disk::siblings::ControllerLock::acquire(&spec.info);
     let disk = match open_disk(&spec.info, Access::ReadWrite) {
         Ok(d) => d,
+        Err(OpenDiskError::NotConfirmed { differences, .. }) => {
+            return not_confirmed(differences.join("; "))
+        }
         Err(e) => return refused(e.to_string()),
     };
     let request = JobRequest {
@@ -695,7 +710,10 @@ fn run_job(
     let vault = station.vault();
     let mut job = match prepare(disk, request, vault.as_ref()) {
         Ok(j) => j,
-        Err(r) => return refused(r.error.to_string()),
+        Err(r) => match r.error {
+            RefusedWhy::NotConfirmed(d) => return not_confirmed(d.join("; ")),
+            other => return refused(other.to_string()),
+        },
     };
     let marker = match station.begin_erase(&mut job, &spec.session) {
         Ok(m) => m,
