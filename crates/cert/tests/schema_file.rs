@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 const SCHEMA: &str = include_str!("../../../docs/schema/certificate-v1.schema.json");
 
 /// Top-level fields older certificates lack (the model reads them with defaults).
-const ADDED_LATER: [&str; 3] = ["host_reset", "disposition", "qc"];
+const ADDED_LATER: [&str; 4] = ["host_reset", "disposition", "qc", "media.namespaces"];
 
 fn schema() -> Value {
     serde_json::from_str(SCHEMA).expect("schema is JSON")
@@ -148,6 +148,12 @@ fn full_example() -> Value {
     let mut v = serde_json::to_value(&c).unwrap();
     v["outcome"]["status"] = json!("erased_with_exceptions");
     v["outcome"]["exceptions"] = json!([{"code": "hpa-not-removed", "detail": "drive frozen"}]);
+    v["media"]["namespaces"] = json!([
+        {"nsid": 1, "device": "/dev/nvme0n1", "capacity_bytes": 256060514304u64,
+         "nguid": "002538b7f1b2c3d4e5f60718293a4b5c", "eui64": null},
+        {"nsid": 2, "device": "/dev/nvme0n2", "capacity_bytes": 1073741824, "nguid": null,
+         "eui64": "002538b781b2c3d5"}
+    ]);
     v
 }
 
@@ -179,10 +185,12 @@ fn schema_paths(root: &Value, node: &Value, path: String, out: &mut BTreeSet<Str
             .map(|r| r.as_str().unwrap())
             .collect();
         let mut all: BTreeSet<&str> = props.keys().map(String::as_str).collect();
-        if path.is_empty() {
-            // Added after the first certificates: optional for readers, always written.
-            for f in ADDED_LATER {
-                assert!(all.remove(f), "{f} not in the schema");
+        // Added after the first certificates: optional for readers, always written.
+        for f in ADDED_LATER {
+            let (parent, name) = f.rsplit_once('.').unwrap_or(("", f));
+            let here = path.trim_start_matches('.');
+            if here == parent {
+                assert!(all.remove(name), "{f} not in the schema");
             }
         }
         assert_eq!(req, all, "{path}: every field must be required");

@@ -189,7 +189,11 @@ fn is_candidate_name(name: &str, include_loop: bool) -> bool {
     if SKIP.iter().any(|p| name.starts_with(p)) {
         return false;
     }
-    if name.starts_with("mmcblk") && (name.contains("boot") || name.contains("rpmb")) {
+    // eMMC hardware partitions (boot0/1, RPMB, general-purpose gp0..3) are areas of the card
+    // mmcblkN, not disks of their own: the card's erase accounts for them.
+    if name.starts_with("mmcblk")
+        && (name.contains("boot") || name.contains("rpmb") || name.contains("gp"))
+    {
         return false;
     }
     if name.starts_with("loop") {
@@ -461,6 +465,8 @@ mod tests {
             "md127",
             "mmcblk0boot0",
             "mmcblk0rpmb",
+            "mmcblk0gp0",
+            "mmcblk1gp3",
             "fd0",
         ] {
             assert!(!is_candidate_name(n, true), "{n}");

@@ -132,6 +132,14 @@ pub struct MmcCaps {
     pub secure_trim: bool,
     pub sanitize: bool,
     pub trim: bool,
+    /// Size of each boot partition (boot0, boot1), bytes; 0 when there are none.
+    #[serde(default)]
+    pub boot_partition_bytes: u64,
+    /// Sizes of the general-purpose partitions, bytes.
+    #[serde(default)]
+    pub gp_partition_bytes: Vec<u64>,
+    #[serde(default)]
+    pub rpmb_bytes: u64,
 }
 
 /// Everything the planner needs to know about one drive.

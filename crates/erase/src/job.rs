@@ -291,6 +291,9 @@ pub fn execute(
         fingerprints: None,
         sample_plan: None,
     };
+    // Areas of the medium that no method reaches (eMMC boot/GP partitions) are never erased.
+    run.exceptions
+        .extend(crate::limits::areas_not_reached(&probe.capabilities));
     let started = OffsetDateTime::now_utc();
     let seed = request
         .seed

@@ -10,6 +10,7 @@
 
 use crate::capability::{DriveCapabilities, HostLimits, NvmeCaps};
 use crate::method::{FormatErase, Method};
+use crate::outcome::{Exception, ExceptionCode};
 use crate::plan::{MethodSupport, Plan, Step};
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,51 @@ impl ReachedNamespace {
             eui64: info.eui64.clone(),
         }
     }
+}
+
+/// The eMMC's hardware partitions that no method reaches: the erase commands and the host
+/// overwrite act on the user area only (the partition selected by PARTITION_ACCESS, which
+/// ardoise never switches), and so does the read-back. Boot and general-purpose partitions
+/// are therefore recorded as not erased (a non-clean exception), never silently included in
+/// the card's verdict. The RPMB, writable only with its authentication key, is named with them.
+pub fn areas_not_reached(caps: &DriveCapabilities) -> Vec<Exception> {
+    let Some(m) = caps.mmc.as_ref() else {
+        return Vec::new();
+    };
+    let mib = |b: u64| format!("{:.1} MiB", b as f64 / f64::from(1 << 20));
+    let mut areas = Vec::new();
+    if m.boot_partition_bytes > 0 {
+        areas.push(format!(
+            "two boot partitions of {} each",
+            mib(m.boot_partition_bytes)
+        ));
+    }
+    if !m.gp_partition_bytes.is_empty() {
+        let sizes: Vec<String> = m.gp_partition_bytes.iter().map(|&b| mib(b)).collect();
+        areas.push(format!(
+            "{} general-purpose partition(s) ({})",
+            sizes.len(),
+            sizes.join(", ")
+        ));
+    }
+    if areas.is_empty() {
+        return Vec::new();
+    }
+    let rpmb = if m.rpmb_bytes > 0 {
+        format!(
+            "; its replay-protected block ({}) can only be written with its authentication key",
+            mib(m.rpmb_bytes)
+        )
+    } else {
+        String::new()
+    };
+    vec![Exception::new(
+        ExceptionCode::HiddenAreaNotErased,
+        format!(
+            "the eMMC has {} outside the user area that the erase and the read-back reach: they were neither erased nor checked{rpmb}",
+            areas.join(" and ")
+        ),
+    )]
 }
 
 /// Marks the methods that `caps.limits` forbids as unsupported, with the reason.
