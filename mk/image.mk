@@ -7,7 +7,8 @@
 #   make test-image     QEMU boot tests (BIOS, UEFI, Secure Boot + unsigned control, PXE, data
 #                       partition persistence, protected boot stick) and the reproducibility test
 #   make demo           boot the image in QEMU with sample NVMe/SATA/virtio/USB disks and a local
-#                       registry (if built), the TUI on this terminal
+#                       registry, the stick provisioned for it; the TUI on this terminal
+#   make test-demo      the demo walked through its interface in tmux, French then English
 #   make bench-image    image size, time to ardoise (direct PVH boot, TCG), smallest RAM that boots
 #   make test-image-erase   the unattended end-to-end erase test (NVMe, SATA, virtio, USB disks; the
 #                       registry on loopback; host reads the disks back; part of test-image)
@@ -17,7 +18,7 @@ ARDOISE_STATIC_BIN := target/$(ARDOISE_TARGET)/release/ardoise
 IMAGE_OUT := out/image/ardoise.img
 
 .PHONY: deps-image image pxe ardoise-static test-image test-image-boot test-image-repro \
-        test-image-erase demo bench-image
+        test-image-erase demo test-demo bench-image
 
 deps-image:
 	scripts/apt-image.sh deps
@@ -45,10 +46,16 @@ test-image-erase: image
 	timeout -k 10 900 tests/qemu/test-erase-e2e.sh
 
 demo: image
+	$(CARGO) build -p ardoise-registry
 	scripts/qemu-demo.sh
+
+# `make demo` walked through its interface on the serial console (tmux), in French and English.
+test-demo: image
+	$(CARGO) build -p ardoise-registry
+	timeout -k 10 1200 tests/qemu/test-demo.sh
 
 bench-image: image
 	scripts/image-bench.sh
 
-TEST_TARGETS += test-image
+TEST_TARGETS += test-image test-demo
 DEPS_TARGETS += deps-image

@@ -48,6 +48,9 @@ fi
 for t in xorriso mformat mcopy mmd mkfs.fat grub-mkimage cpio zstd depmod modprobe python3; do
     command -v "$t" > /dev/null || die "$t missing: run scripts/apt-image.sh deps"
 done
+# Every stick gets this configuration: the station must accept it as it is.
+"$BIN" config check "$ROOT/image/data/ardoise.toml" > /dev/null \
+    || die "image/data/ardoise.toml is not a configuration the station accepts (see above)"
 
 # ---------------------------------------------------------------- pinned packages, unpacked
 "$ROOT/scripts/apt-image.sh" fetch "$DEBS"

@@ -3,19 +3,21 @@
 #
 #  1. sample disks (NVMe, SATA/AHCI, virtio-blk, USB) of 64 MiB whose first 4 MiB and last
 #     1 MiB hold a known text pattern;
-#  2. a station key made on the host, registered with a registry started on 127.0.0.1, and put
-#     on the stick's data partition with the configuration; the image boots as a USB stick with
-#     `ardoise.auto=erase ardoise.registry=http://10.0.2.100` — the guest reaches only the
-#     registry, through guestfwd;
+#  2. the stick made from the unmodified `make image` output the way docs/image.md tells a
+#     workshop: `ardoise provision` (identity, station key, registry URL with a trailing slash
+#     and the registry's key), the registry command it prints run as printed on a registry
+#     started on 127.0.0.1, boot options in boot/boot.cfg (`ardoise.auto=erase
+#     ardoise.registry=http://10.0.2.100/`) — the guest reaches only the registry, through
+#     guestfwd;
 #  3. the guest must power off by itself (the init powers off only after success: every disk
 #     erased, every certificate acknowledged);
 #  4. host checks: every sample backing file holds no byte of the pattern; the stick holds one
 #     certificate and one receipt per disk; the registry stored them; `ardoise verify` accepts
 #     them with the registry's key (signature, trust, journal, inclusion proof); the boot stick
 #     was never offered for erasure.
-# Expected methods on QEMU (reference/image.md §5): NVMe Format (user data erase; QEMU reports
-# no sanitize and no crypto erase), SATA and USB host overwrite (QEMU has no ATA security or
-# sanitize: the certificate says clear), virtio host overwrite.
+# Expected methods on QEMU 10: NVMe Format (user data erase; QEMU reports no sanitize and no
+# crypto erase), SATA and USB host overwrite (QEMU has no ATA security or sanitize: the
+# certificate says clear), virtio host overwrite.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need_image
@@ -26,13 +28,6 @@ PORT=${ARDOISE_E2E_PORT:-18090}
 [ -x "$REG_BIN" ] || { fail "erase-e2e: $REG_BIN is missing (cargo build -p ardoise-registry)"; summary; exit 1; }
 
 d=$(new_tmp erase-e2e)
-copy_image "$d/stick.img"
-off=$(part_offset "$d/stick.img" 3)
-"$BIN" keygen --out "$d/keys" --workshop ressourcerie-e2e --station st-e2e > /dev/null
-printf '[workshop]\nid = "ressourcerie-e2e"\nname = "Ressourcerie de test"\nstation = "st-e2e"\n' > "$d/ardoise.toml"
-mcopy -o -i "$d/stick.img@@$off" "$d/ardoise.toml" ::/ardoise.toml
-mcopy -s -o -i "$d/stick.img@@$off" "$d/keys" ::/
-set_boot_options "$d/stick.img" "ardoise.auto=erase ardoise.registry=http://10.0.2.100"
 for disk in nvme sata virtio usb; do
     f=$d/$disk.img
     truncate -s 64M "$f"
@@ -40,11 +35,26 @@ for disk in nvme sata virtio usb; do
     { yes "$PATTERN on $disk (tail)" || true; } | head -c 1M | dd of="$f" bs=1M seek=63 conv=notrunc status=none
 done
 
+# The stick as docs/image.md tells a workshop to make it: `ardoise provision` from the image
+# `make image` built, with the registry's URL written as the docs write it (trailing slash)
+# and its key; then the command provision prints, run on the registry as printed.
 DB="sqlite:$d/registry.sqlite"
 "$REG_BIN" key --show --db "$DB" > "$d/registry.vkey"
-"$REG_BIN" station add --db "$DB" --public-key-file "$d/keys/station.pub" \
-    --workshop ressourcerie-e2e --station st-e2e --not-before "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" > "$d/station-add.log" 2>&1 \
-    || { fail "erase-e2e: cannot register the station key: $(tail -2 "$d/station-add.log")"; summary; exit 1; }
+if ! "$BIN" provision --image "$d/stick.img" --write-image "$IMG/ardoise.img" \
+        --workshop ressourcerie-e2e --workshop-name "Ressourcerie de test" --station st-e2e \
+        --registry http://10.0.2.100/ --registry-key "$d/registry.vkey" --out "$d/keys" > "$d/provision.log" 2>&1; then
+    fail "erase-e2e: ardoise provision: $(tail -3 "$d/provision.log")"; summary; exit 1
+fi
+add=$(grep -o 'ardoise-registry station add .*' "$d/provision.log" | sed "s|<DB>|$DB|")
+[ -n "$add" ] || { fail "erase-e2e: provision printed no registry command"; summary; exit 1; }
+# shellcheck disable=SC2086 # the printed command, split into words as a shell would
+"$REG_BIN" ${add#ardoise-registry } > "$d/station-add.log" 2>&1 \
+    || { fail "erase-e2e: the registry command provision printed failed: $(tail -2 "$d/station-add.log")"; summary; exit 1; }
+off=$(part_offset "$d/stick.img" 3)
+# boot.cfg as docs/image.md shows it: unattended erase; the registry again on the kernel
+# command line, trailing slash included (it overrides the file's and must be normalised too).
+set_boot_options "$d/stick.img" "ardoise.auto=erase ardoise.registry=http://10.0.2.100/"
+
 "$REG_BIN" serve --listen "127.0.0.1:$PORT" --db "$DB" > "$d/registry.log" 2>&1 &
 REG_PID=$!
 trap 'kill $REG_PID 2>/dev/null' EXIT

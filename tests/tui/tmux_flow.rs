@@ -799,17 +799,23 @@ fn a_second_console_waits_for_the_station() {
     let d = dirs(None);
     let first = Tmux::start("fr", &args(&d, &[]), &env(&d));
     first.wait_for("Choisissez la langue");
+    // A console nobody touches takes nothing: the second one, used first, gets the station.
+    let idle = Tmux::start("fr", &args(&d, &[]), &env(&d));
+    idle.wait_for("Choisissez la langue");
+    first.keys(&["Enter"]);
     // The first has the station once its workshop shows in the title bar.
     first.wait_for("Ressourcerie de Caen");
+    drop(idle);
     let second = Tmux::start("fr", &args(&d, &[]), &env(&d));
+    second.wait_for("Choisissez la langue");
+    second.keys(&["Enter"]);
     let s = second.wait_for("déjà utilisée sur une autre console");
     assert!(s.contains("Station occupée"), "{s}");
     second.save("13-station-occupee");
-    first.keys(&["q"]);
+    first.keys(&["F10"]);
     first.wait_for("Quitter ardoise ?");
     first.keys(&["o"]);
     first.wait_for("ARDOISE-EXIT=0");
-    second.wait_for("Choisissez la langue avec les flèches");
     second.wait_for("Ressourcerie de Caen");
 }
 
@@ -831,4 +837,102 @@ fn no_arguments_means_the_interface() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("the interface needs a terminal"), "{err}");
+}
+
+/// A data partition as `make image` ships it: the shipped ardoise.toml and a registry key file
+/// the workshop put on the stick.
+fn shipped_dirs() -> (Dirs, String) {
+    let d = dirs(None);
+    std::fs::write(
+        d.data.join("ardoise.toml"),
+        include_str!("../../image/data/ardoise.toml"),
+    )
+    .unwrap();
+    let vkey = ardoise_cert::note::NoteSigner::new("registre.example.org", &[5; 32])
+        .unwrap()
+        .verifier()
+        .to_vkey();
+    std::fs::write(d.data.join("registry.vkey"), format!("{vkey}\n")).unwrap();
+    (d, vkey)
+}
+
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn first_run_setup_makes_the_stick_a_workshops_fr() {
+    let (d, vkey) = shipped_dirs();
+    let t = Tmux::start("fr", &args(&d, &[]), &env(&d));
+    t.wait_for("Choisissez la langue");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Configuration de la station");
+    assert!(s.contains("DÉMONSTRATION"), "the header says so:\n{s}");
+    t.text("ressourcerie-caen");
+    t.keys(&["Tab"]);
+    t.text("Ressourcerie de Caen");
+    t.keys(&["Tab"]);
+    t.text("poste-3");
+    t.keys(&["Tab"]);
+    // As docs write it: with a trailing slash.
+    t.text("https://registre.example.org/");
+    t.keys(&["Tab"]);
+    t.text("registry.vkey");
+    t.save("00-configuration");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Station configurée");
+    assert!(s.contains("ressourcerie-caen / poste-3"), "{s}");
+    assert!(s.contains("Ressourcerie de Caen"), "{s}");
+    assert!(!s.contains("DÉMONSTRATION"), "{s}");
+    t.wait_for("Opérateur");
+
+    let cfg = ardoise_station::Config::load(&d.data).unwrap();
+    assert_eq!(cfg.workshop.id, "ressourcerie-caen");
+    assert_eq!(cfg.workshop.station, "poste-3");
+    assert_eq!(
+        cfg.registry.url.as_deref(),
+        Some("https://registre.example.org")
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.data.join("keys/registry.pub"))
+            .unwrap()
+            .trim(),
+        vkey
+    );
+    let key = ardoise_cert::keys::StationKey::load(&d.data.join("keys/station.key")).unwrap();
+    let bound = ardoise_cert::keys::bound_identity(&d.data.join("keys/station.key"), key.key_id())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (bound.workshop.as_str(), bound.station.as_str()),
+        ("ressourcerie-caen", "poste-3")
+    );
+}
+
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn a_stick_not_set_up_runs_as_a_marked_demonstration_en() {
+    let (d, _) = shipped_dirs();
+    let t = Tmux::start("en", &args(&d, &["--lang", "en"]), &env(&d));
+    t.wait_for("Choose the language");
+    t.keys(&["Enter"]);
+    t.wait_for("Station setup");
+    // A setting the station refuses is named, in English, and nothing is written.
+    t.text("Ressourcerie de Caen");
+    t.keys(&["Tab"]);
+    t.text("x");
+    t.keys(&["Tab"]);
+    t.text("p1");
+    t.keys(&["Tab", "Tab", "Enter"]);
+    let s = t.wait_for("Setup refused");
+    assert!(s.contains("workshop.id"), "{s}");
+    assert!(
+        !d.data.join("keys/station.key").exists() || {
+            let k = ardoise_cert::keys::StationKey::load(&d.data.join("keys/station.key")).unwrap();
+            ardoise_cert::keys::bound_identity(&d.data.join("keys/station.key"), k.key_id())
+                .unwrap()
+                .is_some_and(|b| b.workshop == "demonstration")
+        }
+    );
+    t.keys(&["Escape"]);
+    let s = t.wait_for("Operator");
+    assert!(s.contains("DEMONSTRATION"), "{s}");
+    t.save("00-demonstration");
 }

@@ -72,14 +72,11 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         station.config.workshop.station,
         station.key_id()
     );
-    for c in station
+    for r in station
         .recover_interrupted()
         .context("recovering interrupted jobs")?
     {
-        println!(
-            "ARDOISE-AUTO: an earlier job was interrupted; certificate {} says not_erased",
-            c.cert_id
-        );
+        println!("ARDOISE-AUTO: {}", crate::erase::recovered_line(&r));
     }
     if let Err(e) = station.preflight() {
         println!("ARDOISE-AUTO: nothing erased: {e}");

@@ -95,11 +95,12 @@ fn describe(device: &std::path::Path) -> anyhow::Result<DiskInfo> {
 }
 
 fn protected_exit(info: &DiskInfo, json_out: bool) -> ExitCode {
-    let reasons: Vec<String> = info
-        .protected_reasons
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
+    let mut reasons: Vec<String> = Vec::new();
+    for r in info.protected_reasons.iter().map(|r| r.to_string()) {
+        if !reasons.contains(&r) {
+            reasons.push(r);
+        }
+    }
     if json_out {
         println!(
             "{}",
@@ -219,15 +220,11 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         eprintln!("ardoise: nothing was erased: {e}");
         return Ok(ExitCode::from(exit::CANNOT_STORE));
     }
-    for c in station
+    for r in station
         .recover_interrupted()
         .context("recovering interrupted jobs")?
     {
-        eprintln!(
-            "ardoise: an earlier job was interrupted; certificate {} says not_erased ({})",
-            c.cert_id,
-            c.path.display()
-        );
+        eprintln!("ardoise: {}", recovered_line(&r));
     }
     let session = SessionInfo {
         operator_id: match args.operator.strip_prefix("name:") {
@@ -383,6 +380,24 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(exit::CANNOT_STORE));
     }
     Ok(code)
+}
+
+/// What a certificate issued at start for an earlier job says, in one line.
+pub(crate) fn recovered_line(r: &ardoise_station::Recovered) -> String {
+    let c = &r.certificate;
+    if r.report_kept {
+        format!(
+            "an earlier job's certificate could not be stored; certificate {} now records what it did, from its kept report ({})",
+            c.cert_id,
+            c.path.display()
+        )
+    } else {
+        format!(
+            "an earlier job was interrupted; certificate {} says not_erased ({})",
+            c.cert_id,
+            c.path.display()
+        )
+    }
 }
 
 fn result_json(r: &ErasureReport, certificate: serde_json::Value) -> serde_json::Value {

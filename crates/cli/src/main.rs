@@ -63,8 +63,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    init_logging();
-    let cli = match Cli::try_parse() {
+    let cli = Cli::try_parse();
+    // The interface captures stderr into its journal: never colour it.
+    let tui = matches!(
+        &cli,
+        Ok(Cli {
+            command: None | Some(Command::Tui(_))
+        })
+    );
+    init_logging(!tui);
+    let cli = match cli {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -116,13 +124,20 @@ fn main() -> ExitCode {
     })
 }
 
-fn init_logging() {
+/// Logs on stderr; colour only when `colour_allowed` and stderr is an interactive terminal
+/// of a user — never on the live image's consoles (`ARDOISE_TERMINAL`, a serial line may be
+/// captured to a file), never with `NO_COLOR`.
+fn init_logging(colour_allowed: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("ARDOISE_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let ansi = colour_allowed
+        && std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("ARDOISE_TERMINAL").is_none()
+        && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(ansi)
         .with_target(false)
         .try_init();
 }

@@ -295,6 +295,8 @@ pub enum SettingOrigin {
     CommandLine,
     /// The station key and the identity `ardoise keygen` bound to it.
     Key(PathBuf),
+    /// The first-run setup form of the interface.
+    SetupForm,
 }
 
 impl std::fmt::Display for SettingOrigin {
@@ -304,6 +306,7 @@ impl std::fmt::Display for SettingOrigin {
             SettingOrigin::KernelCommandLine => f.write_str("on the kernel command line"),
             SettingOrigin::CommandLine => f.write_str("on the command line"),
             SettingOrigin::Key(p) => write!(f, "bound to the station key {}", p.display()),
+            SettingOrigin::SetupForm => f.write_str("in the setup form"),
         }
     }
 }

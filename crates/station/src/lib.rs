@@ -67,6 +67,15 @@ pub enum StationError {
     },
 }
 
+/// A certificate issued at start for a job that had none.
+#[derive(Debug, Clone)]
+pub struct Recovered {
+    pub certificate: StoredCertificate,
+    /// Made from the job's kept report (what really happened); otherwise the job was cut
+    /// (power loss, crash) and the certificate says `not_erased` (`interrupted`).
+    pub report_kept: bool,
+}
+
 /// How to open the station.
 #[derive(Debug, Clone, Default)]
 pub struct StationOptions {
@@ -298,14 +307,20 @@ impl Station {
     /// certificate could not be stored) gets the certificate of what really happened; a job
     /// with a marker only (power loss, crash) becomes `not_erased` (`interrupted`). Returns
     /// them (empty when there were none).
-    pub fn recover_interrupted(&self) -> Result<Vec<StoredCertificate>, StationError> {
+    pub fn recover_interrupted(&self) -> Result<Vec<Recovered>, StationError> {
         let mut out = Vec::new();
         for marker in jobs::list_markers(&self.data_dir)? {
-            let stored = match jobs::kept_report(&self.data_dir, &marker) {
-                Some(report) => self.certify_report(&report, &marker.session)?,
-                None => self.issue(jobs::interrupted_certificate(&marker, &self.facts()))?,
+            let (certificate, report_kept) = match jobs::kept_report(&self.data_dir, &marker) {
+                Some(report) => (self.certify_report(&report, &marker.session)?, true),
+                None => (
+                    self.issue(jobs::interrupted_certificate(&marker, &self.facts()))?,
+                    false,
+                ),
             };
-            out.push(stored);
+            out.push(Recovered {
+                certificate,
+                report_kept,
+            });
             jobs::remove_marker(&self.data_dir, &marker);
         }
         Ok(out)

@@ -337,7 +337,8 @@ fn an_interrupted_job_becomes_a_not_erased_certificate_at_the_next_start() {
     let st = station(data.path());
     let recovered = st.recover_interrupted().unwrap();
     assert_eq!(recovered.len(), 1);
-    let env = ardoise_cert::envelope::Envelope::parse(&recovered[0].envelope_bytes).unwrap();
+    let env =
+        ardoise_cert::envelope::Envelope::parse(&recovered[0].certificate.envelope_bytes).unwrap();
     let cert = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
     assert_eq!(cert.outcome.status, OutcomeStatus::NotErased);
     assert_eq!(cert.outcome.exceptions[0].code, "interrupted");
@@ -346,7 +347,13 @@ fn an_interrupted_job_becomes_a_not_erased_certificate_at_the_next_start() {
         st.recover_interrupted().unwrap().is_empty(),
         "reported once"
     );
-    assert!(ardoise_cert::verify::verify(&[recovered[0].path.clone()], &trust(data.path())).ok);
+    assert!(
+        ardoise_cert::verify::verify(
+            &[recovered[0].certificate.path.clone()],
+            &trust(data.path())
+        )
+        .ok
+    );
 }
 
 #[test]
@@ -437,7 +444,8 @@ fn an_interrupted_security_erase_says_the_drive_may_be_locked_and_how_it_is_unlo
     }
     let st = station(data.path());
     let recovered = st.recover_interrupted().unwrap();
-    let env = ardoise_cert::envelope::Envelope::parse(&recovered[0].envelope_bytes).unwrap();
+    let env =
+        ardoise_cert::envelope::Envelope::parse(&recovered[0].certificate.envelope_bytes).unwrap();
     let cert = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
     assert_eq!(cert.outcome.status, OutcomeStatus::NotErased);
     let detail = cert.outcome.exceptions[0].detail.clone();

@@ -14,11 +14,15 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::fmt::clean;
 use crate::i18n::{t, tf, Language, T};
 use crate::model::*;
+pub use crate::problem::Problem;
+pub use crate::setup::{SetupDone, SetupForm, SetupRequest};
 
 /// The steps of the flow, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Language,
+    /// First-run setup of a demonstration stick (not a step of the flow).
+    Setup,
     Operator,
     Machine,
     Disks,
@@ -41,7 +45,7 @@ impl Screen {
             Screen::Confirm => 6,
             Screen::Progress => 7,
             Screen::Results => 8,
-            Screen::Export => return None,
+            Screen::Export | Screen::Setup => return None,
         })
     }
 
@@ -50,6 +54,7 @@ impl Screen {
     pub fn title(self) -> T {
         match self {
             Screen::Language => T::TitleLanguage,
+            Screen::Setup => T::TitleSetup,
             Screen::Operator => T::TitleOperator,
             Screen::Machine => T::TitleMachine,
             Screen::Disks => T::TitleDisks,
@@ -74,7 +79,7 @@ pub enum StationState {
     Busy {
         attempts: u32,
     },
-    Failed(String),
+    Failed(Problem),
     Open(Box<StationSummary>),
 }
 
@@ -186,14 +191,24 @@ pub enum ExportState {
 /// Side effects the runtime carries out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
+    /// Open the station (taking its lock): sent at the first key, so that of several consoles
+    /// (screen, serial line) the one a technician uses gets the station.
+    OpenStation,
     ScanDisks,
     CheckRegistry,
     StartJobs(Vec<JobSpec>),
-    Stop { job: usize },
-    Remedy { row: usize, info: Box<DiskInfo> },
+    Stop {
+        job: usize,
+    },
+    Remedy {
+        row: usize,
+        info: Box<DiskInfo>,
+    },
     ScanExportTargets,
     Export(ExportTarget),
     PokeUpload,
+    /// Write the first-run setup onto the data partition and open the station again.
+    SetUp(SetupRequest),
     Quit,
     PowerOff,
 }
@@ -205,7 +220,8 @@ pub enum AppEvent {
     StationBusy {
         attempts: u32,
     },
-    StationFailed(String),
+    StationFailed(Problem),
+    SetupDone(Result<SetupDone, Problem>),
     DisksScanned {
         generation: u64,
         result: Result<Vec<DiskInfo>, String>,
@@ -218,7 +234,7 @@ pub enum AppEvent {
     Net(NetState),
     Registry(RegistryState),
     /// The station cannot take certificates: the jobs were not started.
-    PreflightFailed(String),
+    PreflightFailed(Problem),
     JobRefused {
         job: usize,
         error: String,
@@ -232,7 +248,7 @@ pub enum AppEvent {
     Job(Box<JobEvent>),
     Certified {
         job: usize,
-        result: Result<String, String>,
+        result: Result<String, Problem>,
     },
     Upload(UploadEvent),
     RemedyDone {
@@ -266,6 +282,7 @@ pub struct App {
     pub net: NetState,
     pub registry: RegistryState,
     pub lang_cursor: usize,
+    pub setup: SetupForm,
     pub op: OperatorForm,
     pub op_field: OpField,
     pub disks: Vec<DiskRow>,
@@ -289,6 +306,8 @@ pub struct App {
     pub export_return: Screen,
     pub log: Vec<LogLine>,
     pub quit: bool,
+    /// [`Command::OpenStation`] was sent.
+    pub station_requested: bool,
     /// Clock for log lines (tests fix it).
     pub clock: fn() -> String,
 }
@@ -314,6 +333,7 @@ impl App {
                 Language::Fr => 0,
                 Language::En => 1,
             },
+            setup: SetupForm::default(),
             op: OperatorForm::default(),
             op_field: OpField::List,
             disks: Vec::new(),
@@ -336,6 +356,7 @@ impl App {
             export_return: Screen::Machine,
             log: Vec::new(),
             quit: false,
+            station_requested: false,
             clock: wall_clock,
         }
     }
@@ -367,7 +388,7 @@ impl App {
     }
 
     pub fn push_log(&mut self, text: impl Into<String>) {
-        let text = clean(&text.into());
+        let text = clean(&crate::problem::strip_ansi(&text.into()));
         for line in text.lines() {
             self.log.push(LogLine {
                 time: (self.clock)(),
@@ -380,7 +401,7 @@ impl App {
         }
     }
 
-    fn flash(&mut self, kind: FlashKind, text: impl Into<String>) {
+    pub(crate) fn flash(&mut self, kind: FlashKind, text: impl Into<String>) {
         self.flash = Some((kind, text.into()));
     }
 
@@ -399,7 +420,7 @@ impl App {
         }
         match self.screen {
             Screen::Operator => self.op_field != OpField::List,
-            Screen::Confirm => true,
+            Screen::Confirm | Screen::Setup => true,
             _ => false,
         }
     }
@@ -407,6 +428,16 @@ impl App {
     // ---- Keys ----------------------------------------------------------------------------------
 
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        if !self.station_requested && matches!(self.station, StationState::Opening) {
+            self.station_requested = true;
+            cmds.push(Command::OpenStation);
+        }
+        cmds.extend(self.handle_key(key));
+        cmds
+    }
+
+    fn handle_key(&mut self, key: KeyEvent) -> Vec<Command> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('q')) {
             return self.ask_quit();
@@ -454,6 +485,7 @@ impl App {
         }
         match self.screen {
             Screen::Language => self.language_key(key),
+            Screen::Setup => self.setup_key(key),
             Screen::Operator => self.operator_key(key),
             Screen::Machine => self.machine_key(key),
             Screen::Disks => self.disks_key(key),
@@ -597,10 +629,7 @@ impl App {
                 self.lang_cursor = 1;
                 self.lang = Language::En;
             }
-            KeyCode::Enter => {
-                self.screen = Screen::Operator;
-                self.op_field = OpField::List;
-            }
+            KeyCode::Enter => self.after_language(),
             KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => return self.ask_quit(),
             _ => {}
         }
@@ -1131,14 +1160,25 @@ impl App {
                 } else {
                     RegistryState::NotConfigured
                 };
-                for id in &s.recovered {
-                    self.push_log(self.tf(T::LogInterrupted, &[id]));
+                for (id, from_report) in &s.recovered {
+                    let k = if *from_report {
+                        T::LogRecoveredReport
+                    } else {
+                        T::LogInterrupted
+                    };
+                    self.push_log(self.tf(k, &[id]));
                 }
                 self.push_log(self.tf(T::LogStationOpened, &[&s.data_dir.display()]));
                 if self.op.cursor > s.operators.len() {
                     self.op.cursor = 0;
                 }
                 self.station = StationState::Open(s);
+                // The language was chosen while the station was opening: offer the setup now.
+                let untouched =
+                    self.op.name.is_empty() && self.op.asset.is_empty() && self.op.lot.is_empty();
+                if self.screen == Screen::Operator && untouched && self.setup_offered() {
+                    self.screen = Screen::Setup;
+                }
                 let mut cmds = vec![Command::CheckRegistry];
                 if self.disks.is_empty() && !self.scanning {
                     cmds.push(self.start_scan());
@@ -1149,9 +1189,10 @@ impl App {
                 self.station = StationState::Busy { attempts };
             }
             AppEvent::StationFailed(e) => {
-                self.push_log(e.clone());
+                self.push_log(e.summary(self.lang));
                 self.station = StationState::Failed(e);
             }
+            AppEvent::SetupDone(r) => self.setup_result(r),
             AppEvent::DisksScanned { generation, result } => {
                 if generation != self.generation {
                     return Vec::new();
@@ -1215,7 +1256,7 @@ impl App {
                 self.jobs.clear();
                 self.screen = Screen::Confirm;
                 self.confirm_input.clear();
-                let msg = self.tf(T::ConfirmStoreFailed, &[&e]);
+                let msg = e.summary(self.lang);
                 self.push_log(msg.clone());
                 self.flash(FlashKind::Error, msg);
             }
@@ -1265,8 +1306,9 @@ impl App {
                             if j.outcome.is_none() {
                                 j.outcome = Some(ardoise_erase::outcome::Outcome::NotErased);
                             }
-                            j.cert = CertState::Failed(e.clone());
-                            self.push_log(self.tf(T::LogCertifyFailed, &[&name, &e]));
+                            let text = e.summary(self.lang);
+                            j.cert = CertState::Failed(e);
+                            self.push_log(self.tf(T::LogCertifyFailed, &[&name, &text]));
                         }
                     }
                 }

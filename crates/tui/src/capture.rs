@@ -21,7 +21,8 @@ impl StderrCapture {
             .name("stderr-capture".into())
             .spawn(move || {
                 for line in BufReader::new(reader).lines() {
-                    match line {
+                    // A library may colour its output for the terminal it was given.
+                    match line.map(|l| crate::problem::strip_ansi(&l)) {
                         Ok(l) if !l.trim().is_empty() => sink(l),
                         Ok(_) => {}
                         Err(_) => break,

@@ -164,9 +164,51 @@ texts! {
     BusyWhat => "Terminez ou quittez ardoise sur l'autre console : cet écran réessaie tout seul.",
                 "Finish or quit ardoise on the other console: this screen retries by itself.";
     BusyRetry => "Nouvel essai toutes les 2 secondes (essai {0}).", "Retrying every 2 seconds (attempt {0}).";
-    StationFailed => "Impossible d'ouvrir la station : {0}", "Cannot open the station: {0}";
     StationFailedWhat => "Rien ne sera effacé. Appelez un responsable. Q : quitter.",
                          "Nothing will be erased. Call a supervisor. Q: quit.";
+    PbConfigUnreadable => "La station ne peut pas lire son fichier de configuration {0}. Refaites la configuration de la clé (assistant de premier démarrage ou `ardoise provision`).",
+                          "The station cannot read its configuration file {0}. Set the stick up again (first-run setup or `ardoise provision`).";
+    PbSetting => "Le réglage \"{0}\" ({1}) serait refusé dans un certificat. Corrigez-le (assistant de configuration ou `ardoise provision`).",
+                 "The setting \"{0}\" ({1}) would be refused in a certificate. Fix it (setup or `ardoise provision`).";
+    PbIdentity => "La clé de signature appartient à l'atelier {0}, poste {1}, mais la configuration nomme l'atelier {2}, poste {3}. Utilisez la clé faite pour ce poste ou refaites la configuration.",
+                  "The signing key belongs to workshop {0}, station {1}, but the configuration names workshop {2}, station {3}. Use the key made for this station or set the stick up again.";
+    PbNotCertifiable => "Un certificat de cette session serait refusé (réglages en cause : {0}) : rien n'est effacé. Corrigez-les.",
+                        "A certificate of this session would be refused (settings at fault: {0}): nothing is erased. Fix them.";
+    PbStorage => "La partition de données ne peut pas garder les certificats (absente, pleine ou en lecture seule) : rien n'est effacé.",
+                 "The data partition cannot keep certificates (missing, full or read-only): nothing is erased.";
+    PbNotStoredKept => "Certificat NON ENREGISTRÉ. Le compte rendu de l'effacement est gardé sur la clé : le certificat sera établi au prochain démarrage d'ardoise sur cette clé.",
+                       "Certificate NOT STORED. The erase's report is kept on the stick: the certificate will be issued at the next start of ardoise on this stick.";
+    PbNotStoredLost => "Certificat NON ENREGISTRÉ et compte rendu perdu : ce disque devra être effacé à nouveau.",
+                       "Certificate NOT STORED and report lost: this disk must be erased again.";
+    PbOther => "La station a rencontré une erreur.", "The station met an error.";
+    PbDetail => "Détail (en anglais) : {0}", "Detail: {0}";
+    OriginFile => "dans {0}", "in {0}";
+    OriginKernel => "sur la ligne de commande du noyau, boot/boot.cfg", "on the kernel command line, boot/boot.cfg";
+    OriginCommandLine => "sur la ligne de commande", "on the command line";
+    OriginKey => "lié à la clé {0}", "bound to the key {0}";
+    OriginSetupForm => "dans le formulaire de configuration", "in the setup form";
+    Demo => "DÉMONSTRATION", "DEMONSTRATION";
+
+    // First-run setup
+    TitleSetup => "Configuration de la station", "Station setup";
+    SetupPrompt => "Cette clé n'est pas encore celle d'un atelier : ses certificats diraient \"démonstration\" et aucun registre ne les accepterait. Renseignez l'atelier (Tab : champ suivant, Entrée sur le dernier champ : enregistrer), ou Echap pour continuer en démonstration.",
+                   "This stick is not a workshop's yet: its certificates would say \"demonstration\" and no registry would accept them. Fill in the workshop (Tab: next field, Enter on the last field: save), or Esc to go on as a demonstration.";
+    SetupWorkshopId => "Identifiant de l'atelier", "Workshop id";
+    SetupWorkshopName => "Nom de l'atelier", "Workshop name";
+    SetupStation => "Identifiant du poste", "Station id";
+    SetupRegistryUrl => "Adresse du registre", "Registry address";
+    SetupRegistryKey => "Clé du registre", "Registry key";
+    SetupHint => "Exemples : ressourcerie-caen, Ressourcerie de Caen, poste-1, https://registre.example.org. Clé du registre : le nom d'un fichier posé sur la clé (ex. registry.vkey) ou la clé elle-même. Sans registre, laissez les deux derniers champs vides.",
+                 "Examples: ressourcerie-caen, Ressourcerie de Caen, station-1, https://registre.example.org. Registry key: the name of a file put on the stick (e.g. registry.vkey) or the key itself. Without a registry, leave the last two fields empty.";
+    SetupSaving => "Enregistrement de la configuration...", "Saving the configuration...";
+    SetupRequired => "Remplissez l'identifiant de l'atelier, son nom et celui du poste.",
+                     "Fill in the workshop id, its name and the station id.";
+    SetupDone => "Station configurée : atelier {0}, poste {1}. Sa clé {2} est dans keys/station.pub sur la clé : faites-la enregistrer au registre.",
+                 "Station set up: workshop {0}, station {1}. Its key {2} is in keys/station.pub on the stick: have it registered with the registry.";
+    SetupDoneShort => "Station configurée : {0} / {1}, clé {2} (journal : L)", "Station set up: {0} / {1}, key {2} (log: L)";
+    SetupFailed => "Configuration refusée, rien n'a été écrit.", "Setup refused, nothing was written.";
+    ActSave => "enregistrer", "save";
+    ActDemo => "continuer en démonstration", "go on as a demonstration";
 
     // Operator
     OpPrompt => "Choisissez votre nom (flèches, Entrée), ou \"Autre\" pour le taper.",
@@ -482,6 +524,8 @@ texts! {
     LogOverride => "le technicien a forcé la suite avant l'enregistrement ou l'envoi de tous les certificats",
                    "the technician overrode the wait for every certificate to be stored or uploaded";
     LogInterrupted => "job interrompu, certificat {0}", "interrupted job, certificate {0}";
+    LogRecoveredReport => "Certificat {0} établi au démarrage d'après le compte rendu gardé sur la clé (il n'avait pas pu être enregistré).",
+                          "Certificate {0} issued at start from the report kept on the stick (it could not be stored before).";
 
     // Units
     UnitBytes => "o", "B";
@@ -500,6 +544,8 @@ texts! {
                    "F1 or ?: this help. L: log. Esc: previous step. Nothing is erased before the typed confirmation.";
     HelpLanguage => "Choisissez la langue de l'interface. Le français est proposé par défaut ; les certificats sont les mêmes dans les deux langues.",
                     "Choose the interface language. French is the default; certificates are the same in both languages.";
+    HelpSetup => "Ces réglages font de cette clé celle de votre atelier : ils sont écrits dans ardoise.toml sur la clé, avec une clé de signature propre à ce poste (keys/station.key). La clé publique keys/station.pub doit être enregistrée au registre par son administrateur. La clé du registre permet à la station de vérifier ses accusés de réception. Pour préparer des clés depuis un PC : ardoise provision (docs/image.md).",
+                 "These settings make this stick your workshop's: they are written into ardoise.toml on the stick, with a signing key of this station's own (keys/station.key). The public key keys/station.pub must be registered with the registry by its administrator. The registry's key lets the station check its receipts. To prepare sticks from a PC: ardoise provision (docs/image.md).";
     HelpOperator => "Votre nom n'est jamais écrit dans un certificat : seul un identifiant anonyme l'est. Le n° d'inventaire (étiquette de la machine) et le lot du donateur aident à retrouver la machine : un lecteur de codes-barres les tape pour vous. Tab ou Entrée passent au champ suivant.",
                     "Your name is never written into a certificate: only an anonymous id is. The asset tag (the machine's label) and the donor lot help to find the machine again: a barcode scanner types them for you. Tab or Enter moves to the next field.";
     HelpMachine => "Ces informations vont dans chaque certificat. Secure Boot activé montre que le système démarré est celui de Debian. Sans réseau, les certificats restent sur la clé et partiront plus tard. E : exporter les certificats sur une autre clé.",

@@ -17,8 +17,10 @@ pub mod i18n;
 pub mod model;
 pub mod net;
 pub mod power;
+pub mod problem;
 pub mod qr;
 pub mod runtime;
+pub mod setup;
 pub mod sim;
 pub mod ui;
 

@@ -34,8 +34,11 @@ pub struct StationSummary {
     pub persistent: Option<bool>,
     /// Certificates the registry has not acknowledged yet (all sessions).
     pub outbox: usize,
-    /// Certificates issued at start for jobs a power loss or crash interrupted.
-    pub recovered: Vec<String>,
+    /// Certificates issued at start for jobs that had none: (certificate id, whether it was
+    /// made from the job's kept report — what really happened — rather than as interrupted).
+    pub recovered: Vec<(String, bool)>,
+    /// No workshop is configured: the station signs as the demonstration station.
+    pub demo: bool,
     /// The boot medium cannot be found (docs/image.md): shown on the machine screen.
     pub boot_medium: Option<String>,
 }
@@ -189,7 +192,7 @@ pub enum CertState {
     Stored {
         id: String,
     },
-    Failed(String),
+    Failed(crate::problem::Problem),
     /// Nothing was done, so there is nothing to certify.
     NotIssued,
 }
@@ -326,13 +329,19 @@ pub fn protection_label(lang: Language, r: &ProtectionReason) -> String {
     }
 }
 
-/// All the reasons a disk is protected, joined.
+/// All the reasons a disk is protected, joined, each said once (the boot stick is the boot
+/// medium both as the ISO and as the data partition's disk: one reason for the technician).
 pub fn protection_reasons(lang: Language, info: &DiskInfo) -> String {
-    let v: Vec<String> = info
+    let mut v: Vec<String> = Vec::new();
+    for label in info
         .protected_reasons
         .iter()
         .map(|r| protection_label(lang, r))
-        .collect();
+    {
+        if !v.contains(&label) {
+            v.push(label);
+        }
+    }
     if v.is_empty() {
         t(lang, T::Unknown).to_string()
     } else {

@@ -26,9 +26,15 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
-use crate::app::{App, AppEvent, Command, ExportKind, ExportTarget, JobSpec};
+use crate::app::{
+    App, AppEvent, Command, ExportKind, ExportTarget, JobSpec, Problem, SetupDone, SetupRequest,
+};
 use crate::i18n::{t, tf, T};
 use crate::model::{NetState, ProbeSummary, RegistryState, StationSummary};
+use ardoise_station::config::ConfigError;
+use ardoise_station::config::Workshop;
+use ardoise_station::provision::{set_up, DirVolume, ProvisionError, Setup, SetupOutcome};
+use ardoise_station::SettingOrigin;
 
 /// How the interface is started (the `tui` subcommand's flags).
 #[derive(Debug, Clone, Default)]
@@ -174,8 +180,8 @@ pub fn run(mut opts: TuiOptions) -> Result<TuiExit, TuiError> {
         generation: 0,
         power_off_requested: false,
     };
+    // The station (and its lock) is taken by the console someone uses: at the first key.
     let mut app = App::new(lang, opts.simulate);
-    rt.open_station();
 
     // The terminal: raw mode, alternate screen, stderr into the log view.
     let log_tx = tx.clone();
@@ -338,6 +344,7 @@ impl Runtime {
 
     fn run(&mut self, app: &mut App, cmd: Command) {
         match cmd {
+            Command::OpenStation => self.open_station(),
             Command::ScanDisks => {
                 self.generation = app.generation;
                 self.scan(app.generation);
@@ -359,6 +366,7 @@ impl Runtime {
                     u.poke();
                 }
             }
+            Command::SetUp(req) => self.set_up(req),
             Command::Quit => {}
             Command::PowerOff => self.power_off_requested = true,
         }
@@ -367,6 +375,11 @@ impl Runtime {
 
 impl Runtime {
     fn open_station(&self) {
+        self.open_station_then(None);
+    }
+
+    /// Opens the station on its thread; `then` is sent once it is open.
+    fn open_station_then(&self, then: Option<AppEvent>) {
         let tx = self.tx.clone();
         let opts = StationOptions {
             data_dir: Some(self.data_dir.clone()),
@@ -385,7 +398,10 @@ impl Runtime {
                     match Station::open(&opts) {
                         Ok(station) => {
                             let recovered = match station.recover_interrupted() {
-                                Ok(v) => v.into_iter().map(|c| c.cert_id).collect(),
+                                Ok(v) => v
+                                    .into_iter()
+                                    .map(|r| (r.certificate.cert_id, r.report_kept))
+                                    .collect(),
                                 Err(e) => {
                                     let _ =
                                         tx.send(Msg::App(Box::new(AppEvent::Log(e.to_string()))));
@@ -394,6 +410,9 @@ impl Runtime {
                             };
                             let summary = summarize_station(&station, recovered);
                             let _ = tx.send(Msg::Station(Arc::new(station), Box::new(summary)));
+                            if let Some(ev) = then {
+                                let _ = tx.send(Msg::App(Box::new(ev)));
+                            }
                             return;
                         }
                         Err(StationError::Store {
@@ -409,14 +428,35 @@ impl Runtime {
                             std::thread::sleep(Duration::from_secs(2));
                         }
                         Err(e) => {
-                            let _ =
-                                tx.send(Msg::App(Box::new(AppEvent::StationFailed(e.to_string()))));
+                            let _ = tx.send(Msg::App(Box::new(AppEvent::StationFailed(
+                                Problem::from_station(&e),
+                            ))));
                             return;
                         }
                     }
                 }
             })
             .expect("spawn the station thread");
+    }
+
+    /// The first-run setup: closes the station, writes the workshop's identity, key and
+    /// registry onto the data partition (as `ardoise provision` does), opens it again.
+    fn set_up(&mut self, req: SetupRequest) {
+        self.station = None;
+        if let Some(u) = self.uploader.take() {
+            // It may be inside a request: do not wait for it.
+            std::mem::forget(u);
+        }
+        let result = setup_station(&self.data_dir, &req);
+        let then = match result {
+            Ok(o) => AppEvent::SetupDone(Ok(SetupDone {
+                workshop: o.workshop,
+                station: o.station,
+                key_id: o.key_id,
+            })),
+            Err(p) => AppEvent::SetupDone(Err(p)),
+        };
+        self.open_station_then(Some(then));
     }
 
     fn station_opened(&mut self, station: Arc<Station>) {
@@ -497,7 +537,9 @@ impl Runtime {
 
     fn start_jobs(&mut self, specs: Vec<JobSpec>) {
         let Some(station) = self.station.clone() else {
-            self.send(AppEvent::PreflightFailed("the station is not open".into()));
+            self.send(AppEvent::PreflightFailed(Problem::Other {
+                detail: "the station is not open".into(),
+            }));
             return;
         };
         self.cancels = specs.iter().map(|_| CancelToken::new()).collect();
@@ -517,7 +559,9 @@ impl Runtime {
                         .try_for_each(|s| station.check_session(&s.session))
                 });
                 if let Err(e) = checked {
-                    let _ = tx.send(Msg::App(Box::new(AppEvent::PreflightFailed(e.to_string()))));
+                    let _ = tx.send(Msg::App(Box::new(AppEvent::PreflightFailed(
+                        Problem::from_station(&e),
+                    ))));
                     return;
                 }
                 for (spec, cancel) in specs.into_iter().zip(cancels) {
@@ -535,7 +579,9 @@ impl Runtime {
                                 // next start.
                                 let _ = tx.send(Msg::App(Box::new(AppEvent::Certified {
                                     job,
-                                    result: Err("internal error: the erase thread stopped (see the log); the disk is not erased".into()),
+                                    result: Err(Problem::Other {
+                                        detail: "internal error: the erase thread stopped (see the log); the disk is not erased".into(),
+                                    }),
                                 })));
                             }
                         });
@@ -619,7 +665,45 @@ impl Runtime {
     }
 }
 
-fn summarize_station(s: &Station, recovered: Vec<String>) -> StationSummary {
+/// Writes the setup with the station's own provisioning code.
+fn setup_station(data_dir: &Path, req: &SetupRequest) -> Result<SetupOutcome, Problem> {
+    let registry_key = match &req.registry_key {
+        None => None,
+        Some(v) => {
+            let file = data_dir.join(v);
+            if file.is_file() {
+                Some(std::fs::read_to_string(&file).map_err(|e| Problem::Other {
+                    detail: format!("{}: {e}", file.display()),
+                })?)
+            } else {
+                Some(v.clone())
+            }
+        }
+    };
+    let setup = Setup {
+        workshop: Workshop {
+            id: req.workshop_id.clone(),
+            name: req.workshop_name.clone(),
+            siret: None,
+            station: req.station.clone(),
+        },
+        registry_url: req.registry_url.clone(),
+        registry_key,
+        ..Default::default()
+    };
+    set_up(&mut DirVolume(data_dir.to_path_buf()), &setup).map_err(|e| match e {
+        ProvisionError::Config(ConfigError::Setting(s)) => Problem::Setting {
+            setting: s.setting,
+            origin: SettingOrigin::SetupForm,
+            detail: s.message,
+        },
+        other => Problem::Other {
+            detail: other.to_string(),
+        },
+    })
+}
+
+fn summarize_station(s: &Station, recovered: Vec<(String, bool)>) -> StationSummary {
     let c = &s.config;
     StationSummary {
         workshop_id: c.workshop.id.clone(),
@@ -636,6 +720,7 @@ fn summarize_station(s: &Station, recovered: Vec<String>) -> StationSummary {
         coverage_percent: c.policy.sample_coverage_percent,
         inventory: s.inventory.clone(),
         data_dir: s.data_dir.clone(),
+        demo: c.is_demo(),
         persistent: match std::env::var("ARDOISE_DATA_PERSISTENT").as_deref() {
             Ok("1") => Some(true),
             Ok("0") => Some(false),
@@ -723,7 +808,7 @@ fn run_job(
     let result = station
         .certify(&report, &spec.session, Some(&marker))
         .map(|s| s.cert_id)
-        .map_err(|e| e.to_string());
+        .map_err(|e| Problem::from_station(&e));
     let _ = tx.send(Msg::App(Box::new(AppEvent::Certified {
         job: spec.job,
         result,

@@ -58,6 +58,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     } else {
         match app.screen {
             Screen::Language => draw_language(f, app, body),
+            Screen::Setup => crate::setup::draw(f, app, body),
             Screen::Operator => draw_operator(f, app, body),
             Screen::Machine => draw_machine(f, app, body),
             Screen::Disks => draw_disks(f, app, body),
@@ -114,13 +115,22 @@ fn draw_header(f: &mut Frame, app: &App, area: Rect) {
     }
     left.push_str(title);
     let mut right = String::new();
-    if let Some(s) = app.summary() {
-        right = clean(&format!("{} / {} ", s.workshop_name, s.station_id));
+    let mut marks = Vec::new();
+    if app.simulate {
+        marks.push(app.t(T::Simulation));
     }
-    let sim = if app.simulate {
-        format!(" {} ", app.t(T::Simulation))
-    } else {
+    if let Some(s) = app.summary() {
+        if s.demo {
+            marks.push(app.t(T::Demo));
+            right = clean(&format!("{} ", s.station_id));
+        } else {
+            right = clean(&format!("{} / {} ", s.workshop_name, s.station_id));
+        }
+    }
+    let sim = if marks.is_empty() {
         String::new()
+    } else {
+        format!(" {} ", marks.join(" "))
     };
     let w = area.width as usize;
     let room = w.saturating_sub(left.chars().count() + sim.chars().count() + 2);
@@ -196,6 +206,11 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             v.push((tk(T::KeyEnter), app.t(T::ActContinue)));
             v.push((k("Q"), app.t(T::ActQuit)));
         }
+        Screen::Setup => {
+            v.push((tk(T::KeyTab), app.t(T::ActNextField)));
+            v.push((tk(T::KeyEnter), app.t(T::ActSave)));
+            v.push((tk(T::KeyEsc), app.t(T::ActDemo)));
+        }
         Screen::Operator => {
             v.push((tk(T::KeyArrows), app.t(T::ActChoose)));
             v.push((tk(T::KeyTab), app.t(T::ActNextField)));
@@ -264,7 +279,7 @@ fn draw_footer(f: &mut Frame, app: &App, area: Rect) {
 }
 
 /// The "what to do now" line at the top of a screen, and the rest of the area.
-fn prompt(f: &mut Frame, text: &str, area: Rect) -> Rect {
+pub(crate) fn prompt(f: &mut Frame, text: &str, area: Rect) -> Rect {
     let lines = wrap(text, area.width.saturating_sub(2) as usize);
     let h = (lines.len() as u16 + 1).min(area.height);
     let [top, rest] = Layout::vertical([Constraint::Length(h), Constraint::Min(0)]).areas(area);
@@ -325,11 +340,16 @@ fn draw_station(f: &mut Frame, app: &App, area: Rect) {
             add(app.t(T::BusyWhat), bold());
             add(&app.tf(T::BusyRetry, &[attempts]), Style::default());
         }
-        StationState::Failed(e) => {
-            add(
-                &app.tf(T::StationFailed, &[&clean(e)]),
-                prompt_style().fg(Color::LightRed),
-            );
+        StationState::Failed(p) => {
+            let mut lines_of = p.lines(app.lang).into_iter();
+            if let Some(head) = lines_of.next() {
+                add(&clean(&head), prompt_style().fg(Color::LightRed));
+            }
+            // The detail keeps its own line breaks (a TOML error points at a column).
+            let detail: Vec<String> = lines_of.map(|l| clean(&l)).collect();
+            if !detail.is_empty() {
+                add(&detail.join("\n"), Style::default());
+            }
             add(app.t(T::StationFailedWhat), bold());
         }
     }
@@ -353,7 +373,7 @@ fn draw_language(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(lines), rest);
 }
 
-fn field_line(label: &str, value: &str, focused: bool, width: usize) -> Line<'static> {
+pub(crate) fn field_line(label: &str, value: &str, focused: bool, width: usize) -> Line<'static> {
     let marker = if focused { " > " } else { "   " };
     let label = pad(label, 32);
     let shown = if focused {
@@ -362,6 +382,16 @@ fn field_line(label: &str, value: &str, focused: bool, width: usize) -> Line<'st
         clean(value)
     };
     let field_w = width.saturating_sub(marker.len() + 32 + 3).clamp(8, 36);
+    // While typing a long value, its end (where the cursor is) stays in view.
+    let n = shown.chars().count();
+    let shown = if focused && n > field_w {
+        format!(
+            "~{}",
+            shown.chars().skip(n + 1 - field_w).collect::<String>()
+        )
+    } else {
+        shown
+    };
     let value = pad(&shown, field_w);
     let vstyle = if focused {
         cursor_style()
@@ -1116,7 +1146,7 @@ fn result_lines(app: &App, width: usize) -> (Vec<Line<'static>>, usize) {
         let cert = match &j.cert {
             CertState::Pending => app.t(T::CertPending).to_string(),
             CertState::NotIssued => app.t(T::CertNone).to_string(),
-            CertState::Failed(e) => app.tf(T::CertNotStored, &[&clean(e)]),
+            CertState::Failed(p) => app.tf(T::CertNotStored, &[&clean(&p.summary(app.lang))]),
             CertState::Stored { id } => format!(
                 "{}  {}",
                 short_id(id),
@@ -1294,6 +1324,7 @@ fn screen_help(app: &App) -> T {
     match (&app.overlay, app.screen) {
         (Some(Overlay::Log { .. }), _) => T::HelpLog,
         (_, Screen::Language) => T::HelpLanguage,
+        (_, Screen::Setup) => T::HelpSetup,
         (_, Screen::Operator) => T::HelpOperator,
         (_, Screen::Machine) => T::HelpMachine,
         (_, Screen::Disks) => T::HelpDisks,

@@ -316,7 +316,9 @@ fn uploads_done_or_no_network_let_the_technician_go_on() {
 #[test]
 fn a_certificate_that_could_not_be_stored_blocks_until_overridden() {
     let (_m, mut app) = erased_app(None, NetState::Unknown);
-    app.jobs[1].cert = CertState::Failed("no space left".into());
+    app.jobs[1].cert = CertState::Failed(ardoise_tui::problem::Problem::Storage {
+        detail: "no space left".into(),
+    });
     assert_eq!(app.gate(), Gate::StoreFailed);
     press(&mut app, KeyCode::Char('n'));
     assert!(matches!(app.modal, Some(Modal::Override { .. })));
@@ -433,7 +435,9 @@ fn a_job_without_a_report_is_never_erased() {
     // The erase thread died: no report, only the runtime's error.
     app.on_event(AppEvent::Certified {
         job: 0,
-        result: Err("internal error".into()),
+        result: Err(ardoise_tui::problem::Problem::Other {
+            detail: "internal error".into(),
+        }),
     });
     assert_eq!(app.screen, Screen::Results);
     assert_eq!(app.jobs[0].verdict(), Some(Outcome::NotErased));
@@ -490,4 +494,85 @@ fn the_machine_screen_shows_a_boot_medium_that_cannot_be_found() {
     let screen = text(&app);
     assert!(screen.contains("BOOT MEDIUM NOT FOUND"), "{screen}");
     assert!(screen.contains("STICK-1"), "{screen}");
+}
+
+fn demo_app(persistent: Option<bool>) -> App {
+    let mut app = App::new(Language::Fr, false);
+    let mut s = station(None);
+    s.demo = true;
+    s.persistent = persistent;
+    s.operators.clear();
+    app.on_event(AppEvent::StationOpened(Box::new(s)));
+    app
+}
+
+#[test]
+fn a_demonstration_stick_offers_the_setup_after_the_language() {
+    let mut app = demo_app(Some(true));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Setup);
+    assert!(app.typing(), "letters are typed, not shortcuts");
+    // The three identity fields are required.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.setup.field, 0);
+    typ(&mut app, "ressourcerie-caen");
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "Ressourcerie de Caen");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "poste-1");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "https://registre.example.org/");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "registry.vkey");
+    let cmds = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        cmds,
+        vec![Command::SetUp(SetupRequest {
+            workshop_id: "ressourcerie-caen".into(),
+            workshop_name: "Ressourcerie de Caen".into(),
+            station: "poste-1".into(),
+            registry_url: Some("https://registre.example.org/".into()),
+            registry_key: Some("registry.vkey".into()),
+        })]
+    );
+    assert!(app.setup.saving);
+    // A refusal keeps the form and says why; success goes on to the operator.
+    app.on_event(AppEvent::SetupDone(Err(Problem::Other {
+        detail: "disk full".into(),
+    })));
+    assert_eq!(app.screen, Screen::Setup);
+    assert!(!app.setup.saving && app.setup.error.is_some());
+    app.on_event(AppEvent::SetupDone(Ok(SetupDone {
+        workshop: "ressourcerie-caen".into(),
+        station: "poste-1".into(),
+        key_id: "ab".repeat(32),
+    })));
+    assert_eq!(app.screen, Screen::Operator);
+}
+
+#[test]
+fn escape_keeps_the_demonstration_and_a_ram_data_directory_offers_no_setup() {
+    let mut app = demo_app(Some(true));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Operator);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.screen,
+        Screen::Operator,
+        "declined once: not asked again"
+    );
+    let mut pxe = demo_app(Some(false));
+    press(&mut pxe, KeyCode::Enter);
+    assert_eq!(pxe.screen, Screen::Operator, "nothing to write a setup on");
+    // A configured station never shows it.
+    let m = machine();
+    let mut configured = app_with(Language::Fr, &m, None, NetState::Unknown);
+    press(&mut configured, KeyCode::Enter);
+    assert_eq!(configured.screen, Screen::Operator);
 }

@@ -69,6 +69,7 @@ pub fn station(registry: Option<&str>) -> StationSummary {
         outbox: 0,
         recovered: Vec::new(),
         boot_medium: None,
+        demo: false,
     }
 }
 
