@@ -78,10 +78,6 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     {
         println!("ARDOISE-AUTO: {}", crate::erase::recovered_line(&r));
     }
-    if let Err(e) = station.preflight() {
-        println!("ARDOISE-AUTO: nothing erased: {e}");
-        return Ok(ExitCode::from(exit::CANNOT_STORE));
-    }
     let targets: Vec<DiskInfo> = if args.devices.is_empty() {
         if !on_live_system() {
             eprintln!("ardoise: refusing to erase every disk of a machine that is not running the ardoise live system; name the disks with --device");
@@ -112,6 +108,10 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     if let Some(problem) = problem {
         println!("ARDOISE-AUTO: nothing erased: {problem}");
         return Ok(ExitCode::from(exit::REFUSED));
+    }
+    if let Err(e) = station.preflight() {
+        println!("ARDOISE-AUTO: nothing erased: {e}");
+        return Ok(ExitCode::from(exit::CANNOT_STORE));
     }
     for d in targets.iter().filter(|d| d.protected) {
         println!(

@@ -159,8 +159,13 @@ pub fn boot_medium(args: &BootMediumArgs) -> anyhow::Result<ExitCode> {
         Some(d) => match record(&opts, d, &args.mode, args.expected) {
             Ok(m) => (m, ExitCode::SUCCESS),
             Err(e) => {
+                // Found but not described: its labels still protect it, and it counts as found.
                 eprintln!("ardoise: boot medium {}: {e}", d.display());
-                (unfound, ExitCode::from(crate::exit::FAILURE))
+                let named = BootMedium {
+                    device: d.display().to_string(),
+                    ..unfound
+                };
+                (named, ExitCode::from(crate::exit::FAILURE))
             }
         },
     };

@@ -125,7 +125,12 @@ pub fn methods(args: &MethodsArgs) -> anyhow::Result<ExitCode> {
         Err(OpenDiskError::Protected { .. }) => return Ok(protected_exit(&info, args.json)),
         Err(e) => return Err(e.into()),
     };
-    let probe = ardoise_erase::probe::probe(&mut disk);
+    let mut probe = ardoise_erase::probe::probe(&mut disk);
+    // What `erase` would refuse on this station: security erase with /data in RAM.
+    if std::env::var("ARDOISE_DATA_PERSISTENT").as_deref() == Ok("0") {
+        probe.capabilities.limits.password_vault =
+            Some(ardoise_erase::limits::VAULT_NOT_DURABLE.into());
+    }
     let methods = supported_methods(&probe.capabilities);
     let auto = plan_auto(&probe.capabilities);
     if args.json {

@@ -100,6 +100,25 @@ fn fault_31_security_erase_with_the_password_vault_in_ram() {
         text(&out)
     );
     assert!(untouched(&p));
+    // `ardoise methods` on such a station says so.
+    let out = bin()
+        .args(["methods", "--json", "--device", &sim(&p)])
+        .env("ARDOISE_DATA_PERSISTENT", "0")
+        .output()
+        .unwrap();
+    let v = json(&out);
+    let security = v["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "ata-security-erase-enhanced")
+        .unwrap();
+    assert_eq!(security["supported"], false, "{security}");
+    assert!(
+        v["auto"]["method"]["kind"] != "ata_security_erase",
+        "{}",
+        v["auto"]
+    );
     // auto: the security erase is skipped and the next method erases the disk.
     let out = erase_with_data_in_ram(&sim(&p), &data, "auto");
     assert_eq!(code(&out), 0, "{}", text(&out));

@@ -752,7 +752,13 @@ pub fn summarize_probe(r: ProbeReport) -> ProbeSummary {
 
 fn probe_disk(info: &DiskInfo) -> Result<ProbeSummary, String> {
     let mut disk = open_disk(info, Access::ReadOnly).map_err(|e| e.to_string())?;
-    Ok(summarize_probe(ardoise_erase::probe::probe(&mut disk)))
+    let mut report = ardoise_erase::probe::probe(&mut disk);
+    // The method screen offers what the job will accept: no security erase with /data in RAM.
+    if std::env::var("ARDOISE_DATA_PERSISTENT").as_deref() == Ok("0") {
+        report.capabilities.limits.password_vault =
+            Some(ardoise_erase::limits::VAULT_NOT_DURABLE.into());
+    }
+    Ok(summarize_probe(report))
 }
 
 /// One disk: open → prepare (probe, plan) → marker → erase → certificate. The order of
