@@ -148,8 +148,25 @@ pub fn open_disk_with(
     let now = crate::confirm::describe_held(opts, info, block.file())
         .map_err(|why| OpenDiskError::not_confirmed(info, vec![why]))?;
     check_confirmed(info, &now)?;
+    let (commands, device) = commands_for(&now, &block)?;
+    Ok(OpenedDisk {
+        info: now,
+        block: Arc::new(block),
+        commands,
+        sim: None,
+        device,
+    })
+}
+
+/// The command layer of the disk `now` describes, reached through duplicates of `block`'s
+/// exclusive descriptor; and one more duplicate for block-layer ioctls.
+#[allow(clippy::type_complexity)]
+fn commands_for(
+    now: &DiskInfo,
+    block: &DeviceFile,
+) -> Result<(Commands, Option<Arc<std::fs::File>>), OpenDiskError> {
     let transport_err = |source| OpenDiskError::Transport {
-        path: info.path.clone(),
+        path: now.path.clone(),
         source,
     };
     let passthrough = || {
@@ -203,13 +220,7 @@ pub fn open_disk_with(
     } else {
         None
     };
-    Ok(OpenedDisk {
-        info: now,
-        block: Arc::new(block),
-        commands,
-        sim: None,
-        device,
-    })
+    Ok((commands, device))
 }
 
 /// Refuses `now` unless it is the disk `confirmed` describes and is not protected now.
