@@ -294,6 +294,28 @@ pub struct Media {
     /// Erase-related capabilities detected on the device.
     pub capabilities: Vec<Capability>,
     pub health: Health,
+    /// Every NVMe namespace the erase command reached when it reached more than this one
+    /// (Sanitize acts on the whole subsystem; Format with FNA bit 0 or 1 on every namespace),
+    /// this one first; empty when the command reached only this medium. Missing in older
+    /// certificates, read as empty.
+    #[serde(default)]
+    pub namespaces: Vec<MediaNamespace>,
+}
+
+/// A namespace an erase command reached (see [`Media::namespaces`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaNamespace {
+    /// Namespace id, when the kernel reported it.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub nsid: Option<u32>,
+    /// The device node it had on the erasing machine (`/dev/nvme0n2`).
+    pub device: String,
+    pub capacity_bytes: u64,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub nguid: Option<String>,
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub eui64: Option<String>,
 }
 
 /// Hidden areas (ATA HPA/DCO/AMA) before and after the erasure.
@@ -1070,6 +1092,7 @@ impl Certificate {
                         "5d9c3e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d".into(),
                     ),
                 },
+                namespaces: Vec::new(),
             },
             sanitization: Sanitization {
                 level_requested: Level::Purge,
@@ -1324,6 +1347,7 @@ impl Certificate {
                 available_spare: None,
                 raw_blake3: Some(blake3::hash(b"example smart data").to_hex().to_string()),
             },
+            namespaces: Vec::new(),
         };
         c.sanitization = Sanitization {
             level_requested: Level::Purge,

@@ -12,13 +12,14 @@ use serde_json::{json, Value};
 const SCHEMA: &str = include_str!("../../../docs/schema/certificate-v1.schema.json");
 
 /// Fields older certificates lack (the model reads them with defaults), as dotted paths.
-const ADDED_LATER: [&str; 6] = [
+const ADDED_LATER: [&str; 7] = [
     "host_reset",
     "disposition",
     "qc",
     "verification.sample_plan",
     "verification.evidence",
     "host.storage",
+    "media.namespaces",
 ];
 
 fn schema() -> Value {
@@ -155,6 +156,12 @@ fn full_example() -> Value {
     let mut v = serde_json::to_value(&c).unwrap();
     v["outcome"]["status"] = json!("erased_with_exceptions");
     v["outcome"]["exceptions"] = json!([{"code": "hpa-not-removed", "detail": "drive frozen"}]);
+    v["media"]["namespaces"] = json!([
+        {"nsid": 1, "device": "/dev/nvme0n1", "capacity_bytes": 256060514304u64,
+         "nguid": "002538b7f1b2c3d4e5f60718293a4b5c", "eui64": null},
+        {"nsid": 2, "device": "/dev/nvme0n2", "capacity_bytes": 1073741824, "nguid": null,
+         "eui64": "002538b781b2c3d5"}
+    ]);
     v
 }
 

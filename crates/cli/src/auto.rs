@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use ardoise_disk::discovery::{discover, DiscoveryOptions};
 use ardoise_disk::open::describe_target;
+use ardoise_disk::siblings::ControllerLock;
 use ardoise_disk::{open_disk, Access, DiskInfo};
-use ardoise_erase::job::{prepare, spawn, JobEvent, JobRequest, VerifyChoice};
+use ardoise_erase::job::{execute, prepare, JobEvent, JobRequest, VerifyChoice};
 use ardoise_erase::outcome::Outcome;
+use ardoise_erase::overwrite::CancelToken;
 use ardoise_station::{SessionInfo, Station, StationOptions, VerifyMode};
 
 use crate::exit;
@@ -79,10 +81,6 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     {
         println!("ARDOISE-AUTO: {}", crate::erase::recovered_line(&r));
     }
-    if let Err(e) = station.preflight() {
-        println!("ARDOISE-AUTO: nothing erased: {e}");
-        return Ok(ExitCode::from(exit::CANNOT_STORE));
-    }
     let targets: Vec<DiskInfo> = if args.devices.is_empty() {
         if !on_live_system() {
             eprintln!("ardoise: refusing to erase every disk of a machine that is not running the ardoise live system; name the disks with --device");
@@ -98,6 +96,26 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             .map(|d| describe_target(&DiscoveryOptions::default(), d))
             .collect::<Result<_, _>>()?
     };
+    // Booted from a stick or CD that cannot be found: it cannot be kept out of reach.
+    let opts = DiscoveryOptions {
+        include_loop: false,
+        ..DiscoveryOptions::default()
+    };
+    let problem = ardoise_disk::bootmedium::check(&opts, || {
+        if args.devices.is_empty() {
+            Ok(targets.clone())
+        } else {
+            discover(&opts)
+        }
+    })?;
+    if let Some(problem) = problem {
+        println!("ARDOISE-AUTO: nothing erased: {problem}");
+        return Ok(ExitCode::from(exit::REFUSED));
+    }
+    if let Err(e) = station.preflight() {
+        println!("ARDOISE-AUTO: nothing erased: {e}");
+        return Ok(ExitCode::from(exit::CANNOT_STORE));
+    }
     for d in targets.iter().filter(|d| d.protected) {
         println!(
             "ARDOISE-AUTO: skipping {} (protected: {})",
@@ -147,61 +165,13 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         println!("ARDOISE-AUTO: nothing erased: {e}");
         return Ok(ExitCode::from(exit::CANNOT_STORE));
     }
+    let request = JobRequest {
+        method: args.method.clone().unwrap_or_else(|| policy.method.clone()),
+        verify,
+        firmware_poll: Duration::from_millis(args.poll_ms.max(1)),
+        ..Default::default()
+    };
     let (tx, rx) = crossbeam_channel::unbounded();
-    let mut running = Vec::new();
-    let mut all_ok = true;
-    for info in targets {
-        let request = JobRequest {
-            method: args.method.clone().unwrap_or_else(|| policy.method.clone()),
-            verify,
-            firmware_poll: Duration::from_millis(args.poll_ms.max(1)),
-            ..Default::default()
-        };
-        let disk = match open_disk(&info, Access::ReadWrite) {
-            Ok(d) => d,
-            Err(e) => {
-                println!(
-                    "ARDOISE-AUTO: {}: cannot open, not erased: {e}",
-                    info.path.display()
-                );
-                all_ok = false;
-                continue;
-            }
-        };
-        let mut job = match prepare(disk, request, station.vault().as_ref()) {
-            Ok(j) => j,
-            Err(r) => {
-                println!(
-                    "ARDOISE-AUTO: {}: refused, not erased: {}",
-                    info.path.display(),
-                    r.error
-                );
-                all_ok = false;
-                continue;
-            }
-        };
-        let marker = match station.begin_erase(&mut job, &session) {
-            Ok(m) => m,
-            Err(e) => {
-                println!(
-                    "ARDOISE-AUTO: {}: not erased, nothing written: {e}",
-                    info.path.display()
-                );
-                all_ok = false;
-                continue;
-            }
-        };
-        println!(
-            "ARDOISE-AUTO: {}: {} {} — {} ({})",
-            info.path.display(),
-            info.model,
-            info.serial,
-            job.plan.method.id(),
-            job.plan.reason
-        );
-        running.push((spawn(job, tx.clone(), station.vault()), marker));
-    }
-    drop(tx);
     let printer = std::thread::spawn(move || {
         // Every new phase is logged at once, progress within a phase every 5 s at most.
         let mut last: HashMap<String, (String, Instant)> = HashMap::new();
@@ -227,27 +197,30 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             }
         }
     });
-    for (handle, marker) in running {
-        let disk = handle.disk.clone();
-        let report = match handle.join() {
-            Ok(r) => r,
-            Err(_) => {
-                println!("ARDOISE-AUTO: {disk}: the erase thread failed; not erased (its marker stays for the next start)");
-                all_ok = false;
-                continue;
-            }
-        };
-        let stored = station.certify(&report, &session, Some(&marker));
-        let cert = match &stored {
-            Ok(s) => s.cert_id.clone(),
-            Err(e) => format!("NOT STORED ({e})"),
-        };
-        println!(
-            "ARDOISE-AUTO: {disk}: {} — certificate {cert}",
-            report.outcome.as_str()
-        );
-        all_ok &= report.outcome == Outcome::Erased && stored.is_ok();
-    }
+    // One thread per disk; jobs on one NVMe controller wait for each other (a sanitize reaches
+    // every namespace), the others run in parallel.
+    let all_ok = std::thread::scope(|scope| {
+        let handles: Vec<_> = targets
+            .into_iter()
+            .map(|info| {
+                let (tx, request, station, session) =
+                    (tx.clone(), request.clone(), &station, &session);
+                let path = info.path.display().to_string();
+                (
+                    path,
+                    scope.spawn(move || erase_one(station, session, info, request, &tx)),
+                )
+            })
+            .collect();
+        drop(tx);
+        handles.into_iter().fold(true, |all, (path, h)| {
+            let ok = h.join().unwrap_or_else(|_| {
+                println!("ARDOISE-AUTO: {path}: the erase thread failed; not erased (its marker stays for the next start)");
+                false
+            });
+            all & ok
+        })
+    });
     let _ = printer.join();
 
     let uploaded = match station.upload_target(None) {
@@ -346,6 +319,64 @@ fn upload_until_done(
         }
         std::thread::sleep(Duration::from_secs(5));
     }
+}
+
+/// One disk, unattended: open (the disk listed, checked again), prepare, record the job, erase,
+/// certify. Returns whether it ended `erased` with its certificate stored.
+fn erase_one(
+    station: &Station,
+    session: &SessionInfo,
+    info: DiskInfo,
+    request: JobRequest,
+    events: &crossbeam_channel::Sender<JobEvent>,
+) -> bool {
+    let path = info.path.display().to_string();
+    let _controller = ControllerLock::acquire(&info);
+    let disk = match open_disk(&info, Access::ReadWrite) {
+        Ok(d) => d,
+        Err(e) => {
+            println!("ARDOISE-AUTO: {path}: cannot open, not erased: {e}");
+            return false;
+        }
+    };
+    let vault = station.vault();
+    let mut job = match prepare(disk, request, vault.as_ref()) {
+        Ok(j) => j,
+        Err(r) => {
+            println!("ARDOISE-AUTO: {path}: refused, not erased: {}", r.error);
+            return false;
+        }
+    };
+    let marker = match station.begin_erase(&mut job, session) {
+        Ok(m) => m,
+        Err(e) => {
+            println!("ARDOISE-AUTO: {path}: not erased, nothing written: {e}");
+            return false;
+        }
+    };
+    println!(
+        "ARDOISE-AUTO: {path}: {} {} — {} ({})",
+        job.disk.info.model,
+        job.disk.info.serial,
+        job.plan.method.id(),
+        job.plan.reason
+    );
+    let run =
+        std::panic::AssertUnwindSafe(|| execute(job, events, &CancelToken::new(), vault.as_ref()));
+    let Ok(report) = std::panic::catch_unwind(run) else {
+        println!("ARDOISE-AUTO: {path}: the erase thread failed; not erased (its marker stays for the next start)");
+        return false;
+    };
+    let stored = station.certify(&report, session, Some(&marker));
+    let cert = match &stored {
+        Ok(s) => s.cert_id.clone(),
+        Err(e) => format!("NOT STORED ({e})"),
+    };
+    println!(
+        "ARDOISE-AUTO: {path}: {} — certificate {cert}",
+        report.outcome.as_str()
+    );
+    report.outcome == Outcome::Erased && stored.is_ok()
 }
 
 #[cfg(test)]

@@ -32,6 +32,9 @@ pub fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
         ..DiscoveryOptions::default()
     };
     let disks = discover(&opts).context("cannot list disks")?;
+    if let Some(problem) = boot_medium_problem(&opts, &disks) {
+        eprintln!("ardoise: warning: {problem}");
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&disks)?);
         return Ok(ExitCode::SUCCESS);
@@ -158,4 +161,54 @@ pub fn simulate(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
         println!("sim:{}", p.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The boot medium problem of this listing (docs/image.md), if any.
+pub fn boot_medium_problem(
+    opts: &DiscoveryOptions,
+    disks: &[ardoise_disk::DiskInfo],
+) -> Option<String> {
+    ardoise_disk::bootmedium::check(opts, || Ok::<_, String>(disks.to_vec())).unwrap_or_else(Some)
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BootMediumArgs {
+    /// The disk (or a partition of it) the system booted from; none when it was not found.
+    #[arg(long)]
+    pub device: Option<std::path::PathBuf>,
+    /// How the init says the system booted: usb, cd, pxe or none.
+    #[arg(long, default_value = "none")]
+    pub mode: String,
+    /// The boot loader says the system came from a local medium (USB stick, CD).
+    #[arg(long)]
+    pub expected: bool,
+}
+
+/// Prints the boot medium record the init keeps for every listing (see
+/// `ardoise_disk::bootmedium`). A device that cannot be described is recorded as not found.
+pub fn boot_medium(args: &BootMediumArgs) -> anyhow::Result<ExitCode> {
+    use ardoise_disk::bootmedium::{record, BootMedium};
+    let opts = DiscoveryOptions::default();
+    let unfound = BootMedium {
+        mode: args.mode.clone(),
+        expected: args.expected,
+        ..Default::default()
+    };
+    let (medium, code) = match &args.device {
+        None => (unfound, ExitCode::SUCCESS),
+        Some(d) => match record(&opts, d, &args.mode, args.expected) {
+            Ok(m) => (m, ExitCode::SUCCESS),
+            Err(e) => {
+                // Found but not described: its labels still protect it, and it counts as found.
+                eprintln!("ardoise: boot medium {}: {e}", d.display());
+                let named = BootMedium {
+                    device: d.display().to_string(),
+                    ..unfound
+                };
+                (named, ExitCode::from(crate::exit::FAILURE))
+            }
+        },
+    };
+    print!("{}", medium.render());
+    Ok(code)
 }

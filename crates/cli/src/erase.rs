@@ -125,7 +125,12 @@ pub fn methods(args: &MethodsArgs) -> anyhow::Result<ExitCode> {
         Err(OpenDiskError::Protected { .. }) => return Ok(protected_exit(&info, args.json)),
         Err(e) => return Err(e.into()),
     };
-    let probe = ardoise_erase::probe::probe(&mut disk);
+    let mut probe = ardoise_erase::probe::probe(&mut disk);
+    // What `erase` would refuse on this station: security erase with /data in RAM.
+    if std::env::var("ARDOISE_DATA_PERSISTENT").as_deref() == Ok("0") {
+        probe.capabilities.limits.password_vault =
+            Some(ardoise_erase::limits::VAULT_NOT_DURABLE.into());
+    }
     let methods = supported_methods(&probe.capabilities);
     let auto = plan_auto(&probe.capabilities);
     if args.json {
@@ -265,14 +270,34 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         firmware_poll: Duration::from_millis(args.poll_ms.max(1)),
         ..Default::default()
     };
+    // One job at a time per NVMe controller (a sanitize reaches its other namespaces).
+    let _controller = ardoise_disk::siblings::ControllerLock::acquire(&info);
     let disk = match open_disk(&info, Access::ReadWrite) {
         Ok(d) => d,
-        Err(OpenDiskError::Protected { .. }) => return Ok(protected_exit(&info, args.json)),
+        Err(OpenDiskError::Protected { path, reasons }) => {
+            let now = DiskInfo {
+                path,
+                protected: true,
+                protected_reasons: reasons,
+                ..info.clone()
+            };
+            return Ok(protected_exit(&now, args.json));
+        }
         Err(OpenDiskError::Open(ardoise_disk::block::OpenError::Busy(p))) => {
             eprintln!(
                 "ardoise: refused: {} is in use (mounted or held by another program)",
                 p.display()
             );
+            return Ok(ExitCode::from(exit::REFUSED));
+        }
+        Err(e @ OpenDiskError::NotConfirmed { .. }) => {
+            eprintln!("ardoise: refused: {e}");
+            if args.json {
+                println!(
+                    "{}",
+                    json!({"device": info.path, "outcome": null, "refused": e.to_string()})
+                );
+            }
             return Ok(ExitCode::from(exit::REFUSED));
         }
         Err(e) => return Err(e.into()),

@@ -4,7 +4,8 @@
 pub const FAILURE: u8 = 1;
 /// Invalid usage (unknown option, missing argument).
 pub const USAGE: u8 = 2;
-/// Refused: the device is protected, or the requested method is not supported by it.
+/// Refused: the device is protected, is not the disk that was described (it changed between
+/// the description and the exclusive open), or the requested method is not supported by it.
 pub const REFUSED: u8 = 3;
 /// `erase`: finished with exceptions (`erased_with_exceptions`).
 pub const WITH_EXCEPTIONS: u8 = 4;
@@ -25,7 +26,7 @@ Exit status:
   0  success (erase: the disk is erased)
   1  an error stopped the command
   2  invalid usage
-  3  refused: the device is protected, or the method is not supported by it
+  3  refused: the device is protected, is not the disk described, or the method is not supported by it
   4  erase finished with exceptions (erased_with_exceptions)
   5  not erased: the erase or its verification failed
   6  verify: at least one certificate failed a check; log check: the log is not consistent

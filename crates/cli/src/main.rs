@@ -59,6 +59,9 @@ enum Command {
     Log(cmd::log::LogArgs),
     /// The technician's interface (the default without a subcommand).
     Tui(tui::TuiArgs),
+    /// Print the identity of the boot medium (for the live image's init; docs/image.md).
+    #[command(hide = true)]
+    BootMedium(disks::BootMediumArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Some(Command::Upload(a)) => cmd::upload::run(a),
         Some(Command::Log(a)) => cmd::log::run(a),
         Some(Command::Tui(a)) => tui::run(a),
+        Some(Command::BootMedium(a)) => disks::boot_medium(a),
         None if ardoise_station::KernelOptions::from_system().auto
             == Some(ardoise_station::config::AutoMode::Erase) =>
         {

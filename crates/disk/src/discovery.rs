@@ -26,6 +26,9 @@ pub struct DiscoveryOptions {
     /// The partition holding ardoise's data (`ARDOISE_DATA_DEVICE`): its disk is protected even
     /// when it is not the boot medium (booted from CD, data on a second stick).
     pub data_device: Option<PathBuf>,
+    /// The file where the init recorded the boot medium's identity (`ARDOISE_BOOT_MEDIUM`);
+    /// see [`crate::bootmedium`].
+    pub boot_medium: Option<PathBuf>,
 }
 
 impl Default for DiscoveryOptions {
@@ -40,6 +43,9 @@ impl Default for DiscoveryOptions {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             data_device: std::env::var_os("ARDOISE_DATA_DEVICE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            boot_medium: std::env::var_os("ARDOISE_BOOT_MEDIUM")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
         }
@@ -184,7 +190,11 @@ fn is_candidate_name(name: &str, include_loop: bool) -> bool {
     if SKIP.iter().any(|p| name.starts_with(p)) {
         return false;
     }
-    if name.starts_with("mmcblk") && (name.contains("boot") || name.contains("rpmb")) {
+    // eMMC hardware partitions (boot0/1, RPMB, general-purpose gp0..3) are areas of the card
+    // mmcblkN, not disks of their own: the card's erase accounts for them.
+    if name.starts_with("mmcblk")
+        && (name.contains("boot") || name.contains("rpmb") || name.contains("gp"))
+    {
         return false;
     }
     if name.starts_with("loop") {
@@ -195,7 +205,7 @@ fn is_candidate_name(name: &str, include_loop: bool) -> bool {
 
 /// Describes one /sys/block entry, or `None` when it is not a usable whole disk (hidden NVMe
 /// multipath path, empty loop device, zero size).
-fn describe_sysfs_disk(
+pub(crate) fn describe_sysfs_disk(
     opts: &DiscoveryOptions,
     name: &str,
 ) -> Result<Option<DiskInfo>, DiscoveryError> {
@@ -461,6 +471,8 @@ mod tests {
             "md127",
             "mmcblk0boot0",
             "mmcblk0rpmb",
+            "mmcblk0gp0",
+            "mmcblk1gp3",
             "fd0",
         ] {
             assert!(!is_candidate_name(n, true), "{n}");

@@ -9,6 +9,8 @@
 
 pub mod ata;
 pub mod block;
+pub mod bootmedium;
+pub mod confirm;
 pub mod controllers;
 pub mod discovery;
 pub mod durable;
@@ -21,6 +23,7 @@ pub mod open;
 pub mod record;
 pub mod safety;
 pub mod scsi;
+pub mod siblings;
 pub mod sim;
 #[cfg(feature = "testing")]
 pub mod testing;

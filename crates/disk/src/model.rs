@@ -91,6 +91,9 @@ pub enum ProtectionReason {
     Busy { detail: String },
     /// The kernel marks it read-only.
     ReadOnly,
+    /// What is mounted, swapped on or booted from could not be read, so no disk can be called
+    /// free.
+    CannotTell { detail: String },
 }
 
 impl std::fmt::Display for ProtectionReason {
@@ -104,6 +107,9 @@ impl std::fmt::Display for ProtectionReason {
             ProtectionReason::Holder { holder } => write!(f, "in use by {holder}"),
             ProtectionReason::Busy { detail } => write!(f, "busy: {detail}"),
             ProtectionReason::ReadOnly => f.write_str("read-only"),
+            ProtectionReason::CannotTell { detail } => {
+                write!(f, "cannot tell whether it is in use ({detail})")
+            }
         }
     }
 }

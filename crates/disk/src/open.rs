@@ -67,6 +67,9 @@ pub struct OpenedDisk {
     pub commands: Commands,
     /// The simulated disk behind a `sim:` path (for power cycles and state persistence).
     pub sim: Option<SimDisk>,
+    /// A duplicate of the exclusive descriptor of a real block device, for block-layer ioctls
+    /// (BLKSECDISCARD) that must reach the disk that was checked, not whatever has its name now.
+    pub device: Option<Arc<std::fs::File>>,
 }
 
 impl std::fmt::Debug for OpenedDisk {
@@ -95,11 +98,43 @@ pub enum OpenDiskError {
     },
     #[error(transparent)]
     Sim(#[from] crate::sim::profile::SimError),
+    /// What is behind the name now is not the disk that was confirmed (or it cannot be told):
+    /// nothing was written.
+    #[error("{path}: this is not the disk you confirmed ({}); nothing was written", differences.join("; "))]
+    NotConfirmed {
+        path: PathBuf,
+        differences: Vec<String>,
+    },
+}
+
+impl OpenDiskError {
+    fn not_confirmed(info: &DiskInfo, differences: Vec<String>) -> Self {
+        OpenDiskError::NotConfirmed {
+            path: info.path.clone(),
+            differences,
+        }
+    }
 }
 
 /// Opens `info` for erasure (or, with [`Access::ReadOnly`], for probing and verifying).
-/// Protected disks are refused, whatever the caller asked.
+/// Protected disks are refused, whatever the caller asked; so is a disk that is no longer the
+/// one `info` describes (see [`crate::confirm`]).
 pub fn open_disk(info: &DiskInfo, access: Access) -> Result<OpenedDisk, OpenDiskError> {
+    open_disk_with(&crate::discovery::DiscoveryOptions::default(), info, access)
+}
+
+/// [`open_disk`] with explicit discovery roots.
+///
+/// Right after the exclusive open, the disk behind the descriptor is described and classified
+/// afresh; any identifying difference from `info` (serial, WWN/NGUID, size, sysfs path...) or a
+/// protection found now refuses the open. The command layer is reached through duplicates of
+/// the same descriptor, never by opening the name again. The returned disk carries the fresh
+/// description.
+pub fn open_disk_with(
+    opts: &crate::discovery::DiscoveryOptions,
+    info: &DiskInfo,
+    access: Access,
+) -> Result<OpenedDisk, OpenDiskError> {
     if info.protected {
         return Err(OpenDiskError::Protected {
             path: info.path.clone(),
@@ -110,28 +145,54 @@ pub fn open_disk(info: &DiskInfo, access: Access) -> Result<OpenedDisk, OpenDisk
         return open_sim(info);
     }
     let block = DeviceFile::open(&info.path, access)?;
+    let now = crate::confirm::describe_held(opts, info, block.file())
+        .map_err(|why| OpenDiskError::not_confirmed(info, vec![why]))?;
+    check_confirmed(info, &now)?;
+    let (commands, device) = commands_for(&now, &block)?;
+    Ok(OpenedDisk {
+        info: now,
+        block: Arc::new(block),
+        commands,
+        sim: None,
+        device,
+    })
+}
+
+/// The command layer of the disk `now` describes, reached through duplicates of `block`'s
+/// exclusive descriptor; and one more duplicate for block-layer ioctls.
+#[allow(clippy::type_complexity)]
+fn commands_for(
+    now: &DiskInfo,
+    block: &DeviceFile,
+) -> Result<(Commands, Option<Arc<std::fs::File>>), OpenDiskError> {
     let transport_err = |source| OpenDiskError::Transport {
-        path: info.path.clone(),
+        path: now.path.clone(),
         source,
+    };
+    let passthrough = || {
+        block.file().try_clone().map_err(|e| {
+            transport_err(TransportError::from_errno(
+                "dup",
+                nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+            ))
+        })
     };
     // A RAID volume's SCSI commands reach the controller's firmware, not a drive: only reads
     // and writes of the volume mean what they say.
-    let commands = if !block.is_block_device() || info.raid_volume.is_some() {
+    let commands = if !block.is_block_device() || now.raid_volume.is_some() {
         Commands::None
     } else {
-        match info.transport {
+        match now.transport {
             Transport::Ata | Transport::Usb => {
-                let t: Box<dyn ScsiTransport> =
-                    Box::new(SgIo::open(&info.path).map_err(transport_err)?);
+                let t: Box<dyn ScsiTransport> = Box::new(SgIo::from_file(passthrough()?));
                 Commands::Ata(AtaDevice::new(t))
             }
             Transport::Sas => {
-                let t: Box<dyn ScsiTransport> =
-                    Box::new(SgIo::open(&info.path).map_err(transport_err)?);
+                let t: Box<dyn ScsiTransport> = Box::new(SgIo::from_file(passthrough()?));
                 Commands::Scsi(ScsiDevice::new(t))
             }
             Transport::Nvme => {
-                let ioctl = NvmeIoctl::open(&info.path).map_err(transport_err)?;
+                let ioctl = NvmeIoctl::from_file(passthrough()?);
                 let nsid = ioctl.namespace_id().map_err(transport_err)?;
                 let t: Box<dyn NvmeTransport> = Box::new(ioctl);
                 Commands::Nvme {
@@ -141,13 +202,12 @@ pub fn open_disk(info: &DiskInfo, access: Access) -> Result<OpenedDisk, OpenDisk
             }
             Transport::Mmc => {
                 // Cards above 2 GB are sector-addressed (JEDEC high capacity).
-                let addressing = if info.size_bytes > 2 << 30 {
+                let addressing = if now.size_bytes > 2 << 30 {
                     Addressing::Sector
                 } else {
                     Addressing::Byte
                 };
-                let t: Box<dyn MmcTransport> =
-                    Box::new(MmcIoctl::open(&info.path).map_err(transport_err)?);
+                let t: Box<dyn MmcTransport> = Box::new(MmcIoctl::from_file(passthrough()?));
                 Commands::Mmc(MmcDevice::new(t).with_addressing(addressing))
             }
             Transport::Virtio
@@ -157,16 +217,36 @@ pub fn open_disk(info: &DiskInfo, access: Access) -> Result<OpenedDisk, OpenDisk
             | Transport::Other => Commands::None,
         }
     };
-    Ok(OpenedDisk {
-        info: info.clone(),
-        block: Arc::new(block),
-        commands,
-        sim: None,
-    })
+    let device = if block.is_block_device() {
+        Some(Arc::new(passthrough()?))
+    } else {
+        None
+    };
+    Ok((commands, device))
+}
+
+/// Refuses `now` unless it is the disk `confirmed` describes and is not protected now.
+fn check_confirmed(confirmed: &DiskInfo, now: &DiskInfo) -> Result<(), OpenDiskError> {
+    let differences = crate::confirm::compare(confirmed, now);
+    if !differences.is_empty() {
+        tracing::warn!(path = %confirmed.path.display(), ?differences, "not the confirmed disk");
+        return Err(OpenDiskError::not_confirmed(
+            confirmed,
+            differences.iter().map(|d| d.to_string()).collect(),
+        ));
+    }
+    if now.protected {
+        return Err(OpenDiskError::Protected {
+            path: now.path.clone(),
+            reasons: now.protected_reasons.clone(),
+        });
+    }
+    Ok(())
 }
 
 fn open_sim(info: &DiskInfo) -> Result<OpenedDisk, OpenDiskError> {
     let sim = SimDisk::load(&info.path)?;
+    check_confirmed(info, &sim.info())?;
     let profile = sim.profile();
     let commands = match &profile.device {
         SimDeviceSpec::Ata { .. } => Commands::Ata(AtaDevice::new(
@@ -203,6 +283,7 @@ fn open_sim(info: &DiskInfo) -> Result<OpenedDisk, OpenDiskError> {
         block: Arc::new(sim.block()),
         commands,
         sim: Some(sim),
+        device: None,
     })
 }
 
@@ -253,6 +334,42 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, ["ata", "ata", "nvme", "mmc", "ata", "protected"]);
+    }
+
+    #[test]
+    fn two_sim_profiles_swapped_behind_one_path_are_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::sim::profile::standard_machine(dir.path(), 2048).unwrap();
+        let opts = crate::discovery::DiscoveryOptions::default();
+        let sim = |p: &std::path::Path| PathBuf::from(format!("sim:{}", p.display()));
+        let (hdd, failing) = (&paths[0], &paths[4]);
+        let confirmed = describe_target(&opts, &sim(hdd)).unwrap();
+        // Same path, same kind of disk: only its identity differs.
+        let (a, b) = (std::fs::read(hdd).unwrap(), std::fs::read(failing).unwrap());
+        std::fs::write(hdd, &b).unwrap();
+        std::fs::write(failing, &a).unwrap();
+        let media = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        let before = (media("sim-ata-hdd.img"), media("sim-ata-failing.img"));
+        match open_disk(&confirmed, Access::ReadWrite) {
+            Err(OpenDiskError::NotConfirmed { differences, .. }) => {
+                assert!(
+                    differences.iter().any(|d| d.starts_with("serial:")),
+                    "{differences:?}"
+                )
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(
+            (media("sim-ata-hdd.img"), media("sim-ata-failing.img")),
+            before
+        );
+        // What is there now opens, described as it is.
+        let now = describe_target(&opts, &sim(hdd)).unwrap();
+        assert_eq!(
+            open_disk(&now, Access::ReadWrite).unwrap().info.serial,
+            now.serial
+        );
+        assert_ne!(now.serial, confirmed.serial);
     }
 
     #[test]

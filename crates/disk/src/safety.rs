@@ -12,6 +12,7 @@ use std::fs;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::bootmedium::{carries_medium, fs_ids, BootMedium};
 use crate::discovery::{read_attr, DiscoveryOptions};
 use crate::model::{DiskInfo, MountUse, ProtectionReason, Transport};
 
@@ -26,6 +27,11 @@ pub struct SystemUsage {
     pub boot_disk_dev: Option<(u32, u32)>,
     /// Whole-disk device number of the disk holding ardoise's data partition.
     pub data_disk_dev: Option<(u32, u32)>,
+    /// The boot medium's identity as the init recorded it.
+    pub boot_medium: Option<BootMedium>,
+    /// What could not be read (mount table, swaps, the boot medium record): while anything is
+    /// listed here, every disk is protected, since none can be shown to be free.
+    pub cannot_tell: Vec<String>,
 }
 
 /// One line of /proc/self/mountinfo.
@@ -49,9 +55,20 @@ pub struct SwapEntry {
 
 impl SystemUsage {
     pub fn read(opts: &DiscoveryOptions) -> Self {
-        let mountinfo =
-            fs::read_to_string(opts.proc_root.join("self/mountinfo")).unwrap_or_default();
-        let swaps = fs::read_to_string(opts.proc_root.join("swaps")).unwrap_or_default();
+        let mut cannot_tell = Vec::new();
+        let mut read = |rel: &str| {
+            let path = opts.proc_root.join(rel);
+            fs::read_to_string(&path).unwrap_or_else(|e| {
+                cannot_tell.push(format!("cannot read {}: {e}", path.display()));
+                String::new()
+            })
+        };
+        let mountinfo = read("self/mountinfo");
+        let swaps = read("swaps");
+        let boot_medium = BootMedium::read(opts).unwrap_or_else(|e| {
+            cannot_tell.push(e);
+            None
+        });
         let root_dev = fs::metadata("/")
             .ok()
             .map(|m| dev_numbers(m.dev()))
@@ -70,6 +87,8 @@ impl SystemUsage {
             root_dev,
             boot_disk_dev,
             data_disk_dev,
+            boot_medium,
+            cannot_tell,
         }
     }
 }
@@ -199,6 +218,15 @@ pub fn classify(disk: &mut DiskInfo, opts: &DiscoveryOptions, usage: &SystemUsag
             .unwrap_or_default()
     };
 
+    if !usage.cannot_tell.is_empty() {
+        disk.protect(ProtectionReason::CannotTell {
+            detail: usage.cannot_tell.join("; "),
+        });
+    }
+    let ids = fs_ids(&opts.dev_root, &disk.name, &disk.partitions);
+    if let Some(detail) = carries_medium(disk, &ids, usage.boot_medium.as_ref()) {
+        disk.protect(ProtectionReason::BootMedium { detail });
+    }
     if let Some(boot) = usage.boot_disk_dev {
         if devs.contains(&boot) {
             disk.protect(ProtectionReason::BootMedium {
@@ -351,6 +379,8 @@ mod tests {
         fs::create_dir_all(b.join("dm-3/holders")).unwrap();
         w("sdy/dev", "8:16\n");
         w("sdy/size", "2048\n");
+        w("../proc/self/mountinfo", "");
+        w("../proc/swaps", "Filename Type Size Used Priority\n");
         root
     }
 
@@ -358,11 +388,12 @@ mod tests {
         DiscoveryOptions {
             sys_root: root.to_path_buf(),
             proc_root: root.join("proc"),
-            dev_root: PathBuf::from("/dev"),
+            dev_root: root.join("dev"),
             include_loop: false,
             probe_exclusive_open: false,
             boot_device: None,
             data_device: None,
+            boot_medium: None,
         }
     }
 

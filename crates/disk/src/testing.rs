@@ -107,6 +107,27 @@ impl LoopDevice {
         })
     }
 
+    /// Detaches the device and attaches the same node to `backing` (a file the caller keeps):
+    /// the name stays, the disk behind it changes.
+    pub fn reattach(&mut self, backing: &Path) -> Result<(), String> {
+        let node = self.path.to_string_lossy().into_owned();
+        run("losetup", &["-d", &node])?;
+        // The kernel clears the device asynchronously; retry while it is still busy.
+        let file = backing.to_str().ok_or("non-UTF-8 temp path")?;
+        let mut last = String::new();
+        for _ in 0..20 {
+            match run("losetup", &["--direct-io=on", &node, file]) {
+                Ok(_) => {
+                    self.backing = backing.to_path_buf();
+                    return Ok(());
+                }
+                Err(e) => last = e,
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err(last)
+    }
+
     /// Kernel name (`loop7`).
     pub fn name(&self) -> String {
         self.path

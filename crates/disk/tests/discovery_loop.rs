@@ -255,3 +255,118 @@ fn a_device_whose_capacity_drops_to_zero_is_no_longer_present() {
     run("losetup", &["-c", &lo.path.to_string_lossy()]).unwrap();
     assert!(!dev.is_present());
 }
+
+#[test]
+fn a_loop_device_reattached_to_another_file_is_not_the_confirmed_disk() {
+    use ardoise_disk::{open_disk, Access, OpenDiskError};
+    if !require_root() {
+        return;
+    }
+    let size = 8usize << 20;
+    let mut lo = LoopDevice::create(LoopOptions {
+        size_bytes: size as u64,
+        ..Default::default()
+    })
+    .unwrap();
+    std::fs::write(&lo.backing, vec![0xA5u8; size]).unwrap();
+    let confirmed = describe_path(&DiscoveryOptions::default(), &lo.path).unwrap();
+    assert!(!confirmed.protected, "{:?}", confirmed.protected_reasons);
+    // Same node, same size, another file behind it.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = other_dir.path().join("other.img");
+    std::fs::write(&other, vec![0x5Au8; size]).unwrap();
+    let first = lo.backing.clone();
+    lo.reattach(&other).unwrap();
+    match open_disk(&confirmed, Access::ReadWrite) {
+        Err(OpenDiskError::NotConfirmed { differences, .. }) => assert!(
+            differences.iter().any(|d| d.starts_with("serial:")),
+            "{differences:?}"
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(std::fs::read(&first).unwrap().iter().all(|&b| b == 0xA5));
+    assert!(std::fs::read(&other).unwrap().iter().all(|&b| b == 0x5A));
+    // The disk that is there now, described now, opens; its description is the fresh one.
+    let now = describe_path(&DiscoveryOptions::default(), &lo.path).unwrap();
+    let opened = open_disk(&now, Access::ReadOnly).unwrap();
+    assert_eq!(opened.info.serial, other.display().to_string());
+}
+
+/// Two loop devices stand for two namespaces of one NVMe controller: a fake sysfs tree whose
+/// device numbers are the loop devices' own, and device nodes that lead to them.
+fn fake_controller(a: &LoopDevice, b: &LoopDevice) -> (tempfile::TempDir, DiscoveryOptions) {
+    use std::os::unix::fs::{symlink, MetadataExt};
+    let root = tempfile::tempdir().unwrap();
+    let ctl = root
+        .path()
+        .join("devices/pci0000:00/0000:00:04.0/nvme/nvme0");
+    for d in ["block", "dev/block"] {
+        std::fs::create_dir_all(root.path().join(d)).unwrap();
+    }
+    for (lo, name, nsid) in [(a, "nvme0n1", 1), (b, "nvme0n2", 2)] {
+        let rdev = std::fs::metadata(&lo.path).unwrap().rdev();
+        let (major, minor) = ardoise_disk::safety::dev_numbers(rdev);
+        let dev = format!("{major}:{minor}");
+        let dir = ctl.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("dev"), &dev).unwrap();
+        std::fs::write(dir.join("size"), "16384").unwrap();
+        std::fs::write(dir.join("nsid"), nsid.to_string()).unwrap();
+        symlink(&dir, root.path().join("block").join(name)).unwrap();
+        symlink(&dir, root.path().join("dev/block").join(&dev)).unwrap();
+        symlink(&lo.path, root.path().join("dev").join(name)).unwrap();
+    }
+    let opts = DiscoveryOptions {
+        sys_root: root.path().to_path_buf(),
+        dev_root: root.path().join("dev"),
+        include_loop: false,
+        probe_exclusive_open: false,
+        boot_device: None,
+        data_device: None,
+        boot_medium: None,
+        ..DiscoveryOptions::default()
+    };
+    (root, opts)
+}
+
+#[test]
+fn a_mounted_sibling_namespace_forbids_the_reach_and_a_free_one_is_held_for_the_job() {
+    use ardoise_disk::siblings::hold_siblings;
+    if !require_root() {
+        return;
+    }
+    let opts8 = LoopOptions {
+        size_bytes: 8 << 20,
+        ..Default::default()
+    };
+    let (a, b) = (
+        LoopDevice::create(opts8).unwrap(),
+        LoopDevice::create(opts8).unwrap(),
+    );
+    let (_root, opts) = fake_controller(&a, &b);
+    let n1 = discover(&opts)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "nvme0n1")
+        .unwrap();
+    // The other namespace is mounted: a command reaching it is forbidden.
+    run("mkfs.ext4", &["-q", "-F", &b.path.to_string_lossy()]).unwrap();
+    let m = Mount::new(&b.path, &[]).unwrap();
+    let problems = hold_siblings(&opts, &n1).unwrap_err();
+    assert!(
+        problems.len() == 1 && problems[0].contains("nvme0n2"),
+        "{problems:?}"
+    );
+    drop(m);
+    // Free: it is held, and nothing can mount it while the job runs.
+    let held = hold_siblings(&opts, &n1).unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].info.name, "nvme0n2");
+    assert_eq!(held[0].nsid, Some(2));
+    assert!(
+        Mount::new(&b.path, &[]).is_err(),
+        "a held namespace cannot be mounted"
+    );
+    drop(held);
+    drop(Mount::new(&b.path, &[]).unwrap());
+}

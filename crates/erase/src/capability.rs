@@ -102,6 +102,22 @@ pub struct NvmeCaps {
     /// Number of namespaces (NN) — several means a sanitize or an all-namespace format erases them all.
     pub namespaces: u32,
     pub nsid: u32,
+    /// FNA bit 1: a secure erase (Format with SES 1 or 2) of one namespace erases them all.
+    #[serde(default)]
+    pub secure_erase_applies_to_all_namespaces: bool,
+}
+
+/// What the station, not the drive, forbids. Filled in by [`crate::job::prepare`] before
+/// planning; the planner marks the methods concerned unsupported with these reasons, so `auto`
+/// picks the next one ([`crate::limits`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostLimits {
+    /// Why ATA SECURITY ERASE UNIT must not run: the password vault would not survive a power cut.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_vault: Option<String>,
+    /// Why no command may reach the controller's other namespaces (one is protected or in use).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_namespaces: Option<String>,
 }
 
 /// SCSI SANITIZE service actions the device reports (REPORT SUPPORTED OPERATION CODES).
@@ -120,6 +136,14 @@ pub struct MmcCaps {
     pub secure_trim: bool,
     pub sanitize: bool,
     pub trim: bool,
+    /// Size of each boot partition (boot0, boot1), bytes; 0 when there are none.
+    #[serde(default)]
+    pub boot_partition_bytes: u64,
+    /// Sizes of the general-purpose partitions, bytes.
+    #[serde(default)]
+    pub gp_partition_bytes: Vec<u64>,
+    #[serde(default)]
+    pub rpmb_bytes: u64,
 }
 
 /// Everything the planner needs to know about one drive.
@@ -153,6 +177,9 @@ pub struct DriveCapabilities {
     /// Probing notes that matter to a technician (e.g. "the USB bridge passes no ATA commands").
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Limits the station sets (vault durability, other namespaces in use).
+    #[serde(default)]
+    pub limits: HostLimits,
 }
 
 impl DriveCapabilities {
@@ -173,6 +200,7 @@ impl DriveCapabilities {
             mmc: None,
             block_secure_discard: false,
             notes: Vec::new(),
+            limits: HostLimits::default(),
         }
     }
 }

@@ -10,16 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ardoise_disk::health::HealthReport;
-use ardoise_disk::{BlockIo, CommandRecord, Commands, DiskInfo, OpenedDisk};
+use ardoise_disk::{BlockIo, CommandRecord, DiskInfo, OpenedDisk};
 use crossbeam_channel::Sender;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::capability::DriveCapabilities;
-use crate::firmware::{
-    recover_locked_drive, FirmwareContext, FirmwareOutcome, FirmwareProgress, PasswordVault,
-    Recovery,
-};
+use crate::firmware::{FirmwareContext, FirmwareOutcome, FirmwareProgress, PasswordVault};
 use crate::hidden::HiddenAreaOutcome;
 use crate::method::{Level, Method};
 use crate::outcome::{decide, Exception, ExceptionCode, Outcome};
@@ -28,7 +25,7 @@ use crate::overwrite::{
     Phase, Progress, Scheme,
 };
 use crate::pattern::Seed;
-use crate::plan::{plan_request, ExpectedState, Plan, PlanError, Step};
+use crate::plan::{ExpectedState, Plan, Step};
 use crate::probe::ProbeReport;
 use crate::verify::{
     self, Expected, Fingerprints, SampleParams, SamplePlan, VerifyOptions, VerifyReport,
@@ -188,6 +185,10 @@ pub struct ErasureReport {
     pub level_requested: Level,
     /// The level reached (`None` when not erased).
     pub level_achieved: Option<Level>,
+    /// Every namespace the erase command reached, this one first, when it reached others too
+    /// (NVMe Sanitize, all-namespace Format); empty otherwise.
+    #[serde(default)]
+    pub namespaces: Vec<crate::limits::ReachedNamespace>,
 }
 
 /// A disk that has been probed and planned, ready to run.
@@ -196,72 +197,28 @@ pub struct PreparedJob {
     pub probe: ProbeReport,
     pub plan: Plan,
     pub request: JobRequest,
+    /// The controller's other namespaces that the plan's command also erases, held exclusively
+    /// until the job ends.
+    pub other_namespaces: Vec<ardoise_disk::siblings::HeldNamespace>,
 }
 
-/// Probes the disk and plans `request.method`; refuses an unsupported method with the reason.
-///
-/// An ATA drive that an interrupted security erase left with ardoise's temporary password (kept
-/// in `vault`) is unlocked and cleared first, so that the probe sees it as it really is.
-pub fn prepare(
-    mut disk: OpenedDisk,
-    request: JobRequest,
-    vault: &dyn PasswordVault,
-) -> Result<PreparedJob, Refused> {
-    let recovery_note = recover(&mut disk, vault);
-    let mut probe = crate::probe::probe(&mut disk);
-    probe.notes.extend(recovery_note);
-    let kernel_bytes = disk.block.size_bytes();
-    if let Some(drive_bytes) = probe.capabilities.drive_bytes.filter(|d| *d < kernel_bytes) {
-        return Err(Refused {
-            disk: Box::new(disk),
-            error: PlanError::DriveSmallerThanKernel {
-                drive_bytes,
-                kernel_bytes,
-            },
-        });
-    }
-    match plan_request(&probe.capabilities, &request.method) {
-        Ok(plan) => Ok(PreparedJob {
-            disk,
-            probe,
-            plan,
-            request,
-        }),
-        Err(error) => Err(Refused {
-            disk: Box::new(disk),
-            error,
-        }),
-    }
-}
+pub use crate::prepare::{prepare, Refused, RefusedWhy};
 
-fn recover(disk: &mut OpenedDisk, vault: &dyn PasswordVault) -> Option<String> {
-    let Commands::Ata(ata) = &mut disk.commands else {
-        return None;
-    };
-    if disk.info.serial.is_empty() {
-        return None;
-    }
-    match recover_locked_drive(ata, vault, &disk.info.serial) {
-        Ok(Recovery::NothingToDo) => None,
-        Ok(Recovery::AlreadyClear { device_status }) => {
-            Some(format!("an earlier security erase was interrupted; the drive carries no password ({device_status})"))
+impl PreparedJob {
+    /// Every namespace the planned command reaches, this one first; empty when it reaches only
+    /// this one.
+    pub fn namespaces_reached(&self) -> Vec<crate::limits::ReachedNamespace> {
+        if self.other_namespaces.is_empty() {
+            return Vec::new();
         }
-        Ok(Recovery::Unlocked { device_status }) => {
-            Some(format!("an earlier security erase was interrupted; the drive was unlocked and its temporary password removed ({device_status})"))
-        }
-        Err(e) => Some(format!("an earlier security erase left a temporary password that could not be removed: {e}")),
-    }
-}
-
-/// A method the drive cannot run; the disk is handed back untouched.
-pub struct Refused {
-    pub disk: Box<OpenedDisk>,
-    pub error: PlanError,
-}
-
-impl std::fmt::Debug for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Refused({})", self.error)
+        let nsid = self.probe.capabilities.nvme.as_ref().map(|n| n.nsid);
+        std::iter::once(crate::limits::ReachedNamespace::new(&self.disk.info, nsid))
+            .chain(
+                self.other_namespaces
+                    .iter()
+                    .map(|h| crate::limits::ReachedNamespace::new(&h.info, h.nsid)),
+            )
+            .collect()
     }
 }
 
@@ -318,11 +275,13 @@ pub fn execute(
     cancel: &CancelToken,
     vault: &dyn PasswordVault,
 ) -> ErasureReport {
+    let namespaces = job.namespaces_reached();
     let PreparedJob {
         mut disk,
         probe,
         plan,
         request,
+        other_namespaces,
     } = job;
     let name = disk.info.path_display();
     let mut run = Run {
@@ -340,6 +299,9 @@ pub fn execute(
         fingerprints: None,
         sample_plan: None,
     };
+    // Areas of the medium that no method reaches (eMMC boot/GP partitions) are never erased.
+    run.exceptions
+        .extend(crate::limits::areas_not_reached(&probe.capabilities));
     let started = OffsetDateTime::now_utc();
     let seed = request
         .seed
@@ -380,7 +342,9 @@ pub fn execute(
         transcript: transcript.take(),
         exceptions: run.exceptions,
         outcome,
+        namespaces,
     };
+    drop(other_namespaces);
     let _ = events.send(JobEvent::Phase {
         disk: name.clone(),
         phase: JobPhase::Done,
@@ -622,8 +586,8 @@ impl Run<'_> {
             .with_progress(&mut on_progress)
             .with_poll_interval(request.firmware_poll)
             .with_keep_data(keep_data);
-        if disk.sim.is_none() {
-            ctx = ctx.with_block_device(disk.info.path.clone());
+        if let Some(file) = &disk.device {
+            ctx = ctx.with_block_device(disk.info.path.clone(), file.clone());
         }
         let outcome: FirmwareOutcome = crate::firmware::run_firmware(
             &mut disk.commands,

@@ -407,6 +407,7 @@ pub fn supported_methods(caps: &DriveCapabilities) -> Vec<MethodSupport> {
         yes("every writable disk can be overwritten by the computer"),
         None,
     );
+    crate::limits::apply(caps, &mut out);
     if let Some(best) = out.iter_mut().find(|m| m.supported) {
         best.recommended = true;
     }

@@ -557,6 +557,7 @@ fn probe_nvme<T: NvmeTransport>(
         format_crypto_erase: id.fna.crypto_erase_supported(),
         namespaces,
         nsid,
+        secure_erase_applies_to_all_namespaces: id.fna.secure_erase_applies_to_all(),
     };
     if namespaces > 1 {
         n.tech(format!(
@@ -628,6 +629,9 @@ fn probe_mmc<T: MmcTransport>(
         secure_trim: ext.supports_secure_trim(),
         sanitize: ext.supports_sanitize(),
         trim: ext.supports_trim(),
+        boot_partition_bytes: ext.boot_partition_bytes(),
+        gp_partition_bytes: ext.gp_partition_bytes(),
+        rpmb_bytes: ext.rpmb_bytes(),
     });
     n.log(format!(
         "EXT_CSD revision {} (eMMC {}), SEC_FEATURE_SUPPORT 0x{:02x}",

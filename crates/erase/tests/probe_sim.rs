@@ -196,6 +196,7 @@ fn a_usb_bridge_that_passes_no_ata_command_makes_the_disk_block_only() {
             block: Arc::new(sim.block()) as Arc<dyn BlockIo>,
             commands: Commands::Ata(AtaDevice::new(Box::new(DeafBridge { zeros }))),
             sim: None,
+            device: None,
         };
         let r = probe(&mut disk);
         assert_eq!(r.capabilities.command_set, CommandSet::BlockOnly, "{r:?}");

@@ -14,7 +14,7 @@ use ardoise_disk::sim::FaultPlan;
 use ardoise_disk::{open_disk, Access, DiskInfo, MediaKind, Transport};
 use ardoise_erase::firmware::MemoryVault;
 use ardoise_erase::hidden::revalidate_ata_port;
-use ardoise_erase::job::{execute, prepare, ErasureReport, JobRequest, VerifyChoice};
+use ardoise_erase::job::{execute, prepare, ErasureReport, JobRequest, RefusedWhy, VerifyChoice};
 use ardoise_erase::outcome::{ExceptionCode, Outcome};
 use ardoise_erase::overwrite::CancelToken;
 use ardoise_erase::plan::{PlanError, Step};
@@ -128,10 +128,10 @@ fn a_drive_smaller_than_the_block_device_is_refused_before_anything_is_written()
     assert!(
         matches!(
             refused.error,
-            PlanError::DriveSmallerThanKernel {
+            RefusedWhy::Plan(PlanError::DriveSmallerThanKernel {
                 drive_bytes,
                 kernel_bytes
-            } if drive_bytes == (SECTORS - 1000) * 512 && kernel_bytes == SECTORS * 512
+            }) if drive_bytes == (SECTORS - 1000) * 512 && kernel_bytes == SECTORS * 512
         ),
         "{}",
         refused.error

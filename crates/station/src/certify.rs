@@ -414,6 +414,17 @@ fn media(report: &ErasureReport, capacity: u64, lss: u32) -> cm::Media {
         hidden_areas: hidden_areas(report, capacity / u64::from(lss)),
         capabilities: capabilities(&report.capabilities),
         health: health(report.health.as_ref()),
+        namespaces: report
+            .namespaces
+            .iter()
+            .map(|n| cm::MediaNamespace {
+                nsid: n.nsid,
+                device: n.device.clone(),
+                capacity_bytes: n.size_bytes,
+                nguid: hex_id(n.nguid.as_deref()),
+                eui64: hex_id(n.eui64.as_deref()),
+            })
+            .collect(),
     }
 }
 
@@ -939,6 +950,7 @@ mod tests {
             mmc: None,
             block_secure_discard: false,
             notes: Vec::new(),
+            limits: Default::default(),
         };
         let code = "crypto-erase-not-told-from-deallocation";
         let plan = ardoise_erase::plan::plan_auto(&caps).unwrap();

@@ -10,9 +10,10 @@ use ardoise_disk::health::HealthReport;
 use ardoise_disk::DiskInfo;
 use ardoise_erase::capability::DriveCapabilities;
 use ardoise_erase::job::ErasureReport;
+use ardoise_erase::method::Method;
 use ardoise_erase::outcome::{Exception, ExceptionCode, Outcome};
 use ardoise_erase::pattern::Seed;
-use ardoise_erase::plan::Plan;
+use ardoise_erase::plan::{Plan, Step};
 use ardoise_erase::probe::DriveIdentity;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -38,6 +39,9 @@ pub struct JobMarker {
     pub plan: Plan,
     pub seed: Seed,
     pub session: SessionInfo,
+    /// The controller's namespaces the planned command reaches (see `ErasureReport::namespaces`).
+    #[serde(default)]
+    pub namespaces: Vec<ardoise_erase::limits::ReachedNamespace>,
 }
 
 impl JobMarker {
@@ -73,6 +77,7 @@ impl JobMarker {
             plan: plan.clone(),
             seed,
             session: session.clone(),
+            namespaces: Vec::new(),
         }
     }
 }
@@ -174,6 +179,31 @@ pub(crate) fn list_markers(data_dir: &Path) -> Result<Vec<JobMarker>, StationErr
     Ok(out)
 }
 
+/// What the certificate of an interrupted job says, including, after a security erase, that
+/// the drive may be locked and how it gets unlocked.
+fn interrupted_detail(m: &JobMarker) -> String {
+    let mut detail = format!(
+        "the job started at {} never finished (power loss, crash or disk removed); the disk may be partly erased and must be erased again",
+        ardoise_cert::fmt_time(m.started)
+    );
+    let security_erase = m.plan.steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::Firmware {
+                method: Method::AtaSecurityErase { .. },
+                ..
+            }
+        )
+    });
+    if security_erase {
+        detail.push_str(&format!(
+            "; it was running ATA SECURITY ERASE UNIT, so the drive (serial {:?}) may be locked with ardoise's temporary password: the password stays in the password vault on this station's data partition, and the next erase of this drive started from this station unlocks the drive and removes the password before anything else; do not hand the drive on before that",
+            m.identity.serial
+        ));
+    }
+    detail
+}
+
 /// The `not_erased` certificate of a job that never finished.
 pub(crate) fn interrupted_certificate(
     m: &JobMarker,
@@ -202,14 +232,12 @@ pub(crate) fn interrupted_certificate(
         transcript: Vec::new(),
         exceptions: vec![Exception::new(
             ExceptionCode::Interrupted,
-            format!(
-                "the job started at {} never finished (power loss, crash or disk removed); the disk may be partly erased and must be erased again",
-                ardoise_cert::fmt_time(m.started)
-            ),
+            interrupted_detail(m),
         )],
         outcome: Outcome::NotErased,
         level_requested: m.plan.level,
         level_achieved: None,
+        namespaces: m.namespaces.clone(),
     };
     certificate(&report, &m.session, facts)
 }

@@ -140,7 +140,15 @@ impl Station {
             dir: data_dir.clone(),
             source,
         })?;
-        let vault = FileVault::open(&data_dir.join("vault")).map_err(StationError::Vault)?;
+        let persistent = opts.persistent.unwrap_or_else(|| {
+            std::env::var("ARDOISE_DATA_PERSISTENT")
+                .map(|v| v != "0")
+                .unwrap_or(true)
+        });
+        // A vault in RAM cannot keep a temporary ATA password through a power cut.
+        let vault = FileVault::open(&data_dir.join("vault"))
+            .map_err(StationError::Vault)?
+            .with_durability(persistent);
         let image_digest = kernel
             .image_digest
             .clone()
@@ -151,11 +159,7 @@ impl Station {
             kernel,
             inventory: read_inventory(),
             image_digest,
-            persistent: opts.persistent.unwrap_or_else(|| {
-                std::env::var("ARDOISE_DATA_PERSISTENT")
-                    .map(|v| v != "0")
-                    .unwrap_or(true)
-            }),
+            persistent,
             key,
             store: Mutex::new(store),
             vault: Arc::new(vault),
@@ -257,7 +261,7 @@ impl Station {
     ) -> Result<JobMarker, StationError> {
         let seed = ardoise_erase::pattern::Seed::random()?;
         job.request.seed = Some(seed);
-        let marker = JobMarker::new(
+        let mut marker = JobMarker::new(
             &job.disk.info,
             &job.probe.identity,
             &job.probe.capabilities,
@@ -266,6 +270,7 @@ impl Station {
             seed,
             session,
         );
+        marker.namespaces = job.namespaces_reached();
         // This disk's certificate, as it would read if the job were cut now, must be signable
         // before the disk is touched.
         self.rehearse(jobs::interrupted_certificate(&marker, &self.facts()))?;

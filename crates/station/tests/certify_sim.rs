@@ -508,3 +508,95 @@ fn without_a_data_partition_or_a_registry_nothing_may_start() {
     std::fs::write(data.path().join("ardoise.toml"), "[workshop]\nid = \"w\"\nname = \"W\"\nstation = \"s\"\n[registry]\nurl = \"http://127.0.0.1:9\"\n").unwrap();
     open(false).preflight().unwrap();
 }
+
+#[test]
+fn an_interrupted_security_erase_says_the_drive_may_be_locked_and_how_it_is_unlocked() {
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let paths = standard_machine(disks.path(), 16_384).unwrap();
+    {
+        let st = station(data.path());
+        let info = describe_target(
+            &DiscoveryOptions::default(),
+            &PathBuf::from(format!("sim:{}", paths[0].display())),
+        )
+        .unwrap();
+        let disk = open_disk(&info, Access::ReadWrite).unwrap();
+        let req = JobRequest {
+            method: "ata-security-erase-enhanced".into(),
+            ..Default::default()
+        };
+        let mut job =
+            prepare(disk, req, st.vault().as_ref()).unwrap_or_else(|r| panic!("{}", r.error));
+        st.begin_erase(&mut job, &session()).unwrap();
+        // ...and the power goes out in the middle of SECURITY ERASE UNIT.
+    }
+    let st = station(data.path());
+    let recovered = st.recover_interrupted().unwrap();
+    let env =
+        ardoise_cert::envelope::Envelope::parse(&recovered[0].certificate.envelope_bytes).unwrap();
+    let cert = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
+    assert_eq!(cert.outcome.status, OutcomeStatus::NotErased);
+    let detail = cert.outcome.exceptions[0].detail.clone();
+    assert!(detail.contains("may be locked"), "{detail}");
+    assert!(
+        detail.contains("the next erase of this drive started from this station unlocks"),
+        "{detail}"
+    );
+    // An interrupted overwrite says nothing of the kind.
+    assert!(!cert.sanitization.technique.starts_with("overwrite"));
+}
+
+#[test]
+fn every_namespace_a_command_reached_is_named_in_the_certificate() {
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let st = station(data.path());
+    let paths = standard_machine(disks.path(), 16_384).unwrap();
+    let info = describe_target(
+        &DiscoveryOptions::default(),
+        &PathBuf::from(format!("sim:{}", paths[2].display())),
+    )
+    .unwrap();
+    let disk = open_disk(&info, Access::ReadWrite).unwrap();
+    let req = JobRequest {
+        method: "nvme-sanitize-block".into(),
+        firmware_poll: Duration::from_millis(5),
+        ..Default::default()
+    };
+    let job = prepare(disk, req, st.vault().as_ref()).unwrap_or_else(|r| panic!("{}", r.error));
+    // A simulated controller has one namespace: nothing else reached.
+    assert!(job.namespaces_reached().is_empty());
+    let (tx, _rx) = crossbeam_channel::unbounded();
+    let mut report = execute(job, &tx, &CancelToken::new(), st.vault().as_ref());
+    // What a two-namespace controller's job reports (the QEMU test runs the real one).
+    report.namespaces = vec![
+        ardoise_erase::limits::ReachedNamespace {
+            device: "/dev/nvme0n1".into(),
+            nsid: Some(1),
+            size_bytes: 8 << 20,
+            nguid: Some("01234567-89AB-CDEF-0123-456789ABCDEF".into()),
+            eui64: None,
+        },
+        ardoise_erase::limits::ReachedNamespace {
+            device: "/dev/nvme0n2".into(),
+            nsid: Some(2),
+            size_bytes: 16 << 20,
+            nguid: None,
+            eui64: Some("00 25 38 8b 71 b0 12 34".into()),
+        },
+    ];
+    let stored = st.certify(&report, &session(), None).unwrap();
+    let env = ardoise_cert::envelope::Envelope::parse(&stored.envelope_bytes).unwrap();
+    let cert = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
+    let ns = &cert.media.namespaces;
+    assert_eq!(ns.len(), 2);
+    assert_eq!(ns[1].device, "/dev/nvme0n2");
+    assert_eq!(ns[1].nsid, Some(2));
+    assert_eq!(
+        ns[0].nguid.as_deref(),
+        Some("0123456789abcdef0123456789abcdef")
+    );
+    assert_eq!(ns[1].eui64.as_deref(), Some("0025388b71b01234"));
+    assert!(ardoise_cert::verify::verify(&[stored.path], &trust(data.path())).ok);
+}

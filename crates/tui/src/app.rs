@@ -239,6 +239,12 @@ pub enum AppEvent {
         job: usize,
         error: String,
     },
+    /// The disk behind the name, or the drive answering, is not the one confirmed: refused,
+    /// nothing written.
+    JobNotConfirmed {
+        job: usize,
+        detail: String,
+    },
     Job(Box<JobEvent>),
     Certified {
         job: usize,
@@ -1280,6 +1286,20 @@ impl App {
                     self.push_log(format!("{name}: {error}"));
                 }
                 return self.after_job_change();
+            }
+            AppEvent::JobNotConfirmed { job, detail } => {
+                let msg = self.tf(T::NotConfirmedDisk, &[&detail]);
+                if let Some(j) = self.jobs.get_mut(job) {
+                    j.stage = Stage::Refused(msg.clone());
+                    j.cert = CertState::NotIssued;
+                    let name = j.info.name.clone();
+                    self.push_log(format!("{name}: {msg}"));
+                }
+                self.flash(FlashKind::Error, msg);
+                // The list shows the disks as they are now.
+                let mut cmds = vec![self.start_scan()];
+                cmds.extend(self.after_job_change());
+                return cmds;
             }
             AppEvent::Job(ev) => return self.job_event(*ev),
             AppEvent::Certified { job, result } => {

@@ -272,6 +272,8 @@ texts! {
     Interrupted => "{0} effacement(s) interrompu(s) auparavant : certificat NON EFFACÉ émis.",
                    "{0} earlier erase job(s) were interrupted: NOT ERASED certificate issued.";
     MemoryValue => "{0} ({1} processeurs)", "{0} ({1} threads)";
+    BootMediumProblem => "SUPPORT DE DÉMARRAGE INTROUVABLE : {0}. Ne lancez pas d'effacement sans surveillance.",
+                         "BOOT MEDIUM NOT FOUND: {0}. Do not start an unattended erase.";
 
     // Disks
     DisksPrompt => "Espace coche un disque, A les coche tous ; puis Entrée.",
@@ -297,6 +299,7 @@ texts! {
     ProtHolder => "utilisé par {0}", "in use by {0}";
     ProtBusy => "utilisé par un autre programme", "in use by another program";
     ProtReadOnly => "en lecture seule", "read-only";
+    ProtCannotTell => "impossible de savoir s'il est utilisé", "cannot tell whether it is in use";
     ProtectedCannot => "Disque protégé, il ne peut pas être effacé : {0}.",
                        "Protected disk, it cannot be erased: {0}.";
     Frozen => "GELÉ", "FROZEN";
@@ -438,6 +441,8 @@ texts! {
     PhCertify => "signature du certificat", "signing the certificate";
     PhDone => "terminé", "done";
     PhRefused => "refusé : {0}", "refused: {0}";
+    NotConfirmedDisk => "ce n'est pas le disque que vous avez confirmé ({0}) ; rien n'a été écrit, la liste est relue",
+                        "this is not the disk you confirmed ({0}); nothing was written, the list is read again";
     PhStopping => "arrêt demandé...", "stopping...";
     Remaining => "reste {0}", "{0} left";
     Errors => "erreurs : {0}", "errors: {0}";

@@ -39,6 +39,8 @@ pub struct StationSummary {
     pub recovered: Vec<(String, bool)>,
     /// No workshop is configured: the station signs as the demonstration station.
     pub demo: bool,
+    /// The boot medium cannot be found (docs/image.md): shown on the machine screen.
+    pub boot_medium: Option<String>,
 }
 
 /// Network state from the init's lease files.
@@ -327,6 +329,7 @@ pub fn protection_label(lang: Language, r: &ProtectionReason) -> String {
         ProtectionReason::Holder { holder } => tf(lang, T::ProtHolder, &[&clean(holder)]),
         ProtectionReason::Busy { .. } => t(lang, T::ProtBusy).to_string(),
         ProtectionReason::ReadOnly => t(lang, T::ProtReadOnly).to_string(),
+        ProtectionReason::CannotTell { .. } => t(lang, T::ProtCannotTell).to_string(),
     }
 }
 

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use ardoise_disk::discovery::{discover, DiscoveryOptions};
 use ardoise_disk::open::describe_target;
-use ardoise_disk::{open_disk, Access, DiskInfo};
-use ardoise_erase::job::{execute, prepare, JobEvent, JobRequest, VerifyChoice};
+use ardoise_disk::{open_disk, Access, DiskInfo, OpenDiskError};
+use ardoise_erase::job::{execute, prepare, JobEvent, JobRequest, RefusedWhy, VerifyChoice};
 use ardoise_erase::overwrite::CancelToken;
 use ardoise_erase::plan::supported_methods;
 use ardoise_erase::probe::ProbeReport;
@@ -744,6 +744,10 @@ fn summarize_station(s: &Station, recovered: Vec<(String, bool)>) -> StationSumm
         },
         outbox: s.outbox_len(),
         recovered,
+        boot_medium: ardoise_disk::bootmedium::check(&DiscoveryOptions::default(), || {
+            discover(&DiscoveryOptions::default())
+        })
+        .unwrap_or_else(|e| Some(e.to_string())),
     }
 }
 
@@ -764,7 +768,13 @@ pub fn summarize_probe(r: ProbeReport) -> ProbeSummary {
 
 fn probe_disk(info: &DiskInfo) -> Result<ProbeSummary, String> {
     let mut disk = open_disk(info, Access::ReadOnly).map_err(|e| e.to_string())?;
-    Ok(summarize_probe(ardoise_erase::probe::probe(&mut disk)))
+    let mut report = ardoise_erase::probe::probe(&mut disk);
+    // The method screen offers what the job will accept: no security erase with /data in RAM.
+    if std::env::var("ARDOISE_DATA_PERSISTENT").as_deref() == Ok("0") {
+        report.capabilities.limits.password_vault =
+            Some(ardoise_erase::limits::VAULT_NOT_DURABLE.into());
+    }
+    Ok(summarize_probe(report))
 }
 
 /// One disk: open → prepare (probe, plan) → marker → erase → certificate. The order of
@@ -783,8 +793,19 @@ fn run_job(
             error,
         })));
     };
+    let not_confirmed = |detail: String| {
+        let _ = tx.send(Msg::App(Box::new(AppEvent::JobNotConfirmed {
+            job: spec.job,
+            detail,
+        })));
+    };
+    // One job at a time per NVMe controller: a sanitize reaches every namespace.
+    let _controller = ardoise_disk::siblings::ControllerLock::acquire(&spec.info);
     let disk = match open_disk(&spec.info, Access::ReadWrite) {
         Ok(d) => d,
+        Err(OpenDiskError::NotConfirmed { differences, .. }) => {
+            return not_confirmed(differences.join("; "))
+        }
         Err(e) => return refused(e.to_string()),
     };
     let request = JobRequest {
@@ -796,7 +817,10 @@ fn run_job(
     let vault = station.vault();
     let mut job = match prepare(disk, request, vault.as_ref()) {
         Ok(j) => j,
-        Err(r) => return refused(r.error.to_string()),
+        Err(r) => match r.error {
+            RefusedWhy::NotConfirmed(d) => return not_confirmed(d.join("; ")),
+            other => return refused(other.to_string()),
+        },
     };
     let marker = match station.begin_erase(&mut job, &spec.session) {
         Ok(m) => m,

@@ -646,6 +646,20 @@ fn draw_machine(f: &mut Frame, app: &App, area: Rect) {
         app.storage.as_ref(),
         kv,
     ));
+    if let Some(problem) = &s.boot_medium {
+        lines.push(Line::raw(""));
+        for l in wrap(
+            &app.tf(T::BootMediumProblem, &[&clean(problem)]),
+            area.width.saturating_sub(4) as usize,
+        ) {
+            lines.push(Line::styled(
+                format!("  {l}"),
+                Style::default()
+                    .fg(Color::LightRed)
+                    .add_modifier(Modifier::BOLD),
+            ));
+        }
+    }
     if !s.recovered.is_empty() {
         lines.push(Line::raw(""));
         for l in wrap(

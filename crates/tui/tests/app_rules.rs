@@ -445,6 +445,57 @@ fn a_job_without_a_report_is_never_erased() {
     assert!(text(&app).contains("NON ENREGISTRÉ"));
 }
 
+#[test]
+fn a_disk_that_is_not_the_one_confirmed_is_refused_and_the_list_read_again() {
+    let m = machine();
+    for (lang, words) in [
+        (
+            Language::Fr,
+            "ce n'est pas le disque que vous avez confirmé",
+        ),
+        (Language::En, "this is not the disk you confirmed"),
+    ] {
+        let mut app = app_with(lang, &m, None, NetState::Unknown);
+        to_disks(&mut app);
+        tick(&mut app, &m, "sim-ata-hdd");
+        press(&mut app, KeyCode::Enter);
+        press(&mut app, KeyCode::Enter);
+        // One disk: the last four characters of its serial confirm it.
+        let serial = m.disks[row(&m, "sim-ata-hdd")].serial.clone();
+        typ(&mut app, &serial[serial.len() - 4..]);
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.screen, Screen::Progress);
+        let cmds = app.on_event(AppEvent::JobNotConfirmed {
+            job: 0,
+            detail: "serial: confirmed \"WD-1\", now \"WD-2\"".into(),
+        });
+        assert!(cmds.contains(&Command::ScanDisks), "{cmds:?}");
+        assert!(app.scanning);
+        assert_eq!(app.screen, Screen::Results);
+        assert_eq!(app.jobs[0].cert, CertState::NotIssued);
+        assert_eq!(app.jobs[0].verdict(), Some(Outcome::NotErased));
+        let (kind, msg) = app.flash.clone().unwrap();
+        assert_eq!(kind, FlashKind::Error);
+        assert!(msg.contains(words) && msg.contains("WD-2"), "{msg}");
+        assert!(app.log.iter().any(|l| l.text.contains(words)));
+    }
+}
+
+#[test]
+fn the_machine_screen_shows_a_boot_medium_that_cannot_be_found() {
+    let m = machine();
+    let mut app = app_with(Language::En, &m, None, NetState::Unknown);
+    if let StationState::Open(s) = &mut app.station {
+        s.boot_medium = Some("the medium the system booted from (/dev/sdb, serial STICK-1) is no longer among the disks".into());
+    }
+    to_disks(&mut app);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Machine);
+    let screen = text(&app);
+    assert!(screen.contains("BOOT MEDIUM NOT FOUND"), "{screen}");
+    assert!(screen.contains("STICK-1"), "{screen}");
+}
+
 fn demo_app(persistent: Option<bool>) -> App {
     let mut app = App::new(Language::Fr, false);
     let mut s = station(None);

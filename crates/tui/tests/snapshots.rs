@@ -262,6 +262,28 @@ fn states(m: &Machine) -> Vec<(&'static str, App)> {
     ))));
     v.push(("22-export-fr", app));
 
+    let mut app = app_with(Language::En, m, None, NetState::Down);
+    if let StationState::Open(s) = &mut app.station {
+        s.boot_medium = Some("the medium the system booted from (/dev/sdb, serial 4C530001BOOTSTICK) is no longer among the disks (unplugged, or re-enumerating): nothing is erased unattended until it is back".into());
+    }
+    to_disks(&mut app);
+    press(&mut app, KeyCode::Esc);
+    v.push(("23-machine-boot-medium-en", app));
+
+    let mut app = app_with(Language::Fr, m, None, NetState::Unknown);
+    to_disks(&mut app);
+    tick(&mut app, m, "sim-ata-hdd");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let serial = m.disks[row(m, "sim-ata-hdd")].serial.clone();
+    typ(&mut app, &serial[serial.len() - 4..]);
+    press(&mut app, KeyCode::Enter);
+    app.on_event(AppEvent::JobNotConfirmed {
+        job: 0,
+        detail: "serial: confirmed \"WD-WCC4N1234567\", now \"S3YJNX0K912345\"".into(),
+    });
+    v.push(("24-results-not-confirmed-fr", app));
+
     v
 }
 

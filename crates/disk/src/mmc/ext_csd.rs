@@ -50,6 +50,11 @@ pub struct ExtCsd {
     pub partitioning_support: u8,
     pub partition_config: u8,
     pub boot_mult: u8,
+    /// [154:143] GP_SIZE_MULT of the four general-purpose partitions (0: none);
+    /// [155] PARTITION_SETTING_COMPLETED; [168] RPMB size ×128 KiB.
+    pub gp_size_mult: [u32; 4],
+    pub partition_setting_completed: u8,
+    pub rpmb_mult: u8,
     /// [252:249] volatile cache size (kilobytes); [33] CACHE_CTRL bit 0 cache on.
     pub cache_size: u32,
     pub cache_ctrl: u8,
@@ -86,12 +91,39 @@ impl ExtCsd {
             partitioning_support: b[idx::PARTITIONING_SUPPORT],
             partition_config: b[idx::PARTITION_CONFIG],
             boot_mult: b[idx::BOOT_MULT],
+            gp_size_mult: std::array::from_fn(|i| {
+                let at = idx::GP_SIZE_MULT + 3 * i;
+                u32::from_le_bytes([b[at], b[at + 1], b[at + 2], 0])
+            }),
+            partition_setting_completed: b[idx::PARTITION_SETTING_COMPLETED],
+            rpmb_mult: b[idx::RPMB_SIZE_MULT],
             cache_size: le32(idx::CACHE_SIZE),
             cache_ctrl: b[idx::CACHE_CTRL],
             pre_eol_info: b[idx::PRE_EOL_INFO],
             life_time_est_a: b[idx::DEVICE_LIFE_TIME_EST_TYP_A],
             life_time_est_b: b[idx::DEVICE_LIFE_TIME_EST_TYP_B],
         })
+    }
+
+    /// Size of each of the two boot partitions (boot0, boot1), bytes.
+    pub fn boot_partition_bytes(&self) -> u64 {
+        u64::from(self.boot_mult) * (128 << 10)
+    }
+
+    /// Sizes of the general-purpose partitions that exist, bytes (GP_SIZE_MULT ×
+    /// HC_WP_GRP_SIZE × HC_ERASE_GRP_SIZE × 512 KiB).
+    pub fn gp_partition_bytes(&self) -> Vec<u64> {
+        let unit = u64::from(self.hc_wp_grp_size) * u64::from(self.hc_erase_grp_size) * (512 << 10);
+        self.gp_size_mult
+            .iter()
+            .filter(|&&m| m != 0)
+            .map(|&m| u64::from(m) * unit)
+            .collect()
+    }
+
+    /// Size of the replay-protected memory block, bytes.
+    pub fn rpmb_bytes(&self) -> u64 {
+        u64::from(self.rpmb_mult) * (128 << 10)
     }
 
     /// "4.41", "4.5", "5.0", "5.1"...

@@ -72,6 +72,10 @@ pub mod ext_csd_index {
     pub const ERASE_TIMEOUT_MULT: usize = 223;
     pub const HC_ERASE_GRP_SIZE: usize = 224;
     pub const BOOT_MULT: usize = 226;
+    /// GP_SIZE_MULT_GP1..4, three bytes each, least significant first (JESD84-B51 §7.4.89).
+    pub const GP_SIZE_MULT: usize = 143;
+    pub const PARTITION_SETTING_COMPLETED: usize = 155;
+    pub const RPMB_SIZE_MULT: usize = 168;
     pub const SEC_TRIM_MULT: usize = 229;
     pub const SEC_ERASE_MULT: usize = 230;
     pub const SEC_FEATURE_SUPPORT: usize = 231;

@@ -126,6 +126,15 @@ pub struct MmcSimConfig {
     pub discard_survives_sanitize: bool,
     #[serde(default)]
     pub knobs: MmcKnobs,
+    /// BOOT_SIZE_MULT (each boot partition ×128 KiB), GP_SIZE_MULT of GP1..4 and
+    /// RPMB_SIZE_MULT as EXT_CSD reports them. The model keeps no data in these areas; they
+    /// exist so that the engine must account for them.
+    #[serde(default)]
+    pub boot_size_mult: u8,
+    #[serde(default)]
+    pub gp_size_mult: [u32; 4],
+    #[serde(default)]
+    pub rpmb_size_mult: u8,
 }
 
 impl Default for MmcSimConfig {
@@ -149,6 +158,9 @@ impl Default for MmcSimConfig {
             host_polls_busy: false,
             discard_survives_sanitize: false,
             knobs: MmcKnobs::default(),
+            boot_size_mult: 0,
+            gp_size_mult: [0; 4],
+            rpmb_size_mult: 0,
         }
     }
 }
@@ -381,6 +393,12 @@ impl SimEmmc {
         b[230] = c.sec_erase_mult;
         b[231] = c.sec_feature_support;
         b[232] = c.trim_mult;
+        b[226] = c.boot_size_mult;
+        b[168] = c.rpmb_size_mult;
+        for (i, m) in c.gp_size_mult.iter().enumerate() {
+            b[143 + 3 * i..146 + 3 * i].copy_from_slice(&m.to_le_bytes()[..3]);
+        }
+        b[155] = u8::from(c.gp_size_mult.iter().any(|&m| m != 0));
         b
     }
 

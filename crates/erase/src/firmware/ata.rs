@@ -584,6 +584,10 @@ pub(crate) fn security_erase<T: ScsiTransport>(
             Vec::new(),
         );
     }
+    // A password in RAM dies with a power cut that leaves the drive locked with it.
+    if !ctx.vault.is_durable() {
+        return FirmwareOutcome::refused(&method, crate::limits::VAULT_NOT_DURABLE, Vec::new());
+    }
     let text = match temporary_password() {
         Ok(t) => t,
         Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),

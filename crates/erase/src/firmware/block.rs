@@ -10,8 +10,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::time::Instant;
 
 use ardoise_disk::record::{NewRecord, Protocol};
-use ardoise_disk::sim::profile::is_sim_path;
-use ardoise_disk::transport::linux::{blk, open_for_passthrough};
+use ardoise_disk::transport::linux::blk;
 use ardoise_disk::transport::TransportError;
 use ardoise_disk::Commands;
 
@@ -33,21 +32,14 @@ pub(crate) fn secure_discard(
             Vec::new(),
         );
     }
-    let Some(path) = ctx.block_device.clone() else {
+    let Some((path, file)) = ctx.block_device.clone() else {
         return FirmwareOutcome::refused(
             &method,
-            "BLKSECDISCARD needs the disk's block device node (none was given)",
+            "BLKSECDISCARD needs the disk's block device node (a simulated disk or a file has none)",
             Vec::new(),
         );
     };
-    if is_sim_path(&path) {
-        return FirmwareOutcome::refused(
-            &method,
-            "BLKSECDISCARD needs a real block device; a simulated disk has none",
-            Vec::new(),
-        );
-    }
-    match std::fs::metadata(&path) {
+    match file.metadata() {
         Ok(m) if m.file_type().is_block_device() => {}
         Ok(_) => {
             return FirmwareOutcome::refused(
@@ -64,13 +56,6 @@ pub(crate) fn secure_discard(
             )
         }
     }
-    let file = match open_for_passthrough(&path) {
-        Ok(f) => f,
-        Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone("the device is gone", e.to_string(), Vec::new())
-        }
-        Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
-    };
     let size = match blk::size_bytes(&file) {
         Ok(s) => s,
         Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),

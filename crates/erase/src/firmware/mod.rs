@@ -74,8 +74,9 @@ pub struct FirmwareContext<'a> {
     pub stall_limit: Option<Duration>,
     /// Where the temporary ATA security password is kept while it is set on a drive.
     pub vault: &'a dyn PasswordVault,
-    /// The disk's block device node, for BLKSECDISCARD (`None` for simulated disks and files).
-    pub block_device: Option<PathBuf>,
+    /// The disk's block device node and a descriptor of it (a duplicate of the job's exclusive
+    /// open), for BLKSECDISCARD (`None` for simulated disks and files).
+    pub block_device: Option<(PathBuf, std::sync::Arc<std::fs::File>)>,
     /// NVMe Sanitize: ask the controller not to deallocate afterwards (No-Deallocate After
     /// Sanitize), so that what a crypto erase leaves can be read and checked.
     pub keep_data: bool,
@@ -119,8 +120,8 @@ impl<'a> FirmwareContext<'a> {
         self
     }
 
-    pub fn with_block_device(mut self, path: PathBuf) -> Self {
-        self.block_device = Some(path);
+    pub fn with_block_device(mut self, path: PathBuf, file: std::sync::Arc<std::fs::File>) -> Self {
+        self.block_device = Some((path, file));
         self
     }
 

@@ -21,9 +21,18 @@ use serde::{Deserialize, Serialize};
 
 /// Keeps one temporary password per drive serial number.
 pub trait PasswordVault: Send + Sync {
-    /// Stores `password` for `disk_serial`, durably, replacing any earlier one. An error means
-    /// the password is not safely stored and the erase must not start.
+    /// Stores `password` for `disk_serial`, durably. Never replaces an entry: one that exists
+    /// belongs to another drive with the same serial in this run, or to an interrupted erase
+    /// whose drive may still be locked with it. An error means the password is not safely
+    /// stored and the erase must not start.
     fn remember(&self, disk_serial: &str, password: &str) -> Result<(), String>;
+    /// Whether this process stored the password of `disk_serial` and has not removed it yet: a
+    /// job is running on a drive with that serial, and its entry must not be touched by the
+    /// recovery of another drive with the same serial.
+    fn in_use(&self, disk_serial: &str) -> bool;
+    /// Whether a stored password survives a power cut (false for a vault in RAM: PXE boot, no
+    /// data partition). SECURITY ERASE UNIT is only started with a durable vault.
+    fn is_durable(&self) -> bool;
     /// Removes the password of `disk_serial` (no error when there is none).
     fn forget(&self, disk_serial: &str) -> Result<(), String>;
     /// The password stored for `disk_serial`, if any.
@@ -53,16 +62,32 @@ pub fn temporary_password() -> Result<String, String> {
     Ok(out)
 }
 
-/// A vault in memory (tests, and dry runs). `refusing()` builds one whose `remember` fails.
+/// Message of a refused [`PasswordVault::remember`] when an entry exists.
+fn occupied(serial: &str) -> String {
+    format!("a temporary password is already stored for a drive with serial {serial:?} (another drive with the same serial in this run, or an interrupted erase whose drive may still be locked with it); it is not replaced")
+}
+
+/// A vault in memory, for tests. [`MemoryVault::new`] stands for a durable vault (as the data
+/// partition's [`FileVault`] is); [`MemoryVault::volatile`] for one that is not, and
+/// [`MemoryVault::refusing`] for one whose `remember` fails.
 #[derive(Debug, Default)]
 pub struct MemoryVault {
     entries: Mutex<HashMap<String, String>>,
     refuse: bool,
+    volatile: bool,
 }
 
 impl MemoryVault {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A vault that says it would not survive a power cut.
+    pub fn volatile() -> Self {
+        MemoryVault {
+            volatile: true,
+            ..Self::default()
+        }
     }
 
     /// A vault that cannot store anything (to show that an erase does not start then).
@@ -91,9 +116,20 @@ impl PasswordVault for MemoryVault {
         if self.refuse {
             return Err("this vault refuses to store passwords".into());
         }
-        self.lock()
-            .insert(disk_serial.to_string(), password.to_string());
+        let mut entries = self.lock();
+        if entries.contains_key(disk_serial) {
+            return Err(occupied(disk_serial));
+        }
+        entries.insert(disk_serial.to_string(), password.to_string());
         Ok(())
+    }
+
+    fn is_durable(&self) -> bool {
+        !self.volatile
+    }
+
+    fn in_use(&self, disk_serial: &str) -> bool {
+        self.lock().contains_key(disk_serial)
     }
 
     fn forget(&self, disk_serial: &str) -> Result<(), String> {
@@ -112,7 +148,14 @@ impl PasswordVault for MemoryVault {
 #[derive(Debug, Clone)]
 pub struct FileVault {
     dir: PathBuf,
+    durable: bool,
+    /// Serials whose entry this process wrote and has not removed.
+    mine: std::sync::Arc<Mutex<std::collections::HashSet<String>>>,
 }
+
+/// Serialises `remember` within the process: the exists-check and the rename are one step.
+/// (One station process issues per data directory: the certificate store's lock.)
+static REMEMBER: Mutex<()> = Mutex::new(());
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
@@ -140,7 +183,16 @@ impl FileVault {
         }
         Ok(FileVault {
             dir: dir.to_path_buf(),
+            durable: true,
+            mine: Default::default(),
         })
+    }
+
+    /// Says whether the directory survives a power cut (the station knows: the data partition,
+    /// or RAM on a PXE boot).
+    pub fn with_durability(mut self, durable: bool) -> Self {
+        self.durable = durable;
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -167,6 +219,10 @@ impl FileVault {
             .join(format!("{readable}-{}.json", &hash.as_str()[..16]))
     }
 
+    fn mine_mut(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.mine.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn sync_dir(&self) -> Result<(), String> {
         ardoise_disk::durable::sync_directory(&self.dir)
             .map_err(|e| format!("cannot sync {}: {e}", self.dir.display()))
@@ -175,7 +231,11 @@ impl FileVault {
 
 impl PasswordVault for FileVault {
     fn remember(&self, disk_serial: &str, password: &str) -> Result<(), String> {
+        let _one_at_a_time = REMEMBER.lock().unwrap_or_else(|p| p.into_inner());
         let path = self.path_for(disk_serial);
+        if path.exists() {
+            return Err(occupied(disk_serial));
+        }
         let tmp = path.with_extension("json.tmp");
         let entry = Entry {
             serial: disk_serial.to_string(),
@@ -201,13 +261,25 @@ impl PasswordVault for FileVault {
                 path.display()
             ));
         }
+        self.mine_mut().insert(disk_serial.to_string());
         self.sync_dir()
+    }
+
+    fn is_durable(&self) -> bool {
+        self.durable
+    }
+
+    fn in_use(&self, disk_serial: &str) -> bool {
+        self.mine_mut().contains(disk_serial)
     }
 
     fn forget(&self, disk_serial: &str) -> Result<(), String> {
         let path = self.path_for(disk_serial);
         match fs::remove_file(&path) {
-            Ok(()) => self.sync_dir(),
+            Ok(()) => {
+                self.mine_mut().remove(disk_serial);
+                self.sync_dir()
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
         }
@@ -264,7 +336,6 @@ mod tests {
         let serial = "WD-WCC6Y0 / SIM";
         assert_eq!(v.recall(serial).unwrap(), None);
         v.remember(serial, "first").unwrap();
-        v.remember(serial, "second").unwrap();
         let path = v.path_for(serial);
         assert!(path
             .file_name()
@@ -282,13 +353,45 @@ mod tests {
         );
         // A second handle (the next start of the station) finds it.
         let again = FileVault::open(v.dir()).unwrap();
-        assert_eq!(again.recall(serial).unwrap().as_deref(), Some("second"));
+        assert_eq!(again.recall(serial).unwrap().as_deref(), Some("first"));
         assert_eq!(again.recall("WD-WCC6Y0 / SIN").unwrap(), None);
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(v.dir()).unwrap().count(), 1);
         again.forget(serial).unwrap();
         again.forget(serial).unwrap();
         assert_eq!(v.recall(serial).unwrap(), None);
+    }
+
+    #[test]
+    fn an_entry_is_never_replaced_so_two_drives_with_one_serial_keep_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = FileVault::open(dir.path()).unwrap();
+        let memory = MemoryVault::new();
+        for v in [&file as &dyn PasswordVault, &memory] {
+            v.remember("SAME-SERIAL", "first drive").unwrap();
+            let e = v.remember("SAME-SERIAL", "second drive").unwrap_err();
+            assert!(e.contains("already stored"), "{e}");
+            assert_eq!(
+                v.recall("SAME-SERIAL").unwrap().as_deref(),
+                Some("first drive")
+            );
+            assert!(v.in_use("SAME-SERIAL"));
+            v.forget("SAME-SERIAL").unwrap();
+            assert!(!v.in_use("SAME-SERIAL"));
+            v.remember("SAME-SERIAL", "second drive").unwrap();
+        }
+        // An entry left by an earlier run is not in use by this one: recovery may take it.
+        assert!(!FileVault::open(dir.path()).unwrap().in_use("SAME-SERIAL"));
+    }
+
+    #[test]
+    fn durability_is_what_the_station_says() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(FileVault::open(dir.path()).unwrap().is_durable());
+        let ram = FileVault::open(dir.path()).unwrap().with_durability(false);
+        assert!(!ram.is_durable());
+        assert!(MemoryVault::new().is_durable());
+        assert!(!MemoryVault::volatile().is_durable());
     }
 
     #[test]

@@ -19,6 +19,7 @@ fn base(cs: CommandSet, media: MediaKind, transport: Transport) -> DriveCapabili
         mmc: None,
         block_secure_discard: false,
         notes: vec![],
+        limits: Default::default(),
     }
 }
 

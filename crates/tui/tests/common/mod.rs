@@ -68,6 +68,7 @@ pub fn station(registry: Option<&str>) -> StationSummary {
         persistent: Some(true),
         outbox: 0,
         recovered: Vec::new(),
+        boot_medium: None,
         demo: false,
     }
 }

@@ -72,6 +72,12 @@ impl MmcIoctl {
             file: super::open_for_passthrough(path)?,
         })
     }
+
+    /// Commands through an already open descriptor of the device (a duplicate of the erase's
+    /// exclusive open, so that they reach the disk that was checked, not a namesake).
+    pub fn from_file(file: File) -> Self {
+        MmcIoctl { file }
+    }
 }
 
 impl MmcTransport for MmcIoctl {

@@ -53,6 +53,12 @@ impl NvmeIoctl {
         })
     }
 
+    /// Commands through an already open descriptor of the device (a duplicate of the erase's
+    /// exclusive open, so that they reach the disk that was checked, not a namesake).
+    pub fn from_file(file: File) -> Self {
+        NvmeIoctl { file }
+    }
+
     /// The namespace id behind a namespace block device (NVME_IOCTL_ID).
     pub fn namespace_id(&self) -> Result<u32, TransportError> {
         // SAFETY: NVME_IOCTL_ID takes no argument and returns the nsid or -1 with errno.

@@ -1,0 +1,207 @@
+//! Limits the station puts on the drive's methods ([`HostLimits`]).
+//!
+//! - **Password vault.** ATA SECURITY ERASE UNIT leaves the drive locked with ardoise's
+//!   temporary password if it is cut (power loss during a multi-hour enhanced erase). The
+//!   password is only useful if it survives the same power cut: with the data directory in RAM
+//!   (PXE boot, no data partition) the method is refused, and `auto` takes the next one.
+//! - **Other namespaces.** NVMe Sanitize, and Format NVM when FNA bit 0 or bit 1 says so, erase
+//!   every namespace of the controller (see [`ardoise_disk::siblings`]). When one of them is
+//!   protected or in use, those methods are refused.
+
+use crate::capability::{DriveCapabilities, HostLimits, NvmeCaps};
+use crate::method::{FormatErase, Method};
+use crate::outcome::{Exception, ExceptionCode};
+use crate::plan::{MethodSupport, Plan, Step};
+use serde::{Deserialize, Serialize};
+
+/// Whether `method` also erases the controller's other namespaces (given its FNA bits).
+pub fn reaches_other_namespaces(method: &Method, nvme: &NvmeCaps) -> bool {
+    match method {
+        Method::NvmeSanitize { .. } => true,
+        // Every Format ardoise sends erases (SES 1 or 2), so FNA bit 1 applies as well as bit 0.
+        Method::NvmeFormat {
+            erase: FormatErase::UserData | FormatErase::Crypto,
+        } => nvme.format_applies_to_all_namespaces || nvme.secure_erase_applies_to_all_namespaces,
+        _ => false,
+    }
+}
+
+/// Whether any firmware step of `plan` erases the controller's other namespaces.
+pub fn plan_reaches_other_namespaces(plan: &Plan, caps: &DriveCapabilities) -> bool {
+    let Some(nvme) = caps.nvme.as_ref() else {
+        return false;
+    };
+    plan.steps.iter().any(|s| match s {
+        Step::Firmware { method, .. } => reaches_other_namespaces(method, nvme),
+        _ => false,
+    })
+}
+
+/// A namespace that a command reached besides (or as) the one named: recorded in the report
+/// and the certificate (`media.namespaces`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReachedNamespace {
+    pub device: String,
+    #[serde(default)]
+    pub nsid: Option<u32>,
+    pub size_bytes: u64,
+    #[serde(default)]
+    pub nguid: Option<String>,
+    #[serde(default)]
+    pub eui64: Option<String>,
+}
+
+impl ReachedNamespace {
+    pub fn new(info: &ardoise_disk::DiskInfo, nsid: Option<u32>) -> Self {
+        ReachedNamespace {
+            device: info.path_display(),
+            nsid,
+            size_bytes: info.size_bytes,
+            nguid: info.nguid.clone(),
+            eui64: info.eui64.clone(),
+        }
+    }
+}
+
+/// The eMMC's hardware partitions that no method reaches: the erase commands and the host
+/// overwrite act on the user area only (the partition selected by PARTITION_ACCESS, which
+/// ardoise never switches), and so does the read-back. Boot and general-purpose partitions
+/// are therefore recorded as not erased (a non-clean exception), never silently included in
+/// the card's verdict. The RPMB, writable only with its authentication key, is named with them.
+pub fn areas_not_reached(caps: &DriveCapabilities) -> Vec<Exception> {
+    let Some(m) = caps.mmc.as_ref() else {
+        return Vec::new();
+    };
+    let mib = |b: u64| format!("{:.1} MiB", b as f64 / f64::from(1 << 20));
+    let mut areas = Vec::new();
+    if m.boot_partition_bytes > 0 {
+        areas.push(format!(
+            "two boot partitions of {} each",
+            mib(m.boot_partition_bytes)
+        ));
+    }
+    if !m.gp_partition_bytes.is_empty() {
+        let sizes: Vec<String> = m.gp_partition_bytes.iter().map(|&b| mib(b)).collect();
+        areas.push(format!(
+            "{} general-purpose partition(s) ({})",
+            sizes.len(),
+            sizes.join(", ")
+        ));
+    }
+    if areas.is_empty() {
+        return Vec::new();
+    }
+    let rpmb = if m.rpmb_bytes > 0 {
+        format!(
+            "; its replay-protected block ({}) can only be written with its authentication key",
+            mib(m.rpmb_bytes)
+        )
+    } else {
+        String::new()
+    };
+    vec![Exception::new(
+        ExceptionCode::HiddenAreaNotErased,
+        format!(
+            "the eMMC has {} outside the user area that the erase and the read-back reach: they were neither erased nor checked{rpmb}",
+            areas.join(" and ")
+        ),
+    )]
+}
+
+/// Marks the methods that `caps.limits` forbids as unsupported, with the reason.
+pub(crate) fn apply(caps: &DriveCapabilities, methods: &mut [MethodSupport]) {
+    let HostLimits {
+        password_vault,
+        other_namespaces,
+    } = &caps.limits;
+    let nvme = caps.nvme.clone().unwrap_or_default();
+    for m in methods.iter_mut().filter(|m| m.supported) {
+        let why = match &m.method {
+            Method::AtaSecurityErase { .. } => password_vault.as_ref(),
+            other if reaches_other_namespaces(other, &nvme) => other_namespaces.as_ref(),
+            _ => None,
+        };
+        if let Some(why) = why {
+            m.supported = false;
+            m.reason = why.clone();
+            m.remedy = None;
+        }
+    }
+}
+
+/// The reason written into [`HostLimits::password_vault`] when the vault is in RAM.
+pub const VAULT_NOT_DURABLE: &str = "the password vault is not on a persistent data partition (PXE boot or no ARDOISE partition): a power cut during SECURITY ERASE UNIT would leave the drive locked with a password that no longer exists";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capability::{AtaSecurity, CommandSet};
+    use crate::plan::{plan_auto, plan_request};
+    use ardoise_disk::{MediaKind, Transport};
+
+    fn ata_hdd_with_security_only() -> DriveCapabilities {
+        let disk = ardoise_disk::discovery::file_target(std::path::Path::new("/dev/x"), 1 << 30);
+        let mut c = DriveCapabilities::block_only(&disk);
+        c.command_set = CommandSet::Ata;
+        c.media = MediaKind::Hdd;
+        c.transport = Transport::Ata;
+        c.ata_security = Some(AtaSecurity {
+            supported: true,
+            enhanced_supported: true,
+            ..Default::default()
+        });
+        c
+    }
+
+    #[test]
+    fn a_volatile_vault_refuses_security_erase_and_auto_takes_the_next_method() {
+        let mut c = ata_hdd_with_security_only();
+        assert_eq!(
+            plan_auto(&c).unwrap().method.id(),
+            "ata-security-erase-enhanced"
+        );
+        c.limits.password_vault = Some(VAULT_NOT_DURABLE.into());
+        let p = plan_auto(&c).unwrap();
+        assert!(
+            matches!(p.method, Method::Overwrite { .. }),
+            "{:?}",
+            p.method
+        );
+        let e = plan_request(&c, "ata-security-erase-enhanced").unwrap_err();
+        assert!(e.to_string().contains("persistent data partition"), "{e}");
+    }
+
+    #[test]
+    fn a_busy_sibling_namespace_refuses_sanitize_and_all_namespace_format() {
+        let disk = ardoise_disk::discovery::file_target(std::path::Path::new("/dev/x"), 1 << 30);
+        let mut c = DriveCapabilities::block_only(&disk);
+        c.command_set = CommandSet::Nvme;
+        c.media = MediaKind::NvmeSsd;
+        c.transport = Transport::Nvme;
+        c.nvme = Some(NvmeCaps {
+            sanitize_crypto: true,
+            sanitize_block: true,
+            format_supported: true,
+            namespaces: 2,
+            nsid: 1,
+            ..Default::default()
+        });
+        c.limits.other_namespaces = Some("/dev/nvme0n2 is mounted on /mnt".into());
+        // A per-namespace Format still reaches only this namespace: auto takes it.
+        let p = plan_auto(&c).unwrap();
+        assert_eq!(p.method.id(), "nvme-format-user-data");
+        let e = plan_request(&c, "nvme-sanitize-block").unwrap_err();
+        assert!(e.to_string().contains("nvme0n2"), "{e}");
+        // With FNA bit 1, a secure-erase Format reaches every namespace too: overwrite is left.
+        c.nvme
+            .as_mut()
+            .unwrap()
+            .secure_erase_applies_to_all_namespaces = true;
+        let p = plan_auto(&c).unwrap();
+        assert!(
+            matches!(p.method, Method::Overwrite { .. }),
+            "{:?}",
+            p.method
+        );
+    }
+}

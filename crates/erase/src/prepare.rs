@@ -1,0 +1,165 @@
+//! Preparing a job: probe the opened disk, check that the drive answering is the disk that was
+//! described, recover a drive an interrupted security erase left locked, apply the station's
+//! limits, plan, and hold the other namespaces a planned command would reach. Nothing here
+//! changes the data on the disk; a refusal hands the disk back untouched.
+
+use ardoise_disk::discovery::DiscoveryOptions;
+use ardoise_disk::siblings::{hold_siblings, HeldNamespace};
+use ardoise_disk::{Commands, OpenedDisk};
+
+use crate::capability::{CommandSet, DriveCapabilities};
+use crate::firmware::{recover_locked_drive, PasswordVault, Recovery};
+use crate::job::{JobRequest, PreparedJob};
+use crate::limits::{plan_reaches_other_namespaces, VAULT_NOT_DURABLE};
+use crate::plan::{plan_request, PlanError};
+use crate::probe::ProbeReport;
+
+/// Why a job was not started.
+#[derive(Debug, thiserror::Error)]
+pub enum RefusedWhy {
+    /// The drive cannot run the method asked for (or no method at all).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The drive's own identity (IDENTIFY, VPD, Identify) differs from the disk described.
+    #[error("this is not the disk you confirmed: {}", .0.join("; "))]
+    NotConfirmed(Vec<String>),
+}
+
+/// A job that was not started; the disk is handed back untouched.
+pub struct Refused {
+    pub disk: Box<OpenedDisk>,
+    pub error: RefusedWhy,
+}
+
+impl std::fmt::Debug for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Refused({})", self.error)
+    }
+}
+
+/// Probes the disk and plans `request.method`; refuses an unsupported method with the reason,
+/// and a drive whose own identity is not the disk's.
+///
+/// An ATA drive that an interrupted security erase left with ardoise's temporary password (kept
+/// in `vault` under its IDENTIFY serial) is unlocked and cleared, then probed again, so that the
+/// plan sees it as it really is.
+pub fn prepare(
+    mut disk: OpenedDisk,
+    request: JobRequest,
+    vault: &dyn PasswordVault,
+) -> Result<PreparedJob, Refused> {
+    let mut probe = crate::probe::probe(&mut disk);
+    let differences = crate::identity::differences(&disk.info, &probe);
+    if !differences.is_empty() {
+        return Err(Refused {
+            disk: Box::new(disk),
+            error: RefusedWhy::NotConfirmed(differences),
+        });
+    }
+    if let Some(note) = recover(&mut disk, &probe, vault) {
+        probe = crate::probe::probe(&mut disk);
+        probe.notes.push(note);
+    }
+    // A drive smaller than the kernel's block device is not the medium the kernel describes.
+    let kernel_bytes = disk.block.size_bytes();
+    if let Some(drive_bytes) = probe.capabilities.drive_bytes.filter(|d| *d < kernel_bytes) {
+        return Err(Refused {
+            disk: Box::new(disk),
+            error: PlanError::DriveSmallerThanKernel {
+                drive_bytes,
+                kernel_bytes,
+            }
+            .into(),
+        });
+    }
+    if !vault.is_durable() {
+        probe.capabilities.limits.password_vault = Some(VAULT_NOT_DURABLE.into());
+    } else if vault.in_use(&probe.identity.serial) {
+        probe.capabilities.limits.password_vault = Some(format!(
+            "another drive with the same serial ({:?}) is being security-erased by this station: the password vault keeps one entry per serial, and that one is not replaced",
+            probe.identity.serial
+        ));
+    }
+    let held = hold_other_namespaces(&disk, &mut probe);
+    let plan = match plan_request(&probe.capabilities, &request.method) {
+        Ok(plan) => plan,
+        Err(e) => {
+            return Err(Refused {
+                disk: Box::new(disk),
+                error: e.into(),
+            })
+        }
+    };
+    let other_namespaces = if plan_reaches_other_namespaces(&plan, &probe.capabilities) {
+        held
+    } else {
+        Vec::new()
+    };
+    Ok(PreparedJob {
+        disk,
+        probe,
+        plan,
+        request,
+        other_namespaces,
+    })
+}
+
+/// Holds the controller's other namespaces when a command could reach them; when one is
+/// protected or in use, records why in the capabilities' limits so that the planner refuses
+/// those commands.
+fn hold_other_namespaces(disk: &OpenedDisk, probe: &mut ProbeReport) -> Vec<HeldNamespace> {
+    let caps: &mut DriveCapabilities = &mut probe.capabilities;
+    if disk.sim.is_some() || caps.command_set != CommandSet::Nvme {
+        return Vec::new();
+    }
+    match hold_siblings(&DiscoveryOptions::default(), &disk.info) {
+        Ok(held) => {
+            let namespaces = caps.nvme.as_ref().map_or(1, |n| n.namespaces);
+            if namespaces as usize > held.len() + 1 {
+                probe.notes.push(format!(
+                    "the controller reports {namespaces} namespaces, the kernel shows {} as disks: the others have no block device and cannot be in use",
+                    held.len() + 1
+                ));
+            }
+            held
+        }
+        Err(problems) => {
+            caps.limits.other_namespaces = Some(format!(
+                "this command would also erase the controller's other namespaces, and {}",
+                problems.join("; ")
+            ));
+            Vec::new()
+        }
+    }
+}
+
+fn recover(
+    disk: &mut OpenedDisk,
+    probe: &ProbeReport,
+    vault: &dyn PasswordVault,
+) -> Option<String> {
+    let Commands::Ata(ata) = &mut disk.commands else {
+        return None;
+    };
+    // The vault keys passwords by the serial the drive itself reports (IDENTIFY), which a USB
+    // bridge may not pass on to the kernel.
+    let serial = probe.identity.serial.as_str();
+    if probe.capabilities.command_set != CommandSet::Ata || serial.trim().is_empty() {
+        return None;
+    }
+    if vault.in_use(serial) {
+        // Another drive with this serial is being erased by this station: the password in the
+        // vault is that drive's, not a leftover to clear.
+        return None;
+    }
+    match recover_locked_drive(ata, vault, serial) {
+        Ok(Recovery::NothingToDo) => None,
+        Ok(Recovery::AlreadyClear { device_status }) => {
+            Some(format!("an earlier security erase was interrupted; the drive carries no password ({device_status})"))
+        }
+        Ok(Recovery::Unlocked { device_status }) => {
+            Some(format!("an earlier security erase was interrupted; the drive was unlocked and its temporary password removed ({device_status})"))
+        }
+        Err(e) => Some(format!("an earlier security erase left a temporary password that could not be removed: {e}")),
+    }
+}

@@ -1,0 +1,174 @@
+//! The drive that answers is the disk confirmed, and ATA security erase only with a vault that
+//! survives a power cut and is never shared by two drives (issue 12 §1, §7).
+
+mod firmware_support;
+
+use std::time::Duration;
+
+use ardoise_disk::sim::ata::AtaSimConfig;
+use ardoise_disk::OpenedDisk;
+use ardoise_erase::firmware::{run_firmware, FileVault, MemoryVault, PasswordVault};
+use ardoise_erase::job::{prepare, JobRequest, PreparedJob, Refused, RefusedWhy};
+use ardoise_erase::method::Method;
+use ardoise_erase::plan::PlanError;
+use ardoise_erase::probe::probe;
+use firmware_support::*;
+
+fn request(method: &str) -> JobRequest {
+    JobRequest {
+        method: method.into(),
+        firmware_poll: Duration::from_millis(5),
+        ..Default::default()
+    }
+}
+
+/// An HDD whose only firmware erase is ATA SECURITY ERASE UNIT.
+fn security_only(serial: &str) -> AtaSimConfig {
+    AtaSimConfig {
+        sanitize: Default::default(),
+        serial: serial.into(),
+        ..AtaSimConfig::hdd()
+    }
+}
+
+fn refused(r: Result<PreparedJob, Refused>) -> Refused {
+    match r {
+        Ok(job) => panic!("prepared with {}", job.plan.method.id()),
+        Err(r) => r,
+    }
+}
+
+fn sent(disk: &mut OpenedDisk) -> Vec<String> {
+    disk.commands
+        .take_transcript()
+        .into_iter()
+        .map(|r| r.name)
+        .collect()
+}
+
+#[test]
+fn a_drive_whose_identify_serial_is_not_the_listed_one_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = ata(dir.path(), "d", AtaSimConfig::hdd());
+    let mut disk = open(&p);
+    fill_text(&*disk.block);
+    let before = native_bytes(&media(&disk));
+    // The kernel's description names another drive than the one the commands reach.
+    disk.info.serial = "WD-SOMEONE-ELSE".into();
+    let refused = refused(prepare(disk, request("auto"), &MemoryVault::new()));
+    match &refused.error {
+        RefusedWhy::NotConfirmed(d) => assert!(d[0].contains("WD-SOMEONE-ELSE"), "{d:?}"),
+        other => panic!("{other}"),
+    }
+    assert!(refused
+        .error
+        .to_string()
+        .contains("not the disk you confirmed"));
+    let mut disk = *refused.disk;
+    let names = sent(&mut disk);
+    assert!(
+        names.iter().all(|n| n.starts_with("IDENTIFY")
+            || n.starts_with("READ NATIVE MAX")
+            || n.starts_with("SMART")
+            || n.starts_with("SANITIZE STATUS")
+            || n.starts_with("DEVICE CONFIGURATION IDENTIFY")),
+        "only questions were sent: {names:?}"
+    );
+    assert_eq!(native_bytes(&media(&disk)), before);
+}
+
+#[test]
+fn with_a_vault_in_ram_security_erase_is_refused_and_auto_takes_the_next_method() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = ata(dir.path(), "d", security_only("WD-VAULT-1"));
+    let ram = MemoryVault::volatile();
+    // auto: the planner skips the security erase with the reason, and picks the overwrite.
+    let job = prepare(open(&p), request("auto"), &ram).unwrap();
+    assert!(
+        matches!(job.plan.method, Method::Overwrite { .. }),
+        "{:?}",
+        job.plan.method
+    );
+    drop(job);
+    // Asked for by name: refused before anything is sent.
+    let refused = refused(prepare(
+        open(&p),
+        request("ata-security-erase-enhanced"),
+        &ram,
+    ));
+    match &refused.error {
+        RefusedWhy::Plan(PlanError::Unsupported { reason, .. }) => {
+            assert!(reason.contains("persistent data partition"), "{reason}")
+        }
+        other => panic!("{other}"),
+    }
+    // And the executor itself refuses, whatever the plan said.
+    let mut disk = open(&p);
+    let caps = probe(&mut disk).capabilities;
+    let out = run_firmware(
+        &mut disk.commands,
+        &Method::AtaSecurityErase { enhanced: true },
+        &caps,
+        &mut ctx(&ram),
+    );
+    assert!(!out.completed);
+    assert!(
+        !sent(&mut disk).iter().any(|n| n.starts_with("SECURITY")),
+        "no security command reached the drive"
+    );
+    assert!(ram.is_empty());
+}
+
+#[test]
+fn two_drives_with_one_serial_never_share_or_clear_each_others_vault_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = ata(dir.path(), "a", security_only("CLONE-0001"));
+    let b = ata(dir.path(), "b", security_only("CLONE-0001"));
+    let vault = FileVault::open(&dir.path().join("vault")).unwrap();
+    // Drive A's security erase is running: its password is in the vault, set on the drive.
+    let mut first = prepare(open(&a), request("ata-security-erase-enhanced"), &vault).unwrap();
+    vault.remember("CLONE-0001", "drive A's password").unwrap();
+    // Drive B, same serial, prepared meanwhile: the recovery of leftovers leaves A's entry
+    // alone, and B's security erase is refused; auto takes the next method.
+    let job = prepare(open(&b), request("auto"), &vault).unwrap();
+    assert!(
+        matches!(job.plan.method, Method::Overwrite { .. }),
+        "{:?}",
+        job.plan.method
+    );
+    drop(job);
+    let refused = refused(prepare(
+        open(&b),
+        request("ata-security-erase-enhanced"),
+        &vault,
+    ));
+    assert!(
+        refused.error.to_string().contains("same serial"),
+        "{}",
+        refused.error
+    );
+    assert_eq!(
+        vault.recall("CLONE-0001").unwrap().as_deref(),
+        Some("drive A's password")
+    );
+    // Had B reached its executor anyway, it could not replace A's entry.
+    let caps = probe(&mut first.disk).capabilities;
+    let mut disk_b = open(&b);
+    let out = run_firmware(
+        &mut disk_b.commands,
+        &Method::AtaSecurityErase { enhanced: true },
+        &caps,
+        &mut ctx(&vault),
+    );
+    assert!(!out.completed);
+    assert!(
+        out.exceptions
+            .iter()
+            .any(|e| e.detail.contains("already stored")),
+        "{out:?}"
+    );
+    assert_eq!(
+        vault.recall("CLONE-0001").unwrap().as_deref(),
+        Some("drive A's password")
+    );
+}
