@@ -13,6 +13,9 @@ const SCHEMA: &str = include_str!("../../../docs/schema/certificate-v1.schema.js
 
 /// Top-level fields older certificates lack (the model reads them with defaults).
 const ADDED_LATER: [&str; 3] = ["host_reset", "disposition", "qc"];
+/// Fields of `host` and of `disposition` added after the first certificates.
+const ADDED_LATER_IN_HOST: [&str; 2] = ["hardware", "machine_session"];
+const ADDED_LATER_IN_DISPOSITION: [&str; 1] = ["suggestion"];
 
 fn schema() -> Value {
     serde_json::from_str(SCHEMA).expect("schema is JSON")
@@ -179,11 +182,15 @@ fn schema_paths(root: &Value, node: &Value, path: String, out: &mut BTreeSet<Str
             .map(|r| r.as_str().unwrap())
             .collect();
         let mut all: BTreeSet<&str> = props.keys().map(String::as_str).collect();
-        if path.is_empty() {
-            // Added after the first certificates: optional for readers, always written.
-            for f in ADDED_LATER {
-                assert!(all.remove(f), "{f} not in the schema");
-            }
+        // Added after the first certificates: optional for readers, always written.
+        let added: &[&str] = match path.as_str() {
+            "" => &ADDED_LATER,
+            ".host" => &ADDED_LATER_IN_HOST,
+            ".disposition" => &ADDED_LATER_IN_DISPOSITION,
+            _ => &[],
+        };
+        for f in added {
+            assert!(all.remove(f), "{f} not in the schema");
         }
         assert_eq!(req, all, "{path}: every field must be required");
         assert_eq!(
@@ -304,6 +311,27 @@ fn documents_the_model_refuses_are_refused_by_the_schema() {
             "host reset item not boolean",
             Box::new(|v| v["host_reset"]["tpm_cleared"] = json!("yes")),
         ),
+        (
+            "battery capacity unit unknown",
+            Box::new(|v| v["host"]["hardware"]["batteries"][0]["unit"] = json!("wh")),
+        ),
+        (
+            "x86-64 level out of range",
+            Box::new(|v| v["host"]["hardware"]["cpu"]["x86_64_level"] = json!(9)),
+        ),
+        (
+            "suggestion reason without detail",
+            Box::new(|v| {
+                v["disposition"]["suggestion"]["reasons"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("detail");
+            }),
+        ),
+        (
+            "unknown suggested destination",
+            Box::new(|v| v["disposition"]["suggestion"]["destination"] = json!("landfill")),
+        ),
     ];
     for (name, m) in mutations {
         let mut v = base.clone();
@@ -320,6 +348,12 @@ fn documents_the_model_refuses_are_refused_by_the_schema() {
 #[test]
 fn certificates_from_before_the_added_fields_validate() {
     let mut v = full_example();
+    for f in ADDED_LATER_IN_HOST {
+        v["host"].as_object_mut().unwrap().remove(f);
+    }
+    for f in ADDED_LATER_IN_DISPOSITION {
+        v["disposition"].as_object_mut().unwrap().remove(f);
+    }
     for f in ADDED_LATER {
         v.as_object_mut().unwrap().remove(f);
     }

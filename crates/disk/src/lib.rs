@@ -11,6 +11,7 @@ pub mod ata;
 pub mod block;
 pub mod discovery;
 pub mod durable;
+pub mod hardware;
 pub mod health;
 pub mod inventory;
 pub mod mmc;

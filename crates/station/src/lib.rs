@@ -9,7 +9,10 @@ pub mod certify;
 pub mod config;
 mod identity;
 pub mod jobs;
+pub mod live;
 pub mod provision;
+pub mod remember;
+pub mod reuse;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -9,7 +9,12 @@ use ardoise_cert::validate::{check_registry_url, normalize_registry_url};
 /// The URLs written after `ardoise.registry=`, `--registry `, `url = "` and `registry_url = "`.
 fn registry_urls(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for prefix in ["ardoise.registry=", "--registry ", "url = \"", "registry_url = \""] {
+    for prefix in [
+        "ardoise.registry=",
+        "--registry ",
+        "url = \"",
+        "registry_url = \"",
+    ] {
         for (i, _) in text.match_indices(prefix) {
             let rest = &text[i + prefix.len()..];
             let url: String = rest
