@@ -18,6 +18,8 @@
 
 pub mod cosign;
 pub mod envelope;
+pub mod heartbeat;
+pub mod host_hardware;
 pub mod journal;
 pub mod keys;
 pub mod merkle;

@@ -13,11 +13,13 @@
 //! | `408`, `429`, `5xx`, timeout, refused or reset connection, bad receipt | transient | retry with exponential backoff and jitter |
 //!
 //! [`upload_once`] runs one pass (for `ardoise upload`); [`spawn_background`] runs passes on
-//! a thread and reports each step on a channel (for the TUI).
+//! a thread and reports each step on a channel (for the TUI). [`heartbeat`] sends the
+//! station's signed progress heartbeats (the registry's live page).
 #![forbid(unsafe_code)]
 
 mod background;
 mod client;
+pub mod heartbeat;
 
 pub use background::{spawn_background, BackgroundUploader};
 pub use client::{upload_once, upload_pass, Attempt, UploadEvent, UploadOptions, UploadSummary};
