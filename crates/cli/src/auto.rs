@@ -17,6 +17,7 @@ use ardoise_erase::outcome::Outcome;
 use ardoise_station::{SessionInfo, Station, StationOptions, VerifyMode};
 
 use crate::exit;
+use crate::live::track;
 
 #[derive(clap::Args, Debug, Default)]
 pub struct AutoArgs {
@@ -43,6 +44,9 @@ pub struct AutoArgs {
     pub operator: String,
     #[arg(long, default_value_t = 1000, hide = true)]
     pub poll_ms: u64,
+    /// Seconds between two progress heartbeats to the registry (default 5).
+    #[arg(long, hide = true)]
+    pub heartbeat_secs: Option<u64>,
 }
 
 /// Whether this process runs on the live image (its init sets ARDOISE_BOOT_MODE).
@@ -64,6 +68,8 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::CANNOT_STORE));
         }
     };
+    // Shared with the heartbeat thread.
+    let station = std::sync::Arc::new(station);
     println!(
         "ARDOISE-AUTO: station {} / {} key {}",
         station.config.workshop.id,
@@ -121,10 +127,11 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     };
     // Unattended: the destination comes from the policy (`disposition`), and nobody is there
     // to attest anything about the machine, so host_reset stays null.
-    let session = SessionInfo {
+    let mut session = SessionInfo {
         operator_id: args.operator.clone(),
         disposition: None,
         host_reset: None,
+        machine_session: Some(ardoise_station::remember::new_machine_session()),
         ..Default::default()
     };
     if let Err(e) = station.check_session(&session) {
@@ -134,6 +141,10 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     let (tx, rx) = crossbeam_channel::unbounded();
     let mut running = Vec::new();
     let mut all_ok = true;
+    let live =
+        crate::live::LiveReporter::start(&station, args.heartbeat_secs.map(Duration::from_secs));
+    let tracker = live.as_ref().map(|l| l.tracker());
+    let mut grades = Vec::new();
     for info in targets {
         let request = JobRequest {
             method: args.method.clone().unwrap_or_else(|| policy.method.clone()),
@@ -148,6 +159,7 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
                     "ARDOISE-AUTO: {}: cannot open, not erased: {e}",
                     info.path.display()
                 );
+                track(&tracker, |t| t.refused(&info));
                 all_ok = false;
                 continue;
             }
@@ -160,6 +172,7 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
                     info.path.display(),
                     r.error
                 );
+                track(&tracker, |t| t.refused(&info));
                 all_ok = false;
                 continue;
             }
@@ -171,6 +184,7 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
                     "ARDOISE-AUTO: {}: not erased, nothing written: {e}",
                     info.path.display()
                 );
+                track(&tracker, |t| t.refused(&info));
                 all_ok = false;
                 continue;
             }
@@ -183,13 +197,31 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             job.plan.method.id(),
             job.plan.reason
         );
+        grades.push(ardoise_station::reuse::DiskGrade {
+            name: info.name.clone(),
+            grade: job
+                .probe
+                .health
+                .as_ref()
+                .map_or(ardoise_disk::health::HealthGrade::Unknown, |h| h.grade),
+        });
+        track(&tracker, |t| t.add(&info));
         running.push((spawn(job, tx.clone(), station.vault()), marker));
     }
     drop(tx);
+    // The machine's grade, recorded beside the policy's destination.
+    session.suggestion = Some(ardoise_station::reuse::suggest(
+        &station.inventory.hardware,
+        &station.inventory,
+        &grades,
+        &station.config.reuse,
+    ));
+    let printer_tracker = tracker.clone();
     let printer = std::thread::spawn(move || {
         // Every new phase is logged at once, progress within a phase every 5 s at most.
         let mut last: HashMap<String, (String, Instant)> = HashMap::new();
         for ev in rx {
+            track(&printer_tracker, |t| t.on_event(&ev));
             match ev {
                 JobEvent::Progress {
                     disk,
@@ -222,6 +254,9 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let stored = station.certify(&report, &session, Some(&marker));
+        track(&tracker, |t| {
+            t.certified(&disk, stored.as_ref().ok().map(|s| s.cert_id.clone()))
+        });
         let cert = match &stored {
             Ok(s) => s.cert_id.clone(),
             Err(e) => format!("NOT STORED ({e})"),
@@ -233,6 +268,9 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         all_ok &= report.outcome == Outcome::Erased && stored.is_ok();
     }
     let _ = printer.join();
+    if let Some(l) = live {
+        l.finish();
+    }
 
     let uploaded = match station.config.registry.url.clone() {
         None => {
