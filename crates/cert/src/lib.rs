@@ -19,6 +19,8 @@
 
 pub mod cosign;
 pub mod envelope;
+pub mod heartbeat;
+pub mod host_hardware;
 pub mod host_storage;
 pub mod journal;
 pub mod keys;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 mod evidence;
+pub use crate::host_hardware::{HostHardware, OsMinimum};
 pub use crate::host_storage::HostStorage;
 pub use evidence::{
     Evidence, EvidenceComparison, SamplePlanRecord, EVIDENCE_RULE_V1, SAMPLE_ALGORITHM_V2,
@@ -176,6 +177,15 @@ pub struct Host {
     /// read as null.
     #[serde(default)]
     pub storage: Option<HostStorage>,
+    /// What decides reuse: CPU, memory, TPM, batteries, displays, operating-system minimums;
+    /// null when the station did not survey them. Missing in older certificates, read as null.
+    #[serde(default)]
+    pub hardware: Option<HostHardware>,
+    /// Random id (32 lowercase hex digits) the station draws for one machine: the
+    /// certificates of the disks of one machine share it, so that a registry counts machines,
+    /// not disks. Null when not recorded; missing in older certificates, read as null.
+    #[serde(default)]
+    pub machine_session: Option<String>,
 }
 
 /// SMBIOS/DMI identity of the host; every field is null when not reported by the firmware.
@@ -763,6 +773,32 @@ pub struct Disposition {
     /// Free text, e.g. the buyer programme or the eco-organisme; no personal data.
     #[serde(deserialize_with = "Option::deserialize")]
     pub detail: Option<String>,
+    /// What the workshop's reuse policy suggested from `host.hardware` and the disks' health
+    /// (the technician chose `destination`, which may differ); null when no grade was made.
+    /// Missing in older certificates, read as null.
+    #[serde(default)]
+    pub suggestion: Option<Suggestion>,
+}
+
+/// The destination a workshop's reuse policy suggests, with its reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suggestion {
+    pub destination: Destination,
+    /// Id of the reuse policy that graded the machine (the station's `[reuse] id`).
+    pub policy: String,
+    /// Why, in order: each a code of the vocabulary in docs/certificate.md and its detail.
+    pub reasons: Vec<SuggestionReason>,
+}
+
+/// One reason of a [`Suggestion`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestionReason {
+    /// Kebab-case code, e.g. `battery-worn`, `cpu-below-minimum`, `meets-policy`.
+    pub code: String,
+    /// In words (English), with the figures.
+    pub detail: String,
 }
 
 /// Identifier of the quality-control selection rule implemented by [`qc_selected`]: the
@@ -1025,6 +1061,8 @@ impl Certificate {
                     bios_version: Some("N24ET76W (1.51 )".into()),
                 },
                 storage: Some(HostStorage::example()),
+                hardware: Some(HostHardware::example()),
+                machine_session: Some("6f1c0e9a2b7d4c35a8e1f0b3d2c4e5a7".into()),
             },
             media: Media {
                 manufacturer: Some("Samsung".into()),
@@ -1204,7 +1242,21 @@ impl Certificate {
             }),
             disposition: Some(Disposition {
                 destination: Destination::Reuse,
-                detail: Some("sold in the workshop shop".into()),
+                detail: Some("battery replaced; sold in the workshop shop".into()),
+                suggestion: Some(Suggestion {
+                    destination: Destination::Parts,
+                    policy: "reuse-default".into(),
+                    reasons: vec![
+                        SuggestionReason {
+                            code: "battery-worn".into(),
+                            detail: "battery BAT0 holds 44 % of its design capacity (policy: at least 50 %)".into(),
+                        },
+                        SuggestionReason {
+                            code: "parts-worth-keeping".into(),
+                            detail: "8 GiB of DDR4 memory".into(),
+                        },
+                    ],
+                }),
             }),
             // Rate 1,000,000: every certificate is selected, whatever key signs the fixture.
             qc: Qc {
@@ -1288,6 +1340,9 @@ impl Certificate {
         c.host.smbios.system_serial = Some("5CD1234XYZ".into());
         c.host.smbios.system_uuid = Some("4c4c4544-0035-4310-8031-b5c04f325a31".into());
         c.host.storage = Some(HostStorage::example_incomplete());
+        // Erased before the station surveyed hardware: no facts, no machine session.
+        c.host.hardware = None;
+        c.host.machine_session = None;
         c.media = Media {
             manufacturer: Some("Western Digital".into()),
             model: "WDC WD5000AAKX-08U6AA0".into(),
@@ -1420,6 +1475,7 @@ impl Certificate {
         c.disposition = Some(Disposition {
             destination: Destination::Recycling,
             detail: None,
+            suggestion: None,
         });
         // Rate 0: never selected, whatever key signs the fixture.
         c.qc = Qc::sampled(0);

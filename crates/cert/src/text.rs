@@ -170,6 +170,7 @@ pub fn visit(c: &mut Certificate, f: &mut dyn FnMut(&str, &mut String, TextRule)
     if let Some(d) = &mut c.disposition {
         opt("disposition.detail", &mut d.detail, TEXT);
     }
+    opt("host.machine_session", &mut c.host.machine_session, ID);
     opt(
         "journal.prev_envelope_blake3",
         &mut c.journal.prev_envelope_blake3,
@@ -228,6 +229,24 @@ fn visit_required(c: &mut Certificate, f: &mut dyn FnMut(&str, &mut String, Text
     }
     if let Some(h) = &mut c.host_reset {
         f("host_reset.attested_by", &mut h.attested_by, ID);
+    }
+    if let Some(h) = &mut c.host.hardware {
+        crate::host_hardware::visit_texts(h, f);
+    }
+    if let Some(s) = c.disposition.as_mut().and_then(|d| d.suggestion.as_mut()) {
+        f("disposition.suggestion.policy", &mut s.policy, ID);
+        for (n, r) in s.reasons.iter_mut().enumerate() {
+            f(
+                &format!("disposition.suggestion.reasons[{n}].code"),
+                &mut r.code,
+                ID,
+            );
+            f(
+                &format!("disposition.suggestion.reasons[{n}].detail"),
+                &mut r.detail,
+                TEXT,
+            );
+        }
     }
     f("qc.rule", &mut c.qc.rule, ID);
     for (n, l) in c.limitations.iter_mut().enumerate() {

@@ -566,6 +566,42 @@ pub fn validate(c: &Certificate) -> Vec<SchemaIssue> {
                 "must be null or non-empty text".into(),
             );
         }
+        if let Some(s) = &d.suggestion {
+            if !is_kebab(&s.policy) {
+                issue(
+                    "disposition.suggestion.policy",
+                    "must be a kebab-case id".into(),
+                );
+            }
+            if s.reasons.is_empty() {
+                issue(
+                    "disposition.suggestion.reasons",
+                    "a suggestion gives at least one reason".into(),
+                );
+            }
+            for (n, r) in s.reasons.iter().enumerate() {
+                if !is_kebab(&r.code) {
+                    issue(
+                        &format!("disposition.suggestion.reasons[{n}].code"),
+                        "must be a kebab-case code".into(),
+                    );
+                }
+            }
+        }
+    }
+    // Reuse facts of the host, and the machine session that groups a machine's disks.
+    if let Some(h) = &c.host.hardware {
+        for (path, problem) in crate::host_hardware::check(h) {
+            issue(&path, problem);
+        }
+    }
+    if let Some(m) = &c.host.machine_session {
+        if !is_lower_hex(m, Some(32)) {
+            issue(
+                "host.machine_session",
+                "must be 32 lowercase hexadecimal digits".into(),
+            );
+        }
     }
     let qc = &c.qc;
     if qc.rate_ppm > 1_000_000 {

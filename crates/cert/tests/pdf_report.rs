@@ -129,6 +129,7 @@ fn fixture() -> Fixture {
     c.disposition = Some(ardoise_cert::model::Disposition {
         destination: ardoise_cert::model::Destination::Recycling,
         detail: None,
+        suggestion: None,
     });
     c.host_reset = None;
     c.qc = ardoise_cert::model::Qc {
@@ -211,7 +212,7 @@ fn french_report_renders_with_qr_codes_and_text() {
         "mémoire flash de réserve",
         "256,06 Go",
         // After the erasure: destination, QC selection, host reset attestations.
-        "réemploi (vente ou don) — sold in the workshop shop",
+        "réemploi (vente ou don) — battery replaced; sold in the workshop shop",
         "recyclage (DEEE, éco-organisme)",
         "sélectionné pour le contrôle qualité : oui, taux 100 %",
         "sélectionné pour le contrôle qualité : non, taux 0 %",
@@ -256,7 +257,7 @@ fn english_report_on_request() {
         "Erasure certificate",
         "Result: ERASED",
         "Certificate verified",
-        "reuse (sale or donation) — sold in the workshop shop",
+        "reuse (sale or donation) — battery replaced; sold in the workshop shop",
         "selected for quality control: yes, rate 100 %",
         "attested by op-7f3a",
         "TPM cleared: yes",

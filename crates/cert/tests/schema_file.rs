@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 const SCHEMA: &str = include_str!("../../../docs/schema/certificate-v1.schema.json");
 
 /// Fields older certificates lack (the model reads them with defaults), as dotted paths.
-const ADDED_LATER: [&str; 7] = [
+const ADDED_LATER: [&str; 10] = [
     "host_reset",
     "disposition",
     "qc",
@@ -20,6 +20,9 @@ const ADDED_LATER: [&str; 7] = [
     "verification.evidence",
     "host.storage",
     "media.namespaces",
+    "host.hardware",
+    "host.machine_session",
+    "disposition.suggestion",
 ];
 
 fn schema() -> Value {
@@ -333,6 +336,27 @@ fn documents_the_model_refuses_are_refused_by_the_schema() {
             "host reset item not boolean",
             Box::new(|v| v["host_reset"]["tpm_cleared"] = json!("yes")),
         ),
+        (
+            "battery capacity unit unknown",
+            Box::new(|v| v["host"]["hardware"]["batteries"][0]["unit"] = json!("wh")),
+        ),
+        (
+            "x86-64 level out of range",
+            Box::new(|v| v["host"]["hardware"]["cpu"]["x86_64_level"] = json!(9)),
+        ),
+        (
+            "suggestion reason without detail",
+            Box::new(|v| {
+                v["disposition"]["suggestion"]["reasons"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("detail");
+            }),
+        ),
+        (
+            "unknown suggested destination",
+            Box::new(|v| v["disposition"]["suggestion"]["destination"] = json!("landfill")),
+        ),
     ];
     for (name, m) in mutations {
         let mut v = base.clone();
@@ -349,7 +373,8 @@ fn documents_the_model_refuses_are_refused_by_the_schema() {
 #[test]
 fn certificates_from_before_the_added_fields_validate() {
     let mut v = full_example();
-    for f in ADDED_LATER {
+    // Nested fields first: `disposition.suggestion` before `disposition`.
+    for f in ADDED_LATER.iter().rev() {
         let (parent, field) = f.rsplit_once('.').unwrap_or(("", f));
         let node = if parent.is_empty() {
             &mut v

@@ -19,6 +19,9 @@ use ardoise_erase::overwrite::CancelToken;
 use ardoise_station::{SessionInfo, Station, StationOptions, VerifyMode};
 
 use crate::exit;
+use crate::live::{track, LiveReporter};
+
+type Tracker = Option<std::sync::Arc<std::sync::Mutex<ardoise_station::live::LiveTracker>>>;
 
 #[derive(clap::Args, Debug, Default)]
 pub struct AutoArgs {
@@ -48,6 +51,9 @@ pub struct AutoArgs {
     /// Survey the storage controllers under this sysfs root instead of /sys (tests).
     #[arg(long, hide = true)]
     pub sys_root: Option<PathBuf>,
+    /// Seconds between two progress heartbeats to the registry (default 5).
+    #[arg(long, hide = true)]
+    pub heartbeat_secs: Option<u64>,
 }
 
 /// Whether this process runs on the live image (its init sets ARDOISE_BOOT_MODE).
@@ -69,6 +75,8 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::CANNOT_STORE));
         }
     };
+    // Shared with the heartbeat thread.
+    let station = std::sync::Arc::new(station);
     println!(
         "ARDOISE-AUTO: station {} / {} key {}",
         station.config.workshop.id,
@@ -155,12 +163,20 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     };
     // Unattended: the destination comes from the policy (`disposition`), and nobody is there
     // to attest anything about the machine, so host_reset stays null.
-    let session = SessionInfo {
+    let mut session = SessionInfo {
         operator_id: args.operator.clone(),
         disposition: None,
         host_reset: None,
+        machine_session: Some(ardoise_station::remember::new_machine_session()),
         ..Default::default()
     };
+    // The machine's grade for reuse, recorded beside the policy's destination.
+    session.suggestion = Some(ardoise_station::reuse::suggest(
+        &station.inventory.hardware,
+        &station.inventory,
+        &health_grades(&targets),
+        &station.config.reuse,
+    ));
     if let Err(e) = station.check_session(&session) {
         println!("ARDOISE-AUTO: nothing erased: {e}");
         return Ok(ExitCode::from(exit::CANNOT_STORE));
@@ -172,10 +188,14 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let (tx, rx) = crossbeam_channel::unbounded();
+    let live = LiveReporter::start(&station, args.heartbeat_secs.map(Duration::from_secs));
+    let tracker: Tracker = live.as_ref().map(|l| l.tracker());
+    let printer_tracker = tracker.clone();
     let printer = std::thread::spawn(move || {
         // Every new phase is logged at once, progress within a phase every 5 s at most.
         let mut last: HashMap<String, (String, Instant)> = HashMap::new();
         for ev in rx {
+            track(&printer_tracker, |t| t.on_event(&ev));
             match ev {
                 JobEvent::Progress {
                     disk,
@@ -203,12 +223,12 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         let handles: Vec<_> = targets
             .into_iter()
             .map(|info| {
-                let (tx, request, station, session) =
-                    (tx.clone(), request.clone(), &station, &session);
+                let (tx, request, station, session, tracker) =
+                    (tx.clone(), request.clone(), &station, &session, &tracker);
                 let path = info.path.display().to_string();
                 (
                     path,
-                    scope.spawn(move || erase_one(station, session, info, request, &tx)),
+                    scope.spawn(move || erase_one(station, session, info, request, &tx, tracker)),
                 )
             })
             .collect();
@@ -222,6 +242,9 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         })
     });
     let _ = printer.join();
+    if let Some(l) = live {
+        l.finish();
+    }
 
     let uploaded = match station.upload_target(None) {
         Ok(None) => {
@@ -321,6 +344,22 @@ fn upload_until_done(
     }
 }
 
+/// Each disk's health grade, read before anything is erased (a read-only probe: IDENTIFY and
+/// SMART, no command that changes data): the machine's grade for reuse needs all of them, and
+/// the jobs run in parallel.
+fn health_grades(targets: &[DiskInfo]) -> Vec<ardoise_station::reuse::DiskGrade> {
+    targets
+        .iter()
+        .map(|info| ardoise_station::reuse::DiskGrade {
+            name: info.name.clone(),
+            grade: open_disk(info, Access::ReadOnly)
+                .ok()
+                .and_then(|mut d| ardoise_erase::probe::probe(&mut d).health)
+                .map_or(ardoise_disk::health::HealthGrade::Unknown, |h| h.grade),
+        })
+        .collect()
+}
+
 /// One disk, unattended: open (the disk listed, checked again), prepare, record the job, erase,
 /// certify. Returns whether it ended `erased` with its certificate stored.
 fn erase_one(
@@ -329,6 +368,7 @@ fn erase_one(
     info: DiskInfo,
     request: JobRequest,
     events: &crossbeam_channel::Sender<JobEvent>,
+    tracker: &Tracker,
 ) -> bool {
     let path = info.path.display().to_string();
     let _controller = ControllerLock::acquire(&info);
@@ -336,6 +376,7 @@ fn erase_one(
         Ok(d) => d,
         Err(e) => {
             println!("ARDOISE-AUTO: {path}: cannot open, not erased: {e}");
+            track(tracker, |t| t.refused(&info));
             return false;
         }
     };
@@ -344,6 +385,7 @@ fn erase_one(
         Ok(j) => j,
         Err(r) => {
             println!("ARDOISE-AUTO: {path}: refused, not erased: {}", r.error);
+            track(tracker, |t| t.refused(&info));
             return false;
         }
     };
@@ -351,6 +393,7 @@ fn erase_one(
         Ok(m) => m,
         Err(e) => {
             println!("ARDOISE-AUTO: {path}: not erased, nothing written: {e}");
+            track(tracker, |t| t.refused(&info));
             return false;
         }
     };
@@ -361,6 +404,8 @@ fn erase_one(
         job.plan.method.id(),
         job.plan.reason
     );
+    let name = job.disk.info.path_display();
+    track(tracker, |t| t.add(&info));
     let run =
         std::panic::AssertUnwindSafe(|| execute(job, events, &CancelToken::new(), vault.as_ref()));
     let Ok(report) = std::panic::catch_unwind(run) else {
@@ -368,6 +413,9 @@ fn erase_one(
         return false;
     };
     let stored = station.certify(&report, session, Some(&marker));
+    track(tracker, |t| {
+        t.certified(&name, stored.as_ref().ok().map(|s| s.cert_id.clone()))
+    });
     let cert = match &stored {
         Ok(s) => s.cert_id.clone(),
         Err(e) => format!("NOT STORED ({e})"),

@@ -242,6 +242,7 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
         disposition: args.disposition.as_deref().map(|d| Disposition {
             destination: Destination::parse(d).expect("clap checked the value"),
             detail: args.disposition_detail.clone(),
+            suggestion: None,
         }),
         host_reset: args.host_reset,
         ..Default::default()

@@ -6,6 +6,7 @@ mod cmd;
 mod disks;
 mod erase;
 mod exit;
+mod live;
 mod output;
 mod tui;
 

@@ -58,6 +58,9 @@ pub struct MachineInventory {
     pub memory_bytes: u64,
     pub firmware: FirmwareKind,
     pub secure_boot: SecureBootState,
+    /// What decides reuse: batteries, memory modules, displays, TPM, CPU generation.
+    #[serde(default)]
+    pub hardware: crate::hardware::HardwareFacts,
 }
 
 /// EFI global variable GUID (SecureBoot, SetupMode).
@@ -65,11 +68,11 @@ const EFI_GLOBAL: &str = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
 
 /// Reads the inventory of the running machine.
 pub fn read_inventory() -> MachineInventory {
-    read_inventory_from(Path::new("/sys"))
+    read_inventory_from(Path::new("/sys"), Path::new("/proc"))
 }
 
-/// Reads the inventory with a given sysfs root (tests point it at a fake tree).
-pub fn read_inventory_from(sys_root: &Path) -> MachineInventory {
+/// Reads the inventory with given sysfs and procfs roots (tests point them at fake trees).
+pub fn read_inventory_from(sys_root: &Path, proc_root: &Path) -> MachineInventory {
     let dmi = sys_root.join("class/dmi/id");
     let get = |name: &str| read_attr(&dmi.join(name)).filter(|v| !is_placeholder(v));
     let chassis_type_code = read_attr(&dmi.join("chassis_type")).and_then(|v| v.parse::<u8>().ok());
@@ -115,6 +118,7 @@ pub fn read_inventory_from(sys_root: &Path) -> MachineInventory {
         memory_bytes: sys.total_memory(),
         firmware,
         secure_boot,
+        hardware: crate::hardware::read_hardware_from(sys_root, proc_root),
     }
 }
 
@@ -245,7 +249,7 @@ mod tests {
     #[test]
     fn dmi_fields_and_placeholders() {
         let root = fake_sys(None);
-        let inv = read_inventory_from(root.path());
+        let inv = read_inventory_from(root.path(), Path::new("/proc"));
         assert_eq!(inv.manufacturer.as_deref(), Some("LENOVO"));
         assert_eq!(inv.serial.as_deref(), Some("PF0XXXXX"));
         assert_eq!(inv.chassis_type.as_deref(), Some("notebook"));
@@ -259,21 +263,21 @@ mod tests {
     #[test]
     fn secure_boot_states() {
         assert_eq!(
-            read_inventory_from(fake_sys(Some((1, 0))).path()).secure_boot,
+            read_inventory_from(fake_sys(Some((1, 0))).path(), Path::new("/proc")).secure_boot,
             SecureBootState::Enabled
         );
         assert_eq!(
-            read_inventory_from(fake_sys(Some((0, 0))).path()).secure_boot,
+            read_inventory_from(fake_sys(Some((0, 0))).path(), Path::new("/proc")).secure_boot,
             SecureBootState::Disabled
         );
         assert_eq!(
-            read_inventory_from(fake_sys(Some((0, 1))).path()).secure_boot,
+            read_inventory_from(fake_sys(Some((0, 1))).path(), Path::new("/proc")).secure_boot,
             SecureBootState::SetupMode
         );
         let root = fake_sys(None);
         fs::create_dir_all(root.path().join("firmware/efi")).unwrap();
         assert_eq!(
-            read_inventory_from(root.path()).secure_boot,
+            read_inventory_from(root.path(), Path::new("/proc")).secure_boot,
             SecureBootState::Unknown
         );
     }

@@ -14,6 +14,7 @@ pub mod confirm;
 pub mod controllers;
 pub mod discovery;
 pub mod durable;
+pub mod hardware;
 pub mod health;
 pub mod inventory;
 pub mod mmc;

@@ -501,6 +501,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_tokens.sql")),
     (3, include_str!("../migrations/0003_cosignatures.sql")),
+    (4, include_str!("../migrations/0004_machines.sql")),
 ];
 
 /// Brings the schema up to date (each migration in its own transaction, recorded in
@@ -591,7 +592,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = DbUrl::Sqlite(dir.path().join("m.db"));
         let mut c = Conn::open(&url).unwrap();
-        assert_eq!(migrate(&mut c).unwrap(), vec![1, 2, 3]);
+        assert_eq!(migrate(&mut c).unwrap(), vec![1, 2, 3, 4]);
         assert!(migrate(&mut c).unwrap().is_empty());
         let n = split_statements(MIGRATIONS[0].1).len();
         assert!(n >= 13, "{n} statements");

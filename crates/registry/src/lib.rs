@@ -5,7 +5,8 @@
 //!   [`journal_index`]: duplicate and journal-continuity rules; [`pool`]: read connections;
 //! - [`tree`]: the Merkle log with O(log² n) proofs; [`audit`]: tamper detection;
 //! - [`db`], [`store`]: SQLite/PostgreSQL with the same SQL, queries;
-//! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages;
+//! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages; [`live`]: the stations'
+//!   progress heartbeats and the workshop's live page;
 //! - [`witness`]: a C2SP tlog-witness (`witness serve`); [`cosigner`]: the registry asking
 //!   its witnesses to cosign its checkpoints.
 //!
@@ -22,6 +23,8 @@ pub mod html;
 pub mod http;
 pub mod i18n;
 pub mod journal_index;
+pub mod live;
+pub mod machines;
 pub mod pages;
 pub mod pool;
 pub mod ratelimit;

@@ -136,6 +136,9 @@ struct ServeArgs {
     /// Milliseconds a submission waits for the witnesses' cosignatures of its checkpoint.
     #[arg(long, default_value_t = 2000)]
     witness_wait_ms: u64,
+    /// Seconds without a heartbeat after which the live page marks a station silent.
+    #[arg(long, default_value_t = 60)]
+    live_silent_after: u64,
 }
 
 #[derive(Subcommand)]
@@ -490,6 +493,7 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<_>>()
         .context("--witness")?;
     config.witness_wait = Duration::from_millis(a.witness_wait_ms);
+    config.live_silent_after = Duration::from_secs(a.live_silent_after.max(1));
     config.admin_token = admin_token(
         a.admin_token_file.as_deref(),
         std::env::var("ARDOISE_REGISTRY_ADMIN_TOKEN").ok(),

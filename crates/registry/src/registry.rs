@@ -60,6 +60,8 @@ pub struct Config {
     /// The network's minimum quality-control rate (ppm); above 0, certificates must also use
     /// rule `registry-log-v1` (422 otherwise). 0: not enforced.
     pub qc_min_rate_ppm: u32,
+    /// A station with no heartbeat for longer is marked silent on the live page.
+    pub live_silent_after: Duration,
 }
 
 /// Prefix of the default origin; [`default_origin`] adds a part unique to the registry.
@@ -92,6 +94,7 @@ impl Config {
             witnesses: Vec::new(),
             witness_wait: Duration::from_secs(2),
             qc_min_rate_ppm: 0,
+            live_silent_after: Duration::from_secs(60),
         }
     }
 
@@ -202,6 +205,8 @@ pub struct Registry {
     /// Exports streaming at once per client address.
     pub exports: ConcurrencyLimiter,
     pub last_audit: Mutex<Option<crate::audit::AuditReport>>,
+    /// The last progress heartbeat of every station (memory only).
+    pub live: crate::live::LiveBoard,
     _lock: Option<std::fs::File>,
 }
 
@@ -214,6 +219,7 @@ fn now_unix() -> i64 {
 pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), RegistryError> {
     let mut conn = Conn::open(&config.db)?;
     db::migrate(&mut conn)?;
+    crate::machines::backfill(&mut conn)?;
     let key_path = config.key_path()?;
     let (seed, created) = crate::signing::load_or_create(&key_path)?;
     if created {
@@ -494,6 +500,7 @@ impl Registry {
             writer: tx,
             cosigned,
             last_audit: Mutex::new(None),
+            live: crate::live::LiveBoard::default(),
             _lock: lock,
         }))
     }
@@ -660,7 +667,7 @@ impl Registry {
     /// Whether a refused submission may re-read the keys now: the first in each
     /// [`KEY_RELOAD_WINDOW`] does, the others are judged on the keys in memory (the background
     /// refresh still runs every 2 s), so that a flood of unknown keys costs no query each.
-    fn may_reload_keys(&self) -> bool {
+    pub(crate) fn may_reload_keys(&self) -> bool {
         let mut last = self.key_reload_after_refusal.lock().expect("lock");
         let now = Instant::now();
         if last.is_some_and(|t| now.duration_since(t) < KEY_RELOAD_WINDOW) {

@@ -878,6 +878,8 @@ pub struct WorkshopStats {
     pub verification_methods: Vec<(String, u64)>,
     /// Per month (`YYYY-MM`): certificates, erased, erased with exceptions, not erased.
     pub months: Vec<MonthStats>,
+    /// Per month: machines (not disks) by destination.
+    pub destinations: Vec<crate::machines::DestinationMonth>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -947,6 +949,7 @@ pub fn workshop_stats(c: &mut Conn, workshop: &str) -> Result<WorkshopStats, DbE
         techniques,
         verification_methods,
         months,
+        destinations: crate::machines::by_month(c, workshop)?,
     })
 }
 

@@ -272,6 +272,11 @@ impl Writer {
                     store::INSERT_CERTIFICATE,
                     &store::certificate_params(&batch[*i].accepted, *idx, received_at),
                 )?;
+                let a = &batch[*i].accepted;
+                c.execute(
+                    crate::machines::INSERT,
+                    &crate::machines::params(&a.certificate, &a.cert_id, *idx),
+                )?;
             }
             store::insert_checkpoint(
                 c,

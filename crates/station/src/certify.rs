@@ -46,6 +46,14 @@ pub struct SessionInfo {
     /// said) leaves `host_reset` null. The attester is `operator_id`.
     #[serde(default)]
     pub host_reset: Option<HostResetChecks>,
+    /// The machine session shared by the certificates of this machine's disks
+    /// ([`crate::remember::new_machine_session`]); None leaves `host.machine_session` null.
+    #[serde(default)]
+    pub machine_session: Option<String>,
+    /// The reuse policy's grade of the machine ([`crate::reuse::suggest`]), recorded beside
+    /// the destination (`disposition.suggestion`).
+    #[serde(default)]
+    pub suggestion: Option<cm::Suggestion>,
 }
 
 /// The operator's statements about the host machine, as the front end collects them: each
@@ -277,12 +285,18 @@ fn policy(config: &Config) -> cm::Policy {
     }
 }
 
-/// The job's destination, else the policy's default, else not recorded.
+/// The job's destination, else the policy's default, else not recorded; with the reuse
+/// grade when one was made (a grade alone, with no destination chosen, is not recorded).
 fn disposition(session: &SessionInfo, config: &Config) -> Option<cm::Disposition> {
+    let suggestion = session
+        .suggestion
+        .clone()
+        .or_else(|| session.disposition.as_ref()?.suggestion.clone());
     match &session.disposition {
         Some(d) => Some(cm::Disposition {
             destination: d.destination,
             detail: non_empty(&d.detail),
+            suggestion,
         }),
         None => config
             .policy
@@ -290,6 +304,7 @@ fn disposition(session: &SessionInfo, config: &Config) -> Option<cm::Disposition
             .map(|destination| cm::Disposition {
                 destination,
                 detail: None,
+                suggestion,
             }),
     }
 }
@@ -329,6 +344,8 @@ fn host(session: &SessionInfo, station: &StationFacts<'_>) -> cm::Host {
             bios_version: inv.bios_version.clone(),
         },
         storage: station.storage.clone(),
+        hardware: Some(crate::reuse::host_hardware(&inv.hardware, inv)),
+        machine_session: session.machine_session.clone(),
     }
 }
 
@@ -354,7 +371,7 @@ fn or_none(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-fn media_type(m: MediaKind) -> cm::MediaType {
+pub(crate) fn media_type(m: MediaKind) -> cm::MediaType {
     match m {
         MediaKind::Hdd => cm::MediaType::Hdd,
         MediaKind::Ssd => cm::MediaType::Ssd,
@@ -883,18 +900,21 @@ mod tests {
             disposition(&session, &config),
             Some(cm::Disposition {
                 destination: cm::Destination::Recycling,
-                detail: None
+                detail: None,
+                suggestion: None,
             })
         );
         session.disposition = Some(cm::Disposition {
             destination: cm::Destination::Reuse,
             detail: Some("  ".into()),
+            suggestion: None,
         });
         assert_eq!(
             disposition(&session, &config),
             Some(cm::Disposition {
                 destination: cm::Destination::Reuse,
-                detail: None
+                detail: None,
+                suggestion: None,
             }),
             "the job wins; blank detail becomes null"
         );
@@ -961,6 +981,42 @@ mod tests {
         assert!(!limitations(&plan, MediaKind::NvmeSsd)
             .iter()
             .any(|l| l.code == code));
+    }
+
+    #[test]
+    fn the_grade_travels_with_the_chosen_destination() {
+        let mut config = Config::default();
+        let grade = cm::Suggestion {
+            destination: cm::Destination::Parts,
+            policy: "reuse-default".into(),
+            reasons: vec![cm::SuggestionReason {
+                code: "battery-worn".into(),
+                detail: "battery BAT0 holds 44 %".into(),
+            }],
+        };
+        let mut session = SessionInfo {
+            suggestion: Some(grade.clone()),
+            ..Default::default()
+        };
+        assert_eq!(
+            disposition(&session, &config),
+            None,
+            "a grade nobody acted on is not a destination"
+        );
+        config.policy.disposition = Some(cm::Destination::Recycling);
+        assert_eq!(
+            disposition(&session, &config).unwrap().suggestion,
+            Some(grade.clone())
+        );
+        // The technician overrode the grade: both are kept.
+        session.disposition = Some(cm::Disposition {
+            destination: cm::Destination::Reuse,
+            detail: None,
+            suggestion: None,
+        });
+        let d = disposition(&session, &config).unwrap();
+        assert_eq!(d.destination, cm::Destination::Reuse);
+        assert_eq!(d.suggestion, Some(grade));
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct Config {
     pub ui: Ui,
     #[serde(default)]
     pub policy: Policy,
+    /// How machines are graded for reuse (the suggested destination).
+    #[serde(default)]
+    pub reuse: crate::reuse::ReusePolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -446,6 +449,9 @@ impl Config {
                 format!("must be between 0 and 100, not {}", p.qc_sample_percent),
             ));
         }
+        self.reuse
+            .check()
+            .map_err(|(setting, message)| refuse(&setting, message))?;
         let mut ids = std::collections::BTreeSet::new();
         for op in &self.operators {
             if !is_pseudonym(&op.id) {

@@ -9,8 +9,11 @@ pub mod certify;
 pub mod config;
 mod identity;
 pub mod jobs;
+pub mod live;
 pub mod provision;
 pub mod receipts;
+pub mod remember;
+pub mod reuse;
 pub mod storage;
 
 use std::path::{Path, PathBuf};

@@ -254,7 +254,8 @@ fn disposition_host_reset_and_qc_reach_the_signed_certificate() {
         a.disposition,
         Some(Disposition {
             destination: Destination::Recycling,
-            detail: None
+            detail: None,
+            suggestion: None,
         })
     );
     assert_eq!(a.host_reset, None);
@@ -265,6 +266,7 @@ fn disposition_host_reset_and_qc_reach_the_signed_certificate() {
     s.disposition = Some(Disposition {
         destination: Destination::Reuse,
         detail: Some("boutique".into()),
+        suggestion: None,
     });
     s.host_reset = Some(ardoise_station::HostResetChecks::parse_list("firmware,labels").unwrap());
     let (b, pb) = erase_and_certify_as(&st, &paths[2], "auto", sample, &s);

@@ -19,11 +19,13 @@
 //! Without a key nothing is sent, unless unverified receipts are explicitly allowed.
 //!
 //! [`upload_once`] runs one pass (for `ardoise upload`); [`spawn_background`] runs passes on
-//! a thread and reports each step on a channel (for the TUI).
+//! a thread and reports each step on a channel (for the TUI). [`heartbeat`] sends the
+//! station's signed progress heartbeats (the registry's live page).
 #![forbid(unsafe_code)]
 
 mod background;
 mod client;
+pub mod heartbeat;
 pub mod log;
 
 pub use background::{spawn_background, BackgroundUploader};

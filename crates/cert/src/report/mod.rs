@@ -6,6 +6,7 @@
 //! checks; with no trust file the banner says the signature was not checked. Each disk page
 //! carries the certificate id and a QR code of `<registry_url>/c/<cert_id>`.
 
+pub mod label;
 mod pdf;
 mod ttf;
 mod unicode;

@@ -48,12 +48,14 @@ pub(crate) struct Rgb(pub f32, pub f32, pub f32);
 pub(crate) const BLACK: Rgb = Rgb(0.0, 0.0, 0.0);
 pub(crate) const WHITE: Rgb = Rgb(1.0, 1.0, 1.0);
 
-/// One page's content stream.
+/// One page's content stream, and its size when it is not A4 (labels).
 #[derive(Debug, Default)]
 pub(crate) struct Page {
     ops: String,
     /// Embedded-font glyphs drawn on the page: (font, original glyph id) → the text it shows.
     glyphs: BTreeMap<(usize, u16), String>,
+    /// The page's size when it is not A4 (labels).
+    size: Option<(f32, f32)>,
 }
 
 fn num(v: f32) -> String {
@@ -89,6 +91,14 @@ fn pdf_string(s: &str) -> String {
 impl Page {
     pub(crate) fn new() -> Page {
         Page::default()
+    }
+
+    /// A page of `width` × `height` points.
+    pub(crate) fn sized(width: f32, height: f32) -> Page {
+        Page {
+            size: Some((width, height)),
+            ..Page::default()
+        }
     }
 
     /// Text with its baseline starting at (x, y), in `color`.
@@ -356,8 +366,8 @@ fn objects(pages: &[Page], info: &Info<'_>) -> Vec<Vec<u8>> {
             format!(
                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] \
                  /Resources << /Font << {font_refs} >> >> /Contents {} 0 R >>",
-                num(PAGE_WIDTH),
-                num(PAGE_HEIGHT),
+                num(page.size.map_or(PAGE_WIDTH, |s| s.0)),
+                num(page.size.map_or(PAGE_HEIGHT, |s| s.1)),
                 7 + 2 * i
             )
             .into_bytes(),

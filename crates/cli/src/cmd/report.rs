@@ -1,9 +1,11 @@
-//! `ardoise report FILE... --out PDF [--lang fr|en] [--registry-url URL]`: the donor PDF.
+//! `ardoise report FILE... --out PDF [--lang fr|en] [--registry-url URL]`: the donor PDF;
+//! with `--label[=62mm|a4]`, the machines' labels instead.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use ardoise_cert::report::label::{labels, LabelFormat};
 use ardoise_cert::report::{report, Lang, ReportOptions};
 use ardoise_cert::store::write_atomic;
 use ardoise_cert::verify::{Verdict, VerifyOptions};
@@ -32,6 +34,16 @@ pub struct ReportArgs {
     /// The registry's checkpoint key, to check stored receipts.
     #[arg(long, value_name = "FILE")]
     pub registry_key: Option<PathBuf>,
+    /// Write labels to stick on the machines instead of the report: one per machine with the
+    /// workshop, asset tag, date, destination, each disk's verdict and its certificate's QR
+    /// code; `62mm` (a label printer's continuous roll, the default) or `a4` (a sheet of
+    /// 2 × 4 labels of 99.1 × 67.7 mm).
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "62mm", value_parser = parse_label)]
+    pub label: Option<LabelFormat>,
+}
+
+fn parse_label(s: &str) -> Result<LabelFormat, String> {
+    s.parse()
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -52,6 +64,27 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let checked = options.trust.is_some();
+    if let Some(format) = args.label {
+        let out = labels(&files, format, &options)?;
+        write_atomic(&args.out, &out.pdf)
+            .with_context(|| format!("writing {}", args.out.display()))?;
+        println!(
+            "{} ({} label(s), {} page(s))",
+            args.out.display(),
+            out.machines,
+            out.pages
+        );
+        if out.urls.is_empty() {
+            eprintln!("warning: no registry URL (--registry-url or the certificates' issuer.registry_url): the labels carry no QR code");
+        }
+        if !checked {
+            eprintln!(
+                "warning: signatures NOT checked (no --keys and no {TRUST_ENV}); the labels say so"
+            );
+            return Ok(ExitCode::from(crate::exit::INVALID_CERTIFICATE));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let out = report(&files, &options)?;
     write_atomic(&args.out, &out.pdf).with_context(|| format!("writing {}", args.out.display()))?;
     println!("{} ({} pages)", args.out.display(), out.pages);

@@ -1,9 +1,11 @@
 //! Server-rendered pages for auditors, donors and workshops (French and English).
 //!
-//! One module per page family: [`certificate`] (the public page by id), [`login`]; search,
+//! One module per page family: [`certificate`] (the public page by id), [`login`],
+//! [`atelier`] (the workshop's live page); search,
 //! journals, workshops, log and audit here. A new page is a handler plus a line in
 //! [`routes`]; every dynamic text goes through [`esc`].
 
+mod atelier;
 mod certificate;
 mod login;
 
@@ -34,6 +36,7 @@ pub fn routes() -> Router<Shared> {
         .route("/workshops/{workshop}", get(workshop_page))
         .route("/log", get(log_page))
         .route("/audit", get(audit_page))
+        .route("/atelier/{workshop}", get(atelier::atelier_page))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -450,6 +453,7 @@ async fn workshop_page(
         ));
     }
     h.push_str("</tbody></table>");
+    h.push_str(&destinations_table(lang, &s.destinations));
     h.push_str(&format!(
         "<p><a href=\"/api/v1/export.csv?workshop={}\">{}</a></p>",
         url_part(&w),
@@ -461,6 +465,40 @@ async fn workshop_page(
         &format!("/workshops/{}", url_part(&w)),
         h,
     )
+}
+
+/// Machines by destination and month (the workshop report's figure for eco-organisms).
+fn destinations_table(lang: Lang, rows: &[crate::machines::DestinationMonth]) -> String {
+    let t = |k| lang.t(k);
+    let mut h = format!(
+        "<h2>{}</h2><p class=\"muted\">{}</p><table id=\"destinations\"><thead><tr>",
+        esc(t("w.destinations")),
+        esc(t("w.destinations.help"))
+    );
+    for k in [
+        "col.month",
+        "col.machines",
+        "dest.reuse",
+        "dest.parts",
+        "dest.recycling",
+        "dest.none",
+    ] {
+        h.push_str(&format!("<th scope=\"col\">{}</th>", esc(t(k))));
+    }
+    h.push_str("</tr></thead><tbody>");
+    for m in rows {
+        h.push_str(&format!(
+            "<tr data-month=\"{0}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td></tr>",
+            esc(&m.month),
+            m.machines,
+            m.reuse,
+            m.parts,
+            m.recycling,
+            m.not_recorded
+        ));
+    }
+    h.push_str("</tbody></table>");
+    h
 }
 
 async fn log_page(

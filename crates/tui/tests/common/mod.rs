@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ardoise_disk::discovery::DiscoveryOptions;
+use ardoise_disk::hardware::{CpuFacts, CpuLine, HardwareFacts, MemoryModuleFacts};
 use ardoise_disk::inventory::{FirmwareKind, MachineInventory, SecureBootState};
 use ardoise_disk::open::describe_target;
 use ardoise_disk::sim::profile::standard_machine;
@@ -47,6 +48,34 @@ pub fn inventory() -> MachineInventory {
         memory_bytes: 8_000_000_000,
         firmware: FirmwareKind::Uefi,
         secure_boot: SecureBootState::Enabled,
+        hardware: hardware(),
+    }
+}
+
+/// The reuse facts of the fixture's mini PC: a 7th-generation Core i5 (below the Windows 11
+/// list), one 8 GiB DDR4 SODIMM, TPM 2.0, no battery, no panel.
+pub fn hardware() -> HardwareFacts {
+    HardwareFacts {
+        cpu: CpuFacts {
+            model: Some("Intel(R) Core(TM) i5-7500T CPU @ 2.70GHz".into()),
+            vendor: Some("GenuineIntel".into()),
+            line: Some(CpuLine::IntelCore),
+            generation: Some(7),
+            cores: Some(4),
+            threads: 4,
+            max_mhz: Some(3300),
+            x86_64_level: Some(3),
+        },
+        memory_visible_bytes: 8_000_000_000,
+        memory_modules: vec![MemoryModuleFacts {
+            size_bytes: 8 << 30,
+            kind: Some("ddr4".into()),
+            speed_mts: Some(2400),
+            form_factor: Some("sodimm".into()),
+        }],
+        tpm_version: Some("2.0".into()),
+        batteries: Vec::new(),
+        displays: Vec::new(),
     }
 }
 
