@@ -31,6 +31,7 @@ release: check-toolchain
 lint: check-toolchain
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	tests/lint/no-outside-paths.sh
 
 # Tests that need PostgreSQL or Chromium fail (rather than skip) when they are missing.
 test-rust: check-toolchain deps-base

@@ -769,7 +769,7 @@ fn wrong_sanitize_key_or_missing_extend_is_aborted() {
     );
     assert_eq!(rep.sense[1] & 0x0f, 0x0b);
     assert!(all(&r.media, 0, SECTORS, OLD));
-    // The correct CDB from reference/commands.md §1.6 works.
+    // The correct CDB (docs/standards.md §1.6) works.
     let rep = raw(
         &mut disk,
         [

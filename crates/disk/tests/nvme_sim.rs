@@ -155,7 +155,7 @@ fn qemu_like_controller_accepts_ses2_despite_fna_and_only_zeroes() {
         Err(NvmeError::Unsupported(_))
     ));
     assert_eq!(contents(&r.media[0]), original(0, (SECTORS * 512) as usize));
-    // QEMU itself accepts it and merely zero-fills (reference/commands.md §7).
+    // QEMU itself accepts it and merely zero-fills (docs/standards.md §6).
     raw(&mut r.ctrl, p.encode().unwrap()).unwrap();
     assert!(is_all(&contents(&r.media[0]), 0));
     // SES=1 works through the typed call, and zeroes.

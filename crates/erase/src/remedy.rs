@@ -1,6 +1,6 @@
 //! The remedy for a drive whose BIOS froze its security commands at boot: a suspend-to-RAM
 //! cycle. The drive loses power and comes back unfrozen (the BIOS does not run its boot code on
-//! resume, on most machines); the state must then be read again (reference/commands.md §1.5).
+//! resume, on most machines); the state must then be read again (docs/standards.md §1.5).
 //!
 //! [`suspend_cycle`] arms the RTC wake alarm (`/sys/class/rtc/rtc0/wakealarm`: "0" to clear,
 //! then "+N" seconds) and writes "mem" to `/sys/power/state`, which returns after the resume.

@@ -2,7 +2,7 @@
 //! (78h), Device Configuration Overlay (B1h).
 //!
 //! Sources: hdparm `hdparm.c` (`do_get_native_max_sectors()`, `do_set_max_sectors()`,
-//! `get_dco_identify_data()`), `identify.c` (`dco_identify_print()`), reference/commands.md §1.7.
+//! `get_dco_identify_data()`), `identify.c` (`dco_identify_print()`); docs/standards.md §1.7.
 
 use super::identify::{verify_checksum, Checksum};
 

@@ -1,6 +1,7 @@
 //! IDENTIFY DEVICE data (512 bytes, 256 little-endian words), decoded for what ardoise needs.
 //!
-//! Word meanings: hdparm `identify.c` / `hdparm.c` and ACS (reference/commands.md §1.3).
+//! Word meanings: hdparm `identify.c` / `hdparm.c` and the ACS-4 IDENTIFY DEVICE data
+//! (docs/standards.md §1.3).
 
 use std::fmt;
 

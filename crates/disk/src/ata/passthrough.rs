@@ -1,6 +1,6 @@
 //! ATA PASS-THROUGH(16) (SAT, opcode 0x85): a typed ATA command and its CDB.
 //!
-//! CDB layout (hdparm `sgio.c` `sg16()`, sg3_utils `sg_sat_identify.c`; reference/commands.md
+//! CDB layout (hdparm `sgio.c` `sg16()`, sg3_utils `sg_sat_identify.c`; docs/standards.md
 //! §1.2): byte 1 = PROTOCOL (bits 4:1) | EXTEND (bit 0); byte 2 = CK_COND (5), T_DIR (3),
 //! BYT_BLOK (2), T_LENGTH (1:0); bytes 3/4 FEATURES(15:8)/(7:0); 5/6 COUNT(15:8)/(7:0);
 //! 7/8 LBA(31:24)/(7:0); 9/10 LBA(39:32)/(15:8); 11/12 LBA(47:40)/(23:16); 13 DEVICE;
@@ -200,7 +200,7 @@ mod tests {
         v.try_into().unwrap()
     }
 
-    /// Byte strings from reference/commands.md §1.2 and §1.6.
+    /// The CDBs of docs/standards.md §1.2 and §1.6 (SAT-5 layout, ACS-4 fields).
     #[test]
     fn reference_cdbs() {
         assert_eq!(

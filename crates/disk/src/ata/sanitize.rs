@@ -2,7 +2,8 @@
 //! bits, and the decoding of SANITIZE STATUS EXT.
 //!
 //! Sources: hdparm `hdparm.h` / `do_sanitize_cmd()`, opensea-transport `ata_helper.h`, and the
-//! ACS text as reproduced in WD Ultrastar OEM specifications (reference/commands.md §1.6).
+//! ACS-4 Sanitize Device feature set as reproduced in WD Ultrastar OEM specifications
+//! (docs/standards.md §1.6).
 
 use std::fmt;
 

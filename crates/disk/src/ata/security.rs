@@ -1,7 +1,8 @@
 //! Security feature set: the 512-byte data blocks of SET PASSWORD, UNLOCK, ERASE UNIT and
 //! DISABLE PASSWORD, and the SECURITY ERASE UNIT timeout.
 //!
-//! Block layout (hdparm `do_set_security()`, reference/commands.md §1.4): word 0 bit 0
+//! Block layout (ACS-4 Security feature set; hdparm `do_set_security()`; docs/standards.md
+//! §1.4): word 0 bit 0
 //! identifier (0 user, 1 master), bit 1 enhanced erase (ERASE UNIT), bit 8 security level
 //! (SET PASSWORD: 0 high, 1 maximum); bytes 2–33 password (32 bytes, NUL-padded); bytes 34–35
 //! master password revision code (SET PASSWORD with the master identifier only).

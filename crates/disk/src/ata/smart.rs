@@ -1,7 +1,7 @@
 //! SMART: READ DATA (B0h/D0h), READ THRESHOLDS (B0h/D1h), RETURN STATUS (B0h/DAh), and the
 //! reduction of their contents to [`HealthFigures`].
 //!
-//! Layouts (smartmontools `include/smartmon/atacmds.h`, reference/commands.md §1.8): u16
+//! Layouts (smartmontools `include/smartmon/atacmds.h`, docs/standards.md §1.8): u16
 //! revision, 30 entries × 12 bytes from byte 2 — attribute: id, flags (u16), current, worst,
 //! raw[6], reserved; threshold: id, threshold, reserved[10] — byte 511 checksum.
 //! Raw value interpretation follows smartmontools' default table (drivedb.h "DEFAULT" entry):

@@ -4,7 +4,7 @@
 //! - CMD6 SWITCH: arg = access << 24 | index << 16 | value << 8 | command set (1 = normal),
 //!   R1b, AC; SANITIZE_START is write-byte, index 165, value 1 → 0x03A50101.
 //! - CMD35 / CMD36 ERASE_GROUP_START / _END: the first and last address, R1, AC.
-//! - CMD38 ERASE: the argument selects the operation (commands.md §4.4), R1b, AC.
+//! - CMD38 ERASE: the argument selects the operation (docs/standards.md §4.4), R1b, AC.
 //! - CMD13 SEND_STATUS: arg = RCA << 16, R1, AC.
 
 use crate::transport::MmcCmd;

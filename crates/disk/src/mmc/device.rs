@@ -345,7 +345,7 @@ impl<T: MmcTransport> MmcDevice<T> {
 
     /// Sanitize (CMD6 SANITIZE_START), refused without sending when EXT_CSD lacks
     /// SEC_SANITIZE. `timeout` ZERO lets the kernel use its 240 s. Sanitize removes only
-    /// *unmapped* data: erase or trim the user area first (reference/commands.md §4.3).
+    /// *unmapped* data: erase or trim the user area first (JESD84-B51; docs/standards.md §4.3).
     pub fn sanitize(&mut self, timeout: Duration) -> Result<(), MmcError> {
         if !self.ext_csd()?.supports_sanitize() {
             return Err(MmcError::Unsupported(

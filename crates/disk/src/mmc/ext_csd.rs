@@ -1,4 +1,5 @@
-//! The EXT_CSD register (512 bytes) and what ardoise reads from it (reference/commands.md §4.2).
+//! The EXT_CSD register (512 bytes) and what ardoise reads from it (JESD84-B51 Extended CSD
+//! register; docs/standards.md §4.2).
 
 use std::time::Duration;
 

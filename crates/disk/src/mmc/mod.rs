@@ -4,8 +4,8 @@
 //! [`crate::transport::MmcTransport`] and records every command in a
 //! [`crate::record::Transcript`].
 //!
-//! Facts from reference/commands.md §4 (mmc-utils `mmc.h` / `mmc_cmds.c`, kernel
-//! `drivers/mmc/core/block.c`). Two kernel behaviours shape this layer:
+//! Facts from JESD84-B51 as summarised in docs/standards.md §4 (mmc-utils `mmc.h` /
+//! `mmc_cmds.c`, kernel `drivers/mmc/core/block.c`). Two kernel behaviours shape this layer:
 //! - A SWITCH whose index is SANITIZE_START (165) never reaches the card as sent: the kernel
 //!   intercepts it (`__mmc_blk_ioctl_cmd`) and runs its own `mmc_sanitize()`, which answers
 //!   -EOPNOTSUPP when EXT_CSD lacks SEC_SANITIZE, -EBADMSG when the card sets SWITCH_ERROR, and

@@ -1,6 +1,7 @@
 //! Encoders: typed requests → the dwords of an NVMe admin submission ([`NvmeAdminCmd`]).
 //!
-//! Field positions (reference/commands.md §2.3–2.5, libnvme `NVME_*_CDW10_*`):
+//! Field positions (NVMe Base 2.0, docs/standards.md §2.2, §2.3, §2.5, §2.7; libnvme
+//! `NVME_*_CDW10_*`):
 //! - Identify: CDW10 bits 7:0 CNS, 31:16 CNTID; NSID per CNS.
 //! - Get Log Page: CDW10 = LID | LSP << 8 | RAE << 15 | NUMDL << 16, CDW11 = NUMDU (bits 15:0),
 //!   CDW12/13 = byte offset (lower/upper), NUMD = dwords − 1 (0-based).

@@ -1,5 +1,6 @@
 //! Identify data structures: Controller (CNS 01h), Namespace (CNS 00h), Active Namespace ID list
-//! (CNS 02h). Offsets: reference/commands.md §2.2 (libnvme `struct nvme_id_ctrl`,
+//! (CNS 02h). Offsets: NVMe Base 2.0 and NVM Command Set 1.0, docs/standards.md §2.2 (libnvme
+//! `struct nvme_id_ctrl`,
 //! `struct nvme_id_ns`).
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
 //! Log pages: SMART / Health Information (02h) and Sanitize Status (81h).
-//! Offsets: reference/commands.md §2.4 and §2.6 (libnvme `struct nvme_smart_log`,
+//! Offsets: NVMe Base 2.0 log pages, docs/standards.md §2.4 and §2.6 (libnvme
+//! `struct nvme_smart_log`,
 //! `struct nvme_sanitize_log_page`).
 
 use serde::{Deserialize, Serialize};

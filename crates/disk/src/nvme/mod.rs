@@ -4,8 +4,8 @@
 //! [`NvmeController`], which sends them through any [`crate::transport::NvmeTransport`] and
 //! records every command in a [`crate::record::Transcript`].
 //!
-//! Byte offsets and bit positions follow the NVMe Base Specification as summarised in
-//! `reference/commands.md` §2 (libnvme `types.h` / `ioctl.h`, nvme-cli). Everything here is
+//! Byte offsets and bit positions follow the NVMe Base Specification 2.0 as summarised in
+//! docs/standards.md §2 (libnvme `types.h` / `ioctl.h`, nvme-cli). Everything here is
 //! plain data in, plain data out; only [`controller`] talks to a transport.
 //!
 //! Flush: NVMe Flush (opcode 00h) is an I/O command, not an admin command, and cannot travel

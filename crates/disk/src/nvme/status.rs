@@ -2,7 +2,7 @@
 //!
 //! `NVME_IOCTL_ADMIN_CMD` returns the status field of the completion queue entry without its
 //! phase bit: SC in bits 7:0, SCT in bits 10:8, CRD in bits 12:11, MORE bit 13, DNR bit 14
-//! (reference/commands.md §2.1; libnvme `NVME_SC_*`).
+//! (NVMe Base 2.0 completion queue entry; docs/standards.md §2.1; libnvme `NVME_SC_*`).
 
 use std::fmt;
 

@@ -1,6 +1,6 @@
 //! CDB encoders for the SCSI commands ardoise sends (SPC-4 / SBC-4 layouts; SANITIZE and
 //! REPORT SUPPORTED OPERATION CODES per sg3_utils `sg_sanitize.c` / `sg_opcodes.c`,
-//! reference/commands.md §3).
+//! docs/standards.md §3).
 
 /// Operation codes.
 pub mod opcode {

@@ -8,7 +8,7 @@
 //! byte 13 ASCQ, bytes 15–17 sense-key-specific (SKSV = byte 15 bit 7).
 //! descriptor — byte 1 sense key, byte 2 ASC, byte 3 ASCQ, byte 7 additional length, descriptors
 //! from byte 8 (type, additional length, body).
-//! Progress: sg3_utils `sg_get_sense_progress_fld()` (reference/commands.md §3).
+//! Progress: sg3_utils `sg_get_sense_progress_fld()` (docs/standards.md §3.3).
 
 use std::fmt;
 
@@ -137,7 +137,7 @@ pub enum SenseFormat {
 }
 
 /// The ATA Status Return sense data descriptor (SAT, descriptor type 0x09, additional length
-/// 0x0C). Offsets relative to the descriptor (hdparm `sgio.c`, reference/commands.md §1.2):
+/// 0x0C). Offsets relative to the descriptor (SAT-5; hdparm `sgio.c`; docs/standards.md §1.2):
 /// 2 bit 0 EXTEND, 3 ERROR, 4/5 COUNT(15:8)/(7:0), 6/7 LBA(31:24)/(7:0), 8/9 LBA(39:32)/(15:8),
 /// 10/11 LBA(47:40)/(23:16), 12 DEVICE, 13 STATUS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

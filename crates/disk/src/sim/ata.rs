@@ -3,7 +3,7 @@
 //! answers itself (TEST UNIT READY, INQUIRY with VPD 80h/83h, READ CAPACITY(16), SYNCHRONIZE
 //! CACHE, REQUEST SENSE).
 //!
-//! The model decodes the CDB bytes itself, from the SAT table (reference/commands.md §1.2) and
+//! The model decodes the CDB bytes itself, from the SAT-5 table (docs/standards.md §1.2) and
 //! the libata checks in `ata_scsi_pass_thru()` (unknown PROTOCOL, MULTIPLE_COUNT on a
 //! non-multiple command, T_LENGTH = 0 with a data buffer → ILLEGAL REQUEST, INVALID FIELD IN
 //! CDB), then the ATA registers the way a drive reads them: a 48-bit command sent without
@@ -532,7 +532,7 @@ impl SimAtaDisk {
 
     /// A suspend-to-RAM and resume: the drive loses power like in [`Self::power_cycle`], but
     /// the BIOS does not run its boot code again, so it does not freeze the security feature
-    /// set (reference/commands.md §1.5: the usual remedy for a frozen drive).
+    /// set (docs/standards.md §1.5: the usual remedy for a frozen drive).
     pub fn suspend_resume(&mut self) {
         self.power_cycle();
         self.state.security.frozen = false;

@@ -1,7 +1,7 @@
 //! A simulated eMMC (card plus the kernel's MMC ioctl path): answers raw MMC commands the way
 //! Linux and a card would.
 //!
-//! It decodes every argument itself (JEDEC JESD84 as summarised in reference/commands.md §4 and
+//! It decodes every argument itself (JEDEC JESD84-B51 as summarised in docs/standards.md §4 and
 //! mmc-utils `mmc.h`), independently of [`crate::mmc`]'s encoders.
 //!
 //! What it models:

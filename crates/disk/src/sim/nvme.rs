@@ -1,6 +1,6 @@
 //! A simulated NVMe controller: answers raw admin commands the way a controller would.
 //!
-//! It decodes every field itself from the NVMe Base Specification layout (reference/commands.md
+//! It decodes every field itself from the NVMe Base Specification 2.0 layout (docs/standards.md
 //! §2) and never calls [`crate::nvme`]'s encoders or parsers, so that an encoder bug gets the
 //! answer a real controller gives (Invalid Field in Command, Invalid Opcode...) and a test fails.
 //!
@@ -16,8 +16,9 @@
 //! - Format NVM (80h): SES 0/1/2 (SES 2 only with FNA bit 2), FNA bit 0 (format of any namespace
 //!   formats all), bit 1 (secure erase of any namespace erases all), bit 3 (no broadcast), LBA
 //!   format change (the namespace's LBA size and NSZE follow).
-//! - A QEMU-like personality (reference/commands.md §7, image.md §5): no Sanitize (Invalid Opcode
-//!   0x4001), log 81h answered with Invalid Field 0x4002, SES ignored (any value zero-fills).
+//! - A QEMU-like personality (QEMU `hw/nvme/ctrl.c`, docs/standards.md §6): no Sanitize
+//!   (Invalid Opcode 0x4001), log 81h answered with Invalid Field 0x4002, SES ignored (any value
+//!   zero-fills).
 //! - Knobs: lying (success, nothing erased), partial (only the first fraction erased), sanitize
 //!   failure, the device vanishing mid-operation, a Sanitize command lost on its way (unclear
 //!   answer), a completion without Global Data Erased, a trim-only fake (zeros whatever NDAS
@@ -265,8 +266,9 @@ impl Default for NvmeSimConfig {
 }
 
 impl NvmeSimConfig {
-    /// QEMU's emulated controller as measured (image.md §5): vid 0x1b36, OACS 0x12a, SANICAP 0,
-    /// FNA 0, its eight LBA formats (512 and 4096 bytes with 0, 8, 16, 64 metadata bytes).
+    /// QEMU's emulated controller as measured (docs/standards.md §6): vid 0x1b36, OACS 0x12a,
+    /// SANICAP 0, FNA 0, its eight LBA formats (512 and 4096 bytes with 0, 8, 16, 64 metadata
+    /// bytes).
     pub fn qemu_like() -> Self {
         let f = SimLbaFormat::new;
         NvmeSimConfig {

@@ -8,7 +8,7 @@
 //!   drive can still be overwritten by the host or sanitized again, where a drive stuck in SD3
 //!   refuses all media access until a sanitize succeeds.
 //! - SANITIZE OVERWRITE writes a zero pattern in one pass without inversion: the planner expects
-//!   zeros (reference/commands.md §1.6).
+//!   zeros (ACS-4 OVERWRITE EXT; docs/standards.md §1.6).
 //! - SECURITY SET PASSWORD uses the user password at level High: if everything else failed, the
 //!   drive's master password could still unlock it.
 

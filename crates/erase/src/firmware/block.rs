@@ -1,5 +1,5 @@
 //! BLKSECDISCARD over the whole block device: the kernel driver's secure erase (on eMMC,
-//! secure trim or secure erase; no SATA, SAS or NVMe driver offers it, reference/commands.md
+//! secure trim or secure erase; no SATA, SAS or NVMe driver offers it, docs/standards.md
 //! §4.5).
 //!
 //! Only for real block devices. **Untested here**: no device this project's tests can create

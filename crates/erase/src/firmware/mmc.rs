@@ -1,5 +1,5 @@
 //! eMMC: erase the whole user area, then SANITIZE so the unmapped blocks are purged too
-//! (JEDEC: sanitize only acts on *unmapped* space; reference/commands.md §4.3), with CMD13
+//! (JESD84-B51: sanitize only acts on *unmapped* space; docs/standards.md §4.3), with CMD13
 //! checked after each step.
 //!
 //! Which erase: secure erase where the card supports it (tail not aligned to an erase group:

@@ -36,7 +36,7 @@ use crate::capability::DriveCapabilities;
 use crate::method::{FormatErase, Method, SanitizeAction};
 use crate::outcome::ExceptionCode;
 
-/// QEMU's PCI vendor id (Red Hat): its controller ignores SES (reference/commands.md §7).
+/// QEMU's PCI vendor id (Red Hat): its controller ignores SES (docs/standards.md §6).
 const QEMU_VID: u16 = 0x1b36;
 
 /// "Sanitize Status log: SSTAT=1 (completed successfully, global data erased), SPROG=0xffff".
