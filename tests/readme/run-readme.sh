@@ -16,7 +16,9 @@ PASSED=0 FAILED=0
 pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
 
-SOCK=ardoise-readme-$$
+# A tmux server of its own for each interactive command: a server being killed may still
+# accept the next new-session and take it down with it (seen on a loaded CI machine).
+SOCK=ardoise-readme-$$-0
 tm() { tmux -u -f /dev/null -L "$SOCK" "$@"; }
 trap 'tm kill-server 2>/dev/null' EXIT
 # interactive CMD READY_REGEX TIMEOUT QUIT_KEYS...: runs CMD in tmux until READY_REGEX shows,
@@ -25,7 +27,11 @@ interactive() {
     local cmd=$1 ready=$2 timeout=$3 end
     shift 3
     tm kill-server 2>/dev/null
-    tm new-session -d -s r -x 80 -y 25 "env TERM=linux bash -c '$cmd'; echo README-EXIT=\$?; sleep 600"
+    SOCK=ardoise-readme-$$-$n
+    if ! tm new-session -d -s r -x 80 -y 25 "env TERM=linux bash -c '$cmd'; echo README-EXIT=\$?; sleep 600"; then
+        echo "tmux new-session failed" > "$LOG/$n.screen"
+        return 1
+    fi
     end=$((SECONDS + timeout))
     until tm capture-pane -p -t r | grep -E -q "$ready"; do
         if [ $SECONDS -ge "$end" ]; then
