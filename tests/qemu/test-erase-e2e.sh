@@ -80,7 +80,7 @@ if ! run_qemu "$d/serial.log" 600 'unattended run FAILED' $(bios_args) $(usb_sti
     summary; exit 1
 fi
 pass "erase-e2e: unattended run ended after ${QEMU_SECONDS}s and the machine stayed on"
-grep -a -q 'ARDOISE-AUTO: NOT DONE (erased: false, uploaded: true)' "$d/serial.log" \
+grep -a -q 'ARDOISE-AUTO: NOT DONE (erased: false, uploaded: true, all disks visible: true)' "$d/serial.log" \
     && pass "erase-e2e: every certificate acknowledged; not every disk plainly erased, so no power-off" \
     || { fail "erase-e2e: no NOT DONE line with the uploads done"; show_log "$d/serial.log" 60; }
 grep -a -q 'skipping /dev/sd.*protected: boot medium' "$d/serial.log" && pass "erase-e2e: the boot stick was never offered" \

@@ -197,9 +197,9 @@ pub(crate) fn attempt(
         Err(e) => return Attempt::Transient(describe(&e)),
     };
     let status = resp.status().as_u16();
-    let body = match resp.bytes() {
+    let body = match crate::body::read_bounded(resp, crate::body::MAX_SUBMIT_ANSWER) {
         Ok(b) => b,
-        Err(e) => return Attempt::Transient(format!("HTTP {status}, body: {}", describe(&e))),
+        Err(e) => return Attempt::Transient(format!("HTTP {status}, body: {e}")),
     };
     match status {
         200 | 201 => {

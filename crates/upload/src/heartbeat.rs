@@ -112,7 +112,9 @@ fn post(client: &reqwest::blocking::Client, url: &str, envelope: Vec<u8>) -> Hea
         Err(e) => return HeartbeatState::Failed(e.to_string()),
     };
     let status = resp.status().as_u16();
-    let body = resp.text().unwrap_or_default();
+    let body = crate::body::read_bounded(resp, crate::body::MAX_SMALL_ANSWER)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     match status {
         200..=299 => HeartbeatState::Accepted,
         400..=499 if status != 408 && status != 429 => {

@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 mod background;
+mod body;
 mod client;
 pub mod heartbeat;
 pub mod log;

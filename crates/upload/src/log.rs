@@ -17,10 +17,6 @@ pub const LOG_STATE_DIR: &str = "registry";
 /// File whose presence stops every upload: the evidence that the registry's log misbehaved.
 pub const LOG_ALARM_FILE: &str = "registry/log-alarm.txt";
 
-/// Largest response accepted from the log endpoints (a checkpoint is a few hundred bytes, a
-/// proof at most 64 hashes).
-const MAX_LOG_BODY: usize = 64 * 1024;
-
 /// Where a station keeps the largest checkpoint it verified of the log signed by `key`: one
 /// file per registry key, so that a station moved to another registry starts afresh.
 pub fn checkpoint_state_path(data_dir: &Path, key: &NoteVerifier) -> PathBuf {
@@ -44,14 +40,11 @@ fn get_text(client: &reqwest::blocking::Client, url: &str) -> Result<String, Pro
         .send()
         .map_err(|e| ProofError::Unavailable(e.to_string()))?;
     let status = resp.status().as_u16();
-    let body = resp
-        .bytes()
-        .map_err(|e| ProofError::Unavailable(e.to_string()))?;
-    if body.len() > MAX_LOG_BODY {
-        return Err(ProofError::Refused(format!(
-            "{url}: answer larger than {MAX_LOG_BODY} bytes"
-        )));
-    }
+    let body =
+        crate::body::read_bounded(resp, crate::body::MAX_SMALL_ANSWER).map_err(|e| match e {
+            crate::body::BodyError::TooLarge(_) => ProofError::Refused(format!("{url}: {e}")),
+            crate::body::BodyError::Read(_) => ProofError::Unavailable(format!("{url}: {e}")),
+        })?;
     let text = String::from_utf8_lossy(&body).into_owned();
     let short = || -> String { text.chars().filter(|c| !c.is_control()).take(200).collect() };
     match status {

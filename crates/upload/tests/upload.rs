@@ -41,6 +41,8 @@ enum Fault {
     Drop,
     /// Answer with a bare status (429, 503, …).
     Status(u16),
+    /// Store, then answer 201 with a body that does not end (64 MiB of spaces, no length).
+    Endless,
 }
 
 #[derive(Default)]
@@ -313,6 +315,10 @@ fn handle(mut conn: TcpStream, state: &Mutex<State>) {
         let fault = s.faults.pop_front();
         let answer = match fault {
             Some(Fault::Error500) | Some(Fault::Drop) | Some(Fault::Status(_)) => None,
+            Some(Fault::Endless) => {
+                submit(&mut s, &body);
+                None
+            }
             _ => Some(submit(&mut s, &body)),
         };
         (fault, answer)
@@ -325,6 +331,18 @@ fn handle(mut conn: TcpStream, state: &Mutex<State>) {
         ),
         Some(Fault::Status(s)) => respond(&mut conn, s, r#"{"error":"busy","message":"injected"}"#),
         Some(Fault::Drop) => drop(conn),
+        Some(Fault::Endless) => {
+            let _ = write!(
+                conn,
+                "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+            );
+            let chunk = [b' '; 64 * 1024];
+            for _ in 0..1024 {
+                if conn.write_all(&chunk).is_err() {
+                    return; // the client stopped reading: what is wanted
+                }
+            }
+        }
         Some(Fault::Timeout) => {
             std::thread::sleep(Duration::from_millis(4000));
             let (s, b) = answer.unwrap();
@@ -532,6 +550,30 @@ fn a_rejected_certificate_stays_in_the_outbox_with_the_reason() {
     let retried = upload_once(data.path(), &reg.url(), &o).unwrap();
     assert_eq!(retried.rejected.len(), 1);
     assert_eq!(reg.state.lock().unwrap().log.posts, 2);
+}
+
+#[test]
+fn an_answer_without_end_is_cut_and_the_certificate_stays_queued() {
+    let k = key();
+    let data = tempfile::tempdir().unwrap();
+    let ids = issue(data.path(), &k, 1);
+    let reg = Registry::start(trust_for(&[&k]), vec![Fault::Endless], Duration::ZERO);
+    let mut o = fast_options(Some(reg.key()));
+    o.max_attempts = 1;
+    let summary = upload_once(data.path(), &reg.url(), &o).unwrap();
+    assert_eq!(summary.failed.len(), 1, "{summary:?}");
+    assert!(
+        summary.failed[0].1.contains("answer larger than"),
+        "{summary:?}"
+    );
+    let dd = DataDir::open(data.path()).unwrap();
+    assert_eq!(dd.outbox().unwrap().len(), 1);
+    assert!(dd.read_receipt(&ids[0]).unwrap().is_none());
+    // The next pass, to a registry that answers, sends it.
+    drop(reg);
+    let reg = Registry::start(trust_for(&[&k]), Vec::new(), Duration::ZERO);
+    let summary = upload_once(data.path(), &reg.url(), &fast_options(Some(reg.key()))).unwrap();
+    assert!(summary.all_sent(), "{summary:?}");
 }
 
 #[test]
