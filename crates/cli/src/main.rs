@@ -1,5 +1,6 @@
 //! `ardoise`: the binary the live image carries. With no arguments it starts the technician's
 //! interface; subcommands serve unattended use, scripts and auditors.
+#![forbid(unsafe_code)]
 
 mod auto;
 mod cmd;
