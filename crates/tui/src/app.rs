@@ -278,6 +278,9 @@ const MAX_FIELD: usize = 64;
 pub struct App {
     pub lang: Language,
     pub simulate: bool,
+    /// Drawn once per start: one start of the interface is one machine, and the certificates
+    /// of its disks share this id (`host.machine_session`).
+    pub machine_session: String,
     pub screen: Screen,
     pub overlay: Option<Overlay>,
     pub modal: Option<Modal>,
@@ -330,6 +333,7 @@ impl App {
         App {
             lang,
             simulate,
+            machine_session: ardoise_station::remember::new_machine_session(),
             screen: Screen::Language,
             overlay: None,
             modal: None,
@@ -695,6 +699,7 @@ impl App {
             operator_id,
             asset_tag: opt(&self.op.asset),
             lot: opt(&self.op.lot),
+            machine_session: Some(self.machine_session.clone()),
             ..Default::default()
         })
     }

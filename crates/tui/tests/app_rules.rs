@@ -350,6 +350,15 @@ fn a_scanner_types_into_fields_even_question_marks_and_letters() {
         ardoise_station::pseudonymous_operator_id("ressourcerie-caen", "Dominique")
     );
     assert_eq!(s.lot.as_deref(), Some("lot 9"));
+    // Every disk of this machine gets the same machine session, drawn at start.
+    let ms = s.machine_session.clone().unwrap();
+    assert!(
+        ms.len() == 32 && ms.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{ms}"
+    );
+    assert_eq!(app.session().unwrap().machine_session, Some(ms.clone()));
+    let other = app_with(Language::Fr, &m, None, NetState::Unknown);
+    assert_ne!(other.machine_session, ms, "another start, another machine");
     // An empty name is refused.
     app.op.name.clear();
     press(&mut app, KeyCode::Enter);
