@@ -201,15 +201,9 @@ pub async fn post_heartbeat(
         ));
     }
     let now = OffsetDateTime::now_utc();
-    let mut checked = check_heartbeat(&body, &reg.trust(), now);
-    if matches!(&checked, Err(r) if r.depends_on_keys()) && reg.may_reload_keys() {
-        // Registered (or revoked) a moment ago by another process.
-        let r2 = reg.clone();
-        if let Ok(Ok(true)) = tokio::task::spawn_blocking(move || r2.refresh_keys()).await {
-            checked = check_heartbeat(&body, &reg.trust(), now);
-        }
-    }
-    let hb = checked?;
+    let hb = reg
+        .judge_with_fresh_keys(|trust| check_heartbeat(&body, trust, now))
+        .await?;
     let kept = reg.live.record(hb, now);
     Ok((
         StatusCode::OK,

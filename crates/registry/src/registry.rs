@@ -543,20 +543,9 @@ impl Registry {
     pub async fn submit(self: &Arc<Self>, body: &[u8]) -> Result<Stored, Rejection> {
         let now = OffsetDateTime::now_utc();
         let max = self.config.max_body;
-        let mut checked = check_submission(body, max, &self.trust(), now);
-        if matches!(&checked, Err(r) if r.depends_on_keys()) && self.may_reload_keys() {
-            // The key may have been registered a moment ago by another process.
-            self.key_reloads.fetch_add(1, Ordering::Relaxed);
-            let me = self.clone();
-            let reloaded = tokio::task::spawn_blocking(move || me.refresh_keys())
-                .await
-                .map_err(|e| internal(&e))?
-                .map_err(|e| db_unavailable(&e))?;
-            if reloaded {
-                checked = check_submission(body, max, &self.trust(), now);
-            }
-        }
-        let accepted = checked?;
+        let accepted = self
+            .judge_with_fresh_keys(|trust| check_submission(body, max, trust, now))
+            .await?;
         let station = format!("{}/{}", accepted.workshop(), accepted.station());
         if let Err(wait) = self.limiter.check(&station) {
             return Err(Rejection::new(
@@ -667,6 +656,54 @@ impl Registry {
     /// Whether a refused submission may re-read the keys now: the first in each
     /// [`KEY_RELOAD_WINDOW`] does, the others are judged on the keys in memory (the background
     /// refresh still runs every 2 s), so that a flood of unknown keys costs no query each.
+    /// Judges a signed request (a submission, a heartbeat) with the registered station keys.
+    /// A refusal that depends on them (unknown key, key not valid) is judged again with the
+    /// keys re-read from the database — the key may have been registered a moment ago by
+    /// another process — at most once per [`KEY_RELOAD_WINDOW`] for the whole registry, so
+    /// that floods of unknown keys cost no query. Within the window, an unknown key (another
+    /// request's re-read may still be running, or have started before the key was added) is a
+    /// 503 to retry, never a final 401: a station registered a moment ago is never told its
+    /// key is unknown.
+    pub(crate) async fn judge_with_fresh_keys<T>(
+        self: &Arc<Self>,
+        check: impl Fn(&TrustFile) -> Result<T, Rejection>,
+    ) -> Result<T, Rejection> {
+        let version = self.keys_version.load(Ordering::SeqCst);
+        let first = check(&self.trust());
+        match &first {
+            Err(r) if r.depends_on_keys() => {}
+            _ => return first,
+        }
+        if self.keys_version.load(Ordering::SeqCst) != version {
+            // Another request re-read newer keys since this one read them.
+            return check(&self.trust());
+        }
+        if self.may_reload_keys() {
+            self.key_reloads.fetch_add(1, Ordering::Relaxed);
+            let me = self.clone();
+            tokio::task::spawn_blocking(move || me.refresh_keys())
+                .await
+                .map_err(|e| internal(&e))?
+                .map_err(|e| db_unavailable(&e))?;
+            return check(&self.trust());
+        }
+        let refused = match first {
+            // A key the keys in memory know, judged not valid: re-reading could only matter
+            // if its entry were edited, which the background refresh picks up.
+            Err(r) if r.error != "unknown_key" => return Err(r),
+            Err(r) => r.message,
+            Ok(_) => unreachable!("only refusals get here"),
+        };
+        Err(Rejection::new(
+            503,
+            "keys_reloading",
+            format!(
+                "{refused}; the registry re-reads its station keys at most once every {} ms and did so a moment ago: retry",
+                KEY_RELOAD_WINDOW.as_millis()
+            ),
+        ))
+    }
+
     pub(crate) fn may_reload_keys(&self) -> bool {
         let mut last = self.key_reload_after_refusal.lock().expect("lock");
         let now = Instant::now();

@@ -255,11 +255,22 @@ fn unknown_keys_do_not_hit_the_database(db: &TestDb) {
     let srv = TestServer::start(db.config());
     let http = Http::admin(&srv.url);
     let before = srv.reg.key_reloads.load(Ordering::Relaxed);
+    let mut final_refusals = 0;
     for i in 0..40u8 {
         let mut stranger = Station::new(140 + (i % 50), "st-77");
         let r = http.submit(&stranger.next().bytes);
-        assert_eq!(r.error(), "unknown_key");
+        // Within the window after a re-read, a key the registry may not have seen yet is
+        // "retry" (503), never a final 401 that a station registered a moment ago would keep.
+        match r.error().as_str() {
+            "unknown_key" => final_refusals += 1,
+            "keys_reloading" => assert_eq!(r.status, 503),
+            other => panic!("{other}: {}", r.text()),
+        }
     }
+    assert!(
+        final_refusals >= 1,
+        "the first unknown key is refused for good"
+    );
     let reloads = srv.reg.key_reloads.load(Ordering::Relaxed) - before;
     assert!(
         reloads <= 3,
@@ -276,6 +287,39 @@ fn unknown_keys_do_not_hit_the_database(db: &TestDb) {
     )
     .unwrap();
     assert_eq!(http.submit(&st.next().bytes).status, 201);
+}
+
+/// A key another process registered a moment ago, while a stranger's refusal had just made
+/// the registry re-read its keys: the station is told to retry, never that its key is unknown;
+/// its retry once the window has passed is stored.
+fn a_key_registered_a_moment_ago_is_never_refused_for_good(db: &TestDb) {
+    let srv = TestServer::start(db.config());
+    let http = Http::admin(&srv.url);
+    let mut stranger = Station::new(130, "st-78");
+    assert_eq!(http.submit(&stranger.next().bytes).error(), "unknown_key");
+    // Registered in the database directly, as `ardoise-registry station add` does.
+    let mut st = Station::new(131, "st-03");
+    ardoise_registry::store::add_station_key(
+        &mut db.conn(),
+        &serde_json::from_value(st.registration()).unwrap(),
+        time::OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let env = st.next().bytes;
+    let r = http.submit(&env);
+    assert!(
+        r.status == 201 || (r.status == 503 && r.error() == "keys_reloading"),
+        "{} {}",
+        r.status,
+        r.text()
+    );
+    if r.status == 503 {
+        assert!(r.headers.get("retry-after").is_some());
+        std::thread::sleep(
+            ardoise_registry::registry::KEY_RELOAD_WINDOW + Duration::from_millis(100),
+        );
+        assert_eq!(http.submit(&env).status, 201);
+    }
 }
 
 /// Database errors reach the log, not the client: the answer is a 503 with an incident id.
@@ -528,6 +572,10 @@ const SCENARIOS: &[Scenario] = &[
         "unknown_keys_do_not_hit_the_database",
         unknown_keys_do_not_hit_the_database,
     ),
+    (
+        "a_key_registered_a_moment_ago_is_never_refused_for_good",
+        a_key_registered_a_moment_ago_is_never_refused_for_good,
+    ),
     ("internal_errors_are_not_sent", internal_errors_are_not_sent),
     (
         "slow_export_readers_do_not_block",
@@ -557,6 +605,7 @@ mod sqlite {
         personal_data_needs_a_token,
         revoked_key_refused_now,
         unknown_keys_do_not_hit_the_database,
+        a_key_registered_a_moment_ago_is_never_refused_for_good,
         internal_errors_are_not_sent,
         slow_export_readers_do_not_block,
         qc_decided_by_the_log,
