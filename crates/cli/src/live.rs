@@ -38,7 +38,10 @@ impl LiveReporter {
             .spawn(move || {
                 let beat = || {
                     let disks = t.lock().unwrap_or_else(|p| p.into_inner()).disks();
-                    let hb = st.heartbeat(disks, None);
+                    // Unattended: the destination is the policy's (nobody chooses another).
+                    let mut hb = st.heartbeat(disks, st.config.policy.disposition);
+                    hb.interval_seconds =
+                        u32::try_from(interval.as_secs().max(1)).unwrap_or(u32::MAX);
                     match st.sign_heartbeat(&hb) {
                         Ok(bytes) => sender.send(bytes),
                         Err(e) => tracing::warn!(error = %e, "heartbeat not signed"),
