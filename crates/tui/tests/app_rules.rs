@@ -114,6 +114,7 @@ fn escape_goes_back_without_erasing() {
     for s in [
         Screen::Method,
         Screen::Disks,
+        Screen::Destination,
         Screen::Machine,
         Screen::Operator,
     ] {
@@ -498,6 +499,8 @@ fn the_machine_screen_shows_a_boot_medium_that_cannot_be_found() {
         s.boot_medium = Some("the medium the system booted from (/dev/sdb, serial STICK-1) is no longer among the disks".into());
     }
     to_disks(&mut app);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Destination);
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Machine);
     let screen = text(&app);
