@@ -328,6 +328,8 @@ pub struct App {
     pub clock: fn() -> String,
     /// The previous machine's operator, language and lot, read from the stick.
     pub remembered: Option<ardoise_station::remember::Remembered>,
+    /// The remembered operator's name, for the first screen (before the station is open).
+    pub remembered_name: Option<String>,
     /// K was pressed before the station (and its operators) was open.
     pub keep_pending: bool,
     /// The machine's destination and host reset.
@@ -386,6 +388,7 @@ impl App {
             station_requested: false,
             clock: wall_clock,
             remembered: None,
+            remembered_name: None,
             keep_pending: false,
             dest: Default::default(),
             quick_confirm: false,

@@ -25,6 +25,7 @@ impl App {
                     .find(|(id, _)| *id == r.operator_id)
                     .map(|(_, name)| name.clone())
             })
+            .or_else(|| self.remembered_name.clone())
             .unwrap_or_else(|| r.operator_id.clone());
         let lang = match r.language {
             Language::Fr => self.t(T::LangFrench),

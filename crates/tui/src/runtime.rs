@@ -188,6 +188,17 @@ pub fn run(mut opts: TuiOptions) -> Result<TuiExit, TuiError> {
     // The station (and its lock) is taken by the console someone uses: at the first key.
     let mut app = App::new(lang, opts.simulate);
     app.remembered = ardoise_station::remember::load(&rt.data_dir);
+    // The first screen names the remembered operator before the station is open: the name
+    // from the configuration's list (read only; the station is opened at the first key).
+    if let Some(r) = &app.remembered {
+        app.remembered_name = r.operator_name.clone().or_else(|| {
+            let c = ardoise_station::Config::load(&rt.data_dir).ok()?;
+            c.operators
+                .iter()
+                .find(|o| o.id == r.operator_id)
+                .map(|o| o.name.clone())
+        });
+    }
 
     // The terminal: raw mode, alternate screen, stderr into the log view.
     let log_tx = tx.clone();
