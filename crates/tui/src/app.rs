@@ -283,8 +283,8 @@ const MAX_FIELD: usize = 64;
 pub struct App {
     pub lang: Language,
     pub simulate: bool,
-    /// Drawn once per start: one start of the interface is one machine, and the certificates
-    /// of its disks share this id (`host.machine_session`).
+    /// Drawn at start and again for the next machine (N): the certificates of one machine's
+    /// disks share this id (`host.machine_session`).
     pub machine_session: String,
     pub screen: Screen,
     pub overlay: Option<Overlay>,

@@ -563,8 +563,8 @@ texts! {
     // Help
     HelpGeneral => "F1 ou ? : cette aide. L : journal. Échap : étape précédente. Rien n'est effacé avant la confirmation tapée au clavier.",
                    "F1 or ?: this help. L: log. Esc: previous step. Nothing is erased before the typed confirmation.";
-    HelpLanguage => "Choisissez la langue de l'interface. Le français est proposé par défaut ; les certificats sont les mêmes dans les deux langues.",
-                    "Choose the interface language. French is the default; certificates are the same in both languages.";
+    HelpLanguage => "Choisissez la langue de l'interface. Le français est proposé par défaut ; les certificats sont les mêmes dans les deux langues. K (quand la ligne s'affiche) reprend l'opérateur, la langue et le lot de la machine précédente.",
+                    "Choose the interface language. French is the default; certificates are the same in both languages. K (when its line shows) keeps the operator, language and lot of the previous machine.";
     HelpSetup => "Ces réglages font de cette clé celle de votre atelier : ils sont écrits dans ardoise.toml sur la clé, avec une clé de signature propre à ce poste (keys/station.key). La clé publique keys/station.pub doit être enregistrée au registre par son administrateur. La clé du registre permet à la station de vérifier ses accusés de réception. Pour préparer des clés depuis un PC : ardoise provision (docs/image.md).",
                  "These settings make this stick your workshop's: they are written into ardoise.toml on the stick, with a signing key of this station's own (keys/station.key). The public key keys/station.pub must be registered with the registry by its administrator. The registry's key lets the station check its receipts. To prepare sticks from a PC: ardoise provision (docs/image.md).";
     HelpOperator => "Votre nom n'est jamais écrit dans un certificat : seul un identifiant anonyme l'est. Le n° d'inventaire (étiquette de la machine) et le lot du donateur aident à retrouver la machine : un lecteur de codes-barres les tape pour vous. Tab ou Entrée passent au champ suivant.",

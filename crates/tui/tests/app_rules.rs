@@ -305,10 +305,15 @@ fn uploads_done_or_no_network_let_the_technician_go_on() {
         }));
     }
     assert_eq!(app.gate(), Gate::Ready);
+    let before = app.machine_session.clone();
+    app.dest.host_reset.tpm_cleared = Some(true);
     let cmds = press(&mut app, KeyCode::Char('n'));
     assert_eq!(cmds, vec![Command::ScanDisks]);
     assert_eq!(app.screen, Screen::Operator);
     assert!(app.jobs.is_empty() && app.op.asset.is_empty() && app.op.lot.is_empty());
+    // The next machine is another machine: its own session, nothing attested yet.
+    assert_ne!(app.machine_session, before);
+    assert!(app.dest.host_reset.is_empty() && app.dest.chosen.is_none());
     // Offline station with a registry configured: certificates wait on the stick.
     let (_m, app) = erased_app(Some(REGISTRY), NetState::Down);
     assert_eq!(app.gate(), Gate::Ready);
