@@ -25,6 +25,8 @@ pub enum Screen {
     Setup,
     Operator,
     Machine,
+    /// The machine's second page: reuse facts, destination, host reset.
+    Destination,
     Disks,
     Method,
     Confirm,
@@ -39,7 +41,7 @@ impl Screen {
         Some(match self {
             Screen::Language => 1,
             Screen::Operator => 2,
-            Screen::Machine => 3,
+            Screen::Machine | Screen::Destination => 3,
             Screen::Disks => 4,
             Screen::Method => 5,
             Screen::Confirm => 6,
@@ -57,6 +59,7 @@ impl Screen {
             Screen::Setup => T::TitleSetup,
             Screen::Operator => T::TitleOperator,
             Screen::Machine => T::TitleMachine,
+            Screen::Destination => T::TitleDestination,
             Screen::Disks => T::TitleDisks,
             Screen::Method => T::TitleMethod,
             Screen::Confirm => T::TitleConfirm,
@@ -209,6 +212,8 @@ pub enum Command {
     PokeUpload,
     /// Write the first-run setup onto the data partition and open the station again.
     SetUp(SetupRequest),
+    /// Keep the operator, language and lot on the stick for the next machine.
+    Remember(ardoise_station::remember::Remembered),
     Quit,
     PowerOff,
 }
@@ -278,8 +283,8 @@ const MAX_FIELD: usize = 64;
 pub struct App {
     pub lang: Language,
     pub simulate: bool,
-    /// Drawn once per start: one start of the interface is one machine, and the certificates
-    /// of its disks share this id (`host.machine_session`).
+    /// Drawn at start and again for the next machine (N): the certificates of one machine's
+    /// disks share this id (`host.machine_session`).
     pub machine_session: String,
     pub screen: Screen,
     pub overlay: Option<Overlay>,
@@ -321,6 +326,16 @@ pub struct App {
     pub station_requested: bool,
     /// Clock for log lines (tests fix it).
     pub clock: fn() -> String,
+    /// The previous machine's operator, language and lot, read from the stick.
+    pub remembered: Option<ardoise_station::remember::Remembered>,
+    /// The remembered operator's name, for the first screen (before the station is open).
+    pub remembered_name: Option<String>,
+    /// K was pressed before the station (and its operators) was open.
+    pub keep_pending: bool,
+    /// The machine's destination and host reset.
+    pub dest: crate::destination::DestinationForm,
+    /// The confirmation was reached with X (Esc goes back to the disk list).
+    pub quick_confirm: bool,
 }
 
 fn wall_clock() -> String {
@@ -372,6 +387,11 @@ impl App {
             quit: false,
             station_requested: false,
             clock: wall_clock,
+            remembered: None,
+            remembered_name: None,
+            keep_pending: false,
+            dest: Default::default(),
+            quick_confirm: false,
         }
     }
 
@@ -502,6 +522,7 @@ impl App {
             Screen::Setup => self.setup_key(key),
             Screen::Operator => self.operator_key(key),
             Screen::Machine => self.machine_key(key),
+            Screen::Destination => self.destination_key(key),
             Screen::Disks => self.disks_key(key),
             Screen::Method => self.method_key(key),
             Screen::Confirm => self.confirm_key(key),
@@ -511,7 +532,7 @@ impl App {
         }
     }
 
-    fn ask_quit(&mut self) -> Vec<Command> {
+    pub(crate) fn ask_quit(&mut self) -> Vec<Command> {
         if self.jobs_running() {
             self.flash(FlashKind::Warn, self.t(T::MustStopFirst));
         } else {
@@ -644,6 +665,7 @@ impl App {
                 self.lang = Language::En;
             }
             KeyCode::Enter => self.after_language(),
+            KeyCode::Char('k') | KeyCode::Char('K') => return self.keep_remembered(),
             KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => return self.ask_quit(),
             _ => {}
         }
@@ -699,8 +721,7 @@ impl App {
             operator_id,
             asset_tag: opt(&self.op.asset),
             lot: opt(&self.op.lot),
-            machine_session: Some(self.machine_session.clone()),
-            ..Default::default()
+            ..self.machine_session_fields()
         })
     }
 
@@ -766,7 +787,7 @@ impl App {
         cmds
     }
 
-    fn start_scan(&mut self) -> Command {
+    pub(crate) fn start_scan(&mut self) -> Command {
         self.generation += 1;
         self.scanning = true;
         self.scan_error = None;
@@ -779,7 +800,8 @@ impl App {
     fn machine_key(&mut self, key: KeyEvent) -> Vec<Command> {
         match key.code {
             KeyCode::Enter => {
-                self.screen = Screen::Disks;
+                // The destination page next; the disks are probed meanwhile.
+                self.screen = Screen::Destination;
                 if self.disks.is_empty() && !self.scanning {
                     return vec![self.start_scan()];
                 }
@@ -840,7 +862,9 @@ impl App {
             KeyCode::Char('r') | KeyCode::Char('R') if !self.scanning => {
                 return vec![self.start_scan()];
             }
+            KeyCode::Char('x') | KeyCode::Char('X') => return self.start_recommended(),
             KeyCode::Enter => {
+                self.quick_confirm = false;
                 if self.selected.is_empty() {
                     self.flash(FlashKind::Warn, self.t(T::SelectAtLeastOne));
                 } else {
@@ -859,7 +883,7 @@ impl App {
                     self.enter_method_page(0);
                 }
             }
-            KeyCode::Esc => self.screen = Screen::Machine,
+            KeyCode::Esc => self.screen = Screen::Destination,
             KeyCode::Char('q') | KeyCode::Char('Q') => return self.ask_quit(),
             _ => {}
         }
@@ -954,6 +978,7 @@ impl App {
 
     fn confirm_key(&mut self, key: KeyEvent) -> Vec<Command> {
         match key.code {
+            KeyCode::Esc if self.quick_confirm => self.screen = Screen::Disks,
             KeyCode::Esc => {
                 self.screen = Screen::Method;
                 let last = self.plan.len().saturating_sub(1);
@@ -1003,7 +1028,9 @@ impl App {
         self.job_cursor = 0;
         self.confirm_input.clear();
         self.screen = Screen::Progress;
-        vec![Command::StartJobs(specs)]
+        let mut cmds = vec![Command::StartJobs(specs)];
+        cmds.extend(self.to_remember().map(Command::Remember));
+        cmds
     }
 
     fn progress_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -1126,6 +1153,9 @@ impl App {
                 self.op.asset.clear();
                 self.op.lot.clear();
                 self.confirm_input.clear();
+                self.dest = Default::default();
+                self.quick_confirm = false;
+                self.machine_session = ardoise_station::remember::new_machine_session();
                 self.screen = Screen::Operator;
                 self.op_field = OpField::List;
                 vec![self.start_scan()]
@@ -1188,6 +1218,7 @@ impl App {
                     self.op.cursor = 0;
                 }
                 self.station = StationState::Open(s);
+                self.apply_remembered();
                 // The language was chosen while the station was opening: offer the setup now.
                 let untouched =
                     self.op.name.is_empty() && self.op.asset.is_empty() && self.op.lot.is_empty();

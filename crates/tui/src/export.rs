@@ -47,6 +47,8 @@ pub fn export_to_dir(data_dir: &Path, root: &Path, sub: &str) -> Result<(usize, 
             certificates += 1;
         }
     }
+    // The machines' labels (crate::labels), beside the certificates.
+    crate::labels::copy_labels(data_dir, &dest)?;
     if let Ok(d) = std::fs::File::open(&dest) {
         let _ = d.sync_all();
     }

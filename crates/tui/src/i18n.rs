@@ -276,8 +276,8 @@ texts! {
                          "BOOT MEDIUM NOT FOUND: {0}. Do not start an unattended erase.";
 
     // Disks
-    DisksPrompt => "Espace coche un disque, A les coche tous ; puis Entrée.",
-                   "Space selects a disk, A selects all; then Enter.";
+    DisksPrompt => "Espace coche un disque, A les coche tous ; puis X efface avec les méthodes recommandées, ou Entrée pour les choisir.",
+                   "Space selects a disk, A selects all; then X erases with the recommended methods, or Enter to choose them.";
     ColModel => "Modèle", "Model";
     ColSerial => "N° série", "Serial";
     ColSize => "Taille", "Size";
@@ -563,16 +563,16 @@ texts! {
     // Help
     HelpGeneral => "F1 ou ? : cette aide. L : journal. Échap : étape précédente. Rien n'est effacé avant la confirmation tapée au clavier.",
                    "F1 or ?: this help. L: log. Esc: previous step. Nothing is erased before the typed confirmation.";
-    HelpLanguage => "Choisissez la langue de l'interface. Le français est proposé par défaut ; les certificats sont les mêmes dans les deux langues.",
-                    "Choose the interface language. French is the default; certificates are the same in both languages.";
+    HelpLanguage => "Choisissez la langue de l'interface. Le français est proposé par défaut ; les certificats sont les mêmes dans les deux langues. K (quand la ligne s'affiche) reprend l'opérateur, la langue et le lot de la machine précédente.",
+                    "Choose the interface language. French is the default; certificates are the same in both languages. K (when its line shows) keeps the operator, language and lot of the previous machine.";
     HelpSetup => "Ces réglages font de cette clé celle de votre atelier : ils sont écrits dans ardoise.toml sur la clé, avec une clé de signature propre à ce poste (keys/station.key). La clé publique keys/station.pub doit être enregistrée au registre par son administrateur. La clé du registre permet à la station de vérifier ses accusés de réception. Pour préparer des clés depuis un PC : ardoise provision (docs/image.md).",
                  "These settings make this stick your workshop's: they are written into ardoise.toml on the stick, with a signing key of this station's own (keys/station.key). The public key keys/station.pub must be registered with the registry by its administrator. The registry's key lets the station check its receipts. To prepare sticks from a PC: ardoise provision (docs/image.md).";
     HelpOperator => "Votre nom n'est jamais écrit dans un certificat : seul un identifiant anonyme l'est. Le n° d'inventaire (étiquette de la machine) et le lot du donateur aident à retrouver la machine : un lecteur de codes-barres les tape pour vous. Tab ou Entrée passent au champ suivant.",
                     "Your name is never written into a certificate: only an anonymous id is. The asset tag (the machine's label) and the donor lot help to find the machine again: a barcode scanner types them for you. Tab or Enter moves to the next field.";
     HelpMachine => "Ces informations vont dans chaque certificat. Secure Boot activé montre que le système démarré est celui de Debian. Sans réseau, les certificats restent sur la clé et partiront plus tard. E : exporter les certificats sur une autre clé.",
                    "This goes into every certificate. Secure Boot enabled shows the booted system is Debian's. Without a network, certificates stay on the stick and are sent later. E: export certificates to another stick.";
-    HelpDisks => "Gris = protégé (la clé ardoise, un disque monté) : impossible à cocher. DÉFAILLANT = le disque annonce sa propre panne. GELÉ = le BIOS a bloqué ses commandes de sécurité ; le remède vient à l'étape suivante. R : relire les disques.",
-                 "Grey = protected (the ardoise stick, a mounted disk): cannot be selected. FAILING = the drive predicts its own failure. FROZEN = the BIOS blocked its security commands; the remedy comes at the next step. R: rescan.";
+    HelpDisks => "Gris = protégé (la clé ardoise, un disque monté) : impossible à cocher. DÉFAILLANT = le disque annonce sa propre panne. GELÉ = le BIOS a bloqué ses commandes de sécurité ; le remède vient à l'étape suivante. X : effacer les disques cochés avec leur méthode recommandée, sans passer par le choix des méthodes. R : relire les disques.",
+                 "Grey = protected (the ardoise stick, a mounted disk): cannot be selected. FAILING = the drive predicts its own failure. FROZEN = the BIOS blocked its security commands; the remedy comes at the next step. X: erase the selected disks with their recommended methods, skipping the method screens. R: rescan.";
     HelpMethod => "La méthode recommandée est la plus forte que le disque accepte. Une purge passe par le disque lui-même ; un effacement simple réécrit ce que l'ordinateur voit. Changez seulement si un responsable le demande.",
                   "The recommended method is the strongest the drive supports. A purge uses the drive itself; a clear rewrites what the computer sees. Change it only when a supervisor asks.";
     HelpConfirm => "Cette étape empêche les accidents : lisez le n° de série sur l'étiquette du disque. Échap revient en arrière sans rien effacer.",
@@ -587,6 +587,53 @@ texts! {
                "The log keeps the detailed messages of the disks, the registry and the station.";
     HelpBusy => "Une seule console à la fois peut effacer et signer. Utilisez l'autre écran, ou quittez ardoise là-bas.",
                 "Only one console at a time can erase and sign. Use the other screen, or quit ardoise there.";
+
+    // A workshop's day: keep the previous operator, the machine's destination, quick start
+    KeepLine => "K : reprendre {0}, {1}{2} (comme la machine précédente)",
+                "K: keep {0}, {1}{2} (as for the previous machine)";
+    KeepLot => ", lot {0}", ", lot {0}";
+    KeepGone => "L'opérateur retenu n'est plus dans la liste : choisissez votre nom.",
+                "The remembered operator is no longer in the list: choose your name.";
+    TitleDestination => "Cette machine : destination", "This machine: destination";
+    DestPrompt => "Vérifiez la destination (flèches gauche/droite pour la changer) et cochez ce que vous avez fait sur la machine (touches 1 à 4), puis Entrée.",
+                  "Check the destination (Left/Right to change it) and tick what you did to the machine (keys 1 to 4), then press Enter.";
+    DestSuggested => "Proposé par la politique {0} : ", "Suggested by policy {0}: ";
+    DestProbing => "Analyse des disques en cours : la proposition peut encore changer.",
+                   "Disks still being probed: the suggestion may change.";
+    DestChosen => "Destination :", "Destination:";
+    DestReuse => "réemploi", "reuse";
+    DestParts => "pièces détachées", "spare parts";
+    DestRecycling => "recyclage (DEEE)", "recycling (WEEE)";
+    WhyOsUnmet => "ne remplit pas les minimums de {0} : {1}", "does not meet the {0} minimums: {1}";
+    WhyMemory => "{0} de mémoire (l'atelier demande au moins {1} Go)", "{0} of memory (the workshop wants at least {1} GB)";
+    WhyBatteryWorn => "batterie {0} à {1} % de sa capacité d'origine (l'atelier demande au moins {2} %)",
+                      "battery {0} at {1} % of its design capacity (the workshop wants at least {2} %)";
+    WhyBatteryCycles => "batterie {0} : {1} cycles de charge (au plus {2})", "battery {0}: {1} charge cycles (at most {2})";
+    WhyDiskFailing => "le disque {0} prévoit sa propre panne", "disk {0} predicts its own failure";
+    WhyMeets => "remplit les critères de réemploi de l'atelier", "meets the workshop's reuse criteria";
+    WhyParts => "à garder comme pièces : {0}", "worth keeping as parts: {0}";
+    WhyKeptDisk => "disque {0} (en bon état)", "disk {0} (good health)";
+    WhyNothing => "rien que l'atelier garde comme pièce", "nothing the workshop keeps as a part";
+    HwNoBattery => "Batterie : aucune", "Battery: none";
+    HwBattery => "Batterie {0} : {1} de sa capacité d'origine, {2} cycles", "Battery {0}: {1} of its design capacity, {2} cycles";
+    HwMemory => "Mémoire : {0} ({1})", "Memory: {0} ({1})";
+    HwNoModules => "barrettes non décrites par le BIOS", "modules not described by the firmware";
+    HwCpu => "Processeur : {0} ({1})", "Processor: {0} ({1})";
+    HwGeneration => "{0}, génération {1}", "{0}, generation {1}";
+    HwScreen => "Écran : {0} pouces{1}", "Screen: {0} inches{1}";
+    HwMinimums => "Windows 11 : {0} ; Ubuntu 24.04 : {1}", "Windows 11: {0}; Ubuntu 24.04: {1}";
+    HwMet => "minimums remplis", "minimums met";
+    HwUnmet => "non ({0})", "no ({0})";
+    HrTitle => "Remise à zéro (cochez seulement ce que vous avez fait) :", "Reset (tick only what you did):";
+    HrFirmware => "réglages du BIOS/UEFI par défaut, mots de passe retirés", "BIOS/UEFI settings reset, passwords removed";
+    HrTpm => "TPM effacé", "TPM cleared";
+    HrBiometrics => "empreintes et visages enregistrés supprimés", "stored fingerprints and faces deleted";
+    HrLabels => "étiquettes de l'ancien propriétaire retirées", "previous owner's stickers removed";
+    ActDestination => "destination", "destination";
+    ActAttest => "cocher", "tick";
+    ActRecommended => "effacer", "erase";
+    HelpDestination => "Tout cet écran va dans chaque certificat de la machine. La destination proposée vient de la politique de réemploi de l'atelier (batterie, mémoire, processeur, disques) ; changez-la avec les flèches gauche/droite si vous savez mieux (batterie remplacée par exemple). Cochez avec 1 à 4 seulement ce que vous avez vraiment fait : c'est votre déclaration, signée.",
+                       "All of this screen goes into each certificate of the machine. The suggested destination comes from the workshop's reuse policy (battery, memory, processor, disks); change it with Left/Right if you know better (a battery replaced, say). Tick with 1 to 4 only what you really did: it is your statement, signed.";
 }
 
 #[cfg(test)]

@@ -10,15 +10,18 @@
 
 pub mod app;
 pub mod capture;
+pub mod destination;
 pub mod export;
 pub mod fmt;
 pub mod glyphs;
 pub mod i18n;
+pub mod labels;
 pub mod model;
 pub mod net;
 pub mod power;
 pub mod problem;
 pub mod qr;
+pub mod quick;
 pub mod receipts;
 pub mod runtime;
 pub mod setup;

@@ -41,6 +41,10 @@ pub struct StationSummary {
     pub demo: bool,
     /// The boot medium cannot be found (docs/image.md): shown on the machine screen.
     pub boot_medium: Option<String>,
+    /// How machines are graded for reuse (`[reuse]`).
+    pub reuse: ardoise_station::reuse::ReusePolicy,
+    /// The workshop's default destination (`policy.disposition`), before the grade's.
+    pub default_destination: Option<ardoise_cert::model::Destination>,
 }
 
 /// Network state from the init's lease files.

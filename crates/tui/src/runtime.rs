@@ -107,6 +107,9 @@ struct Runtime {
     monitor: Sender<MonitorCmd>,
     generation: u64,
     power_off_requested: bool,
+    /// Progress heartbeats to the registry's live page (when a registry is configured).
+    heartbeats: Option<ardoise_upload::heartbeat::HeartbeatSender>,
+    last_heartbeat: Option<Instant>,
 }
 
 /// What the network watcher is told.
@@ -179,9 +182,23 @@ pub fn run(mut opts: TuiOptions) -> Result<TuiExit, TuiError> {
         monitor,
         generation: 0,
         power_off_requested: false,
+        heartbeats: None,
+        last_heartbeat: None,
     };
     // The station (and its lock) is taken by the console someone uses: at the first key.
     let mut app = App::new(lang, opts.simulate);
+    app.remembered = ardoise_station::remember::load(&rt.data_dir);
+    // The first screen names the remembered operator before the station is open: the name
+    // from the configuration's list (read only; the station is opened at the first key).
+    if let Some(r) = &app.remembered {
+        app.remembered_name = r.operator_name.clone().or_else(|| {
+            let c = ardoise_station::Config::load(&rt.data_dir).ok()?;
+            c.operators
+                .iter()
+                .find(|o| o.id == r.operator_id)
+                .map(|o| o.name.clone())
+        });
+    }
 
     // The terminal: raw mode, alternate screen, stderr into the log view.
     let log_tx = tx.clone();
@@ -297,6 +314,7 @@ fn event_loop(
             rt.run_all(app, cmds);
             dirty = true;
         }
+        rt.heartbeat(app);
         if app.quit {
             return Ok(if rt.power_off_requested {
                 TuiExit::PowerOff
@@ -360,13 +378,21 @@ impl Runtime {
             }
             Command::Remedy { row, info } => self.remedy(row, *info),
             Command::ScanExportTargets => self.scan_export(app.lang),
-            Command::Export(target) => self.export(target),
+            Command::Export(target) => {
+                self.write_labels(app);
+                self.export(target)
+            }
             Command::PokeUpload => {
                 if let Some(u) = &self.uploader {
                     u.poke();
                 }
             }
             Command::SetUp(req) => self.set_up(req),
+            Command::Remember(r) => {
+                if let Err(e) = ardoise_station::remember::save(&self.data_dir, &r) {
+                    self.send(AppEvent::Log(format!("operator not remembered: {e}")));
+                }
+            }
             Command::Quit => {}
             Command::PowerOff => self.power_off_requested = true,
         }
@@ -488,7 +514,27 @@ impl Runtime {
         let _ = self
             .monitor
             .send(MonitorCmd::Registry(station.config.registry.url.clone()));
+        self.heartbeats = station.config.registry.url.as_deref().and_then(|url| {
+            ardoise_upload::heartbeat::spawn_heartbeat_sender(url, Duration::from_secs(5)).ok()
+        });
         self.station = Some(station);
+    }
+
+    /// Every few seconds, the machine's progress to the registry's live page.
+    fn heartbeat(&mut self, app: &App) {
+        let (Some(station), Some(sender)) = (&self.station, &self.heartbeats) else {
+            return;
+        };
+        let interval = ardoise_station::live::HEARTBEAT_INTERVAL;
+        if self.last_heartbeat.is_some_and(|t| t.elapsed() < interval) {
+            return;
+        }
+        self.last_heartbeat = Some(Instant::now());
+        let destination = app.dest.confirmed.then(|| app.destination()).flatten();
+        let hb = station.heartbeat(crate::quick::heartbeat_disks(app), destination);
+        if let Ok(bytes) = station.sign_heartbeat(&hb) {
+            sender.send(bytes);
+        }
     }
 
     fn scan(&self, generation: u64) {
@@ -652,6 +698,32 @@ impl Runtime {
             .expect("spawn the export scan");
     }
 
+    /// The labels of the machine on the results screen, for the export to carry.
+    fn write_labels(&self, app: &App) {
+        if app.export_return != crate::app::Screen::Results {
+            return;
+        }
+        let ids: Vec<String> = app
+            .jobs
+            .iter()
+            .filter_map(|j| match &j.cert {
+                crate::model::CertState::Stored { id } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let name = Some(app.op.asset.trim())
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| app.machine_session[..8].to_string());
+        match crate::labels::write_machine_labels(&self.data_dir, &ids, app.lang, &name) {
+            Ok(files) if !files.is_empty() => {
+                self.send(AppEvent::Log(format!("labels: {}", files.len())))
+            }
+            Ok(_) => {}
+            Err(e) => self.send(AppEvent::Log(format!("labels not written: {e}"))),
+        }
+    }
+
     fn export(&self, target: ExportTarget) {
         let tx = self.tx.clone();
         let data_dir = self.data_dir.clone();
@@ -748,6 +820,8 @@ fn summarize_station(s: &Station, recovered: Vec<(String, bool)>) -> StationSumm
             discover(&DiscoveryOptions::default())
         })
         .unwrap_or_else(|e| Some(e.to_string())),
+        reuse: c.reuse.clone(),
+        default_destination: c.policy.disposition,
     }
 }
 

@@ -61,6 +61,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             Screen::Setup => crate::setup::draw(f, app, body),
             Screen::Operator => draw_operator(f, app, body),
             Screen::Machine => draw_machine(f, app, body),
+            Screen::Destination => crate::destination::draw(f, app, body),
             Screen::Disks => draw_disks(f, app, body),
             Screen::Method => draw_method(f, app, body),
             Screen::Confirm => draw_confirm(f, app, body),
@@ -223,10 +224,16 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             v.push((k("E"), app.t(T::ActExport)));
             v.push((k("L"), app.t(T::ActLog)));
         }
+        Screen::Destination => {
+            v.push((tk(T::KeyArrows), app.t(T::ActDestination)));
+            v.push((k("1-4"), app.t(T::ActAttest)));
+            v.push((tk(T::KeyEnter), app.t(T::ActContinue)));
+            v.push((tk(T::KeyEsc), app.t(T::ActBack)));
+        }
         Screen::Disks => {
             v.push((tk(T::KeySpace), app.t(T::ActSelect)));
             v.push((k("A"), app.t(T::ActAll)));
-            v.push((k("R"), app.t(T::ActRescan)));
+            v.push((k("X"), app.t(T::ActRecommended)));
             v.push((tk(T::KeyEnter), app.t(T::ActContinue)));
             v.push((tk(T::KeyEsc), app.t(T::ActBack)));
         }
@@ -368,6 +375,12 @@ fn draw_language(f: &mut Frame, app: &App, area: Rect) {
             ]));
         } else {
             lines.push(Line::raw(format!("     {text}")));
+        }
+    }
+    if let Some(keep) = app.remembered_line() {
+        lines.push(Line::raw(""));
+        for l in wrap(&keep, rest.width.saturating_sub(6) as usize) {
+            lines.push(Line::styled(format!("   {l}"), bold()));
         }
     }
     f.render_widget(Paragraph::new(lines), rest);
@@ -1357,6 +1370,7 @@ fn screen_help(app: &App) -> T {
         (_, Screen::Setup) => T::HelpSetup,
         (_, Screen::Operator) => T::HelpOperator,
         (_, Screen::Machine) => T::HelpMachine,
+        (_, Screen::Destination) => T::HelpDestination,
         (_, Screen::Disks) => T::HelpDisks,
         (_, Screen::Method) => T::HelpMethod,
         (_, Screen::Confirm) => T::HelpConfirm,

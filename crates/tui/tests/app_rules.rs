@@ -114,6 +114,7 @@ fn escape_goes_back_without_erasing() {
     for s in [
         Screen::Method,
         Screen::Disks,
+        Screen::Destination,
         Screen::Machine,
         Screen::Operator,
     ] {
@@ -304,10 +305,15 @@ fn uploads_done_or_no_network_let_the_technician_go_on() {
         }));
     }
     assert_eq!(app.gate(), Gate::Ready);
+    let before = app.machine_session.clone();
+    app.dest.host_reset.tpm_cleared = Some(true);
     let cmds = press(&mut app, KeyCode::Char('n'));
     assert_eq!(cmds, vec![Command::ScanDisks]);
     assert_eq!(app.screen, Screen::Operator);
     assert!(app.jobs.is_empty() && app.op.asset.is_empty() && app.op.lot.is_empty());
+    // The next machine is another machine: its own session, nothing attested yet.
+    assert_ne!(app.machine_session, before);
+    assert!(app.dest.host_reset.is_empty() && app.dest.chosen.is_none());
     // Offline station with a registry configured: certificates wait on the stick.
     let (_m, app) = erased_app(Some(REGISTRY), NetState::Down);
     assert_eq!(app.gate(), Gate::Ready);
@@ -499,6 +505,8 @@ fn the_machine_screen_shows_a_boot_medium_that_cannot_be_found() {
     }
     to_disks(&mut app);
     press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Destination);
+    press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Machine);
     let screen = text(&app);
     assert!(screen.contains("BOOT MEDIUM NOT FOUND"), "{screen}");
@@ -584,4 +592,135 @@ fn escape_keeps_the_demonstration_and_a_ram_data_directory_offers_no_setup() {
     let mut configured = app_with(Language::Fr, &m, None, NetState::Unknown);
     press(&mut configured, KeyCode::Enter);
     assert_eq!(configured.screen, Screen::Operator);
+}
+
+#[test]
+fn x_erases_the_ticked_disks_with_their_recommended_methods_after_the_typed_word() {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    // Nothing ticked: X refuses.
+    assert!(press(&mut app, KeyCode::Char('x')).is_empty());
+    assert_eq!(app.screen, Screen::Disks);
+    // The protected stick stays out, even with X.
+    tick(&mut app, &m, "sim-boot-stick");
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.selected.len(), 5);
+    let cmds = press(&mut app, KeyCode::Char('x'));
+    assert!(
+        start_jobs(&cmds).is_none(),
+        "X never starts an erase by itself"
+    );
+    assert_eq!(app.screen, Screen::Confirm);
+    assert_eq!(app.plan.len(), 5);
+    assert!(!app.plan.iter().any(|p| p.row == row(&m, "sim-boot-stick")));
+    for p in &app.plan {
+        let rec = app.disks[p.row].summary().unwrap().recommended().unwrap();
+        assert_eq!(p.method_id, rec.id);
+    }
+    // Esc goes back to the list, not to the method screens it skipped.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Disks);
+    press(&mut app, KeyCode::Char('x'));
+    // The word of the language is still typed; a wrong one starts nothing.
+    typ(&mut app, "ERASE");
+    assert!(start_jobs(&press(&mut app, KeyCode::Enter)).is_none());
+    assert_eq!(app.screen, Screen::Confirm);
+    typ(&mut app, "EFFACER");
+    let cmds = press(&mut app, KeyCode::Enter);
+    assert_eq!(start_jobs(&cmds).unwrap().len(), 5);
+    assert_eq!(app.screen, Screen::Progress);
+    // The operator, language and lot are remembered for the next machine.
+    let r = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Remember(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("remembered");
+    assert_eq!(r.operator_id, "op-7f3a");
+    assert_eq!(r.lot.as_deref(), Some("LOT-7"));
+    assert_eq!(r.language, Language::Fr);
+}
+
+#[test]
+fn k_keeps_the_previous_operator_language_and_lot() {
+    let m = machine();
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    // Nothing remembered: K does nothing.
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.screen, Screen::Language);
+    app.remembered = Some(ardoise_station::remember::Remembered {
+        language: Language::En,
+        operator_id: "op-19c2".into(),
+        operator_name: None,
+        lot: Some("LOT-8".into()),
+    });
+    assert!(text(&app).contains("K"), "the first screen offers K");
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.screen, Screen::Operator);
+    assert_eq!(app.lang, Language::En);
+    assert_eq!(
+        app.op_field,
+        OpField::Asset,
+        "the scanner types the tag next"
+    );
+    assert_eq!(app.op.lot, "LOT-8");
+    typ(&mut app, "PC-9");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Machine);
+    let s = app.session().unwrap();
+    assert_eq!(s.operator_id, "op-19c2");
+    assert_eq!(s.asset_tag.as_deref(), Some("PC-9"));
+    assert_eq!(s.lot.as_deref(), Some("LOT-8"));
+}
+
+#[test]
+fn the_destination_page_records_the_choice_and_only_the_ticked_attestations() {
+    use ardoise_cert::model::Destination;
+    let m = machine();
+    let mut app = app_with(Language::En, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Destination);
+    let s = app.session().unwrap();
+    assert!(s.host_reset.is_none(), "nothing is attested unless ticked");
+    let suggested = app.grade().unwrap().destination;
+    assert_eq!(
+        s.disposition.as_ref().map(|d| d.destination),
+        Some(suggested)
+    );
+    assert!(s.suggestion.is_some());
+    press(&mut app, KeyCode::Right);
+    assert_ne!(app.destination(), Some(suggested));
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('4'));
+    let s = app.session().unwrap();
+    let h = s.host_reset.unwrap();
+    assert_eq!(h.tpm_cleared, Some(true));
+    assert_eq!(h.labels_removed, None, "ticked twice is not ticked");
+    assert_eq!(h.firmware_settings_reset, None);
+    assert_eq!(
+        s.disposition.map(|d| d.destination),
+        app.destination(),
+        "the destination chosen goes into the certificate"
+    );
+    assert!(matches!(
+        app.destination(),
+        Some(Destination::Reuse | Destination::Parts | Destination::Recycling)
+    ));
+    let ms = s.machine_session.clone().unwrap();
+    // Every certificate of the machine carries it: the jobs' sessions.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Disks);
+    tick(&mut app, &m, "sim-emmc");
+    press(&mut app, KeyCode::Char('x'));
+    let word = app.confirm_expected();
+    typ(&mut app, &word);
+    let cmds = press(&mut app, KeyCode::Enter);
+    let spec = &start_jobs(&cmds).unwrap()[0];
+    assert_eq!(spec.session.machine_session.as_deref(), Some(ms.as_str()));
+    assert_eq!(spec.session.host_reset.unwrap().tpm_cleared, Some(true));
 }

@@ -24,7 +24,9 @@ fn machine_screen(view: Option<AppEvent>) -> String {
         app.on_event(ev);
     }
     to_disks(&mut app);
-    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc); // the destination page
+    press(&mut app, KeyCode::Esc); // the machine screen
+    assert_eq!(app.screen, ardoise_tui::app::Screen::Machine);
     let lines = render(&app, 80, 25);
     assert_console_glyphs(&lines);
     lines.join("\n")

@@ -56,12 +56,14 @@ fn states(m: &Machine) -> Vec<(&'static str, App)> {
     let mut app = app_with(Language::Fr, m, Some(REGISTRY), up());
     app.on_event(AppEvent::Registry(RegistryState::Reachable));
     to_disks(&mut app);
-    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc); // destination
+    press(&mut app, KeyCode::Esc); // machine
     v.push(("04-machine-fr", app));
 
     let mut app = app_with(Language::En, m, None, NetState::Down);
     to_disks(&mut app);
-    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc); // destination
+    press(&mut app, KeyCode::Esc); // machine
     v.push(("05-machine-offline-en", app));
 
     let mut app = app_with(Language::Fr, m, None, NetState::Unknown);
@@ -249,7 +251,8 @@ fn states(m: &Machine) -> Vec<(&'static str, App)> {
 
     let mut app = app_with(Language::Fr, m, None, NetState::Unknown);
     to_disks(&mut app);
-    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc); // destination
+    press(&mut app, KeyCode::Esc); // machine
     press(&mut app, KeyCode::Char('e'));
     app.on_event(AppEvent::ExportTargets(vec![ExportTarget {
         label: "/dev/sdc1 (Kingston DataTraveler, 16 Go)".into(),
@@ -267,7 +270,8 @@ fn states(m: &Machine) -> Vec<(&'static str, App)> {
         s.boot_medium = Some("the medium the system booted from (/dev/sdb, serial 4C530001BOOTSTICK) is no longer among the disks (unplugged, or re-enumerating): nothing is erased unattended until it is back".into());
     }
     to_disks(&mut app);
-    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc); // destination
+    press(&mut app, KeyCode::Esc); // machine
     v.push(("23-machine-boot-medium-en", app));
 
     let mut app = app_with(Language::Fr, m, None, NetState::Unknown);
@@ -283,6 +287,20 @@ fn states(m: &Machine) -> Vec<(&'static str, App)> {
         detail: "serial: confirmed \"WD-WCC4N1234567\", now \"S3YJNX0K912345\"".into(),
     });
     v.push(("24-results-not-confirmed-fr", app));
+
+    // The destination page, as suggested, then changed and with two attestations ticked.
+    let mut app = app_with(Language::Fr, m, None, NetState::Unknown);
+    to_disks(&mut app);
+    press(&mut app, KeyCode::Esc);
+    v.push(("25-destination-fr", app));
+
+    let mut app = app_with(Language::En, m, None, NetState::Unknown);
+    to_disks(&mut app);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('4'));
+    v.push(("26-destination-changed-en", app));
 
     v
 }

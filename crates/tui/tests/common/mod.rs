@@ -99,6 +99,8 @@ pub fn station(registry: Option<&str>) -> StationSummary {
         recovered: Vec::new(),
         boot_medium: None,
         demo: false,
+        reuse: Default::default(),
+        default_destination: None,
     }
 }
 
@@ -181,7 +183,7 @@ pub fn feed_disks(app: &mut App, m: &Machine) {
 }
 
 /// Drives the app from the language screen to the disk list (operator Camille, a scanned asset
-/// tag and lot).
+/// tag and lot; the destination page kept as suggested).
 pub fn to_disks(app: &mut App) {
     press(app, KeyCode::Enter); // language
     press(app, KeyCode::Enter); // operator: Camille
@@ -189,6 +191,7 @@ pub fn to_disks(app: &mut App) {
     press(app, KeyCode::Enter);
     typ(app, "LOT-7");
     press(app, KeyCode::Enter); // -> machine
+    press(app, KeyCode::Enter); // -> destination
     press(app, KeyCode::Enter); // -> disks
 }
 

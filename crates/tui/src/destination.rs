@@ -1,0 +1,356 @@
+//! The machine's second screen: what decides its reuse (battery, memory, processor, screen,
+//! operating-system minimums), the destination the workshop's reuse policy suggests with its
+//! reasons, the destination the technician confirms or changes (Left/Right), and the host
+//! reset the technician attests (keys 1-4, none ticked to begin with). Everything here goes
+//! into each certificate of the machine (`host.hardware`, `disposition`, `host_reset`).
+
+use ardoise_cert::model::Destination;
+use ardoise_disk::hardware::HardwareFacts;
+use ardoise_station::reuse::{self, DiskGrade, Grade, KeptPart, ReuseReason};
+use ardoise_station::{HostResetChecks, SessionInfo};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::{App, Command, Screen};
+use crate::i18n::{Language, T};
+use crate::model::ProbeState;
+
+/// What the technician chose on the screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DestinationForm {
+    /// The destination chosen; None follows the default (the workshop's, else the grade's).
+    pub chosen: Option<Destination>,
+    pub host_reset: HostResetChecks,
+    /// The screen was confirmed (Enter) for this machine.
+    pub confirmed: bool,
+}
+
+const ORDER: [Destination; 3] = [
+    Destination::Reuse,
+    Destination::Parts,
+    Destination::Recycling,
+];
+
+impl App {
+    /// The disks of the machine with their health grade, for the grade.
+    fn disk_grades(&self) -> Vec<DiskGrade> {
+        self.disks
+            .iter()
+            .filter(|d| !d.info.protected)
+            .map(|d| DiskGrade {
+                name: d.info.name.clone(),
+                grade: d
+                    .summary()
+                    .and_then(|s| s.health.as_ref())
+                    .map_or(ardoise_disk::health::HealthGrade::Unknown, |h| h.grade),
+            })
+            .collect()
+    }
+
+    /// The workshop policy's grade of this machine (None until the station is open).
+    pub fn grade(&self) -> Option<Grade> {
+        let s = self.summary()?;
+        Some(reuse::grade(
+            &s.inventory.hardware,
+            &s.inventory,
+            &self.disk_grades(),
+            &s.reuse,
+        ))
+    }
+
+    /// The destination the screen starts on: the workshop's default, else the grade's.
+    pub fn default_destination(&self) -> Option<Destination> {
+        self.summary()
+            .and_then(|s| s.default_destination)
+            .or_else(|| self.grade().map(|g| g.destination))
+    }
+
+    /// The destination recorded for this machine.
+    pub fn destination(&self) -> Option<Destination> {
+        self.dest.chosen.or_else(|| self.default_destination())
+    }
+
+    /// The machine's part of the session: its session id, grade, destination, attestations.
+    pub(crate) fn machine_session_fields(&self) -> SessionInfo {
+        SessionInfo {
+            machine_session: Some(self.machine_session.clone()),
+            suggestion: self.grade().map(|g| g.suggestion()),
+            disposition: self
+                .destination()
+                .map(|destination| ardoise_cert::model::Disposition {
+                    destination,
+                    detail: None,
+                    suggestion: None,
+                }),
+            host_reset: (!self.dest.host_reset.is_empty()).then_some(self.dest.host_reset),
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn destination_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        match key.code {
+            KeyCode::Left | KeyCode::Right => {
+                let current = self.destination().unwrap_or(Destination::Reuse);
+                let i = ORDER.iter().position(|d| *d == current).unwrap_or(0);
+                let j = if key.code == KeyCode::Right {
+                    (i + 1) % ORDER.len()
+                } else {
+                    (i + ORDER.len() - 1) % ORDER.len()
+                };
+                self.dest.chosen = Some(ORDER[j]);
+            }
+            KeyCode::Char(c @ '1'..='4') => {
+                let h = &mut self.dest.host_reset;
+                let slot = match c {
+                    '1' => &mut h.firmware_settings_reset,
+                    '2' => &mut h.tpm_cleared,
+                    '3' => &mut h.biometric_templates_cleared,
+                    _ => &mut h.labels_removed,
+                };
+                // An explicit statement or nothing: never "not done" by default.
+                *slot = match slot {
+                    Some(true) => None,
+                    _ => Some(true),
+                };
+            }
+            KeyCode::Enter => {
+                self.dest.confirmed = true;
+                self.screen = Screen::Disks;
+                if self.disks.is_empty() && !self.scanning {
+                    return vec![self.start_scan()];
+                }
+            }
+            KeyCode::Esc => self.screen = Screen::Machine,
+            KeyCode::Char('q') | KeyCode::Char('Q') => return self.ask_quit(),
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+fn dest_word(lang: Language, d: Destination) -> &'static str {
+    crate::i18n::t(
+        lang,
+        match d {
+            Destination::Reuse => T::DestReuse,
+            Destination::Parts => T::DestParts,
+            Destination::Recycling => T::DestRecycling,
+        },
+    )
+}
+
+/// A memory size in binary gigabytes (what memory is sold in), the language's units.
+fn memory_size(lang: Language, bytes: u64) -> String {
+    let g = bytes as f64 / (1u64 << 30) as f64;
+    let n = if (g - g.round()).abs() < 0.05 {
+        format!("{g:.0}")
+    } else {
+        format!("{g:.1}").replace('.', crate::i18n::t(lang, T::DecimalSep))
+    };
+    format!("{n} {}", crate::i18n::t(lang, T::UnitGiga))
+}
+
+/// A reason in the interface's language.
+pub fn reason_text(app: &App, r: &ReuseReason) -> String {
+    let size = |b: u64| memory_size(app.lang, b);
+    match r {
+        ReuseReason::OsMinimumUnmet { os, unmet } => {
+            app.tf(T::WhyOsUnmet, &[os, &unmet.join(", ")])
+        }
+        ReuseReason::MemoryBelowPolicy {
+            installed_bytes,
+            min_gib,
+        } => app.tf(T::WhyMemory, &[&size(*installed_bytes), min_gib]),
+        ReuseReason::BatteryWorn {
+            name,
+            percent,
+            min_percent,
+        } => app.tf(T::WhyBatteryWorn, &[name, percent, min_percent]),
+        ReuseReason::BatteryCycles { name, cycles, max } => {
+            app.tf(T::WhyBatteryCycles, &[name, cycles, max])
+        }
+        ReuseReason::DiskFailing { name } => app.tf(T::WhyDiskFailing, &[name]),
+        ReuseReason::MeetsPolicy => app.t(T::WhyMeets).to_string(),
+        ReuseReason::PartsWorthKeeping { parts } => {
+            let list: Vec<String> = parts
+                .iter()
+                .map(|p| match p {
+                    KeptPart::Memory { kind, bytes } => {
+                        format!("{} {}", size(*bytes), kind.to_uppercase())
+                    }
+                    KeptPart::Disk { name } => app.tf(T::WhyKeptDisk, &[name]),
+                })
+                .collect();
+            app.tf(T::WhyParts, &[&list.join(", ")])
+        }
+        ReuseReason::NothingWorthKeeping => app.t(T::WhyNothing).to_string(),
+    }
+}
+
+/// The lines of facts: battery, memory, processor, screen, minimums.
+fn fact_lines(
+    app: &App,
+    h: &HardwareFacts,
+    inv: &ardoise_disk::inventory::MachineInventory,
+) -> Vec<String> {
+    let lang = app.lang;
+    let mut out = Vec::new();
+    if h.batteries.is_empty() {
+        out.push(app.t(T::HwNoBattery).to_string());
+    }
+    for b in &h.batteries {
+        let health = b
+            .health_percent()
+            .map_or_else(|| app.t(T::Unknown).to_string(), |p| format!("{p} %"));
+        let cycles = b
+            .cycle_count
+            .map_or_else(|| app.t(T::Unknown).to_string(), |c| c.to_string());
+        out.push(app.tf(T::HwBattery, &[&b.name, &health, &cycles]));
+    }
+    let installed = h.memory_installed_bytes().unwrap_or(inv.memory_bytes);
+    let kinds: Vec<String> = h
+        .memory_modules
+        .iter()
+        .map(|m| {
+            let kind = m.kind.as_deref().unwrap_or("?").to_uppercase();
+            let form = m.form_factor.as_deref().unwrap_or("");
+            format!("{} {kind} {form}", memory_size(lang, m.size_bytes))
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    let modules = if kinds.is_empty() {
+        app.t(T::HwNoModules).to_string()
+    } else {
+        kinds.join(" + ")
+    };
+    out.push(app.tf(T::HwMemory, &[&memory_size(lang, installed), &modules]));
+    let generation = match (h.cpu.line, h.cpu.generation) {
+        (Some(l), Some(g)) => app.tf(T::HwGeneration, &[&l.as_str(), &g]),
+        (Some(l), None) => l.as_str().to_string(),
+        _ => app.t(T::Unknown).to_string(),
+    };
+    let model = h
+        .cpu
+        .model
+        .clone()
+        .or_else(|| inv.cpu_model.clone())
+        .unwrap_or_else(|| app.t(T::Unknown).to_string());
+    out.push(app.tf(T::HwCpu, &[&crate::fmt::clean(&model), &generation]));
+    for d in h.displays.iter().filter(|d| d.internal).take(1) {
+        let inches = d
+            .width_mm
+            .zip(d.height_mm)
+            .map(|(w, hh)| ardoise_cert::host_hardware::diagonal_tenths_inch(w, hh));
+        let inches = inches.map_or_else(
+            || app.t(T::Unknown).to_string(),
+            |t| format!("{}.{}", t / 10, t % 10),
+        );
+        let px = d
+            .width_px
+            .zip(d.height_px)
+            .map_or_else(String::new, |(w, hh)| format!(", {w}x{hh}"));
+        out.push(app.tf(T::HwScreen, &[&inches, &px]));
+    }
+    let word = |m: &ardoise_cert::model::HostHardware, os: &str| {
+        let min = m.os_minimums.iter().find(|o| o.id == os);
+        match min.and_then(|o| o.met) {
+            Some(true) => app.t(T::HwMet).to_string(),
+            Some(false) => app.tf(
+                T::HwUnmet,
+                &[&min.map(|o| o.unmet.join(", ")).unwrap_or_default()],
+            ),
+            None => app.t(T::Unknown).to_string(),
+        }
+    };
+    let facts = reuse::host_hardware(h, inv);
+    out.push(app.tf(
+        T::HwMinimums,
+        &[
+            &word(&facts, reuse::WINDOWS_11),
+            &word(&facts, reuse::UBUNTU_DESKTOP),
+        ],
+    ));
+    out
+}
+
+/// The destination screen.
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let rest = crate::ui::prompt(f, app.t(T::DestPrompt), area);
+    let Some(s) = app.summary() else { return };
+    let w = rest.width.saturating_sub(4) as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    for l in fact_lines(app, &s.inventory.hardware, &s.inventory) {
+        for part in crate::ui::wrap(&l, w) {
+            lines.push(Line::raw(format!("  {part}")));
+        }
+    }
+    lines.push(Line::raw(""));
+    if let Some(g) = app.grade() {
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {}", app.tf(T::DestSuggested, &[&g.policy.id]))),
+            Span::styled(
+                dest_word(app.lang, g.destination).to_string(),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+        ]));
+        for r in &g.reasons {
+            for (k, part) in crate::ui::wrap(&reason_text(app, r), w.saturating_sub(4))
+                .iter()
+                .enumerate()
+            {
+                let bullet = if k == 0 { "-" } else { " " };
+                lines.push(Line::styled(
+                    format!("    {bullet} {part}"),
+                    Style::default().fg(Color::Gray),
+                ));
+            }
+        }
+    }
+    if app
+        .disks
+        .iter()
+        .any(|d| matches!(d.probe, ProbeState::Pending))
+        || app.scanning
+    {
+        lines.push(Line::styled(
+            format!("  {}", app.t(T::DestProbing)),
+            Style::default().fg(Color::LightCyan),
+        ));
+    }
+    let chosen = app.destination().unwrap_or(Destination::Reuse);
+    let mut spans = vec![Span::raw(format!("  {} ", app.t(T::DestChosen)))];
+    for d in ORDER {
+        // Brackets as well as reverse video: the choice stays readable without colours.
+        spans.push(if d == chosen {
+            Span::styled(
+                format!("[{}]", dest_word(app.lang, d)),
+                Style::default().add_modifier(Modifier::REVERSED),
+            )
+        } else {
+            Span::raw(format!(" {} ", dest_word(app.lang, d)))
+        });
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(spans));
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(format!("  {}", app.t(T::HrTitle))));
+    let h = &app.dest.host_reset;
+    for (n, (k, v)) in [
+        (T::HrFirmware, h.firmware_settings_reset),
+        (T::HrTpm, h.tpm_cleared),
+        (T::HrBiometrics, h.biometric_templates_cleared),
+        (T::HrLabels, h.labels_removed),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mark = if *v == Some(true) { "[x]" } else { "[ ]" };
+        lines.push(Line::raw(format!("   {} {mark} {}", n + 1, app.t(*k))));
+    }
+    f.render_widget(Paragraph::new(lines), rest);
+}
