@@ -23,7 +23,8 @@
 #
 # The silent threshold (8 s) sits between a heartbeat every second and the ~20 s the others
 # still erase after the kill, so the finished stations are still "active" when their verdicts
-# are read (a station that finished stops reporting, and is marked silent 8 s later too).
+# are read; a station that finished stops reporting and, once the threshold has passed, reads
+# "terminée" (finished), never MUETTE (step 8).
 # KEEP_LOGS=DIR keeps the logs and the pages Chromium rendered.
 #
 # Never touches a real disk: every device is a `sim:` profile in the temporary directory.
@@ -280,6 +281,18 @@ fi
 grep -q 'registry rejected .*unknown_key' "$d/auto4.log" \
     && pass "poste-4's certificate upload refused too (unknown_key); it stays in the outbox" \
     || fail "poste-4's upload was not refused with unknown_key: $(tail -2 "$d/auto4.log")"
+
+# ---- 8. done is not lost ------------------------------------------------------------------
+# Finished stations stop sending; once the silence threshold has passed they read "terminée",
+# not MUETTE, while poste-3 (killed mid-erase) stays silent.
+sleep $((SILENT_AFTER + 2))
+html=$(page fr)
+printf '%s' "$html" > "$d/page-finished.html"
+s1=$(section "$html" poste-1) s3=$(section "$html" poste-3)
+[[ $s1 == *'data-silent="false"'* && $s1 == *'terminée'* && $s1 != *'MUETTE'* ]] \
+    && pass "poste-1, silent for longer than $SILENT_AFTER s after finishing: terminée, not MUETTE" \
+    || fail "poste-1 after finishing and the threshold: $s1"
+[[ $s3 == *'data-silent="true"'* ]] && pass "poste-3 still silent" || fail "poste-3: $s3"
 
 kill -0 "$REG_PID" 2>/dev/null && pass "the registry still serves" || fail "the registry died: $(tail -3 "$d/registry.log")"
 summary

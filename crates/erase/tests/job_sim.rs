@@ -282,8 +282,11 @@ fn data_changed_behind_the_engines_back_fails_verification() {
     let (_dir, paths) = machine();
     let job = prepared(&paths[0], request("overwrite-zero", VerifyChoice::Full));
     let media = SimDisk::load(&paths[0]).unwrap().media();
-    let (tx, rx) = crossbeam_channel::unbounded();
+    // A rendezvous channel: the job cannot send its next event (the verification phase),
+    // let alone read anything back, before this thread has taken the flush event and written.
+    let (tx, rx) = crossbeam_channel::bounded(0);
     let handle = spawn(job, tx, std::sync::Arc::new(MemoryVault::new()));
+    let mut written = false;
     for ev in rx.iter() {
         if let JobEvent::Phase {
             phase: ardoise_erase::job::JobPhase::Flush,
@@ -291,9 +294,10 @@ fn data_changed_behind_the_engines_back_fails_verification() {
         } = ev
         {
             media.write_native(8 << 20, &vec![0x41u8; 4096]).unwrap();
-            break;
+            written = true;
         }
     }
+    assert!(written, "no flush phase");
     let r = handle.join().unwrap();
     assert_eq!(r.outcome, Outcome::NotErased, "{:?}", r.exceptions);
     assert!(codes(&r).contains(&ExceptionCode::VerificationFailed));

@@ -36,7 +36,11 @@ pub struct StationLive {
     pub received_at: OffsetDateTime,
     /// Seconds since the last heartbeat arrived.
     pub age_seconds: u64,
-    /// No heartbeat for longer than the registry's silence threshold.
+    /// Every disk of its last heartbeat ended (certified or refused): its silence since is the
+    /// station being done, not lost.
+    pub finished: bool,
+    /// No heartbeat for longer than the registry's silence threshold while a disk was still
+    /// in progress.
     pub silent: bool,
     pub heartbeat: Heartbeat,
 }
@@ -82,11 +86,13 @@ impl LiveBoard {
             .filter(|((w, _), _)| w == workshop)
             .map(|((_, s), (received_at, hb))| {
                 let age = (now - *received_at).whole_seconds().max(0) as u64;
+                let finished = !hb.disks.is_empty() && hb.disks.iter().all(|d| d.phase.finished());
                 StationLive {
                     station: s.clone(),
                     received_at: *received_at,
                     age_seconds: age,
-                    silent: age > silent_after.as_secs(),
+                    finished,
+                    silent: !finished && age > silent_after.as_secs(),
                     heartbeat: hb.clone(),
                 }
             })

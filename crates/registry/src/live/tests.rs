@@ -127,4 +127,18 @@ fn the_board_keeps_the_newest_and_marks_silence() {
         Duration::from_secs(60),
     );
     assert!(w.stations.iter().all(|s| !s.silent));
+    // A station whose every disk ended is finished, not silent, however long ago it spoke.
+    let mut done = heartbeat("poste-4", t0);
+    for d in &mut done.disks {
+        d.phase = DiskPhase::Done;
+    }
+    board.record(done, t0);
+    let w = board.workshop("ressourcerie-caen", later, Duration::from_secs(60));
+    let p4 = w.stations.iter().find(|s| s.station == "poste-4").unwrap();
+    assert!(p4.finished && !p4.silent, "{p4:?}");
+    assert!(w
+        .stations
+        .iter()
+        .filter(|s| s.station != "poste-4")
+        .all(|s| s.silent && !s.finished));
 }

@@ -31,6 +31,7 @@ fn w(lang: Lang, key: &str) -> &'static str {
         ),
         "silent" => ("MUETTE", "SILENT"),
         "active" => ("active", "active"),
+        "finished" => ("terminée", "finished"),
         "ago" => ("dernières nouvelles il y a", "last heard"),
         "ago_after" => ("s", "s ago"),
         "machine" => ("Machine", "Machine"),
@@ -171,7 +172,7 @@ fn station_section(lang: Lang, s: &StationLive) -> String {
     } else {
         format!(
             "<span class=\"badge ok\">{}</span> <span class=\"muted\">{} {} {}</span>",
-            esc(w(lang, "active")),
+            esc(w(lang, if s.finished { "finished" } else { "active" })),
             esc(w(lang, "ago")),
             s.age_seconds,
             esc(w(lang, "ago_after"))
@@ -323,6 +324,7 @@ mod tests {
                 station: "poste-1".into(),
                 received_at: hb.sent_at,
                 age_seconds: 75,
+                finished: false,
                 silent: true,
                 heartbeat: hb,
             }],
