@@ -42,13 +42,13 @@ run_flow() { # run_flow LANG
     tm kill-server 2>/dev/null
     tm new-session -d -s demo -x 80 -y 25 \
         "env TERM=linux ARDOISE_DEMO_DIR=$d ARDOISE_DEMO_PORT=$port $ROOT/scripts/qemu-demo.sh; echo DEMO-EXIT=\$?; sleep 600"
-    local W_LANG W_OP W_MACH W_DISKS W_METHOD W_CONFIRM WORD W_RESULTS W_DONE W_ERASED W_PENDING
+    local W_LANG W_OP W_MACH W_DEST W_DISKS W_METHOD W_CONFIRM WORD W_RESULTS W_DONE W_ERASED W_PENDING
     if [ "$lang" = fr ]; then
-        W_LANG="Choisissez la langue"; W_OP="Choisissez votre nom"; W_MACH="Cette machine"
+        W_LANG="Choisissez la langue"; W_OP="Choisissez votre nom"; W_MACH="Cette machine"; W_DEST="Cette machine : destination"
         W_DISKS="Disques"; W_METHOD="Méthode d'effacement"; W_CONFIRM="EFFACER"; WORD=EFFACER
         W_RESULTS="Résultats"; W_ERASED="EFFACÉ"; W_PENDING="à envoyer|réessai"; W_DONE="envoyé"
     else
-        W_LANG="Choisissez la langue"; W_OP="Choose your name"; W_MACH="This machine"
+        W_LANG="Choisissez la langue"; W_OP="Choose your name"; W_MACH="This machine"; W_DEST="This machine: destination"
         W_DISKS="Disks"; W_METHOD="Erase method"; W_CONFIRM="ERASE"; WORD=ERASE
         W_RESULTS="Results"; W_ERASED="ERASED"; W_PENDING="to send|retrying"; W_DONE="uploaded"
     fi
@@ -63,6 +63,9 @@ run_flow() { # run_flow LANG
     text "PC-DEMO-$lang"; keys Enter
     text "LOT-DEMO"; keys Enter
     wait_screen 60 "$W_MACH" || { stuck "no machine screen"; return; }
+    keys Enter
+    # The destination page: the suggested destination kept, nothing attested.
+    wait_screen 60 "$W_DEST" || { stuck "no destination page"; return; }
     keys Enter
     wait_screen 120 "DEMO-USB-0004" || { stuck "the disks were not listed"; return; }
     # every disk probed (no "analyse..." / "probing...")
