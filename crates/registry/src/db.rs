@@ -60,12 +60,31 @@ pub enum DbError {
     Url(String),
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("PostgreSQL: {0}")]
-    Postgres(#[from] postgres::Error),
+    /// Displayed with its causes ("db error: ERROR: …", "error performing TLS handshake:
+    /// invalid peer certificate: …"): the postgres crate's own text is only the kind.
+    #[error("PostgreSQL: {}", with_causes(.0))]
+    Postgres(postgres::Error),
     #[error("database: {0}")]
     Other(String),
     #[error("every database connection stayed busy for {0:?}")]
     Busy(std::time::Duration),
+}
+
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> DbError {
+        DbError::Postgres(e)
+    }
+}
+
+fn with_causes(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 impl DbError {
@@ -277,7 +296,7 @@ impl Conn {
         match url {
             DbUrl::Sqlite(path) => Self::open_sqlite(path),
             DbUrl::Postgres(u) => {
-                let client = postgres::Client::connect(u, postgres::NoTls)?;
+                let client = crate::pg_tls::connect(u)?;
                 Ok(Conn::Postgres {
                     client: Box::new(client),
                     statements: HashMap::new(),

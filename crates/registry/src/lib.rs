@@ -4,7 +4,8 @@
 //! - [`registry`]: running state and receipts; [`writer`]: the group-commit writer;
 //!   [`journal_index`]: duplicate and journal-continuity rules; [`pool`]: read connections;
 //! - [`tree`]: the Merkle log with O(log² n) proofs; [`audit`]: tamper detection;
-//! - [`db`], [`store`]: SQLite/PostgreSQL with the same SQL, queries;
+//! - [`db`], [`store`]: SQLite/PostgreSQL with the same SQL, queries; [`pg_tls`]: TLS to
+//!   PostgreSQL (`sslmode`, `sslrootcert`);
 //! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages; [`live`]: the stations'
 //!   progress heartbeats and the workshop's live page;
 //! - [`witness`]: a C2SP tlog-witness (`witness serve`); [`cosigner`]: the registry asking
@@ -26,6 +27,7 @@ pub mod journal_index;
 pub mod live;
 pub mod machines;
 pub mod pages;
+pub mod pg_tls;
 pub mod pool;
 pub mod ratelimit;
 pub mod receipts;

@@ -358,7 +358,10 @@ pub struct PgServer {
     pub port: u16,
     bin: PathBuf,
     data: PathBuf,
-    socket_dir: PathBuf,
+    pub socket_dir: PathBuf,
+    /// With [`PgServer::start_tls`]: the directory holding `ca.pem` (the CA that signed the
+    /// server's certificate, for 127.0.0.1 and localhost) and `other-ca.pem` (an unrelated CA).
+    pub tls_dir: Option<PathBuf>,
     _dir: tempfile::TempDir,
     runas: Option<String>,
     counter: std::sync::atomic::AtomicU32,
@@ -382,6 +385,23 @@ impl PgServer {
     /// Starts a cluster, or returns None (with a note) when PostgreSQL is not installed —
     /// unless ARDOISE_REQUIRE_POSTGRES=1, where that is a failure (make test-registry sets it).
     pub fn start() -> Option<PgServer> {
+        Self::start_opts(false)
+    }
+
+    /// Like [`PgServer::start`], with `ssl=on` and a certificate signed by a throwaway CA
+    /// made by the `openssl` command (see `tls_dir`).
+    pub fn start_tls() -> Option<PgServer> {
+        if pg_bin_dir().is_some() && Command::new("openssl").arg("version").output().is_err() {
+            if required("ARDOISE_REQUIRE_POSTGRES") {
+                panic!("the PostgreSQL TLS tests need the openssl command (ARDOISE_REQUIRE_POSTGRES=1)");
+            }
+            eprintln!("NOTE: openssl not installed: PostgreSQL TLS tests not run");
+            return None;
+        }
+        Self::start_opts(true)
+    }
+
+    fn start_opts(tls: bool) -> Option<PgServer> {
         let Some(bin) = pg_bin_dir() else {
             if required("ARDOISE_REQUIRE_POSTGRES") {
                 panic!("PostgreSQL is required (ARDOISE_REQUIRE_POSTGRES=1) but /usr/lib/postgresql/*/bin/initdb is missing");
@@ -397,6 +417,12 @@ impl PgServer {
         let data = dir.path().join("data");
         let socket_dir = dir.path().to_path_buf();
         let runas = root.then(|| "postgres".to_string());
+        let tls_dir = tls.then(|| {
+            let t = dir.path().join("tls");
+            std::fs::create_dir(&t).unwrap();
+            make_test_pki(&t);
+            t
+        });
         if root {
             let st = Command::new("chown")
                 .args(["-R", "postgres:postgres"])
@@ -440,10 +466,17 @@ impl PgServer {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
-        let opts = format!(
+        let mut opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=300",
             socket_dir.display()
         );
+        if let Some(t) = &tls_dir {
+            opts.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                t.join("server.pem").display(),
+                t.join("server.key").display()
+            ));
+        }
         let log = dir.path().join("log");
         let out = run(&[
             "pg_ctl",
@@ -469,6 +502,7 @@ impl PgServer {
             bin,
             data,
             socket_dir,
+            tls_dir,
             _dir: dir,
             runas,
             counter: Default::default(),
@@ -523,6 +557,83 @@ impl Drop for PgServer {
             .output();
         let _ = &self.socket_dir;
     }
+}
+
+/// In `dir`: `ca.pem` and a server certificate it signed (`server.pem`, `server.key`, for
+/// IP 127.0.0.1 and DNS localhost), and `other-ca.pem`, a CA that signed nothing here.
+pub fn make_test_pki(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl command (to make the test certificates)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for (name, cn) in [("ca", "ardoise test CA"), ("other-ca", "another CA")] {
+        let (key, pem, subj) = (
+            format!("{name}.key"),
+            format!("{name}.pem"),
+            format!("/CN={cn}"),
+        );
+        let mut a = vec!["req", "-x509"];
+        a.extend(ec);
+        a.extend(["-keyout", &key, "-out", &pem, "-days", "2", "-subj", &subj]);
+        a.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+        a.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+        openssl(&a);
+    }
+    let mut a = vec!["req"];
+    a.extend(ec);
+    a.extend([
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    openssl(&a);
+    write(
+        &dir.join("server.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ]);
+    // PostgreSQL refuses a key others can read.
+    let st = Command::new("chmod")
+        .args(["600", "server.key"])
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
 }
 
 fn unsafe_free_geteuid() -> u32 {
