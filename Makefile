@@ -1,9 +1,9 @@
 # ardoise — build, test, image. `make test` is what CI runs (.ci/run) on a fresh Debian 12.
 SHELL := /bin/bash
 CARGO ?= cargo
-# Packages the Rust tests need (loop devices, filesystems, PDF/QR checks, terminal tests);
-# the two font packages are compiled into the donor PDF (crates/cert/build.rs).
-BASE_PACKAGES := util-linux mount e2fsprogs dosfstools mtools kmod fio tmux poppler-utils zbar-tools openssl ca-certificates pkg-config faketime fonts-dejavu-core fonts-droid-fallback
+# Packages the Rust tests and the lint need (loop devices, filesystems, PDF/QR checks, terminal
+# tests, shellcheck); the two font packages are compiled into the donor PDF (crates/cert/build.rs).
+BASE_PACKAGES := util-linux mount e2fsprogs dosfstools mtools kmod fio tmux shellcheck poppler-utils zbar-tools openssl ca-certificates pkg-config faketime fonts-dejavu-core fonts-droid-fallback
 
 # Fragments add targets and append to TEST_TARGETS / DEPS_TARGETS.
 TEST_TARGETS :=
@@ -32,6 +32,7 @@ lint: check-toolchain
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	tests/lint/no-outside-paths.sh
+	tests/lint/shellcheck.sh
 
 # Tests that need PostgreSQL or Chromium fail (rather than skip) when they are missing.
 test-rust: check-toolchain deps-base

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2046 # the *_args helpers print QEMU argument lists meant to be split into words
 # image-bench.sh — figures for docs/performance.md ("Image"). A benchmark: it prints, never asserts.
 #
 #   scripts/image-bench.sh            (after `make image`)

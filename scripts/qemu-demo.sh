@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2046 # the *_args helpers print QEMU argument lists meant to be split into words
 # qemu-demo.sh — boot the built image in QEMU like a donated PC: the image as a USB stick made
 # the way docs/image.md tells a workshop (`ardoise provision`), sample NVMe, SATA, virtio and
 # USB disks holding text, and a registry on loopback that knows the stick's key.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables set here are read by the scripts that source it
 # tests/qemu/lib.sh — shared helpers for the QEMU boot tests (sourced, bash).
 #
 # Every QEMU run has a hard timeout that kills QEMU itself (by its own pid, never by name), and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2046 # the *_args helpers print QEMU argument lists meant to be split into words
 # tests/qemu/test-boot.sh — boot the built image in QEMU (TCG) every way a workshop boots it.
 #
 #   tests/qemu/test-boot.sh [CASE...]      (default: all cases; needs `make image` first)
@@ -223,7 +224,8 @@ case_pxe_station() {
 
 ALL="bios-usb-persist bios-cd uefi-usb secureboot-usb secureboot-control pxe-ipxe pxe-secureboot pxe-station protected-stick"
 START=$(date +%s)
-for c in ${*:-$ALL}; do
+[ $# -gt 0 ] || set -- $ALL
+for c in "$@"; do
     echo "--- $c"
     "case_${c//-/_}"
 done

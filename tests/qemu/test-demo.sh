@@ -42,14 +42,14 @@ run_flow() { # run_flow LANG
     tm kill-server 2>/dev/null
     tm new-session -d -s demo -x 80 -y 25 \
         "env TERM=linux ARDOISE_DEMO_DIR=$d ARDOISE_DEMO_PORT=$port $ROOT/scripts/qemu-demo.sh; echo DEMO-EXIT=\$?; sleep 600"
-    local W_LANG W_OP W_MACH W_DEST W_DISKS W_METHOD W_CONFIRM WORD W_RESULTS W_DONE W_ERASED W_PENDING
+    local W_LANG W_OP W_MACH W_DEST W_METHOD W_CONFIRM WORD W_RESULTS W_DONE W_ERASED W_PENDING
     if [ "$lang" = fr ]; then
         W_LANG="Choisissez la langue"; W_OP="Choisissez votre nom"; W_MACH="Cette machine"; W_DEST="Cette machine : destination"
-        W_DISKS="Disques"; W_METHOD="Méthode d'effacement"; W_CONFIRM="EFFACER"; WORD=EFFACER
+        W_METHOD="Méthode d'effacement"; W_CONFIRM="EFFACER"; WORD=EFFACER
         W_RESULTS="Résultats"; W_ERASED="EFFACÉ"; W_PENDING="à envoyer|réessai"; W_DONE="envoyé"
     else
         W_LANG="Choisissez la langue"; W_OP="Choose your name"; W_MACH="This machine"; W_DEST="This machine: destination"
-        W_DISKS="Disks"; W_METHOD="Erase method"; W_CONFIRM="ERASE"; WORD=ERASE
+        W_METHOD="Erase method"; W_CONFIRM="ERASE"; WORD=ERASE
         W_RESULTS="Results"; W_ERASED="ERASED"; W_PENDING="to send|retrying"; W_DONE="uploaded"
     fi
     wait_screen 180 "$W_LANG" || { stuck "the language screen never came"; return; }

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2046 # the *_args helpers print QEMU argument lists meant to be split into words
 # tests/qemu/test-erase-e2e.sh — unattended end-to-end erase in QEMU (TCG), part of `make test`.
 #
 #  1. sample disks (NVMe, SATA/AHCI, virtio-blk, USB) of 64 MiB whose first 4 MiB and last

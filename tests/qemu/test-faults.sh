@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2046 # the *_args helpers print QEMU argument lists meant to be split into words
 # tests/qemu/test-faults.sh — faults that need a whole machine (docs/faults.md, QEMU under TCG):
 #   vm-disk-removed   a USB disk pulled out (QMP device_del) in the middle of an unattended erase:
 #                     its certificate says not_erased (device gone), the other disk is erased,

@@ -71,7 +71,7 @@ scsi_disk() {
 }
 
 case_matrix() {
-    local d off
+    local d
     d=$(new_tmp matrix)
     for disk in $DATA_DISKS; do sample_disk "$d/$disk.img" "$disk"; done
     local db="sqlite:$d/registry.sqlite" reg_pid add

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2046 # the *_args helpers print QEMU argument lists meant to be split into words
 # tests/qemu/test-reach.sh — what an unattended run may reach, on the live image in QEMU (TCG);
 # issue 12 §2 and §6, docs/faults.md rows 34 and 39:
 #   vm-boot-stick-replugged  the boot stick is pulled (QMP device_del) as the init starts and

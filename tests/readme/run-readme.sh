@@ -8,7 +8,7 @@
 # and `ardoise tui` (Q, then Y/O). `make test` itself is the command running this script.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 LOG=${ARDOISE_README_LOG:-$ROOT/build/readme}
 rm -rf "$LOG"
 mkdir -p "$LOG"
