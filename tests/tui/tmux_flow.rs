@@ -965,9 +965,10 @@ fn first_run_setup_makes_the_stick_a_workshops_fr() {
         vkey
     );
     let key = ardoise_cert::keys::StationKey::load(&d.data.join("keys/station.key")).unwrap();
-    let bound = ardoise_cert::keys::bound_identity(&d.data.join("keys/station.key"), key.key_id())
-        .unwrap()
-        .unwrap();
+    let bound =
+        ardoise_cert::keygen::bound_identity(&d.data.join("keys/station.key"), key.key_id())
+            .unwrap()
+            .unwrap();
     assert_eq!(
         (bound.workshop.as_str(), bound.station.as_str()),
         ("ressourcerie-caen", "poste-3")
@@ -994,7 +995,7 @@ fn a_stick_not_set_up_runs_as_a_marked_demonstration_en() {
     assert!(
         !d.data.join("keys/station.key").exists() || {
             let k = ardoise_cert::keys::StationKey::load(&d.data.join("keys/station.key")).unwrap();
-            ardoise_cert::keys::bound_identity(&d.data.join("keys/station.key"), k.key_id())
+            ardoise_cert::keygen::bound_identity(&d.data.join("keys/station.key"), k.key_id())
                 .unwrap()
                 .is_some_and(|b| b.workshop == "demonstration")
         }

@@ -23,6 +23,7 @@ pub mod heartbeat;
 pub mod host_hardware;
 pub mod host_storage;
 pub mod journal;
+pub mod keygen;
 pub mod keys;
 pub mod logstate;
 pub mod merkle;

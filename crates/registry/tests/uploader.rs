@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use ardoise_cert::keys::generate_key_files;
+use ardoise_cert::keygen::generate_key_files;
 use ardoise_cert::model::Certificate;
 use ardoise_cert::note::NoteVerifier;
 use ardoise_cert::store::{DataDir, Store};

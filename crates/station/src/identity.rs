@@ -10,9 +10,8 @@
 
 use std::path::Path;
 
-use ardoise_cert::keys::{
-    bound_identity, generate_key_files, KeyIdentity, StationKey, SECRET_FILE,
-};
+use ardoise_cert::keygen::{bound_identity, generate_key_files, KeyIdentity};
+use ardoise_cert::keys::{StationKey, SECRET_FILE};
 
 use crate::config::{Config, Workshop, DEMO_WORKSHOP_ID};
 use crate::{StationError, StationOptions, KEY_DIR};

@@ -9,7 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use ardoise_cert::keys::{KeyTexts, StationKey, PUBLIC_FILE, SECRET_FILE, TRUST_FILE};
+use ardoise_cert::keygen::KeyTexts;
+use ardoise_cert::keys::{StationKey, PUBLIC_FILE, SECRET_FILE, TRUST_FILE};
 use ardoise_cert::note::NoteVerifier;
 use ardoise_cert::trust::TrustFile;
 
@@ -474,7 +475,7 @@ mod tests {
         let key = StationKey::load(&dir.path().join("keys/station.key")).unwrap();
         assert_eq!(key.key_id(), out.key_id);
         let bound =
-            ardoise_cert::keys::bound_identity(&dir.path().join("keys/station.key"), &out.key_id)
+            ardoise_cert::keygen::bound_identity(&dir.path().join("keys/station.key"), &out.key_id)
                 .unwrap()
                 .unwrap();
         assert_eq!(
@@ -538,7 +539,7 @@ mod tests {
     #[test]
     fn a_demonstration_key_is_archived_with_its_certificates() {
         let dir = tempfile::tempdir().unwrap();
-        let demo = ardoise_cert::keys::generate_key_files(
+        let demo = ardoise_cert::keygen::generate_key_files(
             &dir.path().join("keys"),
             Some((DEMO_WORKSHOP_ID, "demo")),
         )

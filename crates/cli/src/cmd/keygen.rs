@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use ardoise_cert::keys::generate_key_files;
+use ardoise_cert::keygen::generate_key_files;
 
 /// Generate a station signing key (Ed25519). Never overwrites an existing key.
 #[derive(Debug, clap::Args)]
