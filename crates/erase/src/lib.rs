@@ -26,6 +26,7 @@ pub mod method;
 pub mod outcome;
 pub mod overwrite;
 pub mod pattern;
+pub mod pipeline;
 pub mod plan;
 pub mod prepare;
 pub mod probe;

@@ -14,9 +14,6 @@
 //! file target) or any other error ends the job as failed. The report never calls a pass complete
 //! unless every sector of it was written (or listed as unwritable) and nothing stopped it.
 
-mod control;
-mod ranges;
-pub(crate) mod ring;
 mod scheme;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,15 +24,15 @@ use ardoise_disk::block::{AlignedBuf, BlockError, BlockIo, IO_ALIGN};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use control::{CancelToken, Control, Phase, Progress};
-pub use ranges::{ByteRange, RangeSet};
+pub use crate::pipeline::{ByteRange, CancelToken, Control, Phase, Progress, RangeSet};
 pub use scheme::{NistCategory, Pass, Scheme};
 
 use crate::pattern::{Pattern, PatternError, PatternSpec, Seed};
+use crate::pipeline::ring::{self, Halt, Piece};
+use crate::pipeline::Meter;
 use crate::verify::{
     self, Expected, SampleParams, SamplePlan, VerifyOptions, VerifyReport, VerifyScope,
 };
-use ring::{Halt, Piece};
 
 const MIB: usize = 1 << 20;
 
@@ -760,43 +757,5 @@ fn take_buffer(pool: &mut Vec<AlignedBuf>, len: usize) -> AlignedBuf {
     match pool.iter().position(|b| b.len() >= len) {
         Some(i) => pool.swap_remove(i),
         None => AlignedBuf::new(len),
-    }
-}
-
-/// Builds progress reports with the rate since the previous one.
-pub(crate) struct Meter {
-    phase: Phase,
-    total: u64,
-    start: Instant,
-    last: (Instant, u64),
-}
-
-impl Meter {
-    pub(crate) fn new(phase: Phase, total: u64, start: Instant) -> Self {
-        Meter {
-            phase,
-            total,
-            start,
-            last: (start, 0),
-        }
-    }
-
-    pub(crate) fn progress(&mut self, done: u64, bad_sectors: u64) -> Progress {
-        let now = Instant::now();
-        let dt = now.duration_since(self.last.0).as_secs_f64();
-        let rate = if dt > 0.0 {
-            done.saturating_sub(self.last.1) as f64 / dt
-        } else {
-            0.0
-        };
-        self.last = (now, done);
-        Progress {
-            phase: self.phase,
-            bytes_done: done,
-            bytes_total: self.total,
-            rate,
-            elapsed: now.duration_since(self.start),
-            bad_sectors,
-        }
     }
 }

@@ -31,9 +31,9 @@ pub use fingerprint::{Fingerprints, FINGERPRINT_MEMORY_BUDGET};
 pub use plan::{ExtentKind, PlanError, PlanSummary, SampleExtent, SampleParams, SamplePlan};
 
 use crate::assurance::{Assurance, Coverage, DEFAULT_CONFIDENCE};
-use crate::overwrite::ring::{self, Piece};
-use crate::overwrite::{ByteRange, Control, Meter, Phase, RangeSet};
 use crate::pattern::{Pattern, PatternSpec, Seed};
+use crate::pipeline::ring::{self, Piece};
+use crate::pipeline::{ByteRange, Control, Meter, Phase, RangeSet};
 use crate::signatures::{self, SignatureHit};
 use read::Reader;
 

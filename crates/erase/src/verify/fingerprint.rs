@@ -19,8 +19,8 @@ use ardoise_disk::block::{AlignedBuf, BlockIo};
 use super::plan::SamplePlan;
 use super::read::Reader;
 use super::{sample_pieces, VerifyError, VerifyOptions};
-use crate::overwrite::ring::{self, Piece};
-use crate::overwrite::{Control, Meter, Phase};
+use crate::pipeline::ring::{self, Piece};
+use crate::pipeline::{Control, Meter, Phase};
 
 /// Memory the fingerprints of one job may take (8 bytes per block): 32 Mi blocks, i.e. 128 GiB
 /// of samples in 4 KiB blocks. A larger plan is reduced to fit (the job says so).

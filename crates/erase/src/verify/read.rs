@@ -6,8 +6,8 @@ use std::sync::Mutex;
 
 use ardoise_disk::block::{AlignedBuf, BlockIo, IO_ALIGN};
 
-use crate::overwrite::ring::{Halt, Piece};
-use crate::overwrite::{ByteRange, CancelToken, RangeSet};
+use crate::pipeline::ring::{Halt, Piece};
+use crate::pipeline::{ByteRange, CancelToken, RangeSet};
 
 pub(crate) struct Reader<'a> {
     dev: &'a dyn BlockIo,
