@@ -629,16 +629,7 @@ fn sanitization(report: &ErasureReport, lss: u32) -> cm::Sanitization {
                 break;
             }
         }
-    } else if matches!(
-        report.plan.method,
-        Method::AtaSanitize {
-            action: SanitizeAction::Overwrite
-        } | Method::NvmeSanitize {
-            action: SanitizeAction::Overwrite
-        } | Method::ScsiSanitize {
-            action: SanitizeAction::Overwrite
-        }
-    ) {
+    } else if report.plan.method.is_firmware_overwrite() {
         pattern = Some("zeros (firmware overwrite, 1 pass)".into());
     }
     let unreadable_in_verify = report
@@ -757,39 +748,16 @@ fn outcome(report: &ErasureReport) -> cm::Outcome {
     }
 }
 
-fn flash(m: MediaKind) -> bool {
-    matches!(
-        m,
-        MediaKind::Ssd
-            | MediaKind::NvmeSsd
-            | MediaKind::Emmc
-            | MediaKind::UsbFlash
-            | MediaKind::RaidVolume
-            | MediaKind::Unknown
-    )
-}
-
 fn limitations(plan: &Plan, media: MediaKind) -> Vec<cm::Limitation> {
     use cm::limitations as l;
     let mut out = Vec::new();
-    if flash(media) {
+    if media.may_hide_spare_flash() {
         out.push(l::host_readback_spare_flash());
     }
     if plan.method.is_firmware() {
         out.push(l::firmware_trusted());
     }
-    if matches!(
-        plan.method,
-        Method::NvmeSanitize {
-            action: SanitizeAction::CryptoErase
-        } | Method::AtaSanitize {
-            action: SanitizeAction::CryptoErase
-        } | Method::ScsiSanitize {
-            action: SanitizeAction::CryptoErase
-        } | Method::NvmeFormat {
-            erase: ardoise_erase::method::FormatErase::Crypto
-        }
-    ) {
+    if plan.method.is_crypto_erase() {
         out.push(cm::Limitation {
             code: "crypto-erase-depends-on-encryption".into(),
             text: "A cryptographic erase is only as strong as the drive's encryption of all data since its first use, which the computer cannot check.".into(),
@@ -821,6 +789,26 @@ fn limitations(plan: &Plan, media: MediaKind) -> Vec<cm::Limitation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spare_flash_limitation_follows_what_the_validator_requires() {
+        for m in [
+            MediaKind::Hdd,
+            MediaKind::Ssd,
+            MediaKind::NvmeSsd,
+            MediaKind::Emmc,
+            MediaKind::UsbFlash,
+            MediaKind::Virtual,
+            MediaKind::RaidVolume,
+            MediaKind::Unknown,
+        ] {
+            assert_eq!(
+                m.may_hide_spare_flash(),
+                media_type(m).has_hidden_flash(),
+                "{m:?}"
+            );
+        }
+    }
 
     #[test]
     fn identifiers_are_normalised() {
