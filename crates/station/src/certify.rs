@@ -74,10 +74,19 @@ pub struct HostResetChecks {
 /// The item names `HostResetChecks::parse_list` accepts, in order.
 pub const HOST_RESET_ITEMS: [&str; 4] = ["firmware", "tpm", "biometrics", "labels"];
 
+/// Why a list of host reset items was refused (`--host-reset`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostResetListError {
+    #[error("unknown host reset item {item:?} (known: {})", HOST_RESET_ITEMS.join(", "))]
+    UnknownItem { item: String },
+    #[error("name at least one item of {}", HOST_RESET_ITEMS.join(", "))]
+    Empty,
+}
+
 impl HostResetChecks {
     /// Parses a comma-separated list of items attested done (`firmware`, `tpm`, `biometrics`,
     /// `labels`). Items not named stay "not attested" (`None`), never `false`.
-    pub fn parse_list(list: &str) -> Result<HostResetChecks, String> {
+    pub fn parse_list(list: &str) -> Result<HostResetChecks, HostResetListError> {
         let mut h = HostResetChecks::default();
         for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             let slot = match item {
@@ -86,19 +95,15 @@ impl HostResetChecks {
                 "biometrics" => &mut h.biometric_templates_cleared,
                 "labels" => &mut h.labels_removed,
                 other => {
-                    return Err(format!(
-                        "unknown host reset item {other:?} (known: {})",
-                        HOST_RESET_ITEMS.join(", ")
-                    ))
+                    return Err(HostResetListError::UnknownItem {
+                        item: other.to_string(),
+                    })
                 }
             };
             *slot = Some(true);
         }
         if h.is_empty() {
-            return Err(format!(
-                "name at least one item of {}",
-                HOST_RESET_ITEMS.join(", ")
-            ));
+            return Err(HostResetListError::Empty);
         }
         Ok(h)
     }
@@ -873,6 +878,7 @@ mod tests {
         assert!(r.items().iter().all(|(_, v)| *v == Some(true)));
         assert!(HostResetChecks::parse_list("tpm,bios")
             .unwrap_err()
+            .to_string()
             .contains("bios"));
         assert!(HostResetChecks::parse_list(" , ").is_err());
         assert_eq!(HostResetChecks::default().attested_by("op-1"), None);
