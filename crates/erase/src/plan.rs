@@ -585,6 +585,9 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
         );
     }
     if let Some(n) = caps.nvme.as_ref().filter(|n| n.namespaces > 1) {
+        // Only FNA bit 0 is read here, where `limits::reaches_other_namespaces` (and
+        // docs/methods.md) also count bit 1: a Format on a controller with bit 1 alone gets no
+        // warning. Kept as it was until that is decided; the limits themselves use both bits.
         let erases_every_namespace = match method.namespace_reach() {
             NamespaceReach::ThisDevice => false,
             NamespaceReach::WholeController => true,
