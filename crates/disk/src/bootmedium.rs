@@ -257,6 +257,21 @@ pub fn check<E: std::fmt::Display>(
     }
 }
 
+/// Why the boot medium could not be described (`ardoise boot-medium` then records it by name
+/// only).
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("{}: {source}", device.display())]
+    Unreadable {
+        device: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: no parent disk", device.display())]
+    NoParentDisk { device: PathBuf },
+    #[error(transparent)]
+    Describe(#[from] crate::discovery::DiscoveryError),
+}
+
 /// What `ardoise boot-medium` writes for the init: the identity of `device` (a whole disk or a
 /// partition of it).
 pub fn record(
@@ -264,9 +279,9 @@ pub fn record(
     device: &Path,
     mode: &str,
     expected: bool,
-) -> Result<BootMedium, String> {
+) -> Result<BootMedium, RecordError> {
     let whole = whole_disk(opts, device)?;
-    let disk = crate::discovery::describe_path(opts, &whole).map_err(|e| e.to_string())?;
+    let disk = crate::discovery::describe_path(opts, &whole)?;
     let ids = fs_ids(&opts.dev_root, &disk.name, &disk.partitions);
     Ok(BootMedium {
         mode: mode.to_string(),
@@ -283,19 +298,25 @@ pub fn record(
 }
 
 /// `/dev/sdb3` → `/dev/sdb`; a whole disk is returned as is.
-fn whole_disk(opts: &DiscoveryOptions, device: &Path) -> Result<PathBuf, String> {
+fn whole_disk(opts: &DiscoveryOptions, device: &Path) -> Result<PathBuf, RecordError> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(device).map_err(|e| format!("{}: {e}", device.display()))?;
+    let unreadable = |source| RecordError::Unreadable {
+        device: device.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(device).map_err(unreadable)?;
     let (major, minor) = crate::safety::dev_numbers(meta.rdev());
     let real = std::fs::canonicalize(opts.sys_root.join(format!("dev/block/{major}:{minor}")))
-        .map_err(|e| format!("{}: {e}", device.display()))?;
+        .map_err(unreadable)?;
     if !real.join("partition").exists() {
         return Ok(device.to_path_buf());
     }
-    let parent = real
-        .parent()
-        .and_then(|p| p.file_name())
-        .ok_or_else(|| format!("{}: no parent disk", device.display()))?;
+    let parent =
+        real.parent()
+            .and_then(|p| p.file_name())
+            .ok_or_else(|| RecordError::NoParentDisk {
+                device: device.to_path_buf(),
+            })?;
     Ok(opts.dev_root.join(parent))
 }
 

@@ -10,9 +10,11 @@
 
 use std::fs::File;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::discovery::{describe_sysfs_disk, file_target, read_attr, DiscoveryOptions};
+use crate::discovery::{
+    describe_sysfs_disk, file_target, read_attr, DiscoveryError, DiscoveryOptions,
+};
 use crate::model::{DiskInfo, Transport};
 use crate::safety::{self, dev_numbers, SystemUsage};
 
@@ -82,6 +84,36 @@ pub fn compare(confirmed: &DiskInfo, now: &DiskInfo) -> Vec<Difference> {
         .collect()
 }
 
+/// Why the disk behind an opened file cannot be described: the job is refused with this text.
+#[derive(Debug, thiserror::Error)]
+pub enum DescribeHeldError {
+    #[error("fstat of the opened disk failed: {0}")]
+    Fstat(std::io::Error),
+    #[error("{} is no longer what was confirmed (a {confirmed} was confirmed)", path.display())]
+    NotWhatWasConfirmed { path: PathBuf, confirmed: Transport },
+    #[error("the kernel has no block device {major}:{minor} any more (the disk was removed)")]
+    Removed { major: u32, minor: u32 },
+    #[error("sysfs names device {sysfs_dev:?} at {}, the opened disk is {major}:{minor}", sysfs_path.display())]
+    SysfsMismatch {
+        sysfs_dev: String,
+        sysfs_path: PathBuf,
+        major: u32,
+        minor: u32,
+    },
+    #[error("{} is a partition, not a whole disk", path.display())]
+    Partition { path: PathBuf },
+    #[error("/sys/block/{name} is not the opened device {major}:{minor}")]
+    NotListed {
+        name: String,
+        major: u32,
+        minor: u32,
+    },
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    #[error("{name} is no longer a whole disk with a size")]
+    NoLongerWholeDisk { name: String },
+}
+
 /// Describes and classifies the disk that `file` (the erase's exclusive open of
 /// `confirmed.path`) really is. `Err` says why it cannot be described: it vanished, it is a
 /// partition, sysfs disagrees with the descriptor.
@@ -89,20 +121,17 @@ pub fn describe_held(
     opts: &DiscoveryOptions,
     confirmed: &DiskInfo,
     file: &File,
-) -> Result<DiskInfo, String> {
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("fstat of the opened disk failed: {e}"))?;
+) -> Result<DiskInfo, DescribeHeldError> {
+    let meta = file.metadata().map_err(DescribeHeldError::Fstat)?;
     let mut now = if meta.file_type().is_block_device() {
         describe_dev(opts, dev_numbers(meta.rdev()), &confirmed.path)?
     } else if meta.file_type().is_file() && confirmed.transport == Transport::File {
         file_target(&confirmed.path, meta.len())
     } else {
-        return Err(format!(
-            "{} is no longer what was confirmed (a {} was confirmed)",
-            confirmed.path.display(),
-            confirmed.transport
-        ));
+        return Err(DescribeHeldError::NotWhatWasConfirmed {
+            path: confirmed.path.clone(),
+            confirmed: confirmed.transport,
+        });
     };
     // The caller holds the exclusive open: probing it again would only find ourselves.
     let opts = DiscoveryOptions {
@@ -118,23 +147,23 @@ pub fn describe_dev(
     opts: &DiscoveryOptions,
     (major, minor): (u32, u32),
     path: &Path,
-) -> Result<DiskInfo, String> {
+) -> Result<DiskInfo, DescribeHeldError> {
     let link = opts.sys_root.join(format!("dev/block/{major}:{minor}"));
-    let real = std::fs::canonicalize(&link).map_err(|_| {
-        format!("the kernel has no block device {major}:{minor} any more (the disk was removed)")
-    })?;
+    let real =
+        std::fs::canonicalize(&link).map_err(|_| DescribeHeldError::Removed { major, minor })?;
     let sysfs_dev = read_attr(&real.join("dev")).unwrap_or_default();
     if sysfs_dev != format!("{major}:{minor}") {
-        return Err(format!(
-            "sysfs names device {sysfs_dev:?} at {}, the opened disk is {major}:{minor}",
-            real.display()
-        ));
+        return Err(DescribeHeldError::SysfsMismatch {
+            sysfs_dev,
+            sysfs_path: real,
+            major,
+            minor,
+        });
     }
     if real.join("partition").exists() {
-        return Err(format!(
-            "{} is a partition, not a whole disk",
-            path.display()
-        ));
+        return Err(DescribeHeldError::Partition {
+            path: path.to_path_buf(),
+        });
     }
     let name = real
         .file_name()
@@ -143,13 +172,10 @@ pub fn describe_dev(
     // /sys/block/NAME must be this very device, not a namesake.
     let listed = std::fs::canonicalize(opts.sys_root.join("block").join(&name)).ok();
     if listed.as_deref() != Some(real.as_path()) {
-        return Err(format!(
-            "/sys/block/{name} is not the opened device {major}:{minor}"
-        ));
+        return Err(DescribeHeldError::NotListed { name, major, minor });
     }
-    let mut disk = describe_sysfs_disk(opts, &name)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{name} is no longer a whole disk with a size"))?;
+    let mut disk = describe_sysfs_disk(opts, &name)?
+        .ok_or_else(|| DescribeHeldError::NoLongerWholeDisk { name: name.clone() })?;
     disk.path = path.to_path_buf();
     Ok(disk)
 }
@@ -204,9 +230,13 @@ mod tests {
         assert_eq!(d.name, "sdb");
         assert_eq!(d.model, "DISK ONE");
         assert_eq!(d.path, PathBuf::from("/dev/sdb"));
-        let e = describe_dev(&o, (8, 17), Path::new("/dev/sdb")).unwrap_err();
+        let e = describe_dev(&o, (8, 17), Path::new("/dev/sdb"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("partition"), "{e}");
-        let e = describe_dev(&o, (8, 32), Path::new("/dev/sdc")).unwrap_err();
+        let e = describe_dev(&o, (8, 32), Path::new("/dev/sdc"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("removed"), "{e}");
     }
 

@@ -75,6 +75,36 @@ pub enum MediaKind {
     Unknown,
 }
 
+impl MediaKind {
+    /// Whether the medium is known to be flash. The planner picks the flash overwrite scheme
+    /// and the spare-block limitation from this; a medium it cannot name keeps the magnetic
+    /// choices.
+    pub fn is_known_flash(self) -> bool {
+        match self {
+            MediaKind::Ssd | MediaKind::NvmeSsd | MediaKind::Emmc | MediaKind::UsbFlash => true,
+            MediaKind::Hdd | MediaKind::Virtual | MediaKind::RaidVolume | MediaKind::Unknown => {
+                false
+            }
+        }
+    }
+
+    /// Whether the medium is, or may be, flash with spare blocks the host cannot address. The
+    /// certificate says so whenever it cannot be ruled out (a RAID volume's members, an
+    /// unknown medium): a certificate must not claim more than was seen, and its validator
+    /// requires the statement for these media types.
+    pub fn may_hide_spare_flash(self) -> bool {
+        match self {
+            MediaKind::RaidVolume | MediaKind::Unknown => true,
+            MediaKind::Ssd
+            | MediaKind::NvmeSsd
+            | MediaKind::Emmc
+            | MediaKind::UsbFlash
+            | MediaKind::Hdd
+            | MediaKind::Virtual => self.is_known_flash(),
+        }
+    }
+}
+
 /// Why a disk must never be erased.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

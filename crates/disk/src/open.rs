@@ -146,7 +146,7 @@ pub fn open_disk_with(
     }
     let block = DeviceFile::open(&info.path, access)?;
     let now = crate::confirm::describe_held(opts, info, block.file())
-        .map_err(|why| OpenDiskError::not_confirmed(info, vec![why]))?;
+        .map_err(|why| OpenDiskError::not_confirmed(info, vec![why.to_string()]))?;
     check_confirmed(info, &now)?;
     let (commands, device) = commands_for(&now, &block)?;
     Ok(OpenedDisk {

@@ -289,10 +289,10 @@ pub fn classify(disk: &mut DiskInfo, opts: &DiscoveryOptions, usage: &SystemUsag
     if disk.read_only {
         disk.protect(ProtectionReason::ReadOnly);
     }
-    if opts.probe_exclusive_open && !disk.protected {
-        if let Err(detail) = probe_exclusive(&disk.path) {
-            disk.protect(ProtectionReason::Busy { detail });
-        }
+    if opts.probe_exclusive_open && !disk.protected && held_exclusively_elsewhere(&disk.path) {
+        disk.protect(ProtectionReason::Busy {
+            detail: "another program holds it open exclusively".into(),
+        });
     }
 }
 
@@ -307,23 +307,22 @@ fn classify_file(disk: &mut DiskInfo, usage: &SystemUsage) {
     }
 }
 
-/// Opens the disk read-only with O_EXCL and closes it at once. Fails (EBUSY) when the kernel or
-/// another program holds it exclusively: a mounted filesystem, md/dm, or an O_EXCL opener.
-fn probe_exclusive(path: &Path) -> Result<(), String> {
+/// Opens the disk read-only with O_EXCL and closes it at once: true when that fails with EBUSY,
+/// the kernel or another program holding it exclusively (a mounted filesystem, md/dm, or an
+/// O_EXCL opener).
+fn held_exclusively_elsewhere(path: &Path) -> bool {
     match fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_EXCL | libc::O_CLOEXEC | libc::O_NONBLOCK)
         .open(path)
     {
-        Ok(_) => Ok(()),
-        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-            Err("another program holds it open exclusively".into())
-        }
+        Ok(_) => false,
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => true,
         // Not being able to look is not a reason to protect a disk; the erase path's own O_EXCL
         // open will refuse it if it really is busy.
         Err(e) => {
             tracing::debug!(path = %path.display(), error = %e, "exclusive-open probe could not run");
-            Ok(())
+            false
         }
     }
 }

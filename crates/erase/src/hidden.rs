@@ -30,7 +30,7 @@
 //! device has the size the drive now reports, and when no way worked the sectors beyond are
 //! `hidden-area-not-erased` (crates/erase/src/job/whole_disk.rs).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ardoise_disk::ata::{AtaDevice, AtaError, MaxPersistence};
 use ardoise_disk::sim::profile::is_sim_path;
@@ -326,11 +326,35 @@ fn remove_ata<T: ScsiTransport>(
     }
 }
 
+/// Why the kernel could not be asked to read a disk's capacity again. The texts go into the
+/// job's exception when the disk keeps its old size.
+#[derive(Debug, thiserror::Error)]
+pub enum KernelRescanError {
+    #[error("{} does not exist: the kernel cannot be asked to read the new capacity (reboot, or BLKRRPART after reopening)", attr.display())]
+    NoRescanAttribute { attr: PathBuf },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot resolve {}: {source}", link.display())]
+    UnresolvedDeviceLink {
+        link: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} does not point to a SCSI device (host:channel:target:lun), it points to {}", link.display(), target.display())]
+    NotScsi { link: PathBuf, target: PathBuf },
+    #[error("a simulated disk has no ATA port to revalidate")]
+    SimulatedDisk,
+    #[error("{disk} is not behind libata: there is no ATA port to revalidate")]
+    NotBehindLibata { disk: String },
+}
+
 /// After a change of visible capacity: asks the kernel to read the disk's capacity again by
 /// writing "1" to `<sys_root>/block/<name>/device/rescan` (SCSI and libata disks). The caller
 /// must then reopen the disk. A simulated disk needs nothing. **Untested on real hardware**
 /// (no drive with a removable HPA is available to the tests); tested against a fake sysfs.
-pub fn rescan_block_device(info: &DiskInfo, sys_root: &Path) -> Result<String, String> {
+pub fn rescan_block_device(info: &DiskInfo, sys_root: &Path) -> Result<String, KernelRescanError> {
     if is_sim_path(&info.path) {
         return Ok("simulated disk: its block view follows the drive at once".into());
     }
@@ -340,12 +364,11 @@ pub fn rescan_block_device(info: &DiskInfo, sys_root: &Path) -> Result<String, S
         .join("device")
         .join("rescan");
     if !attr.exists() {
-        return Err(format!(
-            "{} does not exist: the kernel cannot be asked to read the new capacity (reboot, or BLKRRPART after reopening)",
-            attr.display()
-        ));
+        return Err(KernelRescanError::NoRescanAttribute { attr });
     }
-    std::fs::write(&attr, "1").map_err(|e| format!("cannot write {}: {e}", attr.display()))?;
+    if let Err(source) = std::fs::write(&attr, "1") {
+        return Err(KernelRescanError::Write { path: attr, source });
+    }
     Ok(format!(
         "wrote 1 to {}: the kernel reads the capacity again; reopen the disk before writing",
         attr.display()
@@ -353,12 +376,17 @@ pub fn rescan_block_device(info: &DiskInfo, sys_root: &Path) -> Result<String, S
 }
 
 /// The SCSI address `host:channel:target:lun` of a disk, from its `device` link in sysfs.
-fn scsi_address(info: &DiskInfo, sys_root: &Path) -> Result<(u32, [u32; 3], bool), String> {
+fn scsi_address(
+    info: &DiskInfo,
+    sys_root: &Path,
+) -> Result<(u32, [u32; 3], bool), KernelRescanError> {
     // `/sys/block/sdX/device` is a relative link (`../../../H:C:T:L`); the resolved path runs
     // through the controller, the `ataN` port for a disk behind libata, and the SCSI host.
     let link = sys_root.join("block").join(&info.name).join("device");
-    let target = std::fs::canonicalize(&link)
-        .map_err(|e| format!("cannot resolve {}: {e}", link.display()))?;
+    let target = match std::fs::canonicalize(&link) {
+        Ok(target) => target,
+        Err(source) => return Err(KernelRescanError::UnresolvedDeviceLink { link, source }),
+    };
     let libata = target.components().any(|c| {
         let c = c.as_os_str().to_string_lossy();
         c.strip_prefix("ata")
@@ -371,11 +399,7 @@ fn scsi_address(info: &DiskInfo, sys_root: &Path) -> Result<(u32, [u32; 3], bool
     let parts: Vec<u32> = name.split(':').filter_map(|p| p.parse().ok()).collect();
     match parts[..] {
         [h, c, t, l] => Ok((h, [c, t, l], libata)),
-        _ => Err(format!(
-            "{} does not point to a SCSI device (host:channel:target:lun), it points to {}",
-            link.display(),
-            target.display()
-        )),
+        _ => Err(KernelRescanError::NotScsi { link, target }),
     }
 }
 
@@ -385,23 +409,23 @@ fn scsi_address(info: &DiskInfo, sys_root: &Path) -> Result<(u32, [u32; 3], bool
 /// disk rescanned, asynchronously. Only for disks behind libata (an `ataN` in the device path).
 /// **Tested against a fake sysfs only**: no drive with a removable HPA is available to the
 /// tests, and QEMU's ATA disks have none.
-pub fn revalidate_ata_port(info: &DiskInfo, sys_root: &Path) -> Result<String, String> {
+pub fn revalidate_ata_port(info: &DiskInfo, sys_root: &Path) -> Result<String, KernelRescanError> {
     if is_sim_path(&info.path) {
-        return Err("a simulated disk has no ATA port to revalidate".into());
+        return Err(KernelRescanError::SimulatedDisk);
     }
     let (host, [channel, target, lun], libata) = scsi_address(info, sys_root)?;
     if !libata {
-        return Err(format!(
-            "{} is not behind libata: there is no ATA port to revalidate",
-            info.name
-        ));
+        return Err(KernelRescanError::NotBehindLibata {
+            disk: info.name.clone(),
+        });
     }
     let scan = sys_root
         .join("class/scsi_host")
         .join(format!("host{host}"))
         .join("scan");
-    std::fs::write(&scan, format!("{channel} {target} {lun}"))
-        .map_err(|e| format!("cannot write {}: {e}", scan.display()))?;
+    if let Err(source) = std::fs::write(&scan, format!("{channel} {target} {lun}")) {
+        return Err(KernelRescanError::Write { path: scan, source });
+    }
     Ok(format!(
         "wrote \"{channel} {target} {lun}\" to {}: libata resets the port and reads the drive's size again",
         scan.display()

@@ -493,14 +493,13 @@ impl Run<'_> {
         dev: &dyn BlockIo,
         seed: Seed,
         coverage_percent: f64,
-    ) -> Result<SamplePlan, String> {
+    ) -> Result<SamplePlan, verify::PlanError> {
         SamplePlan::new(
             derive_seed(seed, "verify"),
             dev.size_bytes(),
             dev.logical_sector_size(),
             &SampleParams::with_coverage_percent(coverage_percent),
         )
-        .map_err(|e| e.to_string())
     }
 
     fn fingerprint(&mut self, dev: &dyn BlockIo, request: &JobRequest, seed: Seed) {
@@ -754,7 +753,12 @@ impl Run<'_> {
         };
         let scope = match scope {
             Ok(s) => s,
-            Err(e) => return self.fail(ExceptionCode::VerificationError, e),
+            Err(e) => {
+                return self.fail(
+                    ExceptionCode::VerificationError,
+                    format!("cannot plan the samples: {e}"),
+                )
+            }
         };
         let cancel = self.cancel.clone();
         let result = {
@@ -810,13 +814,10 @@ impl Run<'_> {
         dev: &dyn BlockIo,
         seed: Seed,
         coverage: Option<f64>,
-    ) -> Result<VerifyScope, String> {
+    ) -> Result<VerifyScope, verify::PlanError> {
         match coverage {
             None => Ok(VerifyScope::Full),
-            Some(c) => self
-                .sample_plan(dev, seed, c)
-                .map(VerifyScope::Sampled)
-                .map_err(|e| format!("cannot plan the samples: {e}")),
+            Some(c) => self.sample_plan(dev, seed, c).map(VerifyScope::Sampled),
         }
     }
 }

@@ -8,7 +8,8 @@
 //!   ([`overwrite::run`]) with progress, cancellation and bad-sector handling.
 //! - [`verify`]: sample plans after NIST SP 800-88 Rev.1 §4.7, sampled and full read-back against
 //!   an [`Expected`] state.
-//! - [`signatures`]: partition-table and filesystem signatures found in a buffer.
+//! - [`fs_magic`]: the magic numbers of partition tables, filesystems and volume headers, found
+//!   in a buffer (what the read-back looks for as a sign of surviving data).
 //! - [`assurance`]: what a verification result allows one to state.
 //!
 //! Everything runs over [`ardoise_disk::block::BlockIo`], so a real disk, a loop device, a
@@ -18,6 +19,7 @@
 pub mod assurance;
 pub mod capability;
 pub mod firmware;
+pub mod fs_magic;
 pub mod hidden;
 pub mod identity;
 pub mod job;
@@ -31,7 +33,6 @@ pub mod plan;
 pub mod prepare;
 pub mod probe;
 pub mod remedy;
-pub mod signatures;
 pub mod verify;
 
 pub use assurance::Assurance;

@@ -9,20 +9,19 @@
 //!   protected or in use, those methods are refused.
 
 use crate::capability::{DriveCapabilities, HostLimits, NvmeCaps};
-use crate::method::{FormatErase, Method};
+use crate::method::{Method, NamespaceReach};
 use crate::outcome::{Exception, ExceptionCode};
 use crate::plan::{MethodSupport, Plan, Step};
 use serde::{Deserialize, Serialize};
 
 /// Whether `method` also erases the controller's other namespaces (given its FNA bits).
 pub fn reaches_other_namespaces(method: &Method, nvme: &NvmeCaps) -> bool {
-    match method {
-        Method::NvmeSanitize { .. } => true,
-        // Every Format ardoise sends erases (SES 1 or 2), so FNA bit 1 applies as well as bit 0.
-        Method::NvmeFormat {
-            erase: FormatErase::UserData | FormatErase::Crypto,
-        } => nvme.format_applies_to_all_namespaces || nvme.secure_erase_applies_to_all_namespaces,
-        _ => false,
+    match method.namespace_reach() {
+        NamespaceReach::ThisDevice => false,
+        NamespaceReach::WholeController => true,
+        NamespaceReach::PerFormatAttributes => {
+            nvme.format_applies_to_all_namespaces || nvme.secure_erase_applies_to_all_namespaces
+        }
     }
 }
 
@@ -116,10 +115,12 @@ pub(crate) fn apply(caps: &DriveCapabilities, methods: &mut [MethodSupport]) {
     } = &caps.limits;
     let nvme = caps.nvme.clone().unwrap_or_default();
     for m in methods.iter_mut().filter(|m| m.supported) {
-        let why = match &m.method {
-            Method::AtaSecurityErase { .. } => password_vault.as_ref(),
-            other if reaches_other_namespaces(other, &nvme) => other_namespaces.as_ref(),
-            _ => None,
+        let why = if m.method.sets_temporary_password() {
+            password_vault.as_ref()
+        } else if reaches_other_namespaces(&m.method, &nvme) {
+            other_namespaces.as_ref()
+        } else {
+            None
         };
         if let Some(why) = why {
             m.supported = false;
@@ -162,11 +163,7 @@ mod tests {
         );
         c.limits.password_vault = Some(VAULT_NOT_DURABLE.into());
         let p = plan_auto(&c).unwrap();
-        assert!(
-            matches!(p.method, Method::Overwrite { .. }),
-            "{:?}",
-            p.method
-        );
+        assert!(!p.method.is_firmware(), "{:?}", p.method);
         let e = plan_request(&c, "ata-security-erase-enhanced").unwrap_err();
         assert!(e.to_string().contains("persistent data partition"), "{e}");
     }
@@ -198,10 +195,6 @@ mod tests {
             .unwrap()
             .secure_erase_applies_to_all_namespaces = true;
         let p = plan_auto(&c).unwrap();
-        assert!(
-            matches!(p.method, Method::Overwrite { .. }),
-            "{:?}",
-            p.method
-        );
+        assert!(!p.method.is_firmware(), "{:?}", p.method);
     }
 }

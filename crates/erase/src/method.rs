@@ -44,6 +44,33 @@ pub enum FormatErase {
     Crypto,
 }
 
+/// What a method does to the data; decides the plan's expected state and steps, its
+/// limitations and the certificate's wording. See [`Method::class`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodClass<'a> {
+    /// The computer writes the named scheme over every logical block.
+    HostOverwrite { scheme: &'a str },
+    /// The firmware overwrites every physical sector with a pattern (zeros).
+    FirmwareOverwrite,
+    /// The firmware changes the media encryption key.
+    CryptoErase,
+    /// The firmware erases the blocks or the user data (block erase, Format user data erase,
+    /// SECURITY ERASE UNIT, eMMC sanitize, secure discard): what it leaves is vendor-defined.
+    FirmwareErase,
+}
+
+/// How far an erase command reaches beyond the NVMe namespace it is sent to (see
+/// [`crate::limits::reaches_other_namespaces`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamespaceReach {
+    /// Only the device named (every method that is not an NVMe controller command).
+    ThisDevice,
+    /// Every namespace of the controller.
+    WholeController,
+    /// Every namespace when the controller's Format NVM Attributes (FNA bit 0 or 1) say so.
+    PerFormatAttributes,
+}
+
 /// Every method ardoise knows. The id strings are stable (CLI `--method`, certificates).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -140,9 +167,96 @@ impl Method {
         })
     }
 
+    /// What the method does to the data. Every variant is classified here, with no catch-all
+    /// arm, so that a new method does not compile until it is: the planner, the limits and the
+    /// certificate decide through this class (and the predicates below), never by listing
+    /// variants themselves.
+    pub fn class(&self) -> MethodClass<'_> {
+        let sanitize = |action: &SanitizeAction| match action {
+            SanitizeAction::CryptoErase => MethodClass::CryptoErase,
+            SanitizeAction::BlockErase => MethodClass::FirmwareErase,
+            SanitizeAction::Overwrite => MethodClass::FirmwareOverwrite,
+        };
+        match self {
+            Method::NvmeSanitize { action }
+            | Method::AtaSanitize { action }
+            | Method::ScsiSanitize { action } => sanitize(action),
+            Method::NvmeFormat {
+                erase: FormatErase::Crypto,
+            } => MethodClass::CryptoErase,
+            Method::NvmeFormat {
+                erase: FormatErase::UserData,
+            }
+            | Method::AtaSecurityErase { .. }
+            | Method::MmcSanitize
+            | Method::BlockSecureDiscard => MethodClass::FirmwareErase,
+            Method::Overwrite { scheme } => MethodClass::HostOverwrite { scheme },
+        }
+    }
+
     /// Whether the drive's firmware does the work (as opposed to host writes).
     pub fn is_firmware(&self) -> bool {
-        !matches!(self, Method::Overwrite { .. })
+        match self.class() {
+            MethodClass::HostOverwrite { .. } => false,
+            MethodClass::FirmwareOverwrite
+            | MethodClass::CryptoErase
+            | MethodClass::FirmwareErase => true,
+        }
+    }
+
+    /// Whether the method changes the media encryption key: only as strong as the drive's
+    /// encryption of all data since its first use, which the computer cannot check.
+    pub fn is_crypto_erase(&self) -> bool {
+        match self.class() {
+            MethodClass::CryptoErase => true,
+            MethodClass::HostOverwrite { .. }
+            | MethodClass::FirmwareOverwrite
+            | MethodClass::FirmwareErase => false,
+        }
+    }
+
+    /// Whether the drive's firmware overwrites every sector with a pattern (zeros).
+    pub fn is_firmware_overwrite(&self) -> bool {
+        match self.class() {
+            MethodClass::FirmwareOverwrite => true,
+            MethodClass::HostOverwrite { .. }
+            | MethodClass::CryptoErase
+            | MethodClass::FirmwareErase => false,
+        }
+    }
+
+    /// How far the command reaches beyond the NVMe namespace it is sent to.
+    pub fn namespace_reach(&self) -> NamespaceReach {
+        match self {
+            // Sanitize acts on the whole NVM subsystem.
+            Method::NvmeSanitize { .. } => NamespaceReach::WholeController,
+            // Every Format ardoise sends erases (SES 1 or 2), so FNA bit 1 (secure erase)
+            // applies as well as bit 0 (format).
+            Method::NvmeFormat {
+                erase: FormatErase::UserData | FormatErase::Crypto,
+            } => NamespaceReach::PerFormatAttributes,
+            Method::AtaSanitize { .. }
+            | Method::AtaSecurityErase { .. }
+            | Method::ScsiSanitize { .. }
+            | Method::MmcSanitize
+            | Method::BlockSecureDiscard
+            | Method::Overwrite { .. } => NamespaceReach::ThisDevice,
+        }
+    }
+
+    /// Whether the method sets a temporary drive password that, if the command is cut (power
+    /// loss), leaves the drive locked: the password must survive in the vault.
+    pub fn sets_temporary_password(&self) -> bool {
+        match self {
+            Method::AtaSecurityErase { .. } => true,
+            Method::NvmeSanitize { .. }
+            | Method::NvmeFormat { .. }
+            | Method::AtaSanitize { .. }
+            | Method::ScsiSanitize { .. }
+            | Method::MmcSanitize
+            | Method::BlockSecureDiscard
+            | Method::Overwrite { .. } => false,
+        }
     }
 
     /// One line for a technician (English; the front ends translate by id).
@@ -253,5 +367,53 @@ mod tests {
         assert_eq!(Method::from_id("overwrite-"), None);
         assert_eq!(Method::from_id("nvme-sanitize-nothing"), None);
         assert_eq!(Method::from_id("shred"), None);
+    }
+
+    #[test]
+    fn classes_decide_the_predicates() {
+        let class = |id: &str| Method::from_id(id).unwrap();
+        assert_eq!(
+            class("overwrite-zero").class(),
+            MethodClass::HostOverwrite { scheme: "zero" }
+        );
+        assert!(!class("overwrite-zero").is_firmware());
+        for id in [
+            "nvme-sanitize-crypto",
+            "ata-sanitize-crypto",
+            "scsi-sanitize-crypto",
+            "nvme-format-crypto",
+        ] {
+            assert!(class(id).is_crypto_erase(), "{id}");
+            assert!(class(id).is_firmware(), "{id}");
+        }
+        for id in [
+            "nvme-sanitize-overwrite",
+            "ata-sanitize-overwrite",
+            "scsi-sanitize-overwrite",
+        ] {
+            assert!(class(id).is_firmware_overwrite(), "{id}");
+        }
+        for id in [
+            "nvme-format-user-data",
+            "ata-security-erase-enhanced",
+            "mmc-sanitize",
+            "block-secure-discard",
+        ] {
+            assert_eq!(class(id).class(), MethodClass::FirmwareErase, "{id}");
+        }
+        assert_eq!(
+            class("nvme-sanitize-block").namespace_reach(),
+            NamespaceReach::WholeController
+        );
+        assert_eq!(
+            class("nvme-format-crypto").namespace_reach(),
+            NamespaceReach::PerFormatAttributes
+        );
+        assert_eq!(
+            class("ata-sanitize-block").namespace_reach(),
+            NamespaceReach::ThisDevice
+        );
+        assert!(class("ata-security-erase").sets_temporary_password());
+        assert!(!class("ata-sanitize-block").sets_temporary_password());
     }
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::capability::{CommandSet, DriveCapabilities};
-use crate::method::{FormatErase, Level, Method, SanitizeAction};
+use crate::method::{FormatErase, Level, Method, MethodClass, SanitizeAction};
 use ardoise_disk::{MediaKind, Transport};
 
 /// Overwrite scheme used when a magnetic or virtual disk offers no firmware purge.
@@ -110,13 +110,6 @@ pub enum PlanError {
 /// Hint to offer when the ATA security feature set is frozen.
 pub const FROZEN_REMEDY: &str =
     "the BIOS froze the drive's security commands at boot: a suspend-to-RAM cycle (the drive is power-cycled) usually lifts it; then check again";
-
-fn flash(media: MediaKind) -> bool {
-    matches!(
-        media,
-        MediaKind::Ssd | MediaKind::NvmeSsd | MediaKind::Emmc | MediaKind::UsbFlash
-    )
-}
 
 /// The candidate methods for this drive's command set, strongest first, each with its support.
 /// The order is the decision table of docs/methods.md.
@@ -394,7 +387,7 @@ pub fn supported_methods(caps: &DriveCapabilities) -> Vec<MethodSupport> {
             None,
         );
     }
-    let fallback = if flash(caps.media) {
+    let fallback = if caps.media.is_known_flash() {
         FALLBACK_SCHEME_FLASH
     } else {
         FALLBACK_SCHEME_MAGNETIC
@@ -444,7 +437,7 @@ pub fn plan_auto(caps: &DriveCapabilities) -> Result<Plan, PlanError> {
 /// The plan for a method the technician chose. Overwrite schemes are always accepted (their
 /// names are checked when the job starts); firmware methods must be supported by the drive.
 pub fn plan_method(caps: &DriveCapabilities, method: &Method) -> Result<Plan, PlanError> {
-    if let Method::Overwrite { scheme } = method {
+    if let MethodClass::HostOverwrite { scheme } = method.class() {
         let mut plan = build(caps, method, Level::Clear)?;
         plan.reason = format!("requested: overwrite with the {scheme} scheme");
         return Ok(plan);
@@ -488,7 +481,7 @@ pub fn plan_request(caps: &DriveCapabilities, request: &str) -> Result<Plan, Pla
 /// crypto erase keeps the data so that its result can be told from a trim-only fake (which
 /// reads zeros), is checked, and is then deallocated by a block erase or, without one, a second
 /// crypto erase.
-fn crypto_erase_steps(
+fn firmware_steps(
     caps: &DriveCapabilities,
     method: &Method,
     steps: &mut Vec<Step>,
@@ -548,20 +541,12 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
         .hidden
         .as_ref()
         .is_some_and(|h| h.hpa_present() || h.dco_present());
-    let expected = match method {
-        Method::Overwrite { scheme } => ExpectedState::Overwritten {
-            scheme: scheme.clone(),
+    let expected = match method.class() {
+        MethodClass::HostOverwrite { scheme } => ExpectedState::Overwritten {
+            scheme: scheme.to_string(),
         },
-        Method::AtaSanitize {
-            action: SanitizeAction::Overwrite,
-        }
-        | Method::ScsiSanitize {
-            action: SanitizeAction::Overwrite,
-        }
-        | Method::NvmeSanitize {
-            action: SanitizeAction::Overwrite,
-        } => ExpectedState::Fill { byte: 0 },
-        _ => ExpectedState::Changed,
+        MethodClass::FirmwareOverwrite => ExpectedState::Fill { byte: 0 },
+        MethodClass::CryptoErase | MethodClass::FirmwareErase => ExpectedState::Changed,
     };
     // Hidden areas first: the fingerprints' sample plan is tied to the visible size.
     if hidden {
@@ -577,16 +562,18 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
     if expected == ExpectedState::Changed {
         steps.push(Step::Fingerprint);
     }
-    match method {
-        Method::Overwrite { scheme } => steps.push(Step::Overwrite {
-            scheme: scheme.clone(),
+    match method.class() {
+        MethodClass::HostOverwrite { scheme } => steps.push(Step::Overwrite {
+            scheme: scheme.to_string(),
         }),
-        m => crypto_erase_steps(caps, m, &mut steps, &mut limitations),
+        MethodClass::FirmwareOverwrite | MethodClass::CryptoErase | MethodClass::FirmwareErase => {
+            firmware_steps(caps, method, &mut steps, &mut limitations)
+        }
     }
     steps.push(Step::Flush);
     steps.push(Step::Verify);
 
-    if flash(caps.media) {
+    if caps.media.is_known_flash() {
         limitations.push(
             "read-back from the computer cannot see flash blocks outside the logical address space (spare, over-provisioned or retired blocks)"
                 .to_string(),
@@ -597,40 +584,24 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
                 .to_string(),
         );
     }
-    if matches!(
-        method,
-        Method::NvmeSanitize { .. } | Method::NvmeFormat { .. }
-    ) {
-        if let Some(n) = caps.nvme.as_ref().filter(|n| n.namespaces > 1) {
-            if matches!(method, Method::NvmeSanitize { .. }) || n.format_applies_to_all_namespaces {
-                warnings.push(format!(
-                    "this command erases all {} namespaces of the controller",
-                    n.namespaces
-                ));
-            }
+    if let Some(n) = caps.nvme.as_ref().filter(|n| n.namespaces > 1) {
+        // A Format that erases (SES 1 or 2) reaches every namespace when FNA bit 0 or bit 1 says
+        // so (NVMe Base 2.0, Identify Controller FNA): the same rule the limits apply.
+        let erases_every_namespace = crate::limits::reaches_other_namespaces(&method, n);
+        if erases_every_namespace {
+            warnings.push(format!(
+                "this command erases all {} namespaces of the controller",
+                n.namespaces
+            ));
         }
     }
-    if matches!(
-        method,
-        Method::NvmeSanitize {
-            action: SanitizeAction::CryptoErase
-        } | Method::AtaSanitize {
-            action: SanitizeAction::CryptoErase
-        } | Method::ScsiSanitize {
-            action: SanitizeAction::CryptoErase
-        } | Method::NvmeFormat {
-            erase: FormatErase::Crypto
-        }
-    ) {
+    if method.is_crypto_erase() {
         limitations.push(
             "a cryptographic erase is only as strong as the drive's encryption of all data since its first use, which the computer cannot check"
                 .to_string(),
         );
     }
-    if matches!(method, Method::Overwrite { .. })
-        && caps.command_set == CommandSet::Ata
-        && caps.hidden.is_none()
-    {
+    if !method.is_firmware() && caps.command_set == CommandSet::Ata && caps.hidden.is_none() {
         warnings.push("hidden areas (HPA/DCO) could not be checked".into());
     }
     if caps.transport == Transport::Usb && method.is_firmware() {

@@ -5,7 +5,7 @@
 //!   random pattern recomputed from its seed), compared sector by sector.
 //! - [`Expected::DiffersFrom`]: after a crypto or block erase, every sample block must differ from
 //!   the fingerprint taken before the erase ([`Fingerprints::capture`] on the same plan), and no
-//!   sample may carry a partition-table or filesystem signature ([`crate::signatures`]).
+//!   sample may carry a partition-table or filesystem signature ([`crate::fs_magic`]).
 //!
 //! Reading overlaps comparing: by default several threads each read a piece (O_DIRECT through
 //! the [`BlockIo`]) and compare it while it is still in that core's cache, so one thread's
@@ -31,10 +31,10 @@ pub use fingerprint::{Fingerprints, FINGERPRINT_MEMORY_BUDGET};
 pub use plan::{ExtentKind, PlanError, PlanSummary, SampleExtent, SampleParams, SamplePlan};
 
 use crate::assurance::{Assurance, Coverage, DEFAULT_CONFIDENCE};
+use crate::fs_magic::{self, SignatureHit};
 use crate::pattern::{Pattern, PatternSpec, Seed};
 use crate::pipeline::ring::{self, Piece};
 use crate::pipeline::{ByteRange, Control, Meter, Phase, RangeSet};
-use crate::signatures::{self, SignatureHit};
 use read::Reader;
 
 const MIB: usize = 1 << 20;
@@ -700,7 +700,7 @@ impl Checker<'_> {
 
     /// Records signatures in `data`; true if any.
     fn scan(&self, data: &[u8], offset: u64) -> bool {
-        let hits = signatures::scan(data, offset);
+        let hits = fs_magic::scan(data, offset);
         if hits.is_empty() {
             return false;
         }

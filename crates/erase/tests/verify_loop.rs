@@ -7,8 +7,8 @@ use std::process::Command;
 
 use ardoise_disk::block::BlockIo;
 use ardoise_erase::assurance::Coverage;
+use ardoise_erase::fs_magic::{self, SignatureKind};
 use ardoise_erase::overwrite;
-use ardoise_erase::signatures::{self, SignatureKind};
 use ardoise_erase::verify::{self, VerifyReport};
 use ardoise_erase::{
     Control, Expected, Fingerprints, OverwriteOptions, OverwriteOutcome, SampleParams, SamplePlan,
@@ -234,7 +234,7 @@ fn signatures_of_real_filesystems_are_found_and_fail_a_fingerprint_check() {
         let dev = lo.open();
         let mut head = ardoise_disk::AlignedBuf::new(MIB as usize);
         dev.read_at(head.as_mut_slice(), 0).unwrap();
-        let hits = signatures::scan(head.as_slice(), 0);
+        let hits = fs_magic::scan(head.as_slice(), 0);
         assert!(hits.iter().any(|h| h.kind == kind), "{tool}: {hits:?}");
 
         // A "crypto erase" that rewrote everything but the first MiB.

@@ -6,7 +6,7 @@ mod overwrite_util;
 use ardoise_disk::block::BlockIo;
 use ardoise_disk::sim::FaultPlan;
 use ardoise_erase::assurance::Coverage;
-use ardoise_erase::signatures::SignatureKind;
+use ardoise_erase::fs_magic::SignatureKind;
 use ardoise_erase::verify::{self, ExtentKind, VerifyError};
 use ardoise_erase::{
     Control, Expected, Fingerprints, Pattern, SampleParams, SamplePlan, Seed, Verdict,

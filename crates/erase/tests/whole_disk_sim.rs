@@ -225,6 +225,7 @@ fn a_libata_port_is_revalidated_through_its_scsi_host() {
     };
     assert!(revalidate_ata_port(&usb_info, s)
         .unwrap_err()
+        .to_string()
         .contains("not behind libata"));
     // A simulated disk is never touched through sysfs.
     let sim = SimDisk::load(&ata(s, "b", AtaSimConfig::hdd()))

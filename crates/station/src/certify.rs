@@ -74,10 +74,19 @@ pub struct HostResetChecks {
 /// The item names `HostResetChecks::parse_list` accepts, in order.
 pub const HOST_RESET_ITEMS: [&str; 4] = ["firmware", "tpm", "biometrics", "labels"];
 
+/// Why a list of host reset items was refused (`--host-reset`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostResetListError {
+    #[error("unknown host reset item {item:?} (known: {})", HOST_RESET_ITEMS.join(", "))]
+    UnknownItem { item: String },
+    #[error("name at least one item of {}", HOST_RESET_ITEMS.join(", "))]
+    Empty,
+}
+
 impl HostResetChecks {
     /// Parses a comma-separated list of items attested done (`firmware`, `tpm`, `biometrics`,
     /// `labels`). Items not named stay "not attested" (`None`), never `false`.
-    pub fn parse_list(list: &str) -> Result<HostResetChecks, String> {
+    pub fn parse_list(list: &str) -> Result<HostResetChecks, HostResetListError> {
         let mut h = HostResetChecks::default();
         for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             let slot = match item {
@@ -86,19 +95,15 @@ impl HostResetChecks {
                 "biometrics" => &mut h.biometric_templates_cleared,
                 "labels" => &mut h.labels_removed,
                 other => {
-                    return Err(format!(
-                        "unknown host reset item {other:?} (known: {})",
-                        HOST_RESET_ITEMS.join(", ")
-                    ))
+                    return Err(HostResetListError::UnknownItem {
+                        item: other.to_string(),
+                    })
                 }
             };
             *slot = Some(true);
         }
         if h.is_empty() {
-            return Err(format!(
-                "name at least one item of {}",
-                HOST_RESET_ITEMS.join(", ")
-            ));
+            return Err(HostResetListError::Empty);
         }
         Ok(h)
     }
@@ -629,16 +634,7 @@ fn sanitization(report: &ErasureReport, lss: u32) -> cm::Sanitization {
                 break;
             }
         }
-    } else if matches!(
-        report.plan.method,
-        Method::AtaSanitize {
-            action: SanitizeAction::Overwrite
-        } | Method::NvmeSanitize {
-            action: SanitizeAction::Overwrite
-        } | Method::ScsiSanitize {
-            action: SanitizeAction::Overwrite
-        }
-    ) {
+    } else if report.plan.method.is_firmware_overwrite() {
         pattern = Some("zeros (firmware overwrite, 1 pass)".into());
     }
     let unreadable_in_verify = report
@@ -757,39 +753,16 @@ fn outcome(report: &ErasureReport) -> cm::Outcome {
     }
 }
 
-fn flash(m: MediaKind) -> bool {
-    matches!(
-        m,
-        MediaKind::Ssd
-            | MediaKind::NvmeSsd
-            | MediaKind::Emmc
-            | MediaKind::UsbFlash
-            | MediaKind::RaidVolume
-            | MediaKind::Unknown
-    )
-}
-
 fn limitations(plan: &Plan, media: MediaKind) -> Vec<cm::Limitation> {
     use cm::limitations as l;
     let mut out = Vec::new();
-    if flash(media) {
+    if media.may_hide_spare_flash() {
         out.push(l::host_readback_spare_flash());
     }
     if plan.method.is_firmware() {
         out.push(l::firmware_trusted());
     }
-    if matches!(
-        plan.method,
-        Method::NvmeSanitize {
-            action: SanitizeAction::CryptoErase
-        } | Method::AtaSanitize {
-            action: SanitizeAction::CryptoErase
-        } | Method::ScsiSanitize {
-            action: SanitizeAction::CryptoErase
-        } | Method::NvmeFormat {
-            erase: ardoise_erase::method::FormatErase::Crypto
-        }
-    ) {
+    if plan.method.is_crypto_erase() {
         out.push(cm::Limitation {
             code: "crypto-erase-depends-on-encryption".into(),
             text: "A cryptographic erase is only as strong as the drive's encryption of all data since its first use, which the computer cannot check.".into(),
@@ -821,6 +794,26 @@ fn limitations(plan: &Plan, media: MediaKind) -> Vec<cm::Limitation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spare_flash_limitation_follows_what_the_validator_requires() {
+        for m in [
+            MediaKind::Hdd,
+            MediaKind::Ssd,
+            MediaKind::NvmeSsd,
+            MediaKind::Emmc,
+            MediaKind::UsbFlash,
+            MediaKind::Virtual,
+            MediaKind::RaidVolume,
+            MediaKind::Unknown,
+        ] {
+            assert_eq!(
+                m.may_hide_spare_flash(),
+                media_type(m).has_hidden_flash(),
+                "{m:?}"
+            );
+        }
+    }
 
     #[test]
     fn identifiers_are_normalised() {
@@ -885,6 +878,7 @@ mod tests {
         assert!(r.items().iter().all(|(_, v)| *v == Some(true)));
         assert!(HostResetChecks::parse_list("tpm,bios")
             .unwrap_err()
+            .to_string()
             .contains("bios"));
         assert!(HostResetChecks::parse_list(" , ").is_err());
         assert_eq!(HostResetChecks::default().attested_by("op-1"), None);

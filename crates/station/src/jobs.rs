@@ -10,7 +10,6 @@ use ardoise_disk::health::HealthReport;
 use ardoise_disk::DiskInfo;
 use ardoise_erase::capability::DriveCapabilities;
 use ardoise_erase::job::ErasureReport;
-use ardoise_erase::method::Method;
 use ardoise_erase::outcome::{Exception, ExceptionCode, Outcome};
 use ardoise_erase::pattern::Seed;
 use ardoise_erase::plan::{Plan, Step};
@@ -186,16 +185,11 @@ fn interrupted_detail(m: &JobMarker) -> String {
         "the job started at {} never finished (power loss, crash or disk removed); the disk may be partly erased and must be erased again",
         ardoise_cert::fmt_time(m.started)
     );
-    let security_erase = m.plan.steps.iter().any(|s| {
-        matches!(
-            s,
-            Step::Firmware {
-                method: Method::AtaSecurityErase { .. },
-                ..
-            }
-        )
+    let sets_temporary_password = m.plan.steps.iter().any(|s| match s {
+        Step::Firmware { method, .. } => method.sets_temporary_password(),
+        _ => false,
     });
-    if security_erase {
+    if sets_temporary_password {
         detail.push_str(&format!(
             "; it was running ATA SECURITY ERASE UNIT, so the drive (serial {:?}) may be locked with ardoise's temporary password: the password stays in the password vault on this station's data partition, and the next erase of this drive started from this station unlocks the drive and removes the password before anything else; do not hand the drive on before that",
             m.identity.serial

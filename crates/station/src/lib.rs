@@ -45,7 +45,7 @@ pub enum StationError {
     #[error("the data directory {dir} cannot hold certificates: {source}")]
     NotWritable { dir: PathBuf, source: StoreError },
     #[error("password vault: {0}")]
-    Vault(String),
+    Vault(#[from] ardoise_erase::firmware::VaultError),
     #[error("job marker: {0}")]
     Marker(String),
     #[error("no random seed for the job: {0}")]

@@ -65,14 +65,23 @@ pub enum RegistryKeyError {
     },
 }
 
+/// Why the text of a key file holds no usable key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyTextError {
+    #[error("no key line")]
+    NoKeyLine,
+    #[error(transparent)]
+    Invalid(#[from] ardoise_cert::note::NoteError),
+}
+
 /// Parses the text of a key file: the first line that is neither empty nor a `#` comment.
-pub fn parse_key_text(text: &str) -> Result<NoteVerifier, String> {
+pub fn parse_key_text(text: &str) -> Result<NoteVerifier, KeyTextError> {
     let line = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .ok_or("no key line")?;
-    NoteVerifier::from_vkey(line).map_err(|e| e.to_string())
+        .ok_or(KeyTextError::NoKeyLine)?;
+    Ok(NoteVerifier::from_vkey(line)?)
 }
 
 /// Reads a registry key file.
@@ -82,7 +91,7 @@ pub fn load_key_file(path: &Path) -> Result<NoteVerifier, RegistryKeyError> {
         message,
     };
     let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
-    parse_key_text(&text).map_err(invalid)
+    parse_key_text(&text).map_err(|e| invalid(e.to_string()))
 }
 
 /// The registry key this station pins, if any (see the module docs for the order).

@@ -20,7 +20,7 @@ use ardoise_disk::ata::{
 use ardoise_disk::transport::ScsiTransport;
 use ardoise_disk::Transport;
 
-use super::vault::{temporary_password, PasswordVault};
+use super::vault::{temporary_password, PasswordVault, VaultError};
 use super::{poll_until, FirmwareContext, FirmwareOutcome, Poll};
 use crate::capability::DriveCapabilities;
 use crate::method::{Method, SanitizeAction};
@@ -794,10 +794,12 @@ pub enum Recovery {
 }
 
 /// Why a drive could not be recovered. The password stays in the vault in every case.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum RecoveryError {
     #[error("password vault: {0}")]
-    Vault(String),
+    Vault(#[from] VaultError),
+    #[error("password vault: the vaulted password is unusable: {0}")]
+    UnusablePassword(String),
     #[error("the device: {0}")]
     Device(String),
     #[error("the drive is frozen, so it refuses UNLOCK and DISABLE PASSWORD: {0}")]
@@ -816,11 +818,11 @@ pub fn recover_locked_drive<T: ScsiTransport>(
     vault: &dyn PasswordVault,
     serial: &str,
 ) -> Result<Recovery, RecoveryError> {
-    let Some(text) = vault.recall(serial).map_err(RecoveryError::Vault)? else {
+    let Some(text) = vault.recall(serial)? else {
         return Ok(Recovery::NothingToDo);
     };
     let password = SecurityPassword::new(text.as_bytes())
-        .map_err(|e| RecoveryError::Vault(format!("the vaulted password is unusable: {e}")))?;
+        .map_err(|e| RecoveryError::UnusablePassword(e.to_string()))?;
     drop(text);
     let id = ata
         .identify()
@@ -833,7 +835,7 @@ pub fn recover_locked_drive<T: ScsiTransport>(
     }
     let s = id.security;
     if !s.enabled && !s.locked {
-        vault.forget(serial).map_err(RecoveryError::Vault)?;
+        vault.forget(serial)?;
         return Ok(Recovery::AlreadyClear {
             device_status: describe_security(&s),
         });
@@ -866,7 +868,7 @@ pub fn recover_locked_drive<T: ScsiTransport>(
             describe_security(&after)
         )));
     }
-    vault.forget(serial).map_err(RecoveryError::Vault)?;
+    vault.forget(serial)?;
     Ok(Recovery::Unlocked {
         device_status: describe_security(&after),
     })

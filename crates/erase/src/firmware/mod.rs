@@ -41,7 +41,7 @@ use crate::overwrite::CancelToken;
 
 pub use ata::{recover_locked_drive, Recovery, RecoveryError};
 pub use settle::{wait_for_running_sanitize, Settled};
-pub use vault::{temporary_password, FileVault, MemoryVault, PasswordVault};
+pub use vault::{temporary_password, FileVault, MemoryVault, PasswordVault, VaultError};
 
 /// How often a running operation is polled on real devices.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -270,36 +270,50 @@ pub fn run_firmware(
             Vec::new(),
         );
     }
-    match (method, commands) {
-        (Method::AtaSanitize { action }, Commands::Ata(dev)) => {
-            ata::sanitize(dev, *action, caps, ctx)
-        }
-        (Method::AtaSecurityErase { enhanced }, Commands::Ata(dev)) => {
-            ata::security_erase(dev, *enhanced, caps, ctx)
-        }
-        (Method::NvmeSanitize { action }, Commands::Nvme { controller, .. }) => {
-            nvme::sanitize(controller, *action, caps, ctx)
-        }
-        (Method::NvmeFormat { erase }, Commands::Nvme { controller, nsid }) => {
-            nvme::format(controller, *nsid, *erase, caps, ctx)
-        }
-        (Method::ScsiSanitize { action }, Commands::Scsi(dev)) => {
-            scsi::sanitize(dev, *action, caps, ctx)
-        }
-        (Method::MmcSanitize, Commands::Mmc(dev)) => mmc::sanitize(dev, caps, ctx),
-        (Method::BlockSecureDiscard, commands) => block::secure_discard(commands, caps, ctx),
-        (Method::Overwrite { .. }, _) => FirmwareOutcome::refused(
-            &id,
-            "a host overwrite is not a firmware command; the overwrite engine runs it",
-            Vec::new(),
-        ),
-        (m, c) => FirmwareOutcome::refused(
+    // Matched on the method first, with no catch-all arm, so that a new method does not
+    // compile until it is dispatched; each then names the command set it needs.
+    let wrong_command_set = |commands: &Commands| {
+        FirmwareOutcome::refused(
             &id,
             format!(
                 "{} needs another command set than the {} commands this disk offers",
-                m.describe(),
-                c.kind()
+                method.describe(),
+                commands.kind()
             ),
+            Vec::new(),
+        )
+    };
+    match method {
+        Method::AtaSanitize { action } => match commands {
+            Commands::Ata(dev) => ata::sanitize(dev, *action, caps, ctx),
+            other => wrong_command_set(other),
+        },
+        Method::AtaSecurityErase { enhanced } => match commands {
+            Commands::Ata(dev) => ata::security_erase(dev, *enhanced, caps, ctx),
+            other => wrong_command_set(other),
+        },
+        Method::NvmeSanitize { action } => match commands {
+            Commands::Nvme { controller, .. } => nvme::sanitize(controller, *action, caps, ctx),
+            other => wrong_command_set(other),
+        },
+        Method::NvmeFormat { erase } => match commands {
+            Commands::Nvme { controller, nsid } => {
+                nvme::format(controller, *nsid, *erase, caps, ctx)
+            }
+            other => wrong_command_set(other),
+        },
+        Method::ScsiSanitize { action } => match commands {
+            Commands::Scsi(dev) => scsi::sanitize(dev, *action, caps, ctx),
+            other => wrong_command_set(other),
+        },
+        Method::MmcSanitize => match commands {
+            Commands::Mmc(dev) => mmc::sanitize(dev, caps, ctx),
+            other => wrong_command_set(other),
+        },
+        Method::BlockSecureDiscard => block::secure_discard(commands, caps, ctx),
+        Method::Overwrite { .. } => FirmwareOutcome::refused(
+            &id,
+            "a host overwrite is not a firmware command; the overwrite engine runs it",
             Vec::new(),
         ),
     }

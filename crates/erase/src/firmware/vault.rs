@@ -19,13 +19,65 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+/// Why the vault could not generate, store, read or remove a password. The texts are shown to
+/// the technician (notes, refusals) and some are asserted by tests.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no random numbers: {0}")]
+    NoRandomNumbers(getrandom::Error),
+    #[error("this vault refuses to store passwords")]
+    Refusing,
+    #[error("a temporary password is already stored for a drive with serial {serial:?} (another drive with the same serial in this run, or an interrupted erase whose drive may still be locked with it); it is not replaced")]
+    Occupied { serial: String },
+    #[error("cannot create the password vault {}: {source}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the password vault {} is not a directory", dir.display())]
+    NotADirectory { dir: PathBuf },
+    #[error("{0}")]
+    Encode(serde_json::Error),
+    #[error("cannot store the password in {}: {source}", path.display())]
+    Store {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot sync {}: {source}", dir.display())]
+    SyncDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot remove {}: {source}", path.display())]
+    Remove {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is damaged: {source}", path.display())]
+    Damaged {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{} belongs to drive {found:?}, not {expected:?}", path.display())]
+    ForeignEntry {
+        path: PathBuf,
+        found: String,
+        expected: String,
+    },
+}
+
 /// Keeps one temporary password per drive serial number.
 pub trait PasswordVault: Send + Sync {
     /// Stores `password` for `disk_serial`, durably. Never replaces an entry: one that exists
     /// belongs to another drive with the same serial in this run, or to an interrupted erase
     /// whose drive may still be locked with it. An error means the password is not safely
     /// stored and the erase must not start.
-    fn remember(&self, disk_serial: &str, password: &str) -> Result<(), String>;
+    fn remember(&self, disk_serial: &str, password: &str) -> Result<(), VaultError>;
     /// Whether this process stored the password of `disk_serial` and has not removed it yet: a
     /// job is running on a drive with that serial, and its entry must not be touched by the
     /// recovery of another drive with the same serial.
@@ -34,9 +86,9 @@ pub trait PasswordVault: Send + Sync {
     /// data partition). SECURITY ERASE UNIT is only started with a durable vault.
     fn is_durable(&self) -> bool;
     /// Removes the password of `disk_serial` (no error when there is none).
-    fn forget(&self, disk_serial: &str) -> Result<(), String>;
+    fn forget(&self, disk_serial: &str) -> Result<(), VaultError>;
     /// The password stored for `disk_serial`, if any.
-    fn recall(&self, disk_serial: &str) -> Result<Option<String>, String>;
+    fn recall(&self, disk_serial: &str) -> Result<Option<String>, VaultError>;
 }
 
 /// Characters of a generated password: letters and digits only, so that a technician can type
@@ -46,11 +98,11 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 pub const PASSWORD_LEN: usize = 24;
 
 /// A fresh random password from the operating system's generator.
-pub fn temporary_password() -> Result<String, String> {
+pub fn temporary_password() -> Result<String, VaultError> {
     let mut out = String::with_capacity(PASSWORD_LEN);
     let mut buf = [0u8; 64];
     while out.len() < PASSWORD_LEN {
-        getrandom::getrandom(&mut buf).map_err(|e| format!("no random numbers: {e}"))?;
+        getrandom::getrandom(&mut buf).map_err(VaultError::NoRandomNumbers)?;
         // Rejection sampling: 248 = 4 × 62, so every accepted byte is uniform over the alphabet.
         for &b in buf.iter().filter(|&&b| b < 248) {
             if out.len() == PASSWORD_LEN {
@@ -62,9 +114,11 @@ pub fn temporary_password() -> Result<String, String> {
     Ok(out)
 }
 
-/// Message of a refused [`PasswordVault::remember`] when an entry exists.
-fn occupied(serial: &str) -> String {
-    format!("a temporary password is already stored for a drive with serial {serial:?} (another drive with the same serial in this run, or an interrupted erase whose drive may still be locked with it); it is not replaced")
+/// The refusal of [`PasswordVault::remember`] when an entry exists.
+fn occupied(serial: &str) -> VaultError {
+    VaultError::Occupied {
+        serial: serial.to_string(),
+    }
 }
 
 /// A vault in memory, for tests. [`MemoryVault::new`] stands for a durable vault (as the data
@@ -112,9 +166,9 @@ impl MemoryVault {
 }
 
 impl PasswordVault for MemoryVault {
-    fn remember(&self, disk_serial: &str, password: &str) -> Result<(), String> {
+    fn remember(&self, disk_serial: &str, password: &str) -> Result<(), VaultError> {
         if self.refuse {
-            return Err("this vault refuses to store passwords".into());
+            return Err(VaultError::Refusing);
         }
         let mut entries = self.lock();
         if entries.contains_key(disk_serial) {
@@ -132,12 +186,12 @@ impl PasswordVault for MemoryVault {
         self.lock().contains_key(disk_serial)
     }
 
-    fn forget(&self, disk_serial: &str) -> Result<(), String> {
+    fn forget(&self, disk_serial: &str) -> Result<(), VaultError> {
         self.lock().remove(disk_serial);
         Ok(())
     }
 
-    fn recall(&self, disk_serial: &str) -> Result<Option<String>, String> {
+    fn recall(&self, disk_serial: &str) -> Result<Option<String>, VaultError> {
         Ok(self.lock().get(disk_serial).cloned())
     }
 }
@@ -167,19 +221,21 @@ struct Entry {
 
 impl FileVault {
     /// Opens (creating it if needed) the vault directory.
-    pub fn open(dir: &Path) -> Result<FileVault, String> {
+    pub fn open(dir: &Path) -> Result<FileVault, VaultError> {
         if !dir.exists() {
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
                 .create(dir)
-                .map_err(|e| format!("cannot create the password vault {}: {e}", dir.display()))?;
+                .map_err(|source| VaultError::CreateDir {
+                    dir: dir.to_path_buf(),
+                    source,
+                })?;
         }
         if !dir.is_dir() {
-            return Err(format!(
-                "the password vault {} is not a directory",
-                dir.display()
-            ));
+            return Err(VaultError::NotADirectory {
+                dir: dir.to_path_buf(),
+            });
         }
         Ok(FileVault {
             dir: dir.to_path_buf(),
@@ -223,14 +279,16 @@ impl FileVault {
         self.mine.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn sync_dir(&self) -> Result<(), String> {
-        ardoise_disk::durable::sync_directory(&self.dir)
-            .map_err(|e| format!("cannot sync {}: {e}", self.dir.display()))
+    fn sync_dir(&self) -> Result<(), VaultError> {
+        ardoise_disk::durable::sync_directory(&self.dir).map_err(|source| VaultError::SyncDir {
+            dir: self.dir.clone(),
+            source,
+        })
     }
 }
 
 impl PasswordVault for FileVault {
-    fn remember(&self, disk_serial: &str, password: &str) -> Result<(), String> {
+    fn remember(&self, disk_serial: &str, password: &str) -> Result<(), VaultError> {
         let _one_at_a_time = REMEMBER.lock().unwrap_or_else(|p| p.into_inner());
         let path = self.path_for(disk_serial);
         if path.exists() {
@@ -242,7 +300,7 @@ impl PasswordVault for FileVault {
             password: password.to_string(),
             stored: time::OffsetDateTime::now_utc(),
         };
-        let text = serde_json::to_vec_pretty(&entry).map_err(|e| e.to_string())?;
+        let text = serde_json::to_vec_pretty(&entry).map_err(VaultError::Encode)?;
         let write = || -> std::io::Result<()> {
             let _ = fs::remove_file(&tmp);
             let mut f = OpenOptions::new()
@@ -254,12 +312,9 @@ impl PasswordVault for FileVault {
             f.sync_all()?;
             fs::rename(&tmp, &path)
         };
-        if let Err(e) = write() {
+        if let Err(source) = write() {
             let _ = fs::remove_file(&tmp);
-            return Err(format!(
-                "cannot store the password in {}: {e}",
-                path.display()
-            ));
+            return Err(VaultError::Store { path, source });
         }
         self.mine_mut().insert(disk_serial.to_string());
         self.sync_dir()
@@ -273,7 +328,7 @@ impl PasswordVault for FileVault {
         self.mine_mut().contains(disk_serial)
     }
 
-    fn forget(&self, disk_serial: &str) -> Result<(), String> {
+    fn forget(&self, disk_serial: &str) -> Result<(), VaultError> {
         let path = self.path_for(disk_serial);
         match fs::remove_file(&path) {
             Ok(()) => {
@@ -281,25 +336,27 @@ impl PasswordVault for FileVault {
                 self.sync_dir()
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(format!("cannot remove {}: {e}", path.display())),
+            Err(source) => Err(VaultError::Remove { path, source }),
         }
     }
 
-    fn recall(&self, disk_serial: &str) -> Result<Option<String>, String> {
+    fn recall(&self, disk_serial: &str) -> Result<Option<String>, VaultError> {
         let path = self.path_for(disk_serial);
         let text = match fs::read(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            Err(source) => return Err(VaultError::Read { path, source }),
         };
-        let entry: Entry = serde_json::from_slice(&text)
-            .map_err(|e| format!("{} is damaged: {e}", path.display()))?;
+        let entry: Entry = match serde_json::from_slice(&text) {
+            Ok(entry) => entry,
+            Err(source) => return Err(VaultError::Damaged { path, source }),
+        };
         if entry.serial != disk_serial {
-            return Err(format!(
-                "{} belongs to drive {:?}, not {disk_serial:?}",
-                path.display(),
-                entry.serial
-            ));
+            return Err(VaultError::ForeignEntry {
+                path,
+                found: entry.serial,
+                expected: disk_serial.to_string(),
+            });
         }
         Ok(Some(entry.password))
     }
@@ -370,7 +427,7 @@ mod tests {
         for v in [&file as &dyn PasswordVault, &memory] {
             v.remember("SAME-SERIAL", "first drive").unwrap();
             let e = v.remember("SAME-SERIAL", "second drive").unwrap_err();
-            assert!(e.contains("already stored"), "{e}");
+            assert!(e.to_string().contains("already stored"), "{e}");
             assert_eq!(
                 v.recall("SAME-SERIAL").unwrap().as_deref(),
                 Some("first drive")
@@ -402,6 +459,10 @@ mod tests {
         assert!(v.recall("A").is_err());
         v.remember("B", "pw").unwrap();
         fs::copy(v.path_for("B"), v.path_for("C")).unwrap();
-        assert!(v.recall("C").unwrap_err().contains("belongs to drive"));
+        assert!(v
+            .recall("C")
+            .unwrap_err()
+            .to_string()
+            .contains("belongs to drive"));
     }
 }

@@ -16,7 +16,7 @@ use ardoise_disk::block::BlockIo;
 use ardoise_disk::OpenedDisk;
 
 use super::Run;
-use crate::hidden::{self, HiddenAreaOutcome};
+use crate::hidden::{self, HiddenAreaOutcome, KernelRescanError};
 use crate::outcome::ExceptionCode;
 use crate::probe::ProbeReport;
 
@@ -36,8 +36,13 @@ pub(crate) fn sector_span(first: u64, end: u64) -> String {
     )
 }
 
+/// The block device's size could not be read again after a resize.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the disk's size: {0}")]
+struct SizeUnreadable(ardoise_disk::block::BlockError);
+
 /// Re-reads the block device's size until it is `want` bytes or the settle time is over.
-fn wait_for_size(dev: &dyn BlockIo, want: u64) -> Result<u64, String> {
+fn wait_for_size(dev: &dyn BlockIo, want: u64) -> Result<u64, SizeUnreadable> {
     let tries = if dev.removal_may_lag() {
         (SIZE_SETTLE.as_millis() / SIZE_POLL.as_millis()) as u32
     } else {
@@ -45,9 +50,7 @@ fn wait_for_size(dev: &dyn BlockIo, want: u64) -> Result<u64, String> {
     };
     let mut size = 0;
     for attempt in 0..tries {
-        size = dev
-            .refresh_size()
-            .map_err(|e| format!("cannot read the disk's size: {e}"))?;
+        size = dev.refresh_size().map_err(SizeUnreadable)?;
         if size == want {
             break;
         }
@@ -69,7 +72,7 @@ impl Run<'_> {
         let sector = u64::from(disk.block.logical_sector_size().max(1));
         let want = outcome.after.visible_sectors * sector;
         let sys = Path::new("/sys");
-        type Attempt = fn(&ardoise_disk::DiskInfo, &Path) -> Result<String, String>;
+        type Attempt = fn(&ardoise_disk::DiskInfo, &Path) -> Result<String, KernelRescanError>;
         let attempts: [(&str, Attempt); 2] = [
             ("SCSI rescan", hidden::rescan_block_device),
             ("ATA port revalidation", hidden::revalidate_ata_port),
@@ -86,7 +89,7 @@ impl Run<'_> {
             }
             size = match wait_for_size(disk.block.as_ref(), want) {
                 Ok(s) => s,
-                Err(e) => return self.fail(ExceptionCode::EraseFailed, e),
+                Err(e) => return self.fail(ExceptionCode::EraseFailed, e.to_string()),
             };
             if size == want {
                 self.message(format!(

@@ -129,6 +129,37 @@ fn qemu_like_nvme_gets_format_user_data_never_crypto() {
 }
 
 #[test]
+fn a_format_whose_secure_erase_reaches_every_namespace_is_announced() {
+    // FNA bit 1 alone: the Format itself is per namespace, its secure erase is not.
+    let mut c = base(CommandSet::Nvme, MediaKind::NvmeSsd, Transport::Nvme);
+    c.nvme = Some(NvmeCaps {
+        format_supported: true,
+        namespaces: 2,
+        nsid: 1,
+        secure_erase_applies_to_all_namespaces: true,
+        ..Default::default()
+    });
+    let p = plan_request(&c, "nvme-format-user-data").unwrap();
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("erases all 2 namespaces")),
+        "{:?}",
+        p.warnings
+    );
+    c.nvme
+        .as_mut()
+        .unwrap()
+        .secure_erase_applies_to_all_namespaces = false;
+    let p = plan_request(&c, "nvme-format-user-data").unwrap();
+    assert!(
+        !p.warnings.iter().any(|w| w.contains("namespaces")),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
 fn ata_ssd_sanitize_block_then_security_then_overwrite() {
     let mut c = base(CommandSet::Ata, MediaKind::Ssd, Transport::Ata);
     c.ata_sanitize = Some(AtaSanitize {

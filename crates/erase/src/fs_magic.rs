@@ -1,4 +1,5 @@
-//! Partition-table and filesystem signatures found in a buffer.
+//! Magic numbers of partition tables, filesystems and volume headers (LUKS, LVM, swap) found in
+//! a buffer: the read-back takes any of them in an erased sample as a sign of surviving data.
 //!
 //! Each signature is matched against the structure that carries it (a boot sector, a
 //! superblock, a header), at every 512-byte-aligned device offset of the buffer, so a sample read
