@@ -587,7 +587,7 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
     if let Some(n) = caps.nvme.as_ref().filter(|n| n.namespaces > 1) {
         // A Format that erases (SES 1 or 2) reaches every namespace when FNA bit 0 or bit 1 says
         // so (NVMe Base 2.0, Identify Controller FNA): the same rule the limits apply.
-        let erases_every_namespace = crate::limits::reaches_other_namespaces(&method, n);
+        let erases_every_namespace = crate::limits::reaches_other_namespaces(method, n);
         if erases_every_namespace {
             warnings.push(format!(
                 "this command erases all {} namespaces of the controller",
