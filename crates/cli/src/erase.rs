@@ -22,6 +22,7 @@ use serde_json::json;
 
 use crate::exit;
 use crate::output::human_size;
+use ardoise_units::Language;
 
 #[derive(clap::Args, Debug)]
 pub struct MethodsArgs {
@@ -481,12 +482,12 @@ fn print_progress(rx: crossbeam_channel::Receiver<JobEvent>) {
                     .map(|f| format!("{:5.1} %", f * 100.0))
                     .unwrap_or_else(|| "  ?  ".into());
                 let speed = if rate > 0.0 {
-                    format!(", {}/s", human_size(rate as u64))
+                    format!(", {}", ardoise_units::rate(Language::En, rate))
                 } else {
                     String::new()
                 };
                 let eta = eta
-                    .map(|d| format!(", {} s left", d.as_secs()))
+                    .map(|d| format!(", {} left", ardoise_units::duration(Language::En, d)))
                     .unwrap_or_default();
                 eprintln!("ardoise: {} {pct}{speed}{eta}", phase_name(&phase));
             }
