@@ -18,11 +18,11 @@ use ardoise_erase::plan::{plan_auto, supported_methods};
 use ardoise_station::{
     pseudonymous_operator_id, HostResetChecks, SessionInfo, Station, StationOptions, VerifyMode,
 };
+use ardoise_units::Language;
 use serde_json::json;
 
 use crate::exit;
 use crate::output::human_size;
-use ardoise_units::Language;
 
 #[derive(clap::Args, Debug)]
 pub struct MethodsArgs {
