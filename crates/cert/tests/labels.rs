@@ -9,7 +9,7 @@ use std::process::Command;
 
 use ardoise_cert::model::{Destination, Disposition, OutcomeStatus};
 use ardoise_cert::report::label::{labels, LabelFormat};
-use ardoise_cert::report::{Lang, ReportOptions};
+use ardoise_cert::report::{Language, ReportOptions};
 use common::*;
 
 const REGISTRY: &str = "https://registre.example.org";
@@ -81,7 +81,7 @@ struct Fixture {
     options: ReportOptions,
 }
 
-fn fixture(lang: Lang) -> Fixture {
+fn fixture(lang: Language) -> Fixture {
     let k = key(61);
     let dir = tempfile::tempdir().unwrap();
     let (mut files, mut ids, mut prev) = (Vec::new(), Vec::new(), None);
@@ -148,7 +148,7 @@ fn urls(ids: &[String]) -> Vec<String> {
 
 #[test]
 fn a_62mm_roll_label_per_machine_with_every_disk_qr_code() {
-    let f = fixture(Lang::Fr);
+    let f = fixture(Language::Fr);
     let out = labels(&f.files, LabelFormat::Roll62, &f.options).unwrap();
     assert_eq!((out.machines, out.pages), (2, 2));
     let pdf = f.dir.path().join("roll.pdf");
@@ -178,7 +178,7 @@ fn a_62mm_roll_label_per_machine_with_every_disk_qr_code() {
 
 #[test]
 fn an_a4_sheet_of_labels_in_english() {
-    let f = fixture(Lang::En);
+    let f = fixture(Language::En);
     let out = labels(&f.files, LabelFormat::SheetA4, &f.options).unwrap();
     assert_eq!((out.machines, out.pages), (2, 1));
     let pdf = f.dir.path().join("sheet.pdf");
@@ -200,14 +200,14 @@ fn an_a4_sheet_of_labels_in_english() {
 
 #[test]
 fn without_a_trust_file_the_labels_say_so_and_a_forgery_is_marked() {
-    let mut f = fixture(Lang::En);
+    let mut f = fixture(Language::En);
     f.options.trust = None;
     let out = labels(&f.files, LabelFormat::Roll62, &f.options).unwrap();
     let pdf = f.dir.path().join("unchecked.pdf");
     std::fs::write(&pdf, &out.pdf).unwrap();
     assert!(run(tool("pdftotext").arg(&pdf).arg("-")).contains("Signatures not checked"));
     // A forged byte in the signature: INVALID on the label, whatever the payload claims.
-    let f = fixture(Lang::En);
+    let f = fixture(Language::En);
     let mut bytes = std::fs::read(&f.files[0]).unwrap();
     let pos = bytes.len() - 12;
     bytes[pos] = if bytes[pos] == b'A' { b'B' } else { b'A' };
@@ -221,7 +221,7 @@ fn without_a_trust_file_the_labels_say_so_and_a_forgery_is_marked() {
 #[test]
 #[ignore = "writes the sample labels to target/test-artifacts/labels for a look"]
 fn sample_labels_for_the_docs() {
-    let f = fixture(Lang::Fr);
+    let f = fixture(Language::Fr);
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/test-artifacts/labels");
     std::fs::create_dir_all(&dir).unwrap();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ardoise_cert::model::{Exception, OutcomeStatus};
-use ardoise_cert::report::{report, Lang, ReportOptions};
+use ardoise_cert::report::{report, Language, ReportOptions};
 use common::*;
 
 const WS: &str = "ressourcerie-pays-d-auge";
@@ -160,7 +160,7 @@ fn french_report_renders_with_qr_codes_and_text() {
     let out = report(
         &f.files,
         &ReportOptions {
-            lang: Lang::Fr,
+            lang: Language::Fr,
             registry_url: Some(REGISTRY.into()),
             trust: Some(f.trust.clone()),
             ..Default::default()
@@ -210,7 +210,7 @@ fn french_report_renders_with_qr_codes_and_text() {
         "WX61AB2C3D4E",
         "la zone HPA n'a pas pu être retirée",
         "mémoire flash de réserve",
-        "256,06 Go",
+        "256 Go",
         // After the erasure: destination, QC selection, host reset attestations.
         "réemploi (vente ou don) — battery replaced; sold in the workshop shop",
         "recyclage (DEEE, éco-organisme)",
@@ -240,7 +240,7 @@ fn english_report_on_request() {
     let out = report(
         &f.files[..1],
         &ReportOptions {
-            lang: Lang::En,
+            lang: Language::En,
             registry_url: None, // taken from issuer.registry_url
             trust: Some(f.trust.clone()),
             ..Default::default()
@@ -298,7 +298,7 @@ fn an_invalid_certificate_gets_no_qr_code_from_its_own_registry_url() {
     let out = report(
         &files,
         &ReportOptions {
-            lang: Lang::En,
+            lang: Language::En,
             registry_url: None,
             trust: Some(f.trust.clone()),
             ..Default::default()
@@ -340,7 +340,7 @@ fn any_donor_name_renders_with_embedded_unicode_fonts() {
     let out = report(
         &[file],
         &ReportOptions {
-            lang: Lang::Fr,
+            lang: Language::Fr,
             trust: Some(trust(&[(&k, WS, ST)])),
             ..Default::default()
         },

@@ -18,6 +18,7 @@ use ardoise_erase::plan::{plan_auto, supported_methods};
 use ardoise_station::{
     pseudonymous_operator_id, HostResetChecks, SessionInfo, Station, StationOptions, VerifyMode,
 };
+use ardoise_units::Language;
 use serde_json::json;
 
 use crate::exit;
@@ -481,12 +482,12 @@ fn print_progress(rx: crossbeam_channel::Receiver<JobEvent>) {
                     .map(|f| format!("{:5.1} %", f * 100.0))
                     .unwrap_or_else(|| "  ?  ".into());
                 let speed = if rate > 0.0 {
-                    format!(", {}/s", human_size(rate as u64))
+                    format!(", {}", ardoise_units::rate(Language::En, rate))
                 } else {
                     String::new()
                 };
                 let eta = eta
-                    .map(|d| format!(", {} s left", d.as_secs()))
+                    .map(|d| format!(", {} left", ardoise_units::duration(Language::En, d)))
                     .unwrap_or_default();
                 eprintln!("ardoise: {} {pct}{speed}{eta}", phase_name(&phase));
             }

@@ -1,19 +1,8 @@
 //! Small formatting helpers for human-readable output.
 
-/// Size in decimal units, as drive vendors label them ("500.1 GB").
+/// Size in decimal units, as drives are sold ("500 GB"): the rule of every other front end.
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit < UNITS.len() - 1 {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
+    ardoise_units::size(ardoise_units::Language::En, bytes)
 }
 
 /// Truncates to `width` characters (keeps tables aligned on an 80-column console).
@@ -34,7 +23,7 @@ mod tests {
     #[test]
     fn sizes() {
         assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(500_107_862_016), "500.1 GB");
+        assert_eq!(human_size(500_107_862_016), "500 GB");
         assert_eq!(human_size(64 << 20), "67.1 MB");
     }
 

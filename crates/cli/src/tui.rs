@@ -42,7 +42,7 @@ pub struct TuiArgs {
 }
 
 fn parse_lang(s: &str) -> Result<Language, String> {
-    Language::parse(s).ok_or_else(|| format!("unknown language {s:?} (fr or en)"))
+    s.parse::<Language>().map_err(|e| e.to_string())
 }
 
 pub fn run(args: &TuiArgs) -> anyhow::Result<ExitCode> {

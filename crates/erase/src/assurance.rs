@@ -156,22 +156,10 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Decimal units, as disk vendors count: `1.0 TB`, `512 MB`, `4.1 kB`.
+/// Decimal units, as disk vendors count (`1.0 TB`, `512 MB`, `4.1 kB`): the figures the screens,
+/// the donor PDF and the registry show. Certificate sentences are English.
 pub fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else if v < 10.0 {
-        format!("{v:.1} {}", UNITS[u])
-    } else {
-        format!("{v:.0} {}", UNITS[u])
-    }
+    ardoise_units::size(ardoise_units::Language::En, b)
 }
 
 #[cfg(test)]
@@ -222,7 +210,9 @@ mod tests {
     fn full_read_statement() {
         let a = Assurance::full(64 << 20, 512);
         assert_eq!(a.max_unerased_fraction, 0.0);
-        assert!(a.statement.starts_with("Every addressable sector (67 MB)"));
+        assert!(a
+            .statement
+            .starts_with("Every addressable sector (67.1 MB)"));
     }
 
     #[test]
@@ -241,5 +231,6 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(2_000_000_000), "2.0 GB");
+        assert_eq!(human_bytes(512_000_000), "512 MB");
     }
 }

@@ -2,7 +2,7 @@
 //! assembled from strings (no template engine, nothing evaluated), with inline CSS and no
 //! external asset.
 
-use crate::i18n::Lang;
+use crate::i18n::{Language, Words};
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
 pub fn esc(s: &str) -> String {
@@ -68,10 +68,10 @@ ul.checks li{padding:.3rem .5rem;margin:.2rem 0;border-radius:.2rem}
 "#;
 
 /// The page frame: header with navigation and language switch, main content.
-pub fn layout(lang: Lang, title: &str, path_and_query: &str, body: &str) -> String {
+pub fn layout(lang: Language, title: &str, path_and_query: &str, body: &str) -> String {
     let other = match lang {
-        Lang::Fr => "en",
-        Lang::En => "fr",
+        Language::Fr => "en",
+        Language::En => "fr",
     };
     let switch = with_lang(path_and_query, other);
     format!(
@@ -90,8 +90,8 @@ pub fn layout(lang: Lang, title: &str, path_and_query: &str, body: &str) -> Stri
         title = esc(title),
         site = esc(lang.t("site")),
         skip = match lang {
-            Lang::Fr => "Aller au contenu",
-            Lang::En => "Skip to content",
+            Language::Fr => "Aller au contenu",
+            Language::En => "Skip to content",
         },
         search = esc(lang.t("nav.search")),
         workshops = esc(lang.t("nav.workshops")),

@@ -1,63 +1,53 @@
 //! French and English words of the pages. French is the default (the network is in
 //! Normandy); `?lang=en` or an `Accept-Language` preferring English switches.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Fr,
-    En,
+/// The pages' language: the one every front end shares.
+pub use ardoise_units::Language;
+
+/// From `?lang=`, else the first of `fr`/`en` in `Accept-Language` (by q-value), else French.
+pub fn pick_language(param: Option<&str>, accept_language: Option<&str>) -> Language {
+    match param.map(|p| p.trim().to_ascii_lowercase()) {
+        Some(p) if p.starts_with("en") => return Language::En,
+        Some(p) if p.starts_with("fr") => return Language::Fr,
+        _ => {}
+    }
+    let mut best: Option<(f32, Language)> = None;
+    for part in accept_language.unwrap_or_default().split(',') {
+        let mut it = part.split(';');
+        let tag = it.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang = if tag.starts_with("en") {
+            Language::En
+        } else if tag.starts_with("fr") {
+            Language::Fr
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map_or(Language::Fr, |(_, l)| l)
 }
 
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Fr => "fr",
-            Lang::En => "en",
-        }
-    }
-
-    /// From `?lang=`, else the first of `fr`/`en` in `Accept-Language` (by q-value), else French.
-    pub fn pick(param: Option<&str>, accept_language: Option<&str>) -> Lang {
-        match param.map(|p| p.trim().to_ascii_lowercase()) {
-            Some(p) if p.starts_with("en") => return Lang::En,
-            Some(p) if p.starts_with("fr") => return Lang::Fr,
-            _ => {}
-        }
-        let mut best: Option<(f32, Lang)> = None;
-        for part in accept_language.unwrap_or_default().split(',') {
-            let mut it = part.split(';');
-            let tag = it.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let q = it
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|v| v.parse::<f32>().ok())
-                })
-                .unwrap_or(1.0);
-            let lang = if tag.starts_with("en") {
-                Lang::En
-            } else if tag.starts_with("fr") {
-                Lang::Fr
-            } else {
-                continue;
-            };
-            if best.is_none_or(|(bq, _)| q > bq) {
-                best = Some((q, lang));
-            }
-        }
-        best.map_or(Lang::Fr, |(_, l)| l)
-    }
-
+/// The pages' words in a [`Language`].
+pub trait Words {
     /// The text of `key` in this language (the key itself when missing, which a test forbids).
-    pub fn t(self, key: &'static str) -> &'static str {
-        for (k, fr, en) in WORDS {
-            if *k == key {
-                return match self {
-                    Lang::Fr => fr,
-                    Lang::En => en,
-                };
-            }
-        }
-        key
+    fn t(self, key: &'static str) -> &'static str;
+}
+
+impl Words for Language {
+    fn t(self, key: &'static str) -> &'static str {
+        WORDS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or(key, |(_, fr, en)| self.pick(fr, en))
     }
 }
 
@@ -205,6 +195,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("notfound", "Introuvable", "Not found"),
     ("notfound.cert", "Ce certificat n'est pas dans le registre.", "This certificate is not in the registry."),
     ("error", "Erreur", "Error"),
+    ("unit.bytes", "octets", "bytes"),
     ("lang.other", "English", "Français"),
 ];
 
@@ -214,11 +205,17 @@ mod tests {
 
     #[test]
     fn picks_the_language() {
-        assert_eq!(Lang::pick(Some("en"), Some("fr")), Lang::En);
-        assert_eq!(Lang::pick(None, Some("en-GB,en;q=0.9,fr;q=0.8")), Lang::En);
-        assert_eq!(Lang::pick(None, Some("de,fr;q=0.5,en;q=0.3")), Lang::Fr);
-        assert_eq!(Lang::pick(None, None), Lang::Fr);
-        assert_eq!(Lang::pick(Some("xx"), Some("en")), Lang::En);
+        assert_eq!(pick_language(Some("en"), Some("fr")), Language::En);
+        assert_eq!(
+            pick_language(None, Some("en-GB,en;q=0.9,fr;q=0.8")),
+            Language::En
+        );
+        assert_eq!(
+            pick_language(None, Some("de,fr;q=0.5,en;q=0.3")),
+            Language::Fr
+        );
+        assert_eq!(pick_language(None, None), Language::Fr);
+        assert_eq!(pick_language(Some("xx"), Some("en")), Language::En);
     }
 
     #[test]

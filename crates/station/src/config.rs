@@ -92,30 +92,8 @@ pub struct Registry {
     pub allow_unverified_receipts: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    Fr,
-    En,
-}
-
-impl Language {
-    pub fn parse(s: &str) -> Option<Language> {
-        match s.to_ascii_lowercase().as_str() {
-            "fr" | "fr_fr" | "french" | "français" => Some(Language::Fr),
-            "en" | "en_gb" | "en_us" | "english" => Some(Language::En),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::Fr => "fr",
-            Language::En => "en",
-        }
-    }
-}
+/// The interface language (`[ui] language = "fr"`): the one every front end shares.
+pub use ardoise_units::Language;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

@@ -143,20 +143,9 @@ fn dest_word(lang: Language, d: Destination) -> &'static str {
     )
 }
 
-/// A memory size in binary gigabytes (what memory is sold in), the language's units.
-fn memory_size(lang: Language, bytes: u64) -> String {
-    let g = bytes as f64 / (1u64 << 30) as f64;
-    let n = if (g - g.round()).abs() < 0.05 {
-        format!("{g:.0}")
-    } else {
-        format!("{g:.1}").replace('.', crate::i18n::t(lang, T::DecimalSep))
-    };
-    format!("{n} {}", crate::i18n::t(lang, T::UnitGiga))
-}
-
 /// A reason in the interface's language.
 pub fn reason_text(app: &App, r: &ReuseReason) -> String {
-    let size = |b: u64| memory_size(app.lang, b);
+    let size = |b: u64| ardoise_units::memory_size(app.lang, b);
     match r {
         ReuseReason::OsMinimumUnmet { os, unmet } => {
             app.tf(T::WhyOsUnmet, &[os, &unmet.join(", ")])
@@ -218,9 +207,12 @@ fn fact_lines(
         .map(|m| {
             let kind = m.kind.as_deref().unwrap_or("?").to_uppercase();
             let form = m.form_factor.as_deref().unwrap_or("");
-            format!("{} {kind} {form}", memory_size(lang, m.size_bytes))
-                .trim_end()
-                .to_string()
+            format!(
+                "{} {kind} {form}",
+                ardoise_units::memory_size(lang, m.size_bytes)
+            )
+            .trim_end()
+            .to_string()
         })
         .collect();
     let modules = if kinds.is_empty() {
@@ -228,7 +220,10 @@ fn fact_lines(
     } else {
         kinds.join(" + ")
     };
-    out.push(app.tf(T::HwMemory, &[&memory_size(lang, installed), &modules]));
+    out.push(app.tf(
+        T::HwMemory,
+        &[&ardoise_units::memory_size(lang, installed), &modules],
+    ));
     let generation = match (h.cpu.line, h.cpu.generation) {
         (Some(l), Some(g)) => app.tf(T::HwGeneration, &[&l.as_str(), &g]),
         (Some(l), None) => l.as_str().to_string(),

@@ -1,61 +1,10 @@
 //! Numbers, sizes and durations in the interface's language; text from devices made safe for the
 //! console font.
 
-use std::time::Duration;
+use crate::i18n::Language;
 
-use crate::i18n::{t, tf, Language, T};
-
-/// Size in decimal units, as drive vendors label them ("500,1 Go" / "500.1 GB").
-pub fn size(lang: Language, bytes: u64) -> String {
-    let units = [
-        T::UnitBytes,
-        T::UnitKilo,
-        T::UnitMega,
-        T::UnitGiga,
-        T::UnitTera,
-    ];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit < units.len() - 1 {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} {}", t(lang, units[0]))
-    } else {
-        let n = if v >= 100.0 {
-            format!("{v:.0}")
-        } else {
-            format!("{v:.1}").replace('.', t(lang, T::DecimalSep))
-        };
-        format!("{n} {}", t(lang, units[unit]))
-    }
-}
-
-/// A transfer rate ("120 Mo/s").
-pub fn rate(lang: Language, bytes_per_second: f64) -> String {
-    tf(
-        lang,
-        T::PerSecond,
-        &[&size(lang, bytes_per_second.max(0.0) as u64)],
-    )
-}
-
-/// A remaining time ("1 h 05 min", "3 min 20 s", "45 s").
-pub fn duration(lang: Language, d: Duration) -> String {
-    let s = d.as_secs();
-    if s >= 3600 {
-        tf(
-            lang,
-            T::DurHours,
-            &[&(s / 3600), &format!("{:02}", (s % 3600) / 60)],
-        )
-    } else if s >= 60 {
-        tf(lang, T::DurMinutes, &[&(s / 60), &format!("{:02}", s % 60)])
-    } else {
-        tf(lang, T::DurSeconds, &[&s])
-    }
-}
+// One rule for sizes, rates and durations on every screen, page and PDF.
+pub use ardoise_units::{duration, rate, size};
 
 /// A percentage with the language's decimal separator ("1,5").
 pub fn number(lang: Language, v: f64) -> String {
@@ -64,7 +13,7 @@ pub fn number(lang: Language, v: f64) -> String {
     } else {
         format!("{v}")
     };
-    s.replace('.', t(lang, T::DecimalSep))
+    s.replace('.', &lang.decimal_separator().to_string())
 }
 
 /// Text that came from a device, a file or another program, with every character the console
@@ -114,6 +63,7 @@ pub fn short_id(cert_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn sizes_in_both_languages() {

@@ -5,7 +5,7 @@
 //! them in another order; the tests check that both languages use the same ones and only glyphs
 //! of the Linux console font (no typographic apostrophe, no ellipsis, no dash).
 
-pub use ardoise_station::Language;
+pub use ardoise_units::Language;
 
 macro_rules! texts {
     ($($key:ident => $fr:expr, $en:expr;)*) => {
@@ -548,17 +548,7 @@ texts! {
     LogRecoveredReport => "Certificat {0} établi au démarrage d'après le compte rendu gardé sur la clé (il n'avait pas pu être enregistré).",
                           "Certificate {0} issued at start from the report kept on the stick (it could not be stored before).";
 
-    // Units
-    UnitBytes => "o", "B";
-    UnitKilo => "ko", "kB";
-    UnitMega => "Mo", "MB";
-    UnitGiga => "Go", "GB";
-    UnitTera => "To", "TB";
-    DecimalSep => ",", ".";
-    PerSecond => "{0}/s", "{0}/s";
-    DurHours => "{0} h {1} min", "{0} h {1} min";
-    DurMinutes => "{0} min {1} s", "{0} min {1} s";
-    DurSeconds => "{0} s", "{0} s";
+    // Units, separators and durations: ardoise_units, shared with every other front end.
 
     // Help
     HelpGeneral => "F1 ou ? : cette aide. L : journal. Échap : étape précédente. Rien n'est effacé avant la confirmation tapée au clavier.",

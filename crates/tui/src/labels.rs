@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use ardoise_cert::report::label::{labels, LabelFormat};
-use ardoise_cert::report::{Lang, ReportOptions};
+use ardoise_cert::report::ReportOptions;
 use ardoise_cert::trust::TrustFile;
 
 use crate::i18n::Language;
@@ -38,10 +38,7 @@ pub fn write_machine_labels(
     // The station's own trust file (its key): the labels then say the signatures were checked.
     let trust = TrustFile::load(&data_dir.join("keys/trust.toml")).ok();
     let options = ReportOptions {
-        lang: match lang {
-            Language::Fr => Lang::Fr,
-            Language::En => Lang::En,
-        },
+        lang,
         trust,
         ..Default::default()
     };

@@ -13,8 +13,8 @@ use time::OffsetDateTime;
 
 use super::pdf::{self, Font, Page, Rgb, BLACK};
 use super::{
-    draw_qr, fmt_bytes, outcome_words, qr_url, shown, wrap, Lang, ReportError, ReportOptions, GREY,
-    RED,
+    draw_qr, fmt_bytes, outcome_words, qr_url, shown, wrap, Language, ReportError, ReportOptions,
+    GREY, RED,
 };
 use crate::model::{Certificate, Destination};
 use crate::trust::TrustFile;
@@ -78,12 +78,12 @@ fn machine_key(c: &Certificate) -> String {
         .unwrap_or_else(|| super::host_key(c))
 }
 
-fn destination_word(d: Option<Destination>, lang: Lang) -> &'static str {
+fn destination_word(d: Option<Destination>, lang: Language) -> &'static str {
     match d {
-        Some(Destination::Reuse) => lang.t("RÉEMPLOI", "REUSE"),
-        Some(Destination::Parts) => lang.t("PIÈCES DÉTACHÉES", "SPARE PARTS"),
-        Some(Destination::Recycling) => lang.t("RECYCLAGE (DEEE)", "RECYCLING (WEEE)"),
-        None => lang.t("non renseignée", "not recorded"),
+        Some(Destination::Reuse) => lang.pick("RÉEMPLOI", "REUSE"),
+        Some(Destination::Parts) => lang.pick("PIÈCES DÉTACHÉES", "SPARE PARTS"),
+        Some(Destination::Recycling) => lang.pick("RECYCLAGE (DEEE)", "RECYCLING (WEEE)"),
+        None => lang.pick("non renseignée", "not recorded"),
     }
 }
 
@@ -94,7 +94,10 @@ fn disk_line(
     o: &ReportOptions,
 ) -> DiskLine {
     let verdict = if checked && v.verdict == Verdict::Invalid {
-        (o.lang.t("CERTIFICAT INVALIDE", "INVALID CERTIFICATE"), RED)
+        (
+            o.lang.pick("CERTIFICAT INVALIDE", "INVALID CERTIFICATE"),
+            RED,
+        )
     } else {
         outcome_words(c.outcome.status, o.lang)
     };
@@ -157,10 +160,10 @@ fn machines(verification: &[CertificateVerdict], checked: bool, o: &ReportOption
     out.into_iter().map(|(_, m)| m).collect()
 }
 
-fn date(t: OffsetDateTime, lang: Lang) -> String {
+fn date(t: OffsetDateTime, lang: Language) -> String {
     let f = match lang {
-        Lang::Fr => time::macros::format_description!("[day]/[month]/[year]"),
-        Lang::En => time::macros::format_description!("[year]-[month]-[day]"),
+        Language::Fr => time::macros::format_description!("[day]/[month]/[year]"),
+        Language::En => time::macros::format_description!("[year]-[month]-[day]"),
     };
     t.to_offset(time::UtcOffset::UTC)
         .format(f)
@@ -178,7 +181,7 @@ struct Column {
 }
 
 /// Draws the text of a label in `col`; returns the y below the last line.
-fn draw_text(page: &mut Page, m: &Machine, col: Column, checked: bool, lang: Lang) -> f32 {
+fn draw_text(page: &mut Page, m: &Machine, col: Column, checked: bool, lang: Language) -> f32 {
     let Column {
         x,
         top,
@@ -199,7 +202,7 @@ fn draw_text(page: &mut Page, m: &Machine, col: Column, checked: bool, lang: Lan
     put(page, &m.workshop, Font::Bold, 8.5, BLACK, &mut y);
     put(
         page,
-        lang.t("N° d'inventaire", "Asset tag"),
+        lang.pick("N° d'inventaire", "Asset tag"),
         Font::Regular,
         6.5,
         GREY,
@@ -215,7 +218,7 @@ fn draw_text(page: &mut Page, m: &Machine, col: Column, checked: bool, lang: Lan
     );
     let when = format!(
         "{} {}",
-        lang.t("Effacé le", "Erased on"),
+        lang.pick("Effacé le", "Erased on"),
         date(m.issued, lang)
     );
     put(page, &when, Font::Regular, 7.5, BLACK, &mut y);
@@ -223,7 +226,7 @@ fn draw_text(page: &mut Page, m: &Machine, col: Column, checked: bool, lang: Lan
         page,
         &format!(
             "{} : {}",
-            lang.t("Destination", "Destination"),
+            lang.pick("Destination", "Destination"),
             destination_word(m.destination, lang)
         ),
         Font::Bold,
@@ -243,7 +246,7 @@ fn draw_text(page: &mut Page, m: &Machine, col: Column, checked: bool, lang: Lan
     if !checked {
         put(
             page,
-            lang.t("Signatures non vérifiées", "Signatures not checked"),
+            lang.pick("Signatures non vérifiées", "Signatures not checked"),
             Font::Regular,
             6.0,
             RED,
@@ -298,7 +301,7 @@ fn draw_qrs(
 fn roll(
     machines: &[Machine],
     checked: bool,
-    lang: Lang,
+    lang: Language,
     urls: &mut Vec<String>,
 ) -> Result<Vec<Page>, ReportError> {
     let width = 62.0 * MM;
@@ -337,7 +340,7 @@ fn roll(
 fn sheet(
     machines: &[Machine],
     checked: bool,
-    lang: Lang,
+    lang: Language,
     urls: &mut Vec<String>,
 ) -> Result<Vec<Page>, ReportError> {
     let (w, h) = (99.1 * MM, 67.7 * MM);
@@ -410,7 +413,9 @@ pub fn labels(
     let pdf = pdf::write(
         &pages,
         &pdf::Info {
-            title: options.lang.t("Étiquettes des machines", "Machine labels"),
+            title: options
+                .lang
+                .pick("Étiquettes des machines", "Machine labels"),
             producer: concat!("ardoise ", env!("CARGO_PKG_VERSION")),
             creation_date: &created,
         },

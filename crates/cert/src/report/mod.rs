@@ -13,7 +13,6 @@ mod unicode;
 mod winansi;
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use qrcode::{Color, EcLevel, QrCode};
 use time::OffsetDateTime;
@@ -28,38 +27,13 @@ use crate::verify::{
 };
 use pdf::{Font, Page, Rgb, BLACK, PAGE_HEIGHT, PAGE_WIDTH, WHITE};
 
-/// Report language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Fr,
-    En,
-}
-
-impl FromStr for Lang {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Lang, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "fr" | "fr-fr" | "français" | "francais" => Ok(Lang::Fr),
-            "en" | "en-gb" | "en-us" | "english" => Ok(Lang::En),
-            other => Err(format!("unknown language {other:?} (fr or en)")),
-        }
-    }
-}
-
-impl Lang {
-    fn t(self, fr: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Lang::Fr => fr,
-            Lang::En => en,
-        }
-    }
-}
+/// Report language: the one every front end shares.
+pub use ardoise_units::Language;
 
 /// Options of [`report`].
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
-    pub lang: Lang,
+    pub lang: Language,
     /// Base URL of the registry for the QR codes; defaults to each certificate's
     /// `issuer.registry_url`.
     pub registry_url: Option<String>,
@@ -73,7 +47,7 @@ pub struct ReportOptions {
 impl Default for ReportOptions {
     fn default() -> Self {
         ReportOptions {
-            lang: Lang::Fr,
+            lang: Language::Fr,
             registry_url: None,
             trust: None,
             verify: VerifyOptions::default(),
@@ -139,15 +113,15 @@ pub fn report(files: &[PathBuf], options: &ReportOptions) -> Result<ReportOutput
         } else {
             format!(
                 " \u{2014} {} {tag}\u{2026}",
-                lang.t("certificat", "certificate")
+                lang.pick("certificat", "certificate")
             )
         };
         let footer = format!(
             "ardoise {} \u{2014} {} {}{tag_text} \u{2014} {} {}/{}",
             env!("CARGO_PKG_VERSION"),
-            lang.t("généré le", "generated"),
+            lang.pick("généré le", "generated"),
             generated,
-            lang.t("page", "page"),
+            lang.pick("page", "page"),
             n + 1,
             total
         );
@@ -165,7 +139,7 @@ pub fn report(files: &[PathBuf], options: &ReportOptions) -> Result<ReportOutput
     let bytes = pdf::write(
         &pages,
         &pdf::Info {
-            title: lang.t("Certificats d'effacement", "Erasure certificates"),
+            title: lang.pick("Certificats d'effacement", "Erasure certificates"),
             producer: concat!("ardoise ", env!("CARGO_PKG_VERSION")),
             creation_date: &created,
         },
@@ -193,7 +167,7 @@ const LIGHT: Rgb = Rgb(0.93, 0.93, 0.93);
 
 /// Pages being laid out, each with a footer tag (certificate id or machine).
 struct Doc {
-    lang: Lang,
+    lang: Language,
     pages: Vec<(Page, String)>,
     y: f32,
     /// Title repeated on continuation pages.
@@ -202,7 +176,7 @@ struct Doc {
 }
 
 impl Doc {
-    fn new(lang: Lang) -> Doc {
+    fn new(lang: Language) -> Doc {
         Doc {
             lang,
             pages: Vec::new(),
@@ -229,7 +203,7 @@ impl Doc {
             let title = format!(
                 "{} ({})",
                 self.continuation,
-                self.lang.t("suite", "continued")
+                self.lang.pick("suite", "continued")
             );
             let tag = self.tag.clone();
             let cont = self.continuation.clone();
@@ -364,10 +338,10 @@ fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| "\u{2014}".into())
 }
 
-fn fmt_int(n: u64, lang: Lang) -> String {
+fn fmt_int(n: u64, lang: Language) -> String {
     let sep = match lang {
-        Lang::Fr => '\u{a0}',
-        Lang::En => ',',
+        Language::Fr => '\u{a0}',
+        Language::En => ',',
     };
     let digits = n.to_string();
     let mut out = String::new();
@@ -380,84 +354,60 @@ fn fmt_int(n: u64, lang: Lang) -> String {
     out
 }
 
-/// Decimal units, as drives are sold.
-fn fmt_bytes(n: u64, lang: Lang) -> String {
-    let units = match lang {
-        Lang::Fr => ["octets", "ko", "Mo", "Go", "To", "Po"],
-        Lang::En => ["bytes", "kB", "MB", "GB", "TB", "PB"],
-    };
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u < units.len() - 1 {
-        v /= 1000.0;
-        u += 1;
-    }
-    let s = if u == 0 {
-        format!("{n} {}", units[0])
-    } else {
-        format!("{v:.2} {}", units[u])
-    };
-    match lang {
-        Lang::Fr => s.replace('.', ","),
-        Lang::En => s,
-    }
+/// Decimal units, as drives are sold: the same figures as the screens and the registry.
+fn fmt_bytes(n: u64, lang: Language) -> String {
+    ardoise_units::size(lang, n)
 }
 
-fn fmt_datetime(t: OffsetDateTime, lang: Lang) -> String {
+fn fmt_datetime(t: OffsetDateTime, lang: Language) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     let f = match lang {
-        Lang::Fr => {
+        Language::Fr => {
             time::macros::format_description!("[day]/[month]/[year] [hour]:[minute]:[second] UTC")
         }
-        Lang::En => {
+        Language::En => {
             time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC")
         }
     };
     t.format(f).unwrap_or_default()
 }
 
-fn fmt_duration(secs: i64, lang: Lang) -> String {
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    let hour = lang.t("h", "h");
-    if h > 0 {
-        format!("{h} {hour} {m:02} min")
-    } else if m > 0 {
-        format!("{m} min {s:02} s")
-    } else {
-        format!("{s} s")
-    }
+/// A span of the erase; a negative one (clock set back) reads as zero.
+fn fmt_duration(secs: i64, lang: Language) -> String {
+    let secs = u64::try_from(secs).unwrap_or(0);
+    ardoise_units::duration(lang, std::time::Duration::from_secs(secs))
 }
 
-fn outcome_words(s: OutcomeStatus, lang: Lang) -> (&'static str, Rgb) {
+fn outcome_words(s: OutcomeStatus, lang: Language) -> (&'static str, Rgb) {
     match s {
-        OutcomeStatus::Erased => (lang.t("EFFACÉ", "ERASED"), GREEN),
+        OutcomeStatus::Erased => (lang.pick("EFFACÉ", "ERASED"), GREEN),
         OutcomeStatus::ErasedWithExceptions => (
-            lang.t("EFFACÉ AVEC RÉSERVES", "ERASED WITH EXCEPTIONS"),
+            lang.pick("EFFACÉ AVEC RÉSERVES", "ERASED WITH EXCEPTIONS"),
             AMBER,
         ),
-        OutcomeStatus::NotErased => (lang.t("NON EFFACÉ", "NOT ERASED"), RED),
+        OutcomeStatus::NotErased => (lang.pick("NON EFFACÉ", "NOT ERASED"), RED),
     }
 }
 
-fn level_word(l: Option<Level>, lang: Lang) -> &'static str {
+fn level_word(l: Option<Level>, lang: Language) -> &'static str {
     match l {
-        Some(Level::Clear) => lang.t("effacement simple (clear)", "clear"),
-        Some(Level::Purge) => lang.t("purge", "purge"),
-        None => lang.t("aucun", "none"),
+        Some(Level::Clear) => lang.pick("effacement simple (clear)", "clear"),
+        Some(Level::Purge) => lang.pick("purge", "purge"),
+        None => lang.pick("aucun", "none"),
     }
 }
 
-fn media_type_word(t: MediaType, lang: Lang) -> &'static str {
+fn media_type_word(t: MediaType, lang: Language) -> &'static str {
     match t {
-        MediaType::Hdd => lang.t("disque dur (HDD)", "hard disk (HDD)"),
+        MediaType::Hdd => lang.pick("disque dur (HDD)", "hard disk (HDD)"),
         MediaType::Ssd => "SSD",
-        MediaType::NvmeSsd => lang.t("SSD NVMe", "NVMe SSD"),
-        MediaType::Hybrid => lang.t("disque hybride (SSHD)", "hybrid disk (SSHD)"),
+        MediaType::NvmeSsd => lang.pick("SSD NVMe", "NVMe SSD"),
+        MediaType::Hybrid => lang.pick("disque hybride (SSHD)", "hybrid disk (SSHD)"),
         MediaType::Emmc => "eMMC",
-        MediaType::UsbFlash => lang.t("mémoire flash USB", "USB flash"),
-        MediaType::Virtual => lang.t("disque virtuel", "virtual disk"),
-        MediaType::RaidVolume => lang.t("volume RAID", "RAID volume"),
-        MediaType::Unknown => lang.t("inconnu", "unknown"),
+        MediaType::UsbFlash => lang.pick("mémoire flash USB", "USB flash"),
+        MediaType::Virtual => lang.pick("disque virtuel", "virtual disk"),
+        MediaType::RaidVolume => lang.pick("volume RAID", "RAID volume"),
+        MediaType::Unknown => lang.pick("inconnu", "unknown"),
     }
 }
 
@@ -476,40 +426,40 @@ fn transport_word(t: MediaTransport) -> &'static str {
     }
 }
 
-fn method_word(m: VerificationMethod, lang: Lang) -> &'static str {
+fn method_word(m: VerificationMethod, lang: Language) -> &'static str {
     match m {
-        VerificationMethod::Full => lang.t("relecture complète", "full read-back"),
-        VerificationMethod::StratifiedSample => lang.t(
+        VerificationMethod::Full => lang.pick("relecture complète", "full read-back"),
+        VerificationMethod::StratifiedSample => lang.pick(
             "échantillonnage aléatoire stratifié (NIST SP 800-88 r1 §4.7)",
             "stratified random sampling (NIST SP 800-88 r1 §4.7)",
         ),
-        VerificationMethod::CePrePostCompare => lang.t(
+        VerificationMethod::CePrePostCompare => lang.pick(
             "comparaison avant/après de blocs échantillonnés",
             "before/after comparison of sampled blocks",
         ),
-        VerificationMethod::None => lang.t("aucune", "none"),
+        VerificationMethod::None => lang.pick("aucune", "none"),
     }
 }
 
-fn result_word(r: VerificationResult, lang: Lang) -> &'static str {
+fn result_word(r: VerificationResult, lang: Language) -> &'static str {
     match r {
-        VerificationResult::Pass => lang.t("conforme", "pass"),
-        VerificationResult::Fail => lang.t("NON CONFORME", "FAIL"),
-        VerificationResult::NotRun => lang.t("non effectuée", "not run"),
+        VerificationResult::Pass => lang.pick("conforme", "pass"),
+        VerificationResult::Fail => lang.pick("NON CONFORME", "FAIL"),
+        VerificationResult::NotRun => lang.pick("non effectuée", "not run"),
     }
 }
 
-fn health_word(g: HealthGrade, lang: Lang) -> &'static str {
+fn health_word(g: HealthGrade, lang: Language) -> &'static str {
     match g {
-        HealthGrade::Good => lang.t("bon", "good"),
-        HealthGrade::Worn => lang.t("usé", "worn"),
-        HealthGrade::Failing => lang.t("défaillant", "failing"),
-        HealthGrade::Unknown => lang.t("inconnu", "unknown"),
+        HealthGrade::Good => lang.pick("bon", "good"),
+        HealthGrade::Worn => lang.pick("usé", "worn"),
+        HealthGrade::Failing => lang.pick("défaillant", "failing"),
+        HealthGrade::Unknown => lang.pick("inconnu", "unknown"),
     }
 }
 
-fn limitation_text(code: &str, text: &str, lang: Lang) -> String {
-    if lang == Lang::En {
+fn limitation_text(code: &str, text: &str, lang: Language) -> String {
+    if lang == Language::En {
         return text.to_string();
     }
     match code {
@@ -521,9 +471,9 @@ fn limitation_text(code: &str, text: &str, lang: Lang) -> String {
     }
 }
 
-fn assurance_text(c: &Certificate, lang: Lang) -> Option<String> {
+fn assurance_text(c: &Certificate, lang: Language) -> Option<String> {
     let a = c.verification.assurance.as_ref()?;
-    if lang == Lang::En {
+    if lang == Language::En {
         return Some(a.statement.clone());
     }
     let mut s = format!(
@@ -543,14 +493,14 @@ fn assurance_text(c: &Certificate, lang: Lang) -> Option<String> {
 }
 
 /// Verdict banner for one certificate: colour, title, reasons.
-fn disposition_text(c: &Certificate, lang: Lang) -> String {
+fn disposition_text(c: &Certificate, lang: Language) -> String {
     let Some(d) = &c.disposition else {
-        return lang.t("non renseignée", "not recorded").into();
+        return lang.pick("non renseignée", "not recorded").into();
     };
     let word = match d.destination {
-        Destination::Reuse => lang.t("réemploi (vente ou don)", "reuse (sale or donation)"),
-        Destination::Parts => lang.t("pièces détachées", "spare parts"),
-        Destination::Recycling => lang.t(
+        Destination::Reuse => lang.pick("réemploi (vente ou don)", "reuse (sale or donation)"),
+        Destination::Parts => lang.pick("pièces détachées", "spare parts"),
+        Destination::Recycling => lang.pick(
             "recyclage (DEEE, éco-organisme)",
             "recycling (WEEE, eco-organisme)",
         ),
@@ -562,10 +512,10 @@ fn disposition_text(c: &Certificate, lang: Lang) -> String {
 }
 
 /// "selected for quality control: yes/no, rate 5 %".
-fn qc_text(c: &Certificate, lang: Lang) -> String {
+fn qc_text(c: &Certificate, lang: Language) -> String {
     if c.qc.rule == QC_RULE_NONE {
         return lang
-            .t(
+            .pick(
                 "sélection non enregistrée (certificat antérieur au contrôle qualité)",
                 "selection not recorded (certificate older than quality control)",
             )
@@ -574,11 +524,11 @@ fn qc_text(c: &Certificate, lang: Lang) -> String {
     let rate = crate::model::ppm_text(u64::from(c.qc.rate_ppm));
     if c.qc.rule == crate::model::QC_RULE_LOG_V1 {
         return match lang {
-            Lang::Fr => format!(
+            Language::Fr => format!(
                 "sélection décidée par le registre à l'enregistrement (voir le reçu), taux {}",
                 rate.replace('.', ",")
             ),
-            Lang::En => {
+            Language::En => {
                 format!(
                     "selection decided by the registry when logged (see the receipt), rate {rate}"
                 )
@@ -586,12 +536,12 @@ fn qc_text(c: &Certificate, lang: Lang) -> String {
         };
     }
     match lang {
-        Lang::Fr => format!(
+        Language::Fr => format!(
             "sélectionné pour le contrôle qualité : {}, taux {}",
             if c.qc.selected { "oui" } else { "non" },
             rate.replace('.', ",")
         ),
-        Lang::En => format!(
+        Language::En => format!(
             "selected for quality control: {}, rate {rate}",
             if c.qc.selected { "yes" } else { "no" }
         ),
@@ -599,74 +549,78 @@ fn qc_text(c: &Certificate, lang: Lang) -> String {
 }
 
 /// Whether the station saw every disk of the machine, in words.
-fn storage_text(c: &Certificate, lang: Lang) -> String {
+fn storage_text(c: &Certificate, lang: Language) -> String {
     let Some(storage) = &c.host.storage else {
-        return lang.t("non relevés", "not surveyed").into();
+        return lang.pick("non relevés", "not surveyed").into();
     };
     if storage.complete {
         return lang
-            .t(
+            .pick(
                 "tous pilotés, tous les disques étaient visibles",
                 "all with a driver, every disk was visible",
             )
             .into();
     }
-    crate::host_storage::problem_sentences(storage, lang == Lang::Fr).join("\n")
+    crate::host_storage::problem_sentences(storage, lang == Language::Fr).join("\n")
 }
 
-fn host_reset_text(c: &Certificate, lang: Lang) -> String {
+fn host_reset_text(c: &Certificate, lang: Language) -> String {
     let Some(h) = &c.host_reset else {
-        return lang.t("rien n'a été attesté", "nothing attested").into();
+        return lang.pick("rien n'a été attesté", "nothing attested").into();
     };
     let word = |v: Option<bool>| match v {
-        Some(true) => lang.t("oui", "yes"),
-        Some(false) => lang.t("non", "no"),
-        None => lang.t("non attesté", "not attested"),
+        Some(true) => lang.pick("oui", "yes"),
+        Some(false) => lang.pick("non", "no"),
+        None => lang.pick("non attesté", "not attested"),
     };
     let items = [
         (
-            lang.t("UEFI/BIOS réinitialisé", "UEFI/BIOS settings reset"),
+            lang.pick("UEFI/BIOS réinitialisé", "UEFI/BIOS settings reset"),
             h.firmware_settings_reset,
         ),
-        (lang.t("TPM effacé", "TPM cleared"), h.tpm_cleared),
+        (lang.pick("TPM effacé", "TPM cleared"), h.tpm_cleared),
         (
-            lang.t(
+            lang.pick(
                 "empreintes biométriques effacées",
                 "biometric templates cleared",
             ),
             h.biometric_templates_cleared,
         ),
         (
-            lang.t("étiquettes retirées", "labels removed"),
+            lang.pick("étiquettes retirées", "labels removed"),
             h.labels_removed,
         ),
     ]
     .iter()
-    .map(|(label, v)| format!("{label}{} {}", lang.t(" :", ":"), word(*v)))
+    .map(|(label, v)| format!("{label}{} {}", lang.pick(" :", ":"), word(*v)))
     .collect::<Vec<_>>()
     .join("\n");
     format!(
         "{} {} {}\n{items}",
-        lang.t("attesté par", "attested by"),
+        lang.pick("attesté par", "attested by"),
         h.attested_by,
-        lang.t(
+        lang.pick(
             "(déclaration de l'opérateur, non vérifiée par le logiciel) :",
             "(the operator's statement, not checked by the software):"
         )
     )
 }
 
-fn verdict_banner(v: &CertificateVerdict, checked: bool, lang: Lang) -> (Rgb, String, Vec<String>) {
+fn verdict_banner(
+    v: &CertificateVerdict,
+    checked: bool,
+    lang: Language,
+) -> (Rgb, String, Vec<String>) {
     if !checked {
         return (
             AMBER,
-            lang.t(
+            lang.pick(
                 "SIGNATURE NON VÉRIFIÉE — aucun fichier de confiance n'a été fourni",
                 "SIGNATURE NOT CHECKED — no trust file was given",
             )
             .into(),
             vec![lang
-                .t(
+                .pick(
                     "Les informations ci-dessous ne sont pas garanties tant que le certificat n'a pas été vérifié (ardoise verify, ou la page du registre).",
                     "The information below is not guaranteed until the certificate is verified (ardoise verify, or the registry page).",
                 )
@@ -681,7 +635,7 @@ fn verdict_banner(v: &CertificateVerdict, checked: bool, lang: Lang) -> (Rgb, St
             }
             (
                 GREEN,
-                lang.t(
+                lang.pick(
                     "Certificat vérifié : signature valide d'une station de confiance",
                     "Certificate verified: valid signature by a trusted station",
                 )
@@ -695,7 +649,7 @@ fn verdict_banner(v: &CertificateVerdict, checked: bool, lang: Lang) -> (Rgb, St
                 .map(|c| format!("{} : {}", c.name, c.detail))
                 .collect();
             lines.push(
-                lang.t(
+                lang.pick(
                     "Les informations ci-dessous sont celles que le fichier prétend contenir ; elles ne sont PAS garanties.",
                     "The information below is what the file claims; it is NOT guaranteed.",
                 )
@@ -703,7 +657,7 @@ fn verdict_banner(v: &CertificateVerdict, checked: bool, lang: Lang) -> (Rgb, St
             );
             (
                 RED,
-                lang.t(
+                lang.pick(
                     "CERTIFICAT INVALIDE — NE PAS S'Y FIER",
                     "INVALID CERTIFICATE — DO NOT RELY ON IT",
                 )
@@ -717,7 +671,7 @@ fn verdict_banner(v: &CertificateVerdict, checked: bool, lang: Lang) -> (Rgb, St
 fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: bool) {
     let lang = doc.lang;
     let first = list.iter().find_map(|&i| shown(&report.certificates[i]));
-    let title = lang.t("Récapitulatif machine", "Machine summary");
+    let title = lang.pick("Récapitulatif machine", "Machine summary");
     doc.start_page(title, "");
     let y = doc.y - 18.0;
     doc.page().text(MARGIN, y, Font::Bold, 18.0, BLACK, title);
@@ -741,7 +695,7 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
     if !checked {
         doc.banner(
             AMBER,
-            lang.t(
+            lang.pick(
                 "SIGNATURES NON VÉRIFIÉES — aucun fichier de confiance n'a été fourni",
                 "SIGNATURES NOT CHECKED — no trust file was given",
             ),
@@ -753,7 +707,7 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
             &format!(
                 "{} {}",
                 invalid,
-                lang.t(
+                lang.pick(
                     "CERTIFICAT(S) INVALIDE(S) — voir les pages concernées",
                     "INVALID CERTIFICATE(S) — see the pages concerned",
                 )
@@ -763,7 +717,7 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
     } else {
         doc.banner(
             GREEN,
-            lang.t(
+            lang.pick(
                 "Tous les certificats de cette machine sont vérifiés",
                 "Every certificate of this machine is verified",
             ),
@@ -772,7 +726,7 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
     }
 
     if let Some(c) = first {
-        doc.heading(lang.t("Machine", "Machine"));
+        doc.heading(lang.pick("Machine", "Machine"));
         let s = &c.host.smbios;
         let product = [&s.system_manufacturer, &s.system_product, &s.system_version]
             .iter()
@@ -780,7 +734,7 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
             .collect::<Vec<_>>()
             .join(" ");
         doc.row(
-            lang.t("Modèle", "Model"),
+            lang.pick("Modèle", "Model"),
             if product.is_empty() {
                 "\u{2014}"
             } else {
@@ -788,12 +742,12 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
             },
         );
         doc.row(
-            lang.t("Numéro de série", "Serial number"),
+            lang.pick("Numéro de série", "Serial number"),
             &opt(&s.system_serial),
         );
         doc.row("UUID", &opt(&s.system_uuid));
         doc.row(
-            lang.t("Étiquette de l'atelier", "Workshop asset tag"),
+            lang.pick("Étiquette de l'atelier", "Workshop asset tag"),
             &opt(&c.host.asset_tag),
         );
         // About the machine, recorded in each of its certificates: every distinct statement.
@@ -811,36 +765,36 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
             out.join("\n")
         };
         doc.row(
-            lang.t("Destination", "Destination"),
+            lang.pick("Destination", "Destination"),
             &distinct(&|c| disposition_text(c, lang)),
         );
         doc.row(
-            lang.t("Remise à zéro de la machine", "Host machine reset"),
+            lang.pick("Remise à zéro de la machine", "Host machine reset"),
             &distinct(&|c| host_reset_text(c, lang)),
         );
         doc.row(
-            lang.t("Contrôleurs de disques", "Disk controllers"),
+            lang.pick("Contrôleurs de disques", "Disk controllers"),
             &distinct(&|c| storage_text(c, lang)),
         );
-        doc.heading(lang.t("Provenance", "Provenance"));
-        doc.row(lang.t("Donateur", "Donor"), &c.provenance.donor.name);
+        doc.heading(lang.pick("Provenance", "Provenance"));
+        doc.row(lang.pick("Donateur", "Donor"), &c.provenance.donor.name);
         if let Some(siren) = &c.provenance.donor.siren {
             doc.row("SIREN", siren);
         }
         doc.row(
-            lang.t("Référence du don", "Donation reference"),
+            lang.pick("Référence du don", "Donation reference"),
             &opt(&c.provenance.donation_ref),
         );
-        doc.row(lang.t("Lot", "Lot"), &opt(&c.provenance.lot));
+        doc.row(lang.pick("Lot", "Lot"), &opt(&c.provenance.lot));
     }
 
-    doc.heading(lang.t("Supports de stockage", "Storage media"));
+    doc.heading(lang.pick("Supports de stockage", "Storage media"));
     let cols = [
-        (MARGIN, lang.t("Modèle", "Model")),
-        (MARGIN + 170.0, lang.t("N° de série", "Serial")),
-        (MARGIN + 285.0, lang.t("Capacité", "Capacity")),
-        (MARGIN + 350.0, lang.t("Résultat", "Result")),
-        (MARGIN + 455.0, lang.t("Certificat", "Certificate")),
+        (MARGIN, lang.pick("Modèle", "Model")),
+        (MARGIN + 170.0, lang.pick("N° de série", "Serial")),
+        (MARGIN + 285.0, lang.pick("Capacité", "Capacity")),
+        (MARGIN + 350.0, lang.pick("Résultat", "Result")),
+        (MARGIN + 455.0, lang.pick("Certificat", "Certificate")),
     ];
     doc.ensure(14.0);
     for (x, h) in cols {
@@ -862,7 +816,7 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
         let (result, color) = match (shown(v), v.verdict, checked) {
             (_, Verdict::Invalid, true) => {
                 unusable += 1;
-                (lang.t("INVALIDE", "INVALID").to_string(), RED)
+                (lang.pick("INVALIDE", "INVALID").to_string(), RED)
             }
             (Some(c), _, _) => {
                 match c.outcome.status {
@@ -875,7 +829,7 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
             }
             (None, _, _) => {
                 unusable += 1;
-                (lang.t("ILLISIBLE", "UNREADABLE").to_string(), RED)
+                (lang.pick("ILLISIBLE", "UNREADABLE").to_string(), RED)
             }
         };
         let page = &mut doc.pages.last_mut().expect("page").0;
@@ -933,11 +887,11 @@ fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: b
     doc.y -= 6.0;
     doc.paragraph(
         &match lang {
-            Lang::Fr => format!(
+            Language::Fr => format!(
                 "{} certificat(s) : {erased} effacé(s), {exceptions} effacé(s) avec réserves, {not_erased} non effacé(s), {unusable} invalide(s) ou illisible(s).",
                 list.len()
             ),
-            Lang::En => format!(
+            Language::En => format!(
                 "{} certificate(s): {erased} erased, {exceptions} erased with exceptions, {not_erased} not erased, {unusable} invalid or unreadable.",
                 list.len()
             ),
@@ -1008,7 +962,7 @@ fn disk_page(
 ) -> Result<(), ReportError> {
     let lang = doc.lang;
     let c = shown(v);
-    let title = lang.t("Certificat d'effacement", "Erasure certificate");
+    let title = lang.pick("Certificat d'effacement", "Erasure certificate");
     let tag = v
         .cert_id
         .as_deref()
@@ -1021,7 +975,7 @@ fn disk_page(
     if let Some(url) = qr_url(v, options) {
         let page = doc.page();
         draw_qr(page, &url, PAGE_WIDTH - MARGIN - QR, TOP + 6.0, QR)?;
-        let label = lang.t("Vérifier en ligne", "Verify online");
+        let label = lang.pick("Vérifier en ligne", "Verify online");
         let w = winansi::text_width(label, false, 7.5);
         page.text(
             PAGE_WIDTH - MARGIN - QR / 2.0 - w / 2.0,
@@ -1040,7 +994,7 @@ fn disk_page(
             &format!(
                 "{} \u{2014} {} {}",
                 c.issuer.workshop_name,
-                lang.t("poste", "station"),
+                lang.pick("poste", "station"),
                 c.issuer.station_id
             ),
             Font::Regular,
@@ -1060,7 +1014,7 @@ fn disk_page(
             Font::Bold,
             16.0,
             color,
-            &format!("{} {word}", lang.t("Résultat :", "Result:")),
+            &format!("{} {word}", lang.pick("Résultat :", "Result:")),
         );
         doc.y -= 26.0;
         let y = doc.y;
@@ -1072,9 +1026,9 @@ fn disk_page(
             BLACK,
             &format!(
                 "{} {} \u{2014} {} {}",
-                lang.t("niveau atteint :", "level achieved:"),
+                lang.pick("niveau atteint :", "level achieved:"),
                 level_word(c.sanitization.level_achieved, lang),
-                lang.t("demandé :", "requested:"),
+                lang.pick("demandé :", "requested:"),
                 level_word(Some(c.sanitization.level_requested), lang)
             ),
         );
@@ -1085,39 +1039,42 @@ fn disk_page(
     doc.banner(color, &banner_title, &lines);
 
     let Some(c) = c else {
-        doc.row(lang.t("Fichier", "File"), &v.file.display().to_string());
+        doc.row(lang.pick("Fichier", "File"), &v.file.display().to_string());
         doc.row(
-            lang.t("Identifiant", "Identifier"),
+            lang.pick("Identifiant", "Identifier"),
             v.cert_id.as_deref().unwrap_or("\u{2014}"),
         );
         return Ok(());
     };
 
     let m = &c.media;
-    doc.heading(lang.t("Support effacé", "Erased medium"));
-    doc.row(lang.t("Fabricant", "Manufacturer"), &opt(&m.manufacturer));
-    doc.row(lang.t("Modèle", "Model"), &m.model);
+    doc.heading(lang.pick("Support effacé", "Erased medium"));
     doc.row(
-        lang.t("Numéro de série", "Serial number"),
+        lang.pick("Fabricant", "Manufacturer"),
+        &opt(&m.manufacturer),
+    );
+    doc.row(lang.pick("Modèle", "Model"), &m.model);
+    doc.row(
+        lang.pick("Numéro de série", "Serial number"),
         if m.serial.is_empty() {
             "\u{2014}"
         } else {
             &m.serial
         },
     );
-    doc.row(lang.t("Micrologiciel", "Firmware"), &opt(&m.firmware));
+    doc.row(lang.pick("Micrologiciel", "Firmware"), &opt(&m.firmware));
     let ids: Vec<String> = [("WWN", &m.wwn), ("EUI-64", &m.eui64), ("NGUID", &m.nguid)]
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
         .collect();
     if !ids.is_empty() {
         doc.row(
-            lang.t("Identifiants uniques", "Unique identifiers"),
+            lang.pick("Identifiants uniques", "Unique identifiers"),
             &ids.join(", "),
         );
     }
     doc.row(
-        lang.t("Type / interface", "Type / interface"),
+        lang.pick("Type / interface", "Type / interface"),
         &format!(
             "{} / {}",
             media_type_word(m.media_type, lang),
@@ -1125,15 +1082,15 @@ fn disk_page(
         ),
     );
     doc.row(
-        lang.t("Capacité", "Capacity"),
+        lang.pick("Capacité", "Capacity"),
         &format!(
             "{} ({} {} = {} × {} ; {} {})",
             fmt_bytes(m.capacity_bytes, lang),
             fmt_int(m.capacity_bytes, lang),
-            lang.t("octets", "bytes"),
+            lang.pick("octets", "bytes"),
             fmt_int(m.lba_count, lang),
             m.logical_sector_size,
-            lang.t("secteur physique", "physical sector"),
+            lang.pick("secteur physique", "physical sector"),
             m.physical_sector_size,
         ),
     );
@@ -1142,24 +1099,24 @@ fn disk_page(
         health.push_str(&format!(
             ", {} h {}",
             fmt_int(h, lang),
-            lang.t("de fonctionnement", "powered on")
+            lang.pick("de fonctionnement", "powered on")
         ));
     }
     if !m.health.reasons.is_empty() {
         health.push_str(&format!(" ({})", m.health.reasons.join("; ")));
     }
-    doc.row(lang.t("Santé", "Health"), &health);
+    doc.row(lang.pick("Santé", "Health"), &health);
     let hidden = |s: &crate::model::HiddenAreaState| {
         let yes_no = |b: Option<bool>| match b {
-            Some(true) => lang.t("oui", "yes"),
-            Some(false) => lang.t("non", "no"),
+            Some(true) => lang.pick("oui", "yes"),
+            Some(false) => lang.pick("non", "no"),
             None => "?",
         };
         format!(
             "HPA {}, DCO {}, {} {} / {}",
             yes_no(s.hpa),
             yes_no(s.dco),
-            lang.t("secteurs visibles / natifs", "visible / native sectors"),
+            lang.pick("secteurs visibles / natifs", "visible / native sectors"),
             s.visible_sectors
                 .map(|v| fmt_int(v, lang))
                 .unwrap_or_else(|| "?".into()),
@@ -1169,7 +1126,7 @@ fn disk_page(
         )
     };
     doc.row(
-        lang.t("Zones cachées avant / après", "Hidden areas before / after"),
+        lang.pick("Zones cachées avant / après", "Hidden areas before / after"),
         &format!(
             "{}\n{}",
             hidden(&m.hidden_areas.before),
@@ -1178,11 +1135,11 @@ fn disk_page(
     );
 
     let s = &c.sanitization;
-    doc.heading(lang.t("Effacement", "Erasure"));
-    doc.row(lang.t("Technique", "Technique"), &s.technique);
-    doc.row(lang.t("Motif du choix", "Why this technique"), &s.reason);
+    doc.heading(lang.pick("Effacement", "Erasure"));
+    doc.row(lang.pick("Technique", "Technique"), &s.technique);
+    doc.row(lang.pick("Motif du choix", "Why this technique"), &s.reason);
     if let Some(std) = &s.standard_claimed {
-        doc.row(lang.t("Référentiel", "Standard"), std);
+        doc.row(lang.pick("Référentiel", "Standard"), std);
     }
     let steps: Vec<String> = s
         .steps
@@ -1192,10 +1149,10 @@ fn disk_page(
                 "{} ({}){}",
                 st.technique,
                 match st.status {
-                    crate::model::StepStatus::Completed => lang.t("terminé", "completed"),
-                    crate::model::StepStatus::Failed => lang.t("échec", "failed"),
-                    crate::model::StepStatus::Aborted => lang.t("interrompu", "aborted"),
-                    crate::model::StepStatus::Skipped => lang.t("non exécuté", "skipped"),
+                    crate::model::StepStatus::Completed => lang.pick("terminé", "completed"),
+                    crate::model::StepStatus::Failed => lang.pick("échec", "failed"),
+                    crate::model::StepStatus::Aborted => lang.pick("interrompu", "aborted"),
+                    crate::model::StepStatus::Skipped => lang.pick("non exécuté", "skipped"),
                 },
                 st.device_status
                     .as_ref()
@@ -1205,11 +1162,11 @@ fn disk_page(
         })
         .collect();
     if !steps.is_empty() {
-        doc.row(lang.t("Étapes", "Steps"), &steps.join("\n"));
+        doc.row(lang.pick("Étapes", "Steps"), &steps.join("\n"));
     }
     if let (Some(r), Some(d)) = (s.passes_requested, s.passes_completed) {
         doc.row(
-            lang.t("Passes", "Passes"),
+            lang.pick("Passes", "Passes"),
             &format!(
                 "{d}/{r}{}",
                 s.pattern
@@ -1220,7 +1177,7 @@ fn disk_page(
         );
     }
     doc.row(
-        lang.t("Début / fin", "Start / end"),
+        lang.pick("Début / fin", "Start / end"),
         &format!(
             "{} \u{2192} {} ({})",
             fmt_datetime(s.started_at, lang),
@@ -1229,68 +1186,71 @@ fn disk_page(
         ),
     );
     doc.row(
-        lang.t("Écritures / erreurs", "Writes / errors"),
+        lang.pick("Écritures / erreurs", "Writes / errors"),
         &format!(
             "{} {} ; {} {}, {} {}, {} {}",
             fmt_int(s.bytes_written, lang),
-            lang.t("octets écrits", "bytes written"),
+            lang.pick("octets écrits", "bytes written"),
             fmt_int(s.errors.io_errors, lang),
-            lang.t("erreur(s) d'E/S", "I/O error(s)"),
+            lang.pick("erreur(s) d'E/S", "I/O error(s)"),
             fmt_int(s.errors.retries, lang),
-            lang.t("nouvel(les) essai(s)", "retries"),
+            lang.pick("nouvel(les) essai(s)", "retries"),
             fmt_int(s.errors.unreadable_sectors, lang),
-            lang.t("secteur(s) illisible(s)", "unreadable sector(s)")
+            lang.pick("secteur(s) illisible(s)", "unreadable sector(s)")
         ),
     );
     if let Some(ds) = &s.device_status {
         doc.row(
-            lang.t("État rapporté par le disque", "Device-reported status"),
+            lang.pick("État rapporté par le disque", "Device-reported status"),
             &ds.summary,
         );
     }
 
     let ver = &c.verification;
-    doc.heading(lang.t("Vérification", "Verification"));
-    doc.row(lang.t("Méthode", "Method"), method_word(ver.method, lang));
+    doc.heading(lang.pick("Vérification", "Verification"));
     doc.row(
-        lang.t("Résultat", "Result"),
+        lang.pick("Méthode", "Method"),
+        method_word(ver.method, lang),
+    );
+    doc.row(
+        lang.pick("Résultat", "Result"),
         &format!(
             "{} \u{2014} {} {}, {} {}",
             result_word(ver.result, lang),
             fmt_int(ver.mismatches, lang),
-            lang.t("écart(s)", "mismatch(es)"),
+            lang.pick("écart(s)", "mismatch(es)"),
             fmt_int(ver.unreadable_samples, lang),
-            lang.t("échantillon(s) illisible(s)", "unreadable sample(s)")
+            lang.pick("échantillon(s) illisible(s)", "unreadable sample(s)")
         ),
     );
     doc.row(
-        lang.t("Relu", "Read back"),
+        lang.pick("Relu", "Read back"),
         &format!(
             "{} {}, {} ({} {})",
             fmt_int(ver.parameters.samples, lang),
-            lang.t("emplacement(s)", "location(s)"),
+            lang.pick("emplacement(s)", "location(s)"),
             fmt_bytes(ver.parameters.bytes_read, lang),
             crate::model::ppm_text(ver.parameters.coverage_ppm)
-                .replace('.', if lang == Lang::Fr { "," } else { "." }),
-            lang.t("de la capacité", "of the capacity")
+                .replace('.', if lang == Language::Fr { "," } else { "." }),
+            lang.pick("de la capacité", "of the capacity")
         ),
     );
     if let Some(a) = assurance_text(c, lang) {
-        doc.row(lang.t("Portée", "Assurance"), &a);
+        doc.row(lang.pick("Portée", "Assurance"), &a);
     }
     doc.row(
-        lang.t("Contrôle qualité", "Quality control"),
+        lang.pick("Contrôle qualité", "Quality control"),
         &qc_text(c, lang),
     );
 
     if !c.outcome.exceptions.is_empty() {
-        doc.heading(lang.t("Réserves", "Exceptions"));
+        doc.heading(lang.pick("Réserves", "Exceptions"));
         for e in &c.outcome.exceptions {
             doc.row(&e.code, &e.detail);
         }
     }
     if !c.limitations.is_empty() {
-        doc.heading(lang.t("Limites connues", "Known limitations"));
+        doc.heading(lang.pick("Limites connues", "Known limitations"));
         for l in &c.limitations {
             doc.paragraph(
                 &format!("\u{2022} {}", limitation_text(&l.code, &l.text, lang)),
@@ -1300,17 +1260,17 @@ fn disk_page(
         }
     }
 
-    doc.heading(lang.t("Émission", "Issue"));
+    doc.heading(lang.pick("Émission", "Issue"));
     doc.row(
-        lang.t("Atelier", "Workshop"),
+        lang.pick("Atelier", "Workshop"),
         &format!("{} ({})", c.issuer.workshop_name, c.issuer.workshop_id),
     );
     doc.row(
-        lang.t("Opérateur (pseudonyme)", "Operator (pseudonym)"),
+        lang.pick("Opérateur (pseudonyme)", "Operator (pseudonym)"),
         &c.operator.id,
     );
     doc.row(
-        lang.t("Logiciel", "Software"),
+        lang.pick("Logiciel", "Software"),
         &format!(
             "{} {}{}",
             c.tool.name,
@@ -1323,20 +1283,20 @@ fn disk_page(
         ),
     );
     doc.row(
-        lang.t("Émis le", "Issued"),
+        lang.pick("Émis le", "Issued"),
         &format!(
             "{} ({} {})",
             fmt_datetime(c.issued_at, lang),
-            lang.t("journal du poste n°", "station journal no."),
+            lang.pick("journal du poste n°", "station journal no."),
             c.journal.seq
         ),
     );
     doc.row(
-        lang.t("Identifiant du certificat", "Certificate identifier"),
+        lang.pick("Identifiant du certificat", "Certificate identifier"),
         v.cert_id.as_deref().unwrap_or("\u{2014}"),
     );
     if let Some(url) = qr_url(v, options) {
-        doc.row(lang.t("Page de vérification", "Verification page"), &url);
+        doc.row(lang.pick("Page de vérification", "Verification page"), &url);
     }
     Ok(())
 }
@@ -1358,10 +1318,12 @@ mod tests {
 
     #[test]
     fn numbers_in_both_languages() {
-        assert_eq!(fmt_int(256060514304, Lang::En), "256,060,514,304");
-        assert_eq!(fmt_int(1234, Lang::Fr), "1\u{a0}234");
-        assert_eq!(fmt_bytes(256060514304, Lang::Fr), "256,06 Go");
-        assert_eq!(fmt_bytes(256060514304, Lang::En), "256.06 GB");
-        assert_eq!(fmt_duration(98, Lang::Fr), "1 min 38 s");
+        assert_eq!(fmt_int(256060514304, Language::En), "256,060,514,304");
+        assert_eq!(fmt_int(1234, Language::Fr), "1\u{a0}234");
+        assert_eq!(fmt_bytes(256060514304, Language::Fr), "256 Go");
+        assert_eq!(fmt_bytes(256060514304, Language::En), "256 GB");
+        assert_eq!(fmt_bytes(4_096, Language::Fr), "4,1 ko");
+        assert_eq!(fmt_duration(98, Language::Fr), "1 min 38 s");
+        assert_eq!(fmt_duration(-5, Language::En), "0 s");
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use ardoise_cert::report::label::{labels, LabelFormat};
-use ardoise_cert::report::{report, Lang, ReportOptions};
+use ardoise_cert::report::{report, Language, ReportOptions};
 use ardoise_cert::store::write_atomic;
 use ardoise_cert::verify::{Verdict, VerifyOptions};
 
@@ -23,7 +23,7 @@ pub struct ReportArgs {
     pub out: PathBuf,
     /// Language of the report.
     #[arg(long, default_value = "fr", value_parser = parse_lang)]
-    pub lang: Lang,
+    pub lang: Language,
     /// Registry base URL for the QR codes (default: each certificate's issuer.registry_url).
     #[arg(long, value_name = "URL")]
     pub registry_url: Option<String>,
@@ -46,8 +46,8 @@ fn parse_label(s: &str) -> Result<LabelFormat, String> {
     s.parse()
 }
 
-fn parse_lang(s: &str) -> Result<Lang, String> {
-    s.parse()
+fn parse_lang(s: &str) -> Result<Language, String> {
+    s.parse::<Language>().map_err(|e| e.to_string())
 }
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {

@@ -3,6 +3,8 @@
 //! every few seconds through the `Refresh` header (no script: the CSP stays strict). Public:
 //! heartbeats carry no personal data (docs/registry.md).
 
+use std::time::Duration;
+
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
@@ -10,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::html::{esc, url_part};
 use crate::http::Shared;
-use crate::i18n::Lang;
+use crate::i18n::Language;
 use crate::live::{StationLive, WorkshopLive};
 use ardoise_cert::heartbeat::{DiskPhase, HeartbeatDisk};
 use ardoise_cert::model::{Destination, OutcomeStatus};
@@ -18,7 +20,7 @@ use ardoise_cert::model::{Destination, OutcomeStatus};
 /// Seconds between two reloads of the page.
 pub const REFRESH_SECONDS: u32 = 5;
 
-fn w(lang: Lang, key: &str) -> &'static str {
+fn w(lang: Language, key: &str) -> &'static str {
     let (fr, en) = match key {
         "title" => ("Atelier en direct", "Workshop live"),
         "help" => (
@@ -48,12 +50,12 @@ fn w(lang: Lang, key: &str) -> &'static str {
         _ => ("?", "?"),
     };
     match lang {
-        Lang::Fr => fr,
-        Lang::En => en,
+        Language::Fr => fr,
+        Language::En => en,
     }
 }
 
-fn phase_word(lang: Lang, p: DiskPhase) -> &'static str {
+fn phase_word(lang: Language, p: DiskPhase) -> &'static str {
     let (fr, en) = match p {
         DiskPhase::Starting => ("démarrage", "starting"),
         DiskPhase::Probing => ("analyse", "probing"),
@@ -69,19 +71,19 @@ fn phase_word(lang: Lang, p: DiskPhase) -> &'static str {
         DiskPhase::Refused => ("refusé", "refused"),
     };
     match lang {
-        Lang::Fr => fr,
-        Lang::En => en,
+        Language::Fr => fr,
+        Language::En => en,
     }
 }
 
-fn destination_word(lang: Lang, d: Destination) -> &'static str {
+fn destination_word(lang: Language, d: Destination) -> &'static str {
     match (lang, d) {
-        (Lang::Fr, Destination::Reuse) => "réemploi",
-        (Lang::Fr, Destination::Parts) => "pièces détachées",
-        (Lang::Fr, Destination::Recycling) => "recyclage (DEEE)",
-        (Lang::En, Destination::Reuse) => "reuse",
-        (Lang::En, Destination::Parts) => "spare parts",
-        (Lang::En, Destination::Recycling) => "recycling (WEEE)",
+        (Language::Fr, Destination::Reuse) => "réemploi",
+        (Language::Fr, Destination::Parts) => "pièces détachées",
+        (Language::Fr, Destination::Recycling) => "recyclage (DEEE)",
+        (Language::En, Destination::Reuse) => "reuse",
+        (Language::En, Destination::Parts) => "spare parts",
+        (Language::En, Destination::Recycling) => "recycling (WEEE)",
     }
 }
 
@@ -93,24 +95,7 @@ fn verdict_key(o: OutcomeStatus) -> &'static str {
     }
 }
 
-/// Decimal GB with one decimal, as drives are sold.
-fn capacity(lang: Lang, bytes: u64) -> String {
-    let s = format!("{:.1} GB", bytes as f64 / 1e9);
-    match lang {
-        Lang::Fr => s.replace('.', ",").replace("GB", "Go"),
-        Lang::En => s,
-    }
-}
-
-fn eta(secs: u64) -> String {
-    match secs {
-        0..=59 => format!("{secs} s"),
-        60..=3599 => format!("{} min {:02} s", secs / 60, secs % 60),
-        _ => format!("{} h {:02} min", secs / 3600, (secs % 3600) / 60),
-    }
-}
-
-fn disk_row(lang: Lang, d: &HeartbeatDisk) -> String {
+fn disk_row(lang: Language, d: &HeartbeatDisk) -> String {
     let percent = d.progress_ppm.map(|p| p / 10_000);
     let progress = match (d.phase.finished(), d.progress_ppm) {
         (true, _) => String::new(),
@@ -154,13 +139,17 @@ fn disk_row(lang: Lang, d: &HeartbeatDisk) -> String {
         pct = percent.map(|p| p.to_string()).unwrap_or_default(),
         vk = d.verdict.map(verdict_key).unwrap_or(""),
         model = esc(&d.model),
-        cap = esc(&capacity(lang, d.capacity_bytes)),
+        cap = esc(&ardoise_units::size(lang, d.capacity_bytes)),
         phase_word = esc(phase_word(lang, d.phase)),
-        eta = d.eta_seconds.filter(|_| !d.phase.finished()).map(eta).unwrap_or_default(),
+        eta = d
+            .eta_seconds
+            .filter(|_| !d.phase.finished())
+            .map(|secs| ardoise_units::duration(lang, Duration::from_secs(secs)))
+            .unwrap_or_default(),
     )
 }
 
-fn station_section(lang: Lang, s: &StationLive) -> String {
+fn station_section(lang: Language, s: &StationLive) -> String {
     let state = if s.silent {
         format!(
             "<span class=\"badge bad\">{}</span> {} {} {}",
@@ -238,7 +227,7 @@ section.station.silent{border-color:var(--bad);background:#fff5f5}\
 progress{width:10rem;vertical-align:middle}</style>";
 
 /// The page body of `board`.
-pub fn render(lang: Lang, board: &WorkshopLive) -> String {
+pub fn render(lang: Language, board: &WorkshopLive) -> String {
     let mut h = format!(
         "{STYLE}<h1>{} : {}</h1><p class=\"muted\">{}</p>",
         esc(w(lang, "title")),
@@ -333,7 +322,7 @@ mod tests {
 
     #[test]
     fn stations_disks_progress_verdicts_and_silence() {
-        let h = render(Lang::Fr, &board());
+        let h = render(Language::Fr, &board());
         assert!(h.contains("data-silent=\"true\""), "{h}");
         assert!(h.contains("MUETTE"), "{h}");
         assert!(
@@ -348,9 +337,9 @@ mod tests {
             "{h}"
         );
         assert!(h.contains("pièces détachées"), "{h}");
-        assert!(h.contains("500,1 Go"), "{h}");
+        assert!(h.contains("500 Go"), "{h}");
         assert!(!h.contains("<b>WDC"), "device text is escaped: {h}");
-        let en = render(Lang::En, &board());
+        let en = render(Language::En, &board());
         assert!(en.contains("SILENT") && en.contains("spare parts"), "{en}");
     }
 
@@ -361,6 +350,6 @@ mod tests {
             silent_after_seconds: 60,
             stations: Vec::new(),
         };
-        assert!(render(Lang::En, &b).contains("No station has reported"));
+        assert!(render(Language::En, &b).contains("No station has reported"));
     }
 }

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::html::{esc, url_part};
 use crate::http::{blocking, Shared};
-use crate::i18n::Lang;
+use crate::i18n::{Language, Words};
 use crate::registry::Registry;
 use crate::store::{self, JournalView, Stored};
 
@@ -143,16 +143,16 @@ pub fn verification(reg: &Registry, s: &Stored, receipt: Option<&Receipt>) -> Ve
     }
 }
 
-fn capacity(bytes: u64) -> String {
-    let gb = bytes as f64 / 1e9;
-    if gb >= 1000.0 {
-        format!("{:.2} TB ({bytes} bytes)", gb / 1000.0)
-    } else {
-        format!("{gb:.1} GB ({bytes} bytes)")
-    }
+/// "500 Go (500107862016 octets)": the figure every front end shows, then the exact count.
+fn capacity(lang: Language, bytes: u64) -> String {
+    format!(
+        "{} ({bytes} {})",
+        ardoise_units::size(lang, bytes),
+        lang.t("unit.bytes")
+    )
 }
 
-fn certificate_body(lang: Lang, c: &Certificate) -> String {
+fn certificate_body(lang: Language, c: &Certificate) -> String {
     let t = |k| lang.t(k);
     let mut h = String::new();
     let m = &c.media;
@@ -170,7 +170,7 @@ fn certificate_body(lang: Lang, c: &Certificate) -> String {
             t("f.type"),
             esc(&format!("{} / {}", word(&m.media_type), word(&m.transport))),
         ),
-        (t("f.capacity"), esc(&capacity(m.capacity_bytes))),
+        (t("f.capacity"), esc(&capacity(lang, m.capacity_bytes))),
         (
             t("f.health"),
             esc(&format!(
@@ -338,7 +338,7 @@ fn certificate_body(lang: Lang, c: &Certificate) -> String {
 }
 
 pub(super) fn journal_section(
-    lang: Lang,
+    lang: Language,
     j: &JournalView,
     this_seq: Option<u64>,
     full_link: bool,
@@ -492,7 +492,12 @@ pub async fn certificate_page(
 }
 
 /// The verification state, with the station journal's continuity around the entry.
-fn verdict_section(lang: Lang, s: &Stored, j: &JournalView, state: VerificationState) -> String {
+fn verdict_section(
+    lang: Language,
+    s: &Stored,
+    j: &JournalView,
+    state: VerificationState,
+) -> String {
     let mut checks = state.checks;
     let mine = j.entries.iter().find(|e| e.seq == s.summary.seq);
     let next = j.entries.iter().find(|e| e.seq == s.summary.seq + 1);
@@ -531,7 +536,7 @@ fn verdict_section(lang: Lang, s: &Stored, j: &JournalView, state: VerificationS
 }
 
 /// The inclusion proof and the signed checkpoint it leads to.
-fn proof_section(lang: Lang, r: &Receipt) -> String {
+fn proof_section(lang: Language, r: &Receipt) -> String {
     let cp = ardoise_cert::note::checkpoint_unverified(&r.checkpoint).ok();
     dl(&[
         (lang.t("f.index"), esc(&r.log_index.to_string())),
@@ -568,7 +573,7 @@ fn proof_section(lang: Lang, r: &Receipt) -> String {
 }
 
 /// Downloads: the receipt for anyone, the envelope (the whole signed payload) for auditors.
-fn downloads_section(lang: Lang, cert_id: &str, full: bool) -> String {
+fn downloads_section(lang: Language, cert_id: &str, full: bool) -> String {
     let id = esc(cert_id);
     let envelope = if full {
         format!(

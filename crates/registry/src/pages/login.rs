@@ -11,9 +11,9 @@ use super::{lang_from_query, page};
 use crate::auth::{COOKIE, MIN_TOKEN_CHARS};
 use crate::html::esc;
 use crate::http::Shared;
-use crate::i18n::Lang;
+use crate::i18n::{Language, Words};
 
-fn login_form(lang: Lang, message: Option<&str>) -> String {
+fn login_form(lang: Language, message: Option<&str>) -> String {
     format!(
         "<h1>{title}</h1><p>{help}</p>{msg}<form method=\"post\" action=\"/login?lang={l}\">\
 <label>{tl} <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" size=\"48\"></label> \
@@ -30,7 +30,7 @@ fn login_form(lang: Lang, message: Option<&str>) -> String {
 }
 
 /// What an anonymous reader gets instead of search: a certificate by its id, and the way in.
-pub(super) fn public_landing(lang: Lang) -> String {
+pub(super) fn public_landing(lang: Language) -> String {
     format!(
         "<h1>{title}</h1><p>{help}</p><form class=\"search\" method=\"get\" action=\"/c\" id=\"byid\">\
 <label>{il}<input id=\"cert-id\" name=\"id\" size=\"64\" pattern=\"[0-9a-fA-F]{{64}}\"></label>\

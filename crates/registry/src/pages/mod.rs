@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::auth::Role;
 use crate::html::{esc, layout, url_part};
 use crate::http::{blocking, parse_query, ApiError, Shared};
-use crate::i18n::Lang;
+use crate::i18n::{pick_language, Language, Words};
 use crate::store::{self, Filter};
 
 pub fn routes() -> Router<Shared> {
@@ -45,8 +45,8 @@ struct LangOnly {
     around: Option<u64>,
 }
 
-fn lang_of(headers: &HeaderMap, param: Option<&str>) -> Lang {
-    Lang::pick(
+fn lang_of(headers: &HeaderMap, param: Option<&str>) -> Language {
+    pick_language(
         param,
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -54,12 +54,12 @@ fn lang_of(headers: &HeaderMap, param: Option<&str>) -> Lang {
     )
 }
 
-fn lang_from_query(headers: &HeaderMap, q: Option<&str>) -> Lang {
+fn lang_from_query(headers: &HeaderMap, q: Option<&str>) -> Language {
     let p: LangOnly = serde_urlencoded::from_str(q.unwrap_or_default()).unwrap_or_default();
     lang_of(headers, p.lang.as_deref())
 }
 
-fn page(lang: Lang, title: &str, here: &str, body: String) -> Response {
+fn page(lang: Language, title: &str, here: &str, body: String) -> Response {
     (
         [(header::CONTENT_LANGUAGE, lang.code())],
         Html(layout(lang, title, here, &body)),
@@ -67,7 +67,7 @@ fn page(lang: Lang, title: &str, here: &str, body: String) -> Response {
         .into_response()
 }
 
-fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
+fn error_page(lang: Language, status: StatusCode, message: &str) -> Response {
     let mut r = page(
         lang,
         lang.t("error"),
@@ -84,7 +84,7 @@ pub fn not_found_page(headers: &HeaderMap, q: Option<&str>) -> Response {
 }
 
 /// Turns an API error into a page.
-fn page_err(lang: Lang, e: ApiError) -> Response {
+fn page_err(lang: Language, e: ApiError) -> Response {
     let status = StatusCode::from_u16(e.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     error_page(lang, status, &e.0.message)
 }
@@ -98,7 +98,7 @@ fn word<T: Serialize>(v: &T) -> String {
     }
 }
 
-fn outcome_word(lang: Lang, o: &str) -> String {
+fn outcome_word(lang: Language, o: &str) -> String {
     match o {
         "erased" => lang.t("outcome.erased").into(),
         "erased_with_exceptions" => lang.t("outcome.erased_with_exceptions").into(),
@@ -115,7 +115,7 @@ fn outcome_class(o: &str) -> &'static str {
     }
 }
 
-fn check_label(lang: Lang, name: &str) -> &'static str {
+fn check_label(lang: Language, name: &str) -> &'static str {
     match name {
         "signature" => lang.t("check.signature"),
         "key" => lang.t("check.key"),
@@ -126,7 +126,7 @@ fn check_label(lang: Lang, name: &str) -> &'static str {
     }
 }
 
-fn status_word(lang: Lang, status: &str) -> (&'static str, &'static str) {
+fn status_word(lang: Language, status: &str) -> (&'static str, &'static str) {
     match status {
         "pass" => (lang.t("status.valid"), "ok"),
         "warn" => (lang.t("status.warning"), "warn"),
@@ -138,7 +138,7 @@ fn status_word(lang: Lang, status: &str) -> (&'static str, &'static str) {
 // ---------------------------------------------------------------------------------------
 // search
 
-fn results_table(lang: Lang, items: &[store::Summary]) -> String {
+fn results_table(lang: Language, items: &[store::Summary]) -> String {
     let mut h = format!(
         "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         esc(lang.t("col.date")),
@@ -377,7 +377,7 @@ async fn workshops_page(
     page(lang, lang.t("w.title"), "/workshops", h)
 }
 
-fn count_table(lang: Lang, head: &str, rows: &[(String, u64)], outcome: bool) -> String {
+fn count_table(lang: Language, head: &str, rows: &[(String, u64)], outcome: bool) -> String {
     let mut h = format!(
         "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         esc(head),
@@ -468,7 +468,7 @@ async fn workshop_page(
 }
 
 /// Machines by destination and month (the workshop report's figure for eco-organisms).
-fn destinations_table(lang: Lang, rows: &[crate::machines::DestinationMonth]) -> String {
+fn destinations_table(lang: Language, rows: &[crate::machines::DestinationMonth]) -> String {
     let t = |k| lang.t(k);
     let mut h = format!(
         "<h2>{}</h2><p class=\"muted\">{}</p><table id=\"destinations\"><thead><tr>",
