@@ -16,7 +16,6 @@
 //! regular file and the simulator's [`ardoise_disk::sim::SimBlock`] are driven by the same code.
 #![forbid(unsafe_code)]
 
-pub mod assurance;
 pub mod capability;
 pub mod firmware;
 pub mod fs_magic;
@@ -34,6 +33,9 @@ pub mod prepare;
 pub mod probe;
 pub mod remedy;
 pub mod verify;
+
+/// Kept at the crate root too: the front ends state the assurance of a sampled read-back.
+pub use verify::assurance;
 
 pub use assurance::Assurance;
 pub use overwrite::{

@@ -13,6 +13,7 @@
 //! comparer, which [`VerifyOptions::compare_threads`] > 0 selects). A medium error makes the piece be read again sector by sector; sectors
 //! that stay unreadable are listed and fail the verification, since what they hold is unknown.
 
+pub mod assurance;
 mod evidence;
 mod fingerprint;
 pub mod plan;
@@ -30,11 +31,11 @@ pub use evidence::{Evidence, EVIDENCE_RULE, MIN_INFORMATIVE_SHARE_PPM};
 pub use fingerprint::{Fingerprints, FINGERPRINT_MEMORY_BUDGET};
 pub use plan::{ExtentKind, PlanError, PlanSummary, SampleExtent, SampleParams, SamplePlan};
 
-use crate::assurance::{Assurance, Coverage, DEFAULT_CONFIDENCE};
 use crate::fs_magic::{self, SignatureHit};
 use crate::pattern::{Pattern, PatternSpec, Seed};
 use crate::pipeline::ring::{self, Piece};
 use crate::pipeline::{ByteRange, Control, Meter, Phase, RangeSet};
+use assurance::{Assurance, Coverage, DEFAULT_CONFIDENCE};
 use read::Reader;
 
 const MIB: usize = 1 << 20;

@@ -10,7 +10,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::auth::{self, Role};
-use crate::http::{blocking, err, require, ApiError, Shared};
+use crate::handler::{blocking, err, require, ApiError, Shared};
 use crate::store::{self, NewStationKey, StationError};
 use crate::submit::Rejection;
 

@@ -20,7 +20,7 @@ use futures_core::Stream;
 use serde::Deserialize;
 
 use crate::auth::Role;
-use crate::http::{blocking, err, parse_query, require, ApiError, Shared};
+use crate::handler::{blocking, err, parse_query, require, ApiError, Shared};
 use crate::ratelimit::Slot;
 use crate::store::{self, Filter, QueryError};
 

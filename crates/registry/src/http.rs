@@ -1,7 +1,6 @@
 //! The HTTP server: JSON API under `/api/v1`, pages elsewhere. Every error of the API is a
 //! JSON body `{error, message, field?}` with the status of the table in docs/registry.md.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -16,84 +15,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::Role;
-use crate::db::DbError;
-use crate::registry::Registry;
-use crate::store::{self, Filter, QueryError};
-use crate::submit::Rejection;
-
-pub type Shared = Arc<Registry>;
-
-/// An API error: status and `{error, message, field?}`.
-#[derive(Debug)]
-pub struct ApiError(pub Rejection);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut resp = (status, axum::Json(&self.0)).into_response();
-        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        resp
-    }
-}
-
-impl From<Rejection> for ApiError {
-    fn from(r: Rejection) -> Self {
-        ApiError(r)
-    }
-}
-
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
-        ApiError(crate::registry::db_unavailable(&e))
-    }
-}
-
-impl From<QueryError> for ApiError {
-    fn from(e: QueryError) -> Self {
-        match e {
-            QueryError::Filter(store::FilterError::Invalid { field, message }) => ApiError(
-                Rejection::new(400, "invalid_query", format!("{field}: {message}")).field(field),
-            ),
-            QueryError::Db(d) => d.into(),
-        }
-    }
-}
-
-/// Requires a token of at least `role` (see [`crate::auth`]).
-pub fn require(reg: &Registry, headers: &HeaderMap, role: Role) -> Result<Role, ApiError> {
-    if role == Role::Admin
-        && reg.config.admin_token.is_none()
-        && crate::auth::presented(headers).is_none()
-    {
-        return Err(err(403, "admin_disabled", "the admin API is disabled: start the registry with --admin-token-file or ARDOISE_REGISTRY_ADMIN_TOKEN"));
-    }
-    Ok(crate::auth::require(&reg.tokens(), headers, role)?)
-}
-
-pub fn err(status: u16, code: &'static str, msg: impl Into<String>) -> ApiError {
-    ApiError(Rejection::new(status, code, msg))
-}
-
-/// Runs blocking work (database) off the async threads.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError(crate::registry::internal(&e)))?
-}
-
-pub fn parse_query<T: for<'de> Deserialize<'de> + Default>(q: Option<&str>) -> Result<T, ApiError> {
-    match q {
-        None | Some("") => Ok(T::default()),
-        Some(q) => serde_urlencoded::from_str(q)
-            .map_err(|e| err(400, "invalid_query", format!("query string: {e}"))),
-    }
-}
+use crate::handler::{blocking, err, parse_query, require, ApiError, Shared};
+use crate::store::{self, Filter};
 
 pub fn router(reg: Shared) -> Router {
     let timeout = reg.config.request_timeout;

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod cosigner;
 pub mod db;
 pub mod export;
+pub mod handler;
 pub mod html;
 pub mod http;
 pub mod i18n;
@@ -51,9 +52,9 @@ pub fn now_text() -> String {
 }
 
 /// Runs the log audit against the database and keeps the report for the audit page.
-pub async fn run_audit(reg: Arc<Registry>) -> Result<audit::AuditReport, http::ApiError> {
+pub async fn run_audit(reg: Arc<Registry>) -> Result<audit::AuditReport, handler::ApiError> {
     let r2 = reg.clone();
-    let report = http::blocking(move || {
+    let report = handler::blocking(move || {
         let trust = r2.trust();
         Ok(r2.pool.with(|c| audit::audit(c, &r2.verifier, &trust))?)
     })

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::http::{err, ApiError, Shared};
+use crate::handler::{err, ApiError, Shared};
 use crate::submit::Rejection;
 
 /// How far a heartbeat's `sent_at` may be from the registry's clock.

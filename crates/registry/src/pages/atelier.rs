@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use time::OffsetDateTime;
 
+use crate::handler::Shared;
 use crate::html::{esc, url_part};
-use crate::http::Shared;
 use crate::i18n::Language;
 use crate::live::{StationLive, WorkshopLive};
 use ardoise_cert::heartbeat::{DiskPhase, HeartbeatDisk};

@@ -16,8 +16,8 @@ use super::{
     check_label, dl, error_page, lang_from_query, opt, outcome_class, outcome_word, page, page_err,
     status_word, word,
 };
+use crate::handler::{blocking, Shared};
 use crate::html::{esc, url_part};
-use crate::http::{blocking, Shared};
 use crate::i18n::{Language, Words};
 use crate::registry::Registry;
 use crate::store::{self, JournalView, Stored};

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::{lang_from_query, page};
 use crate::auth::{COOKIE, MIN_TOKEN_CHARS};
+use crate::handler::Shared;
 use crate::html::esc;
-use crate::http::Shared;
 use crate::i18n::{Language, Words};
 
 fn login_form(lang: Language, message: Option<&str>) -> String {

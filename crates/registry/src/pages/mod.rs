@@ -19,8 +19,8 @@ use axum::Router;
 use serde::Serialize;
 
 use crate::auth::Role;
+use crate::handler::{blocking, parse_query, ApiError, Shared};
 use crate::html::{esc, layout, url_part};
-use crate::http::{blocking, parse_query, ApiError, Shared};
 use crate::i18n::{pick_language, Language, Words};
 use crate::store::{self, Filter};
 
