@@ -16,7 +16,8 @@
 //! | `issued_at` more than a day in the future | 422 | `issued_in_future` |
 //!
 //! The signature, schema and key checks are `ardoise_cert::verify::verify_envelope`, the
-//! same code `ardoise verify` runs; this module only adds the classification.
+//! same code `ardoise verify` runs; this crate only adds the classification.
+#![forbid(unsafe_code)]
 
 use ardoise_cert::envelope::{envelope_hash, Envelope, EnvelopeError, MAX_ENVELOPE_BYTES};
 use ardoise_cert::merkle::{leaf_hash, Hash};
