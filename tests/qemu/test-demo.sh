@@ -90,6 +90,10 @@ run_flow() { # run_flow LANG
     echo "  final screen ($lang):"; sed 's/^/  | /' "$d/final-screen.txt"
     [ "$(grep -c "$W_ERASED" "$d/final-screen.txt")" -ge 4 ] && pass "demo-$lang: the results say erased for each disk" \
         || fail "demo-$lang: the results screen does not say erased four times"
+    # Kernel messages must not be printed over the interface (initramfs/init lowers printk).
+    grep -E -q '[0-9]+\.[0-9]{6}\] ' "$d/final-screen.txt" \
+        && fail "demo-$lang: kernel messages printed over the interface" \
+        || pass "demo-$lang: no kernel message over the interface"
     keys p
     wait_screen 120 "DEMO-EXIT=" || { stuck "the machine did not power off"; return; }
     pass "demo-$lang: powered off from the results screen"
