@@ -138,11 +138,13 @@ pct() { printf '%s' "$1" | grep -o 'data-progress="[0-9]*"' | head -1 | tr -dc 0
 
 # ---- 4. three stations with progress --------------------------------------------------------
 ok=
-for _ in $(seq 40); do
+for _ in $(seq 80); do
     html=$(page fr)
     s1=$(section "$html" poste-1) s2=$(section "$html" poste-2) s3=$(section "$html" poste-3)
-    # poste-3 at 1 % at least, so that it is killed well inside its erase
-    if erasing "$s1" && erasing "$s2" && erasing "$s3" && [ "$(pct "$s3")" -ge 1 ]; then ok=1; break; fi
+    # poste-3 at 1 % at least of its drive command (not of the fingerprint before it, which a
+    # loaded machine may still be taking), so that it is killed well inside its erase
+    if erasing "$s1" && erasing "$s2" && erasing "$s3" && [[ $s3 == *'data-phase="firmware"'* ]] \
+        && [ "$(pct "$s3")" -ge 1 ]; then ok=1; break; fi
     sleep 0.5
 done
 printf '%s' "$html" > "$d/page-progress.html"
