@@ -125,6 +125,16 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
         v.push((k("F1"), app.t(T::ActHelp)));
         return v;
     }
+    v.extend(screen_hints(app));
+    v.push((k("F1"), app.t(T::ActHelp)));
+    v
+}
+
+/// The keys of the current screen.
+fn screen_hints(app: &App) -> Vec<(String, &'static str)> {
+    let k = |s: &str| s.to_string();
+    let tk = |t: T| app.t(t).to_string();
+    let mut v: Vec<(String, &'static str)> = Vec::new();
     match app.screen {
         Screen::Language => {
             v.push((tk(T::KeyArrows), app.t(T::ActChoose)));
@@ -188,7 +198,6 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             v.push((tk(T::KeyEsc), app.t(T::ActBack)));
         }
     }
-    v.push((k("F1"), app.t(T::ActHelp)));
     v
 }
 

@@ -88,6 +88,21 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(Paragraph::new(lines), rest);
         return;
     }
+    let head = list_header(app, w);
+    // Rows (with their note line), then a detail block for the cursor row.
+    let (rows, cursor_line) = disk_rows(app, w);
+    let detail = cursor_detail(app, w);
+    let avail = (rest.height as usize).saturating_sub(1 + lines.len() + detail.len());
+    let start = (cursor_line + 2).saturating_sub(avail);
+    let mut all = lines;
+    all.push(head);
+    all.extend(rows.into_iter().skip(start).take(avail));
+    all.extend(detail);
+    f.render_widget(Paragraph::new(all), rest);
+}
+
+/// The underlined column titles.
+fn list_header(app: &App, w: usize) -> Line<'static> {
     let header = format!(
         "{} {} {} {} {} {} {}",
         " ".repeat(COL_SEL),
@@ -98,8 +113,12 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
         pad(app.t(T::ColHealth), COL_HEALTH),
         app.t(T::ColMethod),
     );
-    let head = Line::styled(cut(&header, w), bold().add_modifier(Modifier::UNDERLINED));
-    // Rows (with their note line), then a detail block for the cursor row.
+    Line::styled(cut(&header, w), bold().add_modifier(Modifier::UNDERLINED))
+}
+
+/// One line per disk, with a note line under a disk that needs one, and the index of the
+/// cursor's line.
+fn disk_rows(app: &App, w: usize) -> (Vec<Line<'static>>, usize) {
     let mut rows: Vec<Line> = Vec::new();
     let mut cursor_line = 0;
     for (i, d) in app.disks.iter().enumerate() {
@@ -116,36 +135,44 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
             style = style.add_modifier(Modifier::REVERSED);
         }
         rows.push(Line::styled(pad(&text, w), style));
-        let note = if d.info.protected {
-            Some((
-                labelled(
-                    app,
-                    app.t(T::Protected),
-                    &protection_reasons(app.lang, &d.info),
-                ),
-                grey(),
-            ))
-        } else if d.frozen() {
-            Some((
-                labelled(app, app.t(T::Frozen), app.t(T::FrozenNote)),
-                Style::default().fg(Color::LightYellow),
-            ))
-        } else if d.failing() {
-            Some((
-                app.t(T::FailingNote).to_string(),
-                Style::default().fg(Color::LightRed),
-            ))
-        } else if let ProbeState::Failed(e) = &d.probe {
-            Some((app.tf(T::ProbeFailed, &[&clean(e)]), grey()))
-        } else {
-            crate::storage_view::raid_note(app.lang, d.info.media)
-                .map(|note| (note, Style::default().fg(Color::LightYellow)))
-        };
-        if let Some((text, style)) = note {
+        if let Some((text, style)) = disk_note(app, d) {
             rows.push(Line::styled(cut(&format!("      {text}"), w), style));
         }
     }
-    // Detail of the cursor row.
+    (rows, cursor_line)
+}
+
+/// Why a disk cannot be erased, or what to know before erasing it.
+fn disk_note(app: &App, d: &DiskRow) -> Option<(String, Style)> {
+    if d.info.protected {
+        Some((
+            labelled(
+                app,
+                app.t(T::Protected),
+                &protection_reasons(app.lang, &d.info),
+            ),
+            grey(),
+        ))
+    } else if d.frozen() {
+        Some((
+            labelled(app, app.t(T::Frozen), app.t(T::FrozenNote)),
+            Style::default().fg(Color::LightYellow),
+        ))
+    } else if d.failing() {
+        Some((
+            app.t(T::FailingNote).to_string(),
+            Style::default().fg(Color::LightRed),
+        ))
+    } else if let ProbeState::Failed(e) = &d.probe {
+        Some((app.tf(T::ProbeFailed, &[&clean(e)]), grey()))
+    } else {
+        crate::storage_view::raid_note(app.lang, d.info.media)
+            .map(|note| (note, Style::default().fg(Color::LightYellow)))
+    }
+}
+
+/// The name, kind and size of the cursor's disk, its health reasons, and the selection count.
+fn cursor_detail(app: &App, w: usize) -> Vec<Line<'static>> {
     let mut detail: Vec<Line> = Vec::new();
     if let Some(d) = app.disks.get(app.disk_cursor) {
         detail.push(Line::raw(""));
@@ -187,11 +214,5 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
         "  {}",
         app.tf(T::SelectedCount, &[&app.selected.len()])
     )));
-    let avail = (rest.height as usize).saturating_sub(1 + lines.len() + detail.len());
-    let start = (cursor_line + 2).saturating_sub(avail);
-    let mut all = lines;
-    all.push(head);
-    all.extend(rows.into_iter().skip(start).take(avail));
-    all.extend(detail);
-    f.render_widget(Paragraph::new(all), rest);
+    detail
 }

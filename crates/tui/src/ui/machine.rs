@@ -1,6 +1,6 @@
 //! Step 3: the machine, the station and its connections.
 
-use ardoise_disk::inventory::{FirmwareKind, SecureBootState};
+use ardoise_disk::inventory::{FirmwareKind, MachineInventory, SecureBootState};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
@@ -11,13 +11,24 @@ use super::widgets::{kv, labelled, opt, prompt, wrap};
 use crate::app::App;
 use crate::fmt::clean;
 use crate::i18n::T;
-use crate::model::{NetState, RegistryState};
+use crate::model::{NetState, RegistryState, StationSummary};
 
 pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     let rest = prompt(f, app.t(T::MachPrompt), area);
     let Some(s) = app.summary() else { return };
-    let inv = &s.inventory;
-    let lang = app.lang;
+    let width = area.width.saturating_sub(4) as usize;
+    let mut lines = who_lines(app, s);
+    lines.push(Line::raw(""));
+    lines.extend(hardware_lines(app, &s.inventory));
+    lines.push(Line::raw(""));
+    lines.extend(connection_lines(app, s, width));
+    lines.extend(station_lines(app, s));
+    lines.extend(warning_lines(app, s, width));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
+}
+
+/// The workshop and station, the operator, asset tag and lot.
+fn who_lines(app: &App, s: &StationSummary) -> Vec<Line<'static>> {
     let n = Style::default();
     let mut lines = Vec::new();
     lines.push(kv(
@@ -50,7 +61,14 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
         ),
         n,
     ));
-    lines.push(Line::raw(""));
+    lines
+}
+
+/// What the machine is: maker, model, serial, processor, memory, firmware, secure boot.
+fn hardware_lines(app: &App, inv: &MachineInventory) -> Vec<Line<'static>> {
+    let lang = app.lang;
+    let n = Style::default();
+    let mut lines = Vec::new();
     lines.push(kv(
         app.t(T::MachManufacturer),
         opt(app, &inv.manufacturer),
@@ -94,7 +112,13 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
         app.t(sb).to_string(),
         sb_style,
     ));
-    lines.push(Line::raw(""));
+    lines
+}
+
+/// The network, the registry, and whether receipts are checked.
+fn connection_lines(app: &App, s: &StationSummary, width: usize) -> Vec<Line<'static>> {
+    let n = Style::default();
+    let mut lines = Vec::new();
     let (net, net_style) = match &app.net {
         NetState::Up { iface, ip } => (
             app.tf(T::NetUp, &[&clean(iface), &clean(ip)]),
@@ -123,7 +147,7 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     lines.push(kv(app.t(T::MachRegistry), reg, reg_style));
     if let Some(w) = app.receipts.warning(app.lang) {
-        for l in wrap(&w, area.width.saturating_sub(4) as usize) {
+        for l in wrap(&w, width) {
             lines.push(Line::styled(
                 format!("  {l}"),
                 Style::default()
@@ -132,6 +156,13 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
             ));
         }
     }
+    lines
+}
+
+/// Where the certificates are kept, how many wait to be uploaded, and the storage controllers.
+fn station_lines(app: &App, s: &StationSummary) -> Vec<Line<'static>> {
+    let n = Style::default();
+    let mut lines = Vec::new();
     let dir = clean(&s.data_dir.display().to_string());
     let (store, store_style) = match s.persistent {
         Some(true) => (app.tf(T::DataPersistent, &[&dir]), n),
@@ -154,12 +185,15 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
         app.storage.as_ref(),
         kv,
     ));
+    lines
+}
+
+/// A boot medium that cannot be found, and erasures interrupted earlier.
+fn warning_lines(app: &App, s: &StationSummary, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
     if let Some(problem) = &s.boot_medium {
         lines.push(Line::raw(""));
-        for l in wrap(
-            &app.tf(T::BootMediumProblem, &[&clean(problem)]),
-            area.width.saturating_sub(4) as usize,
-        ) {
+        for l in wrap(&app.tf(T::BootMediumProblem, &[&clean(problem)]), width) {
             lines.push(Line::styled(
                 format!("  {l}"),
                 Style::default()
@@ -170,15 +204,12 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
     if !s.recovered.is_empty() {
         lines.push(Line::raw(""));
-        for l in wrap(
-            &app.tf(T::Interrupted, &[&s.recovered.len()]),
-            area.width.saturating_sub(4) as usize,
-        ) {
+        for l in wrap(&app.tf(T::Interrupted, &[&s.recovered.len()]), width) {
             lines.push(Line::styled(
                 format!("  {l}"),
                 Style::default().fg(Color::LightRed),
             ));
         }
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
+    lines
 }

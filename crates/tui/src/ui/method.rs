@@ -10,7 +10,7 @@ use super::widgets::{bold, grey, prompt, wrap};
 use crate::app::App;
 use crate::fmt::{clean, cut, pad};
 use crate::i18n::T;
-use crate::model::{level_label, media_label, method_label, method_reason};
+use crate::model::{level_label, media_label, method_label, method_reason, MethodChoice};
 
 pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     let page = app.method_page;
@@ -37,6 +37,26 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     ));
     lines.push(Line::raw(""));
     let (choices, remedy) = app.method_page_choices();
+    let items = method_items(app, &p.method_id, &choices, remedy, w);
+    // Reason of the highlighted entry and the verification policy, kept at the bottom.
+    let footer = method_footer(app, &choices, remedy, w);
+    let avail = (rest.height as usize).saturating_sub(lines.len() + footer.len());
+    let start = (app.method_cursor + 1).saturating_sub(avail);
+    lines.extend(items.into_iter().skip(start).take(avail));
+    let pad_lines = (rest.height as usize).saturating_sub(lines.len() + footer.len());
+    lines.extend(std::iter::repeat_n(Line::raw(""), pad_lines));
+    lines.extend(footer);
+    f.render_widget(Paragraph::new(lines), rest);
+}
+
+/// One line per method of the disk (the chosen one marked), then the remedy if it has one.
+fn method_items(
+    app: &App,
+    chosen_id: &str,
+    choices: &[MethodChoice],
+    remedy: bool,
+    w: usize,
+) -> Vec<Line<'static>> {
     let label_w = w.saturating_sub(30).clamp(20, 46);
     let mut items: Vec<Line> = Vec::new();
     for (i, c) in choices.iter().enumerate() {
@@ -47,7 +67,7 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
         } else {
             ""
         };
-        let chosen = p.method_id == c.id;
+        let chosen = chosen_id == c.id;
         let text = format!(
             "{}{} {} {} {}",
             if i == app.method_cursor { ">" } else { " " },
@@ -85,7 +105,16 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
             style,
         ));
     }
-    // Reason of the highlighted entry and the verification policy, kept at the bottom.
+    items
+}
+
+/// Why the highlighted entry, and how erasures are verified.
+fn method_footer(
+    app: &App,
+    choices: &[MethodChoice],
+    remedy: bool,
+    w: usize,
+) -> Vec<Line<'static>> {
     let mut footer: Vec<Line> = vec![Line::raw("")];
     let reason = if app.method_cursor == choices.len() && remedy {
         app.t(T::RemedyExplain).to_string()
@@ -115,11 +144,5 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
             grey(),
         ));
     }
-    let avail = (rest.height as usize).saturating_sub(lines.len() + footer.len());
-    let start = (app.method_cursor + 1).saturating_sub(avail);
-    lines.extend(items.into_iter().skip(start).take(avail));
-    let pad_lines = (rest.height as usize).saturating_sub(lines.len() + footer.len());
-    lines.extend(std::iter::repeat_n(Line::raw(""), pad_lines));
-    lines.extend(footer);
-    f.render_widget(Paragraph::new(lines), rest);
+    footer
 }
