@@ -2,6 +2,10 @@
 //! change, and [`Command`]s go out for the runtime to carry out on its threads. Nothing here does
 //! I/O, so every rule (what can be selected, when an erase may start, when the machine may be
 //! powered off) is tested directly.
+//!
+//! [`App::on_key`] and [`App::on_event`] hand each key and event to the file of its screen
+//! (`app/<screen>.rs`, named as its drawing in `ui/`); the setup and destination screens and the
+//! quick path live in [`crate::setup`], [`crate::destination`] and [`crate::quick`].
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -17,7 +21,7 @@ use crate::model::*;
 pub use crate::problem::Problem;
 pub use crate::setup::{SetupDone, SetupForm, SetupRequest};
 
-// The keys and events of each screen, in the order of the flow.
+// The keys and events of each screen, and of the dialogs and overlays.
 mod confirm;
 mod disks;
 mod export;

@@ -2,6 +2,9 @@
 //! for at most 50 ms, drains the channels the workers report on, and redraws. Every slow thing
 //! (opening the station, discovery, probing, erasing, signing, uploading, checking the network,
 //! a suspend cycle, an export) runs on its own thread.
+//!
+//! Here: the options, the loop, and the commands handed to the workers, which live by subject
+//! (`station`, `disks`, `export`, `monitor`); `terminal` sets the terminal up and gives it back.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -355,5 +358,3 @@ impl Runtime {
         }
     }
 }
-
-impl Runtime {}
