@@ -186,7 +186,16 @@ fn fact_lines(
     h: &HardwareFacts,
     inv: &ardoise_disk::inventory::MachineInventory,
 ) -> Vec<String> {
-    let lang = app.lang;
+    let mut out = battery_facts(app, h);
+    out.push(memory_fact(app, h, inv));
+    out.push(cpu_fact(app, h, inv));
+    out.extend(screen_fact(app, h));
+    out.push(minimums_fact(app, h, inv));
+    out
+}
+
+/// Each battery's health and cycles, or that there is none.
+fn battery_facts(app: &App, h: &HardwareFacts) -> Vec<String> {
     let mut out = Vec::new();
     if h.batteries.is_empty() {
         out.push(app.t(T::HwNoBattery).to_string());
@@ -200,6 +209,16 @@ fn fact_lines(
             .map_or_else(|| app.t(T::Unknown).to_string(), |c| c.to_string());
         out.push(app.tf(T::HwBattery, &[&b.name, &health, &cycles]));
     }
+    out
+}
+
+/// The memory installed and its modules.
+fn memory_fact(
+    app: &App,
+    h: &HardwareFacts,
+    inv: &ardoise_disk::inventory::MachineInventory,
+) -> String {
+    let lang = app.lang;
     let installed = h.memory_installed_bytes().unwrap_or(inv.memory_bytes);
     let kinds: Vec<String> = h
         .memory_modules
@@ -220,10 +239,18 @@ fn fact_lines(
     } else {
         kinds.join(" + ")
     };
-    out.push(app.tf(
+    app.tf(
         T::HwMemory,
         &[&ardoise_units::memory_size(lang, installed), &modules],
-    ));
+    )
+}
+
+/// The processor and its generation.
+fn cpu_fact(
+    app: &App,
+    h: &HardwareFacts,
+    inv: &ardoise_disk::inventory::MachineInventory,
+) -> String {
     let generation = match (h.cpu.line, h.cpu.generation) {
         (Some(l), Some(g)) => app.tf(T::HwGeneration, &[&l.as_str(), &g]),
         (Some(l), None) => l.as_str().to_string(),
@@ -235,22 +262,33 @@ fn fact_lines(
         .clone()
         .or_else(|| inv.cpu_model.clone())
         .unwrap_or_else(|| app.t(T::Unknown).to_string());
-    out.push(app.tf(T::HwCpu, &[&crate::fmt::clean(&model), &generation]));
-    for d in h.displays.iter().filter(|d| d.internal).take(1) {
-        let inches = d
-            .width_mm
-            .zip(d.height_mm)
-            .map(|(w, hh)| ardoise_cert::host_hardware::diagonal_tenths_inch(w, hh));
-        let inches = inches.map_or_else(
-            || app.t(T::Unknown).to_string(),
-            |t| format!("{}.{}", t / 10, t % 10),
-        );
-        let px = d
-            .width_px
-            .zip(d.height_px)
-            .map_or_else(String::new, |(w, hh)| format!(", {w}x{hh}"));
-        out.push(app.tf(T::HwScreen, &[&inches, &px]));
-    }
+    app.tf(T::HwCpu, &[&crate::fmt::clean(&model), &generation])
+}
+
+/// The internal screen's diagonal and resolution, if there is one.
+fn screen_fact(app: &App, h: &HardwareFacts) -> Option<String> {
+    let d = h.displays.iter().find(|d| d.internal)?;
+    let inches = d
+        .width_mm
+        .zip(d.height_mm)
+        .map(|(w, hh)| ardoise_cert::host_hardware::diagonal_tenths_inch(w, hh));
+    let inches = inches.map_or_else(
+        || app.t(T::Unknown).to_string(),
+        |t| format!("{}.{}", t / 10, t % 10),
+    );
+    let px = d
+        .width_px
+        .zip(d.height_px)
+        .map_or_else(String::new, |(w, hh)| format!(", {w}x{hh}"));
+    Some(app.tf(T::HwScreen, &[&inches, &px]))
+}
+
+/// Whether the machine meets the minimums of Windows 11 and Ubuntu Desktop.
+fn minimums_fact(
+    app: &App,
+    h: &HardwareFacts,
+    inv: &ardoise_disk::inventory::MachineInventory,
+) -> String {
     let word = |m: &ardoise_cert::model::HostHardware, os: &str| {
         let min = m.os_minimums.iter().find(|o| o.id == os);
         match min.and_then(|o| o.met) {
@@ -263,14 +301,13 @@ fn fact_lines(
         }
     };
     let facts = reuse::host_hardware(h, inv);
-    out.push(app.tf(
+    app.tf(
         T::HwMinimums,
         &[
             &word(&facts, reuse::WINDOWS_11),
             &word(&facts, reuse::UBUNTU_DESKTOP),
         ],
-    ));
-    out
+    )
 }
 
 /// The destination screen.
