@@ -11,11 +11,12 @@ use std::path::PathBuf;
 
 use time::OffsetDateTime;
 
+use super::layout::{GREY, RED};
 use super::pdf::{self, Font, Page, Rgb, BLACK};
-use super::{
-    draw_qr, fmt_bytes, outcome_words, qr_url, shown, wrap, Language, ReportError, ReportOptions,
-    GREY, RED,
-};
+use super::qr::{draw_qr, qr_url};
+use super::text::{fmt_bytes, wrap};
+use super::words::outcome_words;
+use super::{shown, Language, ReportError, ReportOptions};
 use crate::model::{Certificate, Destination};
 use crate::trust::TrustFile;
 use crate::verify::{verify_files, CertificateVerdict, Verdict};
