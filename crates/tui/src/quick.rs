@@ -94,15 +94,9 @@ impl App {
         })
     }
 
-    /// X on the disk list: the recommended method for every ticked disk, then the typed
-    /// confirmation (the method screens are skipped; Esc there goes back to the list).
-    pub(crate) fn start_recommended(&mut self) -> Vec<Command> {
-        if self.selected.is_empty() {
-            self.flash(FlashKind::Warn, self.t(T::SelectAtLeastOne));
-            return Vec::new();
-        }
-        self.plan = self
-            .selected
+    /// The recommended method for every ticked disk that has one.
+    pub(crate) fn recommended_plan(&self) -> Vec<Planned> {
+        self.selected
             .iter()
             .filter_map(|&row| {
                 let rec = self.disks[row].summary()?.recommended()?;
@@ -111,7 +105,17 @@ impl App {
                     method_id: rec.id.clone(),
                 })
             })
-            .collect();
+            .collect()
+    }
+
+    /// X on the disk list: the recommended method for every ticked disk, then the typed
+    /// confirmation (the method screens are skipped; Esc there goes back to the list).
+    pub(crate) fn start_recommended(&mut self) -> Vec<Command> {
+        if self.selected.is_empty() {
+            self.flash(FlashKind::Warn, self.t(T::SelectAtLeastOne));
+            return Vec::new();
+        }
+        self.plan = self.recommended_plan();
         self.confirm_input.clear();
         self.quick_confirm = true;
         self.screen = Screen::Confirm;

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::{App, Command, FlashKind, Planned, Screen};
+use super::{App, Command, FlashKind, Screen};
 use crate::i18n::T;
 use crate::model::{protection_reasons, DiskRow, ProbeState, ProbeSummary};
 
@@ -65,17 +65,7 @@ impl App {
                 if self.selected.is_empty() {
                     self.flash(FlashKind::Warn, self.t(T::SelectAtLeastOne));
                 } else {
-                    self.plan = self
-                        .selected
-                        .iter()
-                        .filter_map(|&row| {
-                            let rec = self.disks[row].summary()?.recommended()?;
-                            Some(Planned {
-                                row,
-                                method_id: rec.id.clone(),
-                            })
-                        })
-                        .collect();
+                    self.plan = self.recommended_plan();
                     self.screen = Screen::Method;
                     self.enter_method_page(0);
                 }
