@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The sources the code cites are in the repository (issue 16 §1): no tracked file may cite a
-# path that only exists outside it — `../shared`, or a `reference/` directory. The one
+# path that only exists outside it — the steering folder `shared` beside the checkout (a
+# parent-directory path to it), or a `reference/` directory. The one
 # `reference/` directory the repository has, crates/disk/tests/reference, stays allowed: an
 # occurrence preceded by `tests/` is not a citation of an outside file. Cite the standard
 # (e.g. "ACS-4 SECURITY ERASE UNIT", "NVMe Base 2.0, Sanitize command") or docs/standards.md.
@@ -21,7 +22,7 @@ if [ "$rc" -gt 1 ]; then
 fi
 
 # Keep the lines that still cite an outside path once the allowed `tests/reference/` is
-# removed: `../shared` anywhere, or `reference/` at the start of a word (so that `preference/`
+# removed: a parent-directory path to `shared` anywhere, or `reference/` at the start of a word (so that `preference/`
 # is not taken for it). The file name and line number are stripped first, so that a file that
 # lives under tests/reference/ is judged by its content only.
 offenders=$(printf '%s\n' "$candidates" | awk '
@@ -39,4 +40,4 @@ if [ -n "$offenders" ]; then
     printf '%s\n' "$offenders" >&2
     exit 1
 fi
-echo "no-outside-paths: no citation of ../shared or reference/ outside tests/reference"
+echo "no-outside-paths: no citation of the steering folder or of reference/ outside tests/reference"

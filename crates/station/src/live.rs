@@ -190,7 +190,7 @@ mod tests {
     fn info(name: &str) -> DiskInfo {
         DiskInfo {
             name: name.into(),
-            path: format!("/dev/{name}").into(),
+            path: format!("sim:{name}.json").into(),
             model: "ST500DM002-1BD142".into(),
             serial: "Z3TFAILING".into(),
             firmware: "KC45".into(),
@@ -220,10 +220,10 @@ mod tests {
     #[test]
     fn a_job_followed_from_start_to_certificate() {
         let mut t = LiveTracker::default();
-        t.add(&info("sda"));
-        t.add(&info("sdb"));
+        t.add(&info("sim-a"));
+        t.add(&info("sim-b"));
         t.on_event(&JobEvent::Progress {
-            disk: "/dev/sda".into(),
+            disk: "sim:sim-a.json".into(),
             phase: JobPhase::Overwrite { pass: 1, passes: 1 },
             fraction: Some(0.25),
             bytes_done: 0,
@@ -238,12 +238,12 @@ mod tests {
         assert_eq!(d[0].eta_seconds, Some(90));
         assert_eq!(d[0].serial_tail.as_deref(), Some("LING"));
         assert_eq!(d[1].phase, DiskPhase::Starting);
-        t.certified("/dev/sda", Some("ab".repeat(32)));
-        t.refused(&info("sdb"));
+        t.certified("sim:sim-a.json", Some("ab".repeat(32)));
+        t.refused(&info("sim-b"));
         let d = t.disks();
         assert_eq!(d[0].phase, DiskPhase::Done);
         assert_eq!(d[1].verdict, Some(cm::OutcomeStatus::NotErased));
-        t.certified("/dev/sdb", None);
+        t.certified("sim:sim-b.json", None);
         assert_eq!(t.disks()[1].certificate_id, None);
     }
 }
