@@ -1,5 +1,6 @@
-//! The language of a screen, page or PDF, and the one way every front end (interface, command
-//! line, donor PDF, registry pages, certificate sentences) writes sizes, rates and durations.
+//! The language of a screen, page or PDF, the one translation mechanism ([`texts!`]: a key
+//! enum with both languages' texts), and the one way every front end (interface, command line,
+//! donor PDF, registry pages, certificate sentences) writes sizes, rates and durations.
 //!
 //! Sizes are decimal, as drives are sold: a disk reads "500 GB" / "500 Go" everywhere, never
 //! "500.1 GB" on one screen and "500,11 Go" in the PDF. The rule, taken from the interface:
@@ -7,6 +8,9 @@
 //! ("4.1 kB" / "4,1 ko", "1.5 TB" / "1,5 To"), whole units from 100 ("500 GB" / "500 Go").
 //! Memory, sold in binary gigabytes, has its own [`memory_size`].
 #![forbid(unsafe_code)]
+
+mod texts;
+pub use texts::{fill, placeholders};
 
 use std::fmt;
 use std::str::FromStr;
