@@ -5,6 +5,7 @@ use super::layout::{Doc, AMBER, GREEN, GREY, MARGIN, RED, TOP};
 use super::pdf::{Font, Rgb, BLACK, PAGE_WIDTH};
 use super::qr::{draw_qr, qr_url};
 use super::text::{fmt_bytes, fmt_datetime, fmt_duration, fmt_int, fmt_ppm, opt, wrap};
+use super::texts::Text;
 use super::winansi;
 use super::words::{
     assurance_text, health_word, level_word, limitation_text, media_type_word, method_word,
@@ -25,7 +26,7 @@ pub(super) fn disk_page(
     options: &ReportOptions,
 ) -> Result<(), ReportError> {
     let lang = doc.lang;
-    let title = lang.pick("Certificat d'effacement", "Erasure certificate");
+    let title = Text::ErasureCertificate.get(lang);
     doc.start_page(title, short_id(v).unwrap_or_default());
     let url = qr_url(v, options);
     if let Some(url) = &url {
@@ -39,9 +40,9 @@ pub(super) fn disk_page(
     doc.banner(color, &banner_title, &lines);
 
     let Some(c) = c else {
-        doc.row(lang.pick("Fichier", "File"), &v.file.display().to_string());
+        doc.row(Text::File.get(lang), &v.file.display().to_string());
         doc.row(
-            lang.pick("Identifiant", "Identifier"),
+            Text::Identifier.get(lang),
             v.cert_id.as_deref().unwrap_or("\u{2014}"),
         );
         return Ok(());
@@ -56,7 +57,7 @@ pub(super) fn disk_page(
 
 /// The QR code of the registry page in the top right corner, captioned.
 fn qr_corner(doc: &mut Doc, url: &str) -> Result<(), ReportError> {
-    let label = doc.lang.pick("Vérifier en ligne", "Verify online");
+    let label = Text::VerifyOnline.get(doc.lang);
     let page = doc.page();
     draw_qr(page, url, PAGE_WIDTH - MARGIN - QR, TOP + 6.0, QR)?;
     let w = winansi::text_width(label, false, 7.5);
@@ -82,7 +83,7 @@ fn title_block(doc: &mut Doc, title: &str, c: Option<&Certificate>) {
         &format!(
             "{} \u{2014} {} {}",
             c.issuer.workshop_name,
-            lang.pick("poste", "station"),
+            Text::Station.get(lang),
             c.issuer.station_id
         ),
         Font::Regular,
@@ -102,7 +103,7 @@ fn title_block(doc: &mut Doc, title: &str, c: Option<&Certificate>) {
         Font::Bold,
         16.0,
         color,
-        &format!("{} {word}", lang.pick("Résultat :", "Result:")),
+        &format!("{} {word}", Text::ResultColon.get(lang)),
     );
     doc.y -= 26.0;
     let y = doc.y;
@@ -114,9 +115,9 @@ fn title_block(doc: &mut Doc, title: &str, c: Option<&Certificate>) {
         BLACK,
         &format!(
             "{} {} \u{2014} {} {}",
-            lang.pick("niveau atteint :", "level achieved:"),
+            Text::LevelAchieved.get(lang),
             level_word(c.sanitization.level_achieved, lang),
-            lang.pick("demandé :", "requested:"),
+            Text::Requested.get(lang),
             level_word(Some(c.sanitization.level_requested), lang)
         ),
     );
@@ -131,17 +132,8 @@ fn verdict_banner(
     if !checked {
         return (
             AMBER,
-            lang.pick(
-                "SIGNATURE NON VÉRIFIÉE — aucun fichier de confiance n'a été fourni",
-                "SIGNATURE NOT CHECKED — no trust file was given",
-            )
-            .into(),
-            vec![lang
-                .pick(
-                    "Les informations ci-dessous ne sont pas garanties tant que le certificat n'a pas été vérifié (ardoise verify, ou la page du registre).",
-                    "The information below is not guaranteed until the certificate is verified (ardoise verify, or the registry page).",
-                )
-                .into()],
+            Text::SignatureNotCheckedNoTrustFile.get(lang).into(),
+            vec![Text::NotGuaranteedUntilVerified.get(lang).into()],
         );
     }
     match v.verdict {
@@ -154,11 +146,7 @@ fn verdict_banner(
                 .collect();
             (
                 GREEN,
-                lang.pick(
-                    "Certificat vérifié : signature valide d'une station de confiance",
-                    "Certificate verified: valid signature by a trusted station",
-                )
-                .into(),
+                Text::CertificateVerifiedValidSignature.get(lang).into(),
                 lines,
             )
         }
@@ -167,20 +155,10 @@ fn verdict_banner(
                 .failed_checks()
                 .map(|c| format!("{} : {}", c.name, c.detail))
                 .collect();
-            lines.push(
-                lang.pick(
-                    "Les informations ci-dessous sont celles que le fichier prétend contenir ; elles ne sont PAS garanties.",
-                    "The information below is what the file claims; it is NOT guaranteed.",
-                )
-                .into(),
-            );
+            lines.push(Text::ClaimedNotGuaranteed.get(lang).into());
             (
                 RED,
-                lang.pick(
-                    "CERTIFICAT INVALIDE — NE PAS S'Y FIER",
-                    "INVALID CERTIFICATE — DO NOT RELY ON IT",
-                )
-                .into(),
+                Text::InvalidCertificateDoNotRely.get(lang).into(),
                 lines,
             )
         }
@@ -190,43 +168,37 @@ fn verdict_banner(
 /// The erased medium: identity, size, health, hidden areas.
 fn medium(doc: &mut Doc, m: &Media) {
     let lang = doc.lang;
-    doc.heading(lang.pick("Support effacé", "Erased medium"));
+    doc.heading(Text::ErasedMedium.get(lang));
+    doc.row(Text::Manufacturer.get(lang), &opt(&m.manufacturer));
+    doc.row(Text::Model.get(lang), &m.model);
     doc.row(
-        lang.pick("Fabricant", "Manufacturer"),
-        &opt(&m.manufacturer),
-    );
-    doc.row(lang.pick("Modèle", "Model"), &m.model);
-    doc.row(
-        lang.pick("Numéro de série", "Serial number"),
+        Text::SerialNumber.get(lang),
         if m.serial.is_empty() {
             "\u{2014}"
         } else {
             &m.serial
         },
     );
-    doc.row(lang.pick("Micrologiciel", "Firmware"), &opt(&m.firmware));
+    doc.row(Text::Firmware.get(lang), &opt(&m.firmware));
     let ids: Vec<String> = [("WWN", &m.wwn), ("EUI-64", &m.eui64), ("NGUID", &m.nguid)]
         .iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
         .collect();
     if !ids.is_empty() {
-        doc.row(
-            lang.pick("Identifiants uniques", "Unique identifiers"),
-            &ids.join(", "),
-        );
+        doc.row(Text::UniqueIdentifiers.get(lang), &ids.join(", "));
     }
     doc.row(
-        lang.pick("Type / interface", "Type / interface"),
+        Text::TypeInterface.get(lang),
         &format!(
             "{} / {}",
             media_type_word(m.media_type, lang),
             transport_word(m.transport)
         ),
     );
-    doc.row(lang.pick("Capacité", "Capacity"), &capacity_text(m, lang));
-    doc.row(lang.pick("Santé", "Health"), &health_text(m, lang));
+    doc.row(Text::Capacity.get(lang), &capacity_text(m, lang));
+    doc.row(Text::Health.get(lang), &health_text(m, lang));
     doc.row(
-        lang.pick("Zones cachées avant / après", "Hidden areas before / after"),
+        Text::HiddenAreasBeforeAfter.get(lang),
         &format!(
             "{}\n{}",
             hidden_area_text(&m.hidden_areas.before, lang),
@@ -241,10 +213,10 @@ fn capacity_text(m: &Media, lang: Language) -> String {
         "{} ({} {} = {} × {} ; {} {})",
         fmt_bytes(m.capacity_bytes, lang),
         fmt_int(m.capacity_bytes, lang),
-        lang.pick("octets", "bytes"),
+        Text::Bytes.get(lang),
         fmt_int(m.lba_count, lang),
         m.logical_sector_size,
-        lang.pick("secteur physique", "physical sector"),
+        Text::PhysicalSector.get(lang),
         m.physical_sector_size,
     )
 }
@@ -256,7 +228,7 @@ fn health_text(m: &Media, lang: Language) -> String {
         health.push_str(&format!(
             ", {} h {}",
             fmt_int(h, lang),
-            lang.pick("de fonctionnement", "powered on")
+            Text::PoweredOn.get(lang)
         ));
     }
     if !m.health.reasons.is_empty() {
@@ -268,8 +240,8 @@ fn health_text(m: &Media, lang: Language) -> String {
 /// "HPA no, DCO no, visible / native sectors 1,000 / 1,000".
 fn hidden_area_text(s: &HiddenAreaState, lang: Language) -> String {
     let yes_no = |b: Option<bool>| match b {
-        Some(true) => lang.pick("oui", "yes"),
-        Some(false) => lang.pick("non", "no"),
+        Some(true) => Text::Yes.get(lang),
+        Some(false) => Text::No.get(lang),
         None => "?",
     };
     let sectors = |n: Option<u64>| n.map(|v| fmt_int(v, lang)).unwrap_or_else(|| "?".into());
@@ -277,7 +249,7 @@ fn hidden_area_text(s: &HiddenAreaState, lang: Language) -> String {
         "HPA {}, DCO {}, {} {} / {}",
         yes_no(s.hpa),
         yes_no(s.dco),
-        lang.pick("secteurs visibles / natifs", "visible / native sectors"),
+        Text::VisibleNativeSectors.get(lang),
         sectors(s.visible_sectors),
         sectors(s.native_sectors),
     )
@@ -286,18 +258,18 @@ fn hidden_area_text(s: &HiddenAreaState, lang: Language) -> String {
 /// How the medium was erased: technique, steps, passes, timing, errors.
 fn erasure(doc: &mut Doc, s: &Sanitization) {
     let lang = doc.lang;
-    doc.heading(lang.pick("Effacement", "Erasure"));
-    doc.row(lang.pick("Technique", "Technique"), &s.technique);
-    doc.row(lang.pick("Motif du choix", "Why this technique"), &s.reason);
+    doc.heading(Text::Erasure.get(lang));
+    doc.row(Text::Technique.get(lang), &s.technique);
+    doc.row(Text::WhyThisTechnique.get(lang), &s.reason);
     if let Some(std) = &s.standard_claimed {
-        doc.row(lang.pick("Référentiel", "Standard"), std);
+        doc.row(Text::Standard.get(lang), std);
     }
     if !s.steps.is_empty() {
-        doc.row(lang.pick("Étapes", "Steps"), &steps_text(s, lang));
+        doc.row(Text::Steps.get(lang), &steps_text(s, lang));
     }
     if let (Some(r), Some(d)) = (s.passes_requested, s.passes_completed) {
         doc.row(
-            lang.pick("Passes", "Passes"),
+            Text::Passes.get(lang),
             &format!(
                 "{d}/{r}{}",
                 s.pattern
@@ -308,7 +280,7 @@ fn erasure(doc: &mut Doc, s: &Sanitization) {
         );
     }
     doc.row(
-        lang.pick("Début / fin", "Start / end"),
+        Text::StartEnd.get(lang),
         &format!(
             "{} \u{2192} {} ({})",
             fmt_datetime(s.started_at, lang),
@@ -316,15 +288,9 @@ fn erasure(doc: &mut Doc, s: &Sanitization) {
             fmt_duration((s.ended_at - s.started_at).whole_seconds(), lang)
         ),
     );
-    doc.row(
-        lang.pick("Écritures / erreurs", "Writes / errors"),
-        &writes_text(s, lang),
-    );
+    doc.row(Text::WritesErrors.get(lang), &writes_text(s, lang));
     if let Some(ds) = &s.device_status {
-        doc.row(
-            lang.pick("État rapporté par le disque", "Device-reported status"),
-            &ds.summary,
-        );
+        doc.row(Text::DeviceReportedStatus.get(lang), &ds.summary);
     }
 }
 
@@ -337,10 +303,10 @@ fn steps_text(s: &Sanitization, lang: Language) -> String {
                 "{} ({}){}",
                 st.technique,
                 match st.status {
-                    StepStatus::Completed => lang.pick("terminé", "completed"),
-                    StepStatus::Failed => lang.pick("échec", "failed"),
-                    StepStatus::Aborted => lang.pick("interrompu", "aborted"),
-                    StepStatus::Skipped => lang.pick("non exécuté", "skipped"),
+                    StepStatus::Completed => Text::Completed.get(lang),
+                    StepStatus::Failed => Text::Failed.get(lang),
+                    StepStatus::Aborted => Text::Aborted.get(lang),
+                    StepStatus::Skipped => Text::Skipped.get(lang),
                 },
                 st.device_status
                     .as_ref()
@@ -357,13 +323,13 @@ fn writes_text(s: &Sanitization, lang: Language) -> String {
     format!(
         "{} {} ; {} {}, {} {}, {} {}",
         fmt_int(s.bytes_written, lang),
-        lang.pick("octets écrits", "bytes written"),
+        Text::BytesWritten.get(lang),
         fmt_int(s.errors.io_errors, lang),
-        lang.pick("erreur(s) d'E/S", "I/O error(s)"),
+        Text::IoErrors.get(lang),
         fmt_int(s.errors.retries, lang),
-        lang.pick("nouvel(les) essai(s)", "retries"),
+        Text::Retries.get(lang),
         fmt_int(s.errors.unreadable_sectors, lang),
-        lang.pick("secteur(s) illisible(s)", "unreadable sector(s)")
+        Text::UnreadableSectors.get(lang)
     )
 }
 
@@ -371,52 +337,46 @@ fn writes_text(s: &Sanitization, lang: Language) -> String {
 fn verification(doc: &mut Doc, c: &Certificate) {
     let lang = doc.lang;
     let ver = &c.verification;
-    doc.heading(lang.pick("Vérification", "Verification"));
+    doc.heading(Text::Verification.get(lang));
+    doc.row(Text::Method.get(lang), method_word(ver.method, lang));
     doc.row(
-        lang.pick("Méthode", "Method"),
-        method_word(ver.method, lang),
-    );
-    doc.row(
-        lang.pick("Résultat", "Result"),
+        Text::Result.get(lang),
         &format!(
             "{} \u{2014} {} {}, {} {}",
             result_word(ver.result, lang),
             fmt_int(ver.mismatches, lang),
-            lang.pick("écart(s)", "mismatch(es)"),
+            Text::Mismatches.get(lang),
             fmt_int(ver.unreadable_samples, lang),
-            lang.pick("échantillon(s) illisible(s)", "unreadable sample(s)")
+            Text::UnreadableSamples.get(lang)
         ),
     );
     doc.row(
-        lang.pick("Relu", "Read back"),
+        Text::ReadBack.get(lang),
         &format!(
             "{} {}, {} ({} {})",
             fmt_int(ver.parameters.samples, lang),
-            lang.pick("emplacement(s)", "location(s)"),
+            Text::Locations.get(lang),
             fmt_bytes(ver.parameters.bytes_read, lang),
             fmt_ppm(ver.parameters.coverage_ppm, lang),
-            lang.pick("de la capacité", "of the capacity")
+            Text::OfTheCapacity.get(lang)
         ),
     );
     if let Some(a) = assurance_text(c, lang) {
-        doc.row(lang.pick("Portée", "Assurance"), &a);
+        doc.row(Text::Assurance.get(lang), &a);
     }
-    doc.row(
-        lang.pick("Contrôle qualité", "Quality control"),
-        &qc_text(c, lang),
-    );
+    doc.row(Text::QualityControl.get(lang), &qc_text(c, lang));
 }
 
 fn exceptions_and_limitations(doc: &mut Doc, c: &Certificate) {
     let lang = doc.lang;
     if !c.outcome.exceptions.is_empty() {
-        doc.heading(lang.pick("Réserves", "Exceptions"));
+        doc.heading(Text::Exceptions.get(lang));
         for e in &c.outcome.exceptions {
             doc.row(&e.code, &e.detail);
         }
     }
     if !c.limitations.is_empty() {
-        doc.heading(lang.pick("Limites connues", "Known limitations"));
+        doc.heading(Text::KnownLimitations.get(lang));
         for l in &c.limitations {
             doc.paragraph(
                 &format!("\u{2022} {}", limitation_text(&l.code, &l.text, lang)),
@@ -430,17 +390,14 @@ fn exceptions_and_limitations(doc: &mut Doc, c: &Certificate) {
 /// Who issued the certificate, with what, when, and where to verify it.
 fn issue(doc: &mut Doc, c: &Certificate, v: &CertificateVerdict, url: Option<&str>) {
     let lang = doc.lang;
-    doc.heading(lang.pick("Émission", "Issue"));
+    doc.heading(Text::Issue.get(lang));
     doc.row(
-        lang.pick("Atelier", "Workshop"),
+        Text::Workshop.get(lang),
         &format!("{} ({})", c.issuer.workshop_name, c.issuer.workshop_id),
     );
+    doc.row(Text::OperatorPseudonym.get(lang), &c.operator.id);
     doc.row(
-        lang.pick("Opérateur (pseudonyme)", "Operator (pseudonym)"),
-        &c.operator.id,
-    );
-    doc.row(
-        lang.pick("Logiciel", "Software"),
+        Text::Software.get(lang),
         &format!(
             "{} {}{}",
             c.tool.name,
@@ -453,19 +410,19 @@ fn issue(doc: &mut Doc, c: &Certificate, v: &CertificateVerdict, url: Option<&st
         ),
     );
     doc.row(
-        lang.pick("Émis le", "Issued"),
+        Text::Issued.get(lang),
         &format!(
             "{} ({} {})",
             fmt_datetime(c.issued_at, lang),
-            lang.pick("journal du poste n°", "station journal no."),
+            Text::StationJournalNumber.get(lang),
             c.journal.seq
         ),
     );
     doc.row(
-        lang.pick("Identifiant du certificat", "Certificate identifier"),
+        Text::CertificateIdentifier.get(lang),
         v.cert_id.as_deref().unwrap_or("\u{2014}"),
     );
     if let Some(url) = url {
-        doc.row(lang.pick("Page de vérification", "Verification page"), url);
+        doc.row(Text::VerificationPage.get(lang), url);
     }
 }

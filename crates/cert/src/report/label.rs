@@ -7,6 +7,7 @@
 //! way (an invalid one is labelled INVALID, and without a trust file the label says the
 //! signatures were not checked).
 
+use super::texts::Text;
 use std::path::PathBuf;
 
 use time::OffsetDateTime;
@@ -81,10 +82,10 @@ fn machine_key(c: &Certificate) -> String {
 
 fn destination_word(d: Option<Destination>, lang: Language) -> &'static str {
     match d {
-        Some(Destination::Reuse) => lang.pick("RÉEMPLOI", "REUSE"),
-        Some(Destination::Parts) => lang.pick("PIÈCES DÉTACHÉES", "SPARE PARTS"),
-        Some(Destination::Recycling) => lang.pick("RECYCLAGE (DEEE)", "RECYCLING (WEEE)"),
-        None => lang.pick("non renseignée", "not recorded"),
+        Some(Destination::Reuse) => Text::Reuse.get(lang),
+        Some(Destination::Parts) => Text::SparePartsCapitals.get(lang),
+        Some(Destination::Recycling) => Text::RecyclingWeee.get(lang),
+        None => Text::NotRecorded.get(lang),
     }
 }
 
@@ -95,10 +96,7 @@ fn disk_line(
     o: &ReportOptions,
 ) -> DiskLine {
     let verdict = if checked && v.verdict == Verdict::Invalid {
-        (
-            o.lang.pick("CERTIFICAT INVALIDE", "INVALID CERTIFICATE"),
-            RED,
-        )
+        (Text::InvalidCertificate.get(o.lang), RED)
     } else {
         outcome_words(c.outcome.status, o.lang)
     };
@@ -203,7 +201,7 @@ fn draw_text(page: &mut Page, m: &Machine, col: Column, checked: bool, lang: Lan
     put(page, &m.workshop, Font::Bold, 8.5, BLACK, &mut y);
     put(
         page,
-        lang.pick("N° d'inventaire", "Asset tag"),
+        Text::AssetTag.get(lang),
         Font::Regular,
         6.5,
         GREY,
@@ -217,17 +215,13 @@ fn draw_text(page: &mut Page, m: &Machine, col: Column, checked: bool, lang: Lan
         BLACK,
         &mut y,
     );
-    let when = format!(
-        "{} {}",
-        lang.pick("Effacé le", "Erased on"),
-        date(m.issued, lang)
-    );
+    let when = format!("{} {}", Text::ErasedOn.get(lang), date(m.issued, lang));
     put(page, &when, Font::Regular, 7.5, BLACK, &mut y);
     put(
         page,
         &format!(
             "{} : {}",
-            lang.pick("Destination", "Destination"),
+            Text::Destination.get(lang),
             destination_word(m.destination, lang)
         ),
         Font::Bold,
@@ -247,7 +241,7 @@ fn draw_text(page: &mut Page, m: &Machine, col: Column, checked: bool, lang: Lan
     if !checked {
         put(
             page,
-            lang.pick("Signatures non vérifiées", "Signatures not checked"),
+            Text::SignaturesNotChecked.get(lang),
             Font::Regular,
             6.0,
             RED,
@@ -414,9 +408,7 @@ pub fn labels(
     let pdf = pdf::write(
         &pages,
         &pdf::Info {
-            title: options
-                .lang
-                .pick("Étiquettes des machines", "Machine labels"),
+            title: Text::MachineLabels.get(options.lang),
             producer: concat!("ardoise ", env!("CARGO_PKG_VERSION")),
             creation_date: &created,
         },

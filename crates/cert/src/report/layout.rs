@@ -3,6 +3,7 @@
 
 use super::pdf::{Font, Page, Rgb, BLACK, PAGE_HEIGHT, PAGE_WIDTH, WHITE};
 use super::text::wrap;
+use super::texts::Text;
 use super::Language;
 
 // Page geometry, in points, and the colours of the report.
@@ -53,11 +54,7 @@ impl Doc {
     /// Makes room for `h` points, continuing on a new page if needed.
     pub(super) fn ensure(&mut self, h: f32) {
         if self.y - h < BOTTOM {
-            let title = format!(
-                "{} ({})",
-                self.continuation,
-                self.lang.pick("suite", "continued")
-            );
+            let title = format!("{} ({})", self.continuation, Text::Continued.get(self.lang));
             let tag = self.tag.clone();
             let cont = self.continuation.clone();
             self.start_page(&cont, &tag);

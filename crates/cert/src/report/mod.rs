@@ -13,12 +13,14 @@ mod pdf;
 mod qr;
 mod summary;
 mod text;
+mod texts;
 mod ttf;
 mod unicode;
 mod winansi;
 mod words;
 
 use std::path::PathBuf;
+use texts::Text;
 
 use time::OffsetDateTime;
 
@@ -102,7 +104,7 @@ pub fn report(files: &[PathBuf], options: &ReportOptions) -> Result<ReportOutput
     let bytes = pdf::write(
         &pages,
         &pdf::Info {
-            title: lang.pick("Certificats d'effacement", "Erasure certificates"),
+            title: Text::ErasureCertificates.get(lang),
             producer: concat!("ardoise ", env!("CARGO_PKG_VERSION")),
             creation_date: &pdf_date(options.generated_at),
         },
@@ -141,15 +143,15 @@ fn add_footers(doc: &mut Doc, options: &ReportOptions) {
         } else {
             format!(
                 " \u{2014} {} {tag}\u{2026}",
-                lang.pick("certificat", "certificate")
+                Text::CertificateLower.get(lang)
             )
         };
         let footer = format!(
             "ardoise {} \u{2014} {} {}{tag_text} \u{2014} {} {}/{}",
             env!("CARGO_PKG_VERSION"),
-            lang.pick("généré le", "generated"),
+            Text::Generated.get(lang),
             generated,
-            lang.pick("page", "page"),
+            Text::Page.get(lang),
             n + 1,
             total
         );

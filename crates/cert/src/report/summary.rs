@@ -4,6 +4,7 @@
 use super::layout::{Doc, AMBER, GREEN, GREY, LIGHT, MARGIN, RED};
 use super::pdf::{Font, Page, Rgb, BLACK, PAGE_WIDTH};
 use super::text::{first_line, fmt_bytes, opt};
+use super::texts::Text;
 use super::words::{disposition_text, host_reset_text, outcome_words, storage_text};
 use super::{short_id, shown, Language};
 use crate::model::{Certificate, OutcomeStatus};
@@ -28,7 +29,7 @@ pub(super) fn summary_page(doc: &mut Doc, report: &VerifyReport, list: &[usize],
 }
 
 fn title(doc: &mut Doc, first: Option<&Certificate>) {
-    let title = doc.lang.pick("Récapitulatif machine", "Machine summary");
+    let title = Text::MachineSummary.get(doc.lang);
     doc.start_page(title, "");
     let y = doc.y - 18.0;
     doc.page().text(MARGIN, y, Font::Bold, 18.0, BLACK, title);
@@ -54,34 +55,21 @@ fn signatures_banner(doc: &mut Doc, report: &VerifyReport, list: &[usize], check
         .filter(|&&i| report.certificates[i].verdict == Verdict::Invalid)
         .count();
     if !checked {
-        doc.banner(
-            AMBER,
-            lang.pick(
-                "SIGNATURES NON VÉRIFIÉES — aucun fichier de confiance n'a été fourni",
-                "SIGNATURES NOT CHECKED — no trust file was given",
-            ),
-            &[],
-        );
+        doc.banner(AMBER, Text::SignaturesNotCheckedNoTrustFile.get(lang), &[]);
     } else if invalid > 0 {
         doc.banner(
             RED,
             &format!(
                 "{} {}",
                 invalid,
-                lang.pick(
-                    "CERTIFICAT(S) INVALIDE(S) — voir les pages concernées",
-                    "INVALID CERTIFICATE(S) — see the pages concerned",
-                )
+                Text::InvalidCertificatesSeePages.get(lang)
             ),
             &[],
         );
     } else {
         doc.banner(
             GREEN,
-            lang.pick(
-                "Tous les certificats de cette machine sont vérifiés",
-                "Every certificate of this machine is verified",
-            ),
+            Text::EveryCertificateOfMachineVerified.get(lang),
             &[],
         );
     }
@@ -90,7 +78,7 @@ fn signatures_banner(doc: &mut Doc, report: &VerifyReport, list: &[usize], check
 /// The machine's identity (from the first certificate) and the statements about it.
 fn machine(doc: &mut Doc, c: &Certificate, report: &VerifyReport, list: &[usize]) {
     let lang = doc.lang;
-    doc.heading(lang.pick("Machine", "Machine"));
+    doc.heading(Text::Machine.get(lang));
     let s = &c.host.smbios;
     let product = [&s.system_manufacturer, &s.system_product, &s.system_version]
         .iter()
@@ -98,32 +86,26 @@ fn machine(doc: &mut Doc, c: &Certificate, report: &VerifyReport, list: &[usize]
         .collect::<Vec<_>>()
         .join(" ");
     doc.row(
-        lang.pick("Modèle", "Model"),
+        Text::Model.get(lang),
         if product.is_empty() {
             "\u{2014}"
         } else {
             &product
         },
     );
-    doc.row(
-        lang.pick("Numéro de série", "Serial number"),
-        &opt(&s.system_serial),
-    );
+    doc.row(Text::SerialNumber.get(lang), &opt(&s.system_serial));
     doc.row("UUID", &opt(&s.system_uuid));
+    doc.row(Text::WorkshopAssetTag.get(lang), &opt(&c.host.asset_tag));
     doc.row(
-        lang.pick("Étiquette de l'atelier", "Workshop asset tag"),
-        &opt(&c.host.asset_tag),
-    );
-    doc.row(
-        lang.pick("Destination", "Destination"),
+        Text::Destination.get(lang),
         &distinct_statements(report, list, |c| disposition_text(c, lang)),
     );
     doc.row(
-        lang.pick("Remise à zéro de la machine", "Host machine reset"),
+        Text::HostMachineReset.get(lang),
         &distinct_statements(report, list, |c| host_reset_text(c, lang)),
     );
     doc.row(
-        lang.pick("Contrôleurs de disques", "Disk controllers"),
+        Text::DiskControllers.get(lang),
         &distinct_statements(report, list, |c| storage_text(c, lang)),
     );
 }
@@ -150,16 +132,16 @@ fn distinct_statements(
 
 fn provenance(doc: &mut Doc, c: &Certificate) {
     let lang = doc.lang;
-    doc.heading(lang.pick("Provenance", "Provenance"));
-    doc.row(lang.pick("Donateur", "Donor"), &c.provenance.donor.name);
+    doc.heading(Text::Provenance.get(lang));
+    doc.row(Text::Donor.get(lang), &c.provenance.donor.name);
     if let Some(siren) = &c.provenance.donor.siren {
         doc.row("SIREN", siren);
     }
     doc.row(
-        lang.pick("Référence du don", "Donation reference"),
+        Text::DonationReference.get(lang),
         &opt(&c.provenance.donation_ref),
     );
-    doc.row(lang.pick("Lot", "Lot"), &opt(&c.provenance.lot));
+    doc.row(Text::Lot.get(lang), &opt(&c.provenance.lot));
 }
 
 /// How many disks of the machine ended in each way.
@@ -175,17 +157,17 @@ struct Tally {
 /// The x of each column of the disk table and its heading.
 fn columns(lang: Language) -> [(f32, &'static str); 5] {
     [
-        (MARGIN, lang.pick("Modèle", "Model")),
-        (MARGIN + 170.0, lang.pick("N° de série", "Serial")),
-        (MARGIN + 285.0, lang.pick("Capacité", "Capacity")),
-        (MARGIN + 350.0, lang.pick("Résultat", "Result")),
-        (MARGIN + 455.0, lang.pick("Certificat", "Certificate")),
+        (MARGIN, Text::Model.get(lang)),
+        (MARGIN + 170.0, Text::Serial.get(lang)),
+        (MARGIN + 285.0, Text::Capacity.get(lang)),
+        (MARGIN + 350.0, Text::Result.get(lang)),
+        (MARGIN + 455.0, Text::Certificate.get(lang)),
     ]
 }
 
 /// One row per disk: model, serial, capacity, result, certificate id.
 fn disk_table(doc: &mut Doc, report: &VerifyReport, list: &[usize], checked: bool) -> Tally {
-    doc.heading(doc.lang.pick("Supports de stockage", "Storage media"));
+    doc.heading(Text::StorageMedia.get(doc.lang));
     let cols = columns(doc.lang);
     doc.ensure(14.0);
     for (x, h) in cols {
@@ -214,7 +196,7 @@ fn result_cell(
     match (shown(v), v.verdict, checked) {
         (_, Verdict::Invalid, true) => {
             tally.unusable += 1;
-            (lang.pick("INVALIDE", "INVALID").to_string(), RED)
+            (Text::Invalid.get(lang).to_string(), RED)
         }
         (Some(c), _, _) => {
             match c.outcome.status {
@@ -227,7 +209,7 @@ fn result_cell(
         }
         (None, _, _) => {
             tally.unusable += 1;
-            (lang.pick("ILLISIBLE", "UNREADABLE").to_string(), RED)
+            (Text::Unreadable.get(lang).to_string(), RED)
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::layout::{AMBER, GREEN, RED};
 use super::pdf::Rgb;
 use super::text::{fmt_bytes, fmt_int, fmt_ppm};
+use super::texts::Text;
 use super::Language;
 use crate::model::{
     limitations, Certificate, Destination, HealthGrade, Level, MediaTransport, MediaType,
@@ -12,34 +13,31 @@ use crate::model::{
 
 pub(super) fn outcome_words(s: OutcomeStatus, lang: Language) -> (&'static str, Rgb) {
     match s {
-        OutcomeStatus::Erased => (lang.pick("EFFACÉ", "ERASED"), GREEN),
-        OutcomeStatus::ErasedWithExceptions => (
-            lang.pick("EFFACÉ AVEC RÉSERVES", "ERASED WITH EXCEPTIONS"),
-            AMBER,
-        ),
-        OutcomeStatus::NotErased => (lang.pick("NON EFFACÉ", "NOT ERASED"), RED),
+        OutcomeStatus::Erased => (Text::Erased.get(lang), GREEN),
+        OutcomeStatus::ErasedWithExceptions => (Text::ErasedWithExceptions.get(lang), AMBER),
+        OutcomeStatus::NotErased => (Text::NotErased.get(lang), RED),
     }
 }
 
 pub(super) fn level_word(l: Option<Level>, lang: Language) -> &'static str {
     match l {
-        Some(Level::Clear) => lang.pick("effacement simple (clear)", "clear"),
-        Some(Level::Purge) => lang.pick("purge", "purge"),
-        None => lang.pick("aucun", "none"),
+        Some(Level::Clear) => Text::Clear.get(lang),
+        Some(Level::Purge) => Text::Purge.get(lang),
+        None => Text::NoneMasculine.get(lang),
     }
 }
 
 pub(super) fn media_type_word(t: MediaType, lang: Language) -> &'static str {
     match t {
-        MediaType::Hdd => lang.pick("disque dur (HDD)", "hard disk (HDD)"),
+        MediaType::Hdd => Text::HardDiskHdd.get(lang),
         MediaType::Ssd => "SSD",
-        MediaType::NvmeSsd => lang.pick("SSD NVMe", "NVMe SSD"),
-        MediaType::Hybrid => lang.pick("disque hybride (SSHD)", "hybrid disk (SSHD)"),
+        MediaType::NvmeSsd => Text::NvmeSsd.get(lang),
+        MediaType::Hybrid => Text::HybridDiskSshd.get(lang),
         MediaType::Emmc => "eMMC",
-        MediaType::UsbFlash => lang.pick("mémoire flash USB", "USB flash"),
-        MediaType::Virtual => lang.pick("disque virtuel", "virtual disk"),
-        MediaType::RaidVolume => lang.pick("volume RAID", "RAID volume"),
-        MediaType::Unknown => lang.pick("inconnu", "unknown"),
+        MediaType::UsbFlash => Text::UsbFlash.get(lang),
+        MediaType::Virtual => Text::VirtualDisk.get(lang),
+        MediaType::RaidVolume => Text::RaidVolume.get(lang),
+        MediaType::Unknown => Text::Unknown.get(lang),
     }
 }
 
@@ -60,33 +58,27 @@ pub(super) fn transport_word(t: MediaTransport) -> &'static str {
 
 pub(super) fn method_word(m: VerificationMethod, lang: Language) -> &'static str {
     match m {
-        VerificationMethod::Full => lang.pick("relecture complète", "full read-back"),
-        VerificationMethod::StratifiedSample => lang.pick(
-            "échantillonnage aléatoire stratifié (NIST SP 800-88 r1 §4.7)",
-            "stratified random sampling (NIST SP 800-88 r1 §4.7)",
-        ),
-        VerificationMethod::CePrePostCompare => lang.pick(
-            "comparaison avant/après de blocs échantillonnés",
-            "before/after comparison of sampled blocks",
-        ),
-        VerificationMethod::None => lang.pick("aucune", "none"),
+        VerificationMethod::Full => Text::FullReadBack.get(lang),
+        VerificationMethod::StratifiedSample => Text::StratifiedRandomSampling.get(lang),
+        VerificationMethod::CePrePostCompare => Text::BeforeAfterComparison.get(lang),
+        VerificationMethod::None => Text::NoneFeminine.get(lang),
     }
 }
 
 pub(super) fn result_word(r: VerificationResult, lang: Language) -> &'static str {
     match r {
-        VerificationResult::Pass => lang.pick("conforme", "pass"),
-        VerificationResult::Fail => lang.pick("NON CONFORME", "FAIL"),
-        VerificationResult::NotRun => lang.pick("non effectuée", "not run"),
+        VerificationResult::Pass => Text::Pass.get(lang),
+        VerificationResult::Fail => Text::Fail.get(lang),
+        VerificationResult::NotRun => Text::NotRun.get(lang),
     }
 }
 
 pub(super) fn health_word(g: HealthGrade, lang: Language) -> &'static str {
     match g {
-        HealthGrade::Good => lang.pick("bon", "good"),
-        HealthGrade::Worn => lang.pick("usé", "worn"),
-        HealthGrade::Failing => lang.pick("défaillant", "failing"),
-        HealthGrade::Unknown => lang.pick("inconnu", "unknown"),
+        HealthGrade::Good => Text::Good.get(lang),
+        HealthGrade::Worn => Text::Worn.get(lang),
+        HealthGrade::Failing => Text::Failing.get(lang),
+        HealthGrade::Unknown => Text::Unknown.get(lang),
     }
 }
 
@@ -127,15 +119,12 @@ pub(super) fn assurance_text(c: &Certificate, lang: Language) -> Option<String> 
 /// Where the machine goes next, in words.
 pub(super) fn disposition_text(c: &Certificate, lang: Language) -> String {
     let Some(d) = &c.disposition else {
-        return lang.pick("non renseignée", "not recorded").into();
+        return Text::NotRecorded.get(lang).into();
     };
     let word = match d.destination {
-        Destination::Reuse => lang.pick("réemploi (vente ou don)", "reuse (sale or donation)"),
-        Destination::Parts => lang.pick("pièces détachées", "spare parts"),
-        Destination::Recycling => lang.pick(
-            "recyclage (DEEE, éco-organisme)",
-            "recycling (WEEE, eco-organisme)",
-        ),
+        Destination::Reuse => Text::ReuseSaleOrDonation.get(lang),
+        Destination::Parts => Text::SpareParts.get(lang),
+        Destination::Recycling => Text::RecyclingWeeeEcoOrganisme.get(lang),
     };
     match &d.detail {
         Some(detail) => format!("{word} \u{2014} {detail}"),
@@ -146,12 +135,7 @@ pub(super) fn disposition_text(c: &Certificate, lang: Language) -> String {
 /// "selected for quality control: yes/no, rate 5 %".
 pub(super) fn qc_text(c: &Certificate, lang: Language) -> String {
     if c.qc.rule == QC_RULE_NONE {
-        return lang
-            .pick(
-                "sélection non enregistrée (certificat antérieur au contrôle qualité)",
-                "selection not recorded (certificate older than quality control)",
-            )
-            .into();
+        return Text::QcSelectionNotRecorded.get(lang).into();
     }
     let rate = fmt_ppm(u64::from(c.qc.rate_ppm), lang);
     if c.qc.rule == crate::model::QC_RULE_LOG_V1 {
@@ -181,57 +165,43 @@ pub(super) fn qc_text(c: &Certificate, lang: Language) -> String {
 /// Whether the station saw every disk of the machine, in words.
 pub(super) fn storage_text(c: &Certificate, lang: Language) -> String {
     let Some(storage) = &c.host.storage else {
-        return lang.pick("non relevés", "not surveyed").into();
+        return Text::NotSurveyed.get(lang).into();
     };
     if storage.complete {
-        return lang
-            .pick(
-                "tous pilotés, tous les disques étaient visibles",
-                "all with a driver, every disk was visible",
-            )
-            .into();
+        return Text::AllControllersDriven.get(lang).into();
     }
     crate::host_storage::problem_sentences(storage, lang == Language::Fr).join("\n")
 }
 
 pub(super) fn host_reset_text(c: &Certificate, lang: Language) -> String {
     let Some(h) = &c.host_reset else {
-        return lang.pick("rien n'a été attesté", "nothing attested").into();
+        return Text::NothingAttested.get(lang).into();
     };
     let word = |v: Option<bool>| match v {
-        Some(true) => lang.pick("oui", "yes"),
-        Some(false) => lang.pick("non", "no"),
-        None => lang.pick("non attesté", "not attested"),
+        Some(true) => Text::Yes.get(lang),
+        Some(false) => Text::No.get(lang),
+        None => Text::NotAttested.get(lang),
     };
     let items = [
         (
-            lang.pick("UEFI/BIOS réinitialisé", "UEFI/BIOS settings reset"),
+            Text::UefiBiosSettingsReset.get(lang),
             h.firmware_settings_reset,
         ),
-        (lang.pick("TPM effacé", "TPM cleared"), h.tpm_cleared),
+        (Text::TpmCleared.get(lang), h.tpm_cleared),
         (
-            lang.pick(
-                "empreintes biométriques effacées",
-                "biometric templates cleared",
-            ),
+            Text::BiometricTemplatesCleared.get(lang),
             h.biometric_templates_cleared,
         ),
-        (
-            lang.pick("étiquettes retirées", "labels removed"),
-            h.labels_removed,
-        ),
+        (Text::LabelsRemoved.get(lang), h.labels_removed),
     ]
     .iter()
-    .map(|(label, v)| format!("{label}{} {}", lang.pick(" :", ":"), word(*v)))
+    .map(|(label, v)| format!("{label}{} {}", Text::Colon.get(lang), word(*v)))
     .collect::<Vec<_>>()
     .join("\n");
     format!(
         "{} {} {}\n{items}",
-        lang.pick("attesté par", "attested by"),
+        Text::AttestedBy.get(lang),
         h.attested_by,
-        lang.pick(
-            "(déclaration de l'opérateur, non vérifiée par le logiciel) :",
-            "(the operator's statement, not checked by the software):"
-        )
+        Text::OperatorStatementNotChecked.get(lang)
     )
 }
