@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::envelope::{pae, Envelope, EnvelopeSignature};
 use crate::keys::StationKey;
 use crate::model::{Destination, MediaType, OutcomeStatus};
-use crate::text::{TextRule, ID, NAME};
+use crate::text_rule::{TextRule, ID, NAME};
 
 /// Payload type of version-1 heartbeats.
 pub const HEARTBEAT_PAYLOAD_TYPE: &str = "application/vnd.ardoise.heartbeat.v1+json";
@@ -199,7 +199,7 @@ impl Heartbeat {
         let mut problem = None;
         self.clone().visit_texts(&mut |path, value, rule| {
             if problem.is_none() {
-                if let Some(m) = crate::text::check(value, rule) {
+                if let Some(m) = crate::text_rule::check(value, rule) {
                     problem = Some(invalid(path, m));
                 }
             }
@@ -231,8 +231,8 @@ impl Heartbeat {
     /// certificates), so that an odd model string never stops the heartbeats.
     pub fn clean_texts(&mut self) {
         self.visit_texts(&mut |_, value, rule| {
-            if crate::text::check(value, rule).is_some() {
-                *value = crate::text::clean(value, rule);
+            if crate::text_rule::check(value, rule).is_some() {
+                *value = crate::text_rule::clean(value, rule);
             }
         });
     }

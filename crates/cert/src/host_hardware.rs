@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::text::{TextRule, ID, NAME};
+use crate::text_rule::{TextRule, ID, NAME};
 
 /// The reuse-relevant facts of the host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -80,10 +80,6 @@ pub fn analyse(
     members: &[JournalMember],
     complete: bool,
 ) -> (Vec<MemberVerdict>, Vec<StationJournal>) {
-    let mut verdicts: Vec<(LinkStatus, Vec<String>)> = members
-        .iter()
-        .map(|_| (LinkStatus::Pass, Vec::new()))
-        .collect();
     let mut by_station: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
     for (i, m) in members.iter().enumerate() {
         by_station
@@ -91,31 +87,82 @@ pub fn analyse(
             .or_default()
             .push(i);
     }
+    let mut analysis = Analysis {
+        members,
+        complete,
+        verdicts: members
+            .iter()
+            .map(|_| (LinkStatus::Pass, Vec::new()))
+            .collect(),
+    };
+    let journals = by_station
+        .into_iter()
+        .map(|((workshop, station), idx)| analysis.station(workshop, station, &idx))
+        .collect();
+    (analysis.into_verdicts(), journals)
+}
 
-    fn raise(v: &mut [(LinkStatus, Vec<String>)], i: usize, s: LinkStatus, why: String) {
-        let e = &mut v[i];
+/// The analysis under way: per member, the worst status found so far and its reasons.
+struct Analysis<'a> {
+    members: &'a [JournalMember],
+    complete: bool,
+    verdicts: Vec<(LinkStatus, Vec<String>)>,
+}
+
+impl<'a> Analysis<'a> {
+    fn raise(&mut self, i: usize, s: LinkStatus, why: String) {
+        let e = &mut self.verdicts[i];
         e.0 = e.0.max_with(s);
         e.1.push(why);
     }
 
-    let mut journals = Vec::new();
-    for ((workshop, station), idx) in by_station {
+    /// One station's members (indices `idx`): forks, then links and gaps in seq order.
+    fn station(&mut self, workshop: &str, station: &str, idx: &[usize]) -> StationJournal {
+        let members = self.members;
         let mut findings = Vec::new();
         let mut seqs: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
         let mut prevs: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for &i in &idx {
+        for &i in idx {
             seqs.entry(members[i].seq).or_default().push(i);
             if let Some(p) = &members[i].prev {
                 prevs.entry(p.as_str()).or_default().push(i);
             }
         }
+        self.same_seq_forks(&seqs, &mut findings);
+        self.same_prev_forks(&prevs, &mut findings);
 
-        for (seq, list) in &seqs {
+        // Links and gaps, in seq order.
+        let first_seq = *seqs.keys().next().expect("station has members");
+        let last_seq = *seqs.keys().next_back().expect("station has members");
+        if self.complete && first_seq != 0 {
+            findings.push(Finding::MissingStart { first_seq });
+            for &i in &seqs[&first_seq] {
+                self.raise(
+                    i,
+                    LinkStatus::Fail,
+                    format!("journal should start at seq 0 but starts at {first_seq}"),
+                );
+            }
+        }
+        self.links_and_gaps(&seqs, &mut findings);
+
+        StationJournal {
+            workshop: workshop.to_string(),
+            station: station.to_string(),
+            certificates: idx.len(),
+            first_seq,
+            last_seq,
+            findings,
+        }
+    }
+
+    /// Several certificates with one seq.
+    fn same_seq_forks(&mut self, seqs: &BTreeMap<u64, Vec<usize>>, findings: &mut Vec<Finding>) {
+        for (seq, list) in seqs {
             if list.len() > 1 {
-                let ids: Vec<String> = list.iter().map(|&i| members[i].cert_id.clone()).collect();
+                let ids = self.cert_ids(list);
                 for &i in list {
-                    raise(
-                        &mut verdicts,
+                    self.raise(
                         i,
                         LinkStatus::Fail,
                         format!("fork: {} certificates claim seq {seq}", list.len()),
@@ -127,12 +174,15 @@ pub fn analyse(
                 });
             }
         }
-        for (prev, list) in &prevs {
+    }
+
+    /// Several certificates following one envelope.
+    fn same_prev_forks(&mut self, prevs: &BTreeMap<&str, Vec<usize>>, findings: &mut Vec<Finding>) {
+        for (prev, list) in prevs {
             if list.len() > 1 {
-                let ids: Vec<String> = list.iter().map(|&i| members[i].cert_id.clone()).collect();
+                let ids = self.cert_ids(list);
                 for &i in list {
-                    raise(
-                        &mut verdicts,
+                    self.raise(
                         i,
                         LinkStatus::Fail,
                         format!(
@@ -147,105 +197,98 @@ pub fn analyse(
                 });
             }
         }
+    }
 
-        // Links and gaps, in seq order.
-        let first_seq = *seqs.keys().next().expect("station has members");
-        let last_seq = *seqs.keys().next_back().expect("station has members");
-        if complete && first_seq != 0 {
-            findings.push(Finding::MissingStart { first_seq });
-            for &i in &seqs[&first_seq] {
-                raise(
-                    &mut verdicts,
-                    i,
-                    LinkStatus::Fail,
-                    format!("journal should start at seq 0 but starts at {first_seq}"),
-                );
-            }
-        }
+    fn cert_ids(&self, list: &[usize]) -> Vec<String> {
+        list.iter()
+            .map(|&i| self.members[i].cert_id.clone())
+            .collect()
+    }
+
+    /// Each seq against the one before it: a link when consecutive, a gap otherwise.
+    fn links_and_gaps(&mut self, seqs: &BTreeMap<u64, Vec<usize>>, findings: &mut Vec<Finding>) {
         let mut previous: Option<u64> = None;
-        for (&seq, list) in &seqs {
+        for (&seq, list) in seqs {
             match previous {
-                Some(p) if seq == p + 1 => {
-                    // Every certificate at seq must point at one at seq-1 (if there are
-                    // several at seq-1, a fork has already been reported).
-                    let hashes: Vec<&str> = seqs[&p]
-                        .iter()
-                        .map(|&j| members[j].envelope_hash.as_str())
-                        .collect();
-                    for &i in list {
-                        let found = members[i].prev.as_deref();
-                        if !found.is_some_and(|f| hashes.contains(&f)) {
-                            raise(
-                                &mut verdicts,
-                                i,
-                                LinkStatus::Fail,
-                                format!(
-                                    "broken link: previous hash {} is not the hash of the seq {p} envelope {}",
-                                    found.unwrap_or("null"),
-                                    hashes[0]
-                                ),
-                            );
-                            findings.push(Finding::BrokenLink {
-                                seq,
-                                cert_id: members[i].cert_id.clone(),
-                                expected_prev: hashes[0].to_string(),
-                                found_prev: found.map(str::to_string),
-                            });
-                        }
-                    }
-                }
-                Some(p) => {
-                    findings.push(Finding::Gap {
-                        from: p + 1,
-                        to: seq - 1,
-                    });
-                    let (status, word) = if complete {
-                        (LinkStatus::Fail, "missing from the journal")
-                    } else {
-                        (LinkStatus::Warn, "not among the files given")
-                    };
-                    for &i in list {
-                        raise(
-                            &mut verdicts,
-                            i,
-                            status,
-                            format!("gap: seq {}..={} {word}", p + 1, seq - 1),
-                        );
-                    }
-                }
+                Some(p) if seq == p + 1 => self.links(seq, list, &seqs[&p], findings),
+                Some(p) => self.gap(p, seq, list, findings),
                 None => {}
             }
             previous = Some(seq);
         }
-
-        journals.push(StationJournal {
-            workshop: workshop.to_string(),
-            station: station.to_string(),
-            certificates: idx.len(),
-            first_seq,
-            last_seq,
-            findings,
-        });
     }
 
-    let verdicts = verdicts
-        .into_iter()
-        .zip(members)
-        .map(|((status, reasons), m)| MemberVerdict {
-            status,
-            detail: if reasons.is_empty() {
-                let link = if m.seq == 0 {
-                    "first certificate of the station".to_string()
+    /// Every certificate at `seq` (indices `list`) must point at one at seq-1 (indices
+    /// `before`; if there are several, a fork has already been reported).
+    fn links(&mut self, seq: u64, list: &[usize], before: &[usize], findings: &mut Vec<Finding>) {
+        let members = self.members;
+        let p = seq - 1;
+        let hashes: Vec<&str> = before
+            .iter()
+            .map(|&j| members[j].envelope_hash.as_str())
+            .collect();
+        for &i in list {
+            let found = members[i].prev.as_deref();
+            if !found.is_some_and(|f| hashes.contains(&f)) {
+                self.raise(
+                    i,
+                    LinkStatus::Fail,
+                    format!(
+                        "broken link: previous hash {} is not the hash of the seq {p} envelope {}",
+                        found.unwrap_or("null"),
+                        hashes[0]
+                    ),
+                );
+                findings.push(Finding::BrokenLink {
+                    seq,
+                    cert_id: members[i].cert_id.clone(),
+                    expected_prev: hashes[0].to_string(),
+                    found_prev: found.map(str::to_string),
+                });
+            }
+        }
+    }
+
+    /// Seqs between `p` and `seq` are missing: a failure in a complete journal, else a warning.
+    fn gap(&mut self, p: u64, seq: u64, list: &[usize], findings: &mut Vec<Finding>) {
+        findings.push(Finding::Gap {
+            from: p + 1,
+            to: seq - 1,
+        });
+        let (status, word) = if self.complete {
+            (LinkStatus::Fail, "missing from the journal")
+        } else {
+            (LinkStatus::Warn, "not among the files given")
+        };
+        for &i in list {
+            self.raise(
+                i,
+                status,
+                format!("gap: seq {}..={} {word}", p + 1, seq - 1),
+            );
+        }
+    }
+
+    /// The verdicts, with a detail saying what was checked when nothing was found.
+    fn into_verdicts(self) -> Vec<MemberVerdict> {
+        self.verdicts
+            .into_iter()
+            .zip(self.members)
+            .map(|((status, reasons), m)| MemberVerdict {
+                status,
+                detail: if reasons.is_empty() {
+                    let link = if m.seq == 0 {
+                        "first certificate of the station".to_string()
+                    } else {
+                        format!("seq {} of {}/{}", m.seq, m.workshop, m.station)
+                    };
+                    format!("{link}; no gap or fork among the files given")
                 } else {
-                    format!("seq {} of {}/{}", m.seq, m.workshop, m.station)
-                };
-                format!("{link}; no gap or fork among the files given")
-            } else {
-                reasons.join("; ")
-            },
-        })
-        .collect();
-    (verdicts, journals)
+                    reasons.join("; ")
+                },
+            })
+            .collect()
+    }
 }
 
 trait MaxWith {

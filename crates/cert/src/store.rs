@@ -35,6 +35,8 @@ use crate::keys::StationKey;
 use crate::model::{Certificate, JournalLink};
 use crate::receipt::Receipt;
 
+mod tail;
+
 const CERT_SUFFIX: &str = ".dsse.json";
 const RECEIPT_SUFFIX: &str = ".receipt.json";
 /// Size of the probe [`check_writable`] writes: a few large certificates, receipts and a PDF.
@@ -558,7 +560,7 @@ impl Store {
         }
         dir.remove_stale_temporaries()?;
         let head = dir.derive_journal_head()?;
-        crate::tail::check_not_truncated(&dir, &head)?;
+        tail::check_not_truncated(&dir, &head)?;
         dir.outbox()?;
         let store = Store {
             dir,

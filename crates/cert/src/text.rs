@@ -9,111 +9,41 @@
 //! printable text of bounded length before it signs.
 
 use crate::model::Certificate;
+pub use crate::text_rule::{check, clean, TextRule, ID, LONG, NAME, TEXT};
 
-/// How one field may look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TextRule {
-    /// Largest length in characters (Unicode scalar values).
-    pub max_chars: usize,
-    /// Newline and tab allowed (sentences, device reports).
-    pub multiline: bool,
-}
-
-/// Identifiers: ids, versions, codes, hex digests.
-pub const ID: TextRule = TextRule {
-    max_chars: 128,
-    multiline: false,
-};
-/// Names and references a person types or a device reports (donor, model, serial, …).
-pub const NAME: TextRule = TextRule {
-    max_chars: 256,
-    multiline: false,
-};
-/// Long single values: URLs, raw status bytes in hex.
-pub const LONG: TextRule = TextRule {
-    max_chars: 8192,
-    multiline: false,
-};
-/// Sentences: reasons, details, device reports, statements.
-pub const TEXT: TextRule = TextRule {
-    max_chars: 4000,
-    multiline: true,
-};
-
-/// Whether `c` is a control character this field may not hold.
-fn forbidden(c: char, multiline: bool) -> bool {
-    let u = c as u32;
-    let control = u < 0x20 || u == 0x7f || (0x80..=0x9f).contains(&u);
-    control && !(multiline && (c == '\n' || c == '\t'))
-}
-
-/// The problem with `value` under `rule`, if any.
-pub fn check(value: &str, rule: TextRule) -> Option<String> {
-    if let Some((i, c)) = value
-        .chars()
-        .enumerate()
-        .find(|(_, c)| forbidden(*c, rule.multiline))
-    {
-        return Some(format!(
-            "holds the control character U+{:04X} at position {i}{}",
-            c as u32,
-            if rule.multiline {
-                " (only newline and tab are allowed)"
-            } else {
-                ""
-            }
-        ));
-    }
-    let n = value.chars().count();
-    if n > rule.max_chars {
-        return Some(format!(
-            "is {n} characters long; the limit is {}",
-            rule.max_chars
-        ));
-    }
-    None
-}
-
-/// `value` made acceptable under `rule`: control characters become U+FFFD, and text past the
-/// limit is cut (ending with `…`).
-pub fn clean(value: &str, rule: TextRule) -> String {
-    let mut out: String = value
-        .chars()
-        .map(|c| {
-            if forbidden(c, rule.multiline) {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if out.chars().count() > rule.max_chars {
-        out = out.chars().take(rule.max_chars - 1).collect();
-        out.push('…');
-    }
-    out
-}
+/// What the visitors call for each field: its path, its value, its rule.
+type FieldFn<'a> = dyn FnMut(&str, &mut String, TextRule) + 'a;
 
 /// Calls `f(path, value, rule)` for every text field of `c`, in document order.
 pub fn visit(c: &mut Certificate, f: &mut dyn FnMut(&str, &mut String, TextRule)) {
-    let mut opt = |path: &str, v: &mut Option<String>, rule: TextRule| {
-        if let Some(s) = v {
-            f(path, s, rule)
-        }
-    };
-    // Every Option<String> first (one closure borrows `f` at a time).
+    // Every Option<String> first, then the fields always present: the order paths are reported in.
+    visit_optional_identity(c, f);
+    visit_optional_media(c, f);
+    visit_optional_process(c, f);
+    visit_required(c, f);
+}
+
+/// Calls `f` on `v` when it holds a value.
+fn opt(f: &mut FieldFn, path: &str, v: &mut Option<String>, rule: TextRule) {
+    if let Some(s) = v {
+        f(path, s, rule)
+    }
+}
+
+/// The optional fields of who issued the certificate, for whom, and on which host.
+fn visit_optional_identity(c: &mut Certificate, f: &mut FieldFn) {
     let i = &mut c.issuer;
-    opt("issuer.siret", &mut i.siret, ID);
-    opt("issuer.registry_url", &mut i.registry_url, LONG);
-    opt("operator.role", &mut c.operator.role, ID);
-    opt("tool.build", &mut c.tool.build, ID);
-    opt("tool.image_digest", &mut c.tool.image_digest, ID);
-    opt("policy.digest", &mut c.policy.digest, ID);
+    opt(f, "issuer.siret", &mut i.siret, ID);
+    opt(f, "issuer.registry_url", &mut i.registry_url, LONG);
+    opt(f, "operator.role", &mut c.operator.role, ID);
+    opt(f, "tool.build", &mut c.tool.build, ID);
+    opt(f, "tool.image_digest", &mut c.tool.image_digest, ID);
+    opt(f, "policy.digest", &mut c.policy.digest, ID);
     let p = &mut c.provenance;
-    opt("provenance.donor.siren", &mut p.donor.siren, ID);
-    opt("provenance.donation_ref", &mut p.donation_ref, NAME);
-    opt("provenance.lot", &mut p.lot, NAME);
-    opt("host.asset_tag", &mut c.host.asset_tag, NAME);
+    opt(f, "provenance.donor.siren", &mut p.donor.siren, ID);
+    opt(f, "provenance.donation_ref", &mut p.donation_ref, NAME);
+    opt(f, "provenance.lot", &mut p.lot, NAME);
+    opt(f, "host.asset_tag", &mut c.host.asset_tag, NAME);
     let s = &mut c.host.smbios;
     for (name, v) in [
         ("system_manufacturer", &mut s.system_manufacturer),
@@ -127,60 +57,83 @@ pub fn visit(c: &mut Certificate, f: &mut dyn FnMut(&str, &mut String, TextRule)
         ("bios_vendor", &mut s.bios_vendor),
         ("bios_version", &mut s.bios_version),
     ] {
-        opt(&format!("host.smbios.{name}"), v, NAME);
+        opt(f, &format!("host.smbios.{name}"), v, NAME);
     }
+}
+
+/// The optional fields of the medium.
+fn visit_optional_media(c: &mut Certificate, f: &mut FieldFn) {
     let m = &mut c.media;
-    opt("media.manufacturer", &mut m.manufacturer, NAME);
-    opt("media.firmware", &mut m.firmware, NAME);
-    opt("media.wwn", &mut m.wwn, ID);
-    opt("media.eui64", &mut m.eui64, ID);
-    opt("media.nguid", &mut m.nguid, ID);
+    opt(f, "media.manufacturer", &mut m.manufacturer, NAME);
+    opt(f, "media.firmware", &mut m.firmware, NAME);
+    opt(f, "media.wwn", &mut m.wwn, ID);
+    opt(f, "media.eui64", &mut m.eui64, ID);
+    opt(f, "media.nguid", &mut m.nguid, ID);
     opt(
+        f,
         "media.hidden_areas.action",
         &mut m.hidden_areas.action,
         TEXT,
     );
     for (n, cap) in m.capabilities.iter_mut().enumerate() {
         opt(
+            f,
             &format!("media.capabilities[{n}].detail"),
             &mut cap.detail,
             TEXT,
         );
     }
-    opt("media.health.source", &mut m.health.source, ID);
-    opt("media.health.raw_blake3", &mut m.health.raw_blake3, ID);
+    opt(f, "media.health.source", &mut m.health.source, ID);
+    opt(f, "media.health.raw_blake3", &mut m.health.raw_blake3, ID);
+}
+
+/// The optional fields of the sanitization, its verification, the disposition and the journal.
+fn visit_optional_process(c: &mut Certificate, f: &mut FieldFn) {
     let z = &mut c.sanitization;
     opt(
+        f,
         "sanitization.standard_claimed",
         &mut z.standard_claimed,
         NAME,
     );
-    opt("sanitization.pattern", &mut z.pattern, ID);
+    opt(f, "sanitization.pattern", &mut z.pattern, ID);
     for (n, st) in z.steps.iter_mut().enumerate() {
         opt(
+            f,
             &format!("sanitization.steps[{n}].device_status"),
             &mut st.device_status,
             TEXT,
         );
     }
     if let Some(ds) = &mut z.device_status {
-        opt("sanitization.device_status.raw", &mut ds.raw, LONG);
+        opt(f, "sanitization.device_status.raw", &mut ds.raw, LONG);
     }
-    opt("verification.seed", &mut c.verification.seed, ID);
+    opt(f, "verification.seed", &mut c.verification.seed, ID);
     if let Some(d) = &mut c.disposition {
-        opt("disposition.detail", &mut d.detail, TEXT);
+        opt(f, "disposition.detail", &mut d.detail, TEXT);
     }
-    opt("host.machine_session", &mut c.host.machine_session, ID);
+    opt(f, "host.machine_session", &mut c.host.machine_session, ID);
     opt(
+        f,
         "journal.prev_envelope_blake3",
         &mut c.journal.prev_envelope_blake3,
         ID,
     );
-    visit_required(c, f);
 }
 
 /// The fields that are always present.
-fn visit_required(c: &mut Certificate, f: &mut dyn FnMut(&str, &mut String, TextRule)) {
+fn visit_required(c: &mut Certificate, f: &mut FieldFn) {
+    visit_required_identity(c, f);
+    visit_required_media(c, f);
+    visit_required_process(c, f);
+    if let Some(h) = &mut c.host.hardware {
+        crate::host_hardware::visit_texts(h, f);
+    }
+    visit_required_records(c, f);
+}
+
+/// Schema, issuer, operator, tool, policy and donor.
+fn visit_required_identity(c: &mut Certificate, f: &mut FieldFn) {
     f("schema", &mut c.schema, ID);
     f("issuer.workshop_id", &mut c.issuer.workshop_id, ID);
     f("issuer.workshop_name", &mut c.issuer.workshop_name, NAME);
@@ -192,6 +145,10 @@ fn visit_required(c: &mut Certificate, f: &mut dyn FnMut(&str, &mut String, Text
     f("policy.id", &mut c.policy.id, ID);
     f("policy.version", &mut c.policy.version, ID);
     f("provenance.donor.name", &mut c.provenance.donor.name, NAME);
+}
+
+/// The medium: model, serial, capabilities, health reasons.
+fn visit_required_media(c: &mut Certificate, f: &mut FieldFn) {
     let m = &mut c.media;
     f("media.model", &mut m.model, NAME);
     f("media.serial", &mut m.serial, NAME);
@@ -201,6 +158,10 @@ fn visit_required(c: &mut Certificate, f: &mut dyn FnMut(&str, &mut String, Text
     for (n, r) in m.health.reasons.iter_mut().enumerate() {
         f(&format!("media.health.reasons[{n}]"), r, TEXT);
     }
+}
+
+/// The sanitization, its verification, the outcome's exceptions and the host reset.
+fn visit_required_process(c: &mut Certificate, f: &mut FieldFn) {
     let z = &mut c.sanitization;
     f("sanitization.technique", &mut z.technique, ID);
     f("sanitization.reason", &mut z.reason, TEXT);
@@ -230,9 +191,10 @@ fn visit_required(c: &mut Certificate, f: &mut dyn FnMut(&str, &mut String, Text
     if let Some(h) = &mut c.host_reset {
         f("host_reset.attested_by", &mut h.attested_by, ID);
     }
-    if let Some(h) = &mut c.host.hardware {
-        crate::host_hardware::visit_texts(h, f);
-    }
+}
+
+/// The disposition's suggestion, the QC rule, the limitations and the transcript.
+fn visit_required_records(c: &mut Certificate, f: &mut FieldFn) {
     if let Some(s) = c.disposition.as_mut().and_then(|d| d.suggestion.as_mut()) {
         f("disposition.suggestion.policy", &mut s.policy, ID);
         for (n, r) in s.reasons.iter_mut().enumerate() {

@@ -28,7 +28,9 @@ use crate::model::Certificate;
 use crate::note::NoteVerifier;
 use crate::receipt::{self, Receipt, VerifiedReceipt};
 use crate::trust::{KeyStatus, TrustFile};
-use crate::validate::parse_payload;
+
+mod envelope_checks;
+use envelope_checks::check_envelope;
 
 /// Options of [`verify_files`].
 #[derive(Debug, Clone, Default)]
@@ -264,197 +266,6 @@ fn check(name: &'static str, status: CheckStatus, detail: impl Into<String>) -> 
     }
 }
 
-/// Envelope, signature, schema and key checks on envelope bytes.
-fn check_envelope(bytes: &[u8], trust: &TrustFile) -> Partial {
-    let mut p = Partial {
-        checks: Vec::new(),
-        cert_id: None,
-        certificate: None,
-        claimed: None,
-    };
-    let skip_rest = |p: &mut Partial, from: usize, why: &str| {
-        for name in ["envelope", "signature", "schema", "key", "qc"]
-            .iter()
-            .skip(from)
-        {
-            p.checks.push(check(name, CheckStatus::Skipped, why));
-        }
-    };
-
-    let env = match Envelope::parse(bytes) {
-        Ok(e) => e,
-        Err(e) => {
-            p.checks
-                .push(check("envelope", CheckStatus::Fail, e.to_string()));
-            skip_rest(&mut p, 1, "envelope unreadable");
-            return p;
-        }
-    };
-    p.cert_id = Some(env.certificate_id());
-    p.claimed = serde_json::from_slice(&env.payload).ok();
-    let key_id = match env.signer_hint() {
-        Ok(k) => k.to_string(),
-        Err(e) => {
-            p.checks
-                .push(check("envelope", CheckStatus::Fail, e.to_string()));
-            skip_rest(&mut p, 1, "envelope malformed");
-            return p;
-        }
-    };
-    if env.to_bytes() == bytes {
-        p.checks.push(check(
-            "envelope",
-            CheckStatus::Pass,
-            "DSSE envelope, one Ed25519 signature",
-        ));
-    } else {
-        // Signature and content may be fine, but these are not the bytes the station wrote
-        // (the log leaf and the next certificate's journal link hash the station's bytes).
-        p.checks.push(check(
-            "envelope",
-            CheckStatus::Warn,
-            "non-canonical JSON: reformatted after signing (spaces, field order or escapes); \
-             the registry refuses this copy, use the station's original file",
-        ));
-    }
-
-    let Some(public) = trust.public_key(&key_id) else {
-        p.checks.push(check(
-            "signature",
-            CheckStatus::Fail,
-            format!("signed by key {key_id}, which is not in the trust file"),
-        ));
-        skip_rest(&mut p, 2, "signer unknown");
-        return p;
-    };
-    if let Err(e) = env.verify_signature(&public) {
-        p.checks
-            .push(check("signature", CheckStatus::Fail, e.to_string()));
-        skip_rest(&mut p, 2, "signature invalid");
-        return p;
-    }
-    p.checks.push(check(
-        "signature",
-        CheckStatus::Pass,
-        format!("valid Ed25519 signature by key {key_id}"),
-    ));
-
-    let cert = match parse_payload(&env.payload) {
-        Ok(c) => c,
-        Err(e) => {
-            p.checks
-                .push(check("schema", CheckStatus::Fail, e.to_string()));
-            skip_rest(&mut p, 3, "payload does not follow the schema");
-            return p;
-        }
-    };
-    p.checks.push(check(
-        "schema",
-        CheckStatus::Pass,
-        crate::model::SCHEMA_ID.to_string(),
-    ));
-
-    let at = cert.issued_at;
-    let when = crate::fmt_time(at);
-    let key_check = match trust.status(&key_id, at) {
-        KeyStatus::Unknown => check("key", CheckStatus::Fail, "key not in the trust file"),
-        KeyStatus::NotYetValid { entry } => check(
-            "key",
-            CheckStatus::Fail,
-            format!(
-                "key not yet valid at issue time {when} (valid from {})",
-                crate::fmt_time(entry.not_before)
-            ),
-        ),
-        KeyStatus::Expired { entry } => check(
-            "key",
-            CheckStatus::Fail,
-            format!(
-                "key expired at issue time {when} (valid until {})",
-                entry.not_after.map(crate::fmt_time).unwrap_or_default()
-            ),
-        ),
-        KeyStatus::Revoked { revocation, .. } => check(
-            "key",
-            CheckStatus::Fail,
-            format!(
-                "key revoked at {} ({}), before issue time {when}",
-                crate::fmt_time(revocation.revoked_at),
-                revocation.reason
-            ),
-        ),
-        KeyStatus::Valid {
-            entry,
-            revoked_later,
-        } => {
-            if cert.issuer.key_id != key_id {
-                check(
-                    "key",
-                    CheckStatus::Fail,
-                    format!(
-                        "issuer.key_id {} is not the signing key {key_id}",
-                        cert.issuer.key_id
-                    ),
-                )
-            } else if !entry.covers(&cert.issuer.workshop_id, &cert.issuer.station_id) {
-                check(
-                    "key",
-                    CheckStatus::Fail,
-                    format!(
-                        "key belongs to {}/{} but the certificate claims {}/{}",
-                        entry.workshop,
-                        entry.station,
-                        cert.issuer.workshop_id,
-                        cert.issuer.station_id
-                    ),
-                )
-            } else if let Some(r) = revoked_later {
-                check(
-                    "key",
-                    CheckStatus::Warn,
-                    format!(
-                        "key of {}/{} was valid at issue time {when} but revoked later, at {} ({}): \
-                         a stolen key can backdate, check the registry receipt time",
-                        entry.workshop,
-                        entry.station,
-                        crate::fmt_time(r.revoked_at),
-                        r.reason
-                    ),
-                )
-            } else {
-                check(
-                    "key",
-                    CheckStatus::Pass,
-                    format!(
-                        "key of {}/{} valid at issue time {when}",
-                        entry.workshop, entry.station
-                    ),
-                )
-            }
-        }
-    };
-    let key_ok = key_check.status != CheckStatus::Fail;
-    p.checks.push(key_check);
-    // A station whose clock runs ahead dates certificates in the future, where no trust-file
-    // validity window can catch them: refuse anything dated more than a day ahead of now.
-    let now = OffsetDateTime::now_utc();
-    if at > now + time::Duration::days(1) {
-        p.checks.push(check(
-            "time",
-            CheckStatus::Fail,
-            format!(
-                "issued at {when}, more than a day after this check ({}): the station's clock was wrong",
-                crate::fmt_time(now)
-            ),
-        ));
-    }
-    p.checks.push(qc_check(&cert));
-    if key_ok {
-        p.certificate = Some(cert);
-    }
-    p
-}
-
 /// Recomputes the quality-control selection from the certificate's own fields: a station
 /// that claims "not selected" against its rule would dodge the secondary verification.
 pub fn qc_check(cert: &Certificate) -> Check {
@@ -594,140 +405,201 @@ pub fn verify(files: &[PathBuf], trust: &TrustFile) -> VerifyReport {
 /// Verifies certificate files against a trust file; see the module docs for the checks.
 pub fn verify_files(files: &[PathBuf], trust: &TrustFile, options: &VerifyOptions) -> VerifyReport {
     let mut verdicts = Vec::new();
-    let mut members = Vec::new();
+    let mut journal_members = JournalMembers::default();
+    // For each verdict, its index among the journal members (None: not a member).
     let mut member_of = Vec::new();
-    let mut seen_ids: Vec<(String, PathBuf)> = Vec::new();
 
     for file in files {
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
-                verdicts.push(CertificateVerdict {
-                    file: file.clone(),
-                    cert_id: None,
-                    verdict: Verdict::Invalid,
-                    checks: vec![check(
-                        "envelope",
-                        CheckStatus::Fail,
-                        format!("cannot read: {e}"),
-                    )],
-                    workshop: None,
-                    station: None,
-                    seq: None,
-                    certificate: None,
-                    claimed: None,
-                    receipt: None,
-                });
+                verdicts.push(unreadable_verdict(file, &e));
                 member_of.push(None);
                 continue;
             }
         };
         let mut p = check_envelope(&bytes, trust);
+        member_of.push(journal_members.admit(&mut p, file, &bytes));
+        let (receipt_check, verified_receipt) = receipt_check(file, &bytes, &mut p, trust, options);
+        p.checks.push(receipt_check);
+        verdicts.push(file_verdict(file, p, verified_receipt));
+    }
 
-        // Journal membership: only certificates whose signature and schema passed.
-        let mut member = None;
-        if let (Some(c), Some(id)) = (&p.certificate, &p.cert_id) {
-            if let Some((_, first)) = seen_ids.iter().find(|(i, _)| i == id) {
-                p.checks.push(check(
-                    "journal",
-                    CheckStatus::Pass,
-                    format!("same certificate as {} (counted once)", first.display()),
-                ));
-            } else {
-                seen_ids.push((id.clone(), file.clone()));
-                members.push(JournalMember {
-                    cert_id: id.clone(),
-                    workshop: c.issuer.workshop_id.clone(),
-                    station: c.issuer.station_id.clone(),
-                    seq: c.journal.seq,
-                    prev: c.journal.prev_envelope_blake3.clone(),
-                    envelope_hash: envelope_hash(&bytes),
-                });
-                member = Some(members.len() - 1);
-            }
-        } else {
+    let (member_verdicts, journals) =
+        journal::analyse(&journal_members.members, options.complete_journal);
+    apply_journal_verdicts(&mut verdicts, &member_of, &member_verdicts);
+    VerifyReport {
+        ok: verdicts.iter().all(|v| v.verdict == Verdict::Valid),
+        certificates: verdicts,
+        journals,
+    }
+}
+
+/// The verdict of a file that could not be read.
+fn unreadable_verdict(file: &Path, e: &std::io::Error) -> CertificateVerdict {
+    CertificateVerdict {
+        file: file.to_path_buf(),
+        cert_id: None,
+        verdict: Verdict::Invalid,
+        checks: vec![check(
+            "envelope",
+            CheckStatus::Fail,
+            format!("cannot read: {e}"),
+        )],
+        workshop: None,
+        station: None,
+        seq: None,
+        certificate: None,
+        claimed: None,
+        receipt: None,
+    }
+}
+
+/// The verdict of a file read, valid until the journal analysis says otherwise.
+fn file_verdict(
+    file: &Path,
+    p: Partial,
+    verified_receipt: Option<VerifiedReceipt>,
+) -> CertificateVerdict {
+    let (workshop, station, seq) = match &p.certificate {
+        Some(c) => (
+            Some(c.issuer.workshop_id.clone()),
+            Some(c.issuer.station_id.clone()),
+            Some(c.journal.seq),
+        ),
+        None => (None, None, None),
+    };
+    CertificateVerdict {
+        file: file.to_path_buf(),
+        cert_id: p.cert_id,
+        verdict: Verdict::Valid,
+        checks: p.checks,
+        workshop,
+        station,
+        seq,
+        certificate: p.certificate,
+        claimed: p.claimed,
+        receipt: verified_receipt,
+    }
+}
+
+/// The certificates given that take part in the journal analysis, each counted once.
+#[derive(Default)]
+struct JournalMembers {
+    members: Vec<JournalMember>,
+    /// Each certificate id admitted, with the first file that held it.
+    seen_ids: Vec<(String, PathBuf)>,
+}
+
+impl JournalMembers {
+    /// Admits the certificate of `p` when its signature and schema passed and it was not given
+    /// before; returns its index among the members. Records a `journal` check otherwise.
+    fn admit(&mut self, p: &mut Partial, file: &Path, bytes: &[u8]) -> Option<usize> {
+        let (Some(c), Some(id)) = (&p.certificate, &p.cert_id) else {
             p.checks.push(check(
                 "journal",
                 CheckStatus::Skipped,
                 "certificate not trusted",
             ));
+            return None;
+        };
+        if let Some((_, first)) = self.seen_ids.iter().find(|(i, _)| i == id) {
+            p.checks.push(check(
+                "journal",
+                CheckStatus::Pass,
+                format!("same certificate as {} (counted once)", first.display()),
+            ));
+            return None;
         }
-        member_of.push(member);
-
-        // Receipt.
-        let mut verified_receipt = None;
-        let rpath = receipt_path_for(file);
-        let receipt_check = if !rpath.exists() {
-            check(
-                "receipt",
-                CheckStatus::Skipped,
-                "no receipt stored beside the file",
-            )
-        } else {
-            match std::fs::read(&rpath)
-                .map_err(|e| e.to_string())
-                .and_then(|b| Receipt::parse(&b).map_err(|e| e.to_string()))
-            {
-                Err(e) => check("receipt", CheckStatus::Fail, format!("{}: {e}", rpath.display())),
-                Ok(r) => match &options.registry_key {
-                    Some(key) => match receipt::verify_receipt(&bytes, &r, key) {
-                        Ok(v) => {
-                            if let (Some(st), Some(c)) = (&v.statement, &p.certificate) {
-                                apply_statement(&mut p.checks, c, st, trust);
-                            }
-                            let d = format!(
-                                "in the log of {} at index {} (tree size {}), received {}",
-                                v.checkpoint.origin,
-                                v.log_index,
-                                v.checkpoint.size,
-                                crate::fmt_time(r.received_at)
-                            );
-                            verified_receipt = Some(v);
-                            check("receipt", CheckStatus::Pass, d)
-                        }
-                        Err(e) => check("receipt", CheckStatus::Fail, e.to_string()),
-                    },
-                    None => match receipt::check_receipt_structure(&bytes, &r) {
-                        Ok(v) => check(
-                            "receipt",
-                            CheckStatus::Warn,
-                            format!(
-                                "inclusion proof leads to the checkpoint root (index {}, tree size {}), \
-                                 but the checkpoint signature was not checked: no registry key given",
-                                v.log_index, v.checkpoint.size
-                            ),
-                        ),
-                        Err(e) => check("receipt", CheckStatus::Fail, e.to_string()),
-                    },
-                },
-            }
-        };
-        p.checks.push(receipt_check);
-
-        let (workshop, station, seq) = match &p.certificate {
-            Some(c) => (
-                Some(c.issuer.workshop_id.clone()),
-                Some(c.issuer.station_id.clone()),
-                Some(c.journal.seq),
-            ),
-            None => (None, None, None),
-        };
-        verdicts.push(CertificateVerdict {
-            file: file.clone(),
-            cert_id: p.cert_id,
-            verdict: Verdict::Valid,
-            checks: p.checks,
-            workshop,
-            station,
-            seq,
-            certificate: p.certificate,
-            claimed: p.claimed,
-            receipt: verified_receipt,
+        self.seen_ids.push((id.clone(), file.to_path_buf()));
+        self.members.push(JournalMember {
+            cert_id: id.clone(),
+            workshop: c.issuer.workshop_id.clone(),
+            station: c.issuer.station_id.clone(),
+            seq: c.journal.seq,
+            prev: c.journal.prev_envelope_blake3.clone(),
+            envelope_hash: envelope_hash(bytes),
         });
+        Some(self.members.len() - 1)
     }
+}
 
-    let (member_verdicts, journals) = journal::analyse(&members, options.complete_journal);
-    for (v, m) in verdicts.iter_mut().zip(&member_of) {
+/// The `receipt` check of `file`'s certificate, and the receipt when fully verified. A verified
+/// receipt's statement also settles the quality-control checks of `p`.
+fn receipt_check(
+    file: &Path,
+    bytes: &[u8],
+    p: &mut Partial,
+    trust: &TrustFile,
+    options: &VerifyOptions,
+) -> (Check, Option<VerifiedReceipt>) {
+    let rpath = receipt_path_for(file);
+    if !rpath.exists() {
+        let c = check(
+            "receipt",
+            CheckStatus::Skipped,
+            "no receipt stored beside the file",
+        );
+        return (c, None);
+    }
+    let r = match std::fs::read(&rpath)
+        .map_err(|e| e.to_string())
+        .and_then(|b| Receipt::parse(&b).map_err(|e| e.to_string()))
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let c = check(
+                "receipt",
+                CheckStatus::Fail,
+                format!("{}: {e}", rpath.display()),
+            );
+            return (c, None);
+        }
+    };
+    let Some(key) = &options.registry_key else {
+        return (unsigned_receipt_check(bytes, &r), None);
+    };
+    match receipt::verify_receipt(bytes, &r, key) {
+        Ok(v) => {
+            if let (Some(st), Some(c)) = (&v.statement, &p.certificate) {
+                apply_statement(&mut p.checks, c, st, trust);
+            }
+            let d = format!(
+                "in the log of {} at index {} (tree size {}), received {}",
+                v.checkpoint.origin,
+                v.log_index,
+                v.checkpoint.size,
+                crate::fmt_time(r.received_at)
+            );
+            (check("receipt", CheckStatus::Pass, d), Some(v))
+        }
+        Err(e) => (check("receipt", CheckStatus::Fail, e.to_string()), None),
+    }
+}
+
+/// Without a registry key, only the receipt's structure and inclusion proof can be checked.
+fn unsigned_receipt_check(bytes: &[u8], r: &Receipt) -> Check {
+    match receipt::check_receipt_structure(bytes, r) {
+        Ok(v) => check(
+            "receipt",
+            CheckStatus::Warn,
+            format!(
+                "inclusion proof leads to the checkpoint root (index {}, tree size {}), \
+                 but the checkpoint signature was not checked: no registry key given",
+                v.log_index, v.checkpoint.size
+            ),
+        ),
+        Err(e) => check("receipt", CheckStatus::Fail, e.to_string()),
+    }
+}
+
+/// Adds each journal member's `journal` check and turns verdicts with a failed check invalid.
+fn apply_journal_verdicts(
+    verdicts: &mut [CertificateVerdict],
+    member_of: &[Option<usize>],
+    member_verdicts: &[journal::MemberVerdict],
+) {
+    for (v, m) in verdicts.iter_mut().zip(member_of) {
         if let Some(i) = m {
             let mv = &member_verdicts[*i];
             let status = match mv.status {
@@ -743,10 +615,5 @@ pub fn verify_files(files: &[PathBuf], trust: &TrustFile, options: &VerifyOption
         if v.checks.iter().any(|c| c.status == CheckStatus::Fail) {
             v.verdict = Verdict::Invalid;
         }
-    }
-    VerifyReport {
-        ok: verdicts.iter().all(|v| v.verdict == Verdict::Valid),
-        certificates: verdicts,
-        journals,
     }
 }

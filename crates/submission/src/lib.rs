@@ -24,7 +24,7 @@ use ardoise_cert::merkle::{leaf_hash, Hash};
 use ardoise_cert::model::Certificate;
 use ardoise_cert::trust::{KeyStatus, TrustFile};
 use ardoise_cert::validate::parse_payload;
-use ardoise_cert::verify::verify_envelope;
+use ardoise_cert::verify::{verify_envelope, Check};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -178,6 +178,34 @@ pub fn check_submission(
     trust: &TrustFile,
     now: OffsetDateTime,
 ) -> Result<Accepted, Rejection> {
+    let (text, env) = parse_canonical_envelope(body, max_bytes)?;
+    let key_id = env.signer_hint().map_err(envelope_error)?.to_string();
+    let verified = verify_envelope(body, trust)
+        .map_err(|fails| verification_rejection(fails, &env, &key_id, trust))?;
+    let cert = verified.certificate;
+    key_not_revoked_now(&key_id, trust, now)?;
+    issued_before_registry_clock(&cert, now)?;
+    if i64::try_from(cert.media.capacity_bytes).is_err() || i64::try_from(cert.journal.seq).is_err()
+    {
+        return Err(Rejection::new(
+            422,
+            "invalid_certificate",
+            "a number is out of the range the registry stores (2^63 - 1)",
+        ));
+    }
+    Ok(Accepted {
+        cert_id: verified.cert_id,
+        envelope: text.to_string(),
+        envelope_hash: *blake3::hash(body).as_bytes(),
+        leaf_hash: leaf_hash(body),
+        key_id,
+        certificate: cert,
+    })
+}
+
+/// The body as text and as an envelope: within the size limit, UTF-8, a DSSE envelope, and in
+/// its canonical spelling.
+fn parse_canonical_envelope(body: &[u8], max_bytes: usize) -> Result<(&str, Envelope), Rejection> {
     let limit = max_bytes.min(MAX_ENVELOPE_BYTES);
     if body.len() > limit {
         return Err(Rejection::new(
@@ -215,50 +243,55 @@ pub fn check_submission(
              signatures in that order and nothing else; submit the exact bytes the station wrote",
         ));
     }
-    let key_id = env.signer_hint().map_err(envelope_error)?.to_string();
+    Ok((text, env))
+}
 
-    let verified = match verify_envelope(body, trust) {
-        Ok(v) => v,
-        Err(fails) => {
-            let Some(first) = fails.into_iter().next() else {
-                return Err(Rejection::new(
-                    400,
-                    "invalid_envelope",
-                    "not a valid envelope",
-                ));
-            };
-            return Err(match first.name {
-                "signature" if trust.entry(&key_id).is_none() => Rejection::new(
-                    401,
-                    "unknown_key",
-                    format!("key {key_id} is not registered with this registry"),
-                )
-                .field("signatures[0].keyid"),
-                "signature" => {
-                    Rejection::new(401, "bad_signature", first.detail).field("signatures[0].sig")
-                }
-                "schema" => {
-                    let field = match parse_payload(&env.payload) {
-                        Err(e) => e.0.first().map(|i| i.path.clone()),
-                        Ok(_) => None,
-                    };
-                    let r = Rejection::new(422, "invalid_certificate", first.detail);
-                    match field {
-                        Some(f) => r.field(f),
-                        None => r,
-                    }
-                }
-                "key" => Rejection::new(401, "key_not_valid", first.detail).field("issuer"),
-                // The certificate crate's own clock check (issued more than a day ahead).
-                "time" => Rejection::new(422, "issued_in_future", first.detail).field("issued_at"),
-                _ => Rejection::new(400, "invalid_envelope", first.detail),
-            });
-        }
+/// The answer to the first check `verify_envelope` failed.
+fn verification_rejection(
+    fails: Vec<Check>,
+    env: &Envelope,
+    key_id: &str,
+    trust: &TrustFile,
+) -> Rejection {
+    let Some(first) = fails.into_iter().next() else {
+        return Rejection::new(400, "invalid_envelope", "not a valid envelope");
     };
-    let cert = verified.certificate;
-    if let KeyStatus::Revoked { revocation, .. } = trust.status(&key_id, now) {
-        // Valid at its claimed issue time, but a thief holding a revoked key can write any
-        // issue time: from the revocation on, nothing new signed with the key is accepted.
+    match first.name {
+        "signature" if trust.entry(key_id).is_none() => Rejection::new(
+            401,
+            "unknown_key",
+            format!("key {key_id} is not registered with this registry"),
+        )
+        .field("signatures[0].keyid"),
+        "signature" => {
+            Rejection::new(401, "bad_signature", first.detail).field("signatures[0].sig")
+        }
+        "schema" => {
+            let field = match parse_payload(&env.payload) {
+                Err(e) => e.0.first().map(|i| i.path.clone()),
+                Ok(_) => None,
+            };
+            let r = Rejection::new(422, "invalid_certificate", first.detail);
+            match field {
+                Some(f) => r.field(f),
+                None => r,
+            }
+        }
+        "key" => Rejection::new(401, "key_not_valid", first.detail).field("issuer"),
+        // The certificate crate's own clock check (issued more than a day ahead).
+        "time" => Rejection::new(422, "issued_in_future", first.detail).field("issued_at"),
+        _ => Rejection::new(400, "invalid_envelope", first.detail),
+    }
+}
+
+/// Valid at its claimed issue time, but a thief holding a revoked key can write any issue
+/// time: from the revocation on, nothing new signed with the key is accepted.
+fn key_not_revoked_now(
+    key_id: &str,
+    trust: &TrustFile,
+    now: OffsetDateTime,
+) -> Result<(), Rejection> {
+    if let KeyStatus::Revoked { revocation, .. } = trust.status(key_id, now) {
         return Err(Rejection::new(
             401,
             "key_not_valid",
@@ -270,6 +303,11 @@ pub fn check_submission(
         )
         .field("signatures[0].keyid"));
     }
+    Ok(())
+}
+
+/// `issued_at` at most [`MAX_CLOCK_AHEAD`] after the registry's clock.
+fn issued_before_registry_clock(cert: &Certificate, now: OffsetDateTime) -> Result<(), Rejection> {
     if cert.issued_at > now + MAX_CLOCK_AHEAD {
         return Err(Rejection::new(
             422,
@@ -282,22 +320,7 @@ pub fn check_submission(
         )
         .field("issued_at"));
     }
-    if i64::try_from(cert.media.capacity_bytes).is_err() || i64::try_from(cert.journal.seq).is_err()
-    {
-        return Err(Rejection::new(
-            422,
-            "invalid_certificate",
-            "a number is out of the range the registry stores (2^63 - 1)",
-        ));
-    }
-    Ok(Accepted {
-        cert_id: verified.cert_id,
-        envelope: text.to_string(),
-        envelope_hash: *blake3::hash(body).as_bytes(),
-        leaf_hash: leaf_hash(body),
-        key_id,
-        certificate: cert,
-    })
+    Ok(())
 }
 
 /// For tests and the fuzz target: the envelope hash helper under its usual name.

@@ -13,6 +13,7 @@ use ardoise_disk::discovery::{discover, DiscoveryOptions};
 use ardoise_disk::{MediaKind, Transport};
 
 use crate::app::{ExportKind, ExportTarget};
+pub use crate::fmt::sanitize;
 use crate::i18n::{tf, Language, T};
 
 /// Folder created at the root of the stick.
@@ -118,25 +119,6 @@ fn mount_flags() -> nix::mount::MsFlags {
         | MsFlags::MS_NODEV
         | MsFlags::MS_NOEXEC
         | MsFlags::from_bits_retain(nix::libc::MS_NOSYMFOLLOW)
-}
-
-/// A folder name from the workshop and station ids (FAT forbids some characters).
-pub fn sanitize(s: &str) -> String {
-    let out: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if out.is_empty() {
-        "station".into()
-    } else {
-        out
-    }
 }
 
 /// Mounts `partition` (trying the file systems a stick may carry), copies, syncs, unmounts.

@@ -60,6 +60,25 @@ pub fn short_id(cert_id: &str) -> String {
     cert_id.chars().take(12).collect()
 }
 
+/// A folder name from the workshop and station ids (FAT forbids some characters).
+pub fn sanitize(s: &str) -> String {
+    let out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() {
+        "station".into()
+    } else {
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,7 +49,7 @@ pub fn write_machine_labels(
         let pdf = labels(&files, format, &options).map_err(|e| e.to_string())?;
         let path = dir.join(format!(
             "etiquette-{}-{suffix}.pdf",
-            crate::export::sanitize(name)
+            crate::fmt::sanitize(name)
         ));
         ardoise_cert::store::write_atomic(&path, &pdf.pdf)
             .map_err(|e| format!("{}: {e}", path.display()))?;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 
-use crate::client::{upload_pass, UploadEvent, UploadOptions};
+use crate::client::{upload_pass, UploadEvent};
+use crate::options::UploadOptions;
 
 enum Command {
     Poke,

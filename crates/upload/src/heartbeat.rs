@@ -69,7 +69,7 @@ pub fn spawn_heartbeat_sender(
         return Err(UploadError::BadUrl(registry_url.into()));
     }
     let url = format!("{}{HEARTBEAT_PATH}", registry_url.trim_end_matches('/'));
-    let client = crate::client::build_client(&crate::UploadOptions {
+    let client = crate::options::build_client(&crate::UploadOptions {
         timeout,
         connect_timeout: timeout,
         ..Default::default()

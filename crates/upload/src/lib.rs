@@ -28,9 +28,11 @@ mod body;
 mod client;
 pub mod heartbeat;
 pub mod log;
+mod options;
 
 pub use background::{spawn_background, BackgroundUploader};
-pub use client::{upload_once, upload_pass, Attempt, UploadEvent, UploadOptions, UploadSummary};
+pub use client::{upload_once, upload_pass, Attempt, UploadEvent, UploadSummary};
+pub use options::UploadOptions;
 
 /// Path of the submission endpoint under a registry base URL.
 pub const SUBMIT_PATH: &str = "/api/v1/certificates";

@@ -9,7 +9,7 @@ use ardoise_cert::merkle::Hash;
 use ardoise_cert::note::{Checkpoint, NoteVerifier};
 use serde::Deserialize;
 
-use crate::client::{build_client, UploadOptions};
+use crate::options::{build_client, UploadOptions};
 use crate::UploadError;
 
 /// Directory of the data partition holding the log state and, after a failed check, the alarm.

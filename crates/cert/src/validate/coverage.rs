@@ -23,24 +23,37 @@ pub const COVERAGE_EXCEPTIONS: [&str; 7] = [
 /// Sample plan algorithms a certificate may record.
 pub const KNOWN_SAMPLE_ALGORITHMS: [&str; 1] = [crate::model::SAMPLE_ALGORITHM_V2];
 
+/// What the certificate claims beyond its own facts, as schema issues.
 pub(super) fn issues(c: &Certificate) -> Vec<SchemaIssue> {
     let mut v = Vec::new();
-    let mut issue = |path: &str, message: String| {
-        v.push(SchemaIssue {
-            path: path.to_string(),
-            message,
-        })
-    };
+    whole_disk(c, &mut v);
+    evidence(c, &mut v);
+    sample_plan(c, &mut v);
+    standard_claimed(c, &mut v);
+    v
+}
+
+fn issue(v: &mut Vec<SchemaIssue>, path: &str, message: String) {
+    v.push(SchemaIssue {
+        path: path.to_string(),
+        message,
+    })
+}
+
+fn has_exception(c: &Certificate, code: &str) -> bool {
+    c.outcome.exceptions.iter().any(|e| e.code == code)
+}
+
+/// The whole disk: what was erased reaches what the drive showed after its hidden areas
+/// were lifted.
+fn whole_disk(c: &Certificate, v: &mut Vec<SchemaIssue>) {
     let m = &c.media;
     let o = &c.outcome;
-    let has = |code: &str| o.exceptions.iter().any(|e| e.code == code);
-
-    // The whole disk: what was erased reaches what the drive showed after its hidden areas
-    // were lifted.
     if let Some(visible) = m.hidden_areas.after.visible_sectors {
         let drive = u128::from(visible) * u128::from(m.logical_sector_size);
         if o.status == OutcomeStatus::Erased && u128::from(m.capacity_bytes) < drive {
             issue(
+                v,
                 "media.capacity_bytes",
                 format!(
                     "{} is less than hidden_areas.after.visible_sectors × logical_sector_size ({drive}): the sectors beyond were not erased, so outcome.status cannot be erased",
@@ -49,12 +62,16 @@ pub(super) fn issues(c: &Certificate) -> Vec<SchemaIssue> {
             );
         }
     }
+}
 
+/// Evidence: a passed comparison that proves too little is inconclusive.
+fn evidence(c: &Certificate, v: &mut Vec<SchemaIssue>) {
     let ver = &c.verification;
-    // Evidence: a passed comparison that proves too little is inconclusive.
+    let o = &c.outcome;
     if let Some(e) = &ver.evidence {
         if e.rule != EVIDENCE_RULE_V1 {
             issue(
+                v,
                 "verification.evidence.rule",
                 format!(
                     "unknown evidence rule \"{}\" (known: {EVIDENCE_RULE_V1})",
@@ -63,11 +80,16 @@ pub(super) fn issues(c: &Certificate) -> Vec<SchemaIssue> {
             );
         }
         if e.block_bytes == 0 {
-            issue("verification.evidence.block_bytes", "must not be 0".into());
+            issue(
+                v,
+                "verification.evidence.block_bytes",
+                "must not be 0".into(),
+            );
         }
         for (i, cmp) in e.comparisons.iter().enumerate() {
             if !matches!(cmp.stage.as_str(), "after-crypto-erase" | "final") {
                 issue(
+                    v,
                     &format!("verification.evidence.comparisons[{i}].stage"),
                     format!(
                         "unknown stage \"{}\" (after-crypto-erase, final)",
@@ -79,19 +101,25 @@ pub(super) fn issues(c: &Certificate) -> Vec<SchemaIssue> {
         if ver.result == VerificationResult::Pass
             && o.status != OutcomeStatus::NotErased
             && !e.sufficient()
-            && !has("verification-inconclusive")
+            && !has_exception(c, "verification-inconclusive")
         {
             issue(
+                v,
                 "outcome.exceptions",
                 "the evidence does not meet its rule, so the outcome must list verification-inconclusive".into(),
             );
         }
     }
+}
 
-    // The sample plan describes this disk.
+/// The sample plan describes this disk.
+fn sample_plan(c: &Certificate, v: &mut Vec<SchemaIssue>) {
+    let m = &c.media;
+    let ver = &c.verification;
     if let Some(p) = &ver.sample_plan {
         if !KNOWN_SAMPLE_ALGORITHMS.contains(&p.algorithm.as_str()) {
             issue(
+                v,
                 "verification.sample_plan.algorithm",
                 format!(
                     "unknown algorithm \"{}\" (known: {})",
@@ -102,6 +130,7 @@ pub(super) fn issues(c: &Certificate) -> Vec<SchemaIssue> {
         }
         if p.device_bytes != m.capacity_bytes {
             issue(
+                v,
                 "verification.sample_plan.device_bytes",
                 format!(
                     "is {} but media.capacity_bytes is {}",
@@ -111,12 +140,14 @@ pub(super) fn issues(c: &Certificate) -> Vec<SchemaIssue> {
         }
         if ver.seed.is_none() {
             issue(
+                v,
                 "verification.seed",
                 "is null but a sample plan is recorded: its positions cannot be recomputed".into(),
             );
         }
         if ver.parameters.bytes_read > p.bytes_planned {
             issue(
+                v,
                 "verification.parameters.bytes_read",
                 format!(
                     "exceeds verification.sample_plan.bytes_planned ({})",
@@ -125,21 +156,27 @@ pub(super) fn issues(c: &Certificate) -> Vec<SchemaIssue> {
             );
         }
     }
+}
 
-    // A NIST level for the whole disk is not claimed over exceptions that leave part of it
-    // unshown. Certificates made before these fields existed are judged as they were issued.
+/// A NIST level for the whole disk is not claimed over exceptions that leave part of it
+/// unshown. Certificates made before these fields existed are judged as they were issued.
+fn standard_claimed(c: &Certificate, v: &mut Vec<SchemaIssue>) {
+    let ver = &c.verification;
     let current = ver.sample_plan.is_some() || ver.evidence.is_some();
     if let (true, Some(claim)) = (current, &c.sanitization.standard_claimed) {
-        for code in COVERAGE_EXCEPTIONS.iter().filter(|code| has(code)) {
+        for code in COVERAGE_EXCEPTIONS
+            .iter()
+            .filter(|code| has_exception(c, code))
+        {
             if !claim.contains(code) {
                 issue(
+                    v,
                     "sanitization.standard_claimed",
                     format!("claims \"{claim}\" for the whole disk but does not name the exception {code}"),
                 );
             }
         }
     }
-    v
 }
 
 #[cfg(test)]

@@ -264,6 +264,14 @@ pub(super) fn verification(c: &Certificate, v: &mut Vec<SchemaIssue>) {
             "is pass but no sample was read".into(),
         );
     }
+    drop(issue);
+    verification_records(c, v);
+}
+
+/// The verification's recorded offsets and its assurance statement.
+fn verification_records(c: &Certificate, v: &mut Vec<SchemaIssue>) {
+    let mut issue = sink(v);
+    let ver = &c.verification;
     if ver.mismatch_offsets.len() > 100 {
         issue(
             "verification.mismatch_offsets",

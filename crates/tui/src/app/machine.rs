@@ -1,4 +1,4 @@
-//! Step 3: the machine (its second page, the destination, is `crate::destination`).
+//! Step 3: the machine (its second page, the destination, is `app/destination.rs`).
 
 use crossterm::event::{KeyCode, KeyEvent};
 

@@ -4,8 +4,7 @@
 //! powered off) is tested directly.
 //!
 //! [`App::on_key`] and [`App::on_event`] hand each key and event to the file of its screen
-//! (`app/<screen>.rs`, named as its drawing in `ui/`); the setup and destination screens and the
-//! quick path live in [`crate::setup`], [`crate::destination`] and [`crate::quick`].
+//! (`app/<screen>.rs`, named as its drawing in `ui/`); the quick path lives in [`crate::quick`].
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -19,10 +18,11 @@ use crate::fmt::clean;
 use crate::i18n::{t, tf, Language, T};
 use crate::model::*;
 pub use crate::problem::Problem;
-pub use crate::setup::{SetupDone, SetupForm, SetupRequest};
+pub use setup::{SetupDone, SetupForm, SetupRequest};
 
 // The keys and events of each screen, and of the dialogs and overlays.
 mod confirm;
+pub(crate) mod destination;
 mod disks;
 mod export;
 mod language;
@@ -32,6 +32,7 @@ mod operator;
 mod overlays;
 mod progress;
 mod results;
+pub(crate) mod setup;
 mod station;
 
 /// The steps of the flow, in order.
@@ -350,7 +351,7 @@ pub struct App {
     /// K was pressed before the station (and its operators) was open.
     pub keep_pending: bool,
     /// The machine's destination and host reset.
-    pub dest: crate::destination::DestinationForm,
+    pub dest: destination::DestinationForm,
     /// The confirmation was reached with X (Esc goes back to the disk list).
     pub quick_confirm: bool,
 }

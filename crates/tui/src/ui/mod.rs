@@ -3,8 +3,7 @@
 //! screens; colours are the 16 of the Linux console, backgrounds only the 8 basic ones.
 //!
 //! One file per screen; `widgets` holds what they share, `chrome` the title, status and key
-//! bars around them, `overlays` the help, the log and the dialogs drawn over them. The setup
-//! and destination screens are drawn by [`crate::setup`] and [`crate::destination`].
+//! bars around them, `overlays` the help, the log and the dialogs drawn over them.
 
 use ratatui::layout::{Constraint, Layout};
 use ratatui::Frame;
@@ -13,6 +12,7 @@ use crate::app::{App, Overlay, Screen};
 
 mod chrome;
 mod confirm;
+pub(crate) mod destination;
 mod disks;
 mod export;
 mod language;
@@ -22,13 +22,13 @@ mod operator;
 mod overlays;
 mod progress;
 mod results;
+pub(crate) mod setup;
 mod station;
 mod widgets;
 
 pub use progress::bar;
 pub use results::cert_url;
 pub use widgets::wrap;
-pub(crate) use widgets::{field_line, prompt};
 
 /// Draws the whole interface.
 pub fn draw(f: &mut Frame, app: &App) {
@@ -46,10 +46,10 @@ pub fn draw(f: &mut Frame, app: &App) {
     } else {
         match app.screen {
             Screen::Language => language::draw(f, app, body),
-            Screen::Setup => crate::setup::draw(f, app, body),
+            Screen::Setup => setup::draw(f, app, body),
             Screen::Operator => operator::draw(f, app, body),
             Screen::Machine => machine::draw(f, app, body),
-            Screen::Destination => crate::destination::draw(f, app, body),
+            Screen::Destination => destination::draw(f, app, body),
             Screen::Disks => disks::draw(f, app, body),
             Screen::Method => method::draw(f, app, body),
             Screen::Confirm => confirm::draw(f, app, body),

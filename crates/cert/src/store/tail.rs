@@ -10,7 +10,7 @@
 
 use std::fs;
 
-use crate::store::{DataDir, JournalHead, StoreError};
+use super::{DataDir, JournalHead, StoreError};
 
 /// Checks the head derived from the certificates against the traces of earlier issues.
 pub(crate) fn check_not_truncated(dir: &DataDir, head: &JournalHead) -> Result<(), StoreError> {
