@@ -32,6 +32,9 @@ command_failure!(AtaError, NvmeError, MmcError, CommandError);
 
 /// One executor's run: the method it stands for and the notes gathered so far. Every early
 /// return goes through one of its exits, so each outcome carries the notes once.
+///
+/// An executor's steps return `Result<_, FirmwareOutcome>`, where `Err` is the run stopped
+/// early with that outcome: `?` chains the steps, and the executor returns either side.
 pub(crate) struct Run {
     pub method: String,
     pub notes: Vec<String>,
