@@ -6,7 +6,9 @@
 //! (loop devices, the simulator, QEMU's emulated disks) supports secure discard, so this path
 //! has only been read, not run.
 
+use std::fs::File;
 use std::os::unix::fs::FileTypeExt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use ardoise_disk::record::{NewRecord, Protocol};
@@ -14,6 +16,7 @@ use ardoise_disk::transport::linux::blk;
 use ardoise_disk::transport::TransportError;
 use ardoise_disk::Commands;
 
+use super::session::Run;
 use super::{FirmwareContext, FirmwareOutcome};
 use crate::capability::DriveCapabilities;
 use crate::method::Method;
@@ -24,50 +27,69 @@ pub(crate) fn secure_discard(
     caps: &DriveCapabilities,
     ctx: &mut FirmwareContext<'_>,
 ) -> FirmwareOutcome {
-    let method = Method::BlockSecureDiscard.id();
-    if !caps.block_secure_discard {
-        return FirmwareOutcome::refused(
-            &method,
-            "the probe did not find BLKSECDISCARD support for this disk",
-            Vec::new(),
-        );
-    }
-    let Some((path, file)) = ctx.block_device.clone() else {
-        return FirmwareOutcome::refused(
-            &method,
-            "BLKSECDISCARD needs the disk's block device node (a simulated disk or a file has none)",
-            Vec::new(),
-        );
+    let mut run = Run::new(Method::BlockSecureDiscard.id());
+    let (file, size) = match block_device(&mut run, caps, ctx) {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
-    match file.metadata() {
-        Ok(m) if m.file_type().is_block_device() => {}
-        Ok(_) => {
-            return FirmwareOutcome::refused(
-                &method,
-                format!("{} is not a block device", path.display()),
-                Vec::new(),
-            )
-        }
-        Err(e) => {
-            return FirmwareOutcome::refused(
-                &method,
-                format!("{}: {e}", path.display()),
-                Vec::new(),
-            )
-        }
-    }
-    let size = match blk::size_bytes(&file) {
-        Ok(s) => s,
-        Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
-    };
-    let notes = vec![
-        "BLKSECDISCARD is untested in ardoise's test suite (no test device supports it)"
-            .to_string(),
-    ];
+    run.note("BLKSECDISCARD is untested in ardoise's test suite (no test device supports it)");
     ctx.report(None, format!("BLKSECDISCARD over {size} bytes running"));
     let started = Instant::now();
     let result = blk::range(&file, blk::RangeOp::SecureDiscard, 0, size);
-    let outcome_words = match &result {
+    record_ioctl(commands, &mut run, size, &result, started);
+    match result {
+        Ok(()) => {
+            run.note(
+                "the kernel reports no device status after BLKSECDISCARD; the read-back verification decides",
+            );
+            FirmwareOutcome::completed(
+                format!("BLKSECDISCARD over bytes 0..{size}: returned success"),
+                std::mem::take(&mut run.notes),
+            )
+        }
+        Err(e @ TransportError::DeviceGone { .. }) => {
+            run.gone("the device disappeared during BLKSECDISCARD", e.to_string())
+        }
+        Err(e) => run.fail(
+            ExceptionCode::EraseFailed,
+            format!("BLKSECDISCARD failed: {e}"),
+            e.to_string(),
+        ),
+    }
+}
+
+/// The disk's block device node and its size, when the probe found BLKSECDISCARD support.
+fn block_device(
+    run: &mut Run,
+    caps: &DriveCapabilities,
+    ctx: &FirmwareContext<'_>,
+) -> Result<(Arc<File>, u64), FirmwareOutcome> {
+    if !caps.block_secure_discard {
+        return Err(run.refuse("the probe did not find BLKSECDISCARD support for this disk"));
+    }
+    let Some((path, file)) = ctx.block_device.clone() else {
+        return Err(run.refuse(
+            "BLKSECDISCARD needs the disk's block device node (a simulated disk or a file has none)",
+        ));
+    };
+    match file.metadata() {
+        Ok(m) if m.file_type().is_block_device() => {}
+        Ok(_) => return Err(run.refuse(format!("{} is not a block device", path.display()))),
+        Err(e) => return Err(run.refuse(format!("{}: {e}", path.display()))),
+    }
+    let size = blk::size_bytes(&file).map_err(|e| run.refuse(e))?;
+    Ok((file, size))
+}
+
+/// The ioctl in the device's transcript, where its command layer keeps one (else in a note).
+fn record_ioctl(
+    commands: &mut Commands,
+    run: &mut Run,
+    size: u64,
+    result: &Result<(), TransportError>,
+    started: Instant,
+) {
+    let outcome_words = match result {
         Ok(()) => "returned success".to_string(),
         Err(e) => e.to_string(),
     };
@@ -81,7 +103,6 @@ pub(crate) fn secure_discard(
         ok: result.is_ok(),
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
-    let mut notes = notes;
     match commands {
         Commands::Mmc(dev) => {
             dev.transcript_mut().push(record);
@@ -89,31 +110,9 @@ pub(crate) fn secure_discard(
         Commands::Nvme { controller, .. } => {
             controller.transcript_mut().push(record);
         }
-        other => notes.push(format!(
+        other => run.note(format!(
             "the {} command layer keeps no transcript this ioctl can be added to: BLKSECDISCARD range 0..{size} {outcome_words}",
             other.kind()
         )),
-    }
-    match result {
-        Ok(()) => {
-            notes.push(
-                "the kernel reports no device status after BLKSECDISCARD; the read-back verification decides".into(),
-            );
-            FirmwareOutcome::completed(
-                format!("BLKSECDISCARD over bytes 0..{size}: returned success"),
-                notes,
-            )
-        }
-        Err(e @ TransportError::DeviceGone { .. }) => FirmwareOutcome::gone(
-            "the device disappeared during BLKSECDISCARD",
-            e.to_string(),
-            notes,
-        ),
-        Err(e) => FirmwareOutcome::failed(
-            ExceptionCode::EraseFailed,
-            format!("BLKSECDISCARD failed: {e}"),
-            e.to_string(),
-            notes,
-        ),
     }
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use ardoise_disk::mmc::{EraseKind, ExtCsd, MmcDevice, MmcError};
 use ardoise_disk::transport::MmcTransport;
 
+use super::session::Run;
 use super::{FirmwareContext, FirmwareOutcome};
 use crate::capability::DriveCapabilities;
 use crate::method::Method;
@@ -64,23 +65,21 @@ pub fn erase_steps(ext: &ExtCsd) -> Result<Vec<(EraseKind, u64, u64)>, String> {
     Err("the card offers no erase that covers the whole user area (erase groups undefined or not aligned, no trim)".into())
 }
 
-fn failed(what: String, e: MmcError, notes: Vec<String>) -> FirmwareOutcome {
+fn failed(run: &mut Run, what: String, e: MmcError) -> FirmwareOutcome {
     if e.is_device_gone() {
-        return FirmwareOutcome::gone(
+        return run.gone(
             format!("the device disappeared during {what}"),
             e.to_string(),
-            notes,
         );
     }
     let status = match e.card_status() {
         Some(s) => format!("CMD13: {s}"),
         None => e.to_string(),
     };
-    FirmwareOutcome::failed(
+    run.fail(
         ExceptionCode::EraseFailed,
         format!("{what} failed: {e}"),
         status,
-        notes,
     )
 }
 
@@ -90,72 +89,84 @@ pub(crate) fn sanitize<T: MmcTransport>(
     caps: &DriveCapabilities,
     ctx: &mut FirmwareContext<'_>,
 ) -> FirmwareOutcome {
-    let method = Method::MmcSanitize.id();
-    if !caps.mmc.as_ref().is_some_and(|m| m.sanitize) {
-        return FirmwareOutcome::refused(
-            &method,
-            "EXT_CSD SEC_FEATURE_SUPPORT does not report SANITIZE",
-            Vec::new(),
-        );
-    }
-    let ext = match dev.read_ext_csd() {
-        Ok(e) => e,
-        Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone(
-                "the device disappeared before the erase",
-                e.to_string(),
-                Vec::new(),
-            )
+    let mut run = Run::new(Method::MmcSanitize.id());
+    let mut steps = |run: &mut Run| -> Result<FirmwareOutcome, FirmwareOutcome> {
+        let steps = plan_erase(dev, caps, run)?;
+        run.note(format!(
+            "user area erased with {} before SANITIZE",
+            steps
+                .iter()
+                .map(|(k, a, b)| format!("{} of sectors {a}..={b}", k.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let total = steps.len() as f64 + 1.0;
+        erase_user_area(dev, ctx, run, &steps, total)?;
+        if ctx.cancelled() {
+            return Err(run.fail(
+                ExceptionCode::Cancelled,
+                "cancelled after the erase, before SANITIZE was sent",
+                "sanitize not sent",
+            ));
         }
-        Err(e) => return FirmwareOutcome::refused(&method, format!("EXT_CSD: {e}"), Vec::new()),
+        sanitize_and_check(dev, ctx, run, total)
     };
-    if !ext.supports_sanitize() {
-        return FirmwareOutcome::refused(
-            &method,
-            format!(
-                "EXT_CSD SEC_FEATURE_SUPPORT 0x{:02x} does not report SANITIZE",
-                ext.sec_feature_support
-            ),
-            Vec::new(),
-        );
+    steps(&mut run).unwrap_or_else(|stopped| stopped)
+}
+
+/// SANITIZE in the probe and in the card's live EXT_CSD, and the erase commands that cover the
+/// user area.
+fn plan_erase<T: MmcTransport>(
+    dev: &mut MmcDevice<T>,
+    caps: &DriveCapabilities,
+    run: &mut Run,
+) -> Result<Vec<(EraseKind, u64, u64)>, FirmwareOutcome> {
+    if !caps.mmc.as_ref().is_some_and(|m| m.sanitize) {
+        return Err(run.refuse("EXT_CSD SEC_FEATURE_SUPPORT does not report SANITIZE"));
     }
-    let steps = match erase_steps(&ext) {
-        Ok(s) => s,
-        Err(why) => return FirmwareOutcome::refused(&method, why, Vec::new()),
-    };
-    let mut notes = vec![format!(
-        "user area erased with {} before SANITIZE",
-        steps
-            .iter()
-            .map(|(k, a, b)| format!("{} of sectors {a}..={b}", k.name()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )];
-    let total = steps.len() as f64 + 1.0;
+    let ext = run.read_live(dev.read_ext_csd(), "the erase", |e| format!("EXT_CSD: {e}"))?;
+    if !ext.supports_sanitize() {
+        return Err(run.refuse(format!(
+            "EXT_CSD SEC_FEATURE_SUPPORT 0x{:02x} does not report SANITIZE",
+            ext.sec_feature_support
+        )));
+    }
+    erase_steps(&ext).map_err(|why| run.refuse(why))
+}
+
+/// The erase commands one after the other, each checked with CMD13.
+fn erase_user_area<T: MmcTransport>(
+    dev: &mut MmcDevice<T>,
+    ctx: &mut FirmwareContext<'_>,
+    run: &mut Run,
+    steps: &[(EraseKind, u64, u64)],
+    total: f64,
+) -> Result<(), FirmwareOutcome> {
     for (i, (kind, first, last)) in steps.iter().copied().enumerate() {
         if ctx.cancelled() {
-            return FirmwareOutcome::failed(
+            return Err(run.fail(
                 ExceptionCode::Cancelled,
                 format!("cancelled before {} was sent", kind.name()),
                 "erase incomplete",
-                notes,
-            );
+            ));
         }
         let what = format!("ERASE ({}) of sectors {first}..={last}", kind.name());
         ctx.report(Some(i as f64 / total), format!("{what}: running"));
         match dev.erase(kind, first, last, None) {
-            Ok(status) => notes.push(format!("{what}: CMD13 {status}")),
-            Err(e) => return failed(what, e, notes),
+            Ok(status) => run.note(format!("{what}: CMD13 {status}")),
+            Err(e) => return Err(failed(run, what, e)),
         }
     }
-    if ctx.cancelled() {
-        return FirmwareOutcome::failed(
-            ExceptionCode::Cancelled,
-            "cancelled after the erase, before SANITIZE was sent",
-            "sanitize not sent",
-            notes,
-        );
-    }
+    Ok(())
+}
+
+/// SANITIZE, then CMD13.
+fn sanitize_and_check<T: MmcTransport>(
+    dev: &mut MmcDevice<T>,
+    ctx: &mut FirmwareContext<'_>,
+    run: &mut Run,
+    total: f64,
+) -> Result<FirmwareOutcome, FirmwareOutcome> {
     ctx.report(
         Some((total - 1.0) / total),
         "SANITIZE running; it cannot be interrupted",
@@ -167,26 +178,28 @@ pub(crate) fn sanitize<T: MmcTransport>(
         .map(|e| e.sanitize_timeout())
         .unwrap_or(Duration::from_secs(240));
     if let Err(e) = dev.sanitize(timeout) {
-        return failed("SANITIZE".into(), e, notes);
+        return Err(failed(run, "SANITIZE".into(), e));
     }
     let status = match dev.send_status() {
         Ok(s) => s,
-        Err(e) => return failed("CMD13 after SANITIZE".into(), e, notes),
+        Err(e) => return Err(failed(run, "CMD13 after SANITIZE".into(), e)),
     };
     if status.has_error() {
-        return FirmwareOutcome::failed(
+        return Err(run.fail(
             ExceptionCode::DeviceStatusMismatch,
             format!("SANITIZE completed but CMD13 reports errors: {status}"),
             format!("CMD13 after SANITIZE: {status}"),
-            notes,
-        );
+        ));
     }
-    notes.push(
-        "a clean card status is not proof of the erase (the kernel may have consumed the error bits while polling busy); the read-back verification decides".into(),
+    run.note(
+        "a clean card status is not proof of the erase (the kernel may have consumed the error bits while polling busy); the read-back verification decides",
     );
     let words = format!("CMD13 after SANITIZE: {status}, no error bits");
     ctx.report(Some(1.0), words.clone());
-    FirmwareOutcome::completed(words, notes)
+    Ok(FirmwareOutcome::completed(
+        words,
+        std::mem::take(&mut run.notes),
+    ))
 }
 
 #[cfg(test)]

@@ -21,10 +21,12 @@
 //! [`Commands`] and plain data.
 
 pub mod ata;
+mod ata_security;
 pub mod block;
 pub mod mmc;
 pub mod nvme;
 pub mod scsi;
+mod session;
 pub mod settle;
 pub mod vault;
 
@@ -289,7 +291,7 @@ pub fn run_firmware(
             other => wrong_command_set(other),
         },
         Method::AtaSecurityErase { enhanced } => match commands {
-            Commands::Ata(dev) => ata::security_erase(dev, *enhanced, caps, ctx),
+            Commands::Ata(dev) => ata_security::security_erase(dev, *enhanced, caps, ctx),
             other => wrong_command_set(other),
         },
         Method::NvmeSanitize { action } => match commands {

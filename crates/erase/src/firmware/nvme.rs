@@ -26,11 +26,13 @@ use std::time::Duration;
 
 use ardoise_disk::nvme::controller::format_timeout;
 use ardoise_disk::nvme::{
-    FormatParams, FormatTarget, NvmeController, NvmeError, SanitizeAction as Sanact,
-    SanitizeParams, SanitizeStatusLog, SanitizeStatusValue, SecureEraseSetting,
+    FormatParams, FormatTarget, IdentifyController, IdentifyNamespace, NvmeController, NvmeError,
+    SanitizeAction as Sanact, SanitizeParams, SanitizeStatusLog, SanitizeStatusValue,
+    SecureEraseSetting,
 };
 use ardoise_disk::transport::NvmeTransport;
 
+use super::session::{erase_failed, report_completion, Run};
 use super::{poll_until, FirmwareContext, FirmwareOutcome, Poll};
 use crate::capability::DriveCapabilities;
 use crate::method::{FormatErase, Method, SanitizeAction};
@@ -83,85 +85,100 @@ pub(crate) fn poll_log<T: NvmeTransport>(
         }
         Err(e) => return Poll::Unreadable(e.to_string()),
     };
-    let words = describe_sanitize_log(&log);
-    let ours = our_cdw10.is_none_or(|c| log.scdw10 & 0x7ff == c & 0x7ff);
-    match log.status() {
-        SanitizeStatusValue::InProgress if ours => {
+    let scdw10 = log.scdw10;
+    let reading = LogReading {
+        words: describe_sanitize_log(&log),
+        ours: our_cdw10.is_none_or(|c| log.scdw10 & 0x7ff == c & 0x7ff),
+        log,
+        what,
+    };
+    match reading.log.status() {
+        SanitizeStatusValue::InProgress if reading.ours => {
             *stale_success = false;
-            Poll::Running(log.progress(), words)
+            Poll::Running(reading.log.progress(), reading.words)
         }
-        SanitizeStatusValue::InProgress => Poll::Done(FirmwareOutcome::failed(
-            ExceptionCode::DeviceStatusMismatch,
-            format!(
-                "the Sanitize Status log describes another operation (SCDW10 0x{:08x}) than {what}",
-                log.scdw10
-            ),
-            words,
-            Vec::new(),
-        )),
-        v if v.is_success() && !ours => Poll::Done(FirmwareOutcome::failed(
-            if started_confirmed {
-                ExceptionCode::DeviceStatusMismatch
-            } else {
-                ExceptionCode::EraseFailed
-            },
-            format!(
-                "the Sanitize Status log reports the success of another operation (SCDW10 0x{:08x}) than {what}",
-                log.scdw10
-            ),
-            words,
-            Vec::new(),
-        )),
-        v if v.is_success() && *stale_success => Poll::Done(FirmwareOutcome::failed(
-            ExceptionCode::EraseFailed,
-            format!(
-                "{what}: the controller's answer to the command was unclear and the Sanitize Status log still shows an earlier success of the same operation: whether this one ran cannot be established"
-            ),
-            words,
-            Vec::new(),
-        )),
-        v if v.is_success() && !log.global_data_erased() => Poll::Done(FirmwareOutcome::failed(
-            ExceptionCode::EraseFailed,
-            format!(
-                "{what}: the Sanitize Status log reports completion without Global Data Erased (SSTAT bit 8): the controller does not say that all user data was erased"
-            ),
-            words,
-            Vec::new(),
-        )),
-        v if v.is_success() => {
-            let mut notes = Vec::new();
-            if v == SanitizeStatusValue::CompletedWithDeallocation {
-                notes.push("the controller reports completion with deallocation (SSTAT 4)".into());
-            }
-            Poll::Done(FirmwareOutcome::completed(words, notes))
-        }
-        SanitizeStatusValue::Failed => Poll::Done(FirmwareOutcome::failed(
-            ExceptionCode::EraseFailed,
-            format!("{what} failed: the Sanitize Status log reports SSTAT=3 (failed)"),
-            words,
-            Vec::new(),
-        )),
+        SanitizeStatusValue::InProgress => Poll::Done(reading.mismatch(format!(
+            "the Sanitize Status log describes another operation (SCDW10 0x{scdw10:08x}) than {what}"
+        ))),
+        v if v.is_success() => Poll::Done(reading.success(v, started_confirmed, *stale_success)),
+        SanitizeStatusValue::Failed => Poll::Done(reading.erase_failed(format!(
+            "{what} failed: the Sanitize Status log reports SSTAT=3 (failed)"
+        ))),
         SanitizeStatusValue::NeverSanitized if !started_confirmed => {
-            Poll::Done(FirmwareOutcome::failed(
-                ExceptionCode::EraseFailed,
-                format!("{what} did not start: the log reports no sanitize operation"),
-                words,
-                Vec::new(),
-            ))
+            Poll::Done(reading.erase_failed(format!(
+                "{what} did not start: the log reports no sanitize operation"
+            )))
         }
-        other => Poll::Done(FirmwareOutcome::failed(
-            ExceptionCode::DeviceStatusMismatch,
-            format!(
-                "the controller accepted {what} but the Sanitize Status log reports \"{}\"",
-                other.as_str()
-            ),
-            words,
-            Vec::new(),
-        )),
+        other => Poll::Done(reading.mismatch(format!(
+            "the controller accepted {what} but the Sanitize Status log reports \"{}\"",
+            other.as_str()
+        ))),
     }
 }
 
-fn estimate(log: &SanitizeStatusLog) -> Option<Duration> {
+/// One reading of the Sanitize Status log that ends the wait, and the verdicts it can give.
+struct LogReading<'a> {
+    log: SanitizeStatusLog,
+    what: &'a str,
+    words: String,
+    /// Whether the log describes the operation waited for (SCDW10 bits 10:0).
+    ours: bool,
+}
+
+impl LogReading<'_> {
+    fn done(self, code: ExceptionCode, detail: String) -> FirmwareOutcome {
+        FirmwareOutcome::failed(code, detail, self.words, Vec::new())
+    }
+
+    fn erase_failed(self, detail: String) -> FirmwareOutcome {
+        self.done(ExceptionCode::EraseFailed, detail)
+    }
+
+    fn mismatch(self, detail: String) -> FirmwareOutcome {
+        self.done(ExceptionCode::DeviceStatusMismatch, detail)
+    }
+
+    /// The log reports a success: whose, whether it can be told from an earlier one, and
+    /// whether it says all user data was erased.
+    fn success(
+        self,
+        value: SanitizeStatusValue,
+        started_confirmed: bool,
+        stale_success: bool,
+    ) -> FirmwareOutcome {
+        let what = self.what;
+        if !self.ours {
+            let code = if started_confirmed {
+                ExceptionCode::DeviceStatusMismatch
+            } else {
+                ExceptionCode::EraseFailed
+            };
+            let detail = format!(
+                "the Sanitize Status log reports the success of another operation (SCDW10 0x{:08x}) than {what}",
+                self.log.scdw10
+            );
+            return self.done(code, detail);
+        }
+        if stale_success {
+            return self.erase_failed(format!(
+                "{what}: the controller's answer to the command was unclear and the Sanitize Status log still shows an earlier success of the same operation: whether this one ran cannot be established"
+            ));
+        }
+        if !self.log.global_data_erased() {
+            return self.erase_failed(format!(
+                "{what}: the Sanitize Status log reports completion without Global Data Erased (SSTAT bit 8): the controller does not say that all user data was erased"
+            ));
+        }
+        let mut notes = Vec::new();
+        if value == SanitizeStatusValue::CompletedWithDeallocation {
+            notes.push("the controller reports completion with deallocation (SSTAT 4)".into());
+        }
+        FirmwareOutcome::completed(self.words, notes)
+    }
+}
+
+/// The controller's estimate for the operation the log describes.
+pub(crate) fn estimate(log: &SanitizeStatusLog) -> Option<Duration> {
     log.estimate_for_last_operation()
         .map(|s| Duration::from_secs(u64::from(s)))
 }
@@ -178,6 +195,21 @@ fn exit_failure_mode<T: NvmeTransport>(ctl: &mut NvmeController<T>, out: &mut Fi
     }
 }
 
+/// After a failed sanitize, if the log still says so: leave the failure state (allowed because
+/// ardoise sends AUSE = 1).
+fn exit_failure_if_failed<T: NvmeTransport>(
+    ctl: &mut NvmeController<T>,
+    out: &mut FirmwareOutcome,
+) {
+    if erase_failed(out)
+        && ctl
+            .sanitize_status()
+            .is_ok_and(|l| l.status() == SanitizeStatusValue::Failed)
+    {
+        exit_failure_mode(ctl, out);
+    }
+}
+
 /// NVMe Sanitize.
 pub(crate) fn sanitize<T: NvmeTransport>(
     ctl: &mut NvmeController<T>,
@@ -185,19 +217,50 @@ pub(crate) fn sanitize<T: NvmeTransport>(
     caps: &DriveCapabilities,
     ctx: &mut FirmwareContext<'_>,
 ) -> FirmwareOutcome {
-    let method = Method::NvmeSanitize { action }.id();
+    let mut run = Run::new(Method::NvmeSanitize { action }.id());
     let params = SanitizeParams {
         action: sanact(action),
         allow_unrestricted_exit: true,
         no_deallocate: ctx.keep_data,
     };
     let what = format!("Sanitize {}", params.action.name());
+    let mut steps = |run: &mut Run| -> Result<FirmwareOutcome, FirmwareOutcome> {
+        let namespaces = check_sanitize_support(ctl, run, caps, action)?;
+        let cdw10 = params.encode().map_err(|e| run.refuse(e))?.cdw10;
+        let before = settle_previous_sanitize(ctl, ctx, run)?;
+        if namespaces > 1 {
+            run.note(format!(
+                "Sanitize acts on the whole NVM subsystem: all {namespaces} namespaces are erased"
+            ));
+        }
+        run.ensure_not_cancelled(ctx, &what)?;
+        ctx.report(Some(0.0), format!("{what}: starting"));
+        let confirmed = send_sanitize(ctl, &params, &what, run)?;
+        // ATA's rule (firmware/ata.rs): an unclear answer over the same operation's earlier
+        // success proves nothing until the operation is seen running.
+        let mut stale_success =
+            !confirmed && before.status().is_success() && before.scdw10 & 0x7ff == cdw10 & 0x7ff;
+        let budget = sanitize_budget(&before, action, params.no_deallocate);
+        let mut out = poll_until(ctx, &what, budget, &mut run.notes, |_| {
+            poll_log(ctl, &what, Some(cdw10), confirmed, &mut stale_success)
+        });
+        exit_failure_if_failed(ctl, &mut out);
+        report_completion(ctx, &what, &out);
+        Ok(out)
+    };
+    steps(&mut run).unwrap_or_else(|stopped| stopped)
+}
+
+/// The action is in SANICAP, as probed and as the controller says now. Returns the number of
+/// namespaces (all of them are sanitized).
+fn check_sanitize_support<T: NvmeTransport>(
+    ctl: &mut NvmeController<T>,
+    run: &mut Run,
+    caps: &DriveCapabilities,
+    action: SanitizeAction,
+) -> Result<u32, FirmwareOutcome> {
     let Some(n) = caps.nvme.as_ref() else {
-        return FirmwareOutcome::refused(
-            &method,
-            "the probe found no NVMe capabilities",
-            Vec::new(),
-        );
+        return Err(run.refuse("the probe found no NVMe capabilities"));
     };
     let (bit, label) = match action {
         SanitizeAction::CryptoErase => (n.sanitize_crypto, "crypto erase"),
@@ -205,142 +268,101 @@ pub(crate) fn sanitize<T: NvmeTransport>(
         SanitizeAction::Overwrite => (n.sanitize_overwrite, "overwrite"),
     };
     if !bit {
-        return FirmwareOutcome::refused(
-            &method,
-            format!("Identify Controller SANICAP does not report {label}"),
-            Vec::new(),
-        );
+        return Err(run.refuse(format!(
+            "Identify Controller SANICAP does not report {label}"
+        )));
     }
-    let id = match ctl.identify_controller() {
-        Ok(id) => id,
-        Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone(
-                "the device disappeared before the sanitize",
-                e.to_string(),
-                Vec::new(),
-            )
-        }
-        Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
-    };
+    let id = run.read_live(ctl.identify_controller(), "the sanitize", |e| e.to_string())?;
     let live = match action {
         SanitizeAction::CryptoErase => id.sanicap.crypto_erase(),
         SanitizeAction::BlockErase => id.sanicap.block_erase(),
         SanitizeAction::Overwrite => id.sanicap.overwrite(),
     };
     if !live {
-        return FirmwareOutcome::refused(
-            &method,
-            format!("SANICAP 0x{:08x} does not report {label}", id.sanicap.0),
-            Vec::new(),
-        );
+        return Err(run.refuse(format!(
+            "SANICAP 0x{:08x} does not report {label}",
+            id.sanicap.0
+        )));
     }
-    let cdw10 = match params.encode() {
-        Ok(c) => c.cdw10,
-        Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
-    };
+    Ok(n.namespaces)
+}
 
-    let mut notes = Vec::new();
-    let mut before = match ctl.sanitize_status() {
-        Ok(l) => l,
-        Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone("the device disappeared before the sanitize", e.to_string(), notes)
-        }
-        Err(e) => {
-            return FirmwareOutcome::refused(
-                &method,
-                format!(
-                    "the Sanitize Status log cannot be read ({e}), so the outcome of a sanitize could not be checked"
-                ),
-                notes,
-            )
-        }
-    };
+/// Reads the Sanitize Status log before sending, waiting for an operation still running.
+/// Returns the log an unclear answer would be compared with.
+fn settle_previous_sanitize<T: NvmeTransport>(
+    ctl: &mut NvmeController<T>,
+    ctx: &mut FirmwareContext<'_>,
+    run: &mut Run,
+) -> Result<SanitizeStatusLog, FirmwareOutcome> {
+    let before = run.read_live(ctl.sanitize_status(), "the sanitize", |e| {
+        format!(
+            "the Sanitize Status log cannot be read ({e}), so the outcome of a sanitize could not be checked"
+        )
+    })?;
     match before.status() {
         SanitizeStatusValue::InProgress => {
-            notes.push(format!(
+            run.note(format!(
                 "an earlier sanitize was still running ({}), probably from an interrupted job; ardoise waited for it before starting its own",
                 describe_sanitize_log(&before)
             ));
-            let budget = estimate(&before);
-            let mut earlier = poll_until(ctx, "the earlier sanitize", budget, &mut notes, |_| {
-                poll_log(ctl, "the earlier sanitize", None, true, &mut false)
-            });
-            if earlier
-                .exceptions
-                .iter()
-                .any(|e| matches!(e.code, ExceptionCode::DeviceGone | ExceptionCode::Cancelled))
-            {
-                return earlier;
-            }
-            if earlier
-                .exceptions
-                .iter()
-                .any(|e| e.code == ExceptionCode::EraseFailed)
-                && ctl
-                    .sanitize_status()
-                    .is_ok_and(|l| l.status() == SanitizeStatusValue::Failed)
-            {
-                exit_failure_mode(ctl, &mut earlier);
-            }
-            notes = earlier.notes;
-            notes.push(format!(
-                "the earlier operation ended: {}",
-                earlier.device_status
-            ));
+            let what = "the earlier sanitize";
+            let mut earlier = run.wait_for_earlier(ctx, what, estimate(&before), |_| {
+                poll_log(ctl, what, None, true, &mut false)
+            })?;
+            exit_failure_if_failed(ctl, &mut earlier);
+            run.earlier_ended(earlier);
             // What the log says now is what an unclear answer would be compared with.
-            if let Ok(now) = ctl.sanitize_status() {
-                before = now;
-            }
+            Ok(ctl.sanitize_status().unwrap_or(before))
         }
-        SanitizeStatusValue::Failed => notes.push(format!(
-            "the last sanitize had failed ({}); a new sanitize is allowed",
-            describe_sanitize_log(&before)
-        )),
-        _ => {}
+        SanitizeStatusValue::Failed => {
+            run.note(format!(
+                "the last sanitize had failed ({}); a new sanitize is allowed",
+                describe_sanitize_log(&before)
+            ));
+            Ok(before)
+        }
+        _ => Ok(before),
     }
-    if n.namespaces > 1 {
-        notes.push(format!(
-            "Sanitize acts on the whole NVM subsystem: all {} namespaces are erased",
-            n.namespaces
-        ));
-    }
-    if ctx.cancelled() {
-        return FirmwareOutcome::failed(
-            ExceptionCode::Cancelled,
-            format!("cancelled before {what} was sent"),
-            "no erase command sent",
-            notes,
-        );
-    }
+}
 
-    ctx.report(Some(0.0), format!("{what}: starting"));
-    let confirmed = match ctl.sanitize(&params) {
-        Ok(()) => true,
-        Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone(
-                format!("the device disappeared when {what} was sent"),
-                e.to_string(),
-                notes,
-            )
-        }
+/// Sends Sanitize. `Ok(confirmed)`: whether the controller completed the command (if not, the
+/// Sanitize Status log decides).
+fn send_sanitize<T: NvmeTransport>(
+    ctl: &mut NvmeController<T>,
+    params: &SanitizeParams,
+    what: &str,
+    run: &mut Run,
+) -> Result<bool, FirmwareOutcome> {
+    match ctl.sanitize(params) {
+        Ok(()) => Ok(true),
+        Err(e) if e.is_device_gone() => Err(run.gone(
+            format!("the device disappeared when {what} was sent"),
+            e.to_string(),
+        )),
         Err(e @ (NvmeError::Command { .. } | NvmeError::Unsupported(_) | NvmeError::Encode(_))) => {
-            return FirmwareOutcome::failed(
+            Err(run.fail(
                 ExceptionCode::EraseFailed,
                 format!("the controller refused {what}: {e}"),
                 "command refused",
-                notes,
-            )
+            ))
         }
         Err(e) => {
-            notes.push(format!(
+            run.note(format!(
                 "{what}: unclear answer ({e}); the Sanitize Status log decides"
             ));
-            false
+            Ok(false)
         }
-    };
-    // nvme-cli's budget: the controller's estimate for this action, with or without
-    // No-Deallocate.
-    let budget = match (action, params.no_deallocate) {
+    }
+}
+
+/// nvme-cli's budget: the controller's estimate for this action, with or without
+/// No-Deallocate.
+fn sanitize_budget(
+    before: &SanitizeStatusLog,
+    action: SanitizeAction,
+    no_deallocate: bool,
+) -> Option<Duration> {
+    match (action, no_deallocate) {
         (SanitizeAction::CryptoErase, false) => before.estimated_crypto_erase,
         (SanitizeAction::CryptoErase, true) => before.estimated_crypto_erase_no_dealloc,
         (SanitizeAction::BlockErase, false) => before.estimated_block_erase,
@@ -348,28 +370,7 @@ pub(crate) fn sanitize<T: NvmeTransport>(
         (SanitizeAction::Overwrite, false) => before.estimated_overwrite,
         (SanitizeAction::Overwrite, true) => before.estimated_overwrite_no_dealloc,
     }
-    .map(|s| Duration::from_secs(u64::from(s)));
-    // ATA's rule (firmware/ata.rs): an unclear answer over the same operation's earlier success
-    // proves nothing until the operation is seen running.
-    let mut stale_success =
-        !confirmed && before.status().is_success() && before.scdw10 & 0x7ff == cdw10 & 0x7ff;
-    let mut out = poll_until(ctx, &what, budget, &mut notes, |_| {
-        poll_log(ctl, &what, Some(cdw10), confirmed, &mut stale_success)
-    });
-    if out
-        .exceptions
-        .iter()
-        .any(|e| e.code == ExceptionCode::EraseFailed)
-        && ctl
-            .sanitize_status()
-            .is_ok_and(|l| l.status() == SanitizeStatusValue::Failed)
-    {
-        exit_failure_mode(ctl, &mut out);
-    }
-    if out.completed {
-        ctx.report(Some(1.0), format!("{what}: {}", out.device_status));
-    }
-    out
+    .map(|s| Duration::from_secs(u64::from(s)))
 }
 
 /// NVMe Format NVM with SES = 1 or 2.
@@ -380,104 +381,102 @@ pub(crate) fn format<T: NvmeTransport>(
     caps: &DriveCapabilities,
     ctx: &mut FirmwareContext<'_>,
 ) -> FirmwareOutcome {
-    let method = Method::NvmeFormat { erase }.id();
+    let mut run = Run::new(Method::NvmeFormat { erase }.id());
+    let mut steps = |run: &mut Run| -> Result<FirmwareOutcome, FirmwareOutcome> {
+        check_format_caps(run, caps, erase)?;
+        let id = live_format_support(ctl, run, erase)?;
+        let ns = run.read_live(ctl.identify_namespace(nsid), "the format", |e| {
+            e.to_string()
+        })?;
+        if !ns.is_active() {
+            return Err(run.refuse(format!("namespace {nsid} is not active")));
+        }
+        let plan = plan_format(run, &id, &ns, nsid, erase, caps);
+        run.ensure_not_cancelled(ctx, "Format NVM")?;
+        let what = format!("Format NVM (SES={})", plan.params.ses.ses());
+        send_format(ctl, ctx, run, &plan, &what)?;
+        check_formatted(ctl, ctx, run, &plan, nsid, &what)
+    };
+    steps(&mut run).unwrap_or_else(|stopped| stopped)
+}
+
+/// The probe's word on Format NVM (OACS) and its cryptographic erase (FNA bit 2).
+fn check_format_caps(
+    run: &mut Run,
+    caps: &DriveCapabilities,
+    erase: FormatErase,
+) -> Result<(), FirmwareOutcome> {
     let Some(n) = caps.nvme.as_ref() else {
-        return FirmwareOutcome::refused(
-            &method,
-            "the probe found no NVMe capabilities",
-            Vec::new(),
-        );
+        return Err(run.refuse("the probe found no NVMe capabilities"));
     };
     if !n.format_supported {
-        return FirmwareOutcome::refused(
-            &method,
-            "OACS says Format NVM is not supported",
-            Vec::new(),
-        );
+        return Err(run.refuse("OACS says Format NVM is not supported"));
     }
     if erase == FormatErase::Crypto && !n.format_crypto_erase {
-        return FirmwareOutcome::refused(
-            &method,
-            "FNA bit 2 says Format with cryptographic erase is not supported",
-            Vec::new(),
-        );
+        return Err(run.refuse("FNA bit 2 says Format with cryptographic erase is not supported"));
     }
-    let id = match ctl.identify_controller() {
-        Ok(id) => id,
-        Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone(
-                "the device disappeared before the format",
-                e.to_string(),
-                Vec::new(),
-            )
-        }
-        Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
-    };
+    Ok(())
+}
+
+/// The same, as the controller says now; returns Identify Controller.
+fn live_format_support<T: NvmeTransport>(
+    ctl: &mut NvmeController<T>,
+    run: &mut Run,
+    erase: FormatErase,
+) -> Result<IdentifyController, FirmwareOutcome> {
+    let id = run.read_live(ctl.identify_controller(), "the format", |e| e.to_string())?;
     if !id.oacs.format_nvm() {
-        return FirmwareOutcome::refused(
-            &method,
-            format!("OACS 0x{:04x} says Format NVM is not supported", id.oacs.0),
-            Vec::new(),
-        );
+        return Err(run.refuse(format!(
+            "OACS 0x{:04x} says Format NVM is not supported",
+            id.oacs.0
+        )));
     }
     if erase == FormatErase::Crypto && !id.fna.crypto_erase_supported() {
-        return FirmwareOutcome::refused(
-            &method,
-            format!(
-                "FNA 0x{:02x} bit 2 is clear: Format with cryptographic erase is not supported",
-                id.fna.0
-            ),
-            Vec::new(),
-        );
+        return Err(run.refuse(format!(
+            "FNA 0x{:02x} bit 2 is clear: Format with cryptographic erase is not supported",
+            id.fna.0
+        )));
     }
-    let ns = match ctl.identify_namespace(nsid) {
-        Ok(ns) if ns.is_active() => ns,
-        Ok(_) => {
-            return FirmwareOutcome::refused(
-                &method,
-                format!("namespace {nsid} is not active"),
-                Vec::new(),
-            )
-        }
-        Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone(
-                "the device disappeared before the format",
-                e.to_string(),
-                Vec::new(),
-            )
-        }
-        Err(e) => return FirmwareOutcome::refused(&method, e, Vec::new()),
-    };
-    let mut notes = Vec::new();
-    let lbaf = ns.current_lbaf_index();
-    let lba_size = ns.lba_size();
+    Ok(id)
+}
+
+/// What Format NVM is sent with, and what the namespace must look like afterwards.
+struct FormatPlan {
+    params: FormatParams,
+    lbaf: u8,
+    lba_size: Option<u32>,
+    timeout: Duration,
+}
+
+/// The namespace's current LBA format and protection settings, the target (one namespace, or
+/// all when FNA says a format applies to all anyway) and the timeout.
+fn plan_format(
+    run: &mut Run,
+    id: &IdentifyController,
+    ns: &IdentifyNamespace,
+    nsid: u32,
+    erase: FormatErase,
+    caps: &DriveCapabilities,
+) -> FormatPlan {
     let target = if id.fna.format_applies_to_all() && !id.fna.broadcast_format_unsupported() {
         FormatTarget::All
     } else {
         FormatTarget::Namespace(nsid)
     };
     if id.fna.format_applies_to_all() || id.fna.secure_erase_applies_to_all() {
-        notes.push(format!(
+        run.note(format!(
             "FNA 0x{:02x}: the format erases every namespace of the controller ({})",
             id.fna.0, id.nn
         ));
     }
     if id.vid == QEMU_VID {
-        notes.push(
-            "QEMU's emulated controller ignores the secure erase setting and zero-fills the namespace".into(),
+        run.note(
+            "QEMU's emulated controller ignores the secure erase setting and zero-fills the namespace",
         );
     }
     let ses = match erase {
         FormatErase::UserData => SecureEraseSetting::UserData,
         FormatErase::Crypto => SecureEraseSetting::Crypto,
-    };
-    let params = FormatParams {
-        target,
-        lbaf,
-        metadata_at_end: ns.metadata_at_end(),
-        pi: ns.pi_type(),
-        pi_first: ns.dps & 0x08 != 0,
-        ses,
     };
     let capacity = match target {
         FormatTarget::All if id.tnvmcap > 0 => u64::try_from(id.tnvmcap).unwrap_or(u64::MAX),
@@ -485,68 +484,80 @@ pub(crate) fn format<T: NvmeTransport>(
             .capacity_bytes()
             .map_or(caps.size_bytes, |c| u64::try_from(c).unwrap_or(u64::MAX)),
     };
-    let timeout = format_timeout(capacity);
-    if ctx.cancelled() {
-        return FirmwareOutcome::failed(
-            ExceptionCode::Cancelled,
-            "cancelled before Format NVM was sent",
-            "no erase command sent",
-            notes,
-        );
+    FormatPlan {
+        params: FormatParams {
+            target,
+            lbaf: ns.current_lbaf_index(),
+            metadata_at_end: ns.metadata_at_end(),
+            pi: ns.pi_type(),
+            pi_first: ns.dps & 0x08 != 0,
+            ses,
+        },
+        lbaf: ns.current_lbaf_index(),
+        lba_size: ns.lba_size(),
+        timeout: format_timeout(capacity),
     }
-    let what = format!("Format NVM (SES={})", ses.ses());
+}
+
+/// Format NVM itself, waited for to its completion.
+fn send_format<T: NvmeTransport>(
+    ctl: &mut NvmeController<T>,
+    ctx: &mut FirmwareContext<'_>,
+    run: &mut Run,
+    plan: &FormatPlan,
+    what: &str,
+) -> Result<(), FirmwareOutcome> {
     ctx.report(
         None,
         format!(
             "{what} running (timeout {} min); it cannot be interrupted",
-            timeout.as_secs() / 60
+            plan.timeout.as_secs() / 60
         ),
     );
-    match ctl.format_nvm(&params, timeout) {
-        Ok(()) => {}
-        Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone(
-                format!("the device disappeared during {what}"),
-                e.to_string(),
-                notes,
-            )
-        }
-        Err(NvmeError::Unsupported(s)) => return FirmwareOutcome::refused(&method, s, notes),
-        Err(e @ NvmeError::Transport { .. }) => {
-            return FirmwareOutcome::failed(
-                ExceptionCode::EraseFailed,
-                format!("{what} did not complete ({e}); the controller may still be formatting"),
-                "no completion",
-                notes,
-            )
-        }
-        Err(e) => {
-            return FirmwareOutcome::failed(
-                ExceptionCode::EraseFailed,
-                format!("the controller refused {what}: {e}"),
-                "command refused",
-                notes,
-            )
-        }
+    match ctl.format_nvm(&plan.params, plan.timeout) {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_device_gone() => Err(run.gone(
+            format!("the device disappeared during {what}"),
+            e.to_string(),
+        )),
+        Err(NvmeError::Unsupported(s)) => Err(run.refuse(s)),
+        Err(e @ NvmeError::Transport { .. }) => Err(run.fail(
+            ExceptionCode::EraseFailed,
+            format!("{what} did not complete ({e}); the controller may still be formatting"),
+            "no completion",
+        )),
+        Err(e) => Err(run.fail(
+            ExceptionCode::EraseFailed,
+            format!("the controller refused {what}: {e}"),
+            "command refused",
+        )),
     }
-    // The command's success alone proves nothing: the namespace must still be there, with the
-    // format that was asked for.
+}
+
+/// The command's success alone proves nothing: the namespace must still be there, with the
+/// format that was asked for.
+fn check_formatted<T: NvmeTransport>(
+    ctl: &mut NvmeController<T>,
+    ctx: &mut FirmwareContext<'_>,
+    run: &mut Run,
+    plan: &FormatPlan,
+    nsid: u32,
+    what: &str,
+) -> Result<FirmwareOutcome, FirmwareOutcome> {
     let after = match ctl.identify_namespace(nsid) {
         Ok(a) => a,
         Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone(
+            return Err(run.gone(
                 format!("the device disappeared after {what}"),
                 e.to_string(),
-                notes,
-            )
+            ))
         }
         Err(e) => {
-            return FirmwareOutcome::failed(
+            return Err(run.fail(
                 ExceptionCode::EraseFailed,
                 format!("{what} completed but Identify Namespace failed afterwards: {e}"),
                 "Format NVM: Successful Completion",
-                notes,
-            )
+            ))
         }
     };
     let words = format!(
@@ -557,22 +568,27 @@ pub(crate) fn format<T: NvmeTransport>(
             .map_or("unknown".to_string(), |s| s.to_string()),
         after.nsze
     );
-    if !after.is_active() || after.current_lbaf_index() != lbaf || after.lba_size() != lba_size {
-        return FirmwareOutcome::failed(
+    if !after.is_active()
+        || after.current_lbaf_index() != plan.lbaf
+        || after.lba_size() != plan.lba_size
+    {
+        return Err(run.fail(
             ExceptionCode::DeviceStatusMismatch,
             format!(
                 "{what} reported success but the namespace changed: LBA format {} → {}, {} blocks",
-                lbaf,
+                plan.lbaf,
                 after.current_lbaf_index(),
                 after.nsze
             ),
             words,
-            notes,
-        );
+        ));
     }
-    notes.push(
-        "Format NVM reports nothing about the erase beyond its completion; the read-back verification decides".into(),
+    run.note(
+        "Format NVM reports nothing about the erase beyond its completion; the read-back verification decides",
     );
     ctx.report(Some(1.0), format!("{what}: {words}"));
-    FirmwareOutcome::completed(words, notes)
+    Ok(FirmwareOutcome::completed(
+        words,
+        std::mem::take(&mut run.notes),
+    ))
 }

@@ -14,6 +14,7 @@ use ardoise_disk::scsi::{
 };
 use ardoise_disk::transport::ScsiTransport;
 
+use super::session::{erase_failed, report_completion, Run};
 use super::{poll_until, FirmwareContext, FirmwareOutcome, Poll};
 use crate::capability::DriveCapabilities;
 use crate::method::{Method, SanitizeAction};
@@ -123,7 +124,7 @@ pub(crate) fn sanitize<T: ScsiTransport>(
     caps: &DriveCapabilities,
     ctx: &mut FirmwareContext<'_>,
 ) -> FirmwareOutcome {
-    let method = Method::ScsiSanitize { action }.id();
+    let mut run = Run::new(Method::ScsiSanitize { action }.id());
     let request = ScsiSanitizeRequest {
         op: op(action),
         immed: true,
@@ -132,7 +133,29 @@ pub(crate) fn sanitize<T: ScsiTransport>(
     };
     let name = request.op.service_action().name();
     let what = format!("SANITIZE {name}");
-    let mut notes = Vec::new();
+    let mut steps = |run: &mut Run| -> Result<FirmwareOutcome, FirmwareOutcome> {
+        check_sanitize_support(run, caps, action, name)?;
+        settle_previous_sanitize(dev, ctx, run)?;
+        run.ensure_not_cancelled(ctx, &what)?;
+        ctx.report(Some(0.0), format!("{what}: starting"));
+        let confirmed = send_sanitize(dev, &request, caps.logical_sector_size, &what, run)?;
+        let mut out = poll_until(ctx, &what, None, &mut run.notes, |_| {
+            poll(dev, &what, confirmed)
+        });
+        exit_failure_if_failed(dev, caps.logical_sector_size, &mut out);
+        report_completion(ctx, &what, &out);
+        Ok(out)
+    };
+    steps(&mut run).unwrap_or_else(|stopped| stopped)
+}
+
+/// REPORT SUPPORTED OPERATION CODES' word on this service action, if the device gave one.
+fn check_sanitize_support(
+    run: &mut Run,
+    caps: &DriveCapabilities,
+    action: SanitizeAction,
+    name: &str,
+) -> Result<(), FirmwareOutcome> {
     let reported = caps.scsi_sanitize.as_ref().and_then(|s| match action {
         SanitizeAction::CryptoErase => s.crypto_erase,
         SanitizeAction::BlockErase => s.block_erase,
@@ -141,115 +164,101 @@ pub(crate) fn sanitize<T: ScsiTransport>(
     match reported {
         Some(true) => {}
         Some(false) => {
-            return FirmwareOutcome::refused(
-                &method,
-                format!("REPORT SUPPORTED OPERATION CODES says SANITIZE {name} is not supported"),
-                notes,
-            )
+            return Err(run.refuse(format!(
+                "REPORT SUPPORTED OPERATION CODES says SANITIZE {name} is not supported"
+            )))
         }
-        None => notes.push(format!(
+        None => run.note(format!(
             "the device did not report whether it supports SANITIZE {name}; the command was tried as the technician asked"
         )),
     }
-    // An operation already running (an interrupted job) must end first.
+    Ok(())
+}
+
+/// An operation already running (an interrupted job) must end first.
+fn settle_previous_sanitize<T: ScsiTransport>(
+    dev: &mut ScsiDevice<T>,
+    ctx: &mut FirmwareContext<'_>,
+    run: &mut Run,
+) -> Result<(), FirmwareOutcome> {
     match dev.request_sense(false) {
-        Ok(s) => {
-            match condition(s.as_ref()) {
-                Condition::InProgress(_, words) => {
-                    notes.push(format!(
+        Ok(s) => match condition(s.as_ref()) {
+            Condition::InProgress(_, words) => {
+                run.note(format!(
                     "an earlier sanitize was still running ({words}); ardoise waited for it before starting its own"
                 ));
-                    let earlier = poll_until(ctx, "the earlier sanitize", None, &mut notes, |_| {
-                        poll(dev, "the earlier sanitize", true)
-                    });
-                    if earlier.exceptions.iter().any(|e| {
-                        matches!(e.code, ExceptionCode::DeviceGone | ExceptionCode::Cancelled)
-                    }) {
-                        return earlier;
-                    }
-                    notes = earlier.notes;
-                    notes.push(format!(
-                        "the earlier operation ended: {}",
-                        earlier.device_status
-                    ));
-                }
-                Condition::Failed(words) => notes.push(format!(
-                    "an earlier sanitize had failed ({words}); a new one may start"
-                )),
-                _ => {}
+                let what = "the earlier sanitize";
+                let earlier = run.wait_for_earlier(ctx, what, None, |_| poll(dev, what, true))?;
+                run.earlier_ended(earlier);
             }
-        }
+            Condition::Failed(words) => run.note(format!(
+                "an earlier sanitize had failed ({words}); a new one may start"
+            )),
+            _ => {}
+        },
         Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone(
-                "the device disappeared before the sanitize",
-                e.to_string(),
-                notes,
-            )
+            return Err(run.gone("the device disappeared before the sanitize", e.to_string()))
         }
-        Err(e) => notes.push(format!("REQUEST SENSE before the sanitize failed: {e}")),
+        Err(e) => run.note(format!("REQUEST SENSE before the sanitize failed: {e}")),
     }
-    if ctx.cancelled() {
-        return FirmwareOutcome::failed(
-            ExceptionCode::Cancelled,
-            format!("cancelled before {what} was sent"),
-            "no erase command sent",
-            notes,
-        );
-    }
-    ctx.report(Some(0.0), format!("{what}: starting"));
-    let confirmed = match dev.sanitize(&request, caps.logical_sector_size, IMMED_TIMEOUT) {
-        Ok(()) => true,
-        Err(e) if e.is_device_gone() => {
-            return FirmwareOutcome::gone(
-                format!("the device disappeared when {what} was sent"),
-                e.to_string(),
-                notes,
-            )
-        }
-        Err(e @ (CommandError::CheckCondition(_) | CommandError::Malformed(_))) => {
-            return FirmwareOutcome::failed(
-                ExceptionCode::EraseFailed,
-                format!("the device refused {what}: {e}"),
-                "command refused",
-                notes,
-            )
-        }
+    Ok(())
+}
+
+/// Sends SANITIZE with IMMED. `Ok(confirmed)`: whether the device accepted it (if not, its
+/// sense data decides).
+fn send_sanitize<T: ScsiTransport>(
+    dev: &mut ScsiDevice<T>,
+    request: &ScsiSanitizeRequest,
+    logical_sector_size: u32,
+    what: &str,
+    run: &mut Run,
+) -> Result<bool, FirmwareOutcome> {
+    match dev.sanitize(request, logical_sector_size, IMMED_TIMEOUT) {
+        Ok(()) => Ok(true),
+        Err(e) if e.is_device_gone() => Err(run.gone(
+            format!("the device disappeared when {what} was sent"),
+            e.to_string(),
+        )),
+        Err(e @ (CommandError::CheckCondition(_) | CommandError::Malformed(_))) => Err(run.fail(
+            ExceptionCode::EraseFailed,
+            format!("the device refused {what}: {e}"),
+            "command refused",
+        )),
         Err(e) => {
-            notes.push(format!(
+            run.note(format!(
                 "{what}: unclear answer ({e}); the device's sense data decides"
             ));
-            false
+            Ok(false)
         }
-    };
-    let mut out = poll_until(ctx, &what, None, &mut notes, |_| {
-        poll(dev, &what, confirmed)
-    });
-    if out
-        .exceptions
-        .iter()
-        .any(|e| e.code == ExceptionCode::EraseFailed)
-        && dev
+    }
+}
+
+/// After a failed sanitize, if the sense data still says so: EXIT FAILURE MODE (allowed
+/// because the sanitize was sent with AUSE = 1).
+fn exit_failure_if_failed<T: ScsiTransport>(
+    dev: &mut ScsiDevice<T>,
+    logical_sector_size: u32,
+    out: &mut FirmwareOutcome,
+) {
+    if !erase_failed(out)
+        || !dev
             .request_sense(false)
             .is_ok_and(|s| matches!(condition(s.as_ref()), Condition::Failed(_)))
     {
-        // Allowed because the sanitize was sent with AUSE = 1.
-        let exit = ScsiSanitizeRequest {
-            op: ScsiSanitizeOp::ExitFailureMode,
-            immed: false,
-            ause: false,
-            znr: false,
-        };
-        match dev.sanitize(&exit, caps.logical_sector_size, IMMED_TIMEOUT) {
-            Ok(()) => out
-                .notes
-                .push("the device left the sanitize failure state (EXIT FAILURE MODE)".into()),
-            Err(e) => out.notes.push(format!(
-                "EXIT FAILURE MODE failed ({e}): the device refuses media access until a sanitize succeeds"
-            )),
-        }
+        return;
     }
-    if out.completed {
-        ctx.report(Some(1.0), format!("{what}: {}", out.device_status));
+    let exit = ScsiSanitizeRequest {
+        op: ScsiSanitizeOp::ExitFailureMode,
+        immed: false,
+        ause: false,
+        znr: false,
+    };
+    match dev.sanitize(&exit, logical_sector_size, IMMED_TIMEOUT) {
+        Ok(()) => out
+            .notes
+            .push("the device left the sanitize failure state (EXIT FAILURE MODE)".into()),
+        Err(e) => out.notes.push(format!(
+            "EXIT FAILURE MODE failed ({e}): the device refuses media access until a sanitize succeeds"
+        )),
     }
-    out
 }

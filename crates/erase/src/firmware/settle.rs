@@ -53,9 +53,7 @@ pub fn wait_for_running_sanitize(
                     "a sanitize started earlier was running ({}); ardoise waited for it to end before reading the disk",
                     nvme::describe_sanitize_log(&log)
                 )];
-                let budget = log
-                    .estimate_for_last_operation()
-                    .map(|s| std::time::Duration::from_secs(u64::from(s)));
+                let budget = nvme::estimate(&log);
                 let out = poll_until(ctx, what, budget, &mut notes, |_| {
                     nvme::poll_log(controller, what, None, true, &mut false)
                 });
