@@ -11,20 +11,23 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use ardoise_cert::merkle::Hash;
-use ardoise_cert::note::{verify_checkpoint, Checkpoint, NoteSigner, NoteVerifier};
+use ardoise_cert::note::{verify_checkpoint, NoteSigner, NoteVerifier};
 use ardoise_cert::receipt::Receipt;
 use ardoise_cert::trust::TrustFile;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{self, Conn, DbError, DbUrl, Value};
+pub use crate::incident::{db_unavailable, incident, internal, unavailable};
 use crate::journal_index::{Entry, Index, Link};
+use crate::log_view::{sign, SignError};
+pub use crate::log_view::{LogView, SignedCheckpoint};
 use crate::pool::Pool;
 use crate::ratelimit::{ConcurrencyLimiter, RateLimiter};
 use crate::store::{self, StoredCheckpoint};
 use crate::submit::{check_submission, decode_hash, Rejection};
-use crate::tree::{LogTree, Spine};
-use crate::writer::{Job, Writer};
+use crate::tree::LogTree;
+use crate::writer::{Job, Writer, PG_LOCK};
 
 /// How the registry runs.
 #[derive(Debug, Clone)]
@@ -131,40 +134,12 @@ pub enum RegistryError {
     Locked(String),
 }
 
-/// A signed checkpoint the registry holds.
-#[derive(Debug, Clone)]
-pub struct SignedCheckpoint {
-    pub size: u64,
-    pub root: Hash,
-    pub note: String,
-}
-
-/// What readers see of the log: the tree (possibly with appends not yet committed at its
-/// end) and the latest committed checkpoint, which bounds every proof handed out.
-#[derive(Debug, Default)]
-pub struct LogView {
-    pub tree: LogTree,
-    pub checkpoint: Option<SignedCheckpoint>,
-    /// The checkpoint size's incomplete subtree hashes: proofs cost O(log n).
-    pub spine: Spine,
-    /// Witness cosignature lines of recent checkpoints, by tree size.
-    pub cosignatures: std::collections::HashMap<u64, Vec<String>>,
-}
-
-impl LogView {
-    /// The signed note of checkpoint `cp` with the witness cosignatures held for its size.
-    pub fn cosigned_note(&self, cp: &SignedCheckpoint) -> String {
-        match self.cosignatures.get(&cp.size) {
-            Some(lines) => ardoise_cert::cosign::with_cosignatures(&cp.note, lines),
-            None => cp.note.clone(),
+impl From<SignError> for RegistryError {
+    fn from(e: SignError) -> Self {
+        match e {
+            SignError::Tree(m) => RegistryError::Integrity(m),
+            SignError::Note(m) => RegistryError::Config(m),
         }
-    }
-}
-
-impl LogView {
-    pub(crate) fn set_checkpoint(&mut self, cp: SignedCheckpoint) {
-        self.spine = self.tree.spine(cp.size).unwrap_or_default();
-        self.checkpoint = Some(cp);
     }
 }
 
@@ -256,9 +231,6 @@ pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), Registr
     }
     Ok((conn, signer, origin))
 }
-
-/// The session-level advisory lock one serving process holds on a PostgreSQL database.
-pub(crate) const PG_LOCK: &str = "SELECT pg_try_advisory_lock(4242424242)";
 
 /// Exclusive use of the database by one serving process.
 fn lock_database(config: &Config, conn: &mut Conn) -> Result<Option<std::fs::File>, RegistryError> {
@@ -747,67 +719,6 @@ pub fn check_qc_policy(qc: &ardoise_cert::model::Qc, min_ppm: u32) -> Result<(),
 
 /// See [`Registry::may_reload_keys`].
 pub const KEY_RELOAD_WINDOW: Duration = Duration::from_secs(1);
-
-/// Logs an internal error under a short random incident id and returns the id: clients get
-/// the id, never the error text (database messages, paths).
-pub fn incident(e: &dyn std::fmt::Display) -> String {
-    let mut b = [0u8; 6];
-    let _ = getrandom::getrandom(&mut b);
-    let id = hex::encode(b);
-    tracing::error!(incident = %id, error = %e, "internal error");
-    id
-}
-
-/// 500 with an incident id (the detail goes to the log only).
-pub fn internal(e: &dyn std::fmt::Display) -> Rejection {
-    let id = incident(e);
-    Rejection::new(500, "internal", format!("internal error (incident {id})"))
-}
-
-/// 503 for a database failure, with an incident id (the detail goes to the log only).
-pub fn db_unavailable(e: &DbError) -> Rejection {
-    if let DbError::Busy(wait) = e {
-        return Rejection::new(
-            503,
-            "busy",
-            format!(
-                "every database connection stayed busy for {:.1} s; retry later",
-                wait.as_secs_f64()
-            ),
-        );
-    }
-    let id = incident(e);
-    Rejection::new(
-        503,
-        "database_unavailable",
-        format!("the database is unavailable; retry later (incident {id})"),
-    )
-}
-
-/// 503 with a message written for the client (no internal detail in it).
-pub fn unavailable(msg: String) -> Rejection {
-    Rejection::new(503, "unavailable", msg)
-}
-
-pub(crate) fn sign(
-    signer: &NoteSigner,
-    origin: &str,
-    tree: &LogTree,
-    size: u64,
-) -> Result<SignedCheckpoint, RegistryError> {
-    let root = tree
-        .root_at(size)
-        .map_err(|e| RegistryError::Integrity(e.to_string()))?;
-    let note = Checkpoint {
-        origin: origin.to_string(),
-        size,
-        root,
-        extensions: vec![],
-    }
-    .sign(signer)
-    .map_err(|e| RegistryError::Config(e.to_string()))?;
-    Ok(SignedCheckpoint { size, root, note })
-}
 
 /// Opens the database for a CLI command (migrations, key checks), without serving.
 pub fn open_for_cli(config: &Config) -> Result<(Conn, NoteSigner), RegistryError> {
