@@ -31,7 +31,6 @@ pub mod incident;
 pub mod journal_index;
 pub mod live;
 pub mod log_view;
-pub mod machines;
 pub mod pages;
 pub mod pg_tls;
 pub mod pool;
@@ -42,6 +41,8 @@ pub mod signing;
 pub mod store;
 /// The submission parser lives in its own crate (the fuzz target builds it alone).
 pub use ardoise_submission as submit;
+/// Machines by destination are stored with the certificates; kept at their old path too.
+pub use store::machines;
 pub mod tree;
 pub mod witness;
 pub mod writer;

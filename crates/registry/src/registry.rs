@@ -194,7 +194,7 @@ fn now_unix() -> i64 {
 pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), RegistryError> {
     let mut conn = Conn::open(&config.db)?;
     db::migrate(&mut conn)?;
-    crate::machines::backfill(&mut conn)?;
+    crate::store::machines::backfill(&mut conn)?;
     let key_path = config.key_path()?;
     let (seed, created) = crate::signing::load_or_create(&key_path)?;
     if created {

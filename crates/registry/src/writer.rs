@@ -278,8 +278,8 @@ impl Writer {
                 )?;
                 let a = &batch[*i].accepted;
                 c.execute(
-                    crate::machines::INSERT,
-                    &crate::machines::params(&a.certificate, &a.cert_id, *idx),
+                    crate::store::machines::INSERT,
+                    &crate::store::machines::params(&a.certificate, &a.cert_id, *idx),
                 )?;
             }
             store::insert_checkpoint(

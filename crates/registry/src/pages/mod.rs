@@ -468,7 +468,7 @@ async fn workshop_page(
 }
 
 /// Machines by destination and month (the workshop report's figure for eco-organisms).
-fn destinations_table(lang: Language, rows: &[crate::machines::DestinationMonth]) -> String {
+fn destinations_table(lang: Language, rows: &[crate::store::machines::DestinationMonth]) -> String {
     let t = |k| lang.t(k);
     let mut h = format!(
         "<h2>{}</h2><p class=\"muted\">{}</p><table id=\"destinations\"><thead><tr>",
