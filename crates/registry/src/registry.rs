@@ -5,6 +5,7 @@
 //! Submissions are verified on the request's task (signature, schema, key) and handed to the
 //! one writer thread; each submitter gets its receipt only after the commit returned.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -350,6 +351,94 @@ fn load_log(
     Ok((tree, index, checkpoint, problem))
 }
 
+/// The empty log's checkpoint, signed and stored at first start, so that auditors have a
+/// first state to start from.
+fn sign_empty_log(
+    conn: &mut Conn,
+    signer: &NoteSigner,
+    origin: &str,
+    tree: &LogTree,
+) -> Result<SignedCheckpoint, RegistryError> {
+    let cp = sign(signer, origin, tree, 0)?;
+    store::insert_checkpoint(
+        conn,
+        &StoredCheckpoint {
+            tree_size: 0,
+            root_hash: hex::encode(cp.root),
+            note: cp.note.clone(),
+            created_at: now_unix(),
+        },
+    )?;
+    Ok(cp)
+}
+
+/// Starts the SQLite WAL checkpoint thread; it stops when `log` (the registry) is dropped.
+fn spawn_wal_checkpoints(
+    url: &DbUrl,
+    path: &std::path::Path,
+    log: &Arc<RwLock<LogView>>,
+) -> Result<(), RegistryError> {
+    // WAL checkpoints on their own connection and thread, every half second, until
+    // the registry is dropped; past WAL_LIMIT bytes the WAL is emptied.
+    const WAL_LIMIT: u64 = 128 << 20;
+    let weak = Arc::downgrade(log);
+    let url = url.clone();
+    let mut wal = path.as_os_str().to_os_string();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    std::thread::Builder::new()
+        .name("registry-wal".into())
+        .spawn(move || {
+            let Ok(mut c) = Conn::open(&url) else { return };
+            // A truncating checkpoint holds new writes while it waits for readers
+            // (an audit, an export): give up quickly and try again later.
+            if c.set_busy_timeout(Duration::from_millis(100)).is_err() {
+                return;
+            }
+            while weak.upgrade().is_some() {
+                let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT);
+                if let Err(e) = c.checkpoint_wal(big) {
+                    tracing::debug!(error = %e, "WAL checkpoint");
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        })
+        .map_err(|e| RegistryError::Config(format!("cannot start the WAL thread: {e}")))?;
+    Ok(())
+}
+
+/// Starts the writer thread (and the witness cosigner, when there are witnesses); returns
+/// the writer's queue and the newest size the witnesses were asked about.
+fn start_writer(
+    config: &Config,
+    mut writer: Writer,
+    known: HashMap<String, u64>,
+    log: &Arc<RwLock<LogView>>,
+) -> Result<(mpsc::Sender<Job>, tokio::sync::watch::Receiver<u64>), RegistryError> {
+    let (tx, rx) = mpsc::channel::<Job>(4096);
+    let (done_tx, cosigned) = tokio::sync::watch::channel(0u64);
+    if !config.witnesses.is_empty() {
+        let (tx, committed) = std::sync::mpsc::channel();
+        // A first round at start: the witnesses learn the current checkpoint.
+        let _ = tx.send(0);
+        writer.committed = Some(tx);
+        crate::cosigner::spawn(
+            config.witnesses.clone(),
+            known,
+            log.clone(),
+            config.db.clone(),
+            committed,
+            done_tx,
+        )
+        .map_err(|e| RegistryError::Config(format!("cannot start the cosigner: {e}")))?;
+    }
+    std::thread::Builder::new()
+        .name("registry-writer".into())
+        .spawn(move || writer.run(rx))
+        .map_err(|e| RegistryError::Config(format!("cannot start the writer thread: {e}")))?;
+    Ok((tx, cosigned))
+}
+
 impl Registry {
     /// Opens the registry for serving: migrations, key, lock, log loaded and checked, writer
     /// thread started. Call it outside async code (the PostgreSQL client blocks).
@@ -362,18 +451,7 @@ impl Registry {
             tracing::error!(problem = %p, "the stored log does not match its signed checkpoints; submissions are refused until this is resolved (run `ardoise-registry audit`)");
         }
         if checkpoint.is_none() && tree.size() == 0 && problem.is_none() {
-            // The empty log's checkpoint, so that auditors have a first state to start from.
-            let cp = sign(&signer, &origin, &tree, 0)?;
-            store::insert_checkpoint(
-                &mut conn,
-                &StoredCheckpoint {
-                    tree_size: 0,
-                    root_hash: hex::encode(cp.root),
-                    note: cp.note.clone(),
-                    created_at: now_unix(),
-                },
-            )?;
-            checkpoint = Some(cp);
+            checkpoint = Some(sign_empty_log(&mut conn, &signer, &origin, &tree)?);
         }
         let trust = store::load_trust(&mut conn)?;
         let tokens = crate::auth::Tokens::load(&mut conn, config.admin_token.as_deref())?;
@@ -391,34 +469,8 @@ impl Registry {
         let integrity = Arc::new(RwLock::new(problem));
         conn.set_writer_mode()?;
         if let DbUrl::Sqlite(path) = &config.db {
-            // WAL checkpoints on their own connection and thread, every half second, until
-            // the registry is dropped; past WAL_LIMIT bytes the WAL is emptied.
-            const WAL_LIMIT: u64 = 128 << 20;
-            let weak = Arc::downgrade(&log);
-            let url = config.db.clone();
-            let mut wal = path.clone().into_os_string();
-            wal.push("-wal");
-            let wal = PathBuf::from(wal);
-            std::thread::Builder::new()
-                .name("registry-wal".into())
-                .spawn(move || {
-                    let Ok(mut c) = Conn::open(&url) else { return };
-                    // A truncating checkpoint holds new writes while it waits for readers
-                    // (an audit, an export): give up quickly and try again later.
-                    if c.set_busy_timeout(Duration::from_millis(100)).is_err() {
-                        return;
-                    }
-                    while weak.upgrade().is_some() {
-                        let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT);
-                        if let Err(e) = c.checkpoint_wal(big) {
-                            tracing::debug!(error = %e, "WAL checkpoint");
-                        }
-                        std::thread::sleep(Duration::from_millis(500));
-                    }
-                })
-                .map_err(|e| RegistryError::Config(format!("cannot start the WAL thread: {e}")))?;
+            spawn_wal_checkpoints(&config.db, path, &log)?;
         }
-        let (tx, rx) = mpsc::channel::<Job>(4096);
         let statement_signer = signer.clone();
         let writer = Writer {
             conn: Some(conn),
@@ -431,27 +483,7 @@ impl Registry {
             max_batch: config.max_batch.max(1),
             committed: None,
         };
-        let (done_tx, cosigned) = tokio::sync::watch::channel(0u64);
-        let mut writer = writer;
-        if !config.witnesses.is_empty() {
-            let (tx, committed) = std::sync::mpsc::channel();
-            // A first round at start: the witnesses learn the current checkpoint.
-            let _ = tx.send(0);
-            writer.committed = Some(tx);
-            crate::cosigner::spawn(
-                config.witnesses.clone(),
-                known,
-                log.clone(),
-                config.db.clone(),
-                committed,
-                done_tx,
-            )
-            .map_err(|e| RegistryError::Config(format!("cannot start the cosigner: {e}")))?;
-        }
-        std::thread::Builder::new()
-            .name("registry-writer".into())
-            .spawn(move || writer.run(rx))
-            .map_err(|e| RegistryError::Config(format!("cannot start the writer thread: {e}")))?;
+        let (tx, cosigned) = start_writer(&config, writer, known, &log)?;
         Ok(Arc::new(Registry {
             limiter: RateLimiter::new(config.station_rate, config.station_burst),
             exports: ConcurrencyLimiter::new(config.exports_per_address),
