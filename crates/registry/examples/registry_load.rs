@@ -113,7 +113,20 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 fn main() {
     let a = args();
     let http = reqwest::blocking::Client::new();
-    // Stations: register the keys, sign the certificates (before the clock starts).
+    let all = prepare_stations(&a, &http);
+    let stats = Arc::new(Stats::default());
+    let elapsed = run_load(&a, all, &stats);
+    let (acked, rejected) = print_load(&a, &stats, elapsed);
+    // Nothing acknowledged may be missing; every receipt must verify.
+    let (lost, bad_receipts) = check_acknowledged(&a, &http, &acked);
+    let audit_ok = audit_log(&a, &http);
+    if lost > 0 || bad_receipts > 0 || !rejected.is_empty() || !audit_ok {
+        std::process::exit(1);
+    }
+}
+
+/// Stations: registers the keys, signs the certificates (before the clock starts).
+fn prepare_stations(a: &Args, http: &reqwest::blocking::Client) -> Vec<Vec<Cert>> {
     let t0 = Instant::now();
     let stations: Vec<(StationKey, String)> = (0..a.clients)
         .map(|i| {
@@ -160,8 +173,11 @@ fn main() {
         per,
         t0.elapsed().as_secs_f64()
     );
+    all
+}
 
-    let stats = Arc::new(Stats::default());
+/// Every station uploads its certificates until the deadline; returns the seconds it took.
+fn run_load(a: &Args, all: Vec<Vec<Cert>>, stats: &Arc<Stats>) -> f64 {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -190,58 +206,7 @@ fn main() {
                         let due = began + Duration::from_secs_f64(n as f64 / r);
                         tokio::time::sleep_until(due.into()).await;
                     }
-                    loop {
-                        let t = Instant::now();
-                        let res = client
-                            .post(&url)
-                            .header("content-type", "application/json")
-                            .body(c.bytes.as_ref().clone())
-                            .send()
-                            .await;
-                        let (status, body) = match res {
-                            Ok(r) => {
-                                let s = r.status().as_u16();
-                                (s, r.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
-                            }
-                            Err(_) => (0, Vec::new()),
-                        };
-                        match status {
-                            200 | 201 if !body.is_empty() => {
-                                stats
-                                    .latencies_us
-                                    .lock()
-                                    .unwrap()
-                                    .push(t.elapsed().as_micros() as u64);
-                                if status == 201 {
-                                    stats.new.fetch_add(1, Ordering::Relaxed);
-                                } else {
-                                    stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                                }
-                                stats.acked.lock().unwrap().push((
-                                    c.id.clone(),
-                                    c.bytes.clone(),
-                                    body,
-                                ));
-                                break;
-                            }
-                            400..=499 if status != 408 && status != 429 => {
-                                stats.rejected.lock().unwrap().push(format!(
-                                    "{} HTTP {status}: {}",
-                                    c.id,
-                                    String::from_utf8_lossy(&body)
-                                ));
-                                break;
-                            }
-                            _ => {
-                                // Transient (refused while restarting, 5xx, 408, 429): retry.
-                                stats.transient.fetch_add(1, Ordering::Relaxed);
-                                tokio::time::sleep(Duration::from_millis(100)).await;
-                                if Instant::now() > deadline + Duration::from_secs(60) {
-                                    break;
-                                }
-                            }
-                        }
-                    }
+                    upload(&client, &url, &stats, &c, deadline).await;
                 }
             }));
         }
@@ -249,7 +214,68 @@ fn main() {
             t.await.unwrap();
         }
     });
-    let elapsed = start.elapsed().as_secs_f64();
+    start.elapsed().as_secs_f64()
+}
+
+/// Sends one certificate the way `ardoise upload` does: transient failures retried (up to a
+/// minute past the deadline), 4xx permanent.
+async fn upload(client: &reqwest::Client, url: &str, stats: &Stats, c: &Cert, deadline: Instant) {
+    loop {
+        let t = Instant::now();
+        let res = client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(c.bytes.as_ref().clone())
+            .send()
+            .await;
+        let (status, body) = match res {
+            Ok(r) => {
+                let s = r.status().as_u16();
+                (s, r.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+            }
+            Err(_) => (0, Vec::new()),
+        };
+        match status {
+            200 | 201 if !body.is_empty() => {
+                stats
+                    .latencies_us
+                    .lock()
+                    .unwrap()
+                    .push(t.elapsed().as_micros() as u64);
+                if status == 201 {
+                    stats.new.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                }
+                stats
+                    .acked
+                    .lock()
+                    .unwrap()
+                    .push((c.id.clone(), c.bytes.clone(), body));
+                break;
+            }
+            400..=499 if status != 408 && status != 429 => {
+                stats.rejected.lock().unwrap().push(format!(
+                    "{} HTTP {status}: {}",
+                    c.id,
+                    String::from_utf8_lossy(&body)
+                ));
+                break;
+            }
+            _ => {
+                // Transient (refused while restarting, 5xx, 408, 429): retry.
+                stats.transient.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if Instant::now() > deadline + Duration::from_secs(60) {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Prints the load figures; returns the acknowledged and the rejected certificates.
+fn print_load(a: &Args, stats: &Stats, elapsed: f64) -> (Vec<Acked>, Vec<String>) {
     let mut lat = std::mem::take(&mut *stats.latencies_us.lock().unwrap());
     lat.sort_unstable();
     let new = stats.new.load(Ordering::Relaxed);
@@ -276,8 +302,12 @@ fn main() {
     for r in rejected.iter().take(5) {
         println!("  {r}");
     }
+    (acked, rejected)
+}
 
-    // Nothing acknowledged may be missing; every receipt must verify.
+/// Checks that every acknowledged certificate is stored and that its receipt verifies with
+/// the registry key; prints and returns the lost ones and the receipts not verifying.
+fn check_acknowledged(a: &Args, http: &reqwest::blocking::Client, acked: &[Acked]) -> (usize, u64) {
     let key = NoteVerifier::from_vkey(
         &http
             .get(format!("{}/api/v1/log/key", a.url))
@@ -330,6 +360,11 @@ fn main() {
         "receipts not verifying {}",
         bad_receipts.load(Ordering::Relaxed)
     );
+    (lost.len(), bad_receipts.load(Ordering::Relaxed))
+}
+
+/// Runs the registry's log audit; prints and returns whether the log is intact.
+fn audit_log(a: &Args, http: &reqwest::blocking::Client) -> bool {
     let audit = http
         .post(format!("{}/api/v1/audit", a.url))
         .bearer_auth(&a.token)
@@ -340,11 +375,5 @@ fn main() {
         "log audit              {}",
         if audit_ok { "intact" } else { "FAILED" }
     );
-    if !lost.is_empty()
-        || bad_receipts.load(Ordering::Relaxed) > 0
-        || !rejected.is_empty()
-        || !audit_ok
-    {
-        std::process::exit(1);
-    }
+    audit_ok
 }

@@ -12,10 +12,10 @@ use ardoise_cert::envelope::Envelope;
 use ardoise_cert::merkle::leaf_hash;
 use ardoise_cert::note::{verify_checkpoint, NoteVerifier};
 use ardoise_cert::trust::TrustFile;
-use ardoise_cert::verify::verify_envelope;
+use ardoise_cert::verify::{verify_envelope, VerifiedCertificate};
 use serde::Serialize;
 
-use crate::db::{Conn, DbError};
+use crate::db::{Conn, DbError, Row};
 use crate::store;
 use crate::tree::LogTree;
 
@@ -59,12 +59,71 @@ fn audit_snapshot(
     verifier: &NoteVerifier,
     trust: &TrustFile,
 ) -> Result<AuditReport, DbError> {
-    let mut problems: Vec<Problem> = Vec::new();
-    let push = |p: Problem, problems: &mut Vec<Problem>| {
-        if problems.len() < MAX_PROBLEMS {
-            problems.push(p);
+    let mut problems = Problems::default();
+    let (tree, entries) = check_entries(c, trust, &mut problems)?;
+    for (key_id, detail) in store::station_key_problems(c)? {
+        problems.push(
+            "key_id_mismatch",
+            None,
+            None,
+            format!("station key {key_id}: {detail}"),
+        );
+    }
+    let checkpoints = store::all_checkpoints(c)?;
+    let last_good = check_checkpoints(&checkpoints, verifier, &tree, &mut problems);
+    let max_cp = checkpoints.iter().map(|c| c.tree_size).max();
+    if max_cp.is_none_or(|m| m < tree.size()) && tree.size() > 0 {
+        problems.push(
+            "unchecked_entries",
+            max_cp,
+            None,
+            format!(
+                "{} entries are not covered by any signed checkpoint: they were not appended by the registry",
+                tree.size() - max_cp.unwrap_or(0)
+            ),
+        );
+    }
+    let problems = problems.0;
+    Ok(AuditReport {
+        ok: problems.is_empty(),
+        at: store::rfc3339(time::OffsetDateTime::now_utc()),
+        entries,
+        checkpoints: checkpoints.len() as u64,
+        last_good_checkpoint: last_good,
+        problems,
+    })
+}
+
+/// The problems found so far; past [`MAX_PROBLEMS`] the others are not kept.
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn push(
+        &mut self,
+        kind: &'static str,
+        log_index: Option<u64>,
+        cert_id: Option<String>,
+        detail: String,
+    ) {
+        if self.0.len() < MAX_PROBLEMS {
+            self.0.push(Problem {
+                kind,
+                log_index,
+                cert_id,
+                detail,
+            });
         }
-    };
+    }
+}
+
+/// Checks every stored row in log order and rebuilds the tree from the envelopes; returns it
+/// with the number of entries the indexes account for (gaps included).
+fn check_entries(
+    c: &mut Conn,
+    trust: &TrustFile,
+    problems: &mut Problems,
+) -> Result<(LogTree, u64), DbError> {
     let mut tree = LogTree::new();
     let mut expected: u64 = 0;
     c.query_each(
@@ -74,161 +133,151 @@ fn audit_snapshot(
             let index = r[0].int()? as u64;
             let cert_id = r[1].text()?;
             if index != expected {
-                push(
-                    Problem {
-                        kind: "missing_entry",
-                        log_index: Some(expected),
-                        cert_id: None,
-                        detail: format!(
-                            "log entries {expected}..{} are missing from the database",
-                            index.saturating_sub(1)
-                        ),
-                    },
-                    &mut problems,
+                problems.push(
+                    "missing_entry",
+                    Some(expected),
+                    None,
+                    format!(
+                        "log entries {expected}..{} are missing from the database",
+                        index.saturating_sub(1)
+                    ),
                 );
             }
             expected = index + 1;
             let envelope = r[3].text()?;
             let leaf = leaf_hash(envelope.as_bytes());
             if hex::encode(leaf) != r[2].text()? {
-                push(
-                    Problem {
-                        kind: "altered_envelope",
-                        log_index: Some(index),
-                        cert_id: Some(cert_id.clone()),
-                        detail: "the stored envelope does not hash to the leaf the registry logged".into(),
-                    },
-                    &mut problems,
+                problems.push(
+                    "altered_envelope",
+                    Some(index),
+                    Some(cert_id.clone()),
+                    "the stored envelope does not hash to the leaf the registry logged".into(),
                 );
             }
             tree.push(leaf);
-            let mut columns = Vec::new();
-            match verify_envelope(envelope.as_bytes(), trust) {
-                Err(fails) => push(
-                    Problem {
-                        kind: "signature",
-                        log_index: Some(index),
-                        cert_id: Some(cert_id.clone()),
-                        detail: fails
+            let columns = match verify_envelope(envelope.as_bytes(), trust) {
+                Err(fails) => {
+                    problems.push(
+                        "signature",
+                        Some(index),
+                        Some(cert_id.clone()),
+                        fails
                             .iter()
                             .map(|f| format!("{}: {}", f.name, f.detail))
                             .collect::<Vec<_>>()
                             .join("; "),
-                    },
-                    &mut problems,
-                ),
-                Ok(v) => {
-                    let cert = &v.certificate;
-                    if v.cert_id != cert_id {
-                        columns.push("cert_id");
-                    }
-                    if cert.issuer.workshop_id != r[4].text()? {
-                        columns.push("workshop");
-                    }
-                    if cert.issuer.station_id != r[5].text()? {
-                        columns.push("station");
-                    }
-                    if cert.journal.seq as i64 != r[6].int()? {
-                        columns.push("seq");
-                    }
-                    if cert.journal.prev_envelope_blake3 != r[7].opt_text()? {
-                        columns.push("prev_hash");
-                    }
-                    if cert.media.serial != r[8].text()? {
-                        columns.push("media_serial");
-                    }
-                    if serde_json::to_value(cert.outcome.status).ok()
-                        != Some(serde_json::Value::String(r[9].text()?))
-                    {
-                        columns.push("outcome");
-                    }
-                    if cert.issued_at.unix_timestamp() != r[10].int()? {
-                        columns.push("issued_at");
-                    }
-                    if Envelope::parse(envelope.as_bytes())
-                        .ok()
-                        .and_then(|e| e.signer_hint().ok().map(str::to_string))
-                        != Some(r[11].text()?)
-                    {
-                        columns.push("key_id");
-                    }
+                    );
+                    Vec::new()
                 }
-            }
+                Ok(v) => mismatched_columns(&v, &cert_id, &envelope, &r)?,
+            };
             if !columns.is_empty() {
-                push(
-                    Problem {
-                        kind: "column_mismatch",
-                        log_index: Some(index),
-                        cert_id: Some(cert_id.clone()),
-                        detail: format!(
-                            "stored columns differ from the signed certificate: {}",
-                            columns.join(", ")
-                        ),
-                    },
-                    &mut problems,
+                problems.push(
+                    "column_mismatch",
+                    Some(index),
+                    Some(cert_id.clone()),
+                    format!(
+                        "stored columns differ from the signed certificate: {}",
+                        columns.join(", ")
+                    ),
                 );
             }
             Ok(true)
         },
     )?;
-    let entries = expected;
-    for (key_id, detail) in store::station_key_problems(c)? {
-        push(
-            Problem {
-                kind: "key_id_mismatch",
-                log_index: None,
-                cert_id: None,
-                detail: format!("station key {key_id}: {detail}"),
-            },
-            &mut problems,
-        );
+    Ok((tree, expected))
+}
+
+/// The stored columns of row `r` (the query of [`check_entries`]) that differ from the
+/// signed certificate.
+fn mismatched_columns(
+    v: &VerifiedCertificate,
+    cert_id: &str,
+    envelope: &str,
+    r: &Row,
+) -> Result<Vec<&'static str>, DbError> {
+    let mut columns = Vec::new();
+    let cert = &v.certificate;
+    if v.cert_id != cert_id {
+        columns.push("cert_id");
     }
-    let checkpoints = store::all_checkpoints(c)?;
+    if cert.issuer.workshop_id != r[4].text()? {
+        columns.push("workshop");
+    }
+    if cert.issuer.station_id != r[5].text()? {
+        columns.push("station");
+    }
+    if cert.journal.seq as i64 != r[6].int()? {
+        columns.push("seq");
+    }
+    if cert.journal.prev_envelope_blake3 != r[7].opt_text()? {
+        columns.push("prev_hash");
+    }
+    if cert.media.serial != r[8].text()? {
+        columns.push("media_serial");
+    }
+    if serde_json::to_value(cert.outcome.status).ok()
+        != Some(serde_json::Value::String(r[9].text()?))
+    {
+        columns.push("outcome");
+    }
+    if cert.issued_at.unix_timestamp() != r[10].int()? {
+        columns.push("issued_at");
+    }
+    if Envelope::parse(envelope.as_bytes())
+        .ok()
+        .and_then(|e| e.signer_hint().ok().map(str::to_string))
+        != Some(r[11].text()?)
+    {
+        columns.push("key_id");
+    }
+    Ok(columns)
+}
+
+/// Checks every stored checkpoint against the registry key and the rebuilt tree; returns
+/// the largest size whose root matched.
+fn check_checkpoints(
+    checkpoints: &[store::StoredCheckpoint],
+    verifier: &NoteVerifier,
+    tree: &LogTree,
+    problems: &mut Problems,
+) -> Option<u64> {
     let mut last_good = None;
     let mut first_bad_reported = false;
-    for cp in &checkpoints {
+    for cp in checkpoints {
         let parsed = match verify_checkpoint(&cp.note, verifier) {
             Ok(p) => p,
             Err(e) => {
-                push(
-                    Problem {
-                        kind: "checkpoint_signature",
-                        log_index: None,
-                        cert_id: None,
-                        detail: format!("checkpoint of size {}: {e}", cp.tree_size),
-                    },
-                    &mut problems,
+                problems.push(
+                    "checkpoint_signature",
+                    None,
+                    None,
+                    format!("checkpoint of size {}: {e}", cp.tree_size),
                 );
                 continue;
             }
         };
         if parsed.size != cp.tree_size || hex::encode(parsed.root) != cp.root_hash {
-            push(
-                Problem {
-                    kind: "checkpoint_signature",
-                    log_index: None,
-                    cert_id: None,
-                    detail: format!(
-                        "checkpoint row of size {} does not match its signed note",
-                        cp.tree_size
-                    ),
-                },
-                &mut problems,
+            problems.push(
+                "checkpoint_signature",
+                None,
+                None,
+                format!(
+                    "checkpoint row of size {} does not match its signed note",
+                    cp.tree_size
+                ),
             );
         }
         if parsed.size > tree.size() {
-            push(
-                Problem {
-                    kind: "checkpoint_beyond_log",
-                    log_index: Some(tree.size()),
-                    cert_id: None,
-                    detail: format!(
-                        "the registry signed a checkpoint of {} entries but the database holds {}: entries were removed",
-                        parsed.size,
-                        tree.size()
-                    ),
-                },
-                &mut problems,
+            problems.push(
+                "checkpoint_beyond_log",
+                Some(tree.size()),
+                None,
+                format!(
+                    "the registry signed a checkpoint of {} entries but the database holds {}: entries were removed",
+                    parsed.size,
+                    tree.size()
+                ),
             );
             continue;
         }
@@ -237,44 +286,19 @@ fn audit_snapshot(
             _ => {
                 if !first_bad_reported {
                     first_bad_reported = true;
-                    push(
-                        Problem {
-                            kind: "checkpoint_mismatch",
-                            log_index: None,
-                            cert_id: None,
-                            detail: format!(
-                                "the stored envelopes do not hash to the signed root at size {} (the log matched up to size {}): an entry between them was altered, removed or inserted",
-                                parsed.size,
-                                last_good.map_or("none".to_string(), |s: u64| s.to_string())
-                            ),
-                        },
-                        &mut problems,
+                    problems.push(
+                        "checkpoint_mismatch",
+                        None,
+                        None,
+                        format!(
+                            "the stored envelopes do not hash to the signed root at size {} (the log matched up to size {}): an entry between them was altered, removed or inserted",
+                            parsed.size,
+                            last_good.map_or("none".to_string(), |s: u64| s.to_string())
+                        ),
                     );
                 }
             }
         }
     }
-    let max_cp = checkpoints.iter().map(|c| c.tree_size).max();
-    if max_cp.is_none_or(|m| m < tree.size()) && tree.size() > 0 {
-        push(
-            Problem {
-                kind: "unchecked_entries",
-                log_index: max_cp,
-                cert_id: None,
-                detail: format!(
-                    "{} entries are not covered by any signed checkpoint: they were not appended by the registry",
-                    tree.size() - max_cp.unwrap_or(0)
-                ),
-            },
-            &mut problems,
-        );
-    }
-    Ok(AuditReport {
-        ok: problems.is_empty(),
-        at: store::rfc3339(time::OffsetDateTime::now_utc()),
-        entries,
-        checkpoints: checkpoints.len() as u64,
-        last_good_checkpoint: last_good,
-        problems,
-    })
+    last_good
 }

@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
 use crate::db::{Conn, DbError, DbUrl, Value};
-use crate::registry::LogView;
+use crate::log_view::LogView;
 
 /// A witness the registry asks for cosignatures.
 #[derive(Debug, Clone)]

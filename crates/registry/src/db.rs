@@ -76,6 +76,15 @@ impl From<postgres::Error> for DbError {
     }
 }
 
+impl From<crate::pg_tls::ConnectError> for DbError {
+    fn from(e: crate::pg_tls::ConnectError) -> DbError {
+        match e {
+            crate::pg_tls::ConnectError::Setup(m) => DbError::Other(m),
+            crate::pg_tls::ConnectError::Postgres(e) => DbError::Postgres(e),
+        }
+    }
+}
+
 fn with_causes(e: &postgres::Error) -> String {
     let mut text = e.to_string();
     let mut cause = std::error::Error::source(e);

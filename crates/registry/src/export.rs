@@ -120,7 +120,7 @@ fn produce(reg: Shared, job: ExportJob, tx: tokio::sync::mpsc::Sender<Chunk>) {
         let rows = match page {
             Ok(rows) => rows,
             Err(e) => {
-                let id = crate::registry::incident(&e);
+                let id = crate::incident::incident(&e);
                 let _ = tx.blocking_send(Err(std::io::Error::other(format!(
                     "export interrupted (incident {id})"
                 ))));

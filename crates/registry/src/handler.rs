@@ -1,5 +1,5 @@
 //! What every request handler shares, whether it answers JSON (`http`, `admin`, `export`,
-//! `live`) or HTML (`pages`): the registry handle, the API error and its JSON body, role checks,
+//! `heartbeats`) or HTML (`pages`): the registry handle, the API error and its JSON body, role checks,
 //! blocking work off the async threads, query strings. The router (`http`) sits above all of
 //! them; none of them imports the router.
 
@@ -42,7 +42,7 @@ impl From<Rejection> for ApiError {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        ApiError(crate::registry::db_unavailable(&e))
+        ApiError(crate::incident::db_unavailable(&e))
     }
 }
 
@@ -78,7 +78,7 @@ pub async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError(crate::registry::internal(&e)))?
+        .map_err(|e| ApiError(crate::incident::internal(&e)))?
 }
 
 pub fn parse_query<T: for<'de> Deserialize<'de> + Default>(q: Option<&str>) -> Result<T, ApiError> {

@@ -51,8 +51,14 @@ pub fn router(reg: Shared) -> Router {
         .route("/api/v1/log/consistency", get(consistency))
         .route("/api/v1/log/key", get(log_key))
         .route("/api/v1/audit", get(last_audit).post(run_audit))
-        .route("/api/v1/heartbeats", post(crate::live::post_heartbeat))
-        .route("/api/v1/atelier/{workshop}", get(crate::live::get_atelier))
+        .route(
+            "/api/v1/heartbeats",
+            post(crate::heartbeats::post_heartbeat),
+        )
+        .route(
+            "/api/v1/atelier/{workshop}",
+            get(crate::heartbeats::get_atelier),
+        )
         .route("/api/v1/health", get(health))
         .route("/healthz", get(health))
         .merge(crate::pages::routes())

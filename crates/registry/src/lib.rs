@@ -2,12 +2,14 @@
 //!
 //! - [`submit`]: the submission parser (envelope, signature, schema, key; exact refusals);
 //! - [`registry`]: running state and receipts; [`writer`]: the group-commit writer;
+//!   [`log_view`]: the signed checkpoints and the log readers see; [`incident`]: internal
+//!   errors as clients see them;
 //!   [`journal_index`]: duplicate and journal-continuity rules; [`pool`]: read connections;
 //! - [`tree`]: the Merkle log with O(log² n) proofs; [`audit`]: tamper detection;
 //! - [`db`], [`store`]: SQLite/PostgreSQL with the same SQL, queries; [`pg_tls`]: TLS to
 //!   PostgreSQL (`sslmode`, `sslrootcert`);
 //! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages; [`live`]: the stations'
-//!   progress heartbeats and the workshop's live page;
+//!   progress heartbeats and the workshop's live page ([`heartbeats`]: their endpoints);
 //! - [`witness`]: a C2SP tlog-witness (`witness serve`); [`cosigner`]: the registry asking
 //!   its witnesses to cosign its checkpoints.
 //!
@@ -21,12 +23,14 @@ pub mod cosigner;
 pub mod db;
 pub mod export;
 pub mod handler;
+pub mod heartbeats;
 pub mod html;
 pub mod http;
 pub mod i18n;
+pub mod incident;
 pub mod journal_index;
 pub mod live;
-pub mod machines;
+pub mod log_view;
 pub mod pages;
 pub mod pg_tls;
 pub mod pool;
@@ -37,6 +41,8 @@ pub mod signing;
 pub mod store;
 /// The submission parser lives in its own crate (the fuzz target builds it alone).
 pub use ardoise_submission as submit;
+/// Machines by destination are stored with the certificates; kept at their old path too.
+pub use store::machines;
 pub mod tree;
 pub mod witness;
 pub mod writer;

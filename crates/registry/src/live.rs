@@ -1,7 +1,7 @@
 //! Live progress of a workshop's stations: the signed heartbeats stations send every few
 //! seconds (`POST /api/v1/heartbeats`), the last one per station kept in memory — never in the
-//! log, never in the database — and served as JSON (`GET /api/v1/atelier/{workshop}`) and as
-//! the live page (`/atelier/{workshop}`, in [`crate::pages`]).
+//! log, never in the database — and served as JSON (`GET /api/v1/atelier/{workshop}`, in
+//! [`crate::heartbeats`]) and as the live page (`/atelier/{workshop}`, in [`crate::pages`]).
 //!
 //! A heartbeat is judged like a certificate: a registered station key, valid now (not revoked,
 //! within its validity), registered for the workshop and station the heartbeat names, a strict
@@ -15,14 +15,9 @@ use std::time::Duration;
 
 use ardoise_cert::heartbeat::{parse_heartbeat, Heartbeat, HeartbeatError};
 use ardoise_cert::trust::{KeyStatus, TrustFile};
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::handler::{err, ApiError, Shared};
 use crate::submit::Rejection;
 
 /// How far a heartbeat's `sent_at` may be from the registry's clock.
@@ -183,47 +178,6 @@ fn key_state(s: &KeyStatus<'_>) -> &'static str {
         KeyStatus::Revoked { .. } => "revoked",
         KeyStatus::Valid { .. } => "valid",
     }
-}
-
-/// `POST /api/v1/heartbeats`: 200 `{kept}`; refusals like a submission's (docs/registry.md).
-pub async fn post_heartbeat(
-    State(reg): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct
-        .trim()
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
-        return Err(err(
-            415,
-            "unsupported_media_type",
-            format!("Content-Type must be application/json, not {ct:?}"),
-        ));
-    }
-    let now = OffsetDateTime::now_utc();
-    let hb = reg
-        .judge_with_fresh_keys(|trust| check_heartbeat(&body, trust, now))
-        .await?;
-    let kept = reg.live.record(hb, now);
-    Ok((
-        StatusCode::OK,
-        axum::Json(serde_json::json!({"kept": kept, "silent_after_seconds": reg.config.live_silent_after.as_secs()})),
-    )
-        .into_response())
-}
-
-/// `GET /api/v1/atelier/{workshop}`: the workshop's stations and their last heartbeats.
-pub async fn get_atelier(State(reg): State<Shared>, Path(w): Path<String>) -> Response {
-    let board = reg
-        .live
-        .workshop(&w, OffsetDateTime::now_utc(), reg.config.live_silent_after);
-    axum::Json(board).into_response()
 }
 
 #[cfg(test)]

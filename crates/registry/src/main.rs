@@ -379,14 +379,7 @@ fn station(cmd: StationCmd) -> anyhow::Result<ExitCode> {
             not_after,
             comment,
         } => {
-            let public_key = match (public_key, public_key_file) {
-                (Some(k), _) => k,
-                (None, Some(f)) => {
-                    let k = ardoise_cert::keys::load_public_key(&f)?;
-                    base64_key(&k)
-                }
-                (None, None) => bail!("--public-key or --public-key-file is required"),
-            };
+            let public_key = public_key_arg(public_key, public_key_file)?;
             let (mut conn, _) = open_for_cli(&db.config()?)?;
             let rec = store::add_station_key(
                 &mut conn,
@@ -427,24 +420,44 @@ fn station(cmd: StationCmd) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&keys)?);
             } else {
                 for k in keys {
-                    println!(
-                        "{} {}/{} from {}{}{}",
-                        k.key_id,
-                        k.workshop,
-                        k.station,
-                        k.not_before,
-                        k.not_after
-                            .map(|a| format!(" until {a}"))
-                            .unwrap_or_default(),
-                        k.revoked_at
-                            .map(|r| format!(" REVOKED {r}"))
-                            .unwrap_or_default()
-                    );
+                    println!("{}", station_key_line(k));
                 }
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The key `station add` registers: `--public-key`, or the key of `--public-key-file`.
+fn public_key_arg(
+    public_key: Option<String>,
+    public_key_file: Option<PathBuf>,
+) -> anyhow::Result<String> {
+    Ok(match (public_key, public_key_file) {
+        (Some(k), _) => k,
+        (None, Some(f)) => {
+            let k = ardoise_cert::keys::load_public_key(&f)?;
+            base64_key(&k)
+        }
+        (None, None) => bail!("--public-key or --public-key-file is required"),
+    })
+}
+
+/// One line of `station list`.
+fn station_key_line(k: store::StationKeyRecord) -> String {
+    format!(
+        "{} {}/{} from {}{}{}",
+        k.key_id,
+        k.workshop,
+        k.station,
+        k.not_before,
+        k.not_after
+            .map(|a| format!(" until {a}"))
+            .unwrap_or_default(),
+        k.revoked_at
+            .map(|r| format!(" REVOKED {r}"))
+            .unwrap_or_default()
+    )
 }
 
 fn base64_key(k: &ed25519_dalek::VerifyingKey) -> String {

@@ -11,7 +11,7 @@ use ardoise_cert::statement::{qc_log_draw, signature_of, QcDecision, Statement};
 use time::OffsetDateTime;
 
 use crate::db::{Conn, DbError, Value};
-use crate::registry::{LogView, SignedCheckpoint};
+use crate::log_view::{LogView, SignedCheckpoint};
 
 /// What the registry knows of one entry when it writes its receipt.
 pub struct Entry<'a> {

@@ -5,26 +5,30 @@
 //! Submissions are verified on the request's task (signature, schema, key) and handed to the
 //! one writer thread; each submitter gets its receipt only after the commit returned.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use ardoise_cert::merkle::Hash;
-use ardoise_cert::note::{verify_checkpoint, Checkpoint, NoteSigner, NoteVerifier};
+use ardoise_cert::note::{verify_checkpoint, NoteSigner, NoteVerifier};
 use ardoise_cert::receipt::Receipt;
 use ardoise_cert::trust::TrustFile;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{self, Conn, DbError, DbUrl, Value};
+pub use crate::incident::{db_unavailable, incident, internal, unavailable};
 use crate::journal_index::{Entry, Index, Link};
+use crate::log_view::{sign, SignError};
+pub use crate::log_view::{LogView, SignedCheckpoint};
 use crate::pool::Pool;
 use crate::ratelimit::{ConcurrencyLimiter, RateLimiter};
 use crate::store::{self, StoredCheckpoint};
 use crate::submit::{check_submission, decode_hash, Rejection};
-use crate::tree::{LogTree, Spine};
-use crate::writer::{Job, Writer};
+use crate::tree::LogTree;
+use crate::writer::{Job, Writer, PG_LOCK};
 
 /// How the registry runs.
 #[derive(Debug, Clone)]
@@ -131,40 +135,12 @@ pub enum RegistryError {
     Locked(String),
 }
 
-/// A signed checkpoint the registry holds.
-#[derive(Debug, Clone)]
-pub struct SignedCheckpoint {
-    pub size: u64,
-    pub root: Hash,
-    pub note: String,
-}
-
-/// What readers see of the log: the tree (possibly with appends not yet committed at its
-/// end) and the latest committed checkpoint, which bounds every proof handed out.
-#[derive(Debug, Default)]
-pub struct LogView {
-    pub tree: LogTree,
-    pub checkpoint: Option<SignedCheckpoint>,
-    /// The checkpoint size's incomplete subtree hashes: proofs cost O(log n).
-    pub spine: Spine,
-    /// Witness cosignature lines of recent checkpoints, by tree size.
-    pub cosignatures: std::collections::HashMap<u64, Vec<String>>,
-}
-
-impl LogView {
-    /// The signed note of checkpoint `cp` with the witness cosignatures held for its size.
-    pub fn cosigned_note(&self, cp: &SignedCheckpoint) -> String {
-        match self.cosignatures.get(&cp.size) {
-            Some(lines) => ardoise_cert::cosign::with_cosignatures(&cp.note, lines),
-            None => cp.note.clone(),
+impl From<SignError> for RegistryError {
+    fn from(e: SignError) -> Self {
+        match e {
+            SignError::Tree(m) => RegistryError::Integrity(m),
+            SignError::Note(m) => RegistryError::Config(m),
         }
-    }
-}
-
-impl LogView {
-    pub(crate) fn set_checkpoint(&mut self, cp: SignedCheckpoint) {
-        self.spine = self.tree.spine(cp.size).unwrap_or_default();
-        self.checkpoint = Some(cp);
     }
 }
 
@@ -219,7 +195,7 @@ fn now_unix() -> i64 {
 pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), RegistryError> {
     let mut conn = Conn::open(&config.db)?;
     db::migrate(&mut conn)?;
-    crate::machines::backfill(&mut conn)?;
+    crate::store::machines::backfill(&mut conn)?;
     let key_path = config.key_path()?;
     let (seed, created) = crate::signing::load_or_create(&key_path)?;
     if created {
@@ -256,9 +232,6 @@ pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), Registr
     }
     Ok((conn, signer, origin))
 }
-
-/// The session-level advisory lock one serving process holds on a PostgreSQL database.
-pub(crate) const PG_LOCK: &str = "SELECT pg_try_advisory_lock(4242424242)";
 
 /// Exclusive use of the database by one serving process.
 fn lock_database(config: &Config, conn: &mut Conn) -> Result<Option<std::fs::File>, RegistryError> {
@@ -378,6 +351,94 @@ fn load_log(
     Ok((tree, index, checkpoint, problem))
 }
 
+/// The empty log's checkpoint, signed and stored at first start, so that auditors have a
+/// first state to start from.
+fn sign_empty_log(
+    conn: &mut Conn,
+    signer: &NoteSigner,
+    origin: &str,
+    tree: &LogTree,
+) -> Result<SignedCheckpoint, RegistryError> {
+    let cp = sign(signer, origin, tree, 0)?;
+    store::insert_checkpoint(
+        conn,
+        &StoredCheckpoint {
+            tree_size: 0,
+            root_hash: hex::encode(cp.root),
+            note: cp.note.clone(),
+            created_at: now_unix(),
+        },
+    )?;
+    Ok(cp)
+}
+
+/// Starts the SQLite WAL checkpoint thread; it stops when `log` (the registry) is dropped.
+fn spawn_wal_checkpoints(
+    url: &DbUrl,
+    path: &std::path::Path,
+    log: &Arc<RwLock<LogView>>,
+) -> Result<(), RegistryError> {
+    // WAL checkpoints on their own connection and thread, every half second, until
+    // the registry is dropped; past WAL_LIMIT bytes the WAL is emptied.
+    const WAL_LIMIT: u64 = 128 << 20;
+    let weak = Arc::downgrade(log);
+    let url = url.clone();
+    let mut wal = path.as_os_str().to_os_string();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    std::thread::Builder::new()
+        .name("registry-wal".into())
+        .spawn(move || {
+            let Ok(mut c) = Conn::open(&url) else { return };
+            // A truncating checkpoint holds new writes while it waits for readers
+            // (an audit, an export): give up quickly and try again later.
+            if c.set_busy_timeout(Duration::from_millis(100)).is_err() {
+                return;
+            }
+            while weak.upgrade().is_some() {
+                let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT);
+                if let Err(e) = c.checkpoint_wal(big) {
+                    tracing::debug!(error = %e, "WAL checkpoint");
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        })
+        .map_err(|e| RegistryError::Config(format!("cannot start the WAL thread: {e}")))?;
+    Ok(())
+}
+
+/// Starts the writer thread (and the witness cosigner, when there are witnesses); returns
+/// the writer's queue and the newest size the witnesses were asked about.
+fn start_writer(
+    config: &Config,
+    mut writer: Writer,
+    known: HashMap<String, u64>,
+    log: &Arc<RwLock<LogView>>,
+) -> Result<(mpsc::Sender<Job>, tokio::sync::watch::Receiver<u64>), RegistryError> {
+    let (tx, rx) = mpsc::channel::<Job>(4096);
+    let (done_tx, cosigned) = tokio::sync::watch::channel(0u64);
+    if !config.witnesses.is_empty() {
+        let (tx, committed) = std::sync::mpsc::channel();
+        // A first round at start: the witnesses learn the current checkpoint.
+        let _ = tx.send(0);
+        writer.committed = Some(tx);
+        crate::cosigner::spawn(
+            config.witnesses.clone(),
+            known,
+            log.clone(),
+            config.db.clone(),
+            committed,
+            done_tx,
+        )
+        .map_err(|e| RegistryError::Config(format!("cannot start the cosigner: {e}")))?;
+    }
+    std::thread::Builder::new()
+        .name("registry-writer".into())
+        .spawn(move || writer.run(rx))
+        .map_err(|e| RegistryError::Config(format!("cannot start the writer thread: {e}")))?;
+    Ok((tx, cosigned))
+}
+
 impl Registry {
     /// Opens the registry for serving: migrations, key, lock, log loaded and checked, writer
     /// thread started. Call it outside async code (the PostgreSQL client blocks).
@@ -390,18 +451,7 @@ impl Registry {
             tracing::error!(problem = %p, "the stored log does not match its signed checkpoints; submissions are refused until this is resolved (run `ardoise-registry audit`)");
         }
         if checkpoint.is_none() && tree.size() == 0 && problem.is_none() {
-            // The empty log's checkpoint, so that auditors have a first state to start from.
-            let cp = sign(&signer, &origin, &tree, 0)?;
-            store::insert_checkpoint(
-                &mut conn,
-                &StoredCheckpoint {
-                    tree_size: 0,
-                    root_hash: hex::encode(cp.root),
-                    note: cp.note.clone(),
-                    created_at: now_unix(),
-                },
-            )?;
-            checkpoint = Some(cp);
+            checkpoint = Some(sign_empty_log(&mut conn, &signer, &origin, &tree)?);
         }
         let trust = store::load_trust(&mut conn)?;
         let tokens = crate::auth::Tokens::load(&mut conn, config.admin_token.as_deref())?;
@@ -419,34 +469,8 @@ impl Registry {
         let integrity = Arc::new(RwLock::new(problem));
         conn.set_writer_mode()?;
         if let DbUrl::Sqlite(path) = &config.db {
-            // WAL checkpoints on their own connection and thread, every half second, until
-            // the registry is dropped; past WAL_LIMIT bytes the WAL is emptied.
-            const WAL_LIMIT: u64 = 128 << 20;
-            let weak = Arc::downgrade(&log);
-            let url = config.db.clone();
-            let mut wal = path.clone().into_os_string();
-            wal.push("-wal");
-            let wal = PathBuf::from(wal);
-            std::thread::Builder::new()
-                .name("registry-wal".into())
-                .spawn(move || {
-                    let Ok(mut c) = Conn::open(&url) else { return };
-                    // A truncating checkpoint holds new writes while it waits for readers
-                    // (an audit, an export): give up quickly and try again later.
-                    if c.set_busy_timeout(Duration::from_millis(100)).is_err() {
-                        return;
-                    }
-                    while weak.upgrade().is_some() {
-                        let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT);
-                        if let Err(e) = c.checkpoint_wal(big) {
-                            tracing::debug!(error = %e, "WAL checkpoint");
-                        }
-                        std::thread::sleep(Duration::from_millis(500));
-                    }
-                })
-                .map_err(|e| RegistryError::Config(format!("cannot start the WAL thread: {e}")))?;
+            spawn_wal_checkpoints(&config.db, path, &log)?;
         }
-        let (tx, rx) = mpsc::channel::<Job>(4096);
         let statement_signer = signer.clone();
         let writer = Writer {
             conn: Some(conn),
@@ -459,27 +483,7 @@ impl Registry {
             max_batch: config.max_batch.max(1),
             committed: None,
         };
-        let (done_tx, cosigned) = tokio::sync::watch::channel(0u64);
-        let mut writer = writer;
-        if !config.witnesses.is_empty() {
-            let (tx, committed) = std::sync::mpsc::channel();
-            // A first round at start: the witnesses learn the current checkpoint.
-            let _ = tx.send(0);
-            writer.committed = Some(tx);
-            crate::cosigner::spawn(
-                config.witnesses.clone(),
-                known,
-                log.clone(),
-                config.db.clone(),
-                committed,
-                done_tx,
-            )
-            .map_err(|e| RegistryError::Config(format!("cannot start the cosigner: {e}")))?;
-        }
-        std::thread::Builder::new()
-            .name("registry-writer".into())
-            .spawn(move || writer.run(rx))
-            .map_err(|e| RegistryError::Config(format!("cannot start the writer thread: {e}")))?;
+        let (tx, cosigned) = start_writer(&config, writer, known, &log)?;
         Ok(Arc::new(Registry {
             limiter: RateLimiter::new(config.station_rate, config.station_burst),
             exports: ConcurrencyLimiter::new(config.exports_per_address),
@@ -747,67 +751,6 @@ pub fn check_qc_policy(qc: &ardoise_cert::model::Qc, min_ppm: u32) -> Result<(),
 
 /// See [`Registry::may_reload_keys`].
 pub const KEY_RELOAD_WINDOW: Duration = Duration::from_secs(1);
-
-/// Logs an internal error under a short random incident id and returns the id: clients get
-/// the id, never the error text (database messages, paths).
-pub fn incident(e: &dyn std::fmt::Display) -> String {
-    let mut b = [0u8; 6];
-    let _ = getrandom::getrandom(&mut b);
-    let id = hex::encode(b);
-    tracing::error!(incident = %id, error = %e, "internal error");
-    id
-}
-
-/// 500 with an incident id (the detail goes to the log only).
-pub fn internal(e: &dyn std::fmt::Display) -> Rejection {
-    let id = incident(e);
-    Rejection::new(500, "internal", format!("internal error (incident {id})"))
-}
-
-/// 503 for a database failure, with an incident id (the detail goes to the log only).
-pub fn db_unavailable(e: &DbError) -> Rejection {
-    if let DbError::Busy(wait) = e {
-        return Rejection::new(
-            503,
-            "busy",
-            format!(
-                "every database connection stayed busy for {:.1} s; retry later",
-                wait.as_secs_f64()
-            ),
-        );
-    }
-    let id = incident(e);
-    Rejection::new(
-        503,
-        "database_unavailable",
-        format!("the database is unavailable; retry later (incident {id})"),
-    )
-}
-
-/// 503 with a message written for the client (no internal detail in it).
-pub fn unavailable(msg: String) -> Rejection {
-    Rejection::new(503, "unavailable", msg)
-}
-
-pub(crate) fn sign(
-    signer: &NoteSigner,
-    origin: &str,
-    tree: &LogTree,
-    size: u64,
-) -> Result<SignedCheckpoint, RegistryError> {
-    let root = tree
-        .root_at(size)
-        .map_err(|e| RegistryError::Integrity(e.to_string()))?;
-    let note = Checkpoint {
-        origin: origin.to_string(),
-        size,
-        root,
-        extensions: vec![],
-    }
-    .sign(signer)
-    .map_err(|e| RegistryError::Config(e.to_string()))?;
-    Ok(SignedCheckpoint { size, root, note })
-}
 
 /// Opens the database for a CLI command (migrations, key checks), without serving.
 pub fn open_for_cli(config: &Config) -> Result<(Conn, NoteSigner), RegistryError> {

@@ -19,10 +19,14 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{Conn, DbError, DbUrl, Value};
+use crate::incident::incident;
 use crate::journal_index::{Entry, Index, Link};
-use crate::registry::{incident, sign, LogView, SignedCheckpoint, PG_LOCK};
+use crate::log_view::{sign, LogView, SignedCheckpoint};
 use crate::store::{self, StoredCheckpoint};
 use crate::submit::{Accepted, Rejection};
+
+/// The session-level advisory lock one serving process holds on a PostgreSQL database.
+pub(crate) const PG_LOCK: &str = "SELECT pg_try_advisory_lock(4242424242)";
 
 /// The writer's answer: where the entry is. The receipt is built by the submitter's task
 /// (in parallel), against the checkpoint the commit published.
@@ -274,8 +278,8 @@ impl Writer {
                 )?;
                 let a = &batch[*i].accepted;
                 c.execute(
-                    crate::machines::INSERT,
-                    &crate::machines::params(&a.certificate, &a.cert_id, *idx),
+                    crate::store::machines::INSERT,
+                    &crate::store::machines::params(&a.certificate, &a.cert_id, *idx),
                 )?;
             }
             store::insert_checkpoint(

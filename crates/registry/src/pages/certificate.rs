@@ -4,9 +4,9 @@
 
 use ardoise_cert::model::Certificate;
 use ardoise_cert::receipt::{verify_receipt, Receipt};
-use ardoise_cert::trust::KeyStatus;
+use ardoise_cert::trust::{KeyStatus, TrustFile};
 use ardoise_cert::validate::parse_payload;
-use ardoise_cert::verify::verify_envelope;
+use ardoise_cert::verify::{verify_envelope, Check};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -43,78 +43,99 @@ pub struct VerificationState {
 pub fn verification(reg: &Registry, s: &Stored, receipt: Option<&Receipt>) -> VerificationState {
     let trust = reg.trust();
     let bytes = s.envelope.as_bytes();
-    let mut checks = Vec::new();
-    match verify_envelope(bytes, &trust) {
+    let mut checks = match verify_envelope(bytes, &trust) {
         Ok(v) => {
             let key_id = &v.certificate.issuer.key_id;
-            checks.push(PageCheck {
-                name: "signature",
-                status: "pass",
-                detail: format!("Ed25519, key {key_id}"),
-            });
-            checks.push(PageCheck {
-                name: "schema",
-                status: "pass",
-                detail: ardoise_cert::model::SCHEMA_ID.into(),
-            });
-            let (status, detail) = match trust.status(key_id, v.certificate.issued_at) {
-                KeyStatus::Valid {
-                    entry,
-                    revoked_later: Some(r),
-                } => {
-                    // The registry's own clock, not the station's issued_at, says whether it
-                    // had the certificate before the revocation.
-                    let received = s.received_at_unix;
-                    let before = received < r.revoked_at.unix_timestamp();
-                    (
-                        if before { "pass" } else { "warn" },
-                        format!(
-                            "{}/{}: valid at issue time, revoked later at {} ({}); received by this registry at {}, {} the revocation",
-                            entry.workshop,
-                            entry.station,
-                            ardoise_cert::fmt_time(r.revoked_at),
-                            r.reason,
-                            store::unix_to_text(received),
-                            if before { "before" } else { "AFTER" }
-                        ),
-                    )
-                }
-                KeyStatus::Valid { entry, .. } => (
-                    "pass",
-                    format!("{}/{}: valid at issue time", entry.workshop, entry.station),
-                ),
-                _ => ("fail", "key not valid".into()),
-            };
-            checks.push(PageCheck {
-                name: "key",
-                status,
-                detail,
-            });
+            vec![
+                PageCheck {
+                    name: "signature",
+                    status: "pass",
+                    detail: format!("Ed25519, key {key_id}"),
+                },
+                PageCheck {
+                    name: "schema",
+                    status: "pass",
+                    detail: ardoise_cert::model::SCHEMA_ID.into(),
+                },
+                key_check(&trust, &v.certificate, s.received_at_unix),
+            ]
         }
-        Err(fails) => {
-            let mut failed_before = false;
-            for name in ["signature", "schema", "key"] {
-                if let Some(f) = fails
-                    .iter()
-                    .find(|f| f.name == name || (name == "signature" && f.name == "envelope"))
-                {
-                    checks.push(PageCheck {
-                        name,
-                        status: "fail",
-                        detail: f.detail.clone(),
-                    });
-                    failed_before = true;
-                } else {
-                    checks.push(PageCheck {
-                        name,
-                        status: if failed_before { "skipped" } else { "pass" },
-                        detail: String::new(),
-                    });
-                }
-            }
+        Err(fails) => failed_envelope_checks(&fails),
+    };
+    checks.push(log_check(reg, bytes, receipt));
+    VerificationState {
+        valid: checks.iter().all(|c| c.status != "fail"),
+        checks,
+    }
+}
+
+/// The station key at issue time; a key revoked later passes only if this registry received
+/// the certificate (by its own clock, `received`) before the revocation.
+fn key_check(trust: &TrustFile, cert: &Certificate, received: i64) -> PageCheck {
+    let (status, detail) = match trust.status(&cert.issuer.key_id, cert.issued_at) {
+        KeyStatus::Valid {
+            entry,
+            revoked_later: Some(r),
+        } => {
+            // The registry's own clock, not the station's issued_at, says whether it
+            // had the certificate before the revocation.
+            let before = received < r.revoked_at.unix_timestamp();
+            (
+                if before { "pass" } else { "warn" },
+                format!(
+                    "{}/{}: valid at issue time, revoked later at {} ({}); received by this registry at {}, {} the revocation",
+                    entry.workshop,
+                    entry.station,
+                    ardoise_cert::fmt_time(r.revoked_at),
+                    r.reason,
+                    store::unix_to_text(received),
+                    if before { "before" } else { "AFTER" }
+                ),
+            )
+        }
+        KeyStatus::Valid { entry, .. } => (
+            "pass",
+            format!("{}/{}: valid at issue time", entry.workshop, entry.station),
+        ),
+        _ => ("fail", "key not valid".into()),
+    };
+    PageCheck {
+        name: "key",
+        status,
+        detail,
+    }
+}
+
+/// Signature, schema and key of an envelope that did not verify: the first failure fails,
+/// the checks after it are skipped.
+fn failed_envelope_checks(fails: &[Check]) -> Vec<PageCheck> {
+    let mut checks = Vec::new();
+    let mut failed_before = false;
+    for name in ["signature", "schema", "key"] {
+        if let Some(f) = fails
+            .iter()
+            .find(|f| f.name == name || (name == "signature" && f.name == "envelope"))
+        {
+            checks.push(PageCheck {
+                name,
+                status: "fail",
+                detail: f.detail.clone(),
+            });
+            failed_before = true;
+        } else {
+            checks.push(PageCheck {
+                name,
+                status: if failed_before { "skipped" } else { "pass" },
+                detail: String::new(),
+            });
         }
     }
-    let log = match receipt {
+    checks
+}
+
+/// The log proof of the receipt against the registry's key.
+fn log_check(reg: &Registry, bytes: &[u8], receipt: Option<&Receipt>) -> PageCheck {
+    match receipt {
         None => PageCheck {
             name: "log",
             status: "fail",
@@ -135,11 +156,6 @@ pub fn verification(reg: &Registry, s: &Stored, receipt: Option<&Receipt>) -> Ve
                 detail: e.to_string(),
             },
         },
-    };
-    checks.push(log);
-    VerificationState {
-        valid: checks.iter().all(|c| c.status != "fail"),
-        checks,
     }
 }
 
@@ -152,7 +168,23 @@ fn capacity(lang: Language, bytes: u64) -> String {
     )
 }
 
+/// The certificate, section by section (personal fields as given: masked or not by the caller).
 fn certificate_body(lang: Language, c: &Certificate) -> String {
+    [
+        medium_section(lang, c),
+        host_section(lang, c),
+        provenance_section(lang, c),
+        sanitization_section(lang, c),
+        verification_section(lang, c),
+        outcome_section(lang, c),
+        limitations_section(lang, c),
+        issuer_section(lang, c),
+    ]
+    .concat()
+}
+
+/// The storage medium: model, serial, type, capacity, health.
+fn medium_section(lang: Language, c: &Certificate) -> String {
     let t = |k| lang.t(k);
     let mut h = String::new();
     let m = &c.media;
@@ -180,6 +212,13 @@ fn certificate_body(lang: Language, c: &Certificate) -> String {
             )),
         ),
     ]));
+    h
+}
+
+/// The machine the medium was in.
+fn host_section(lang: Language, c: &Certificate) -> String {
+    let t = |k| lang.t(k);
+    let mut h = String::new();
     let s = &c.host.smbios;
     h.push_str(&format!("<h2>{}</h2>", esc(t("cert.host"))));
     h.push_str(&dl(&[
@@ -188,6 +227,13 @@ fn certificate_body(lang: Language, c: &Certificate) -> String {
         (t("f.serial"), opt(&s.system_serial)),
         (t("f.asset"), opt(&c.host.asset_tag)),
     ]));
+    h
+}
+
+/// Where the medium came from.
+fn provenance_section(lang: Language, c: &Certificate) -> String {
+    let t = |k| lang.t(k);
+    let mut h = String::new();
     let p = &c.provenance;
     h.push_str(&format!("<h2>{}</h2>", esc(t("cert.provenance"))));
     h.push_str(&dl(&[
@@ -195,6 +241,13 @@ fn certificate_body(lang: Language, c: &Certificate) -> String {
         (t("f.lot"), opt(&p.lot)),
         (t("f.donation"), opt(&p.donation_ref)),
     ]));
+    h
+}
+
+/// How it was erased, step by step.
+fn sanitization_section(lang: Language, c: &Certificate) -> String {
+    let t = |k| lang.t(k);
+    let mut h = String::new();
     let z = &c.sanitization;
     let mut steps = String::from("<ol>");
     for st in &z.steps {
@@ -230,6 +283,13 @@ fn certificate_body(lang: Language, c: &Certificate) -> String {
         (t("f.standard"), opt(&z.standard_claimed)),
         (t("f.steps"), steps),
     ]));
+    h
+}
+
+/// How the erasure was checked.
+fn verification_section(lang: Language, c: &Certificate) -> String {
+    let t = |k| lang.t(k);
+    let mut h = String::new();
     let v = &c.verification;
     h.push_str(&format!("<h2>{}</h2>", esc(t("cert.verification"))));
     h.push_str(&dl(&[
@@ -257,6 +317,13 @@ fn certificate_body(lang: Language, c: &Certificate) -> String {
                 .unwrap_or("—")),
         ),
     ]));
+    h
+}
+
+/// The outcome and its exceptions.
+fn outcome_section(lang: Language, c: &Certificate) -> String {
+    let t = |k| lang.t(k);
+    let mut h = String::new();
     let o = &c.outcome;
     let status = serde_json::to_value(o.status)
         .ok()
@@ -289,11 +356,25 @@ fn certificate_body(lang: Language, c: &Certificate) -> String {
             },
         ),
     ]));
+    h
+}
+
+/// What the certificate does not claim.
+fn limitations_section(lang: Language, c: &Certificate) -> String {
+    let t = |k| lang.t(k);
+    let mut h = String::new();
     h.push_str(&format!("<h2>{}</h2><ul>", esc(t("cert.limitations"))));
     for l in &c.limitations {
         h.push_str(&format!("<li>{}</li>", esc(&l.text)));
     }
     h.push_str("</ul>");
+    h
+}
+
+/// Who issued it: workshop, station, journal, key, operator, tool.
+fn issuer_section(lang: Language, c: &Certificate) -> String {
+    let t = |k| lang.t(k);
+    let mut h = String::new();
     let i = &c.issuer;
     h.push_str(&format!("<h2>{}</h2>", esc(t("cert.issuer"))));
     h.push_str(&dl(&[

@@ -210,6 +210,14 @@ async fn search_page(
         Ok(v) => v,
         Err(e) => return page_err(lang, e),
     };
+    let mut h = search_form(lang, &f, &workshops);
+    h.push_str(&search_results(lang, &f, &results, empty));
+    let here = format!("/?{}", q.unwrap_or_default());
+    page(lang, lang.t("search.title"), &here, h)
+}
+
+/// The search form, filled with the filter `f`.
+fn search_form(lang: Language, f: &Filter, workshops: &[(String, u64)]) -> String {
     let v = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
     let mut h = format!(
         "<h1>{title}</h1><p>{help}</p><form class=\"search\" method=\"get\" action=\"/\" role=\"search\">\
@@ -224,7 +232,7 @@ async fn search_page(
         wl = esc(lang.t("search.workshop")),
         any = esc(lang.t("search.any")),
     );
-    for (w, _) in &workshops {
+    for (w, _) in workshops {
         let sel = if f.workshop.as_deref() == Some(w.as_str()) {
             " selected"
         } else {
@@ -257,6 +265,12 @@ async fn search_page(
         to = v(&f.to),
         sb = esc(lang.t("search.submit")),
     ));
+    h
+}
+
+/// The results (the latest certificates when the filter is empty) and the next page's link.
+fn search_results(lang: Language, f: &Filter, results: &store::Page, empty: bool) -> String {
+    let mut h = String::new();
     h.push_str(&format!(
         "<h2>{}</h2>",
         esc(lang.t(if empty {
@@ -284,8 +298,7 @@ async fn search_page(
             esc(lang.t("search.next"))
         ));
     }
-    let here = format!("/?{}", q.unwrap_or_default());
-    page(lang, lang.t("search.title"), &here, h)
+    h
 }
 
 // ---------------------------------------------------------------------------------------
@@ -468,7 +481,7 @@ async fn workshop_page(
 }
 
 /// Machines by destination and month (the workshop report's figure for eco-organisms).
-fn destinations_table(lang: Language, rows: &[crate::machines::DestinationMonth]) -> String {
+fn destinations_table(lang: Language, rows: &[crate::store::machines::DestinationMonth]) -> String {
     let t = |k| lang.t(k);
     let mut h = format!(
         "<h2>{}</h2><p class=\"muted\">{}</p><table id=\"destinations\"><thead><tr>",

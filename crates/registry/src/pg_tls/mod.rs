@@ -33,7 +33,16 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::ClientConfig;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::db::DbError;
+/// Why a PostgreSQL connection could not be opened. The database layer shows it as its own
+/// error ([`crate::db::DbError`]); this module takes nothing from it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The URL's TLS parameters or the CA file: a message for the operator.
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Postgres(#[from] postgres::Error),
+}
 
 /// How the server is authenticated, once the URL is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +55,7 @@ pub enum ServerAuth {
 
 /// Splits a `postgres://` URL into the URL the `postgres` crate accepts and the server
 /// authentication wanted.
-pub fn split_url(url: &str) -> Result<(String, ServerAuth), DbError> {
+pub fn split_url(url: &str) -> Result<(String, ServerAuth), ConnectError> {
     let Some((base, query)) = url.split_once('?') else {
         return Ok((url.to_string(), ServerAuth::None));
     };
@@ -74,19 +83,19 @@ pub fn split_url(url: &str) -> Result<(String, ServerAuth), DbError> {
             ServerAuth::VerifyFull(PathBuf::from(file))
         }
         (Some("verify-full"), _) => {
-            return Err(DbError::Other(
+            return Err(ConnectError::Setup(
                 "sslmode=verify-full needs sslrootcert=FILE (the CA certificates, PEM)".into(),
             ))
         }
         (Some("verify-ca"), _) => {
-            return Err(DbError::Other(
+            return Err(ConnectError::Setup(
                 "sslmode=verify-ca is not supported: use sslmode=verify-full&sslrootcert=FILE \
                  (checks the CA and the host name)"
                     .into(),
             ))
         }
         (_, Some(_)) => {
-            return Err(DbError::Other(
+            return Err(ConnectError::Setup(
                 "sslrootcert is used only with sslmode=verify-full (with sslmode=require or \
                  prefer the server certificate is not checked)"
                     .into(),
@@ -102,8 +111,8 @@ pub fn split_url(url: &str) -> Result<(String, ServerAuth), DbError> {
     Ok((url, auth))
 }
 
-fn percent_decode(s: &str) -> Result<String, DbError> {
-    let bad = || DbError::Other(format!("database URL: bad percent-encoding in {s:?}"));
+fn percent_decode(s: &str) -> Result<String, ConnectError> {
+    let bad = || ConnectError::Setup(format!("database URL: bad percent-encoding in {s:?}"));
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -122,7 +131,7 @@ fn percent_decode(s: &str) -> Result<String, DbError> {
 }
 
 /// Opens a PostgreSQL connection honouring the URL's `sslmode` (and `sslrootcert`).
-pub fn connect(url: &str) -> Result<postgres::Client, DbError> {
+pub fn connect(url: &str) -> Result<postgres::Client, ConnectError> {
     let (url, auth) = split_url(url)?;
     let tls = MakeRustls::new(&auth)?;
     Ok(postgres::Client::connect(&url, tls)?)
@@ -130,11 +139,11 @@ pub fn connect(url: &str) -> Result<postgres::Client, DbError> {
 
 /// The rustls client configuration for `auth` (ring, TLS 1.2 and 1.3, ALPN `postgresql`
 /// as PostgreSQL 17's direct negotiation requires).
-pub fn client_config(auth: &ServerAuth) -> Result<ClientConfig, DbError> {
+pub fn client_config(auth: &ServerAuth) -> Result<ClientConfig, ConnectError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| DbError::Other(format!("TLS: {e}")))?;
+        .map_err(|e| ConnectError::Setup(format!("TLS: {e}")))?;
     let mut config = match auth {
         ServerAuth::None => builder
             .dangerous()
@@ -142,7 +151,7 @@ pub fn client_config(auth: &ServerAuth) -> Result<ClientConfig, DbError> {
             .with_no_client_auth(),
         ServerAuth::VerifyFull(file) => {
             let what = |e: &dyn std::fmt::Display| {
-                DbError::Other(format!("sslrootcert {}: {e}", file.display()))
+                ConnectError::Setup(format!("sslrootcert {}: {e}", file.display()))
             };
             let mut roots = rustls::RootCertStore::empty();
             for cert in CertificateDer::pem_file_iter(file).map_err(|e| what(&e))? {
@@ -167,7 +176,7 @@ pub fn client_config(auth: &ServerAuth) -> Result<ClientConfig, DbError> {
 pub struct MakeRustls(Arc<ClientConfig>);
 
 impl MakeRustls {
-    pub fn new(auth: &ServerAuth) -> Result<MakeRustls, DbError> {
+    pub fn new(auth: &ServerAuth) -> Result<MakeRustls, ConnectError> {
         Ok(MakeRustls(Arc::new(client_config(auth)?)))
     }
 }

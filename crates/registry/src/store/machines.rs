@@ -46,7 +46,7 @@ pub fn params(c: &Certificate, cert_id: &str, log_index: u64) -> Vec<Value> {
 /// Fills the rows of certificates stored before migration 4, once (a meta row records that
 /// it is done; an interrupted backfill resumes where it stopped). Returns the rows added.
 pub fn backfill(c: &mut Conn) -> Result<u64, DbError> {
-    if crate::store::meta_get(c, BACKFILLED)?.is_some() {
+    if super::meta_get(c, BACKFILLED)?.is_some() {
         return Ok(0);
     }
     let start = c
