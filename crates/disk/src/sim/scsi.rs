@@ -20,12 +20,13 @@
 //! is refused (24/00); the last of an even number of inverted OVERWRITE passes is inverted.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use nix::errno::Errno;
 use serde::{Deserialize, Serialize};
 
 use super::media::SimMedia;
+use super::now_unix_ms;
 use crate::transport::{DataDir, ScsiReply, ScsiTransport, TransportError};
 
 // ---------------------------------------------------------------------------------------------
@@ -167,13 +168,6 @@ fn erase_stride(
     EraseResult::Done
 }
 
-pub(crate) fn now_unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 /// Where a background operation stands: `None` when finished, else progress out of 65536.
 pub(crate) fn background_progress(
     knobs: &EraseKnobs,
@@ -186,6 +180,20 @@ pub(crate) fn background_progress(
     }
     (polls_done < knobs.sanitize_polls)
         .then(|| (u64::from(polls_done) * 65536 / u64::from(knobs.sanitize_polls)) as u16)
+}
+
+/// Counts one progress poll of a background operation (when the command is a poll) and says
+/// whether the operation's time has come: by polls, or by wall clock when the knobs time it.
+pub(crate) fn count_poll_until_done(
+    knobs: &EraseKnobs,
+    polls_done: &mut u32,
+    started_unix_ms: u64,
+    poll: bool,
+) -> bool {
+    if poll {
+        *polls_done += 1;
+    }
+    background_progress(knobs, *polls_done, started_unix_ms).is_none()
 }
 
 pub(crate) fn gone() -> TransportError {
@@ -474,12 +482,7 @@ impl SimSasDisk {
                 polls_done,
                 started_unix_ms,
                 ..
-            } => {
-                if poll {
-                    *polls_done += 1;
-                }
-                background_progress(&self.config.knobs, *polls_done, *started_unix_ms).is_none()
-            }
+            } => count_poll_until_done(&self.config.knobs, polls_done, *started_unix_ms, poll),
             _ => false,
         };
         if finished {
