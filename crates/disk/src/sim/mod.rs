@@ -10,6 +10,7 @@
 //! block I/O ([`media::SimBlock`]), so firmware commands and host reads/writes see one medium.
 
 pub mod ata;
+pub mod erase;
 pub mod media;
 pub mod mmc;
 pub mod nvme;
