@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use ardoise_disk::controllers::StorageSurvey;
 use ardoise_disk::discovery::{discover, DiscoveryOptions};
 use ardoise_disk::open::describe_target;
 use ardoise_disk::siblings::ControllerLock;
@@ -62,6 +63,39 @@ fn on_live_system() -> bool {
 }
 
 pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
+    let station = match open_station(args)? {
+        // Shared with the heartbeat thread.
+        Ok(station) => std::sync::Arc::new(station),
+        Err(code) => return Ok(code),
+    };
+    let targets = match choose_targets(args, &station)? {
+        Ok(targets) => targets,
+        Err(code) => return Ok(code),
+    };
+    let survey = announce_what_is_left_alone(args, &station, &targets);
+    let targets: Vec<DiskInfo> = targets.into_iter().filter(|d| !d.protected).collect();
+    if targets.is_empty() {
+        println!("ARDOISE-AUTO: no disk to erase");
+    }
+    let session = match unattended_session(args, &station, &targets) {
+        Ok(session) => session,
+        Err(code) => return Ok(code),
+    };
+    let all_ok = erase_all(args, &station, &session, targets);
+    let uploaded = upload_certificates(args, &station);
+    let (line, code) = ending(all_ok, uploaded, survey.complete());
+    println!("ARDOISE-AUTO: {line}");
+    Ok(code)
+}
+
+/// Prints why nothing was erased; returns the exit status.
+fn stop(line: impl std::fmt::Display, code: u8) -> ExitCode {
+    println!("ARDOISE-AUTO: {line}");
+    ExitCode::from(code)
+}
+
+/// Opens the station and finishes the jobs an earlier run left interrupted.
+fn open_station(args: &AutoArgs) -> anyhow::Result<Result<Station, ExitCode>> {
     let station = match Station::open(&StationOptions {
         data_dir: args.data_dir.clone(),
         create_key: true,
@@ -71,12 +105,12 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     }) {
         Ok(s) => s,
         Err(e) => {
-            println!("ARDOISE-AUTO: cannot store certificates, nothing erased: {e}");
-            return Ok(ExitCode::from(exit::CANNOT_STORE));
+            return Ok(Err(stop(
+                format!("cannot store certificates, nothing erased: {e}"),
+                exit::CANNOT_STORE,
+            )))
         }
     };
-    // Shared with the heartbeat thread.
-    let station = std::sync::Arc::new(station);
     println!(
         "ARDOISE-AUTO: station {} / {} key {}",
         station.config.workshop.id,
@@ -89,10 +123,19 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     {
         println!("ARDOISE-AUTO: {}", crate::erase::recovered_line(&r));
     }
+    Ok(Ok(station))
+}
+
+/// The disks named with --device, else every disk of the live system; refused when the boot
+/// medium cannot be kept out of reach or certificates cannot be stored.
+fn choose_targets(
+    args: &AutoArgs,
+    station: &Station,
+) -> anyhow::Result<Result<Vec<DiskInfo>, ExitCode>> {
     let targets: Vec<DiskInfo> = if args.devices.is_empty() {
         if !on_live_system() {
             eprintln!("ardoise: refusing to erase every disk of a machine that is not running the ardoise live system; name the disks with --device");
-            return Ok(ExitCode::from(exit::REFUSED));
+            return Ok(Err(ExitCode::from(exit::REFUSED)));
         }
         discover(&DiscoveryOptions {
             include_loop: false,
@@ -117,13 +160,27 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         }
     })?;
     if let Some(problem) = problem {
-        println!("ARDOISE-AUTO: nothing erased: {problem}");
-        return Ok(ExitCode::from(exit::REFUSED));
+        return Ok(Err(stop(
+            format!("nothing erased: {problem}"),
+            exit::REFUSED,
+        )));
     }
     if let Err(e) = station.preflight() {
-        println!("ARDOISE-AUTO: nothing erased: {e}");
-        return Ok(ExitCode::from(exit::CANNOT_STORE));
+        return Ok(Err(stop(
+            format!("nothing erased: {e}"),
+            exit::CANNOT_STORE,
+        )));
     }
+    Ok(Ok(targets))
+}
+
+/// Says which disks are skipped (protected), which disks of the machine cannot be seen at all,
+/// and which targets are RAID volumes; returns the storage survey.
+fn announce_what_is_left_alone(
+    args: &AutoArgs,
+    station: &Station,
+    targets: &[DiskInfo],
+) -> StorageSurvey {
     for d in targets.iter().filter(|d| d.protected) {
         println!(
             "ARDOISE-AUTO: skipping {} (protected: {})",
@@ -144,10 +201,38 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             d.path.display()
         );
     }
-    let targets: Vec<DiskInfo> = targets.into_iter().filter(|d| !d.protected).collect();
-    if targets.is_empty() {
-        println!("ARDOISE-AUTO: no disk to erase");
+    survey
+}
+
+/// Unattended: the destination comes from the policy (`disposition`), and nobody is there to
+/// attest anything about the machine, so host_reset stays null.
+fn unattended_session(
+    args: &AutoArgs,
+    station: &Station,
+    targets: &[DiskInfo],
+) -> Result<SessionInfo, ExitCode> {
+    let mut session = SessionInfo {
+        operator_id: args.operator.clone(),
+        disposition: None,
+        host_reset: None,
+        machine_session: Some(ardoise_station::remember::new_machine_session()),
+        ..Default::default()
+    };
+    // The machine's grade for reuse, recorded beside the policy's destination.
+    session.suggestion = Some(ardoise_station::reuse::suggest(
+        &station.inventory.hardware,
+        &station.inventory,
+        &health_grades(targets),
+        &station.config.reuse,
+    ));
+    if let Err(e) = station.check_session(&session) {
+        return Err(stop(format!("nothing erased: {e}"), exit::CANNOT_STORE));
     }
+    Ok(session)
+}
+
+/// The method and read-back asked for, else the policy's.
+fn job_request(args: &AutoArgs, station: &Station) -> JobRequest {
     let policy = &station.config.policy;
     let verify = match args
         .verify
@@ -161,62 +246,27 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
         VerifyMode::Full => VerifyChoice::Full,
         VerifyMode::None => VerifyChoice::None,
     };
-    // Unattended: the destination comes from the policy (`disposition`), and nobody is there
-    // to attest anything about the machine, so host_reset stays null.
-    let mut session = SessionInfo {
-        operator_id: args.operator.clone(),
-        disposition: None,
-        host_reset: None,
-        machine_session: Some(ardoise_station::remember::new_machine_session()),
-        ..Default::default()
-    };
-    // The machine's grade for reuse, recorded beside the policy's destination.
-    session.suggestion = Some(ardoise_station::reuse::suggest(
-        &station.inventory.hardware,
-        &station.inventory,
-        &health_grades(&targets),
-        &station.config.reuse,
-    ));
-    if let Err(e) = station.check_session(&session) {
-        println!("ARDOISE-AUTO: nothing erased: {e}");
-        return Ok(ExitCode::from(exit::CANNOT_STORE));
-    }
-    let request = JobRequest {
+    JobRequest {
         method: args.method.clone().unwrap_or_else(|| policy.method.clone()),
         verify,
         firmware_poll: Duration::from_millis(args.poll_ms.max(1)),
         ..Default::default()
-    };
+    }
+}
+
+/// Erases every target, one thread per disk, printing progress and reporting it live to the
+/// registry; returns whether every disk ended erased with its certificate stored.
+fn erase_all(
+    args: &AutoArgs,
+    station: &std::sync::Arc<Station>,
+    session: &SessionInfo,
+    targets: Vec<DiskInfo>,
+) -> bool {
+    let request = job_request(args, station);
     let (tx, rx) = crossbeam_channel::unbounded();
-    let live = LiveReporter::start(&station, args.heartbeat_secs.map(Duration::from_secs));
+    let live = LiveReporter::start(station, args.heartbeat_secs.map(Duration::from_secs));
     let tracker: Tracker = live.as_ref().map(|l| l.tracker());
-    let printer_tracker = tracker.clone();
-    let printer = std::thread::spawn(move || {
-        // Every new phase is logged at once, progress within a phase every 5 s at most.
-        let mut last: HashMap<String, (String, Instant)> = HashMap::new();
-        for ev in rx {
-            track(&printer_tracker, |t| t.on_event(&ev));
-            match ev {
-                JobEvent::Progress {
-                    disk,
-                    phase,
-                    fraction: Some(f),
-                    ..
-                } => {
-                    let phase = format!("{phase:?}");
-                    let due = last
-                        .get(&disk)
-                        .is_none_or(|(p, at)| *p != phase || at.elapsed() > Duration::from_secs(5));
-                    if due {
-                        println!("ARDOISE-AUTO: {disk}: {phase} {:.0} %", f * 100.0);
-                        last.insert(disk, (phase, Instant::now()));
-                    }
-                }
-                JobEvent::Message { disk, text } => println!("ARDOISE-AUTO: {disk}: {text}"),
-                _ => {}
-            }
-        }
-    });
+    let printer = spawn_progress_printer(rx, tracker.clone());
     // One thread per disk; jobs on one NVMe controller wait for each other (a sanitize reaches
     // every namespace), the others run in parallel.
     let all_ok = std::thread::scope(|scope| {
@@ -224,7 +274,7 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             .into_iter()
             .map(|info| {
                 let (tx, request, station, session, tracker) =
-                    (tx.clone(), request.clone(), &station, &session, &tracker);
+                    (tx.clone(), request.clone(), &**station, session, &tracker);
                 let path = info.path.display().to_string();
                 (
                     path,
@@ -245,8 +295,45 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
     if let Some(l) = live {
         l.finish();
     }
+    all_ok
+}
 
-    let uploaded = match station.upload_target(None) {
+/// Every new phase is logged at once, progress within a phase every 5 s at most.
+fn spawn_progress_printer(
+    rx: crossbeam_channel::Receiver<JobEvent>,
+    tracker: Tracker,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut last: HashMap<String, (String, Instant)> = HashMap::new();
+        for ev in rx {
+            track(&tracker, |t| t.on_event(&ev));
+            match ev {
+                JobEvent::Progress {
+                    disk,
+                    phase,
+                    fraction: Some(f),
+                    ..
+                } => {
+                    let phase = format!("{phase:?}");
+                    let due = last
+                        .get(&disk)
+                        .is_none_or(|(p, at)| *p != phase || at.elapsed() > Duration::from_secs(5));
+                    if due {
+                        println!("ARDOISE-AUTO: {disk}: {phase} {:.0} %", f * 100.0);
+                        last.insert(disk, (phase, Instant::now()));
+                    }
+                }
+                JobEvent::Message { disk, text } => println!("ARDOISE-AUTO: {disk}: {text}"),
+                _ => {}
+            }
+        }
+    })
+}
+
+/// Uploads to the configured registry; true when there is none (certificates stay on the
+/// station) or every certificate was acknowledged.
+fn upload_certificates(args: &AutoArgs, station: &Station) -> bool {
+    match station.upload_target(None) {
         Ok(None) => {
             println!(
                 "ARDOISE-AUTO: no registry configured; certificates stay in {}",
@@ -258,16 +345,13 @@ pub fn run(args: &AutoArgs) -> anyhow::Result<ExitCode> {
             if target.receipts == ardoise_station::receipts::ReceiptCheck::Unverified {
                 println!("ARDOISE-AUTO: WARNING: receipts from {} are not checked (allow_unverified_receipts)", target.url);
             }
-            upload_until_done(&station, &target, Duration::from_secs(args.upload_timeout))
+            upload_until_done(station, &target, Duration::from_secs(args.upload_timeout))
         }
         Err(e) => {
             println!("ARDOISE-AUTO: not uploading: {e}");
             false
         }
-    };
-    let (line, code) = ending(all_ok, uploaded, survey.complete());
-    println!("ARDOISE-AUTO: {line}");
-    Ok(code)
+    }
 }
 
 /// The last console line and the exit status: success (after which the init powers off)

@@ -187,7 +187,8 @@ pub struct BootMediumArgs {
 /// Prints the boot medium record the init keeps for every listing (see
 /// `ardoise_disk::bootmedium`). A device that cannot be described is recorded as not found.
 pub fn boot_medium(args: &BootMediumArgs) -> anyhow::Result<ExitCode> {
-    use ardoise_disk::bootmedium::{record, BootMedium};
+    use ardoise_disk::bootmedium::BootMedium;
+    use ardoise_disk::bootrecord::record;
     let opts = DiscoveryOptions::default();
     let unfound = BootMedium {
         mode: args.mode.clone(),

@@ -208,115 +208,21 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
     if info.protected {
         return Ok(protected_exit(&info, args.json));
     }
-    let station = match Station::open(&StationOptions {
-        data_dir: args.cert_dir.clone(),
-        key_file: args.key.clone(),
-        create_key: true,
-        kernel_options: false,
-        persistent: None,
-        registry: None,
-    }) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ardoise: cannot store certificates, nothing was erased: {e}");
-            return Ok(ExitCode::from(exit::CANNOT_STORE));
-        }
+    let (station, session) = match open_station_and_session(args)? {
+        Ok(opened) => opened,
+        Err(code) => return Ok(code),
     };
-    if let Err(e) = station.preflight() {
-        eprintln!("ardoise: nothing was erased: {e}");
-        return Ok(ExitCode::from(exit::CANNOT_STORE));
-    }
-    for r in station
-        .recover_interrupted()
-        .context("recovering interrupted jobs")?
-    {
-        eprintln!("ardoise: {}", recovered_line(&r));
-    }
-    let session = SessionInfo {
-        operator_id: match args.operator.strip_prefix("name:") {
-            Some(name) => pseudonymous_operator_id(&station.config.workshop.id, name),
-            None => args.operator.clone(),
-        },
-        asset_tag: args.asset_tag.clone(),
-        donor: args.donor.clone(),
-        lot: args.lot.clone(),
-        disposition: args.disposition.as_deref().map(|d| Disposition {
-            destination: Destination::parse(d).expect("clap checked the value"),
-            detail: args.disposition_detail.clone(),
-            suggestion: None,
-        }),
-        host_reset: args.host_reset,
-        ..Default::default()
-    };
-    // Everything this certificate will say about the station and the session must pass the
-    // certificate's checks before the disk is opened for writing.
-    if let Err(e) = station.check_session(&session) {
-        eprintln!("ardoise: nothing was erased: {e}");
-        return Ok(ExitCode::from(exit::CANNOT_STORE));
-    }
-    let policy = &station.config.policy;
-    let verify_mode = match args.verify.as_deref() {
-        Some(v) => VerifyMode::parse(v).expect("clap checked the value"),
-        None => policy.verify,
-    };
-    let coverage = args.coverage.unwrap_or(policy.sample_coverage_percent);
-    let request = JobRequest {
-        method: args.method.clone().unwrap_or_else(|| policy.method.clone()),
-        verify: match verify_mode {
-            VerifyMode::Sample => VerifyChoice::Sample {
-                coverage_percent: coverage,
-            },
-            VerifyMode::Full => VerifyChoice::Full,
-            VerifyMode::None => VerifyChoice::None,
-        },
-        firmware_poll: Duration::from_millis(args.poll_ms.max(1)),
-        ..Default::default()
-    };
+    let request = job_request(args, &station.config.policy);
     // One job at a time per NVMe controller (a sanitize reaches its other namespaces).
     let _controller = ardoise_disk::siblings::ControllerLock::acquire(&info);
-    let disk = match open_disk(&info, Access::ReadWrite) {
-        Ok(d) => d,
-        Err(OpenDiskError::Protected { path, reasons }) => {
-            let now = DiskInfo {
-                path,
-                protected: true,
-                protected_reasons: reasons,
-                ..info.clone()
-            };
-            return Ok(protected_exit(&now, args.json));
-        }
-        Err(OpenDiskError::Open(ardoise_disk::block::OpenError::Busy(p))) => {
-            eprintln!(
-                "ardoise: refused: {} is in use (mounted or held by another program)",
-                p.display()
-            );
-            return Ok(ExitCode::from(exit::REFUSED));
-        }
-        Err(e @ OpenDiskError::NotConfirmed { .. }) => {
-            eprintln!("ardoise: refused: {e}");
-            if args.json {
-                println!(
-                    "{}",
-                    json!({"device": info.path, "outcome": null, "refused": e.to_string()})
-                );
-            }
-            return Ok(ExitCode::from(exit::REFUSED));
-        }
-        Err(e) => return Err(e.into()),
+    let disk = match open_for_erase(args, &info)? {
+        Ok(disk) => disk,
+        Err(code) => return Ok(code),
     };
     let vault = station.vault();
     let mut job = match prepare(disk, request, vault.as_ref()) {
         Ok(j) => j,
-        Err(refused) => {
-            eprintln!("ardoise: refused: {}", refused.error);
-            if args.json {
-                println!(
-                    "{}",
-                    json!({"device": info.path, "outcome": null, "refused": refused.error.to_string()})
-                );
-            }
-            return Ok(ExitCode::from(exit::REFUSED));
-        }
+        Err(refused) => return Ok(refuse(args, &info, &refused.error)),
     };
     eprintln!(
         "ardoise: erasing {} ({} {}) with {}: {}",
@@ -331,22 +237,160 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
     }
     let marker = match station.begin_erase(&mut job, &session) {
         Ok(m) => m,
+        Err(e) => return Ok(nothing_erased(e)),
+    };
+    let report = execute_with_progress(job, vault.as_ref());
+    let stored = station.certify(&report, &session, Some(&marker));
+    print_result(args, &report, stored)
+}
+
+/// The station that will sign the certificate, checked with the session it will record before
+/// the disk is opened for writing; `Err` is the exit status when nothing can be stored.
+fn open_station_and_session(
+    args: &EraseArgs,
+) -> anyhow::Result<Result<(Station, SessionInfo), ExitCode>> {
+    let station = match Station::open(&StationOptions {
+        data_dir: args.cert_dir.clone(),
+        key_file: args.key.clone(),
+        create_key: true,
+        kernel_options: false,
+        persistent: None,
+        registry: None,
+    }) {
+        Ok(s) => s,
         Err(e) => {
-            eprintln!("ardoise: nothing was erased: {e}");
-            return Ok(ExitCode::from(exit::CANNOT_STORE));
+            eprintln!("ardoise: cannot store certificates, nothing was erased: {e}");
+            return Ok(Err(ExitCode::from(exit::CANNOT_STORE)));
         }
     };
+    if let Err(e) = station.preflight() {
+        return Ok(Err(nothing_erased(e)));
+    }
+    for r in station
+        .recover_interrupted()
+        .context("recovering interrupted jobs")?
+    {
+        eprintln!("ardoise: {}", recovered_line(&r));
+    }
+    let session = session_of(args, &station);
+    // Everything this certificate will say about the station and the session must pass the
+    // certificate's checks before the disk is opened for writing.
+    if let Err(e) = station.check_session(&session) {
+        return Ok(Err(nothing_erased(e)));
+    }
+    Ok(Ok((station, session)))
+}
 
+fn session_of(args: &EraseArgs, station: &Station) -> SessionInfo {
+    SessionInfo {
+        operator_id: match args.operator.strip_prefix("name:") {
+            Some(name) => pseudonymous_operator_id(&station.config.workshop.id, name),
+            None => args.operator.clone(),
+        },
+        asset_tag: args.asset_tag.clone(),
+        donor: args.donor.clone(),
+        lot: args.lot.clone(),
+        disposition: args.disposition.as_deref().map(|d| Disposition {
+            destination: Destination::parse(d).expect("clap checked the value"),
+            detail: args.disposition_detail.clone(),
+            suggestion: None,
+        }),
+        host_reset: args.host_reset,
+        ..Default::default()
+    }
+}
+
+/// The method and read-back asked for, else the policy's.
+fn job_request(args: &EraseArgs, policy: &ardoise_station::config::Policy) -> JobRequest {
+    let verify_mode = match args.verify.as_deref() {
+        Some(v) => VerifyMode::parse(v).expect("clap checked the value"),
+        None => policy.verify,
+    };
+    let coverage = args.coverage.unwrap_or(policy.sample_coverage_percent);
+    JobRequest {
+        method: args.method.clone().unwrap_or_else(|| policy.method.clone()),
+        verify: match verify_mode {
+            VerifyMode::Sample => VerifyChoice::Sample {
+                coverage_percent: coverage,
+            },
+            VerifyMode::Full => VerifyChoice::Full,
+            VerifyMode::None => VerifyChoice::None,
+        },
+        firmware_poll: Duration::from_millis(args.poll_ms.max(1)),
+        ..Default::default()
+    }
+}
+
+/// Opens the disk for writing (checked again: protection, exclusive use, the confirmed
+/// identity); `Err` is the exit status of a refusal already reported.
+fn open_for_erase(
+    args: &EraseArgs,
+    info: &DiskInfo,
+) -> anyhow::Result<Result<ardoise_disk::OpenedDisk, ExitCode>> {
+    match open_disk(info, Access::ReadWrite) {
+        Ok(d) => Ok(Ok(d)),
+        Err(OpenDiskError::Protected { path, reasons }) => {
+            let now = DiskInfo {
+                path,
+                protected: true,
+                protected_reasons: reasons,
+                ..info.clone()
+            };
+            Ok(Err(protected_exit(&now, args.json)))
+        }
+        Err(OpenDiskError::Open(ardoise_disk::block::OpenError::Busy(p))) => {
+            eprintln!(
+                "ardoise: refused: {} is in use (mounted or held by another program)",
+                p.display()
+            );
+            Ok(Err(ExitCode::from(exit::REFUSED)))
+        }
+        Err(e @ OpenDiskError::NotConfirmed { .. }) => Ok(Err(refuse(args, info, &e))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A refusal before anything was written: said on stderr, and as JSON when asked.
+fn refuse(args: &EraseArgs, info: &DiskInfo, why: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("ardoise: refused: {why}");
+    if args.json {
+        println!(
+            "{}",
+            json!({"device": info.path, "outcome": null, "refused": why.to_string()})
+        );
+    }
+    ExitCode::from(exit::REFUSED)
+}
+
+/// Nothing was written and no certificate could be stored.
+fn nothing_erased(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ardoise: nothing was erased: {e}");
+    ExitCode::from(exit::CANNOT_STORE)
+}
+
+/// Runs the job, printing its progress; Ctrl-C stops it at the next chunk (the certificate then
+/// says not_erased).
+fn execute_with_progress(
+    job: ardoise_erase::job::PreparedJob,
+    vault: &dyn ardoise_erase::firmware::PasswordVault,
+) -> ErasureReport {
     let cancel = CancelToken::new();
     let c = cancel.clone();
-    // Ctrl-C stops the job at the next chunk: the certificate then says not_erased.
     let _ = ctrlc::set_handler(move || c.cancel());
     let (tx, rx) = crossbeam_channel::unbounded();
     let printer = std::thread::spawn(move || print_progress(rx));
-    let report = execute(job, &tx, &cancel, vault.as_ref());
+    let report = execute(job, &tx, &cancel, vault);
     drop(tx);
     let _ = printer.join();
-    let stored = station.certify(&report, &session, Some(&marker));
+    report
+}
+
+/// The outcome and the certificate, as JSON or for a person; the exit status says both.
+fn print_result(
+    args: &EraseArgs,
+    report: &ErasureReport,
+    stored: Result<ardoise_cert::store::StoredCertificate, ardoise_station::StationError>,
+) -> anyhow::Result<ExitCode> {
     let code = match report.outcome {
         Outcome::Erased => ExitCode::SUCCESS,
         Outcome::ErasedWithExceptions => ExitCode::from(exit::WITH_EXCEPTIONS),
@@ -368,10 +412,10 @@ pub fn erase(args: &EraseArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&result_json(&report, cert))?
+            serde_json::to_string_pretty(&result_json(report, cert))?
         );
     } else {
-        print_summary(&report);
+        print_summary(report);
         match &stored {
             Ok(s) => {
                 println!("certificate: {} ({})", s.cert_id, s.path.display());

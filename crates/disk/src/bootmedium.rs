@@ -14,10 +14,10 @@
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::discovery::DiscoveryOptions;
 use crate::model::DiskInfo;
+use crate::system::DiscoveryOptions;
 
 /// Labels that only ardoise media carry: the ISO 9660 volume and the FAT data partition.
 pub const MEDIUM_LABELS: [&str; 2] = ["ARDOISE_LIVE", "ARDOISE"];
@@ -257,75 +257,13 @@ pub fn check<E: std::fmt::Display>(
     }
 }
 
-/// Why the boot medium could not be described (`ardoise boot-medium` then records it by name
-/// only).
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error("{}: {source}", device.display())]
-    Unreadable {
-        device: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{}: no parent disk", device.display())]
-    NoParentDisk { device: PathBuf },
-    #[error(transparent)]
-    Describe(#[from] crate::discovery::DiscoveryError),
-}
-
-/// What `ardoise boot-medium` writes for the init: the identity of `device` (a whole disk or a
-/// partition of it).
-pub fn record(
-    opts: &DiscoveryOptions,
-    device: &Path,
-    mode: &str,
-    expected: bool,
-) -> Result<BootMedium, RecordError> {
-    let whole = whole_disk(opts, device)?;
-    let disk = crate::discovery::describe_path(opts, &whole)?;
-    let ids = fs_ids(&opts.dev_root, &disk.name, &disk.partitions);
-    Ok(BootMedium {
-        mode: mode.to_string(),
-        expected,
-        device: whole.display().to_string(),
-        serials: [disk.serial.clone()]
-            .into_iter()
-            .filter(|s| !s.trim().is_empty())
-            .collect(),
-        wwns: disk.wwn.iter().cloned().collect(),
-        labels: ids.labels,
-        uuids: ids.uuids.into_iter().filter(|u| !u.is_empty()).collect(),
-    })
-}
-
-/// `/dev/sdb3` → `/dev/sdb`; a whole disk is returned as is.
-fn whole_disk(opts: &DiscoveryOptions, device: &Path) -> Result<PathBuf, RecordError> {
-    use std::os::unix::fs::MetadataExt;
-    let unreadable = |source| RecordError::Unreadable {
-        device: device.to_path_buf(),
-        source,
-    };
-    let meta = std::fs::metadata(device).map_err(unreadable)?;
-    let (major, minor) = crate::safety::dev_numbers(meta.rdev());
-    let real = std::fs::canonicalize(opts.sys_root.join(format!("dev/block/{major}:{minor}")))
-        .map_err(unreadable)?;
-    if !real.join("partition").exists() {
-        return Ok(device.to_path_buf());
-    }
-    let parent =
-        real.parent()
-            .and_then(|p| p.file_name())
-            .ok_or_else(|| RecordError::NoParentDisk {
-                device: device.to_path_buf(),
-            })?;
-    Ok(opts.dev_root.join(parent))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::discovery::discover;
     use crate::model::ProtectionReason;
     use std::fs;
+    use std::path::PathBuf;
 
     /// An ISO 9660 image's first 34 KiB with volume `label` (what xorriso writes at 32 KiB).
     fn iso(label: &str) -> Vec<u8> {

@@ -12,11 +12,10 @@ use std::fs::File;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use crate::discovery::{
-    describe_sysfs_disk, file_target, read_attr, DiscoveryError, DiscoveryOptions,
-};
+use crate::discovery::{describe_sysfs_disk, file_target, DiscoveryError, DiscoveryOptions};
 use crate::model::{DiskInfo, Transport};
-use crate::safety::{self, dev_numbers, SystemUsage};
+use crate::safety::{self, SystemUsage};
+use crate::system::{dev_numbers, read_attr};
 
 /// One identifying field whose value changed since the disk was confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]

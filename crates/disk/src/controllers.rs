@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::discovery::read_attr;
+pub use crate::model::RaidVolume;
+use crate::system::read_attr;
 
 /// The bus a controller sits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -114,15 +115,6 @@ impl StorageSurvey {
     pub fn complete(&self) -> bool {
         self.problems().next().is_none()
     }
-}
-
-/// A disk that is a RAID logical volume, and the controller that makes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RaidVolume {
-    /// PCI address of the RAID controller.
-    pub controller: String,
-    /// Its driver (`megaraid_sas`, `hpsa`...).
-    pub driver: String,
 }
 
 /// Surveys the controllers under `sys_root` (normally `/sys`).

@@ -10,47 +10,8 @@ use std::path::{Path, PathBuf};
 
 use crate::model::{DiskInfo, MediaKind, MountUse, Transport};
 use crate::safety;
-
-/// Where to look. [`DiscoveryOptions::default`] is the running system.
-#[derive(Debug, Clone)]
-pub struct DiscoveryOptions {
-    pub sys_root: PathBuf,
-    pub proc_root: PathBuf,
-    pub dev_root: PathBuf,
-    /// Include loop devices that have a backing file (tests and development).
-    pub include_loop: bool,
-    /// Probe each candidate with an O_EXCL open (the last safety check). Off for fake trees.
-    pub probe_exclusive_open: bool,
-    /// The device the live system booted from, as the init found it (`ARDOISE_BOOT_DEVICE`).
-    pub boot_device: Option<PathBuf>,
-    /// The partition holding ardoise's data (`ARDOISE_DATA_DEVICE`): its disk is protected even
-    /// when it is not the boot medium (booted from CD, data on a second stick).
-    pub data_device: Option<PathBuf>,
-    /// The file where the init recorded the boot medium's identity (`ARDOISE_BOOT_MEDIUM`);
-    /// see [`crate::bootmedium`].
-    pub boot_medium: Option<PathBuf>,
-}
-
-impl Default for DiscoveryOptions {
-    fn default() -> Self {
-        DiscoveryOptions {
-            sys_root: PathBuf::from("/sys"),
-            proc_root: PathBuf::from("/proc"),
-            dev_root: PathBuf::from("/dev"),
-            include_loop: true,
-            probe_exclusive_open: true,
-            boot_device: std::env::var_os("ARDOISE_BOOT_DEVICE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            data_device: std::env::var_os("ARDOISE_DATA_DEVICE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            boot_medium: std::env::var_os("ARDOISE_BOOT_MEDIUM")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-        }
-    }
-}
+pub use crate::system::DiscoveryOptions;
+use crate::system::{dev_numbers, read_attr};
 
 /// Why discovery could not run at all (a single unreadable disk is skipped, not an error).
 #[derive(Debug, thiserror::Error)]
@@ -114,7 +75,7 @@ pub fn describe_path(opts: &DiscoveryOptions, path: &Path) -> Result<DiskInfo, D
             "neither a block device nor a regular file".into(),
         ));
     }
-    let (major, minor) = safety::dev_numbers(std::os::unix::fs::MetadataExt::rdev(&meta));
+    let (major, minor) = dev_numbers(std::os::unix::fs::MetadataExt::rdev(&meta));
     let sys_dev = opts.sys_root.join(format!("dev/block/{major}:{minor}"));
     let real = fs::canonicalize(&sys_dev).map_err(|source| DiscoveryError::Read {
         path: sys_dev.clone(),
@@ -228,37 +189,14 @@ pub(crate) fn describe_sysfs_disk(
         .to_string_lossy()
         .into_owned();
     let transport = classify_transport(name, &path_text, &dir);
-    let logical = attr("queue/logical_block_size")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(512);
-    let physical = attr("queue/physical_block_size")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(logical);
-    let rotational = attr("queue/rotational").as_deref() == Some("1");
-    let removable = attr("removable").as_deref() == Some("1");
-    let read_only = attr("ro").as_deref() == Some("1");
+    let geometry = QueueGeometry::read(&dir);
     let identity = read_identity(name, transport, &dir, sysfs_path.as_deref());
     let raid_volume = sysfs_path
         .as_deref()
         .and_then(crate::controllers::raid_volume_of);
-    let media = match transport {
-        _ if raid_volume.is_some() => MediaKind::RaidVolume,
-        Transport::Nvme => MediaKind::NvmeSsd,
-        Transport::Mmc => MediaKind::Emmc,
-        Transport::Usb if !rotational => MediaKind::UsbFlash,
-        Transport::Ata | Transport::Sas | Transport::Usb if rotational => MediaKind::Hdd,
-        Transport::Ata | Transport::Sas => MediaKind::Ssd,
-        Transport::Virtio | Transport::Loop | Transport::File | Transport::Simulated => {
-            MediaKind::Virtual
-        }
-        _ => MediaKind::Unknown,
-    };
+    let media = media_kind(transport, geometry.rotational, raid_volume.is_some());
     let partitions = list_partitions(&dir);
-    let mut holders = BTreeSet::new();
-    collect_holders(opts, &dir, &mut holders);
-    for p in &partitions {
-        collect_holders(opts, &dir.join(p), &mut holders);
-    }
+    let holders = holders_of_disk_and_partitions(opts, &dir, &partitions);
     Ok(Some(DiskInfo {
         name: name.to_string(),
         path: opts.dev_root.join(name),
@@ -270,22 +208,77 @@ pub(crate) fn describe_sysfs_disk(
         eui64: identity.eui64,
         nguid: identity.nguid,
         size_bytes: sectors * 512,
-        logical_sector_size: logical,
-        physical_sector_size: physical.max(logical),
-        rotational,
-        removable,
-        read_only,
+        logical_sector_size: geometry.logical,
+        physical_sector_size: geometry.physical.max(geometry.logical),
+        rotational: geometry.rotational,
+        removable: attr("removable").as_deref() == Some("1"),
+        read_only: attr("ro").as_deref() == Some("1"),
         transport,
         media,
         sysfs_path,
         partitions,
-        holders: holders.into_iter().collect(),
+        holders,
         mounts: Vec::<MountUse>::new(),
         protected: false,
         protected_reason: None,
         protected_reasons: Vec::new(),
         raid_volume,
     }))
+}
+
+/// Sector sizes and rotation from the disk's `queue/` directory.
+struct QueueGeometry {
+    logical: u32,
+    physical: u32,
+    rotational: bool,
+}
+
+impl QueueGeometry {
+    fn read(dir: &Path) -> Self {
+        let attr = |rel: &str| read_attr(&dir.join(rel));
+        let logical = attr("queue/logical_block_size")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(512);
+        let physical = attr("queue/physical_block_size")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(logical);
+        let rotational = attr("queue/rotational").as_deref() == Some("1");
+        QueueGeometry {
+            logical,
+            physical,
+            rotational,
+        }
+    }
+}
+
+/// What kind of medium the transport and rotation suggest; a RAID volume is one whatever its bus.
+fn media_kind(transport: Transport, rotational: bool, raid_volume: bool) -> MediaKind {
+    match transport {
+        _ if raid_volume => MediaKind::RaidVolume,
+        Transport::Nvme => MediaKind::NvmeSsd,
+        Transport::Mmc => MediaKind::Emmc,
+        Transport::Usb if !rotational => MediaKind::UsbFlash,
+        Transport::Ata | Transport::Sas | Transport::Usb if rotational => MediaKind::Hdd,
+        Transport::Ata | Transport::Sas => MediaKind::Ssd,
+        Transport::Virtio | Transport::Loop | Transport::File | Transport::Simulated => {
+            MediaKind::Virtual
+        }
+        _ => MediaKind::Unknown,
+    }
+}
+
+/// Holders (dm, md...) of the disk and of each of its partitions, sorted and without repeats.
+fn holders_of_disk_and_partitions(
+    opts: &DiscoveryOptions,
+    dir: &Path,
+    partitions: &[String],
+) -> Vec<String> {
+    let mut holders = BTreeSet::new();
+    collect_holders(opts, dir, &mut holders);
+    for p in partitions {
+        collect_holders(opts, &dir.join(p), &mut holders);
+    }
+    holders.into_iter().collect()
 }
 
 fn classify_transport(name: &str, sysfs_path: &str, dir: &Path) -> Transport {
@@ -425,15 +418,6 @@ fn collect_holders(opts: &DiscoveryOptions, dir: &Path, out: &mut BTreeSet<Strin
             collect_holders(opts, &opts.sys_root.join("block").join(&holder), out);
         }
     }
-}
-
-/// Reads a sysfs attribute, trimmed; `None` when absent or empty.
-pub(crate) fn read_attr(path: &Path) -> Option<String> {
-    let s = fs::read_to_string(path).ok()?;
-    let s = s
-        .trim_matches(|c: char| c.is_whitespace() || c == '\0')
-        .to_string();
-    (!s.is_empty()).then_some(s)
 }
 
 /// Sort key so that disks of one family stay together, sdb < sdaa and nvme2n1 < nvme10n1.

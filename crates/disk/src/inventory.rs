@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::discovery::read_attr;
+use crate::system::read_attr;
 
 /// How the machine booted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

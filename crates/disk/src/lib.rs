@@ -10,6 +10,7 @@
 pub mod ata;
 pub mod block;
 pub mod bootmedium;
+pub mod bootrecord;
 pub mod confirm;
 pub mod controllers;
 pub mod discovery;
@@ -26,6 +27,7 @@ pub mod safety;
 pub mod scsi;
 pub mod siblings;
 pub mod sim;
+pub mod system;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transport;

@@ -205,7 +205,7 @@ pub struct DiskInfo {
     pub protected_reasons: Vec<ProtectionReason>,
     /// Set when the disk is a RAID controller's logical volume rather than a physical disk.
     #[serde(default)]
-    pub raid_volume: Option<crate::controllers::RaidVolume>,
+    pub raid_volume: Option<RaidVolume>,
 }
 
 impl DiskInfo {
@@ -224,4 +224,13 @@ impl DiskInfo {
     pub fn path_display(&self) -> String {
         self.path.display().to_string()
     }
+}
+
+/// A disk that is a RAID logical volume, and the controller that makes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RaidVolume {
+    /// PCI address of the RAID controller.
+    pub controller: String,
+    /// Its driver (`megaraid_sas`, `hpsa`...).
+    pub driver: String,
 }

@@ -13,8 +13,9 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::bootmedium::{carries_medium, fs_ids, BootMedium};
-use crate::discovery::{read_attr, DiscoveryOptions};
 use crate::model::{DiskInfo, MountUse, ProtectionReason, Transport};
+pub use crate::system::dev_numbers;
+use crate::system::{read_attr, DiscoveryOptions};
 
 /// Mounts, swaps and the root filesystem of the running system, read once per listing.
 #[derive(Debug, Clone, Default)]
@@ -91,14 +92,6 @@ impl SystemUsage {
             cannot_tell,
         }
     }
-}
-
-/// Splits a Linux `dev_t` into (major, minor).
-pub fn dev_numbers(rdev: u64) -> (u32, u32) {
-    (
-        nix::sys::stat::major(rdev) as u32,
-        nix::sys::stat::minor(rdev) as u32,
-    )
 }
 
 fn rdev_of(path: &str) -> Option<(u32, u32)> {
@@ -181,22 +174,42 @@ pub fn parse_swaps(text: &str) -> Vec<SwapEntry> {
 }
 
 /// Device numbers of the disk, its partitions and its holders, each with a display name.
-fn related_devices(disk: &DiskInfo, opts: &DiscoveryOptions) -> Vec<((u32, u32), String)> {
-    let block = opts.sys_root.join("block");
-    let mut out = Vec::new();
-    let mut push = |dir: PathBuf, name: &str| {
-        if let Some(dev) = read_attr(&dir.join("dev")).and_then(|d| parse_dev(&d)) {
-            out.push((dev, format!("/dev/{name}")));
+struct RelatedDevices {
+    named: Vec<((u32, u32), String)>,
+    devs: BTreeSet<(u32, u32)>,
+}
+
+impl RelatedDevices {
+    fn of(disk: &DiskInfo, opts: &DiscoveryOptions) -> Self {
+        let block = opts.sys_root.join("block");
+        let mut named = Vec::new();
+        let mut push = |dir: PathBuf, name: &str| {
+            if let Some(dev) = read_attr(&dir.join("dev")).and_then(|d| parse_dev(&d)) {
+                named.push((dev, format!("/dev/{name}")));
+            }
+        };
+        push(block.join(&disk.name), &disk.name);
+        for p in &disk.partitions {
+            push(block.join(&disk.name).join(p), p);
         }
-    };
-    push(block.join(&disk.name), &disk.name);
-    for p in &disk.partitions {
-        push(block.join(&disk.name).join(p), p);
+        for h in &disk.holders {
+            push(block.join(h), h);
+        }
+        let devs = named.iter().map(|(d, _)| *d).collect();
+        RelatedDevices { named, devs }
     }
-    for h in &disk.holders {
-        push(block.join(h), h);
+
+    fn contains(&self, dev: &(u32, u32)) -> bool {
+        self.devs.contains(dev)
     }
-    out
+
+    fn name_of(&self, dev: (u32, u32)) -> String {
+        self.named
+            .iter()
+            .find(|(d, _)| *d == dev)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// Marks `disk` protected with every reason that applies, and fills its `mounts`.
@@ -208,16 +221,20 @@ pub fn classify(disk: &mut DiskInfo, opts: &DiscoveryOptions, usage: &SystemUsag
     if disk.transport == Transport::Simulated {
         return;
     }
-    let related = related_devices(disk, opts);
-    let devs: BTreeSet<(u32, u32)> = related.iter().map(|(d, _)| *d).collect();
-    let name_of = |dev: (u32, u32)| {
-        related
-            .iter()
-            .find(|(d, _)| *d == dev)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default()
-    };
+    let related = RelatedDevices::of(disk, opts);
+    protect_the_running_system(disk, opts, usage, &related);
+    disk.mounts = protect_mounted(disk, usage, &related);
+    protect_held_read_only_or_busy(disk, opts);
+}
 
+/// The boot medium, the data partition's disk and the root filesystem's disk, and any disk when
+/// the system's usage could not be read.
+fn protect_the_running_system(
+    disk: &mut DiskInfo,
+    opts: &DiscoveryOptions,
+    usage: &SystemUsage,
+    related: &RelatedDevices,
+) {
     if !usage.cannot_tell.is_empty() {
         disk.protect(ProtectionReason::CannotTell {
             detail: usage.cannot_tell.join("; "),
@@ -227,38 +244,43 @@ pub fn classify(disk: &mut DiskInfo, opts: &DiscoveryOptions, usage: &SystemUsag
     if let Some(detail) = carries_medium(disk, &ids, usage.boot_medium.as_ref()) {
         disk.protect(ProtectionReason::BootMedium { detail });
     }
-    if let Some(boot) = usage.boot_disk_dev {
-        if devs.contains(&boot) {
+    let system_devices = [
+        (usage.boot_disk_dev, "the live system booted from this disk"),
+        (
+            usage.data_disk_dev,
+            "it holds ardoise's data partition (certificates)",
+        ),
+        (
+            usage.root_dev,
+            "it holds the running system's root filesystem",
+        ),
+    ];
+    for (dev, detail) in system_devices {
+        if dev.is_some_and(|d| related.contains(&d)) {
             disk.protect(ProtectionReason::BootMedium {
-                detail: "the live system booted from this disk".into(),
+                detail: detail.into(),
             });
         }
     }
-    if let Some(data) = usage.data_disk_dev {
-        if devs.contains(&data) {
-            disk.protect(ProtectionReason::BootMedium {
-                detail: "it holds ardoise's data partition (certificates)".into(),
-            });
-        }
-    }
-    if let Some(root) = usage.root_dev {
-        if devs.contains(&root) {
-            disk.protect(ProtectionReason::BootMedium {
-                detail: "it holds the running system's root filesystem".into(),
-            });
-        }
-    }
+}
+
+/// Protects the disk for each mount and swap on it or its partitions and holders; returns them.
+fn protect_mounted(
+    disk: &mut DiskInfo,
+    usage: &SystemUsage,
+    related: &RelatedDevices,
+) -> Vec<MountUse> {
     let mut mounts = Vec::new();
     for m in &usage.mounts {
         let hit = [Some(m.dev), m.source_dev]
             .into_iter()
             .flatten()
-            .find(|d| devs.contains(d));
+            .find(|d| related.contains(d));
         if let Some(dev) = hit {
             let device = if m.source.starts_with("/dev/") {
                 m.source.clone()
             } else {
-                name_of(dev)
+                related.name_of(dev)
             };
             mounts.push(MountUse {
                 device: device.clone(),
@@ -272,8 +294,8 @@ pub fn classify(disk: &mut DiskInfo, opts: &DiscoveryOptions, usage: &SystemUsag
         }
     }
     for s in &usage.swaps {
-        if let Some(dev) = s.dev.filter(|d| devs.contains(d)) {
-            let device = name_of(dev);
+        if let Some(dev) = s.dev.filter(|d| related.contains(d)) {
+            let device = related.name_of(dev);
             mounts.push(MountUse {
                 device: device.clone(),
                 mountpoint: "[swap]".into(),
@@ -282,7 +304,11 @@ pub fn classify(disk: &mut DiskInfo, opts: &DiscoveryOptions, usage: &SystemUsag
             disk.protect(ProtectionReason::Swap { device });
         }
     }
-    disk.mounts = mounts;
+    mounts
+}
+
+/// Holders (dm, md), a read-only disk, and the last check: an exclusive open held elsewhere.
+fn protect_held_read_only_or_busy(disk: &mut DiskInfo, opts: &DiscoveryOptions) {
     for h in disk.holders.clone() {
         disk.protect(ProtectionReason::Holder { holder: h });
     }

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 
 use crate::block::{Access, DeviceFile, OpenError};
-use crate::discovery::{read_attr, DiscoveryOptions};
+use crate::discovery::DiscoveryOptions;
 use crate::model::{DiskInfo, Transport};
+use crate::system::read_attr;
 
 /// Another namespace of the controller, with the exclusive open that keeps it from being
 /// mounted while a command that erases it runs.

@@ -362,16 +362,8 @@ impl<T: ScsiTransport> AtaDevice<T> {
     /// always an error.
     pub fn health(&mut self, solid_state: bool) -> Result<HealthFigures, AtaError> {
         let data = self.smart_read_data()?;
-        let thresholds = match self.smart_read_thresholds() {
-            Ok(t) => Some(t),
-            Err(e) if e.is_device_gone() => return Err(e),
-            Err(_) => None,
-        };
-        let status = match self.smart_return_status() {
-            Ok(s) => Some(s),
-            Err(e) if e.is_device_gone() => return Err(e),
-            Err(_) => None,
-        };
+        let thresholds = optional_unless_gone(self.smart_read_thresholds())?;
+        let status = optional_unless_gone(self.smart_return_status())?;
         Ok(smart::health_figures(
             &data,
             thresholds.as_ref(),
@@ -677,6 +669,15 @@ impl<T: ScsiTransport> AtaDevice<T> {
             "FLUSH CACHE EXT",
             AtaCommand::non_data_ext(op::FLUSH_CACHE_EXT, 0, 0, 0),
         )
+    }
+}
+
+/// A reading some drives refuse: refused is `None`, but a vanished device is always an error.
+fn optional_unless_gone<T>(reading: Result<T, AtaError>) -> Result<Option<T>, AtaError> {
+    match reading {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.is_device_gone() => Err(e),
+        Err(_) => Ok(None),
     }
 }
 

@@ -195,6 +195,89 @@ pub struct IdentifyData {
     pub checksum: Checksum,
 }
 
+fn bit(word: u16, b: u32) -> bool {
+    word & (1 << b) != 0
+}
+
+/// Bits 15:14 = 01: the word is filled in (ACS-4 words 83, 87, 106, 119).
+fn valid(word: u16) -> bool {
+    word & 0xc000 == 0x4000
+}
+
+fn little_endian_words(buf: &[u8; 512]) -> [u16; 256] {
+    let mut w = [0u16; 256];
+    for (i, c) in buf.chunks_exact(2).enumerate() {
+        w[i] = u16::from_le_bytes([c[0], c[1]]);
+    }
+    w
+}
+
+/// (logical, physical) sector sizes in bytes from words 106 and 117–118.
+fn sector_sizes(w: &[u16; 256]) -> (u32, u32) {
+    if !valid(w[106]) {
+        return (512, 512);
+    }
+    let words = if bit(w[106], 12) {
+        u32::from(w[118]) << 16 | u32::from(w[117])
+    } else {
+        256
+    };
+    let factor = if bit(w[106], 13) {
+        1u32 << (w[106] & 0x0f)
+    } else {
+        1
+    };
+    (words * 2, words * 2 * factor)
+}
+
+fn sanitize_support(w59: u16) -> SanitizeSupport {
+    SanitizeSupport {
+        supported: bit(w59, 12),
+        crypto_scramble: bit(w59, 13),
+        overwrite: bit(w59, 14),
+        block_erase: bit(w59, 15),
+        antifreeze_lock: bit(w59, 10),
+    }
+}
+
+/// Word 128, believed only when word 82 also says the security feature set is supported.
+fn security_status(w82: u16, w128: u16) -> SecurityStatus {
+    let security_supported = bit(w82, 1) && bit(w128, 0);
+    let w128 = if security_supported { w128 } else { 0 };
+    SecurityStatus {
+        supported: security_supported,
+        enabled: bit(w128, 1),
+        locked: bit(w128, 2),
+        frozen: bit(w128, 3),
+        count_expired: bit(w128, 4),
+        enhanced_erase_supported: bit(w128, 5),
+        level: if bit(w128, 8) {
+            SecurityLevel::Maximum
+        } else {
+            SecurityLevel::High
+        },
+    }
+}
+
+fn rotation(w217: u16) -> Rotation {
+    match w217 {
+        0 => Rotation::NotReported,
+        1 => Rotation::NonRotating,
+        v @ 0x0401..=0xfffe => Rotation::Rpm(v),
+        v => Rotation::Reserved(v),
+    }
+}
+
+/// Word 87 bit 8: the world wide name in words 108–111 is supported.
+fn world_wide_name(w: &[u16; 256]) -> Option<u64> {
+    (valid(w[87]) && bit(w[87], 8)).then(|| {
+        u64::from(w[108]) << 48
+            | u64::from(w[109]) << 32
+            | u64::from(w[110]) << 16
+            | u64::from(w[111])
+    })
+}
+
 impl IdentifyData {
     pub fn parse(buf: &[u8]) -> Result<Self, IdentifyError> {
         let buf: &[u8; 512] = buf
@@ -203,39 +286,14 @@ impl IdentifyData {
         if buf.iter().all(|&b| b == 0) || buf.iter().all(|&b| b == 0xff) {
             return Err(IdentifyError::Empty);
         }
-        let mut w = [0u16; 256];
-        for (i, c) in buf.chunks_exact(2).enumerate() {
-            w[i] = u16::from_le_bytes([c[0], c[1]]);
-        }
-        let bit = |word: u16, b: u32| word & (1 << b) != 0;
-        let valid = |word: u16| word & 0xc000 == 0x4000;
-        let w82_83 = if valid(w[83]) { (w[82], w[83]) } else { (0, 0) };
-        let w85_87 = if valid(w[87]) { (w[85], w[86]) } else { (0, 0) };
-        let (w82, w83) = w82_83;
-        let (w85, w86) = w85_87;
+        let w = little_endian_words(buf);
+        let (w82, w83) = if valid(w[83]) { (w[82], w[83]) } else { (0, 0) };
+        let (w85, w86) = if valid(w[87]) { (w[85], w[86]) } else { (0, 0) };
         let flag = |sup: u16, en: u16, b| FeatureFlag {
             supported: bit(sup, b),
             enabled: bit(en, b),
         };
-
-        let (logical, physical) = if valid(w[106]) {
-            let words = if bit(w[106], 12) {
-                u32::from(w[118]) << 16 | u32::from(w[117])
-            } else {
-                256
-            };
-            let factor = if bit(w[106], 13) {
-                1u32 << (w[106] & 0x0f)
-            } else {
-                1
-            };
-            (words * 2, words * 2 * factor)
-        } else {
-            (512, 512)
-        };
-
-        let security_supported = bit(w82, 1) && bit(w[128], 0);
-        let w128 = if security_supported { w[128] } else { 0 };
+        let (logical, physical) = sector_sizes(&w);
         let acs3 = w[80] != 0xffff && bit(w[80], 10);
         Ok(IdentifyData {
             serial: ata_string(&w[10..20]),
@@ -248,13 +306,7 @@ impl IdentifyData {
             lba48_sectors: (0..4).fold(0u64, |a, i| a | u64::from(w[100 + i]) << (16 * i)),
             logical_sector_size: logical,
             physical_sector_size: physical,
-            sanitize: SanitizeSupport {
-                supported: bit(w[59], 12),
-                crypto_scramble: bit(w[59], 13),
-                overwrite: bit(w[59], 14),
-                block_erase: bit(w[59], 15),
-                antifreeze_lock: bit(w[59], 10),
-            },
+            sanitize: sanitize_support(w[59]),
             smart: flag(w82, w85, 0),
             security_feature: flag(w82, w85, 1),
             write_cache: flag(w82, w85, 5),
@@ -268,38 +320,15 @@ impl IdentifyData {
                 deterministic: bit(w[69], 14),
                 zeroes: bit(w[69], 5),
             },
-            security: SecurityStatus {
-                supported: security_supported,
-                enabled: bit(w128, 1),
-                locked: bit(w128, 2),
-                frozen: bit(w128, 3),
-                count_expired: bit(w128, 4),
-                enhanced_erase_supported: bit(w128, 5),
-                level: if bit(w128, 8) {
-                    SecurityLevel::Maximum
-                } else {
-                    SecurityLevel::High
-                },
-            },
+            security: security_status(w82, w[128]),
             erase_time_normal: EraseTime::decode(w[89]),
             erase_time_enhanced: EraseTime::decode(w[90]),
             master_password_revision: match w[92] {
                 0x0000 | 0xffff => None,
                 v => Some(v),
             },
-            rotation: match w[217] {
-                0 => Rotation::NotReported,
-                1 => Rotation::NonRotating,
-                v @ 0x0401..=0xfffe => Rotation::Rpm(v),
-                v => Rotation::Reserved(v),
-            },
-            // Word 87 bit 8: the world wide name in words 108–111 is supported.
-            wwn: (valid(w[87]) && bit(w[87], 8)).then(|| {
-                u64::from(w[108]) << 48
-                    | u64::from(w[109]) << 32
-                    | u64::from(w[110]) << 16
-                    | u64::from(w[111])
-            }),
+            rotation: rotation(w[217]),
+            wwn: world_wide_name(&w),
             checksum: verify_checksum(buf),
             words: w,
         })

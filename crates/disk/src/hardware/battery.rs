@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::discovery::read_attr;
+use crate::system::read_attr;
 
 /// The unit a battery reports its capacity in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -57,7 +57,7 @@ fn max_mhz(sys_root: &Path) -> Option<u32> {
         .ok()?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
-            crate::discovery::read_attr(&e.path().join("cpufreq/cpuinfo_max_freq"))?
+            crate::system::read_attr(&e.path().join("cpufreq/cpuinfo_max_freq"))?
                 .parse::<u64>()
                 .ok()
         })

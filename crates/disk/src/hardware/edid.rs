@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::discovery::read_attr;
+use crate::system::read_attr;
 
 /// One display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

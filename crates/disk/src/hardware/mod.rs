@@ -19,7 +19,7 @@ pub use cpu::{CpuFacts, CpuLine};
 pub use edid::DisplayFacts;
 pub use smbios::MemoryModuleFacts;
 
-use crate::discovery::read_attr;
+use crate::system::read_attr;
 
 /// The reuse-relevant facts of the machine.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

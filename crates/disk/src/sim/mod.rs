@@ -10,6 +10,7 @@
 //! block I/O ([`media::SimBlock`]), so firmware commands and host reads/writes see one medium.
 
 pub mod ata;
+pub mod erase;
 pub mod media;
 pub mod mmc;
 pub mod nvme;
@@ -18,3 +19,12 @@ pub mod scsi;
 
 pub use media::{FaultPlan, SimBlock, SimMedia};
 pub use profile::{SimDisk, SimProfile, SIM_PREFIX};
+
+/// Wall-clock milliseconds: when a background operation started, so that one timed in
+/// milliseconds (`sanitize_duration_ms`, NVMe `WallClock`) ends on time across processes.
+pub(crate) fn now_unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -300,76 +300,16 @@ impl SimDisk {
     pub fn info(&self) -> DiskInfo {
         let g = self.lock();
         let p = &g.profile;
-        let (model, serial, firmware, vendor, wwn, transport, media, rotational) = match &p.device {
-            SimDeviceSpec::Ata {
-                config, usb_bridge, ..
-            } => (
-                config.model.clone(),
-                config.serial.clone(),
-                config.firmware.clone(),
-                "ATA".to_string(),
-                config.wwn.map(|w| format!("naa.{w:016x}")),
-                if *usb_bridge {
-                    Transport::Usb
-                } else {
-                    Transport::Ata
-                },
-                if config.rotation_rate == 1 {
-                    MediaKind::Ssd
-                } else {
-                    MediaKind::Hdd
-                },
-                config.rotation_rate != 1,
-            ),
-            SimDeviceSpec::Sas { config, .. } => (
-                config.product.clone(),
-                config.serial.clone(),
-                config.revision.clone(),
-                config.vendor.clone(),
-                config.naa.map(|w| format!("naa.{w:016x}")),
-                Transport::Sas,
-                MediaKind::Hdd,
-                true,
-            ),
-            SimDeviceSpec::Nvme { config, .. } => (
-                config.model.clone(),
-                config.serial.clone(),
-                "SIM1.0".into(),
-                format!("{:04x}", config.vid),
-                None,
-                Transport::Nvme,
-                MediaKind::NvmeSsd,
-                false,
-            ),
-            SimDeviceSpec::Emmc { .. } => (
-                "SIM eMMC".into(),
-                format!(
-                    "0x{:08x}",
-                    blake3::hash(p.name.as_bytes()).as_bytes()[0] as u32 * 0x0101_0101
-                ),
-                "0x1".into(),
-                "0x15".into(),
-                None,
-                Transport::Mmc,
-                MediaKind::Emmc,
-                false,
-            ),
-            SimDeviceSpec::Block {
-                model,
-                serial,
-                transport,
-                media,
-            } => (
-                model.clone(),
-                serial.clone(),
-                String::new(),
-                String::new(),
-                None,
-                *transport,
-                *media,
-                *media == MediaKind::Hdd,
-            ),
-        };
+        let SimIdentity {
+            model,
+            serial,
+            firmware,
+            vendor,
+            wwn,
+            transport,
+            media,
+            rotational,
+        } = SimIdentity::of(&p.device, &p.name);
         let ss = g.media.sector_size();
         let mut info = DiskInfo {
             name: p.name.clone(),
@@ -404,6 +344,93 @@ impl SimDisk {
             });
         }
         info
+    }
+}
+
+/// What a simulated device says it is, as discovery would read it from a real one.
+struct SimIdentity {
+    model: String,
+    serial: String,
+    firmware: String,
+    vendor: String,
+    wwn: Option<String>,
+    transport: Transport,
+    media: MediaKind,
+    rotational: bool,
+}
+
+impl SimIdentity {
+    fn of(device: &SimDeviceSpec, name: &str) -> Self {
+        match device {
+            SimDeviceSpec::Ata {
+                config, usb_bridge, ..
+            } => SimIdentity {
+                model: config.model.clone(),
+                serial: config.serial.clone(),
+                firmware: config.firmware.clone(),
+                vendor: "ATA".to_string(),
+                wwn: config.wwn.map(|w| format!("naa.{w:016x}")),
+                transport: if *usb_bridge {
+                    Transport::Usb
+                } else {
+                    Transport::Ata
+                },
+                media: if config.rotation_rate == 1 {
+                    MediaKind::Ssd
+                } else {
+                    MediaKind::Hdd
+                },
+                rotational: config.rotation_rate != 1,
+            },
+            SimDeviceSpec::Sas { config, .. } => SimIdentity {
+                model: config.product.clone(),
+                serial: config.serial.clone(),
+                firmware: config.revision.clone(),
+                vendor: config.vendor.clone(),
+                wwn: config.naa.map(|w| format!("naa.{w:016x}")),
+                transport: Transport::Sas,
+                media: MediaKind::Hdd,
+                rotational: true,
+            },
+            SimDeviceSpec::Nvme { config, .. } => SimIdentity {
+                model: config.model.clone(),
+                serial: config.serial.clone(),
+                firmware: "SIM1.0".into(),
+                vendor: format!("{:04x}", config.vid),
+                wwn: None,
+                transport: Transport::Nvme,
+                media: MediaKind::NvmeSsd,
+                rotational: false,
+            },
+            SimDeviceSpec::Emmc { .. } => SimIdentity {
+                model: "SIM eMMC".into(),
+                serial: format!(
+                    "0x{:08x}",
+                    blake3::hash(name.as_bytes()).as_bytes()[0] as u32 * 0x0101_0101
+                ),
+                firmware: "0x1".into(),
+                vendor: "0x15".into(),
+                wwn: None,
+                transport: Transport::Mmc,
+                media: MediaKind::Emmc,
+                rotational: false,
+            },
+            SimDeviceSpec::Block {
+                model,
+                serial,
+                transport,
+                media,
+            } => SimIdentity {
+                model: model.clone(),
+                serial: serial.clone(),
+                firmware: String::new(),
+                vendor: String::new(),
+                wwn: None,
+                transport: *transport,
+                media: *media,
+                rotational: *media == MediaKind::Hdd,
+            },
+        }
     }
 }
 
@@ -489,33 +516,39 @@ impl MmcTransport for Shared {
 /// trainee must learn to read. Returns the profile paths.
 pub fn standard_machine(dir: &Path, sectors: u64) -> Result<Vec<PathBuf>, SimError> {
     let mut out = Vec::new();
-    let ata = |config: AtaSimConfig| {
-        let state = AtaSimState::power_on(&config);
-        SimDeviceSpec::Ata {
-            config: Box::new(config),
-            state: Box::new(state),
-            usb_bridge: false,
-        }
+    let mut create = |name: &str, spec: SimDeviceSpec| -> Result<(), SimError> {
+        out.push(SimDisk::create(dir, name, spec, 512, sectors)?);
+        Ok(())
     };
-    out.push(SimDisk::create(
-        dir,
-        "sim-ata-hdd",
-        ata(AtaSimConfig::hdd()),
-        512,
-        sectors,
-    )?);
-    let frozen = AtaSimConfig {
+    create("sim-ata-hdd", ata_spec(AtaSimConfig::hdd()))?;
+    create("sim-ata-ssd-frozen", ata_spec(frozen_ssd()))?;
+    create("sim-nvme", nvme_spec(dir)?)?;
+    create("sim-emmc", emmc_spec())?;
+    create("sim-ata-failing", ata_spec(failing_hdd()))?;
+    out.push(create_boot_stick(dir, sectors)?);
+    Ok(out)
+}
+
+fn ata_spec(config: AtaSimConfig) -> SimDeviceSpec {
+    let state = AtaSimState::power_on(&config);
+    SimDeviceSpec::Ata {
+        config: Box::new(config),
+        state: Box::new(state),
+        usb_bridge: false,
+    }
+}
+
+/// An SSD frozen at power-on, as a BIOS leaves it, and without the sanitize feature set.
+fn frozen_ssd() -> AtaSimConfig {
+    AtaSimConfig {
         frozen_at_power_on: true,
         sanitize: Default::default(),
         ..AtaSimConfig::ssd()
-    };
-    out.push(SimDisk::create(
-        dir,
-        "sim-ata-ssd-frozen",
-        ata(frozen),
-        512,
-        sectors,
-    )?);
+    }
+}
+
+/// The NVMe controller's initial state is computed against a throw-away 8-sector probe medium.
+fn nvme_spec(dir: &Path) -> Result<SimDeviceSpec, SimError> {
     let nvme = NvmeSimConfig::default();
     let media_probe =
         SimMedia::create(&dir.join(".probe.img"), 512, 8).map_err(|source| SimError::Io {
@@ -528,28 +561,23 @@ pub fn standard_machine(dir: &Path, sectors: u64) -> Result<Vec<PathBuf>, SimErr
             message: e.to_string(),
         })?;
     let _ = fs::remove_file(dir.join(".probe.img"));
-    out.push(SimDisk::create(
-        dir,
-        "sim-nvme",
-        SimDeviceSpec::Nvme {
-            config: Box::new(nvme),
-            state: Box::new(nvme_state),
-        },
-        512,
-        sectors,
-    )?);
+    Ok(SimDeviceSpec::Nvme {
+        config: Box::new(nvme),
+        state: Box::new(nvme_state),
+    })
+}
+
+fn emmc_spec() -> SimDeviceSpec {
     let emmc = MmcSimConfig::default();
     let emmc_state = MmcSimState::initial(&emmc);
-    out.push(SimDisk::create(
-        dir,
-        "sim-emmc",
-        SimDeviceSpec::Emmc {
-            config: Box::new(emmc),
-            state: Box::new(emmc_state),
-        },
-        512,
-        sectors,
-    )?);
+    SimDeviceSpec::Emmc {
+        config: Box::new(emmc),
+        state: Box::new(emmc_state),
+    }
+}
+
+/// A dying HDD: SMART past its threshold, and a write that fails mid-command.
+fn failing_hdd() -> AtaSimConfig {
     let mut failing = AtaSimConfig::hdd();
     failing.model = "ST500DM002-1BD142".into();
     failing.serial = "Z3TFAILING".into();
@@ -566,13 +594,12 @@ pub fn standard_machine(dir: &Path, sectors: u64) -> Result<Vec<PathBuf>, SimErr
     }
     failing.knobs.fail_mid_command = true;
     failing.sanitize = Default::default();
-    out.push(SimDisk::create(
-        dir,
-        "sim-ata-failing",
-        ata(failing),
-        512,
-        sectors,
-    )?);
+    failing
+}
+
+/// The USB stick the live system booted from: a small plain block device whose profile is
+/// marked protected, so every listing keeps it out of reach.
+fn create_boot_stick(dir: &Path, sectors: u64) -> Result<PathBuf, SimError> {
     let stick = SimDeviceSpec::Block {
         model: "SanDisk Cruzer Blade".into(),
         serial: "4C530001BOOTSTICK".into(),
@@ -595,8 +622,7 @@ pub fn standard_machine(dir: &Path, sectors: u64) -> Result<Vec<PathBuf>, SimErr
         path: stick_path.clone(),
         source,
     })?;
-    out.push(stick_path);
-    Ok(out)
+    Ok(stick_path)
 }
 
 #[cfg(test)]

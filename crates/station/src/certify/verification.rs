@@ -60,35 +60,9 @@ pub(super) fn verification(
     capacity: u64,
     lss: u32,
 ) -> cm::Verification {
-    let expected_state = match &plan.expected {
-        ExpectedState::Overwritten { .. } => "pattern",
-        ExpectedState::Fill { byte: 0 } => "zeros",
-        ExpectedState::Fill { .. } => "pattern",
-        ExpectedState::Changed => "changed-vs-pre",
-    }
-    .to_string();
+    let expected_state = expected_state(&plan.expected);
     let Some(v) = v else {
-        return cm::Verification {
-            method: cm::VerificationMethod::None,
-            parameters: cm::VerificationParameters {
-                subsections: None,
-                samples_per_subsection: None,
-                sample_bytes: None,
-                include_first_last: false,
-                samples: 0,
-                bytes_read: 0,
-                coverage_ppm: 0,
-            },
-            seed: None,
-            expected_state,
-            result: cm::VerificationResult::NotRun,
-            mismatches: 0,
-            mismatch_offsets: Vec::new(),
-            unreadable_samples: 0,
-            assurance: None,
-            sample_plan: None,
-            evidence: None,
-        };
+        return not_run(expected_state);
     };
     let full = v.method == Coverage::Full;
     let method = if plan.expected == ExpectedState::Changed {
@@ -98,56 +72,18 @@ pub(super) fn verification(
     } else {
         cm::VerificationMethod::StratifiedSample
     };
-    // A full read-back checks every sector: each one is a sample.
-    let samples = if full {
-        v.bytes_read / u64::from(lss)
-    } else {
-        v.samples_checked
-    };
-    let mismatches = if full {
-        v.mismatched_bytes.div_ceil(u64::from(lss))
-    } else {
-        v.mismatched_samples
-    };
-    let unreadable_samples = if full {
-        v.unreadable_bytes.div_ceil(u64::from(lss))
-    } else {
-        v.unreadable_samples
-    };
-    let mut mismatch_offsets: Vec<u64> = v.first_mismatches.iter().map(|r| r.offset).collect();
-    mismatch_offsets.sort_unstable();
-    mismatch_offsets.dedup();
-    mismatch_offsets.truncate(100.min(mismatches as usize));
+    let counts = SampleCounts::of(v, full, lss);
     // Unreadable samples alone do not fail the read-back: they were not checked, which the
     // outcome says with the unreadable-sectors exception (the job's decision).
-    let only_unreadable =
-        !v.passed() && v.aborted.is_none() && v.signatures_found == 0 && unreadable_samples > 0;
-    let passed = (v.passed() || only_unreadable) && mismatches == 0 && samples > 0;
-    let assurance = passed.then(|| {
-        if full {
-            cm::Assurance {
-                confidence_percent: CONFIDENCE_PERCENT,
-                detectable_fraction_ppm: 1,
-                contiguous_certain_bytes: Some(u64::from(lss)),
-                statement: format!("Every addressable sector ({capacity} bytes) was read back and matched the expected content."),
-            }
-        } else {
-            let strata = v.plan.as_ref().map(|p| p.strata).filter(|s| *s > 0);
-            let random = v.plan.as_ref().map(|p| p.random_samples).unwrap_or(samples);
-            cm::Assurance::from_samples(random, CONFIDENCE_PERCENT, strata, capacity)
-        }
-    });
+    let only_unreadable = !v.passed()
+        && v.aborted.is_none()
+        && v.signatures_found == 0
+        && counts.unreadable_samples > 0;
+    let passed = (v.passed() || only_unreadable) && counts.mismatches == 0 && counts.samples > 0;
+    let assurance = passed.then(|| assurance(v, full, counts.samples, capacity, lss));
     cm::Verification {
         method,
-        parameters: cm::VerificationParameters {
-            subsections: v.plan.as_ref().map(|p| p.strata).filter(|s| *s > 0),
-            samples_per_subsection: v.plan.as_ref().map(|p| p.params.samples_per_stratum),
-            sample_bytes: v.plan.as_ref().map(|p| p.sample_bytes),
-            include_first_last: true,
-            samples,
-            bytes_read: v.bytes_read,
-            coverage_ppm: cm::coverage_ppm(v.bytes_read, capacity),
-        },
+        parameters: parameters(v, counts.samples, capacity),
         seed: v.plan.as_ref().map(|p| p.seed.to_hex()),
         expected_state,
         result: if passed {
@@ -155,11 +91,109 @@ pub(super) fn verification(
         } else {
             cm::VerificationResult::Fail
         },
-        mismatches,
-        mismatch_offsets,
-        unreadable_samples,
+        mismatches: counts.mismatches,
+        mismatch_offsets: mismatch_offsets(v, counts.mismatches),
+        unreadable_samples: counts.unreadable_samples,
         assurance,
         sample_plan: v.plan.as_ref().map(sample_plan_record),
         evidence: evidence(v, crypto_check),
+    }
+}
+
+fn expected_state(expected: &ExpectedState) -> String {
+    match expected {
+        ExpectedState::Overwritten { .. } => "pattern",
+        ExpectedState::Fill { byte: 0 } => "zeros",
+        ExpectedState::Fill { .. } => "pattern",
+        ExpectedState::Changed => "changed-vs-pre",
+    }
+    .to_string()
+}
+
+/// The record of a job that read nothing back.
+fn not_run(expected_state: String) -> cm::Verification {
+    cm::Verification {
+        method: cm::VerificationMethod::None,
+        parameters: cm::VerificationParameters {
+            subsections: None,
+            samples_per_subsection: None,
+            sample_bytes: None,
+            include_first_last: false,
+            samples: 0,
+            bytes_read: 0,
+            coverage_ppm: 0,
+        },
+        seed: None,
+        expected_state,
+        result: cm::VerificationResult::NotRun,
+        mismatches: 0,
+        mismatch_offsets: Vec::new(),
+        unreadable_samples: 0,
+        assurance: None,
+        sample_plan: None,
+        evidence: None,
+    }
+}
+
+/// Samples checked, mismatched and unreadable. A full read-back checks every sector: each one
+/// is a sample.
+struct SampleCounts {
+    samples: u64,
+    mismatches: u64,
+    unreadable_samples: u64,
+}
+
+impl SampleCounts {
+    fn of(v: &VerifyReport, full: bool, lss: u32) -> Self {
+        if full {
+            SampleCounts {
+                samples: v.bytes_read / u64::from(lss),
+                mismatches: v.mismatched_bytes.div_ceil(u64::from(lss)),
+                unreadable_samples: v.unreadable_bytes.div_ceil(u64::from(lss)),
+            }
+        } else {
+            SampleCounts {
+                samples: v.samples_checked,
+                mismatches: v.mismatched_samples,
+                unreadable_samples: v.unreadable_samples,
+            }
+        }
+    }
+}
+
+/// The first mismatching offsets, sorted, at most 100 and never more than the mismatches.
+fn mismatch_offsets(v: &VerifyReport, mismatches: u64) -> Vec<u64> {
+    let mut offsets: Vec<u64> = v.first_mismatches.iter().map(|r| r.offset).collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    offsets.truncate(100.min(mismatches as usize));
+    offsets
+}
+
+/// What a read-back that passed shows: every sector, or the sampling assurance.
+fn assurance(v: &VerifyReport, full: bool, samples: u64, capacity: u64, lss: u32) -> cm::Assurance {
+    if full {
+        cm::Assurance {
+            confidence_percent: CONFIDENCE_PERCENT,
+            detectable_fraction_ppm: 1,
+            contiguous_certain_bytes: Some(u64::from(lss)),
+            statement: format!("Every addressable sector ({capacity} bytes) was read back and matched the expected content."),
+        }
+    } else {
+        let strata = v.plan.as_ref().map(|p| p.strata).filter(|s| *s > 0);
+        let random = v.plan.as_ref().map(|p| p.random_samples).unwrap_or(samples);
+        cm::Assurance::from_samples(random, CONFIDENCE_PERCENT, strata, capacity)
+    }
+}
+
+fn parameters(v: &VerifyReport, samples: u64, capacity: u64) -> cm::VerificationParameters {
+    cm::VerificationParameters {
+        subsections: v.plan.as_ref().map(|p| p.strata).filter(|s| *s > 0),
+        samples_per_subsection: v.plan.as_ref().map(|p| p.params.samples_per_stratum),
+        sample_bytes: v.plan.as_ref().map(|p| p.sample_bytes),
+        include_first_last: true,
+        samples,
+        bytes_read: v.bytes_read,
+        coverage_ppm: cm::coverage_ppm(v.bytes_read, capacity),
     }
 }

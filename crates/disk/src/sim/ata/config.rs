@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::super::scsi::EraseKnobs;
+use super::super::erase::EraseKnobs;
 
 /// How the SAT layer returns ATA registers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -1,9 +1,11 @@
 //! The sanitize feature set: CRYPTO SCRAMBLE, BLOCK ERASE, OVERWRITE, FREEZE LOCK,
 //! ANTIFREEZE LOCK and SANITIZE STATUS, with the SD0..SD4 state machine.
 
-use super::super::scsi::{
-    background_progress, erase_with_knobs, gone, now_unix_ms, EraseResult, Fill,
+use super::super::erase::{
+    background_progress, count_poll_until_done, erase_with_knobs, EraseResult, Fill,
 };
+use super::super::now_unix_ms;
+use super::super::scsi::gone;
 use super::registers::{abort, abort_reason, ok, ok_with, Done, TaskFile};
 use super::{AtaSanitizeCaps, AtaSanitizeOp, AtaSanitizePhase, SimAtaDisk};
 use crate::transport::TransportError;
@@ -44,12 +46,7 @@ impl SimAtaDisk {
                 polls_done,
                 started_unix_ms,
                 ..
-            } => {
-                if poll {
-                    *polls_done += 1;
-                }
-                background_progress(&self.config.knobs, *polls_done, *started_unix_ms).is_none()
-            }
+            } => count_poll_until_done(&self.config.knobs, polls_done, *started_unix_ms, poll),
             _ => false,
         };
         if finished {

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::super::scsi::{erase_with_knobs, gone, EraseResult, Fill};
+use super::super::erase::{erase_with_knobs, EraseResult, Fill};
+use super::super::scsi::gone;
 use super::registers::{abort, ok, Done};
 use super::SimAtaDisk;
 use crate::transport::{DataDir, TransportError};

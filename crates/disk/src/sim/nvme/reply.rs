@@ -1,7 +1,5 @@
 //! The status codes the controller answers with and the helpers every command shares.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use nix::errno::Errno;
 
 use crate::transport::{NvmeReply, TransportError};
@@ -20,13 +18,6 @@ pub(super) const SANITIZE_FAILED: u16 = 0x001C | DNR;
 pub(super) const SANITIZE_IN_PROGRESS: u16 = 0x001D;
 pub(super) const INVALID_LOG_PAGE: u16 = 0x0109 | DNR;
 pub(super) const INVALID_FORMAT: u16 = 0x010A | DNR;
-
-pub(super) fn now_unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_millis() as u64
-}
 
 pub(super) fn gone(errno: Errno) -> TransportError {
     TransportError::DeviceGone { op: OP, errno }

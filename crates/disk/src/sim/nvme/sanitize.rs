@@ -1,10 +1,9 @@
 //! Sanitize: block erase, overwrite, crypto erase and exit failure mode, with progress by polls
 //! or wall clock and the knobs that make it fail, vanish or lie.
 
+use super::super::now_unix_ms;
 use super::content::Content;
-use super::reply::{
-    now_unix_ms, INVALID_FIELD, INVALID_OPCODE, SANITIZE_FAILED, SANITIZE_IN_PROGRESS, SUCCESS,
-};
+use super::reply::{INVALID_FIELD, INVALID_OPCODE, SANITIZE_FAILED, SANITIZE_IN_PROGRESS, SUCCESS};
 use super::{SanitizeProgress, SimNvmeController, SimSanitizeFailure, SimSanitizeOperation};
 use crate::transport::{NvmeAdminCmd, TransportError};
 
