@@ -2,7 +2,7 @@
 //! assembled from strings (no template engine, nothing evaluated), with inline CSS and no
 //! external asset.
 
-use crate::i18n::{Language, Words};
+use crate::i18n::{Language, Words, W};
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
 pub fn esc(s: &str) -> String {
@@ -88,18 +88,18 @@ pub fn layout(lang: Language, title: &str, path_and_query: &str, body: &str) -> 
 <main id=\"main\">{body}</main></body></html>\n",
         code = lang.code(),
         title = esc(title),
-        site = esc(lang.t("site")),
+        site = esc(lang.t(W::Site)),
         skip = match lang {
             Language::Fr => "Aller au contenu",
             Language::En => "Skip to content",
         },
-        search = esc(lang.t("nav.search")),
-        workshops = esc(lang.t("nav.workshops")),
-        log = esc(lang.t("nav.log")),
-        audit = esc(lang.t("nav.audit")),
-        login = esc(lang.t("nav.login")),
+        search = esc(lang.t(W::NavSearch)),
+        workshops = esc(lang.t(W::NavWorkshops)),
+        log = esc(lang.t(W::NavLog)),
+        audit = esc(lang.t(W::NavAudit)),
+        login = esc(lang.t(W::NavLogin)),
         switch = esc(&switch),
-        other_name = esc(lang.t("lang.other")),
+        other_name = esc(lang.t(W::LangOther)),
     )
 }
 

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::handler::{blocking, Shared};
 use crate::html::{esc, url_part};
-use crate::i18n::{Language, Words};
+use crate::i18n::{Language, Words, W};
 use crate::registry::Registry;
 use crate::store::{self, JournalView, Stored};
 
@@ -164,7 +164,7 @@ fn capacity(lang: Language, bytes: u64) -> String {
     format!(
         "{} ({bytes} {})",
         ardoise_units::size(lang, bytes),
-        lang.t("unit.bytes")
+        lang.t(W::UnitBytes)
     )
 }
 
@@ -188,23 +188,23 @@ fn medium_section(lang: Language, c: &Certificate) -> String {
     let t = |k| lang.t(k);
     let mut h = String::new();
     let m = &c.media;
-    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.medium"))));
+    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertMedium))));
     h.push_str(&dl(&[
         (
-            t("f.model"),
+            t(W::FModel),
             format!("{} {}", opt(&m.manufacturer), esc(&m.model)),
         ),
         (
-            t("f.serial"),
+            t(W::FSerial),
             format!("<span class=\"mono\">{}</span>", esc(&m.serial)),
         ),
         (
-            t("f.type"),
+            t(W::FType),
             esc(&format!("{} / {}", word(&m.media_type), word(&m.transport))),
         ),
-        (t("f.capacity"), esc(&capacity(lang, m.capacity_bytes))),
+        (t(W::FCapacity), esc(&capacity(lang, m.capacity_bytes))),
         (
-            t("f.health"),
+            t(W::FHealth),
             esc(&format!(
                 "{} {}",
                 word(&m.health.grade),
@@ -220,12 +220,12 @@ fn host_section(lang: Language, c: &Certificate) -> String {
     let t = |k| lang.t(k);
     let mut h = String::new();
     let s = &c.host.smbios;
-    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.host"))));
+    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertHost))));
     h.push_str(&dl(&[
-        (t("f.manufacturer"), opt(&s.system_manufacturer)),
-        (t("f.product"), opt(&s.system_product)),
-        (t("f.serial"), opt(&s.system_serial)),
-        (t("f.asset"), opt(&c.host.asset_tag)),
+        (t(W::FManufacturer), opt(&s.system_manufacturer)),
+        (t(W::FProduct), opt(&s.system_product)),
+        (t(W::FSerial), opt(&s.system_serial)),
+        (t(W::FAsset), opt(&c.host.asset_tag)),
     ]));
     h
 }
@@ -235,11 +235,11 @@ fn provenance_section(lang: Language, c: &Certificate) -> String {
     let t = |k| lang.t(k);
     let mut h = String::new();
     let p = &c.provenance;
-    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.provenance"))));
+    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertProvenance))));
     h.push_str(&dl(&[
-        (t("f.donor"), esc(&p.donor.name)),
-        (t("f.lot"), opt(&p.lot)),
-        (t("f.donation"), opt(&p.donation_ref)),
+        (t(W::FDonor), esc(&p.donor.name)),
+        (t(W::FLot), opt(&p.lot)),
+        (t(W::FDonation), opt(&p.donation_ref)),
     ]));
     h
 }
@@ -264,14 +264,14 @@ fn sanitization_section(lang: Language, c: &Certificate) -> String {
         ));
     }
     steps.push_str("</ol>");
-    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.sanitization"))));
+    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertSanitization))));
     h.push_str(&dl(&[
         (
-            t("f.technique"),
+            t(W::FTechnique),
             format!("<code>{}</code> — {}", esc(&z.technique), esc(&z.reason)),
         ),
         (
-            t("f.level"),
+            t(W::FLevel),
             esc(&format!(
                 "{} / {}",
                 word(&z.level_requested),
@@ -280,8 +280,8 @@ fn sanitization_section(lang: Language, c: &Certificate) -> String {
                     .unwrap_or_else(|| "—".into())
             )),
         ),
-        (t("f.standard"), opt(&z.standard_claimed)),
-        (t("f.steps"), steps),
+        (t(W::FStandard), opt(&z.standard_claimed)),
+        (t(W::FSteps), steps),
     ]));
     h
 }
@@ -291,11 +291,11 @@ fn verification_section(lang: Language, c: &Certificate) -> String {
     let t = |k| lang.t(k);
     let mut h = String::new();
     let v = &c.verification;
-    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.verification"))));
+    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertVerification))));
     h.push_str(&dl(&[
-        (t("f.method"), esc(&word(&v.method))),
+        (t(W::FMethod), esc(&word(&v.method))),
         (
-            t("f.result"),
+            t(W::FResult),
             esc(&format!(
                 "{}, {} mismatch(es), {} unreadable",
                 word(&v.result),
@@ -303,13 +303,13 @@ fn verification_section(lang: Language, c: &Certificate) -> String {
                 v.unreadable_samples
             )),
         ),
-        (t("f.samples"), esc(&v.parameters.samples.to_string())),
+        (t(W::FSamples), esc(&v.parameters.samples.to_string())),
         (
-            t("f.coverage"),
+            t(W::FCoverage),
             esc(&ardoise_cert::model::ppm_text(v.parameters.coverage_ppm)),
         ),
         (
-            t("f.assurance"),
+            t(W::FAssurance),
             esc(v
                 .assurance
                 .as_ref()
@@ -337,10 +337,10 @@ fn outcome_section(lang: Language, c: &Certificate) -> String {
             esc(&e.detail)
         ));
     }
-    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.outcome"))));
+    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertOutcome))));
     h.push_str(&dl(&[
         (
-            t("f.status"),
+            t(W::FStatus),
             format!(
                 "<strong class=\"{}\" id=\"outcome\">{}</strong>",
                 outcome_class(&status),
@@ -348,7 +348,7 @@ fn outcome_section(lang: Language, c: &Certificate) -> String {
             ),
         ),
         (
-            t("f.exceptions"),
+            t(W::FExceptions),
             if exc.is_empty() {
                 "—".into()
             } else {
@@ -363,7 +363,7 @@ fn outcome_section(lang: Language, c: &Certificate) -> String {
 fn limitations_section(lang: Language, c: &Certificate) -> String {
     let t = |k| lang.t(k);
     let mut h = String::new();
-    h.push_str(&format!("<h2>{}</h2><ul>", esc(t("cert.limitations"))));
+    h.push_str(&format!("<h2>{}</h2><ul>", esc(t(W::CertLimitations))));
     for l in &c.limitations {
         h.push_str(&format!("<li>{}</li>", esc(&l.text)));
     }
@@ -376,10 +376,10 @@ fn issuer_section(lang: Language, c: &Certificate) -> String {
     let t = |k| lang.t(k);
     let mut h = String::new();
     let i = &c.issuer;
-    h.push_str(&format!("<h2>{}</h2>", esc(t("cert.issuer"))));
+    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertIssuer))));
     h.push_str(&dl(&[
         (
-            t("f.workshop"),
+            t(W::FWorkshop),
             format!(
                 "{} (<code>{}</code>)",
                 esc(&i.workshop_name),
@@ -387,13 +387,13 @@ fn issuer_section(lang: Language, c: &Certificate) -> String {
             ),
         ),
         (
-            t("f.station"),
+            t(W::FStation),
             format!("<code>{}</code>", esc(&i.station_id)),
         ),
-        (t("f.seq"), esc(&c.journal.seq.to_string())),
-        (t("f.key"), format!("<code>{}</code>", esc(&i.key_id))),
+        (t(W::FSeq), esc(&c.journal.seq.to_string())),
+        (t(W::FKey), format!("<code>{}</code>", esc(&i.key_id))),
         (
-            t("f.operator"),
+            t(W::FOperator),
             format!(
                 "<code>{}</code>{}",
                 esc(&c.operator.id),
@@ -404,9 +404,9 @@ fn issuer_section(lang: Language, c: &Certificate) -> String {
                     .unwrap_or_default()
             ),
         ),
-        (t("f.issued"), esc(&ardoise_cert::fmt_time(c.issued_at))),
+        (t(W::FIssued), esc(&ardoise_cert::fmt_time(c.issued_at))),
         (
-            t("f.tool"),
+            t(W::FTool),
             esc(&format!(
                 "{} {} {}",
                 c.tool.name,
@@ -424,9 +424,9 @@ pub(super) fn journal_section(
     this_seq: Option<u64>,
     full_link: bool,
 ) -> String {
-    let mut h = format!("<p>{}: {}. ", esc(lang.t("j.count")), j.certificates);
+    let mut h = format!("<p>{}: {}. ", esc(lang.t(W::JCount)), j.certificates);
     if j.gaps.is_empty() {
-        h.push_str(&format!("{}.</p>", esc(lang.t("j.nogap"))));
+        h.push_str(&format!("{}.</p>", esc(lang.t(W::JNogap))));
     } else {
         let gaps: Vec<String> = j
             .gaps
@@ -442,27 +442,27 @@ pub(super) fn journal_section(
             .collect();
         h.push_str(&format!(
             "<span class=\"warn\">{}: {}</span></p>",
-            esc(lang.t("j.gaps")),
+            esc(lang.t(W::JGaps)),
             esc(&gaps.join(", "))
         ));
     }
     h.push_str("<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">");
-    h.push_str(&esc(lang.t("col.date")));
+    h.push_str(&esc(lang.t(W::ColDate)));
     h.push_str("</th><th scope=\"col\">");
-    h.push_str(&esc(lang.t("col.serial")));
+    h.push_str(&esc(lang.t(W::ColSerial)));
     h.push_str("</th><th scope=\"col\">");
-    h.push_str(&esc(lang.t("col.outcome")));
+    h.push_str(&esc(lang.t(W::ColOutcome)));
     h.push_str("</th><th scope=\"col\">");
-    h.push_str(&esc(lang.t("col.certificate")));
+    h.push_str(&esc(lang.t(W::ColCertificate)));
     h.push_str("</th><th scope=\"col\"></th></tr></thead><tbody>");
     for e in &j.entries {
         let link = match e.link_ok {
-            Some(true) => format!("<span class=\"ok\">{}</span>", esc(lang.t("j.link_ok"))),
-            Some(false) => format!("<span class=\"bad\">{}</span>", esc(lang.t("j.link_bad"))),
+            Some(true) => format!("<span class=\"ok\">{}</span>", esc(lang.t(W::JLinkOk))),
+            Some(false) => format!("<span class=\"bad\">{}</span>", esc(lang.t(W::JLinkBad))),
             None => String::new(),
         };
         let this = if Some(e.seq) == this_seq {
-            format!(" <strong>({})</strong>", esc(lang.t("j.this")))
+            format!(" <strong>({})</strong>", esc(lang.t(W::JThis)))
         } else {
             String::new()
         };
@@ -486,7 +486,7 @@ pub(super) fn journal_section(
             url_part(&j.workshop),
             url_part(&j.station),
             lang.code(),
-            esc(lang.t("j.full"))
+            esc(lang.t(W::JFull))
         ));
     }
     h
@@ -501,7 +501,7 @@ pub async fn certificate_page(
     let lang = lang_from_query(&headers, q.as_deref());
     let id = id.to_ascii_lowercase();
     if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return error_page(lang, StatusCode::BAD_REQUEST, lang.t("notfound.cert"));
+        return error_page(lang, StatusCode::BAD_REQUEST, lang.t(W::NotfoundCert));
     }
     // An unknown or revoked cookie reads as anonymous: the public page, masked.
     let full = crate::auth::role(&reg.tokens(), &headers)
@@ -529,23 +529,23 @@ pub async fn certificate_page(
     .await;
     let (s, receipt, mut j) = match res {
         Ok(Some(v)) => v,
-        Ok(None) => return error_page(lang, StatusCode::NOT_FOUND, lang.t("notfound.cert")),
+        Ok(None) => return error_page(lang, StatusCode::NOT_FOUND, lang.t(W::NotfoundCert)),
         Err(e) => return page_err(lang, e),
     };
     let state = verification(&reg, &s, receipt.as_ref());
     let mut h = format!(
         "<h1>{}</h1><p class=\"mono\">{}: {}</p>",
-        esc(lang.t("cert.title")),
-        esc(lang.t("f.certid")),
+        esc(lang.t(W::CertTitle)),
+        esc(lang.t(W::FCertid)),
         esc(&s.summary.cert_id)
     );
     h.push_str(&verdict_section(lang, &s, &j, state));
     if !full {
         h.push_str(&format!(
             "<p class=\"muted\" id=\"masked-note\">{} <a href=\"/login?lang={}\">{}</a></p>",
-            esc(lang.t("cert.masked")),
+            esc(lang.t(W::CertMasked)),
             lang.code(),
-            esc(lang.t("nav.login"))
+            esc(lang.t(W::NavLogin))
         ));
         for e in &mut j.entries {
             e.media_serial = mask_serial(&e.media_serial);
@@ -560,16 +560,16 @@ pub async fn certificate_page(
         Some(c) => h.push_str(&certificate_body(lang, &masked(&c))),
         None => h.push_str("<p class=\"bad\">payload unreadable</p>"),
     }
-    h.push_str(&dl(&[(lang.t("f.received"), esc(&s.summary.received_at))]));
-    h.push_str(&format!("<h2>{}</h2>", esc(lang.t("cert.journal"))));
+    h.push_str(&dl(&[(lang.t(W::FReceived), esc(&s.summary.received_at))]));
+    h.push_str(&format!("<h2>{}</h2>", esc(lang.t(W::CertJournal))));
     h.push_str(&journal_section(lang, &j, Some(s.summary.seq), full));
-    h.push_str(&format!("<h2>{}</h2>", esc(lang.t("cert.logproof"))));
+    h.push_str(&format!("<h2>{}</h2>", esc(lang.t(W::CertLogproof))));
     if let Some(r) = &receipt {
         h.push_str(&proof_section(lang, r));
     }
     h.push_str(&downloads_section(lang, &s.summary.cert_id, full));
     let here = format!("/c/{}", s.summary.cert_id);
-    page(lang, lang.t("cert.title"), &here, h)
+    page(lang, lang.t(W::CertTitle), &here, h)
 }
 
 /// The verification state, with the station journal's continuity around the entry.
@@ -596,10 +596,10 @@ fn verdict_section(
     let valid = checks.iter().all(|c| c.status != "fail");
     let mut h = format!(
         "<section aria-labelledby=\"state\"><h2 id=\"state\">{}</h2><p class=\"verdict {}\" id=\"verdict\" data-valid=\"{}\">{}</p><ul class=\"checks\">",
-        esc(lang.t("cert.state")),
+        esc(lang.t(W::CertState)),
         if valid { "ok" } else { "bad" },
         valid,
-        esc(lang.t(if valid { "cert.valid" } else { "cert.invalid" }))
+        esc(lang.t(if valid { W::CertValid } else { W::CertInvalid }))
     );
     for c in &checks {
         let (word, class) = status_word(lang, c.status);
@@ -620,20 +620,20 @@ fn verdict_section(
 fn proof_section(lang: Language, r: &Receipt) -> String {
     let cp = ardoise_cert::note::checkpoint_unverified(&r.checkpoint).ok();
     dl(&[
-        (lang.t("f.index"), esc(&r.log_index.to_string())),
+        (lang.t(W::FIndex), esc(&r.log_index.to_string())),
         (
-            lang.t("f.treesize"),
+            lang.t(W::FTreesize),
             esc(&cp.as_ref().map(|c| c.size.to_string()).unwrap_or_default()),
         ),
         (
-            lang.t("f.root"),
+            lang.t(W::FRoot),
             format!(
                 "<code>{}</code>",
                 esc(&cp.as_ref().map(|c| hex::encode(c.root)).unwrap_or_default())
             ),
         ),
         (
-            lang.t("f.proof"),
+            lang.t(W::FProof),
             format!(
                 "<ol class=\"mono\">{}</ol>",
                 r.inclusion_proof
@@ -643,11 +643,11 @@ fn proof_section(lang: Language, r: &Receipt) -> String {
             ),
         ),
         (
-            lang.t("f.checkpoint"),
+            lang.t(W::FCheckpoint),
             format!("<pre>{}</pre>", esc(&r.checkpoint)),
         ),
         (
-            lang.t("f.registrykey"),
+            lang.t(W::FRegistrykey),
             format!("<code>{}</code>", esc(&r.registry_key)),
         ),
     ])
@@ -659,19 +659,19 @@ fn downloads_section(lang: Language, cert_id: &str, full: bool) -> String {
     let envelope = if full {
         format!(
             "<li><a href=\"/api/v1/certificates/{id}/envelope\" download=\"{id}.dsse.json\">{}</a></li>",
-            esc(lang.t("cert.envelope"))
+            esc(lang.t(W::CertEnvelope))
         )
     } else {
         format!(
             "<li class=\"muted\">{}</li>",
-            esc(lang.t("cert.envelope.auditors"))
+            esc(lang.t(W::CertEnvelopeAuditors))
         )
     };
     format!(
         "<h2>{}</h2><ul>{envelope}<li><a href=\"/api/v1/certificates/{id}/receipt\" download=\"{id}.receipt.json\">{}</a></li></ul><p class=\"muted\">{}</p>",
-        esc(lang.t("cert.downloads")),
-        esc(lang.t("cert.receipt")),
-        esc(lang.t("cert.offline")),
+        esc(lang.t(W::CertDownloads)),
+        esc(lang.t(W::CertReceipt)),
+        esc(lang.t(W::CertOffline)),
     )
 }
 

@@ -11,21 +11,21 @@ use super::{lang_from_query, page};
 use crate::auth::{COOKIE, MIN_TOKEN_CHARS};
 use crate::handler::Shared;
 use crate::html::esc;
-use crate::i18n::{Language, Words};
+use crate::i18n::{Language, Words, W};
 
 fn login_form(lang: Language, message: Option<&str>) -> String {
     format!(
         "<h1>{title}</h1><p>{help}</p>{msg}<form method=\"post\" action=\"/login?lang={l}\">\
 <label>{tl} <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" size=\"48\"></label> \
 <button id=\"login\" type=\"submit\">{sb}</button></form>",
-        title = esc(lang.t("login.title")),
-        help = esc(lang.t("login.help")),
+        title = esc(lang.t(W::LoginTitle)),
+        help = esc(lang.t(W::LoginHelp)),
         msg = message
             .map(|m| format!("<p class=\"bad\" id=\"login-error\">{}</p>", esc(m)))
             .unwrap_or_default(),
         l = lang.code(),
-        tl = esc(lang.t("login.token")),
-        sb = esc(lang.t("login.submit")),
+        tl = esc(lang.t(W::LoginToken)),
+        sb = esc(lang.t(W::LoginSubmit)),
     )
 }
 
@@ -36,13 +36,13 @@ pub(super) fn public_landing(lang: Language) -> String {
 <label>{il}<input id=\"cert-id\" name=\"id\" size=\"64\" pattern=\"[0-9a-fA-F]{{64}}\"></label>\
 <input type=\"hidden\" name=\"lang\" value=\"{l}\"><button type=\"submit\">{sb}</button></form>\
 <p>{needs} <a href=\"/login?lang={l}\">{login}</a></p>",
-        title = esc(lang.t("search.title")),
-        help = esc(lang.t("search.byid")),
-        il = esc(lang.t("f.certid")),
+        title = esc(lang.t(W::SearchTitle)),
+        help = esc(lang.t(W::SearchByid)),
+        il = esc(lang.t(W::FCertid)),
         l = lang.code(),
-        sb = esc(lang.t("search.submit")),
-        needs = esc(lang.t("search.needs_token")),
-        login = esc(lang.t("nav.login")),
+        sb = esc(lang.t(W::SearchSubmit)),
+        needs = esc(lang.t(W::SearchNeedsToken)),
+        login = esc(lang.t(W::NavLogin)),
     )
 }
 
@@ -50,7 +50,7 @@ pub async fn login_page(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let lang = lang_from_query(&headers, q.as_deref());
     page(
         lang,
-        lang.t("login.title"),
+        lang.t(W::LoginTitle),
         "/login",
         login_form(lang, None),
     )
@@ -77,9 +77,9 @@ pub async fn login(
     if !known {
         let mut r = page(
             lang,
-            lang.t("login.title"),
+            lang.t(W::LoginTitle),
             "/login",
-            login_form(lang, Some(lang.t("login.bad"))),
+            login_form(lang, Some(lang.t(W::LoginBad))),
         );
         *r.status_mut() = StatusCode::UNAUTHORIZED;
         return r;

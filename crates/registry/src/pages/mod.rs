@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::auth::Role;
 use crate::handler::{blocking, parse_query, ApiError, Shared};
 use crate::html::{esc, layout, url_part};
-use crate::i18n::{pick_language, Language, Words};
+use crate::i18n::{pick_language, Language, Words, W};
 use crate::store::{self, Filter};
 
 pub fn routes() -> Router<Shared> {
@@ -70,9 +70,9 @@ fn page(lang: Language, title: &str, here: &str, body: String) -> Response {
 fn error_page(lang: Language, status: StatusCode, message: &str) -> Response {
     let mut r = page(
         lang,
-        lang.t("error"),
+        lang.t(W::Error),
         "/",
-        format!("<h1>{}</h1><p>{}</p>", esc(lang.t("error")), esc(message)),
+        format!("<h1>{}</h1><p>{}</p>", esc(lang.t(W::Error)), esc(message)),
     );
     *r.status_mut() = status;
     r
@@ -80,7 +80,7 @@ fn error_page(lang: Language, status: StatusCode, message: &str) -> Response {
 
 pub fn not_found_page(headers: &HeaderMap, q: Option<&str>) -> Response {
     let lang = lang_from_query(headers, q);
-    error_page(lang, StatusCode::NOT_FOUND, lang.t("notfound"))
+    error_page(lang, StatusCode::NOT_FOUND, lang.t(W::Notfound))
 }
 
 /// Turns an API error into a page.
@@ -100,9 +100,9 @@ fn word<T: Serialize>(v: &T) -> String {
 
 fn outcome_word(lang: Language, o: &str) -> String {
     match o {
-        "erased" => lang.t("outcome.erased").into(),
-        "erased_with_exceptions" => lang.t("outcome.erased_with_exceptions").into(),
-        "not_erased" => lang.t("outcome.not_erased").into(),
+        "erased" => lang.t(W::OutcomeErased).into(),
+        "erased_with_exceptions" => lang.t(W::OutcomeErasedWithExceptions).into(),
+        "not_erased" => lang.t(W::OutcomeNotErased).into(),
         other => other.into(),
     }
 }
@@ -117,21 +117,21 @@ fn outcome_class(o: &str) -> &'static str {
 
 fn check_label(lang: Language, name: &str) -> &'static str {
     match name {
-        "signature" => lang.t("check.signature"),
-        "key" => lang.t("check.key"),
-        "schema" => lang.t("check.schema"),
-        "log" => lang.t("check.log"),
-        "time" => lang.t("check.time"),
-        _ => lang.t("check.journal"),
+        "signature" => lang.t(W::CheckSignature),
+        "key" => lang.t(W::CheckKey),
+        "schema" => lang.t(W::CheckSchema),
+        "log" => lang.t(W::CheckLog),
+        "time" => lang.t(W::CheckTime),
+        _ => lang.t(W::CheckJournal),
     }
 }
 
 fn status_word(lang: Language, status: &str) -> (&'static str, &'static str) {
     match status {
-        "pass" => (lang.t("status.valid"), "ok"),
-        "warn" => (lang.t("status.warning"), "warn"),
-        "fail" => (lang.t("status.invalid"), "bad"),
-        _ => (lang.t("status.skipped"), "muted"),
+        "pass" => (lang.t(W::StatusValid), "ok"),
+        "warn" => (lang.t(W::StatusWarning), "warn"),
+        "fail" => (lang.t(W::StatusInvalid), "bad"),
+        _ => (lang.t(W::StatusSkipped), "muted"),
     }
 }
 
@@ -141,12 +141,12 @@ fn status_word(lang: Language, status: &str) -> (&'static str, &'static str) {
 fn results_table(lang: Language, items: &[store::Summary]) -> String {
     let mut h = format!(
         "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(lang.t("col.date")),
-        esc(lang.t("col.workshop")),
-        esc(lang.t("col.media")),
-        esc(lang.t("col.serial")),
-        esc(lang.t("col.outcome")),
-        esc(lang.t("col.certificate")),
+        esc(lang.t(W::ColDate)),
+        esc(lang.t(W::ColWorkshop)),
+        esc(lang.t(W::ColMedia)),
+        esc(lang.t(W::ColSerial)),
+        esc(lang.t(W::ColOutcome)),
+        esc(lang.t(W::ColCertificate)),
     );
     for s in items {
         h.push_str(&format!(
@@ -188,7 +188,7 @@ async fn search_page(
         };
         let mut r = page(
             lang,
-            lang.t("search.title"),
+            lang.t(W::SearchTitle),
             "/",
             login::public_landing(lang),
         );
@@ -213,7 +213,7 @@ async fn search_page(
     let mut h = search_form(lang, &f, &workshops);
     h.push_str(&search_results(lang, &f, &results, empty));
     let here = format!("/?{}", q.unwrap_or_default());
-    page(lang, lang.t("search.title"), &here, h)
+    page(lang, lang.t(W::SearchTitle), &here, h)
 }
 
 /// The search form, filled with the filter `f`.
@@ -224,13 +224,13 @@ fn search_form(lang: Language, f: &Filter, workshops: &[(String, u64)]) -> Strin
 <input type=\"hidden\" name=\"lang\" value=\"{l}\">\
 <label>{ql}<input id=\"q\" name=\"q\" type=\"search\" value=\"{q}\" size=\"32\"></label>\
 <label>{wl}<select name=\"workshop\"><option value=\"\">{any}</option>",
-        title = esc(lang.t("search.title")),
-        help = esc(lang.t("search.help")),
+        title = esc(lang.t(W::SearchTitle)),
+        help = esc(lang.t(W::SearchHelp)),
         l = lang.code(),
-        ql = esc(lang.t("search.q")),
+        ql = esc(lang.t(W::SearchQ)),
         q = v(&f.q),
-        wl = esc(lang.t("search.workshop")),
-        any = esc(lang.t("search.any")),
+        wl = esc(lang.t(W::SearchWorkshop)),
+        any = esc(lang.t(W::SearchAny)),
     );
     for (w, _) in workshops {
         let sel = if f.workshop.as_deref() == Some(w.as_str()) {
@@ -242,8 +242,8 @@ fn search_form(lang: Language, f: &Filter, workshops: &[(String, u64)]) -> Strin
     }
     h.push_str(&format!(
         "</select></label><label>{ol}<select name=\"outcome\"><option value=\"\">{any}</option>",
-        ol = esc(lang.t("search.outcome")),
-        any = esc(lang.t("search.any"))
+        ol = esc(lang.t(W::SearchOutcome)),
+        any = esc(lang.t(W::SearchAny))
     ));
     for o in ["erased", "erased_with_exceptions", "not_erased"] {
         let sel = if f.outcome.as_deref() == Some(o) {
@@ -259,11 +259,11 @@ fn search_form(lang: Language, f: &Filter, workshops: &[(String, u64)]) -> Strin
     h.push_str(&format!(
         "</select></label><label>{fl}<input type=\"date\" name=\"from\" value=\"{from}\"></label>\
 <label>{tl}<input type=\"date\" name=\"to\" value=\"{to}\"></label><button type=\"submit\">{sb}</button></form>",
-        fl = esc(lang.t("search.from")),
+        fl = esc(lang.t(W::SearchFrom)),
         from = v(&f.from),
-        tl = esc(lang.t("search.to")),
+        tl = esc(lang.t(W::SearchTo)),
         to = v(&f.to),
-        sb = esc(lang.t("search.submit")),
+        sb = esc(lang.t(W::SearchSubmit)),
     ));
     h
 }
@@ -274,15 +274,15 @@ fn search_results(lang: Language, f: &Filter, results: &store::Page, empty: bool
     h.push_str(&format!(
         "<h2>{}</h2>",
         esc(lang.t(if empty {
-            "search.latest"
+            W::SearchLatest
         } else {
-            "search.results"
+            W::SearchResults
         }))
     ));
     if results.items.is_empty() {
         h.push_str(&format!(
             "<p id=\"no-results\">{}</p>",
-            esc(lang.t("search.none"))
+            esc(lang.t(W::SearchNone))
         ));
     } else {
         h.push_str(&results_table(lang, &results.items));
@@ -295,7 +295,7 @@ fn search_results(lang: Language, f: &Filter, results: &store::Page, empty: bool
         h.push_str(&format!(
             "<p><a rel=\"next\" href=\"/?{}\">{}</a></p>",
             esc(&qs),
-            esc(lang.t("search.next"))
+            esc(lang.t(W::SearchNext))
         ));
     }
     h
@@ -343,7 +343,7 @@ async fn journal_page(
         Ok(j) => j,
         Err(e) => return page_err(lang, e),
     };
-    let title = format!("{} {} / {}", lang.t("cert.journal"), w, st);
+    let title = format!("{} {} / {}", lang.t(W::CertJournal), w, st);
     let h = format!(
         "<h1>{}</h1>{}",
         esc(&title),
@@ -368,14 +368,14 @@ async fn workshops_page(
         Ok(l) => l,
         Err(e) => return page_err(lang, e),
     };
-    let mut h = format!("<h1>{}</h1>", esc(lang.t("w.title")));
+    let mut h = format!("<h1>{}</h1>", esc(lang.t(W::WTitle)));
     if list.is_empty() {
-        h.push_str(&format!("<p>{}</p>", esc(lang.t("w.none"))));
+        h.push_str(&format!("<p>{}</p>", esc(lang.t(W::WNone))));
     } else {
         h.push_str(&format!(
             "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-            esc(lang.t("f.workshop")),
-            esc(lang.t("w.certificates"))
+            esc(lang.t(W::FWorkshop)),
+            esc(lang.t(W::WCertificates))
         ));
         for (w, n) in &list {
             h.push_str(&format!(
@@ -387,14 +387,14 @@ async fn workshops_page(
         }
         h.push_str("</tbody></table>");
     }
-    page(lang, lang.t("w.title"), "/workshops", h)
+    page(lang, lang.t(W::WTitle), "/workshops", h)
 }
 
 fn count_table(lang: Language, head: &str, rows: &[(String, u64)], outcome: bool) -> String {
     let mut h = format!(
         "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         esc(head),
-        esc(lang.t("col.count"))
+        esc(lang.t(W::ColCount))
     );
     for (k, n) in rows {
         let label = if outcome {
@@ -424,36 +424,36 @@ async fn workshop_page(
     let t = |k| lang.t(k);
     let mut h = format!(
         "<h1>{}: {}</h1><dl><dt>{}</dt><dd id=\"total\">{}</dd><dt>{}</dt><dd id=\"erased\">{}</dd></dl>",
-        esc(t("w.stats")),
+        esc(t(W::WStats)),
         esc(&w),
-        esc(t("w.certificates")),
+        esc(t(W::WCertificates)),
         s.certificates,
-        esc(t("w.erased")),
+        esc(t(W::WErased)),
         s.disks_erased
     );
     h.push_str(&format!(
         "<h2>{}</h2>{}",
-        esc(t("w.outcomes")),
-        count_table(lang, t("col.outcome"), &s.outcomes, true)
+        esc(t(W::WOutcomes)),
+        count_table(lang, t(W::ColOutcome), &s.outcomes, true)
     ));
     h.push_str(&format!(
         "<h2>{}</h2>{}",
-        esc(t("w.techniques")),
-        count_table(lang, t("f.technique"), &s.techniques, false)
+        esc(t(W::WTechniques)),
+        count_table(lang, t(W::FTechnique), &s.techniques, false)
     ));
     h.push_str(&format!(
         "<h2>{}</h2>{}",
-        esc(t("w.methods")),
-        count_table(lang, t("f.method"), &s.verification_methods, false)
+        esc(t(W::WMethods)),
+        count_table(lang, t(W::FMethod), &s.verification_methods, false)
     ));
     h.push_str(&format!(
         "<h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(t("w.months")),
-        esc(t("col.month")),
-        esc(t("w.certificates")),
-        esc(t("outcome.erased")),
-        esc(t("outcome.erased_with_exceptions")),
-        esc(t("outcome.not_erased")),
+        esc(t(W::WMonths)),
+        esc(t(W::ColMonth)),
+        esc(t(W::WCertificates)),
+        esc(t(W::OutcomeErased)),
+        esc(t(W::OutcomeErasedWithExceptions)),
+        esc(t(W::OutcomeNotErased)),
     ));
     for m in &s.months {
         h.push_str(&format!(
@@ -470,11 +470,11 @@ async fn workshop_page(
     h.push_str(&format!(
         "<p><a href=\"/api/v1/export.csv?workshop={}\">{}</a></p>",
         url_part(&w),
-        esc(t("w.export"))
+        esc(t(W::WExport))
     ));
     page(
         lang,
-        t("w.stats"),
+        t(W::WStats),
         &format!("/workshops/{}", url_part(&w)),
         h,
     )
@@ -485,16 +485,16 @@ fn destinations_table(lang: Language, rows: &[crate::store::machines::Destinatio
     let t = |k| lang.t(k);
     let mut h = format!(
         "<h2>{}</h2><p class=\"muted\">{}</p><table id=\"destinations\"><thead><tr>",
-        esc(t("w.destinations")),
-        esc(t("w.destinations.help"))
+        esc(t(W::WDestinations)),
+        esc(t(W::WDestinationsHelp))
     );
     for k in [
-        "col.month",
-        "col.machines",
-        "dest.reuse",
-        "dest.parts",
-        "dest.recycling",
-        "dest.none",
+        W::ColMonth,
+        W::ColMachines,
+        W::DestReuse,
+        W::DestParts,
+        W::DestRecycling,
+        W::DestNone,
     ] {
         h.push_str(&format!("<th scope=\"col\">{}</th>", esc(t(k))));
     }
@@ -530,15 +530,15 @@ async fn log_page(
         .unwrap_or_default();
     let h = format!(
         "<h1>{}</h1><p>{}</p>{}",
-        esc(lang.t("log.title")),
-        esc(lang.t("log.help")),
+        esc(lang.t(W::LogTitle)),
+        esc(lang.t(W::LogHelp)),
         dl(&[
-            (lang.t("f.registrykey"), format!("<code id=\"vkey\">{}</code>", esc(&reg.verifier.to_vkey()))),
-            (lang.t("f.checkpoint"), format!("<pre id=\"checkpoint\">{}</pre>", esc(&note))),
+            (lang.t(W::FRegistrykey), format!("<code id=\"vkey\">{}</code>", esc(&reg.verifier.to_vkey()))),
+            (lang.t(W::FCheckpoint), format!("<pre id=\"checkpoint\">{}</pre>", esc(&note))),
             ("API", "<code>/api/v1/log/checkpoint</code>, <code>/api/v1/log/consistency?from=N</code>, <code>/api/v1/log/key</code>".into()),
         ])
     );
-    page(lang, lang.t("log.title"), "/log", h)
+    page(lang, lang.t(W::LogTitle), "/log", h)
 }
 
 async fn audit_page(
@@ -550,31 +550,31 @@ async fn audit_page(
     let t = |k| lang.t(k);
     let mut h = format!(
         "<h1>{}</h1><p>{}</p>",
-        esc(t("audit.title")),
-        esc(t("audit.help"))
+        esc(t(W::AuditTitle)),
+        esc(t(W::AuditHelp))
     );
     let startup = reg.integrity.read().expect("lock").clone();
     if let Some(p) = startup {
         h.push_str(&format!(
             "<p class=\"verdict bad\">{}: {}</p>",
-            esc(t("audit.startup")),
+            esc(t(W::AuditStartup)),
             esc(&p)
         ));
     }
     let last = reg.last_audit.lock().expect("lock").clone();
     match last {
-        None => h.push_str(&format!("<p>{}</p>", esc(t("audit.never")))),
+        None => h.push_str(&format!("<p>{}</p>", esc(t(W::AuditNever)))),
         Some(a) => {
             h.push_str(&format!(
                 "<p class=\"verdict {}\" id=\"audit-verdict\" data-ok=\"{}\">{}</p>",
                 if a.ok { "ok" } else { "bad" },
                 a.ok,
-                esc(t(if a.ok { "audit.ok" } else { "audit.bad" }))
+                esc(t(if a.ok { W::AuditOk } else { W::AuditBad }))
             ));
             h.push_str(&dl(&[
-                (t("audit.at"), esc(&a.at)),
-                (t("audit.entries"), a.entries.to_string()),
-                (t("audit.checkpoints"), a.checkpoints.to_string()),
+                (t(W::AuditAt), esc(&a.at)),
+                (t(W::AuditEntries), a.entries.to_string()),
+                (t(W::AuditCheckpoints), a.checkpoints.to_string()),
             ]));
             if !a.problems.is_empty() {
                 h.push_str("<ul id=\"problems\">");
@@ -597,5 +597,5 @@ async fn audit_page(
             }
         }
     }
-    page(lang, t("audit.title"), "/audit", h)
+    page(lang, t(W::AuditTitle), "/audit", h)
 }
