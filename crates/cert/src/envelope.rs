@@ -16,7 +16,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 use crate::keys::StationKey;
-use crate::model::Certificate;
+use crate::payload::Certificate;
 use crate::validate::{validate, SchemaErrors};
 
 /// Payload type of version-1 certificates.
@@ -258,7 +258,7 @@ mod tests {
         let key = StationKey::from_seed(&[3; 32]);
         let mut c = Certificate::example();
         c.issuer.key_id = key.key_id().to_string();
-        c.outcome.status = crate::model::OutcomeStatus::ErasedWithExceptions;
+        c.outcome.status = crate::payload::OutcomeStatus::ErasedWithExceptions;
         let err = sign_certificate(&c, &key).unwrap_err();
         assert!(err.to_string().contains("outcome.exceptions"), "{err}");
         c.issuer.key_id = "0".repeat(64);

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::envelope::{pae, Envelope, EnvelopeSignature};
 use crate::keys::StationKey;
-use crate::model::{Destination, MediaType, OutcomeStatus};
+use crate::payload::{Destination, MediaType, OutcomeStatus};
 use crate::text_rule::{TextRule, ID, NAME};
 
 /// Payload type of version-1 heartbeats.
@@ -361,7 +361,7 @@ mod tests {
     #[test]
     fn a_certificate_envelope_is_not_a_heartbeat_and_back() {
         let key = StationKey::from_seed(&[3; 32]);
-        let mut c = crate::model::Certificate::example();
+        let mut c = crate::payload::Certificate::example();
         c.issuer.key_id = key.key_id().into();
         let cert = crate::envelope::sign_certificate(&c, &key).unwrap();
         assert!(matches!(

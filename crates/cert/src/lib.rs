@@ -1,6 +1,6 @@
 //! Erasure certificates: the signed record of one medium's sanitization.
 //!
-//! - [`model`]: the payload, a plain serde struct tree (no device types), and its fixtures;
+//! - [`payload`]: the payload, a plain serde struct tree (no device types), and its fixtures;
 //!   [`validate`]: typed parsing and the cross-field rules, naming offending field paths.
 //! - [`envelope`]: DSSE v1 envelope, Ed25519 over the exact payload bytes; id = blake3.
 //! - [`keys`], [`trust`]: station keys and the trust file (validity periods, revocations).
@@ -11,7 +11,7 @@
 //!   statement (received time, quality-control selection).
 //! - [`logstate`]: the largest verified checkpoint and consistency checks against it.
 //! - [`text`]: control characters and length limits of free-text fields.
-//! - [`store`]: the crash-safe store on the data partition, outbox, `check_writable`.
+//! - [`station_store`]: the crash-safe store on the data partition, outbox, `check_writable`.
 //! - [`report`]: the donor PDF.
 //!
 //! The format is specified in `docs/certificate.md`.
@@ -27,12 +27,12 @@ pub mod keygen;
 pub mod keys;
 pub mod logstate;
 pub mod merkle;
-pub mod model;
 pub mod note;
+pub mod payload;
 pub mod receipt;
 pub mod report;
 pub mod statement;
-pub mod store;
+pub mod station_store;
 pub mod text;
 pub mod text_rule;
 pub mod trust;

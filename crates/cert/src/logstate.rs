@@ -111,7 +111,7 @@ pub fn save(path: &Path, note: &str) -> Result<(), LogStateError> {
             reason: e.to_string(),
         })?;
     }
-    crate::store::write_atomic(path, note.as_bytes()).map_err(|e| LogStateError::Io {
+    crate::station_store::write_atomic(path, note.as_bytes()).map_err(|e| LogStateError::Io {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })

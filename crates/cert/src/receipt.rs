@@ -180,7 +180,7 @@ fn check_statement(
         }
     }
     if let Some(q) = &s.qc {
-        if q.rule == crate::model::QC_RULE_LOG_V1 {
+        if q.rule == crate::payload::QC_RULE_LOG_V1 {
             let drawn = stmt::qc_log_draw(&s.cert_id, &s.first_signature) < q.rate_ppm;
             if drawn != q.selected {
                 return Err(bad(format!(

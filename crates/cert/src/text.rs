@@ -8,7 +8,7 @@
 //! [`clean_device_texts`] lets the station turn what a drive or the firmware reported into
 //! printable text of bounded length before it signs.
 
-use crate::model::Certificate;
+use crate::payload::Certificate;
 pub use crate::text_rule::{check, clean, TextRule, ID, LONG, NAME, TEXT};
 
 /// What the visitors call for each field: its path, its value, its rule.
@@ -293,7 +293,7 @@ mod tests {
         let mut c = Certificate::example();
         c.media.model = "bad\u{0}".into();
         c.provenance.donor.name = "x".repeat(300);
-        c.outcome.exceptions.push(crate::model::Exception {
+        c.outcome.exceptions.push(crate::payload::Exception {
             code: "unreadable-sectors".into(),
             detail: "two lines\nare fine".into(),
         });

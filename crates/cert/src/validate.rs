@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::model::{
+use crate::payload::{
     coverage_ppm, limitations, Certificate, MediaType, OutcomeStatus, VerificationMethod,
     VerificationResult, QC_RULE_LOG_V1, QC_RULE_NONE, QC_RULE_V1, SCHEMA_ID,
 };
@@ -184,7 +184,7 @@ fn sink(v: &mut Vec<SchemaIssue>) -> impl FnMut(&str, String) + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::*;
+    use crate::payload::*;
 
     fn example() -> Certificate {
         let mut c = Certificate::example();

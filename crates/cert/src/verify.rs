@@ -24,8 +24,8 @@ use time::OffsetDateTime;
 
 use crate::envelope::{envelope_hash, Envelope};
 use crate::journal::{self, JournalMember, LinkStatus, StationJournal};
-use crate::model::Certificate;
 use crate::note::NoteVerifier;
+use crate::payload::Certificate;
 use crate::receipt::{self, Receipt, VerifiedReceipt};
 use crate::trust::{KeyStatus, TrustFile};
 
@@ -142,9 +142,9 @@ impl CertificateVerdict {
 
 fn outcome_word(c: &Certificate) -> &'static str {
     match c.outcome.status {
-        crate::model::OutcomeStatus::Erased => "erased",
-        crate::model::OutcomeStatus::ErasedWithExceptions => "erased with exceptions",
-        crate::model::OutcomeStatus::NotErased => "NOT ERASED",
+        crate::payload::OutcomeStatus::Erased => "erased",
+        crate::payload::OutcomeStatus::ErasedWithExceptions => "erased with exceptions",
+        crate::payload::OutcomeStatus::NotErased => "NOT ERASED",
     }
 }
 
@@ -270,9 +270,9 @@ fn check(name: &'static str, status: CheckStatus, detail: impl Into<String>) -> 
 /// that claims "not selected" against its rule would dodge the secondary verification.
 pub fn qc_check(cert: &Certificate) -> Check {
     let qc = &cert.qc;
-    let rate = crate::model::ppm_text(u64::from(qc.rate_ppm));
+    let rate = crate::payload::ppm_text(u64::from(qc.rate_ppm));
     let word = |b: bool| if b { "selected" } else { "not selected" };
-    if qc.rule == crate::model::QC_RULE_LOG_V1 {
+    if qc.rule == crate::payload::QC_RULE_LOG_V1 {
         // Decided when the registry logged the certificate: the receipt statement says it
         // (see `apply_statement`), the certificate alone cannot.
         return check(
@@ -295,7 +295,7 @@ pub fn qc_check(cert: &Certificate) -> Check {
                 qc.rule
             ),
         ),
-        Some(_) if qc.rule == crate::model::QC_RULE_NONE => check(
+        Some(_) if qc.rule == crate::payload::QC_RULE_NONE => check(
             "qc",
             CheckStatus::Warn,
             "no quality-control selection recorded (rule none: certificate made before QC sampling)",
@@ -332,8 +332,8 @@ fn apply_statement(
     st: &crate::statement::Statement,
     trust: &TrustFile,
 ) {
-    let rate = crate::model::ppm_text(u64::from(cert.qc.rate_ppm));
-    if cert.qc.rule == crate::model::QC_RULE_LOG_V1 {
+    let rate = crate::payload::ppm_text(u64::from(cert.qc.rate_ppm));
+    if cert.qc.rule == crate::payload::QC_RULE_LOG_V1 {
         let qc = match &st.qc {
             Some(q) if q.rule == cert.qc.rule && q.rate_ppm == cert.qc.rate_ppm => check(
                 "qc",

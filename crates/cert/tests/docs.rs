@@ -3,7 +3,7 @@
 
 use ardoise_cert::envelope::sign_certificate;
 use ardoise_cert::keys::StationKey;
-use ardoise_cert::model::Certificate;
+use ardoise_cert::payload::Certificate;
 use ardoise_cert::trust::TrustFile;
 
 const DOC: &str = include_str!("../../../docs/certificate.md");
@@ -39,7 +39,7 @@ fn documented_example_payload_is_the_signed_example() {
 
 #[test]
 fn documented_qc_worked_example_is_recomputed() {
-    use ardoise_cert::model::{qc_draw, qc_selected};
+    use ardoise_cert::payload::{qc_draw, qc_selected};
     let key = StationKey::from_seed(&[1; 32]).key_id().to_string();
     let start = DOC
         .find("#### Quality-control selection")

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ardoise_cert::model::{Destination, Disposition, OutcomeStatus};
+use ardoise_cert::payload::{Destination, Disposition, OutcomeStatus};
 use ardoise_cert::report::label::{labels, LabelFormat};
 use ardoise_cert::report::{Language, ReportOptions};
 use common::*;
@@ -85,7 +85,7 @@ fn fixture(lang: Language) -> Fixture {
     let k = key(61);
     let dir = tempfile::tempdir().unwrap();
     let (mut files, mut ids, mut prev) = (Vec::new(), Vec::new(), None);
-    let mut make = |seq: u64, f: &dyn Fn(&mut ardoise_cert::model::Certificate)| {
+    let mut make = |seq: u64, f: &dyn Fn(&mut ardoise_cert::payload::Certificate)| {
         let mut c = cert_for(&k);
         c.issuer.registry_url = Some(REGISTRY.into());
         c.journal.seq = seq;
@@ -103,14 +103,14 @@ fn fixture(lang: Language) -> Fixture {
     make(1, &|c| {
         c.media.model = "WDC WD5000LPVX-08V0TT5".into();
         c.media.serial = "WX61AB2C3D4E".into();
-        c.media.media_type = ardoise_cert::model::MediaType::Hdd;
+        c.media.media_type = ardoise_cert::payload::MediaType::Hdd;
         c.outcome.status = OutcomeStatus::NotErased;
-        c.outcome.exceptions = vec![ardoise_cert::model::Exception {
+        c.outcome.exceptions = vec![ardoise_cert::payload::Exception {
             code: "erase-failed".into(),
             detail: "the drive aborted".into(),
         }];
         c.sanitization.level_achieved = None;
-        c.verification.result = ardoise_cert::model::VerificationResult::Fail;
+        c.verification.result = ardoise_cert::payload::VerificationResult::Fail;
         c.verification.mismatches = 1;
         c.verification.mismatch_offsets = vec![0];
     });

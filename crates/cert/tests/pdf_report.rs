@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ardoise_cert::model::{Exception, OutcomeStatus};
+use ardoise_cert::payload::{Exception, OutcomeStatus};
 use ardoise_cert::report::{report, Language, ReportOptions};
 use common::*;
 
@@ -97,7 +97,7 @@ fn fixture() -> Fixture {
     let mut prev: Option<String> = None;
     let mut seq = 0;
     // Chains the certificates as a station would.
-    let mut write = |c: &mut ardoise_cert::model::Certificate, name: &str| {
+    let mut write = |c: &mut ardoise_cert::payload::Certificate, name: &str| {
         c.journal.seq = seq;
         c.journal.prev_envelope_blake3 = prev.clone();
         let s = sign(c, &k);
@@ -113,7 +113,7 @@ fn fixture() -> Fixture {
     let mut b = cert_for(&k);
     b.media.model = "WDC WD5000LPVX-08V0TT5".into();
     b.media.serial = "WX61AB2C3D4E".into();
-    b.media.media_type = ardoise_cert::model::MediaType::Hdd;
+    b.media.media_type = ardoise_cert::payload::MediaType::Hdd;
     write(&mut b, "b");
     let mut c = cert_for(&k);
     c.host.smbios.system_uuid = Some("11111111-2222-3333-4444-555555555555".into());
@@ -126,16 +126,16 @@ fn fixture() -> Fixture {
         code: "hpa-not-removed".into(),
         detail: "la zone HPA n'a pas pu être retirée (disque gelé)".into(),
     }];
-    c.disposition = Some(ardoise_cert::model::Disposition {
-        destination: ardoise_cert::model::Destination::Recycling,
+    c.disposition = Some(ardoise_cert::payload::Disposition {
+        destination: ardoise_cert::payload::Destination::Recycling,
         detail: None,
         suggestion: None,
     });
     c.host_reset = None;
-    c.qc = ardoise_cert::model::Qc {
+    c.qc = ardoise_cert::payload::Qc {
         selected: false,
         rate_ppm: 0,
-        rule: ardoise_cert::model::QC_RULE_V1.into(),
+        rule: ardoise_cert::payload::QC_RULE_V1.into(),
     };
     write(&mut c, "c");
     // Tampered copy of a.

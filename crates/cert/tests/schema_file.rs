@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use ardoise_cert::model::Certificate;
+use ardoise_cert::payload::Certificate;
 use serde_json::{json, Value};
 
 const SCHEMA: &str = include_str!("../../../docs/schema/certificate-v1.schema.json");

@@ -19,7 +19,7 @@ use ardoise_cert::envelope::Envelope;
 use ardoise_cert::merkle;
 use ardoise_cert::note::{Checkpoint, NoteSigner};
 use ardoise_cert::receipt::Receipt;
-use ardoise_cert::store::{check_writable, DataDir, Store, StoreError};
+use ardoise_cert::station_store::{check_writable, DataDir, Store, StoreError};
 use ardoise_cert::verify::{verify_files, VerifyOptions};
 use common::*;
 

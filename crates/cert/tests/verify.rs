@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 
 use ardoise_cert::envelope::{Envelope, PAYLOAD_TYPE};
-use ardoise_cert::model::JournalLink;
+use ardoise_cert::payload::JournalLink;
 use ardoise_cert::trust::TrustFile;
 use ardoise_cert::verify::{verify_envelope, verify_files, CheckStatus, Verdict, VerifyOptions};
 use base64::Engine;
@@ -398,7 +398,7 @@ fn verify_one(bytes: &[u8], tf: &TrustFile) -> ardoise_cert::verify::Certificate
 
 #[test]
 fn qc_selection_is_recomputed_and_a_flipped_claim_fails() {
-    use ardoise_cert::model::{qc_selected, Qc};
+    use ardoise_cert::payload::{qc_selected, Qc};
     let k = key(14);
     let tf = trust(&[(&k, WS, ST)]);
     // Both claims at seq 0..: find one certificate selected and one not at 50 %.
@@ -412,7 +412,7 @@ fn qc_selection_is_recomputed_and_a_flipped_claim_fails() {
         c.qc = Qc {
             selected: qc_selected(k.key_id(), seq, 500_000),
             rate_ppm: 500_000,
-            rule: ardoise_cert::model::QC_RULE_V1.into(),
+            rule: ardoise_cert::payload::QC_RULE_V1.into(),
         };
         let honest = sign(&c, &k);
         assert!(verify_envelope(&honest.envelope_bytes, &tf).is_ok());

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use ardoise_cert::model::{Destination, Disposition};
+use ardoise_cert::payload::{Destination, Disposition};
 use ardoise_disk::discovery::DiscoveryOptions;
 use ardoise_disk::open::describe_target;
 use ardoise_disk::{open_disk, Access, DiskInfo, OpenDiskError};
@@ -389,7 +389,7 @@ fn execute_with_progress(
 fn print_result(
     args: &EraseArgs,
     report: &ErasureReport,
-    stored: Result<ardoise_cert::store::StoredCertificate, ardoise_station::StationError>,
+    stored: Result<ardoise_cert::station_store::StoredCertificate, ardoise_station::StationError>,
 ) -> anyhow::Result<ExitCode> {
     let code = match report.outcome {
         Outcome::Erased => ExitCode::SUCCESS,
@@ -399,7 +399,7 @@ fn print_result(
     // The technician must know at once whether this disk goes to quality control.
     let qc_selected = stored.as_ref().ok().and_then(|s| {
         let env = ardoise_cert::envelope::Envelope::parse(&s.envelope_bytes).ok()?;
-        serde_json::from_slice::<ardoise_cert::model::Certificate>(&env.payload)
+        serde_json::from_slice::<ardoise_cert::payload::Certificate>(&env.payload)
             .ok()
             .map(|c| c.qc.selected)
     });

@@ -318,7 +318,7 @@ fn disposition_and_host_reset_flags_reach_the_certificate() {
             .unwrap();
     let c = ardoise_cert::validate::parse_payload(&env.payload).unwrap();
     let d = c.disposition.expect("disposition recorded");
-    assert_eq!(d.destination, ardoise_cert::model::Destination::Parts);
+    assert_eq!(d.destination, ardoise_cert::payload::Destination::Parts);
     assert_eq!(d.detail.as_deref(), Some("motherboard kept"));
     let h = c.host_reset.expect("host reset attested");
     assert_eq!(h.attested_by, "op-42");

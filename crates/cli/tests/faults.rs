@@ -510,7 +510,8 @@ fn fault_20_forged_certificate_with_another_stations_key_id() {
     let p = block_disk(dir.path(), "vd", SECTORS);
     assert_eq!(code(&erase(&sim(&p), &data, &[])), 0);
     let genuine = certificates(&data)[0].clone();
-    let cert: ardoise_cert::model::Certificate = serde_json::from_value(payload(&genuine)).unwrap();
+    let cert: ardoise_cert::payload::Certificate =
+        serde_json::from_value(payload(&genuine)).unwrap();
     // A forger with their own key signs a certificate that names the genuine station's key.
     // ardoise's own signing refuses a payload naming another key, so the forger signs by hand.
     let forger = ardoise_cert::keys::StationKey::generate().unwrap();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use ardoise_cert::envelope::sign_certificate;
 use ardoise_cert::keys::StationKey;
-use ardoise_cert::model::Certificate;
+use ardoise_cert::payload::Certificate;
 use ardoise_disk::sim::nvme::{NvmeSimConfig, NvmeSimState};
 use ardoise_disk::sim::profile::{SimDeviceSpec, SimDisk};
 use ardoise_disk::sim::SimMedia;

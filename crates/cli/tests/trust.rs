@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use ardoise_cert::keys::StationKey;
 use ardoise_cert::merkle::{self, MerkleTree};
-use ardoise_cert::model::Certificate;
 use ardoise_cert::note::{Checkpoint, NoteSigner};
+use ardoise_cert::payload::Certificate;
 use ardoise_cert::receipt::Receipt;
-use ardoise_cert::store::{DataDir, Store};
+use ardoise_cert::station_store::{DataDir, Store};
 use common::*;
 
 const ORIGIN: &str = "registre.test/log";

@@ -16,7 +16,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use crate::model::DiskInfo;
+use crate::disk_info::DiskInfo;
 use crate::system::DiscoveryOptions;
 
 /// Labels that only ardoise media carry: the ISO 9660 volume and the FAT data partition.
@@ -261,7 +261,7 @@ pub fn check<E: std::fmt::Display>(
 mod tests {
     use super::*;
     use crate::discovery::discover;
-    use crate::model::ProtectionReason;
+    use crate::disk_info::ProtectionReason;
     use std::fs;
     use std::path::PathBuf;
 

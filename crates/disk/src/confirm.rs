@@ -13,7 +13,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::discovery::{describe_sysfs_disk, file_target, DiscoveryError, DiscoveryOptions};
-use crate::model::{DiskInfo, Transport};
+use crate::disk_info::{DiskInfo, Transport};
 use crate::safety::{self, SystemUsage};
 use crate::system::{dev_numbers, read_attr};
 

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::model::RaidVolume;
+pub use crate::disk_info::RaidVolume;
 use crate::system::read_attr;
 
 /// The bus a controller sits on.

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::model::{DiskInfo, MediaKind, MountUse, Transport};
+use crate::disk_info::{DiskInfo, MediaKind, MountUse, Transport};
 use crate::safety;
 pub use crate::system::DiscoveryOptions;
 use crate::system::{dev_numbers, read_attr};

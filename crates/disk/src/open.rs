@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::ata::AtaDevice;
 use crate::block::{Access, BlockIo, DeviceFile};
+use crate::disk_info::{DiskInfo, ProtectionReason, Transport};
 use crate::mmc::{Addressing, MmcDevice};
-use crate::model::{DiskInfo, ProtectionReason, Transport};
 use crate::nvme::NvmeController;
 use crate::scsi::ScsiDevice;
 use crate::sim::profile::{is_sim_path, SimDeviceSpec, SimDisk};

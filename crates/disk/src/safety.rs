@@ -13,7 +13,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::bootmedium::{carries_medium, fs_ids, BootMedium};
-use crate::model::{DiskInfo, MountUse, ProtectionReason, Transport};
+use crate::disk_info::{DiskInfo, MountUse, ProtectionReason, Transport};
 pub use crate::system::dev_numbers;
 use crate::system::{read_attr, DiscoveryOptions};
 

@@ -20,7 +20,7 @@ use std::sync::{Condvar, Mutex};
 
 use crate::block::{Access, DeviceFile, OpenError};
 use crate::discovery::DiscoveryOptions;
-use crate::model::{DiskInfo, Transport};
+use crate::disk_info::{DiskInfo, Transport};
 use crate::system::read_attr;
 
 /// Another namespace of the controller, with the exclusive open that keeps it from being

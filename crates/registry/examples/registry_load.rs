@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use ardoise_cert::envelope::{envelope_hash, sign_certificate};
 use ardoise_cert::keys::StationKey;
-use ardoise_cert::model::Certificate;
 use ardoise_cert::note::NoteVerifier;
+use ardoise_cert::payload::Certificate;
 use ardoise_cert::receipt::{verify_receipt, Receipt};
 
 struct Args {

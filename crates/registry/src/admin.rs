@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::auth::{self, Role};
 use crate::handler::{blocking, err, require, ApiError, Shared};
-use crate::store::{self, NewStationKey, StationError};
+use crate::records::{self, NewStationKey, StationError};
 use crate::submit::Rejection;
 
 fn station_error(e: StationError) -> ApiError {
@@ -71,7 +71,7 @@ pub async fn list_stations(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     require(&reg, &headers, Role::Admin)?;
-    let keys = blocking(move || Ok(reg.pool.with(store::list_station_keys)?)).await?;
+    let keys = blocking(move || Ok(reg.pool.with(records::list_station_keys)?)).await?;
     Ok(axum::Json(keys).into_response())
 }
 
@@ -85,7 +85,7 @@ pub async fn add_station(
     let r2 = reg.clone();
     let rec = blocking(move || {
         r2.pool
-            .with(|c| Ok(store::add_station_key(c, &new, OffsetDateTime::now_utc())))?
+            .with(|c| Ok(records::add_station_key(c, &new, OffsetDateTime::now_utc())))?
             .map_err(station_error)
     })
     .await?;
@@ -112,7 +112,7 @@ pub async fn revoke_station(
     let req: RevokeRequest = read_json(&headers, body).await?;
     let now = OffsetDateTime::now_utc();
     let at = match &req.revoked_at {
-        Some(s) => store::parse_rfc3339(s)
+        Some(s) => records::parse_rfc3339(s)
             .map_err(|e| ApiError(Rejection::new(422, "invalid_request", e).field("revoked_at")))?,
         None => now,
     };
@@ -120,13 +120,13 @@ pub async fn revoke_station(
     let k2 = key_id.clone();
     blocking(move || {
         r2.pool
-            .with(|c| Ok(store::revoke_station_key(c, &k2, at, &req.reason, now)))?
+            .with(|c| Ok(records::revoke_station_key(c, &k2, at, &req.reason, now)))?
             .map_err(station_error)
     })
     .await?;
     let r3 = reg.clone();
     blocking(move || Ok(r3.refresh_keys()?)).await?;
-    Ok(axum::Json(json!({"key_id": key_id, "revoked_at": store::rfc3339(at)})).into_response())
+    Ok(axum::Json(json!({"key_id": key_id, "revoked_at": records::rfc3339(at)})).into_response())
 }
 
 #[derive(Deserialize)]

@@ -16,7 +16,7 @@ use ardoise_cert::verify::{verify_envelope, VerifiedCertificate};
 use serde::Serialize;
 
 use crate::db::{Conn, DbError, Row};
-use crate::store;
+use crate::records;
 use crate::tree::LogTree;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -61,7 +61,7 @@ fn audit_snapshot(
 ) -> Result<AuditReport, DbError> {
     let mut problems = Problems::default();
     let (tree, entries) = check_entries(c, trust, &mut problems)?;
-    for (key_id, detail) in store::station_key_problems(c)? {
+    for (key_id, detail) in records::station_key_problems(c)? {
         problems.push(
             "key_id_mismatch",
             None,
@@ -69,7 +69,7 @@ fn audit_snapshot(
             format!("station key {key_id}: {detail}"),
         );
     }
-    let checkpoints = store::all_checkpoints(c)?;
+    let checkpoints = records::all_checkpoints(c)?;
     let last_good = check_checkpoints(&checkpoints, verifier, &tree, &mut problems);
     let max_cp = checkpoints.iter().map(|c| c.tree_size).max();
     if max_cp.is_none_or(|m| m < tree.size()) && tree.size() > 0 {
@@ -86,7 +86,7 @@ fn audit_snapshot(
     let problems = problems.0;
     Ok(AuditReport {
         ok: problems.is_empty(),
-        at: store::rfc3339(time::OffsetDateTime::now_utc()),
+        at: records::rfc3339(time::OffsetDateTime::now_utc()),
         entries,
         checkpoints: checkpoints.len() as u64,
         last_good_checkpoint: last_good,
@@ -237,7 +237,7 @@ fn mismatched_columns(
 /// Checks every stored checkpoint against the registry key and the rebuilt tree; returns
 /// the largest size whose root matched.
 fn check_checkpoints(
-    checkpoints: &[store::StoredCheckpoint],
+    checkpoints: &[records::StoredCheckpoint],
     verifier: &NoteVerifier,
     tree: &LogTree,
     problems: &mut Problems,

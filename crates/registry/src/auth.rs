@@ -190,7 +190,7 @@ pub fn issue(
         token_hash: hash,
         role,
         comment,
-        created_at: crate::store::rfc3339(now),
+        created_at: crate::records::rfc3339(now),
         revoked_at: None,
     };
     c.transaction(|c| {
@@ -204,7 +204,7 @@ pub fn issue(
                 rec.created_at.clone().into(),
             ],
         )?;
-        crate::store::bump_keys_version(c)
+        crate::records::bump_keys_version(c)
     })?;
     Ok((rec, token))
 }
@@ -214,10 +214,10 @@ pub fn revoke(c: &mut Conn, token_id: &str, now: OffsetDateTime) -> Result<bool,
     c.transaction(|c| {
         let n = c.execute(
             "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
-            &[Value::Text(crate::store::rfc3339(now)), token_id.into()],
+            &[Value::Text(crate::records::rfc3339(now)), token_id.into()],
         )?;
         if n > 0 {
-            crate::store::bump_keys_version(c)?;
+            crate::records::bump_keys_version(c)?;
         }
         Ok(n > 0)
     })

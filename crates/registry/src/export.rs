@@ -22,7 +22,7 @@ use serde::Deserialize;
 use crate::auth::Role;
 use crate::handler::{blocking, err, parse_query, require, ApiError, Shared};
 use crate::ratelimit::Slot;
-use crate::store::{self, Filter, QueryError};
+use crate::records::{self, Filter, QueryError};
 
 /// Rows read per page (one database connection each).
 const PAGE: u32 = 1000;
@@ -43,7 +43,7 @@ fn csv_cell(s: &str) -> String {
 
 const CSV_HEADER: &str = "cert_id,log_index,received_at,issued_at,workshop,station,seq,key_id,media_serial,media_model,media_type,capacity_bytes,host_serial,asset_tag,donor,lot,outcome,technique,level_achieved,verification_method,verification_result\r\n";
 
-fn csv_line(s: &store::Summary) -> String {
+fn csv_line(s: &records::Summary) -> String {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     let cells = [
         s.cert_id.clone(),
@@ -77,7 +77,7 @@ fn csv_line(s: &store::Summary) -> String {
     line
 }
 
-fn jsonl_line(s: store::Summary, env: Option<String>) -> String {
+fn jsonl_line(s: records::Summary, env: Option<String>) -> String {
     let mut v = serde_json::to_value(&s).unwrap_or_default();
     if let (Some(e), Some(o)) = (env, v.as_object_mut()) {
         o.insert("envelope".into(), serde_json::Value::String(e));
@@ -92,7 +92,7 @@ struct ExportJob {
     filter: Filter,
     with_envelope: bool,
     header_line: Option<&'static str>,
-    line: fn(store::Summary, Option<String>) -> String,
+    line: fn(records::Summary, Option<String>) -> String,
 }
 
 /// The producer: pages from the database into the channel, until the end, an error, or the
@@ -110,7 +110,7 @@ fn produce(reg: Shared, job: ExportJob, tx: tokio::sync::mpsc::Sender<Chunk>) {
     let mut buf = String::new();
     loop {
         let page = reg.pool.with(|c| {
-            store::export_page(c, &job.filter, job.with_envelope, after, PAGE).map_err(
+            records::export_page(c, &job.filter, job.with_envelope, after, PAGE).map_err(
                 |e| match e {
                     QueryError::Db(d) => d,
                     QueryError::Filter(f) => crate::db::DbError::Other(f.to_string()),
@@ -201,7 +201,7 @@ async fn start_export(
     let r2 = reg.clone();
     let mut probe = job.filter.clone();
     probe.limit = Some(1);
-    blocking(move || Ok(r2.pool.with(|c| Ok(store::search(c, &probe)))??)).await?;
+    blocking(move || Ok(r2.pool.with(|c| Ok(records::search(c, &probe)))??)).await?;
     let limit = reg.config.request_timeout;
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(16);
     tokio::task::spawn_blocking(move || produce(reg, job, tx));

@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use crate::auth::Role;
 use crate::db::DbError;
+use crate::records::{self, QueryError};
 use crate::registry::Registry;
-use crate::store::{self, QueryError};
 use crate::submit::Rejection;
 
 pub type Shared = Arc<Registry>;
@@ -49,7 +49,7 @@ impl From<DbError> for ApiError {
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
         match e {
-            QueryError::Filter(store::FilterError::Invalid { field, message }) => ApiError(
+            QueryError::Filter(records::FilterError::Invalid { field, message }) => ApiError(
                 Rejection::new(400, "invalid_query", format!("{field}: {message}")).field(field),
             ),
             QueryError::Db(d) => d.into(),

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::auth::Role;
 use crate::handler::{blocking, err, parse_query, require, ApiError, Shared};
-use crate::store::{self, Filter};
+use crate::records::{self, Filter};
 
 pub fn router(reg: Shared) -> Router {
     let timeout = reg.config.request_timeout;
@@ -239,14 +239,14 @@ async fn search(
 ) -> Result<Response, ApiError> {
     require(&reg, &headers, Role::Auditor)?;
     let f: Filter = parse_query(q.as_deref())?;
-    let page = blocking(move || Ok(reg.pool.with(|c| Ok(store::search(c, &f)))??)).await?;
+    let page = blocking(move || Ok(reg.pool.with(|c| Ok(records::search(c, &f)))??)).await?;
     Ok(axum::Json(page).into_response())
 }
 
-async fn load(reg: &Shared, id: String) -> Result<store::Stored, ApiError> {
+async fn load(reg: &Shared, id: String) -> Result<records::Stored, ApiError> {
     let r = reg.clone();
     let idc = id.clone();
-    blocking(move || Ok(r.pool.with(|c| store::get_certificate(c, &idc))?))
+    blocking(move || Ok(r.pool.with(|c| records::get_certificate(c, &idc))?))
         .await?
         .ok_or_else(|| err(404, "not_found", format!("no certificate {id}")))
 }
@@ -336,14 +336,14 @@ async fn journal(
     let j = blocking(move || {
         Ok(reg
             .pool
-            .with(|c| store::journal(c, &workshop, &station, jq.around, 50))?)
+            .with(|c| records::journal(c, &workshop, &station, jq.around, 50))?)
     })
     .await?;
     Ok(axum::Json(j).into_response())
 }
 
 async fn workshops(State(reg): State<Shared>) -> Result<Response, ApiError> {
-    let w = blocking(move || Ok(reg.pool.with(store::workshops)?)).await?;
+    let w = blocking(move || Ok(reg.pool.with(records::workshops)?)).await?;
     let list: Vec<_> = w
         .into_iter()
         .map(|(w, n)| json!({"workshop": w, "certificates": n}))
@@ -355,7 +355,7 @@ async fn workshop_stats(
     State(reg): State<Shared>,
     Path(w): Path<String>,
 ) -> Result<Response, ApiError> {
-    let s = blocking(move || Ok(reg.pool.with(|c| store::workshop_stats(c, &w))?)).await?;
+    let s = blocking(move || Ok(reg.pool.with(|c| records::workshop_stats(c, &w))?)).await?;
     Ok(axum::Json(s).into_response())
 }
 
@@ -379,7 +379,7 @@ async fn checkpoint_at(
 ) -> Result<Response, ApiError> {
     let found = blocking(move || {
         Ok(reg.pool.with(|c| {
-            let Some(cp) = store::checkpoint_at(c, size)? else {
+            let Some(cp) = records::checkpoint_at(c, size)? else {
                 return Ok(None);
             };
             let lines = crate::cosigner::cosignatures_at(c, size)?;

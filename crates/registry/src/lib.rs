@@ -6,7 +6,7 @@
 //!   errors as clients see them;
 //!   [`journal_index`]: duplicate and journal-continuity rules; [`pool`]: read connections;
 //! - [`tree`]: the Merkle log with O(log² n) proofs; [`audit`]: tamper detection;
-//! - [`db`], [`store`]: SQLite/PostgreSQL with the same SQL, queries; [`pg_tls`]: TLS to
+//! - [`db`], [`records`]: SQLite/PostgreSQL with the same SQL, queries; [`pg_tls`]: TLS to
 //!   PostgreSQL (`sslmode`, `sslrootcert`);
 //! - [`http`], [`pages`], [`html`], [`i18n`]: the API and the pages; [`live`]: the stations'
 //!   progress heartbeats and the workshop's live page ([`heartbeats`]: their endpoints);
@@ -36,13 +36,13 @@ pub mod pg_tls;
 pub mod pool;
 pub mod ratelimit;
 pub mod receipts;
+pub mod records;
 pub mod registry;
 pub mod signing;
-pub mod store;
 /// The submission parser lives in its own crate (the fuzz target builds it alone).
 pub use ardoise_submission as submit;
 /// Machines by destination are stored with the certificates; kept at their old path too.
-pub use store::machines;
+pub use records::machines;
 pub mod tree;
 pub mod witness;
 pub mod writer;
@@ -55,7 +55,7 @@ pub use registry::{Config, Registry, RegistryError};
 
 /// Now, RFC 3339 UTC, whole seconds.
 pub fn now_text() -> String {
-    store::rfc3339(time::OffsetDateTime::now_utc())
+    records::rfc3339(time::OffsetDateTime::now_utc())
 }
 
 /// Runs the log audit against the database and keeps the report for the audit page.

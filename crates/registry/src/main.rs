@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use ardoise_registry::db::DbUrl;
+use ardoise_registry::records::{self, NewStationKey};
 use ardoise_registry::registry::{open_for_cli, DEFAULT_MAX_BODY};
-use ardoise_registry::store::{self, NewStationKey};
 use ardoise_registry::{Config, Registry};
 use clap::{Args, Parser, Subcommand};
 
@@ -267,7 +267,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::Audit { db, json } => {
             let (mut conn, signer) = open_for_cli(&db.config()?)?;
-            let trust = store::load_trust(&mut conn)?;
+            let trust = records::load_trust(&mut conn)?;
             let report = ardoise_registry::audit::audit(&mut conn, &signer.verifier(), &trust)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -381,7 +381,7 @@ fn station(cmd: StationCmd) -> anyhow::Result<ExitCode> {
         } => {
             let public_key = public_key_arg(public_key, public_key_file)?;
             let (mut conn, _) = open_for_cli(&db.config()?)?;
-            let rec = store::add_station_key(
+            let rec = records::add_station_key(
                 &mut conn,
                 &NewStationKey {
                     key_id,
@@ -406,16 +406,16 @@ fn station(cmd: StationCmd) -> anyhow::Result<ExitCode> {
             at,
         } => {
             let at = match at {
-                Some(s) => store::parse_rfc3339(&s).map_err(anyhow::Error::msg)?,
+                Some(s) => records::parse_rfc3339(&s).map_err(anyhow::Error::msg)?,
                 None => now,
             };
             let (mut conn, _) = open_for_cli(&db.config()?)?;
-            store::revoke_station_key(&mut conn, &key_id, at, &reason, now)?;
-            println!("revoked key {key_id} from {}", store::rfc3339(at));
+            records::revoke_station_key(&mut conn, &key_id, at, &reason, now)?;
+            println!("revoked key {key_id} from {}", records::rfc3339(at));
         }
         StationCmd::List { db, json } => {
             let (mut conn, _) = open_for_cli(&db.config()?)?;
-            let keys = store::list_station_keys(&mut conn)?;
+            let keys = records::list_station_keys(&mut conn)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&keys)?);
             } else {
@@ -444,7 +444,7 @@ fn public_key_arg(
 }
 
 /// One line of `station list`.
-fn station_key_line(k: store::StationKeyRecord) -> String {
+fn station_key_line(k: records::StationKeyRecord) -> String {
     format!(
         "{} {}/{} from {}{}{}",
         k.key_id,

@@ -4,8 +4,8 @@
 //! `registry-log-v1`, the quality-control selection drawn from that checkpoint's signature).
 
 use ardoise_cert::merkle::MerkleError;
-use ardoise_cert::model::{Qc, QC_RULE_LOG_V1};
 use ardoise_cert::note::NoteSigner;
+use ardoise_cert::payload::{Qc, QC_RULE_LOG_V1};
 use ardoise_cert::receipt::Receipt;
 use ardoise_cert::statement::{qc_log_draw, signature_of, QcDecision, Statement};
 use time::OffsetDateTime;

@@ -25,7 +25,7 @@ use crate::log_view::{sign, SignError};
 pub use crate::log_view::{LogView, SignedCheckpoint};
 use crate::pool::Pool;
 use crate::ratelimit::{ConcurrencyLimiter, RateLimiter};
-use crate::store::{self, StoredCheckpoint};
+use crate::records::{self, StoredCheckpoint};
 use crate::submit::{check_submission, decode_hash, Rejection};
 use crate::tree::LogTree;
 use crate::writer::{Job, Writer, PG_LOCK};
@@ -195,13 +195,13 @@ fn now_unix() -> i64 {
 pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), RegistryError> {
     let mut conn = Conn::open(&config.db)?;
     db::migrate(&mut conn)?;
-    crate::store::machines::backfill(&mut conn)?;
+    crate::records::machines::backfill(&mut conn)?;
     let key_path = config.key_path()?;
     let (seed, created) = crate::signing::load_or_create(&key_path)?;
     if created {
         tracing::info!(path = %key_path.display(), "generated a new registry log key");
     }
-    let stored_origin = store::meta_get(&mut conn, "origin")?;
+    let stored_origin = records::meta_get(&mut conn, "origin")?;
     let origin = match (&config.origin, &stored_origin) {
         (Some(o), Some(s)) if o != s => {
             return Err(RegistryError::Config(format!(
@@ -215,7 +215,7 @@ pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), Registr
     let signer = NoteSigner::new(&origin, &seed)
         .map_err(|e| RegistryError::Config(format!("origin {origin:?}: {e}")))?;
     let vkey = signer.verifier().to_vkey();
-    match store::meta_get(&mut conn, "log_key")? {
+    match records::meta_get(&mut conn, "log_key")? {
         Some(k) if k != vkey => {
             return Err(RegistryError::Config(format!(
                 "{} is not this database's log key (the database was signed by {k}); give the right --key-file",
@@ -225,8 +225,8 @@ pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), Registr
         Some(_) => {}
         None => {
             conn.transaction(|c| {
-                store::meta_set(c, "origin", &origin)?;
-                store::meta_set(c, "log_key", &vkey)
+                records::meta_set(c, "origin", &origin)?;
+                records::meta_set(c, "log_key", &vkey)
             })?;
         }
     }
@@ -311,7 +311,7 @@ fn load_log(
             Ok(true)
         },
     )?;
-    let latest = store::latest_checkpoint(conn)?;
+    let latest = records::latest_checkpoint(conn)?;
     let checkpoint = match latest {
         None => {
             if tree.size() > 0 && problem.is_none() {
@@ -360,7 +360,7 @@ fn sign_empty_log(
     tree: &LogTree,
 ) -> Result<SignedCheckpoint, RegistryError> {
     let cp = sign(signer, origin, tree, 0)?;
-    store::insert_checkpoint(
+    records::insert_checkpoint(
         conn,
         &StoredCheckpoint {
             tree_size: 0,
@@ -453,9 +453,9 @@ impl Registry {
         if checkpoint.is_none() && tree.size() == 0 && problem.is_none() {
             checkpoint = Some(sign_empty_log(&mut conn, &signer, &origin, &tree)?);
         }
-        let trust = store::load_trust(&mut conn)?;
+        let trust = records::load_trust(&mut conn)?;
         let tokens = crate::auth::Tokens::load(&mut conn, config.admin_token.as_deref())?;
-        let keys_version = store::keys_version(&mut conn)?;
+        let keys_version = records::keys_version(&mut conn)?;
         let mut view = LogView {
             tree,
             ..Default::default()
@@ -523,11 +523,11 @@ impl Registry {
         *self.keys_checked.lock().expect("lock") = Instant::now();
         let admin = self.config.admin_token.as_deref();
         let (v, loaded) = self.pool.with(|c| {
-            let v = store::keys_version(c)?;
+            let v = records::keys_version(c)?;
             if v == self.keys_version.load(Ordering::SeqCst) {
                 return Ok((v, None));
             }
-            let trust = store::load_trust(c)?;
+            let trust = records::load_trust(c)?;
             let tokens = crate::auth::Tokens::load(c, admin)?;
             Ok((v, Some((trust, tokens))))
         })?;
@@ -619,7 +619,7 @@ impl Registry {
 
     /// A fresh receipt for a stored certificate, against the latest checkpoint, with the
     /// registry's statement (blocking: reads the first checkpoint that included it).
-    pub fn receipt_for(&self, s: &store::Stored) -> Result<Receipt, String> {
+    pub fn receipt_for(&self, s: &records::Stored) -> Result<Receipt, String> {
         let index = s.summary.log_index;
         let qc = ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
             .ok()
@@ -722,8 +722,8 @@ impl Registry {
 /// The network's quality-control rule: selection by the registry's log (rule
 /// `registry-log-v1`, which the station cannot compute before it erases) at no less than
 /// `min_ppm`.
-pub fn check_qc_policy(qc: &ardoise_cert::model::Qc, min_ppm: u32) -> Result<(), Rejection> {
-    use ardoise_cert::model::QC_RULE_LOG_V1;
+pub fn check_qc_policy(qc: &ardoise_cert::payload::Qc, min_ppm: u32) -> Result<(), Rejection> {
+    use ardoise_cert::payload::QC_RULE_LOG_V1;
     if qc.rule != QC_RULE_LOG_V1 {
         return Err(Rejection::new(
             422,

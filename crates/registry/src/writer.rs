@@ -22,7 +22,7 @@ use crate::db::{Conn, DbError, DbUrl, Value};
 use crate::incident::incident;
 use crate::journal_index::{Entry, Index, Link};
 use crate::log_view::{sign, LogView, SignedCheckpoint};
-use crate::store::{self, StoredCheckpoint};
+use crate::records::{self, StoredCheckpoint};
 use crate::submit::{Accepted, Rejection};
 
 /// The session-level advisory lock one serving process holds on a PostgreSQL database.
@@ -273,16 +273,16 @@ impl Writer {
         conn.transaction(|c| {
             for (i, idx) in rows {
                 c.execute(
-                    store::INSERT_CERTIFICATE,
-                    &store::certificate_params(&batch[*i].accepted, *idx, received_at),
+                    records::INSERT_CERTIFICATE,
+                    &records::certificate_params(&batch[*i].accepted, *idx, received_at),
                 )?;
                 let a = &batch[*i].accepted;
                 c.execute(
-                    crate::store::machines::INSERT,
-                    &crate::store::machines::params(&a.certificate, &a.cert_id, *idx),
+                    crate::records::machines::INSERT,
+                    &crate::records::machines::params(&a.certificate, &a.cert_id, *idx),
                 )?;
             }
-            store::insert_checkpoint(
+            records::insert_checkpoint(
                 c,
                 &StoredCheckpoint {
                     tree_size: cp.size,

@@ -594,7 +594,7 @@ fn keys_added_by_another_process(db: &TestDb) {
     let c = st.next();
     // What `ardoise-registry station add` does, on its own connection, while serving.
     let mut conn = db.conn();
-    ardoise_registry::store::add_station_key(
+    ardoise_registry::records::add_station_key(
         &mut conn,
         &serde_json::from_value(st.registration()).unwrap(),
         time::OffsetDateTime::now_utc(),
@@ -755,7 +755,7 @@ fn pages(db: &TestDb) {
 }
 
 fn sign_unchecked(
-    c: &ardoise_cert::model::Certificate,
+    c: &ardoise_cert::payload::Certificate,
     key: &ardoise_cert::keys::StationKey,
 ) -> Vec<u8> {
     use ardoise_cert::envelope::{pae, Envelope, EnvelopeSignature, PAYLOAD_TYPE};

@@ -280,7 +280,7 @@ fn unknown_keys_do_not_hit_the_database(db: &TestDb) {
     std::thread::sleep(ardoise_registry::registry::KEY_RELOAD_WINDOW + Duration::from_millis(100));
     let mut st = Station::new(199, "st-02");
     let mut conn = db.conn();
-    ardoise_registry::store::add_station_key(
+    ardoise_registry::records::add_station_key(
         &mut conn,
         &serde_json::from_value(st.registration()).unwrap(),
         time::OffsetDateTime::now_utc(),
@@ -299,7 +299,7 @@ fn a_key_registered_a_moment_ago_is_never_refused_for_good(db: &TestDb) {
     assert_eq!(http.submit(&stranger.next().bytes).error(), "unknown_key");
     // Registered in the database directly, as `ardoise-registry station add` does.
     let mut st = Station::new(131, "st-03");
-    ardoise_registry::store::add_station_key(
+    ardoise_registry::records::add_station_key(
         &mut db.conn(),
         &serde_json::from_value(st.registration()).unwrap(),
         time::OffsetDateTime::now_utc(),
@@ -433,7 +433,7 @@ fn slow_export_readers_do_not_block(db: &TestDb) {
 /// signs: the registry enforces the rule and the network's rate, states the selection and
 /// its received time in a signed statement, and `ardoise verify` recomputes the selection.
 fn qc_decided_by_the_log(db: &TestDb) {
-    use ardoise_cert::model::{Qc, QC_RULE_LOG_V1};
+    use ardoise_cert::payload::{Qc, QC_RULE_LOG_V1};
     use ardoise_cert::receipt::{verify_receipt, Receipt};
     let mut config = db.config();
     config.qc_min_rate_ppm = 50_000;

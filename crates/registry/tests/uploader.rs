@@ -9,9 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use ardoise_cert::keygen::generate_key_files;
-use ardoise_cert::model::Certificate;
 use ardoise_cert::note::NoteVerifier;
-use ardoise_cert::store::{DataDir, Store};
+use ardoise_cert::payload::Certificate;
+use ardoise_cert::station_store::{DataDir, Store};
 use ardoise_cert::trust::TrustFile;
 use ardoise_cert::verify::{verify_files, VerifyOptions};
 use ardoise_upload::{upload_once, UploadOptions};

@@ -2,7 +2,7 @@
 //! certificate model. Nothing here decides a verdict; it copies the job's, and the certificate
 //! crate refuses to sign a certificate whose fields contradict it.
 
-use ardoise_cert::model as cm;
+use ardoise_cert::payload as cm;
 use ardoise_disk::inventory::MachineInventory;
 use ardoise_erase::job::ErasureReport;
 use time::OffsetDateTime;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ardoise_cert::model::Destination;
+use ardoise_cert::payload::Destination;
 use ardoise_cert::validate::{is_kebab, is_pseudonym};
 use serde::{Deserialize, Serialize};
 

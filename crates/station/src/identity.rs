@@ -34,7 +34,7 @@ pub(crate) fn station_key(
                 ))
                 .map_err(|e| StationError::NotWritable {
                     dir: data_dir.to_path_buf(),
-                    source: ardoise_cert::store::StoreError::Io {
+                    source: ardoise_cert::station_store::StoreError::Io {
                         path: data_dir.join("archive"),
                         error: std::io::Error::other(e.to_string()),
                     },

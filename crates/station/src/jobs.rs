@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ardoise_cert::store::write_atomic;
+use ardoise_cert::station_store::write_atomic;
 use ardoise_disk::health::HealthReport;
 use ardoise_disk::DiskInfo;
 use ardoise_erase::capability::DriveCapabilities;
@@ -202,7 +202,7 @@ fn interrupted_detail(m: &JobMarker) -> String {
 pub(crate) fn interrupted_certificate(
     m: &JobMarker,
     facts: &StationFacts<'_>,
-) -> ardoise_cert::model::Certificate {
+) -> ardoise_cert::payload::Certificate {
     let transcript = ardoise_disk::Transcript::new();
     let report = ErasureReport {
         disk: m.disk.clone(),

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ardoise_cert::keys::StationKey;
-use ardoise_cert::store::{check_writable, Store, StoreError, StoredCertificate};
+use ardoise_cert::station_store::{check_writable, Store, StoreError, StoredCertificate};
 use ardoise_disk::controllers::StorageSurvey;
 use ardoise_disk::inventory::{read_inventory, MachineInventory};
 use ardoise_erase::firmware::{FileVault, PasswordVault};
@@ -236,7 +236,7 @@ impl Station {
         self.rehearse(certify::session_certificate(session, &self.facts()))
     }
 
-    fn rehearse(&self, cert: ardoise_cert::model::Certificate) -> Result<(), StationError> {
+    fn rehearse(&self, cert: ardoise_cert::payload::Certificate) -> Result<(), StationError> {
         let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
         match store.rehearse(cert, &self.key) {
             Ok(_) => Ok(()),
@@ -358,7 +358,7 @@ impl Station {
 
     fn issue(
         &self,
-        cert: ardoise_cert::model::Certificate,
+        cert: ardoise_cert::payload::Certificate,
     ) -> Result<StoredCertificate, StationError> {
         let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
         store

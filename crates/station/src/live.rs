@@ -9,7 +9,7 @@ use ardoise_cert::heartbeat::{
     serial_tail, DiskPhase, Heartbeat, HeartbeatDisk, HeartbeatError, HeartbeatMachine,
     HEARTBEAT_SCHEMA,
 };
-use ardoise_cert::model as cm;
+use ardoise_cert::payload as cm;
 use ardoise_disk::DiskInfo;
 use ardoise_erase::job::{JobEvent, JobPhase};
 use ardoise_erase::outcome::Outcome;

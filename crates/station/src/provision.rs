@@ -52,7 +52,7 @@ impl DataVolume for DirVolume {
         if let Some(d) = p.parent() {
             std::fs::create_dir_all(d)?;
         }
-        ardoise_cert::store::write_atomic(&p, bytes)
+        ardoise_cert::station_store::write_atomic(&p, bytes)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         if secret {
             use std::os::unix::fs::PermissionsExt;

@@ -6,7 +6,7 @@
 //!
 //! Unknown facts never count against a machine: only what the machine reported is judged.
 
-use ardoise_cert::model as cm;
+use ardoise_cert::payload as cm;
 use ardoise_disk::hardware::{CpuLine, HardwareFacts};
 use ardoise_disk::health::HealthGrade;
 use ardoise_disk::inventory::{FirmwareKind, MachineInventory, SecureBootState};

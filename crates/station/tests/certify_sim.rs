@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ardoise_cert::model::{Certificate, OutcomeStatus, VerificationMethod, VerificationResult};
+use ardoise_cert::payload::{Certificate, OutcomeStatus, VerificationMethod, VerificationResult};
 use ardoise_cert::trust::TrustFile;
 use ardoise_disk::discovery::DiscoveryOptions;
 use ardoise_disk::open::describe_target;
@@ -168,7 +168,7 @@ fn every_standard_disk_gets_a_valid_certificate_that_tells_the_truth() {
         // certificate (not computable by the station); no destination and no host reset
         // unless someone records them.
         assert_eq!(cert.qc.rate_ppm, 50_000);
-        assert_eq!(cert.qc.rule, ardoise_cert::model::QC_RULE_LOG_V1);
+        assert_eq!(cert.qc.rule, ardoise_cert::payload::QC_RULE_LOG_V1);
         assert!(!cert.qc.selected, "not decided when signed");
         assert_eq!(cert.disposition, None);
         assert_eq!(cert.host_reset, None);
@@ -237,7 +237,7 @@ fn every_standard_disk_gets_a_valid_certificate_that_tells_the_truth() {
 
 #[test]
 fn disposition_host_reset_and_qc_reach_the_signed_certificate() {
-    use ardoise_cert::model::{Destination, Disposition};
+    use ardoise_cert::payload::{Destination, Disposition};
     let data = tempfile::tempdir().unwrap();
     let disks = tempfile::tempdir().unwrap();
     let st = station_with(
@@ -276,7 +276,7 @@ fn disposition_host_reset_and_qc_reach_the_signed_certificate() {
     assert_eq!(h.firmware_settings_reset, Some(true));
     assert_eq!(h.labels_removed, Some(true));
     assert_eq!(h.tpm_cleared, None, "not named, not attested");
-    assert_eq!(b.qc.rule, ardoise_cert::model::QC_RULE_LOG_V1);
+    assert_eq!(b.qc.rule, ardoise_cert::payload::QC_RULE_LOG_V1);
 
     // Without the registry's receipt the selection is not known yet: valid, with a warning.
     let report = ardoise_cert::verify::verify(&[pa, pb], &trust(data.path()));

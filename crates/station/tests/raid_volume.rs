@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ardoise_cert::model::{limitations, MediaType, OutcomeStatus};
+use ardoise_cert::payload::{limitations, MediaType, OutcomeStatus};
 use ardoise_disk::controllers::{
     ControllerBus, ControllerIssue, ControllerKind, StorageController, StorageSurvey,
 };

@@ -21,7 +21,7 @@
 
 use ardoise_cert::envelope::{envelope_hash, Envelope, EnvelopeError, MAX_ENVELOPE_BYTES};
 use ardoise_cert::merkle::{leaf_hash, Hash};
-use ardoise_cert::model::Certificate;
+use ardoise_cert::payload::Certificate;
 use ardoise_cert::trust::{KeyStatus, TrustFile};
 use ardoise_cert::validate::parse_payload;
 use ardoise_cert::verify::{verify_envelope, Check};

@@ -51,7 +51,7 @@ pub fn write_machine_labels(
             "etiquette-{}-{suffix}.pdf",
             crate::fmt::sanitize(name)
         ));
-        ardoise_cert::store::write_atomic(&path, &pdf.pdf)
+        ardoise_cert::station_store::write_atomic(&path, &pdf.pdf)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         out.push(path);
     }

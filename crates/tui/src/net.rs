@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::model::{NetState, RegistryState};
+use crate::screen_data::{NetState, RegistryState};
 
 /// Reads the lease files of `dir` (`None`: not on the live system).
 pub fn read_leases(dir: Option<&Path>) -> NetState {

@@ -9,7 +9,7 @@ use ardoise_station::remember::Remembered;
 
 use crate::app::{App, Command, FlashKind, OpField, Planned, Screen};
 use crate::i18n::{Language, T};
-use crate::model::{CertState, JobView, Stage};
+use crate::screen_data::{CertState, JobView, Stage};
 
 impl App {
     /// What K keeps, when something was remembered.

@@ -5,7 +5,7 @@ mod common;
 use ardoise_erase::outcome::Outcome;
 use ardoise_station::Language;
 use ardoise_tui::app::*;
-use ardoise_tui::model::*;
+use ardoise_tui::screen_data::*;
 use ardoise_upload::UploadEvent;
 use common::*;
 use crossterm::event::KeyCode;
@@ -678,7 +678,7 @@ fn k_keeps_the_previous_operator_language_and_lot() {
 
 #[test]
 fn the_destination_page_records_the_choice_and_only_the_ticked_attestations() {
-    use ardoise_cert::model::Destination;
+    use ardoise_cert::payload::Destination;
     let m = machine();
     let mut app = app_with(Language::En, &m, None, NetState::Unknown);
     to_disks(&mut app);

@@ -4,8 +4,8 @@
 mod common;
 
 use ardoise_tui::app::AppEvent;
-use ardoise_tui::model::NetState;
 use ardoise_tui::receipts::ReceiptsView;
+use ardoise_tui::screen_data::NetState;
 use ardoise_upload::UploadEvent;
 use common::*;
 use crossterm::event::KeyCode;

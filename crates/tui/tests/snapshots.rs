@@ -11,7 +11,7 @@ use std::time::Duration;
 use ardoise_erase::job::{JobEvent, JobPhase};
 use ardoise_station::Language;
 use ardoise_tui::app::*;
-use ardoise_tui::model::*;
+use ardoise_tui::screen_data::*;
 use ardoise_upload::UploadEvent;
 use common::*;
 use crossterm::event::KeyCode;

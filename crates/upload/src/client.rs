@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ardoise_cert::receipt::{self, Receipt};
-use ardoise_cert::store::{DataDir, OutboxEntry, Rejection};
+use ardoise_cert::station_store::{DataDir, OutboxEntry, Rejection};
 use serde::Deserialize;
 use time::OffsetDateTime;
 

@@ -1,7 +1,7 @@
 //! Uploads the station's certificates to the registry and stores the receipts.
 //!
 //! The outbox is the `outbox/` directory of the data partition (see
-//! [`ardoise_cert::store`]): one entry per certificate the registry has not acknowledged.
+//! [`ardoise_cert::station_store`]): one entry per certificate the registry has not acknowledged.
 //! For each pending entry the uploader POSTs the exact envelope bytes to
 //! `{registry}/api/v1/certificates` and classifies the answer:
 //!
@@ -40,7 +40,7 @@ pub const SUBMIT_PATH: &str = "/api/v1/certificates";
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
     #[error("data directory: {0}")]
-    Store(#[from] ardoise_cert::store::StoreError),
+    Store(#[from] ardoise_cert::station_store::StoreError),
     #[error("registry URL {0:?} must start with http:// or https://")]
     BadUrl(String),
     #[error("HTTP client: {0}")]

@@ -12,7 +12,7 @@ use super::words::{
     outcome_words, qc_text, result_word, transport_word,
 };
 use super::{short_id, shown, Language, ReportError, ReportOptions};
-use crate::model::{Certificate, HiddenAreaState, Media, Sanitization, StepStatus};
+use crate::payload::{Certificate, HiddenAreaState, Media, Sanitization, StepStatus};
 use crate::verify::{CertificateVerdict, CheckStatus, Verdict};
 
 /// Side of the QR code in the top right corner.

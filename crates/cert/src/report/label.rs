@@ -18,7 +18,7 @@ use super::qr::{draw_qr, qr_url};
 use super::text::{fmt_bytes, wrap};
 use super::words::outcome_words;
 use super::{shown, Language, ReportError, ReportOptions};
-use crate::model::{Certificate, Destination};
+use crate::payload::{Certificate, Destination};
 use crate::trust::TrustFile;
 use crate::verify::{verify_files, CertificateVerdict, Verdict};
 

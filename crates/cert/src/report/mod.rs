@@ -24,7 +24,7 @@ use texts::Text;
 
 use time::OffsetDateTime;
 
-use crate::model::Certificate;
+use crate::payload::Certificate;
 use crate::trust::TrustFile;
 use crate::verify::{verify_files, CertificateVerdict, VerifyOptions, VerifyReport};
 use layout::{Doc, GREY, MARGIN};

@@ -7,7 +7,7 @@ use super::text::{first_line, fmt_bytes, opt};
 use super::texts::Text;
 use super::words::{disposition_text, host_reset_text, outcome_words, storage_text};
 use super::{short_id, shown, Language};
-use crate::model::{Certificate, OutcomeStatus};
+use crate::payload::{Certificate, OutcomeStatus};
 use crate::verify::{CertificateVerdict, Verdict, VerifyReport};
 
 /// Font size of the disk table.

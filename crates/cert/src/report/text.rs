@@ -107,7 +107,7 @@ pub(super) fn fmt_duration(secs: i64, lang: Language) -> String {
 
 /// A fraction in parts per million as a percentage, with the language's decimal mark.
 pub(super) fn fmt_ppm(ppm: u64, lang: Language) -> String {
-    let text = crate::model::ppm_text(ppm);
+    let text = crate::payload::ppm_text(ppm);
     match lang {
         Language::Fr => text.replace('.', ","),
         Language::En => text,

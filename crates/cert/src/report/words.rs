@@ -6,7 +6,7 @@ use super::pdf::Rgb;
 use super::text::{fmt_bytes, fmt_int, fmt_ppm};
 use super::texts::Text;
 use super::Language;
-use crate::model::{
+use crate::payload::{
     limitations, Certificate, Destination, HealthGrade, Level, MediaTransport, MediaType,
     OutcomeStatus, VerificationMethod, VerificationResult, QC_RULE_NONE,
 };
@@ -138,7 +138,7 @@ pub(super) fn qc_text(c: &Certificate, lang: Language) -> String {
         return Text::QcSelectionNotRecorded.get(lang).into();
     }
     let rate = fmt_ppm(u64::from(c.qc.rate_ppm), lang);
-    if c.qc.rule == crate::model::QC_RULE_LOG_V1 {
+    if c.qc.rule == crate::payload::QC_RULE_LOG_V1 {
         return match lang {
             Language::Fr => format!(
                 "sélection décidée par le registre à l'enregistrement (voir le reçu), taux {rate}"

@@ -6,7 +6,7 @@
 //! without naming them; a recorded sample plan must describe the disk it was drawn for.
 
 use super::SchemaIssue;
-use crate::model::{Certificate, OutcomeStatus, VerificationResult, EVIDENCE_RULE_V1};
+use crate::payload::{Certificate, OutcomeStatus, VerificationResult, EVIDENCE_RULE_V1};
 
 /// Exception codes that mean part of the disk was not shown erased. A `standard_claimed` next to
 /// any of them must name it (or be null).
@@ -21,7 +21,7 @@ pub const COVERAGE_EXCEPTIONS: [&str; 7] = [
 ];
 
 /// Sample plan algorithms a certificate may record.
-pub const KNOWN_SAMPLE_ALGORITHMS: [&str; 1] = [crate::model::SAMPLE_ALGORITHM_V2];
+pub const KNOWN_SAMPLE_ALGORITHMS: [&str; 1] = [crate::payload::SAMPLE_ALGORITHM_V2];
 
 /// What the certificate claims beyond its own facts, as schema issues.
 pub(super) fn issues(c: &Certificate) -> Vec<SchemaIssue> {
@@ -181,7 +181,7 @@ fn standard_claimed(c: &Certificate, v: &mut Vec<SchemaIssue>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::*;
+    use crate::payload::*;
     use crate::validate::validate;
 
     fn example() -> Certificate {

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::{check, qc_check, Check, CheckStatus, Partial};
 use crate::envelope::Envelope;
-use crate::model::Certificate;
+use crate::payload::Certificate;
 use crate::trust::{KeyEntry, KeyStatus, Revocation, TrustFile};
 use crate::validate::parse_payload;
 
@@ -139,7 +139,7 @@ fn schema_check(env: &Envelope, p: &mut Partial) -> Result<Certificate, Skip> {
             p.checks.push(check(
                 "schema",
                 CheckStatus::Pass,
-                crate::model::SCHEMA_ID.to_string(),
+                crate::payload::SCHEMA_ID.to_string(),
             ));
             Ok(cert)
         }

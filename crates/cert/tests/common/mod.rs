@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ardoise_cert::envelope::{sign_certificate, SignedCertificate};
 use ardoise_cert::keys::StationKey;
-use ardoise_cert::model::{Certificate, JournalLink};
+use ardoise_cert::payload::{Certificate, JournalLink};
 use ardoise_cert::trust::TrustFile;
 
 pub fn key(n: u8) -> StationKey {

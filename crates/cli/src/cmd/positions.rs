@@ -2,7 +2,7 @@
 //! read are recomputed from its seed and recorded plan (algorithm `ardoise-sample-v2`,
 //! docs/methods.md), and the figures it states must follow.
 
-use ardoise_cert::model::Certificate;
+use ardoise_cert::payload::Certificate;
 use ardoise_cert::verify::{Check, CheckStatus, Verdict, VerifyReport};
 use ardoise_erase::pattern::Seed;
 use ardoise_erase::verify::plan::{ExtentKind, SampleParams, SamplePlan, ALGORITHM};

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ardoise_cert::report::label::{labels, LabelFormat};
 use ardoise_cert::report::{report, Language, ReportOptions};
-use ardoise_cert::store::write_atomic;
+use ardoise_cert::station_store::write_atomic;
 use ardoise_cert::verify::{Verdict, VerifyOptions};
 
 use super::{certificate_files, load_registry_key, load_trust, TRUST_ENV};

@@ -18,7 +18,7 @@ use super::media::{FaultPlan, SimBlock, SimMedia};
 use super::mmc::{MmcSimConfig, MmcSimState, SimEmmc};
 use super::nvme::{NvmeSimConfig, NvmeSimState, SimNvmeController};
 use super::scsi::{SasSimConfig, SasSimState, SimSasDisk};
-use crate::model::{DiskInfo, MediaKind, ProtectionReason, Transport};
+use crate::disk_info::{DiskInfo, MediaKind, ProtectionReason, Transport};
 use crate::transport::{
     DataDir, MmcCmd, MmcReply, MmcTransport, NvmeAdminCmd, NvmeReply, NvmeTransport, ScsiReply,
     ScsiTransport, TransportError,

@@ -1,6 +1,6 @@
 use ardoise_cert::heartbeat::{sign_heartbeat, DiskPhase, HeartbeatDisk, HEARTBEAT_SCHEMA};
 use ardoise_cert::keys::StationKey;
-use ardoise_cert::model::MediaType;
+use ardoise_cert::payload::MediaType;
 
 use super::*;
 
@@ -92,7 +92,7 @@ fn a_registered_station_is_heard_and_others_are_refused() {
         (401, "bad_signature")
     );
     // A certificate is not a heartbeat.
-    let mut c = ardoise_cert::model::Certificate::example();
+    let mut c = ardoise_cert::payload::Certificate::example();
     c.issuer.key_id = key.key_id().into();
     let cert = ardoise_cert::envelope::sign_certificate(&c, &key).unwrap();
     assert_eq!(

@@ -15,7 +15,7 @@ use crate::html::{esc, url_part};
 use crate::i18n::Language;
 use crate::live::{StationLive, WorkshopLive};
 use ardoise_cert::heartbeat::{DiskPhase, HeartbeatDisk};
-use ardoise_cert::model::{Destination, OutcomeStatus};
+use ardoise_cert::payload::{Destination, OutcomeStatus};
 
 /// Seconds between two reloads of the page.
 pub const REFRESH_SECONDS: u32 = 5;
@@ -275,7 +275,7 @@ pub async fn atelier_page(
 mod tests {
     use super::*;
     use ardoise_cert::heartbeat::{Heartbeat, HeartbeatMachine, HEARTBEAT_SCHEMA};
-    use ardoise_cert::model::MediaType;
+    use ardoise_cert::payload::MediaType;
 
     fn board() -> WorkshopLive {
         let disk = |name: &str, phase, ppm, verdict| HeartbeatDisk {

@@ -2,7 +2,7 @@
 //! verification state (re-checked at every view) and the certificate with its personal fields
 //! masked; a reader with an auditor or admin token sees everything.
 
-use ardoise_cert::model::Certificate;
+use ardoise_cert::payload::Certificate;
 use ardoise_cert::receipt::{verify_receipt, Receipt};
 use ardoise_cert::trust::{KeyStatus, TrustFile};
 use ardoise_cert::validate::parse_payload;
@@ -19,8 +19,8 @@ use super::{
 use crate::handler::{blocking, Shared};
 use crate::html::{esc, url_part};
 use crate::i18n::{Language, Words, W};
+use crate::records::{self, JournalView, Stored};
 use crate::registry::Registry;
-use crate::store::{self, JournalView, Stored};
 
 /// One line of a certificate's verification state.
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +55,7 @@ pub fn verification(reg: &Registry, s: &Stored, receipt: Option<&Receipt>) -> Ve
                 PageCheck {
                     name: "schema",
                     status: "pass",
-                    detail: ardoise_cert::model::SCHEMA_ID.into(),
+                    detail: ardoise_cert::payload::SCHEMA_ID.into(),
                 },
                 key_check(&trust, &v.certificate, s.received_at_unix),
             ]
@@ -88,7 +88,7 @@ fn key_check(trust: &TrustFile, cert: &Certificate, received: i64) -> PageCheck 
                     entry.station,
                     ardoise_cert::fmt_time(r.revoked_at),
                     r.reason,
-                    store::unix_to_text(received),
+                    records::unix_to_text(received),
                     if before { "before" } else { "AFTER" }
                 ),
             )
@@ -306,7 +306,7 @@ fn verification_section(lang: Language, c: &Certificate) -> String {
         (t(W::FSamples), esc(&v.parameters.samples.to_string())),
         (
             t(W::FCoverage),
-            esc(&ardoise_cert::model::ppm_text(v.parameters.coverage_ppm)),
+            esc(&ardoise_cert::payload::ppm_text(v.parameters.coverage_ppm)),
         ),
         (
             t(W::FAssurance),
@@ -511,12 +511,12 @@ pub async fn certificate_page(
     let r2 = reg.clone();
     let idc = id.clone();
     let res = blocking(move || {
-        let Some(s) = r2.pool.with(|c| store::get_certificate(c, &idc))? else {
+        let Some(s) = r2.pool.with(|c| records::get_certificate(c, &idc))? else {
             return Ok(None);
         };
         let receipt = r2.receipt_for(&s).ok();
         let j = r2.pool.with(|c| {
-            store::journal(
+            records::journal(
                 c,
                 &s.summary.workshop,
                 &s.summary.station,

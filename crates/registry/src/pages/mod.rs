@@ -22,7 +22,7 @@ use crate::auth::Role;
 use crate::handler::{blocking, parse_query, ApiError, Shared};
 use crate::html::{esc, layout, url_part};
 use crate::i18n::{pick_language, Language, Words, W};
-use crate::store::{self, Filter};
+use crate::records::{self, Filter};
 
 pub fn routes() -> Router<Shared> {
     Router::new()
@@ -138,7 +138,7 @@ fn status_word(lang: Language, status: &str) -> (&'static str, &'static str) {
 // ---------------------------------------------------------------------------------------
 // search
 
-fn results_table(lang: Language, items: &[store::Summary]) -> String {
+fn results_table(lang: Language, items: &[records::Summary]) -> String {
     let mut h = format!(
         "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         esc(lang.t(W::ColDate)),
@@ -201,8 +201,8 @@ async fn search_page(
     }
     let r2 = reg.clone();
     let res = blocking(move || {
-        let page = r2.pool.with(|c| Ok(store::search(c, &fq)))??;
-        let ws = r2.pool.with(store::workshops)?;
+        let page = r2.pool.with(|c| Ok(records::search(c, &fq)))??;
+        let ws = r2.pool.with(records::workshops)?;
         Ok((page, ws))
     })
     .await;
@@ -269,7 +269,7 @@ fn search_form(lang: Language, f: &Filter, workshops: &[(String, u64)]) -> Strin
 }
 
 /// The results (the latest certificates when the filter is empty) and the next page's link.
-fn search_results(lang: Language, f: &Filter, results: &store::Page, empty: bool) -> String {
+fn search_results(lang: Language, f: &Filter, results: &records::Page, empty: bool) -> String {
     let mut h = String::new();
     h.push_str(&format!(
         "<h2>{}</h2>",
@@ -336,7 +336,7 @@ async fn journal_page(
     let res = blocking(move || {
         Ok(reg
             .pool
-            .with(|c| store::journal(c, &w2, &s2, p.around, 100))?)
+            .with(|c| records::journal(c, &w2, &s2, p.around, 100))?)
     })
     .await;
     let j = match res {
@@ -363,7 +363,7 @@ async fn workshops_page(
     RawQuery(q): RawQuery,
 ) -> Response {
     let lang = lang_from_query(&headers, q.as_deref());
-    let res = blocking(move || Ok(reg.pool.with(store::workshops)?)).await;
+    let res = blocking(move || Ok(reg.pool.with(records::workshops)?)).await;
     let list = match res {
         Ok(l) => l,
         Err(e) => return page_err(lang, e),
@@ -416,7 +416,7 @@ async fn workshop_page(
 ) -> Response {
     let lang = lang_from_query(&headers, q.as_deref());
     let w2 = w.clone();
-    let res = blocking(move || Ok(reg.pool.with(|c| store::workshop_stats(c, &w2))?)).await;
+    let res = blocking(move || Ok(reg.pool.with(|c| records::workshop_stats(c, &w2))?)).await;
     let s = match res {
         Ok(s) => s,
         Err(e) => return page_err(lang, e),
@@ -481,7 +481,10 @@ async fn workshop_page(
 }
 
 /// Machines by destination and month (the workshop report's figure for eco-organisms).
-fn destinations_table(lang: Language, rows: &[crate::store::machines::DestinationMonth]) -> String {
+fn destinations_table(
+    lang: Language,
+    rows: &[crate::records::machines::DestinationMonth],
+) -> String {
     let t = |k| lang.t(k);
     let mut h = format!(
         "<h2>{}</h2><p class=\"muted\">{}</p><table id=\"destinations\"><thead><tr>",

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use ardoise_cert::envelope::{envelope_hash, sign_certificate};
 use ardoise_cert::keys::StationKey;
-use ardoise_cert::model::Certificate;
 use ardoise_cert::note::NoteVerifier;
+use ardoise_cert::payload::Certificate;
 use ardoise_registry::db::DbUrl;
 use ardoise_registry::{Config, Registry};
 use serde_json::Value as Json;

@@ -1,7 +1,7 @@
 //! The certificate sections that come from the station and the session rather than from the
 //! disk: issuer, tool, policy, provenance, host and destination.
 
-use ardoise_cert::model as cm;
+use ardoise_cert::payload as cm;
 
 use super::{SessionInfo, StationFacts};
 use crate::config::Config;

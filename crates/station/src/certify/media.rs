@@ -1,7 +1,7 @@
 //! The certificate's `media` record: the disk's identity, geometry, hidden areas, the methods it
 //! offers and its health.
 
-use ardoise_cert::model as cm;
+use ardoise_cert::payload as cm;
 use ardoise_disk::health::{HealthGrade, HealthReport};
 use ardoise_disk::{DiskInfo, MediaKind, Transport};
 use ardoise_erase::capability::{DriveCapabilities, HiddenAreas};

@@ -1,7 +1,7 @@
 //! The certificate's `outcome` and `limitations`, and the not-erased fallback for a
 //! certificate that contradicts itself.
 
-use ardoise_cert::model as cm;
+use ardoise_cert::payload as cm;
 use ardoise_disk::MediaKind;
 use ardoise_erase::job::ErasureReport;
 use ardoise_erase::method::{Method, SanitizeAction};

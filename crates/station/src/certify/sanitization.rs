@@ -1,7 +1,7 @@
 //! The certificate's `sanitization` record: the level asked for and reached, each step the
 //! drive or the host ran, and the sectors that could not be written or read.
 
-use ardoise_cert::model as cm;
+use ardoise_cert::payload as cm;
 use ardoise_erase::job::ErasureReport;
 use ardoise_erase::method::Level;
 

@@ -1,7 +1,7 @@
 //! What the technician enters for a machine (operator, donor, lot, destination, the host reset
 //! attestations) before its disks are erased.
 
-use ardoise_cert::model as cm;
+use ardoise_cert::payload as cm;
 use serde::{Deserialize, Serialize};
 
 /// Who erased, for whom, on which machine: what the technician entered for this machine.

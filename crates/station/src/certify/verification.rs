@@ -1,7 +1,7 @@
 //! The certificate's `verification` record: method, figures, assurance, the sample plan an
 //! auditor recomputes positions from, and the evidence of before/after comparisons.
 
-use ardoise_cert::model as cm;
+use ardoise_cert::payload as cm;
 use ardoise_erase::assurance::Coverage;
 use ardoise_erase::plan::{ExpectedState, Plan};
 use ardoise_erase::verify::VerifyReport;

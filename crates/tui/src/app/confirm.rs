@@ -4,8 +4,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{App, Command, FlashKind, JobSpec, Screen};
 use crate::i18n::T;
-use crate::model::JobView;
 use crate::problem::Problem;
+use crate::screen_data::JobView;
 
 impl App {
     /// What must be typed to confirm: the serial's last four characters for one disk with a

@@ -4,7 +4,7 @@
 //! reset the technician attests (keys 1-4, none ticked to begin with). Everything here goes
 //! into each certificate of the machine (`host.hardware`, `disposition`, `host_reset`).
 
-use ardoise_cert::model::Destination;
+use ardoise_cert::payload::Destination;
 use ardoise_station::reuse::{self, DiskGrade, Grade};
 use ardoise_station::{HostResetChecks, SessionInfo};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -73,7 +73,7 @@ impl App {
             suggestion: self.grade().map(|g| g.suggestion()),
             disposition: self
                 .destination()
-                .map(|destination| ardoise_cert::model::Disposition {
+                .map(|destination| ardoise_cert::payload::Disposition {
                     destination,
                     detail: None,
                     suggestion: None,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::{App, Command, FlashKind, Screen};
 use crate::i18n::T;
-use crate::model::{protection_reasons, DiskRow, ProbeState, ProbeSummary};
+use crate::screen_data::{protection_reasons, DiskRow, ProbeState, ProbeSummary};
 
 impl App {
     pub(crate) fn start_scan(&mut self) -> Command {

@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{App, Command, FlashKind, Modal, Screen};
 use crate::i18n::T;
-use crate::model::{method_choices, MethodChoice, ProbeState, ProbeSummary};
+use crate::screen_data::{method_choices, MethodChoice, ProbeState, ProbeSummary};
 
 impl App {
     /// The choices of the current method page, and whether the remedy item follows them.

@@ -16,8 +16,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::fmt::clean;
 use crate::i18n::{t, tf, Language, T};
-use crate::model::*;
 pub use crate::problem::Problem;
+use crate::screen_data::*;
 pub use setup::{SetupDone, SetupForm, SetupRequest};
 
 // The keys and events of each screen, and of the dialogs and overlays.

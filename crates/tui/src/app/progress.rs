@@ -5,8 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{App, Command, FlashKind, Modal, Screen};
 use crate::i18n::T;
-use crate::model::{verdict_label, CertState, Stage, UploadState};
 use crate::problem::Problem;
+use crate::screen_data::{verdict_label, CertState, Stage, UploadState};
 
 impl App {
     pub(super) fn progress_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -79,7 +79,7 @@ impl App {
                 if let Some(i) = self.job_index(&disk) {
                     let name = self.jobs[i].info.name.clone();
                     for e in &report.exceptions {
-                        let label = crate::model::exception_label(self.lang, e.code);
+                        let label = crate::screen_data::exception_label(self.lang, e.code);
                         self.push_log(self.tf(T::LogJobException, &[&name, &label, &e.detail]));
                     }
                     let verdict = verdict_label(self.lang, report.outcome);

@@ -7,7 +7,7 @@ use super::{
     App, Command, FinishAction, FlashKind, Gate, Modal, OpField, Overlay, Screen, StationState,
 };
 use crate::i18n::T;
-use crate::model::{CertState, NetState, RegistryState, UploadState};
+use crate::screen_data::{CertState, NetState, RegistryState, UploadState};
 
 impl App {
     pub(super) fn enter_results(&mut self) {

@@ -2,7 +2,7 @@
 
 use super::{App, Command, Screen, StationState};
 use crate::i18n::T;
-use crate::model::{RegistryState, StationSummary};
+use crate::screen_data::{RegistryState, StationSummary};
 
 impl App {
     /// The station is open: its registry is checked and its disks listed.

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::{Disks, Msg, Runtime};
 use crate::app::{AppEvent, JobSpec, Problem};
-use crate::model::ProbeSummary;
+use crate::screen_data::ProbeSummary;
 
 impl Runtime {
     pub(super) fn scan(&self, generation: u64) {

@@ -41,7 +41,7 @@ impl Runtime {
             .jobs
             .iter()
             .filter_map(|j| match &j.cert {
-                crate::model::CertState::Stored { id } => Some(id.clone()),
+                crate::screen_data::CertState::Stored { id } => Some(id.clone()),
                 _ => None,
             })
             .collect();

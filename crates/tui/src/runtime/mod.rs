@@ -20,7 +20,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 
 use crate::app::{App, AppEvent, Command};
 use crate::i18n::{t, T};
-use crate::model::StationSummary;
+use crate::screen_data::StationSummary;
 
 mod disks;
 mod export;

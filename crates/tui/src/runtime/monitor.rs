@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::Msg;
 use crate::app::AppEvent;
-use crate::model::{NetState, RegistryState};
+use crate::screen_data::{NetState, RegistryState};
 
 /// What the network watcher is told.
 pub(super) enum MonitorCmd {

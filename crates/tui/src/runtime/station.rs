@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::{MonitorCmd, Msg, Runtime};
 use crate::app::{App, AppEvent, Problem, SetupDone, SetupRequest};
-use crate::model::StationSummary;
+use crate::screen_data::StationSummary;
 
 impl Runtime {
     pub(super) fn open_station(&self) {
@@ -57,7 +57,7 @@ impl Runtime {
                             return;
                         }
                         Err(StationError::Store {
-                            source: ardoise_cert::store::StoreError::Locked { .. },
+                            source: ardoise_cert::station_store::StoreError::Locked { .. },
                             ..
                         }) => {
                             if tx

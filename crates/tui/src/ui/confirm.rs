@@ -10,7 +10,7 @@ use super::widgets::{bold, cursor_style, grey, prompt_style, wrap};
 use crate::app::App;
 use crate::fmt::{clean, cut, pad};
 use crate::i18n::T;
-use crate::model::method_id_label;
+use crate::screen_data::method_id_label;
 
 pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     let w = area.width as usize;

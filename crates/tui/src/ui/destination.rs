@@ -2,7 +2,7 @@
 //! reasons, the destination chosen and the host reset (its form and keys are in
 //! `app/destination.rs`).
 
-use ardoise_cert::model::Destination;
+use ardoise_cert::payload::Destination;
 use ardoise_disk::hardware::HardwareFacts;
 use ardoise_station::reuse::{self, KeptPart, ReuseReason};
 use ratatui::layout::Rect;
@@ -15,7 +15,7 @@ use super::widgets::{prompt, wrap};
 use crate::app::destination::ORDER;
 use crate::app::App;
 use crate::i18n::{Language, T};
-use crate::model::ProbeState;
+use crate::screen_data::ProbeState;
 
 fn dest_word(lang: Language, d: Destination) -> &'static str {
     crate::i18n::t(
@@ -174,7 +174,7 @@ fn minimums_fact(
     h: &HardwareFacts,
     inv: &ardoise_disk::inventory::MachineInventory,
 ) -> String {
-    let word = |m: &ardoise_cert::model::HostHardware, os: &str| {
+    let word = |m: &ardoise_cert::payload::HostHardware, os: &str| {
         let min = m.os_minimums.iter().find(|o| o.id == os);
         match min.and_then(|o| o.met) {
             Some(true) => app.t(T::HwMet).to_string(),

@@ -10,7 +10,7 @@ use super::widgets::{bold, grey, labelled, prompt};
 use crate::app::App;
 use crate::fmt::{clean, cut, pad};
 use crate::i18n::T;
-use crate::model::{
+use crate::screen_data::{
     health_label, media_label, method_short, protection_reasons, DiskRow, ProbeState,
 };
 

@@ -11,7 +11,7 @@ use super::widgets::{kv, labelled, opt, prompt, wrap};
 use crate::app::App;
 use crate::fmt::clean;
 use crate::i18n::T;
-use crate::model::{NetState, RegistryState, StationSummary};
+use crate::screen_data::{NetState, RegistryState, StationSummary};
 
 pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     let rest = prompt(f, app.t(T::MachPrompt), area);

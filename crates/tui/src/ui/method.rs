@@ -10,7 +10,7 @@ use super::widgets::{bold, grey, prompt, wrap};
 use crate::app::App;
 use crate::fmt::{clean, cut, pad};
 use crate::i18n::T;
-use crate::model::{level_label, media_label, method_label, method_reason, MethodChoice};
+use crate::screen_data::{level_label, media_label, method_label, method_reason, MethodChoice};
 
 pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     let page = app.method_page;

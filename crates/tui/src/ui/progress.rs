@@ -10,7 +10,7 @@ use super::widgets::{bold, grey, prompt, verdict_style};
 use crate::app::App;
 use crate::fmt::{clean, cut, pad};
 use crate::i18n::T;
-use crate::model::{phase_label, verdict_label, Stage};
+use crate::screen_data::{phase_label, verdict_label, Stage};
 
 /// `[████░░░░]` of `width` characters.
 pub fn bar(fraction: Option<f64>, width: usize) -> String {

@@ -12,7 +12,7 @@ use super::widgets::{bold, grey, labelled, prompt, verdict_style, wrap};
 use crate::app::{App, Gate};
 use crate::fmt::{clean, cut, pad, short_id};
 use crate::i18n::T;
-use crate::model::{exception_label, upload_label, verdict_label, CertState, Stage};
+use crate::screen_data::{exception_label, upload_label, verdict_label, CertState, Stage};
 
 /// The registry page of a certificate.
 pub fn cert_url(registry: &str, cert_id: &str) -> String {

@@ -16,7 +16,7 @@ use ardoise_erase::job::{execute, prepare, ErasureReport, JobEvent, JobRequest, 
 use ardoise_erase::overwrite::CancelToken;
 use ardoise_station::{Language, VerifyMode};
 use ardoise_tui::app::{App, AppEvent, Command};
-use ardoise_tui::model::{NetState, ProbeSummary, RegistryState, StationSummary};
+use ardoise_tui::screen_data::{NetState, ProbeSummary, RegistryState, StationSummary};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;

@@ -1,6 +1,6 @@
 //! Certificate rows: what is written with each accepted submission, and how one is read back.
 
-use ardoise_cert::model::Certificate;
+use ardoise_cert::payload::Certificate;
 use serde::Serialize;
 
 use super::{search_key, unix_to_text};

@@ -44,7 +44,7 @@ pub struct StationSummary {
     /// How machines are graded for reuse (`[reuse]`).
     pub reuse: ardoise_station::reuse::ReusePolicy,
     /// The workshop's default destination (`policy.disposition`), before the grade's.
-    pub default_destination: Option<ardoise_cert::model::Destination>,
+    pub default_destination: Option<ardoise_cert::payload::Destination>,
 }
 
 /// Network state from the init's lease files.

@@ -32,7 +32,7 @@ use time::OffsetDateTime;
 
 use crate::envelope::{envelope_hash, sign_certificate, Envelope, EnvelopeError};
 use crate::keys::StationKey;
-use crate::model::{Certificate, JournalLink};
+use crate::payload::{Certificate, JournalLink};
 use crate::receipt::Receipt;
 
 mod tail;
@@ -646,7 +646,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Certificate;
+    use crate::payload::Certificate;
 
     fn key() -> StationKey {
         StationKey::from_seed(&[4; 32])
@@ -696,16 +696,16 @@ mod tests {
         for seq in 0..16u64 {
             let mut c = Certificate::example();
             // A wrong claim on purpose: the store must overwrite it.
-            c.qc = crate::model::Qc {
-                selected: !crate::model::qc_selected(k.key_id(), seq, 500_000),
+            c.qc = crate::payload::Qc {
+                selected: !crate::payload::qc_selected(k.key_id(), seq, 500_000),
                 rate_ppm: 500_000,
-                rule: crate::model::QC_RULE_V1.into(),
+                rule: crate::payload::QC_RULE_V1.into(),
             };
             let s = store.issue(c, &k).unwrap();
             let env = Envelope::parse(&s.envelope_bytes).unwrap();
             let signed: Certificate = serde_json::from_slice(&env.payload).unwrap();
             assert_eq!(signed.journal.seq, seq);
-            let want = crate::model::qc_selected(k.key_id(), seq, 500_000);
+            let want = crate::payload::qc_selected(k.key_id(), seq, 500_000);
             assert_eq!(signed.qc.selected, want, "seq {seq}");
             seen[want as usize] = true;
         }

@@ -84,10 +84,15 @@ fn is_id(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::keys::StationKey;
-    use crate::model::Certificate;
-    use crate::store::{Store, StoreError};
+    use crate::payload::Certificate;
+    use crate::station_store::{Store, StoreError};
 
-    fn issued(n: usize) -> (tempfile::TempDir, Vec<crate::store::StoredCertificate>) {
+    fn issued(
+        n: usize,
+    ) -> (
+        tempfile::TempDir,
+        Vec<crate::station_store::StoredCertificate>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let k = StationKey::from_seed(&[8; 32]);
         let mut store = Store::open(dir.path()).unwrap();
@@ -119,7 +124,7 @@ mod tests {
     #[test]
     fn a_receipt_or_an_outbox_entry_shows_a_lost_certificate() {
         let (dir, certs) = issued(2);
-        let dd = crate::store::DataDir::open(dir.path()).unwrap();
+        let dd = crate::station_store::DataDir::open(dir.path()).unwrap();
         std::fs::write(dd.receipt_path(&certs[1].cert_id), b"{}").unwrap();
         std::fs::remove_file(dd.outbox_path(&certs[1].cert_id)).unwrap();
         std::fs::remove_file(&certs[1].path).unwrap();
@@ -133,7 +138,7 @@ mod tests {
         let e = reopen_err(dir.path());
         assert!(e.contains("an outbox entry names certificate"), "{e}");
         // The uploader's view of the outbox keeps that evidence.
-        let dd = crate::store::DataDir::open(dir.path()).unwrap();
+        let dd = crate::station_store::DataDir::open(dir.path()).unwrap();
         dd.outbox().unwrap();
         assert!(dd.outbox_path(&certs[1].cert_id).exists());
     }

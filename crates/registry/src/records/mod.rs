@@ -1,7 +1,7 @@
 //! What the registry keeps in its database, and the queries over it, one module per table or
 //! concern: [`meta`], [`stations`] (station keys), [`certificates`], [`search`] (search and
 //! export), [`journals`], [`statistics`], [`machines`] (machines by destination),
-//! [`checkpoints`]. Everything is re-exported here: callers name `store::…`.
+//! [`checkpoints`]. Everything is re-exported here: callers name `records::…`.
 
 use time::OffsetDateTime;
 

@@ -6,7 +6,7 @@
 //! stored before that migration are filled in once at start ([`backfill`]).
 
 use ardoise_cert::envelope::Envelope;
-use ardoise_cert::model::Certificate;
+use ardoise_cert::payload::Certificate;
 use serde::Serialize;
 
 use crate::db::{Conn, DbError, Value};
