@@ -21,73 +21,21 @@ use crate::hidden::HiddenAreaOutcome;
 use crate::method::{Level, Method};
 use crate::outcome::{decide, Exception, ExceptionCode, Outcome};
 use crate::overwrite::{
-    self, derive_seed, CancelToken, Control, OverwriteOptions, OverwriteOutcome, OverwriteReport,
-    Phase, Progress, Scheme,
+    self, derive_seed, CancelToken, Control, OverwriteOutcome, OverwriteReport, Phase, Progress,
+    Scheme,
 };
 use crate::pattern::Seed;
 use crate::plan::{ExpectedState, Plan, Step};
 use crate::probe::ProbeReport;
 use crate::verify::{
-    self, Expected, Fingerprints, SampleParams, SamplePlan, VerifyOptions, VerifyReport,
-    VerifyScope,
+    self, Expected, Fingerprints, SampleParams, SamplePlan, VerifyReport, VerifyScope,
 };
 
 mod evidence;
 mod whole_disk;
 
-/// How to verify after the erase.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
-pub enum VerifyChoice {
-    /// Stratified sampling covering this share of the disk.
-    Sample { coverage_percent: f64 },
-    /// Every sector (for firmware methods whose result is vendor-defined, a sampled comparison with
-    /// the pre-erase fingerprints at [`FULL_CHANGED_COVERAGE`] is done instead, and said).
-    Full,
-    /// No read-back: the verdict can then be at best `erased_with_exceptions`.
-    None,
-}
-
-/// Coverage used when a full read-back was asked for a method whose result cannot be predicted
-/// byte for byte (crypto/block erase): NIST SP 800-88r1 §4.7's 10 %.
-pub const FULL_CHANGED_COVERAGE: f64 = 10.0;
-
-/// What the front end asks for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobRequest {
-    /// `auto` or a method id (`ardoise methods`).
-    pub method: String,
-    pub verify: VerifyChoice,
-    /// Key of random patterns and of the sample plan; random when `None` (recorded in the report).
-    #[serde(default)]
-    pub seed: Option<Seed>,
-    #[serde(default)]
-    pub overwrite: OverwriteOptions,
-    #[serde(default)]
-    pub verify_options: VerifyOptions,
-    /// Interval between status polls of a running firmware command.
-    #[serde(default = "default_poll")]
-    pub firmware_poll: Duration,
-}
-
-fn default_poll() -> Duration {
-    Duration::from_secs(1)
-}
-
-impl Default for JobRequest {
-    fn default() -> Self {
-        JobRequest {
-            method: "auto".into(),
-            verify: VerifyChoice::Sample {
-                coverage_percent: 1.0,
-            },
-            seed: None,
-            overwrite: OverwriteOptions::default(),
-            verify_options: VerifyOptions::default(),
-            firmware_poll: default_poll(),
-        }
-    }
-}
+pub use crate::prepare::{prepare, PreparedJob, Refused, RefusedWhy};
+pub use crate::request::{JobRequest, VerifyChoice, FULL_CHANGED_COVERAGE};
 
 /// What the job is doing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,37 +137,6 @@ pub struct ErasureReport {
     /// (NVMe Sanitize, all-namespace Format); empty otherwise.
     #[serde(default)]
     pub namespaces: Vec<crate::limits::ReachedNamespace>,
-}
-
-/// A disk that has been probed and planned, ready to run.
-pub struct PreparedJob {
-    pub disk: OpenedDisk,
-    pub probe: ProbeReport,
-    pub plan: Plan,
-    pub request: JobRequest,
-    /// The controller's other namespaces that the plan's command also erases, held exclusively
-    /// until the job ends.
-    pub other_namespaces: Vec<ardoise_disk::siblings::HeldNamespace>,
-}
-
-pub use crate::prepare::{prepare, Refused, RefusedWhy};
-
-impl PreparedJob {
-    /// Every namespace the planned command reaches, this one first; empty when it reaches only
-    /// this one.
-    pub fn namespaces_reached(&self) -> Vec<crate::limits::ReachedNamespace> {
-        if self.other_namespaces.is_empty() {
-            return Vec::new();
-        }
-        let nsid = self.probe.capabilities.nvme.as_ref().map(|n| n.nsid);
-        std::iter::once(crate::limits::ReachedNamespace::new(&self.disk.info, nsid))
-            .chain(
-                self.other_namespaces
-                    .iter()
-                    .map(|h| crate::limits::ReachedNamespace::new(&h.info, h.nsid)),
-            )
-            .collect()
-    }
 }
 
 /// A running job.
