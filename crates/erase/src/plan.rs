@@ -315,13 +315,7 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
         .hidden
         .as_ref()
         .is_some_and(|h| h.hpa_present() || h.dco_present());
-    let expected = match method.class() {
-        MethodClass::HostOverwrite { scheme } => ExpectedState::Overwritten {
-            scheme: scheme.to_string(),
-        },
-        MethodClass::FirmwareOverwrite => ExpectedState::Fill { byte: 0 },
-        MethodClass::CryptoErase | MethodClass::FirmwareErase => ExpectedState::Changed,
-    };
+    let expected = expected_state(method);
     // Hidden areas first: the fingerprints' sample plan is tied to the visible size.
     if hidden {
         steps.push(Step::RemoveHiddenAreas);
@@ -347,6 +341,38 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
     steps.push(Step::Flush);
     steps.push(Step::Verify);
 
+    add_statements(caps, method, &mut limitations, &mut warnings);
+    Ok(Plan {
+        method: method.clone(),
+        level,
+        reason: String::new(),
+        steps,
+        expected,
+        limitations,
+        warnings,
+    })
+}
+
+/// What the disk must read back as after `method`.
+fn expected_state(method: &Method) -> ExpectedState {
+    match method.class() {
+        MethodClass::HostOverwrite { scheme } => ExpectedState::Overwritten {
+            scheme: scheme.to_string(),
+        },
+        MethodClass::FirmwareOverwrite => ExpectedState::Fill { byte: 0 },
+        MethodClass::CryptoErase | MethodClass::FirmwareErase => ExpectedState::Changed,
+    }
+}
+
+/// The fixed statements that travel with the certificate (what the read-back cannot see, what a
+/// crypto erase rests on) and the warnings for the technician (namespaces reached, hidden
+/// areas unchecked, a USB bridge).
+fn add_statements(
+    caps: &DriveCapabilities,
+    method: &Method,
+    limitations: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) {
     if caps.media.is_known_flash() {
         limitations.push(
             "read-back from the computer cannot see flash blocks outside the logical address space (spare, over-provisioned or retired blocks)"
@@ -384,15 +410,6 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
                 .into(),
         );
     }
-    Ok(Plan {
-        method: method.clone(),
-        level,
-        reason: String::new(),
-        steps,
-        expected,
-        limitations,
-        warnings,
-    })
 }
 
 #[cfg(test)]
