@@ -394,16 +394,9 @@ pub(crate) fn run_phase(
     let (opts, plan) = checked_inputs(dev, scope, expected, options)?;
     let size = dev.size_bytes();
     let ss = dev.logical_sector_size();
-    let frame = ReportFrame {
-        plan,
-        confidence: opts.confidence,
-        expected: expected.state(),
-        device_bytes: size,
-        sector_size: ss,
-        bytes_planned: 0,
-        started: OffsetDateTime::now_utc(),
-        start: Instant::now(),
-    };
+    let expected_state = expected.state();
+    let started = OffsetDateTime::now_utc();
+    let start = Instant::now();
 
     let sampled_pieces = plan.map(|p| sample_pieces(p, opts.chunk_bytes));
     let (full_count, full_piece) = ring::linear(size, opts.chunk_bytes);
@@ -411,12 +404,9 @@ pub(crate) fn run_phase(
         Some(v) => (v.len(), Box::new(move |i| v[i])),
         None => (full_count, Box::new(full_piece)),
     };
-    let frame = ReportFrame {
-        bytes_planned: match &sampled_pieces {
-            Some(v) => v.iter().map(|p| p.len as u64).sum(),
-            None => size,
-        },
-        ..frame
+    let bytes_planned = match &sampled_pieces {
+        Some(v) => v.iter().map(|p| p.len as u64).sum(),
+        None => size,
     };
 
     let cancel = ctl.cancel.clone();
@@ -435,7 +425,7 @@ pub(crate) fn run_phase(
     if let Err(e) = dev.drop_cache() {
         tracing::warn!("could not drop cached pages before verifying: {e}");
     }
-    let mut meter = Meter::new(phase, frame.bytes_planned, frame.start);
+    let mut meter = Meter::new(phase, bytes_planned, start);
     ctl.report(&meter.progress(0, 0));
     let stages = Stages {
         reader: &reader,
@@ -450,7 +440,16 @@ pub(crate) fn run_phase(
         findings.bytes_read,
         findings.unreadable.bytes() / u64::from(ss),
     ));
-    Ok(findings.into_report(frame))
+    Ok(findings.into_report(ReportFrame {
+        plan,
+        confidence: opts.confidence,
+        expected: expected_state,
+        device_bytes: size,
+        sector_size: ss,
+        bytes_planned,
+        started,
+        start,
+    }))
 }
 
 /// The options checked against the device, and the sample plan when the scope has one.
