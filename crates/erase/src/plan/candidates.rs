@@ -5,7 +5,8 @@ use ardoise_disk::{MediaKind, Transport};
 
 use super::{FALLBACK_SCHEME_FLASH, FALLBACK_SCHEME_MAGNETIC, FROZEN_REMEDY};
 use crate::capability::{AtaSanitize, CommandSet, DriveCapabilities, NvmeCaps, ScsiSanitize};
-use crate::method::{FormatErase, Level, Method, SanitizeAction};
+use crate::method::SanitizeAction::{BlockErase, CryptoErase, Overwrite};
+use crate::method::{FormatErase, Level, Method};
 
 /// One row of the table.
 pub(super) struct Candidate {
@@ -137,8 +138,6 @@ fn purge(_: &DriveCapabilities) -> Level {
 fn clear(_: &DriveCapabilities) -> Level {
     Level::Clear
 }
-
-use SanitizeAction::{BlockErase, CryptoErase, Overwrite};
 
 /// The rows, in the order the methods are listed (strongest first within a command set).
 pub(super) static CANDIDATES: &[Candidate] = &[
