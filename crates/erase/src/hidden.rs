@@ -32,7 +32,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ardoise_disk::ata::{AtaDevice, AtaError, MaxPersistence};
+use ardoise_disk::ata::{AtaDevice, AtaError, IdentifyData, MaxPersistence};
 use ardoise_disk::sim::profile::is_sim_path;
 use ardoise_disk::transport::ScsiTransport;
 use ardoise_disk::{Commands, DiskInfo};
@@ -212,14 +212,45 @@ fn remove_ata<T: ScsiTransport>(
     dev: &mut AtaDevice<T>,
     caps: &DriveCapabilities,
 ) -> HiddenAreaOutcome {
-    let mut notes = Vec::new();
-    let gone_exception = |msg: &str| {
-        Exception::new(
-            ExceptionCode::DeviceGone,
-            format!("the device disappeared while hidden areas were handled ({msg})"),
-        )
+    let (before, id, mut notes) = match measure_before(dev, caps) {
+        Ok(m) => m,
+        Err(nothing_done) => return *nothing_done,
     };
-    let (before, problems, mut id) = match measure(dev) {
+    let mut exceptions = Vec::new();
+    let after = lift_restrictions(dev, &before, id, &mut notes, &mut exceptions);
+    let left = after.hidden_sectors();
+    if left > 0 {
+        exceptions.push(not_visible(left));
+    }
+    notes.push(format!(
+        "after: visible {}, native {:?}, DCO maximum {:?}",
+        after.visible_sectors, after.native_sectors, after.dco_max_sectors
+    ));
+    HiddenAreaOutcome {
+        removed: left == 0,
+        capacity_changed: after.visible_sectors != before.visible_sectors,
+        before,
+        after,
+        exceptions,
+        notes,
+    }
+}
+
+fn gone_exception(msg: &str) -> Exception {
+    Exception::new(
+        ExceptionCode::DeviceGone,
+        format!("the device disappeared while hidden areas were handled ({msg})"),
+    )
+}
+
+/// The hidden areas before anything is changed, with IDENTIFY and the notes so far; `Err` is
+/// the outcome when there is nothing to do or nothing can be done.
+fn measure_before<T: ScsiTransport>(
+    dev: &mut AtaDevice<T>,
+    caps: &DriveCapabilities,
+) -> Result<(HiddenAreas, IdentifyData, Vec<String>), Box<HiddenAreaOutcome>> {
+    let mut notes = Vec::new();
+    let (before, problems, id) = match measure(dev) {
         Ok(m) => m,
         Err(e) => {
             let h = known(caps);
@@ -231,7 +262,11 @@ fn remove_ata<T: ScsiTransport>(
             if n > 0 {
                 ex.push(not_visible(n));
             }
-            return unchanged(h, vec![format!("the drive could not be measured: {e}")], ex);
+            return Err(Box::new(unchanged(
+                h,
+                vec![format!("the drive could not be measured: {e}")],
+                ex,
+            )));
         }
     };
     if !problems.is_empty() {
@@ -241,11 +276,11 @@ fn remove_ata<T: ScsiTransport>(
         ));
     }
     if let Some(e) = unreadable_28bit_hpa(&before, &id, &problems) {
-        return unchanged(before, notes, vec![e]);
+        return Err(Box::new(unchanged(before, notes, vec![e])));
     }
     if before.hidden_sectors() == 0 {
         notes.push("no hidden sectors: nothing to do".into());
-        return unchanged(before, notes, Vec::new());
+        return Err(Box::new(unchanged(before, notes, Vec::new())));
     }
     notes.push(format!(
         "{} hidden sectors before: visible {}, native {:?}, DCO maximum {:?}",
@@ -254,15 +289,25 @@ fn remove_ata<T: ScsiTransport>(
         before.native_sectors,
         before.dco_max_sectors
     ));
+    Ok((before, id, notes))
+}
 
+/// Lifts the max address and restores the DCO while that makes progress, measuring again after
+/// each step; returns the last measurement.
+fn lift_restrictions<T: ScsiTransport>(
+    dev: &mut AtaDevice<T>,
+    before: &HiddenAreas,
+    mut id: IdentifyData,
+    notes: &mut Vec<String>,
+    exceptions: &mut Vec<Exception>,
+) -> HiddenAreas {
     let mut current = before.clone();
-    let mut exceptions = Vec::new();
     let mut dco_tried = false;
     // At most: lift the max address, restore the DCO, lift the max address it left.
     for _ in 0..3 {
         if current.hpa_present() {
             let native = current.native_sectors.expect("hpa_present needs it");
-            if let Err(x) = lift_max(dev, &id, native, &mut notes) {
+            if let Err(x) = lift_max(dev, &id, native, notes) {
                 exceptions.push(x);
                 break;
             }
@@ -274,7 +319,7 @@ fn remove_ata<T: ScsiTransport>(
                         .into(),
                 ),
                 Err(e) => {
-                    if let Some(x) = gone_or(&e, &mut notes, "DEVICE CONFIGURATION RESTORE") {
+                    if let Some(x) = gone_or(&e, notes, "DEVICE CONFIGURATION RESTORE") {
                         exceptions.push(x);
                         break;
                     }
@@ -307,23 +352,7 @@ fn remove_ata<T: ScsiTransport>(
             }
         }
     }
-    let after = current;
-    let left = after.hidden_sectors();
-    if left > 0 {
-        exceptions.push(not_visible(left));
-    }
-    notes.push(format!(
-        "after: visible {}, native {:?}, DCO maximum {:?}",
-        after.visible_sectors, after.native_sectors, after.dco_max_sectors
-    ));
-    HiddenAreaOutcome {
-        removed: left == 0,
-        capacity_changed: after.visible_sectors != before.visible_sectors,
-        before,
-        after,
-        exceptions,
-        notes,
-    }
+    current
 }
 
 /// Why the kernel could not be asked to read a disk's capacity again. The texts go into the

@@ -21,73 +21,20 @@ use crate::hidden::HiddenAreaOutcome;
 use crate::method::{Level, Method};
 use crate::outcome::{decide, Exception, ExceptionCode, Outcome};
 use crate::overwrite::{
-    self, derive_seed, CancelToken, Control, OverwriteOptions, OverwriteOutcome, OverwriteReport,
-    Phase, Progress, Scheme,
+    self, derive_seed, CancelToken, Control, OverwriteOutcome, OverwriteReport, Phase, Progress,
+    Scheme,
 };
 use crate::pattern::Seed;
-use crate::plan::{ExpectedState, Plan, Step};
+use crate::plan::{Plan, Step};
 use crate::probe::ProbeReport;
-use crate::verify::{
-    self, Expected, Fingerprints, SampleParams, SamplePlan, VerifyOptions, VerifyReport,
-    VerifyScope,
-};
+use crate::verify::{self, Fingerprints, SampleParams, SamplePlan, VerifyReport};
 
 mod evidence;
+mod read_back;
 mod whole_disk;
 
-/// How to verify after the erase.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
-pub enum VerifyChoice {
-    /// Stratified sampling covering this share of the disk.
-    Sample { coverage_percent: f64 },
-    /// Every sector (for firmware methods whose result is vendor-defined, a sampled comparison with
-    /// the pre-erase fingerprints at [`FULL_CHANGED_COVERAGE`] is done instead, and said).
-    Full,
-    /// No read-back: the verdict can then be at best `erased_with_exceptions`.
-    None,
-}
-
-/// Coverage used when a full read-back was asked for a method whose result cannot be predicted
-/// byte for byte (crypto/block erase): NIST SP 800-88r1 §4.7's 10 %.
-pub const FULL_CHANGED_COVERAGE: f64 = 10.0;
-
-/// What the front end asks for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobRequest {
-    /// `auto` or a method id (`ardoise methods`).
-    pub method: String,
-    pub verify: VerifyChoice,
-    /// Key of random patterns and of the sample plan; random when `None` (recorded in the report).
-    #[serde(default)]
-    pub seed: Option<Seed>,
-    #[serde(default)]
-    pub overwrite: OverwriteOptions,
-    #[serde(default)]
-    pub verify_options: VerifyOptions,
-    /// Interval between status polls of a running firmware command.
-    #[serde(default = "default_poll")]
-    pub firmware_poll: Duration,
-}
-
-fn default_poll() -> Duration {
-    Duration::from_secs(1)
-}
-
-impl Default for JobRequest {
-    fn default() -> Self {
-        JobRequest {
-            method: "auto".into(),
-            verify: VerifyChoice::Sample {
-                coverage_percent: 1.0,
-            },
-            seed: None,
-            overwrite: OverwriteOptions::default(),
-            verify_options: VerifyOptions::default(),
-            firmware_poll: default_poll(),
-        }
-    }
-}
+pub use crate::prepare::{prepare, PreparedJob, Refused, RefusedWhy};
+pub use crate::request::{JobRequest, VerifyChoice, FULL_CHANGED_COVERAGE};
 
 /// What the job is doing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,37 +138,6 @@ pub struct ErasureReport {
     pub namespaces: Vec<crate::limits::ReachedNamespace>,
 }
 
-/// A disk that has been probed and planned, ready to run.
-pub struct PreparedJob {
-    pub disk: OpenedDisk,
-    pub probe: ProbeReport,
-    pub plan: Plan,
-    pub request: JobRequest,
-    /// The controller's other namespaces that the plan's command also erases, held exclusively
-    /// until the job ends.
-    pub other_namespaces: Vec<ardoise_disk::siblings::HeldNamespace>,
-}
-
-pub use crate::prepare::{prepare, Refused, RefusedWhy};
-
-impl PreparedJob {
-    /// Every namespace the planned command reaches, this one first; empty when it reaches only
-    /// this one.
-    pub fn namespaces_reached(&self) -> Vec<crate::limits::ReachedNamespace> {
-        if self.other_namespaces.is_empty() {
-            return Vec::new();
-        }
-        let nsid = self.probe.capabilities.nvme.as_ref().map(|n| n.nsid);
-        std::iter::once(crate::limits::ReachedNamespace::new(&self.disk.info, nsid))
-            .chain(
-                self.other_namespaces
-                    .iter()
-                    .map(|h| crate::limits::ReachedNamespace::new(&h.info, h.nsid)),
-            )
-            .collect()
-    }
-}
-
 /// A running job.
 pub struct JobHandle {
     pub disk: String,
@@ -284,21 +200,7 @@ pub fn execute(
         other_namespaces,
     } = job;
     let name = disk.info.path_display();
-    let mut run = Run {
-        name: name.clone(),
-        events,
-        cancel: cancel.clone(),
-        exceptions: Vec::new(),
-        firmware: Vec::new(),
-        hidden: None,
-        overwrite: None,
-        flushed: None,
-        verification: None,
-        verification_note: None,
-        crypto_check: None,
-        fingerprints: None,
-        sample_plan: None,
-    };
+    let mut run = Run::new(name.clone(), events, cancel.clone());
     // Areas of the medium that no method reaches (eMMC boot/GP partitions) are never erased.
     run.exceptions
         .extend(crate::limits::areas_not_reached(&probe.capabilities));
@@ -310,40 +212,7 @@ pub fn execute(
     if let Some(sim) = &disk.sim {
         sim.persist();
     }
-    let mut transcript = ardoise_disk::Transcript::new();
-    transcript.extend(disk.commands.take_transcript());
-    let outcome = decide(&run.exceptions);
-    let bytes_written = run
-        .overwrite
-        .as_ref()
-        .map(|o| o.passes.iter().map(|p| p.bytes_written).sum())
-        .unwrap_or(0);
-    let report = ErasureReport {
-        disk: disk.info.clone(),
-        identity: probe.identity.clone(),
-        capabilities: probe.capabilities.clone(),
-        health: probe.health.clone(),
-        probe_notes: probe.notes.clone(),
-        level_requested: plan.level,
-        level_achieved: (outcome != Outcome::NotErased).then_some(plan.level),
-        plan,
-        seed,
-        started,
-        ended: OffsetDateTime::now_utc(),
-        hidden: run.hidden,
-        firmware: run.firmware,
-        overwrite: run.overwrite,
-        flushed: run.flushed,
-        verification: run.verification,
-        verification_note: run.verification_note,
-        crypto_check: run.crypto_check,
-        bytes_written,
-        transcript_blake3: transcript.digest().to_hex().to_string(),
-        transcript: transcript.take(),
-        exceptions: run.exceptions,
-        outcome,
-        namespaces,
-    };
+    let report = run.into_report(&mut disk, &probe, plan, seed, started, namespaces);
     drop(other_namespaces);
     let _ = events.send(JobEvent::Phase {
         disk: name.clone(),
@@ -371,6 +240,73 @@ struct Run<'a> {
     crypto_check: Option<VerifyReport>,
     fingerprints: Option<Fingerprints>,
     sample_plan: Option<SamplePlan>,
+}
+
+impl<'a> Run<'a> {
+    fn new(name: String, events: &'a Sender<JobEvent>, cancel: CancelToken) -> Run<'a> {
+        Run {
+            name,
+            events,
+            cancel,
+            exceptions: Vec::new(),
+            firmware: Vec::new(),
+            hidden: None,
+            overwrite: None,
+            flushed: None,
+            verification: None,
+            verification_note: None,
+            crypto_check: None,
+            fingerprints: None,
+            sample_plan: None,
+        }
+    }
+
+    /// The report of the finished run: its verdict decided from the exceptions alone, with the
+    /// command transcript taken from the disk.
+    fn into_report(
+        self,
+        disk: &mut OpenedDisk,
+        probe: &ProbeReport,
+        plan: Plan,
+        seed: Seed,
+        started: OffsetDateTime,
+        namespaces: Vec<crate::limits::ReachedNamespace>,
+    ) -> ErasureReport {
+        let mut transcript = ardoise_disk::Transcript::new();
+        transcript.extend(disk.commands.take_transcript());
+        let outcome = decide(&self.exceptions);
+        let bytes_written = self
+            .overwrite
+            .as_ref()
+            .map(|o| o.passes.iter().map(|p| p.bytes_written).sum())
+            .unwrap_or(0);
+        ErasureReport {
+            disk: disk.info.clone(),
+            identity: probe.identity.clone(),
+            capabilities: probe.capabilities.clone(),
+            health: probe.health.clone(),
+            probe_notes: probe.notes.clone(),
+            level_requested: plan.level,
+            level_achieved: (outcome != Outcome::NotErased).then_some(plan.level),
+            plan,
+            seed,
+            started,
+            ended: OffsetDateTime::now_utc(),
+            hidden: self.hidden,
+            firmware: self.firmware,
+            overwrite: self.overwrite,
+            flushed: self.flushed,
+            verification: self.verification,
+            verification_note: self.verification_note,
+            crypto_check: self.crypto_check,
+            bytes_written,
+            transcript_blake3: transcript.digest().to_hex().to_string(),
+            transcript: transcript.take(),
+            exceptions: self.exceptions,
+            outcome,
+            namespaces,
+        }
+    }
 }
 
 impl Run<'_> {
@@ -709,116 +645,6 @@ impl Run<'_> {
         // written data may not be on the medium.
         let ata_ok = self.flush_ata_cache(disk, probe);
         self.flushed = Some(ok && ata_ok);
-    }
-
-    fn verify(&mut self, dev: &dyn BlockIo, plan: &Plan, request: &JobRequest, seed: Seed) {
-        let coverage = match request.verify {
-            VerifyChoice::None => {
-                return self.fail(ExceptionCode::NotVerified, "no read-back was requested");
-            }
-            VerifyChoice::Sample { coverage_percent } => Some(coverage_percent),
-            VerifyChoice::Full => None,
-        };
-        self.phase(JobPhase::Verify);
-        let (expected, scope) = match &plan.expected {
-            ExpectedState::Changed => {
-                let (Some(fp), Some(sp)) = (self.fingerprints.take(), self.sample_plan.take())
-                else {
-                    return self.fail(
-                        ExceptionCode::VerificationError,
-                        "no fingerprints were taken before the erase",
-                    );
-                };
-                if request.verify == VerifyChoice::Full {
-                    self.verification_note = Some(format!(
-                        "the drive decides what an erased sector reads back as, so instead of a full read-back the samples ({FULL_CHANGED_COVERAGE} % of the disk) were compared with their state before the erase"
-                    ));
-                }
-                (Expected::DiffersFrom(fp), Ok(VerifyScope::Sampled(sp)))
-            }
-            ExpectedState::Fill { byte } => {
-                (Expected::byte(*byte), self.scope(dev, seed, coverage))
-            }
-            ExpectedState::Overwritten { .. } => {
-                match self.overwrite.as_ref().and_then(|o| o.expected_state()) {
-                    Some(e) => (e, self.scope(dev, seed, coverage)),
-                    None => {
-                        return self.fail(
-                            ExceptionCode::VerificationError,
-                            "the overwrite did not complete, nothing to compare with",
-                        )
-                    }
-                }
-            }
-        };
-        let scope = match scope {
-            Ok(s) => s,
-            Err(e) => {
-                return self.fail(
-                    ExceptionCode::VerificationError,
-                    format!("cannot plan the samples: {e}"),
-                )
-            }
-        };
-        let cancel = self.cancel.clone();
-        let result = {
-            let mut sink = self.progress_sink();
-            let mut ctl = Control::new(cancel, &mut sink);
-            verify::run(dev, &scope, &expected, &request.verify_options, &mut ctl)
-        };
-        let report = match result {
-            Ok(r) => r,
-            Err(e) => {
-                return self.fail(
-                    ExceptionCode::VerificationError,
-                    format!("verification could not start: {e}"),
-                )
-            }
-        };
-        if report.passed() {
-            self.judge_evidence(&report);
-        } else {
-            let only_unreadable = report.mismatched_samples == 0
-                && report.mismatched_bytes == 0
-                && report.signatures_found == 0
-                && report.aborted.is_none()
-                && report.unreadable_bytes > 0;
-            if only_unreadable {
-                self.fail(
-                    ExceptionCode::UnreadableSectors,
-                    format!(
-                        "{} bytes could not be read back and were not checked",
-                        report.unreadable_bytes
-                    ),
-                );
-            } else if report
-                .aborted
-                .as_deref()
-                .is_some_and(|a| a.contains("gone"))
-            {
-                self.fail(ExceptionCode::DeviceGone, report.summary());
-            } else if self.cancel.is_cancelled() {
-                self.fail(
-                    ExceptionCode::Cancelled,
-                    "the technician cancelled the verification",
-                );
-            } else {
-                self.fail(ExceptionCode::VerificationFailed, report.summary());
-            }
-        }
-        self.verification = Some(report);
-    }
-
-    fn scope(
-        &self,
-        dev: &dyn BlockIo,
-        seed: Seed,
-        coverage: Option<f64>,
-    ) -> Result<VerifyScope, verify::PlanError> {
-        match coverage {
-            None => Ok(VerifyScope::Full),
-            Some(c) => self.sample_plan(dev, seed, c).map(VerifyScope::Sampled),
-        }
     }
 }
 

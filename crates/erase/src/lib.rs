@@ -32,6 +32,7 @@ pub mod plan;
 pub mod prepare;
 pub mod probe;
 pub mod remedy;
+pub mod request;
 pub mod verify;
 
 /// Kept at the crate root too: the front ends state the assurance of a sampled read-back.

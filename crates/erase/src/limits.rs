@@ -1,4 +1,6 @@
-//! Limits the station puts on the drive's methods ([`HostLimits`]).
+//! Limits the station puts on the drive's methods
+//! ([`HostLimits`](crate::capability::HostLimits)); the planner applies them when it lists the
+//! methods ([`crate::plan::supported_methods`]).
 //!
 //! - **Password vault.** ATA SECURITY ERASE UNIT leaves the drive locked with ardoise's
 //!   temporary password if it is cut (power loss during a multi-hour enhanced erase). The
@@ -8,10 +10,9 @@
 //!   every namespace of the controller (see [`ardoise_disk::siblings`]). When one of them is
 //!   protected or in use, those methods are refused.
 
-use crate::capability::{DriveCapabilities, HostLimits, NvmeCaps};
+use crate::capability::{DriveCapabilities, NvmeCaps};
 use crate::method::{Method, NamespaceReach};
 use crate::outcome::{Exception, ExceptionCode};
-use crate::plan::{MethodSupport, Plan, Step};
 use serde::{Deserialize, Serialize};
 
 /// Whether `method` also erases the controller's other namespaces (given its FNA bits).
@@ -23,17 +24,6 @@ pub fn reaches_other_namespaces(method: &Method, nvme: &NvmeCaps) -> bool {
             nvme.format_applies_to_all_namespaces || nvme.secure_erase_applies_to_all_namespaces
         }
     }
-}
-
-/// Whether any firmware step of `plan` erases the controller's other namespaces.
-pub fn plan_reaches_other_namespaces(plan: &Plan, caps: &DriveCapabilities) -> bool {
-    let Some(nvme) = caps.nvme.as_ref() else {
-        return false;
-    };
-    plan.steps.iter().any(|s| match s {
-        Step::Firmware { method, .. } => reaches_other_namespaces(method, nvme),
-        _ => false,
-    })
 }
 
 /// A namespace that a command reached besides (or as) the one named: recorded in the report
@@ -107,30 +97,8 @@ pub fn areas_not_reached(caps: &DriveCapabilities) -> Vec<Exception> {
     )]
 }
 
-/// Marks the methods that `caps.limits` forbids as unsupported, with the reason.
-pub(crate) fn apply(caps: &DriveCapabilities, methods: &mut [MethodSupport]) {
-    let HostLimits {
-        password_vault,
-        other_namespaces,
-    } = &caps.limits;
-    let nvme = caps.nvme.clone().unwrap_or_default();
-    for m in methods.iter_mut().filter(|m| m.supported) {
-        let why = if m.method.sets_temporary_password() {
-            password_vault.as_ref()
-        } else if reaches_other_namespaces(&m.method, &nvme) {
-            other_namespaces.as_ref()
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            m.supported = false;
-            m.reason = why.clone();
-            m.remedy = None;
-        }
-    }
-}
-
-/// The reason written into [`HostLimits::password_vault`] when the vault is in RAM.
+/// The reason written into [`HostLimits::password_vault`](crate::capability::HostLimits) when
+/// the vault is in RAM.
 pub const VAULT_NOT_DURABLE: &str = "the password vault is not on a persistent data partition (PXE boot or no ARDOISE partition): a power cut during SECURITY ERASE UNIT would leave the drive locked with a password that no longer exists";
 
 #[cfg(test)]

@@ -14,11 +14,8 @@
 //! file target) or any other error ends the job as failed. The report never calls a pass complete
 //! unless every sector of it was written (or listed as unwritable) and nothing stopped it.
 
+mod pass;
 mod scheme;
-
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::Instant;
 
 use ardoise_disk::block::{AlignedBuf, BlockError, BlockIo, IO_ALIGN};
 use serde::{Deserialize, Serialize};
@@ -28,11 +25,10 @@ pub use crate::pipeline::{ByteRange, CancelToken, Control, Phase, Progress, Rang
 pub use scheme::{NistCategory, Pass, Scheme};
 
 use crate::pattern::{Pattern, PatternError, PatternSpec, Seed};
-use crate::pipeline::ring::{self, Halt, Piece};
-use crate::pipeline::Meter;
 use crate::verify::{
     self, Expected, SampleParams, SamplePlan, VerifyOptions, VerifyReport, VerifyScope,
 };
+use pass::{write_pass, PassRun};
 
 const MIB: usize = 1 << 20;
 
@@ -275,83 +271,154 @@ pub fn run(
     options: &OverwriteOptions,
     ctl: &mut Control<'_>,
 ) -> Result<OverwriteReport, OverwriteError> {
-    let opts = options.checked()?;
-    if scheme.passes.is_empty() {
-        return Err(OverwriteError::EmptyScheme);
-    }
-    let size = dev.size_bytes();
-    let ss = dev.logical_sector_size();
-    if ss == 0 || !((IO_ALIGN as u32).is_multiple_of(ss) || ss.is_multiple_of(IO_ALIGN as u32)) {
-        return Err(OverwriteError::BadSectorSize(ss));
-    }
-    if size == 0 {
-        return Err(OverwriteError::EmptyDevice);
-    }
-    let patterns = (0..scheme.passes.len())
-        .map(|i| scheme.pattern_of(i, seed))
-        .collect::<Result<Vec<_>, _>>()?;
-    // A chunk must be a whole number of sectors and keep O_DIRECT alignment.
-    let align = lcm(IO_ALIGN, ss as usize);
-    let chunk = (opts.chunk_bytes / align * align).max(align);
-    let settings = EngineSettings {
-        chunk_bytes: chunk,
-        buffers: opts.buffers,
-        generator_threads: opts.generator_threads,
-        writer_threads: opts.writer_threads,
-        direct_io: dev.is_direct(),
-    };
+    let setup = Setup::check(dev, scheme, seed, options)?;
     let started = OffsetDateTime::now_utc();
     let mut pool: Vec<AlignedBuf> = Vec::new();
-    let mut passes = Vec::new();
-    let mut all_unwritable = RangeSet::new(opts.max_listed);
-    let mut errors = Vec::new();
-    let mut error_count = 0;
-    let mut flushed_all = true;
-    let mut last_flush_ok = false;
-    let mut outcome = None;
+    let mut tally = Tally::new(setup.opts.max_listed);
     let total_passes = scheme.passes.len() as u32;
 
-    for (i, pattern) in patterns.iter().enumerate() {
+    for (i, pattern) in setup.patterns.iter().enumerate() {
         let pass_no = i as u32 + 1;
         let phase = Phase::Overwrite {
             pass: pass_no,
             passes: total_passes,
         };
-        let run = write_pass(
-            dev, pattern, pass_no, chunk, align, &opts, &mut pool, ctl, phase,
-        );
-        error_count += run.error_count;
-        for e in run.errors {
-            if errors.len() < opts.max_listed {
-                errors.push(e);
+        let run = write_pass(dev, pattern, pass_no, &setup, &mut pool, ctl, phase);
+        let is_last = i + 1 == setup.patterns.len();
+        let flush = setup.opts.flush_each_pass || is_last;
+        let mut report = tally.record_pass(dev, pattern, pass_no, run, flush);
+        let wants_verify = scheme.passes[i].verify
+            && report.status != PassStatus::Interrupted
+            && report.flushed != Some(false)
+            && tally.outcome.is_none();
+        if wants_verify {
+            let phase = Phase::PassVerify {
+                pass: pass_no,
+                passes: total_passes,
+            };
+            let (verification, outcome) =
+                checked_pass(dev, pattern, seed, pass_no, &setup.opts, ctl, phase);
+            report.verification = verification;
+            if outcome.is_some() {
+                tally.outcome = outcome;
             }
         }
-        all_unwritable.extend(&run.unwritable);
-        let is_last = i + 1 == patterns.len();
+        tally.passes.push(report);
+        if tally.outcome.is_some() {
+            break;
+        }
+    }
+    Ok(tally.into_report(dev, scheme, seed, &setup, started))
+}
+
+/// The engine's inputs, checked before anything is written.
+pub(crate) struct Setup {
+    opts: OverwriteOptions,
+    /// The pattern of each pass, in order.
+    patterns: Vec<Pattern>,
+    /// The alignment of a write: a whole number of sectors that keeps O_DIRECT alignment.
+    align: usize,
+    /// Bytes per write request, a multiple of `align`.
+    chunk: usize,
+}
+
+impl Setup {
+    fn check(
+        dev: &dyn BlockIo,
+        scheme: &Scheme,
+        seed: Seed,
+        options: &OverwriteOptions,
+    ) -> Result<Setup, OverwriteError> {
+        let opts = options.checked()?;
+        if scheme.passes.is_empty() {
+            return Err(OverwriteError::EmptyScheme);
+        }
+        let ss = dev.logical_sector_size();
+        if ss == 0 || !((IO_ALIGN as u32).is_multiple_of(ss) || ss.is_multiple_of(IO_ALIGN as u32))
+        {
+            return Err(OverwriteError::BadSectorSize(ss));
+        }
+        if dev.size_bytes() == 0 {
+            return Err(OverwriteError::EmptyDevice);
+        }
+        let patterns = (0..scheme.passes.len())
+            .map(|i| scheme.pattern_of(i, seed))
+            .collect::<Result<Vec<_>, _>>()?;
+        // A chunk must be a whole number of sectors and keep O_DIRECT alignment.
+        let align = lcm(IO_ALIGN, ss as usize);
+        let chunk = (opts.chunk_bytes / align * align).max(align);
+        Ok(Setup {
+            opts,
+            patterns,
+            align,
+            chunk,
+        })
+    }
+
+    fn settings(&self, dev: &dyn BlockIo) -> EngineSettings {
+        EngineSettings {
+            chunk_bytes: self.chunk,
+            buffers: self.opts.buffers,
+            generator_threads: self.opts.generator_threads,
+            writer_threads: self.opts.writer_threads,
+            direct_io: dev.is_direct(),
+        }
+    }
+}
+
+/// What the passes so far did, and the outcome once one of them decided it.
+struct Tally {
+    max_listed: usize,
+    passes: Vec<PassReport>,
+    all_unwritable: RangeSet,
+    errors: Vec<IoErrorRecord>,
+    error_count: u64,
+    flushed_all: bool,
+    last_flush_ok: bool,
+    outcome: Option<OverwriteOutcome>,
+}
+
+impl Tally {
+    fn new(max_listed: usize) -> Tally {
+        Tally {
+            max_listed,
+            passes: Vec::new(),
+            all_unwritable: RangeSet::new(max_listed),
+            errors: Vec::new(),
+            error_count: 0,
+            flushed_all: true,
+            last_flush_ok: false,
+            outcome: None,
+        }
+    }
+
+    /// Takes in what a pass did, flushes after it when `flush` asks (or when it stopped the
+    /// run), and returns its report (without read-back yet).
+    fn record_pass(
+        &mut self,
+        dev: &dyn BlockIo,
+        pattern: &Pattern,
+        pass_no: u32,
+        run: PassRun,
+        flush: bool,
+    ) -> PassReport {
+        self.error_count += run.error_count;
+        for e in run.errors {
+            if self.errors.len() < self.max_listed {
+                self.errors.push(e);
+            }
+        }
+        self.all_unwritable.extend(&run.unwritable);
         let stopped = run.fatal.is_some() || run.cancelled;
-        let flushed = if opts.flush_each_pass || is_last || stopped {
-            let ok = match dev.flush() {
-                Ok(()) => true,
-                Err(e) => {
-                    if outcome.is_none() && run.fatal.is_none() {
-                        outcome = Some(failed(&e, FailReason::FlushFailed));
-                    }
-                    false
-                }
-            };
-            flushed_all &= ok;
-            last_flush_ok = ok;
-            Some(ok)
-        } else {
-            None
-        };
-        let mut report = PassReport {
+        let flushed = (flush || stopped).then(|| self.flush(dev, run.fatal.is_none()));
+        let ss = u64::from(dev.logical_sector_size());
+        let report = PassReport {
             pass: pass_no,
             pattern: pattern.spec().clone(),
             stream: pattern.stream(),
             status: run.status,
             bytes_written: run.written,
-            unwritable_sectors: run.unwritable.bytes() / u64::from(ss),
+            unwritable_sectors: run.unwritable.bytes() / ss,
             unwritable: run.unwritable.ranges(),
             seconds: run.seconds,
             rate: if run.seconds > 0.0 {
@@ -363,77 +430,71 @@ pub fn run(
             verification: None,
         };
         if let Some((reason, detail)) = run.fatal {
-            outcome = Some(OverwriteOutcome::Failed { reason, detail });
-        } else if run.cancelled && outcome.is_none() {
-            outcome = Some(OverwriteOutcome::Cancelled);
+            self.outcome = Some(OverwriteOutcome::Failed { reason, detail });
+        } else if run.cancelled && self.outcome.is_none() {
+            self.outcome = Some(OverwriteOutcome::Cancelled);
         }
-        let wants_verify = scheme.passes[i].verify
-            && report.status != PassStatus::Interrupted
-            && flushed != Some(false)
-            && outcome.is_none();
-        if wants_verify {
-            let phase = Phase::PassVerify {
-                pass: pass_no,
-                passes: total_passes,
-            };
-            match verify_pass(dev, pattern, seed, pass_no, &opts, ctl, phase) {
-                Ok(v) => {
-                    if !v.passed() {
-                        outcome = Some(if ctl.cancel.is_cancelled() {
-                            OverwriteOutcome::Cancelled
-                        } else {
-                            OverwriteOutcome::Failed {
-                                reason: FailReason::VerificationFailed,
-                                detail: v.summary(),
-                            }
-                        });
-                    }
-                    report.verification = Some(v);
-                }
-                Err(e) => {
-                    outcome = Some(OverwriteOutcome::Failed {
-                        reason: FailReason::VerificationFailed,
-                        detail: e.to_string(),
-                    });
-                }
-            }
-        }
-        passes.push(report);
-        if outcome.is_some() {
-            break;
-        }
+        report
     }
 
-    let passes_completed = passes
-        .iter()
-        .filter(|p| p.status == PassStatus::Written && p.flushed != Some(false))
-        .count() as u32;
-    let outcome = outcome.unwrap_or_else(|| {
-        debug_assert_eq!(passes.len(), scheme.passes.len());
-        if passes.iter().all(|p| p.status == PassStatus::Written) {
-            OverwriteOutcome::Completed
-        } else {
-            OverwriteOutcome::CompletedWithUnwritable
+    /// Flushes the device; a failure decides the outcome unless something already did
+    /// (`may_decide` false: the pass itself failed, which says more).
+    fn flush(&mut self, dev: &dyn BlockIo, may_decide: bool) -> bool {
+        let ok = match dev.flush() {
+            Ok(()) => true,
+            Err(e) => {
+                if self.outcome.is_none() && may_decide {
+                    self.outcome = Some(failed(&e, FailReason::FlushFailed));
+                }
+                false
+            }
+        };
+        self.flushed_all &= ok;
+        self.last_flush_ok = ok;
+        ok
+    }
+
+    fn into_report(
+        self,
+        dev: &dyn BlockIo,
+        scheme: &Scheme,
+        seed: Seed,
+        setup: &Setup,
+        started: OffsetDateTime,
+    ) -> OverwriteReport {
+        let passes = self.passes;
+        let passes_completed = passes
+            .iter()
+            .filter(|p| p.status == PassStatus::Written && p.flushed != Some(false))
+            .count() as u32;
+        let outcome = self.outcome.unwrap_or_else(|| {
+            debug_assert_eq!(passes.len(), scheme.passes.len());
+            if passes.iter().all(|p| p.status == PassStatus::Written) {
+                OverwriteOutcome::Completed
+            } else {
+                OverwriteOutcome::CompletedWithUnwritable
+            }
+        });
+        let ss = dev.logical_sector_size();
+        OverwriteReport {
+            scheme: scheme.clone(),
+            seed,
+            device_bytes: dev.size_bytes(),
+            sector_size: ss,
+            settings: setup.settings(dev),
+            passes,
+            passes_completed,
+            unwritable_sectors: self.all_unwritable.covered_bytes() / u64::from(ss),
+            unwritable: self.all_unwritable.ranges(),
+            unwritable_truncated: self.all_unwritable.truncated(),
+            errors: self.errors,
+            error_count: self.error_count,
+            started,
+            ended: OffsetDateTime::now_utc(),
+            flushed: self.flushed_all && self.last_flush_ok,
+            outcome,
         }
-    });
-    Ok(OverwriteReport {
-        scheme: scheme.clone(),
-        seed,
-        device_bytes: size,
-        sector_size: ss,
-        settings,
-        passes,
-        passes_completed,
-        unwritable_sectors: all_unwritable.covered_bytes() / u64::from(ss),
-        unwritable: all_unwritable.ranges(),
-        unwritable_truncated: all_unwritable.truncated(),
-        errors,
-        error_count,
-        started,
-        ended: OffsetDateTime::now_utc(),
-        flushed: flushed_all && last_flush_ok,
-        outcome,
-    })
+    }
 }
 
 fn failed(e: &BlockError, otherwise: FailReason) -> OverwriteOutcome {
@@ -445,6 +506,40 @@ fn failed(e: &BlockError, otherwise: FailReason) -> OverwriteOutcome {
     OverwriteOutcome::Failed {
         reason,
         detail: e.to_string(),
+    }
+}
+
+/// The read-back of a pass marked `verify`, and the outcome it decides when it fails.
+fn checked_pass(
+    dev: &dyn BlockIo,
+    pattern: &Pattern,
+    seed: Seed,
+    pass_no: u32,
+    opts: &OverwriteOptions,
+    ctl: &mut Control<'_>,
+    phase: Phase,
+) -> (Option<VerifyReport>, Option<OverwriteOutcome>) {
+    match verify_pass(dev, pattern, seed, pass_no, opts, ctl, phase) {
+        Ok(v) => {
+            let outcome = (!v.passed()).then(|| {
+                if ctl.cancel.is_cancelled() {
+                    OverwriteOutcome::Cancelled
+                } else {
+                    OverwriteOutcome::Failed {
+                        reason: FailReason::VerificationFailed,
+                        detail: v.summary(),
+                    }
+                }
+            });
+            (Some(v), outcome)
+        }
+        Err(e) => (
+            None,
+            Some(OverwriteOutcome::Failed {
+                reason: FailReason::VerificationFailed,
+                detail: e.to_string(),
+            }),
+        ),
     }
 }
 
@@ -500,262 +595,4 @@ fn gcd(a: usize, b: usize) -> usize {
 
 fn lcm(a: usize, b: usize) -> usize {
     a / gcd(a, b) * b
-}
-
-/// What one pass did.
-struct PassRun {
-    status: PassStatus,
-    written: u64,
-    unwritable: RangeSet,
-    errors: Vec<IoErrorRecord>,
-    error_count: u64,
-    fatal: Option<(FailReason, String)>,
-    cancelled: bool,
-    seconds: f64,
-}
-
-/// State shared by the writers of one pass.
-struct Writer<'a> {
-    dev: &'a dyn BlockIo,
-    pass: u32,
-    sector: usize,
-    attempts: u32,
-    max_bad: u64,
-    max_listed: usize,
-    cancel: &'a CancelToken,
-    written: AtomicU64,
-    bad_sectors: AtomicU64,
-    unwritable: Mutex<RangeSet>,
-    errors: Mutex<(Vec<IoErrorRecord>, u64)>,
-    fatal: Mutex<Option<(FailReason, String)>>,
-}
-
-impl Writer<'_> {
-    /// Writes one piece; on a medium error, sector by sector.
-    fn write_piece(&self, data: &[u8], offset: u64) -> Result<(), Halt> {
-        if self.cancel.is_cancelled() {
-            return Err(Halt);
-        }
-        match self.dev.write_at(data, offset) {
-            Ok(()) => {
-                self.written.fetch_add(data.len() as u64, Ordering::Relaxed);
-                Ok(())
-            }
-            // A pulled disk answers its last writes with EIO: that is not a bad range.
-            Err(e) if e.is_medium() && !self.dev.is_present() => Err(self.gone(&e)),
-            Err(e) if e.is_medium() => {
-                let first = e.to_string();
-                let before = self.bad_sectors.load(Ordering::Relaxed);
-                let res = self.write_sectors(data, offset);
-                let lost = self.bad_sectors.load(Ordering::Relaxed) - before;
-                let mut errs = self.errors.lock().expect("error log");
-                errs.1 += 1;
-                if errs.0.len() < self.max_listed {
-                    errs.0.push(IoErrorRecord {
-                        pass: self.pass,
-                        offset,
-                        len: data.len() as u64,
-                        error: first,
-                        unwritable_sectors: lost,
-                    });
-                }
-                res
-            }
-            Err(e) => Err(self.fail(&e)),
-        }
-    }
-
-    fn write_sectors(&self, data: &[u8], offset: u64) -> Result<(), Halt> {
-        // O_DIRECT wants an aligned buffer for each single-sector write.
-        let mut scratch = AlignedBuf::new(self.sector.max(IO_ALIGN));
-        for (k, sector) in data.chunks(self.sector).enumerate() {
-            if self.cancel.is_cancelled() {
-                return Err(Halt);
-            }
-            let at = offset + (k * self.sector) as u64;
-            let buf = &mut scratch.as_mut_slice()[..sector.len()];
-            buf.copy_from_slice(sector);
-            let mut ok = false;
-            for _ in 0..self.attempts {
-                match self.dev.write_at(buf, at) {
-                    Ok(()) => {
-                        ok = true;
-                        break;
-                    }
-                    Err(e) if e.is_medium() && !self.dev.is_present() => return Err(self.gone(&e)),
-                    Err(e) if e.is_medium() => {}
-                    Err(e) => return Err(self.fail(&e)),
-                }
-            }
-            if ok {
-                self.written
-                    .fetch_add(sector.len() as u64, Ordering::Relaxed);
-            } else {
-                self.unwritable
-                    .lock()
-                    .expect("range lock")
-                    .insert(at, sector.len() as u64);
-                let bad = self.bad_sectors.fetch_add(1, Ordering::Relaxed) + 1;
-                if bad > self.max_bad {
-                    self.set_fatal(
-                        FailReason::TooManyBadSectors,
-                        format!("more than {} unwritable sectors", self.max_bad),
-                    );
-                    return Err(Halt);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn fail(&self, e: &BlockError) -> Halt {
-        let reason = match e {
-            BlockError::Gone { .. } => FailReason::DeviceGone,
-            BlockError::NoSpace { .. } => FailReason::NoSpace,
-            _ => FailReason::IoError,
-        };
-        self.set_fatal(reason, e.to_string());
-        Halt
-    }
-
-    fn gone(&self, e: &BlockError) -> Halt {
-        self.set_fatal(FailReason::DeviceGone, format!("the device is gone ({e})"));
-        Halt
-    }
-
-    fn set_fatal(&self, reason: FailReason, detail: String) {
-        let mut f = self.fatal.lock().expect("fatal lock");
-        if f.is_none() {
-            *f = Some((reason, detail));
-        }
-    }
-
-    fn done_bytes(&self) -> u64 {
-        self.written.load(Ordering::Relaxed)
-            + self.bad_sectors.load(Ordering::Relaxed) * self.sector as u64
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_pass(
-    dev: &dyn BlockIo,
-    pattern: &Pattern,
-    pass_no: u32,
-    chunk: usize,
-    align: usize,
-    opts: &OverwriteOptions,
-    pool: &mut Vec<AlignedBuf>,
-    ctl: &mut Control<'_>,
-    phase: Phase,
-) -> PassRun {
-    let size = dev.size_bytes();
-    let sector = dev.logical_sector_size() as usize;
-    let cancel = ctl.cancel.clone();
-    let w = Writer {
-        dev,
-        pass: pass_no,
-        sector,
-        attempts: opts.sector_attempts,
-        max_bad: opts.max_bad_sectors,
-        max_listed: opts.max_listed,
-        cancel: &cancel,
-        written: AtomicU64::new(0),
-        bad_sectors: AtomicU64::new(0),
-        unwritable: Mutex::new(RangeSet::new(opts.max_listed)),
-        errors: Mutex::new((Vec::new(), 0)),
-        fatal: Mutex::new(None),
-    };
-    let halt = AtomicBool::new(false);
-    let start = Instant::now();
-    let mut meter = Meter::new(phase, size, start);
-    ctl.report(&meter.progress(0, 0));
-    {
-        let interval = ctl.interval;
-        let mut monitor = || {
-            if ctl.cancel.is_cancelled() {
-                halt.store(true, Ordering::SeqCst);
-            }
-            let p = meter.progress(w.done_bytes(), w.bad_sectors.load(Ordering::Relaxed));
-            ctl.report(&p);
-        };
-        if let Some(period) = pattern.period() {
-            // One buffer, filled once, whose length is a multiple of the period so that every
-            // piece starts at phase 0.
-            let piece_len = {
-                let unit = lcm(align, period);
-                (chunk / unit * unit).max(unit)
-            };
-            let mut buf = take_buffer(pool, piece_len);
-            pattern.fill(&mut buf.as_mut_slice()[..piece_len], 0);
-            let (count, piece) = ring::linear(size, piece_len);
-            let data = &buf.as_slice()[..piece_len];
-            ring::run_parallel(
-                count,
-                &piece,
-                opts.writer_threads,
-                |p: &Piece| w.write_piece(&data[..p.len], p.offset),
-                &halt,
-                &mut monitor,
-                interval,
-            );
-            pool.push(buf);
-        } else {
-            // A buffer left by a fixed-pattern pass may be shorter than a chunk.
-            pool.retain(|b| b.len() >= chunk);
-            while pool.len() < opts.buffers {
-                pool.push(AlignedBuf::new(chunk));
-            }
-            let (count, piece) = ring::linear(size, chunk);
-            ring::run_ring(
-                count,
-                &piece,
-                pool,
-                opts.generator_threads,
-                opts.writer_threads,
-                |p: &Piece, b: &mut [u8]| {
-                    pattern.fill(b, p.offset);
-                    Ok(())
-                },
-                |p: &Piece, b: &mut [u8], ()| w.write_piece(b, p.offset),
-                &halt,
-                &mut monitor,
-                interval,
-            );
-        }
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    let written = w.written.load(Ordering::SeqCst);
-    let unwritable = w.unwritable.into_inner().expect("range lock");
-    let fatal = w.fatal.into_inner().expect("fatal lock");
-    let (errors, error_count) = w.errors.into_inner().expect("error log");
-    let attempted = written + unwritable.bytes();
-    let status = if fatal.is_none() && attempted == size {
-        if unwritable.is_empty() {
-            PassStatus::Written
-        } else {
-            PassStatus::WrittenExceptUnwritable
-        }
-    } else {
-        PassStatus::Interrupted
-    };
-    let cancelled = status == PassStatus::Interrupted && fatal.is_none();
-    ctl.report(&meter.progress(attempted, unwritable.bytes() / sector as u64));
-    PassRun {
-        status,
-        written,
-        unwritable,
-        errors,
-        error_count,
-        fatal,
-        cancelled,
-        seconds,
-    }
-}
-
-/// A pool buffer of at least `len` bytes, or a new one.
-fn take_buffer(pool: &mut Vec<AlignedBuf>, len: usize) -> AlignedBuf {
-    match pool.iter().position(|b| b.len() >= len) {
-        Some(i) => pool.swap_remove(i),
-        None => AlignedBuf::new(len),
-    }
 }

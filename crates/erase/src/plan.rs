@@ -3,8 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::capability::{CommandSet, DriveCapabilities};
-use crate::method::{FormatErase, Level, Method, MethodClass, SanitizeAction};
+use crate::capability::{CommandSet, DriveCapabilities, HostLimits};
+use crate::limits::reaches_other_namespaces;
+use crate::method::{Level, Method, MethodClass, SanitizeAction};
+use candidates::CANDIDATES;
+
+mod candidates;
 use ardoise_disk::{MediaKind, Transport};
 
 /// Overwrite scheme used when a magnetic or virtual disk offers no firmware purge.
@@ -114,297 +118,67 @@ pub const FROZEN_REMEDY: &str =
 /// The candidate methods for this drive's command set, strongest first, each with its support.
 /// The order is the decision table of docs/methods.md.
 pub fn supported_methods(caps: &DriveCapabilities) -> Vec<MethodSupport> {
-    let mut out = Vec::new();
-    let mut add =
-        |method: Method, level: Level, supported: Result<String, String>, remedy: Option<&str>| {
-            let (supported, reason) = match supported {
-                Ok(r) => (true, r),
-                Err(r) => (false, r),
-            };
-            out.push(MethodSupport {
+    let mut out: Vec<MethodSupport> = CANDIDATES
+        .iter()
+        .filter(|row| (row.listed)(caps))
+        .map(|row| {
+            let method = (row.method)(caps);
+            let available = (row.availability)(caps);
+            MethodSupport {
                 id: method.id(),
                 method,
-                level,
-                supported,
-                reason,
-                remedy: if supported {
+                level: (row.level)(caps),
+                supported: available.supported,
+                reason: available.reason,
+                remedy: if available.supported {
                     None
                 } else {
-                    remedy.map(str::to_string)
+                    available.remedy.map(str::to_string)
                 },
                 recommended: false,
-            });
-        };
-    let yes = |r: &str| Ok(r.to_string());
-    let no = |r: &str| Err(r.to_string());
-    match caps.command_set {
-        CommandSet::Nvme => {
-            let n = caps.nvme.clone().unwrap_or_default();
-            let san = |ok: bool, what: &str| {
-                if ok {
-                    yes(&format!("SANICAP reports {what}"))
-                } else {
-                    no(&format!("SANICAP does not report {what}"))
-                }
-            };
-            add(
-                Method::NvmeSanitize {
-                    action: SanitizeAction::CryptoErase,
-                },
-                Level::Purge,
-                san(n.sanitize_crypto, "crypto erase"),
-                None,
-            );
-            add(
-                Method::NvmeSanitize {
-                    action: SanitizeAction::BlockErase,
-                },
-                Level::Purge,
-                san(n.sanitize_block, "block erase"),
-                None,
-            );
-            let fmt_crypto = if !n.format_supported {
-                no("OACS says Format NVM is not supported")
-            } else if !n.format_crypto_erase {
-                no("FNA bit 2 says Format with cryptographic erase is not supported")
-            } else {
-                yes("Format NVM supported, FNA reports cryptographic erase")
-            };
-            add(
-                Method::NvmeFormat {
-                    erase: FormatErase::Crypto,
-                },
-                Level::Purge,
-                fmt_crypto,
-                None,
-            );
-            let fmt_user = if n.format_supported {
-                yes("Format NVM supported (OACS bit 1)")
-            } else {
-                no("OACS says Format NVM is not supported")
-            };
-            add(
-                Method::NvmeFormat {
-                    erase: FormatErase::UserData,
-                },
-                Level::Purge,
-                fmt_user,
-                None,
-            );
-            add(
-                Method::NvmeSanitize {
-                    action: SanitizeAction::Overwrite,
-                },
-                Level::Purge,
-                san(n.sanitize_overwrite, "overwrite"),
-                None,
-            );
-        }
-        CommandSet::Ata => {
-            let s = caps.ata_sanitize.clone().unwrap_or_default();
-            let sec = caps.ata_security.clone().unwrap_or_default();
-            let san = |bit: bool, what: &str| {
-                if !s.supported {
-                    no("the drive does not support the SANITIZE feature set (IDENTIFY word 59)")
-                } else if !bit {
-                    no(&format!("the drive does not support SANITIZE {what}"))
-                } else if s.frozen {
-                    no("SANITIZE is frozen (SANITIZE FREEZE LOCK) until the next power cycle")
-                } else {
-                    yes(&format!("IDENTIFY word 59 reports SANITIZE {what}"))
-                }
-            };
-            let hdd = caps.media == MediaKind::Hdd;
-            let crypto = san(s.crypto_scramble, "CRYPTO SCRAMBLE");
-            let block = san(s.block_erase, "BLOCK ERASE");
-            let overwrite = san(s.overwrite, "OVERWRITE");
-            add(
-                Method::AtaSanitize {
-                    action: SanitizeAction::CryptoErase,
-                },
-                Level::Purge,
-                crypto,
-                None,
-            );
-            if hdd {
-                add(
-                    Method::AtaSanitize {
-                        action: SanitizeAction::Overwrite,
-                    },
-                    Level::Purge,
-                    overwrite,
-                    None,
-                );
-                add(
-                    Method::AtaSanitize {
-                        action: SanitizeAction::BlockErase,
-                    },
-                    Level::Purge,
-                    block,
-                    None,
-                );
-            } else {
-                add(
-                    Method::AtaSanitize {
-                        action: SanitizeAction::BlockErase,
-                    },
-                    Level::Purge,
-                    block,
-                    None,
-                );
-                add(
-                    Method::AtaSanitize {
-                        action: SanitizeAction::Overwrite,
-                    },
-                    Level::Purge,
-                    overwrite,
-                    None,
-                );
             }
-            let security = |enhanced: bool| -> (Result<String, String>, Option<&'static str>) {
-                if !sec.supported {
-                    (
-                        no("the drive does not support the Security feature set"),
-                        None,
-                    )
-                } else if enhanced && !sec.enhanced_supported {
-                    (
-                        no("the drive does not support the enhanced security erase"),
-                        None,
-                    )
-                } else if sec.frozen {
-                    (
-                        no("the security feature set is frozen"),
-                        Some(FROZEN_REMEDY),
-                    )
-                } else if sec.count_expired {
-                    (
-                        no("too many failed password attempts: power-cycle the drive"),
-                        None,
-                    )
-                } else if sec.locked {
-                    (no("the drive is locked with an unknown password"), None)
-                } else if sec.enabled {
-                    (
-                        no("a user password is already set on the drive (unknown to ardoise)"),
-                        None,
-                    )
-                } else if caps.transport == Transport::Usb {
-                    (no("through a USB bridge a long SECURITY ERASE may be cut by a bus reset, leaving the drive locked"), None)
-                } else {
-                    (
-                        yes("IDENTIFY word 128 reports the Security feature set, not frozen"),
-                        None,
-                    )
-                }
-            };
-            // NIST SP 800-88r1 Table A: enhanced security erase is a purge for hard disks only;
-            // on flash, SECURITY ERASE UNIT is a clear.
-            let (r, remedy) = security(true);
-            add(
-                Method::AtaSecurityErase { enhanced: true },
-                if hdd { Level::Purge } else { Level::Clear },
-                r,
-                remedy,
-            );
-            let (r, remedy) = security(false);
-            add(
-                Method::AtaSecurityErase { enhanced: false },
-                Level::Clear,
-                r,
-                remedy,
-            );
-        }
-        CommandSet::Scsi => {
-            let s = caps.scsi_sanitize.clone().unwrap_or_default();
-            let san = |v: Option<bool>, what: &str| match v {
-                Some(true) => yes(&format!(
-                    "REPORT SUPPORTED OPERATION CODES lists SANITIZE {what}"
-                )),
-                Some(false) => no(&format!("the device does not support SANITIZE {what}")),
-                None => no("the device does not report which SANITIZE service actions it supports"),
-            };
-            add(
-                Method::ScsiSanitize {
-                    action: SanitizeAction::CryptoErase,
-                },
-                Level::Purge,
-                san(s.crypto_erase, "CRYPTOGRAPHIC ERASE"),
-                None,
-            );
-            if caps.media == MediaKind::Hdd {
-                add(
-                    Method::ScsiSanitize {
-                        action: SanitizeAction::Overwrite,
-                    },
-                    Level::Purge,
-                    san(s.overwrite, "OVERWRITE"),
-                    None,
-                );
-                add(
-                    Method::ScsiSanitize {
-                        action: SanitizeAction::BlockErase,
-                    },
-                    Level::Purge,
-                    san(s.block_erase, "BLOCK ERASE"),
-                    None,
-                );
-            } else {
-                add(
-                    Method::ScsiSanitize {
-                        action: SanitizeAction::BlockErase,
-                    },
-                    Level::Purge,
-                    san(s.block_erase, "BLOCK ERASE"),
-                    None,
-                );
-                add(
-                    Method::ScsiSanitize {
-                        action: SanitizeAction::Overwrite,
-                    },
-                    Level::Purge,
-                    san(s.overwrite, "OVERWRITE"),
-                    None,
-                );
-            }
-        }
-        CommandSet::Mmc => {
-            let m = caps.mmc.clone().unwrap_or_default();
-            let r = if m.sanitize {
-                yes("EXT_CSD SEC_FEATURE_SUPPORT reports SANITIZE")
-            } else {
-                no("EXT_CSD SEC_FEATURE_SUPPORT does not report SANITIZE")
-            };
-            add(Method::MmcSanitize, Level::Purge, r, None);
-        }
-        CommandSet::BlockOnly => {}
-    }
-    if caps.block_secure_discard {
-        add(
-            Method::BlockSecureDiscard,
-            Level::Clear,
-            yes("the kernel driver supports BLKSECDISCARD"),
-            None,
-        );
-    }
-    let fallback = if caps.media.is_known_flash() {
-        FALLBACK_SCHEME_FLASH
-    } else {
-        FALLBACK_SCHEME_MAGNETIC
-    };
-    add(
-        Method::Overwrite {
-            scheme: fallback.to_string(),
-        },
-        Level::Clear,
-        yes("every writable disk can be overwritten by the computer"),
-        None,
-    );
-    crate::limits::apply(caps, &mut out);
+        })
+        .collect();
+    apply_host_limits(caps, &mut out);
     if let Some(best) = out.iter_mut().find(|m| m.supported) {
         best.recommended = true;
     }
     out
+}
+
+/// Marks the methods that `caps.limits` forbids as unsupported, with the reason
+/// ([`crate::limits`] says why each limit exists).
+fn apply_host_limits(caps: &DriveCapabilities, methods: &mut [MethodSupport]) {
+    let HostLimits {
+        password_vault,
+        other_namespaces,
+    } = &caps.limits;
+    let nvme = caps.nvme.clone().unwrap_or_default();
+    for m in methods.iter_mut().filter(|m| m.supported) {
+        let why = if m.method.sets_temporary_password() {
+            password_vault.as_ref()
+        } else if reaches_other_namespaces(&m.method, &nvme) {
+            other_namespaces.as_ref()
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            m.supported = false;
+            m.reason = why.clone();
+            m.remedy = None;
+        }
+    }
+}
+
+/// Whether any firmware step of `plan` erases the controller's other namespaces.
+pub fn plan_reaches_other_namespaces(plan: &Plan, caps: &DriveCapabilities) -> bool {
+    let Some(nvme) = caps.nvme.as_ref() else {
+        return false;
+    };
+    plan.steps.iter().any(|s| match s {
+        Step::Firmware { method, .. } => reaches_other_namespaces(method, nvme),
+        _ => false,
+    })
 }
 
 /// The plan `auto` would run.
@@ -541,13 +315,7 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
         .hidden
         .as_ref()
         .is_some_and(|h| h.hpa_present() || h.dco_present());
-    let expected = match method.class() {
-        MethodClass::HostOverwrite { scheme } => ExpectedState::Overwritten {
-            scheme: scheme.to_string(),
-        },
-        MethodClass::FirmwareOverwrite => ExpectedState::Fill { byte: 0 },
-        MethodClass::CryptoErase | MethodClass::FirmwareErase => ExpectedState::Changed,
-    };
+    let expected = expected_state(method);
     // Hidden areas first: the fingerprints' sample plan is tied to the visible size.
     if hidden {
         steps.push(Step::RemoveHiddenAreas);
@@ -573,6 +341,38 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
     steps.push(Step::Flush);
     steps.push(Step::Verify);
 
+    add_statements(caps, method, &mut limitations, &mut warnings);
+    Ok(Plan {
+        method: method.clone(),
+        level,
+        reason: String::new(),
+        steps,
+        expected,
+        limitations,
+        warnings,
+    })
+}
+
+/// What the disk must read back as after `method`.
+fn expected_state(method: &Method) -> ExpectedState {
+    match method.class() {
+        MethodClass::HostOverwrite { scheme } => ExpectedState::Overwritten {
+            scheme: scheme.to_string(),
+        },
+        MethodClass::FirmwareOverwrite => ExpectedState::Fill { byte: 0 },
+        MethodClass::CryptoErase | MethodClass::FirmwareErase => ExpectedState::Changed,
+    }
+}
+
+/// The fixed statements that travel with the certificate (what the read-back cannot see, what a
+/// crypto erase rests on) and the warnings for the technician (namespaces reached, hidden
+/// areas unchecked, a USB bridge).
+fn add_statements(
+    caps: &DriveCapabilities,
+    method: &Method,
+    limitations: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) {
     if caps.media.is_known_flash() {
         limitations.push(
             "read-back from the computer cannot see flash blocks outside the logical address space (spare, over-provisioned or retired blocks)"
@@ -587,7 +387,7 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
     if let Some(n) = caps.nvme.as_ref().filter(|n| n.namespaces > 1) {
         // A Format that erases (SES 1 or 2) reaches every namespace when FNA bit 0 or bit 1 says
         // so (NVMe Base 2.0, Identify Controller FNA): the same rule the limits apply.
-        let erases_every_namespace = crate::limits::reaches_other_namespaces(method, n);
+        let erases_every_namespace = reaches_other_namespaces(method, n);
         if erases_every_namespace {
             warnings.push(format!(
                 "this command erases all {} namespaces of the controller",
@@ -610,15 +410,6 @@ fn build(caps: &DriveCapabilities, method: &Method, level: Level) -> Result<Plan
                 .into(),
         );
     }
-    Ok(Plan {
-        method: method.clone(),
-        level,
-        reason: String::new(),
-        steps,
-        expected,
-        limitations,
-        warnings,
-    })
 }
 
 #[cfg(test)]

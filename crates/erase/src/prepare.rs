@@ -9,10 +9,39 @@ use ardoise_disk::{Commands, OpenedDisk};
 
 use crate::capability::{CommandSet, DriveCapabilities};
 use crate::firmware::{recover_locked_drive, PasswordVault, Recovery};
-use crate::job::{JobRequest, PreparedJob};
-use crate::limits::{plan_reaches_other_namespaces, VAULT_NOT_DURABLE};
-use crate::plan::{plan_request, PlanError};
+use crate::limits::VAULT_NOT_DURABLE;
+use crate::plan::{plan_reaches_other_namespaces, plan_request, Plan, PlanError};
 use crate::probe::ProbeReport;
+use crate::request::JobRequest;
+
+/// A disk that has been probed and planned, ready to run.
+pub struct PreparedJob {
+    pub disk: OpenedDisk,
+    pub probe: ProbeReport,
+    pub plan: Plan,
+    pub request: JobRequest,
+    /// The controller's other namespaces that the plan's command also erases, held exclusively
+    /// until the job ends.
+    pub other_namespaces: Vec<HeldNamespace>,
+}
+
+impl PreparedJob {
+    /// Every namespace the planned command reaches, this one first; empty when it reaches only
+    /// this one.
+    pub fn namespaces_reached(&self) -> Vec<crate::limits::ReachedNamespace> {
+        if self.other_namespaces.is_empty() {
+            return Vec::new();
+        }
+        let nsid = self.probe.capabilities.nvme.as_ref().map(|n| n.nsid);
+        std::iter::once(crate::limits::ReachedNamespace::new(&self.disk.info, nsid))
+            .chain(
+                self.other_namespaces
+                    .iter()
+                    .map(|h| crate::limits::ReachedNamespace::new(&h.info, h.nsid)),
+            )
+            .collect()
+    }
+}
 
 /// Why a job was not started.
 #[derive(Debug, thiserror::Error)]

@@ -18,7 +18,7 @@
 use ardoise_disk::ata::{AtaDevice, AtaError, Checksum, EraseTime, IdentifyData, Rotation};
 use ardoise_disk::health::{HealthFigures, HealthReport};
 use ardoise_disk::mmc::{MmcDevice, MmcError};
-use ardoise_disk::nvme::{NvmeController, NvmeError, SanitizeStatusValue};
+use ardoise_disk::nvme::{IdentifyController, NvmeController, NvmeError, SanitizeStatusValue};
 use ardoise_disk::scsi::{CommandError, CommandSupport, SanitizeServiceAction, ScsiDevice};
 use ardoise_disk::transport::{MmcTransport, NvmeTransport, ScsiTransport};
 use ardoise_disk::{Commands, DiskInfo, MediaKind, OpenedDisk, Transport};
@@ -214,6 +214,30 @@ fn probe_ata<T: ScsiTransport>(
     dev: &mut AtaDevice<T>,
 ) -> Result<ProbeReport, Fallback> {
     let mut n = Notes::default();
+    let id = ata_identify(info, dev)?;
+    let mut caps = base_caps(info, CommandSet::Ata);
+    ata_geometry(info, &id, &mut caps, &mut n);
+    caps.ata_security = Some(ata_security(&id, &mut n));
+    caps.ata_sanitize = Some(ata_sanitize(dev, &id, &mut n)?);
+    caps.hidden = ata_hidden_areas(dev, &id, &mut n)?;
+    let health = ata_health(dev, &id, &mut n)?;
+    let identity = DriveIdentity {
+        model: id.model.clone(),
+        serial: id.serial.clone(),
+        firmware: id.firmware.clone(),
+        wwn: id
+            .wwn
+            .map(|w| format!("naa.{w:016x}"))
+            .or_else(|| info.wwn.clone()),
+    };
+    Ok(finish(caps, health, identity, n))
+}
+
+/// IDENTIFY DEVICE, when the drive answers it with trustworthy ATA data.
+fn ata_identify<T: ScsiTransport>(
+    info: &DiskInfo,
+    dev: &mut AtaDevice<T>,
+) -> Result<IdentifyData, Fallback> {
     let id = match dev.identify() {
         Ok(id) => id,
         Err(e) => {
@@ -233,7 +257,11 @@ fn probe_ata<T: ScsiTransport>(
             "IDENTIFY DEVICE data failed its checksum (stored 0x{stored:02x}, computed 0x{computed:02x}): the bridge or the drive damages what it returns, so no ATA command is trusted"
         )));
     }
-    let mut caps = base_caps(info, CommandSet::Ata);
+    Ok(id)
+}
+
+/// Sector size, capacity and media as IDENTIFY states them, noting where discovery differs.
+fn ata_geometry(info: &DiskInfo, id: &IdentifyData, caps: &mut DriveCapabilities, n: &mut Notes) {
     caps.logical_sector_size = id.logical_sector_size;
     caps.drive_bytes = Some(id.capacity_bytes());
     caps.media = match id.rotation {
@@ -254,9 +282,16 @@ fn probe_ata<T: ScsiTransport>(
             info.size_bytes
         ));
     }
+}
 
-    let s = id.security;
-    caps.ata_security = Some(AtaSecurity {
+fn ata_security(id: &IdentifyData, n: &mut Notes) -> AtaSecurity {
+    let s = &id.security;
+    if s.locked {
+        n.tech("the drive is locked with a security password: if ardoise set it during an interrupted erase, the password vault opens it; otherwise only its owner's password can");
+    } else if s.enabled {
+        n.tech("a security password is set on the drive (not locked until the next power cycle)");
+    }
+    AtaSecurity {
         supported: s.supported,
         enabled: s.enabled,
         locked: s.locked,
@@ -265,13 +300,16 @@ fn probe_ata<T: ScsiTransport>(
         enhanced_supported: s.enhanced_erase_supported,
         normal_erase_minutes: minutes(id.erase_time_normal),
         enhanced_erase_minutes: minutes(id.erase_time_enhanced),
-    });
-    if s.locked {
-        n.tech("the drive is locked with a security password: if ardoise set it during an interrupted erase, the password vault opens it; otherwise only its owner's password can");
-    } else if s.enabled {
-        n.tech("a security password is set on the drive (not locked until the next power cycle)");
     }
+}
 
+/// The SANITIZE feature set, and its state (SANITIZE STATUS EXT): frozen, or an operation left
+/// running or failed. A state that cannot be read offers no sanitize.
+fn ata_sanitize<T: ScsiTransport>(
+    dev: &mut AtaDevice<T>,
+    id: &IdentifyData,
+    n: &mut Notes,
+) -> Result<AtaSanitize, Fallback> {
     let mut sanitize = AtaSanitize {
         supported: id.sanitize.supported,
         crypto_scramble: id.sanitize.supported && id.sanitize.crypto_scramble,
@@ -279,42 +317,48 @@ fn probe_ata<T: ScsiTransport>(
         overwrite: id.sanitize.supported && id.sanitize.overwrite,
         frozen: false,
     };
-    if sanitize.supported {
-        match dev.sanitize_status(false) {
-            Ok(st) => {
-                use ardoise_disk::ata::SanitizeState as S;
-                let words = crate::firmware::ata::describe_sanitize_status(&st);
-                match st.state {
-                    S::Frozen => {
-                        sanitize.frozen = true;
-                        n.tech(format!("{words}: SANITIZE is frozen until the next power cycle"));
-                    }
-                    S::InProgress => n.tech(format!(
-                        "{words}: a sanitize operation is running (started earlier); the drive refuses other commands until it ends"
-                    )),
-                    S::Failed => n.tech(format!(
-                        "{words}: the last sanitize failed; the drive refuses media access until it is cleared or a sanitize succeeds"
-                    )),
-                    S::Idle | S::Succeeded => n.log(words),
+    if !sanitize.supported {
+        return Ok(sanitize);
+    }
+    match dev.sanitize_status(false) {
+        Ok(st) => {
+            use ardoise_disk::ata::SanitizeState as S;
+            let words = crate::firmware::ata::describe_sanitize_status(&st);
+            match st.state {
+                S::Frozen => {
+                    sanitize.frozen = true;
+                    n.tech(format!("{words}: SANITIZE is frozen until the next power cycle"));
                 }
+                S::InProgress => n.tech(format!(
+                    "{words}: a sanitize operation is running (started earlier); the drive refuses other commands until it ends"
+                )),
+                S::Failed => n.tech(format!(
+                    "{words}: the last sanitize failed; the drive refuses media access until it is cleared or a sanitize succeeds"
+                )),
+                S::Idle | S::Succeeded => n.log(words),
             }
-            Err(e) => {
-                ata_gone(&e)?;
-                n.tech(format!(
-                    "SANITIZE STATUS EXT cannot be read ({e}): a sanitize could not be checked, so it is not offered"
-                ));
-                sanitize = AtaSanitize::default();
-            }
+        }
+        Err(e) => {
+            ata_gone(&e)?;
+            n.tech(format!(
+                "SANITIZE STATUS EXT cannot be read ({e}): a sanitize could not be checked, so it is not offered"
+            ));
+            sanitize = AtaSanitize::default();
         }
     }
-    caps.ata_sanitize = Some(sanitize);
+    Ok(sanitize)
+}
 
-    match measure_hidden(dev, &id) {
-        Err(g) => {
-            return Err(Fallback(format!(
-                "the device disappeared while it was probed ({g})"
-            )))
-        }
+/// The hidden areas (HPA/DCO), `None` when they could not all be measured.
+fn ata_hidden_areas<T: ScsiTransport>(
+    dev: &mut AtaDevice<T>,
+    id: &IdentifyData,
+    n: &mut Notes,
+) -> Result<Option<HiddenAreas>, Fallback> {
+    match measure_hidden(dev, id) {
+        Err(g) => Err(Fallback(format!(
+            "the device disappeared while it was probed ({g})"
+        ))),
         Ok((h, problems)) if problems.is_empty() => {
             if h.visible_sectors > h.native_sectors.unwrap_or(h.visible_sectors) {
                 n.tech(format!(
@@ -331,40 +375,35 @@ fn probe_ata<T: ScsiTransport>(
                     h.dco_max_sectors
                 ));
             }
-            caps.hidden = Some(h);
+            Ok(Some(h))
         }
         Ok((_, problems)) => {
             n.tech(format!(
                 "hidden areas (HPA/DCO) could not be checked: {}",
                 problems.join("; ")
             ));
-            caps.hidden = None;
+            Ok(None)
         }
     }
+}
 
-    let health = if id.smart.supported {
-        match dev.health(id.is_solid_state()) {
-            Ok(f) => Some(f.grade()),
-            Err(e) => {
-                ata_gone(&e)?;
-                n.log(format!("SMART could not be read: {e}"));
-                None
-            }
-        }
-    } else {
+fn ata_health<T: ScsiTransport>(
+    dev: &mut AtaDevice<T>,
+    id: &IdentifyData,
+    n: &mut Notes,
+) -> Result<Option<HealthReport>, Fallback> {
+    if !id.smart.supported {
         n.log("the drive does not support SMART");
-        None
-    };
-    let identity = DriveIdentity {
-        model: id.model.clone(),
-        serial: id.serial.clone(),
-        firmware: id.firmware.clone(),
-        wwn: id
-            .wwn
-            .map(|w| format!("naa.{w:016x}"))
-            .or_else(|| info.wwn.clone()),
-    };
-    Ok(finish(caps, health, identity, n))
+        return Ok(None);
+    }
+    match dev.health(id.is_solid_state()) {
+        Ok(f) => Ok(Some(f.grade())),
+        Err(e) => {
+            ata_gone(&e)?;
+            n.log(format!("SMART could not be read: {e}"));
+            Ok(None)
+        }
+    }
 }
 
 // --- SCSI ------------------------------------------------------------------------------------
@@ -384,6 +423,20 @@ fn probe_scsi<T: ScsiTransport>(
     dev: &mut ScsiDevice<T>,
 ) -> Result<ProbeReport, Fallback> {
     let mut n = Notes::default();
+    let identity = scsi_identity(info, dev, &mut n)?;
+    let mut caps = base_caps(info, CommandSet::Scsi);
+    scsi_capacity(info, dev, &mut caps, &mut n)?;
+    caps.scsi_sanitize = Some(scsi_sanitize(dev, &mut n)?);
+    n.log("health is not read from SCSI disks (log pages are not implemented)");
+    Ok(finish(caps, None, identity, n))
+}
+
+/// INQUIRY, the unit serial number (VPD 80h) and the WWN (VPD 83h).
+fn scsi_identity<T: ScsiTransport>(
+    info: &DiskInfo,
+    dev: &mut ScsiDevice<T>,
+    n: &mut Notes,
+) -> Result<DriveIdentity, Fallback> {
     let inq = match dev.inquiry() {
         Ok(i) => i,
         Err(e) => {
@@ -419,7 +472,16 @@ fn probe_scsi<T: ScsiTransport>(
             n.log(format!("VPD page 83h (device identification): {e}"));
         }
     }
-    let mut caps = base_caps(info, CommandSet::Scsi);
+    Ok(identity)
+}
+
+/// READ CAPACITY(16); its sense data also tells of a sanitize left running or failed.
+fn scsi_capacity<T: ScsiTransport>(
+    info: &DiskInfo,
+    dev: &mut ScsiDevice<T>,
+    caps: &mut DriveCapabilities,
+    n: &mut Notes,
+) -> Result<(), Fallback> {
     match dev.read_capacity16() {
         Ok(c) => {
             caps.logical_sector_size = c.block_length;
@@ -445,6 +507,15 @@ fn probe_scsi<T: ScsiTransport>(
             }
         }
     }
+    Ok(())
+}
+
+/// REPORT SUPPORTED OPERATION CODES for each SANITIZE service action; once the device shows it
+/// cannot answer, the remaining actions are unknown (`None`) without asking again.
+fn scsi_sanitize<T: ScsiTransport>(
+    dev: &mut ScsiDevice<T>,
+    n: &mut Notes,
+) -> Result<ScsiSanitize, Fallback> {
     let mut sanitize = ScsiSanitize::default();
     let mut rsoc_missing = false;
     for action in [
@@ -481,9 +552,7 @@ fn probe_scsi<T: ScsiTransport>(
             _ => sanitize.crypto_erase = v,
         }
     }
-    caps.scsi_sanitize = Some(sanitize);
-    n.log("health is not read from SCSI disks (log pages are not implemented)");
-    Ok(finish(caps, None, identity, n))
+    Ok(sanitize)
 }
 
 // --- NVMe ------------------------------------------------------------------------------------
@@ -520,6 +589,44 @@ fn probe_nvme<T: NvmeTransport>(
         wwn: info.wwn.clone(),
     };
     let mut caps = base_caps(info, CommandSet::Nvme);
+    nvme_namespace(ctl, nsid, &mut caps, &mut identity, &mut n)?;
+    let namespaces = match ctl.active_namespaces() {
+        Ok(list) => list.len() as u32,
+        Err(e) => {
+            nvme_gone(&e)?;
+            n.log(format!("active namespace list: {e}; using NN = {}", id.nn));
+            id.nn
+        }
+    };
+    let mut nv = nvme_caps(&id, namespaces, nsid);
+    if namespaces > 1 {
+        n.tech(format!(
+            "the controller has {namespaces} namespaces: a sanitize erases them all"
+        ));
+    }
+    if id.sanicap.any_method() {
+        nvme_sanitize_state(ctl, &mut nv, &mut n)?;
+    }
+    caps.nvme = Some(nv);
+    let health = match ctl.health_figures() {
+        Ok(f) => Some(f.grade()),
+        Err(e) => {
+            nvme_gone(&e)?;
+            n.log(format!("SMART / Health log: {e}"));
+            None
+        }
+    };
+    Ok(finish(caps, health, identity, n))
+}
+
+/// Identify Namespace: the sector size, the capacity, and the NGUID or EUI-64 as identity.
+fn nvme_namespace<T: NvmeTransport>(
+    ctl: &mut NvmeController<T>,
+    nsid: u32,
+    caps: &mut DriveCapabilities,
+    identity: &mut DriveIdentity,
+    n: &mut Notes,
+) -> Result<(), Fallback> {
     match ctl.identify_namespace(nsid) {
         Ok(ns) => {
             if let Some(size) = ns.lba_size() {
@@ -532,22 +639,19 @@ fn probe_nvme<T: NvmeTransport>(
                 .nguid_hex()
                 .map(|h| format!("nguid.{h}"))
                 .or_else(|| ns.eui64_hex().map(|h| format!("eui.{h}")))
-                .or(identity.wwn);
+                .or(identity.wwn.take());
         }
         Err(e) => {
             nvme_gone(&e)?;
             n.log(format!("Identify Namespace {nsid}: {e}"));
         }
     }
-    let namespaces = match ctl.active_namespaces() {
-        Ok(list) => list.len() as u32,
-        Err(e) => {
-            nvme_gone(&e)?;
-            n.log(format!("active namespace list: {e}; using NN = {}", id.nn));
-            id.nn
-        }
-    };
-    let mut nv = NvmeCaps {
+    Ok(())
+}
+
+/// The erase commands Identify Controller reports (SANICAP, OACS, FNA).
+fn nvme_caps(id: &IdentifyController, namespaces: u32, nsid: u32) -> NvmeCaps {
+    NvmeCaps {
         sanitize_crypto: id.sanicap.crypto_erase(),
         sanitize_block: id.sanicap.block_erase(),
         sanitize_overwrite: id.sanicap.overwrite(),
@@ -558,48 +662,41 @@ fn probe_nvme<T: NvmeTransport>(
         namespaces,
         nsid,
         secure_erase_applies_to_all_namespaces: id.fna.secure_erase_applies_to_all(),
-    };
-    if namespaces > 1 {
-        n.tech(format!(
-            "the controller has {namespaces} namespaces: a sanitize erases them all"
-        ));
     }
-    if id.sanicap.any_method() {
-        match ctl.sanitize_status() {
-            Ok(log) => {
-                let words = crate::firmware::nvme::describe_sanitize_log(&log);
-                match log.status() {
-                    SanitizeStatusValue::InProgress => n.tech(format!(
-                        "{words}: a sanitize operation is running (started earlier)"
-                    )),
-                    SanitizeStatusValue::Failed => n.tech(format!(
-                        "{words}: the last sanitize failed; the controller may refuse media access until a sanitize succeeds"
-                    )),
-                    _ => n.log(words),
-                }
-            }
-            Err(e) => {
-                nvme_gone(&e)?;
-                n.tech(format!(
-                    "SANICAP reports sanitize but the Sanitize Status log cannot be read ({e}): a sanitize could not be checked, so it is not offered"
-                ));
-                nv.sanitize_crypto = false;
-                nv.sanitize_block = false;
-                nv.sanitize_overwrite = false;
-                nv.sanitize_keeps_data = false;
+}
+
+/// The Sanitize Status log: an operation left running or failed. When it cannot be read, no
+/// sanitize is offered.
+fn nvme_sanitize_state<T: NvmeTransport>(
+    ctl: &mut NvmeController<T>,
+    nv: &mut NvmeCaps,
+    n: &mut Notes,
+) -> Result<(), Fallback> {
+    match ctl.sanitize_status() {
+        Ok(log) => {
+            let words = crate::firmware::nvme::describe_sanitize_log(&log);
+            match log.status() {
+                SanitizeStatusValue::InProgress => n.tech(format!(
+                    "{words}: a sanitize operation is running (started earlier)"
+                )),
+                SanitizeStatusValue::Failed => n.tech(format!(
+                    "{words}: the last sanitize failed; the controller may refuse media access until a sanitize succeeds"
+                )),
+                _ => n.log(words),
             }
         }
-    }
-    caps.nvme = Some(nv);
-    let health = match ctl.health_figures() {
-        Ok(f) => Some(f.grade()),
         Err(e) => {
             nvme_gone(&e)?;
-            n.log(format!("SMART / Health log: {e}"));
-            None
+            n.tech(format!(
+                "SANICAP reports sanitize but the Sanitize Status log cannot be read ({e}): a sanitize could not be checked, so it is not offered"
+            ));
+            nv.sanitize_crypto = false;
+            nv.sanitize_block = false;
+            nv.sanitize_overwrite = false;
+            nv.sanitize_keeps_data = false;
         }
-    };
-    Ok(finish(caps, health, identity, n))
+    }
+    Ok(())
 }
 
 // --- eMMC ------------------------------------------------------------------------------------

@@ -14,13 +14,13 @@
 //! that stay unreadable are listed and fail the verification, since what they hold is unknown.
 
 pub mod assurance;
+mod compare;
 mod evidence;
 mod fingerprint;
 pub mod plan;
 mod read;
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use ardoise_disk::block::{AlignedBuf, BlockIo, IO_ALIGN};
@@ -31,16 +31,15 @@ pub use evidence::{Evidence, EVIDENCE_RULE, MIN_INFORMATIVE_SHARE_PPM};
 pub use fingerprint::{Fingerprints, FINGERPRINT_MEMORY_BUDGET};
 pub use plan::{ExtentKind, PlanError, PlanSummary, SampleExtent, SampleParams, SamplePlan};
 
-use crate::fs_magic::{self, SignatureHit};
+use crate::fs_magic::SignatureHit;
 use crate::pattern::{Pattern, PatternSpec, Seed};
 use crate::pipeline::ring::{self, Piece};
 use crate::pipeline::{ByteRange, Control, Meter, Phase, RangeSet};
 use assurance::{Assurance, Coverage, DEFAULT_CONFIDENCE};
+use compare::Checker;
 use read::Reader;
 
 const MIB: usize = 1 << 20;
-/// Comparison window: the expected bytes are generated this much at a time (stays in cache).
-const WINDOW: usize = 64 * 1024;
 
 /// What to read.
 #[derive(Debug, Clone)]
@@ -88,6 +87,23 @@ impl Expected {
 
     pub fn byte(value: u8) -> Expected {
         Expected::Pattern(Pattern::byte(value))
+    }
+
+    /// The expected state as recorded in a report.
+    fn state(&self) -> ExpectedState {
+        match self {
+            Expected::Pattern(p) => ExpectedState::Pattern {
+                pattern: p.spec().clone(),
+                seed: p.is_random().then(|| p.seed()),
+                stream: p.is_random().then(|| p.stream()),
+            },
+            Expected::DiffersFrom(fp) => ExpectedState::DiffersFromBefore {
+                fingerprint_block: fp.block_bytes(),
+            },
+            Expected::ChangedNotUniform(fp) => ExpectedState::ChangedNotUniform {
+                fingerprint_block: fp.block_bytes(),
+            },
+        }
     }
 }
 
@@ -375,13 +391,79 @@ pub(crate) fn run_phase(
     ctl: &mut Control<'_>,
     phase: Phase,
 ) -> Result<VerifyReport, VerifyError> {
+    let (opts, plan) = checked_inputs(dev, scope, expected, options)?;
+    let size = dev.size_bytes();
+    let ss = dev.logical_sector_size();
+    let expected_state = expected.state();
+    let started = OffsetDateTime::now_utc();
+    let start = Instant::now();
+
+    let sampled_pieces = plan.map(|p| sample_pieces(p, opts.chunk_bytes));
+    let (full_count, full_piece) = ring::linear(size, opts.chunk_bytes);
+    let (count, piece): (usize, Box<dyn Fn(usize) -> Piece + Sync>) = match &sampled_pieces {
+        Some(v) => (v.len(), Box::new(move |i| v[i])),
+        None => (full_count, Box::new(full_piece)),
+    };
+    let bytes_planned = match &sampled_pieces {
+        Some(v) => v.iter().map(|p| p.len as u64).sum(),
+        None => size,
+    };
+
+    let cancel = ctl.cancel.clone();
+    let reader = Reader::new(dev, opts.sector_attempts, opts.max_listed, &cancel);
+    let checker = Checker::new(
+        expected,
+        plan,
+        ss,
+        opts.max_listed,
+        sampled_pieces.as_deref(),
+    );
+    let halt = AtomicBool::new(false);
+    let mut pool: Vec<AlignedBuf> = (0..opts.buffers)
+        .map(|_| AlignedBuf::new(opts.chunk_bytes))
+        .collect();
+    if let Err(e) = dev.drop_cache() {
+        tracing::warn!("could not drop cached pages before verifying: {e}");
+    }
+    let mut meter = Meter::new(phase, bytes_planned, start);
+    ctl.report(&meter.progress(0, 0));
+    let stages = Stages {
+        reader: &reader,
+        checker: &checker,
+        halt: &halt,
+        sector: ss,
+    };
+    stages.run(&opts, (count, &*piece), &mut pool, ctl, &mut meter);
+
+    let findings = Findings::collect(reader, checker, &halt);
+    ctl.report(&meter.progress(
+        findings.bytes_read,
+        findings.unreadable.bytes() / u64::from(ss),
+    ));
+    Ok(findings.into_report(ReportFrame {
+        plan,
+        confidence: opts.confidence,
+        expected: expected_state,
+        device_bytes: size,
+        sector_size: ss,
+        bytes_planned,
+        started,
+        start,
+    }))
+}
+
+/// The options checked against the device, and the sample plan when the scope has one.
+fn checked_inputs<'s>(
+    dev: &dyn BlockIo,
+    scope: &'s VerifyScope,
+    expected: &Expected,
+    options: &VerifyOptions,
+) -> Result<(VerifyOptions, Option<&'s SamplePlan>), VerifyError> {
     let mut opts = options.checked(dev)?;
     if let Some(fp) = expected.fingerprints() {
         // Pieces must start on the fingerprints' block boundaries.
         opts.chunk_bytes = (opts.chunk_bytes / fp.block_bytes * fp.block_bytes).max(fp.block_bytes);
     }
-    let size = dev.size_bytes();
-    let ss = dev.logical_sector_size();
     let plan = match scope {
         VerifyScope::Full => None,
         VerifyScope::Sampled(p) => {
@@ -395,104 +477,60 @@ pub(crate) fn run_phase(
             _ => return Err(VerifyError::FingerprintsNeedTheirPlan),
         }
     }
-    let expected_state = match expected {
-        Expected::Pattern(p) => ExpectedState::Pattern {
-            pattern: p.spec().clone(),
-            seed: p.is_random().then(|| p.seed()),
-            stream: p.is_random().then(|| p.stream()),
-        },
-        Expected::DiffersFrom(fp) => ExpectedState::DiffersFromBefore {
-            fingerprint_block: fp.block_bytes(),
-        },
-        Expected::ChangedNotUniform(fp) => ExpectedState::ChangedNotUniform {
-            fingerprint_block: fp.block_bytes(),
-        },
-    };
-    let started = OffsetDateTime::now_utc();
-    let start = Instant::now();
+    Ok((opts, plan))
+}
 
-    let sampled_pieces = plan.map(|p| sample_pieces(p, opts.chunk_bytes));
-    let (full_count, full_piece) = ring::linear(size, opts.chunk_bytes);
-    let (count, piece): (usize, Box<dyn Fn(usize) -> Piece + Sync>) = match &sampled_pieces {
-        Some(v) => (v.len(), Box::new(move |i| v[i])),
-        None => (full_count, Box::new(full_piece)),
-    };
-    let samples = plan.map_or(0, |p| p.extents().len());
-    let pieces_per_sample: Vec<AtomicU32> = (0..samples).map(|_| AtomicU32::new(0)).collect();
-    if let Some(v) = &sampled_pieces {
-        for p in v {
-            pieces_per_sample[p.tag].fetch_add(1, Ordering::Relaxed);
-        }
-    }
-    let bytes_planned = match &sampled_pieces {
-        Some(v) => v.iter().map(|p| p.len as u64).sum(),
-        None => size,
-    };
+/// The read and compare stages of one phase, and the flag that stops them.
+struct Stages<'r, 'a> {
+    reader: &'r Reader<'a>,
+    checker: &'r Checker<'a>,
+    halt: &'r AtomicBool,
+    sector: u32,
+}
 
-    let cancel = ctl.cancel.clone();
-    let reader = Reader::new(dev, opts.sector_attempts, opts.max_listed, &cancel);
-    let checker = Checker {
-        expected,
-        extents: plan.map(|p| p.extents()),
-        sector: ss as usize,
-        max_listed: opts.max_listed,
-        static_window: match expected {
-            Expected::Pattern(p) if p.as_byte().is_some() => {
-                let mut w = vec![0u8; WINDOW];
-                p.fill(&mut w, 0);
-                Some(w)
-            }
-            _ => None,
-        },
-        mismatched: Mutex::new(RangeSet::new(opts.max_listed)),
-        signatures: Mutex::new(Vec::new()),
-        signatures_found: AtomicU64::new(0),
-        uninformative: AtomicU64::new(0),
-        informative: AtomicU64::new(0),
-        sample_bad: (0..samples).map(|_| AtomicBool::new(false)).collect(),
-        sample_unreadable: (0..samples).map(|_| AtomicBool::new(false)).collect(),
-        pieces_left: pieces_per_sample,
-        checked_bytes: AtomicU64::new(0),
-    };
-    let halt = AtomicBool::new(false);
-    let mut pool: Vec<AlignedBuf> = (0..opts.buffers)
-        .map(|_| AlignedBuf::new(opts.chunk_bytes))
-        .collect();
-    if let Err(e) = dev.drop_cache() {
-        tracing::warn!("could not drop cached pages before verifying: {e}");
-    }
-    let mut meter = Meter::new(phase, bytes_planned, start);
-    ctl.report(&meter.progress(0, 0));
-    {
+impl Stages<'_, '_> {
+    /// Runs the `pieces` (their count and the piece at an index) through the stages, reporting
+    /// progress until they are done, cancelled or the device fails.
+    fn run(
+        &self,
+        opts: &VerifyOptions,
+        pieces: (usize, &(dyn Fn(usize) -> Piece + Sync)),
+        pool: &mut Vec<AlignedBuf>,
+        ctl: &mut Control<'_>,
+        meter: &mut Meter,
+    ) {
+        let (count, piece) = pieces;
+        let (reader, checker, halt) = (self.reader, self.checker, self.halt);
         let interval = ctl.interval;
         let mut monitor = || {
             if ctl.cancel.is_cancelled() {
                 halt.store(true, Ordering::SeqCst);
             }
-            let bad = reader.unreadable.lock().expect("range lock").bytes() / u64::from(ss);
+            let bad =
+                reader.unreadable.lock().expect("range lock").bytes() / u64::from(self.sector);
             let done = reader.bytes_read.load(Ordering::Relaxed);
             ctl.report(&meter.progress(done, bad));
         };
         if opts.compare_threads == 0 {
             ring::run_owned(
                 count,
-                &*piece,
-                &mut pool,
+                piece,
+                pool,
                 opts.reader_threads,
                 |p: &Piece, b: &mut [u8]| {
                     let bad = reader.read(p, b)?;
                     checker.check(p, b, &bad);
                     Ok(())
                 },
-                &halt,
+                halt,
                 &mut monitor,
                 interval,
             );
         } else {
             ring::run_ring(
                 count,
-                &*piece,
-                &mut pool,
+                piece,
+                pool,
                 opts.reader_threads,
                 opts.compare_threads,
                 |p: &Piece, b: &mut [u8]| reader.read(p, b),
@@ -500,219 +538,126 @@ pub(crate) fn run_phase(
                     checker.check(p, b, &bad);
                     Ok(())
                 },
-                &halt,
+                halt,
                 &mut monitor,
                 interval,
             );
         }
     }
+}
 
-    let bytes_read = reader.bytes_read.load(Ordering::SeqCst);
-    let unreadable = reader.unreadable.into_inner().expect("range lock");
-    let aborted = reader
-        .fatal
-        .into_inner()
-        .expect("fatal lock")
-        .or_else(|| halt.load(Ordering::SeqCst).then(|| "cancelled".to_string()));
-    let mismatched = checker.mismatched.into_inner().expect("range lock");
-    let mut sigs = checker.signatures.into_inner().expect("signature lock");
-    sigs.sort();
-    let signatures_found = checker.signatures_found.load(Ordering::SeqCst);
-    let checked_bytes = checker.checked_bytes.load(Ordering::SeqCst);
-    let count_true =
-        |v: &[AtomicBool]| v.iter().filter(|b| b.load(Ordering::SeqCst)).count() as u64;
-    let samples_checked = checker
-        .pieces_left
-        .iter()
-        .filter(|n| n.load(Ordering::SeqCst) == 0)
-        .count() as u64;
-    let everything_checked =
-        aborted.is_none() && checked_bytes + unreadable.bytes() == bytes_planned;
-    let verdict = if everything_checked
-        && mismatched.is_empty()
-        && unreadable.is_empty()
-        && signatures_found == 0
-    {
-        Verdict::Pass
-    } else {
-        Verdict::Fail
-    };
-    let assurance = (verdict == Verdict::Pass).then(|| match plan {
-        Some(p) => Assurance::for_plan(p.summary(), opts.confidence),
-        None => Assurance::full(size, ss),
-    });
-    ctl.report(&meter.progress(bytes_read, unreadable.bytes() / u64::from(ss)));
-    Ok(VerifyReport {
-        method: if plan.is_some() {
-            Coverage::Sampled
+/// What a phase set out to read, as its report states it.
+struct ReportFrame<'a> {
+    plan: Option<&'a SamplePlan>,
+    confidence: f64,
+    expected: ExpectedState,
+    device_bytes: u64,
+    sector_size: u32,
+    bytes_planned: u64,
+    started: OffsetDateTime,
+    start: Instant,
+}
+
+/// What the read and compare stages found, once they stopped.
+struct Findings {
+    bytes_read: u64,
+    unreadable: RangeSet,
+    aborted: Option<String>,
+    mismatched: RangeSet,
+    signatures: Vec<SignatureHit>,
+    signatures_found: u64,
+    checked_bytes: u64,
+    samples_checked: u64,
+    mismatched_samples: u64,
+    unreadable_samples: u64,
+    uninformative_blocks: u64,
+    informative_blocks: u64,
+}
+
+impl Findings {
+    fn collect(reader: Reader<'_>, checker: Checker<'_>, halt: &AtomicBool) -> Findings {
+        let aborted = reader
+            .fatal
+            .into_inner()
+            .expect("fatal lock")
+            .or_else(|| halt.load(Ordering::SeqCst).then(|| "cancelled".to_string()));
+        let mut signatures = checker.signatures.into_inner().expect("signature lock");
+        signatures.sort();
+        let count_true =
+            |v: &[AtomicBool]| v.iter().filter(|b| b.load(Ordering::SeqCst)).count() as u64;
+        Findings {
+            bytes_read: reader.bytes_read.load(Ordering::SeqCst),
+            unreadable: reader.unreadable.into_inner().expect("range lock"),
+            aborted,
+            mismatched: checker.mismatched.into_inner().expect("range lock"),
+            signatures,
+            signatures_found: checker.signatures_found.load(Ordering::SeqCst),
+            checked_bytes: checker.checked_bytes.load(Ordering::SeqCst),
+            samples_checked: checker
+                .pieces_left
+                .iter()
+                .filter(|n| n.load(Ordering::SeqCst) == 0)
+                .count() as u64,
+            mismatched_samples: count_true(&checker.sample_bad),
+            unreadable_samples: count_true(&checker.sample_unreadable),
+            uninformative_blocks: checker.uninformative.load(Ordering::SeqCst),
+            informative_blocks: checker.informative.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Pass only when every planned byte was read and checked, and nothing mismatched, was
+    /// unreadable or carried a signature.
+    fn verdict(&self, bytes_planned: u64) -> Verdict {
+        let everything_checked =
+            self.aborted.is_none() && self.checked_bytes + self.unreadable.bytes() == bytes_planned;
+        if everything_checked
+            && self.mismatched.is_empty()
+            && self.unreadable.is_empty()
+            && self.signatures_found == 0
+        {
+            Verdict::Pass
         } else {
-            Coverage::Full
-        },
-        expected: expected_state,
-        plan: plan.map(|p| p.summary().clone()),
-        device_bytes: size,
-        sector_size: ss,
-        bytes_planned,
-        bytes_read,
-        samples_total: samples as u64,
-        samples_checked,
-        mismatched_samples: count_true(&checker.sample_bad),
-        mismatched_bytes: mismatched.bytes(),
-        first_mismatches: mismatched.ranges(),
-        unreadable_samples: count_true(&checker.sample_unreadable),
-        unreadable_bytes: unreadable.bytes(),
-        unreadable: unreadable.ranges(),
-        signatures_found,
-        signatures: sigs,
-        uninformative_blocks: checker.uninformative.load(Ordering::SeqCst),
-        informative_blocks: checker.informative.load(Ordering::SeqCst),
-        aborted,
-        verdict,
-        assurance,
-        started,
-        ended: OffsetDateTime::now_utc(),
-        seconds: start.elapsed().as_secs_f64(),
-    })
-}
-
-/// The compare stage.
-struct Checker<'a> {
-    expected: &'a Expected,
-    extents: Option<&'a [SampleExtent]>,
-    sector: usize,
-    max_listed: usize,
-    /// The expected window of a fixed-byte pattern, built once.
-    static_window: Option<Vec<u8>>,
-    mismatched: Mutex<RangeSet>,
-    signatures: Mutex<Vec<SignatureHit>>,
-    signatures_found: AtomicU64,
-    uninformative: AtomicU64,
-    informative: AtomicU64,
-    sample_bad: Vec<AtomicBool>,
-    sample_unreadable: Vec<AtomicBool>,
-    pieces_left: Vec<AtomicU32>,
-    checked_bytes: AtomicU64,
-}
-
-fn overlaps(bad: &[ByteRange], offset: u64, len: usize) -> bool {
-    bad.iter()
-        .any(|r| r.offset < offset + len as u64 && offset < r.end())
-}
-
-impl Checker<'_> {
-    fn check(&self, p: &Piece, data: &[u8], bad: &[ByteRange]) {
-        let mut local = RangeSet::new(self.max_listed);
-        let found_signatures = match self.expected {
-            Expected::Pattern(pattern) => {
-                self.compare_pattern(pattern, p.offset, data, bad, &mut local);
-                // A mismatching piece: tell what structures remain, as a clue.
-                !local.is_empty() && self.scan(data, p.offset)
-            }
-            Expected::DiffersFrom(fp) => {
-                self.compare_fingerprints(fp, false, p, data, bad, &mut local);
-                self.scan(data, p.offset)
-            }
-            Expected::ChangedNotUniform(fp) => {
-                self.compare_fingerprints(fp, true, p, data, bad, &mut local);
-                self.scan(data, p.offset)
-            }
-        };
-        let unreadable: u64 = bad.iter().map(|r| r.len).sum();
-        self.checked_bytes
-            .fetch_add(data.len() as u64 - unreadable, Ordering::Relaxed);
-        if self.extents.is_some() {
-            if !local.is_empty() || found_signatures {
-                self.sample_bad[p.tag].store(true, Ordering::Relaxed);
-            }
-            if !bad.is_empty() {
-                self.sample_unreadable[p.tag].store(true, Ordering::Relaxed);
-            }
-            self.pieces_left[p.tag].fetch_sub(1, Ordering::Relaxed);
-        }
-        if !local.is_empty() {
-            self.mismatched.lock().expect("range lock").extend(&local);
+            Verdict::Fail
         }
     }
 
-    fn compare_pattern(
-        &self,
-        pattern: &Pattern,
-        offset: u64,
-        data: &[u8],
-        bad: &[ByteRange],
-        out: &mut RangeSet,
-    ) {
-        let mut scratch = Vec::new();
-        for (k, got) in data.chunks(WINDOW).enumerate() {
-            let at = offset + (k * WINDOW) as u64;
-            let want: &[u8] = match &self.static_window {
-                Some(w) => &w[..got.len()],
-                None => {
-                    scratch.resize(got.len(), 0);
-                    pattern.fill(&mut scratch, at);
-                    &scratch
-                }
-            };
-            if got == want {
-                continue;
-            }
-            for (s, (g, w)) in got
-                .chunks(self.sector)
-                .zip(want.chunks(self.sector))
-                .enumerate()
-            {
-                let sat = at + (s * self.sector) as u64;
-                if g != w && !overlaps(bad, sat, g.len()) {
-                    out.insert(sat, g.len() as u64);
-                }
-            }
+    fn into_report(self, frame: ReportFrame<'_>) -> VerifyReport {
+        let verdict = self.verdict(frame.bytes_planned);
+        let plan = frame.plan;
+        let assurance = (verdict == Verdict::Pass).then(|| match plan {
+            Some(p) => Assurance::for_plan(p.summary(), frame.confidence),
+            None => Assurance::full(frame.device_bytes, frame.sector_size),
+        });
+        VerifyReport {
+            method: if plan.is_some() {
+                Coverage::Sampled
+            } else {
+                Coverage::Full
+            },
+            expected: frame.expected,
+            plan: plan.map(|p| p.summary().clone()),
+            device_bytes: frame.device_bytes,
+            sector_size: frame.sector_size,
+            bytes_planned: frame.bytes_planned,
+            bytes_read: self.bytes_read,
+            samples_total: plan.map_or(0, |p| p.extents().len()) as u64,
+            samples_checked: self.samples_checked,
+            mismatched_samples: self.mismatched_samples,
+            mismatched_bytes: self.mismatched.bytes(),
+            first_mismatches: self.mismatched.ranges(),
+            unreadable_samples: self.unreadable_samples,
+            unreadable_bytes: self.unreadable.bytes(),
+            unreadable: self.unreadable.ranges(),
+            signatures_found: self.signatures_found,
+            signatures: self.signatures,
+            uninformative_blocks: self.uninformative_blocks,
+            informative_blocks: self.informative_blocks,
+            aborted: self.aborted,
+            verdict,
+            assurance,
+            started: frame.started,
+            ended: OffsetDateTime::now_utc(),
+            seconds: frame.start.elapsed().as_secs_f64(),
         }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn compare_fingerprints(
-        &self,
-        fp: &Fingerprints,
-        data_must_stay_random: bool,
-        p: &Piece,
-        data: &[u8],
-        bad: &[ByteRange],
-        out: &mut RangeSet,
-    ) {
-        let extents = self.extents.expect("fingerprints come with a plan");
-        let e = &extents[p.tag];
-        let block = fp.block_bytes;
-        let first = fp.base[p.tag] + ((p.offset - e.offset) as usize) / block;
-        let mut counts = evidence::Counts::default();
-        for (j, now) in data.chunks(block).enumerate() {
-            let at = p.offset + (j * block) as u64;
-            if overlaps(bad, at, now.len()) {
-                continue;
-            }
-            if evidence::judge(fp.fps[first + j], now, data_must_stay_random, &mut counts) {
-                out.insert(at, now.len() as u64);
-            }
-        }
-        self.uninformative
-            .fetch_add(counts.uninformative, Ordering::Relaxed);
-        self.informative
-            .fetch_add(counts.informative, Ordering::Relaxed);
-    }
-
-    /// Records signatures in `data`; true if any.
-    fn scan(&self, data: &[u8], offset: u64) -> bool {
-        let hits = fs_magic::scan(data, offset);
-        if hits.is_empty() {
-            return false;
-        }
-        self.signatures_found
-            .fetch_add(hits.len() as u64, Ordering::Relaxed);
-        let mut v = self.signatures.lock().expect("signature lock");
-        for h in hits {
-            if v.len() < self.max_listed {
-                v.push(h);
-            }
-        }
-        true
     }
 }

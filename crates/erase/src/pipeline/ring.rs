@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use ardoise_disk::block::AlignedBuf;
-use crossbeam_channel::{bounded, unbounded, RecvTimeoutError};
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 
 /// One contiguous piece of work: `len` bytes at device offset `offset`. `tag` is the caller's
 /// (e.g. the index of the sample the piece belongs to).
@@ -61,41 +61,16 @@ pub(crate) fn run_ring<M, P, C>(
     let (alive_tx, alive_rx) = bounded::<()>(0);
     std::thread::scope(|s| {
         for _ in 0..producers.max(1) {
-            let (free_tx, free_rx, full_tx, alive) = (
-                free_tx.clone(),
-                free_rx.clone(),
-                full_tx.clone(),
-                alive_tx.clone(),
-            );
+            let ends = ProducerEnds {
+                free_tx: free_tx.clone(),
+                free_rx: free_rx.clone(),
+                full_tx: full_tx.clone(),
+            };
+            let alive = alive_tx.clone();
             let (next, produce) = (&next, &produce);
             s.spawn(move || {
                 let _alive = alive;
-                loop {
-                    if halt.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                    if i >= count {
-                        break;
-                    }
-                    let p = piece(i);
-                    let free = loop {
-                        match free_rx.recv_timeout(WAIT_SLICE) {
-                            Ok(b) => break Some(b),
-                            Err(RecvTimeoutError::Timeout) if !halt.load(Ordering::Relaxed) => {}
-                            Err(_) => break None,
-                        }
-                    };
-                    let Some(mut b) = free else { break };
-                    match produce(&p, &mut b.as_mut_slice()[..p.len]) {
-                        Ok(m) => full_tx.send((p, b, m)).expect("receiver alive"),
-                        Err(Halt) => {
-                            halt.store(true, Ordering::SeqCst);
-                            free_tx.send(b).expect("receiver alive");
-                            break;
-                        }
-                    }
-                }
+                produce_pieces(count, piece, next, produce, ends, halt);
             });
         }
         for _ in 0..consumers.max(1) {
@@ -103,15 +78,7 @@ pub(crate) fn run_ring<M, P, C>(
             let consume = &consume;
             s.spawn(move || {
                 let _alive = alive;
-                // Ends when every producer has gone (the senders of `full` are dropped).
-                while let Ok((p, mut b, m)) = full_rx.recv() {
-                    if !halt.load(Ordering::Relaxed)
-                        && consume(&p, &mut b.as_mut_slice()[..p.len], m).is_err()
-                    {
-                        halt.store(true, Ordering::SeqCst);
-                    }
-                    free_tx.send(b).expect("receiver alive");
-                }
+                consume_pieces(consume, free_tx, full_rx, halt);
             });
         }
         drop(full_tx);
@@ -121,6 +88,73 @@ pub(crate) fn run_ring<M, P, C>(
     pool.extend(free_rx.try_iter());
     // Pieces left in the queue after a halt still own their buffers.
     pool.extend(full_rx.try_iter().map(|(_, b, _)| b));
+}
+
+/// A producer's ends of the ring: free buffers come from `free_rx` (and go back to `free_tx`
+/// when the producer halts), filled ones go to `full_tx`.
+struct ProducerEnds<M> {
+    free_tx: Sender<AlignedBuf>,
+    free_rx: Receiver<AlignedBuf>,
+    full_tx: Sender<(Piece, AlignedBuf, M)>,
+}
+
+/// One producer: claims the next piece, waits for a free buffer, fills it and hands it on,
+/// until the pieces run out or the pipeline halts.
+fn produce_pieces<M, P>(
+    count: usize,
+    piece: &(dyn Fn(usize) -> Piece + Sync),
+    next: &AtomicU64,
+    produce: &P,
+    ends: ProducerEnds<M>,
+    halt: &AtomicBool,
+) where
+    P: Fn(&Piece, &mut [u8]) -> Result<M, Halt>,
+{
+    loop {
+        if halt.load(Ordering::Relaxed) {
+            break;
+        }
+        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+        if i >= count {
+            break;
+        }
+        let p = piece(i);
+        let free = loop {
+            match ends.free_rx.recv_timeout(WAIT_SLICE) {
+                Ok(b) => break Some(b),
+                Err(RecvTimeoutError::Timeout) if !halt.load(Ordering::Relaxed) => {}
+                Err(_) => break None,
+            }
+        };
+        let Some(mut b) = free else { break };
+        match produce(&p, &mut b.as_mut_slice()[..p.len]) {
+            Ok(m) => ends.full_tx.send((p, b, m)).expect("receiver alive"),
+            Err(Halt) => {
+                halt.store(true, Ordering::SeqCst);
+                ends.free_tx.send(b).expect("receiver alive");
+                break;
+            }
+        }
+    }
+}
+
+/// One consumer: takes filled buffers (skipping the work once halted) and frees them.
+fn consume_pieces<M, C>(
+    consume: &C,
+    free_tx: Sender<AlignedBuf>,
+    full_rx: Receiver<(Piece, AlignedBuf, M)>,
+    halt: &AtomicBool,
+) where
+    C: Fn(&Piece, &mut [u8], M) -> Result<(), Halt>,
+{
+    // Ends when every producer has gone (the senders of `full` are dropped).
+    while let Ok((p, mut b, m)) = full_rx.recv() {
+        if !halt.load(Ordering::Relaxed) && consume(&p, &mut b.as_mut_slice()[..p.len], m).is_err()
+        {
+            halt.store(true, Ordering::SeqCst);
+        }
+        free_tx.send(b).expect("receiver alive");
+    }
 }
 
 /// Runs `count` pieces on `workers` threads with no buffers of their own.

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::capability::*;
+use crate::method::FormatErase;
 
 fn base(cs: CommandSet, media: MediaKind, transport: Transport) -> DriveCapabilities {
     DriveCapabilities {

@@ -173,6 +173,97 @@ pub struct SamplePlan {
     extents: Vec<SampleExtent>,
 }
 
+/// The device as the plan cuts it: units (4 KiB when the device allows, else sectors), `strata`
+/// strata of whole units, `per_stratum` samples in each.
+struct Grid {
+    device_bytes: u64,
+    sector: u64,
+    unit: u64,
+    units: u64,
+    strata: u64,
+    per_stratum: u64,
+}
+
+impl Grid {
+    fn new(device_bytes: u64, ss: u64, params: &SampleParams) -> Grid {
+        let s = params.strata;
+        let k = u64::from(params.samples_per_stratum);
+        let sk = s * k;
+        let u = if device_bytes.is_multiple_of(4096) && 4096 % ss == 0 && device_bytes / 4096 >= sk
+        {
+            4096
+        } else {
+            ss
+        };
+        Grid {
+            device_bytes,
+            sector: ss,
+            unit: u,
+            units: device_bytes / u,
+            strata: s,
+            per_stratum: k,
+        }
+    }
+
+    /// The length of a sample in units, or `None` when the samples would not be smaller than
+    /// the device (it is then read whole).
+    fn sample_units(&self, params: &SampleParams) -> Option<u64> {
+        let (s, k, u, units) = (self.strata, self.per_stratum, self.unit, self.units);
+        let sk = s * k;
+        if units < sk {
+            return None;
+        }
+        let m = units / s;
+        let want = (u128::from(units) * u128::from(params.coverage_ppm))
+            .div_ceil(1_000_000 * u128::from(sk)) as u64;
+        let len = want
+            .max(params.min_sample_bytes.div_ceil(u))
+            .max(1)
+            .min(m / k)
+            .max(1);
+        if want > m / k || sk * len >= units {
+            return None;
+        }
+        Some(len)
+    }
+
+    /// The head, the drawn samples of `len` units in each stratum, and the tail, by offset.
+    fn extents(&self, seed: &Seed, len: u64, params: &SampleParams) -> Vec<SampleExtent> {
+        let (s, k, u, units) = (self.strata, self.per_stratum, self.unit, self.units);
+        let (device_bytes, ss) = (self.device_bytes, self.sector);
+        let round_up = |b: u64| b.div_ceil(u) * u;
+        let head = round_up(params.edge_bytes.max(34 * ss)).min(device_bytes);
+        let tail = round_up(params.edge_bytes.max(33 * ss)).min(device_bytes);
+        let mut extents = Vec::with_capacity((s * k) as usize + 2);
+        extents.push(SampleExtent {
+            offset: 0,
+            len: head,
+            kind: ExtentKind::Head,
+        });
+        let mut slots = Vec::with_capacity(k as usize);
+        for i in 0..s {
+            let start = stratum_start(i, units, s);
+            let stratum_len = stratum_start(i + 1, units, s) - start;
+            let n = stratum_len / len;
+            let shift = draw_stratum(seed, i, stratum_len - n * len, n, k as usize, &mut slots);
+            for &slot in &slots {
+                extents.push(SampleExtent {
+                    offset: (start + shift + slot * len) * u,
+                    len: len * u,
+                    kind: ExtentKind::Stratum { stratum: i },
+                });
+            }
+        }
+        extents.push(SampleExtent {
+            offset: device_bytes - tail,
+            len: tail,
+            kind: ExtentKind::Tail,
+        });
+        extents.sort_by_key(|e| (e.offset, e.len));
+        extents
+    }
+}
+
 impl SamplePlan {
     pub fn new(
         seed: Seed,
@@ -188,16 +279,8 @@ impl SamplePlan {
                 sector: sector_size,
             });
         }
-        let s = params.strata;
-        let k = u64::from(params.samples_per_stratum);
-        let sk = s * k;
-        let u = if device_bytes.is_multiple_of(4096) && 4096 % ss == 0 && device_bytes / 4096 >= sk
-        {
-            4096
-        } else {
-            ss
-        };
-        let units = device_bytes / u;
+        let grid = Grid::new(device_bytes, ss, params);
+        let u = grid.unit;
         let mut summary = PlanSummary {
             algorithm: ALGORITHM.to_string(),
             seed,
@@ -215,65 +298,24 @@ impl SamplePlan {
             coverage_ppm_actual: 1_000_000,
             full_read: true,
         };
-        let whole = || SampleExtent {
-            offset: 0,
-            len: device_bytes,
-            kind: ExtentKind::Whole,
+        let Some(len) = grid.sample_units(params) else {
+            let whole = SampleExtent {
+                offset: 0,
+                len: device_bytes,
+                kind: ExtentKind::Whole,
+            };
+            return Ok(SamplePlan {
+                summary,
+                extents: vec![whole],
+            });
         };
-        if units < sk {
-            return Ok(SamplePlan {
-                summary,
-                extents: vec![whole()],
-            });
-        }
-        let m = units / s;
-        let want = (u128::from(units) * u128::from(params.coverage_ppm))
-            .div_ceil(1_000_000 * u128::from(sk)) as u64;
-        let len = want
-            .max(params.min_sample_bytes.div_ceil(u))
-            .max(1)
-            .min(m / k)
-            .max(1);
-        if want > m / k || sk * len >= units {
-            return Ok(SamplePlan {
-                summary,
-                extents: vec![whole()],
-            });
-        }
-        let round_up = |b: u64| b.div_ceil(u) * u;
-        let head = round_up(params.edge_bytes.max(34 * ss)).min(device_bytes);
-        let tail = round_up(params.edge_bytes.max(33 * ss)).min(device_bytes);
-        let mut extents = Vec::with_capacity(sk as usize + 2);
-        extents.push(SampleExtent {
-            offset: 0,
-            len: head,
-            kind: ExtentKind::Head,
-        });
-        let mut slots = Vec::with_capacity(k as usize);
-        for i in 0..s {
-            let start = stratum_start(i, units, s);
-            let stratum_len = stratum_start(i + 1, units, s) - start;
-            let n = stratum_len / len;
-            let shift = draw_stratum(&seed, i, stratum_len - n * len, n, k as usize, &mut slots);
-            for &slot in &slots {
-                extents.push(SampleExtent {
-                    offset: (start + shift + slot * len) * u,
-                    len: len * u,
-                    kind: ExtentKind::Stratum { stratum: i },
-                });
-            }
-        }
-        extents.push(SampleExtent {
-            offset: device_bytes - tail,
-            len: tail,
-            kind: ExtentKind::Tail,
-        });
-        extents.sort_by_key(|e| (e.offset, e.len));
+        let extents = grid.extents(&seed, len, params);
+        let s = grid.strata;
         summary.strata = s;
-        summary.stratum_bytes_min = m * u;
-        summary.stratum_bytes_max = units.div_ceil(s) * u;
+        summary.stratum_bytes_min = grid.units / s * u;
+        summary.stratum_bytes_max = grid.units.div_ceil(s) * u;
         summary.sample_bytes = len * u;
-        summary.random_samples = sk;
+        summary.random_samples = s * grid.per_stratum;
         summary.extents = extents.len() as u64;
         summary.bytes_planned = extents.iter().map(|e| e.len).sum();
         summary.coverage_ppm_actual =
