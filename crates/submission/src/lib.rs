@@ -18,6 +18,7 @@
 //! The signature, schema and key checks are `ardoise_cert::verify::verify_envelope`, the
 //! same code `ardoise verify` runs; this crate only adds the classification.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use ardoise_cert::envelope::{envelope_hash, Envelope, EnvelopeError, MAX_ENVELOPE_BYTES};
 use ardoise_cert::merkle::{leaf_hash, Hash};
@@ -34,15 +35,20 @@ pub const MAX_CLOCK_AHEAD: time::Duration = time::Duration::days(1);
 /// A refusal: HTTP status and the JSON error body `{error, message, field?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejection {
+    /// The HTTP status of the answer (400, 403, 409, 413…); not part of the body.
     #[serde(skip)]
     pub status: u16,
+    /// A stable machine-readable code (`unknown_key`, `schema`…) the station acts on.
     pub error: &'static str,
+    /// A sentence for the person reading the station's log.
     pub message: String,
+    /// The JSON path of the offending field, when one field is to blame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
 impl Rejection {
+    /// A refusal with `status`, the code `error` and a `message`, blaming no field.
     pub fn new(status: u16, error: &'static str, message: impl Into<String>) -> Rejection {
         Rejection {
             status,
@@ -52,6 +58,7 @@ impl Rejection {
         }
     }
 
+    /// The same refusal, naming the offending `field`.
     pub fn field(mut self, field: impl Into<String>) -> Rejection {
         self.field = Some(field.into());
         self
@@ -66,6 +73,7 @@ impl Rejection {
 /// A submission that passed every check that does not depend on what is already stored.
 #[derive(Debug, Clone)]
 pub struct Accepted {
+    /// The certificate id: lowercase hex blake3 of the signed payload bytes.
     pub cert_id: String,
     /// The exact envelope bytes (valid UTF-8: they parsed as JSON).
     pub envelope: String,
@@ -73,17 +81,22 @@ pub struct Accepted {
     pub envelope_hash: Hash,
     /// RFC 6962 leaf hash of the envelope bytes.
     pub leaf_hash: Hash,
+    /// The id of the station key whose signature was checked.
     pub key_id: String,
+    /// The payload, parsed and validated.
     pub certificate: Certificate,
 }
 
 impl Accepted {
+    /// The issuing workshop's id.
     pub fn workshop(&self) -> &str {
         &self.certificate.issuer.workshop_id
     }
+    /// The issuing station's id within its workshop.
     pub fn station(&self) -> &str {
         &self.certificate.issuer.station_id
     }
+    /// The certificate's number in its station's journal.
     pub fn seq(&self) -> u64 {
         self.certificate.journal.seq
     }
@@ -95,11 +108,13 @@ impl Accepted {
             .as_deref()
             .and_then(decode_hash)
     }
+    /// The certificate id as 32 bytes.
     pub fn cert_id_bytes(&self) -> Hash {
         decode_hash(&self.cert_id).expect("cert id is 64 hex")
     }
 }
 
+/// 64 hex characters as 32 bytes; `None` for any other length or a non-hex character.
 pub fn decode_hash(s: &str) -> Option<Hash> {
     if s.len() != 64 {
         return None;

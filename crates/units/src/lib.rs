@@ -8,6 +8,7 @@
 //! ("4.1 kB" / "4,1 ko", "1.5 TB" / "1,5 To"), whole units from 100 ("500 GB" / "500 Go").
 //! Memory, sold in binary gigabytes, has its own [`memory_size`].
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod texts;
 pub use texts::{fill, placeholders};
@@ -24,8 +25,10 @@ use std::time::Duration;
     serde(rename_all = "lowercase")
 )]
 pub enum Language {
+    /// French, the default.
     #[default]
     Fr,
+    /// English, on request.
     En,
 }
 

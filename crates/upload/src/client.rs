@@ -16,36 +16,68 @@ use crate::{UploadError, SUBMIT_PATH};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UploadEvent {
     /// A pass starts with this many certificates to send.
-    PassStarted { pending: usize },
+    PassStarted {
+        /// Certificates waiting in the outbox.
+        pending: usize,
+    },
     /// Stored by the registry (or already known to it); receipt written.
-    Uploaded { cert_id: String, duplicate: bool },
+    Uploaded {
+        /// The certificate's id.
+        cert_id: String,
+        /// The registry already had it.
+        duplicate: bool,
+    },
     /// Refused for good; kept in the outbox, marked rejected.
     Rejected {
+        /// The certificate's id.
         cert_id: String,
+        /// The HTTP status of the refusal.
         status: u16,
+        /// The registry's refusal code (`schema`, `unknown_key`…).
         error: String,
+        /// The registry's explanation.
         message: String,
     },
     /// A transient failure; the next attempt comes after `delay`.
     Retrying {
+        /// The certificate's id.
         cert_id: String,
+        /// The attempt that failed, from 1.
         attempt: u32,
+        /// The wait before the next attempt.
         delay: Duration,
+        /// What went wrong.
         error: String,
     },
     /// Still failing after `max_attempts`; left for a later pass.
-    GaveUp { cert_id: String, error: String },
+    GaveUp {
+        /// The certificate's id.
+        cert_id: String,
+        /// The last error.
+        error: String,
+    },
     /// The pass is over.
     PassFinished {
+        /// Stored by the registry in this pass (duplicates included).
         uploaded: usize,
+        /// Left to send in a later pass.
         pending: usize,
+        /// Refused for good, in this pass or earlier.
         rejected: usize,
     },
     /// The data directory could not be read or written.
-    StoreError { message: String },
+    StoreError {
+        /// What failed, with the path.
+        message: String,
+    },
     /// Nothing is sent: no registry key to check receipts with (`alarm: false`), or the
     /// registry's log was caught misbehaving (`alarm: true`, until the evidence is removed).
-    Halted { message: String, alarm: bool },
+    Halted {
+        /// Why nothing is sent, and what to do.
+        message: String,
+        /// True when the registry's log was caught misbehaving.
+        alarm: bool,
+    },
     /// The background uploader stopped.
     Stopped,
 }
@@ -77,11 +109,17 @@ impl UploadSummary {
 /// The outcome of one HTTP attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
+    /// The registry stored it (or already had it) and its receipt checked out (in full with the
+    /// pinned registry key, its structure alone without one).
     Stored {
+        /// The registry's signed receipt.
         receipt: Box<Receipt>,
+        /// The registry already had it.
         duplicate: bool,
     },
+    /// Refused for good (4xx other than 408/429): sending again cannot help.
     Rejected(Rejection),
+    /// Worth another try (network, timeout, 5xx, 408/429, a receipt that did not check out).
     Transient(String),
 }
 

@@ -17,7 +17,9 @@ pub const HEARTBEAT_PATH: &str = "/api/v1/heartbeats";
 /// What became of the last heartbeat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeartbeatState {
+    /// None was sent yet.
     NotSent,
+    /// The registry accepted it.
     Accepted,
     /// The registry refused it (unknown key, clock skew…): `error: message`.
     Refused(String),
@@ -40,6 +42,7 @@ impl HeartbeatSender {
         }
     }
 
+    /// What became of the last heartbeat sent.
     pub fn state(&self) -> HeartbeatState {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }

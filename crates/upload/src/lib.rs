@@ -22,6 +22,7 @@
 //! a thread and reports each step on a channel (for the TUI). [`heartbeat`] sends the
 //! station's signed progress heartbeats (the registry's live page).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod background;
 mod body;
@@ -37,19 +38,27 @@ pub use options::UploadOptions;
 /// Path of the submission endpoint under a registry base URL.
 pub const SUBMIT_PATH: &str = "/api/v1/certificates";
 
+/// Why uploading cannot start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
+    /// The data directory (outbox, receipts) could not be read or written.
     #[error("data directory: {0}")]
     Store(#[from] ardoise_cert::station_store::StoreError),
+    /// The registry URL has another scheme.
     #[error("registry URL {0:?} must start with http:// or https://")]
     BadUrl(String),
+    /// The HTTP client could not be built (TLS roots, options).
     #[error("HTTP client: {0}")]
     Client(String),
+    /// No registry key is installed and unverified receipts are not allowed.
     #[error("no registry key: the registry's receipts cannot be checked, so no certificate is sent (anyone answering at the registry's address could otherwise drop them); install the registry's key (keys/registry.pub, [registry] key_file or ardoise.registry_key=), or set allow_unverified_receipts = true in [registry]")]
     NoRegistryKey,
+    /// A past check caught the registry's log misbehaving; its evidence file is still there.
     #[error("uploads stopped: the registry's log misbehaved ({evidence}); the evidence is in {path}: have it examined, then remove that file to upload again")]
     LogAlarm {
+        /// The evidence file.
         path: std::path::PathBuf,
+        /// What was caught.
         evidence: String,
     },
 }

@@ -134,7 +134,9 @@ pub fn check_against_state(
 /// What `ardoise log check` reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogCheck {
+    /// How the latest checkpoint compares with the one kept from before.
     pub comparison: Comparison,
+    /// The registry's latest checkpoint, signature verified.
     pub checkpoint: Checkpoint,
 }
 
@@ -149,10 +151,13 @@ pub fn client(timeout: std::time::Duration) -> Result<reqwest::blocking::Client,
 /// Why a log check did not pass.
 #[derive(Debug, thiserror::Error)]
 pub enum LogCheckError {
+    /// The HTTP client could not be built.
     #[error(transparent)]
     Upload(#[from] UploadError),
+    /// The latest checkpoint could not be fetched or read.
     #[error("latest checkpoint: {0}")]
     Fetch(String),
+    /// The checkpoint's signature, its consistency proof or the kept state failed.
     #[error(transparent)]
     State(#[from] LogStateError),
 }

@@ -12,11 +12,13 @@ use crate::UploadError;
 pub struct UploadOptions {
     /// Whole-request timeout (connect, send, wait for the answer).
     pub timeout: Duration,
+    /// Timeout of the TCP and TLS connection alone.
     pub connect_timeout: Duration,
     /// Attempts per certificate in one pass before leaving it for the next pass.
     pub max_attempts: u32,
     /// First backoff delay; doubles at each attempt up to `backoff_max`, with jitter.
     pub backoff_initial: Duration,
+    /// The longest backoff delay.
     pub backoff_max: Duration,
     /// The registry's checkpoint key (pinned on the station): receipts are fully verified
     /// before they count, and each receipt's checkpoint must be consistent with the largest
