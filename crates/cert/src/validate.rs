@@ -106,28 +106,46 @@ pub fn is_pseudonym(id: &str) -> bool {
 /// trailing slash, no query, fragment, user info or white space. Configuration applies
 /// [`normalize_registry_url`] first, then this same check, so that a URL refused here is
 /// refused when the station starts, never after an erase.
-pub fn check_registry_url(url: &str) -> Result<(), String> {
-    const RULE: &str =
-        "must be an http(s) base URL without a trailing slash (e.g. https://registre.example.org)";
+pub fn check_registry_url(url: &str) -> Result<(), RegistryUrlError> {
+    let owned = || url.to_string();
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| format!("{RULE}; {url:?} does not start with http:// or https://"))?;
-    let host = rest.split('/').next().unwrap_or("");
-    if host.is_empty() {
-        return Err(format!("{RULE}; {url:?} names no host"));
+        .ok_or_else(|| RegistryUrlError::NotHttp(owned()))?;
+    if rest.split('/').next().unwrap_or("").is_empty() {
+        return Err(RegistryUrlError::NoHost(owned()));
     }
     if url.ends_with('/') {
-        return Err(format!("{RULE}; {url:?} ends with a slash"));
+        return Err(RegistryUrlError::TrailingSlash(owned()));
     }
     if let Some(c) = url
         .chars()
         .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '@'))
     {
-        return Err(format!("{RULE}; {url:?} contains {c:?}"));
+        return Err(RegistryUrlError::ForbiddenCharacter(owned(), c));
     }
     Ok(())
 }
+
+/// Why [`check_registry_url`] refuses a URL; each message states the rule and the URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryUrlError {
+    /// Another scheme than `http://` or `https://`.
+    #[error("{REGISTRY_URL_RULE}; {0:?} does not start with http:// or https://")]
+    NotHttp(String),
+    /// Nothing between the scheme and the path.
+    #[error("{REGISTRY_URL_RULE}; {0:?} names no host")]
+    NoHost(String),
+    /// A trailing slash ([`normalize_registry_url`] removes it from configuration).
+    #[error("{REGISTRY_URL_RULE}; {0:?} ends with a slash")]
+    TrailingSlash(String),
+    /// White space, a control character, or `?`, `#` or `@` (query, fragment, user info).
+    #[error("{REGISTRY_URL_RULE}; {0:?} contains {1:?}")]
+    ForbiddenCharacter(String, char),
+}
+
+const REGISTRY_URL_RULE: &str =
+    "must be an http(s) base URL without a trailing slash (e.g. https://registre.example.org)";
 
 /// The harmless normalisation of a registry URL: surrounding white space and trailing
 /// slashes removed (`http://host/` and `http://host` name the same registry).

@@ -397,7 +397,7 @@ impl Config {
         }
         if let Some(url) = &self.registry.url {
             ardoise_cert::validate::check_registry_url(url)
-                .map_err(|m| refuse("registry.url", m))?;
+                .map_err(|e| refuse("registry.url", e.to_string()))?;
         }
         let p = &self.policy;
         if p.id.trim().is_empty() {

@@ -42,8 +42,8 @@ pub(super) fn identity(c: &Certificate, v: &mut Vec<SchemaIssue>) {
         );
     }
     if let Some(url) = &c.issuer.registry_url {
-        if let Err(message) = check_registry_url(url) {
-            issue("issuer.registry_url", message);
+        if let Err(e) = check_registry_url(url) {
+            issue("issuer.registry_url", e.to_string());
         }
     }
 
