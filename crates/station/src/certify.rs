@@ -33,7 +33,9 @@ pub const CONFIDENCE_PERCENT: u32 = 99;
 /// What the station knows about itself.
 #[derive(Debug, Clone)]
 pub struct StationFacts<'a> {
+    /// The settings in effect: the workshop and station identity, the registry, the policy.
     pub config: &'a Config,
+    /// The machine's inventory, recorded in `host`.
     pub inventory: &'a MachineInventory,
     /// `sha256:<hex>` of the booted image, if booted from one.
     pub image_digest: Option<String>,

@@ -10,19 +10,25 @@ use serde::{Deserialize, Serialize};
 /// File name of the configuration inside the data directory.
 pub const CONFIG_FILE: &str = "ardoise.toml";
 
+/// The station's settings, from `ardoise.toml` in the data directory; every section may be
+/// omitted (a missing file gives the demonstration station).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Who issues the certificates: the workshop and this station's name in it.
     #[serde(default)]
     pub workshop: Workshop,
     /// Operators the technician chooses from (pseudonymous ids go into certificates; names
     /// only appear on screen).
     #[serde(default)]
     pub operators: Vec<Operator>,
+    /// Where certificates are sent, and how receipts are checked.
     #[serde(default)]
     pub registry: Registry,
+    /// Interface preferences.
     #[serde(default)]
     pub ui: Ui,
+    /// The erasure policy: method, verification, quality control.
     #[serde(default)]
     pub policy: Policy,
     /// How machines are graded for reuse (the suggested destination).
@@ -30,12 +36,15 @@ pub struct Config {
     pub reuse: crate::reuse::ReusePolicy,
 }
 
+/// The workshop running the station (the certificate's `issuer`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Workshop {
     /// Stable identifier of the workshop, e.g. "ressourcerie-caen".
     pub id: String,
+    /// The workshop's human name (`issuer.workshop_name` in certificates).
     pub name: String,
+    /// The workshop's French SIRET (14 digits), if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub siret: Option<String>,
     /// This erasure station's name within the workshop.
@@ -67,6 +76,7 @@ impl Workshop {
     }
 }
 
+/// An operator the technician can choose on screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Operator {
@@ -76,6 +86,7 @@ pub struct Operator {
     pub name: String,
 }
 
+/// The transparency registry that receives certificates (`[registry]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Registry {
@@ -95,9 +106,11 @@ pub struct Registry {
 /// The interface language (`[ui] language = "fr"`): the one every front end shares.
 pub use ardoise_units::Language;
 
+/// Interface settings (`[ui]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Ui {
+    /// The language every front end shows (certificates stay in English).
     #[serde(default)]
     pub language: Language,
 }
@@ -116,6 +129,7 @@ pub enum VerifyMode {
 }
 
 impl VerifyMode {
+    /// Parses a setting's value (`sample`, `full`, `none`); `None` for anything else.
     pub fn parse(s: &str) -> Option<VerifyMode> {
         match s {
             "sample" => Some(VerifyMode::Sample),
@@ -125,6 +139,7 @@ impl VerifyMode {
         }
     }
 
+    /// The setting's value as written in `ardoise.toml` and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             VerifyMode::Sample => "sample",
@@ -138,9 +153,11 @@ impl VerifyMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
+    /// The policy's identifier, written in certificates beside its digest.
     pub id: String,
     /// `auto` or a method id.
     pub method: String,
+    /// How the disk is read back after erasing.
     pub verify: VerifyMode,
     /// Share of the disk read back by sampled verification, in percent.
     pub sample_coverage_percent: f64,
@@ -201,20 +218,31 @@ pub enum AutoMode {
 /// Settings taken from the kernel command line (`ardoise.*`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KernelOptions {
+    /// `ardoise.lang=`: the interface language.
     pub language: Option<Language>,
+    /// `ardoise.registry=`: the registry URL, overriding the file's.
     pub registry: Option<String>,
     /// `ardoise.registry_key=`: the registry's verifier key (vkey text), or a file holding it.
     pub registry_key: Option<String>,
+    /// `ardoise.auto=`: run unattended (`erase`, or `list` for boot tests).
     pub auto: Option<AutoMode>,
+    /// `ardoise.method=`: the erasure method (`auto` or a method id), overriding the policy's.
     pub method: Option<String>,
+    /// `ardoise.verify=`: the verification mode, overriding the policy's.
     pub verify: Option<VerifyMode>,
+    /// `ardoise.operator=`: an operator id given at boot (parsed and kept; not applied to the
+    /// configuration).
     pub operator: Option<String>,
+    /// `ardoise.image_digest=`: `sha256:<hex>` of the booted image, set by the image's boot
+    /// configuration.
     pub image_digest: Option<String>,
     /// Options we did not understand (reported, never fatal: a typo must not stop a boot).
     pub unknown: Vec<String>,
 }
 
 impl KernelOptions {
+    /// Reads the `ardoise.*` words of a kernel command line; other words are ignored, and
+    /// `ardoise.*` words that are unknown or have an invalid value go to `unknown`.
     pub fn parse(cmdline: &str) -> KernelOptions {
         let mut k = KernelOptions::default();
         for word in cmdline.split_whitespace() {
@@ -309,20 +337,32 @@ impl std::fmt::Display for SettingOrigin {
 pub struct SettingError {
     /// The setting's name as the file writes it (`registry.url`, `workshop.id`, …).
     pub setting: String,
+    /// Where the value came from, so the technician knows what to edit.
     pub origin: SettingOrigin,
+    /// What is wrong with the value.
     pub message: String,
 }
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The configuration file exists but could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The configuration file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is not valid TOML for a `Config` (unknown key, wrong type, bad syntax).
     #[error("{path} is not a valid configuration: {message}")]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The configuration file.
+        path: PathBuf,
+        /// What the TOML parser refused (unknown key, wrong type, syntax), with where.
+        message: String,
+    },
+    /// A value is well formed but a certificate would refuse it.
     #[error(transparent)]
     Setting(#[from] SettingError),
 }

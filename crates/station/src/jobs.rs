@@ -28,15 +28,24 @@ pub const REPORT_RESERVE_BYTES: usize = 256 * 1024;
 /// What is known about a job when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobMarker {
+    /// 16 hex digits of BLAKE3 over the disk path, start time and seed; names the marker file.
     pub id: String,
+    /// When the job started (UTC), written as RFC 3339.
     #[serde(with = "time::serde::rfc3339")]
     pub started: OffsetDateTime,
+    /// The disk as listed when the job started.
     pub disk: DiskInfo,
+    /// The drive's identity (model, serial, firmware) as probed.
     pub identity: DriveIdentity,
+    /// The erase commands the drive supports, as probed.
     pub capabilities: DriveCapabilities,
+    /// The drive's health (SMART / NVMe log) at the start; `None` when none was read.
     pub health: Option<HealthReport>,
+    /// The planned erasure (method and steps).
     pub plan: Plan,
+    /// The seed of the overwrite pattern, so the certificate can name it.
     pub seed: Seed,
+    /// What the technician entered for the machine.
     pub session: SessionInfo,
     /// The controller's namespaces the planned command reaches (see `ErasureReport::namespaces`).
     #[serde(default)]
@@ -44,6 +53,7 @@ pub struct JobMarker {
 }
 
 impl JobMarker {
+    /// A marker for a job starting now; its id is derived from the disk path, the time and the seed.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         disk: &DiskInfo,

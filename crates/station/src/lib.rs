@@ -4,6 +4,7 @@
 //! of jobs in progress so that a job cut by a power loss ends, at the next start, in a
 //! `not_erased` certificate instead of silence.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod certify;
 pub mod config;
@@ -36,39 +37,70 @@ pub const KEY_DIR: &str = "keys";
 /// Why the station could not be opened or could not store a certificate.
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
+    /// `ardoise.toml` in the data directory is unreadable or invalid.
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    /// The station key could not be read, created or used.
     #[error("station key: {0}")]
     Key(#[from] ardoise_cert::keys::KeyError),
+    /// The certificate store (with its journal and outbox) could not be opened or written.
     #[error("certificate store in {dir}: {source}")]
-    Store { dir: PathBuf, source: StoreError },
+    Store {
+        /// The data directory whose store failed.
+        dir: PathBuf,
+        /// What the store reported.
+        source: StoreError,
+    },
+    /// A test write in the data directory failed: certificates could not be kept there.
     #[error("the data directory {dir} cannot hold certificates: {source}")]
-    NotWritable { dir: PathBuf, source: StoreError },
+    NotWritable {
+        /// The data directory that could not be created or written.
+        dir: PathBuf,
+        /// Why it could not be created or written.
+        source: StoreError,
+    },
+    /// The vault of temporary ATA passwords could not be opened or written.
     #[error("password vault: {0}")]
     Vault(#[from] ardoise_erase::firmware::VaultError),
+    /// A job marker or kept report (in `jobs/`) could not be written or read; holds the cause.
     #[error("job marker: {0}")]
     Marker(String),
+    /// The system gave no randomness for the job's overwrite pattern seed.
     #[error("no random seed for the job: {0}")]
     Seed(#[from] ardoise_erase::pattern::PatternError),
+    /// No data partition and no registry: certificates would be lost at power-off.
     #[error("the data partition is missing: certificates would only live in memory and be lost at power-off, and no registry is configured to receive them; plug in the ardoise stick with its ARDOISE partition, or configure a registry")]
     NoPersistentStorage,
+    /// A setting (file, kernel command line, command line) has an invalid value.
     #[error(transparent)]
     Setting(#[from] SettingError),
+    /// The station key's identity differs from the configured workshop and station.
     #[error("the station key {key_path} belongs to workshop {key_workshop:?} station {key_station:?}, but the configuration names workshop {config_workshop:?} station {config_station:?}; use the key made for this station, or set the configuration to the key's identity")]
     IdentityMismatch {
+        /// Where the station key was read.
         key_path: PathBuf,
+        /// The workshop named in the key.
         key_workshop: String,
+        /// The station named in the key.
         key_station: String,
+        /// The workshop named in the configuration.
         config_workshop: String,
+        /// The station named in the configuration.
         config_station: String,
     },
+    /// The validator would refuse this session's certificates; checked before any erase.
     #[error("a certificate of this session would be refused, so nothing will be erased: {}", .issues.iter().map(|i| format!("{} (setting {}): {}", i.path, certify::setting_for_field(&i.path), i.message)).collect::<Vec<_>>().join("; "))]
     NotCertifiable {
+        /// Each schema problem, with the certificate field it concerns.
         issues: Vec<ardoise_cert::validate::SchemaIssue>,
     },
+    /// An erase ended but its certificate could not be stored.
     #[error("the certificate could not be stored ({error}); {}", match .report_kept { Some(p) => format!("the job's report is kept in {} and becomes its certificate at the next start", p.display()), None => "the job's report could not be kept either: the disk must be erased again".into() })]
     NotStored {
+        /// Why storing failed.
         error: Box<StationError>,
+        /// Where the job's report was kept to become a certificate at the next start; `None` if it
+        /// could not be kept, and the disk must be erased again.
         report_kept: Option<PathBuf>,
     },
 }
@@ -76,6 +108,7 @@ pub enum StationError {
 /// A certificate issued at start for a job that had none.
 #[derive(Debug, Clone)]
 pub struct Recovered {
+    /// The certificate issued and stored for the job.
     pub certificate: StoredCertificate,
     /// Made from the job's kept report (what really happened); otherwise the job was cut
     /// (power loss, crash) and the certificate says `not_erased` (`interrupted`).
@@ -102,9 +135,14 @@ pub struct StationOptions {
 
 /// An opened station. Holds the certificate store's lock: one issuing process per data directory.
 pub struct Station {
+    /// The data directory in use (`--data-dir`, `ARDOISE_DATA_DIR`, `/data`, …; see
+    /// [`config::resolve_data_dir`]).
     pub data_dir: PathBuf,
+    /// The settings in effect: `ardoise.toml`, then the kernel command line, then `--registry`.
     pub config: Config,
+    /// The `ardoise.*` options read from /proc/cmdline (empty unless asked for).
     pub kernel: KernelOptions,
+    /// The machine's inventory (DMI and hardware), read once at open, for `host` in certificates.
     pub inventory: MachineInventory,
     /// `sha256:<hex>` of the booted image.
     pub image_digest: Option<String>,
@@ -117,6 +155,9 @@ pub struct Station {
 }
 
 impl Station {
+    /// Opens the data directory: loads the settings, the station key, the certificate store and
+    /// the password vault, then checks that a certificate of this configuration would be valid.
+    /// Refuses (with `StationError`) rather than erase disks whose certificates could not be issued.
     pub fn open(opts: &StationOptions) -> Result<Station, StationError> {
         let data_dir = config::resolve_data_dir(opts.data_dir.as_deref());
         std::fs::create_dir_all(&data_dir).map_err(|e| StationError::NotWritable {
@@ -183,10 +224,12 @@ impl Station {
         self.persistent
     }
 
+    /// The station key's id: BLAKE3 hex of its public key, as written in certificates.
     pub fn key_id(&self) -> &str {
         self.key.key_id()
     }
 
+    /// The station key's public key in base64, for registering the station with a registry.
     pub fn public_key_base64(&self) -> String {
         self.key.public_base64()
     }

@@ -71,6 +71,8 @@ pub fn heartbeat_disk(
 #[derive(Debug, Clone, Default)]
 pub struct LiveTracker {
     disks: Vec<(DiskInfo, HeartbeatDisk)>,
+    /// The machine's destination (reuse, parts, recycling), sent in the heartbeat; `None` until
+    /// chosen.
     pub destination: Option<cm::Destination>,
 }
 
@@ -144,6 +146,7 @@ impl LiveTracker {
         }
     }
 
+    /// The latest state of every disk followed, in the order their jobs started, for the heartbeat.
     pub fn disks(&self) -> Vec<HeartbeatDisk> {
         self.disks.iter().map(|(_, d)| d.clone()).collect()
     }

@@ -91,6 +91,7 @@ impl DataVolume for DirVolume {
 /// What a workshop decides for one station.
 #[derive(Debug, Clone, Default)]
 pub struct Setup {
+    /// The workshop and this station's name in it: the identity bound to the station key.
     pub workshop: Workshop,
     /// The registry (`None`: an offline station; certificates stay on the stick).
     pub registry_url: Option<String>,
@@ -98,6 +99,7 @@ pub struct Setup {
     pub registry_key: Option<String>,
     /// Operators to offer (replace the file's list when not empty).
     pub operators: Vec<Operator>,
+    /// The interface language; `None` keeps the existing configuration's.
     pub language: Option<Language>,
     /// Make a new key even if the partition holds one for another identity (the old one and
     /// its certificates are archived).
@@ -107,7 +109,9 @@ pub struct Setup {
 /// What set-up did, and what the registry's administrator needs.
 #[derive(Debug, Clone)]
 pub struct SetupOutcome {
+    /// The station key's id (BLAKE3 hex of its public key).
     pub key_id: String,
+    /// The station's public key in base64.
     pub public_base64: String,
     /// The key's trust entry (for the network's trust file).
     pub trust_toml: String,
@@ -121,7 +125,9 @@ pub struct SetupOutcome {
     pub not_before: String,
     /// Why the partition's earlier `ardoise.toml` could not be read and was replaced.
     pub replaced_invalid_config: Option<String>,
+    /// The workshop id the key was made for.
     pub workshop: String,
+    /// The station id within the workshop.
     pub station: String,
 }
 
@@ -138,18 +144,34 @@ impl SetupOutcome {
 /// Why a station could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
+    /// A file of the partition could not be read or written.
     #[error("{path}: {error}")]
-    Io { path: String, error: std::io::Error },
+    Io {
+        /// The file, as shown to the user.
+        path: String,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// The existing `ardoise.toml` or the new settings are invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The registry key given is not a verifier key; holds the parser's message.
     #[error(
         "the registry key is not a verifier key as `ardoise-registry key --show` prints it ({0})"
     )]
     RegistryKey(String),
+    /// A registry URL was given without the registry's key.
     #[error("a registry URL needs the registry's key (`ardoise-registry key --show` on the registry) so that the station can check its receipts")]
     RegistryKeyMissing,
+    /// The partition's key belongs to another identity and no new key was asked for.
     #[error("the partition holds the key of workshop {workshop:?} station {station:?}; to give it another identity, ask for a new key explicitly (its old key and certificates are then archived)")]
-    OtherIdentity { workshop: String, station: String },
+    OtherIdentity {
+        /// The workshop named in the partition's key.
+        workshop: String,
+        /// The station named in the partition's key.
+        station: String,
+    },
+    /// The partition's station key could not be read or created.
     #[error("the partition's station key: {0}")]
     Key(#[from] ardoise_cert::keys::KeyError),
 }

@@ -25,7 +25,9 @@ pub const REGISTRY_KEY_FILE: &str = crate::provision::REGISTRY_KEY_FILE;
 pub enum ReceiptCheck {
     /// With this key, named by where it came from.
     Pinned {
+        /// The registry's verifier key that receipt checkpoints must be signed with.
         key: Box<NoteVerifier>,
+        /// Where the key came from: `ardoise.registry_key`, or the key file's path.
         source: String,
     },
     /// Structure only: `allow_unverified_receipts = true` and no key.
@@ -35,7 +37,9 @@ pub enum ReceiptCheck {
 /// Where and how this station uploads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadTarget {
+    /// The registry's base URL (`--registry`, else `[registry] url`).
     pub url: String,
+    /// How the registry's receipts are checked.
     pub receipts: ReceiptCheck,
 }
 
@@ -54,13 +58,23 @@ impl UploadTarget {
     }
 }
 
+/// Why the registry key could not be had: uploads are refused rather than trust any answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegistryKeyError {
+    /// A registry is configured but no key was found, and unverified receipts are not allowed.
     #[error("registry {url} has no registry key: uploads are refused, since an unchecked receipt would let anyone answering at that address drop certificates. Put the key that `ardoise-registry key --show` prints into {default}, name a file with [registry] key_file, or pass ardoise.registry_key= on the kernel command line (or, knowingly, set allow_unverified_receipts = true in [registry])")]
-    Missing { url: String, default: PathBuf },
+    Missing {
+        /// The registry's URL.
+        url: String,
+        /// Where the key is looked for by default (`<data>/keys/registry.pub`).
+        default: PathBuf,
+    },
+    /// A key file was found but holds no usable key.
     #[error("registry key {source_desc}: {message}")]
     Invalid {
+        /// The key file's path.
         source_desc: String,
+        /// Why it could not be read or parsed.
         message: String,
     },
 }
@@ -68,8 +82,10 @@ pub enum RegistryKeyError {
 /// Why the text of a key file holds no usable key.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyTextError {
+    /// The text has no line other than blank lines and `#` comments.
     #[error("no key line")]
     NoKeyLine,
+    /// The key line is not a valid verifier key.
     #[error(transparent)]
     Invalid(#[from] ardoise_cert::note::NoteError),
 }

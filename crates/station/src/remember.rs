@@ -18,12 +18,14 @@ pub const FILE: &str = "remembered.json";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Remembered {
+    /// The interface language chosen for the last machine.
     pub language: Language,
     /// Pseudonymous id (one of `[[operators]]`, or derived from the typed name).
     pub operator_id: String,
     /// The name typed for an operator not in the list; None for a listed one.
     #[serde(default)]
     pub operator_name: Option<String>,
+    /// The lot of the last machine, offered again for the next one.
     #[serde(default)]
     pub lot: Option<String>,
 }

@@ -16,7 +16,9 @@ const GIB: u64 = 1 << 30;
 
 /// Operating systems whose minimums are checked (docs/certificate.md says what each checks).
 pub const WINDOWS_11: &str = "windows-11";
+/// Ubuntu Desktop 24.04 LTS: the default system of [`ReusePolicy::os`].
 pub const UBUNTU_DESKTOP: &str = "ubuntu-desktop-24.04";
+/// Every system id a policy may name (besides `none`).
 pub const OS_IDS: [&str; 2] = [WINDOWS_11, UBUNTU_DESKTOP];
 
 /// The workshop's reuse policy (`[reuse]` of ardoise.toml).
@@ -81,7 +83,9 @@ impl ReusePolicy {
 /// One disk of the machine, for the grade.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskGrade {
+    /// The disk's kernel name (`sda`, `nvme0n1`), as reasons name it.
     pub name: String,
+    /// Its health grade; `Unknown` when no health was read (never counts against the machine).
     pub grade: HealthGrade,
 }
 
@@ -246,40 +250,68 @@ pub fn host_hardware(h: &HardwareFacts, inv: &MachineInventory) -> cm::HostHardw
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeptPart {
     /// Removable memory of one type, all modules together.
-    Memory { kind: String, bytes: u64 },
+    Memory {
+        /// The memory type, as `parts_memory_kinds` names it (`ddr4`).
+        kind: String,
+        /// The modules' total size, bytes.
+        bytes: u64,
+    },
     /// A disk graded good.
-    Disk { name: String },
+    Disk {
+        /// The disk's kernel name.
+        name: String,
+    },
 }
 
 /// Why the policy suggests what it suggests (each front end words it in its language; the
 /// certificate carries [`ReuseReason::code`] and [`ReuseReason::english`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReuseReason {
+    /// The machine fails some of the reuse system's published minimums.
     OsMinimumUnmet {
+        /// The system id (`windows-11`, `ubuntu-desktop-24.04`).
         os: String,
+        /// The ids of the checks reported failed (`cpu-cores`, `memory`, …); unknown ones are not here.
         unmet: Vec<String>,
     },
+    /// Less memory than the policy's `min_memory_gib`.
     MemoryBelowPolicy {
+        /// Installed memory in bytes: the modules' sum, else what the system sees.
         installed_bytes: u64,
+        /// The policy's minimum, GiB.
         min_gib: u32,
     },
+    /// A battery holds less than the policy's `min_battery_percent` of its design capacity.
     BatteryWorn {
+        /// The battery's name as the system reports it (`BAT0`).
         name: String,
+        /// Full charge over design capacity, percent.
         percent: u32,
+        /// The policy's minimum, percent.
         min_percent: u32,
     },
+    /// A battery has more charge cycles than the policy's `max_battery_cycles`.
     BatteryCycles {
+        /// The battery's name as the system reports it (`BAT0`).
         name: String,
+        /// Charge cycles the battery reports.
         cycles: u32,
+        /// The policy's maximum.
         max: u32,
     },
+    /// A disk predicts its own failure (and the policy blocks reuse for that).
     DiskFailing {
+        /// The disk's kernel name.
         name: String,
     },
+    /// Every judged fact meets the policy: suggested for reuse.
     MeetsPolicy,
+    /// Not for reuse, but these parts are worth keeping: suggested for parts.
     PartsWorthKeeping {
+        /// The parts, memory grouped by type.
         parts: Vec<KeptPart>,
     },
+    /// Not for reuse and nothing the policy keeps: suggested for recycling.
     NothingWorthKeeping,
 }
 
@@ -353,8 +385,11 @@ impl ReuseReason {
 /// The policy's grade of a machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grade {
+    /// The suggested destination (reuse, parts or recycling).
     pub destination: cm::Destination,
+    /// The policy the machine was graded against (its id goes into the certificate).
     pub policy: ReusePolicy,
+    /// Why: the unmet requirements, or what meets the policy or is worth keeping.
     pub reasons: Vec<ReuseReason>,
 }
 

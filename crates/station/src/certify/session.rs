@@ -9,16 +9,22 @@ use serde::{Deserialize, Serialize};
 pub struct SessionInfo {
     /// Pseudonymous operator id (from the workshop's list, or derived from a typed name).
     pub operator_id: String,
+    /// The operator's role (`technician`, `trainee`, …); `None` leaves `operator.role` null.
     #[serde(default)]
     pub operator_role: Option<String>,
+    /// The workshop's own label for the machine (barcode / sticker), if it has one.
     #[serde(default)]
     pub asset_tag: Option<String>,
+    /// The donor organisation (no personal contact details); `None` if not entered.
     #[serde(default)]
     pub donor: Option<String>,
+    /// The donor's French SIREN (9 digits), when it has one.
     #[serde(default)]
     pub donor_siren: Option<String>,
+    /// Reference of the donation (convention, procès-verbal de cession, …).
     #[serde(default)]
     pub donation_ref: Option<String>,
+    /// Lot number given at intake.
     #[serde(default)]
     pub lot: Option<String>,
     /// Where the machine goes after erasure; `None` takes the policy's `disposition`.
@@ -43,12 +49,16 @@ pub struct SessionInfo {
 /// is ever set by the station itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostResetChecks {
+    /// Firmware (UEFI/BIOS) settings reset to factory defaults, passwords removed.
     #[serde(default)]
     pub firmware_settings_reset: Option<bool>,
+    /// TPM cleared (owner hierarchy reset).
     #[serde(default)]
     pub tpm_cleared: Option<bool>,
+    /// Fingerprint / face templates stored by the reader or firmware deleted.
     #[serde(default)]
     pub biometric_templates_cleared: Option<bool>,
+    /// Stickers, asset labels and engravings of the previous owner removed.
     #[serde(default)]
     pub labels_removed: Option<bool>,
 }
@@ -59,8 +69,13 @@ pub const HOST_RESET_ITEMS: [&str; 4] = ["firmware", "tpm", "biometrics", "label
 /// Why a list of host reset items was refused (`--host-reset`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostResetListError {
+    /// An item not in [`HOST_RESET_ITEMS`].
     #[error("unknown host reset item {item:?} (known: {})", HOST_RESET_ITEMS.join(", "))]
-    UnknownItem { item: String },
+    UnknownItem {
+        /// The item as typed.
+        item: String,
+    },
+    /// The list named no item.
     #[error("name at least one item of {}", HOST_RESET_ITEMS.join(", "))]
     Empty,
 }
