@@ -103,30 +103,43 @@ fn main() -> ExitCode {
         Some(Command::Log(a)) => cmd::log::run(a),
         Some(Command::Tui(a)) => tui::run(a),
         Some(Command::BootMedium(a)) => disks::boot_medium(a),
-        None if ardoise_station::KernelOptions::from_system().auto
-            == Some(ardoise_station::config::AutoMode::Erase) =>
-        {
-            auto::run(&auto::AutoArgs {
-                upload_timeout: 600,
-                operator: "auto".into(),
-                poll_ms: 1000,
-                ..Default::default()
-            })
-        }
-        None if ardoise_station::KernelOptions::from_system().auto
-            == Some(ardoise_station::config::AutoMode::List) =>
-        {
-            disks::list(&disks::ListArgs {
-                json: true,
-                no_loop: true,
-            })
-        }
-        None => tui::run(&tui::TuiArgs::default()),
+        None => without_subcommand(),
     };
     result.unwrap_or_else(|e| {
         eprintln!("ardoise: error: {e:#}");
         ExitCode::from(exit::FAILURE)
     })
+}
+
+/// The live image starts `ardoise` without arguments: the kernel command line chooses between
+/// the unattended run (`ardoise.auto=erase`, certificates naming `ardoise.operator=` or "auto"),
+/// the boot tests' disk list (`ardoise.auto=list`) and the terminal UI.
+fn without_subcommand() -> anyhow::Result<ExitCode> {
+    use ardoise_station::config::AutoMode;
+    let kernel = ardoise_station::KernelOptions::from_system();
+    match kernel.auto {
+        Some(AutoMode::Erase) => auto::run(&auto::AutoArgs {
+            upload_timeout: 600,
+            operator: unattended_operator(&kernel),
+            poll_ms: 1000,
+            ..Default::default()
+        }),
+        Some(AutoMode::List) => disks::list(&disks::ListArgs {
+            json: true,
+            no_loop: true,
+        }),
+        None => tui::run(&tui::TuiArgs::default()),
+    }
+}
+
+/// The operator id an unattended run certifies: `ardoise.operator=` when given, else "auto".
+/// It is checked like every certificate field before the first erase (`check_session`).
+fn unattended_operator(kernel: &ardoise_station::KernelOptions) -> String {
+    kernel
+        .operator
+        .clone()
+        .filter(|o| !o.is_empty())
+        .unwrap_or_else(|| "auto".into())
 }
 
 /// Logs on stderr; colour only when `colour_allowed` and stderr is an interactive terminal
@@ -145,4 +158,20 @@ fn init_logging(colour_allowed: bool) {
         .with_ansi(ansi)
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unattended_operator;
+    use ardoise_station::KernelOptions;
+
+    #[test]
+    fn unattended_runs_certify_the_operator_given_at_boot() {
+        let given = KernelOptions::parse("quiet ardoise.auto=erase ardoise.operator=camille");
+        assert_eq!(unattended_operator(&given), "camille");
+        let none = KernelOptions::parse("quiet ardoise.auto=erase");
+        assert_eq!(unattended_operator(&none), "auto");
+        let empty = KernelOptions::parse("ardoise.auto=erase ardoise.operator=");
+        assert_eq!(unattended_operator(&empty), "auto");
+    }
 }

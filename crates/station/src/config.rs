@@ -230,8 +230,8 @@ pub struct KernelOptions {
     pub method: Option<String>,
     /// `ardoise.verify=`: the verification mode, overriding the policy's.
     pub verify: Option<VerifyMode>,
-    /// `ardoise.operator=`: an operator id given at boot (parsed and kept; not applied to the
-    /// configuration).
+    /// `ardoise.operator=`: the operator id an unattended run (`ardoise.auto=erase`) writes into
+    /// its certificates (default "auto"); the terminal UI asks the technician instead.
     pub operator: Option<String>,
     /// `ardoise.image_digest=`: `sha256:<hex>` of the booted image, set by the image's boot
     /// configuration.
