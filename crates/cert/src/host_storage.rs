@@ -17,7 +17,7 @@ pub enum ControllerBus {
     Usb,
     /// MMC/SD bus.
     Mmc,
-    /// Platform device, no discoverable bus (system on chip).
+    /// ACPI-enumerated platform device (the SD host of many laptops and tablets).
     Platform,
 }
 
@@ -43,11 +43,11 @@ pub enum ControllerKind {
     Ufs,
     /// Other mass-storage controller.
     OtherStorage,
-    /// SD host controller.
+    /// SD / MMC host controller (including PCIe card readers).
     SdHost,
-    /// USB mass-storage device (bridge or stick).
+    /// USB mass-storage interface (stick, USB-SATA bridge, card reader).
     UsbStorage,
-    /// Memory card reader.
+    /// An SD card or eMMC on an MMC host.
     MemoryCard,
 }
 

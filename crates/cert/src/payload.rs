@@ -445,16 +445,16 @@ pub struct Health {
     /// Hours the device has been powered on.
     #[serde(deserialize_with = "Option::deserialize")]
     pub power_on_hours: Option<u64>,
-    /// Reallocated sectors count (SMART).
+    /// Reallocated sectors (ATA SMART attribute 5, raw value).
     #[serde(deserialize_with = "Option::deserialize")]
     pub reallocated_sectors: Option<u64>,
-    /// Sectors pending reallocation (SMART).
+    /// Sectors pending reallocation (ATA SMART attribute 197, raw value).
     #[serde(deserialize_with = "Option::deserialize")]
     pub pending_sectors: Option<u64>,
-    /// Uncorrectable sectors (SMART offline uncorrectable).
+    /// Uncorrectable sectors (ATA SMART attribute 198, raw value).
     #[serde(deserialize_with = "Option::deserialize")]
     pub uncorrectable_sectors: Option<u64>,
-    /// Media and data integrity errors (NVMe).
+    /// Media and data integrity errors (NVMe SMART / Health log).
     #[serde(deserialize_with = "Option::deserialize")]
     pub media_errors: Option<u64>,
     /// NVMe endurance used, in percent of the rated life (0-255; may exceed 100).

@@ -52,7 +52,7 @@ pub enum CheckStatus {
     Warn,
     /// The check failed: the certificate is invalid.
     Fail,
-    /// The check could not run (e.g. no receipt, no registry key given).
+    /// The check could not run (e.g. no receipt stored, or an earlier check failed).
     Skipped,
 }
 
@@ -71,7 +71,8 @@ impl CheckStatus {
 /// One check on one certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// What was checked: `envelope`, `signature`, `key`, `schema`, `journal`, `receipt`, `log`.
+    /// What was checked: `envelope`, `signature`, `schema`, `key`, `qc`, `journal`, `receipt`,
+    /// `log`.
     pub name: &'static str,
     /// How it ended.
     pub status: CheckStatus,
