@@ -421,13 +421,15 @@ pub struct Capability {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HealthGrade {
-    /// No warning sign.
+    /// No sign of wear or failure.
     Good,
-    /// Wear or early warning signs; usable with care.
+    /// Signs of wear: reallocated sectors, media errors, 80 % or more of the endurance used, a
+    /// temperature warning, or more than 50,000 power-on hours.
     Worn,
-    /// Failure signs: not fit for reuse.
+    /// The drive predicts its own failure, or shows pending or uncorrectable sectors, spare
+    /// below threshold, or 100 % of the endurance used.
     Failing,
-    /// Health could not be read.
+    /// Nothing could be read.
     Unknown,
 }
 
@@ -488,7 +490,7 @@ pub enum StepStatus {
     Completed,
     /// The step ended in error.
     Failed,
-    /// The step was interrupted (cancellation, device gone).
+    /// The step was interrupted before its end.
     Aborted,
     /// The step was not run.
     Skipped,
