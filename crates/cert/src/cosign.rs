@@ -51,6 +51,7 @@ pub struct WitnessSigner {
 }
 
 impl WitnessSigner {
+    /// A witness named `name` with the Ed25519 private key `seed`; fails on an invalid name.
     pub fn new(name: &str, seed: &[u8; 32]) -> Result<WitnessSigner, NoteError> {
         check_name(name)?;
         let key = SigningKey::from_bytes(seed);
@@ -62,10 +63,12 @@ impl WitnessSigner {
         })
     }
 
+    /// The witness's name, as written in its cosignature lines.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The matching witness verifier key.
     pub fn verifier(&self) -> WitnessVerifier {
         WitnessVerifier {
             name: self.name.clone(),
@@ -88,8 +91,11 @@ impl WitnessSigner {
 /// A trusted witness key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WitnessVerifier {
+    /// The witness's name, as in its cosignature lines.
     pub name: String,
+    /// Key id: the first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key).
     pub id: [u8; 4],
+    /// The Ed25519 public key.
     pub key: VerifyingKey,
 }
 
@@ -126,6 +132,7 @@ impl WitnessVerifier {
         })
     }
 
+    /// The witness vkey: `<name>+<hex id>+<base64(0x04 ‖ key)>`.
     pub fn to_vkey(&self) -> String {
         let mut raw = vec![ALG_COSIGNATURE_V1];
         raw.extend_from_slice(self.key.as_bytes());
@@ -136,6 +143,7 @@ impl WitnessVerifier {
 /// One verified cosignature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cosignature {
+    /// Name of the witness that cosigned.
     pub witness: String,
     /// The witness's signed time.
     pub time: OffsetDateTime,

@@ -25,26 +25,47 @@ pub const PAYLOAD_TYPE: &str = "application/vnd.ardoise.erasure-certificate.v1+j
 /// Largest envelope accepted when reading (a transcript summary can be long).
 pub const MAX_ENVELOPE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Why an envelope could not be read, signed or verified.
 #[derive(Debug, thiserror::Error)]
 pub enum EnvelopeError {
+    /// Larger than [`MAX_ENVELOPE_BYTES`].
     #[error("envelope is larger than {MAX_ENVELOPE_BYTES} bytes")]
     TooLarge,
+    /// Not JSON of the DSSE envelope shape.
     #[error("envelope is not a DSSE JSON envelope: {0}")]
     Json(String),
+    /// A field that must be standard padded base64 is not.
     #[error("envelope field {field}: not standard padded base64")]
-    Base64 { field: &'static str },
+    Base64 {
+        /// The field: `payload` or `sig`.
+        field: &'static str,
+    },
+    /// `payloadType` is not [`PAYLOAD_TYPE`].
     #[error("payloadType is {0:?}, expected {PAYLOAD_TYPE:?}")]
     PayloadType(String),
+    /// Not exactly one signature.
     #[error("expected exactly one signature, found {0}")]
     SignatureCount(usize),
+    /// The signature is not 64 bytes (Ed25519).
     #[error("signature is {0} bytes, expected 64")]
     SignatureLength(usize),
+    /// The Ed25519 signature does not verify over the DSSE pre-authentication encoding.
     #[error("signature does not verify with key {key_id}")]
-    BadSignature { key_id: String },
+    BadSignature {
+        /// Id of the key tried.
+        key_id: String,
+    },
+    /// The payload breaks the schema or a cross-field rule.
     #[error("certificate is not valid: {0}")]
     Invalid(#[from] SchemaErrors),
+    /// The payload's `issuer.key_id` is not the key that signed it.
     #[error("issuer.key_id {in_payload} is not the signing key {signing}")]
-    KeyMismatch { in_payload: String, signing: String },
+    KeyMismatch {
+        /// The payload's `issuer.key_id`.
+        in_payload: String,
+        /// Id of the signing key.
+        signing: String,
+    },
 }
 
 /// One DSSE signature.
@@ -52,14 +73,18 @@ pub enum EnvelopeError {
 pub struct EnvelopeSignature {
     /// Unauthenticated hint: which key to try (the station's key id).
     pub keyid: String,
+    /// The Ed25519 signature (64 bytes) over the DSSE pre-authentication encoding.
     pub sig: Vec<u8>,
 }
 
 /// A DSSE envelope with decoded payload and signatures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
+    /// `payloadType`: says what the payload is, e.g. [`PAYLOAD_TYPE`].
     pub payload_type: String,
+    /// The payload bytes, exactly as signed (base64-decoded).
     pub payload: Vec<u8>,
+    /// The signatures (exactly one for certificates).
     pub signatures: Vec<EnvelopeSignature>,
 }
 
@@ -150,6 +175,7 @@ impl Envelope {
         serde_json::to_vec(&wire).expect("envelope serialises")
     }
 
+    /// The certificate id: lowercase hex blake3 of the payload bytes.
     pub fn certificate_id(&self) -> String {
         certificate_id(&self.payload)
     }
@@ -184,6 +210,7 @@ impl Envelope {
 /// A signed certificate ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedCertificate {
+    /// Its id: lowercase hex blake3 of the payload bytes.
     pub cert_id: String,
     /// The exact payload bytes that were signed.
     pub payload: Vec<u8>,

@@ -31,14 +31,22 @@ pub const MAX_DISKS: usize = 64;
 pub enum DiskPhase {
     /// Opening and probing before the engine runs.
     Starting,
+    /// Reading the device's identity, capacity and health.
     Probing,
+    /// Checking for hidden areas (ATA HPA/DCO).
     HiddenAreas,
+    /// Reading the sample blocks before a firmware erase (fingerprints for the before/after
+    /// comparison).
     Fingerprint,
     /// A firmware erase command is running.
     Firmware,
+    /// The host is overwriting the disk.
     Overwrite,
+    /// Reading back after an overwrite pass.
     PassVerify,
+    /// Flushing the device's write cache.
     Flush,
+    /// Final verification read-back.
     Verify,
     /// The certificate is being signed and stored.
     Certifying,
@@ -49,6 +57,7 @@ pub enum DiskPhase {
 }
 
 impl DiskPhase {
+    /// The phase as written in JSON (`snake_case`), e.g. `hidden_areas`.
     pub fn as_str(self) -> &'static str {
         match self {
             DiskPhase::Starting => "starting",
@@ -76,8 +85,10 @@ impl DiskPhase {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatMachine {
+    /// System manufacturer (SMBIOS).
     #[serde(deserialize_with = "Option::deserialize")]
     pub manufacturer: Option<String>,
+    /// System product name (SMBIOS).
     #[serde(deserialize_with = "Option::deserialize")]
     pub product: Option<String>,
     /// The destination the technician chose, once chosen.
@@ -91,12 +102,16 @@ pub struct HeartbeatMachine {
 pub struct HeartbeatDisk {
     /// Kernel name (`nvme0n1`) or simulated disk name.
     pub name: String,
+    /// Model as reported.
     pub model: String,
     /// The serial's last four characters (what the public certificate page shows).
     #[serde(deserialize_with = "Option::deserialize")]
     pub serial_tail: Option<String>,
+    /// User-addressable capacity in bytes.
     pub capacity_bytes: u64,
+    /// Kind of medium.
     pub media_type: MediaType,
+    /// Where the job is.
     pub phase: DiskPhase,
     /// Share of the current phase done, parts per million; null when the phase has no measure.
     #[serde(deserialize_with = "Option::deserialize")]
@@ -118,29 +133,45 @@ pub struct HeartbeatDisk {
 pub struct Heartbeat {
     /// Always [`HEARTBEAT_SCHEMA`].
     pub schema: String,
+    /// Workshop id of the station (as in the certificate's `issuer.workshop_id`).
     pub workshop_id: String,
+    /// Station id (as in the certificate's `issuer.station_id`).
     pub station_id: String,
+    /// When the station sent it (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub sent_at: OffsetDateTime,
     /// Seconds until the next heartbeat (the registry calls a station silent after a minute).
     pub interval_seconds: u32,
+    /// The machine being worked on; null when none.
     #[serde(deserialize_with = "Option::deserialize")]
     pub machine: Option<HeartbeatMachine>,
+    /// Every disk of the current machine (at most [`MAX_DISKS`]).
     pub disks: Vec<HeartbeatDisk>,
 }
 
+/// Why a heartbeat envelope was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum HeartbeatError {
+    /// The envelope is not valid DSSE JSON.
     #[error("heartbeat envelope: {0}")]
     Envelope(String),
+    /// The envelope's payload type is not [`HEARTBEAT_PAYLOAD_TYPE`].
     #[error("payloadType is {0:?}, expected {HEARTBEAT_PAYLOAD_TYPE:?}")]
     PayloadType(String),
+    /// Not exactly one signature, or not 64 bytes.
     #[error("expected exactly one signature of 64 bytes")]
     Signature,
+    /// The signature does not verify with the key whose id is given.
     #[error("the signature does not verify with key {0}")]
     BadSignature(String),
+    /// The payload breaks a rule (shape, length, characters).
     #[error("heartbeat payload: {field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        /// Path of the offending field, e.g. `disks[0].phase`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> HeartbeatError {

@@ -14,7 +14,9 @@ use crate::text_rule::{TextRule, ID, NAME};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HostHardware {
+    /// The processor.
     pub cpu: HostCpu,
+    /// Visible and installed memory.
     pub memory: HostMemory,
     /// TPM version the firmware exposes (`2.0`, `1.2`); null when no TPM is visible (absent,
     /// or disabled in the firmware settings).
@@ -46,8 +48,10 @@ pub struct HostCpu {
     /// first digit, 2 for a Ryzen 5 2500U); null when not recognised.
     #[serde(deserialize_with = "Option::deserialize")]
     pub generation: Option<u32>,
+    /// Physical cores; null when not reported.
     #[serde(deserialize_with = "Option::deserialize")]
     pub cores: Option<u32>,
+    /// Hardware threads (logical CPUs) the kernel sees.
     pub threads: u32,
     /// Highest frequency the kernel reports, MHz.
     #[serde(deserialize_with = "Option::deserialize")]
@@ -74,6 +78,7 @@ pub struct HostMemory {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemoryModule {
+    /// Module size in bytes.
     pub size_bytes: u64,
     /// Memory type (`ddr3`, `ddr4`, `ddr5`, `lpddr4`…); null when not reported.
     #[serde(deserialize_with = "Option::deserialize")]
@@ -102,13 +107,16 @@ pub enum CapacityUnit {
 pub struct HostBattery {
     /// Kernel name (`BAT0`).
     pub name: String,
+    /// Battery manufacturer, as reported.
     #[serde(deserialize_with = "Option::deserialize")]
     pub manufacturer: Option<String>,
+    /// Battery model name, as reported.
     #[serde(deserialize_with = "Option::deserialize")]
     pub model: Option<String>,
     /// `Li-ion`, `Li-poly`, …
     #[serde(deserialize_with = "Option::deserialize")]
     pub technology: Option<String>,
+    /// The unit of `design_capacity` and `full_capacity`.
     pub unit: CapacityUnit,
     /// Capacity when new, in `unit`.
     #[serde(deserialize_with = "Option::deserialize")]
@@ -120,6 +128,7 @@ pub struct HostBattery {
     /// design capacity is 0.
     #[serde(deserialize_with = "Option::deserialize")]
     pub health_percent: Option<u32>,
+    /// Charge cycles, as reported; null when not reported.
     #[serde(deserialize_with = "Option::deserialize")]
     pub cycle_count: Option<u32>,
 }
@@ -144,8 +153,10 @@ pub struct HostDisplay {
     pub connector: String,
     /// The machine's own panel (eDP, LVDS, DSI), not a monitor plugged into it.
     pub internal: bool,
+    /// Physical width of the image, in millimetres (EDID); null when not given.
     #[serde(deserialize_with = "Option::deserialize")]
     pub width_mm: Option<u32>,
+    /// Physical height of the image, in millimetres (EDID); null when not given.
     #[serde(deserialize_with = "Option::deserialize")]
     pub height_mm: Option<u32>,
     /// Diagonal in tenths of an inch (140 = 14.0"), rounded to the nearest.
@@ -154,6 +165,7 @@ pub struct HostDisplay {
     /// Native resolution (the EDID's preferred timing).
     #[serde(deserialize_with = "Option::deserialize")]
     pub width_px: Option<u32>,
+    /// Native vertical resolution in pixels.
     #[serde(deserialize_with = "Option::deserialize")]
     pub height_px: Option<u32>,
 }

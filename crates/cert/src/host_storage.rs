@@ -11,9 +11,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ControllerBus {
+    /// PCI or PCI Express.
     Pci,
+    /// USB.
     Usb,
+    /// MMC/SD bus.
     Mmc,
+    /// ACPI-enumerated platform device (the SD host of many laptops and tablets).
     Platform,
 }
 
@@ -21,17 +25,29 @@ pub enum ControllerBus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ControllerKind {
+    /// SCSI controller.
     Scsi,
+    /// IDE (parallel ATA) controller.
     Ide,
+    /// RAID controller (may hide its physical disks behind logical volumes).
     Raid,
+    /// ATA controller with ADMA interface.
     Ata,
+    /// SATA controller (AHCI or vendor-specific).
     Sata,
+    /// Serial Attached SCSI controller.
     Sas,
+    /// NVMe controller.
     Nvme,
+    /// Universal Flash Storage host controller.
     Ufs,
+    /// Other mass-storage controller.
     OtherStorage,
+    /// SD / MMC host controller (including PCIe card readers).
     SdHost,
+    /// USB mass-storage interface (stick, USB-SATA bridge, card reader).
     UsbStorage,
+    /// An SD card or eMMC on an MMC host.
     MemoryCard,
 }
 
@@ -51,7 +67,9 @@ pub enum ControllerIssue {
 pub struct StorageControllerRecord {
     /// Bus address (`0000:00:04.0`, `1-1:1.0`, `mmc0:0001`).
     pub address: String,
+    /// The bus it sits on.
     pub bus: ControllerBus,
+    /// What kind of storage controller it is.
     pub kind: ControllerKind,
     /// PCI / USB vendor id (4 lowercase hex digits) or ACPI id.
     #[serde(deserialize_with = "Option::deserialize")]
@@ -76,6 +94,7 @@ pub struct HostStorage {
     /// True when no controller has an issue: every disk of the machine was visible to the
     /// station. False means some disks of this machine may not have been erased at all.
     pub complete: bool,
+    /// Every storage controller found on the machine.
     pub controllers: Vec<StorageControllerRecord>,
 }
 

@@ -17,10 +17,15 @@ use serde::Serialize;
 /// What the analysis needs to know about one (signature-checked) certificate.
 #[derive(Debug, Clone)]
 pub struct JournalMember {
+    /// Certificate id (64 lowercase hex digits).
     pub cert_id: String,
+    /// The certificate's `issuer.workshop_id`.
     pub workshop: String,
+    /// The certificate's `issuer.station_id`.
     pub station: String,
+    /// The certificate's `journal.seq`.
     pub seq: u64,
+    /// The certificate's `journal.prev_envelope_blake3` (null for seq 0).
     pub prev: Option<String>,
     /// blake3 of this certificate's envelope bytes.
     pub envelope_hash: String,
@@ -30,15 +35,20 @@ pub struct JournalMember {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkStatus {
+    /// Linked to its predecessor and successor as far as the set given shows.
     Pass,
+    /// Something to look at that may be normal, e.g. a gap when only a subset is given.
     Warn,
+    /// Fork, broken link, or a gap in a journal said to be complete.
     Fail,
 }
 
 /// The journal verdict on one member, with the reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberVerdict {
+    /// Pass, warn or fail.
     pub status: LinkStatus,
+    /// The reasons, in words.
     pub detail: String,
 }
 
@@ -47,18 +57,40 @@ pub struct MemberVerdict {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Finding {
     /// Sequence numbers `from..=to` are missing between two certificates given.
-    Gap { from: u64, to: u64 },
+    Gap {
+        /// First missing sequence number.
+        from: u64,
+        /// Last missing sequence number.
+        to: u64,
+    },
     /// The journal given does not start at seq 0 (only reported for a complete journal).
-    MissingStart { first_seq: u64 },
+    MissingStart {
+        /// The lowest sequence number given.
+        first_seq: u64,
+    },
     /// Several certificates claim the same seq.
-    ForkSameSeq { seq: u64, cert_ids: Vec<String> },
+    ForkSameSeq {
+        /// The shared sequence number.
+        seq: u64,
+        /// Ids of the certificates that claim it.
+        cert_ids: Vec<String>,
+    },
     /// Several certificates claim the same predecessor.
-    ForkSamePrev { prev: String, cert_ids: Vec<String> },
+    ForkSamePrev {
+        /// The shared predecessor envelope hash (lowercase hex blake3).
+        prev: String,
+        /// Ids of the certificates that claim it.
+        cert_ids: Vec<String>,
+    },
     /// A certificate's predecessor hash is not the hash of the certificate before it.
     BrokenLink {
+        /// Sequence number of the certificate whose link is broken.
         seq: u64,
+        /// Its id.
         cert_id: String,
+        /// blake3 of the envelope given for seq − 1.
         expected_prev: String,
+        /// What the certificate carries in `journal.prev_envelope_blake3`.
         found_prev: Option<String>,
     },
 }
@@ -66,11 +98,17 @@ pub enum Finding {
 /// Summary of one station's journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StationJournal {
+    /// Workshop id.
     pub workshop: String,
+    /// Station id within the workshop.
     pub station: String,
+    /// Number of certificates of this station given.
     pub certificates: usize,
+    /// Lowest sequence number given.
     pub first_seq: u64,
+    /// Highest sequence number given.
     pub last_seq: u64,
+    /// Gaps, forks and broken links found; empty when the journal is continuous.
     pub findings: Vec<Finding>,
 }
 

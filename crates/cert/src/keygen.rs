@@ -20,7 +20,9 @@ use crate::trust::{KeyEntry, TrustFile};
 /// The station a key belongs to: the workshop and station ids its trust entry names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyIdentity {
+    /// Workshop id (the certificate's `issuer.workshop_id`).
     pub workshop: String,
+    /// Station id (the certificate's `issuer.station_id`).
     pub station: String,
 }
 
@@ -74,9 +76,13 @@ fn create_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyError> {
 /// What `generate_key_files` produced.
 #[derive(Debug, Clone)]
 pub struct GeneratedKey {
+    /// Key id: lowercase hex blake3 of the 32-byte public key.
     pub key_id: String,
+    /// Base64 of the 32-byte Ed25519 public key, as written in trust files.
     pub public_base64: String,
+    /// Where the secret key was written (`station.key`, mode 0600).
     pub secret_path: PathBuf,
+    /// Where the public key was written (`station.pub`).
     pub public_path: PathBuf,
     /// A trust file holding only this key, valid from now: enough for the station to check
     /// its own certificates, and the block to paste into the network's trust file. Written
@@ -88,7 +94,9 @@ pub struct GeneratedKey {
 
 /// A new station key as the three texts of its files, not yet written anywhere.
 pub struct KeyTexts {
+    /// Key id: lowercase hex blake3 of the 32-byte public key.
     pub key_id: String,
+    /// Base64 of the 32-byte Ed25519 public key, as written in trust files.
     pub public_base64: String,
     /// `station.key`: the secret seed (write it with mode 0600, never copy it off the station).
     pub secret: String,

@@ -16,25 +16,44 @@ use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 pub(crate) const SECRET_HEADER: &str = "ardoise-station-secret-key-v1";
 pub(crate) const PUBLIC_HEADER: &str = "ardoise-station-public-key-v1";
 
-/// File names `generate_key_files` writes.
+/// File names `generate_key_files` writes: the secret key (Ed25519 seed, base64, mode 0600;
+/// never leaves the station).
 pub const SECRET_FILE: &str = "station.key";
+/// The public key file (base64 of the 32-byte Ed25519 public key).
 pub const PUBLIC_FILE: &str = "station.pub";
+/// A trust file holding the new key alone, valid from its creation.
 pub const TRUST_FILE: &str = "trust.toml";
 
+/// Why a station key could not be created, read or used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// The key file exists already; keys are never overwritten.
     #[error("{path}: already exists; an existing key is never overwritten")]
-    AlreadyExists { path: PathBuf },
+    AlreadyExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// Reading or writing a key file failed.
     #[error("{path}: {error}")]
     Io {
+        /// The key file.
         path: PathBuf,
         // Not a `#[source]`: the message already says it, and chained printing would repeat it.
+        /// The operating system's error.
         error: std::io::Error,
     },
+    /// The file is not an ardoise key file (header line, base64, length).
     #[error("{path}: not an ardoise key file ({reason})")]
-    Malformed { path: PathBuf, reason: String },
+    Malformed {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The operating system's random generator failed.
     #[error("the system random generator failed: {0}")]
     Random(String),
+    /// A public key is not valid base64 of a 32-byte Ed25519 key.
     #[error("invalid public key: {0}")]
     InvalidPublicKey(String),
 }
@@ -96,10 +115,12 @@ impl StationKey {
         StationKey { signing, key_id }
     }
 
+    /// Key id: lowercase hex blake3 of the 32-byte public key (as in `issuer.key_id`).
     pub fn key_id(&self) -> &str {
         &self.key_id
     }
 
+    /// The Ed25519 public key.
     pub fn public(&self) -> VerifyingKey {
         self.signing.verifying_key()
     }
@@ -109,6 +130,7 @@ impl StationKey {
         B64.encode(self.public().as_bytes())
     }
 
+    /// The Ed25519 signature of `message`.
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.signing.sign(message).to_bytes()
     }

@@ -27,31 +27,73 @@ use crate::note::{self, Checkpoint, NoteError, NoteVerifier};
 pub struct HeldCheckpoint {
     /// The signed note, as the registry signed it.
     pub note: String,
+    /// The checkpoint the note carries (origin, tree size, root hash).
     pub checkpoint: Checkpoint,
 }
 
+/// Why a checkpoint could not be checked against the state, or what the check found wrong
+/// with the registry's log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LogStateError {
+    /// The state file could not be read or written.
     #[error("{path}: {reason}")]
-    Io { path: PathBuf, reason: String },
+    Io {
+        /// The state file.
+        path: PathBuf,
+        /// The operating system's error, in words.
+        reason: String,
+    },
+    /// The state file holds something other than a checkpoint signed by the registry key.
     #[error(
         "checkpoint state {path} does not hold a checkpoint signed by the registry key: {reason}"
     )]
-    BadState { path: PathBuf, reason: String },
+    BadState {
+        /// The state file.
+        path: PathBuf,
+        /// What is wrong with its content.
+        reason: String,
+    },
+    /// The offered checkpoint does not parse or its signature does not verify.
     #[error("checkpoint: {0}")]
     Checkpoint(#[from] NoteError),
+    /// The offered checkpoint belongs to another log than the held one.
     #[error("checkpoint of log {offered:?}, but the state holds log {held:?}")]
-    Origin { held: String, offered: String },
-    #[error("the registry's log forked: two signed checkpoints of tree size {size} with different roots ({held} held, {offered} now)")]
-    Fork {
-        size: u64,
+    Origin {
+        /// Origin line of the held checkpoint.
         held: String,
+        /// Origin line of the offered checkpoint.
         offered: String,
     },
+    /// Two signed checkpoints of the same size with different roots: proof that the log forked.
+    #[error("the registry's log forked: two signed checkpoints of tree size {size} with different roots ({held} held, {offered} now)")]
+    Fork {
+        /// The common tree size.
+        size: u64,
+        /// Root hash of the held checkpoint.
+        held: String,
+        /// Root hash of the offered checkpoint.
+        offered: String,
+    },
+    /// The consistency proof between the two checkpoints failed: the log was rewritten.
     #[error("the registry's log is not consistent between tree sizes {from} and {to}: {reason} (the log was rewritten, or shows different trees to different people)")]
-    Inconsistent { from: u64, to: u64, reason: String },
+    Inconsistent {
+        /// Tree size of the smaller checkpoint.
+        from: u64,
+        /// Tree size of the larger checkpoint.
+        to: u64,
+        /// Why the proof failed.
+        reason: String,
+    },
+    /// The registry did not provide a consistency proof (network, server error).
     #[error("no consistency proof between tree sizes {from} and {to}: {reason}")]
-    ProofUnavailable { from: u64, to: u64, reason: String },
+    ProofUnavailable {
+        /// Tree size of the smaller checkpoint.
+        from: u64,
+        /// Tree size of the larger checkpoint.
+        to: u64,
+        /// Why it could not be obtained.
+        reason: String,
+    },
 }
 
 impl LogStateError {
@@ -75,9 +117,15 @@ pub enum Comparison {
     /// Same size, same root.
     Same,
     /// Larger, and proven to extend the held checkpoint.
-    Extends { from: u64 },
+    Extends {
+        /// Tree size of the held checkpoint.
+        from: u64,
+    },
     /// Smaller, and proven to be a prefix of the held checkpoint.
-    Prefix { of: u64 },
+    Prefix {
+        /// Tree size of the held checkpoint.
+        of: u64,
+    },
 }
 
 /// Reads a state file: `None` when it does not exist; an error when it holds anything but a
@@ -461,6 +509,7 @@ mod tests {
 pub struct StateOutcome {
     /// Tree size held before and after (`None`: no state yet).
     pub before: Option<u64>,
+    /// Tree size held after the check.
     pub after: Option<u64>,
     /// The state file was replaced (nothing failed and a larger checkpoint was proven).
     pub saved: bool,

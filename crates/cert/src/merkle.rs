@@ -23,16 +23,37 @@ pub const EMPTY_ROOT: Hash = [
 /// Why a proof could not be produced or did not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MerkleError {
+    /// The leaf index is outside the tree.
     #[error("leaf index {index} is not below tree size {size}")]
-    IndexOutOfRange { index: u64, size: u64 },
+    IndexOutOfRange {
+        /// The leaf index, from 0.
+        index: u64,
+        /// The tree size.
+        size: u64,
+    },
+    /// A proof was asked for a tree larger than the leaves held.
     #[error("tree size {requested} is larger than the {available} leaves available")]
-    SizeOutOfRange { requested: u64, available: u64 },
+    SizeOutOfRange {
+        /// The tree size asked for.
+        requested: u64,
+        /// The number of leaves held.
+        available: u64,
+    },
+    /// A consistency proof was asked from a larger tree to a smaller one.
     #[error("old tree size {old} is larger than new tree size {new}")]
-    SizesReversed { old: u64, new: u64 },
+    SizesReversed {
+        /// The old tree size.
+        old: u64,
+        /// The new tree size.
+        new: u64,
+    },
+    /// A consistency proof from the empty tree was asked for (RFC 9162 defines none).
     #[error("a consistency proof from the empty tree proves nothing")]
     EmptyOldTree,
+    /// The proof does not have the number of hashes the tree sizes require.
     #[error("proof has the wrong number of hashes")]
     WrongProofLength,
+    /// The proof does not lead to the expected root hash.
     #[error("proof does not lead to the expected root hash")]
     RootMismatch,
 }
@@ -278,6 +299,7 @@ pub struct MerkleTree {
 }
 
 impl MerkleTree {
+    /// An empty tree.
     pub fn new() -> Self {
         Self::default()
     }
@@ -298,10 +320,12 @@ impl MerkleTree {
         self.leaves.len() as u64 - 1
     }
 
+    /// Number of leaves.
     pub fn size(&self) -> u64 {
         self.leaves.len() as u64
     }
 
+    /// The leaf hashes, in order of insertion.
     pub fn leaf_hashes(&self) -> &[Hash] {
         &self.leaves
     }

@@ -20,18 +20,26 @@ const ALG_ED25519: u8 = 0x01;
 /// Signatures looked at per note (the spec asks verifiers to accept at least 16).
 const MAX_SIGNATURES: usize = 64;
 
+/// Why a signed note, verifier key or checkpoint was refused (C2SP signed-note and
+/// tlog-checkpoint).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoteError {
+    /// The note text or its signature lines do not have the signed-note shape.
     #[error("malformed note: {0}")]
     Malformed(String),
+    /// A key name is empty or contains white space or `+`.
     #[error("invalid key name {0:?} (non-empty, no spaces, no '+')")]
     KeyName(String),
+    /// A verifier key is not `<name>+<hex id>+<base64(0x01 ‖ key)>` or its id does not match.
     #[error("malformed verifier key: {0}")]
     VerifierKey(String),
+    /// A signature by a trusted key name and id does not verify.
     #[error("signature by {0} does not verify")]
     BadSignature(String),
+    /// No signature by any of the trusted keys.
     #[error("no signature by a trusted key ({0})")]
     NoTrustedSignature(String),
+    /// The note text is not a checkpoint (origin, tree size, base64 root hash).
     #[error("malformed checkpoint: {0}")]
     Checkpoint(String),
 }
@@ -62,6 +70,7 @@ pub struct NoteSigner {
 }
 
 impl NoteSigner {
+    /// A signer named `name` with the Ed25519 private key `seed`; fails on an invalid name.
     pub fn new(name: &str, seed: &[u8; 32]) -> Result<NoteSigner, NoteError> {
         check_key_name(name)?;
         let key = SigningKey::from_bytes(seed);
@@ -73,10 +82,12 @@ impl NoteSigner {
         })
     }
 
+    /// The key name written in its signature lines (e.g. the log's origin).
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The matching verifier key.
     pub fn verifier(&self) -> NoteVerifier {
         NoteVerifier {
             name: self.name.clone(),
@@ -103,8 +114,11 @@ impl NoteSigner {
 /// A trusted note verifier key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteVerifier {
+    /// Key name, as in the signature lines.
     pub name: String,
+    /// Key id: the first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
     pub id: [u8; 4],
+    /// The Ed25519 public key.
     pub key: VerifyingKey,
 }
 
@@ -141,6 +155,7 @@ impl NoteVerifier {
         })
     }
 
+    /// The verifier key in vkey form: `<name>+<hex id>+<base64(0x01 ‖ key)>`.
     pub fn to_vkey(&self) -> String {
         let mut raw = vec![ALG_ED25519];
         raw.extend_from_slice(self.key.as_bytes());
@@ -219,13 +234,18 @@ pub fn open_note<'a>(note: &'a str, verifiers: &[NoteVerifier]) -> Result<&'a st
 /// A transparency-log checkpoint (the note text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
+    /// The log's origin line, e.g. `registre.example.org/log`.
     pub origin: String,
+    /// Tree size: number of entries in the log.
     pub size: u64,
+    /// Merkle root hash (RFC 6962) of the first `size` entries.
     pub root: Hash,
+    /// Extension lines after the root, if any.
     pub extensions: Vec<String>,
 }
 
 impl Checkpoint {
+    /// The checkpoint's note text (what is signed), ending with a newline.
     pub fn to_text(&self) -> String {
         let mut s = format!(
             "{}\n{}\n{}\n",

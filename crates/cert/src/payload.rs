@@ -39,15 +39,25 @@ pub struct Certificate {
     /// trust file is judged at this instant.
     #[serde(with = "time::serde::rfc3339")]
     pub issued_at: OffsetDateTime,
+    /// The workshop, station and signing key that issued the certificate.
     pub issuer: Issuer,
+    /// The person (pseudonymous id) who ran the erasure.
     pub operator: Operator,
+    /// The software that erased, its version and live-image digest.
     pub tool: Tool,
+    /// The erasure policy that chose the method and verification parameters.
     pub policy: Policy,
+    /// Where the machine came from: donor, donation reference, lot, intake date.
     pub provenance: Provenance,
+    /// The machine the disk was in when erased (SMBIOS identity, storage, hardware).
     pub host: Host,
+    /// The erased medium: identity, capacity, hidden areas, capabilities, health.
     pub media: Media,
+    /// What was done to the medium: requested and achieved level, technique, steps.
     pub sanitization: Sanitization,
+    /// How the erasure was checked (read-back method, samples, result, assurance).
     pub verification: Verification,
+    /// Overall result (`erased`, `erased_with_exceptions`, `not_erased`) and its exceptions.
     pub outcome: Outcome,
     /// What the operator attests was done to the host machine (not the disk); null when
     /// nobody attested (unattended runs). Missing in certificates made before the field
@@ -195,24 +205,34 @@ pub struct Host {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Smbios {
+    /// System manufacturer (SMBIOS type 1).
     #[serde(deserialize_with = "Option::deserialize")]
     pub system_manufacturer: Option<String>,
+    /// System product name (SMBIOS type 1).
     #[serde(deserialize_with = "Option::deserialize")]
     pub system_product: Option<String>,
+    /// System version (SMBIOS type 1).
     #[serde(deserialize_with = "Option::deserialize")]
     pub system_version: Option<String>,
+    /// System serial number (SMBIOS type 1).
     #[serde(deserialize_with = "Option::deserialize")]
     pub system_serial: Option<String>,
+    /// System UUID (SMBIOS type 1).
     #[serde(deserialize_with = "Option::deserialize")]
     pub system_uuid: Option<String>,
+    /// Baseboard serial number (SMBIOS type 2).
     #[serde(deserialize_with = "Option::deserialize")]
     pub board_serial: Option<String>,
+    /// Chassis serial number (SMBIOS type 3).
     #[serde(deserialize_with = "Option::deserialize")]
     pub chassis_serial: Option<String>,
+    /// Chassis asset tag set by the owner (SMBIOS type 3).
     #[serde(deserialize_with = "Option::deserialize")]
     pub chassis_asset_tag: Option<String>,
+    /// Firmware (BIOS/UEFI) vendor (SMBIOS type 0).
     #[serde(deserialize_with = "Option::deserialize")]
     pub bios_vendor: Option<String>,
+    /// Firmware (BIOS/UEFI) version (SMBIOS type 0).
     #[serde(deserialize_with = "Option::deserialize")]
     pub bios_version: Option<String>,
 }
@@ -237,6 +257,7 @@ pub enum MediaType {
     Virtual,
     /// A RAID controller's logical volume: the member disks were not reached one by one.
     RaidVolume,
+    /// Type not determined; treated as possibly flash.
     Unknown,
 }
 
@@ -260,15 +281,25 @@ impl MediaType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaTransport {
+    /// ATA or SATA.
     Ata,
+    /// Serial Attached SCSI.
     Sas,
+    /// NVMe over PCI Express.
     Nvme,
+    /// USB, usually through a USB-to-ATA/SCSI bridge.
     Usb,
+    /// eMMC or SD card (MMC bus).
     Mmc,
+    /// Virtio block device of a virtual machine.
     Virtio,
+    /// Linux loop device (tests).
     Loop,
+    /// Plain file (tests).
     File,
+    /// Simulated device (tests, demonstrations).
     Simulated,
+    /// Any other transport.
     Other,
 }
 
@@ -279,6 +310,7 @@ pub struct Media {
     /// Manufacturer / vendor as reported.
     #[serde(deserialize_with = "Option::deserialize")]
     pub manufacturer: Option<String>,
+    /// Model as reported (non-empty).
     pub model: String,
     /// Serial number as reported (may be empty for some USB bridges: see `wwn`/`eui64`).
     pub serial: String,
@@ -294,18 +326,24 @@ pub struct Media {
     /// NVMe namespace globally unique identifier (lowercase hex).
     #[serde(deserialize_with = "Option::deserialize")]
     pub nguid: Option<String>,
+    /// Kind of medium (serialised as `type`).
     #[serde(rename = "type")]
     pub media_type: MediaType,
+    /// How the medium is attached.
     pub transport: MediaTransport,
     /// User-addressable capacity in bytes: `lba_count × logical_sector_size`.
     pub capacity_bytes: u64,
     /// Number of user-addressable logical blocks (after any hidden-area change).
     pub lba_count: u64,
+    /// Size of a logical block in bytes: a power of two, at least 512.
     pub logical_sector_size: u32,
+    /// Size of a physical sector in bytes: a power of two, at least the logical size.
     pub physical_sector_size: u32,
+    /// ATA hidden areas (HPA/DCO) before and after the erasure.
     pub hidden_areas: HiddenAreas,
     /// Erase-related capabilities detected on the device.
     pub capabilities: Vec<Capability>,
+    /// SMART / NVMe health summary at erase time.
     pub health: Health,
     /// Every NVMe namespace the erase command reached when it reached more than this one
     /// (Sanitize acts on the whole subsystem; Format with FNA bit 0 or 1 on every namespace),
@@ -324,9 +362,12 @@ pub struct MediaNamespace {
     pub nsid: Option<u32>,
     /// The device node it had on the erasing machine (`/dev/nvme0n2`).
     pub device: String,
+    /// Capacity of the namespace in bytes.
     pub capacity_bytes: u64,
+    /// NVMe namespace globally unique identifier (lowercase hex), when reported.
     #[serde(deserialize_with = "Option::deserialize")]
     pub nguid: Option<String>,
+    /// NVMe IEEE EUI-64 of the namespace (lowercase hex), when reported.
     #[serde(deserialize_with = "Option::deserialize")]
     pub eui64: Option<String>,
 }
@@ -335,7 +376,9 @@ pub struct MediaNamespace {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HiddenAreas {
+    /// State before the erasure.
     pub before: HiddenAreaState,
+    /// State after the erasure (and any hidden-area removal).
     pub after: HiddenAreaState,
     /// What was done about them, e.g. "HPA removed (SET MAX to native max)".
     #[serde(deserialize_with = "Option::deserialize")]
@@ -378,9 +421,15 @@ pub struct Capability {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HealthGrade {
+    /// No sign of wear or failure.
     Good,
+    /// Signs of wear: reallocated sectors, media errors, 80 % or more of the endurance used, a
+    /// temperature warning, or more than 50,000 power-on hours.
     Worn,
+    /// The drive predicts its own failure, or shows pending or uncorrectable sectors, spare
+    /// below threshold, or 100 % of the endurance used.
     Failing,
+    /// Nothing could be read.
     Unknown,
 }
 
@@ -388,24 +437,32 @@ pub enum HealthGrade {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Health {
+    /// Health grade (rules in `docs/architecture.md`, Health).
     pub grade: HealthGrade,
     /// Why the grade is not `good`.
     pub reasons: Vec<String>,
     /// Where the figures came from, e.g. `ata-smart`, `nvme-smart-log`.
     #[serde(deserialize_with = "Option::deserialize")]
     pub source: Option<String>,
+    /// Hours the device has been powered on.
     #[serde(deserialize_with = "Option::deserialize")]
     pub power_on_hours: Option<u64>,
+    /// Reallocated sectors (ATA SMART attribute 5, raw value).
     #[serde(deserialize_with = "Option::deserialize")]
     pub reallocated_sectors: Option<u64>,
+    /// Sectors pending reallocation (ATA SMART attribute 197, raw value).
     #[serde(deserialize_with = "Option::deserialize")]
     pub pending_sectors: Option<u64>,
+    /// Uncorrectable sectors (ATA SMART attribute 198, raw value).
     #[serde(deserialize_with = "Option::deserialize")]
     pub uncorrectable_sectors: Option<u64>,
+    /// Media and data integrity errors (NVMe SMART / Health log).
     #[serde(deserialize_with = "Option::deserialize")]
     pub media_errors: Option<u64>,
+    /// NVMe endurance used, in percent of the rated life (0-255; may exceed 100).
     #[serde(deserialize_with = "Option::deserialize")]
     pub percentage_used: Option<u8>,
+    /// NVMe available spare capacity, in percent (0-100).
     #[serde(deserialize_with = "Option::deserialize")]
     pub available_spare: Option<u8>,
     /// blake3 (lowercase hex) of the raw SMART data as read, kept by the station.
@@ -417,7 +474,11 @@ pub struct Health {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    /// NIST SP 800-88 Rev. 1 Clear: protects against simple, non-invasive recovery through the
+    /// host interface (e.g. overwrite of every logical block).
     Clear,
+    /// NIST SP 800-88 Rev. 1 Purge: protects against laboratory recovery (e.g. firmware sanitize
+    /// or cryptographic erase).
     Purge,
 }
 
@@ -425,9 +486,13 @@ pub enum Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
+    /// The step ran to its end.
     Completed,
+    /// The step ended in error.
     Failed,
+    /// The step was interrupted before its end.
     Aborted,
+    /// The step was not run.
     Skipped,
 }
 
@@ -437,10 +502,13 @@ pub enum StepStatus {
 pub struct SanitizationStep {
     /// Technique id (same vocabulary as [`Sanitization::technique`]).
     pub technique: String,
+    /// When the step started (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub started_at: OffsetDateTime,
+    /// When the step ended (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub ended_at: OffsetDateTime,
+    /// How the step ended.
     pub status: StepStatus,
     /// Device-reported status after this step, in words.
     #[serde(deserialize_with = "Option::deserialize")]
@@ -477,6 +545,7 @@ pub struct DeviceStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sanitization {
+    /// The level the policy asked for (`clear` or `purge`).
     pub level_requested: Level,
     /// The level actually reached, or null when the medium cannot be considered sanitized.
     #[serde(deserialize_with = "Option::deserialize")]
@@ -495,17 +564,21 @@ pub struct Sanitization {
     /// Overwrite passes requested / completed (null for firmware techniques).
     #[serde(deserialize_with = "Option::deserialize")]
     pub passes_requested: Option<u32>,
+    /// Overwrite passes completed.
     #[serde(deserialize_with = "Option::deserialize")]
     pub passes_completed: Option<u32>,
     /// Pattern of the final pass, e.g. `zeros`, `aes-ctr-stream`, `0x55`.
     #[serde(deserialize_with = "Option::deserialize")]
     pub pattern: Option<String>,
+    /// Start of the first step (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub started_at: OffsetDateTime,
+    /// End of the last step (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub ended_at: OffsetDateTime,
     /// Bytes written by the host (0 for firmware techniques).
     pub bytes_written: u64,
+    /// Error counts of the whole sanitization.
     pub errors: ErrorCounts,
     /// The device's status after the command, when it reports one.
     #[serde(deserialize_with = "Option::deserialize")]
@@ -530,8 +603,11 @@ pub enum VerificationMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerificationResult {
+    /// Every sample matched the expected state.
     Pass,
+    /// At least one sample did not match or could not be read.
     Fail,
+    /// No verification was run.
     NotRun,
 }
 
@@ -539,8 +615,10 @@ pub enum VerificationResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationParameters {
+    /// Number of strata (equal-sized subsections of the disk) sampled.
     #[serde(deserialize_with = "Option::deserialize")]
     pub subsections: Option<u64>,
+    /// Samples drawn in each stratum.
     #[serde(deserialize_with = "Option::deserialize")]
     pub samples_per_subsection: Option<u32>,
     /// Bytes read per sample.
@@ -640,7 +718,10 @@ pub fn ppm_text(ppm: u64) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Verification {
+    /// Verification method: full read-back, stratified sample, crypto-erase before/after
+    /// comparison, or none.
     pub method: VerificationMethod,
+    /// Sampling parameters and how much was read.
     pub parameters: VerificationParameters,
     /// Seed the sample positions are derived from (lowercase hex), so an auditor can
     /// recompute which blocks were read; null when not sampled.
@@ -649,6 +730,7 @@ pub struct Verification {
     /// What the blocks were expected to contain: `zeros`, `pattern`, `deallocated`,
     /// `changed-vs-pre`, `read-error`.
     pub expected_state: String,
+    /// Whether the verification passed (`pass`, `fail`, `not_run`).
     pub result: VerificationResult,
     /// Samples that did not match the expected state.
     pub mismatches: u64,
@@ -656,6 +738,7 @@ pub struct Verification {
     pub mismatch_offsets: Vec<u64>,
     /// Samples that could not be read.
     pub unreadable_samples: u64,
+    /// What the samples can claim given their number; null when nothing was sampled.
     #[serde(deserialize_with = "Option::deserialize")]
     pub assurance: Option<Assurance>,
     /// How the sample positions were drawn; null for a full read-back. Missing in
@@ -685,7 +768,9 @@ pub enum OutcomeStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
+    /// Overall result.
     pub status: OutcomeStatus,
+    /// Each exception to a clean erasure; empty for `erased`.
     pub exceptions: Vec<Exception>,
 }
 
@@ -703,7 +788,9 @@ pub struct Exception {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limitation {
+    /// Kebab-case code (see [`limitations`] for the standard ones).
     pub code: String,
+    /// The limitation in one English sentence.
     pub text: String,
 }
 
@@ -711,10 +798,16 @@ pub struct Limitation {
 pub mod limitations {
     use super::Limitation;
 
+    /// Code of [`host_readback_spare_flash`]: read-back cannot see spare flash.
     pub const HOST_READBACK_SPARE_FLASH: &str = "host-readback-cannot-see-spare-flash";
+    /// Code of [`firmware_trusted`]: a firmware command's completeness is the drive's claim.
     pub const FIRMWARE_TRUSTED: &str = "firmware-command-trusted";
+    /// Code of [`bad_sectors_not_covered`]: remapped or unreadable sectors may keep old data.
     pub const BAD_SECTORS_NOT_COVERED: &str = "bad-sectors-not-covered";
+    /// Code of [`no_conformance_claim`]: no conformance to IEEE 2883 is claimed.
     pub const NO_CONFORMANCE_CLAIM: &str = "no-ieee-2883-claim";
+    /// Code of [`raid_members_not_sanitised`]: a RAID volume's member disks were not sanitised
+    /// one by one.
     pub const RAID_MEMBERS_NOT_SANITISED: &str = "raid-members-not-individually-sanitised";
 
     /// A RAID volume was overwritten, not the disks it is made of.
@@ -778,6 +871,7 @@ pub struct CommandSummary {
     pub name: String,
     /// The device's answer in words.
     pub outcome: String,
+    /// Whether the device reported success.
     pub ok: bool,
 }
 
@@ -788,6 +882,7 @@ pub struct TranscriptSummary {
     /// blake3 (lowercase hex) of the transcript in JSON-lines form, as computed by
     /// `ardoise_disk::record::Transcript::digest`.
     pub blake3: String,
+    /// Every command of the transcript, in order, none left out.
     pub commands: Vec<CommandSummary>,
 }
 

@@ -21,7 +21,9 @@ use crate::statement::{self as stmt, Statement};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
+    /// Id of the certificate the receipt is for (64 lowercase hex digits).
     pub cert_id: String,
+    /// Position of the envelope in the registry's Merkle log, from 0.
     pub log_index: u64,
     /// Lowercase hex of the RFC 6962 leaf hash of the envelope bytes.
     pub leaf_hash: String,
@@ -44,32 +46,60 @@ pub struct Receipt {
     pub first_checkpoint: Option<String>,
 }
 
+/// Why a receipt does not prove that the certificate is in the registry's log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReceiptError {
+    /// The receipt file is not valid JSON of the receipt shape.
     #[error("receipt is not valid JSON: {0}")]
     Json(String),
+    /// The certificate's envelope cannot be parsed.
     #[error("envelope cannot be read: {0}")]
     Envelope(String),
+    /// The receipt names another certificate.
     #[error("receipt is for certificate {in_receipt}, not {actual}")]
-    CertId { in_receipt: String, actual: String },
+    CertId {
+        /// The id the receipt names.
+        in_receipt: String,
+        /// The id of the envelope given.
+        actual: String,
+    },
+    /// `leaf_hash` is not the RFC 6962 leaf hash of the envelope bytes.
     #[error("leaf_hash does not match the envelope bytes")]
     LeafHash,
+    /// A hash field is not 64 lowercase hex digits.
     #[error("{field} is not a 32-byte lowercase hex hash")]
-    BadHash { field: String },
+    BadHash {
+        /// The field, e.g. `inclusion_proof[2]`.
+        field: String,
+    },
+    /// The checkpoint does not parse or its signature does not verify.
     #[error("checkpoint: {0}")]
     Checkpoint(#[from] NoteError),
+    /// The entry's index is outside the tree the checkpoint describes.
     #[error("log_index {index} is not below the checkpoint's tree size {size}")]
-    IndexBeyondCheckpoint { index: u64, size: u64 },
+    IndexBeyondCheckpoint {
+        /// The receipt's `log_index`.
+        index: u64,
+        /// The checkpoint's tree size.
+        size: u64,
+    },
+    /// The inclusion proof does not lead to the checkpoint's root hash.
     #[error("inclusion proof: {0}")]
     Inclusion(#[from] MerkleError),
+    /// The registry's signed statement is malformed, badly signed, or disagrees with the
+    /// receipt.
     #[error("statement: {0}")]
     Statement(String),
+    /// Fewer trusted witnesses than required cosigned the checkpoint.
     #[error(
         "the checkpoint is cosigned by {got} of the trusted witnesses ({names}); {needed} needed"
     )]
     NotWitnessed {
+        /// Cosignatures required.
         needed: usize,
+        /// Valid cosignatures from trusted witnesses found.
         got: usize,
+        /// Names of all the trusted witnesses given, comma-separated.
         names: String,
     },
 }
@@ -88,6 +118,7 @@ fn parse_hash(s: &str, field: &str) -> Result<Hash, ReceiptError> {
 }
 
 impl Receipt {
+    /// Reads a receipt from its JSON bytes (shape only; nothing is verified).
     pub fn parse(bytes: &[u8]) -> Result<Receipt, ReceiptError> {
         serde_json::from_slice(bytes).map_err(|e| ReceiptError::Json(e.to_string()))
     }
@@ -112,7 +143,9 @@ impl Receipt {
 /// A receipt whose every part checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedReceipt {
+    /// The checkpoint the inclusion proof leads to.
     pub checkpoint: Checkpoint,
+    /// Position of the envelope in the log, from 0.
     pub log_index: u64,
     /// Whether the checkpoint's signature was checked with a trusted registry key.
     pub signature_checked: bool,
@@ -201,6 +234,7 @@ fn check_statement(
 /// A receipt verified with the registry key whose checkpoint enough witnesses cosigned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WitnessedReceipt {
+    /// The receipt, verified with the registry key.
     pub receipt: VerifiedReceipt,
     /// The trusted witnesses that cosigned the checkpoint, with their signed times.
     pub cosignatures: Vec<Cosignature>,

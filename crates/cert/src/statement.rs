@@ -48,22 +48,32 @@ pub fn signature_of(note: &str, name: &str) -> Option<String> {
 /// The quality-control decision the registry states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QcDecision {
+    /// The selection rule, e.g. `registry-log-v1`.
     pub rule: String,
+    /// Selection rate in parts per million (e.g. 50,000 = 5 %).
     pub rate_ppm: u32,
+    /// Whether the entry is in the quality-control sample.
     pub selected: bool,
 }
 
 /// A receipt statement's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
+    /// The log's origin (same as the checkpoint's).
     pub origin: String,
+    /// Id of the certificate (64 lowercase hex digits).
     pub cert_id: String,
+    /// Position of the envelope in the log, from 0.
     pub log_index: u64,
+    /// RFC 6962 leaf hash of the envelope bytes, lowercase hex.
     pub leaf_hash: String,
     /// The registry's clock when it received the certificate (Unix seconds).
     pub received_at: i64,
+    /// Tree size of the first checkpoint that includes the entry.
     pub first_size: u64,
+    /// Base64 of the registry's signature on that first checkpoint.
     pub first_signature: String,
+    /// The quality-control selection; present only for rule `registry-log-v1`.
     pub qc: Option<QcDecision>,
 }
 
@@ -76,6 +86,7 @@ fn token_ok(s: &str) -> bool {
 }
 
 impl Statement {
+    /// The statement's note text (what is signed), ending with a newline.
     pub fn to_text(&self) -> String {
         let mut t = format!(
             "{HEADER}\n{}\ncert {}\nindex {}\nleaf {}\nreceived {}\nfirst {} {}\n",
@@ -102,6 +113,7 @@ impl Statement {
         t
     }
 
+    /// Parses a statement's note text (without signature lines).
     pub fn parse_text(text: &str) -> Result<Statement, NoteError> {
         let body = text
             .strip_suffix('\n')
@@ -170,6 +182,7 @@ impl Statement {
         })
     }
 
+    /// The statement as a note signed by the registry key.
     pub fn sign(&self, signer: &NoteSigner) -> Result<String, NoteError> {
         signer.sign(&self.to_text())
     }

@@ -42,32 +42,67 @@ const RECEIPT_SUFFIX: &str = ".receipt.json";
 /// Size of the probe [`check_writable`] writes: a few large certificates, receipts and a PDF.
 pub const PROBE_BYTES: usize = 1024 * 1024;
 
+/// Why the store could not read or write the data partition, or refused to issue.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The data partition is full; the file being written was left unchanged.
     #[error("no space left on the data partition while writing {path}; nothing was changed (free space or use another data partition)")]
-    NoSpace { path: PathBuf },
+    NoSpace {
+        /// File that could not be written.
+        path: PathBuf,
+    },
+    /// The data partition is mounted read-only.
     #[error("the data partition is read-only ({path})")]
-    ReadOnly { path: PathBuf },
+    ReadOnly {
+        /// File that could not be written.
+        path: PathBuf,
+    },
+    /// Any other I/O error.
     #[error("{path}: {error}")]
     Io {
+        /// File or directory concerned.
         path: PathBuf,
         // Not a `#[source]`: the message already says it, and chained printing would repeat it.
+        /// The operating system's error.
         error: std::io::Error,
     },
+    /// Another process holds the issuance lock of this data directory.
     #[error("another ardoise process is issuing certificates in this data directory ({path})")]
-    Locked { path: PathBuf },
+    Locked {
+        /// The lock file (`.lock`).
+        path: PathBuf,
+    },
+    /// Two stored certificates claim the same journal sequence number.
     #[error("station journal forked: certificates {first} and {second} both have seq {seq}; resolve by hand before issuing more")]
     Fork {
+        /// The sequence number both carry.
         seq: u64,
+        /// Id of one of the two certificates.
         first: String,
+        /// Id of the other.
         second: String,
     },
+    /// Certificates are missing from the end of the journal, so the next sequence number
+    /// would be reused.
     #[error("station journal in {dir} truncated: {evidence}; issuing more would reuse its sequence number. Put the missing certificate back (the registry and exports keep a copy) before issuing more")]
-    Truncated { dir: PathBuf, evidence: String },
+    Truncated {
+        /// The data directory.
+        dir: PathBuf,
+        /// What shows that a later sequence number was used (head file, receipt, outbox).
+        evidence: String,
+    },
+    /// A stored certificate file cannot be parsed.
     #[error("{path}: unreadable certificate ({reason}); it was not written by ardoise's store or was damaged")]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        /// The certificate file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Signing the certificate failed.
     #[error("certificate could not be signed: {0}")]
     Sign(#[from] EnvelopeError),
+    /// The string given as a certificate id is not 64 lowercase hex digits.
     #[error("{0} is not a certificate id (64 lowercase hex digits)")]
     BadId(String),
 }
@@ -220,12 +255,14 @@ pub fn check_writable(data_dir: &Path) -> Result<(), StoreError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rejection {
+    /// When the registry refused it (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// HTTP status.
     pub status: u16,
     /// The registry's error code.
     pub error: String,
+    /// The registry's explanation, in words.
     pub message: String,
     /// The offending field path, when the registry named one.
     pub field: Option<String>,
@@ -235,17 +272,24 @@ pub struct Rejection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxEntry {
+    /// Id of the certificate (64 lowercase hex digits: blake3 of its payload).
     pub cert_id: String,
+    /// When it was queued (RFC 3339, UTC, whole seconds).
     #[serde(with = "time::serde::rfc3339")]
     pub queued_at: OffsetDateTime,
+    /// Upload attempts made so far.
     pub attempts: u32,
+    /// When the last attempt was made; null before the first.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_attempt_at: Option<OffsetDateTime>,
+    /// Why the last attempt failed (network or server error); null when it did not fail.
     pub last_error: Option<String>,
+    /// Set when the registry refused the certificate for good; such entries are not retried.
     pub rejected: Option<Rejection>,
 }
 
 impl OutboxEntry {
+    /// A fresh entry for `cert_id`, queued now, never attempted.
     pub fn new(cert_id: &str) -> OutboxEntry {
         OutboxEntry {
             cert_id: cert_id.to_string(),
@@ -305,27 +349,33 @@ impl DataDir {
         })
     }
 
+    /// The data directory itself.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// `<data_dir>/certificates`: envelopes and receipts.
     pub fn certificates_dir(&self) -> PathBuf {
         self.root.join("certificates")
     }
 
+    /// `<data_dir>/outbox`: certificates not yet acknowledged by the registry.
     pub fn outbox_dir(&self) -> PathBuf {
         self.root.join("outbox")
     }
 
+    /// Where the envelope of certificate `id` is stored (`certificates/<id>.dsse.json`).
     pub fn certificate_path(&self, id: &str) -> PathBuf {
         self.certificates_dir().join(format!("{id}{CERT_SUFFIX}"))
     }
 
+    /// Where the registry receipt of certificate `id` is stored (`certificates/<id>.receipt.json`).
     pub fn receipt_path(&self, id: &str) -> PathBuf {
         self.certificates_dir()
             .join(format!("{id}{RECEIPT_SUFFIX}"))
     }
 
+    /// Where the outbox entry of certificate `id` is stored (`outbox/<id>.json`).
     pub fn outbox_path(&self, id: &str) -> PathBuf {
         self.outbox_dir().join(format!("{id}.json"))
     }
@@ -470,6 +520,7 @@ impl DataDir {
         Ok(out)
     }
 
+    /// Writes (atomically) the outbox entry of `entry.cert_id`, replacing any previous one.
     pub fn write_outbox_entry(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
         Self::check_id(&entry.cert_id)?;
         let mut bytes = serde_json::to_vec_pretty(entry).expect("outbox entry serialises");
@@ -524,9 +575,13 @@ impl DataDir {
 /// A stored certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCertificate {
+    /// Its id (64 lowercase hex digits: blake3 of the payload).
     pub cert_id: String,
+    /// Where its envelope was written.
     pub path: PathBuf,
+    /// Its sequence number in the station journal.
     pub seq: u64,
+    /// The envelope exactly as written (the signed bytes).
     pub envelope_bytes: Vec<u8>,
 }
 
@@ -571,10 +626,12 @@ impl Store {
         Ok(store)
     }
 
+    /// The data directory the store issues into.
     pub fn data_dir(&self) -> &DataDir {
         &self.dir
     }
 
+    /// The journal head the next certificate will extend.
     pub fn journal_head(&self) -> &JournalHead {
         &self.head
     }

@@ -29,26 +29,40 @@ use time::OffsetDateTime;
 
 use crate::keys::{key_id, public_key_from_base64};
 
+/// Why a trust file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
+    /// The file could not be read.
     #[error("{path}: {error}")]
     Io {
+        /// The trust file.
         path: PathBuf,
         // Not a `#[source]`: the message already says it, and chained printing would repeat it.
+        /// The operating system's error.
         error: std::io::Error,
     },
+    /// The file is not valid TOML of the trust-file shape.
     #[error("trust file: {0}")]
     Parse(String),
+    /// An entry breaks a rule (key id not the blake3 of the key, key listed twice, `not_after`
+    /// before `not_before`, revocation without a reason).
     #[error("trust file: {field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        /// Path of the offending field, e.g. `keys[0].not_after`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// The whole trust file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustFile {
+    /// The station keys an auditor accepts (`[[keys]]`).
     #[serde(default)]
     pub keys: Vec<KeyEntry>,
+    /// Revoked keys (`[[revocations]]`).
     #[serde(default)]
     pub revocations: Vec<Revocation>,
 }
@@ -57,14 +71,23 @@ pub struct TrustFile {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyEntry {
+    /// Key id: lowercase hex blake3 of the 32-byte public key; must equal the envelope's
+    /// `keyid` and the certificate's `issuer.key_id`.
     pub key_id: String,
+    /// The Ed25519 public key, base64 of 32 bytes.
     pub public_key: String,
+    /// Workshop the key signs for; must equal the certificate's `issuer.workshop_id`.
     pub workshop: String,
+    /// Station the key signs for; must equal `issuer.station_id`, or, for a per-boot entry
+    /// ending in [`PER_BOOT_SUFFIX`], match it with any boot id.
     pub station: String,
+    /// Start of the validity period (inclusive), compared with the certificate's `issued_at`.
     #[serde(deserialize_with = "de_time")]
     pub not_before: OffsetDateTime,
+    /// End of the validity period (inclusive); null when open-ended.
     #[serde(default, deserialize_with = "de_opt_time")]
     pub not_after: Option<OffsetDateTime>,
+    /// Free note for the people keeping the file, e.g. `bench 1`.
     #[serde(default)]
     pub comment: Option<String>,
 }
@@ -109,9 +132,12 @@ impl KeyEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Revocation {
+    /// Id of the revoked key.
     pub key_id: String,
+    /// From this instant on (inclusive), certificates signed by the key are not trusted.
     #[serde(deserialize_with = "de_time")]
     pub revoked_at: OffsetDateTime,
+    /// Why it was revoked, e.g. `laptop stolen` (required).
     pub reason: String,
 }
 
@@ -173,26 +199,35 @@ struct RevocationOut<'a> {
 pub enum KeyStatus<'a> {
     /// Not listed.
     Unknown,
+    /// Listed, but the instant is before its `not_before`.
     NotYetValid {
+        /// The key's entry.
         entry: &'a KeyEntry,
     },
+    /// Listed, but the instant is after its `not_after`.
     Expired {
+        /// The key's entry.
         entry: &'a KeyEntry,
     },
     /// Revoked at or before the instant.
     Revoked {
+        /// The key's entry.
         entry: &'a KeyEntry,
+        /// The revocation that applies.
         revocation: &'a Revocation,
     },
     /// Valid at the instant; `revoked_later` is set when the key was revoked afterwards (the
     /// certificate predates the revocation, but a stolen key can backdate: say so).
     Valid {
+        /// The key's entry.
         entry: &'a KeyEntry,
+        /// A revocation dated after the instant, if any.
         revoked_later: Option<&'a Revocation>,
     },
 }
 
 impl TrustFile {
+    /// Reads and checks a trust file (TOML).
     pub fn load(path: &Path) -> Result<TrustFile, TrustError> {
         let text = std::fs::read_to_string(path).map_err(|source| TrustError::Io {
             path: path.to_path_buf(),
@@ -255,6 +290,7 @@ impl TrustFile {
         Ok(tf)
     }
 
+    /// The entry of `key_id`, if listed.
     pub fn entry(&self, key_id: &str) -> Option<&KeyEntry> {
         self.keys.iter().find(|k| k.key_id == key_id)
     }

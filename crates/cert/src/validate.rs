@@ -20,6 +20,7 @@ pub use coverage::{COVERAGE_EXCEPTIONS, KNOWN_SAMPLE_ALGORITHMS};
 pub struct SchemaIssue {
     /// JSON path of the offending field (`.` for the document itself).
     pub path: String,
+    /// What is wrong with it, in words.
     pub message: String,
 }
 

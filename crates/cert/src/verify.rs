@@ -42,16 +42,22 @@ pub struct VerifyOptions {
     pub complete_journal: bool,
 }
 
+/// Result of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
+    /// The check succeeded.
     Pass,
+    /// The check succeeded with something the reader should know (does not invalidate).
     Warn,
+    /// The check failed: the certificate is invalid.
     Fail,
+    /// The check could not run (e.g. no receipt stored, or an earlier check failed).
     Skipped,
 }
 
 impl CheckStatus {
+    /// The word printed in the text report: `ok`, `WARN`, `FAIL` or `skipped`.
     pub fn word(self) -> &'static str {
         match self {
             CheckStatus::Pass => "ok",
@@ -65,11 +71,16 @@ impl CheckStatus {
 /// One check on one certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
+    /// What was checked: `envelope`, `signature`, `schema`, `key`, `qc`, `journal`, `receipt`,
+    /// `log`.
     pub name: &'static str,
+    /// How it ended.
     pub status: CheckStatus,
+    /// What was found, in words.
     pub detail: String,
 }
 
+/// Overall verdict on one certificate file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -82,13 +93,19 @@ pub enum Verdict {
 /// The verdict on one file.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertificateVerdict {
+    /// The envelope file checked.
     pub file: PathBuf,
     /// blake3 of the payload, when the envelope could be read.
     pub cert_id: Option<String>,
+    /// Valid or invalid.
     pub verdict: Verdict,
+    /// Every check run, in order.
     pub checks: Vec<Check>,
+    /// The certificate's `issuer.workshop_id`, when the payload could be read.
     pub workshop: Option<String>,
+    /// The certificate's `issuer.station_id`, when the payload could be read.
     pub station: Option<String>,
+    /// The certificate's `journal.seq`, when the payload could be read.
     pub seq: Option<u64>,
     /// The certificate, once signature and schema passed.
     #[serde(skip)]
@@ -97,11 +114,13 @@ pub struct CertificateVerdict {
     /// with a warning only; never trust it).
     #[serde(skip)]
     pub claimed: Option<Certificate>,
+    /// The registry receipt, when one was found and verified.
     #[serde(skip)]
     pub receipt: Option<VerifiedReceipt>,
 }
 
 impl CertificateVerdict {
+    /// The checks that failed.
     pub fn failed_checks(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.status == CheckStatus::Fail)
     }
@@ -153,7 +172,9 @@ fn outcome_word(c: &Certificate) -> &'static str {
 pub struct VerifyReport {
     /// True when every certificate is valid.
     pub ok: bool,
+    /// One verdict per file, in the order given.
     pub certificates: Vec<CertificateVerdict>,
+    /// One journal summary per station among the certificates given.
     pub journals: Vec<StationJournal>,
 }
 
@@ -209,6 +230,7 @@ impl VerifyReport {
         out
     }
 
+    /// The report as pretty JSON (`ardoise verify --json`).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("report serialises")
     }
@@ -246,8 +268,11 @@ pub fn receipt_path_for(file: &Path) -> PathBuf {
 /// accepts).
 #[derive(Debug, Clone)]
 pub struct VerifiedCertificate {
+    /// Its id (64 lowercase hex digits: blake3 of the payload).
     pub cert_id: String,
+    /// The parsed payload.
     pub certificate: Certificate,
+    /// The envelope as received.
     pub envelope: Envelope,
 }
 

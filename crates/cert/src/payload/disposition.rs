@@ -54,6 +54,7 @@ pub enum Destination {
 }
 
 impl Destination {
+    /// The destination as written in JSON: `reuse`, `parts` or `recycling`.
     pub fn as_str(self) -> &'static str {
         match self {
             Destination::Reuse => "reuse",
@@ -62,6 +63,7 @@ impl Destination {
         }
     }
 
+    /// The destination written `s` (`reuse`, `parts`, `recycling`); `None` for anything else.
     pub fn parse(s: &str) -> Option<Destination> {
         match s {
             "reuse" => Some(Destination::Reuse),
@@ -76,6 +78,7 @@ impl Destination {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Disposition {
+    /// Where the device goes, as the technician chose.
     pub destination: Destination,
     /// Free text, e.g. the buyer programme or the eco-organisme; no personal data.
     #[serde(deserialize_with = "Option::deserialize")]
@@ -91,6 +94,7 @@ pub struct Disposition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Suggestion {
+    /// The suggested destination.
     pub destination: Destination,
     /// Id of the reuse policy that graded the machine (the station's `[reuse] id`).
     pub policy: String,

@@ -22,6 +22,7 @@ pub struct SamplePlanRecord {
     pub sector_size: u32,
     /// Strata asked for.
     pub strata: u64,
+    /// Samples asked for in each stratum.
     pub samples_per_stratum: u32,
     /// Coverage asked for, parts per million of the device.
     pub coverage_ppm_requested: u32,

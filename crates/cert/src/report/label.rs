@@ -48,9 +48,11 @@ impl std::str::FromStr for LabelFormat {
 /// The labels and what they were made from.
 #[derive(Debug)]
 pub struct LabelOutput {
+    /// The PDF file's bytes.
     pub pdf: Vec<u8>,
     /// One per machine, in the order of the files.
     pub machines: usize,
+    /// Number of pages of the PDF.
     pub pages: usize,
     /// The certificate page addresses the QR codes hold.
     pub urls: Vec<String>,

@@ -37,12 +37,14 @@ pub use ardoise_units::Language;
 /// Options of [`report`].
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
+    /// Language of the report's text.
     pub lang: Language,
     /// Base URL of the registry for the QR codes; defaults to each certificate's
     /// `issuer.registry_url`.
     pub registry_url: Option<String>,
     /// Trust file to verify with; without one the report says the signatures were not checked.
     pub trust: Option<TrustFile>,
+    /// How to verify the certificates (registry key, complete journal).
     pub verify: VerifyOptions,
     /// Shown in the footer.
     pub generated_at: OffsetDateTime,
@@ -60,21 +62,32 @@ impl Default for ReportOptions {
     }
 }
 
+/// Why no report could be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// No certificate file was given.
     #[error("no certificate file given")]
     NoFiles,
+    /// The QR code of a certificate's registry URL could not be made.
     #[error("QR code for {url}: {reason}")]
-    Qr { url: String, reason: String },
+    Qr {
+        /// The URL to encode.
+        url: String,
+        /// Why it failed (e.g. too long).
+        reason: String,
+    },
 }
 
 /// The PDF and the verification it was built from (so a caller can refuse or warn).
 #[derive(Debug)]
 pub struct ReportOutput {
+    /// The PDF file's bytes.
     pub pdf: Vec<u8>,
+    /// The verification of every file given.
     pub verification: VerifyReport,
     /// True when every certificate was verified with a trust file and is valid.
     pub all_verified: bool,
+    /// Number of pages of the PDF.
     pub pages: usize,
 }
 
