@@ -123,18 +123,29 @@ pub fn remove_hidden_areas(commands: &mut Commands, caps: &DriveCapabilities) ->
     }
 }
 
+/// Why [`measure`] could not measure the hidden areas at all.
+#[derive(Debug, thiserror::Error)]
+enum MeasureError {
+    /// The device disappeared (during IDENTIFY DEVICE or while the maxima were read).
+    #[error("gone: {0}")]
+    Gone(#[source] AtaError),
+    /// IDENTIFY DEVICE failed for another reason.
+    #[error("IDENTIFY DEVICE: {0}")]
+    Identify(#[source] AtaError),
+}
+
 /// One measurement: IDENTIFY, then the native maxima.
 fn measure<T: ScsiTransport>(
     dev: &mut AtaDevice<T>,
-) -> Result<(HiddenAreas, Vec<String>, ardoise_disk::ata::IdentifyData), String> {
+) -> Result<(HiddenAreas, Vec<String>, ardoise_disk::ata::IdentifyData), MeasureError> {
     let id = dev.identify().map_err(|e| {
         if e.is_device_gone() {
-            format!("gone: {e}")
+            MeasureError::Gone(e)
         } else {
-            format!("IDENTIFY DEVICE: {e}")
+            MeasureError::Identify(e)
         }
     })?;
-    let (h, problems) = measure_hidden(dev, &id).map_err(|g| format!("gone: {g}"))?;
+    let (h, problems) = measure_hidden(dev, &id).map_err(|g| MeasureError::Gone(g.0))?;
     Ok((h, problems, id))
 }
 
@@ -256,8 +267,8 @@ fn measure_before<T: ScsiTransport>(
             let h = known(caps);
             let n = h.hidden_sectors();
             let mut ex = Vec::new();
-            if e.starts_with("gone") {
-                ex.push(gone_exception(&e));
+            if matches!(e, MeasureError::Gone(_)) {
+                ex.push(gone_exception(&e.to_string()));
             }
             if n > 0 {
                 ex.push(not_visible(n));
@@ -343,8 +354,8 @@ fn lift_restrictions<T: ScsiTransport>(
                 }
             }
             Err(e) => {
-                if e.starts_with("gone") {
-                    exceptions.push(gone_exception(&e));
+                if matches!(e, MeasureError::Gone(_)) {
+                    exceptions.push(gone_exception(&e.to_string()));
                 } else {
                     notes.push(format!("the drive could not be measured again: {e}"));
                 }

@@ -155,12 +155,18 @@ fn minutes(t: EraseTime) -> Option<u32> {
     }
 }
 
+/// The device disappeared while its native and DCO maxima were read (hidden-area measurement);
+/// displays as the ATA error that said so.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DeviceGone(pub AtaError);
+
 /// Reads the native maximum and the DCO maximum. `Err` when the device is gone; the second
 /// element lists what could not be read (the measurement is then incomplete).
 pub(crate) fn measure_hidden<T: ScsiTransport>(
     dev: &mut AtaDevice<T>,
     id: &IdentifyData,
-) -> Result<(HiddenAreas, Vec<String>), String> {
+) -> Result<(HiddenAreas, Vec<String>), DeviceGone> {
     let mut h = HiddenAreas {
         visible_sectors: id.user_sectors(),
         native_sectors: None,
@@ -170,7 +176,6 @@ pub(crate) fn measure_hidden<T: ScsiTransport>(
         amax_supported: id.amax_supported,
     };
     let mut problems = Vec::new();
-    let gone = |e: &AtaError| e.is_device_gone().then(|| e.to_string());
     let native = if id.amax_supported {
         Some(("GET NATIVE MAX ADDRESS EXT", dev.get_native_max_lba_ext()))
     } else if id.hpa.supported {
@@ -185,8 +190,8 @@ pub(crate) fn measure_hidden<T: ScsiTransport>(
     match native {
         Some((_, Ok(max))) => h.native_sectors = Some(max + 1),
         Some((name, Err(e))) => {
-            if let Some(g) = gone(&e) {
-                return Err(g);
+            if e.is_device_gone() {
+                return Err(DeviceGone(e));
             }
             problems.push(format!("{name}: {e}"));
         }
@@ -199,8 +204,8 @@ pub(crate) fn measure_hidden<T: ScsiTransport>(
             }
             Ok(d) => h.dco_max_sectors = Some(d.real_max_sectors()),
             Err(e) => {
-                if let Some(g) = gone(&e) {
-                    return Err(g);
+                if e.is_device_gone() {
+                    return Err(DeviceGone(e));
                 }
                 problems.push(format!("DEVICE CONFIGURATION IDENTIFY: {e}"));
             }
