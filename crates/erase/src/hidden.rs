@@ -45,11 +45,15 @@ use crate::probe::measure_hidden;
 /// What [`remove_hidden_areas`] found and did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HiddenAreaOutcome {
+    /// The hidden areas measured before anything was changed.
     pub before: HiddenAreas,
+    /// The hidden areas measured at the end.
     pub after: HiddenAreas,
     /// Hidden sectors existed and all of them are visible now.
     pub removed: bool,
+    /// Problems the certificate must state (sectors left hidden, device gone).
     pub exceptions: Vec<Exception>,
+    /// What was done and observed, in words, for the report.
     pub notes: Vec<String>,
     /// The visible capacity changed: a real disk must be rescanned and reopened.
     pub capacity_changed: bool,
@@ -370,24 +374,45 @@ fn lift_restrictions<T: ScsiTransport>(
 /// job's exception when the disk keeps its old size.
 #[derive(Debug, thiserror::Error)]
 pub enum KernelRescanError {
+    /// The disk has no `device/rescan` attribute in sysfs.
     #[error("{} does not exist: the kernel cannot be asked to read the new capacity (reboot, or BLKRRPART after reopening)", attr.display())]
-    NoRescanAttribute { attr: PathBuf },
+    NoRescanAttribute {
+        /// The missing attribute.
+        attr: PathBuf,
+    },
+    /// Writing to the rescan attribute failed.
     #[error("cannot write {}: {source}", path.display())]
     Write {
+        /// The rescan attribute.
         path: PathBuf,
+        /// Why the write failed.
         source: std::io::Error,
     },
+    /// The disk's `device` link in sysfs could not be resolved.
     #[error("cannot resolve {}: {source}", link.display())]
     UnresolvedDeviceLink {
+        /// The link.
         link: PathBuf,
+        /// Why it could not be resolved.
         source: std::io::Error,
     },
+    /// The `device` link does not lead to a SCSI address.
     #[error("{} does not point to a SCSI device (host:channel:target:lun), it points to {}", link.display(), target.display())]
-    NotScsi { link: PathBuf, target: PathBuf },
+    NotScsi {
+        /// The link.
+        link: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
+    /// The disk is simulated: it has no ATA port to revalidate.
     #[error("a simulated disk has no ATA port to revalidate")]
     SimulatedDisk,
+    /// The disk is not attached through libata.
     #[error("{disk} is not behind libata: there is no ATA port to revalidate")]
-    NotBehindLibata { disk: String },
+    NotBehindLibata {
+        /// Kernel name of the disk.
+        disk: String,
+    },
 }
 
 /// After a change of visible capacity: asks the kernel to read the disk's capacity again by

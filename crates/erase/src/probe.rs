@@ -32,8 +32,11 @@ use crate::capability::{
 /// Who the drive says it is (refining what discovery read from sysfs).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DriveIdentity {
+    /// Model number as the drive reports it.
     pub model: String,
+    /// Serial number as the drive reports it.
     pub serial: String,
+    /// Firmware revision as the drive reports it.
     pub firmware: String,
     /// WWN (`naa.…`), or the NVMe namespace NGUID / EUI-64 (`nguid.…`, `eui.…`).
     pub wwn: Option<String>,
@@ -42,9 +45,11 @@ pub struct DriveIdentity {
 /// Everything a probe learnt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeReport {
+    /// What the drive supports.
     pub capabilities: DriveCapabilities,
     /// `None` when no health data could be read.
     pub health: Option<HealthReport>,
+    /// Who the drive says it is.
     pub identity: DriveIdentity,
     /// Every note of the probe (the technician-relevant ones are also in the capabilities).
     pub notes: Vec<String>,
