@@ -102,14 +102,14 @@ pub enum JobEvent {
         /// Sectors found unwritable or unreadable so far in this phase.
         bad_sectors: u64,
     },
-    /// A note for the user (what the drive said, a remedy being tried).
+    /// A note for the user: what a step did or found, or something that needs attention.
     Message {
         /// Path of the disk, as shown to the user.
         disk: String,
         /// The note.
         text: String,
     },
-    /// The job is over; always the last event of a job.
+    /// The job is over; sent once, after every other event of the job.
     Finished {
         /// Path of the disk, as shown to the user.
         disk: String,
