@@ -29,22 +29,36 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignatureKind {
+    /// MBR partition table (boot signature 55AAh at the end of sector 0).
     Mbr,
+    /// GPT header ("EFI PART").
     Gpt,
+    /// NTFS boot sector.
     Ntfs,
+    /// exFAT boot sector.
     Exfat,
+    /// BitLocker volume header.
     BitLocker,
+    /// FAT12/16/32 boot sector.
     Fat,
+    /// ext2/3/4 superblock.
     Ext,
+    /// XFS superblock.
     Xfs,
+    /// btrfs superblock.
     Btrfs,
+    /// LUKS header.
     Luks,
+    /// LVM2 physical volume label.
     Lvm2,
+    /// Linux swap header.
     Swap,
+    /// ISO 9660 volume descriptor.
     Iso9660,
 }
 
 impl SignatureKind {
+    /// A human-readable name, as shown in notes and reports.
     pub fn name(self) -> &'static str {
         match self {
             SignatureKind::Mbr => "MBR partition table",
@@ -67,7 +81,9 @@ impl SignatureKind {
 /// A structure found at device offset `offset` (where the structure itself starts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SignatureHit {
+    /// Which structure.
     pub kind: SignatureKind,
+    /// Device offset, bytes, where the structure starts.
     pub offset: u64,
 }
 

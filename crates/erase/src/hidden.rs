@@ -45,11 +45,15 @@ use crate::probe::measure_hidden;
 /// What [`remove_hidden_areas`] found and did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HiddenAreaOutcome {
+    /// The hidden areas measured before anything was changed.
     pub before: HiddenAreas,
+    /// The hidden areas measured at the end.
     pub after: HiddenAreas,
     /// Hidden sectors existed and all of them are visible now.
     pub removed: bool,
+    /// Problems the certificate must state (sectors left hidden, device gone).
     pub exceptions: Vec<Exception>,
+    /// What was done and observed, in words, for the report.
     pub notes: Vec<String>,
     /// The visible capacity changed: a real disk must be rescanned and reopened.
     pub capacity_changed: bool,
@@ -123,18 +127,29 @@ pub fn remove_hidden_areas(commands: &mut Commands, caps: &DriveCapabilities) ->
     }
 }
 
+/// Why [`measure`] could not measure the hidden areas at all.
+#[derive(Debug, thiserror::Error)]
+enum MeasureError {
+    /// The device disappeared (during IDENTIFY DEVICE or while the maxima were read).
+    #[error("gone: {0}")]
+    Gone(#[source] AtaError),
+    /// IDENTIFY DEVICE failed for another reason.
+    #[error("IDENTIFY DEVICE: {0}")]
+    Identify(#[source] AtaError),
+}
+
 /// One measurement: IDENTIFY, then the native maxima.
 fn measure<T: ScsiTransport>(
     dev: &mut AtaDevice<T>,
-) -> Result<(HiddenAreas, Vec<String>, ardoise_disk::ata::IdentifyData), String> {
+) -> Result<(HiddenAreas, Vec<String>, ardoise_disk::ata::IdentifyData), MeasureError> {
     let id = dev.identify().map_err(|e| {
         if e.is_device_gone() {
-            format!("gone: {e}")
+            MeasureError::Gone(e)
         } else {
-            format!("IDENTIFY DEVICE: {e}")
+            MeasureError::Identify(e)
         }
     })?;
-    let (h, problems) = measure_hidden(dev, &id).map_err(|g| format!("gone: {g}"))?;
+    let (h, problems) = measure_hidden(dev, &id).map_err(|g| MeasureError::Gone(g.0))?;
     Ok((h, problems, id))
 }
 
@@ -256,8 +271,8 @@ fn measure_before<T: ScsiTransport>(
             let h = known(caps);
             let n = h.hidden_sectors();
             let mut ex = Vec::new();
-            if e.starts_with("gone") {
-                ex.push(gone_exception(&e));
+            if matches!(e, MeasureError::Gone(_)) {
+                ex.push(gone_exception(&e.to_string()));
             }
             if n > 0 {
                 ex.push(not_visible(n));
@@ -343,8 +358,8 @@ fn lift_restrictions<T: ScsiTransport>(
                 }
             }
             Err(e) => {
-                if e.starts_with("gone") {
-                    exceptions.push(gone_exception(&e));
+                if matches!(e, MeasureError::Gone(_)) {
+                    exceptions.push(gone_exception(&e.to_string()));
                 } else {
                     notes.push(format!("the drive could not be measured again: {e}"));
                 }
@@ -359,24 +374,45 @@ fn lift_restrictions<T: ScsiTransport>(
 /// job's exception when the disk keeps its old size.
 #[derive(Debug, thiserror::Error)]
 pub enum KernelRescanError {
+    /// The disk has no `device/rescan` attribute in sysfs.
     #[error("{} does not exist: the kernel cannot be asked to read the new capacity (reboot, or BLKRRPART after reopening)", attr.display())]
-    NoRescanAttribute { attr: PathBuf },
+    NoRescanAttribute {
+        /// The missing attribute.
+        attr: PathBuf,
+    },
+    /// Writing to the rescan attribute failed.
     #[error("cannot write {}: {source}", path.display())]
     Write {
+        /// The rescan attribute.
         path: PathBuf,
+        /// Why the write failed.
         source: std::io::Error,
     },
+    /// The disk's `device` link in sysfs could not be resolved.
     #[error("cannot resolve {}: {source}", link.display())]
     UnresolvedDeviceLink {
+        /// The link.
         link: PathBuf,
+        /// Why it could not be resolved.
         source: std::io::Error,
     },
+    /// The `device` link does not lead to a SCSI address.
     #[error("{} does not point to a SCSI device (host:channel:target:lun), it points to {}", link.display(), target.display())]
-    NotScsi { link: PathBuf, target: PathBuf },
+    NotScsi {
+        /// The link.
+        link: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
+    /// The disk is simulated: it has no ATA port to revalidate.
     #[error("a simulated disk has no ATA port to revalidate")]
     SimulatedDisk,
+    /// The disk is not attached through libata.
     #[error("{disk} is not behind libata: there is no ATA port to revalidate")]
-    NotBehindLibata { disk: String },
+    NotBehindLibata {
+        /// Kernel name of the disk.
+        disk: String,
+    },
 }
 
 /// After a change of visible capacity: asks the kernel to read the disk's capacity again by

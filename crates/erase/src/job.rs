@@ -40,40 +40,80 @@ pub use crate::request::{JobRequest, VerifyChoice, FULL_CHANGED_COVERAGE};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum JobPhase {
+    /// Reading what the drive supports.
     Probing,
+    /// Measuring and removing hidden areas (HPA/DCO).
     HiddenAreas,
+    /// Reading the sample plan before a firmware erase, to tell afterwards what changed.
     Fingerprint,
-    Firmware { method: String },
-    Overwrite { pass: u32, passes: u32 },
-    PassVerify { pass: u32, passes: u32 },
+    /// A firmware erase command is running.
+    Firmware {
+        /// Method id, e.g. `ata-sanitize-block`.
+        method: String,
+    },
+    /// Writing overwrite pass `pass` of `passes`.
+    Overwrite {
+        /// Pass number, 1-based.
+        pass: u32,
+        /// Number of passes in the scheme.
+        passes: u32,
+    },
+    /// Reading back pass `pass` of `passes` after writing it.
+    PassVerify {
+        /// Pass number, 1-based.
+        pass: u32,
+        /// Number of passes in the scheme.
+        passes: u32,
+    },
+    /// Flushing the drive's write cache.
     Flush,
+    /// Verification read-back.
     Verify,
+    /// The job has ended (whatever the outcome).
     Done,
 }
 
 /// Events a job sends. `disk` is the disk's path as shown to the user.
 #[derive(Debug, Clone)]
 pub enum JobEvent {
+    /// The job entered a new phase.
     Phase {
+        /// Path of the disk, as shown to the user.
         disk: String,
+        /// The phase entered.
         phase: JobPhase,
     },
+    /// How far the current phase is.
     Progress {
+        /// Path of the disk, as shown to the user.
         disk: String,
+        /// The phase reported on.
         phase: JobPhase,
+        /// Fraction done in `[0, 1]`, when known.
         fraction: Option<f64>,
+        /// Bytes written or read so far in this phase (0 for firmware operations).
         bytes_done: u64,
+        /// Bytes this phase writes or reads in total (0 for firmware operations).
         bytes_total: u64,
+        /// Throughput since the previous report, bytes per second.
         rate: f64,
+        /// Estimated time left in this phase, when it can be estimated.
         eta: Option<Duration>,
+        /// Sectors found unwritable or unreadable so far in this phase.
         bad_sectors: u64,
     },
+    /// A note for the user: what a step did or found, or something that needs attention.
     Message {
+        /// Path of the disk, as shown to the user.
         disk: String,
+        /// The note.
         text: String,
     },
+    /// The job is over; sent once, after every other event of the job.
     Finished {
+        /// Path of the disk, as shown to the user.
         disk: String,
+        /// Everything the certificate needs.
         report: Box<ErasureReport>,
     },
 }
@@ -81,16 +121,21 @@ pub enum JobEvent {
 /// A firmware step as it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FirmwareStepReport {
+    /// Method id (as in the plan), e.g. `nvme-sanitize-crypto`.
     pub method: String,
+    /// The drive completed the operation and its status afterwards agrees.
     pub completed: bool,
     /// The drive's own words about the result (sanitize status, security state...).
     pub device_status: String,
+    /// What was sent and observed, step by step.
     pub notes: Vec<String>,
     /// What the technician must see (e.g. a drive that may still carry the temporary password).
     #[serde(default)]
     pub attention: Vec<String>,
+    /// When the step started (UTC, RFC 3339 in JSON).
     #[serde(with = "time::serde::rfc3339")]
     pub started: OffsetDateTime,
+    /// When the step ended (UTC, RFC 3339 in JSON).
     #[serde(with = "time::serde::rfc3339")]
     pub ended: OffsetDateTime,
 }
@@ -98,24 +143,35 @@ pub struct FirmwareStepReport {
 /// Everything a certificate needs about one erase, as plain data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErasureReport {
+    /// The disk as the kernel describes it (path, size, transport, media).
     pub disk: DiskInfo,
     /// Identity as the drive itself reports it (IDENTIFY, Identify Controller, INQUIRY).
     pub identity: crate::probe::DriveIdentity,
+    /// What the drive supports, as probed (and the station's limits).
     pub capabilities: DriveCapabilities,
+    /// Health figures (SMART, NVMe SMART / Health log), when they could be read.
     pub health: Option<HealthReport>,
+    /// Probing notes for the technician.
     pub probe_notes: Vec<String>,
+    /// The steps chosen to erase the drive, with the level they claim.
     pub plan: Plan,
     /// Key of random patterns and of the verification sample plan.
     pub seed: Seed,
+    /// When the job started (UTC, RFC 3339 in JSON).
     #[serde(with = "time::serde::rfc3339")]
     pub started: OffsetDateTime,
+    /// When the job ended (UTC, RFC 3339 in JSON).
     #[serde(with = "time::serde::rfc3339")]
     pub ended: OffsetDateTime,
+    /// Hidden-area handling (ATA only); `None` when it was not attempted.
     pub hidden: Option<HiddenAreaOutcome>,
+    /// The firmware steps that ran, in order.
     pub firmware: Vec<FirmwareStepReport>,
+    /// The host overwrite, when the plan has one.
     pub overwrite: Option<OverwriteReport>,
     /// `None` when the job stopped before the flush.
     pub flushed: Option<bool>,
+    /// The verification read-back, when it ran.
     pub verification: Option<VerifyReport>,
     /// Why verification was not what was asked (e.g. full → sampled for a crypto erase).
     pub verification_note: Option<String>,
@@ -123,12 +179,17 @@ pub struct ErasureReport {
     /// follows ([`crate::plan::Step::CryptoEraseCheck`]).
     #[serde(default)]
     pub crypto_check: Option<VerifyReport>,
+    /// Bytes the host wrote to the disk (overwrite passes), 0 after a firmware-only erase.
     pub bytes_written: u64,
+    /// Every command sent to the drive, with its answer, in order.
     pub transcript: Vec<CommandRecord>,
     /// blake3 of the transcript's JSON lines.
     pub transcript_blake3: String,
+    /// Problems that limit what the certificate may claim.
     pub exceptions: Vec<Exception>,
+    /// The verdict, from [`crate::outcome::decide`].
     pub outcome: Outcome,
+    /// The level the plan aimed for (SP 800-88 Rev. 1 Clear or Purge).
     pub level_requested: Level,
     /// The level reached (`None` when not erased).
     pub level_achieved: Option<Level>,
@@ -140,6 +201,7 @@ pub struct ErasureReport {
 
 /// A running job.
 pub struct JobHandle {
+    /// Path of the disk, as shown to the user.
     pub disk: String,
     cancel: CancelToken,
     thread: std::thread::JoinHandle<ErasureReport>,
@@ -152,6 +214,7 @@ impl JobHandle {
         self.cancel.cancel();
     }
 
+    /// `true` once the job thread has ended.
     pub fn is_finished(&self) -> bool {
         self.thread.is_finished()
     }

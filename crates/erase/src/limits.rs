@@ -30,17 +30,23 @@ pub fn reaches_other_namespaces(method: &Method, nvme: &NvmeCaps) -> bool {
 /// and the certificate (`media.namespaces`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReachedNamespace {
+    /// Path of the namespace's block device, as shown to the user.
     pub device: String,
     #[serde(default)]
+    /// NVMe namespace id, when known.
     pub nsid: Option<u32>,
+    /// Size of the namespace, bytes.
     pub size_bytes: u64,
     #[serde(default)]
+    /// Namespace Globally Unique Identifier (NGUID, Identify Namespace), hex, when reported.
     pub nguid: Option<String>,
     #[serde(default)]
+    /// IEEE Extended Unique Identifier (EUI64, Identify Namespace), hex, when reported.
     pub eui64: Option<String>,
 }
 
 impl ReachedNamespace {
+    /// Describes the namespace `info` with its id `nsid`.
     pub fn new(info: &ardoise_disk::DiskInfo, nsid: Option<u32>) -> Self {
         ReachedNamespace {
             device: info.path_display(),

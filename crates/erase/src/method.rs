@@ -14,6 +14,7 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level as written in certificates and the CLI: `clear` or `purge`.
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Clear => "clear",
@@ -49,7 +50,10 @@ pub enum FormatErase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MethodClass<'a> {
     /// The computer writes the named scheme over every logical block.
-    HostOverwrite { scheme: &'a str },
+    HostOverwrite {
+        /// Scheme id, e.g. `zero`.
+        scheme: &'a str,
+    },
     /// The firmware overwrites every physical sector with a pattern (zeros).
     FirmwareOverwrite,
     /// The firmware changes the media encryption key.
@@ -75,19 +79,31 @@ pub enum NamespaceReach {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Method {
+    /// NVMe Sanitize (NVMe Base 2.0, Sanitize command; docs/standards.md §2.5): purge.
     NvmeSanitize {
+        /// Which sanitize action.
         action: SanitizeAction,
     },
+    /// NVMe Format NVM with a Secure Erase Setting (NVMe Base 2.0, Format NVM command;
+    /// docs/standards.md §2.7): purge.
     NvmeFormat {
+        /// SES 1 (user data) or SES 2 (cryptographic).
         erase: FormatErase,
     },
+    /// ATA SANITIZE DEVICE (ACS-4, Sanitize Device feature set; docs/standards.md §1.6): purge.
     AtaSanitize {
+        /// Which sanitize sub-command.
         action: SanitizeAction,
     },
+    /// ATA SECURITY ERASE UNIT (ACS-4, Security feature set; docs/standards.md §1.4): purge when
+    /// enhanced on a hard disk, clear otherwise.
     AtaSecurityErase {
+        /// Enhanced erase (word 0 bit 1 of the data block) rather than normal.
         enhanced: bool,
     },
+    /// SCSI SANITIZE (SBC-4, SANITIZE command; docs/standards.md §3.2): purge.
     ScsiSanitize {
+        /// Which service action.
         action: SanitizeAction,
     },
     /// eMMC: erase (secure erase or secure trim where supported) of the whole user area, then
@@ -97,6 +113,7 @@ pub enum Method {
     BlockSecureDiscard,
     /// Host overwrite with a named scheme (see `crate::pattern` schemes).
     Overwrite {
+        /// Scheme id, e.g. `zero` (see [`crate::overwrite::Scheme`]).
         scheme: String,
     },
 }

@@ -15,13 +15,19 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// The verdict of one erase (see the module documentation for the rules).
 pub enum Outcome {
+    /// The erase completed, was verified, and nothing limits it.
     Erased,
+    /// The erase completed and verification found nothing wrong, but part of the disk could not be
+    /// covered or checked; the exceptions say which.
     ErasedWithExceptions,
+    /// The erase did not complete, or data that should be gone was found.
     NotErased,
 }
 
 impl Outcome {
+    /// The verdict as written in certificates: `erased`, `erased_with_exceptions` or `not_erased`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Erased => "erased",
@@ -107,11 +113,14 @@ impl ExceptionCode {
 /// One exception with its detail in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exception {
+    /// What went wrong, as a stable code.
     pub code: ExceptionCode,
+    /// The detail in words, for the technician and the certificate.
     pub detail: String,
 }
 
 impl Exception {
+    /// An exception with code `code` and detail `detail`.
     pub fn new(code: ExceptionCode, detail: impl Into<String>) -> Self {
         Exception {
             code,

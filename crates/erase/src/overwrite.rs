@@ -109,14 +109,19 @@ impl OverwriteOptions {
 /// Why an overwrite could not start (nothing was written).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OverwriteError {
+    /// The scheme lists no pass.
     #[error("the scheme has no pass")]
     EmptyScheme,
+    /// The target's size is smaller than one sector.
     #[error("the target has no addressable sector")]
     EmptyDevice,
+    /// The logical sector size does not fit the 4096-byte aligned buffers.
     #[error("logical sector size {0} is not supported (it must divide or be a multiple of 4096)")]
     BadSectorSize(u32),
+    /// An option is out of range (the text says which).
     #[error("invalid options: {0}")]
     BadOptions(String),
+    /// The pattern could not be built.
     #[error(transparent)]
     Pattern(#[from] PatternError),
 }
@@ -162,8 +167,11 @@ pub enum OverwriteOutcome {
     CompletedWithUnwritable,
     /// Stopped by the operator.
     Cancelled,
+    /// Stopped by an error; nothing after it ran.
     Failed {
+        /// What kind of failure.
         reason: FailReason,
+        /// The error in words.
         detail: String,
     },
 }
@@ -180,8 +188,11 @@ impl OverwriteOutcome {
 pub struct IoErrorRecord {
     /// 1-based pass number.
     pub pass: u32,
+    /// Byte offset of the failed request on the device.
     pub offset: u64,
+    /// Length of the failed request, bytes.
     pub len: u64,
+    /// The error in words.
     pub error: String,
     /// Sectors of this range that stayed unwritable after the sector-by-sector retries.
     pub unwritable_sectors: u64,
@@ -192,13 +203,19 @@ pub struct IoErrorRecord {
 pub struct PassReport {
     /// 1-based.
     pub pass: u32,
+    /// The pattern written.
     pub pattern: PatternSpec,
     /// Stream of the random pattern (the pass index), for recomputing it.
     pub stream: u64,
+    /// How the pass ended.
     pub status: PassStatus,
+    /// Bytes written in this pass.
     pub bytes_written: u64,
+    /// Sectors that could not be written in this pass.
     pub unwritable_sectors: u64,
+    /// Byte ranges that could not be written (at most [`OverwriteOptions::max_listed`]).
     pub unwritable: Vec<ByteRange>,
+    /// Duration of the pass, seconds.
     pub seconds: f64,
     /// Average write rate, bytes per second.
     pub rate: f64,
@@ -211,21 +228,30 @@ pub struct PassReport {
 /// Settings that shaped the run (recorded for reproducibility).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineSettings {
+    /// Bytes per write request.
     pub chunk_bytes: usize,
+    /// Buffers in the ring of generated data.
     pub buffers: usize,
+    /// Threads generating the random pattern.
     pub generator_threads: usize,
+    /// Threads issuing writes.
     pub writer_threads: usize,
+    /// Writes bypassed the page cache (O_DIRECT); `false` when the target was opened without it.
     pub direct_io: bool,
 }
 
 /// The result of an overwrite job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OverwriteReport {
+    /// The scheme that ran.
     pub scheme: Scheme,
     /// Key of the random pattern (recorded so the content can be recomputed).
     pub seed: Seed,
+    /// Size of the target, bytes.
     pub device_bytes: u64,
+    /// Logical sector size, bytes.
     pub sector_size: u32,
+    /// The engine settings used.
     pub settings: EngineSettings,
     /// One entry per pass started, in order.
     pub passes: Vec<PassReport>,
@@ -233,16 +259,23 @@ pub struct OverwriteReport {
     pub passes_completed: u32,
     /// Sectors unwritable in at least one pass (union; exact unless `unwritable_truncated`).
     pub unwritable_sectors: u64,
+    /// Unwritable byte ranges (at most [`OverwriteOptions::max_listed`]).
     pub unwritable: Vec<ByteRange>,
+    /// `unwritable` was cut at [`OverwriteOptions::max_listed`] ranges.
     pub unwritable_truncated: bool,
+    /// I/O errors met (at most [`OverwriteOptions::max_listed`]).
     pub errors: Vec<IoErrorRecord>,
+    /// Number of I/O errors met, including those not listed.
     pub error_count: u64,
+    /// When the job started (UTC, RFC 3339 in JSON).
     #[serde(with = "time::serde::rfc3339")]
     pub started: OffsetDateTime,
+    /// When the job ended (UTC, RFC 3339 in JSON).
     #[serde(with = "time::serde::rfc3339")]
     pub ended: OffsetDateTime,
     /// The last flush succeeded (and so did every earlier one).
     pub flushed: bool,
+    /// How the job ended.
     pub outcome: OverwriteOutcome,
 }
 

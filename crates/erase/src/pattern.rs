@@ -41,6 +41,7 @@ impl Seed {
         Ok(Seed(b))
     }
 
+    /// Parses 32 hex digits (surrounding whitespace ignored).
     pub fn from_hex(s: &str) -> Result<Seed, PatternError> {
         let v = hex::decode(s.trim()).map_err(|_| PatternError::BadSeed(s.to_string()))?;
         let b: [u8; 16] = v
@@ -49,10 +50,12 @@ impl Seed {
         Ok(Seed(b))
     }
 
+    /// The seed as 32 lowercase hex digits, as recorded in certificates.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
 
+    /// The 16 key bytes.
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }
@@ -88,9 +91,13 @@ impl<'de> Deserialize<'de> for Seed {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PatternSpec {
     /// One byte everywhere.
-    Byte { value: u8 },
+    Byte {
+        /// The byte written.
+        value: u8,
+    },
     /// A byte sequence repeated from device offset 0 (`bytes` in hex in JSON).
     Repeat {
+        /// The repeated bytes, 1 to [`MAX_REPEAT_LEN`].
         #[serde(with = "hex_bytes")]
         bytes: Vec<u8>,
     },
@@ -99,19 +106,24 @@ pub enum PatternSpec {
 }
 
 impl PatternSpec {
+    /// Zeros everywhere.
     pub const ZEROS: PatternSpec = PatternSpec::Byte { value: 0x00 };
+    /// 0xFF everywhere.
     pub const ONES: PatternSpec = PatternSpec::Byte { value: 0xFF };
 
+    /// The byte `value` everywhere.
     pub fn byte(value: u8) -> PatternSpec {
         PatternSpec::Byte { value }
     }
 
+    /// `bytes` repeated from device offset 0.
     pub fn repeat(bytes: &[u8]) -> PatternSpec {
         PatternSpec::Repeat {
             bytes: bytes.to_vec(),
         }
     }
 
+    /// `true` for the AES-128-CTR keystream.
     pub fn is_random(&self) -> bool {
         matches!(self, PatternSpec::Random)
     }
@@ -149,10 +161,13 @@ impl fmt::Display for PatternSpec {
 /// Errors of this module.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PatternError {
+    /// A repeating pattern is empty or longer than [`MAX_REPEAT_LEN`] bytes (the length given).
     #[error("a repeating pattern needs 1 to {MAX_REPEAT_LEN} bytes, got {0}")]
     BadRepeat(usize),
+    /// A seed that is not 32 hex digits (the text given).
     #[error("not a 128-bit hex seed: {0:?}")]
     BadSeed(String),
+    /// The operating system's random generator failed (its error).
     #[error("no entropy from the operating system: {0}")]
     Entropy(String),
 }
@@ -209,6 +224,7 @@ impl Pattern {
         Pattern::byte(0)
     }
 
+    /// The byte `value` everywhere.
     pub fn byte(value: u8) -> Pattern {
         Pattern::new(&PatternSpec::byte(value), Seed([0; 16]), 0).expect("a byte pattern is valid")
     }
@@ -218,18 +234,22 @@ impl Pattern {
         Pattern::new(&PatternSpec::Random, seed, stream).expect("a random pattern is valid")
     }
 
+    /// What the pattern writes.
     pub fn spec(&self) -> &PatternSpec {
         &self.spec
     }
 
+    /// The seed of the keystream (all zeros for non-random patterns).
     pub fn seed(&self) -> Seed {
         self.seed
     }
 
+    /// Stream number of the keystream (the pass index), so that each pass of a scheme differs.
     pub fn stream(&self) -> u64 {
         self.stream
     }
 
+    /// `true` for the AES-128-CTR keystream.
     pub fn is_random(&self) -> bool {
         matches!(self.source, Source::Random(_))
     }

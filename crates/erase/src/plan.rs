@@ -22,9 +22,15 @@ pub const FALLBACK_SCHEME_FLASH: &str = "random-zero";
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExpectedState {
     /// The last pass of this overwrite scheme, recomputed from the pattern generator.
-    Overwritten { scheme: String },
+    Overwritten {
+        /// Scheme id.
+        scheme: String,
+    },
     /// Every byte equals this value (a firmware overwrite with a one-byte-repeating pattern).
-    Fill { byte: u8 },
+    Fill {
+        /// The byte every sector holds.
+        byte: u8,
+    },
     /// Every sample differs from its pre-erase fingerprint and carries no partition or filesystem
     /// signature (crypto erase, block erase, format, security erase: the drive decides the bytes).
     Changed,
@@ -42,7 +48,10 @@ pub enum Step {
     /// NVMe Sanitize sent with No-Deallocate After Sanitize, so that what a crypto erase leaves
     /// can be told from a mere deallocation ([`Step::CryptoEraseCheck`]).
     Firmware {
+        /// The firmware method to run.
         method: Method,
+        /// Ask for No-Deallocate After Sanitize (NVMe Base 2.0, Sanitize command, NDAS;
+        /// docs/standards.md §2.5).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         keep_data: bool,
     },
@@ -50,7 +59,10 @@ pub enum Step {
     /// held data must now read differently and not uniformly.
     CryptoEraseCheck,
     /// Host overwrite with a scheme.
-    Overwrite { scheme: String },
+    Overwrite {
+        /// Scheme id.
+        scheme: String,
+    },
     /// fsync / FLUSH CACHE.
     Flush,
     /// Read back and compare.
@@ -70,11 +82,15 @@ impl Step {
 /// A method applied to one drive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// The method carried out.
     pub method: Method,
+    /// The level the method claims (SP 800-88 Rev. 1).
     pub level: Level,
     /// Why this method (auto) or that it was requested, in words.
     pub reason: String,
+    /// The steps, in order.
     pub steps: Vec<Step>,
+    /// What the disk must read back as afterwards.
     pub expected: ExpectedState,
     /// Fixed statements that travel with the certificate (what host read-back cannot show).
     pub limitations: Vec<String>,
@@ -85,9 +101,13 @@ pub struct Plan {
 /// A method and whether this drive supports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MethodSupport {
+    /// The method.
     pub method: Method,
+    /// Its stable id (CLI `--method`, certificates).
     pub id: String,
+    /// The level it claims on this drive (SP 800-88 Rev. 1).
     pub level: Level,
+    /// `true` when this drive supports it.
     pub supported: bool,
     /// Why it is (or is not) available, in words.
     pub reason: String,
@@ -101,14 +121,28 @@ pub struct MethodSupport {
 /// Why a plan cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// The drive does not support the method asked for.
     #[error("{method} is not supported by this drive: {reason}")]
-    Unsupported { method: String, reason: String },
+    Unsupported {
+        /// Method id.
+        method: String,
+        /// Why the drive does not support it.
+        reason: String,
+    },
+    /// No method has this id.
     #[error("unknown method {0:?} (see `ardoise methods`)")]
     UnknownMethod(String),
+    /// No method is supported on this drive (the reasons, in words).
     #[error("no erase method is available for this drive: {0}")]
     NothingAvailable(String),
+    /// The drive's own size is smaller than the block device's: the disk is not what it seems.
     #[error("the drive reports {drive_bytes} bytes but the kernel shows {kernel_bytes}: the two sizes contradict each other (a wrong disk behind the name, or a bridge that misreports), so nothing is written")]
-    DriveSmallerThanKernel { drive_bytes: u64, kernel_bytes: u64 },
+    DriveSmallerThanKernel {
+        /// Size the drive reports, bytes.
+        drive_bytes: u64,
+        /// Size of the block device, bytes.
+        kernel_bytes: u64,
+    },
 }
 
 /// Hint to offer when the ATA security feature set is frozen.

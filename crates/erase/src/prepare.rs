@@ -16,9 +16,13 @@ use crate::request::JobRequest;
 
 /// A disk that has been probed and planned, ready to run.
 pub struct PreparedJob {
+    /// The disk, opened exclusively.
     pub disk: OpenedDisk,
+    /// What the probe found.
     pub probe: ProbeReport,
+    /// What will be done.
     pub plan: Plan,
+    /// What was asked.
     pub request: JobRequest,
     /// The controller's other namespaces that the plan's command also erases, held exclusively
     /// until the job ends.
@@ -56,7 +60,9 @@ pub enum RefusedWhy {
 
 /// A job that was not started; the disk is handed back untouched.
 pub struct Refused {
+    /// The disk, untouched.
     pub disk: Box<OpenedDisk>,
+    /// Why the job was refused.
     pub error: RefusedWhy,
 }
 

@@ -32,8 +32,11 @@ use crate::capability::{
 /// Who the drive says it is (refining what discovery read from sysfs).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DriveIdentity {
+    /// Model number as the drive reports it.
     pub model: String,
+    /// Serial number as the drive reports it.
     pub serial: String,
+    /// Firmware revision as the drive reports it.
     pub firmware: String,
     /// WWN (`naa.…`), or the NVMe namespace NGUID / EUI-64 (`nguid.…`, `eui.…`).
     pub wwn: Option<String>,
@@ -42,9 +45,11 @@ pub struct DriveIdentity {
 /// Everything a probe learnt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeReport {
+    /// What the drive supports.
     pub capabilities: DriveCapabilities,
     /// `None` when no health data could be read.
     pub health: Option<HealthReport>,
+    /// Who the drive says it is.
     pub identity: DriveIdentity,
     /// Every note of the probe (the technician-relevant ones are also in the capabilities).
     pub notes: Vec<String>,
@@ -155,12 +160,18 @@ fn minutes(t: EraseTime) -> Option<u32> {
     }
 }
 
+/// The device disappeared while its native and DCO maxima were read (hidden-area measurement);
+/// displays as the ATA error that said so.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DeviceGone(pub AtaError);
+
 /// Reads the native maximum and the DCO maximum. `Err` when the device is gone; the second
 /// element lists what could not be read (the measurement is then incomplete).
 pub(crate) fn measure_hidden<T: ScsiTransport>(
     dev: &mut AtaDevice<T>,
     id: &IdentifyData,
-) -> Result<(HiddenAreas, Vec<String>), String> {
+) -> Result<(HiddenAreas, Vec<String>), DeviceGone> {
     let mut h = HiddenAreas {
         visible_sectors: id.user_sectors(),
         native_sectors: None,
@@ -170,7 +181,6 @@ pub(crate) fn measure_hidden<T: ScsiTransport>(
         amax_supported: id.amax_supported,
     };
     let mut problems = Vec::new();
-    let gone = |e: &AtaError| e.is_device_gone().then(|| e.to_string());
     let native = if id.amax_supported {
         Some(("GET NATIVE MAX ADDRESS EXT", dev.get_native_max_lba_ext()))
     } else if id.hpa.supported {
@@ -185,8 +195,8 @@ pub(crate) fn measure_hidden<T: ScsiTransport>(
     match native {
         Some((_, Ok(max))) => h.native_sectors = Some(max + 1),
         Some((name, Err(e))) => {
-            if let Some(g) = gone(&e) {
-                return Err(g);
+            if e.is_device_gone() {
+                return Err(DeviceGone(e));
             }
             problems.push(format!("{name}: {e}"));
         }
@@ -199,8 +209,8 @@ pub(crate) fn measure_hidden<T: ScsiTransport>(
             }
             Ok(d) => h.dco_max_sectors = Some(d.real_max_sectors()),
             Err(e) => {
-                if let Some(g) = gone(&e) {
-                    return Err(g);
+                if e.is_device_gone() {
+                    return Err(DeviceGone(e));
                 }
                 problems.push(format!("DEVICE CONFIGURATION IDENTIFY: {e}"));
             }

@@ -22,15 +22,21 @@ pub const MIN_WAKE_AFTER: Duration = Duration::from_secs(5);
 /// Why a suspend cycle could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum RemedyError {
+    /// The kernel offers no suspend to RAM (`mem` is missing from `power/state` in sysfs).
     #[error("suspend to RAM is not available: {0}")]
     NotAvailable(String),
+    /// No RTC wake alarm could be set: the machine would stay asleep.
     #[error("no RTC wake alarm ({0}): the machine would not wake up by itself")]
     NoWakeAlarm(String),
+    /// The wake-up delay asked for is below [`MIN_WAKE_AFTER`].
     #[error("the wake-up delay must be at least {} s", MIN_WAKE_AFTER.as_secs())]
     TooShort,
+    /// A sysfs file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
 }
@@ -38,9 +44,11 @@ pub enum RemedyError {
 /// What the suspend cycle did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuspendReport {
+    /// Seconds between the suspend and the RTC wake-up.
     pub wake_after_secs: u64,
     /// The suspend variant in force (`deep`, `s2idle`...), when the kernel says.
     pub mem_sleep: Option<String>,
+    /// What was done and observed, step by step.
     pub notes: Vec<String>,
 }
 

@@ -14,7 +14,10 @@ use crate::verify::VerifyOptions;
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum VerifyChoice {
     /// Stratified sampling covering this share of the disk.
-    Sample { coverage_percent: f64 },
+    Sample {
+        /// Share of the disk read back, percent (0 to 100).
+        coverage_percent: f64,
+    },
     /// Every sector (for firmware methods whose result is vendor-defined, a sampled comparison with
     /// the pre-erase fingerprints at [`FULL_CHANGED_COVERAGE`] is done instead, and said).
     Full,
@@ -31,12 +34,15 @@ pub const FULL_CHANGED_COVERAGE: f64 = 10.0;
 pub struct JobRequest {
     /// `auto` or a method id (`ardoise methods`).
     pub method: String,
+    /// How to verify after the erase.
     pub verify: VerifyChoice,
     /// Key of random patterns and of the sample plan; random when `None` (recorded in the report).
     #[serde(default)]
     pub seed: Option<Seed>,
+    /// Tuning of the host overwrite.
     #[serde(default)]
     pub overwrite: OverwriteOptions,
+    /// Tuning of the verification read-back.
     #[serde(default)]
     pub verify_options: VerifyOptions,
     /// Interval between status polls of a running firmware command.

@@ -81,10 +81,12 @@ impl Expected {
         }
     }
 
+    /// Zeros everywhere.
     pub fn zeros() -> Expected {
         Expected::Pattern(Pattern::zeros())
     }
 
+    /// The byte `value` everywhere.
     pub fn byte(value: u8) -> Expected {
         Expected::Pattern(Pattern::byte(value))
     }
@@ -111,16 +113,25 @@ impl Expected {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExpectedState {
+    /// Every sector holds the pattern, byte for byte.
     Pattern {
+        /// The pattern.
         pattern: PatternSpec,
         /// Seed and stream of a random pattern.
         seed: Option<Seed>,
+        /// Stream number of a random pattern.
         stream: Option<u64>,
     },
     /// Every sample differs from its pre-erase fingerprint and carries no signature.
-    DiffersFromBefore { fingerprint_block: usize },
+    DiffersFromBefore {
+        /// Size of a fingerprinted block, bytes.
+        fingerprint_block: usize,
+    },
     /// Every block that held data differs from its fingerprint and is not uniform.
-    ChangedNotUniform { fingerprint_block: usize },
+    ChangedNotUniform {
+        /// Size of a fingerprinted block, bytes.
+        fingerprint_block: usize,
+    },
 }
 
 /// Tuning of verification reads. `Default` holds the measured defaults (docs/performance.md).
@@ -131,6 +142,7 @@ pub struct VerifyOptions {
     /// Buffers: one per reader when comparing in the readers, else the ring between readers and
     /// comparers.
     pub buffers: usize,
+    /// Threads issuing reads.
     pub reader_threads: usize,
     /// Threads comparing what the readers read; 0: each reader compares its own pieces right
     /// after reading them (no hand-off, the data is still in that core's cache).
@@ -197,17 +209,25 @@ impl VerifyOptions {
 /// Why a verification could not start (nothing was read).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VerifyError {
+    /// The sample plan could not be made.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The sample plan was made for another device size or sector size.
     #[error("the sample plan was made for {plan_bytes} bytes of {plan_sector}-byte sectors, the device has {dev_bytes} bytes of {dev_sector}-byte sectors")]
     PlanMismatch {
+        /// Device size the plan was made for, bytes.
         plan_bytes: u64,
+        /// Sector size the plan was made for, bytes.
         plan_sector: u32,
+        /// Size of the device, bytes.
         dev_bytes: u64,
+        /// Logical sector size of the device, bytes.
         dev_sector: u32,
     },
+    /// Fingerprints were given with a plan other than the one they were taken with.
     #[error("pre-erase fingerprints can only be compared on the sample plan they were taken with")]
     FingerprintsNeedTheirPlan,
+    /// An option is out of range (the text says which).
     #[error("invalid options: {0}")]
     BadOptions(String),
     /// Fingerprinting: the device failed (gone, I/O error).
@@ -222,7 +242,9 @@ pub enum VerifyError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// What was read matches the expectation.
     Pass,
+    /// Something that should be gone was found.
     Fail,
 }
 
@@ -231,11 +253,15 @@ pub enum Verdict {
 pub struct VerifyReport {
     /// Full read-back or sampling.
     pub method: Coverage,
+    /// What the device was expected to hold.
     pub expected: ExpectedState,
     /// The sample plan (seed, parameters, figures) for a sampled verification.
     pub plan: Option<PlanSummary>,
+    /// Size of the device, bytes.
     pub device_bytes: u64,
+    /// Logical sector size, bytes.
     pub sector_size: u32,
+    /// Bytes the verification was to read.
     pub bytes_planned: u64,
     /// Bytes read successfully.
     pub bytes_read: u64,
@@ -250,12 +276,16 @@ pub struct VerifyReport {
     pub mismatched_bytes: u64,
     /// The first mismatching ranges, lowest offsets first.
     pub first_mismatches: Vec<ByteRange>,
+    /// Samples with at least one unreadable sector.
     pub unreadable_samples: u64,
+    /// Bytes that could not be read.
     pub unreadable_bytes: u64,
+    /// The first unreadable ranges, lowest offsets first.
     pub unreadable: Vec<ByteRange>,
     /// Partition-table or filesystem structures found (fingerprint checks: in every sample;
     /// pattern checks: in mismatching pieces, as a clue to what remained).
     pub signatures_found: u64,
+    /// The first structures found (at most [`VerifyOptions::max_listed`]).
     pub signatures: Vec<SignatureHit>,
     /// Fingerprint checks: blocks that were uniform (or unreadable) before the erase and read
     /// the same after, so could not show a change.
@@ -266,17 +296,22 @@ pub struct VerifyReport {
     pub informative_blocks: u64,
     /// Why the read-back stopped early (device gone, I/O error, cancelled).
     pub aborted: Option<String>,
+    /// Pass or fail.
     pub verdict: Verdict,
     /// What a pass allows one to state (`None` when the verification failed).
     pub assurance: Option<Assurance>,
+    /// When the read-back started (UTC, RFC 3339 in JSON).
     #[serde(with = "time::serde::rfc3339")]
     pub started: OffsetDateTime,
+    /// When the read-back ended (UTC, RFC 3339 in JSON).
     #[serde(with = "time::serde::rfc3339")]
     pub ended: OffsetDateTime,
+    /// Duration of the read-back, seconds.
     pub seconds: f64,
 }
 
 impl VerifyReport {
+    /// `true` when the verdict is [`Verdict::Pass`].
     pub fn passed(&self) -> bool {
         self.verdict == Verdict::Pass
     }

@@ -496,26 +496,47 @@ pub enum Recovery {
     /// The vault holds no password for this drive: nothing to do (the drive was not touched).
     NothingToDo,
     /// The vault held a password but the drive carries none: the password was removed.
-    AlreadyClear { device_status: String },
+    AlreadyClear {
+        /// The drive's security state as IDENTIFY DEVICE reported it (no password set).
+        device_status: String,
+    },
     /// The drive was unlocked and its password disabled; the vault entry was removed.
-    Unlocked { device_status: String },
+    Unlocked {
+        /// The drive's security state as read after DISABLE PASSWORD.
+        device_status: String,
+    },
 }
 
 /// Why a drive could not be recovered. The password stays in the vault in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryError {
+    /// The vault could not be read or updated.
     #[error("password vault: {0}")]
     Vault(#[from] VaultError),
+    /// The vault entry is not a password the drive can take.
     #[error("password vault: the vaulted password is unusable: {0}")]
     UnusablePassword(String),
+    /// IDENTIFY DEVICE failed, before or after unlocking.
     #[error("the device: {0}")]
     Device(String),
+    /// SECURITY FREEZE LOCK is in effect (IDENTIFY word 128 bit 3), so the drive refuses UNLOCK and
+    /// DISABLE PASSWORD until a power-on reset; a suspend and resume usually clears it
+    /// (docs/standards.md §1.5).
     #[error("the drive is frozen, so it refuses UNLOCK and DISABLE PASSWORD: {0}")]
     Frozen(String),
+    /// The drive refused SECURITY UNLOCK or DISABLE PASSWORD with the vaulted password, its attempt
+    /// counter has expired, or it still reports a password afterwards.
     #[error("the drive refused the vaulted password: {0}")]
     Refused(String),
+    /// The drive's serial number differs from the one the password was vaulted for: another
+    /// drive sits at that path, and it is not touched.
     #[error("the drive answers with serial {found:?}, not {expected:?}")]
-    WrongDrive { expected: String, found: String },
+    WrongDrive {
+        /// Serial number recorded with the vaulted password.
+        expected: String,
+        /// Serial number the drive reports now (IDENTIFY DEVICE words 10–19).
+        found: String,
+    },
 }
 
 /// At the start after an interruption: if the vault holds a temporary password for `serial`,

@@ -20,11 +20,25 @@ use crate::capability::DriveCapabilities;
 use crate::method::Method;
 use crate::outcome::ExceptionCode;
 
+/// Why [`erase_steps`] found no sequence of erase commands that covers the user area; the
+/// text becomes the reason the method is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EraseStepsError {
+    /// EXT_CSD SEC_COUNT (JESD84-B51, Extended CSD register; docs/standards.md §4.2) is zero:
+    /// the card reports no user area to erase.
+    #[error("EXT_CSD SEC_COUNT is 0")]
+    NoSectors,
+    /// Neither a whole-erase-group erase (erase groups undefined, or the user area not a
+    /// multiple of one) nor a trim of the remainder is available (docs/standards.md §4.4).
+    #[error("the card offers no erase that covers the whole user area (erase groups undefined or not aligned, no trim)")]
+    NoCover,
+}
+
 /// The erase commands that together cover sectors `0..SEC_COUNT`, strongest first.
-pub fn erase_steps(ext: &ExtCsd) -> Result<Vec<(EraseKind, u64, u64)>, String> {
+pub fn erase_steps(ext: &ExtCsd) -> Result<Vec<(EraseKind, u64, u64)>, EraseStepsError> {
     let n = u64::from(ext.sec_count);
     if n == 0 {
-        return Err("EXT_CSD SEC_COUNT is 0".into());
+        return Err(EraseStepsError::NoSectors);
     }
     let aligned = ext.erase_group_sectors().map(|g| n / g * g);
     let secure_trim = || {
@@ -62,7 +76,7 @@ pub fn erase_steps(ext: &ExtCsd) -> Result<Vec<(EraseKind, u64, u64)>, String> {
     if ext.supports_trim() {
         return Ok(vec![(EraseKind::Trim, 0, n - 1)]);
     }
-    Err("the card offers no erase that covers the whole user area (erase groups undefined or not aligned, no trim)".into())
+    Err(EraseStepsError::NoCover)
 }
 
 fn failed(run: &mut Run, what: String, e: MmcError) -> FirmwareOutcome {

@@ -61,12 +61,15 @@ pub const STATUS_READ_ATTEMPTS: u32 = 3;
 pub struct FirmwareProgress {
     /// Fraction done in `[0, 1]`, when the drive reports it.
     pub fraction: Option<f64>,
+    /// What the operation is doing, in words, for the front end.
     pub message: String,
 }
 
 /// What an executor needs besides the drive: cancellation, progress, timing, the vault.
 pub struct FirmwareContext<'a> {
+    /// Cancels the polling (the drive may go on with an operation it already started).
     pub cancel: CancelToken,
+    /// Receives every progress report; `None`: progress is not reported.
     pub progress: Option<&'a mut dyn FnMut(FirmwareProgress)>,
     /// Time between two status polls ([`DEFAULT_POLL_INTERVAL`] on real devices; tests use
     /// milliseconds).
@@ -85,6 +88,8 @@ pub struct FirmwareContext<'a> {
 }
 
 impl<'a> FirmwareContext<'a> {
+    /// A context with the defaults: no cancellation, no progress, [`DEFAULT_POLL_INTERVAL`], no
+    /// stall override, no block device, data not kept.
     pub fn new(vault: &'a dyn PasswordVault) -> Self {
         FirmwareContext {
             cancel: CancelToken::new(),
@@ -97,31 +102,37 @@ impl<'a> FirmwareContext<'a> {
         }
     }
 
+    /// Uses `cancel` to stop the wait.
     pub fn with_cancel(mut self, cancel: CancelToken) -> Self {
         self.cancel = cancel;
         self
     }
 
+    /// Sends progress reports to `progress`.
     pub fn with_progress(mut self, progress: &'a mut dyn FnMut(FirmwareProgress)) -> Self {
         self.progress = Some(progress);
         self
     }
 
+    /// Polls the status every `interval`.
     pub fn with_poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
         self
     }
 
+    /// Overrides every stall budget with `limit` (tests).
     pub fn with_stall_limit(mut self, limit: Duration) -> Self {
         self.stall_limit = Some(limit);
         self
     }
 
+    /// Sets [`FirmwareContext::keep_data`].
     pub fn with_keep_data(mut self, keep_data: bool) -> Self {
         self.keep_data = keep_data;
         self
     }
 
+    /// Gives the block device node and an open descriptor of it, for BLKSECDISCARD.
     pub fn with_block_device(mut self, path: PathBuf, file: std::sync::Arc<std::fs::File>) -> Self {
         self.block_device = Some((path, file));
         self
@@ -172,7 +183,9 @@ pub struct FirmwareOutcome {
     /// The drive's own words after the operation (or at the point it stopped), e.g.
     /// "SANITIZE STATUS EXT: SD4 operation succeeded ...".
     pub device_status: String,
+    /// Problems that keep the operation from counting as done, or that the certificate must state.
     pub exceptions: Vec<Exception>,
+    /// What was done and observed, in words, for the report.
     pub notes: Vec<String>,
     /// Messages the front end must show prominently (a drive possibly left locked with the
     /// vaulted password). Never contains a password.

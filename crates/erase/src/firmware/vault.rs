@@ -23,50 +23,83 @@ use serde::{Deserialize, Serialize};
 /// the technician (notes, refusals) and some are asserted by tests.
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
+    /// The operating system's random number generator failed, so no password was generated.
     #[error("no random numbers: {0}")]
     NoRandomNumbers(getrandom::Error),
+    /// The vault was built to refuse every password ([`MemoryVault::refusing`]).
     #[error("this vault refuses to store passwords")]
     Refusing,
+    /// A password is already stored for this serial number.
     #[error("a temporary password is already stored for a drive with serial {serial:?} (another drive with the same serial in this run, or an interrupted erase whose drive may still be locked with it); it is not replaced")]
-    Occupied { serial: String },
+    Occupied {
+        /// Serial number of the drive the stored password belongs to.
+        serial: String,
+    },
+    /// The vault directory could not be created.
     #[error("cannot create the password vault {}: {source}", dir.display())]
     CreateDir {
+        /// Directory that was to be created.
         dir: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
+    /// The vault path exists but is not a directory.
     #[error("the password vault {} is not a directory", dir.display())]
-    NotADirectory { dir: PathBuf },
+    NotADirectory {
+        /// The vault path.
+        dir: PathBuf,
+    },
+    /// The vault entry could not be serialized.
     #[error("{0}")]
     Encode(serde_json::Error),
+    /// The entry could not be written (or synced) to its file.
     #[error("cannot store the password in {}: {source}", path.display())]
     Store {
+        /// File the entry was written to.
         path: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
+    /// The directory could not be synced, so the new or removed entry may not survive a power cut.
     #[error("cannot sync {}: {source}", dir.display())]
     SyncDir {
+        /// Vault directory.
         dir: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
+    /// An entry could not be removed.
     #[error("cannot remove {}: {source}", path.display())]
     Remove {
+        /// File that was to be removed.
         path: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
+    /// An entry could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
+        /// File that was to be read.
         path: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
+    /// An entry is not valid JSON (truncated by a power cut, or altered).
     #[error("{} is damaged: {source}", path.display())]
     Damaged {
+        /// The damaged file.
         path: PathBuf,
+        /// Why it does not parse.
         source: serde_json::Error,
     },
+    /// An entry's file names another serial number than the drive asked for: it is not used.
     #[error("{} belongs to drive {found:?}, not {expected:?}", path.display())]
     ForeignEntry {
+        /// The entry's file.
         path: PathBuf,
+        /// Serial number stored in the entry.
         found: String,
+        /// Serial number the entry was looked up for.
         expected: String,
     },
 }
@@ -132,6 +165,7 @@ pub struct MemoryVault {
 }
 
 impl MemoryVault {
+    /// An empty vault that claims to survive a power cut.
     pub fn new() -> Self {
         Self::default()
     }
@@ -152,10 +186,12 @@ impl MemoryVault {
         }
     }
 
+    /// Number of stored passwords.
     pub fn len(&self) -> usize {
         self.lock().len()
     }
 
+    /// `true` when no password is stored.
     pub fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }
@@ -251,6 +287,7 @@ impl FileVault {
         self
     }
 
+    /// Directory holding one file per stored password.
     pub fn dir(&self) -> &Path {
         &self.dir
     }

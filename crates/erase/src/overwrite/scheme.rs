@@ -12,19 +12,24 @@ use crate::pattern::{Pattern, PatternError, PatternSpec, Seed};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NistCategory {
+    /// SP 800-88 Rev. 1 Clear: protects against simple, non-invasive recovery.
     Clear,
+    /// SP 800-88 Rev. 1 Purge: makes recovery infeasible with state-of-the-art laboratory
+    /// techniques.
     Purge,
 }
 
 /// One pass of a scheme.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pass {
+    /// What the pass writes.
     pub pattern: PatternSpec,
     /// Read the pass back after writing it (with [`crate::OverwriteOptions::pass_verify`]).
     pub verify: bool,
 }
 
 impl Pass {
+    /// A pass that writes `pattern` and is not read back.
     pub fn write(pattern: PatternSpec) -> Pass {
         Pass {
             pattern,
@@ -32,6 +37,7 @@ impl Pass {
         }
     }
 
+    /// A pass that writes `pattern` and is read back.
     pub fn write_and_verify(pattern: PatternSpec) -> Pass {
         Pass {
             pattern,
@@ -48,7 +54,9 @@ pub struct Scheme {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// The passes, in order.
     pub passes: Vec<Pass>,
+    /// The level the scheme claims.
     pub nist: NistCategory,
     /// Where the pass list comes from.
     pub source: String,

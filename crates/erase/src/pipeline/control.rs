@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct CancelToken(Arc<AtomicBool>);
 
 impl CancelToken {
+    /// A token that is not cancelled.
     pub fn new() -> Self {
         Self::default()
     }
@@ -20,6 +21,7 @@ impl CancelToken {
         self.0.store(true, Ordering::SeqCst);
     }
 
+    /// `true` once [`CancelToken::cancel`] was called on this token or a clone.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
@@ -30,9 +32,19 @@ impl CancelToken {
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Phase {
     /// Writing pass `pass` (1-based) of `passes`.
-    Overwrite { pass: u32, passes: u32 },
+    Overwrite {
+        /// Pass number, 1-based.
+        pass: u32,
+        /// Number of passes in the scheme.
+        passes: u32,
+    },
     /// Reading back pass `pass` (1-based) after writing it.
-    PassVerify { pass: u32, passes: u32 },
+    PassVerify {
+        /// Pass number, 1-based.
+        pass: u32,
+        /// Number of passes in the scheme.
+        passes: u32,
+    },
     /// Reading the sample plan before a firmware erase (fingerprints).
     Fingerprint,
     /// Verification read-back.
@@ -43,6 +55,7 @@ pub enum Phase {
 /// once at the start and once at the end of each phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
+    /// The phase reported on.
     pub phase: Phase,
     /// Bytes written (or read) so far in this phase.
     pub bytes_done: u64,
@@ -57,6 +70,7 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Default time between two reports.
     pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(500);
 
     /// Fraction done in `[0, 1]`.
@@ -84,8 +98,11 @@ impl Progress {
 /// Where progress goes: a callback run on the caller's thread (never on a worker thread), and the
 /// cancellation token. `Control::default()` reports nothing and is never cancelled.
 pub struct Control<'a> {
+    /// Checked between chunks; a cancelled token stops the job.
     pub cancel: CancelToken,
+    /// Called with each report; `None`: nothing is reported.
     pub progress: Option<&'a mut dyn FnMut(&Progress)>,
+    /// Minimum time between two reports.
     pub interval: Duration,
 }
 
@@ -100,6 +117,8 @@ impl Default for Control<'_> {
 }
 
 impl<'a> Control<'a> {
+    /// Reports to `progress` every [`Progress::DEFAULT_INTERVAL`], stopping when `cancel` is
+    /// cancelled.
     pub fn new(cancel: CancelToken, progress: &'a mut dyn FnMut(&Progress)) -> Self {
         Control {
             cancel,
@@ -108,6 +127,7 @@ impl<'a> Control<'a> {
         }
     }
 
+    /// Reports at most once per `interval`.
     pub fn with_interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
         self

@@ -7,23 +7,29 @@ use serde::{Deserialize, Serialize};
 /// A contiguous byte range on the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ByteRange {
+    /// Start, bytes from the beginning of the device.
     pub offset: u64,
+    /// Length, bytes.
     pub len: u64,
 }
 
 impl ByteRange {
+    /// The range of `len` bytes starting at `offset`.
     pub fn new(offset: u64, len: u64) -> Self {
         ByteRange { offset, len }
     }
 
+    /// First byte after the range.
     pub fn end(&self) -> u64 {
         self.offset + self.len
     }
 
+    /// `true` when byte `offset` lies inside the range.
     pub fn contains(&self, offset: u64) -> bool {
         offset >= self.offset && offset < self.end()
     }
 
+    /// `true` when the two ranges share at least one byte.
     pub fn overlaps(&self, other: &ByteRange) -> bool {
         self.offset < other.end() && other.offset < self.end()
     }
@@ -41,6 +47,7 @@ pub struct RangeSet {
 }
 
 impl RangeSet {
+    /// An empty set keeping at most `cap` ranges (at least 1).
     pub fn new(cap: usize) -> Self {
         RangeSet {
             ranges: BTreeMap::new(),
@@ -50,6 +57,8 @@ impl RangeSet {
         }
     }
 
+    /// Adds `len` bytes at `offset`, merging with the ranges it touches; a range beyond the kept
+    /// ones is dropped (and counted) once the cap is reached.
     pub fn insert(&mut self, offset: u64, len: u64) {
         if len == 0 {
             return;
@@ -84,6 +93,7 @@ impl RangeSet {
         }
     }
 
+    /// Adds every range of `other`, and its byte count and truncation.
     pub fn extend(&mut self, other: &RangeSet) {
         for r in other.ranges() {
             self.insert(r.offset, r.len);
@@ -92,6 +102,7 @@ impl RangeSet {
         self.truncated |= other.truncated;
     }
 
+    /// The kept ranges, lowest offset first.
     pub fn ranges(&self) -> Vec<ByteRange> {
         self.ranges
             .iter()
@@ -109,10 +120,12 @@ impl RangeSet {
         self.bytes
     }
 
+    /// `true` when nothing was ever added.
     pub fn is_empty(&self) -> bool {
         self.bytes == 0
     }
 
+    /// `true` when ranges were dropped because of the cap.
     pub fn truncated(&self) -> bool {
         self.truncated
     }

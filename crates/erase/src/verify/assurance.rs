@@ -31,11 +31,15 @@ pub enum Coverage {
 /// The assurance of a passed verification, as data and as one English sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assurance {
+    /// Full read-back or sampling.
     pub coverage: Coverage,
+    /// Size of the device, bytes.
     pub device_bytes: u64,
     /// Pseudo-random samples (0 for a full read).
     pub random_samples: u64,
+    /// Strata of the sample plan (0 for a full read).
     pub strata: u64,
+    /// Length of each stratum sample, bytes.
     pub sample_bytes: u64,
     /// Confidence of `max_unerased_fraction`.
     pub confidence: f64,
@@ -47,6 +51,7 @@ pub struct Assurance {
     pub certain_region_bytes: u64,
     /// Distinct bytes read, parts per million of the device.
     pub coverage_ppm: u64,
+    /// The assurance as one English sentence, for the certificate.
     pub statement: String,
 }
 

@@ -65,13 +65,17 @@ pub struct Evidence {
     pub rule: String,
     /// Bytes per compared block.
     pub block_bytes: u64,
+    /// Blocks compared that could show a change (held data before, or read differently after).
     pub informative_blocks: u64,
+    /// Blocks uniform (or unreadable) before and unchanged after, which could not show a change.
     pub uninformative_blocks: u64,
     /// The least informative share the rule asks for, ppm.
     pub min_informative_share_ppm: u64,
 }
 
 impl Evidence {
+    /// The evidence of `informative` and `uninformative` blocks of `block_bytes` bytes, under
+    /// [`EVIDENCE_RULE`].
     pub fn new(block_bytes: u64, informative: u64, uninformative: u64) -> Evidence {
         Evidence {
             rule: EVIDENCE_RULE.to_string(),

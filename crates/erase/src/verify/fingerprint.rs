@@ -180,6 +180,7 @@ impl Fingerprints {
             .count()
     }
 
+    /// Granularity of the fingerprints, bytes.
     pub fn block_bytes(&self) -> usize {
         self.block_bytes
     }

@@ -38,6 +38,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::pattern::{keystream_words, Seed};
 
+/// Name and version of the sampling algorithm, recorded so that a plan can be recomputed from its
+/// summary.
 pub const ALGORITHM: &str = "ardoise-sample-v2";
 /// NIST SP 800-88 Rev.1 §4.7: at least 1,000 subsections.
 pub const MIN_STRATA: u64 = 1000;
@@ -82,6 +84,8 @@ impl SampleParams {
         }
     }
 
+    /// Checks the parameters against the minima of SP 800-88 Rev. 1 §4.7 and the implementation
+    /// limits.
     pub fn validate(&self) -> Result<(), PlanError> {
         if self.strata < MIN_STRATA {
             return Err(PlanError::TooFewStrata(self.strata));
@@ -102,16 +106,26 @@ impl SampleParams {
 /// Why a plan cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// Fewer strata than [`MIN_STRATA`] (the number given).
     #[error("at least {MIN_STRATA} strata are required, got {0}")]
     TooFewStrata(u64),
+    /// Fewer samples per stratum than [`MIN_SAMPLES_PER_STRATUM`] (the number given).
     #[error("at least {MIN_SAMPLES_PER_STRATUM} samples per stratum are required, got {0}")]
     TooFewSamples(u32),
+    /// Coverage outside 1 to 1,000,000 ppm (the value given).
     #[error("coverage must be between 1 and 1,000,000 ppm, got {0}")]
     BadCoverage(u32),
+    /// More than 2^40 strata or 2^16 samples per stratum.
     #[error("too many strata or samples")]
     TooManySamples,
+    /// The device size is zero or not a multiple of the sector size (or the sector size is 0).
     #[error("device size {size} is not a positive multiple of the sector size {sector}")]
-    BadGeometry { size: u64, sector: u32 },
+    BadGeometry {
+        /// Device size, bytes.
+        size: u64,
+        /// Sector size, bytes.
+        sector: u32,
+    },
 }
 
 /// What an extent is for.
@@ -123,7 +137,10 @@ pub enum ExtentKind {
     /// The last `edge_bytes` (backup GPT in the last 33 LBAs).
     Tail,
     /// A pseudo-random sample of stratum `stratum`.
-    Stratum { stratum: u64 },
+    Stratum {
+        /// Stratum index, 0-based from the start of the device.
+        stratum: u64,
+    },
     /// The whole device (too small to sample).
     Whole,
 }
@@ -131,8 +148,11 @@ pub enum ExtentKind {
 /// One contiguous range the plan reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SampleExtent {
+    /// Start, bytes from the beginning of the device.
     pub offset: u64,
+    /// Length, bytes.
     pub len: u64,
+    /// What the extent is for.
     pub kind: ExtentKind,
 }
 
@@ -140,10 +160,15 @@ pub struct SampleExtent {
 /// are recomputed from it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanSummary {
+    /// The sampling algorithm ([`ALGORITHM`]).
     pub algorithm: String,
+    /// Seed of the pseudo-random sample positions.
     pub seed: Seed,
+    /// Size of the device, bytes.
     pub device_bytes: u64,
+    /// Logical sector size, bytes.
     pub sector_size: u32,
+    /// The parameters asked for.
     pub params: SampleParams,
     /// Position and length granularity.
     pub unit_bytes: u64,
@@ -151,6 +176,7 @@ pub struct PlanSummary {
     pub strata: u64,
     /// Shortest and longest stratum, bytes.
     pub stratum_bytes_min: u64,
+    /// Longest stratum, bytes.
     pub stratum_bytes_max: u64,
     /// Length of each stratum sample, bytes.
     pub sample_bytes: u64,
@@ -265,6 +291,8 @@ impl Grid {
 }
 
 impl SamplePlan {
+    /// The plan for a device of `device_bytes` bytes in `sector_size`-byte sectors, positions drawn
+    /// from `seed`; the whole device when it is too small to sample.
     pub fn new(
         seed: Seed,
         device_bytes: u64,
@@ -324,18 +352,22 @@ impl SamplePlan {
         Ok(SamplePlan { summary, extents })
     }
 
+    /// The parameters and figures, as recorded in certificates.
     pub fn summary(&self) -> &PlanSummary {
         &self.summary
     }
 
+    /// The ranges to read, sorted by offset.
     pub fn extents(&self) -> &[SampleExtent] {
         &self.extents
     }
 
+    /// Seed of the sample positions.
     pub fn seed(&self) -> Seed {
         self.summary.seed
     }
 
+    /// `true` when the plan reads the whole device.
     pub fn is_full_read(&self) -> bool {
         self.summary.full_read
     }
