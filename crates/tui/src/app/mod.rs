@@ -106,7 +106,7 @@ impl Screen {
 /// The station as the app sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StationState {
-    /// Not open yet: requested at the first key, or being opened again after the setup.
+    /// Not open yet (it is requested at the first key).
     Opening,
     /// Locked by another ardoise (the other console); retried by the runtime.
     Busy {
