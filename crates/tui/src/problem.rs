@@ -11,42 +11,60 @@ use crate::i18n::{t, tf, Language, T};
 pub enum Problem {
     /// `ardoise.toml` does not parse.
     ConfigUnreadable {
+        /// The configuration file.
         path: String,
+        /// The parser's message (English).
         detail: String,
     },
     /// A setting a certificate would refuse.
     Setting {
+        /// The setting's name, as written in `ardoise.toml`.
         setting: String,
+        /// Where its value came from (the file, the kernel command line, a flag, the key, the
+        /// setup form).
         origin: SettingOrigin,
+        /// Why it is refused (English).
         detail: String,
     },
     /// The key belongs to another station than the configuration names.
     IdentityMismatch {
+        /// The workshop the station key was made for.
         key_workshop: String,
+        /// The station the key was made for.
         key_station: String,
+        /// The workshop `ardoise.toml` names.
         config_workshop: String,
+        /// The station `ardoise.toml` names.
         config_station: String,
     },
     /// The certificate of this session would be refused.
     NotCertifiable {
+        /// The settings behind the refused fields.
         settings: Vec<String>,
+        /// The validator's message (English).
         detail: String,
     },
     /// The data partition cannot hold certificates (missing, full, read-only).
     Storage {
+        /// The storage error (English).
         detail: String,
     },
     /// An erase ran but its certificate could not be stored.
     NotStored {
+        /// The erasure report was kept, so a certificate can be issued from it at the next start.
         report_kept: bool,
+        /// The storage error (English).
         detail: String,
     },
+    /// Any other station error.
     Other {
+        /// The error (English).
         detail: String,
     },
 }
 
 impl Problem {
+    /// The problem of a station error, with what the technician must fix picked out.
     pub fn from_station(e: &StationError) -> Problem {
         use ardoise_station::config::ConfigError;
         match e {

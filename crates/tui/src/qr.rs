@@ -13,6 +13,7 @@ pub const QUIET: usize = 2;
 /// A QR code as text lines of equal width.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrArt {
+    /// The rows to print, two modules high each.
     pub lines: Vec<String>,
     /// Characters per line.
     pub width: usize,

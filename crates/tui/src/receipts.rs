@@ -4,6 +4,8 @@
 
 use crate::i18n::{tf, Language, T};
 
+/// How the registry's receipts are checked: anything short of checked is shown in red (machine
+/// screen, upload gate).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ReceiptsView {
     /// With the pinned registry key (or no registry at all).

@@ -19,16 +19,26 @@ use crate::i18n::{t, tf, Language, T};
 /// What the app needs to know about the opened station (the station itself stays in the runtime).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StationSummary {
+    /// The workshop's id, signed into every certificate.
     pub workshop_id: String,
+    /// The workshop's name, shown in the title bar.
     pub workshop_name: String,
+    /// This station's id within the workshop.
     pub station_id: String,
     /// (pseudonymous id, display name)
     pub operators: Vec<(String, String)>,
+    /// The registry's base URL, when certificates are uploaded.
     pub registry_url: Option<String>,
+    /// The policy keeps the technician from leaving a machine before its certificates are
+    /// uploaded (when a network exists).
     pub require_upload: bool,
+    /// How erasures are read back (`policy.verify`), shown on the method screen.
     pub verify: VerifyMode,
+    /// The share of the disk read back when verification samples.
     pub coverage_percent: f64,
+    /// The machine's hardware, for the machine and destination screens.
     pub inventory: MachineInventory,
+    /// The data partition holding certificates, reports and labels.
     pub data_dir: PathBuf,
     /// `ARDOISE_DATA_PERSISTENT`: `Some(false)` when certificates live in RAM.
     pub persistent: Option<bool>,
@@ -52,9 +62,13 @@ pub struct StationSummary {
 pub enum NetState {
     /// Not on the live system (no `ARDOISE_NET_DIR`).
     Unknown,
+    /// On the live system, without an address.
     Down,
+    /// An interface has a lease.
     Up {
+        /// The interface's name.
         iface: String,
+        /// Its address.
         ip: String,
     },
 }
@@ -62,47 +76,64 @@ pub enum NetState {
 /// Whether the registry answers its health endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegistryState {
+    /// The station has no registry.
     NotConfigured,
+    /// A check is under way.
     Checking,
+    /// The last check answered.
     Reachable,
+    /// The last check failed, with the reason.
     Unreachable(String),
 }
 
 /// One disk of the list.
 #[derive(Debug, Clone)]
 pub struct DiskRow {
+    /// The disk as discovered, with its protection.
     pub info: DiskInfo,
+    /// What probing it found so far.
     pub probe: ProbeState,
 }
 
+/// Where a disk's probe is (protected disks are never probed).
 #[derive(Debug, Clone)]
 pub enum ProbeState {
+    /// Being probed: it cannot be ticked yet.
     Pending,
+    /// Probed.
     Done(Box<ProbeSummary>),
+    /// The probe failed, with the reason (empty for a protected disk).
     Failed(String),
 }
 
 /// What probing a disk taught us, for the list and the method screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbeSummary {
+    /// SMART or NVMe health, when the drive reports it.
     pub health: Option<HealthReport>,
+    /// Every method the planner knows, with whether this disk supports it.
     pub methods: Vec<MethodSupport>,
     /// The ATA security feature set is frozen (the suspend-cycle remedy applies).
     pub frozen: bool,
+    /// What the probe noticed along the way, for the journal.
     pub notes: Vec<String>,
 }
 
 impl ProbeSummary {
+    /// The method the planner recommends, if the disk supports any.
     pub fn recommended(&self) -> Option<&MethodSupport> {
         self.methods.iter().find(|m| m.recommended)
     }
 
+    /// Whether a method is blocked by a freeze that a suspend cycle may lift (the method screen
+    /// then offers it).
     pub fn has_remedy(&self) -> bool {
         self.methods.iter().any(|m| m.remedy.is_some())
     }
 }
 
 impl DiskRow {
+    /// What probing found, once probed.
     pub fn summary(&self) -> Option<&ProbeSummary> {
         match &self.probe {
             ProbeState::Done(s) => Some(s),
@@ -115,12 +146,14 @@ impl DiskRow {
         !self.info.protected && self.summary().is_some_and(|s| s.recommended().is_some())
     }
 
+    /// The drive's health grade is failing: marked in the list.
     pub fn failing(&self) -> bool {
         self.summary()
             .and_then(|s| s.health.as_ref())
             .is_some_and(|h| h.grade == HealthGrade::Failing)
     }
 
+    /// The ATA security feature set is frozen.
     pub fn frozen(&self) -> bool {
         self.summary().is_some_and(|s| s.frozen)
     }
@@ -129,10 +162,15 @@ impl DiskRow {
 /// One entry of the method screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MethodChoice {
+    /// The method's id, as recorded in the plan and the certificate.
     pub id: String,
+    /// The method itself.
     pub method: Method,
+    /// Clear or purge (NIST SP 800-88).
     pub level: Level,
+    /// The disk supports it: only then can it be chosen.
     pub supported: bool,
+    /// The planner's recommendation for this disk.
     pub recommended: bool,
     /// Blocked by the BIOS freeze (the remedy would make it possible).
     pub frozen: bool,
@@ -181,6 +219,7 @@ pub fn method_choices(summary: &ProbeSummary) -> Vec<MethodChoice> {
 pub enum Stage {
     /// Opening and probing before the engine runs.
     Starting,
+    /// The engine is in this phase.
     Running(JobPhase),
     /// The engine finished; the certificate is being signed and stored.
     Certifying,
@@ -190,12 +229,17 @@ pub enum Stage {
     Refused(String),
 }
 
+/// Where a job's certificate is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CertState {
+    /// Not stored yet (the job runs or is being certified).
     Pending,
+    /// Signed and stored on the data partition.
     Stored {
+        /// The certificate id.
         id: String,
     },
+    /// It could not be stored: the erase counts as not certified.
     Failed(crate::problem::Problem),
     /// Nothing was done, so there is nothing to certify.
     NotIssued,
@@ -204,20 +248,32 @@ pub enum CertState {
 /// One disk being erased.
 #[derive(Debug, Clone)]
 pub struct JobView {
+    /// The disk as confirmed.
     pub info: DiskInfo,
+    /// The method's id (the one the engine ran, once it reported).
     pub method_id: String,
+    /// Where the job is.
     pub stage: Stage,
+    /// Progress of the current phase, 0 to 1, when known.
     pub fraction: Option<f64>,
+    /// Throughput of the current phase, bytes per second.
     pub rate: f64,
+    /// Time left in the current phase, when known.
     pub eta: Option<Duration>,
+    /// Sectors that could not be written or read so far.
     pub bad_sectors: u64,
+    /// The technician asked to stop it.
     pub stopping: bool,
+    /// The engine's verdict, once it finished.
     pub outcome: Option<Outcome>,
+    /// What the engine reported as exceptions, with their details.
     pub exceptions: Vec<(ExceptionCode, String)>,
+    /// Where its certificate is.
     pub cert: CertState,
 }
 
 impl JobView {
+    /// A job about to start on `info` with the chosen method.
     pub fn new(info: DiskInfo, method_id: String) -> JobView {
         JobView {
             info,
@@ -251,15 +307,21 @@ impl JobView {
 /// Upload state of one certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UploadState {
+    /// Not sent yet.
     Pending,
+    /// The registry acknowledged it.
     Uploaded,
+    /// Sending failed and will be tried again, with the last error.
     Retrying(String),
+    /// The registry refused it, with its message.
     Rejected(String),
+    /// Still failing after the pass's attempts, with the last error: left for a later pass.
     GaveUp(String),
 }
 
 // ---- Translated names ------------------------------------------------------------------------
 
+/// The verdict's name for the technician.
 pub fn verdict_label(lang: Language, o: Outcome) -> &'static str {
     t(
         lang,
@@ -271,6 +333,7 @@ pub fn verdict_label(lang: Language, o: Outcome) -> &'static str {
     )
 }
 
+/// An engine exception's name for the technician.
 pub fn exception_label(lang: Language, c: ExceptionCode) -> &'static str {
     t(
         lang,
@@ -294,6 +357,7 @@ pub fn exception_label(lang: Language, c: ExceptionCode) -> &'static str {
     )
 }
 
+/// A health grade's name (no report reads as unknown).
 pub fn health_label(lang: Language, g: Option<HealthGrade>) -> &'static str {
     t(
         lang,
@@ -306,6 +370,7 @@ pub fn health_label(lang: Language, g: Option<HealthGrade>) -> &'static str {
     )
 }
 
+/// The kind of medium, for the disk list.
 pub fn media_label(lang: Language, m: MediaKind) -> &'static str {
     t(
         lang,
@@ -322,6 +387,7 @@ pub fn media_label(lang: Language, m: MediaKind) -> &'static str {
     )
 }
 
+/// Why a disk is protected, with device-given names cleaned for the console.
 pub fn protection_label(lang: Language, r: &ProtectionReason) -> String {
     use crate::fmt::clean;
     match r {
@@ -451,6 +517,7 @@ pub fn method_id_label(lang: Language, id: &str) -> String {
         .unwrap_or_else(|| crate::fmt::clean(id))
 }
 
+/// Clear or purge, for the method screen.
 pub fn level_label(lang: Language, l: Level) -> &'static str {
     t(
         lang,
@@ -487,6 +554,7 @@ pub fn method_reason(lang: Language, c: &MethodChoice) -> &'static str {
     t(lang, k)
 }
 
+/// Where a job is, for the progress and results screens ("stopping" once asked).
 pub fn phase_label(lang: Language, stage: &Stage, stopping: bool) -> String {
     if stopping && !matches!(stage, Stage::Finished | Stage::Refused(_)) {
         return t(lang, T::PhStopping).to_string();
@@ -510,6 +578,7 @@ pub fn phase_label(lang: Language, stage: &Stage, stopping: bool) -> String {
     }
 }
 
+/// A certificate's upload state for the results screen (`registry`: the station has one).
 pub fn upload_label(lang: Language, u: Option<&UploadState>, registry: bool) -> String {
     if !registry {
         return t(lang, T::UpNoRegistry).to_string();

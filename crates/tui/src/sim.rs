@@ -18,7 +18,9 @@ pub const STANDARD_NAMES: [&str; 6] = [
 
 /// The simulated disks of this run.
 pub struct SimMachine {
+    /// The directory holding the simulated disks.
     pub dir: PathBuf,
+    /// The disks' profile files, the standard ones first in the order of [`STANDARD_NAMES`].
     pub profiles: Vec<PathBuf>,
     _temp: Option<tempfile::TempDir>,
 }

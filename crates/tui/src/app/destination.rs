@@ -16,6 +16,7 @@ use super::{App, Command, Screen};
 pub struct DestinationForm {
     /// The destination chosen; None follows the default (the workshop's, else the grade's).
     pub chosen: Option<Destination>,
+    /// The host reset steps the technician attests (keys 1-4).
     pub host_reset: HostResetChecks,
     /// The screen was confirmed (Enter) for this machine.
     pub confirmed: bool,

@@ -38,18 +38,27 @@ mod station;
 /// The steps of the flow, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
+    /// Step 1: choosing French or English.
     Language,
     /// First-run setup of a demonstration stick (not a step of the flow).
     Setup,
+    /// Step 2: who erases, with the asset tag and lot of the machine.
     Operator,
+    /// Step 3: what the station knows of this machine (inventory, controllers, boot medium).
     Machine,
     /// The machine's second page: reuse facts, destination, host reset.
     Destination,
+    /// Step 4: the disk list, where the disks to erase are ticked.
     Disks,
+    /// Step 5: one page per ticked disk to choose its erase method.
     Method,
+    /// Step 6: the typed confirmation before anything is written.
     Confirm,
+    /// Step 7: the running erase jobs.
     Progress,
+    /// Step 8: verdicts and certificates, then the next machine or power-off.
     Results,
+    /// Copying the certificates to a stick, reached from the machine or results screen.
     Export,
 }
 
@@ -69,8 +78,10 @@ impl Screen {
         })
     }
 
+    /// How many numbered steps the title bar counts ("step n of 8").
     pub const STEPS: usize = 8;
 
+    /// The screen's title, as a key of the translation table.
     pub fn title(self) -> T {
         match self {
             Screen::Language => T::TitleLanguage,
@@ -95,77 +106,120 @@ impl Screen {
 /// The station as the app sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StationState {
+    /// Not open yet (it is requested at the first key).
     Opening,
     /// Locked by another ardoise (the other console); retried by the runtime.
     Busy {
+        /// How many times the lock was tried so far, shown while waiting.
         attempts: u32,
     },
+    /// It cannot be opened (configuration, key, data partition): the reason is shown instead
+    /// of the flow.
     Failed(Problem),
+    /// Open: what the screens need to know of it.
     Open(Box<StationSummary>),
 }
 
 /// Fields of the operator screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpField {
+    /// The workshop's operator list (its last entry is "Other").
     List,
+    /// The name typed when "Other" is chosen (kept only as a pseudonymous id).
     Name,
+    /// The machine's asset tag (optional).
     Asset,
+    /// The lot the machine belongs to (optional).
     Lot,
 }
 
+/// What the technician entered on the operator screen.
 #[derive(Debug, Clone, Default)]
 pub struct OperatorForm {
     /// Index in the workshop's operator list; `operators.len()` means "Other".
     pub cursor: usize,
+    /// The operator's name when "Other" is chosen.
     pub name: String,
+    /// The asset tag, as typed.
     pub asset: String,
+    /// The lot, as typed.
     pub lot: String,
 }
 
+/// What the technician asked for on the results screen, held while the gate is overridden.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FinishAction {
+    /// N: clear the machine's state and start again at the operator screen.
     NextMachine,
+    /// P: quit and power the machine off.
     PowerOff,
 }
 
 /// Dialogs that take the keyboard until answered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Modal {
+    /// Whether to quit the interface (F10, Ctrl+C, or Q where offered).
     Quit,
-    Stop { job: usize },
-    Suspend { row: usize },
-    Override { action: FinishAction, input: String },
+    /// Whether to stop a running erase job.
+    Stop {
+        /// Index into [`App::jobs`].
+        job: usize,
+    },
+    /// Whether to suspend the machine so that a frozen disk's ATA security is unfrozen.
+    Suspend {
+        /// Index into [`App::disks`].
+        row: usize,
+    },
+    /// Leaving the machine although the gate says to wait: the override word must be typed.
+    Override {
+        /// What goes ahead once the word is typed.
+        action: FinishAction,
+        /// What was typed so far.
+        input: String,
+    },
 }
 
+/// Views drawn over the current screen until closed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
+    /// The help of the current screen (F1 or ?).
     Help,
+    /// The journal (F2 or L).
     Log {
+        /// The first line shown.
         scroll: usize,
     },
     /// The QR code of a result, full screen.
     Qr {
+        /// Index into [`App::jobs`].
         job: usize,
     },
 }
 
+/// How the one-line message of the status bar is coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlashKind {
+    /// Something happened as asked.
     Info,
+    /// The action needs something first (a selection, a name, a wait).
     Warn,
+    /// The action was refused or failed.
     Error,
 }
 
 /// What to erase on one disk, chosen on the method screen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Planned {
+    /// Index into [`App::disks`].
     pub row: usize,
+    /// The chosen method's id (the recommended one until changed).
     pub method_id: String,
 }
 
 /// Why "next machine" / "power off" may or may not go ahead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gate {
+    /// Nothing to wait for.
     Ready,
     /// A certificate is still being signed.
     WaitStore,
@@ -178,9 +232,13 @@ pub enum Gate {
 /// A disk to erase, as the runtime needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobSpec {
+    /// Index into [`App::jobs`], by which its events are reported back.
     pub job: usize,
+    /// The disk as listed, checked again by the runtime before writing.
     pub info: DiskInfo,
+    /// The chosen method's id.
     pub method: String,
+    /// Operator, asset, lot, machine session and destination, for the certificate.
     pub session: SessionInfo,
 }
 
@@ -189,9 +247,11 @@ pub struct JobSpec {
 pub struct ExportTarget {
     /// What the technician sees.
     pub label: String,
+    /// Where the files go.
     pub kind: ExportKind,
 }
 
+/// How an export target is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExportKind {
     /// A directory (the simulated stick).
@@ -200,12 +260,23 @@ pub enum ExportKind {
     Partition(std::path::PathBuf),
 }
 
+/// Where the export screen is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExportState {
+    /// The targets are being listed.
     Scanning,
+    /// The targets are listed; one can be chosen.
     Ready,
+    /// The copy is under way (Esc is refused until it ends).
     Running,
-    Done { count: usize, place: String },
+    /// The copy ended.
+    Done {
+        /// How many certificates were copied.
+        count: usize,
+        /// Where they went, as shown to the technician.
+        place: String,
+    },
+    /// The copy failed, with the reason.
     Failed(String),
 }
 
@@ -215,73 +286,116 @@ pub enum Command {
     /// Open the station (taking its lock): sent at the first key, so that of several consoles
     /// (screen, serial line) the one a technician uses gets the station.
     OpenStation,
+    /// List the disks again and probe each; answers carry [`App::generation`].
     ScanDisks,
+    /// Ask whether the registry answers its health endpoint.
     CheckRegistry,
+    /// Start the confirmed erase jobs.
     StartJobs(Vec<JobSpec>),
+    /// Cancel a running job.
     Stop {
+        /// Index into [`App::jobs`].
         job: usize,
     },
+    /// Run the suspend-cycle remedy of a frozen disk.
     Remedy {
+        /// Index into [`App::disks`].
         row: usize,
+        /// The disk to probe again once the machine wakes up.
         info: Box<DiskInfo>,
     },
+    /// List the places the certificates can be exported to.
     ScanExportTargets,
+    /// Copy the certificates (and the machine's labels) to this target.
     Export(ExportTarget),
+    /// Wake the uploader so that pending certificates are sent now.
     PokeUpload,
     /// Write the first-run setup onto the data partition and open the station again.
     SetUp(SetupRequest),
     /// Keep the operator, language and lot on the stick for the next machine.
     Remember(ardoise_station::remember::Remembered),
+    /// The technician quit: the loop ends.
     Quit,
+    /// The technician asked to power off: the loop ends, then the machine is powered off.
     PowerOff,
 }
 
 /// What the runtime's threads report.
 #[derive(Debug, Clone)]
 pub enum AppEvent {
+    /// The station is open.
     StationOpened(Box<StationSummary>),
+    /// The station is locked by another ardoise; the runtime keeps trying.
     StationBusy {
+        /// How many times the lock was tried so far.
         attempts: u32,
     },
+    /// The station cannot be opened.
     StationFailed(Problem),
+    /// The first-run setup was written (and the station opened again), or refused.
     SetupDone(Result<SetupDone, Problem>),
+    /// A disk listing ended.
     DisksScanned {
+        /// The scan it answers (an older scan's answer is dropped).
         generation: u64,
+        /// The disks, or why they could not be listed.
         result: Result<Vec<DiskInfo>, String>,
     },
+    /// One disk of a listing is probed.
     DiskProbed {
+        /// The scan it belongs to.
         generation: u64,
+        /// The disk's device path, to find its row.
         path: std::path::PathBuf,
+        /// What the probe found, or why it failed.
         result: Result<ProbeSummary, String>,
     },
+    /// The network changed (read from the init's lease files).
     Net(NetState),
+    /// The registry's health check answered.
     Registry(RegistryState),
     /// The station cannot take certificates: the jobs were not started.
     PreflightFailed(Problem),
+    /// A job was refused before writing anything (protected, busy, method refused).
     JobRefused {
+        /// Index into [`App::jobs`].
         job: usize,
+        /// Why.
         error: String,
     },
     /// The disk behind the name, or the drive answering, is not the one confirmed: refused,
     /// nothing written.
     JobNotConfirmed {
+        /// Index into [`App::jobs`].
         job: usize,
+        /// What differed.
         detail: String,
     },
+    /// A job's phase, progress, message or final report.
     Job(Box<JobEvent>),
+    /// A job's certificate was stored, or could not be.
     Certified {
+        /// Index into [`App::jobs`].
         job: usize,
+        /// The certificate id, or why it was not stored.
         result: Result<String, Problem>,
     },
+    /// What the uploader did with a certificate or a pass.
     Upload(UploadEvent),
     /// How receipts are checked, known once the station is open.
     Receipts(crate::receipts::ReceiptsView),
+    /// The suspend-cycle remedy is over.
     RemedyDone {
+        /// Index into [`App::disks`].
         row: usize,
+        /// The disk probed again and the remedy's notes, or why it failed.
         result: Result<(ProbeSummary, Vec<String>), String>,
     },
+    /// The places the certificates can be exported to.
     ExportTargets(Vec<ExportTarget>),
+    /// The export ended: how many certificates and where, or why it failed.
     ExportDone(Result<(usize, String), String>),
+    /// A line for the journal (worker messages, captured stderr).
     Log(String),
     /// The storage controllers, surveyed with every disk listing.
     StorageSurveyed(ardoise_disk::controllers::StorageSurvey),
@@ -290,55 +404,90 @@ pub enum AppEvent {
 /// One line of the log view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
+    /// When it was logged, `HH:MM:SS` UTC.
     pub time: String,
+    /// One line, cleaned for the console font.
     pub text: String,
 }
 
+/// How many journal lines are kept (the oldest are dropped).
 pub const MAX_LOG: usize = 2000;
 const MAX_FIELD: usize = 64;
 
 /// The whole interface state.
 pub struct App {
+    /// The interface's language (changes every word at once).
     pub lang: Language,
+    /// Running over the simulator (`--simulate`): marked on every screen.
     pub simulate: bool,
     /// Drawn at start and again for the next machine (N): the certificates of one machine's
     /// disks share this id (`host.machine_session`).
     pub machine_session: String,
+    /// The screen the technician is on.
     pub screen: Screen,
+    /// The help, journal or QR code drawn over it, if open.
     pub overlay: Option<Overlay>,
+    /// The dialog waiting for an answer, if any.
     pub modal: Option<Modal>,
+    /// The status bar's message, cleared at the next key.
     pub flash: Option<(FlashKind, String)>,
+    /// The station's state.
     pub station: StationState,
+    /// The network, for the status bar and the upload gate.
     pub net: NetState,
+    /// The registry's health, for the status bar and the upload gate.
     pub registry: RegistryState,
+    /// The highlighted language (0 French, 1 English).
     pub lang_cursor: usize,
+    /// The first-run setup form.
     pub setup: SetupForm,
+    /// The operator screen's form.
     pub op: OperatorForm,
+    /// The operator screen's focused field.
     pub op_field: OpField,
+    /// The disks of the latest listing, in the list's order.
     pub disks: Vec<DiskRow>,
+    /// A listing is under way.
     pub scanning: bool,
+    /// Why the latest listing failed.
     pub scan_error: Option<String>,
     /// The latest storage-controller survey (controllers whose disks cannot be seen).
     pub storage: Option<ardoise_disk::controllers::StorageSurvey>,
+    /// The latest listing's number: answers of older listings are dropped.
     pub generation: u64,
+    /// The highlighted row of the disk list.
     pub disk_cursor: usize,
+    /// The ticked rows (indices into `disks`).
     pub selected: BTreeSet<usize>,
+    /// One entry per ticked disk: its method, chosen on the method screen.
     pub plan: Vec<Planned>,
+    /// The method screen's page (index into `plan`).
     pub method_page: usize,
+    /// The highlighted method of that page (or the remedy item after them).
     pub method_cursor: usize,
     /// Row whose remedy is running.
     pub remedy_running: Option<usize>,
+    /// What was typed on the confirmation screen.
     pub confirm_input: String,
+    /// The erase jobs of this machine, in start order.
     pub jobs: Vec<JobView>,
+    /// The highlighted job on the progress and results screens.
     pub job_cursor: usize,
+    /// Upload state by certificate id.
     pub uploads: HashMap<String, UploadState>,
     /// Shown in red unless receipts are checked with the pinned registry key.
     pub receipts: crate::receipts::ReceiptsView,
+    /// The places found to export to.
     pub export_targets: Vec<ExportTarget>,
+    /// The highlighted export target.
     pub export_cursor: usize,
+    /// Where the export screen is.
     pub export_state: ExportState,
+    /// The screen Esc goes back to from the export screen.
     pub export_return: Screen,
+    /// The journal, at most [`MAX_LOG`] lines.
     pub log: Vec<LogLine>,
+    /// The technician quit or asked to power off: the loop ends.
     pub quit: bool,
     /// [`Command::OpenStation`] was sent.
     pub station_requested: bool,
@@ -362,6 +511,7 @@ fn wall_clock() -> String {
 }
 
 impl App {
+    /// The state at start: the language screen, the station still to open.
     pub fn new(lang: Language, simulate: bool) -> App {
         App {
             lang,
@@ -413,14 +563,17 @@ impl App {
         }
     }
 
+    /// `k` in the interface's language.
     pub fn t(&self, k: T) -> &'static str {
         t(self.lang, k)
     }
 
+    /// `k` in the interface's language, with its placeholders filled.
     pub fn tf(&self, k: T, args: &[&dyn std::fmt::Display]) -> String {
         tf(self.lang, k, args)
     }
 
+    /// The opened station, if it is open.
     pub fn summary(&self) -> Option<&StationSummary> {
         match &self.station {
             StationState::Open(s) => Some(s),
@@ -428,6 +581,7 @@ impl App {
         }
     }
 
+    /// The registry's base URL, when the station is open and has one.
     pub fn registry_url(&self) -> Option<&str> {
         self.summary().and_then(|s| s.registry_url.as_deref())
     }
@@ -439,6 +593,8 @@ impl App {
             || matches!(self.station, StationState::Busy { .. })
     }
 
+    /// Adds text to the journal, one entry per line, without escape sequences and with the
+    /// glyphs the console lacks replaced.
     pub fn push_log(&mut self, text: impl Into<String>) {
         let text = clean(&crate::problem::strip_ansi(&text.into()));
         for line in text.lines() {
@@ -479,6 +635,7 @@ impl App {
 
     // ---- Keys ----------------------------------------------------------------------------------
 
+    /// Handles one key of the technician; the first one also asks for the station to be opened.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
         let mut cmds = Vec::new();
         if !self.station_requested && matches!(self.station, StationState::Opening) {
@@ -565,6 +722,7 @@ impl App {
 
     // ---- Events --------------------------------------------------------------------------------
 
+    /// Handles one report of the runtime's threads.
     pub fn on_event(&mut self, ev: AppEvent) -> Vec<Command> {
         match ev {
             AppEvent::StationOpened(s) => return self.station_opened(s),

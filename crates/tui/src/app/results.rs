@@ -27,6 +27,7 @@ impl App {
                 || self.registry == RegistryState::Reachable)
     }
 
+    /// Whether "next machine" and "power off" may go ahead, or what they wait for.
     pub fn gate(&self) -> Gate {
         if self.jobs.iter().any(|j| j.cert == CertState::Pending) {
             return Gate::WaitStore;

@@ -24,8 +24,11 @@ const MAX_VALUE: usize = 200;
 /// What the technician typed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupForm {
+    /// The focused field (index into [`FIELDS`]).
     pub field: usize,
+    /// What was typed in each field, in the order of [`FIELDS`].
     pub values: [String; 5],
+    /// The request was sent: keys are ignored until the runtime answers.
     pub saving: bool,
     /// Why the last attempt was refused.
     pub error: Option<Problem>,
@@ -36,9 +39,13 @@ pub struct SetupForm {
 /// What the runtime writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetupRequest {
+    /// The workshop's id.
     pub workshop_id: String,
+    /// The workshop's name.
     pub workshop_name: String,
+    /// This station's id within the workshop.
     pub station: String,
+    /// The registry's base URL, if any.
     pub registry_url: Option<String>,
     /// A path relative to the data partition, or the key's text.
     pub registry_key: Option<String>,
@@ -47,8 +54,11 @@ pub struct SetupRequest {
 /// What the runtime reports once the station is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetupDone {
+    /// The workshop's id, as written.
     pub workshop: String,
+    /// The station's id, as written.
     pub station: String,
+    /// The id of the new station key, which the registry must register.
     pub key_id: String,
 }
 

@@ -56,15 +56,19 @@ pub struct TuiOptions {
 /// How the interface ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TuiExit {
+    /// The technician quit.
     Quit,
     /// The technician asked to power off (already done on the live system).
     PowerOff,
 }
 
+/// Why the interface could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
+    /// The terminal could not be set up, read or drawn on.
     #[error("terminal: {0}")]
     Terminal(#[from] std::io::Error),
+    /// The simulator's disks could not be prepared (`--simulate`).
     #[error("simulator: {0}")]
     Simulator(String),
 }
