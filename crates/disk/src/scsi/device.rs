@@ -21,7 +21,7 @@ pub mod status {
     pub const GOOD: u8 = 0x00;
     /// The command failed; sense data says why.
     pub const CHECK_CONDITION: u8 = 0x02;
-    /// A pre-fetch-style command found what it asked for (not expected from ardoise's commands).
+    /// PRE-FETCH (SBC-4) found room in the cache for the requested blocks; ardoise never sends it.
     pub const CONDITION_MET: u8 = 0x04;
     /// The logical unit is busy; the command may be retried later.
     pub const BUSY: u8 = 0x08;

@@ -40,7 +40,7 @@ pub enum SenseKey {
     /// Bh ABORTED COMMAND: the device aborted the command (behind SAT: the ATA command was
     /// aborted).
     AbortedCommand,
-    /// Ch: obsolete (formerly EQUAL), reserved in SPC-5.
+    /// Ch: obsolete in SPC-5 (formerly EQUAL); ardoise treats it as reserved.
     Reserved,
     /// Dh VOLUME OVERFLOW: a buffered device reached the end of the partition.
     VolumeOverflow,

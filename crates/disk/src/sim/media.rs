@@ -105,7 +105,7 @@ impl SimMedia {
         self.sector_size
     }
 
-    /// Every sector of the medium, hidden ones included (what READ NATIVE MAX ADDRESS reports + 1).
+    /// Every sector of the medium, those hidden by an HPA, accessible max address or DCO included.
     pub fn native_sectors(&self) -> u64 {
         self.native_sectors
     }

@@ -106,15 +106,15 @@ pub struct MmcSimConfig {
     pub hc_erase_grp_size: u8,
     /// Erase group in sectors when ERASE_GROUP_DEF is 0 (the CSD value).
     pub legacy_erase_group_sectors: u32,
-    /// EXT_CSD[221] HC_WP_GRP_SIZE (JESD84-B51): write-protect group size in erase groups.
+    /// EXT_CSD byte 221, HC_WP_GRP_SIZE (JESD84-B51): write-protect group size in erase groups.
     pub hc_wp_grp_size: u8,
-    /// EXT_CSD[223] ERASE_TIMEOUT_MULT: 300 ms per erase group for ERASE.
+    /// EXT_CSD byte 223, ERASE_TIMEOUT_MULT: 300 ms per erase group for ERASE.
     pub erase_timeout_mult: u8,
-    /// EXT_CSD[232] TRIM_MULT: 300 ms per group for TRIM and DISCARD.
+    /// EXT_CSD byte 232, TRIM_MULT: 300 ms per group for TRIM and DISCARD.
     pub trim_mult: u8,
-    /// EXT_CSD[229] SEC_TRIM_MULT: the secure trim timeout factor.
+    /// EXT_CSD byte 229, SEC_TRIM_MULT: the secure trim timeout factor.
     pub sec_trim_mult: u8,
-    /// EXT_CSD[230] SEC_ERASE_MULT: the secure erase timeout factor.
+    /// EXT_CSD byte 230, SEC_ERASE_MULT: the secure erase timeout factor.
     pub sec_erase_mult: u8,
     /// Relative card address: CMD13 with another RCA gets no answer (Linux gives an eMMC RCA 1).
     pub rca: u16,
@@ -138,10 +138,10 @@ pub struct MmcSimConfig {
     /// exist so that the engine must account for them.
     #[serde(default)]
     pub boot_size_mult: u8,
-    /// EXT_CSD[143–154] GP_SIZE_MULT of the four general-purpose partitions.
+    /// EXT_CSD bytes 143–154, GP_SIZE_MULT of the four general-purpose partitions.
     #[serde(default)]
     pub gp_size_mult: [u32; 4],
-    /// EXT_CSD[168] RPMB_SIZE_MULT (× 128 KiB).
+    /// EXT_CSD byte 168, RPMB_SIZE_MULT (× 128 KiB).
     #[serde(default)]
     pub rpmb_size_mult: u8,
 }

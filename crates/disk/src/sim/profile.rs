@@ -39,7 +39,8 @@ pub enum SimDeviceSpec {
         config: Box<AtaSimConfig>,
         /// What the drive remembers, written back after every command.
         state: Box<AtaSimState>,
-        /// Discovery reports a USB transport, as for a SATA disk in a USB-SATA enclosure.
+        /// Discovery reports a USB transport (a SATA disk in a USB enclosure); how the bridge
+        /// returns registers is config.sense.
         #[serde(default)]
         usb_bridge: bool,
     },

@@ -92,7 +92,8 @@ pub enum AtaSanitizePhase {
 pub struct AtaSanitizeState {
     /// SD0 to SD4.
     pub phase: AtaSanitizePhase,
-    /// SANITIZE ANTIFREEZE LOCK EXT was accepted: FREEZE LOCK aborts until power cycle.
+    /// SANITIZE ANTIFREEZE LOCK EXT was accepted: SANITIZE FREEZE LOCK EXT aborts (reason 04h)
+    /// until power cycle.
     pub antifreeze: bool,
     /// "Sanitize operation completed without error" (kept across power cycles).
     pub completed_without_error: bool,
@@ -111,7 +112,8 @@ pub struct AtaSimState {
     pub max_sectors_at_power_on: Option<u64>,
     /// Native size as reduced by a DCO SET; `None`: the medium's size.
     pub dco_sectors: Option<u64>,
-    /// DEVICE CONFIGURATION FREEZE LOCK was accepted: DCO commands abort until power cycle.
+    /// DEVICE CONFIGURATION FREEZE LOCK was accepted: DEVICE CONFIGURATION RESTORE aborts until
+    /// power cycle.
     pub dco_frozen: bool,
     /// FREEZE ACCESSIBLE MAX ADDRESS EXT was accepted: SET ACCESSIBLE MAX aborts until power cycle.
     pub amax_frozen: bool,
