@@ -4,11 +4,17 @@
 
 /// Operation codes.
 pub mod opcode {
+    /// TEST UNIT READY (SPC-5): asks whether the logical unit is ready; polled during a sanitize.
     pub const TEST_UNIT_READY: u8 = 0x00;
+    /// REQUEST SENSE (6) (SPC-5): fetches sense data, including sanitize progress.
     pub const REQUEST_SENSE: u8 = 0x03;
+    /// INQUIRY (6) (SPC-5): standard data, or a VPD page when EVPD is set.
     pub const INQUIRY: u8 = 0x12;
+    /// SYNCHRONIZE CACHE (10) (SBC-4): writes the volatile cache to the medium.
     pub const SYNCHRONIZE_CACHE_10: u8 = 0x35;
+    /// SANITIZE (SBC-4); service actions in SanitizeServiceAction (docs/standards.md §3.2).
     pub const SANITIZE: u8 = 0x48;
+    /// ATA PASS-THROUGH (16) (SAT-5): carries an ATA command (docs/standards.md §1.2).
     pub const ATA_PASS_THROUGH_16: u8 = 0x85;
     /// SERVICE ACTION IN(16); READ CAPACITY(16) is service action 0x10.
     pub const SERVICE_ACTION_IN_16: u8 = 0x9e;
@@ -16,12 +22,15 @@ pub mod opcode {
     pub const MAINTENANCE_IN: u8 = 0xa3;
 }
 
+/// Service action of SERVICE ACTION IN (16) that selects READ CAPACITY (16) (SBC-4).
 pub const SA_READ_CAPACITY_16: u8 = 0x10;
+/// Service action of MAINTENANCE IN that selects REPORT SUPPORTED OPERATION CODES (SPC-5).
 pub const SA_REPORT_SUPPORTED_OPCODES: u8 = 0x0c;
 
 /// Why a request cannot be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeError {
+    /// The request contradicts the CDB layout (the message says which field).
     #[error("invalid request: {0}")]
     Invalid(String),
 }
@@ -99,17 +108,23 @@ pub fn report_supported_opcode(
 /// SANITIZE service actions (SBC-4, byte 1 bits 4:0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SanitizeServiceAction {
+    /// Overwrites every logical block with the parameter list's pattern.
     Overwrite = 0x01,
+    /// Erases the medium's physical blocks (flash), leaving their content vendor-defined.
     BlockErase = 0x02,
+    /// Changes the media encryption key, so that the old data can no longer be decrypted.
     CryptographicErase = 0x03,
+    /// Leaves the sanitize failure state entered after a failed SANITIZE with AUSE set.
     ExitFailureMode = 0x1f,
 }
 
 impl SanitizeServiceAction {
+    /// The 5-bit code sent in byte 1 bits 4:0.
     pub fn code(self) -> u8 {
         self as u8
     }
 
+    /// The SBC-4 name of the service action, for transcripts and messages.
     pub fn name(self) -> &'static str {
         match self {
             SanitizeServiceAction::Overwrite => "OVERWRITE",
@@ -135,13 +150,18 @@ pub struct ScsiOverwrite {
 /// What one SANITIZE command asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScsiSanitizeOp {
+    /// OVERWRITE, with its parameter list.
     Overwrite(ScsiOverwrite),
+    /// BLOCK ERASE (no parameter list).
     BlockErase,
+    /// CRYPTOGRAPHIC ERASE (no parameter list).
     CryptographicErase,
+    /// EXIT FAILURE MODE (no parameter list).
     ExitFailureMode,
 }
 
 impl ScsiSanitizeOp {
+    /// The service action code this operation is sent with.
     pub fn service_action(&self) -> SanitizeServiceAction {
         match self {
             ScsiSanitizeOp::Overwrite(_) => SanitizeServiceAction::Overwrite,
@@ -155,6 +175,7 @@ impl ScsiSanitizeOp {
 /// A SANITIZE (0x48) request: the operation and the CDB flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScsiSanitizeRequest {
+    /// The service action, and its parameter list for OVERWRITE.
     pub op: ScsiSanitizeOp,
     /// Return as soon as the CDB and parameter list are validated; poll with REQUEST SENSE.
     pub immed: bool,

@@ -17,13 +17,21 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// SCSI status byte values (SAM-5).
 pub mod status {
+    /// The command completed without error.
     pub const GOOD: u8 = 0x00;
+    /// The command failed; sense data says why.
     pub const CHECK_CONDITION: u8 = 0x02;
+    /// PRE-FETCH (SBC-4) found room in the cache for the requested blocks; ardoise never sends it.
     pub const CONDITION_MET: u8 = 0x04;
+    /// The logical unit is busy; the command may be retried later.
     pub const BUSY: u8 = 0x08;
+    /// Another initiator holds a reservation on the logical unit.
     pub const RESERVATION_CONFLICT: u8 = 0x18;
+    /// The logical unit's task set is full; the command was not accepted.
     pub const TASK_SET_FULL: u8 = 0x28;
+    /// An ACA condition is pending; only ACA-tagged commands are accepted.
     pub const ACA_ACTIVE: u8 = 0x30;
+    /// The command was aborted by another initiator or by a task management function.
     pub const TASK_ABORTED: u8 = 0x40;
 }
 
@@ -56,11 +64,16 @@ pub enum CommandError {
     CheckConditionNoSense(String),
     /// Another status (BUSY, RESERVATION CONFLICT, TASK SET FULL...).
     #[error("SCSI status 0x{status:02x} ({})", status_name(*status))]
-    Status { status: u8 },
+    Status {
+        /// The status byte the device returned.
+        status: u8,
+    },
     /// The host adapter or driver reported a problem with the delivery.
     #[error("host status 0x{host_status:04x}, driver status 0x{driver_status:04x}")]
     Host {
+        /// SCSI mid-layer host status (sg_io_hdr host_status, a DID_* code).
         host_status: u16,
+        /// Driver status (sg_io_hdr driver_status, DRIVER_* and SUGGEST_* bits).
         driver_status: u16,
     },
     /// The device answered, but its data does not fit the layout it claims.
@@ -69,6 +82,7 @@ pub enum CommandError {
 }
 
 impl CommandError {
+    /// Whether the transport says the device has disappeared (unplugged, or its node removed).
     pub fn is_device_gone(&self) -> bool {
         matches!(self, CommandError::Transport(t) if t.is_device_gone())
     }
@@ -173,6 +187,7 @@ pub struct ScsiDevice<T: ScsiTransport> {
 }
 
 impl<T: ScsiTransport> ScsiDevice<T> {
+    /// A device with an empty transcript and the default timeout.
     pub fn new(transport: T) -> Self {
         ScsiDevice {
             transport,
@@ -187,6 +202,7 @@ impl<T: ScsiTransport> ScsiDevice<T> {
         self
     }
 
+    /// The records of the commands sent so far.
     pub fn transcript(&self) -> &Transcript {
         &self.transcript
     }
@@ -196,10 +212,12 @@ impl<T: ScsiTransport> ScsiDevice<T> {
         std::mem::take(&mut self.transcript)
     }
 
+    /// The transport, for callers that must send something ScsiDevice does not model.
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.transport
     }
 
+    /// Gives the transport back, dropping the transcript.
     pub fn into_transport(self) -> T {
         self.transport
     }

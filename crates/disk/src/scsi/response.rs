@@ -4,7 +4,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed {what}: {detail}")]
 pub struct ResponseError {
+    /// The structure that could not be parsed.
     pub what: &'static str,
+    /// What is wrong with it.
     pub detail: String,
 }
 
@@ -27,17 +29,26 @@ fn ascii_field(b: &[u8]) -> String {
 /// 8–15 T10 VENDOR IDENTIFICATION, 16–31 PRODUCT IDENTIFICATION, 32–35 PRODUCT REVISION LEVEL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StandardInquiry {
+    /// Byte 0 bits 7:5: 0 means a device of device_type is connected to this logical unit.
     pub peripheral_qualifier: u8,
+    /// Byte 0 bits 4:0 PERIPHERAL DEVICE TYPE (0 direct-access block device, 5 CD/DVD, ...).
     pub device_type: u8,
+    /// Byte 1 bit 7 RMB: the medium is removable.
     pub removable: bool,
+    /// Byte 2 VERSION: the SPC version claimed (6 = SPC-4, 7 = SPC-5, 0 = none).
     pub version: u8,
+    /// Byte 3 bits 3:0 RESPONSE DATA FORMAT (2 for every current device).
     pub response_data_format: u8,
+    /// Bytes 8–15 T10 VENDOR IDENTIFICATION ("ATA" behind libata's SAT layer).
     pub vendor: String,
+    /// Bytes 16–31 PRODUCT IDENTIFICATION.
     pub product: String,
+    /// Bytes 32–35 PRODUCT REVISION LEVEL.
     pub revision: String,
 }
 
 impl StandardInquiry {
+    /// Decodes at least 36 bytes of standard INQUIRY data.
     pub fn parse(b: &[u8]) -> Result<Self, ResponseError> {
         if b.len() < 36 {
             return Err(malformed(
@@ -97,28 +108,36 @@ pub fn parse_unit_serial_number(b: &[u8]) -> Result<String, ResponseError> {
 /// (3:0), byte 1 PIV (7) / ASSOCIATION (5:4) / DESIGNATOR TYPE (3:0), byte 3 DESIGNATOR LENGTH.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Designator {
+    /// Byte 0 bits 7:4 PROTOCOL IDENTIFIER; meaningful only when piv is set.
     pub protocol_identifier: u8,
     /// 1 binary, 2 ASCII, 3 UTF-8.
     pub code_set: u8,
+    /// Byte 1 bit 7 PIV: protocol_identifier is valid.
     pub piv: bool,
     /// 0 logical unit, 1 target port, 2 target device.
     pub association: u8,
     /// 0 vendor specific, 1 T10 vendor ID, 2 EUI-64, 3 NAA, 8 SCSI name string...
     pub designator_type: u8,
+    /// The DESIGNATOR bytes, as long as DESIGNATOR LENGTH says.
     pub value: Vec<u8>,
 }
 
+/// DESIGNATOR TYPE 1: T10 vendor ID based (libata's carries "ATA", model and serial).
 pub const DESIGNATOR_T10_VENDOR_ID: u8 = 1;
+/// DESIGNATOR TYPE 2: EUI-64 based.
 pub const DESIGNATOR_EUI64: u8 = 2;
+/// DESIGNATOR TYPE 3: NAA; for the logical unit, the disk's world wide name.
 pub const DESIGNATOR_NAA: u8 = 3;
 
 /// VPD page 0x83 (Device Identification).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DeviceIdentification {
+    /// The designation descriptors, in the order the page lists them.
     pub designators: Vec<Designator>,
 }
 
 impl DeviceIdentification {
+    /// Decodes page 83h (4-byte page header included).
     pub fn parse(b: &[u8]) -> Result<Self, ResponseError> {
         let what = "Device Identification page";
         let body = vpd_body(b, 0x83, what)?;
@@ -179,17 +198,26 @@ impl DeviceIdentification {
 /// LOWEST ALIGNED LOGICAL BLOCK ADDRESS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capacity16 {
+    /// Bytes 0–7 RETURNED LOGICAL BLOCK ADDRESS: the last LBA, one less than the block count.
     pub last_lba: u64,
+    /// Bytes 8–11 LOGICAL BLOCK LENGTH IN BYTES (never 0 once parsed).
     pub block_length: u32,
+    /// Byte 12 bit 0 PROT_EN: protection information is enabled.
     pub protection_enabled: bool,
+    /// Byte 12 bits 3:1 P_TYPE: the protection type minus one, when PROT_EN is set.
     pub protection_type: u8,
+    /// Byte 13 bits 3:0: log2 of the logical blocks per physical block.
     pub logical_per_physical_exponent: u8,
+    /// Byte 14 bit 7 LBPME: logical block provisioning (UNMAP) is enabled.
     pub lbpme: bool,
+    /// Byte 14 bit 6 LBPRZ: unmapped blocks read as zeros.
     pub lbprz: bool,
+    /// Bytes 14–15 bits 13:0: the first LBA aligned to a physical block.
     pub lowest_aligned_lba: u16,
 }
 
 impl Capacity16 {
+    /// Decodes at least 16 bytes of READ CAPACITY (16) data.
     pub fn parse(b: &[u8]) -> Result<Self, ResponseError> {
         if b.len() < 16 {
             return Err(malformed(
@@ -218,10 +246,12 @@ impl Capacity16 {
         self.last_lba + 1
     }
 
+    /// Capacity in bytes.
     pub fn bytes(&self) -> u64 {
         self.blocks() * u64::from(self.block_length)
     }
 
+    /// Physical block size in bytes.
     pub fn physical_block_length(&self) -> u32 {
         self.block_length << self.logical_per_physical_exponent
     }
@@ -238,10 +268,12 @@ pub enum CommandSupport {
     Supported,
     /// 101b: supported in a vendor-specific manner.
     VendorSpecific,
+    /// A reserved SUPPORT value (010b, 100b, 110b, 111b), kept raw.
     Reserved(u8),
 }
 
 impl CommandSupport {
+    /// Decodes the SUPPORT field (bits 2:0 of v; the other bits are ignored).
     pub fn from_bits(v: u8) -> Self {
         match v & 0x07 {
             0 => CommandSupport::NotAvailable,
@@ -252,6 +284,7 @@ impl CommandSupport {
         }
     }
 
+    /// Whether the device implements the command, in the standard or a vendor-specific manner.
     pub fn is_supported(self) -> bool {
         matches!(
             self,
@@ -264,11 +297,14 @@ impl CommandSupport {
 /// the CDB USAGE DATA (which bits of the CDB the device looks at).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OneCommandSupport {
+    /// Byte 1 bits 2:0 SUPPORT.
     pub support: CommandSupport,
+    /// The CDB USAGE DATA: a bit mask of the CDB, one byte per CDB byte (CDB SIZE bytes).
     pub cdb_usage: Vec<u8>,
 }
 
 impl OneCommandSupport {
+    /// Decodes the one-command format (4-byte header and the usage data).
     pub fn parse(b: &[u8]) -> Result<Self, ResponseError> {
         let what = "REPORT SUPPORTED OPERATION CODES data";
         if b.len() < 4 {

@@ -15,25 +15,43 @@ use std::fmt;
 /// The sense key (SPC-4 table "Sense key descriptions").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SenseKey {
+    /// 0h NO SENSE: nothing to report (or only progress / ATA registers).
     NoSense,
+    /// 1h RECOVERED ERROR: the command succeeded after a recovery action.
     RecoveredError,
+    /// 2h NOT READY: the logical unit cannot be accessed (a sanitize in progress, among others).
     NotReady,
+    /// 3h MEDIUM ERROR: a flaw in the medium or its recorded data.
     MediumError,
+    /// 4h HARDWARE ERROR: a non-recoverable hardware failure.
     HardwareError,
+    /// 5h ILLEGAL REQUEST: the CDB or parameter list was refused.
     IllegalRequest,
+    /// 6h UNIT ATTENTION: a reset, medium change or mode change happened since the last command.
     UnitAttention,
+    /// 7h DATA PROTECT: the operation is forbidden on protected data.
     DataProtect,
+    /// 8h BLANK CHECK: blank or end-of-data medium was met (sequential devices).
     BlankCheck,
+    /// 9h VENDOR SPECIFIC.
     VendorSpecific,
+    /// Ah COPY ABORTED: a copy command was aborted.
     CopyAborted,
+    /// Bh ABORTED COMMAND: the device aborted the command (behind SAT: the ATA command was
+    /// aborted).
     AbortedCommand,
+    /// Ch: obsolete in SPC-5 (formerly EQUAL); ardoise treats it as reserved.
     Reserved,
+    /// Dh VOLUME OVERFLOW: a buffered device reached the end of the partition.
     VolumeOverflow,
+    /// Eh MISCOMPARE: the source data did not match the medium.
     Miscompare,
+    /// Fh COMPLETED: the command completed, with additional information in ASC/ASCQ (SPC-5).
     Completed,
 }
 
 impl SenseKey {
+    /// Decodes a sense key from the low four bits of v.
     pub fn from_u8(v: u8) -> Self {
         match v & 0x0f {
             0x0 => SenseKey::NoSense,
@@ -55,10 +73,12 @@ impl SenseKey {
         }
     }
 
+    /// The 4-bit sense key value.
     pub fn code(self) -> u8 {
         self as u8
     }
 
+    /// The SPC-5 name of the sense key.
     pub fn name(self) -> &'static str {
         match self {
             SenseKey::NoSense => "NO SENSE",
@@ -132,7 +152,9 @@ pub fn asc_name(asc: u8, ascq: u8) -> Option<&'static str> {
 /// Which of the two sense data formats the device used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SenseFormat {
+    /// Response code 70h / 71h.
     Fixed,
+    /// Response code 72h / 73h.
     Descriptor,
 }
 
@@ -142,11 +164,18 @@ pub enum SenseFormat {
 /// 10/11 LBA(47:40)/(23:16), 12 DEVICE, 13 STATUS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AtaStatusReturn {
+    /// Offset 2 bit 0 EXTEND: the registers come from a 48-bit command and the high bytes are
+    /// valid.
     pub extend: bool,
+    /// Offset 3: the ATA ERROR register (ABRT bit 2, IDNF bit 4, UNC bit 6, ICRC bit 7).
     pub error: u8,
+    /// Offsets 4–5: COUNT(15:8) and COUNT(7:0).
     pub count: u16,
+    /// Offsets 6–11: LBA(47:0), reassembled from SAT's interleaved bytes.
     pub lba: u64,
+    /// Offset 12: the ATA DEVICE register.
     pub device: u8,
+    /// Offset 13: the ATA STATUS register (ERR bit 0, DRQ 3, DF 5, DRDY 6, BSY 7).
     pub status: u8,
 }
 
@@ -187,11 +216,15 @@ pub struct FixedFields {
 /// Decoded sense data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sense {
+    /// Which layout the sense bytes used.
     pub format: SenseFormat,
     /// Response code 0x71 / 0x73: the error belongs to an earlier command.
     pub deferred: bool,
+    /// Fixed byte 2 bits 3:0, or descriptor byte 1 bits 3:0.
     pub key: SenseKey,
+    /// ADDITIONAL SENSE CODE (fixed byte 12, descriptor byte 2).
     pub asc: u8,
+    /// ADDITIONAL SENSE CODE QUALIFIER (fixed byte 13, descriptor byte 3).
     pub ascq: u8,
     /// INFORMATION: fixed bytes 3–6 when VALID, or the information descriptor (type 0x00).
     pub information: Option<u64>,
@@ -210,12 +243,16 @@ pub struct Sense {
 /// Why sense bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SenseError {
+    /// Shorter than the minimum of the format it announces (the byte count).
     #[error("sense data too short ({0} bytes)")]
     Truncated(usize),
+    /// A response code other than 70h–73h or 7Fh.
     #[error("unknown sense response code 0x{0:02x}")]
     UnknownResponseCode(u8),
+    /// Response code 7Fh: a vendor-specific layout ardoise cannot read.
     #[error("vendor-specific sense format (response code 0x7f)")]
     VendorFormat,
+    /// A descriptor runs past the end of the sense data, or its length does not fit its type.
     #[error("malformed sense descriptor: {0}")]
     MalformedDescriptor(String),
 }

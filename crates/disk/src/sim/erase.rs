@@ -37,7 +37,9 @@ pub struct EraseKnobs {
 /// A drive that rewrites only part of each stretch of the medium.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EraseStride {
+    /// Bytes erased at the start of each period.
     pub erased_bytes: u64,
+    /// Length of each period in bytes.
     pub period_bytes: u64,
 }
 

@@ -95,14 +95,17 @@ impl SimMedia {
         })
     }
 
+    /// The backing file.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Logical sector size in bytes.
     pub fn sector_size(&self) -> u32 {
         self.sector_size
     }
 
+    /// Every sector of the medium, those hidden by an HPA, accessible max address or DCO included.
     pub fn native_sectors(&self) -> u64 {
         self.native_sectors
     }
@@ -118,6 +121,7 @@ impl SimMedia {
             .store(sectors.min(self.native_sectors), Ordering::SeqCst);
     }
 
+    /// Replaces the injected faults (and the kernel's idea of the size) from now on.
     pub fn set_faults(&self, plan: FaultPlan) {
         self.kernel_sectors
             .store(plan.kernel_sectors.unwrap_or(u64::MAX), Ordering::SeqCst);
@@ -133,6 +137,7 @@ impl SimMedia {
         }
     }
 
+    /// The faults in force.
     pub fn faults(&self) -> FaultPlan {
         self.faults.lock().expect("fault plan lock").clone()
     }
@@ -142,6 +147,7 @@ impl SimMedia {
         self.gone.store(true, Ordering::SeqCst);
     }
 
+    /// Whether the device has vanished, like a pulled disk.
     pub fn is_gone(&self) -> bool {
         self.gone.load(Ordering::SeqCst)
     }
@@ -152,6 +158,7 @@ impl SimMedia {
         self.host_io_refused.store(refused, Ordering::SeqCst);
     }
 
+    /// Whether the device model currently makes host reads and writes fail.
     pub fn host_io_refused(&self) -> bool {
         self.host_io_refused.load(Ordering::SeqCst)
     }
@@ -245,6 +252,7 @@ impl SimMedia {
         Ok(())
     }
 
+    /// Flushes the backing file (fsync): the simulated drive's cache reaching the medium.
     pub fn sync(&self) -> Result<(), BlockError> {
         self.file
             .sync_all()
@@ -259,10 +267,12 @@ pub struct SimBlock {
 }
 
 impl SimBlock {
+    /// The host's block view of media.
     pub fn new(media: Arc<SimMedia>) -> Self {
         SimBlock { media }
     }
 
+    /// The medium behind this view.
     pub fn media(&self) -> &Arc<SimMedia> {
         &self.media
     }

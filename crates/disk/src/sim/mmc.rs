@@ -106,11 +106,17 @@ pub struct MmcSimConfig {
     pub hc_erase_grp_size: u8,
     /// Erase group in sectors when ERASE_GROUP_DEF is 0 (the CSD value).
     pub legacy_erase_group_sectors: u32,
+    /// EXT_CSD byte 221, HC_WP_GRP_SIZE (JESD84-B51): write-protect group size in erase groups.
     pub hc_wp_grp_size: u8,
+    /// EXT_CSD byte 223, ERASE_TIMEOUT_MULT: 300 ms per erase group for ERASE.
     pub erase_timeout_mult: u8,
+    /// EXT_CSD byte 232, TRIM_MULT: 300 ms per group for TRIM and DISCARD.
     pub trim_mult: u8,
+    /// EXT_CSD byte 229, SEC_TRIM_MULT: the secure trim timeout factor.
     pub sec_trim_mult: u8,
+    /// EXT_CSD byte 230, SEC_ERASE_MULT: the secure erase timeout factor.
     pub sec_erase_mult: u8,
+    /// Relative card address: CMD13 with another RCA gets no answer (Linux gives an eMMC RCA 1).
     pub rca: u16,
     /// Byte addresses in CMD35/36 (cards of 2 GB or less) instead of sector numbers.
     pub byte_addressed: bool,
@@ -124,6 +130,7 @@ pub struct MmcSimConfig {
     /// Sanitize leaves discarded ranges as they are.
     #[serde(default)]
     pub discard_survives_sanitize: bool,
+    /// How the card's erase and sanitize misbehave.
     #[serde(default)]
     pub knobs: MmcKnobs,
     /// BOOT_SIZE_MULT (each boot partition ×128 KiB), GP_SIZE_MULT of GP1..4 and
@@ -131,8 +138,10 @@ pub struct MmcSimConfig {
     /// exist so that the engine must account for them.
     #[serde(default)]
     pub boot_size_mult: u8,
+    /// EXT_CSD bytes 143–154, GP_SIZE_MULT of the four general-purpose partitions.
     #[serde(default)]
     pub gp_size_mult: [u32; 4],
+    /// EXT_CSD byte 168, RPMB_SIZE_MULT (× 128 KiB).
     #[serde(default)]
     pub rpmb_size_mult: u8,
 }
@@ -171,10 +180,12 @@ impl Default for MmcSimConfig {
 pub struct SectorRanges(Vec<[u64; 2]>);
 
 impl SectorRanges {
+    /// The ranges, as [start, end) pairs in ascending order.
     pub fn ranges(&self) -> &[[u64; 2]] {
         &self.0
     }
 
+    /// Whether no sector is covered.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -184,10 +195,12 @@ impl SectorRanges {
         self.0.iter().map(|[a, b]| b - a).sum()
     }
 
+    /// Whether sector lies in one of the ranges.
     pub fn contains(&self, sector: u64) -> bool {
         self.0.iter().any(|&[a, b]| a <= sector && sector < b)
     }
 
+    /// Adds [start, end), merging it with the ranges it touches or overlaps.
     pub fn insert(&mut self, start: u64, end: u64) {
         if start >= end {
             return;
@@ -207,6 +220,7 @@ impl SectorRanges {
         self.0 = out;
     }
 
+    /// Takes [start, end) out, splitting a range that straddles it.
     pub fn remove(&mut self, start: u64, end: u64) {
         if start >= end {
             return;
@@ -244,6 +258,7 @@ pub struct MmcSimState {
     pub erase_group_def: u8,
     /// The erase sequence under construction (sector numbers).
     pub erase_start: Option<u64>,
+    /// Set by ERASE_GROUP_END (CMD36); CMD38 needs both ends.
     pub erase_end: Option<u64>,
     /// Error bits waiting for the next response.
     pub pending_status: u32,
@@ -255,12 +270,16 @@ pub struct MmcSimState {
     pub residue: SectorRanges,
     /// Blocks marked by secure trim step 1.
     pub secure_trim_marked: SectorRanges,
+    /// SANITIZE_START operations the card has run (lying ones included).
     pub sanitizes: u32,
+    /// CMD38 erases the card has accepted (lying ones included).
     pub erases: u32,
+    /// The card has disappeared; it stays gone when the state is reloaded.
     pub vanished: bool,
 }
 
 impl MmcSimState {
+    /// The state at power on: ERASE_GROUP_DEF set when the card has high-capacity erase groups.
     pub fn initial(config: &MmcSimConfig) -> Self {
         MmcSimState {
             erase_group_def: u8::from(config.hc_erase_grp_size != 0),
@@ -272,8 +291,10 @@ impl MmcSimState {
 /// A configuration that does not fit the medium.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SimMmcError {
+    /// eMMC sectors are 512 bytes; the medium's size is in the field.
     #[error("an eMMC medium has 512-byte sectors, not {0}")]
     SectorSize(u32),
+    /// SEC_COUNT is 32 bits; the medium's sector count is in the field.
     #[error("{0} sectors do not fit SEC_COUNT")]
     TooLarge(u64),
 }
@@ -320,6 +341,7 @@ fn timeout() -> TransportError {
 }
 
 impl SimEmmc {
+    /// A card in the given state over media (512-byte sectors, at most 2^32 − 1 of them).
     pub fn new(
         config: MmcSimConfig,
         state: MmcSimState,
@@ -341,19 +363,23 @@ impl SimEmmc {
         })
     }
 
+    /// A card in its power-on state.
     pub fn fresh(config: MmcSimConfig, media: Arc<SimMedia>) -> Result<Self, SimMmcError> {
         let state = MmcSimState::initial(&config);
         Self::new(config, state, media)
     }
 
+    /// What the card is.
     pub fn config(&self) -> &MmcSimConfig {
         &self.config
     }
 
+    /// What has happened to the card.
     pub fn state(&self) -> &MmcSimState {
         &self.state
     }
 
+    /// The medium behind the card, shared with its block device.
     pub fn media(&self) -> &Arc<SimMedia> {
         &self.media
     }

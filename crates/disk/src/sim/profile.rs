@@ -35,28 +35,45 @@ pub const SIM_PREFIX: &str = "sim:";
 pub enum SimDeviceSpec {
     /// A SATA disk (through libata), or behind a USB bridge when `usb_bridge`.
     Ata {
+        /// What the drive is.
         config: Box<AtaSimConfig>,
+        /// What the drive remembers, written back after every command.
         state: Box<AtaSimState>,
+        /// Discovery reports a USB transport (a SATA disk in a USB enclosure); how the bridge
+        /// returns registers is config.sense.
         #[serde(default)]
         usb_bridge: bool,
     },
+    /// A SAS (or other SCSI) disk, answering SCSI commands itself.
     Sas {
+        /// What the drive is.
         config: Box<SasSimConfig>,
+        /// What the drive remembers, written back after every command.
         state: Box<SasSimState>,
     },
+    /// An NVMe controller with one namespace.
     Nvme {
+        /// What the controller is.
         config: Box<NvmeSimConfig>,
+        /// What the controller remembers, written back after every command.
         state: Box<NvmeSimState>,
     },
+    /// An eMMC device.
     Emmc {
+        /// What the card is.
         config: Box<MmcSimConfig>,
+        /// What has happened to the card, written back after every command.
         state: Box<MmcSimState>,
     },
     /// A disk reachable only by reads and writes (USB stick, virtio).
     Block {
+        /// The model name discovery reports.
         model: String,
+        /// The serial number discovery reports.
         serial: String,
+        /// The transport discovery reports (e.g. USB).
         transport: Transport,
+        /// Rotational or solid state, as discovery reports it.
         media: MediaKind,
     },
 }
@@ -66,16 +83,22 @@ pub enum SimDeviceSpec {
 pub struct MediaSpec {
     /// Backing file, relative to the profile's directory.
     pub file: PathBuf,
+    /// Logical sector size in bytes.
     pub sector_size: u32,
+    /// Every sector of the medium, hidden areas included.
     pub native_sectors: u64,
 }
 
 /// The JSON profile of one simulated disk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimProfile {
+    /// A name for the disk in listings and tests.
     pub name: String,
+    /// The device kind, its configuration and state.
     pub device: SimDeviceSpec,
+    /// The backing file and its geometry.
     pub media: MediaSpec,
+    /// Faults injected into the medium.
     #[serde(default)]
     pub faults: FaultPlan,
     /// Makes the disk protected with this reason (e.g. the simulated boot stick).
@@ -89,13 +112,22 @@ pub struct SimProfile {
 /// Why a profile could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// The profile or backing file could not be read or written.
     #[error("cannot read simulated disk {path}: {source}")]
     Io {
+        /// The file concerned.
         path: PathBuf,
+        /// The underlying error.
         source: std::io::Error,
     },
+    /// The profile is not valid JSON, or does not fit its medium.
     #[error("{path} is not a valid simulated disk profile: {message}")]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The profile.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 enum Device {
@@ -247,14 +279,17 @@ impl SimDisk {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A copy of the profile as it stands (state included).
     pub fn profile(&self) -> SimProfile {
         self.lock().profile.clone()
     }
 
+    /// Where the profile is stored.
     pub fn profile_path(&self) -> PathBuf {
         self.lock().path.clone()
     }
 
+    /// The medium shared by the device model and the block view.
     pub fn media(&self) -> Arc<SimMedia> {
         self.lock().media.clone()
     }
@@ -286,11 +321,13 @@ impl SimDisk {
             .then(|| Box::new(Shared(self.inner.clone())) as Box<dyn ScsiTransport>)
     }
 
+    /// NVMe admin pass-through, for an NVMe profile.
     pub fn nvme_transport(&self) -> Option<Box<dyn NvmeTransport>> {
         matches!(self.lock().device, Device::Nvme(_))
             .then(|| Box::new(Shared(self.inner.clone())) as Box<dyn NvmeTransport>)
     }
 
+    /// MMC pass-through, for an eMMC profile.
     pub fn mmc_transport(&self) -> Option<Box<dyn MmcTransport>> {
         matches!(self.lock().device, Device::Emmc(_))
             .then(|| Box::new(Shared(self.inner.clone())) as Box<dyn MmcTransport>)

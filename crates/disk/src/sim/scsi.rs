@@ -133,17 +133,24 @@ pub(crate) fn cdb_length(opcode: u8) -> Option<usize> {
 /// Which SANITIZE service actions the disk implements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SasSanitizeSupport {
+    /// SANITIZE OVERWRITE (service action 01h, SBC-4).
     pub overwrite: bool,
+    /// SANITIZE BLOCK ERASE (service action 02h).
     pub block_erase: bool,
+    /// SANITIZE CRYPTOGRAPHIC ERASE (service action 03h).
     pub crypto_erase: bool,
 }
 
 /// What the simulated SAS disk is (fixed for its life).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SasSimConfig {
+    /// Standard INQUIRY T10 VENDOR IDENTIFICATION (bytes 8–15).
     pub vendor: String,
+    /// Standard INQUIRY PRODUCT IDENTIFICATION (bytes 16–31).
     pub product: String,
+    /// Standard INQUIRY PRODUCT REVISION LEVEL (bytes 32–35).
     pub revision: String,
+    /// VPD page 80h, Unit Serial Number.
     pub serial: String,
     /// NAA designator (VPD 0x83), e.g. 0x5000_c500_1234_5678.
     pub naa: Option<u64>,
@@ -155,6 +162,7 @@ pub struct SasSimConfig {
     pub descriptor_sense: bool,
     /// What BLOCK ERASE leaves (0x00 or 0xFF).
     pub block_erase_fill: u8,
+    /// How the disk's SANITIZE misbehaves and how long it takes.
     pub knobs: EraseKnobs,
 }
 
@@ -197,34 +205,54 @@ impl SasSimConfig {
 /// A SANITIZE operation as the model remembers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SasSanitizeOp {
+    /// OVERWRITE, with its parameter list.
     Overwrite {
+        /// The initialization pattern, repeated from the start of every logical block.
         pattern: Vec<u8>,
+        /// OVERWRITE COUNT, passes (1–31).
         count: u8,
+        /// INVERT: the pattern is inverted between passes.
         invert: bool,
     },
+    /// BLOCK ERASE: the medium reads as the disk's block-erase fill.
     BlockErase,
+    /// CRYPTOGRAPHIC ERASE: the medium reads as random bytes.
     CryptoErase,
 }
 
 /// The sanitize state of the SAS disk.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum SasSanitizeState {
+    /// No sanitize pending; the medium is accessible.
     #[default]
     Idle,
+    /// A sanitize runs: media access gets NOT READY, 04h/1Bh (sanitize in progress) with the
+    /// progress in the sense-key-specific bytes (SBC-4, SANITIZE).
     InProgress {
+        /// The operation running.
         op: SasSanitizeOp,
+        /// The AUSE bit of the SANITIZE that started it.
         ause: bool,
+        /// Progress polls (TEST UNIT READY, REQUEST SENSE) answered so far.
         polls_done: u32,
+        /// Wall-clock start, for knobs that time the operation.
         started_unix_ms: u64,
+        /// Seed of the random bytes a cryptographic erase leaves.
         seed: u64,
     },
-    /// The last sanitize failed; `ause` is the AUSE bit of the command that started it.
-    Failed { ause: bool },
+    /// The last sanitize failed: media access gets MEDIUM ERROR, 31h/03h (sanitize command
+    /// failed) until a sanitize succeeds or EXIT FAILURE MODE is accepted.
+    Failed {
+        /// The AUSE bit of the command that started it: only then is EXIT FAILURE MODE
+        /// accepted, and a new SANITIZE with AUSE set is refused without it.
+        ause: bool,
+    },
 }
 
 /// Mutable state of the SAS disk (persisted between processes by a later layer).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SasSimState {
+    /// Where SANITIZE stands.
     pub sanitize: SasSanitizeState,
 }
 
@@ -243,6 +271,7 @@ enum Answer {
 }
 
 impl SimSasDisk {
+    /// A disk in the given state over media; host I/O is refused at once if a sanitize is pending.
     pub fn new(config: SasSimConfig, state: SasSimState, media: Arc<SimMedia>) -> Self {
         let d = SimSasDisk {
             config,
@@ -253,14 +282,17 @@ impl SimSasDisk {
         d
     }
 
+    /// What the disk is.
     pub fn config(&self) -> &SasSimConfig {
         &self.config
     }
 
+    /// What the disk remembers now.
     pub fn state(&self) -> &SasSimState {
         &self.state
     }
 
+    /// The medium behind the disk, shared with its block device.
     pub fn media(&self) -> &Arc<SimMedia> {
         &self.media
     }

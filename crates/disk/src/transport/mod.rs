@@ -22,6 +22,7 @@ pub enum DataDir<'a> {
 }
 
 impl DataDir<'_> {
+    /// Length of the data buffer in bytes (0 without a data phase).
     pub fn len(&self) -> usize {
         match self {
             DataDir::None => 0,
@@ -30,6 +31,7 @@ impl DataDir<'_> {
         }
     }
 
+    /// Whether there is nothing to transfer.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -42,22 +44,31 @@ pub enum TransportError {
     /// The device node or the device behind it went away (ENODEV, ENXIO, ENOMEDIUM).
     #[error("the device is gone ({op}: {errno})")]
     DeviceGone {
+        /// The operation that failed ("open", "SG_IO", ...).
         op: &'static str,
+        /// The errno the kernel returned.
         errno: nix::errno::Errno,
     },
     /// The command did not complete within its timeout (reported by the kernel or the HBA).
     #[error("the command timed out ({op})")]
-    Timeout { op: &'static str },
+    Timeout {
+        /// The operation that timed out.
+        op: &'static str,
+    },
     /// The kernel refused the ioctl for this device (ENOTTY, EINVAL, EOPNOTSUPP, EPERM...).
     #[error("the kernel refused {op}: {errno}")]
     Refused {
+        /// The operation that was refused.
         op: &'static str,
+        /// The errno the kernel returned.
         errno: nix::errno::Errno,
     },
     /// Any other operating-system error.
     #[error("{op} failed: {errno}")]
     Os {
+        /// The operation that failed.
         op: &'static str,
+        /// The errno the kernel returned.
         errno: nix::errno::Errno,
     },
     /// The request itself is malformed (buffer too large, CDB of an impossible length).
@@ -81,6 +92,7 @@ impl TransportError {
         }
     }
 
+    /// Whether the device disappeared (DeviceGone), as opposed to refusing or failing a command.
     pub fn is_device_gone(&self) -> bool {
         matches!(self, TransportError::DeviceGone { .. })
     }
@@ -120,6 +132,7 @@ impl ScsiReply {
 /// Hands one SCSI CDB to a device. Implemented by SG_IO on a block or sg node, and by the
 /// simulator.
 pub trait ScsiTransport: Send {
+    /// Sends cdb with its data phase and waits at most timeout for the device's answer.
     fn execute(
         &mut self,
         cdb: &[u8],
@@ -147,16 +160,29 @@ impl<T: ScsiTransport + ?Sized> ScsiTransport for Box<T> {
 /// pointer and length come from the [`DataDir`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NvmeAdminCmd {
+    /// CDW0 bits 7:0, the admin opcode (06h Identify, 02h Get Log Page, 80h Format NVM, 84h
+    /// Sanitize).
     pub opcode: u8,
+    /// CDW0 bits 15:8: FUSE (bits 1:0) and PSDT (bits 7:6); ardoise leaves it 0 (the kernel
+    /// builds the data pointers itself).
     pub flags: u8,
+    /// Namespace identifier (0 for controller commands, FFFFFFFFh for all namespaces).
     pub nsid: u32,
+    /// Command dword 2, command-specific (unused by the admin commands ardoise sends).
     pub cdw2: u32,
+    /// Command dword 3, command-specific (unused by the admin commands ardoise sends).
     pub cdw3: u32,
+    /// Command dword 10, command-specific (e.g. CNS for Identify, SANACT for Sanitize).
     pub cdw10: u32,
+    /// Command dword 11, command-specific (e.g. OVRPAT for Sanitize).
     pub cdw11: u32,
+    /// Command dword 12, command-specific (e.g. the lower log page offset).
     pub cdw12: u32,
+    /// Command dword 13, command-specific (e.g. the upper log page offset).
     pub cdw13: u32,
+    /// Command dword 14, command-specific.
     pub cdw14: u32,
+    /// Command dword 15, command-specific.
     pub cdw15: u32,
 }
 
@@ -171,15 +197,20 @@ pub struct NvmeReply {
 }
 
 impl NvmeReply {
+    /// SCT and SC are both zero: Successful Completion (NVMe Base 2.0, Generic Command Status).
     pub fn is_success(&self) -> bool {
         self.status & 0x7ff == 0
     }
+    /// SC, the status code (bits 7:0).
     pub fn status_code(&self) -> u8 {
         (self.status & 0xff) as u8
     }
+    /// SCT, the status code type (bits 10:8: 0 generic, 1 command specific, 2 media and data
+    /// integrity).
     pub fn status_code_type(&self) -> u8 {
         ((self.status >> 8) & 0x7) as u8
     }
+    /// DNR (bit 14): the controller says the same command would fail again.
     pub fn do_not_retry(&self) -> bool {
         self.status & 0x4000 != 0
     }
@@ -188,6 +219,7 @@ impl NvmeReply {
 /// Hands one NVMe admin command to a controller. Implemented by NVME_IOCTL_ADMIN_CMD and by
 /// the simulator.
 pub trait NvmeTransport: Send {
+    /// Sends one admin command with its data phase and waits at most timeout for its completion.
     fn admin(
         &mut self,
         cmd: &NvmeAdminCmd,
@@ -216,20 +248,28 @@ impl<T: NvmeTransport + ?Sized> NvmeTransport for Box<T> {
 pub struct MmcCmd {
     /// Data direction to the card (and, for SWITCH, "this command writes").
     pub write_flag: bool,
+    /// Application-specific command: the kernel sends CMD55 first (SD cards; eMMC has none).
     pub is_acmd: bool,
+    /// The command index (6 SWITCH, 8 SEND_EXT_CSD, 13 SEND_STATUS, 35, 36, 38 erase).
     pub opcode: u32,
+    /// The 32-bit command argument (JESD84-B51, per command; docs/standards.md §4.1).
     pub arg: u32,
     /// Response type flags (MMC_RSP_* | MMC_CMD_*).
     pub flags: u32,
+    /// Block size of the data phase in bytes (512 for SEND_EXT_CSD).
     pub blksz: u32,
+    /// Number of blocks in the data phase.
     pub blocks: u32,
+    /// Overrides the data timeout the driver computes (0 = keep the driver's).
     pub data_timeout_ns: u32,
+    /// Busy-wait timeout of an R1b command such as SWITCH or ERASE (0 = the kernel's default).
     pub cmd_timeout_ms: u32,
 }
 
 /// The card's response registers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MmcReply {
+    /// The response registers as the kernel returns them: R1 card status in word 0, R2 in all four.
     pub response: [u32; 4],
 }
 
@@ -237,7 +277,9 @@ pub struct MmcReply {
 /// MMC_IOC_MULTI_CMD so that no other request can slip in between (ERASE_GROUP_START, _END,
 /// ERASE must be consecutive).
 pub trait MmcTransport: Send {
+    /// Sends one command (MMC_IOC_CMD) with its data phase.
     fn execute(&mut self, cmd: &MmcCmd, data: DataDir<'_>) -> Result<MmcReply, TransportError>;
+    /// Sends the commands back to back as one MMC_IOC_MULTI_CMD and returns one reply per command.
     fn execute_sequence(&mut self, cmds: &[MmcCmd]) -> Result<Vec<MmcReply>, TransportError>;
 }
 

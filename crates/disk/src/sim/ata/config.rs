@@ -32,13 +32,18 @@ pub struct AtaSecurityCaps {
 /// Which SANITIZE operations the drive implements (none: feature set not supported).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AtaSanitizeCaps {
+    /// CRYPTO SCRAMBLE EXT (IDENTIFY word 59 bit 13; ACS-4, Sanitize Device feature set).
     pub crypto_scramble: bool,
+    /// BLOCK ERASE EXT (IDENTIFY word 59 bit 15).
     pub block_erase: bool,
+    /// OVERWRITE EXT (IDENTIFY word 59 bit 14).
     pub overwrite: bool,
+    /// SANITIZE ANTIFREEZE LOCK EXT (IDENTIFY word 59 bit 10).
     pub antifreeze: bool,
 }
 
 impl AtaSanitizeCaps {
+    /// A drive implementing every sanitize operation and the antifreeze lock.
     pub fn all() -> Self {
         AtaSanitizeCaps {
             crypto_scramble: true,
@@ -56,17 +61,24 @@ impl AtaSanitizeCaps {
 /// One SMART attribute with its threshold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimSmartAttribute {
+    /// Attribute id (5 reallocated sectors, 9 power-on hours, 194 temperature...).
     pub id: u8,
+    /// The attribute's flags word (bit 0 pre-fail, bit 1 online...), as smartmontools reads it.
     pub flags: u16,
+    /// Current normalized value.
     pub value: u8,
+    /// Worst normalized value seen.
     pub worst: u8,
+    /// Threshold from SMART READ THRESHOLDS; a value at or below it means failing.
     pub threshold: u8,
+    /// The 48-bit raw value (the six raw bytes, little-endian).
     pub raw: u64,
 }
 
 /// SMART contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmartSim {
+    /// The attributes, in the order of the 30 slots of SMART READ DATA and READ THRESHOLDS.
     pub attributes: Vec<SimSmartAttribute>,
     /// SMART RETURN STATUS answers "threshold exceeded".
     pub threshold_exceeded: bool,
@@ -100,21 +112,31 @@ impl SmartSim {
 /// What the simulated SATA disk is (fixed for its life).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AtaSimConfig {
+    /// IDENTIFY words 27–46, model number.
     pub model: String,
+    /// IDENTIFY words 10–19, serial number.
     pub serial: String,
+    /// IDENTIFY words 23–26, firmware revision.
     pub firmware: String,
+    /// IDENTIFY words 108–111, world wide name (word 87 bit 8 says whether it is present).
     pub wwn: Option<u64>,
     /// IDENTIFY word 217: 1 = solid state, else rpm.
     pub rotation_rate: u16,
     /// log2(physical / logical sector size), word 106 bits 3:0.
     pub physical_sector_exponent: u8,
+    /// DATA SET MANAGEMENT TRIM, with deterministic zeros after TRIM (words 69 and 169).
     pub trim: bool,
+    /// How the simulated SAT layer returns the output registers.
     pub sense: SenseMode,
     /// `None`: security feature set not supported (commands F1h–F6h abort).
     pub security: Option<AtaSecurityCaps>,
+    /// The Sanitize Device feature set; all false: not supported (B4h aborts).
     pub sanitize: AtaSanitizeCaps,
+    /// Host Protected Area feature set (word 82 bit 10): READ NATIVE MAX / SET MAX ADDRESS work.
     pub hpa: bool,
+    /// Accessible Max Address Configuration (word 119 bit 8): the 78h sub-commands work.
     pub amax: bool,
+    /// Device Configuration Overlay (word 83 bit 11): the B1h sub-commands work.
     pub dco: bool,
     /// `None`: SMART not supported.
     pub smart: Option<SmartSim>,
@@ -133,6 +155,7 @@ pub struct AtaSimConfig {
     /// FLUSH CACHE (EXT) aborts (the drive could not write its cache to the medium).
     #[serde(default)]
     pub flush_cache_fails: bool,
+    /// How the drive's SANITIZE and SECURITY ERASE UNIT misbehave and how long they take.
     pub knobs: EraseKnobs,
 }
 

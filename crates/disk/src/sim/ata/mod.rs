@@ -70,6 +70,8 @@ pub struct SimAtaDisk {
 }
 
 impl SimAtaDisk {
+    /// A drive in the given state over media; the media's visible size and host-I/O lock follow the
+    /// state at once.
     pub fn new(config: AtaSimConfig, state: AtaSimState, media: Arc<SimMedia>) -> Self {
         let d = SimAtaDisk {
             config,
@@ -80,6 +82,7 @@ impl SimAtaDisk {
         d
     }
 
+    /// What the drive is.
     pub fn config(&self) -> &AtaSimConfig {
         &self.config
     }
@@ -89,10 +92,12 @@ impl SimAtaDisk {
         &mut self.config
     }
 
+    /// What the drive remembers now.
     pub fn state(&self) -> &AtaSimState {
         &self.state
     }
 
+    /// The medium behind the drive, shared with its block device.
     pub fn media(&self) -> &Arc<SimMedia> {
         &self.media
     }

@@ -18,36 +18,60 @@ pub enum NvmePersonality {
 pub enum SanitizeProgress {
     /// The operation completes on the `polls`-th read of the Sanitize Status log; each read
     /// moves SPROG by 1/`polls`. 0 = completes on the first read.
-    Polls { polls: u32 },
+    Polls {
+        /// Log reads until completion.
+        polls: u32,
+    },
     /// The operation takes `millis` of wall-clock time from the Sanitize command.
-    WallClock { millis: u64 },
+    WallClock {
+        /// Duration of the operation in milliseconds.
+        millis: u64,
+    },
 }
 
 /// Estimated times reported in the Sanitize Status log, in seconds (`None` = not reported).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SanitizeEstimates {
+    /// ETOD, bytes 11:8: Overwrite estimate (NVMe Base 2.0, Sanitize Status log).
     pub overwrite: Option<u32>,
+    /// ETBE, bytes 15:12: Block Erase estimate.
     pub block_erase: Option<u32>,
+    /// ETCE, bytes 19:16: Crypto Erase estimate.
     pub crypto_erase: Option<u32>,
+    /// ETOND, bytes 23:20: Overwrite estimate with No-Deallocate.
     pub overwrite_no_dealloc: Option<u32>,
+    /// ETBEND, bytes 27:24: Block Erase estimate with No-Deallocate.
     pub block_erase_no_dealloc: Option<u32>,
+    /// ETCEND, bytes 31:28: Crypto Erase estimate with No-Deallocate.
     pub crypto_erase_no_dealloc: Option<u32>,
 }
 
 /// The figures of the SMART / Health log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimHealth {
+    /// Byte 0, Critical Warning (bit 0 spare, 1 temperature, 2 reliability, 3 read-only...).
     pub critical_warning: u8,
+    /// Bytes 2:1, Composite Temperature in kelvin.
     pub temperature_kelvin: u16,
+    /// Byte 3, Available Spare (percent).
     pub available_spare: u8,
+    /// Byte 4, Available Spare Threshold (percent).
     pub available_spare_threshold: u8,
+    /// Byte 5, Percentage Used (vendor estimate of life used; may exceed 100).
     pub percentage_used: u8,
+    /// Bytes 47:32, Data Units Read (thousands of 512-byte units).
     pub data_units_read: u128,
+    /// Bytes 63:48, Data Units Written (thousands of 512-byte units).
     pub data_units_written: u128,
+    /// Bytes 127:112, Power Cycles.
     pub power_cycles: u128,
+    /// Bytes 143:128, Power On Hours.
     pub power_on_hours: u128,
+    /// Bytes 159:144, Unsafe Shutdowns.
     pub unsafe_shutdowns: u128,
+    /// Bytes 175:160, Media and Data Integrity Errors.
     pub media_errors: u128,
+    /// Bytes 191:176, Number of Error Information Log Entries.
     pub error_log_entries: u128,
 }
 
@@ -113,6 +137,7 @@ pub struct SimLbaFormat {
 }
 
 impl SimLbaFormat {
+    /// An LBA format of ms metadata bytes, 2^lbads data bytes and relative performance rp.
     pub const fn new(ms: u16, lbads: u8, rp: u8) -> Self {
         SimLbaFormat { ms, lbads, rp }
     }
@@ -121,34 +146,54 @@ impl SimLbaFormat {
 /// What the controller is: identity, capabilities, behaviour. Does not change while it runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NvmeSimConfig {
+    /// Whose behaviour the model follows where controllers differ.
     pub personality: NvmePersonality,
+    /// Identify Controller VID, bytes 1:0: PCI vendor id (1B36h for QEMU).
     pub vid: u16,
+    /// SSVID, bytes 3:2: PCI subsystem vendor id.
     pub ssvid: u16,
+    /// SN, bytes 23:4.
     pub serial: String,
+    /// MN, bytes 63:24.
     pub model: String,
+    /// FR, bytes 71:64.
     pub firmware: String,
     /// VER: major << 16 | minor << 8 | tertiary.
     pub version: u32,
+    /// OACS, bytes 257:256: optional admin commands (bit 1 Format NVM).
     pub oacs: u16,
+    /// FRMW, byte 260: firmware update capabilities (reported only).
     pub frmw: u8,
+    /// LPA, byte 261: log page attributes (bit 0 SMART log per namespace).
     pub lpa: u8,
+    /// SANICAP, bytes 331:328: bit 0 Crypto Erase, 1 Block Erase, 2 Overwrite, 29 NDI, 31:30
+    /// NODMMAS; 0: no Sanitize command.
     pub sanicap: u32,
+    /// FNA, byte 524: bit 0 format and bit 1 secure erase apply to all namespaces, bit 2 crypto
+    /// erase supported in Format NVM.
     pub fna: u8,
+    /// ONCS, bytes 521:520: optional NVM commands (bit 2 Dataset Management, bit 3 Write Zeroes).
     pub oncs: u16,
+    /// VWC, byte 525: bit 0 volatile write cache present.
     pub vwc: u8,
     /// Identify Namespace MC and DPC (metadata and protection capabilities).
     pub mc: u8,
+    /// Identify Namespace DPC, byte 28: which protection types the namespace supports.
     pub dpc: u8,
     /// LBA formats offered by every namespace (1..=64).
     pub lba_formats: Vec<SimLbaFormat>,
+    /// How a running sanitize advances.
     pub sanitize_progress: SanitizeProgress,
+    /// The estimates of the Sanitize Status log.
     pub estimates: SanitizeEstimates,
     /// Whether the controller deallocates after a sanitize without NDAS (the spec's "should").
     pub deallocate_after_sanitize: bool,
     /// Set Features Sanitize Config NODRM: with SANICAP.NDI, a Sanitize with NDAS is accepted
     /// (and deallocates anyway, SSTAT = 4) instead of being refused with Invalid Field.
     pub no_dealloc_response_mode: bool,
+    /// The contents of the SMART / Health Information log (LID 02h).
     pub health: SimHealth,
+    /// Failures and lies the controller is asked to commit.
     #[serde(default)]
     pub knobs: NvmeKnobs,
 }

@@ -87,6 +87,8 @@ pub struct SimNvmeController {
 }
 
 impl SimNvmeController {
+    /// A controller in the given state over one medium per namespace (NSID 1 first); checks that
+    /// they fit together.
     pub fn new(
         config: NvmeSimConfig,
         state: NvmeSimState,
@@ -142,14 +144,17 @@ impl SimNvmeController {
         Self::new(config, state, namespaces)
     }
 
+    /// What the controller is.
     pub fn config(&self) -> &NvmeSimConfig {
         &self.config
     }
 
+    /// What has happened to the controller.
     pub fn state(&self) -> &NvmeSimState {
         &self.state
     }
 
+    /// The media of the namespaces, NSID 1 first.
     pub fn namespaces(&self) -> &[Arc<SimMedia>] {
         &self.namespaces
     }

@@ -67,6 +67,8 @@ pub struct MmcIoctl {
 }
 
 impl MmcIoctl {
+    /// Opens the whole MMC block device (e.g. /dev/mmcblk0) read-write; the kernel accepts
+    /// MMC_IOC_CMD only from CAP_SYS_RAWIO and not on a partition.
     pub fn open(path: &Path) -> Result<Self, TransportError> {
         Ok(MmcIoctl {
             file: super::open_for_passthrough(path)?,

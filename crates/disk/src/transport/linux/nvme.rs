@@ -47,6 +47,8 @@ pub struct NvmeIoctl {
 }
 
 impl NvmeIoctl {
+    /// Opens an NVMe controller (/dev/nvmeN) or namespace (/dev/nvmeNnM) node for admin
+    /// pass-through.
     pub fn open(path: &Path) -> Result<Self, TransportError> {
         Ok(NvmeIoctl {
             file: super::open_for_passthrough(path)?,

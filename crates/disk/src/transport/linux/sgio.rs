@@ -56,12 +56,14 @@ pub struct SgIo {
 }
 
 impl SgIo {
+    /// Opens a block (/dev/sdX) or sg (/dev/sgN) node for SG_IO.
     pub fn open(path: &Path) -> Result<Self, TransportError> {
         Ok(SgIo {
             file: super::open_for_passthrough(path)?,
         })
     }
 
+    /// Wraps a node the caller has already opened (read-write, for write-class commands).
     pub fn from_file(file: File) -> Self {
         SgIo { file }
     }
