@@ -42,8 +42,8 @@ pub struct ExtCsd {
     pub erased_mem_cont: u8,
     /// [229] / [230] secure trim / secure erase timeout multipliers (obsolete in 4.5).
     pub sec_trim_mult: u8,
-    /// [230] SEC_ERASE_MULT: the secure erase timeout is ERASE_TIMEOUT_MULT × 300 ms × this, per
-    /// erase group.
+    /// SEC_ERASE_MULT (`EXT_CSD[230]`): the secure erase timeout is ERASE_TIMEOUT_MULT ×
+    /// 300 ms × this, per erase group.
     pub sec_erase_mult: u8,
     /// [232] TRIM / DISCARD timeout per group in units of 300 ms.
     pub trim_mult: u8,
@@ -51,27 +51,30 @@ pub struct ExtCsd {
     pub secure_removal_type: u8,
     /// [160] PARTITIONING_SUPPORT; [179] PARTITION_CONFIG; [226] boot partition size ×128 KiB.
     pub partitioning_support: u8,
-    /// [179] PARTITION_CONFIG: boot partition enable and the partition currently accessed.
+    /// PARTITION_CONFIG (`EXT_CSD[179]`): boot partition enable and the partition currently
+    /// accessed.
     pub partition_config: u8,
-    /// [226] BOOT_SIZE_MULT: size of each boot partition in units of 128 KiB.
+    /// BOOT_SIZE_MULT (`EXT_CSD[226]`): size of each boot partition in units of 128 KiB.
     pub boot_mult: u8,
     /// [154:143] GP_SIZE_MULT of the four general-purpose partitions (0: none);
     /// [155] PARTITION_SETTING_COMPLETED; [168] RPMB size ×128 KiB.
     pub gp_size_mult: [u32; 4],
-    /// [155] PARTITION_SETTING_COMPLETED: bit 0 set once the partition layout is final.
+    /// PARTITION_SETTING_COMPLETED (`EXT_CSD[155]`): bit 0 set once the partition layout is
+    /// final.
     pub partition_setting_completed: u8,
-    /// [168] RPMB_SIZE_MULT: size of the replay-protected memory block in units of 128 KiB.
+    /// RPMB_SIZE_MULT (`EXT_CSD[168]`): size of the replay-protected memory block in units of
+    /// 128 KiB.
     pub rpmb_mult: u8,
     /// [252:249] volatile cache size (kilobytes); [33] CACHE_CTRL bit 0 cache on.
     pub cache_size: u32,
-    /// [33] CACHE_CTRL: bit 0 set while the volatile cache is on.
+    /// CACHE_CTRL (`EXT_CSD[33]`): bit 0 set while the volatile cache is on.
     pub cache_ctrl: u8,
     /// [267] PRE_EOL_INFO, [268]/[269] DEVICE_LIFE_TIME_EST_TYP_A/B (health, eMMC 5.0+).
     pub pre_eol_info: u8,
-    /// [268] DEVICE_LIFE_TIME_EST_TYP_A: wear of type A memory, 01h–0Ah in steps of 10 % of its
-    /// life, 0Bh beyond; 0 not defined.
+    /// DEVICE_LIFE_TIME_EST_TYP_A (`EXT_CSD[268]`): wear of type A memory, 01h–0Ah in steps of
+    /// 10 % of its life, 0Bh beyond; 0 not defined.
     pub life_time_est_a: u8,
-    /// [269] DEVICE_LIFE_TIME_EST_TYP_B: the same estimate for type B memory.
+    /// DEVICE_LIFE_TIME_EST_TYP_B (`EXT_CSD[269]`): the same estimate for type B memory.
     pub life_time_est_b: u8,
 }
 
