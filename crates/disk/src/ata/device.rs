@@ -35,13 +35,19 @@ pub enum AtaError {
     /// The device refused the command (ERR with ABRT).
     #[error("the device aborted the command ({registers})")]
     Aborted {
+        /// The output registers (ERR with ABRT), or [`Registers::Unavailable`] when the SAT
+        /// layer answered ABORTED COMMAND without them.
         registers: Registers,
+        /// The sense data that carried the registers, if any.
         sense: Option<Box<Sense>>,
     },
     /// The device reported an error other than ABRT (device fault, media error, DRQ...).
     #[error("the command failed ({registers})")]
     Failed {
+        /// The output registers, whose STATUS and ERROR say what went wrong, or
+        /// [`Registers::Unavailable`] when only the sense key reported the failure.
         registers: Registers,
+        /// The sense data that carried the registers, if any.
         sense: Option<Box<Sense>>,
     },
     /// The SCSI/SAT layer refused the CDB before the device saw it (ILLEGAL REQUEST, NOT READY,
@@ -66,10 +72,12 @@ pub enum AtaError {
 }
 
 impl AtaError {
+    /// The device disappeared: nothing more can be sent to it.
     pub fn is_device_gone(&self) -> bool {
         matches!(self, AtaError::DeviceGone(_))
     }
 
+    /// The device refused the command (ERR with ABRT, or ABORTED COMMAND without registers).
     pub fn is_aborted(&self) -> bool {
         matches!(self, AtaError::Aborted { .. })
     }
@@ -188,6 +196,7 @@ pub struct AtaDevice<T: ScsiTransport> {
 }
 
 impl<T: ScsiTransport> AtaDevice<T> {
+    /// A device on `transport`, with [`DEFAULT_TIMEOUT`] and an empty transcript.
     pub fn new(transport: T) -> Self {
         AtaDevice {
             transport,
@@ -202,18 +211,22 @@ impl<T: ScsiTransport> AtaDevice<T> {
         self
     }
 
+    /// Every command sent so far, with its outcome.
     pub fn transcript(&self) -> &Transcript {
         &self.transcript
     }
 
+    /// Takes the transcript, leaving an empty one.
     pub fn take_transcript(&mut self) -> Transcript {
         std::mem::take(&mut self.transcript)
     }
 
+    /// The underlying transport (used by tests and the simulator to reach the device).
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.transport
     }
 
+    /// Gives the transport back, dropping the transcript.
     pub fn into_transport(self) -> T {
         self.transport
     }
@@ -314,6 +327,8 @@ impl<T: ScsiTransport> AtaDevice<T> {
         IdentifyData::parse(&b).map_err(|e| AtaError::Malformed(e.to_string()))
     }
 
+    /// SMART READ DATA (B0h/D0h): the 512-byte attribute page (ACS-4 SMART feature set; layout as
+    /// smartmontools reads it, docs/standards.md §1.8).
     pub fn smart_read_data(&mut self) -> Result<SmartData, AtaError> {
         let b = self.read_block(
             "SMART READ DATA",
@@ -327,6 +342,8 @@ impl<T: ScsiTransport> AtaDevice<T> {
         SmartData::parse(&b).map_err(|e| AtaError::Malformed(e.to_string()))
     }
 
+    /// SMART READ THRESHOLDS (B0h/D1h): the threshold page matching
+    /// [`AtaDevice::smart_read_data`]; some drives refuse it.
     pub fn smart_read_thresholds(&mut self) -> Result<SmartThresholds, AtaError> {
         let b = self.read_block(
             "SMART READ THRESHOLDS",
@@ -498,6 +515,9 @@ impl<T: ScsiTransport> AtaDevice<T> {
 
     // --- security ------------------------------------------------------------------------
 
+    /// SECURITY SET PASSWORD (F1h): sets the user or master password (ACS-4 Security feature set).
+    /// Setting the user password enables security at `level`; `master_revision` is only sent with
+    /// the master password.
     pub fn security_set_password(
         &mut self,
         password: &SecurityPassword,
@@ -517,6 +537,7 @@ impl<T: ScsiTransport> AtaDevice<T> {
         )
     }
 
+    /// SECURITY UNLOCK (F2h): unlocks a locked drive with the user or master password.
     pub fn security_unlock(
         &mut self,
         password: &SecurityPassword,
@@ -575,6 +596,7 @@ impl<T: ScsiTransport> AtaDevice<T> {
         self.security_erase_unit(password, kind, mode, timeout)
     }
 
+    /// SECURITY DISABLE PASSWORD (F6h): clears the user password, which disables security.
     pub fn security_disable_password(
         &mut self,
         password: &SecurityPassword,
@@ -588,6 +610,8 @@ impl<T: ScsiTransport> AtaDevice<T> {
         )
     }
 
+    /// SECURITY FREEZE LOCK (F5h): blocks every Security command until the next power-on or
+    /// hardware reset (docs/standards.md §1.5).
     pub fn security_freeze_lock(&mut self) -> Result<Registers, AtaError> {
         self.non_data(
             "SECURITY FREEZE LOCK",
@@ -625,6 +649,8 @@ impl<T: ScsiTransport> AtaDevice<T> {
         }
     }
 
+    /// SANITIZE CRYPTO SCRAMBLE EXT (B4h/0011h): changes the internal encryption keys, so that all
+    /// user data becomes unreadable (ACS-4 Sanitize Device feature set).
     pub fn sanitize_crypto_scramble(
         &mut self,
         opts: SanitizeOptions,
@@ -635,6 +661,8 @@ impl<T: ScsiTransport> AtaDevice<T> {
         )
     }
 
+    /// SANITIZE BLOCK ERASE EXT (B4h/0012h): a block erase of every user data area, including areas
+    /// not currently allocated (ACS-4 Sanitize Device feature set).
     pub fn sanitize_block_erase(&mut self, opts: SanitizeOptions) -> Result<Registers, AtaError> {
         self.non_data(
             "SANITIZE BLOCK ERASE EXT",
@@ -642,6 +670,9 @@ impl<T: ScsiTransport> AtaDevice<T> {
         )
     }
 
+    /// SANITIZE OVERWRITE EXT (B4h/0014h): writes `overwrite`'s pattern over all user data, the
+    /// given number of passes (ACS-4 Sanitize Device feature set). Refused before sending when the
+    /// options cannot be encoded.
     pub fn sanitize_overwrite(
         &mut self,
         overwrite: OverwriteOptions,
@@ -652,10 +683,14 @@ impl<T: ScsiTransport> AtaDevice<T> {
         self.non_data("SANITIZE OVERWRITE EXT", cmd)
     }
 
+    /// SANITIZE FREEZE LOCK EXT (B4h/0020h): blocks the Sanitize commands until the next power-on
+    /// reset (state SD1).
     pub fn sanitize_freeze_lock(&mut self) -> Result<Registers, AtaError> {
         self.non_data("SANITIZE FREEZE LOCK EXT", sanitize::freeze_lock_command())
     }
 
+    /// SANITIZE ANTIFREEZE LOCK EXT (B4h/0040h): makes SANITIZE FREEZE LOCK EXT fail until the next
+    /// power-on reset, so that a BIOS cannot freeze the Sanitize feature set.
     pub fn sanitize_antifreeze_lock(&mut self) -> Result<Registers, AtaError> {
         self.non_data(
             "SANITIZE ANTIFREEZE LOCK EXT",

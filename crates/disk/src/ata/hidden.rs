@@ -8,23 +8,36 @@ use super::identify::{verify_checksum, Checksum};
 
 /// DEVICE CONFIGURATION (B1h) FEATURES.
 pub mod dco_feature {
+    /// RESTORE: removes every DCO restriction and returns the device to its factory
+    /// configuration (ATA8-ACS / ACS-2, DEVICE CONFIGURATION RESTORE).
     pub const RESTORE: u16 = 0xc0;
+    /// FREEZE LOCK: makes the DCO settings immutable until the next power cycle
+    /// (DEVICE CONFIGURATION FREEZE LOCK).
     pub const FREEZE_LOCK: u16 = 0xc1;
+    /// IDENTIFY: returns the 512-byte DEVICE CONFIGURATION IDENTIFY data
+    /// ([`DcoIdentify`](super::DcoIdentify)).
     pub const IDENTIFY: u16 = 0xc2;
+    /// SET: writes a new overlay; defined here for completeness, ardoise never sends it.
     pub const SET: u16 = 0xc3;
 }
 
 /// ACCESSIBLE MAX ADDRESS (78h) FEATURES.
 pub mod amax_feature {
+    /// GET NATIVE MAX ADDRESS EXT: the native max LBA comes back in LBA(47:0) (ACS-3 and later).
     pub const GET_NATIVE_MAX_EXT: u16 = 0x0000;
+    /// SET ACCESSIBLE MAX ADDRESS EXT: the new max LBA goes in LBA(47:0).
     pub const SET_ACCESSIBLE_MAX_EXT: u16 = 0x0001;
+    /// FREEZE ACCESSIBLE MAX ADDRESS EXT: blocks further SET ACCESSIBLE MAX ADDRESS EXT until the
+    /// next power-on reset.
     pub const FREEZE_ACCESSIBLE_MAX_EXT: u16 = 0x0002;
 }
 
 /// Whether a SET MAX ADDRESS survives a power cycle (COUNT bit 0, hdparm `-N p`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MaxPersistence {
+    /// COUNT bit 0 clear: the new maximum is lost at the next power-on or hardware reset.
     Volatile,
+    /// COUNT bit 0 set: the new maximum is kept across power cycles.
     NonVolatile,
 }
 
@@ -54,20 +67,30 @@ impl MaxAddresses {
 /// bit 8 48-bit), word 8 SATA features, word 255 integrity (A5h + checksum).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DcoIdentify {
+    /// Word 0: DCO data structure revision.
     pub revision: u16,
+    /// Words 3–6: the maximum LBA that DEVICE CONFIGURATION RESTORE gives back.
     pub max_lba: u64,
+    /// Word 7: command sets and features DCO can hide (bit 3 Security, bit 7 HPA, bit 8 48-bit
+    /// addressing).
     pub command_sets: u16,
+    /// Word 8: SATA features DCO can hide; recorded, not interpreted.
     pub sata_features: u16,
+    /// Word 255: the integrity word, checked as for IDENTIFY DEVICE.
     pub checksum: Checksum,
 }
 
+/// Why a DEVICE CONFIGURATION IDENTIFY buffer could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DcoError {
+    /// The buffer does not hold exactly one 512-byte block (the length it had).
     #[error("DCO IDENTIFY data is {0} bytes, expected 512")]
     Length(usize),
 }
 
 impl DcoIdentify {
+    /// Decodes a 512-byte DEVICE CONFIGURATION IDENTIFY block; a bad checksum is reported in
+    /// [`DcoIdentify::checksum`], not as an error.
     pub fn parse(b: &[u8]) -> Result<Self, DcoError> {
         let b: &[u8; 512] = b.try_into().map_err(|_| DcoError::Length(b.len()))?;
         let w = |i: usize| u16::from_le_bytes([b[2 * i], b[2 * i + 1]]);
@@ -86,14 +109,17 @@ impl DcoIdentify {
         self.max_lba + 1
     }
 
+    /// Word 7 bit 3: DCO can hide the Security feature set.
     pub fn can_hide_security(&self) -> bool {
         self.command_sets & (1 << 3) != 0
     }
 
+    /// Word 7 bit 7: DCO can hide the Host Protected Area feature set.
     pub fn can_hide_hpa(&self) -> bool {
         self.command_sets & (1 << 7) != 0
     }
 
+    /// Word 7 bit 8: DCO can hide 48-bit addressing (and with it the sectors above 2^28).
     pub fn can_hide_48bit(&self) -> bool {
         self.command_sets & (1 << 8) != 0
     }

@@ -8,8 +8,10 @@ use std::fmt;
 /// Why an IDENTIFY DEVICE buffer could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentifyError {
+    /// The buffer does not hold exactly one 512-byte block (the length it had).
     #[error("IDENTIFY data is {0} bytes, expected 512")]
     Length(usize),
+    /// All zeros or all ones: no device answered.
     #[error("IDENTIFY data is all zeros or all ones (no device answered)")]
     Empty,
 }
@@ -17,7 +19,9 @@ pub enum IdentifyError {
 /// A feature's "supported" bit (words 82–84) and "enabled" bit (words 85–87).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FeatureFlag {
+    /// The "supported" bit (words 82–84).
     pub supported: bool,
+    /// The "enabled" bit (words 85–87).
     pub enabled: bool,
 }
 
@@ -25,10 +29,15 @@ pub struct FeatureFlag {
 /// 15 BLOCK ERASE EXT, 10 ANTIFREEZE LOCK EXT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SanitizeSupport {
+    /// Bit 12: the Sanitize Device feature set is supported.
     pub supported: bool,
+    /// Bit 13: SANITIZE CRYPTO SCRAMBLE EXT is supported.
     pub crypto_scramble: bool,
+    /// Bit 14: SANITIZE OVERWRITE EXT is supported.
     pub overwrite: bool,
+    /// Bit 15: SANITIZE BLOCK ERASE EXT is supported.
     pub block_erase: bool,
+    /// Bit 10: SANITIZE ANTIFREEZE LOCK EXT is supported.
     pub antifreeze_lock: bool,
 }
 
@@ -44,12 +53,22 @@ pub enum SecurityLevel {
 /// Word 128: security status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecurityStatus {
+    /// Bit 0, and word 82 bit 1: the Security feature set is supported. When clear, every other
+    /// field is false.
     pub supported: bool,
+    /// Bit 1: a user password is set, so security is enabled.
     pub enabled: bool,
+    /// Bit 2: the drive is locked and refuses media access until SECURITY UNLOCK.
     pub locked: bool,
+    /// Bit 3: SECURITY FREEZE LOCK was accepted; Security commands fail until a power-on or
+    /// hardware reset (docs/standards.md §1.5).
     pub frozen: bool,
+    /// Bit 4: the unlock attempt counter expired; a power-on or hardware reset is needed before
+    /// trying again.
     pub count_expired: bool,
+    /// Bit 5: the enhanced SECURITY ERASE UNIT is supported.
     pub enhanced_erase_supported: bool,
+    /// Bit 8: the level set with the user password.
     pub level: SecurityLevel,
 }
 
@@ -57,13 +76,16 @@ pub struct SecurityStatus {
 /// bit 15 set → extended format, time in bits 14:0; else bits 7:0; value × 2 minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EraseTime {
+    /// Zero: the drive gives no estimate.
     NotReported,
+    /// The estimate, in minutes.
     Minutes(u32),
     /// The maximum encodable value: "more than N minutes" (508 short, 65532 extended).
     MoreThan(u32),
 }
 
 impl EraseTime {
+    /// Decodes word 89 or 90.
     pub fn decode(word: u16) -> Self {
         let extended = word & 0x8000 != 0;
         let v = if extended {
@@ -93,16 +115,20 @@ impl fmt::Display for EraseTime {
 /// Word 217: nominal media rotation rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rotation {
+    /// 0000h: the rate is not reported.
     NotReported,
     /// 0001h: solid state.
     NonRotating,
+    /// 0401h–FFFEh: revolutions per minute of a rotating medium.
     Rpm(u16),
+    /// 0002h–0400h or FFFFh: reserved values, kept as read.
     Reserved(u16),
 }
 
 /// Words 169 / 69: DATA SET MANAGEMENT TRIM and what reads return after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TrimSupport {
+    /// Word 169 bit 0: DATA SET MANAGEMENT with the TRIM bit is supported.
     pub supported: bool,
     /// Word 69 bit 14: deterministic read after TRIM.
     pub deterministic: bool,
@@ -116,7 +142,12 @@ pub enum Checksum {
     /// Signature present and the 512 bytes sum to zero (mod 256).
     Valid,
     /// Signature present, the bytes do not sum to zero: the data was damaged in transit.
-    Invalid { stored: u8, computed: u8 },
+    Invalid {
+        /// Byte 511 as the device sent it.
+        stored: u8,
+        /// The byte that would make the 512 bytes sum to zero.
+        computed: u8,
+    },
     /// No A5h signature: the device does not provide a checksum.
     NotPresent,
 }
@@ -156,8 +187,11 @@ pub fn ata_string(words: &[u16]) -> String {
 pub struct IdentifyData {
     /// The raw words, for anything not decoded here.
     pub words: [u16; 256],
+    /// Words 10–19: serial number, trimmed.
     pub serial: String,
+    /// Words 23–26: firmware revision, trimmed.
     pub firmware: String,
+    /// Words 27–46: model number, trimmed.
     pub model: String,
     /// Word 0 bit 15 clear: an ATA (not ATAPI) device.
     pub is_ata: bool,
@@ -167,31 +201,43 @@ pub struct IdentifyData {
     pub lba48: bool,
     /// Words 100–103.
     pub lba48_sectors: u64,
+    /// Bytes per logical sector: 512 unless word 106 bit 12 gives words 117–118.
     pub logical_sector_size: u32,
+    /// Bytes per physical sector: the logical size × 2^(word 106 bits 3:0) when bit 13 is set.
     pub physical_sector_size: u32,
+    /// Word 59: which SANITIZE sub-commands the drive supports.
     pub sanitize: SanitizeSupport,
+    /// SMART feature set (word 82/85 bit 0).
     pub smart: FeatureFlag,
     /// Word 82 bit 1 (and word 85 bit 1 = enabled, mirrored in word 128).
     pub security_feature: FeatureFlag,
+    /// Volatile write cache (word 82/85 bit 5).
     pub write_cache: FeatureFlag,
     /// Host Protected Area feature set (word 82/85 bit 10).
     pub hpa: FeatureFlag,
     /// Device Configuration Overlay (word 83/86 bit 11).
     pub dco: FeatureFlag,
+    /// FLUSH CACHE EXT supported (word 83 bit 13).
     pub flush_cache_ext: bool,
     /// Word 80 bit 10.
     pub acs3: bool,
     /// Accessible Max Address (ACS-3 and word 119 bit 8, as hdparm `SUPPORTS_AMAX_ADDR`).
     pub amax_supported: bool,
+    /// TRIM support and what reads return afterwards.
     pub trim: TrimSupport,
+    /// Word 128: security state and capabilities.
     pub security: SecurityStatus,
+    /// Word 89: the drive's estimate for the normal SECURITY ERASE UNIT.
     pub erase_time_normal: EraseTime,
+    /// Word 90: the drive's estimate for the enhanced SECURITY ERASE UNIT.
     pub erase_time_enhanced: EraseTime,
     /// Word 92; `None` for 0000h / FFFFh (not supported).
     pub master_password_revision: Option<u16>,
+    /// Word 217: nominal media rotation rate.
     pub rotation: Rotation,
     /// Words 108–111 when word 87 says the WWN is present.
     pub wwn: Option<u64>,
+    /// Word 255: the integrity word.
     pub checksum: Checksum,
 }
 
@@ -279,6 +325,8 @@ fn world_wide_name(w: &[u16; 256]) -> Option<u64> {
 }
 
 impl IdentifyData {
+    /// Decodes a 512-byte IDENTIFY DEVICE block. A bad checksum is reported in
+    /// [`IdentifyData::checksum`], not as an error, so that the caller decides.
     pub fn parse(buf: &[u8]) -> Result<Self, IdentifyError> {
         let buf: &[u8; 512] = buf
             .try_into()
@@ -343,10 +391,12 @@ impl IdentifyData {
         }
     }
 
+    /// User-addressable capacity in bytes.
     pub fn capacity_bytes(&self) -> u64 {
         self.user_sectors() * u64::from(self.logical_sector_size)
     }
 
+    /// Word 217 is 0001h: a solid-state (non-rotating) device.
     pub fn is_solid_state(&self) -> bool {
         self.rotation == Rotation::NonRotating
     }

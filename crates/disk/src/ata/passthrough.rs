@@ -12,25 +12,42 @@
 
 /// ATA command opcodes used by ardoise (hdparm `sgio.h`, ACS).
 pub mod op {
+    /// READ NATIVE MAX ADDRESS EXT: the native max LBA in 48 bits (ATA8-ACS / ACS-2, HPA).
     pub const READ_NATIVE_MAX_EXT: u8 = 0x27;
+    /// SET MAX ADDRESS EXT: moves the 48-bit accessible maximum (ATA8-ACS / ACS-2, HPA).
     pub const SET_MAX_EXT: u8 = 0x37;
     /// GET NATIVE MAX ADDRESS EXT / SET ACCESSIBLE MAX ADDRESS EXT / FREEZE ACCESSIBLE MAX
     /// ADDRESS EXT (FEATURES 0 / 1 / 2).
     pub const ACCESSIBLE_MAX_ADDRESS: u8 = 0x78;
+    /// SMART; the sub-command is in FEATURES (ACS-4 SMART feature set).
     pub const SMART: u8 = 0xb0;
+    /// DEVICE CONFIGURATION; the sub-command is in FEATURES (ATA8-ACS / ACS-2, DCO).
     pub const DEVICE_CONFIGURATION: u8 = 0xb1;
+    /// SANITIZE DEVICE; the sub-command is in FEATURES (ACS-4 Sanitize Device feature set).
     pub const SANITIZE: u8 = 0xb4;
+    /// CHECK POWER MODE: the power state comes back in COUNT (ACS-4).
     pub const CHECK_POWER_MODE: u8 = 0xe5;
+    /// FLUSH CACHE, the 28-bit form (ACS-4).
     pub const FLUSH_CACHE: u8 = 0xe7;
+    /// FLUSH CACHE EXT: writes the volatile cache to the medium (ACS-4).
     pub const FLUSH_CACHE_EXT: u8 = 0xea;
+    /// IDENTIFY DEVICE: the 512-byte identification data (ACS-4).
     pub const IDENTIFY_DEVICE: u8 = 0xec;
+    /// SECURITY SET PASSWORD (ACS-4 Security feature set).
     pub const SECURITY_SET_PASSWORD: u8 = 0xf1;
+    /// SECURITY UNLOCK (ACS-4 Security feature set).
     pub const SECURITY_UNLOCK: u8 = 0xf2;
+    /// SECURITY ERASE PREPARE, which must immediately precede SECURITY ERASE UNIT (ACS-4).
     pub const SECURITY_ERASE_PREPARE: u8 = 0xf3;
+    /// SECURITY ERASE UNIT (ACS-4 Security feature set).
     pub const SECURITY_ERASE_UNIT: u8 = 0xf4;
+    /// SECURITY FREEZE LOCK (ACS-4 Security feature set).
     pub const SECURITY_FREEZE_LOCK: u8 = 0xf5;
+    /// SECURITY DISABLE PASSWORD (ACS-4 Security feature set).
     pub const SECURITY_DISABLE_PASSWORD: u8 = 0xf6;
+    /// READ NATIVE MAX ADDRESS: the native max LBA in 28 bits (ATA8-ACS / ACS-2, HPA).
     pub const READ_NATIVE_MAX: u8 = 0xf8;
+    /// SET MAX ADDRESS: moves the 28-bit accessible maximum (ATA8-ACS / ACS-2, HPA).
     pub const SET_MAX: u8 = 0xf9;
 }
 
@@ -46,6 +63,7 @@ pub enum AtaProtocol {
 }
 
 impl AtaProtocol {
+    /// The value of the PROTOCOL field (CDB byte 1 bits 4:1).
     pub fn code(self) -> u8 {
         match self {
             AtaProtocol::NonData => 3,
@@ -61,13 +79,17 @@ pub const DEVICE_LBA: u8 = 0x40;
 /// One ATA command, as the registers the host writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AtaCommand {
+    /// COMMAND register: the opcode (see [`op`]).
     pub command: u8,
+    /// FEATURES register; the sub-command of SMART, SANITIZE, DCO and Accessible Max Address.
     pub features: u16,
     /// COUNT; for PIO commands, the number of 512-byte blocks transferred.
     pub count: u16,
     /// LBA(47:0); a 28-bit command carries LBA(27:24) in DEVICE bits 3:0.
     pub lba: u64,
+    /// DEVICE register; [`DEVICE_LBA`] unless a caller needs otherwise.
     pub device: u8,
+    /// How data moves, which sets PROTOCOL and the T_DIR, BYT_BLOK and T_LENGTH flags.
     pub protocol: AtaProtocol,
     /// 48-bit command (EXTEND bit): the high bytes of FEATURES, COUNT and LBA are sent.
     pub extended: bool,
@@ -78,14 +100,24 @@ pub struct AtaCommand {
 /// Why an [`AtaCommand`] cannot be put in a CDB.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AtaEncodeError {
+    /// A 28-bit command was given an LBA above 0FFF_FFFFh.
     #[error("LBA 0x{0:x} does not fit in 28 bits")]
     LbaTooLarge28(u64),
+    /// A 48-bit command was given an LBA above FFFF_FFFF_FFFFh.
     #[error("LBA 0x{0:x} does not fit in 48 bits")]
     LbaTooLarge48(u64),
+    /// A 28-bit command was given FEATURES or COUNT above FFh, which only the 48-bit form sends.
     #[error("{field} 0x{value:x} needs the 48-bit (EXTEND) form")]
-    FieldNeedsExtend { field: &'static str, value: u16 },
+    FieldNeedsExtend {
+        /// The register: "FEATURES" or "COUNT".
+        field: &'static str,
+        /// The value that does not fit in 8 bits.
+        value: u16,
+    },
+    /// A PIO command with COUNT 0, which would transfer nothing.
     #[error("a PIO command must transfer at least one block (COUNT = 0)")]
     NoBlocks,
+    /// A 28-bit command whose DEVICE bits 3:0 are not zero, where LBA(27:24) goes.
     #[error("DEVICE bits 3:0 (0x{0:x}) collide with LBA(27:24) of a 28-bit command")]
     DeviceLowBits(u8),
 }

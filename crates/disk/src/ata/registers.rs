@@ -13,29 +13,43 @@ use crate::scsi::{Sense, SenseFormat};
 
 /// STATUS register bits.
 pub mod status_bits {
+    /// Bit 0, error (ACS-4 STATUS field): the ERROR register says why the command failed.
     pub const ERR: u8 = 0x01;
     /// Also "sense data available" in ACS-3; ardoise only reads it as "a transfer was pending".
     pub const DRQ: u8 = 0x08;
+    /// Bit 5, device fault: the device cannot continue.
     pub const DF: u8 = 0x20;
+    /// Bit 6, device ready: the device accepts commands.
     pub const DRDY: u8 = 0x40;
+    /// Bit 7, busy: while set, no other bit of STATUS is valid.
     pub const BSY: u8 = 0x80;
 }
 
 /// ERROR register bits.
 pub mod error_bits {
+    /// Bit 2, command aborted (ACS-4 ERROR field): the device refused the command
+    /// (unsupported, bad parameters, or a state such as a frozen feature set).
     pub const ABRT: u8 = 0x04;
+    /// Bit 4, ID not found: the address is outside the accessible range.
     pub const IDNF: u8 = 0x10;
+    /// Bit 6, uncorrectable data error on the medium.
     pub const UNC: u8 = 0x40;
+    /// Bit 7, interface CRC error during the transfer.
     pub const ICRC: u8 = 0x80;
 }
 
 /// The registers a device returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AtaRegisters {
+    /// ERROR register; meaningful when STATUS has ERR (see [`error_bits`]).
     pub error: u8,
+    /// COUNT(15:0); the high byte only when [`AtaRegisters::extended`].
     pub count: u16,
+    /// LBA(47:0); LBA(47:24) only when [`AtaRegisters::extended`].
     pub lba: u64,
+    /// DEVICE register; a 28-bit result may carry LBA(27:24) in bits 3:0.
     pub device: u8,
+    /// STATUS register (see [`status_bits`]).
     pub status: u8,
     /// The device reported 48-bit registers (EXTEND).
     pub extended: bool,
@@ -87,8 +101,11 @@ pub enum Registers {
     /// bytes of COUNT and LBA(47:24) are reported as zero here and are only known to be zero
     /// when the matching flag is false.
     LowOnly {
+        /// ERROR, STATUS, DEVICE, COUNT(7:0) and LBA(23:0); the high bytes read as zero.
         regs: AtaRegisters,
+        /// COUNT(15:8) was not zero (flag bit 6 of the COMMAND-SPECIFIC INFORMATION).
         count_upper_nonzero: bool,
+        /// LBA(47:24) was not zero (flag bit 5 of the COMMAND-SPECIFIC INFORMATION).
         lba_upper_nonzero: bool,
     },
     /// The command did not ask for registers (no CK_COND) and the SAT layer said GOOD, which

@@ -12,20 +12,32 @@ use super::registers::AtaRegisters;
 
 /// FEATURES values.
 pub mod feature {
+    /// SANITIZE STATUS EXT: reports the state and progress (COUNT bit 0 clears SD3).
     pub const STATUS_EXT: u16 = 0x0000;
+    /// CRYPTO SCRAMBLE EXT: changes the internal encryption keys of the user data.
     pub const CRYPTO_SCRAMBLE_EXT: u16 = 0x0011;
+    /// BLOCK ERASE EXT: block erase of all user data, allocated or not.
     pub const BLOCK_ERASE_EXT: u16 = 0x0012;
+    /// OVERWRITE EXT: writes a 32-bit pattern over all user data.
     pub const OVERWRITE_EXT: u16 = 0x0014;
+    /// SANITIZE FREEZE LOCK EXT: enters SD1 until the next power-on reset.
     pub const FREEZE_LOCK_EXT: u16 = 0x0020;
+    /// SANITIZE ANTIFREEZE LOCK EXT: makes SANITIZE FREEZE LOCK EXT abort until the next power-on
+    /// reset.
     pub const ANTIFREEZE_LOCK_EXT: u16 = 0x0040;
 }
 
 /// LBA keys ("Cryp", "BkEr", "FrLk", "Anti"; OVERWRITE carries "OW" in LBA(47:32)).
 pub mod key {
+    /// "Cryp" (0000_4372_7970h), required in LBA(47:0) by CRYPTO SCRAMBLE EXT.
     pub const CRYPTO_SCRAMBLE: u64 = 0x4372_7970;
+    /// "BkEr" (0000_426B_4572h), required in LBA(47:0) by BLOCK ERASE EXT.
     pub const BLOCK_ERASE: u64 = 0x426B_4572;
+    /// "FrLk" (0000_4672_4C6Bh), required in LBA(47:0) by SANITIZE FREEZE LOCK EXT.
     pub const FREEZE_LOCK: u64 = 0x4672_4C6B;
+    /// "Anti" (0000_416E_7469h), required in LBA(47:0) by SANITIZE ANTIFREEZE LOCK EXT.
     pub const ANTIFREEZE_LOCK: u64 = 0x416E_7469;
+    /// "OW" (4F57h), required in LBA(47:32) by OVERWRITE EXT; LBA(31:0) holds the pattern.
     pub const OVERWRITE: u64 = 0x4F57;
 }
 
@@ -72,10 +84,15 @@ pub struct OverwriteOptions {
     pub pattern: u32,
     /// Passes, 1–16 (encoded in COUNT bits 3:0, where 0 means 16).
     pub passes: u8,
+    /// COUNT bit 7, INVERT PATTERN BETWEEN OVERWRITE PASSES: the pattern is inverted on every
+    /// other pass.
     pub invert: bool,
+    /// COUNT bit 6, DEFINITIVE ENDING PATTERN: the last pass writes the pattern as given, not
+    /// inverted.
     pub definitive_ending: bool,
 }
 
+/// An overwrite pass count outside 1–16, which COUNT bits 3:0 cannot carry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("overwrite pass count {0} outside 1..=16")]
 pub struct BadPassCount(pub u8);
@@ -90,6 +107,7 @@ pub fn status_command(clear_failed: bool) -> AtaCommand {
     AtaCommand::non_data_ext(op::SANITIZE, feature::STATUS_EXT, count, 0)
 }
 
+/// SANITIZE CRYPTO SCRAMBLE EXT with its key and the option bits in COUNT.
 pub fn crypto_scramble_command(opts: SanitizeOptions) -> AtaCommand {
     AtaCommand::non_data_ext(
         op::SANITIZE,
@@ -99,6 +117,7 @@ pub fn crypto_scramble_command(opts: SanitizeOptions) -> AtaCommand {
     )
 }
 
+/// SANITIZE BLOCK ERASE EXT with its key and the option bits in COUNT.
 pub fn block_erase_command(opts: SanitizeOptions) -> AtaCommand {
     AtaCommand::non_data_ext(
         op::SANITIZE,
@@ -108,6 +127,8 @@ pub fn block_erase_command(opts: SanitizeOptions) -> AtaCommand {
     )
 }
 
+/// SANITIZE OVERWRITE EXT: "OW" and the pattern in the LBA, passes and option bits in COUNT.
+/// Refuses a pass count outside 1–16.
 pub fn overwrite_command(
     ow: OverwriteOptions,
     opts: SanitizeOptions,
@@ -130,10 +151,12 @@ pub fn overwrite_command(
     ))
 }
 
+/// SANITIZE FREEZE LOCK EXT with its key.
 pub fn freeze_lock_command() -> AtaCommand {
     AtaCommand::non_data_ext(op::SANITIZE, feature::FREEZE_LOCK_EXT, 0, key::FREEZE_LOCK)
 }
 
+/// SANITIZE ANTIFREEZE LOCK EXT with its key.
 pub fn antifreeze_lock_command() -> AtaCommand {
     AtaCommand::non_data_ext(
         op::SANITIZE,
@@ -159,6 +182,7 @@ pub enum SanitizeState {
 }
 
 impl SanitizeState {
+    /// The state's name as ACS-4 numbers it ("SD0 idle" ... "SD4 operation succeeded").
     pub fn label(self) -> &'static str {
         match self {
             SanitizeState::Idle => "SD0 idle",
@@ -173,6 +197,7 @@ impl SanitizeState {
 /// SANITIZE DEVICE ERROR REASON (LBA(7:0) of an aborted sanitize command).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SanitizeErrorReason {
+    /// 00h: the device gave no reason.
     NotReported,
     /// 01h: the last sanitize operation completed unsuccessfully (device in SD3).
     LastOperationFailed,
@@ -182,10 +207,12 @@ pub enum SanitizeErrorReason {
     Frozen,
     /// 04h: SANITIZE FREEZE LOCK refused because the antifreeze lock is set.
     AntifreezeLock,
+    /// 05h–FFh: a code ACS-4 does not define, kept as read.
     Reserved(u8),
 }
 
 impl SanitizeErrorReason {
+    /// Decodes the reason code of LBA(7:0).
     pub fn from_code(v: u8) -> Self {
         match v {
             0 => SanitizeErrorReason::NotReported,
@@ -223,11 +250,13 @@ impl fmt::Display for SanitizeErrorReason {
 /// LBA(15:0) progress (FFFFh when no operation is in progress).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SanitizeStatus {
+    /// SD0–SD4 as read from COUNT bits 15:13, or SD3 from an aborted status command.
     pub state: SanitizeState,
     /// Numerator of a fraction of 65536, while in progress.
     pub progress: Option<u16>,
     /// COUNT bit 15 (kept across power cycles).
     pub last_completed_without_error: bool,
+    /// COUNT bit 12: SANITIZE ANTIFREEZE LOCK EXT is in effect.
     pub antifreeze: bool,
     /// Why the status command itself was aborted (SD3: [`SanitizeErrorReason::LastOperationFailed`]).
     pub failure: Option<SanitizeErrorReason>,

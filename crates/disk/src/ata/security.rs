@@ -15,7 +15,10 @@ use super::identify::{EraseTime, IdentifyData, SecurityLevel};
 /// Which password a security command uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordKind {
+    /// Word 0 bit 0 clear: the user password, the one that locks the drive when set.
     User,
+    /// Word 0 bit 0 set: the master password, which unlocks at level High and can only erase at
+    /// level Maximum.
     Master,
 }
 
@@ -33,6 +36,7 @@ pub enum EraseMode {
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecurityPassword([u8; 32]);
 
+/// A password longer than the 32 bytes of the data block (the length given).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("an ATA password is at most 32 bytes ({0} given)")]
 pub struct PasswordTooLong(pub usize);
@@ -53,6 +57,7 @@ impl SecurityPassword {
         SecurityPassword([0; 32])
     }
 
+    /// The 32 bytes placed in bytes 2–33 of the security data block.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }

@@ -12,22 +12,34 @@ use crate::health::HealthFigures;
 /// SMART sub-commands (FEATURES) and the LBA signature they need (LBA(15:8)=4Fh,
 /// LBA(23:16)=C2h).
 pub mod feature {
+    /// SMART READ DATA: the 512-byte attribute page.
     pub const READ_DATA: u8 = 0xd0;
+    /// SMART READ THRESHOLDS: the 512-byte threshold page; some drives refuse it.
     pub const READ_THRESHOLDS: u8 = 0xd1;
+    /// SMART ENABLE OPERATIONS; defined here for completeness, ardoise does not send it.
     pub const ENABLE: u8 = 0xd8;
+    /// SMART RETURN STATUS: the verdict comes back in LBA(23:8), no data phase.
     pub const RETURN_STATUS: u8 = 0xda;
 }
+/// The signature every SMART command carries: LBA(15:8) = 4Fh, LBA(23:16) = C2h; RETURN STATUS
+/// gives it back unchanged (C24Fh) when no threshold is exceeded.
 pub const SMART_LBA: u64 = 0x00c2_4f00;
 /// RETURN STATUS output LBA(23:8) when a threshold is exceeded (F4h / 2Ch).
 pub const SMART_LBA_EXCEEDED: u64 = 0x002c_f400;
 
 /// Attribute ids ardoise reads.
 pub mod attr {
+    /// Reallocated sector count (raw value, low 16 bits as smartmontools reads them).
     pub const REALLOCATED_SECTORS: u8 = 5;
+    /// Power-on hours (raw value, low 24 bits).
     pub const POWER_ON_HOURS: u8 = 9;
+    /// Power cycle count (raw 48 bits).
     pub const POWER_CYCLES: u8 = 12;
+    /// Temperature in °C (raw byte 0).
     pub const TEMPERATURE: u8 = 194;
+    /// Current pending sectors: unreadable sectors awaiting reallocation (raw 48 bits).
     pub const PENDING_SECTORS: u8 = 197;
+    /// Offline uncorrectable sectors (raw 48 bits).
     pub const UNCORRECTABLE_SECTORS: u8 = 198;
     /// Intel "Media Wearout Indicator": normalised value declines linearly from 100 to 1 as the
     /// NAND wears (Intel SSD DC S3700 product specification, quoted by Intel support in
@@ -36,8 +48,10 @@ pub mod attr {
     pub const MEDIA_WEAROUT_INDICATOR: u8 = 233;
 }
 
+/// Why a SMART page could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SmartError {
+    /// The buffer does not hold exactly one 512-byte page (the length it had).
     #[error("SMART page is {0} bytes, expected 512")]
     Length(usize),
 }
@@ -45,11 +59,16 @@ pub enum SmartError {
 /// One attribute entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmartAttribute {
+    /// Attribute id (byte 0 of the entry); its meaning is vendor-defined, read with smartmontools'
+    /// default table.
     pub id: u8,
+    /// Status flags (bytes 1–2); bit 0 pre-failure.
     pub flags: u16,
     /// Normalised current value.
     pub value: u8,
+    /// Lowest normalised value recorded.
     pub worst: u8,
+    /// Raw value (bytes 5–10), little-endian, vendor-defined.
     pub raw: [u8; 6],
 }
 
@@ -75,7 +94,9 @@ fn sums_to_zero(b: &[u8]) -> bool {
 /// SMART READ DATA page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmartData {
+    /// Bytes 0–1: data structure revision.
     pub revision: u16,
+    /// The non-empty entries among the 30 slots from byte 2 (id 0 marks an empty slot).
     pub attributes: Vec<SmartAttribute>,
     /// Byte 362.
     pub offline_collection_status: u8,
@@ -86,6 +107,8 @@ pub struct SmartData {
 }
 
 impl SmartData {
+    /// Decodes a 512-byte SMART READ DATA page; a bad checksum is reported in
+    /// [`SmartData::checksum_ok`], not as an error.
     pub fn parse(b: &[u8]) -> Result<Self, SmartError> {
         if b.len() != 512 {
             return Err(SmartError::Length(b.len()));
@@ -110,6 +133,7 @@ impl SmartData {
         })
     }
 
+    /// The entry with attribute id `id`, if the drive reports it.
     pub fn attribute(&self, id: u8) -> Option<&SmartAttribute> {
         self.attributes.iter().find(|a| a.id == id)
     }
@@ -118,13 +142,17 @@ impl SmartData {
 /// SMART READ THRESHOLDS page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmartThresholds {
+    /// Bytes 0–1: data structure revision.
     pub revision: u16,
     /// (attribute id, threshold).
     pub thresholds: Vec<(u8, u8)>,
+    /// The 512 bytes sum to zero.
     pub checksum_ok: bool,
 }
 
 impl SmartThresholds {
+    /// Decodes a 512-byte SMART READ THRESHOLDS page; a bad checksum is reported in
+    /// [`SmartThresholds::checksum_ok`], not as an error.
     pub fn parse(b: &[u8]) -> Result<Self, SmartError> {
         if b.len() != 512 {
             return Err(SmartError::Length(b.len()));
@@ -140,6 +168,7 @@ impl SmartThresholds {
         })
     }
 
+    /// The threshold for attribute id `id`, if the drive reports one.
     pub fn threshold(&self, id: u8) -> Option<u8> {
         self.thresholds
             .iter()
@@ -151,7 +180,9 @@ impl SmartThresholds {
 /// SMART RETURN STATUS verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmartStatus {
+    /// LBA(23:8) = C24Fh: no attribute is at or below its threshold.
     Passed,
+    /// LBA(23:8) = 2CF4h: the drive predicts its own failure.
     ThresholdExceeded,
 }
 

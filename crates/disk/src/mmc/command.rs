@@ -31,6 +31,7 @@ pub enum EraseKind {
 }
 
 impl EraseKind {
+    /// Every variant, in the order of the CMD38 argument table in docs/standards.md §4.4.
     pub const ALL: [EraseKind; 6] = [
         EraseKind::Erase,
         EraseKind::Trim,
@@ -40,6 +41,7 @@ impl EraseKind {
         EraseKind::SecureTrim2,
     ];
 
+    /// The CMD38 argument that selects this operation.
     pub fn arg(self) -> u32 {
         match self {
             EraseKind::Erase => 0x0000_0000,
@@ -51,6 +53,7 @@ impl EraseKind {
         }
     }
 
+    /// The operation's name, for transcripts and messages.
     pub fn name(self) -> &'static str {
         match self {
             EraseKind::Erase => "ERASE",
@@ -68,6 +71,7 @@ impl EraseKind {
         matches!(self, EraseKind::Erase | EraseKind::SecureErase)
     }
 
+    /// Argument bit 31: a secure variant (secure erase or secure trim).
     pub fn is_secure(self) -> bool {
         self.arg() & 0x8000_0000 != 0
     }
@@ -76,9 +80,13 @@ impl EraseKind {
 /// CMD6 access modes (arg bits 25:24).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SwitchAccess {
+    /// 0: change the command set (the one in arg bits 2:0); no EXT_CSD byte is written.
     CommandSet = 0,
+    /// 1: set the bits of `value` in the EXT_CSD byte.
     SetBits = 1,
+    /// 2: clear the bits of `value` in the EXT_CSD byte.
     ClearBits = 2,
+    /// 3: write `value` to the EXT_CSD byte.
     WriteByte = 3,
 }
 

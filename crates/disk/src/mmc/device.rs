@@ -18,31 +18,46 @@ pub const FALLBACK_ERASE_TIMEOUT: Duration = Duration::from_millis(300 * 255 * 2
 /// 2 GB) or byte offsets (small legacy cards).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Addressing {
+    /// Erase addresses are 512-byte sector numbers (high-capacity cards, every eMMC over 2 GB).
     Sector,
+    /// Erase addresses are byte offsets (sector × 512; small legacy cards).
     Byte,
 }
 
 /// Why an eMMC call did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MmcError {
+    /// The device disappeared: nothing more can be sent to it.
     #[error("{command}: the device is gone ({source})")]
     DeviceGone {
+        /// The command's name, as recorded in the transcript.
         command: String,
+        /// The transport error that showed the device gone.
         source: TransportError,
     },
     /// The ioctl failed: timeout, or the kernel refused (e.g. EOPNOTSUPP for a sanitize the
     /// card cannot do, EBADMSG when the card reported SWITCH_ERROR during the kernel's sanitize).
     #[error("{command}: transport failure: {source}")]
     Transport {
+        /// The command's name, as recorded in the transcript.
         command: String,
+        /// The ioctl error.
         source: TransportError,
     },
     /// The card reported error bits, in the command's response or in the CMD13 that followed.
     #[error("{command}: card reported {status}")]
-    Card { command: String, status: CardStatus },
+    Card {
+        /// The command's name, as recorded in the transcript.
+        command: String,
+        /// The R1 card status with the error bits set.
+        status: CardStatus,
+    },
+    /// The answer did not fit its layout (an EXT_CSD of the wrong length).
     #[error("{command}: malformed answer: {source}")]
     Malformed {
+        /// The command's name, as recorded in the transcript.
         command: String,
+        /// What was wrong with the answer.
         source: ExtCsdLength,
     },
     /// EXT_CSD says the card cannot do this; nothing was sent.
@@ -54,10 +69,12 @@ pub enum MmcError {
 }
 
 impl MmcError {
+    /// The device disappeared: nothing more can be sent to it.
     pub fn is_device_gone(&self) -> bool {
         matches!(self, MmcError::DeviceGone { .. })
     }
 
+    /// The card status of a [`MmcError::Card`] error.
     pub fn card_status(&self) -> Option<CardStatus> {
         match self {
             MmcError::Card { status, .. } => Some(*status),
@@ -116,32 +133,39 @@ impl<T: MmcTransport> MmcDevice<T> {
         }
     }
 
+    /// Byte addressing for a small legacy card (the default is sector addressing).
     pub fn with_addressing(mut self, addressing: Addressing) -> Self {
         self.addressing = addressing;
         self
     }
 
+    /// Another relative card address for CMD13 (the default is [`DEFAULT_RCA`]).
     pub fn with_rca(mut self, rca: u16) -> Self {
         self.rca = rca;
         self
     }
 
+    /// The underlying transport.
     pub fn transport(&self) -> &T {
         &self.transport
     }
 
+    /// The underlying transport, mutably (used by tests and the simulator to reach the card).
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.transport
     }
 
+    /// Every command sent so far, with its outcome.
     pub fn transcript(&self) -> &Transcript {
         &self.transcript
     }
 
+    /// The transcript, mutably, for a caller that adds its own records.
     pub fn transcript_mut(&mut self) -> &mut Transcript {
         &mut self.transcript
     }
 
+    /// Gives back the transport and the transcript.
     pub fn into_parts(self) -> (T, Transcript) {
         (self.transport, self.transcript)
     }

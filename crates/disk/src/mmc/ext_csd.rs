@@ -42,6 +42,8 @@ pub struct ExtCsd {
     pub erased_mem_cont: u8,
     /// [229] / [230] secure trim / secure erase timeout multipliers (obsolete in 4.5).
     pub sec_trim_mult: u8,
+    /// SEC_ERASE_MULT (`EXT_CSD[230]`): the secure erase timeout is ERASE_TIMEOUT_MULT ×
+    /// 300 ms × this, per erase group.
     pub sec_erase_mult: u8,
     /// [232] TRIM / DISCARD timeout per group in units of 300 ms.
     pub trim_mult: u8,
@@ -49,19 +51,30 @@ pub struct ExtCsd {
     pub secure_removal_type: u8,
     /// [160] PARTITIONING_SUPPORT; [179] PARTITION_CONFIG; [226] boot partition size ×128 KiB.
     pub partitioning_support: u8,
+    /// PARTITION_CONFIG (`EXT_CSD[179]`): boot partition enable and the partition currently
+    /// accessed.
     pub partition_config: u8,
+    /// BOOT_SIZE_MULT (`EXT_CSD[226]`): size of each boot partition in units of 128 KiB.
     pub boot_mult: u8,
     /// [154:143] GP_SIZE_MULT of the four general-purpose partitions (0: none);
     /// [155] PARTITION_SETTING_COMPLETED; [168] RPMB size ×128 KiB.
     pub gp_size_mult: [u32; 4],
+    /// PARTITION_SETTING_COMPLETED (`EXT_CSD[155]`): bit 0 set once the partition layout is
+    /// final.
     pub partition_setting_completed: u8,
+    /// RPMB_SIZE_MULT (`EXT_CSD[168]`): size of the replay-protected memory block in units of
+    /// 128 KiB.
     pub rpmb_mult: u8,
     /// [252:249] volatile cache size (kilobytes); [33] CACHE_CTRL bit 0 cache on.
     pub cache_size: u32,
+    /// CACHE_CTRL (`EXT_CSD[33]`): bit 0 set while the volatile cache is on.
     pub cache_ctrl: u8,
     /// [267] PRE_EOL_INFO, [268]/[269] DEVICE_LIFE_TIME_EST_TYP_A/B (health, eMMC 5.0+).
     pub pre_eol_info: u8,
+    /// DEVICE_LIFE_TIME_EST_TYP_A (`EXT_CSD[268]`): wear of type A memory, 01h–0Ah in steps of
+    /// 10 % of its life, 0Bh beyond; 0 not defined.
     pub life_time_est_a: u8,
+    /// DEVICE_LIFE_TIME_EST_TYP_B (`EXT_CSD[269]`): the same estimate for type B memory.
     pub life_time_est_b: u8,
 }
 
@@ -71,6 +84,8 @@ pub struct ExtCsd {
 pub struct ExtCsdLength(pub usize);
 
 impl ExtCsd {
+    /// Reads the fields from a buffer of at least 512 bytes (longer buffers are accepted; the
+    /// bytes past 512 are ignored).
     pub fn parse(b: &[u8]) -> Result<Self, ExtCsdLength> {
         if b.len() < EXT_CSD_LEN {
             return Err(ExtCsdLength(b.len()));
@@ -142,9 +157,11 @@ impl ExtCsd {
         }
     }
 
+    /// SEC_FEATURE_SUPPORT bit 0 (SECURE_ER_EN): secure erase and the secure trim purge.
     pub fn supports_secure_erase(&self) -> bool {
         self.sec_feature_support & sec_feature::SECURE_ER_EN != 0
     }
+    /// SEC_FEATURE_SUPPORT bit 4 (SEC_GB_CL_EN): TRIM.
     pub fn supports_trim(&self) -> bool {
         self.sec_feature_support & sec_feature::SEC_GB_CL_EN != 0
     }
@@ -152,6 +169,7 @@ impl ExtCsd {
     pub fn supports_secure_trim(&self) -> bool {
         self.supports_secure_erase() && self.supports_trim()
     }
+    /// SEC_FEATURE_SUPPORT bit 6 (SEC_SANITIZE): sanitize (eMMC 4.5+).
     pub fn supports_sanitize(&self) -> bool {
         self.sec_feature_support & sec_feature::SEC_SANITIZE != 0
     }
@@ -171,6 +189,7 @@ impl ExtCsd {
         }
     }
 
+    /// User area in bytes: SEC_COUNT × 512.
     pub fn capacity_bytes(&self) -> u64 {
         u64::from(self.sec_count) * 512
     }
