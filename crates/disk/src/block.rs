@@ -200,7 +200,7 @@ pub struct DeviceFile {
 pub enum Access {
     /// Reads only: verification, inspection.
     ReadOnly,
-    /// Reads and writes (exclusive on block devices): erasure.
+    /// Reads and writes: erasure.
     ReadWrite,
 }
 

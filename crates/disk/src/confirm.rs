@@ -20,7 +20,7 @@ use crate::system::{dev_numbers, read_attr};
 /// One identifying field whose value changed since the disk was confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
-    /// The field's name in the message ("serial", "size"...).
+    /// The field's name in the message ("serial", "model", "size_bytes"...).
     pub field: &'static str,
     /// Its value when the disk was confirmed.
     pub confirmed: String,

@@ -23,7 +23,8 @@ pub struct SmartLog {
     pub available_spare_threshold: u8,
     /// May exceed 100.
     pub percentage_used: u8,
-    /// Byte 6: critical warnings of the endurance groups, same bit meanings as for the controller.
+    /// Byte 6: Endurance Group Critical Warning Summary (a critical warning in any endurance
+    /// group).
     pub endurance_group_critical_warning: u8,
     /// In units of 1000 × 512 bytes.
     pub data_units_read: u128,
@@ -35,7 +36,7 @@ pub struct SmartLog {
     pub host_write_commands: u128,
     /// Minutes.
     pub controller_busy_time: u128,
-    /// Bytes 127:112.
+    /// Bytes 127:112: power cycles.
     pub power_cycles: u128,
     /// Bytes 143:128: power-on hours.
     pub power_on_hours: u128,
@@ -51,9 +52,10 @@ pub struct SmartLog {
     pub critical_temperature_time: u32,
     /// Temperature sensors 1–8 in kelvin (0 = not implemented).
     pub temperature_sensors: [u16; 8],
-    /// Bytes 223:216: how many times thermal management temperatures 1 and 2 were crossed.
+    /// Bytes 223:216: how many times the controller entered thermal management for thermal
+    /// management temperatures 1 and 2.
     pub thermal_transitions: [u32; 2],
-    /// Bytes 231:224: total time spent under thermal management temperatures 1 and 2.
+    /// Bytes 231:224: total seconds spent in thermal management for temperatures 1 and 2.
     pub thermal_total_time: [u32; 2],
 }
 
@@ -187,7 +189,8 @@ pub struct SanitizeStatusLog {
     pub estimated_block_erase_no_dealloc: Option<u32>,
     /// ETCEND (31:28): crypto erase with No-Deallocate.
     pub estimated_crypto_erase_no_dealloc: Option<u32>,
-    /// ETPVDS (35:32): post-verification deallocation state.
+    /// ETPVDS (35:32): estimate for the post-verification deallocation state (media
+    /// verification).
     pub estimated_post_verification_dealloc: Option<u32>,
     /// SSI (byte 36): sanitize state information (NVMe 2.0).
     pub ssi: u8,

@@ -31,7 +31,7 @@ pub mod generic {
     pub const INVALID_OPCODE: u8 = 0x01;
     /// Invalid Field in Command: a field (CNS, LID, SANACT, SES...) is unsupported or out of range.
     pub const INVALID_FIELD: u8 = 0x02;
-    /// Data Transfer Error: transferring the data or the command failed.
+    /// Data Transfer Error: transferring the command's data or metadata failed.
     pub const DATA_TRANSFER_ERROR: u8 = 0x04;
     /// Internal Error: the controller failed the command for a reason of its own.
     pub const INTERNAL_ERROR: u8 = 0x06;
@@ -42,8 +42,8 @@ pub mod generic {
     pub const INVALID_NAMESPACE: u8 = 0x0B;
     /// Command Sequence Error: the command violates a command sequence requirement.
     pub const COMMAND_SEQUENCE_ERROR: u8 = 0x0C;
-    /// Sanitize Failed: the last sanitize operation failed and the controller is in its failure mode
-    /// until a successful Sanitize or an Exit Failure Mode.
+    /// Sanitize Failed: the most recent sanitize operation failed and no recovery (a successful
+    /// sanitize, or Exit Failure Mode after an unrestricted one) has completed since.
     pub const SANITIZE_FAILED: u8 = 0x1C;
     /// Sanitize In Progress: a sanitize operation is running, so the command is refused.
     pub const SANITIZE_IN_PROGRESS: u8 = 0x1D;
