@@ -19,33 +19,61 @@ pub enum BlockError {
     /// The device disappeared (ENODEV, ENXIO, ENOMEDIUM, or a short count at a valid offset on a
     /// removed device).
     #[error("the device is gone at byte {offset}: {errno}")]
-    Gone { offset: u64, errno: Errno },
+    Gone {
+        /// Byte offset of the failed I/O.
+        offset: u64,
+        /// What the kernel returned.
+        errno: Errno,
+    },
     /// The medium could not read or write this range (EIO, ENODATA, EILSEQ, EBADMSG).
     #[error("medium error at byte {offset} (+{len}): {errno}")]
     Medium {
+        /// Byte offset of the failed range.
         offset: u64,
+        /// Its length in bytes.
         len: usize,
+        /// What the kernel returned.
         errno: Errno,
     },
     /// No space left (a regular-file target on a full filesystem).
     #[error("no space left at byte {offset}")]
-    NoSpace { offset: u64 },
+    NoSpace {
+        /// Byte offset of the failed write.
+        offset: u64,
+    },
     /// Outside the device.
     #[error("range {offset}+{len} is outside the device ({size} bytes)")]
-    OutOfRange { offset: u64, len: usize, size: u64 },
+    OutOfRange {
+        /// Byte offset asked for.
+        offset: u64,
+        /// Length asked for.
+        len: usize,
+        /// The device's size in bytes.
+        size: u64,
+    },
     /// Misaligned buffer, offset or length.
     #[error("misaligned I/O at {offset} (+{len}); alignment is {align}")]
     Misaligned {
+        /// Byte offset asked for.
         offset: u64,
+        /// Length asked for.
         len: usize,
+        /// The alignment required, in bytes.
         align: usize,
     },
     /// Any other error.
     #[error("I/O error at byte {offset}: {errno}")]
-    Io { offset: u64, errno: Errno },
+    Io {
+        /// Byte offset of the failed I/O.
+        offset: u64,
+        /// What the kernel returned.
+        errno: Errno,
+    },
 }
 
 impl BlockError {
+    /// Classifies an I/O error of the range `offset` (+`len`) by its errno: a vanished device, a
+    /// medium error that can be skipped, a full filesystem, or anything else.
     pub fn from_io(err: &std::io::Error, offset: u64, len: usize) -> Self {
         let errno = Errno::from_raw(err.raw_os_error().unwrap_or(libc::EIO));
         match errno {
@@ -58,6 +86,7 @@ impl BlockError {
         }
     }
 
+    /// The device disappeared ([`BlockError::Gone`]): stop, nothing more can be done on it.
     pub fn is_gone(&self) -> bool {
         matches!(self, BlockError::Gone { .. })
     }
@@ -72,7 +101,9 @@ impl BlockError {
 pub trait BlockIo: Send + Sync {
     /// Addressable size in bytes (a multiple of the logical sector size).
     fn size_bytes(&self) -> u64;
+    /// Logical sector size in bytes: the unit of offsets and lengths.
     fn logical_sector_size(&self) -> u32;
+    /// Physical sector size in bytes (at least the logical one).
     fn physical_sector_size(&self) -> u32;
     /// Whether reads and writes bypass the page cache.
     fn is_direct(&self) -> bool;
@@ -124,18 +155,22 @@ impl AlignedBuf {
         AlignedBuf { pages, len }
     }
 
+    /// Length in bytes, as asked (not rounded up).
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether the length is zero.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
+    /// The bytes, [`IO_ALIGN`]-aligned.
     pub fn as_slice(&self) -> &[u8] {
         &bytemuck::cast_slice(&self.pages)[..self.len]
     }
 
+    /// The bytes, mutably.
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         &mut bytemuck::cast_slice_mut(&mut self.pages)[..self.len]
     }
@@ -163,7 +198,9 @@ pub struct DeviceFile {
 /// How to open a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// Reads only: verification, inspection.
     ReadOnly,
+    /// Reads and writes: erasure.
     ReadWrite,
 }
 
@@ -226,14 +263,17 @@ impl DeviceFile {
         })
     }
 
+    /// The path it was opened from.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The open file (for ioctls).
     pub fn file(&self) -> &File {
         &self.file
     }
 
+    /// Whether it is a block device rather than a regular file.
     pub fn is_block_device(&self) -> bool {
         self.is_block
     }
@@ -400,16 +440,22 @@ impl BlockIo for DeviceFile {
 /// Why a target could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    /// The path is neither a block device nor a regular file.
     #[error("{0} is neither a block device nor a regular file")]
     NotABlockDevice(PathBuf),
+    /// Opening with O_EXCL failed with EBUSY: mounted or held by another program.
     #[error("{0} is busy: mounted or opened exclusively by another program")]
     Busy(PathBuf),
+    /// Opening failed otherwise.
     #[error("cannot open {path}: {error}")]
     Io {
+        /// The path opened.
         path: PathBuf,
+        /// What opening returned.
         // Not a `#[source]`: the message already says it, and chained printing would repeat it.
         error: std::io::Error,
     },
+    /// The size query (BLKGETSIZE64) failed on the opened block device.
     #[error("cannot query {0}: {1}")]
     Ioctl(PathBuf, crate::transport::TransportError),
 }

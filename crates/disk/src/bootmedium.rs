@@ -14,7 +14,7 @@
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::disk_info::DiskInfo;
 use crate::system::DiscoveryOptions;
@@ -25,18 +25,25 @@ pub const MEDIUM_LABELS: [&str; 2] = ["ARDOISE_LIVE", "ARDOISE"];
 /// What the init recorded about the medium it booted from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BootMedium {
+    /// How the init says the system booted: `usb`, `cd`, `pxe` or `none`.
     pub mode: String,
     /// The boot loader says the system came from a local medium (USB stick, CD, disk).
     pub expected: bool,
     /// The whole disk the init found it on (`/dev/sdb`), empty when it found none.
     pub device: String,
+    /// Serial numbers the medium is known by (any disk with one of them is the medium).
     pub serials: Vec<String>,
+    /// World wide names of the medium.
     pub wwns: Vec<String>,
+    /// Labels of the filesystems on it (`ARDOISE_LIVE`, `ARDOISE`).
     pub labels: Vec<String>,
+    /// UUIDs of the filesystems on it, as blkid names them.
     pub uuids: Vec<String>,
 }
 
 impl BootMedium {
+    /// Reads the record's `key=value` lines; unknown keys and lines without `=` are ignored, empty
+    /// values of the repeated keys dropped.
     pub fn parse(text: &str) -> BootMedium {
         let mut m = BootMedium::default();
         for line in text.lines() {
@@ -82,20 +89,42 @@ impl BootMedium {
 
     /// Reads the file named by `opts.boot_medium`; `Ok(None)` when there is none to read (not
     /// on the live system), `Err` when it is named but unreadable.
-    pub fn read(opts: &DiscoveryOptions) -> Result<Option<BootMedium>, String> {
+    pub fn read(opts: &DiscoveryOptions) -> Result<Option<BootMedium>, BootMediumError> {
         let Some(path) = &opts.boot_medium else {
             return Ok(None);
         };
         std::fs::read_to_string(path)
             .map(|t| Some(BootMedium::parse(&t)))
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            .map_err(|error| BootMediumError::Unreadable {
+                path: path.clone(),
+                error,
+            })
     }
+}
+
+/// Why [`BootMedium::read`] could not read the boot medium record. Every listing treats it as a
+/// problem: no disk can then be shown not to be the boot medium ([`check`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BootMediumError {
+    /// The record is named (`DiscoveryOptions::boot_medium`) but cannot be read: missing,
+    /// unreadable or not UTF-8.
+    #[error("cannot read {}: {error}", path.display())]
+    Unreadable {
+        /// The record's path, as named in the options.
+        path: PathBuf,
+        /// What reading it returned. Not a `#[source]`: the message already says it, and
+        /// chained printing would repeat it.
+        error: std::io::Error,
+    },
 }
 
 /// Labels and UUIDs of the filesystems on a disk and its partitions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FsIds {
+    /// Non-empty volume labels (ISO 9660 volume identifier, FAT volume label).
     pub labels: Vec<String>,
+    /// Volume UUIDs as blkid names them (ISO 9660 creation date, FAT volume serial); an entry is
+    /// empty for an ISO 9660 volume without a creation date.
     pub uuids: Vec<String>,
 }
 
@@ -460,5 +489,20 @@ mod tests {
                 },
             );
         }
+    }
+
+    #[test]
+    fn an_unreadable_record_is_a_typed_error_with_the_path() {
+        let t = Tree::new();
+        let opts = t.opts(Some(RECORDED));
+        fs::remove_file(t.path("boot-medium")).unwrap();
+        let e = BootMedium::read(&opts).unwrap_err();
+        let BootMediumError::Unreadable { path, .. } = &e;
+        assert_eq!(path, &t.path("boot-medium"));
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with(&format!("cannot read {}: ", path.display())),
+            "{msg}"
+        );
     }
 }

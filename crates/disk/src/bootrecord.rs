@@ -13,13 +13,21 @@ use crate::system::dev_numbers;
 /// only).
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
+    /// The device, or its sysfs entry, cannot be read.
     #[error("{}: {source}", device.display())]
     Unreadable {
+        /// The device named.
         device: PathBuf,
+        /// What reading returned.
         source: std::io::Error,
     },
+    /// The device is a partition whose parent disk sysfs does not name.
     #[error("{}: no parent disk", device.display())]
-    NoParentDisk { device: PathBuf },
+    NoParentDisk {
+        /// The device named.
+        device: PathBuf,
+    },
+    /// The whole disk could not be described.
     #[error(transparent)]
     Describe(#[from] DiscoveryError),
 }

@@ -20,8 +20,11 @@ use crate::system::{dev_numbers, read_attr};
 /// One identifying field whose value changed since the disk was confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
+    /// The field's name in the message ("serial", "model", "size_bytes"...).
     pub field: &'static str,
+    /// Its value when the disk was confirmed.
     pub confirmed: String,
+    /// Its value now.
     pub now: String,
 }
 
@@ -86,31 +89,62 @@ pub fn compare(confirmed: &DiskInfo, now: &DiskInfo) -> Vec<Difference> {
 /// Why the disk behind an opened file cannot be described: the job is refused with this text.
 #[derive(Debug, thiserror::Error)]
 pub enum DescribeHeldError {
+    /// `fstat` of the opened file failed.
     #[error("fstat of the opened disk failed: {0}")]
     Fstat(std::io::Error),
+    /// The opened file is no longer the kind of target that was confirmed.
     #[error("{} is no longer what was confirmed (a {confirmed} was confirmed)", path.display())]
-    NotWhatWasConfirmed { path: PathBuf, confirmed: Transport },
+    NotWhatWasConfirmed {
+        /// The opened path.
+        path: PathBuf,
+        /// The transport that was confirmed.
+        confirmed: Transport,
+    },
+    /// The opened device number no longer exists in sysfs: the disk was removed.
     #[error("the kernel has no block device {major}:{minor} any more (the disk was removed)")]
-    Removed { major: u32, minor: u32 },
+    Removed {
+        /// Major device number of the opened file.
+        major: u32,
+        /// Minor device number of the opened file.
+        minor: u32,
+    },
+    /// sysfs describes another device number than the opened file's.
     #[error("sysfs names device {sysfs_dev:?} at {}, the opened disk is {major}:{minor}", sysfs_path.display())]
     SysfsMismatch {
+        /// The `dev` attribute sysfs has.
         sysfs_dev: String,
+        /// The sysfs directory read.
         sysfs_path: PathBuf,
+        /// Major device number of the opened file.
         major: u32,
+        /// Minor device number of the opened file.
         minor: u32,
     },
+    /// The opened device is a partition, not a whole disk.
     #[error("{} is a partition, not a whole disk", path.display())]
-    Partition { path: PathBuf },
+    Partition {
+        /// The opened path.
+        path: PathBuf,
+    },
+    /// `/sys/block/NAME` does not lead to the opened device.
     #[error("/sys/block/{name} is not the opened device {major}:{minor}")]
     NotListed {
+        /// The kernel name looked up.
         name: String,
+        /// Major device number of the opened file.
         major: u32,
+        /// Minor device number of the opened file.
         minor: u32,
     },
+    /// Describing the disk from sysfs failed.
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
+    /// sysfs no longer describes it as a whole disk with a size.
     #[error("{name} is no longer a whole disk with a size")]
-    NoLongerWholeDisk { name: String },
+    NoLongerWholeDisk {
+        /// Its kernel name.
+        name: String,
+    },
 }
 
 /// Describes and classifies the disk that `file` (the erase's exclusive open of

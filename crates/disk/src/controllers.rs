@@ -23,8 +23,11 @@ use crate::system::read_attr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ControllerBus {
+    /// PCI or PCI Express.
     Pci,
+    /// USB.
     Usb,
+    /// MMC bus (a card on an SD / MMC host).
     Mmc,
     /// ACPI-enumerated platform device (SD hosts of many laptops and tablets).
     Platform,
@@ -34,14 +37,23 @@ pub enum ControllerBus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ControllerKind {
+    /// PCI class 0100h: SCSI bus controller (some SAS HBAs report this class).
     Scsi,
+    /// PCI class 0101h: IDE controller.
     Ide,
+    /// PCI class 0104h: RAID controller.
     Raid,
+    /// PCI class 0105h: ATA controller.
     Ata,
+    /// PCI class 0106h: SATA controller.
     Sata,
+    /// PCI class 0107h: Serial Attached SCSI controller.
     Sas,
+    /// PCI class 0108h: non-volatile memory controller (NVMe).
     Nvme,
+    /// PCI class 0109h: Universal Flash Storage controller.
     Ufs,
+    /// Another PCI mass storage subclass (01xxh).
     OtherStorage,
     /// SD / MMC host controller (PCI class 0805, ACPI SDHCI, Realtek PCIe card reader).
     SdHost,
@@ -52,6 +64,7 @@ pub enum ControllerKind {
 }
 
 impl ControllerKind {
+    /// The stable snake_case name used in JSON and reports.
     pub fn as_str(self) -> &'static str {
         match self {
             ControllerKind::Scsi => "scsi",
@@ -77,7 +90,10 @@ pub enum ControllerIssue {
     /// No driver is bound: the kernel shows none of its disks.
     NoDriver,
     /// The controller presents logical volumes; its physical disks are hidden behind them.
-    RaidVolumes { volumes: u32 },
+    RaidVolumes {
+        /// How many logical volumes the host sees behind it.
+        volumes: u32,
+    },
 }
 
 /// One storage controller (or memory card) of the machine.
@@ -86,7 +102,9 @@ pub struct StorageController {
     /// Bus address: `0000:00:04.0` (PCI), `1-1:1.0` (USB interface), `mmc0:0001` (card),
     /// `80860F14:00` (ACPI platform device).
     pub address: String,
+    /// The bus it sits on.
     pub bus: ControllerBus,
+    /// What kind of controller it is.
     pub kind: ControllerKind,
     /// PCI or USB vendor id, four lowercase hex digits; ACPI id for platform devices.
     pub vendor_id: Option<String>,
@@ -96,12 +114,14 @@ pub struct StorageController {
     pub description: String,
     /// The kernel driver bound to it (`ahci`, `mptsas`, `usb-storage`, `mmcblk`), if any.
     pub driver: Option<String>,
+    /// Why its disks may be missing from the disk list, if they may.
     pub issue: Option<ControllerIssue>,
 }
 
 /// Every storage controller found, in bus order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StorageSurvey {
+    /// The controllers, in bus order.
     pub controllers: Vec<StorageController>,
 }
 

@@ -16,11 +16,16 @@ use crate::system::{dev_numbers, read_attr};
 /// Why discovery could not run at all (a single unreadable disk is skipped, not an error).
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
+    /// A directory, file or link discovery needs could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// What was read.
         path: PathBuf,
+        /// What reading returned.
         source: std::io::Error,
     },
+    /// The named path is not a whole disk (a partition, another kind of file...); the text says
+    /// why.
     #[error("{0} is not a disk ardoise can erase: {1}")]
     NotADisk(PathBuf, String),
 }

@@ -31,6 +31,7 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// The stable lowercase name used in JSON and reports ("ata", "nvme"...).
     pub fn as_str(self) -> &'static str {
         match self {
             Transport::Ata => "ata",
@@ -72,6 +73,7 @@ pub enum MediaKind {
     /// A logical volume a RAID controller composed from disks the host cannot reach one by one
     /// (see [`crate::controllers::raid_volume_of`]).
     RaidVolume,
+    /// Nothing tells what the medium is.
     Unknown,
 }
 
@@ -110,20 +112,40 @@ impl MediaKind {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProtectionReason {
     /// It holds the medium the live system booted from (or the root filesystem).
-    BootMedium { detail: String },
+    BootMedium {
+        /// What identifies it as the boot medium, in words.
+        detail: String,
+    },
     /// A filesystem on it (or on a partition or holder of it) is mounted.
-    Mounted { device: String, mountpoint: String },
+    Mounted {
+        /// The mounted block device.
+        device: String,
+        /// Where it is mounted.
+        mountpoint: String,
+    },
     /// Swap is active on it (or on a partition or holder of it).
-    Swap { device: String },
+    Swap {
+        /// The block device swap is on.
+        device: String,
+    },
     /// An md/device-mapper holder above it is active.
-    Holder { holder: String },
+    Holder {
+        /// The holder's kernel name (dm-0, md127...).
+        holder: String,
+    },
     /// Another program holds it open exclusively (O_EXCL open failed with EBUSY).
-    Busy { detail: String },
+    Busy {
+        /// What the exclusive open returned.
+        detail: String,
+    },
     /// The kernel marks it read-only.
     ReadOnly,
     /// What is mounted, swapped on or booted from could not be read, so no disk can be called
     /// free.
-    CannotTell { detail: String },
+    CannotTell {
+        /// What could not be read, and why.
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for ProtectionReason {
@@ -151,6 +173,7 @@ pub struct MountUse {
     pub device: String,
     /// The mount point, or "[swap]".
     pub mountpoint: String,
+    /// The filesystem type ("ext4", "swap"...).
     pub fstype: String,
 }
 
@@ -162,8 +185,11 @@ pub struct DiskInfo {
     pub name: String,
     /// Device node or file path used to open it (for a simulated disk: `sim:<profile>`).
     pub path: PathBuf,
+    /// Model as the device reports it.
     pub model: String,
+    /// Serial number as the device reports it (empty when unknown).
     pub serial: String,
+    /// Firmware revision, when reported.
     pub firmware: String,
     /// Vendor as reported by the device or bus (SCSI vendor, NVMe PCI vendor id...), if any.
     #[serde(default)]
@@ -177,13 +203,21 @@ pub struct DiskInfo {
     /// NVMe namespace NGUID, if any.
     #[serde(default)]
     pub nguid: Option<String>,
+    /// Addressable size in bytes.
     pub size_bytes: u64,
+    /// Logical sector size in bytes.
     pub logical_sector_size: u32,
+    /// Physical sector size in bytes.
     pub physical_sector_size: u32,
+    /// The kernel's rotational flag (queue/rotational).
     pub rotational: bool,
+    /// The kernel's removable flag.
     pub removable: bool,
+    /// The kernel marks the device read-only.
     pub read_only: bool,
+    /// How the disk is attached, hence which commands reach it.
     pub transport: Transport,
+    /// What kind of medium it is, as far as can be told.
     pub media: MediaKind,
     /// `/sys/devices/...` path of the disk, when it has one.
     #[serde(default)]
@@ -201,6 +235,7 @@ pub struct DiskInfo {
     pub protected: bool,
     /// First reason in words (stable field for scripts), or null.
     pub protected_reason: Option<String>,
+    /// Every reason the disk is protected, in order.
     #[serde(default)]
     pub protected_reasons: Vec<ProtectionReason>,
     /// Set when the disk is a RAID controller's logical volume rather than a physical disk.

@@ -20,6 +20,7 @@ pub enum HealthGrade {
 }
 
 impl HealthGrade {
+    /// The stable lowercase name used in JSON and reports.
     pub fn as_str(self) -> &'static str {
         match self {
             HealthGrade::Good => "good",
@@ -35,8 +36,11 @@ impl HealthGrade {
 pub struct HealthFigures {
     /// Where the figures came from: "ata-smart", "nvme-health-log", "none".
     pub source: String,
+    /// Hours powered on (ATA attribute 9, NVMe power-on hours).
     pub power_on_hours: Option<u64>,
+    /// Power cycles (ATA attribute 12, NVMe power cycles).
     pub power_cycles: Option<u64>,
+    /// Current temperature in °C (ATA attribute 194, NVMe composite temperature).
     pub temperature_celsius: Option<i32>,
     /// ATA attribute 5 raw value.
     pub reallocated_sectors: Option<u64>,
@@ -48,6 +52,7 @@ pub struct HealthFigures {
     pub percentage_used: Option<u8>,
     /// NVMe available spare (%) and its threshold.
     pub available_spare: Option<u8>,
+    /// NVMe available spare threshold (%): below it, critical warning bit 0 is set.
     pub available_spare_threshold: Option<u8>,
     /// NVMe media and data integrity errors.
     pub media_errors: Option<u64>,
@@ -65,8 +70,11 @@ pub struct HealthFigures {
 /// Why a grade was given, in words (shown in the TUI, kept in the certificate).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthReport {
+    /// The grade given.
     pub grade: HealthGrade,
+    /// Why, in words: the findings of the grade given (empty for a good drive).
     pub reasons: Vec<String>,
+    /// The figures it was given from.
     pub figures: HealthFigures,
 }
 

@@ -13,7 +13,9 @@ use crate::system::read_attr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FirmwareKind {
+    /// UEFI (`/sys/firmware/efi` exists).
     Uefi,
+    /// Legacy BIOS, or UEFI's compatibility module.
     Bios,
 }
 
@@ -21,7 +23,9 @@ pub enum FirmwareKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SecureBootState {
+    /// The SecureBoot variable is 1: Secure Boot is enforced.
     Enabled,
+    /// Secure Boot is off (and the firmware is not in setup mode).
     Disabled,
     /// UEFI in setup mode (no platform key enrolled): Secure Boot cannot be enforced.
     SetupMode,
@@ -34,29 +38,52 @@ pub enum SecureBootState {
 /// Identity and resources of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MachineInventory {
+    /// System manufacturer (DMI `sys_vendor`). Every DMI string is `None` when absent or a
+    /// placeholder such as "To Be Filled By O.E.M.".
     pub manufacturer: Option<String>,
+    /// Product name (DMI `product_name`).
     pub product: Option<String>,
+    /// Product version (DMI `product_version`).
     pub version: Option<String>,
+    /// System serial number (DMI `product_serial`, readable by root only).
     pub serial: Option<String>,
+    /// System UUID (DMI `product_uuid`).
     pub uuid: Option<String>,
+    /// SKU (DMI `product_sku`).
     pub sku: Option<String>,
+    /// Product family (DMI `product_family`).
     pub family: Option<String>,
     /// SMBIOS chassis type code (3.3.4 table) and its name ("desktop", "notebook"...).
     pub chassis_type_code: Option<u8>,
+    /// Name of `chassis_type_code`.
     pub chassis_type: Option<String>,
+    /// Chassis serial number (DMI `chassis_serial`).
     pub chassis_serial: Option<String>,
+    /// Asset tag (DMI `chassis_asset_tag`).
     pub asset_tag: Option<String>,
+    /// Mainboard manufacturer (DMI `board_vendor`).
     pub board_vendor: Option<String>,
+    /// Mainboard model (DMI `board_name`).
     pub board_name: Option<String>,
+    /// Mainboard serial number (DMI `board_serial`).
     pub board_serial: Option<String>,
+    /// Firmware vendor (DMI `bios_vendor`).
     pub bios_vendor: Option<String>,
+    /// Firmware version (DMI `bios_version`).
     pub bios_version: Option<String>,
+    /// Firmware release date as the firmware writes it (DMI `bios_date`).
     pub bios_date: Option<String>,
+    /// CPU brand string.
     pub cpu_model: Option<String>,
+    /// Physical CPU cores, when known.
     pub cpu_physical_cores: Option<u32>,
+    /// Logical CPUs the kernel sees.
     pub cpu_threads: u32,
+    /// Installed memory the kernel sees, in bytes.
     pub memory_bytes: u64,
+    /// How the machine booted.
     pub firmware: FirmwareKind,
+    /// Secure Boot state (not applicable on a BIOS boot).
     pub secure_boot: SecureBootState,
     /// What decides reuse: batteries, memory modules, displays, TPM, CPU generation.
     #[serde(default)]

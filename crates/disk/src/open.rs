@@ -22,9 +22,12 @@ pub enum Commands {
     Scsi(ScsiDevice<Box<dyn ScsiTransport>>),
     /// An NVMe controller and the namespace this disk is.
     Nvme {
+        /// The controller the namespace belongs to; its admin commands reach it through the namespace.
         controller: NvmeController<Box<dyn NvmeTransport>>,
+        /// The namespace id of this disk.
         nsid: u32,
     },
+    /// MMC commands (eMMC, SD cards).
     Mmc(MmcDevice<Box<dyn MmcTransport>>),
     /// Reads and writes only (virtio, loop, regular file, plain USB stick).
     None,
@@ -42,6 +45,7 @@ impl Commands {
         }
     }
 
+    /// The command layer's name ("ata", "scsi", "nvme", "mmc", "none").
     pub fn kind(&self) -> &'static str {
         match self {
             Commands::Ata(_) => "ata",
@@ -62,8 +66,11 @@ impl std::fmt::Debug for Commands {
 /// A disk held for erasure. The block path is opened O_EXCL (real block devices) for as long as
 /// this value lives, so nothing can mount the disk meanwhile.
 pub struct OpenedDisk {
+    /// The disk as described (and confirmed) before opening.
     pub info: DiskInfo,
+    /// Positioned reads and writes on the whole disk.
     pub block: Arc<dyn BlockIo>,
+    /// The command layer that reaches the disk.
     pub commands: Commands,
     /// The simulated disk behind a `sim:` path (for power cycles and state persistence).
     pub sim: Option<SimDisk>,
@@ -84,25 +91,35 @@ impl std::fmt::Debug for OpenedDisk {
 /// Why a disk could not be opened for erasure.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenDiskError {
+    /// The disk is protected: nothing is opened.
     #[error("{path} is protected and will not be erased: {}", reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))]
     Protected {
+        /// The disk's path.
         path: PathBuf,
+        /// Why it is protected.
         reasons: Vec<ProtectionReason>,
     },
+    /// The data path could not be opened.
     #[error(transparent)]
     Open(#[from] crate::block::OpenError),
+    /// The command layer could not be opened.
     #[error("cannot reach the commands of {path}: {source}")]
     Transport {
+        /// The disk's path.
         path: PathBuf,
+        /// What the transport reported.
         source: TransportError,
     },
+    /// The simulated disk could not be loaded.
     #[error(transparent)]
     Sim(#[from] crate::sim::profile::SimError),
     /// What is behind the name now is not the disk that was confirmed (or it cannot be told):
     /// nothing was written.
     #[error("{path}: this is not the disk you confirmed ({}); nothing was written", differences.join("; "))]
     NotConfirmed {
+        /// The disk's path.
         path: PathBuf,
+        /// Each identifying field that differs, in words.
         differences: Vec<String>,
     },
 }

@@ -8,10 +8,15 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
+    /// ATA commands (through ATA PASS-THROUGH).
     Ata,
+    /// SCSI commands (SG_IO).
     Scsi,
+    /// NVMe admin commands.
     Nvme,
+    /// MMC commands (eMMC, SD).
     Mmc,
+    /// Block-layer ioctls (BLKDISCARD, BLKSECDISCARD...).
     Block,
 }
 
@@ -20,8 +25,10 @@ pub enum Protocol {
 pub struct CommandRecord {
     /// Position in the transcript (0-based).
     pub seq: u32,
+    /// When the command was sent (UTC, RFC 3339 in JSON).
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// The command set it belongs to.
     pub protocol: Protocol,
     /// Human name, e.g. "SECURITY ERASE UNIT (enhanced)".
     pub name: String,
@@ -39,6 +46,7 @@ pub struct CommandRecord {
     pub raw_reply: Option<String>,
     /// Whether the command completed without error.
     pub ok: bool,
+    /// Time from sending to the answer, in milliseconds.
     pub duration_ms: u64,
 }
 
@@ -51,21 +59,31 @@ pub struct Transcript {
 /// What a protocol layer fills in; [`Transcript::push`] numbers and timestamps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRecord {
+    /// The command set it belongs to.
     pub protocol: Protocol,
+    /// Human name, as [`CommandRecord::name`].
     pub name: String,
+    /// The raw request, as [`CommandRecord::request`].
     pub request: String,
+    /// The data-out buffer; only its blake3 is kept.
     pub data_out: Option<Vec<u8>>,
+    /// The device's answer in words.
     pub outcome: String,
+    /// Raw sense bytes / completion dwords in hex.
     pub raw_reply: Option<String>,
+    /// Whether the command completed without error.
     pub ok: bool,
+    /// Time from sending to the answer, in milliseconds.
     pub duration_ms: u64,
 }
 
 impl Transcript {
+    /// An empty transcript.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Appends `rec` with the next sequence number and the current time; returns the record kept.
     pub fn push(&mut self, rec: NewRecord) -> &CommandRecord {
         let seq = self.records.len() as u32;
         self.records.push(CommandRecord {
@@ -83,14 +101,17 @@ impl Transcript {
         self.records.last().expect("just pushed")
     }
 
+    /// Every record, in the order sent.
     pub fn records(&self) -> &[CommandRecord] {
         &self.records
     }
 
+    /// Number of records.
     pub fn len(&self) -> usize {
         self.records.len()
     }
 
+    /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }

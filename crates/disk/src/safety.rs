@@ -20,7 +20,9 @@ use crate::system::{read_attr, DiscoveryOptions};
 /// Mounts, swaps and the root filesystem of the running system, read once per listing.
 #[derive(Debug, Clone, Default)]
 pub struct SystemUsage {
+    /// Every mounted filesystem.
     pub mounts: Vec<MountEntry>,
+    /// Every active swap area.
     pub swaps: Vec<SwapEntry>,
     /// Device number of the filesystem holding "/", when it is a block device.
     pub root_dev: Option<(u32, u32)>,
@@ -38,9 +40,13 @@ pub struct SystemUsage {
 /// One line of /proc/self/mountinfo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MountEntry {
+    /// Device number of the mounted filesystem (major:minor field; anonymous for btrfs, tmpfs...).
     pub dev: (u32, u32),
+    /// Where it is mounted.
     pub mountpoint: String,
+    /// Filesystem type.
     pub fstype: String,
+    /// Mount source (a device path for disk filesystems).
     pub source: String,
     /// Device number of `source` when it names a block device (btrfs reports an anonymous
     /// device number in the major:minor field).
@@ -50,11 +56,16 @@ pub struct MountEntry {
 /// One line of /proc/swaps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SwapEntry {
+    /// The swap file or device, as /proc/swaps names it.
     pub path: String,
+    /// Its device number when it is a block device.
     pub dev: Option<(u32, u32)>,
 }
 
 impl SystemUsage {
+    /// Reads the mount table, swaps, the device numbers of /, the boot disk and the data disk, and
+    /// the boot medium record; what cannot be read goes to [`SystemUsage::cannot_tell`] rather
+    /// than failing.
     pub fn read(opts: &DiscoveryOptions) -> Self {
         let mut cannot_tell = Vec::new();
         let mut read = |rel: &str| {
@@ -67,7 +78,7 @@ impl SystemUsage {
         let mountinfo = read("self/mountinfo");
         let swaps = read("swaps");
         let boot_medium = BootMedium::read(opts).unwrap_or_else(|e| {
-            cannot_tell.push(e);
+            cannot_tell.push(e.to_string());
             None
         });
         let root_dev = fs::metadata("/")
@@ -142,6 +153,7 @@ fn unescape(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Parses /proc/self/mountinfo (octal escapes in paths decoded); malformed lines are skipped.
 pub fn parse_mountinfo(text: &str) -> Vec<MountEntry> {
     text.lines()
         .filter_map(|line| {
@@ -162,6 +174,7 @@ pub fn parse_mountinfo(text: &str) -> Vec<MountEntry> {
         .collect()
 }
 
+/// Parses /proc/swaps, skipping its header line.
 pub fn parse_swaps(text: &str) -> Vec<SwapEntry> {
     text.lines()
         .skip(1)

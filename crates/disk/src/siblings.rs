@@ -27,6 +27,7 @@ use crate::system::read_attr;
 /// mounted while a command that erases it runs.
 #[derive(Debug)]
 pub struct HeldNamespace {
+    /// The namespace as described from sysfs.
     pub info: DiskInfo,
     /// Namespace id (sysfs `nsid`), when the kernel reports it.
     pub nsid: Option<u32>,

@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 /// Where to look. [`DiscoveryOptions::default`] is the running system.
 #[derive(Debug, Clone)]
 pub struct DiscoveryOptions {
+    /// Where sysfs is (`/sys`; a fake tree in tests).
     pub sys_root: PathBuf,
+    /// Where procfs is (`/proc`).
     pub proc_root: PathBuf,
+    /// Where the device nodes are (`/dev`).
     pub dev_root: PathBuf,
     /// Include loop devices that have a backing file (tests and development).
     pub include_loop: bool,

@@ -13,22 +13,30 @@ use crate::system::read_attr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CapacityUnit {
+    /// Energy: `energy_*` attributes (µWh), reported in mWh.
     Mwh,
+    /// Charge: `charge_*` attributes (µAh), reported in mAh.
     Mah,
 }
 
 /// One battery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatteryFacts {
+    /// The power supply's sysfs name (`BAT0`).
     pub name: String,
+    /// Manufacturer, when reported.
     pub manufacturer: Option<String>,
+    /// Model name, when reported.
     pub model: Option<String>,
+    /// Cell chemistry (`Li-ion`, `Li-poly`), when known.
     pub technology: Option<String>,
+    /// The unit of the capacities below.
     pub unit: CapacityUnit,
     /// In `unit` (milli), when new.
     pub design_capacity: Option<u64>,
     /// In `unit` (milli), a full charge today.
     pub full_capacity: Option<u64>,
+    /// Charge/discharge cycles, when reported.
     pub cycle_count: Option<u32>,
 }
 

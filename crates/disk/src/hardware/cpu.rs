@@ -10,13 +10,21 @@ use serde::{Deserialize, Serialize};
 /// What the station knows about the processor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpuFacts {
+    /// Model name as /proc/cpuinfo gives it, white space collapsed.
     pub model: Option<String>,
+    /// Vendor id (`GenuineIntel`, `AuthenticAMD`).
     pub vendor: Option<String>,
+    /// The product line the model name belongs to, when known.
     pub line: Option<CpuLine>,
+    /// The generation within that line, read from the model name.
     pub generation: Option<u32>,
+    /// Physical cores (cores per package × packages), when reported.
     pub cores: Option<u32>,
+    /// Logical processors listed.
     pub threads: u32,
+    /// Highest frequency in MHz: cpufreq's maximum, else the highest `cpu MHz` in cpuinfo.
     pub max_mhz: Option<u32>,
+    /// x86-64 microarchitecture level (1 to 4) the CPU flags satisfy.
     pub x86_64_level: Option<u8>,
 }
 
@@ -33,6 +41,7 @@ pub enum CpuLine {
 }
 
 impl CpuLine {
+    /// The stable kebab-case name used in JSON and reports.
     pub fn as_str(self) -> &'static str {
         match self {
             CpuLine::IntelCore => "intel-core",

@@ -12,11 +12,17 @@ use crate::system::read_attr;
 /// One display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisplayFacts {
+    /// DRM connector name (`eDP-1`, `HDMI-A-1`).
     pub connector: String,
+    /// A built-in panel (eDP, LVDS or DSI connector).
     pub internal: bool,
+    /// Image width in mm (from the first detailed timing, else the screen size in cm × 10).
     pub width_mm: Option<u32>,
+    /// Image height in mm, as the width.
     pub height_mm: Option<u32>,
+    /// Native horizontal resolution in pixels.
     pub width_px: Option<u32>,
+    /// Native vertical resolution in pixels.
     pub height_px: Option<u32>,
 }
 

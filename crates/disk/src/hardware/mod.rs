@@ -24,6 +24,7 @@ use crate::system::read_attr;
 /// The reuse-relevant facts of the machine.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HardwareFacts {
+    /// The processor.
     pub cpu: CpuFacts,
     /// Memory the kernel manages (`MemTotal`).
     pub memory_visible_bytes: u64,
@@ -31,7 +32,9 @@ pub struct HardwareFacts {
     pub memory_modules: Vec<MemoryModuleFacts>,
     /// `2.0` or `1.2`; None when no TPM is visible.
     pub tpm_version: Option<String>,
+    /// Batteries powering the system.
     pub batteries: Vec<BatteryFacts>,
+    /// Displays with a readable EDID, built-in panels first.
     pub displays: Vec<DisplayFacts>,
 }
 

@@ -8,9 +8,13 @@ use serde::{Deserialize, Serialize};
 /// One installed memory module.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryModuleFacts {
+    /// Module size in bytes.
     pub size_bytes: u64,
+    /// Memory type (`ddr4`...; DSP0134 §7.18.2), when known.
     pub kind: Option<String>,
+    /// Speed in MT/s (Extended Speed when the 16-bit field says FFFFh), when reported.
     pub speed_mts: Option<u32>,
+    /// Form factor (`dimm`, `sodimm`...; DSP0134 §7.18.1), when known.
     pub form_factor: Option<String>,
 }
 

@@ -19,12 +19,17 @@ pub const NSID_ALL: u32 = 0xFFFF_FFFF;
 /// A request that cannot be encoded (the value does not fit its field).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeError {
+    /// A value does not fit the field it goes to.
     #[error("{field} = {value} is out of range ({allowed})")]
     OutOfRange {
+        /// The field, as the standard names it (e.g. "LSP").
         field: &'static str,
+        /// The value asked for.
         value: u64,
+        /// The values the field can hold.
         allowed: &'static str,
     },
+    /// A combination of fields the command does not allow; the text says which.
     #[error("{0}")]
     Inconsistent(&'static str),
 }
@@ -65,7 +70,9 @@ pub fn identify_active_namespaces(after: u32) -> NvmeAdminCmd {
 /// A Get Log Page request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetLogPage {
+    /// Log Page Identifier (LID), e.g. [`super::lid::SANITIZE_STATUS`].
     pub lid: u8,
+    /// Namespace the log is read for; [`NSID_ALL`] for a controller-wide log.
     pub nsid: u32,
     /// Bytes to transfer: a non-zero multiple of 4, at most 4 × 2^32.
     pub len: u64,
@@ -90,6 +97,8 @@ impl GetLogPage {
         }
     }
 
+    /// The Get Log Page submission (CDW10–CDW13 as in docs/standards.md §2.3), or why these values
+    /// cannot be sent.
     pub fn encode(&self) -> Result<NvmeAdminCmd, EncodeError> {
         if self.len == 0 || !self.len.is_multiple_of(4) || self.len > 4 << 32 {
             return Err(out_of_range(
@@ -134,8 +143,11 @@ pub enum SanitizeAction {
     /// SANACT 011b: `passes` 1..=16, the 32-bit `pattern` written `passes` times, inverted
     /// between passes when `invert_between_passes`.
     Overwrite {
+        /// Number of passes, 1..=16 (sent in OWPASS, where 0 means 16).
         passes: u8,
+        /// OIPBP: invert the pattern between passes.
         invert_between_passes: bool,
+        /// OVRPAT: the 32-bit pattern written.
         pattern: u32,
     },
     /// SANACT 100b.
@@ -145,6 +157,7 @@ pub enum SanitizeAction {
 }
 
 impl SanitizeAction {
+    /// The SANACT value (CDW10 bits 2:0) of this action.
     pub fn sanact(self) -> u8 {
         match self {
             SanitizeAction::ExitFailureMode => 1,
@@ -155,6 +168,7 @@ impl SanitizeAction {
         }
     }
 
+    /// The action as NVMe Base 2.0 names it, for transcripts and messages.
     pub fn name(self) -> &'static str {
         match self {
             SanitizeAction::ExitFailureMode => "Exit Failure Mode",
@@ -179,6 +193,7 @@ impl SanitizeAction {
 /// A Sanitize command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SanitizeParams {
+    /// The Sanitize Action (SANACT), with the overwrite fields when it is an overwrite.
     pub action: SanitizeAction,
     /// AUSE: if the operation fails, allow Exit Failure Mode (unrestricted completion).
     pub allow_unrestricted_exit: bool,
@@ -187,6 +202,7 @@ pub struct SanitizeParams {
 }
 
 impl SanitizeParams {
+    /// A Sanitize of `action` with AUSE and NDAS clear.
     pub fn new(action: SanitizeAction) -> Self {
         SanitizeParams {
             action,
@@ -195,6 +211,9 @@ impl SanitizeParams {
         }
     }
 
+    /// The Sanitize submission (NSID 0, CDW10 and CDW11 as in docs/standards.md §2.5), or why it
+    /// cannot be sent: AUSE or NDAS on an action that starts nothing, or a pass count outside
+    /// 1..=16.
     pub fn encode(&self) -> Result<NvmeAdminCmd, EncodeError> {
         let mut cdw10 = u32::from(self.action.sanact());
         let mut cdw11 = 0;
@@ -244,12 +263,14 @@ impl SanitizeParams {
 /// Which namespaces a Format NVM addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatTarget {
+    /// One namespace, by NSID.
     Namespace(u32),
     /// NSID FFFFFFFFh.
     All,
 }
 
 impl FormatTarget {
+    /// The NSID sent for this target.
     pub fn nsid(self) -> u32 {
         match self {
             FormatTarget::Namespace(n) => n,
@@ -270,6 +291,7 @@ pub enum SecureEraseSetting {
 }
 
 impl SecureEraseSetting {
+    /// The SES value (CDW10 bits 11:9) of this setting.
     pub fn ses(self) -> u8 {
         match self {
             SecureEraseSetting::None => 0,
@@ -282,6 +304,7 @@ impl SecureEraseSetting {
 /// A Format NVM command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FormatParams {
+    /// The namespace, or all of them.
     pub target: FormatTarget,
     /// LBA format index (0..=63; bits 5:4 go to LBAF upper).
     pub lbaf: u8,
@@ -291,6 +314,7 @@ pub struct FormatParams {
     pub pi: u8,
     /// PIL: protection information in the first (true) or last bytes of metadata.
     pub pi_first: bool,
+    /// Secure Erase Settings (SES) to apply while formatting.
     pub ses: SecureEraseSetting,
 }
 
@@ -307,6 +331,8 @@ impl FormatParams {
         }
     }
 
+    /// The Format NVM submission (CDW10 as in docs/standards.md §2.7), or why it cannot be sent: LBAF
+    /// above 63, PI above 7, or namespace 0.
     pub fn encode(&self) -> Result<NvmeAdminCmd, EncodeError> {
         if self.lbaf > 63 {
             return Err(out_of_range(

@@ -30,22 +30,33 @@ pub enum NvmeError {
     /// The controller disappeared (removed, reset for good, powered off).
     #[error("{command}: the device is gone ({source})")]
     DeviceGone {
+        /// The command's name in the transcript.
         command: String,
+        /// What the transport reported.
         source: TransportError,
     },
     /// The command could not be delivered or did not come back (timeout, refused ioctl...).
     #[error("{command}: transport failure: {source}")]
     Transport {
+        /// The command's name in the transcript.
         command: String,
+        /// What the transport reported.
         source: TransportError,
     },
     /// The controller completed the command with an error status.
     #[error("{command} failed: {status}")]
-    Command { command: String, status: NvmeStatus },
+    Command {
+        /// The command's name in the transcript.
+        command: String,
+        /// The status the controller completed it with.
+        status: NvmeStatus,
+    },
     /// The answer could not be understood.
     #[error("{command}: malformed answer: {source}")]
     Malformed {
+        /// The command's name in the transcript.
         command: String,
+        /// What was wrong with the data that came back.
         source: ShortBuffer,
     },
     /// The request could not be encoded.
@@ -57,6 +68,7 @@ pub enum NvmeError {
 }
 
 impl NvmeError {
+    /// The controller disappeared while the command ran ([`NvmeError::DeviceGone`]).
     pub fn is_device_gone(&self) -> bool {
         matches!(self, NvmeError::DeviceGone { .. })
     }
@@ -105,6 +117,7 @@ fn request_text(cmd: &NvmeAdminCmd, data: &DataDir<'_>) -> String {
 }
 
 impl<T: NvmeTransport> NvmeController<T> {
+    /// A controller reached through `transport`, with an empty transcript; nothing is sent.
     pub fn new(transport: T) -> Self {
         NvmeController {
             transport,
@@ -113,22 +126,27 @@ impl<T: NvmeTransport> NvmeController<T> {
         }
     }
 
+    /// The transport commands go through.
     pub fn transport(&self) -> &T {
         &self.transport
     }
 
+    /// The transport, mutably.
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.transport
     }
 
+    /// Every command sent so far.
     pub fn transcript(&self) -> &Transcript {
         &self.transcript
     }
 
+    /// The transcript, mutably (to take its records, for instance).
     pub fn transcript_mut(&mut self) -> &mut Transcript {
         &mut self.transcript
     }
 
+    /// The transport and the transcript, once the controller is no longer needed.
     pub fn into_parts(self) -> (T, Transcript) {
         (self.transport, self.transcript)
     }
@@ -224,6 +242,7 @@ impl<T: NvmeTransport> NvmeController<T> {
         Ok(self.identity.as_ref().expect("just read"))
     }
 
+    /// Identify Namespace (CNS 00h) for `nsid`; an all-zero answer is an inactive namespace.
     pub fn identify_namespace(&mut self, nsid: u32) -> Result<IdentifyNamespace, NvmeError> {
         let name = format!("IDENTIFY NAMESPACE {nsid}");
         let buf = self.read_4k(&name, command::identify_namespace(nsid))?;

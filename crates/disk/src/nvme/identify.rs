@@ -11,8 +11,11 @@ use super::{ascii, le128, le16, le32, le64, IDENTIFY_LEN};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what}: {got} bytes, need {need}")]
 pub struct ShortBuffer {
+    /// The structure that was expected.
     pub what: &'static str,
+    /// Bytes it needs.
     pub need: usize,
+    /// Bytes the buffer had.
     pub got: usize,
 }
 
@@ -34,36 +37,47 @@ pub(crate) fn need(what: &'static str, buf: &[u8], need: usize) -> Result<(), Sh
 pub struct Oacs(pub u16);
 
 impl Oacs {
+    /// Bit 0: Security Send and Security Receive supported.
     pub fn security_send_receive(self) -> bool {
         self.0 & (1 << 0) != 0
     }
+    /// Bit 1: Format NVM supported (docs/standards.md §2.7).
     pub fn format_nvm(self) -> bool {
         self.0 & (1 << 1) != 0
     }
+    /// Bit 2: Firmware Commit and Firmware Image Download supported.
     pub fn firmware_download(self) -> bool {
         self.0 & (1 << 2) != 0
     }
+    /// Bit 3: Namespace Management and Namespace Attachment supported.
     pub fn namespace_management(self) -> bool {
         self.0 & (1 << 3) != 0
     }
+    /// Bit 4: Device Self-test supported.
     pub fn device_self_test(self) -> bool {
         self.0 & (1 << 4) != 0
     }
+    /// Bit 5: Directives supported.
     pub fn directives(self) -> bool {
         self.0 & (1 << 5) != 0
     }
+    /// Bit 6: NVMe-MI Send and NVMe-MI Receive supported.
     pub fn nvme_mi(self) -> bool {
         self.0 & (1 << 6) != 0
     }
+    /// Bit 7: Virtualization Management supported.
     pub fn virtualization_management(self) -> bool {
         self.0 & (1 << 7) != 0
     }
+    /// Bit 8: Doorbell Buffer Config supported.
     pub fn doorbell_buffer_config(self) -> bool {
         self.0 & (1 << 8) != 0
     }
+    /// Bit 9: Get LBA Status supported.
     pub fn get_lba_status(self) -> bool {
         self.0 & (1 << 9) != 0
     }
+    /// Bit 10: Command and Feature Lockdown supported.
     pub fn command_feature_lockdown(self) -> bool {
         self.0 & (1 << 10) != 0
     }
@@ -140,41 +154,60 @@ pub struct IdentifyController {
     pub ssvid: u16,
     /// SN (23:4), MN (63:24), FR (71:64), ASCII, trimmed.
     pub serial: String,
+    /// MN (63:24): the model number.
     pub model: String,
+    /// FR (71:64): the firmware revision.
     pub firmware: String,
+    /// RAB (72): Recommended Arbitration Burst, a power of two.
     pub rab: u8,
     /// IEEE OUI (75:73), as stored (least significant byte first).
     pub ieee_oui: [u8; 3],
+    /// CMIC (76): multi-path I/O and namespace sharing capabilities.
     pub cmic: u8,
     /// Maximum data transfer size, a power of two in units of the minimum page size (0 = none).
     pub mdts: u8,
+    /// CNTLID (79:78): this controller's id within the NVM subsystem.
     pub cntlid: u16,
     /// VER (83:80): major << 16 | minor << 8 | tertiary (0 for pre-1.2 controllers).
     pub version: u32,
+    /// OACS (257:256): the optional admin commands supported.
     pub oacs: Oacs,
+    /// ACL (258): Abort Command Limit, 0-based.
     pub acl: u8,
+    /// AERL (259): Asynchronous Event Request Limit, 0-based.
     pub aerl: u8,
     /// FRMW (260): bit 0 slot 1 read-only, bits 3:1 slots, bit 4 activation without reset.
     pub frmw: u8,
     /// LPA (261): bit 0 SMART log per namespace, bit 1 Commands Supported and Effects log,
     /// bit 2 extended Get Log Page data (NUMDU, offsets).
     pub lpa: u8,
+    /// ELPE (262): Error Log Page Entries, 0-based.
     pub elpe: u8,
+    /// NPSS (263): Number of Power States Supported, 0-based.
     pub npss: u8,
     /// Warning / critical composite temperature thresholds in kelvin (267:266, 269:268).
     pub wctemp: u16,
+    /// CCTEMP (269:268): critical composite temperature threshold, kelvin.
     pub cctemp: u16,
     /// Total / unallocated NVM capacity in bytes (295:280, 311:296).
     pub tnvmcap: u128,
+    /// UNVMCAP (311:296): unallocated NVM capacity in bytes.
     pub unvmcap: u128,
+    /// SANICAP (331:328): which Sanitize actions the controller supports.
     pub sanicap: Sanicap,
+    /// SQES (512): submission queue entry size, required (bits 3:0) and maximum (7:4), powers of
+    /// two.
     pub sqes: u8,
+    /// CQES (513): completion queue entry size, required (bits 3:0) and maximum (7:4), powers of
+    /// two.
     pub cqes: u8,
+    /// MAXCMD (515:514): maximum outstanding commands (0 = not reported).
     pub maxcmd: u16,
     /// Number of namespaces (519:516): the highest valid NSID.
     pub nn: u32,
     /// ONCS (521:520): bit 2 Dataset Management, bit 3 Write Zeroes...
     pub oncs: u16,
+    /// FNA (524): the scope and kinds of erase Format NVM offers.
     pub fna: Fna,
     /// VWC (525): bit 0 a volatile write cache is present.
     pub vwc: u8,
@@ -183,6 +216,7 @@ pub struct IdentifyController {
 }
 
 impl IdentifyController {
+    /// Decodes a 4096-byte Identify Controller structure (CNS 01h); only a shorter buffer fails.
     pub fn parse(buf: &[u8]) -> Result<Self, ShortBuffer> {
         need("Identify Controller", buf, IDENTIFY_LEN)?;
         Ok(IdentifyController {
@@ -220,15 +254,19 @@ impl IdentifyController {
         })
     }
 
+    /// VWC bit 0: a volatile write cache is present (a flush is needed before reading back).
     pub fn volatile_write_cache(&self) -> bool {
         self.vwc & 1 != 0
     }
+    /// LPA bit 0: the SMART / Health log can be read per namespace.
     pub fn smart_per_namespace(&self) -> bool {
         self.lpa & 1 != 0
     }
+    /// ONCS bit 3: Write Zeroes supported.
     pub fn write_zeroes(&self) -> bool {
         self.oncs & (1 << 3) != 0
     }
+    /// ONCS bit 2: Dataset Management (deallocate) supported.
     pub fn dataset_management(&self) -> bool {
         self.oncs & (1 << 2) != 0
     }
@@ -258,6 +296,7 @@ pub struct LbaFormat {
 }
 
 impl LbaFormat {
+    /// Decodes one 4-byte descriptor.
     pub fn parse(d: [u8; 4]) -> Self {
         LbaFormat {
             ms: u16::from_le_bytes([d[0], d[1]]),
@@ -266,6 +305,8 @@ impl LbaFormat {
         }
     }
 
+    /// The 4-byte descriptor (the inverse of [`Self::parse`]; the simulator builds Identify data
+    /// with it).
     pub fn to_bytes(self) -> [u8; 4] {
         let ms = self.ms.to_le_bytes();
         [ms[0], ms[1], self.lbads, self.rp & 0x3]
@@ -282,18 +323,24 @@ impl LbaFormat {
 pub struct IdentifyNamespace {
     /// Size, capacity and utilisation in LBAs (bytes 7:0, 15:8, 23:16).
     pub nsze: u64,
+    /// NCAP (15:8): LBAs that may be allocated.
     pub ncap: u64,
+    /// NUSE (23:16): LBAs currently allocated.
     pub nuse: u64,
+    /// NSFEAT (24): namespace features.
     pub nsfeat: u8,
     /// Number of LBA formats, 0-based (byte 25).
     pub nlbaf: u8,
     /// FLBAS (26): bits 3:0 format index (low), bit 4 metadata at end of LBA, bits 6:5 index
     /// (upper).
     pub flbas: u8,
+    /// MC (27): metadata capabilities.
     pub mc: u8,
+    /// DPC (28): end-to-end data protection capabilities (PI types supported).
     pub dpc: u8,
     /// DPS (29): bits 2:0 PI type, bit 3 PI in first bytes of metadata.
     pub dps: u8,
+    /// NMIC (30): multi-path I/O and namespace sharing capabilities.
     pub nmic: u8,
     /// DLFEAT (33): bits 2:0 what a deallocated LBA reads as (1 = zeros, 2 = FFh).
     pub dlfeat: u8,
@@ -301,12 +348,14 @@ pub struct IdentifyNamespace {
     pub nvmcap: u128,
     /// NGUID (119:104) and EUI64 (127:120); all zeros when not reported.
     pub nguid: [u8; 16],
+    /// EUI64 (127:120), all zeros when not reported.
     pub eui64: [u8; 8],
     /// The `nlbaf + 1` LBA formats (at most 64).
     pub lba_formats: Vec<LbaFormat>,
 }
 
 impl IdentifyNamespace {
+    /// Decodes a 4096-byte Identify Namespace structure (CNS 00h); only a shorter buffer fails.
     pub fn parse(buf: &[u8]) -> Result<Self, ShortBuffer> {
         need("Identify Namespace", buf, IDENTIFY_LEN)?;
         let nlbaf = buf[25];
@@ -346,10 +395,12 @@ impl IdentifyNamespace {
         (self.flbas & 0xf) | (((self.flbas >> 5) & 0x3) << 4)
     }
 
+    /// FLBAS bit 4: metadata travels at the end of each LBA (extended LBA) rather than apart.
     pub fn metadata_at_end(&self) -> bool {
         self.flbas & (1 << 4) != 0
     }
 
+    /// The LBA format in use, when the index designates one the namespace lists.
     pub fn current_format(&self) -> Option<LbaFormat> {
         self.lba_formats
             .get(usize::from(self.current_lbaf_index()))
@@ -380,10 +431,12 @@ impl IdentifyNamespace {
             .map(|i| i as u8)
     }
 
+    /// NGUID in lowercase hex, when reported (not all zeros).
     pub fn nguid_hex(&self) -> Option<String> {
         (self.nguid != [0; 16]).then(|| hex::encode(self.nguid))
     }
 
+    /// EUI64 in lowercase hex, when reported (not all zeros).
     pub fn eui64_hex(&self) -> Option<String> {
         (self.eui64 != [0; 8]).then(|| hex::encode(self.eui64))
     }
@@ -394,8 +447,10 @@ impl IdentifyNamespace {
 pub struct ActiveNamespaceList(pub Vec<u32>);
 
 impl ActiveNamespaceList {
+    /// Most NSIDs one page holds (4096 / 4).
     pub const CAPACITY: usize = IDENTIFY_LEN / 4;
 
+    /// Decodes one 4096-byte page; the list ends at the first zero NSID.
     pub fn parse(buf: &[u8]) -> Result<Self, ShortBuffer> {
         need("Active Namespace ID list", buf, IDENTIFY_LEN)?;
         Ok(ActiveNamespaceList(

@@ -17,33 +17,50 @@ pub struct SmartLog {
     pub critical_warning: u8,
     /// Composite temperature in kelvin (0 = not reported).
     pub temperature_kelvin: u16,
+    /// Byte 3: remaining spare capacity, percent.
     pub available_spare: u8,
+    /// Byte 4: the available spare percentage below which critical warning bit 0 is set.
     pub available_spare_threshold: u8,
     /// May exceed 100.
     pub percentage_used: u8,
+    /// Byte 6: Endurance Group Critical Warning Summary (a critical warning in any endurance
+    /// group).
     pub endurance_group_critical_warning: u8,
     /// In units of 1000 × 512 bytes.
     pub data_units_read: u128,
+    /// Bytes 63:48, in units of 1000 × 512 bytes.
     pub data_units_written: u128,
+    /// Bytes 79:64: read commands completed.
     pub host_read_commands: u128,
+    /// Bytes 95:80: write commands completed.
     pub host_write_commands: u128,
     /// Minutes.
     pub controller_busy_time: u128,
+    /// Bytes 127:112: power cycles.
     pub power_cycles: u128,
+    /// Bytes 143:128: power-on hours.
     pub power_on_hours: u128,
+    /// Bytes 159:144: shutdowns without a shutdown notification.
     pub unsafe_shutdowns: u128,
+    /// Bytes 175:160: unrecovered data integrity errors (media and data integrity errors).
     pub media_errors: u128,
+    /// Bytes 191:176: error information log entries over the controller's life.
     pub error_log_entries: u128,
     /// Minutes above the warning / critical composite temperature.
     pub warning_temperature_time: u32,
+    /// Bytes 199:196 (minutes).
     pub critical_temperature_time: u32,
     /// Temperature sensors 1–8 in kelvin (0 = not implemented).
     pub temperature_sensors: [u16; 8],
+    /// Bytes 223:216: how many times the controller entered thermal management for thermal
+    /// management temperatures 1 and 2.
     pub thermal_transitions: [u32; 2],
+    /// Bytes 231:224: total seconds spent in thermal management for temperatures 1 and 2.
     pub thermal_total_time: [u32; 2],
 }
 
 impl SmartLog {
+    /// Decodes a 512-byte SMART / Health Information log (LID 02h; docs/standards.md §2.4).
     pub fn parse(buf: &[u8]) -> Result<Self, ShortBuffer> {
         need("SMART / Health log", buf, LOG_PAGE_512)?;
         let mut sensors = [0u16; 8];
@@ -118,6 +135,7 @@ pub enum SanitizeStatusValue {
 }
 
 impl SanitizeStatusValue {
+    /// Decodes SSTAT bits 2:0 (higher bits of `v` are ignored).
     pub fn from_bits(v: u8) -> Self {
         match v & 0x7 {
             0 => Self::NeverSanitized,
@@ -129,6 +147,7 @@ impl SanitizeStatusValue {
         }
     }
 
+    /// The status in words, for reports.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NeverSanitized => "never sanitized",
@@ -160,11 +179,18 @@ pub struct SanitizeStatusLog {
     /// Estimated seconds for overwrite / block erase / crypto erase, and the same with
     /// No-Deallocate (ETOND, ETBEND, ETCEND), then ETPVDS; `None` = not reported (FFFFFFFFh).
     pub estimated_overwrite: Option<u32>,
+    /// Block erase estimate (15:12).
     pub estimated_block_erase: Option<u32>,
+    /// Crypto erase estimate (19:16).
     pub estimated_crypto_erase: Option<u32>,
+    /// ETOND (23:20): overwrite with No-Deallocate.
     pub estimated_overwrite_no_dealloc: Option<u32>,
+    /// ETBEND (27:24): block erase with No-Deallocate.
     pub estimated_block_erase_no_dealloc: Option<u32>,
+    /// ETCEND (31:28): crypto erase with No-Deallocate.
     pub estimated_crypto_erase_no_dealloc: Option<u32>,
+    /// ETPVDS (35:32): estimate for the post-verification deallocation state (media
+    /// verification).
     pub estimated_post_verification_dealloc: Option<u32>,
     /// SSI (byte 36): sanitize state information (NVMe 2.0).
     pub ssi: u8,
@@ -175,6 +201,8 @@ fn estimate(v: u32) -> Option<u32> {
 }
 
 impl SanitizeStatusLog {
+    /// Decodes the first 37 bytes of the Sanitize Status log (LID 81h; docs/standards.md §2.6), the
+    /// part ardoise reads.
     pub fn parse(buf: &[u8]) -> Result<Self, ShortBuffer> {
         need("Sanitize Status log", buf, 37)?;
         Ok(SanitizeStatusLog {
@@ -192,6 +220,7 @@ impl SanitizeStatusLog {
         })
     }
 
+    /// SSTAT bits 2:0: the outcome of the most recent sanitize operation.
     pub fn status(&self) -> SanitizeStatusValue {
         SanitizeStatusValue::from_bits(self.sstat as u8)
     }

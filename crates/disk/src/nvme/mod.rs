@@ -33,22 +33,31 @@ pub use status::NvmeStatus;
 
 /// Admin opcodes used by ardoise (NVMe Base Specification, Admin Command Set).
 pub mod opcode {
+    /// Get Log Page (NVMe Base 2.0, Get Log Page command; docs/standards.md §2.3).
     pub const GET_LOG_PAGE: u8 = 0x02;
+    /// Identify (NVMe Base 2.0, Identify command; docs/standards.md §2.2).
     pub const IDENTIFY: u8 = 0x06;
+    /// Format NVM (NVMe Base 2.0, Format NVM command; docs/standards.md §2.7).
     pub const FORMAT_NVM: u8 = 0x80;
+    /// Sanitize (NVMe Base 2.0, Sanitize command; docs/standards.md §2.5).
     pub const SANITIZE: u8 = 0x84;
 }
 
 /// Log page identifiers.
 pub mod lid {
+    /// SMART / Health Information log (NVMe Base 2.0; docs/standards.md §2.4).
     pub const SMART_HEALTH: u8 = 0x02;
+    /// Sanitize Status log (NVMe Base 2.0; docs/standards.md §2.6).
     pub const SANITIZE_STATUS: u8 = 0x81;
 }
 
 /// Identify CNS values.
 pub mod cns {
+    /// Identify Namespace data structure for the namespace in NSID (NVMe NVM 1.0).
     pub const NAMESPACE: u8 = 0x00;
+    /// Identify Controller data structure (NSID 0, as nvme-cli sends it).
     pub const CONTROLLER: u8 = 0x01;
+    /// Active Namespace ID list: the active NSIDs above the one given in NSID.
     pub const ACTIVE_NAMESPACE_LIST: u8 = 0x02;
 }
 

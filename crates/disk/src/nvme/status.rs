@@ -10,27 +10,48 @@ use serde::{Deserialize, Serialize};
 
 /// Status Code Type values.
 pub mod sct {
+    /// Generic Command Status: codes that apply to every command.
     pub const GENERIC: u8 = 0x0;
+    /// Command Specific Status: the meaning of SC depends on the opcode.
     pub const COMMAND_SPECIFIC: u8 = 0x1;
+    /// Media and Data Integrity Errors.
     pub const MEDIA_ERROR: u8 = 0x2;
+    /// Path Related Status.
     pub const PATH: u8 = 0x3;
+    /// Vendor Specific: SC is defined by the drive's maker.
     pub const VENDOR: u8 = 0x7;
 }
 
 /// Generic command status codes (SCT 0) that ardoise meets.
 pub mod generic {
+    /// The command completed without error.
     pub const SUCCESS: u8 = 0x00;
+    /// Invalid Command Opcode: the controller does not implement the command (QEMU's answer to
+    /// Sanitize, status 4001h; docs/standards.md §6).
     pub const INVALID_OPCODE: u8 = 0x01;
+    /// Invalid Field in Command: a field (CNS, LID, SANACT, SES...) is unsupported or out of range.
     pub const INVALID_FIELD: u8 = 0x02;
+    /// Data Transfer Error: transferring the command's data or metadata failed.
     pub const DATA_TRANSFER_ERROR: u8 = 0x04;
+    /// Internal Error: the controller failed the command for a reason of its own.
     pub const INTERNAL_ERROR: u8 = 0x06;
+    /// Command Abort Requested: an Abort command ended this command.
     pub const ABORT_REQUESTED: u8 = 0x07;
+    /// Invalid Namespace or Format: NSID not valid for the command, or the namespace format does not
+    /// allow it.
     pub const INVALID_NAMESPACE: u8 = 0x0B;
+    /// Command Sequence Error: the command violates a command sequence requirement.
     pub const COMMAND_SEQUENCE_ERROR: u8 = 0x0C;
+    /// Sanitize Failed: the most recent sanitize operation failed and no recovery (a successful
+    /// sanitize, or Exit Failure Mode after an unrestricted one) has completed since.
     pub const SANITIZE_FAILED: u8 = 0x1C;
+    /// Sanitize In Progress: a sanitize operation is running, so the command is refused.
     pub const SANITIZE_IN_PROGRESS: u8 = 0x1D;
+    /// Namespace is Write Protected.
     pub const NAMESPACE_WRITE_PROTECTED: u8 = 0x20;
+    /// LBA Out of Range: the command addresses blocks beyond the namespace.
     pub const LBA_OUT_OF_RANGE: u8 = 0x80;
+    /// Namespace Not Ready: the namespace cannot process commands right now.
     pub const NAMESPACE_NOT_READY: u8 = 0x82;
     /// "Format In Progress": a generic status in the NVM-command-set range 80h–BFh (SCT 0), not a
     /// command-specific one (libnvme `NVME_SC_FORMAT_IN_PROGRESS = 0x84`, QEMU `0x0084`).
@@ -39,7 +60,9 @@ pub mod generic {
 
 /// Command-specific status codes (SCT 1) that ardoise meets.
 pub mod specific {
+    /// Invalid Log Page: the controller does not support the LID asked for.
     pub const INVALID_LOG_PAGE: u8 = 0x09;
+    /// Invalid Format: Format NVM asked for an LBA format or setting the controller does not support.
     pub const INVALID_FORMAT: u8 = 0x0A;
 }
 
@@ -49,7 +72,9 @@ pub mod specific {
 pub struct NvmeStatus(pub u16);
 
 impl NvmeStatus {
+    /// Do Not Retry (bit 14): the same command would fail again.
     pub const DNR: u16 = 0x4000;
+    /// More (bit 13): further details are in the Error Information log page.
     pub const MORE: u16 = 0x2000;
 
     /// Builds a status from its parts (used by the simulator and tests).
@@ -57,12 +82,15 @@ impl NvmeStatus {
         NvmeStatus(((sct as u16 & 0x7) << 8) | sc as u16 | if dnr { Self::DNR } else { 0 })
     }
 
+    /// The whole status field, as returned by the ioctl.
     pub fn raw(self) -> u16 {
         self.0
     }
+    /// Status Code (SC, bits 7:0).
     pub fn sc(self) -> u8 {
         (self.0 & 0xff) as u8
     }
+    /// Status Code Type (SCT, bits 10:8): see [`sct`].
     pub fn sct(self) -> u8 {
         ((self.0 >> 8) & 0x7) as u8
     }
@@ -70,12 +98,15 @@ impl NvmeStatus {
     pub fn crd(self) -> u8 {
         ((self.0 >> 11) & 0x3) as u8
     }
+    /// The More bit (13): the Error Information log page has details.
     pub fn more(self) -> bool {
         self.0 & Self::MORE != 0
     }
+    /// The Do Not Retry bit (14).
     pub fn dnr(self) -> bool {
         self.0 & Self::DNR != 0
     }
+    /// Successful Completion (SCT 0, SC 00h).
     pub fn is_success(self) -> bool {
         self.sct() == 0 && self.sc() == 0
     }
@@ -83,24 +114,31 @@ impl NvmeStatus {
     pub fn is(self, sct: u8, sc: u8) -> bool {
         self.sct() == sct && self.sc() == sc
     }
+    /// Invalid Command Opcode: the command is not implemented.
     pub fn is_invalid_opcode(self) -> bool {
         self.is(sct::GENERIC, generic::INVALID_OPCODE)
     }
+    /// Invalid Field in Command.
     pub fn is_invalid_field(self) -> bool {
         self.is(sct::GENERIC, generic::INVALID_FIELD)
     }
+    /// Sanitize Failed (SCT 0, SC 1Ch).
     pub fn is_sanitize_failed(self) -> bool {
         self.is(sct::GENERIC, generic::SANITIZE_FAILED)
     }
+    /// Sanitize In Progress (SCT 0, SC 1Dh).
     pub fn is_sanitize_in_progress(self) -> bool {
         self.is(sct::GENERIC, generic::SANITIZE_IN_PROGRESS)
     }
+    /// Format In Progress (SCT 0, SC 84h).
     pub fn is_format_in_progress(self) -> bool {
         self.is(sct::GENERIC, generic::FORMAT_IN_PROGRESS)
     }
+    /// Invalid Format (SCT 1, SC 0Ah).
     pub fn is_invalid_format(self) -> bool {
         self.is(sct::COMMAND_SPECIFIC, specific::INVALID_FORMAT)
     }
+    /// Invalid Log Page (SCT 1, SC 09h).
     pub fn is_invalid_log_page(self) -> bool {
         self.is(sct::COMMAND_SPECIFIC, specific::INVALID_LOG_PAGE)
     }
