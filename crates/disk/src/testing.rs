@@ -38,7 +38,9 @@ pub fn require_root() -> bool {
 
 /// A loop device over a file in a private temporary directory; detached and deleted on drop.
 pub struct LoopDevice {
+    /// The loop device (`/dev/loopN`).
     pub path: PathBuf,
+    /// The file behind it.
     pub backing: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -46,8 +48,11 @@ pub struct LoopDevice {
 /// Options for [`LoopDevice::create`].
 #[derive(Debug, Clone, Copy)]
 pub struct LoopOptions {
+    /// Size of the backing file.
     pub size_bytes: u64,
+    /// Logical sector size (`losetup --sector-size`).
     pub sector_size: u32,
+    /// Direct I/O on the backing file (`losetup --direct-io`).
     pub direct_io: bool,
     /// Scan partitions (`losetup -P`).
     pub partscan: bool,
@@ -65,6 +70,7 @@ impl Default for LoopOptions {
 }
 
 impl LoopDevice {
+    /// Creates and attaches a loop device in a new temporary directory.
     pub fn create(opts: LoopOptions) -> Result<Self, String> {
         Self::create_in(None, opts)
     }
@@ -152,10 +158,12 @@ impl Drop for LoopDevice {
 
 /// A filesystem mounted for the duration of a test; unmounted on drop.
 pub struct Mount {
+    /// The mount point.
     pub dir: tempfile::TempDir,
 }
 
 impl Mount {
+    /// Mounts `device` (with `mount`'s extra arguments) on a new temporary directory.
     pub fn new(device: &Path, fstype_args: &[&str]) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut args: Vec<&str> = fstype_args.to_vec();

@@ -15,7 +15,6 @@
 //! Everything runs over [`ardoise_disk::block::BlockIo`], so a real disk, a loop device, a
 //! regular file and the simulator's [`ardoise_disk::sim::SimBlock`] are driven by the same code.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod capability;
 pub mod firmware;

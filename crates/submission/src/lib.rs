@@ -18,7 +18,6 @@
 //! The signature, schema and key checks are `ardoise_cert::verify::verify_envelope`, the
 //! same code `ardoise verify` runs; this crate only adds the classification.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 use ardoise_cert::envelope::{envelope_hash, Envelope, EnvelopeError, MAX_ENVELOPE_BYTES};
 use ardoise_cert::merkle::{leaf_hash, Hash};

@@ -7,7 +7,6 @@
 //! - [`runtime`]: the terminal loop and the threads that do the work (station, discovery,
 //!   probing, erase jobs, certification, uploads, network checks), talking over channels.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod app;
 pub mod capture;

@@ -8,7 +8,6 @@
 //! ("4.1 kB" / "4,1 ko", "1.5 TB" / "1,5 To"), whole units from 100 ("500 GB" / "500 Go").
 //! Memory, sold in binary gigabytes, has its own [`memory_size`].
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 mod texts;
 pub use texts::{fill, placeholders};

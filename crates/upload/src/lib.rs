@@ -22,7 +22,6 @@
 //! a thread and reports each step on a channel (for the TUI). [`heartbeat`] sends the
 //! station's signed progress heartbeats (the registry's live page).
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 mod background;
 mod body;

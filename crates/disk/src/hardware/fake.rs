@@ -11,13 +11,19 @@ use super::smbios::type17_bytes;
 /// One power supply's attributes.
 #[derive(Debug, Clone)]
 pub struct FakeBattery {
+    /// `type` ("Battery", "Mains", "UPS").
     pub kind: &'static str,
+    /// `scope` ("Device" for a peripheral's battery), absent on a laptop's own.
     pub scope: Option<&'static str>,
     /// Energy (µWh) or, when false, charge (µAh).
     pub energy: bool,
+    /// Design capacity (`energy_full_design` or `charge_full_design`).
     pub design: Option<u64>,
+    /// Last full capacity (`energy_full` or `charge_full`).
     pub full: Option<u64>,
+    /// `cycle_count`.
     pub cycles: Option<u64>,
+    /// `technology` ("Li-ion", "Li-poly").
     pub technology: &'static str,
 }
 
@@ -105,10 +111,12 @@ pub struct FakeMachine {
 }
 
 impl FakeMachine {
+    /// The fake sysfs root.
     pub fn sys(&self) -> PathBuf {
         self.root.path().join("sys")
     }
 
+    /// The fake procfs root.
     pub fn proc(&self) -> PathBuf {
         self.root.path().join("proc")
     }
