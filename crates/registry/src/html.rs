@@ -1,25 +1,11 @@
-//! HTML building with escaping. Every piece of dynamic text goes through [`esc`]; pages are
-//! assembled from strings (no template engine, nothing evaluated), with inline CSS and no
-//! external asset.
+//! HTML building. Pages are written with the `maud` macro `html!`, checked at compile time:
+//! every dynamic text or attribute value spliced in with `(…)` is escaped by maud, so a
+//! forgotten escape cannot exist. `PreEscaped` is kept for compile-time constants (the CSS).
+//! Inline CSS, no script, no external asset.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::i18n::{Language, Words, W};
-
-/// Escapes text for HTML element content and double- or single-quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Percent-encodes a path segment or query value.
 pub fn url_part(s: &str) -> String {
@@ -68,39 +54,50 @@ ul.checks li{padding:.3rem .5rem;margin:.2rem 0;border-radius:.2rem}
 "#;
 
 /// The page frame: header with navigation and language switch, main content.
-pub fn layout(lang: Language, title: &str, path_and_query: &str, body: &str) -> String {
+pub fn layout(lang: Language, title: &str, path_and_query: &str, body: Markup) -> String {
     let other = match lang {
         Language::Fr => "en",
         Language::En => "fr",
     };
-    let switch = with_lang(path_and_query, other);
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<meta name=\"referrer\" content=\"no-referrer\">\
-<title>{title} — {site}</title><style>{CSS}</style></head><body>\
-<a class=\"skip\" href=\"#main\">{skip}</a>\
-<header><a class=\"site\" href=\"/?lang={code}\">{site}</a>\
-<nav aria-label=\"{site}\"><a href=\"/?lang={code}\">{search}</a><a href=\"/workshops?lang={code}\">{workshops}</a>\
-<a href=\"/log?lang={code}\">{log}</a><a href=\"/audit?lang={code}\">{audit}</a>\
-<a href=\"/login?lang={code}\">{login}</a>\
-<a href=\"{switch}\" hreflang=\"{other}\" lang=\"{other}\">{other_name}</a></nav></header>\
-<main id=\"main\">{body}</main></body></html>\n",
-        code = lang.code(),
-        title = esc(title),
-        site = esc(lang.t(W::Site)),
-        skip = match lang {
-            Language::Fr => "Aller au contenu",
-            Language::En => "Skip to content",
-        },
-        search = esc(lang.t(W::NavSearch)),
-        workshops = esc(lang.t(W::NavWorkshops)),
-        log = esc(lang.t(W::NavLog)),
-        audit = esc(lang.t(W::NavAudit)),
-        login = esc(lang.t(W::NavLogin)),
-        switch = esc(&switch),
-        other_name = esc(lang.t(W::LangOther)),
-    )
+    let code = lang.code();
+    let site = lang.t(W::Site);
+    let skip = match lang {
+        Language::Fr => "Aller au contenu",
+        Language::En => "Skip to content",
+    };
+    let page = html! {
+        (DOCTYPE)
+        html lang=(code) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) " — " (site) }
+                // A compile-time constant: the only markup not built by `html!`.
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                a.skip href="#main" { (skip) }
+                header {
+                    a.site href={ "/?lang=" (code) } { (site) }
+                    nav aria-label=(site) {
+                        a href={ "/?lang=" (code) } { (lang.t(W::NavSearch)) }
+                        a href={ "/workshops?lang=" (code) } { (lang.t(W::NavWorkshops)) }
+                        a href={ "/log?lang=" (code) } { (lang.t(W::NavLog)) }
+                        a href={ "/audit?lang=" (code) } { (lang.t(W::NavAudit)) }
+                        a href={ "/login?lang=" (code) } { (lang.t(W::NavLogin)) }
+                        a href=(with_lang(path_and_query, other)) hreflang=(other) lang=(other) {
+                            (lang.t(W::LangOther))
+                        }
+                    }
+                }
+                main #main { (body) }
+            }
+        }
+    };
+    let mut out = page.into_string();
+    out.push('\n');
+    out
 }
 
 /// `path?query` with `lang=` replaced.
@@ -123,11 +120,24 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(
-            esc(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        let evil = r#"<script>alert("x")</script> & 'y'"#;
+        let page = layout(
+            Language::En,
+            evil,
+            &format!("/?q={evil}"),
+            html! { p { (evil) } },
         );
-        assert_eq!(esc("a\u{0}b"), "a\u{FFFD}b");
+        assert!(!page.contains("<script"), "{page}");
+        assert!(
+            page.contains("<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 'y'</p>"),
+            "{page}"
+        );
+        assert!(page.contains("<title>&lt;script&gt;"), "{page}");
+        // The language switch's href keeps the query, escaped inside its double quotes.
+        assert!(
+            page.contains(r#"href="/?q=&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 'y'&amp;lang=fr""#),
+            "{page}"
+        );
         assert_eq!(url_part("a b/c?&é"), "a%20b%2Fc%3F%26%C3%A9");
     }
 

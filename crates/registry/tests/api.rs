@@ -705,7 +705,8 @@ fn pages(db: &TestDb) {
     assert!(html.contains("Valid certificate"));
     assert!(!html.contains("<script>alert"), "donor name not escaped");
     assert!(
-        html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&#39; &amp; {{7*7}}")
+        html.contains("&lt;script&gt;alert('x')&lt;/script&gt;&quot;' &amp; {{7*7}}"),
+        "{html}"
     );
     assert!(
         !html.contains("http://") && !html.contains("https://") || !html.contains("src=\"http"),

@@ -8,13 +8,14 @@ use std::time::Duration;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
+use maud::{html, Markup, PreEscaped};
 use time::OffsetDateTime;
 
 use crate::handler::Shared;
-use crate::html::{esc, url_part};
+use crate::html::url_part;
 use crate::i18n::Language;
 use crate::live::{StationLive, WorkshopLive};
-use ardoise_cert::heartbeat::{DiskPhase, HeartbeatDisk};
+use ardoise_cert::heartbeat::{DiskPhase, HeartbeatDisk, HeartbeatMachine};
 use ardoise_cert::payload::{Destination, OutcomeStatus};
 
 /// Seconds between two reloads of the page.
@@ -95,155 +96,129 @@ fn verdict_key(o: OutcomeStatus) -> &'static str {
     }
 }
 
-fn disk_row(lang: Language, d: &HeartbeatDisk) -> String {
+fn disk_row(lang: Language, d: &HeartbeatDisk) -> Markup {
     let percent = d.progress_ppm.map(|p| p / 10_000);
-    let progress = match (d.phase.finished(), d.progress_ppm) {
-        (true, _) => String::new(),
-        (false, Some(p)) => format!(
-            "<progress max=\"1000000\" value=\"{p}\">{}%</progress> {}&#160;%",
-            p / 10_000,
-            p / 10_000
-        ),
-        (false, None) => "<progress></progress>".into(),
-    };
-    let verdict = match d.verdict {
-        Some(v) => {
-            let word = super::outcome_word(lang, verdict_key(v));
-            let inner = match &d.certificate_id {
-                Some(id) => format!(
-                    "<a class=\"mono\" href=\"/c/{}?lang={}\">{}</a>",
-                    esc(id),
-                    lang.code(),
-                    esc(&word)
-                ),
-                None => esc(&word),
-            };
-            format!(
-                "<span class=\"verdict-cell {}\">{inner}</span>",
-                super::outcome_class(verdict_key(v))
-            )
+    let eta = d
+        .eta_seconds
+        .filter(|_| !d.phase.finished())
+        .map(|secs| ardoise_units::duration(lang, Duration::from_secs(secs)));
+    html! {
+        tr data-disk=(d.name) data-phase=(d.phase.as_str())
+            data-progress=(percent.map(|p| p.to_string()).unwrap_or_default())
+            data-verdict=(d.verdict.map(verdict_key).unwrap_or("")) {
+            td.mono { (d.name) }
+            td {
+                (d.model)
+                @if let Some(t) = &d.serial_tail { " " span.muted.mono { "…" (t) } }
+            }
+            td { (ardoise_units::size(lang, d.capacity_bytes)) }
+            td { (phase_word(lang, d.phase)) }
+            td {
+                @match (d.phase.finished(), d.progress_ppm) {
+                    (true, _) => {},
+                    (false, Some(p)) => {
+                        progress max="1000000" value=(p) { (p / 10_000) "%" }
+                        " " (p / 10_000) "\u{a0}%"
+                    },
+                    (false, None) => progress {},
+                }
+            }
+            td { (eta.unwrap_or_default()) }
+            td {
+                @if let Some(v) = d.verdict {
+                    span class={ "verdict-cell " (super::outcome_class(verdict_key(v))) } {
+                        @let word = super::outcome_word(lang, verdict_key(v));
+                        @if let Some(id) = &d.certificate_id {
+                            a.mono href={ "/c/" (id) "?lang=" (lang.code()) } { (word) }
+                        } @else {
+                            (word)
+                        }
+                    }
+                }
+            }
         }
-        None => String::new(),
-    };
-    let serial = d
-        .serial_tail
-        .as_deref()
-        .map(|t| format!(" <span class=\"muted mono\">…{}</span>", esc(t)))
-        .unwrap_or_default();
-    format!(
-        "<tr data-disk=\"{name}\" data-phase=\"{phase}\" data-progress=\"{pct}\" data-verdict=\"{vk}\">\
-         <td class=\"mono\">{name}</td><td>{model}{serial}</td><td>{cap}</td><td>{phase_word}</td>\
-         <td>{progress}</td><td>{eta}</td><td>{verdict}</td></tr>",
-        name = esc(&d.name),
-        phase = d.phase.as_str(),
-        pct = percent.map(|p| p.to_string()).unwrap_or_default(),
-        vk = d.verdict.map(verdict_key).unwrap_or(""),
-        model = esc(&d.model),
-        cap = esc(&ardoise_units::size(lang, d.capacity_bytes)),
-        phase_word = esc(phase_word(lang, d.phase)),
-        eta = d
-            .eta_seconds
-            .filter(|_| !d.phase.finished())
-            .map(|secs| ardoise_units::duration(lang, Duration::from_secs(secs)))
-            .unwrap_or_default(),
-    )
+    }
 }
 
-fn station_section(lang: Language, s: &StationLive) -> String {
-    let state = if s.silent {
-        format!(
-            "<span class=\"badge bad\">{}</span> {} {} {}",
-            esc(w(lang, "silent")),
-            esc(w(lang, "ago")),
-            s.age_seconds,
-            esc(w(lang, "ago_after"))
-        )
-    } else {
-        format!(
-            "<span class=\"badge ok\">{}</span> <span class=\"muted\">{} {} {}</span>",
-            esc(w(lang, if s.finished { "finished" } else { "active" })),
-            esc(w(lang, "ago")),
-            s.age_seconds,
-            esc(w(lang, "ago_after"))
-        )
-    };
-    let mut h = format!(
-        "<section class=\"station{}\" data-station=\"{}\" data-silent=\"{}\"><h2>{} {state}</h2>",
-        if s.silent { " silent" } else { "" },
-        esc(&s.station),
-        s.silent,
-        esc(&s.station),
-    );
-    if let Some(m) = &s.heartbeat.machine {
-        let name = [m.manufacturer.as_deref(), m.product.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        h.push_str(&format!(
-            "<p>{}: {}",
-            esc(w(lang, "machine")),
-            esc(if name.is_empty() {
-                w(lang, "unknown")
-            } else {
-                &name
-            })
-        ));
-        if let Some(d) = m.destination {
-            h.push_str(&format!(
-                " — {}: <strong>{}</strong>",
-                esc(w(lang, "destination")),
-                esc(destination_word(lang, d))
-            ));
+fn station_state(lang: Language, s: &StationLive) -> Markup {
+    html! {
+        @if s.silent {
+            span.badge.bad { (w(lang, "silent")) }
+            " " (w(lang, "ago")) " " (s.age_seconds) " " (w(lang, "ago_after"))
+        } @else {
+            span.badge.ok { (w(lang, if s.finished { "finished" } else { "active" })) }
+            " "
+            span.muted { (w(lang, "ago")) " " (s.age_seconds) " " (w(lang, "ago_after")) }
         }
-        h.push_str("</p>");
     }
-    if s.heartbeat.disks.is_empty() {
-        h.push_str(&format!(
-            "<p class=\"muted\">{}</p>",
-            esc(w(lang, "nodisk"))
-        ));
-    } else {
-        h.push_str("<table><thead><tr>");
-        for k in [
-            "disk", "model", "capacity", "phase", "progress", "eta", "verdict",
-        ] {
-            h.push_str(&format!("<th scope=\"col\">{}</th>", esc(w(lang, k))));
-        }
-        h.push_str("</tr></thead><tbody>");
-        for d in &s.heartbeat.disks {
-            h.push_str(&disk_row(lang, d));
-        }
-        h.push_str("</tbody></table>");
-    }
-    h.push_str("</section>");
-    h
 }
 
-const STYLE: &str = "<style>section.station{border:1px solid var(--line);border-radius:.3rem;padding:.2rem .8rem;margin:.8rem 0}\
+fn machine_line(lang: Language, m: &HeartbeatMachine) -> Markup {
+    let name = [m.manufacturer.as_deref(), m.product.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    html! {
+        p {
+            (w(lang, "machine")) ": "
+            @if name.is_empty() { (w(lang, "unknown")) } @else { (name) }
+            @if let Some(d) = m.destination {
+                " — " (w(lang, "destination")) ": " strong { (destination_word(lang, d)) }
+            }
+        }
+    }
+}
+
+fn station_section(lang: Language, s: &StationLive) -> Markup {
+    html! {
+        section class=(if s.silent { "station silent" } else { "station" }) data-station=(s.station)
+            data-silent=(s.silent) {
+            h2 { (s.station) " " (station_state(lang, s)) }
+            @if let Some(m) = &s.heartbeat.machine {
+                (machine_line(lang, m))
+            }
+            @if s.heartbeat.disks.is_empty() {
+                p.muted { (w(lang, "nodisk")) }
+            } @else {
+                table {
+                    thead { tr {
+                        @for k in ["disk", "model", "capacity", "phase", "progress", "eta", "verdict"] {
+                            th scope="col" { (w(lang, k)) }
+                        }
+                    } }
+                    tbody {
+                        @for d in &s.heartbeat.disks {
+                            (disk_row(lang, d))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The page's own style rules (a compile-time constant).
+const STYLE: &str = "section.station{border:1px solid var(--line);border-radius:.3rem;padding:.2rem .8rem;margin:.8rem 0}\
 section.station.silent{border-color:var(--bad);background:#fff5f5}\
 .badge{font-size:.8rem;padding:.1rem .4rem;border-radius:.2rem;font-weight:700}\
 .verdict-cell{padding:.1rem .4rem;border-radius:.2rem;font-weight:700}\
-progress{width:10rem;vertical-align:middle}</style>";
+progress{width:10rem;vertical-align:middle}";
 
 /// The page body of `board`.
-pub fn render(lang: Language, board: &WorkshopLive) -> String {
-    let mut h = format!(
-        "{STYLE}<h1>{} : {}</h1><p class=\"muted\">{}</p>",
-        esc(w(lang, "title")),
-        esc(&board.workshop),
-        esc(w(lang, "help"))
-    );
-    if board.stations.is_empty() {
-        h.push_str(&format!(
-            "<p id=\"no-station\">{}</p>",
-            esc(w(lang, "none"))
-        ));
+pub fn render(lang: Language, board: &WorkshopLive) -> Markup {
+    html! {
+        // A compile-time constant, never dynamic text.
+        style { (PreEscaped(STYLE)) }
+        h1 { (w(lang, "title")) " : " (board.workshop) }
+        p.muted { (w(lang, "help")) }
+        @if board.stations.is_empty() {
+            p #no-station { (w(lang, "none")) }
+        }
+        @for s in &board.stations {
+            (station_section(lang, s))
+        }
     }
-    for s in &board.stations {
-        h.push_str(&station_section(lang, s));
-    }
-    h
 }
 
 pub async fn atelier_page(
@@ -274,7 +249,7 @@ pub async fn atelier_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ardoise_cert::heartbeat::{Heartbeat, HeartbeatMachine, HEARTBEAT_SCHEMA};
+    use ardoise_cert::heartbeat::{Heartbeat, HEARTBEAT_SCHEMA};
     use ardoise_cert::payload::MediaType;
 
     fn board() -> WorkshopLive {
@@ -322,7 +297,7 @@ mod tests {
 
     #[test]
     fn stations_disks_progress_verdicts_and_silence() {
-        let h = render(Language::Fr, &board());
+        let h = render(Language::Fr, &board()).into_string();
         assert!(h.contains("data-silent=\"true\""), "{h}");
         assert!(h.contains("MUETTE"), "{h}");
         assert!(
@@ -339,7 +314,7 @@ mod tests {
         assert!(h.contains("pièces détachées"), "{h}");
         assert!(h.contains("500 Go"), "{h}");
         assert!(!h.contains("<b>WDC"), "device text is escaped: {h}");
-        let en = render(Language::En, &board());
+        let en = render(Language::En, &board()).into_string();
         assert!(en.contains("SILENT") && en.contains("spare parts"), "{en}");
     }
 
@@ -350,6 +325,8 @@ mod tests {
             silent_after_seconds: 60,
             stations: Vec::new(),
         };
-        assert!(render(Language::En, &b).contains("No station has reported"));
+        assert!(render(Language::En, &b)
+            .into_string()
+            .contains("No station has reported"));
     }
 }

@@ -10,6 +10,7 @@ use ardoise_cert::verify::{verify_envelope, Check};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use maud::{html, Markup};
 use serde::Serialize;
 
 use super::{
@@ -17,7 +18,7 @@ use super::{
     status_word, word,
 };
 use crate::handler::{blocking, Shared};
-use crate::html::{esc, url_part};
+use crate::html::url_part;
 use crate::i18n::{Language, Words, W};
 use crate::records::{self, JournalView, Stored};
 use crate::registry::Registry;
@@ -169,253 +170,209 @@ fn capacity(lang: Language, bytes: u64) -> String {
 }
 
 /// The certificate, section by section (personal fields as given: masked or not by the caller).
-fn certificate_body(lang: Language, c: &Certificate) -> String {
-    [
-        medium_section(lang, c),
-        host_section(lang, c),
-        provenance_section(lang, c),
-        sanitization_section(lang, c),
-        verification_section(lang, c),
-        outcome_section(lang, c),
-        limitations_section(lang, c),
-        issuer_section(lang, c),
-    ]
-    .concat()
+fn certificate_body(lang: Language, c: &Certificate) -> Markup {
+    html! {
+        (medium_section(lang, c))
+        (host_section(lang, c))
+        (provenance_section(lang, c))
+        (sanitization_section(lang, c))
+        (verification_section(lang, c))
+        (outcome_section(lang, c))
+        (limitations_section(lang, c))
+        (issuer_section(lang, c))
+    }
 }
 
 /// The storage medium: model, serial, type, capacity, health.
-fn medium_section(lang: Language, c: &Certificate) -> String {
+fn medium_section(lang: Language, c: &Certificate) -> Markup {
     let t = |k| lang.t(k);
-    let mut h = String::new();
     let m = &c.media;
-    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertMedium))));
-    h.push_str(&dl(&[
-        (
-            t(W::FModel),
-            format!("{} {}", opt(&m.manufacturer), esc(&m.model)),
-        ),
-        (
-            t(W::FSerial),
-            format!("<span class=\"mono\">{}</span>", esc(&m.serial)),
-        ),
-        (
-            t(W::FType),
-            esc(&format!("{} / {}", word(&m.media_type), word(&m.transport))),
-        ),
-        (t(W::FCapacity), esc(&capacity(lang, m.capacity_bytes))),
-        (
-            t(W::FHealth),
-            esc(&format!(
-                "{} {}",
-                word(&m.health.grade),
-                m.health.reasons.join("; ")
-            )),
-        ),
-    ]));
-    h
+    html! {
+        h2 { (t(W::CertMedium)) }
+        (dl(&[
+            (t(W::FModel), html! { (opt(&m.manufacturer)) " " (m.model) }),
+            (t(W::FSerial), html! { span.mono { (m.serial) } }),
+            (t(W::FType), html! { (word(&m.media_type)) " / " (word(&m.transport)) }),
+            (t(W::FCapacity), html! { (capacity(lang, m.capacity_bytes)) }),
+            (
+                t(W::FHealth),
+                html! { (word(&m.health.grade)) " " (m.health.reasons.join("; ")) },
+            ),
+        ]))
+    }
 }
 
 /// The machine the medium was in.
-fn host_section(lang: Language, c: &Certificate) -> String {
+fn host_section(lang: Language, c: &Certificate) -> Markup {
     let t = |k| lang.t(k);
-    let mut h = String::new();
     let s = &c.host.smbios;
-    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertHost))));
-    h.push_str(&dl(&[
-        (t(W::FManufacturer), opt(&s.system_manufacturer)),
-        (t(W::FProduct), opt(&s.system_product)),
-        (t(W::FSerial), opt(&s.system_serial)),
-        (t(W::FAsset), opt(&c.host.asset_tag)),
-    ]));
-    h
+    html! {
+        h2 { (t(W::CertHost)) }
+        (dl(&[
+            (t(W::FManufacturer), opt(&s.system_manufacturer)),
+            (t(W::FProduct), opt(&s.system_product)),
+            (t(W::FSerial), opt(&s.system_serial)),
+            (t(W::FAsset), opt(&c.host.asset_tag)),
+        ]))
+    }
 }
 
 /// Where the medium came from.
-fn provenance_section(lang: Language, c: &Certificate) -> String {
+fn provenance_section(lang: Language, c: &Certificate) -> Markup {
     let t = |k| lang.t(k);
-    let mut h = String::new();
     let p = &c.provenance;
-    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertProvenance))));
-    h.push_str(&dl(&[
-        (t(W::FDonor), esc(&p.donor.name)),
-        (t(W::FLot), opt(&p.lot)),
-        (t(W::FDonation), opt(&p.donation_ref)),
-    ]));
-    h
+    html! {
+        h2 { (t(W::CertProvenance)) }
+        (dl(&[
+            (t(W::FDonor), html! { (p.donor.name) }),
+            (t(W::FLot), opt(&p.lot)),
+            (t(W::FDonation), opt(&p.donation_ref)),
+        ]))
+    }
 }
 
 /// How it was erased, step by step.
-fn sanitization_section(lang: Language, c: &Certificate) -> String {
+fn sanitization_section(lang: Language, c: &Certificate) -> Markup {
     let t = |k| lang.t(k);
-    let mut h = String::new();
     let z = &c.sanitization;
-    let mut steps = String::from("<ol>");
-    for st in &z.steps {
-        steps.push_str(&format!(
-            "<li>{} — {} ({} → {}){}</li>",
-            esc(&st.technique),
-            esc(&word(&st.status)),
-            esc(&ardoise_cert::fmt_time(st.started_at)),
-            esc(&ardoise_cert::fmt_time(st.ended_at)),
-            st.device_status
-                .as_deref()
-                .map(|d| format!(": {}", esc(d)))
-                .unwrap_or_default()
-        ));
+    let steps = html! {
+        ol {
+            @for st in &z.steps {
+                li {
+                    (st.technique) " — " (word(&st.status)) " ("
+                    (ardoise_cert::fmt_time(st.started_at)) " → "
+                    (ardoise_cert::fmt_time(st.ended_at)) ")"
+                    @if let Some(d) = &st.device_status { ": " (d) }
+                }
+            }
+        }
+    };
+    let achieved = z
+        .level_achieved
+        .map(|l| word(&l))
+        .unwrap_or_else(|| "—".into());
+    html! {
+        h2 { (t(W::CertSanitization)) }
+        (dl(&[
+            (t(W::FTechnique), html! { code { (z.technique) } " — " (z.reason) }),
+            (t(W::FLevel), html! { (word(&z.level_requested)) " / " (achieved) }),
+            (t(W::FStandard), opt(&z.standard_claimed)),
+            (t(W::FSteps), steps),
+        ]))
     }
-    steps.push_str("</ol>");
-    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertSanitization))));
-    h.push_str(&dl(&[
-        (
-            t(W::FTechnique),
-            format!("<code>{}</code> — {}", esc(&z.technique), esc(&z.reason)),
-        ),
-        (
-            t(W::FLevel),
-            esc(&format!(
-                "{} / {}",
-                word(&z.level_requested),
-                z.level_achieved
-                    .map(|l| word(&l))
-                    .unwrap_or_else(|| "—".into())
-            )),
-        ),
-        (t(W::FStandard), opt(&z.standard_claimed)),
-        (t(W::FSteps), steps),
-    ]));
-    h
 }
 
 /// How the erasure was checked.
-fn verification_section(lang: Language, c: &Certificate) -> String {
+fn verification_section(lang: Language, c: &Certificate) -> Markup {
     let t = |k| lang.t(k);
-    let mut h = String::new();
     let v = &c.verification;
-    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertVerification))));
-    h.push_str(&dl(&[
-        (t(W::FMethod), esc(&word(&v.method))),
-        (
-            t(W::FResult),
-            esc(&format!(
-                "{}, {} mismatch(es), {} unreadable",
-                word(&v.result),
-                v.mismatches,
-                v.unreadable_samples
-            )),
-        ),
-        (t(W::FSamples), esc(&v.parameters.samples.to_string())),
-        (
-            t(W::FCoverage),
-            esc(&ardoise_cert::payload::ppm_text(v.parameters.coverage_ppm)),
-        ),
-        (
-            t(W::FAssurance),
-            esc(v
-                .assurance
-                .as_ref()
-                .map(|a| a.statement.as_str())
-                .unwrap_or("—")),
-        ),
-    ]));
-    h
+    let assurance = v.assurance.as_ref().map(|a| a.statement.as_str());
+    html! {
+        h2 { (t(W::CertVerification)) }
+        (dl(&[
+            (t(W::FMethod), html! { (word(&v.method)) }),
+            (
+                t(W::FResult),
+                html! {
+                    (word(&v.result)) ", " (v.mismatches) " mismatch(es), "
+                    (v.unreadable_samples) " unreadable"
+                },
+            ),
+            (t(W::FSamples), html! { (v.parameters.samples) }),
+            (
+                t(W::FCoverage),
+                html! { (ardoise_cert::payload::ppm_text(v.parameters.coverage_ppm)) },
+            ),
+            (t(W::FAssurance), html! { (assurance.unwrap_or("—")) }),
+        ]))
+    }
 }
 
 /// The outcome and its exceptions.
-fn outcome_section(lang: Language, c: &Certificate) -> String {
+fn outcome_section(lang: Language, c: &Certificate) -> Markup {
     let t = |k| lang.t(k);
-    let mut h = String::new();
     let o = &c.outcome;
     let status = serde_json::to_value(o.status)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    let mut exc = String::new();
-    for e in &o.exceptions {
-        exc.push_str(&format!(
-            "<li><code>{}</code>: {}</li>",
-            esc(&e.code),
-            esc(&e.detail)
-        ));
+    let status_html = html! {
+        strong #outcome class=(outcome_class(&status)) { (outcome_word(lang, &status)) }
+    };
+    let exceptions = html! {
+        @if o.exceptions.is_empty() {
+            "—"
+        } @else {
+            ul {
+                @for e in &o.exceptions {
+                    li { code { (e.code) } ": " (e.detail) }
+                }
+            }
+        }
+    };
+    html! {
+        h2 { (t(W::CertOutcome)) }
+        (dl(&[(t(W::FStatus), status_html), (t(W::FExceptions), exceptions)]))
     }
-    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertOutcome))));
-    h.push_str(&dl(&[
-        (
-            t(W::FStatus),
-            format!(
-                "<strong class=\"{}\" id=\"outcome\">{}</strong>",
-                outcome_class(&status),
-                esc(&outcome_word(lang, &status))
-            ),
-        ),
-        (
-            t(W::FExceptions),
-            if exc.is_empty() {
-                "—".into()
-            } else {
-                format!("<ul>{exc}</ul>")
-            },
-        ),
-    ]));
-    h
 }
 
 /// What the certificate does not claim.
-fn limitations_section(lang: Language, c: &Certificate) -> String {
-    let t = |k| lang.t(k);
-    let mut h = String::new();
-    h.push_str(&format!("<h2>{}</h2><ul>", esc(t(W::CertLimitations))));
-    for l in &c.limitations {
-        h.push_str(&format!("<li>{}</li>", esc(&l.text)));
+fn limitations_section(lang: Language, c: &Certificate) -> Markup {
+    html! {
+        h2 { (lang.t(W::CertLimitations)) }
+        ul {
+            @for l in &c.limitations {
+                li { (l.text) }
+            }
+        }
     }
-    h.push_str("</ul>");
-    h
 }
 
 /// Who issued it: workshop, station, journal, key, operator, tool.
-fn issuer_section(lang: Language, c: &Certificate) -> String {
+fn issuer_section(lang: Language, c: &Certificate) -> Markup {
     let t = |k| lang.t(k);
-    let mut h = String::new();
     let i = &c.issuer;
-    h.push_str(&format!("<h2>{}</h2>", esc(t(W::CertIssuer))));
-    h.push_str(&dl(&[
-        (
-            t(W::FWorkshop),
-            format!(
-                "{} (<code>{}</code>)",
-                esc(&i.workshop_name),
-                esc(&i.workshop_id)
+    let tool = format!(
+        "{} {} {}",
+        c.tool.name,
+        c.tool.version,
+        c.tool.image_digest.as_deref().unwrap_or("")
+    );
+    html! {
+        h2 { (t(W::CertIssuer)) }
+        (dl(&[
+            (t(W::FWorkshop), html! { (i.workshop_name) " (" code { (i.workshop_id) } ")" }),
+            (t(W::FStation), html! { code { (i.station_id) } }),
+            (t(W::FSeq), html! { (c.journal.seq) }),
+            (t(W::FKey), html! { code { (i.key_id) } }),
+            (
+                t(W::FOperator),
+                html! {
+                    code { (c.operator.id) }
+                    @if let Some(r) = &c.operator.role { " (" (r) ")" }
+                },
             ),
-        ),
-        (
-            t(W::FStation),
-            format!("<code>{}</code>", esc(&i.station_id)),
-        ),
-        (t(W::FSeq), esc(&c.journal.seq.to_string())),
-        (t(W::FKey), format!("<code>{}</code>", esc(&i.key_id))),
-        (
-            t(W::FOperator),
-            format!(
-                "<code>{}</code>{}",
-                esc(&c.operator.id),
-                c.operator
-                    .role
-                    .as_deref()
-                    .map(|r| format!(" ({})", esc(r)))
-                    .unwrap_or_default()
-            ),
-        ),
-        (t(W::FIssued), esc(&ardoise_cert::fmt_time(c.issued_at))),
-        (
-            t(W::FTool),
-            esc(&format!(
-                "{} {} {}",
-                c.tool.name,
-                c.tool.version,
-                c.tool.image_digest.as_deref().unwrap_or("")
-            )),
-        ),
-    ]));
-    h
+            (t(W::FIssued), html! { (ardoise_cert::fmt_time(c.issued_at)) }),
+            (t(W::FTool), html! { (tool) }),
+        ]))
+    }
+}
+
+/// The gaps of a station journal, as "3, 5–7".
+fn gaps_text(j: &JournalView) -> String {
+    let gaps: Vec<String> = j
+        .gaps
+        .iter()
+        .take(20)
+        .map(|(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}–{b}")
+            }
+        })
+        .collect();
+    gaps.join(", ")
 }
 
 pub(super) fn journal_section(
@@ -423,73 +380,59 @@ pub(super) fn journal_section(
     j: &JournalView,
     this_seq: Option<u64>,
     full_link: bool,
-) -> String {
-    let mut h = format!("<p>{}: {}. ", esc(lang.t(W::JCount)), j.certificates);
-    if j.gaps.is_empty() {
-        h.push_str(&format!("{}.</p>", esc(lang.t(W::JNogap))));
-    } else {
-        let gaps: Vec<String> = j
-            .gaps
-            .iter()
-            .take(20)
-            .map(|(a, b)| {
-                if a == b {
-                    a.to_string()
-                } else {
-                    format!("{a}–{b}")
+) -> Markup {
+    html! {
+        p {
+            (lang.t(W::JCount)) ": " (j.certificates) ". "
+            @if j.gaps.is_empty() {
+                (lang.t(W::JNogap)) "."
+            } @else {
+                span.warn { (lang.t(W::JGaps)) ": " (gaps_text(j)) }
+            }
+        }
+        table {
+            thead { tr {
+                th scope="col" { "#" }
+                @for k in [W::ColDate, W::ColSerial, W::ColOutcome, W::ColCertificate] {
+                    th scope="col" { (lang.t(k)) }
                 }
-            })
-            .collect();
-        h.push_str(&format!(
-            "<span class=\"warn\">{}: {}</span></p>",
-            esc(lang.t(W::JGaps)),
-            esc(&gaps.join(", "))
-        ));
+                th scope="col" {}
+            } }
+            tbody {
+                @for e in &j.entries {
+                    tr {
+                        td { (e.seq) }
+                        td { (&e.issued_at[..10.min(e.issued_at.len())]) }
+                        td.mono { (e.media_serial) }
+                        td { (outcome_word(lang, &e.outcome)) }
+                        td {
+                            a.mono href={ "/c/" (e.cert_id) "?lang=" (lang.code()) } {
+                                (&e.cert_id[..16.min(e.cert_id.len())]) "…"
+                            }
+                            @if Some(e.seq) == this_seq {
+                                " " strong { "(" (lang.t(W::JThis)) ")" }
+                            }
+                        }
+                        td {
+                            @match e.link_ok {
+                                Some(true) => span.ok { (lang.t(W::JLinkOk)) },
+                                Some(false) => span.bad { (lang.t(W::JLinkBad)) },
+                                None => {},
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if full_link {
+            p {
+                a href={
+                    "/stations/" (url_part(&j.workshop)) "/" (url_part(&j.station))
+                    "?lang=" (lang.code())
+                } { (lang.t(W::JFull)) }
+            }
+        }
     }
-    h.push_str("<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">");
-    h.push_str(&esc(lang.t(W::ColDate)));
-    h.push_str("</th><th scope=\"col\">");
-    h.push_str(&esc(lang.t(W::ColSerial)));
-    h.push_str("</th><th scope=\"col\">");
-    h.push_str(&esc(lang.t(W::ColOutcome)));
-    h.push_str("</th><th scope=\"col\">");
-    h.push_str(&esc(lang.t(W::ColCertificate)));
-    h.push_str("</th><th scope=\"col\"></th></tr></thead><tbody>");
-    for e in &j.entries {
-        let link = match e.link_ok {
-            Some(true) => format!("<span class=\"ok\">{}</span>", esc(lang.t(W::JLinkOk))),
-            Some(false) => format!("<span class=\"bad\">{}</span>", esc(lang.t(W::JLinkBad))),
-            None => String::new(),
-        };
-        let this = if Some(e.seq) == this_seq {
-            format!(" <strong>({})</strong>", esc(lang.t(W::JThis)))
-        } else {
-            String::new()
-        };
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td><a class=\"mono\" href=\"/c/{}?lang={}\">{}…</a>{}</td><td>{}</td></tr>",
-            e.seq,
-            esc(&e.issued_at[..10.min(e.issued_at.len())]),
-            esc(&e.media_serial),
-            esc(&outcome_word(lang, &e.outcome)),
-            esc(&e.cert_id),
-            lang.code(),
-            esc(&e.cert_id[..16.min(e.cert_id.len())]),
-            this,
-            link
-        ));
-    }
-    h.push_str("</tbody></table>");
-    if full_link {
-        h.push_str(&format!(
-            "<p><a href=\"/stations/{}/{}?lang={}\">{}</a></p>",
-            url_part(&j.workshop),
-            url_part(&j.station),
-            lang.code(),
-            esc(lang.t(W::JFull))
-        ));
-    }
-    h
 }
 
 pub async fn certificate_page(
@@ -533,41 +476,39 @@ pub async fn certificate_page(
         Err(e) => return page_err(lang, e),
     };
     let state = verification(&reg, &s, receipt.as_ref());
-    let mut h = format!(
-        "<h1>{}</h1><p class=\"mono\">{}: {}</p>",
-        esc(lang.t(W::CertTitle)),
-        esc(lang.t(W::FCertid)),
-        esc(&s.summary.cert_id)
-    );
-    h.push_str(&verdict_section(lang, &s, &j, state));
     if !full {
-        h.push_str(&format!(
-            "<p class=\"muted\" id=\"masked-note\">{} <a href=\"/login?lang={}\">{}</a></p>",
-            esc(lang.t(W::CertMasked)),
-            lang.code(),
-            esc(lang.t(W::NavLogin))
-        ));
         for e in &mut j.entries {
             e.media_serial = mask_serial(&e.media_serial);
         }
     }
     // The content: the signed payload (shown even when a check fails, under the warning).
-    match ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
+    let payload = ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
         .ok()
-        .and_then(|e| parse_payload(&e.payload).ok())
-    {
-        Some(c) if full => h.push_str(&certificate_body(lang, &c)),
-        Some(c) => h.push_str(&certificate_body(lang, &masked(&c))),
-        None => h.push_str("<p class=\"bad\">payload unreadable</p>"),
-    }
-    h.push_str(&dl(&[(lang.t(W::FReceived), esc(&s.summary.received_at))]));
-    h.push_str(&format!("<h2>{}</h2>", esc(lang.t(W::CertJournal))));
-    h.push_str(&journal_section(lang, &j, Some(s.summary.seq), full));
-    h.push_str(&format!("<h2>{}</h2>", esc(lang.t(W::CertLogproof))));
-    if let Some(r) = &receipt {
-        h.push_str(&proof_section(lang, r));
-    }
-    h.push_str(&downloads_section(lang, &s.summary.cert_id, full));
+        .and_then(|e| parse_payload(&e.payload).ok());
+    let h = html! {
+        h1 { (lang.t(W::CertTitle)) }
+        p.mono { (lang.t(W::FCertid)) ": " (s.summary.cert_id) }
+        (verdict_section(lang, &s, &j, state))
+        @if !full {
+            p.muted #masked-note {
+                (lang.t(W::CertMasked)) " "
+                a href={ "/login?lang=" (lang.code()) } { (lang.t(W::NavLogin)) }
+            }
+        }
+        @match payload {
+            Some(c) if full => (certificate_body(lang, &c)),
+            Some(c) => (certificate_body(lang, &masked(&c))),
+            None => p.bad { "payload unreadable" },
+        }
+        (dl(&[(lang.t(W::FReceived), html! { (s.summary.received_at) })]))
+        h2 { (lang.t(W::CertJournal)) }
+        (journal_section(lang, &j, Some(s.summary.seq), full))
+        h2 { (lang.t(W::CertLogproof)) }
+        @if let Some(r) = &receipt {
+            (proof_section(lang, r))
+        }
+        (downloads_section(lang, &s.summary.cert_id, full))
+    };
     let here = format!("/c/{}", s.summary.cert_id);
     page(lang, lang.t(W::CertTitle), &here, h)
 }
@@ -578,7 +519,7 @@ fn verdict_section(
     s: &Stored,
     j: &JournalView,
     state: VerificationState,
-) -> String {
+) -> Markup {
     let mut checks = state.checks;
     let mine = j.entries.iter().find(|e| e.seq == s.summary.seq);
     let next = j.entries.iter().find(|e| e.seq == s.summary.seq + 1);
@@ -594,85 +535,65 @@ fn verdict_section(
         },
     });
     let valid = checks.iter().all(|c| c.status != "fail");
-    let mut h = format!(
-        "<section aria-labelledby=\"state\"><h2 id=\"state\">{}</h2><p class=\"verdict {}\" id=\"verdict\" data-valid=\"{}\">{}</p><ul class=\"checks\">",
-        esc(lang.t(W::CertState)),
-        if valid { "ok" } else { "bad" },
-        valid,
-        esc(lang.t(if valid { W::CertValid } else { W::CertInvalid }))
-    );
-    for c in &checks {
-        let (word, class) = status_word(lang, c.status);
-        h.push_str(&format!(
-            "<li class=\"{class}\" data-check=\"{name}\" data-status=\"{status}\"><strong>{label}: {word}</strong>{detail}</li>",
-            name = c.name,
-            status = c.status,
-            label = esc(check_label(lang, c.name)),
-            word = esc(word),
-            detail = if c.detail.is_empty() { String::new() } else { format!(" <span class=\"muted\">({})</span>", esc(&c.detail)) }
-        ));
+    html! {
+        section aria-labelledby="state" {
+            h2 #state { (lang.t(W::CertState)) }
+            p #verdict class={ "verdict " (if valid { "ok" } else { "bad" }) } data-valid=(valid) {
+                (lang.t(if valid { W::CertValid } else { W::CertInvalid }))
+            }
+            ul.checks {
+                @for c in &checks {
+                    @let (word, class) = status_word(lang, c.status);
+                    li class=(class) data-check=(c.name) data-status=(c.status) {
+                        strong { (check_label(lang, c.name)) ": " (word) }
+                        @if !c.detail.is_empty() {
+                            " " span.muted { "(" (c.detail) ")" }
+                        }
+                    }
+                }
+            }
+        }
     }
-    h.push_str("</ul></section>");
-    h
 }
 
 /// The inclusion proof and the signed checkpoint it leads to.
-fn proof_section(lang: Language, r: &Receipt) -> String {
+fn proof_section(lang: Language, r: &Receipt) -> Markup {
     let cp = ardoise_cert::note::checkpoint_unverified(&r.checkpoint).ok();
+    let size = cp.as_ref().map(|c| c.size.to_string()).unwrap_or_default();
+    let root = cp.as_ref().map(|c| hex::encode(c.root)).unwrap_or_default();
     dl(&[
-        (lang.t(W::FIndex), esc(&r.log_index.to_string())),
-        (
-            lang.t(W::FTreesize),
-            esc(&cp.as_ref().map(|c| c.size.to_string()).unwrap_or_default()),
-        ),
-        (
-            lang.t(W::FRoot),
-            format!(
-                "<code>{}</code>",
-                esc(&cp.as_ref().map(|c| hex::encode(c.root)).unwrap_or_default())
-            ),
-        ),
+        (lang.t(W::FIndex), html! { (r.log_index) }),
+        (lang.t(W::FTreesize), html! { (size) }),
+        (lang.t(W::FRoot), html! { code { (root) } }),
         (
             lang.t(W::FProof),
-            format!(
-                "<ol class=\"mono\">{}</ol>",
-                r.inclusion_proof
-                    .iter()
-                    .map(|p| format!("<li>{}</li>", esc(p)))
-                    .collect::<String>()
-            ),
+            html! { ol.mono { @for p in &r.inclusion_proof { li { (p) } } } },
         ),
-        (
-            lang.t(W::FCheckpoint),
-            format!("<pre>{}</pre>", esc(&r.checkpoint)),
-        ),
-        (
-            lang.t(W::FRegistrykey),
-            format!("<code>{}</code>", esc(&r.registry_key)),
-        ),
+        (lang.t(W::FCheckpoint), html! { pre { (r.checkpoint) } }),
+        (lang.t(W::FRegistrykey), html! { code { (r.registry_key) } }),
     ])
 }
 
 /// Downloads: the receipt for anyone, the envelope (the whole signed payload) for auditors.
-fn downloads_section(lang: Language, cert_id: &str, full: bool) -> String {
-    let id = esc(cert_id);
-    let envelope = if full {
-        format!(
-            "<li><a href=\"/api/v1/certificates/{id}/envelope\" download=\"{id}.dsse.json\">{}</a></li>",
-            esc(lang.t(W::CertEnvelope))
-        )
-    } else {
-        format!(
-            "<li class=\"muted\">{}</li>",
-            esc(lang.t(W::CertEnvelopeAuditors))
-        )
-    };
-    format!(
-        "<h2>{}</h2><ul>{envelope}<li><a href=\"/api/v1/certificates/{id}/receipt\" download=\"{id}.receipt.json\">{}</a></li></ul><p class=\"muted\">{}</p>",
-        esc(lang.t(W::CertDownloads)),
-        esc(lang.t(W::CertReceipt)),
-        esc(lang.t(W::CertOffline)),
-    )
+fn downloads_section(lang: Language, cert_id: &str, full: bool) -> Markup {
+    html! {
+        h2 { (lang.t(W::CertDownloads)) }
+        ul {
+            @if full {
+                li {
+                    a href={ "/api/v1/certificates/" (cert_id) "/envelope" }
+                        download={ (cert_id) ".dsse.json" } { (lang.t(W::CertEnvelope)) }
+                }
+            } @else {
+                li.muted { (lang.t(W::CertEnvelopeAuditors)) }
+            }
+            li {
+                a href={ "/api/v1/certificates/" (cert_id) "/receipt" }
+                    download={ (cert_id) ".receipt.json" } { (lang.t(W::CertReceipt)) }
+            }
+        }
+        p.muted { (lang.t(W::CertOffline)) }
+    }
 }
 
 /// Shown in place of a personal field on the public page.
@@ -723,4 +644,36 @@ pub fn masked(c: &Certificate) -> Certificate {
         h.attested_by = MASK.into();
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVIL: &str = "<script>alert(1)</script>\"'&";
+    const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;'&amp;";
+
+    #[test]
+    fn certificate_fields_are_escaped_by_default() {
+        let mut c = Certificate::example();
+        c.provenance.donor.name = EVIL.into();
+        c.provenance.lot = Some(EVIL.into());
+        c.media.model = EVIL.into();
+        c.media.serial = EVIL.into();
+        c.issuer.workshop_name = EVIL.into();
+        c.issuer.station_id = EVIL.into();
+        c.operator.id = EVIL.into();
+        c.sanitization.reason = EVIL.into();
+        for full in [true, false] {
+            let shown = if full { c.clone() } else { masked(&c) };
+            let h = certificate_body(Language::En, &shown).into_string();
+            assert!(!h.contains("<script"), "{h}");
+            assert!(h.contains(&format!("<code>{ESCAPED}</code>")), "{h}");
+            assert!(h.contains(&format!("{ESCAPED} (<code>")), "{h}");
+            assert_eq!(h.contains(&format!("<dd>{ESCAPED}</dd>")), full, "{h}");
+        }
+        let dl = downloads_section(Language::Fr, EVIL, true).into_string();
+        assert!(!dl.contains("<script"), "{dl}");
+        assert!(dl.contains(&format!("href=\"/api/v1/certificates/{ESCAPED}/receipt\"")));
+    }
 }

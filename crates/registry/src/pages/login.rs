@@ -6,44 +6,47 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
 
 use super::{lang_from_query, page};
 use crate::auth::{COOKIE, MIN_TOKEN_CHARS};
 use crate::handler::Shared;
-use crate::html::esc;
 use crate::i18n::{Language, Words, W};
 
-fn login_form(lang: Language, message: Option<&str>) -> String {
-    format!(
-        "<h1>{title}</h1><p>{help}</p>{msg}<form method=\"post\" action=\"/login?lang={l}\">\
-<label>{tl} <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" size=\"48\"></label> \
-<button id=\"login\" type=\"submit\">{sb}</button></form>",
-        title = esc(lang.t(W::LoginTitle)),
-        help = esc(lang.t(W::LoginHelp)),
-        msg = message
-            .map(|m| format!("<p class=\"bad\" id=\"login-error\">{}</p>", esc(m)))
-            .unwrap_or_default(),
-        l = lang.code(),
-        tl = esc(lang.t(W::LoginToken)),
-        sb = esc(lang.t(W::LoginSubmit)),
-    )
+fn login_form(lang: Language, message: Option<&str>) -> Markup {
+    html! {
+        h1 { (lang.t(W::LoginTitle)) }
+        p { (lang.t(W::LoginHelp)) }
+        @if let Some(m) = message {
+            p.bad #login-error { (m) }
+        }
+        form method="post" action={ "/login?lang=" (lang.code()) } {
+            label {
+                (lang.t(W::LoginToken)) " "
+                input #token name="token" type="password" autocomplete="off" size="48";
+            }
+            " "
+            button #login type="submit" { (lang.t(W::LoginSubmit)) }
+        }
+    }
 }
 
 /// What an anonymous reader gets instead of search: a certificate by its id, and the way in.
-pub(super) fn public_landing(lang: Language) -> String {
-    format!(
-        "<h1>{title}</h1><p>{help}</p><form class=\"search\" method=\"get\" action=\"/c\" id=\"byid\">\
-<label>{il}<input id=\"cert-id\" name=\"id\" size=\"64\" pattern=\"[0-9a-fA-F]{{64}}\"></label>\
-<input type=\"hidden\" name=\"lang\" value=\"{l}\"><button type=\"submit\">{sb}</button></form>\
-<p>{needs} <a href=\"/login?lang={l}\">{login}</a></p>",
-        title = esc(lang.t(W::SearchTitle)),
-        help = esc(lang.t(W::SearchByid)),
-        il = esc(lang.t(W::FCertid)),
-        l = lang.code(),
-        sb = esc(lang.t(W::SearchSubmit)),
-        needs = esc(lang.t(W::SearchNeedsToken)),
-        login = esc(lang.t(W::NavLogin)),
-    )
+pub(super) fn public_landing(lang: Language) -> Markup {
+    let l = lang.code();
+    html! {
+        h1 { (lang.t(W::SearchTitle)) }
+        p { (lang.t(W::SearchByid)) }
+        form.search #byid method="get" action="/c" {
+            label {
+                (lang.t(W::FCertid))
+                input #cert-id name="id" size="64" pattern="[0-9a-fA-F]{64}";
+            }
+            input type="hidden" name="lang" value=(l);
+            button type="submit" { (lang.t(W::SearchSubmit)) }
+        }
+        p { (lang.t(W::SearchNeedsToken)) " " a href={ "/login?lang=" (l) } { (lang.t(W::NavLogin)) } }
+    }
 }
 
 pub async fn login_page(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {

@@ -3,7 +3,7 @@
 //! One module per page family: [`certificate`] (the public page by id), [`login`],
 //! [`atelier`] (the workshop's live page); search,
 //! journals, workshops, log and audit here. A new page is a handler plus a line in
-//! [`routes`]; every dynamic text goes through [`esc`].
+//! [`routes`]; pages are written with maud's `html!`, which escapes every dynamic text.
 
 mod atelier;
 mod certificate;
@@ -16,11 +16,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use maud::{html, Markup};
 use serde::Serialize;
 
 use crate::auth::Role;
 use crate::handler::{blocking, parse_query, ApiError, Shared};
-use crate::html::{esc, layout, url_part};
+use crate::html::{layout, url_part};
 use crate::i18n::{pick_language, Language, Words, W};
 use crate::records::{self, Filter};
 
@@ -59,10 +60,10 @@ fn lang_from_query(headers: &HeaderMap, q: Option<&str>) -> Language {
     lang_of(headers, p.lang.as_deref())
 }
 
-fn page(lang: Language, title: &str, here: &str, body: String) -> Response {
+fn page(lang: Language, title: &str, here: &str, body: Markup) -> Response {
     (
         [(header::CONTENT_LANGUAGE, lang.code())],
-        Html(layout(lang, title, here, &body)),
+        Html(layout(lang, title, here, body)),
     )
         .into_response()
 }
@@ -72,7 +73,7 @@ fn error_page(lang: Language, status: StatusCode, message: &str) -> Response {
         lang,
         lang.t(W::Error),
         "/",
-        format!("<h1>{}</h1><p>{}</p>", esc(lang.t(W::Error)), esc(message)),
+        html! { h1 { (lang.t(W::Error)) } p { (message) } },
     );
     *r.status_mut() = status;
     r
@@ -138,34 +139,32 @@ fn status_word(lang: Language, status: &str) -> (&'static str, &'static str) {
 // ---------------------------------------------------------------------------------------
 // search
 
-fn results_table(lang: Language, items: &[records::Summary]) -> String {
-    let mut h = format!(
-        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(lang.t(W::ColDate)),
-        esc(lang.t(W::ColWorkshop)),
-        esc(lang.t(W::ColMedia)),
-        esc(lang.t(W::ColSerial)),
-        esc(lang.t(W::ColOutcome)),
-        esc(lang.t(W::ColCertificate)),
-    );
-    for s in items {
-        h.push_str(&format!(
-            "<tr><td>{date}</td><td>{w} / {st} #{seq}</td><td>{model}</td><td class=\"mono\">{serial}</td><td><span class=\"{oc}\">{outcome}</span></td><td><a class=\"cert-link mono\" href=\"/c/{id}?lang={l}\">{short}…</a></td></tr>",
-            date = esc(&s.issued_at[..10.min(s.issued_at.len())]),
-            w = esc(&s.workshop),
-            st = esc(&s.station),
-            seq = s.seq,
-            model = esc(&s.media_model),
-            serial = esc(&s.media_serial),
-            oc = outcome_class(&s.outcome),
-            outcome = esc(&outcome_word(lang, &s.outcome)),
-            id = esc(&s.cert_id),
-            l = lang.code(),
-            short = esc(&s.cert_id[..16.min(s.cert_id.len())]),
-        ));
+fn results_table(lang: Language, items: &[records::Summary]) -> Markup {
+    html! {
+        table {
+            thead { tr {
+                @for k in [W::ColDate, W::ColWorkshop, W::ColMedia, W::ColSerial, W::ColOutcome, W::ColCertificate] {
+                    th scope="col" { (lang.t(k)) }
+                }
+            } }
+            tbody {
+                @for s in items {
+                    tr {
+                        td { (&s.issued_at[..10.min(s.issued_at.len())]) }
+                        td { (s.workshop) " / " (s.station) " #" (s.seq) }
+                        td { (s.media_model) }
+                        td.mono { (s.media_serial) }
+                        td { span class=(outcome_class(&s.outcome)) { (outcome_word(lang, &s.outcome)) } }
+                        td {
+                            a.cert-link.mono href={ "/c/" (s.cert_id) "?lang=" (lang.code()) } {
+                                (&s.cert_id[..16.min(s.cert_id.len())]) "…"
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
-    h.push_str("</tbody></table>");
-    h
 }
 
 async fn search_page(
@@ -210,111 +209,90 @@ async fn search_page(
         Ok(v) => v,
         Err(e) => return page_err(lang, e),
     };
-    let mut h = search_form(lang, &f, &workshops);
-    h.push_str(&search_results(lang, &f, &results, empty));
+    let h = html! {
+        (search_form(lang, &f, &workshops))
+        (search_results(lang, &f, &results, empty))
+    };
     let here = format!("/?{}", q.unwrap_or_default());
     page(lang, lang.t(W::SearchTitle), &here, h)
 }
 
 /// The search form, filled with the filter `f`.
-fn search_form(lang: Language, f: &Filter, workshops: &[(String, u64)]) -> String {
-    let v = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
-    let mut h = format!(
-        "<h1>{title}</h1><p>{help}</p><form class=\"search\" method=\"get\" action=\"/\" role=\"search\">\
-<input type=\"hidden\" name=\"lang\" value=\"{l}\">\
-<label>{ql}<input id=\"q\" name=\"q\" type=\"search\" value=\"{q}\" size=\"32\"></label>\
-<label>{wl}<select name=\"workshop\"><option value=\"\">{any}</option>",
-        title = esc(lang.t(W::SearchTitle)),
-        help = esc(lang.t(W::SearchHelp)),
-        l = lang.code(),
-        ql = esc(lang.t(W::SearchQ)),
-        q = v(&f.q),
-        wl = esc(lang.t(W::SearchWorkshop)),
-        any = esc(lang.t(W::SearchAny)),
-    );
-    for (w, _) in workshops {
-        let sel = if f.workshop.as_deref() == Some(w.as_str()) {
-            " selected"
-        } else {
-            ""
-        };
-        h.push_str(&format!("<option value=\"{0}\"{sel}>{0}</option>", esc(w)));
+fn search_form(lang: Language, f: &Filter, workshops: &[(String, u64)]) -> Markup {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    html! {
+        h1 { (lang.t(W::SearchTitle)) }
+        p { (lang.t(W::SearchHelp)) }
+        form.search method="get" action="/" role="search" {
+            input type="hidden" name="lang" value=(lang.code());
+            label { (lang.t(W::SearchQ)) input #q name="q" type="search" value=(v(&f.q)) size="32"; }
+            label {
+                (lang.t(W::SearchWorkshop))
+                select name="workshop" {
+                    option value="" { (lang.t(W::SearchAny)) }
+                    @for (w, _) in workshops {
+                        option value=(w) selected[f.workshop.as_deref() == Some(w.as_str())] { (w) }
+                    }
+                }
+            }
+            label {
+                (lang.t(W::SearchOutcome))
+                select name="outcome" {
+                    option value="" { (lang.t(W::SearchAny)) }
+                    @for o in ["erased", "erased_with_exceptions", "not_erased"] {
+                        option value=(o) selected[f.outcome.as_deref() == Some(o)] { (outcome_word(lang, o)) }
+                    }
+                }
+            }
+            label { (lang.t(W::SearchFrom)) input type="date" name="from" value=(v(&f.from)); }
+            label { (lang.t(W::SearchTo)) input type="date" name="to" value=(v(&f.to)); }
+            button type="submit" { (lang.t(W::SearchSubmit)) }
+        }
     }
-    h.push_str(&format!(
-        "</select></label><label>{ol}<select name=\"outcome\"><option value=\"\">{any}</option>",
-        ol = esc(lang.t(W::SearchOutcome)),
-        any = esc(lang.t(W::SearchAny))
-    ));
-    for o in ["erased", "erased_with_exceptions", "not_erased"] {
-        let sel = if f.outcome.as_deref() == Some(o) {
-            " selected"
-        } else {
-            ""
-        };
-        h.push_str(&format!(
-            "<option value=\"{o}\"{sel}>{}</option>",
-            esc(&outcome_word(lang, o))
-        ));
-    }
-    h.push_str(&format!(
-        "</select></label><label>{fl}<input type=\"date\" name=\"from\" value=\"{from}\"></label>\
-<label>{tl}<input type=\"date\" name=\"to\" value=\"{to}\"></label><button type=\"submit\">{sb}</button></form>",
-        fl = esc(lang.t(W::SearchFrom)),
-        from = v(&f.from),
-        tl = esc(lang.t(W::SearchTo)),
-        to = v(&f.to),
-        sb = esc(lang.t(W::SearchSubmit)),
-    ));
-    h
 }
 
 /// The results (the latest certificates when the filter is empty) and the next page's link.
-fn search_results(lang: Language, f: &Filter, results: &records::Page, empty: bool) -> String {
-    let mut h = String::new();
-    h.push_str(&format!(
-        "<h2>{}</h2>",
-        esc(lang.t(if empty {
-            W::SearchLatest
-        } else {
-            W::SearchResults
-        }))
-    ));
-    if results.items.is_empty() {
-        h.push_str(&format!(
-            "<p id=\"no-results\">{}</p>",
-            esc(lang.t(W::SearchNone))
-        ));
-    } else {
-        h.push_str(&results_table(lang, &results.items));
+fn search_results(lang: Language, f: &Filter, results: &records::Page, empty: bool) -> Markup {
+    let next = match (&results.next, empty) {
+        (Some(next), false) => {
+            let mut nf = f.clone();
+            nf.cursor = Some(next.clone());
+            nf.lang = Some(lang.code().into());
+            Some(serde_urlencoded::to_string(&nf).unwrap_or_default())
+        }
+        _ => None,
+    };
+    html! {
+        h2 { (lang.t(if empty { W::SearchLatest } else { W::SearchResults })) }
+        @if results.items.is_empty() {
+            p #no-results { (lang.t(W::SearchNone)) }
+        } @else {
+            (results_table(lang, &results.items))
+        }
+        @if let Some(qs) = next {
+            p { a rel="next" href={ "/?" (qs) } { (lang.t(W::SearchNext)) } }
+        }
     }
-    if let (Some(next), false) = (&results.next, empty) {
-        let mut nf = f.clone();
-        nf.cursor = Some(next.clone());
-        nf.lang = Some(lang.code().into());
-        let qs = serde_urlencoded::to_string(&nf).unwrap_or_default();
-        h.push_str(&format!(
-            "<p><a rel=\"next\" href=\"/?{}\">{}</a></p>",
-            esc(&qs),
-            esc(lang.t(W::SearchNext))
-        ));
-    }
-    h
 }
 
 // ---------------------------------------------------------------------------------------
 // certificate
 
-fn dl(rows: &[(&str, String)]) -> String {
-    let mut h = String::from("<dl>");
-    for (k, v) in rows {
-        h.push_str(&format!("<dt>{}</dt><dd>{}</dd>", esc(k), v));
+/// A definition list of (label, value) rows.
+fn dl(rows: &[(&str, Markup)]) -> Markup {
+    html! {
+        dl {
+            @for (k, v) in rows {
+                dt { (k) }
+                dd { (v) }
+            }
+        }
     }
-    h.push_str("</dl>");
-    h
 }
 
-fn opt(v: &Option<String>) -> String {
-    esc(v.as_deref().unwrap_or("—"))
+/// An optional text as markup, "—" when absent.
+fn opt(v: &Option<String>) -> Markup {
+    html! { (v.as_deref().unwrap_or("—")) }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -344,11 +322,10 @@ async fn journal_page(
         Err(e) => return page_err(lang, e),
     };
     let title = format!("{} {} / {}", lang.t(W::CertJournal), w, st);
-    let h = format!(
-        "<h1>{}</h1>{}",
-        esc(&title),
-        certificate::journal_section(lang, &j, None, false)
-    );
+    let h = html! {
+        h1 { (title) }
+        (certificate::journal_section(lang, &j, None, false))
+    };
     page(
         lang,
         &title,
@@ -368,44 +345,47 @@ async fn workshops_page(
         Ok(l) => l,
         Err(e) => return page_err(lang, e),
     };
-    let mut h = format!("<h1>{}</h1>", esc(lang.t(W::WTitle)));
-    if list.is_empty() {
-        h.push_str(&format!("<p>{}</p>", esc(lang.t(W::WNone))));
-    } else {
-        h.push_str(&format!(
-            "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-            esc(lang.t(W::FWorkshop)),
-            esc(lang.t(W::WCertificates))
-        ));
-        for (w, n) in &list {
-            h.push_str(&format!(
-                "<tr><td><a href=\"/workshops/{}?lang={}\">{}</a></td><td>{n}</td></tr>",
-                url_part(w),
-                lang.code(),
-                esc(w)
-            ));
+    let h = html! {
+        h1 { (lang.t(W::WTitle)) }
+        @if list.is_empty() {
+            p { (lang.t(W::WNone)) }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (lang.t(W::FWorkshop)) }
+                    th scope="col" { (lang.t(W::WCertificates)) }
+                } }
+                tbody {
+                    @for (w, n) in &list {
+                        tr {
+                            td { a href={ "/workshops/" (url_part(w)) "?lang=" (lang.code()) } { (w) } }
+                            td { (n) }
+                        }
+                    }
+                }
+            }
         }
-        h.push_str("</tbody></table>");
-    }
+    };
     page(lang, lang.t(W::WTitle), "/workshops", h)
 }
 
-fn count_table(lang: Language, head: &str, rows: &[(String, u64)], outcome: bool) -> String {
-    let mut h = format!(
-        "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(head),
-        esc(lang.t(W::ColCount))
-    );
-    for (k, n) in rows {
-        let label = if outcome {
-            outcome_word(lang, k)
-        } else {
-            k.clone()
-        };
-        h.push_str(&format!("<tr><td>{}</td><td>{n}</td></tr>", esc(&label)));
+fn count_table(lang: Language, head: &str, rows: &[(String, u64)], outcome: bool) -> Markup {
+    html! {
+        table {
+            thead { tr {
+                th scope="col" { (head) }
+                th scope="col" { (lang.t(W::ColCount)) }
+            } }
+            tbody {
+                @for (k, n) in rows {
+                    tr {
+                        td { @if outcome { (outcome_word(lang, k)) } @else { (k) } }
+                        td { (n) }
+                    }
+                }
+            }
+        }
     }
-    h.push_str("</tbody></table>");
-    h
 }
 
 async fn workshop_page(
@@ -422,56 +402,25 @@ async fn workshop_page(
         Err(e) => return page_err(lang, e),
     };
     let t = |k| lang.t(k);
-    let mut h = format!(
-        "<h1>{}: {}</h1><dl><dt>{}</dt><dd id=\"total\">{}</dd><dt>{}</dt><dd id=\"erased\">{}</dd></dl>",
-        esc(t(W::WStats)),
-        esc(&w),
-        esc(t(W::WCertificates)),
-        s.certificates,
-        esc(t(W::WErased)),
-        s.disks_erased
-    );
-    h.push_str(&format!(
-        "<h2>{}</h2>{}",
-        esc(t(W::WOutcomes)),
-        count_table(lang, t(W::ColOutcome), &s.outcomes, true)
-    ));
-    h.push_str(&format!(
-        "<h2>{}</h2>{}",
-        esc(t(W::WTechniques)),
-        count_table(lang, t(W::FTechnique), &s.techniques, false)
-    ));
-    h.push_str(&format!(
-        "<h2>{}</h2>{}",
-        esc(t(W::WMethods)),
-        count_table(lang, t(W::FMethod), &s.verification_methods, false)
-    ));
-    h.push_str(&format!(
-        "<h2>{}</h2><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        esc(t(W::WMonths)),
-        esc(t(W::ColMonth)),
-        esc(t(W::WCertificates)),
-        esc(t(W::OutcomeErased)),
-        esc(t(W::OutcomeErasedWithExceptions)),
-        esc(t(W::OutcomeNotErased)),
-    ));
-    for m in &s.months {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&m.month),
-            m.certificates,
-            m.erased,
-            m.erased_with_exceptions,
-            m.not_erased
-        ));
-    }
-    h.push_str("</tbody></table>");
-    h.push_str(&destinations_table(lang, &s.destinations));
-    h.push_str(&format!(
-        "<p><a href=\"/api/v1/export.csv?workshop={}\">{}</a></p>",
-        url_part(&w),
-        esc(t(W::WExport))
-    ));
+    let h = html! {
+        h1 { (t(W::WStats)) ": " (w) }
+        dl {
+            dt { (t(W::WCertificates)) }
+            dd #total { (s.certificates) }
+            dt { (t(W::WErased)) }
+            dd #erased { (s.disks_erased) }
+        }
+        h2 { (t(W::WOutcomes)) }
+        (count_table(lang, t(W::ColOutcome), &s.outcomes, true))
+        h2 { (t(W::WTechniques)) }
+        (count_table(lang, t(W::FTechnique), &s.techniques, false))
+        h2 { (t(W::WMethods)) }
+        (count_table(lang, t(W::FMethod), &s.verification_methods, false))
+        h2 { (t(W::WMonths)) }
+        (months_table(lang, &s.months))
+        (destinations_table(lang, &s.destinations))
+        p { a href={ "/api/v1/export.csv?workshop=" (url_part(&w)) } { (t(W::WExport)) } }
+    };
     page(
         lang,
         t(W::WStats),
@@ -480,41 +429,60 @@ async fn workshop_page(
     )
 }
 
+/// Certificates by month and outcome.
+fn months_table(lang: Language, months: &[crate::records::statistics::MonthStats]) -> Markup {
+    let t = |k| lang.t(k);
+    html! {
+        table {
+            thead { tr {
+                @for k in [W::ColMonth, W::WCertificates, W::OutcomeErased, W::OutcomeErasedWithExceptions, W::OutcomeNotErased] {
+                    th scope="col" { (t(k)) }
+                }
+            } }
+            tbody {
+                @for m in months {
+                    tr {
+                        td { (m.month) }
+                        td { (m.certificates) }
+                        td { (m.erased) }
+                        td { (m.erased_with_exceptions) }
+                        td { (m.not_erased) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Machines by destination and month (the workshop report's figure for eco-organisms).
 fn destinations_table(
     lang: Language,
     rows: &[crate::records::machines::DestinationMonth],
-) -> String {
+) -> Markup {
     let t = |k| lang.t(k);
-    let mut h = format!(
-        "<h2>{}</h2><p class=\"muted\">{}</p><table id=\"destinations\"><thead><tr>",
-        esc(t(W::WDestinations)),
-        esc(t(W::WDestinationsHelp))
-    );
-    for k in [
-        W::ColMonth,
-        W::ColMachines,
-        W::DestReuse,
-        W::DestParts,
-        W::DestRecycling,
-        W::DestNone,
-    ] {
-        h.push_str(&format!("<th scope=\"col\">{}</th>", esc(t(k))));
+    html! {
+        h2 { (t(W::WDestinations)) }
+        p.muted { (t(W::WDestinationsHelp)) }
+        table #destinations {
+            thead { tr {
+                @for k in [W::ColMonth, W::ColMachines, W::DestReuse, W::DestParts, W::DestRecycling, W::DestNone] {
+                    th scope="col" { (t(k)) }
+                }
+            } }
+            tbody {
+                @for m in rows {
+                    tr data-month=(m.month) {
+                        td { (m.month) }
+                        td { (m.machines) }
+                        td { (m.reuse) }
+                        td { (m.parts) }
+                        td { (m.recycling) }
+                        td { (m.not_recorded) }
+                    }
+                }
+            }
+        }
     }
-    h.push_str("</tr></thead><tbody>");
-    for m in rows {
-        h.push_str(&format!(
-            "<tr data-month=\"{0}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td></tr>",
-            esc(&m.month),
-            m.machines,
-            m.reuse,
-            m.parts,
-            m.recycling,
-            m.not_recorded
-        ));
-    }
-    h.push_str("</tbody></table>");
-    h
 }
 
 async fn log_page(
@@ -531,16 +499,19 @@ async fn log_page(
         .as_ref()
         .map(|c| c.note.clone())
         .unwrap_or_default();
-    let h = format!(
-        "<h1>{}</h1><p>{}</p>{}",
-        esc(lang.t(W::LogTitle)),
-        esc(lang.t(W::LogHelp)),
-        dl(&[
-            (lang.t(W::FRegistrykey), format!("<code id=\"vkey\">{}</code>", esc(&reg.verifier.to_vkey()))),
-            (lang.t(W::FCheckpoint), format!("<pre id=\"checkpoint\">{}</pre>", esc(&note))),
-            ("API", "<code>/api/v1/log/checkpoint</code>, <code>/api/v1/log/consistency?from=N</code>, <code>/api/v1/log/key</code>".into()),
-        ])
-    );
+    let h = html! {
+        h1 { (lang.t(W::LogTitle)) }
+        p { (lang.t(W::LogHelp)) }
+        (dl(&[
+            (lang.t(W::FRegistrykey), html! { code #vkey { (reg.verifier.to_vkey()) } }),
+            (lang.t(W::FCheckpoint), html! { pre #checkpoint { (note) } }),
+            ("API", html! {
+                code { "/api/v1/log/checkpoint" } ", "
+                code { "/api/v1/log/consistency?from=N" } ", "
+                code { "/api/v1/log/key" }
+            }),
+        ]))
+    };
     page(lang, lang.t(W::LogTitle), "/log", h)
 }
 
@@ -551,54 +522,107 @@ async fn audit_page(
 ) -> Response {
     let lang = lang_from_query(&headers, q.as_deref());
     let t = |k| lang.t(k);
-    let mut h = format!(
-        "<h1>{}</h1><p>{}</p>",
-        esc(t(W::AuditTitle)),
-        esc(t(W::AuditHelp))
-    );
     let startup = reg.integrity.read().expect("lock").clone();
-    if let Some(p) = startup {
-        h.push_str(&format!(
-            "<p class=\"verdict bad\">{}: {}</p>",
-            esc(t(W::AuditStartup)),
-            esc(&p)
-        ));
-    }
     let last = reg.last_audit.lock().expect("lock").clone();
-    match last {
-        None => h.push_str(&format!("<p>{}</p>", esc(t(W::AuditNever)))),
-        Some(a) => {
-            h.push_str(&format!(
-                "<p class=\"verdict {}\" id=\"audit-verdict\" data-ok=\"{}\">{}</p>",
-                if a.ok { "ok" } else { "bad" },
-                a.ok,
-                esc(t(if a.ok { W::AuditOk } else { W::AuditBad }))
-            ));
-            h.push_str(&dl(&[
-                (t(W::AuditAt), esc(&a.at)),
-                (t(W::AuditEntries), a.entries.to_string()),
-                (t(W::AuditCheckpoints), a.checkpoints.to_string()),
-            ]));
-            if !a.problems.is_empty() {
-                h.push_str("<ul id=\"problems\">");
-                for p in &a.problems {
-                    h.push_str(&format!(
-                        "<li class=\"bad\"><code>{}</code> {}{}</li>",
-                        esc(p.kind),
-                        p.cert_id
-                            .as_deref()
-                            .map(|c| format!(
-                                "<a class=\"mono\" href=\"/c/{0}?lang={1}\">{0}</a>: ",
-                                esc(c),
-                                lang.code()
-                            ))
-                            .unwrap_or_default(),
-                        esc(&p.detail)
-                    ));
+    let h = html! {
+        h1 { (t(W::AuditTitle)) }
+        p { (t(W::AuditHelp)) }
+        @if let Some(p) = startup {
+            p.verdict.bad { (t(W::AuditStartup)) ": " (p) }
+        }
+        @match last {
+            None => p { (t(W::AuditNever)) },
+            Some(a) => (audit_result(lang, &a)),
+        }
+    };
+    page(lang, t(W::AuditTitle), "/audit", h)
+}
+
+/// The last audit's verdict, figures and problems.
+fn audit_result(lang: Language, a: &crate::audit::AuditReport) -> Markup {
+    let t = |k| lang.t(k);
+    html! {
+        p #audit-verdict class={ "verdict " (if a.ok { "ok" } else { "bad" }) } data-ok=(a.ok) {
+            (t(if a.ok { W::AuditOk } else { W::AuditBad }))
+        }
+        (dl(&[
+            (t(W::AuditAt), html! { (a.at) }),
+            (t(W::AuditEntries), html! { (a.entries) }),
+            (t(W::AuditCheckpoints), html! { (a.checkpoints) }),
+        ]))
+        @if !a.problems.is_empty() {
+            ul #problems {
+                @for p in &a.problems {
+                    li.bad {
+                        code { (p.kind) } " "
+                        @if let Some(c) = &p.cert_id {
+                            a.mono href={ "/c/" (c) "?lang=" (lang.code()) } { (c) } ": "
+                        }
+                        (p.detail)
+                    }
                 }
-                h.push_str("</ul>");
             }
         }
     }
-    page(lang, t(W::AuditTitle), "/audit", h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVIL: &str = "<script>alert(1)</script>\"'&";
+    const ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;'&amp;";
+
+    #[test]
+    fn search_results_and_workshop_tables_escape_by_default() {
+        let s = records::Summary {
+            cert_id: EVIL.into(),
+            log_index: 0,
+            received_at: EVIL.into(),
+            issued_at: EVIL.into(),
+            workshop: EVIL.into(),
+            station: EVIL.into(),
+            seq: 1,
+            key_id: EVIL.into(),
+            media_serial: EVIL.into(),
+            media_model: EVIL.into(),
+            media_type: EVIL.into(),
+            capacity_bytes: 0,
+            host_serial: None,
+            asset_tag: None,
+            donor: EVIL.into(),
+            lot: None,
+            outcome: EVIL.into(),
+            technique: EVIL.into(),
+            level_achieved: None,
+            verification_method: EVIL.into(),
+            verification_result: EVIL.into(),
+        };
+        let h = results_table(Language::En, &[s]).into_string();
+        assert!(!h.contains("<script"), "{h}");
+        assert!(
+            h.contains(&format!("<td>{ESCAPED} / {ESCAPED} #1</td>")),
+            "{h}"
+        );
+        assert!(
+            h.contains(&format!("<td class=\"mono\">{ESCAPED}</td>")),
+            "{h}"
+        );
+        let workshops = [(EVIL.to_string(), 3)];
+        let f = Filter {
+            workshop: Some(EVIL.into()),
+            q: Some(EVIL.into()),
+            ..Filter::default()
+        };
+        let form = search_form(Language::Fr, &f, &workshops).into_string();
+        assert!(!form.contains("<script"), "{form}");
+        assert!(form.contains(&format!("value=\"{ESCAPED}\"")), "{form}");
+        let counts = count_table(Language::En, EVIL, &workshops, false).into_string();
+        assert!(
+            counts.contains(&format!("<td>{ESCAPED}</td><td>3</td>")),
+            "{counts}"
+        );
+        let page = layout(Language::En, EVIL, "/", html! { (EVIL) });
+        assert!(!page.contains("<script"), "{page}");
+    }
 }
