@@ -112,8 +112,9 @@ pub async fn revoke_station(
     let req: RevokeRequest = read_json(&headers, body).await?;
     let now = OffsetDateTime::now_utc();
     let at = match &req.revoked_at {
-        Some(s) => records::parse_rfc3339(s)
-            .map_err(|e| ApiError(Rejection::new(422, "invalid_request", e).field("revoked_at")))?,
+        Some(s) => records::parse_rfc3339(s).map_err(|e| {
+            ApiError(Rejection::new(422, "invalid_request", e.to_string()).field("revoked_at"))
+        })?,
         None => now,
     };
     let r2 = reg.clone();

@@ -25,16 +25,38 @@ pub struct WitnessEndpoint {
     pub key: WitnessVerifier,
 }
 
+/// Why a `--witness URL,VKEY` value was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessEndpointError {
+    /// No comma between the URL and the key.
+    #[error("{0:?}: expected URL,WITNESS-VKEY")]
+    NoComma(String),
+    /// The URL is not http:// or https://.
+    #[error("{0:?} is not an http(s) URL")]
+    NotHttp(String),
+    /// The witness's verifier key does not parse.
+    #[error("{vkey:?}: {source}")]
+    Key {
+        /// The key as given.
+        vkey: String,
+        /// Why it was refused.
+        source: ardoise_cert::note::NoteError,
+    },
+}
+
 impl WitnessEndpoint {
     /// `URL,VKEY` (the command line's `--witness`).
-    pub fn parse(s: &str) -> Result<WitnessEndpoint, String> {
+    pub fn parse(s: &str) -> Result<WitnessEndpoint, WitnessEndpointError> {
         let (url, vkey) = s
             .split_once(',')
-            .ok_or_else(|| format!("{s:?}: expected URL,WITNESS-VKEY"))?;
+            .ok_or_else(|| WitnessEndpointError::NoComma(s.to_string()))?;
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("{url:?} is not an http(s) URL"));
+            return Err(WitnessEndpointError::NotHttp(url.to_string()));
         }
-        let key = WitnessVerifier::from_vkey(vkey).map_err(|e| format!("{vkey:?}: {e}"))?;
+        let key = WitnessVerifier::from_vkey(vkey).map_err(|source| WitnessEndpointError::Key {
+            vkey: vkey.to_string(),
+            source,
+        })?;
         Ok(WitnessEndpoint {
             url: url.trim_end_matches('/').to_string(),
             key,

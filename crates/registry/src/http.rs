@@ -261,8 +261,11 @@ async fn certificate(
     let s = load(&reg, id.clone()).await?;
     let r2 = reg.clone();
     let s2 = s.clone();
-    let receipt =
-        blocking(move || r2.receipt_for(&s2).map_err(|e| err(503, "unavailable", e))).await?;
+    let receipt = blocking(move || {
+        r2.receipt_for(&s2)
+            .map_err(|e| err(503, "unavailable", e.to_string()))
+    })
+    .await?;
     let check = crate::pages::verification(&reg, &s, Some(&receipt));
     let payload: serde_json::Value = ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
         .ok()
@@ -303,7 +306,11 @@ async fn envelope(
 async fn receipt(State(reg): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = check_id(&id)?;
     let s = load(&reg, id.clone()).await?;
-    let r = blocking(move || reg.receipt_for(&s).map_err(|e| err(503, "unavailable", e))).await?;
+    let r = blocking(move || {
+        reg.receipt_for(&s)
+            .map_err(|e| err(503, "unavailable", e.to_string()))
+    })
+    .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),

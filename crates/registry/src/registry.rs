@@ -121,6 +121,20 @@ impl Config {
     }
 }
 
+/// Why [`Registry::receipt_for`] could not build a receipt.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    /// Reading the first checkpoint that included the entry failed.
+    #[error("{0}")]
+    Db(#[from] DbError),
+    /// The inclusion proof could not be computed.
+    #[error("{0}")]
+    Proof(#[from] ardoise_cert::merkle::MerkleError),
+    /// The entry is still not under the published checkpoint after waiting.
+    #[error("entry {0} is not covered by a checkpoint")]
+    NotCovered(u64),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("{0}")]
@@ -619,7 +633,7 @@ impl Registry {
 
     /// A fresh receipt for a stored certificate, against the latest checkpoint, with the
     /// registry's statement (blocking: reads the first checkpoint that included it).
-    pub fn receipt_for(&self, s: &records::Stored) -> Result<Receipt, String> {
+    pub fn receipt_for(&self, s: &records::Stored) -> Result<Receipt, ReceiptError> {
         let index = s.summary.log_index;
         let qc = ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
             .ok()
@@ -627,8 +641,7 @@ impl Registry {
             .map(|c| c.qc);
         let first = self
             .pool
-            .with(|c| crate::receipts::first_checkpoint_including(c, index))
-            .map_err(|e| e.to_string())?;
+            .with(|c| crate::receipts::first_checkpoint_including(c, index))?;
         let entry = crate::receipts::Entry {
             cert_id: &s.summary.cert_id,
             index,
@@ -643,13 +656,14 @@ impl Registry {
                     let statement = first
                         .as_ref()
                         .and_then(|f| crate::receipts::statement(&self.signer, &view, &entry, f));
-                    return crate::receipts::build_receipt(&view, &entry, &self.vkey, statement)
-                        .map_err(|e| e.to_string());
+                    return Ok(crate::receipts::build_receipt(
+                        &view, &entry, &self.vkey, statement,
+                    )?);
                 }
             }
             std::thread::sleep(Duration::from_millis(1));
         }
-        Err(format!("entry {index} is not covered by a checkpoint"))
+        Err(ReceiptError::NotCovered(index))
     }
 
     /// When the station keys were last compared with the database.

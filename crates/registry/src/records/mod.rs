@@ -36,9 +36,24 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     ardoise_cert::fmt_time(t.replace_nanosecond(0).unwrap_or(t))
 }
 
-pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| format!("{s:?} is not an RFC 3339 time ({e})"))
+/// A text that is not an RFC 3339 time (a station key's validity, a revocation time, a filter).
+#[derive(Debug, thiserror::Error)]
+#[error("{text:?} is not an RFC 3339 time ({source})")]
+pub struct TimeParseError {
+    /// The text as given.
+    pub text: String,
+    /// Why the `time` crate refused it.
+    pub source: time::error::Parse,
+}
+
+/// Parses an RFC 3339 time, e.g. `2026-01-31T12:00:00Z`.
+pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, TimeParseError> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|source| {
+        TimeParseError {
+            text: s.to_string(),
+            source,
+        }
+    })
 }
 
 pub fn unix_to_text(t: i64) -> String {

@@ -157,11 +157,11 @@ fn checked_validity(
     now: OffsetDateTime,
 ) -> Result<(OffsetDateTime, Option<OffsetDateTime>), StationError> {
     let not_before = match &new.not_before {
-        Some(s) => parse_rfc3339(s).map_err(|e| invalid("not_before", e))?,
+        Some(s) => parse_rfc3339(s).map_err(|e| invalid("not_before", e.to_string()))?,
         None => now,
     };
     let not_after = match &new.not_after {
-        Some(s) => Some(parse_rfc3339(s).map_err(|e| invalid("not_after", e))?),
+        Some(s) => Some(parse_rfc3339(s).map_err(|e| invalid("not_after", e.to_string()))?),
         None => None,
     };
     if not_after.is_some_and(|na| na < not_before) {
@@ -290,7 +290,8 @@ pub fn load_trust(c: &mut Conn) -> Result<TrustFile, DbError> {
             tracing::error!(key_id = %k.key_id, problem = %p, "station key row not trusted");
             continue;
         }
-        let bad = |e: String| DbError::Other(format!("station key {}: {e}", k.key_id));
+        let bad =
+            |e: super::TimeParseError| DbError::Other(format!("station key {}: {e}", k.key_id));
         tf.keys.push(KeyEntry {
             key_id: k.key_id.clone(),
             public_key: k.public_key.clone(),
