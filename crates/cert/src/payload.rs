@@ -441,7 +441,8 @@ pub struct Health {
     pub grade: HealthGrade,
     /// Why the grade is not `good`.
     pub reasons: Vec<String>,
-    /// Where the figures came from, e.g. `ata-smart`, `nvme-smart-log`.
+    /// Where the figures came from: `ata-smart`, `nvme-health-log` (the NVMe SMART / Health
+    /// Information log page), `none`.
     #[serde(deserialize_with = "Option::deserialize")]
     pub source: Option<String>,
     /// Hours the device has been powered on.
