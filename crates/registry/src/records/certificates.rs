@@ -7,8 +7,14 @@ use super::{search_key, unix_to_text};
 use crate::db::{Conn, DbError, Row, Value};
 use crate::submit::Accepted;
 
+/// Inserts one `certificates` row; its parameters, in order, come from
+/// [`certificate_params`].
 pub const INSERT_CERTIFICATE: &str = "INSERT INTO certificates (log_index, cert_id, leaf_hash, envelope_hash, envelope, received_at, key_id, workshop, station, seq, prev_hash, issued_at, issued_month, media_serial, media_model, media_type, capacity_bytes, host_serial, board_serial, asset_tag, donor, lot, outcome, technique, level_achieved, verification_method, verification_result, k_media_serial, k_host_serial, k_board_serial, k_asset_tag, k_donor, k_lot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
+/// The parameters of [`INSERT_CERTIFICATE`] for an accepted submission placed at `log_index`
+/// and received at `received_at` (Unix seconds): the envelope, the fields searched, listed and
+/// counted (copied out of the payload so that queries need not parse envelopes), and the
+/// search keys of the identifiers.
 pub fn certificate_params(a: &Accepted, log_index: u64, received_at: i64) -> Vec<Value> {
     let c: &Certificate = &a.certificate;
     let month = format!(
@@ -56,26 +62,47 @@ pub fn certificate_params(a: &Accepted, log_index: u64, received_at: i64) -> Vec
 /// One certificate as listed in search results and exports.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Summary {
+    /// Certificate id: lower-case hex BLAKE3 of the signed payload bytes.
     pub cert_id: String,
+    /// Position of the certificate's leaf in the transparency log, from 0.
     pub log_index: u64,
+    /// When the registry accepted it, RFC 3339 UTC.
     pub received_at: String,
+    /// When the station issued it (the payload's `issued_at`), RFC 3339 UTC.
     pub issued_at: String,
+    /// Issuing workshop's id.
     pub workshop: String,
+    /// Issuing station's id within its workshop.
     pub station: String,
+    /// Position in the issuing station's journal, from 0.
     pub seq: u64,
+    /// Id of the station key whose signature was checked.
     pub key_id: String,
+    /// The erased medium's serial number, as reported.
     pub media_serial: String,
+    /// The erased medium's model, as reported.
     pub media_model: String,
+    /// Kind of medium, snake case (`hdd`, `ssd`, `nvme_ssd`, `usb_flash`, …).
     pub media_type: String,
+    /// The medium's capacity, bytes.
     pub capacity_bytes: u64,
+    /// Serial number of the machine the medium was in (SMBIOS system serial), if known.
     pub host_serial: Option<String>,
+    /// The machine's asset tag, if recorded.
     pub asset_tag: Option<String>,
+    /// Name of who gave the equipment.
     pub donor: String,
+    /// The donation's lot, if recorded.
     pub lot: Option<String>,
+    /// `erased`, `erased_with_exceptions` or `not_erased`.
     pub outcome: String,
+    /// Main sanitization technique id, kebab case (e.g. `nvme-sanitize-crypto-erase`).
     pub technique: String,
+    /// Level reached, `clear` or `purge`; `None` when none was.
     pub level_achieved: Option<String>,
+    /// `full`, `stratified_sample`, `ce_pre_post_compare` or `none`.
     pub verification_method: String,
+    /// `pass`, `fail` or `not_run`.
     pub verification_result: String,
 }
 
@@ -107,17 +134,27 @@ pub(super) fn summary(r: &Row) -> Result<Summary, DbError> {
     })
 }
 
-/// A stored certificate with its envelope.
+/// A stored certificate with its envelope, as served when one certificate is asked for by id.
 #[derive(Debug, Clone)]
 pub struct Stored {
+    /// The listed columns.
     pub summary: Summary,
+    /// The signed envelope exactly as submitted (JSON text).
     pub envelope: String,
+    /// RFC 6962 leaf hash of the envelope, lower-case hex.
     pub leaf_hash: String,
+    /// BLAKE3 of the envelope bytes, lower-case hex: what the station's next certificate
+    /// links to.
     pub envelope_hash: String,
+    /// The journal link: the envelope hash of the station's previous certificate, as the payload
+    /// carries it; `None` for a journal's first certificate.
     pub prev_hash: Option<String>,
+    /// When the registry accepted it, Unix seconds (the same instant as
+    /// `summary.received_at`).
     pub received_at_unix: i64,
 }
 
+/// The certificate with id `cert_id`, or `None` when the registry has none.
 pub fn get_certificate(c: &mut Conn, cert_id: &str) -> Result<Option<Stored>, DbError> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, envelope, leaf_hash, envelope_hash, prev_hash FROM certificates WHERE cert_id = ?"
@@ -150,6 +187,7 @@ fn enum_text<T: Serialize>(v: &T) -> String {
     }
 }
 
+/// Number of certificates stored, which is also the log's size.
 pub fn certificate_count(c: &mut Conn) -> Result<u64, DbError> {
     Ok(c.query_one("SELECT COUNT(*) FROM certificates", &[])?
         .map(|r| r[0].int())

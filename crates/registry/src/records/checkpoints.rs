@@ -2,14 +2,21 @@
 
 use crate::db::{Conn, DbError, Row, Value};
 
+/// A row of the `checkpoints` table: a checkpoint the registry signed, written in the same
+/// transaction that grew the log to its size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCheckpoint {
+    /// Number of leaves in the log it commits to; the table's primary key.
     pub tree_size: u64,
+    /// Merkle root of the log at that size, lower-case hex.
     pub root_hash: String,
+    /// The signed checkpoint note as served to clients, signature lines included.
     pub note: String,
+    /// When it was stored, Unix seconds.
     pub created_at: i64,
 }
 
+/// Records a newly signed checkpoint; fails if one for the same tree size already exists.
 pub fn insert_checkpoint(c: &mut Conn, cp: &StoredCheckpoint) -> Result<(), DbError> {
     c.execute(
         "INSERT INTO checkpoints (tree_size, root_hash, note, created_at) VALUES (?, ?, ?, ?)",
@@ -32,6 +39,7 @@ fn checkpoint_row(r: &Row) -> Result<StoredCheckpoint, DbError> {
     })
 }
 
+/// The checkpoint with the largest tree size, or `None` before the first one is signed.
 pub fn latest_checkpoint(c: &mut Conn) -> Result<Option<StoredCheckpoint>, DbError> {
     c.query_one(
         "SELECT tree_size, root_hash, note, created_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
@@ -42,6 +50,7 @@ pub fn latest_checkpoint(c: &mut Conn) -> Result<Option<StoredCheckpoint>, DbErr
     .transpose()
 }
 
+/// The checkpoint signed for exactly `size` leaves, if any (not every size has one).
 pub fn checkpoint_at(c: &mut Conn, size: u64) -> Result<Option<StoredCheckpoint>, DbError> {
     c.query_one(
         "SELECT tree_size, root_hash, note, created_at FROM checkpoints WHERE tree_size = ?",
@@ -52,6 +61,7 @@ pub fn checkpoint_at(c: &mut Conn, size: u64) -> Result<Option<StoredCheckpoint>
     .transpose()
 }
 
+/// Every stored checkpoint, by increasing tree size.
 pub fn all_checkpoints(c: &mut Conn) -> Result<Vec<StoredCheckpoint>, DbError> {
     c.query(
         "SELECT tree_size, root_hash, note, created_at FROM checkpoints ORDER BY tree_size",

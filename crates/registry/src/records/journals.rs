@@ -8,10 +8,15 @@ use crate::db::{Conn, DbError, Value};
 /// One station's journal as the registry knows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalView {
+    /// The workshop's id.
     pub workshop: String,
+    /// The station's id within the workshop.
     pub station: String,
+    /// Number of the station's certificates stored.
     pub certificates: u64,
+    /// Lowest sequence number stored; `None` when there is none.
     pub first_seq: Option<u64>,
+    /// Highest sequence number stored; `None` when there is none.
     pub last_seq: Option<u64>,
     /// Missing sequence numbers, as inclusive ranges: certificates not (yet) received.
     pub gaps: Vec<(u64, u64)>,
@@ -19,18 +24,28 @@ pub struct JournalView {
     pub entries: Vec<JournalEntry>,
 }
 
+/// One certificate in a [`JournalView`].
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalEntry {
+    /// Sequence number in the station's journal.
     pub seq: u64,
+    /// The certificate's id.
     pub cert_id: String,
+    /// When the station issued it, RFC 3339 UTC.
     pub issued_at: String,
+    /// The erased medium's serial number.
     pub media_serial: String,
+    /// `erased`, `erased_with_exceptions` or `not_erased`.
     pub outcome: String,
     /// The entry's predecessor link matches the stored previous entry (None: no previous
     /// entry stored, or seq 0).
     pub link_ok: Option<bool>,
 }
 
+/// The journal of station `station` of workshop `workshop`: counts and gaps over all its
+/// certificates, and the entries whose sequence numbers lie within `window` of `around`, or
+/// without `around` the latest `2 * window + 1`. Gaps are only found before the first and
+/// between received numbers: missing certificates after the last one cannot be seen.
 pub fn journal(
     c: &mut Conn,
     workshop: &str,

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::db::{Conn, DbError, Value};
 
+/// Inserts one `machine_dispositions` row; its parameters come from [`params`].
 pub const INSERT: &str = "INSERT INTO machine_dispositions (log_index, workshop, issued_month, machine, destination) VALUES (?, ?, ?, ?, ?)";
 
 /// The meta row that says the backfill is complete.
@@ -112,10 +113,16 @@ pub fn backfill(c: &mut Conn) -> Result<u64, DbError> {
 /// Machines of one month by destination.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DestinationMonth {
+    /// The issue month, `YYYY-MM`.
     pub month: String,
+    /// All machines of the month, whatever their destination (the sum of the four counts
+    /// below).
     pub machines: u64,
+    /// Machines whose destination is `reuse`.
     pub reuse: u64,
+    /// Machines whose destination is `parts`.
     pub parts: u64,
+    /// Machines whose destination is `recycling`.
     pub recycling: u64,
     /// Machines whose certificates record no destination.
     pub not_recorded: u64,

@@ -3,6 +3,7 @@
 
 use crate::db::{Conn, DbError};
 
+/// The value stored under `name`, or `None` when it was never set.
 pub fn meta_get(c: &mut Conn, name: &str) -> Result<Option<String>, DbError> {
     match c.query_one("SELECT value FROM meta WHERE name = ?", &[name.into()])? {
         Some(mut r) => Ok(Some(r.remove(0).take_text()?)),
@@ -10,6 +11,8 @@ pub fn meta_get(c: &mut Conn, name: &str) -> Result<Option<String>, DbError> {
     }
 }
 
+/// Stores `value` under `name`, replacing any previous value (update, else insert, so it
+/// runs unchanged on SQLite and PostgreSQL).
 pub fn meta_set(c: &mut Conn, name: &str, value: &str) -> Result<(), DbError> {
     if c.execute(
         "UPDATE meta SET value = ? WHERE name = ?",

@@ -32,6 +32,8 @@ pub use stations::{
 };
 pub use statistics::{workshop_stats, workshops, MonthStats, WorkshopStats};
 
+/// Formats a time as RFC 3339 UTC text, whole seconds (nanoseconds dropped), as stored in
+/// the text time columns and shown in answers.
 pub fn rfc3339(t: OffsetDateTime) -> String {
     ardoise_cert::fmt_time(t.replace_nanosecond(0).unwrap_or(t))
 }
@@ -56,6 +58,8 @@ pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, TimeParseError> {
     })
 }
 
+/// Formats Unix seconds (the BIGINT time columns) as RFC 3339 text; a value out of range is
+/// shown as the plain number rather than failing.
 pub fn unix_to_text(t: i64) -> String {
     OffsetDateTime::from_unix_timestamp(t)
         .map(rfc3339)

@@ -15,21 +15,29 @@ pub struct Filter {
     /// tag, lot or donor.
     #[serde(default)]
     pub q: Option<String>,
+    /// Certificate id, exact (case ignored).
     #[serde(default)]
     pub cert_id: Option<String>,
+    /// Medium serial number. It, the host serial, asset tag, donor and lot compare by search
+    /// key (case and extra whitespace ignored), whole value, not substring.
     #[serde(default)]
     pub media_serial: Option<String>,
     /// SMBIOS system or board serial.
     #[serde(default)]
     pub host_serial: Option<String>,
+    /// The machine's asset tag.
     #[serde(default)]
     pub asset_tag: Option<String>,
+    /// Donor name.
     #[serde(default)]
     pub donor: Option<String>,
+    /// Donation lot.
     #[serde(default)]
     pub lot: Option<String>,
+    /// Issuing workshop's id, exact (case kept).
     #[serde(default)]
     pub workshop: Option<String>,
+    /// Issuing station's id, exact (case kept).
     #[serde(default)]
     pub station: Option<String>,
     /// Issued at or after (`YYYY-MM-DD` or RFC 3339).
@@ -38,8 +46,10 @@ pub struct Filter {
     /// Issued before the end of this day (`YYYY-MM-DD`) or at or before this instant.
     #[serde(default)]
     pub to: Option<String>,
+    /// `erased`, `erased_with_exceptions` or `not_erased`; anything else is refused.
     #[serde(default)]
     pub outcome: Option<String>,
+    /// Results per page: [`DEFAULT_LIMIT`] when absent, kept within 1..=[`MAX_LIMIT`].
     #[serde(default)]
     pub limit: Option<u32>,
     /// Page cursor: the `next` value of the previous page.
@@ -50,16 +60,22 @@ pub struct Filter {
     pub lang: Option<String>,
 }
 
+/// A filter the registry refuses, answered to the client as a bad request.
 #[derive(Debug, thiserror::Error)]
 pub enum FilterError {
+    /// One criterion has a value that cannot be used.
     #[error("{field}: {message}")]
     Invalid {
+        /// The criterion's name, as in the query string (`outcome`, `from`, `to`, `cursor`).
         field: &'static str,
+        /// What was expected, for the client.
         message: String,
     },
 }
 
+/// Results per page when the filter gives no `limit`.
 pub const DEFAULT_LIMIT: u32 = 50;
+/// Most results per page, whatever `limit` asks, to bound the work of one request.
 pub const MAX_LIMIT: u32 = 500;
 
 fn parse_bound(s: &str, end_of_day: bool) -> Option<i64> {
@@ -77,6 +93,8 @@ fn nonempty(o: &Option<String>) -> Option<&str> {
 }
 
 impl Filter {
+    /// Whether no criterion is given (blank ones do not count; `limit`, `cursor` and `lang`
+    /// are not criteria): then a search would list everything.
     pub fn is_empty(&self) -> bool {
         [
             &self.q,
@@ -162,6 +180,7 @@ impl Filter {
         Ok((cond, params))
     }
 
+    /// The page size to use: `limit`, else [`DEFAULT_LIMIT`], kept within 1..=[`MAX_LIMIT`].
     pub fn limit(&self) -> u32 {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
     }
@@ -186,20 +205,27 @@ impl Filter {
 /// One page of results, newest first.
 #[derive(Debug, Clone, Serialize)]
 pub struct Page {
+    /// The matching certificates, by decreasing log index.
     pub items: Vec<Summary>,
     /// Cursor of the next page, absent on the last one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
 
+/// Why a search or an export failed: the client's filter, or the database.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
+    /// The filter was refused (the client's fault).
     #[error(transparent)]
     Filter(#[from] FilterError),
+    /// The database failed (the registry's fault).
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
+/// One page of the certificates matching `f`, newest (highest log index) first, starting
+/// after the filter's cursor. The cursor is a log index, so pages stay stable while new
+/// certificates arrive.
 pub fn search(c: &mut Conn, f: &Filter) -> Result<Page, QueryError> {
     let (mut cond, mut params) = f.sql()?;
     if let Some(cur) = f.cursor()? {

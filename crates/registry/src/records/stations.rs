@@ -21,35 +21,54 @@ pub(crate) fn bump_keys_version(c: &mut Conn) -> Result<(), DbError> {
     meta_set(c, "keys_version", &v.to_string())
 }
 
-/// A station key as registered.
+/// A station key as registered: its `station_keys` row joined with its `revocations` row, if
+/// any. Times are RFC 3339 UTC text, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StationKeyRecord {
+    /// Key id: lower-case hex BLAKE3 of the public key; the primary key.
     pub key_id: String,
+    /// The Ed25519 public key, standard base64 of its 32 bytes.
     pub public_key: String,
+    /// Workshop the key signs for.
     pub workshop: String,
+    /// Station the key signs for; `<base>-*` for a per-boot PXE station.
     pub station: String,
+    /// Start of the validity period (inclusive), compared with certificates' `issued_at`.
     pub not_before: String,
+    /// End of the validity period (inclusive); `None` when open-ended.
     pub not_after: Option<String>,
+    /// Free note for the operators, e.g. `bench 1`.
     pub comment: Option<String>,
+    /// When the key was registered.
     pub registered_at: String,
+    /// From this instant on (inclusive), certificates signed by the key are not trusted;
+    /// `None` when not revoked.
     pub revoked_at: Option<String>,
+    /// Why it was revoked; set exactly when `revoked_at` is.
     pub revocation_reason: Option<String>,
 }
 
 /// Why a station key could not be registered or revoked.
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
+    /// A given value cannot be used.
     #[error("{field}: {message}")]
     Invalid {
+        /// The field's name, as in [`NewStationKey`] (or `reason` for a revocation).
         field: &'static str,
+        /// What is wrong with it, for the operator.
         message: String,
     },
+    /// A key with this key id is already registered.
     #[error("key {0} is already registered")]
     Exists(String),
+    /// No key with this key id is registered.
     #[error("key {0} is not registered")]
     NotFound(String),
+    /// The key already has a revocation; it is kept, not replaced.
     #[error("key {0} is already revoked")]
     AlreadyRevoked(String),
+    /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -61,14 +80,22 @@ pub struct NewStationKey {
     /// Optional: when given, must be the blake3 of the public key.
     #[serde(default)]
     pub key_id: Option<String>,
+    /// The Ed25519 public key, standard base64 of its 32 bytes (surrounding whitespace
+    /// ignored).
     pub public_key: String,
+    /// Workshop the key signs for: a kebab-case id of at most 64 bytes.
     pub workshop: String,
+    /// Station the key signs for: a kebab-case id of at most 64 bytes, or such an id followed
+    /// by `-*` for a per-boot PXE station.
     pub station: String,
     #[serde(default)]
+    /// Start of validity, RFC 3339; registration time when absent.
     pub not_before: Option<String>,
     #[serde(default)]
+    /// End of validity, RFC 3339, not before `not_before`; open-ended when absent.
     pub not_after: Option<String>,
     #[serde(default)]
+    /// Free note for the operators, at most 500 bytes.
     pub comment: Option<String>,
 }
 
@@ -76,6 +103,9 @@ fn is_kebab(s: &str) -> bool {
     s.len() <= 64 && ardoise_cert::validate::is_kebab(s)
 }
 
+/// Registers a station key after checking it (public key decodes, key id matches it, ids are
+/// kebab case, validity in order, comment at most 500 bytes); `now` is the registration time
+/// and the default `not_before`. Bumps the keys version. Returns the row as stored.
 pub fn add_station_key(
     c: &mut Conn,
     new: &NewStationKey,
@@ -187,6 +217,9 @@ fn insert_station_key(c: &mut Conn, r: &StationKeyRecord) -> Result<(), DbError>
     bump_keys_version(c)
 }
 
+/// Revokes a registered key from `revoked_at` on, for `reason` (required, must not be blank);
+/// `now` is when the revocation is recorded. `revoked_at` is not checked against `now`: it
+/// may be backdated to when a key was lost. Bumps the keys version.
 pub fn revoke_station_key(
     c: &mut Conn,
     key_id: &str,
@@ -231,6 +264,7 @@ pub fn revoke_station_key(
     })?
 }
 
+/// Every registered key, revoked ones included, by workshop, station and registration time.
 pub fn list_station_keys(c: &mut Conn) -> Result<Vec<StationKeyRecord>, DbError> {
     c.query(
         "SELECT k.key_id, k.public_key, k.workshop, k.station, k.not_before, k.not_after, k.comment, k.registered_at, r.revoked_at, r.reason \

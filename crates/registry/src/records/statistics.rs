@@ -5,14 +5,21 @@ use serde::Serialize;
 use super::machines::{self, DestinationMonth};
 use crate::db::{Conn, DbError};
 
+/// A workshop's figures, for its report. Counts are of certificates, that is of disks,
+/// except [`destinations`](Self::destinations), which counts machines.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct WorkshopStats {
+    /// The workshop's id.
     pub workshop: String,
+    /// Number of its certificates (disks).
     pub certificates: u64,
     /// Outcome `erased` or `erased_with_exceptions`.
     pub disks_erased: u64,
+    /// Certificates per outcome, by outcome name.
     pub outcomes: Vec<(String, u64)>,
+    /// Certificates per sanitization technique id, most used first.
     pub techniques: Vec<(String, u64)>,
+    /// Certificates per verification method, most used first.
     pub verification_methods: Vec<(String, u64)>,
     /// Per month (`YYYY-MM`): certificates, erased, erased with exceptions, not erased.
     pub months: Vec<MonthStats>,
@@ -20,12 +27,18 @@ pub struct WorkshopStats {
     pub destinations: Vec<DestinationMonth>,
 }
 
+/// One issue month of a workshop's certificates, by outcome.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct MonthStats {
+    /// The issue month, `YYYY-MM`.
     pub month: String,
+    /// Certificates issued that month, all outcomes.
     pub certificates: u64,
+    /// Of which outcome `erased`.
     pub erased: u64,
+    /// Of which outcome `erased_with_exceptions`.
     pub erased_with_exceptions: u64,
+    /// Of which outcome `not_erased` (or any other value).
     pub not_erased: u64,
 }
 
@@ -36,6 +49,7 @@ fn counts(c: &mut Conn, sql: &str, workshop: &str) -> Result<Vec<(String, u64)>,
         .collect()
 }
 
+/// The figures of workshop `workshop`; all zero and empty when it has no certificates.
 pub fn workshop_stats(c: &mut Conn, workshop: &str) -> Result<WorkshopStats, DbError> {
     let outcomes = counts(
         c,
