@@ -66,6 +66,7 @@ fn serde_path_to_error_lite<'de, T: Deserialize<'de>>(
     Ok(v)
 }
 
+/// `GET /api/v1/stations` (admin): every station key, revoked ones included, as JSON.
 pub async fn list_stations(
     State(reg): State<Shared>,
     headers: HeaderMap,
@@ -75,6 +76,8 @@ pub async fn list_stations(
     Ok(axum::Json(keys).into_response())
 }
 
+/// `POST /api/v1/stations` (admin): registers a station key; 201 with the stored record,
+/// and the running key set is reloaded at once.
 pub async fn add_station(
     State(reg): State<Shared>,
     headers: HeaderMap,
@@ -102,6 +105,8 @@ struct RevokeRequest {
     revoked_at: Option<String>,
 }
 
+/// `POST /api/v1/stations/{key_id}/revoke` (admin): revokes a key from `revoked_at`
+/// (default now); returns the key id and the revocation time.
 pub async fn revoke_station(
     State(reg): State<Shared>,
     Path(key_id): Path<String>,

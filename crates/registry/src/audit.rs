@@ -19,26 +19,36 @@ use crate::db::{Conn, DbError, Row};
 use crate::records;
 use crate::tree::LogTree;
 
+/// One inconsistency the audit found.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Problem {
     /// `missing_entry`, `altered_envelope`, `column_mismatch`, `signature`, `checkpoint_signature`,
     /// `checkpoint_mismatch`, `checkpoint_beyond_log`, `unchecked_entries`, `key_id_mismatch`.
     pub kind: &'static str,
+    /// Log position concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_index: Option<u64>,
+    /// Certificate concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cert_id: Option<String>,
+    /// Human-readable explanation.
     pub detail: String,
 }
 
+/// Result of one audit run (served by `/api/v1/audit` and the audit page).
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
+    /// True when no problem was found.
     pub ok: bool,
+    /// When the audit ran (RFC 3339 UTC).
     pub at: String,
+    /// Log entries checked.
     pub entries: u64,
+    /// Signed checkpoints checked.
     pub checkpoints: u64,
     /// Largest checkpoint whose root matched (the log up to there is as signed).
     pub last_good_checkpoint: Option<u64>,
+    /// Problems found, at most `MAX_PROBLEMS`.
     pub problems: Vec<Problem>,
 }
 

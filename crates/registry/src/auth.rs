@@ -25,11 +25,14 @@ use crate::submit::Rejection;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Reads everything personal: search, exports, full certificates, journals.
     Auditor,
+    /// Everything an auditor may, plus station keys, tokens and running the audit.
     Admin,
 }
 
 impl Role {
+    /// Name as stored and in the API (`auditor`, `admin`).
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Auditor => "auditor",
@@ -37,6 +40,7 @@ impl Role {
         }
     }
 
+    /// Inverse of `as_str`; None for an unknown name.
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "auditor" => Some(Role::Auditor),
@@ -144,15 +148,22 @@ pub fn require(tokens: &Tokens, headers: &HeaderMap, needed: Role) -> Result<Rol
 /// A stored token (never the token itself).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TokenRecord {
+    /// Public identifier, used to list and revoke the token.
     pub token_id: String,
+    /// blake3 of the token, hex; never serialized.
     #[serde(skip)]
     pub token_hash: String,
+    /// What the token may do.
     pub role: Role,
+    /// Free note given when it was issued.
     pub comment: Option<String>,
+    /// Issue time, RFC 3339 UTC.
     pub created_at: String,
+    /// Revocation time, if revoked; a revoked token authorizes nothing.
     pub revoked_at: Option<String>,
 }
 
+/// All stored tokens, oldest first.
 pub fn list(c: &mut Conn) -> Result<Vec<TokenRecord>, DbError> {
     c.query(
         "SELECT token_id, token_hash, role, comment, created_at, revoked_at FROM api_tokens ORDER BY created_at, token_id",

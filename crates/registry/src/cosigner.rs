@@ -22,6 +22,7 @@ use crate::log_view::LogView;
 pub struct WitnessEndpoint {
     /// Submission prefix, e.g. `http://witness.example:8081` (`/add-checkpoint` is added).
     pub url: String,
+    /// Key the witness's cosignatures must verify against.
     pub key: WitnessVerifier,
 }
 

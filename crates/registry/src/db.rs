@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 /// Where the data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DbUrl {
+    /// A SQLite file (`sqlite:PATH`, `sqlite://PATH` or a bare path).
     Sqlite(PathBuf),
+    /// `postgres://…` (or `postgresql://…`): a PostgreSQL connection string.
     Postgres(String),
 }
 
@@ -29,6 +31,7 @@ impl DbUrl {
         Ok(DbUrl::Sqlite(PathBuf::from(path)))
     }
 
+    /// True for PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         matches!(self, DbUrl::Postgres(_))
     }
@@ -54,18 +57,23 @@ fn redact_password(url: &str) -> String {
     url.to_string()
 }
 
+/// Why a database operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// The database URL could not be understood.
     #[error("database URL {0:?}: expected sqlite:PATH or postgres://…")]
     Url(String),
+    /// An error from SQLite.
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// Displayed with its causes ("db error: ERROR: …", "error performing TLS handshake:
     /// invalid peer certificate: …"): the postgres crate's own text is only the kind.
     #[error("PostgreSQL: {}", with_causes(.0))]
     Postgres(postgres::Error),
+    /// A value of an unexpected type or another inconsistency found by this crate.
     #[error("database: {0}")]
     Other(String),
+    /// No pooled connection became free within the given wait.
     #[error("every database connection stayed busy for {0:?}")]
     Busy(std::time::Duration),
 }
@@ -127,12 +135,16 @@ impl DbError {
 /// A parameter or column value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
+    /// SQL NULL.
     Null,
+    /// An integer column or parameter.
     Int(i64),
+    /// A text column or parameter.
     Text(String),
 }
 
 impl Value {
+    /// The integer, or an error naming what was found instead.
     pub fn int(&self) -> Result<i64, DbError> {
         match self {
             Value::Int(i) => Ok(*i),
@@ -141,12 +153,14 @@ impl Value {
             ))),
         }
     }
+    /// The text, or an error naming what was found instead.
     pub fn text(&self) -> Result<String, DbError> {
         match self {
             Value::Text(s) => Ok(s.clone()),
             other => Err(DbError::Other(format!("expected text, found {other:?}"))),
         }
     }
+    /// The text, None for NULL, an error for any other type.
     pub fn opt_text(&self) -> Result<Option<String>, DbError> {
         match self {
             Value::Null => Ok(None),
@@ -154,6 +168,7 @@ impl Value {
             other => Err(DbError::Other(format!("expected text, found {other:?}"))),
         }
     }
+    /// The text, moved out without copying; an error for any other type.
     pub fn take_text(self) -> Result<String, DbError> {
         match self {
             Value::Text(s) => Ok(s),
@@ -227,13 +242,18 @@ impl postgres::types::ToSql for Value {
     postgres::types::to_sql_checked!();
 }
 
+/// A result row, columns in SELECT order.
 pub type Row = Vec<Value>;
 
 /// An open connection.
 pub enum Conn {
+    /// A SQLite connection.
     Sqlite(rusqlite::Connection),
+    /// A PostgreSQL connection and its prepared statements.
     Postgres {
+        /// The client (boxed: much larger than the SQLite variant).
         client: Box<postgres::Client>,
+        /// Prepared statements by SQL text, so that each is prepared once per connection.
         statements: HashMap<String, postgres::Statement>,
     },
 }
@@ -301,6 +321,8 @@ fn pg_value(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
 }
 
 impl Conn {
+    /// Opens a connection: SQLite in WAL mode with synchronous FULL and foreign keys on;
+    /// PostgreSQL through [`crate::pg_tls`].
     pub fn open(url: &DbUrl) -> Result<Conn, DbError> {
         match url {
             DbUrl::Sqlite(path) => Self::open_sqlite(path),
@@ -326,6 +348,7 @@ impl Conn {
         Ok(Conn::Sqlite(c))
     }
 
+    /// True for PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         matches!(self, Conn::Postgres { .. })
     }
@@ -373,6 +396,7 @@ impl Conn {
         Ok(())
     }
 
+    /// Runs one statement; returns the number of rows changed.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         match self {
             Conn::Sqlite(c) => {
@@ -388,6 +412,7 @@ impl Conn {
         }
     }
 
+    /// Runs a query and returns all its rows (for small results; see `query_each`).
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
         let mut out = Vec::new();
         self.query_each(sql, params, |r| {
@@ -397,6 +422,7 @@ impl Conn {
         Ok(out)
     }
 
+    /// The first row of a query, if any.
     pub fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
         let mut out = None;
         self.query_each(sql, params, |r| {
@@ -478,10 +504,12 @@ impl Conn {
         r
     }
 
+    /// Commits the transaction opened by `begin`.
     pub fn commit(&mut self) -> Result<(), DbError> {
         self.batch("COMMIT")
     }
 
+    /// Rolls back the current transaction; an error (no transaction open) is ignored.
     pub fn rollback(&mut self) {
         let _ = self.batch("ROLLBACK");
     }

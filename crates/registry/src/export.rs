@@ -215,6 +215,8 @@ async fn start_export(
     }))
 }
 
+/// `GET /api/v1/export.csv` (auditor): the certificates matching the search filter as CSV,
+/// streamed, one line per certificate after a header line.
 pub async fn export_csv(
     State(reg): State<Shared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -248,6 +250,8 @@ struct JsonlQuery {
     filter: Filter,
 }
 
+/// `GET /api/v1/export.jsonl` (auditor): the certificates matching the search filter as
+/// JSON lines, streamed; `envelope=1` adds each envelope's text.
 pub async fn export_jsonl(
     State(reg): State<Shared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,

@@ -15,6 +15,7 @@ use crate::records::{self, QueryError};
 use crate::registry::Registry;
 use crate::submit::Rejection;
 
+/// The registry as the handlers share it.
 pub type Shared = Arc<Registry>;
 
 /// An API error: status and `{error, message, field?}`.
@@ -68,6 +69,7 @@ pub fn require(reg: &Registry, headers: &HeaderMap, role: Role) -> Result<Role, 
     Ok(crate::auth::require(&reg.tokens(), headers, role)?)
 }
 
+/// An API error with this status, machine-readable code and message.
 pub fn err(status: u16, code: &'static str, msg: impl Into<String>) -> ApiError {
     ApiError(Rejection::new(status, code, msg))
 }
@@ -81,6 +83,8 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError(crate::incident::internal(&e)))?
 }
 
+/// Parses a query string into `T` (its default when absent or empty); 400 `invalid_query`
+/// otherwise.
 pub fn parse_query<T: for<'de> Deserialize<'de> + Default>(q: Option<&str>) -> Result<T, ApiError> {
     match q {
         None | Some("") => Ok(T::default()),

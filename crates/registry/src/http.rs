@@ -18,6 +18,8 @@ use crate::auth::Role;
 use crate::handler::{blocking, err, parse_query, require, ApiError, Shared};
 use crate::records::{self, Filter};
 
+/// The whole HTTP application: the API under `/api/v1`, the pages and the health checks,
+/// each request bounded by the configured request timeout, with security headers.
 pub fn router(reg: Shared) -> Router {
     let timeout = reg.config.request_timeout;
     Router::new()

@@ -26,7 +26,9 @@ pub const CLOCK_TOLERANCE: Duration = Duration::from_secs(300);
 /// The last heartbeat of one station.
 #[derive(Debug, Clone, Serialize)]
 pub struct StationLive {
+    /// Station name, as in its heartbeats.
     pub station: String,
+    /// When the registry received the last heartbeat.
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
     /// Seconds since the last heartbeat arrived.
@@ -37,14 +39,18 @@ pub struct StationLive {
     /// No heartbeat for longer than the registry's silence threshold while a disk was still
     /// in progress.
     pub silent: bool,
+    /// The last heartbeat itself.
     pub heartbeat: Heartbeat,
 }
 
 /// The stations of one workshop, for the page and the API.
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkshopLive {
+    /// Workshop name.
     pub workshop: String,
+    /// Silence threshold, in seconds (see `StationLive::silent`).
     pub silent_after_seconds: u64,
+    /// Its stations, each with its last heartbeat.
     pub stations: Vec<StationLive>,
 }
 

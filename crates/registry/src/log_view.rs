@@ -13,8 +13,11 @@ use crate::tree::{LogTree, Spine};
 /// A signed checkpoint the registry holds.
 #[derive(Debug, Clone)]
 pub struct SignedCheckpoint {
+    /// Number of leaves the checkpoint covers.
     pub size: u64,
+    /// Merkle root of those leaves.
     pub root: Hash,
+    /// The signed note, as served.
     pub note: String,
 }
 
@@ -22,7 +25,9 @@ pub struct SignedCheckpoint {
 /// end) and the latest committed checkpoint, which bounds every proof handed out.
 #[derive(Debug, Default)]
 pub struct LogView {
+    /// The whole Merkle tree of the log.
     pub tree: LogTree,
+    /// Latest committed checkpoint (None before the first commit).
     pub checkpoint: Option<SignedCheckpoint>,
     /// The checkpoint size's incomplete subtree hashes: proofs cost O(log n).
     pub spine: Spine,

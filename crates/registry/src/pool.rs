@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::db::{Conn, DbError, DbUrl};
 
+/// Read connections to one database, opened on demand up to a limit and kept for reuse.
 pub struct Pool {
     url: DbUrl,
     idle: Mutex<Vec<Conn>>,
@@ -22,10 +23,12 @@ pub const DEFAULT_POOL_SIZE: usize = 32;
 pub const DEFAULT_POOL_WAIT: Duration = Duration::from_secs(5);
 
 impl Pool {
+    /// A pool with the default size and wait.
     pub fn new(url: DbUrl) -> Pool {
         Pool::with_limits(url, DEFAULT_POOL_SIZE, DEFAULT_POOL_WAIT)
     }
 
+    /// A pool of at most `max_open` connections (at least 1) whose callers wait at most `wait`.
     pub fn with_limits(url: DbUrl, max_open: usize, wait: Duration) -> Pool {
         Pool {
             url,

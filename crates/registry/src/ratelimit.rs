@@ -31,6 +31,7 @@ impl Drop for Slot {
 }
 
 impl ConcurrencyLimiter {
+    /// A limiter of `max` slots per address (at least 1).
     pub fn new(max: usize) -> ConcurrencyLimiter {
         ConcurrencyLimiter {
             max: max.max(1),
@@ -52,11 +53,13 @@ impl ConcurrencyLimiter {
         })
     }
 
+    /// Slots allowed per address.
     pub fn max(&self) -> usize {
         self.max
     }
 }
 
+/// Token buckets by key (a station): `rate` per second sustained, `burst` at once.
 pub struct RateLimiter {
     rate: f64,
     burst: f64,
@@ -64,6 +67,7 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// A limiter refilling `rate` tokens per second (at least 0.001) up to `burst` (at least 1).
     pub fn new(rate: f64, burst: f64) -> RateLimiter {
         RateLimiter {
             rate: rate.max(0.001),

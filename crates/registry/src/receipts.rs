@@ -15,8 +15,11 @@ use crate::log_view::{LogView, SignedCheckpoint};
 
 /// What the registry knows of one entry when it writes its receipt.
 pub struct Entry<'a> {
+    /// Certificate id.
     pub cert_id: &'a str,
+    /// Position in the log.
     pub index: u64,
+    /// When the registry received it, Unix seconds.
     pub received_at: i64,
     /// The certificate's quality-control field (None when unreadable).
     pub qc: Option<&'a Qc>,

@@ -33,6 +33,7 @@ use crate::writer::{Job, Writer, PG_LOCK};
 /// How the registry runs.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Where the certificates and the log are stored.
     pub db: DbUrl,
     /// The log key file; default: beside the SQLite file (`<db>.log-key`); required for
     /// PostgreSQL.
@@ -46,6 +47,7 @@ pub struct Config {
     pub max_body: usize,
     /// Per-station submissions per second, sustained, and burst.
     pub station_rate: f64,
+    /// Burst allowed per station above `station_rate`.
     pub station_burst: f64,
     /// Most submissions committed in one transaction.
     pub max_batch: usize,
@@ -53,6 +55,7 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Read connections open at once, and how long a request waits for one (then 503).
     pub pool_size: usize,
+    /// How long a request waits for a read connection before 503.
     pub pool_wait: Duration,
     /// Exports streaming at once from one client address (429 above).
     pub exports_per_address: usize,
@@ -78,9 +81,11 @@ pub fn default_origin(seed: &[u8; 32]) -> String {
     let digest = blake3::hash(public.as_bytes()).to_hex();
     format!("{DEFAULT_ORIGIN_PREFIX}/{}", &digest[..16])
 }
+/// Largest request body accepted by default (4 MiB).
 pub const DEFAULT_MAX_BODY: usize = 4 * 1024 * 1024;
 
 impl Config {
+    /// The defaults, storing in `db`.
     pub fn new(db: DbUrl) -> Config {
         Config {
             db,
@@ -135,16 +140,23 @@ pub enum ReceiptError {
     NotCovered(u64),
 }
 
+/// Why the registry could not start or complete an operation.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
+    /// A configuration value is missing or inconsistent.
     #[error("{0}")]
     Config(String),
+    /// A database error.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The log key file could not be read or created.
     #[error(transparent)]
     Key(#[from] crate::signing::KeyFileError),
+    /// The stored log does not match its signed state.
     #[error("{0}")]
     Integrity(String),
+    /// Another registry already serves this database (its lock file is held), or the lock
+    /// file could not be opened.
     #[error("{0}")]
     Locked(String),
 }
@@ -161,18 +173,24 @@ impl From<SignError> for RegistryError {
 /// A submission's result.
 #[derive(Debug, Clone)]
 pub struct Stored {
+    /// The receipt (for a duplicate: the one of the first submission).
     pub receipt: Receipt,
+    /// True when the same certificate was already stored; nothing was added.
     pub duplicate: bool,
 }
 
 /// The registry.
 pub struct Registry {
+    /// How it runs.
     pub config: Config,
+    /// The log origin in use (checkpoint first line and key name).
     pub origin: String,
+    /// Verifier of the log key (the audit checks the stored checkpoints with it).
     pub verifier: NoteVerifier,
     /// Signs receipt statements (the log key; checkpoints are signed by the writer).
     signer: NoteSigner,
     vkey: String,
+    /// Read connections.
     pub pool: Pool,
     trust: RwLock<Arc<TrustFile>>,
     tokens: RwLock<Arc<crate::auth::Tokens>>,
@@ -183,6 +201,7 @@ pub struct Registry {
     key_reload_after_refusal: Mutex<Option<Instant>>,
     /// Database reads of the keys caused by refused submissions (for tests and health).
     pub key_reloads: AtomicU64,
+    /// The Merkle log and its latest signed checkpoint, shared with the writer.
     pub log: Arc<RwLock<LogView>>,
     /// `Some(problem)` when the stored log does not match its signed checkpoints: the
     /// registry then refuses to append (it must never sign a checkpoint inconsistent with
@@ -194,6 +213,7 @@ pub struct Registry {
     limiter: RateLimiter,
     /// Exports streaming at once per client address.
     pub exports: ConcurrencyLimiter,
+    /// The report of the latest log audit (None until the first one ends).
     pub last_audit: Mutex<Option<crate::audit::AuditReport>>,
     /// The last progress heartbeat of every station (memory only).
     pub live: crate::live::LiveBoard,
@@ -523,10 +543,12 @@ impl Registry {
         }))
     }
 
+    /// The station keys in force (reloaded from the database when they change).
     pub fn trust(&self) -> Arc<TrustFile> {
         self.trust.read().expect("trust lock").clone()
     }
 
+    /// The access tokens in force.
     pub fn tokens(&self) -> Arc<crate::auth::Tokens> {
         self.tokens.read().expect("tokens lock").clone()
     }

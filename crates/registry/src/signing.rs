@@ -12,15 +12,26 @@ use base64::Engine;
 
 const HEADER: &str = "ardoise-registry-log-key-v1";
 
+/// Why the log key file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
+    /// The file could not be read or written.
     #[error("{path}: {error}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What went wrong.
         error: std::io::Error,
     },
+    /// The file exists but is not a valid key file.
     #[error("{path}: not an ardoise registry key file ({reason})")]
-    Malformed { path: PathBuf, reason: String },
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its content.
+        reason: String,
+    },
+    /// No random bytes for a new key.
     #[error("the system random generator failed: {0}")]
     Random(String),
 }

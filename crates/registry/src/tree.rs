@@ -14,6 +14,7 @@ pub struct Spine {
     ranges: Vec<(u64, Hash)>,
 }
 
+/// Every complete subtree hash of the log's leaves (see the module documentation).
 #[derive(Debug, Clone, Default)]
 pub struct LogTree {
     levels: Vec<Vec<Hash>>,
@@ -26,10 +27,12 @@ fn split_point(n: u64) -> u64 {
 }
 
 impl LogTree {
+    /// An empty tree.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// A tree of these leaf hashes, in order.
     pub fn from_leaf_hashes(leaves: impl IntoIterator<Item = Hash>) -> Self {
         let mut t = Self::new();
         for l in leaves {
@@ -38,6 +41,7 @@ impl LogTree {
         t
     }
 
+    /// Number of leaves.
     pub fn size(&self) -> u64 {
         self.levels.first().map_or(0, |l| l.len() as u64)
     }
@@ -72,6 +76,7 @@ impl LogTree {
         }
     }
 
+    /// Hash of leaf `index`, if it exists.
     pub fn leaf(&self, index: u64) -> Option<Hash> {
         self.levels.first()?.get(index as usize).copied()
     }

@@ -36,13 +36,18 @@ const MAX_PROOF_LINES: usize = 63;
 /// Largest request body read.
 const MAX_BODY: usize = 64 * 1024;
 
+/// Why the witness could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum WitnessError {
+    /// A configuration value is missing or invalid.
     #[error("{0}")]
     Config(String),
+    /// A file could not be read or written.
     #[error("{path}: {error}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What went wrong.
         error: std::io::Error,
     },
 }
@@ -50,17 +55,22 @@ pub enum WitnessError {
 /// Why a checkpoint was not cosigned; each maps to the status C2SP tlog-witness names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
+    /// The request is malformed (400).
     BadRequest(String),
+    /// The checkpoint's signature does not verify with the log's key (403).
     Forbidden(String),
+    /// The witness does not follow this log origin (404).
     UnknownLog(String),
     /// `old` is not the size of the latest cosigned checkpoint, which is this.
     Conflict(u64),
+    /// The checkpoint is not consistent with the last one cosigned (422).
     Inconsistent(String),
     /// The state could not be written: nothing was cosigned.
     Storage(String),
 }
 
 impl Refusal {
+    /// The HTTP status for this refusal.
     pub fn status(&self) -> u16 {
         match self {
             Refusal::BadRequest(_) => 400,
@@ -179,6 +189,7 @@ impl Witness {
         })
     }
 
+    /// The witness's verifier key (vkey text), for logs to configure.
     pub fn vkey(&self) -> String {
         self.signer.verifier().to_vkey()
     }
@@ -355,6 +366,8 @@ async fn latest_checkpoint(
     }
 }
 
+/// The witness's HTTP routes: `POST /add-checkpoint` (cosigns a checkpoint) and
+/// `GET /{origin_hash}/checkpoint` (the latest cosigned checkpoint of a log).
 pub fn router(w: Arc<Witness>) -> Router {
     Router::new()
         .route("/add-checkpoint", post(add_checkpoint))

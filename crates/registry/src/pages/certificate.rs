@@ -26,15 +26,20 @@ use crate::registry::Registry;
 /// One line of a certificate's verification state.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageCheck {
+    /// What was checked (shown on the page).
     pub name: &'static str,
     /// `pass`, `warn`, `fail`, `skipped`.
     pub status: &'static str,
+    /// What was found, for the reader.
     pub detail: String,
 }
 
+/// A stored certificate's verification, as its page shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerificationState {
+    /// True when no check failed.
     pub valid: bool,
+    /// Each check, in the order shown.
     pub checks: Vec<PageCheck>,
 }
 

@@ -25,6 +25,8 @@ use crate::html::{layout, url_part};
 use crate::i18n::{pick_language, Language, Words, W};
 use crate::records::{self, Filter};
 
+/// The HTML pages (search, certificates, login, station journals, workshops, the log, the
+/// audit, a workshop's live page); merged into the API by [`crate::http::router`].
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/", get(search_page))
@@ -79,6 +81,8 @@ fn error_page(lang: Language, status: StatusCode, message: &str) -> Response {
     r
 }
 
+/// The 404 page, in the language of the `lang` query parameter or `Accept-Language`; the
+/// router's fallback for unknown paths.
 pub fn not_found_page(headers: &HeaderMap, q: Option<&str>) -> Response {
     let lang = lang_from_query(headers, q);
     error_page(lang, StatusCode::NOT_FOUND, lang.t(W::Notfound))

@@ -40,6 +40,7 @@ pub enum ConnectError {
     /// The URL's TLS parameters or the CA file: a message for the operator.
     #[error("{0}")]
     Setup(String),
+    /// The connection or its TLS handshake failed.
     #[error(transparent)]
     Postgres(#[from] postgres::Error),
 }
@@ -176,6 +177,7 @@ pub fn client_config(auth: &ServerAuth) -> Result<ClientConfig, ConnectError> {
 pub struct MakeRustls(Arc<ClientConfig>);
 
 impl MakeRustls {
+    /// A TLS connector for the server authentication the URL asks for.
     pub fn new(auth: &ServerAuth) -> Result<MakeRustls, ConnectError> {
         Ok(MakeRustls(Arc::new(client_config(auth)?)))
     }
@@ -200,6 +202,7 @@ where
     }
 }
 
+/// One connection's TLS setup, made by `MakeRustls` for the server's host name.
 pub struct RustlsConnect {
     config: Arc<ClientConfig>,
     name: Option<ServerName<'static>>,
