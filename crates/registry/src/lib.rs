@@ -15,8 +15,6 @@
 //!
 //! Documented in `docs/registry.md` and `docs/openapi.yaml`.
 #![forbid(unsafe_code)]
-// Public items are being documented; the workspace `missing_docs` lint applies once they are.
-#![allow(missing_docs)]
 
 pub mod admin;
 pub mod audit;

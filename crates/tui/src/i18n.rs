@@ -19,9 +19,6 @@ pub fn t(lang: Language, key: T) -> &'static str {
 
 ardoise_units::texts! {
     /// A text of the interface.
-    // Each key is documented by its French and English texts beside it (the macro takes no
-    // comment per key).
-    #[allow(missing_docs)]
     pub enum T {
         // General
         AppName => "ardoise", "ardoise";

@@ -8,8 +8,8 @@
 
 use std::fmt::Display;
 
-/// Defines `enum $name` with one variant per key and, on it, `ALL`, `fr()`, `en()` and
-/// `get(Language)`.
+/// Defines `enum $name` with one variant per key (documented by its English text) and, on it,
+/// `ALL`, `fr()`, `en()` and `get(Language)`.
 ///
 /// ```
 /// ardoise_units::texts! {
@@ -28,7 +28,7 @@ macro_rules! texts {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($key:ident => $fr:expr, $en:expr;)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        $vis enum $name { $($key,)* }
+        $vis enum $name { $(#[doc = $en] $key,)* }
 
         impl $name {
             /// Every key (tests walk them).
