@@ -238,3 +238,8 @@ SIZE=$(stat -c %s "$OUT/image/$NAME.img")
 log "kernel $KVER, $NMOD modules, initrd $(stat -c %s "$OUT/image/initrd.img") bytes"
 log "image $OUT/image/$NAME.img: $SIZE bytes ($((SIZE / 1048576)) MiB)"
 log "image digest sha256:$img_sha"
+# The budget docs/image.md promises: a 64 MiB image fits the smallest sticks workshops are
+# given and boots over PXE in seconds; a driver added without looking must not break it.
+IMAGE_BUDGET=$((64 * 1048576))
+[ "$SIZE" -le "$IMAGE_BUDGET" ] ||
+    die "the image is $SIZE bytes, over its budget of $IMAGE_BUDGET (64 MiB): drop modules or firmware (image/ardoise-image.conf)"

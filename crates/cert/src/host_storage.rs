@@ -57,6 +57,9 @@ pub enum ControllerKind {
 pub enum ControllerIssue {
     /// No driver bound: none of its disks were visible.
     NoDriver,
+    /// A SCSI, SAS or RAID controller with a driver and no disk under it: empty, or its disks
+    /// were out of the driver's reach.
+    NoDiskSeen,
     /// It presents RAID logical volumes: its physical disks were not visible one by one.
     RaidVolumes,
 }
@@ -215,6 +218,17 @@ pub fn problem_sentences(storage: &HostStorage, french: bool) -> Vec<String> {
                     format!("{what} sans pilote : ses disques ne sont pas visibles")
                 } else {
                     format!("{what} has no driver: its disks are not visible")
+                }),
+                ControllerIssue::NoDiskSeen => Some(if french {
+                    format!(
+                        "{what} (pilote {}) sans aucun disque visible : vide, ou ses disques sont hors de portée",
+                        c.driver.as_deref().unwrap_or("?")
+                    )
+                } else {
+                    format!(
+                        "{what} (driver {}) shows no disk: empty, or its disks are out of reach",
+                        c.driver.as_deref().unwrap_or("?")
+                    )
                 }),
                 ControllerIssue::RaidVolumes => Some(if french {
                     format!(

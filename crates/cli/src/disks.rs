@@ -98,6 +98,12 @@ pub fn print_controllers(survey: &StorageSurvey, prefix: &str) {
                 c.address,
                 c.kind.as_str()
             ),
+            Some(ControllerIssue::NoDiskSeen) => println!(
+                "{prefix}DISKS NOT VISIBLE: controller {} ({}, driver {}) shows no disk: it is empty, or its disks are out of reach; look inside the machine",
+                c.address,
+                c.kind.as_str(),
+                c.driver.as_deref().unwrap_or("?")
+            ),
             Some(ControllerIssue::RaidVolumes { volumes }) => println!(
                 "{prefix}DISKS NOT VISIBLE: controller {} ({}) is in RAID mode ({volumes} volume(s)): its physical disks are not visible one by one",
                 c.address,

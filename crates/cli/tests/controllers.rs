@@ -12,8 +12,9 @@ use ardoise_disk::sim::profile::{SimDeviceSpec, SimDisk};
 use ardoise_disk::{MediaKind, Transport};
 use common::{ardoise, code, text};
 
-/// A fake /sys with an AHCI controller (bound) and an LSI SAS HBA, bound or not.
-fn fake_sys(dir: &Path, hba_driver: Option<&str>) -> PathBuf {
+/// A fake /sys with an AHCI controller (bound) and an LSI SAS HBA, bound or not, with a disk
+/// behind it or not.
+fn fake_sys(dir: &Path, hba_driver: Option<&str>, hba_disk: bool) -> PathBuf {
     let root = dir.join("sys");
     for (addr, class, vendor, device, driver) in [
         ("0000:00:1f.2", "0x010601", "0x8086", "0x2922", Some("ahci")),
@@ -31,6 +32,12 @@ fn fake_sys(dir: &Path, hba_driver: Option<&str>) -> PathBuf {
             std::fs::create_dir_all(&drv).unwrap();
             symlink(&drv, dev.join("driver")).unwrap();
         }
+    }
+    if hba_disk {
+        let disk = root.join("devices/pci0000:00/0000:00:04.0/host2/target2:0:0/2:0:0:0/block/sdb");
+        std::fs::create_dir_all(&disk).unwrap();
+        std::fs::create_dir_all(root.join("block")).unwrap();
+        symlink(&disk, root.join("block/sdb")).unwrap();
     }
     root
 }
@@ -81,7 +88,7 @@ fn auto(dir: &Path, sys: &Path) -> std::process::Output {
 #[test]
 fn a_controller_without_driver_ends_not_done_and_is_in_the_certificate() {
     let dir = tempfile::tempdir().unwrap();
-    let sys = fake_sys(dir.path(), None);
+    let sys = fake_sys(dir.path(), None, false);
     let out = auto(dir.path(), &sys);
     let t = text(&out);
     assert_eq!(code(&out), 8, "{t}");
@@ -115,7 +122,7 @@ fn a_controller_without_driver_ends_not_done_and_is_in_the_certificate() {
 #[test]
 fn every_controller_with_its_driver_ends_done() {
     let dir = tempfile::tempdir().unwrap();
-    let sys = fake_sys(dir.path(), Some("mptsas"));
+    let sys = fake_sys(dir.path(), Some("mptsas"), true);
     let out = auto(dir.path(), &sys);
     let t = text(&out);
     assert_eq!(code(&out), 0, "{t}");
@@ -132,5 +139,32 @@ fn every_controller_with_its_driver_ends_done() {
             .unwrap()
             .len(),
         2
+    );
+}
+
+#[test]
+fn a_sas_hba_with_its_driver_and_no_disk_ends_not_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let sys = fake_sys(dir.path(), Some("mptsas"), false);
+    let out = auto(dir.path(), &sys);
+    let t = text(&out);
+    assert_eq!(code(&out), 8, "{t}");
+    assert!(!t.contains("DONE all disks erased"), "{t}");
+    assert!(
+        t.contains(
+            "DISKS NOT VISIBLE: controller 0000:00:04.0 (scsi, driver mptsas) shows no disk"
+        ),
+        "{t}"
+    );
+    let certs = payloads(&dir.path().join("data"));
+    let storage = &certs[0]["host"]["storage"];
+    assert_eq!(storage["complete"], false, "{storage}");
+    assert!(
+        storage["controllers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["address"] == "0000:00:04.0" && c["issue"] == "no_disk_seen"),
+        "{storage}"
     );
 }

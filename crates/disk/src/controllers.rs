@@ -4,9 +4,11 @@
 //! the kernel bound to it.
 //!
 //! Discovery lists the disks the kernel shows; this survey says where disks may exist that the
-//! kernel does not show: a controller with no driver (its disks never appear), or a RAID
-//! controller that presents logical volumes instead of its physical disks. A station must never
-//! claim "all disks erased" while the survey reports either (`StorageSurvey::complete`).
+//! kernel does not show: a controller with no driver (its disks never appear), a SCSI, SAS or
+//! RAID controller whose driver is bound but under which no disk appeared (an empty HBA cannot
+//! be told from one whose disks the driver cannot reach), or a RAID controller that presents
+//! logical volumes instead of its physical disks. A station must never claim "all disks
+//! erased" while the survey reports any of them (`StorageSurvey::complete`).
 //!
 //! Everything is read from sysfs under a root given by the caller, so tests build fake trees.
 
@@ -89,6 +91,11 @@ impl ControllerKind {
 pub enum ControllerIssue {
     /// No driver is bound: the kernel shows none of its disks.
     NoDriver,
+    /// A SCSI, SAS or RAID controller with a driver but no disk under it: it is empty, or its
+    /// disks are out of the driver's reach. Workshops meet both (an unused onboard SAS port of
+    /// a workstation; a controller whose firmware and driver do not meet), and only someone
+    /// looking inside the machine can tell them apart.
+    NoDiskSeen,
     /// The controller presents logical volumes; its physical disks are hidden behind them.
     RaidVolumes {
         /// How many logical volumes the host sees behind it.
@@ -144,14 +151,45 @@ pub fn survey(sys_root: &Path) -> StorageSurvey {
     controllers.extend(usb_storage(sys_root));
     controllers.extend(memory_cards(sys_root));
     let volumes = count_raid_volumes(sys_root);
+    let disks = disk_paths(sys_root);
     for c in &mut controllers {
         if c.issue.is_none() {
             if let Some(&n) = volumes.get(&c.address) {
                 c.issue = Some(ControllerIssue::RaidVolumes { volumes: n });
+            } else if expects_a_disk(c) && !has_a_disk(sys_root, &c.address, &disks) {
+                c.issue = Some(ControllerIssue::NoDiskSeen);
             }
         }
     }
     StorageSurvey { controllers }
+}
+
+/// Controllers that are there only to hold disks: on a PC that carries one, an empty one is
+/// rare enough to be worth a look. SATA, IDE, NVMe, SD and USB hosts are left out: empty ports
+/// and card readers are the rule on them, and their drivers show every disk they reach.
+fn expects_a_disk(c: &StorageController) -> bool {
+    c.bus == ControllerBus::Pci
+        && c.driver.is_some()
+        && matches!(
+            c.kind,
+            ControllerKind::Scsi | ControllerKind::Sas | ControllerKind::Raid
+        )
+}
+
+/// The sysfs device paths of every block device (`/sys/block/*`, resolved).
+fn disk_paths(sys_root: &Path) -> Vec<PathBuf> {
+    entries(&sys_root.join("block"))
+        .into_iter()
+        .filter_map(|(_, dir)| fs::canonicalize(dir).ok())
+        .collect()
+}
+
+/// Whether any block device sits under the PCI function `address`.
+fn has_a_disk(sys_root: &Path, address: &str, disks: &[PathBuf]) -> bool {
+    let Ok(dev) = fs::canonicalize(sys_root.join("bus/pci/devices").join(address)) else {
+        return false;
+    };
+    disks.iter().any(|d| d.starts_with(&dev))
 }
 
 fn entries(dir: &Path) -> Vec<(String, PathBuf)> {

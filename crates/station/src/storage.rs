@@ -23,6 +23,7 @@ pub fn host_storage(survey: &StorageSurvey) -> hs::HostStorage {
             driver: c.driver.clone(),
             issue: c.issue.map(|i| match i {
                 ControllerIssue::NoDriver => hs::ControllerIssue::NoDriver,
+                ControllerIssue::NoDiskSeen => hs::ControllerIssue::NoDiskSeen,
                 ControllerIssue::RaidVolumes { .. } => hs::ControllerIssue::RaidVolumes,
             }),
         })

@@ -250,6 +250,8 @@ ardoise_units::texts! {
                           "{0} disk controller(s), all with a driver: every disk is visible";
         CtrlNoDriver => "contrôleur {0} {1} ({2}) sans pilote : ses disques ne sont pas visibles",
                         "{0} controller {1} ({2}) has no driver: its disks are not visible";
+        CtrlNoDiskSeen => "contrôleur {0} {1} ({2}, pilote {3}) sans aucun disque visible : vide, ou ses disques sont hors de portée ; regardez dans la machine",
+                          "{0} controller {1} ({2}, driver {3}) shows no disk: empty, or its disks are out of reach; look inside the machine";
         CtrlRaid => "contrôleur {0} {1} ({2}) en mode RAID : {3} volume(s) RAID, ses disques physiques ne sont pas visibles un par un",
                     "{0} controller {1} ({2}) in RAID mode: {3} RAID volume(s), its physical disks are not visible one by one";
         CtrlIncomplete => "Des disques de cette machine ne sont pas visibles : elle ne peut pas être entièrement effacée.",

@@ -32,6 +32,10 @@ pub fn storage_problems(lang: Language, survey: &StorageSurvey) -> Vec<String> {
             let (kind, desc, ids) = (kind_words(c), clean(&c.description), clean(&ids));
             let text = match c.issue? {
                 ControllerIssue::NoDriver => tf(lang, T::CtrlNoDriver, &[&kind, &desc, &ids]),
+                ControllerIssue::NoDiskSeen => {
+                    let driver = clean(c.driver.as_deref().unwrap_or("?"));
+                    tf(lang, T::CtrlNoDiskSeen, &[&kind, &desc, &ids, &driver])
+                }
                 ControllerIssue::RaidVolumes { volumes } => {
                     tf(lang, T::CtrlRaid, &[&kind, &desc, &ids, &volumes])
                 }

@@ -106,6 +106,7 @@ fn storage_functions_are_listed_with_their_driver_and_others_are_not() {
         Some("e1000e"),
     );
     sys.pci("0000:00:08.0", "0x010200", "0x8086", "0x7000", None); // floppy: no disks
+    sys.scsi_disk("0000:00:04.0", "2:0:0:0", "sdb");
     let s = survey(sys.root());
     let listed: Vec<(&str, ControllerKind, Option<&str>)> = s
         .controllers
@@ -126,6 +127,42 @@ fn storage_functions_are_listed_with_their_driver_and_others_are_not() {
     assert_eq!(lsi.vendor_id.as_deref(), Some("1000"));
     assert_eq!(lsi.device_id.as_deref(), Some("0054"));
     assert_eq!(lsi.description, "LSI / Broadcom");
+}
+
+#[test]
+fn a_sas_hba_with_a_driver_and_no_disk_is_reported_and_empty_sata_ports_are_not() {
+    let sys = FakeSys::new();
+    sys.pci("0000:00:1f.2", "0x010601", "0x8086", "0x2922", Some("ahci"));
+    sys.pci(
+        "0000:00:04.0",
+        "0x010000",
+        "0x1000",
+        "0x0054",
+        Some("mptsas"),
+    );
+    sys.pci(
+        "0000:00:05.0",
+        "0x010700",
+        "0x1000",
+        "0x0072",
+        Some("mpt3sas"),
+    );
+    sys.scsi_disk("0000:00:05.0", "3:0:0:0", "sdc");
+    let s = survey(sys.root());
+    assert_eq!(
+        issue_of(&s, "0000:00:04.0"),
+        Some(ControllerIssue::NoDiskSeen)
+    );
+    assert_eq!(issue_of(&s, "0000:00:05.0"), None);
+    assert_eq!(
+        issue_of(&s, "0000:00:1f.2"),
+        None,
+        "an AHCI without disks is common"
+    );
+    assert!(!s.complete());
+    // the disk appears (a rescan after the SAS discovery ended): the survey is complete
+    sys.scsi_disk("0000:00:04.0", "2:0:1:0", "sdb");
+    assert!(survey(sys.root()).complete());
 }
 
 #[test]
