@@ -596,11 +596,12 @@ impl App {
     /// Adds text to the journal, one entry per line, without escape sequences and with the
     /// glyphs the console lacks replaced.
     pub fn push_log(&mut self, text: impl Into<String>) {
-        let text = clean(&crate::problem::strip_ansi(&text.into()));
+        // Split before cleaning: `clean` turns a line break (a control character) into `?`.
+        let text = crate::problem::strip_ansi(&text.into());
         for line in text.lines() {
             self.log.push(LogLine {
                 time: (self.clock)(),
-                text: line.to_string(),
+                text: clean(line),
             });
         }
         if self.log.len() > MAX_LOG {
@@ -764,5 +765,29 @@ impl App {
             AppEvent::Log(line) => self.push_log(line),
         }
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed_clock() -> String {
+        "10:42:07".into()
+    }
+
+    #[test]
+    fn a_multi_line_message_is_one_journal_entry_per_line() {
+        let mut app = App::new(Language::Fr, false);
+        app.clock = fixed_clock;
+        app.push_log(
+            "TOML parse error at line 8\n  |\n8 | id = \u{2019}x\u{2019}\r\n\u{1b}[31mend\u{1b}[0m",
+        );
+        let lines: Vec<&str> = app.log.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            lines,
+            ["TOML parse error at line 8", "  |", "8 | id = ?x?", "end"],
+            "split on line breaks first, then each line cleaned for the console font"
+        );
     }
 }
