@@ -724,3 +724,34 @@ fn the_destination_page_records_the_choice_and_only_the_ticked_attestations() {
     assert_eq!(spec.session.machine_session.as_deref(), Some(ms.as_str()));
     assert_eq!(spec.session.host_reset.unwrap().tpm_cleared, Some(true));
 }
+
+/// F1 on the disk list explains RAID volumes and controllers without a driver (the list's
+/// notes say "(F1)"), in both languages, with the general help still in the box.
+#[test]
+fn f1_on_the_disk_list_explains_raid_volumes_and_jbod() {
+    let m = machine();
+    for (lang, words, general) in [
+        (Language::Fr, ["VOLUME RAID", "HBA ou JBOD"], "F1 ou ?"),
+        (Language::En, ["RAID VOLUME", "HBA or JBOD"], "F1 or ?"),
+    ] {
+        let mut app = app_with(lang, &m, None, NetState::Unknown);
+        to_disks(&mut app);
+        press(&mut app, KeyCode::F(1));
+        let screen = render(&app, 80, 25);
+        // Joined without line ends: the words may be wrapped.
+        let flat = screen
+            .iter()
+            .map(|l| l.trim_matches(|c| c == ' ' || c == '│'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for w in words {
+            assert!(flat.contains(w), "{w}\n{}", screen.join("\n"));
+        }
+        assert!(flat.contains(general), "{}", screen.join("\n"));
+        // Another screen's help does not carry it.
+        press(&mut app, KeyCode::F(1));
+        press(&mut app, KeyCode::Esc);
+        press(&mut app, KeyCode::F(1));
+        assert!(!text(&app).contains("JBOD"));
+    }
+}
