@@ -755,3 +755,64 @@ fn f1_on_the_disk_list_explains_raid_volumes_and_jbod() {
         assert!(!text(&app).contains("JBOD"));
     }
 }
+
+/// The destination screen states the operating-system minimums and the processor line in
+/// words, and the machine and destination screens give the same memory figure.
+#[test]
+fn the_destination_screen_says_its_facts_in_words_and_memory_is_one_figure() {
+    let m = machine();
+    for (lang, words, ids) in [
+        (
+            Language::Fr,
+            vec![
+                "Windows 11 : non (génération du processeur, puce TPM 2.0)",
+                "Intel Core, génération 7",
+                "ne remplit pas les minimums de Windows 11 : génération du processeur, puce",
+            ],
+            ["tpm-2.0", "cpu-generation", "intel-core", "windows-11"],
+        ),
+        (
+            Language::En,
+            vec![
+                "Windows 11: no (processor generation, TPM 2.0 chip)",
+                "Intel Core, generation 7",
+                "does not meet the Windows 11 minimums: processor generation, TPM 2.0 chip",
+            ],
+            ["tpm-2.0", "cpu-generation", "intel-core", "windows-11"],
+        ),
+    ] {
+        let mut app = app_with(lang, &m, None, NetState::Unknown);
+        if let StationState::Open(s) = &mut app.station {
+            s.inventory.hardware.tpm_version = None;
+            s.reuse.os = "windows-11".into();
+        }
+        to_disks(&mut app);
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.screen, Screen::Destination);
+        let screen = render(&app, 120, 30).join("\n");
+        for w in &words {
+            assert!(screen.contains(w), "{w}\n{screen}");
+        }
+        for id in ids {
+            assert!(!screen.contains(id), "{id}\n{screen}");
+        }
+    }
+
+    // No module described: both screens show what the system sees, in binary units.
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    if let StationState::Open(s) = &mut app.station {
+        s.inventory.memory_bytes = 25_300_000_000;
+        s.inventory.hardware.memory_visible_bytes = 25_300_000_000;
+        s.inventory.hardware.memory_modules.clear();
+    }
+    to_disks(&mut app);
+    press(&mut app, KeyCode::Esc);
+    let dest = text(&app);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Machine);
+    let machine = text(&app);
+    for s in [&dest, &machine] {
+        assert!(s.contains("23,6 Go"), "{s}");
+        assert!(!s.contains("25,3 Go"), "{s}");
+    }
+}

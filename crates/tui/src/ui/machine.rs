@@ -87,7 +87,12 @@ fn hardware_lines(app: &App, inv: &MachineInventory) -> Vec<Line<'static>> {
         app.t(T::MachMemory),
         app.tf(
             T::MemoryValue,
-            &[&crate::fmt::size(lang, inv.memory_bytes), &inv.cpu_threads],
+            // Memory is counted in binary units, as it is sold (and as the destination
+            // screen shows it): one formatter, one figure.
+            &[
+                &crate::fmt::memory_size(lang, crate::screen_data::machine_memory_bytes(inv)),
+                &inv.cpu_threads,
+            ],
         ),
         n,
     ));
