@@ -226,7 +226,7 @@ pub enum Stage {
     /// Certificate stored (or storing failed).
     Finished,
     /// The job never started (protected, busy, method refused): nothing was done.
-    Refused(String),
+    Refused(crate::problem::Refusal),
 }
 
 /// Where a job's certificate is.
@@ -575,7 +575,7 @@ pub fn phase_label(lang: Language, stage: &Stage, stopping: bool) -> String {
         Stage::Starting => t(lang, T::PhStarting).to_string(),
         Stage::Certifying => t(lang, T::PhCertify).to_string(),
         Stage::Finished => t(lang, T::PhDone).to_string(),
-        Stage::Refused(why) => tf(lang, T::PhRefused, &[&crate::fmt::clean(why)]),
+        Stage::Refused(why) => tf(lang, T::PhRefused, &[&crate::fmt::clean(&why.text(lang))]),
         Stage::Running(p) => match p {
             JobPhase::Probing => t(lang, T::PhProbing).to_string(),
             JobPhase::HiddenAreas => t(lang, T::PhHidden).to_string(),

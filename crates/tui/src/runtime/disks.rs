@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::{Disks, Msg, Runtime};
 use crate::app::{AppEvent, JobSpec, Problem};
+use crate::problem::Refusal;
 use crate::screen_data::ProbeSummary;
 
 impl Runtime {
@@ -191,10 +192,10 @@ fn run_job(
     cancel: &CancelToken,
     poll: Duration,
 ) {
-    let refused = |error: String| {
+    let refused = |reason: Refusal| {
         let _ = tx.send(Msg::App(Box::new(AppEvent::JobRefused {
             job: spec.job,
-            error,
+            reason,
         })));
     };
     let not_confirmed = |detail: String| {
@@ -210,7 +211,7 @@ fn run_job(
         Err(OpenDiskError::NotConfirmed { differences, .. }) => {
             return not_confirmed(differences.join("; "))
         }
-        Err(e) => return refused(e.to_string()),
+        Err(e) => return refused(Refusal::from_open(&e)),
     };
     let request = JobRequest {
         method: spec.method.clone(),
@@ -223,12 +224,12 @@ fn run_job(
         Ok(j) => j,
         Err(r) => match r.error {
             RefusedWhy::NotConfirmed(d) => return not_confirmed(d.join("; ")),
-            other => return refused(other.to_string()),
+            other => return refused(Refusal::from_prepare(&other)),
         },
     };
     let marker = match station.begin_erase(&mut job, &spec.session) {
         Ok(m) => m,
-        Err(e) => return refused(e.to_string()),
+        Err(e) => return refused(Refusal::Station(Problem::from_station(&e))),
     };
     let report = execute(job, job_tx, cancel, vault.as_ref());
     let result = station

@@ -18,7 +18,7 @@ use ardoise_upload::BackgroundUploader;
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use crossterm::event::{self, Event, KeyEventKind};
 
-use crate::app::{App, AppEvent, Command};
+use crate::app::{App, AppEvent, Command, Note};
 use crate::i18n::{t, T};
 use crate::screen_data::StationSummary;
 
@@ -162,6 +162,7 @@ pub fn run(mut opts: TuiOptions) -> Result<TuiExit, TuiError> {
     };
     // The station (and its lock) is taken by the console someone uses: at the first key.
     let mut app = App::new(lang, opts.simulate);
+    app.data_persistent = station::data_persistent();
     app.remembered = ardoise_station::remember::load(&rt.data_dir);
     app.remembered_name = remembered_name(&app, &rt.data_dir);
 
@@ -354,7 +355,7 @@ impl Runtime {
             Command::SetUp(req) => self.set_up(req),
             Command::Remember(r) => {
                 if let Err(e) = ardoise_station::remember::save(&self.data_dir, &r) {
-                    self.send(AppEvent::Log(format!("operator not remembered: {e}")));
+                    self.send(AppEvent::Note(Note::NotRemembered(e.to_string())));
                 }
             }
             Command::Quit => {}
