@@ -22,16 +22,26 @@ impl Runtime {
         let tx = self.tx.clone();
         let disks = self.disks.clone();
         let station = self.station.clone();
+        let sys_root = self.opts.sys_root.clone();
         std::thread::Builder::new()
             .name("discovery".into())
             .spawn(move || {
+                // Controllers with every listing: a driver may have loaded since. The simulator
+                // has none of its own: it is surveyed only over a given (fake) sysfs tree.
+                if let Some(station) = &station {
+                    let survey = match (&sys_root, &disks) {
+                        (Some(root), _) => Some(
+                            station.set_storage_survey(ardoise_disk::controllers::survey(root)),
+                        ),
+                        (None, Disks::Real) => Some(station.survey_storage()),
+                        (None, Disks::Sim(_)) => None,
+                    };
+                    if let Some(survey) = survey {
+                        let _ = tx.send(Msg::App(Box::new(AppEvent::StorageSurveyed(survey))));
+                    }
+                }
                 let result: Result<Vec<DiskInfo>, String> = match &disks {
                     Disks::Real => {
-                        // Controllers with every listing: a driver may have loaded since.
-                        if let Some(station) = &station {
-                            let survey = station.survey_storage();
-                            let _ = tx.send(Msg::App(Box::new(AppEvent::StorageSurveyed(survey))));
-                        }
                         discover(&DiscoveryOptions::default()).map_err(|e| e.to_string())
                     }
                     Disks::Sim(paths) => paths

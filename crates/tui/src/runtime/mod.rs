@@ -51,6 +51,10 @@ pub struct TuiOptions {
     pub firmware_poll: Duration,
     /// Where the simulated export stick is (default: `<sim dir>/export-stick`).
     pub export_dir: Option<PathBuf>,
+    /// Survey the storage controllers under this sysfs root instead of `/sys` (a fake tree in
+    /// tests, as `ardoise auto --sys-root`); with `--simulate`, the only survey made (the
+    /// simulated machine has no controllers of its own).
+    pub sys_root: Option<PathBuf>,
 }
 
 /// How the interface ended.
