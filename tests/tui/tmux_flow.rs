@@ -283,6 +283,21 @@ fn env(d: &Dirs) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The screen's text as one line: each row trimmed (inside a box, what is between its
+/// borders), joined with spaces, so that a sentence the screen wrapped is found whole.
+fn flat(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| match (l.find('│'), l.rfind('│')) {
+            (Some(a), Some(b)) if b > a => &l[a + '│'.len_utf8()..b],
+            _ => l,
+        })
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The line of the disk list that names `serial`.
 fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
     screen
@@ -407,7 +422,12 @@ fn french_flow_with_registry_failed_disk_and_override() {
     let s = t.wait("two attestations", Duration::from_secs(5), |s| {
         s.matches("[x]").count() == 2
     });
-    assert!(line_with(&s, "TPM").contains("[x]"), "{s}");
+    assert!(line_with(&s, "TPM effacé").contains("[x]"), "{s}");
+    // What the machine lacks for an operating system is said in words, not as an id.
+    assert!(
+        !s.contains("tpm-2.0") && !s.contains("cpu-generation"),
+        "{s}"
+    );
     t.save("03b-destination");
     t.keys(&["Enter"]);
     let s = t.wait("the disks probed", Duration::from_secs(30), |s| {
@@ -565,10 +585,17 @@ fn english_flow_frozen_drive_export_and_next_machine() {
     );
     assert!(s.contains("FROZEN: blocked by the BIOS"), "{s}");
     t.save("04-disks");
-    // Help on every screen: F1 (or ?) opens it, Escape closes it.
+    // Help on every screen: F1 (or ?) opens it, Escape closes it. The disk list's help also
+    // says what a RAID volume is and how to see each disk (HBA or JBOD mode).
     t.keys(&["F1"]);
     let s = t.wait_for("Grey = protected");
     assert!(s.contains("FAILING = the drive predicts"), "{s}");
+    let f = flat(&s);
+    assert!(
+        f.contains("RAID VOLUME = a disk composed by a RAID controller")
+            && f.contains("switch the controller to HBA or JBOD mode"),
+        "{s}"
+    );
     t.save("04b-help");
     t.keys(&["Escape"]);
     t.wait("the help closed", Duration::from_secs(5), |s| {
@@ -1133,4 +1160,197 @@ fn key_presses_per_machine_fr() {
         quick.keys <= 8,
         "issue 15: at most 8 key presses plus the typed word\n{report}"
     );
+}
+
+/// A stick whose ardoise.toml the station cannot read is not a dead end: the setup is offered
+/// after the language (it replaces the file), Esc leads to the failure screen and Enter back to
+/// the setup; once saved, the station opens with the new file.
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn an_unreadable_configuration_is_replaced_by_the_setup_fr() {
+    let d = dirs(None);
+    // An unclosed table header: not TOML.
+    std::fs::write(
+        d.data.join("ardoise.toml"),
+        "[workshop\nid = \"ressourcerie-caen\"\n",
+    )
+    .unwrap();
+    let t = Tmux::start("fr", &args(&d, &[]), &env(&d));
+    t.wait_for("Choisissez la langue");
+    t.keys(&["Enter"]);
+    let s = t.wait("the setup offered", Duration::from_secs(30), |s| {
+        flat(s).contains("La station ne peut pas utiliser le fichier de configuration")
+    });
+    assert!(s.contains("Configuration de la station"), "{s}");
+    assert!(!s.contains("DÉMONSTRATION"), "{s}");
+    t.save("00b-configuration-illisible");
+    // Esc: the failure, which says Enter leads to the setup.
+    t.keys(&["Escape"]);
+    let s = t.wait("the failure screen", Duration::from_secs(10), |s| {
+        flat(s).contains("Entrée : assistant de configuration")
+    });
+    assert!(s.contains("ardoise.toml"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait("the setup again", Duration::from_secs(10), |s| {
+        s.contains("Configuration de la station")
+    });
+    t.text("ressourcerie-caen");
+    t.keys(&["Tab"]);
+    t.text("Ressourcerie de Caen");
+    t.keys(&["Tab"]);
+    t.text("poste-4");
+    t.keys(&["Tab", "Tab", "Enter"]);
+    let s = t.wait_for("Station configurée");
+    assert!(s.contains("ressourcerie-caen / poste-4"), "{s}");
+    // The station is open: its workshop in the title bar, the operator screen.
+    let s = t.wait("the station open", Duration::from_secs(30), |s| {
+        s.lines()
+            .next()
+            .is_some_and(|l| l.contains("Ressourcerie de Caen"))
+            && s.contains("Aucun opérateur n'est configuré")
+    });
+    assert!(!s.contains("Rien ne sera effacé"), "{s}");
+    let cfg = ardoise_station::Config::load(&d.data).expect("the new file reads");
+    assert_eq!(cfg.workshop.id, "ressourcerie-caen");
+    assert_eq!(cfg.workshop.station, "poste-4");
+    t.keys(&["F10"]);
+    t.wait_for("Quitter ardoise ?");
+    t.keys(&["o"]);
+    t.wait_for("ARDOISE-EXIT=0");
+}
+
+/// A fake sysfs tree as the kernel lays it out: an AHCI controller with its driver, a SAS HBA
+/// without one (its disks never appear), and a MegaRAID controller presenting one volume.
+fn fake_sys(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::symlink;
+    let root = dir.join("sys");
+    for (addr, class, vendor, device, driver) in [
+        ("0000:00:1f.2", "0x010601", "0x8086", "0x2922", Some("ahci")),
+        ("0000:00:04.0", "0x010700", "0x1000", "0x0097", None),
+        (
+            "0000:00:05.0",
+            "0x010400",
+            "0x1000",
+            "0x005d",
+            Some("megaraid_sas"),
+        ),
+    ] {
+        let dev = root.join("devices/pci0000:00").join(addr);
+        std::fs::create_dir_all(&dev).unwrap();
+        for (k, v) in [("class", class), ("vendor", vendor), ("device", device)] {
+            std::fs::write(dev.join(k), format!("{v}\n")).unwrap();
+        }
+        std::fs::create_dir_all(root.join("bus/pci/devices")).unwrap();
+        symlink(&dev, root.join("bus/pci/devices").join(addr)).unwrap();
+        if let Some(d) = driver {
+            let drv = root.join("bus/pci/drivers").join(d);
+            std::fs::create_dir_all(&drv).unwrap();
+            symlink(&drv, dev.join("driver")).unwrap();
+        }
+    }
+    // megaraid_sas puts its volumes on channel 2.
+    let disk = root.join("devices/pci0000:00/0000:00:05.0/host2/target2:2:0/2:2:0:0/block/sda");
+    std::fs::create_dir_all(&disk).unwrap();
+    std::fs::write(disk.join("size"), "2097152\n").unwrap();
+    std::fs::create_dir_all(root.join("block")).unwrap();
+    symlink(&disk, root.join("block/sda")).unwrap();
+    root
+}
+
+/// The storage survey over a fake sysfs tree (`--sys-root`): the machine screen and the disk
+/// list say in French that some disks cannot be seen and why; F1 on the disk list explains
+/// RAID volumes and the HBA / JBOD mode.
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn hidden_disks_are_reported_and_raid_is_explained_fr() {
+    let d = dirs(None);
+    let sys = fake_sys(&d.home);
+    let sys_arg = sys.display().to_string();
+    let t = Tmux::start("fr", &args(&d, &["--sys-root", &sys_arg]), &env(&d));
+    t.wait_for("Choisissez la langue");
+    t.keys(&["Enter"]);
+    t.wait_for("Choisissez votre nom");
+    t.keys(&["Enter", "Enter", "Enter"]);
+    let warnings = [
+        "Des disques de cette machine ne sont pas visibles : elle ne peut pas être entièrement effacée.",
+        "contrôleur SAS LSI / Broadcom (1000:0097, 0000:00:04.0) sans pilote : ses disques ne sont pas visibles",
+        "contrôleur RAID LSI / Broadcom (1000:005d, 0000:00:05.0) en mode RAID : 1 volume(s) RAID, ses disques physiques ne sont pas visibles un par un",
+    ];
+    let s = t.wait("the controllers surveyed", Duration::from_secs(30), |s| {
+        s.contains("Vérifiez la machine") && flat(s).contains("en mode RAID")
+    });
+    let f = flat(&s);
+    for w in warnings {
+        assert!(f.contains(w), "{w}\n{s}");
+    }
+    assert!(s.contains("Contrôleurs"), "{s}");
+    t.save("03c-controleurs");
+    t.keys(&["Enter"]);
+    t.wait_for("Vérifiez la destination");
+    t.keys(&["Enter"]);
+    let s = t.wait("the disks probed", Duration::from_secs(30), |s| {
+        s.contains("PROTÉGÉ") && !s.contains("analyse...")
+    });
+    let f = flat(&s);
+    for w in warnings {
+        assert!(f.contains(w), "{w}\n{s}");
+    }
+    assert!(
+        s.lines().all(|l| l.chars().count() <= 80),
+        "nothing is cut:\n{s}"
+    );
+    t.save("04c-disques-invisibles");
+    t.keys(&["F1"]);
+    let s = t.wait("the RAID help", Duration::from_secs(10), |s| {
+        flat(s).contains("passez le contrôleur en mode HBA ou JBOD")
+    });
+    assert!(
+        flat(&s).contains("VOLUME RAID = un disque composé par un contrôleur RAID"),
+        "{s}"
+    );
+    t.save("04d-aide-raid");
+    t.keys(&["Escape"]);
+    t.keys(&["F10"]);
+    t.wait_for("Quitter ardoise ?");
+    t.keys(&["o"]);
+    t.wait_for("ARDOISE-EXIT=0");
+}
+
+/// The previous machine was done in French; this run starts in English (`--lang en`): the
+/// first screen offers K in English, and K switches the whole interface to French with the
+/// remembered operator and lot.
+#[test]
+#[ignore = "needs the built binary and tmux: make test-tui"]
+fn k_switches_to_the_remembered_language_en_to_fr() {
+    let d = dirs(None);
+    ardoise_station::remember::save(
+        &d.data,
+        &ardoise_station::remember::Remembered {
+            language: ardoise_station::Language::Fr,
+            operator_id: "op-19c2".into(),
+            operator_name: None,
+            lot: Some("LOT-9".into()),
+        },
+    )
+    .unwrap();
+    let t = Tmux::start("en", &args(&d, &["--lang", "en"]), &env(&d));
+    let s = t.wait_for("Choose the language");
+    assert!(
+        s.contains("K: keep Yanis, Français, lot LOT-9"),
+        "K is offered, in English:\n{s}"
+    );
+    t.keys(&["k"]);
+    // Once the station is open, the remembered operator is chosen.
+    let s = t.wait_for("(*) Yanis");
+    assert!(s.contains("Choisissez votre nom"), "{s}");
+    assert!(!s.contains("Choose your name"), "{s}");
+    assert!(s.contains("LOT-9"), "the lot is kept:\n{s}");
+    t.text("PC-2026-0044");
+    t.keys(&["Enter", "Enter"]);
+    let s = t.wait_for("Vérifiez la machine");
+    assert!(s.contains("Yanis") && s.contains("PC-2026-0044"), "{s}");
+    t.keys(&["F10"]);
+    t.wait_for("Quitter ardoise ?");
+    t.keys(&["o"]);
+    t.wait_for("ARDOISE-EXIT=0");
 }

@@ -39,6 +39,9 @@ pub struct TuiArgs {
     /// Poll interval of firmware commands, milliseconds (default 100 with --simulate, else 1000).
     #[arg(long, hide = true)]
     pub poll_ms: Option<u64>,
+    /// Survey the storage controllers under this sysfs root instead of /sys (tests).
+    #[arg(long, hide = true)]
+    pub sys_root: Option<PathBuf>,
 }
 
 fn parse_lang(s: &str) -> Result<Language, String> {
@@ -61,6 +64,7 @@ pub fn run(args: &TuiArgs) -> anyhow::Result<ExitCode> {
         key_file: args.key.clone(),
         firmware_poll: args.poll_ms.map(Duration::from_millis).unwrap_or_default(),
         export_dir: args.export_dir.clone(),
+        sys_root: args.sys_root.clone(),
     })?;
     Ok(match exit {
         TuiExit::Quit | TuiExit::PowerOff => ExitCode::SUCCESS,

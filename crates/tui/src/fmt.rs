@@ -4,7 +4,7 @@
 use crate::i18n::Language;
 
 // One rule for sizes, rates and durations on every screen, page and PDF.
-pub use ardoise_units::{duration, rate, size};
+pub use ardoise_units::{duration, memory_size, rate, size};
 
 /// A percentage with the language's decimal separator ("1,5").
 pub fn number(lang: Language, v: f64) -> String {

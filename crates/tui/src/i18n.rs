@@ -91,6 +91,8 @@ ardoise_units::texts! {
         BusyRetry => "Nouvel essai toutes les 2 secondes (essai {0}).", "Retrying every 2 seconds (attempt {0}).";
         StationFailedWhat => "Rien ne sera effacé. Appelez un responsable. Q : quitter.",
                              "Nothing will be erased. Call a supervisor. Q: quit.";
+        StationFailedSetup => "Rien ne sera effacé. Entrée : assistant de configuration (il remplace ce fichier) ; Q : quitter.",
+                              "Nothing will be erased. Enter: setup (it replaces this file); Q: quit.";
         PbConfigUnreadable => "La station ne peut pas lire son fichier de configuration {0}. Refaites la configuration de la clé (assistant de premier démarrage ou `ardoise provision`).",
                               "The station cannot read its configuration file {0}. Set the stick up again (first-run setup or `ardoise provision`).";
         PbSetting => "Le réglage \"{0}\" ({1}) serait refusé dans un certificat. Corrigez-le (assistant de configuration ou `ardoise provision`).",
@@ -99,6 +101,15 @@ ardoise_units::texts! {
                       "The signing key belongs to workshop {0}, station {1}, but the configuration names workshop {2}, station {3}. Use the key made for this station or set the stick up again.";
         PbNotCertifiable => "Un certificat de cette session serait refusé (réglages en cause : {0}) : rien n'est effacé. Corrigez-les.",
                             "A certificate of this session would be refused (settings at fault: {0}): nothing is erased. Fix them.";
+        SetStationKey => "clé de signature de la station", "station signing key";
+        SetOperator => "opérateur", "operator";
+        SetAssetTag => "n° d'inventaire", "asset tag";
+        SetDestination => "destination de la machine", "machine destination";
+        SetPolicy => "politique d'effacement (policy)", "erasure policy";
+        SetDonorLot => "donateur / lot", "donor / lot";
+        SetImageRecord => "fiche de l'image ardoise", "ardoise image record";
+        SetMachineInventory => "inventaire de la machine", "machine inventory";
+        SetDiskRecord => "fiche du disque", "disk record";
         PbStorage => "La partition de données ne peut pas garder les certificats (absente, pleine ou en lecture seule) : rien n'est effacé.",
                      "The data partition cannot keep certificates (missing, full or read-only): nothing is erased.";
         PbNotStoredKept => "Certificat NON ENREGISTRÉ. Le compte rendu de l'effacement est gardé sur la clé : le certificat sera établi au prochain démarrage d'ardoise sur cette clé.",
@@ -106,6 +117,17 @@ ardoise_units::texts! {
         PbNotStoredLost => "Certificat NON ENREGISTRÉ et compte rendu perdu : ce disque devra être effacé à nouveau.",
                            "Certificate NOT STORED and report lost: this disk must be erased again.";
         PbOther => "La station a rencontré une erreur.", "The station met an error.";
+        PbRegistryKeyMissing => "Une adresse de registre demande aussi la clé du registre (dernier champ) : sans elle, la station ne pourrait pas vérifier les accusés de réception. Pour une station sans registre, laissez les deux derniers champs vides.",
+                                "A registry address also needs the registry's key (last field): without it the station could not check the receipts. For a station without a registry, leave the last two fields empty.";
+        PbRegistryKeyInvalid => "La clé du registre n'est pas reconnue : tapez la ligne que `ardoise-registry key --show` affiche sur le registre, ou le nom d'un fichier de la clé USB qui la contient.",
+                                "The registry key is not recognised: type the line `ardoise-registry key --show` prints on the registry, or the name of a file on the stick that holds it.";
+        PbRegistryKeyUnreadable => "Le fichier de la clé du registre {0} ne peut pas être lu.", "The registry key file {0} cannot be read.";
+        PbOtherIdentity => "Cette clé USB porte déjà la clé de signature de l'atelier {0}, poste {1} : tapez ces identifiants, ou refaites la clé depuis un PC avec `ardoise provision --new-key` (l'ancienne clé et ses certificats sont archivés).",
+                           "This stick already holds the signing key of workshop {0}, station {1}: type those ids, or set the stick up again from a PC with `ardoise provision --new-key` (the old key and its certificates are archived).";
+        PbSetupFile => "Le fichier {0} ne peut pas être écrit sur la partition de données (pleine ou en lecture seule ?) : la configuration n'est pas enregistrée.",
+                       "The file {0} cannot be written on the data partition (full or read-only?): the configuration is not saved.";
+        PbSetupKey => "La clé de signature de la station (keys/station.key) ne peut pas être lue ni créée sur la partition de données.",
+                      "The station's signing key (keys/station.key) cannot be read or created on the data partition.";
         PbDetail => "Détail (en anglais) : {0}", "Detail: {0}";
         OriginFile => "dans {0}", "in {0}";
         OriginKernel => "sur la ligne de commande du noyau, boot/boot.cfg", "on the kernel command line, boot/boot.cfg";
@@ -118,6 +140,8 @@ ardoise_units::texts! {
         TitleSetup => "Configuration de la station", "Station setup";
         SetupPrompt => "Cette clé n'est pas encore celle d'un atelier : ses certificats diraient \"démonstration\" et aucun registre ne les accepterait. Renseignez l'atelier (Tab : champ suivant, Entrée sur le dernier champ : enregistrer), ou Echap pour continuer en démonstration.",
                        "This stick is not a workshop's yet: its certificates would say \"demonstration\" and no registry would accept them. Fill in the workshop (Tab: next field, Enter on the last field: save), or Esc to go on as a demonstration.";
+        SetupPromptRepair => "La station ne peut pas utiliser le fichier de configuration de cette clé (ardoise.toml) : renseignez l'atelier pour le remplacer par un fichier neuf (Tab : champ suivant, Entrée sur le dernier champ : enregistrer), ou Échap pour revenir.",
+                             "The station cannot use this stick's configuration file (ardoise.toml): fill in the workshop to replace it with a new one (Tab: next field, Enter on the last field: save), or Esc to go back.";
         SetupWorkshopId => "Identifiant de l'atelier", "Workshop id";
         SetupWorkshopName => "Nom de l'atelier", "Workshop name";
         SetupStation => "Identifiant du poste", "Station id";
@@ -134,6 +158,7 @@ ardoise_units::texts! {
         SetupFailed => "Configuration refusée, rien n'a été écrit.", "Setup refused, nothing was written.";
         ActSave => "enregistrer", "save";
         ActDemo => "continuer en démonstration", "go on as a demonstration";
+        ActSetUp => "configurer la station", "set the station up";
 
         // Operator
         OpPrompt => "Choisissez votre nom (flèches, Entrée), ou \"Autre\" pour le taper.",
@@ -370,6 +395,17 @@ ardoise_units::texts! {
         PhRefused => "refusé : {0}", "refused: {0}";
         NotConfirmedDisk => "ce n'est pas le disque que vous avez confirmé ({0}) ; rien n'a été écrit, la liste est relue",
                             "this is not the disk you confirmed ({0}); nothing was written, the list is read again";
+        RefDetail => "{0} (détail en anglais : {1})", "{0} ({1})";
+        RefProtected => "disque protégé : {0}", "protected disk: {0}";
+        RefBusy => "le disque est utilisé par un autre programme (monté ou ouvert ailleurs)",
+                   "the disk is in use by another program (mounted or opened elsewhere)";
+        RefOpen => "le disque ne peut pas être ouvert", "the disk cannot be opened";
+        RefUnsupported => "ce disque n'accepte pas la méthode {0}", "this disk does not support the method {0}";
+        RefUnknownMethod => "méthode inconnue : {0}", "unknown method: {0}";
+        RefNothing => "aucune méthode d'effacement n'est possible sur ce disque", "no erase method is possible on this disk";
+        RefSizes => "le disque annonce {0} mais le système en voit {1} : ce n'est pas le disque qu'il semble être",
+                    "the drive reports {0} but the system sees {1}: it is not the disk it seems to be";
+        LogJobRefused => "{0} : refusé, rien n'a été écrit : {1}", "{0}: refused, nothing was written: {1}";
         PhStopping => "arrêt demandé...", "stopping...";
         Remaining => "reste {0}", "{0} left";
         Errors => "erreurs : {0}", "errors: {0}";
@@ -472,6 +508,13 @@ ardoise_units::texts! {
         LogOverride => "le technicien a forcé la suite avant l'enregistrement ou l'envoi de tous les certificats",
                        "the technician overrode the wait for every certificate to be stored or uploaded";
         LogInterrupted => "job interrompu, certificat {0}", "interrupted job, certificate {0}";
+        LogLabels => "étiquettes de la machine écrites : {0} fichier(s)", "machine labels written: {0} file(s)";
+        LogLabelsFailed => "étiquettes de la machine NON écrites (détail en anglais : {0})", "machine labels NOT written: {0}";
+        LogNotRemembered => "l'opérateur, la langue et le lot ne sont pas retenus pour la machine suivante (détail en anglais : {0})",
+                            "the operator, language and lot are not remembered for the next machine: {0}";
+        LogRecoveryFailed => "les effacements interrompus auparavant n'ont pas pu être certifiés au démarrage (détail en anglais : {0})",
+                             "the erase jobs interrupted earlier could not be certified at start: {0}";
+        LogExportScanFailed => "impossible de lister les clés USB (détail en anglais : {0})", "cannot list the USB sticks: {0}";
         LogRecoveredReport => "Certificat {0} établi au démarrage d'après le compte rendu gardé sur la clé (il n'avait pas pu être enregistré).",
                               "Certificate {0} issued at start from the report kept on the stick (it could not be stored before).";
 
@@ -538,7 +581,20 @@ ardoise_units::texts! {
         HwCpu => "Processeur : {0} ({1})", "Processor: {0} ({1})";
         HwGeneration => "{0}, génération {1}", "{0}, generation {1}";
         HwScreen => "Écran : {0} pouces{1}", "Screen: {0} inches{1}";
-        HwMinimums => "Windows 11 : {0} ; Ubuntu 24.04 : {1}", "Windows 11: {0}; Ubuntu 24.04: {1}";
+        HwMinimums => "{0} : {1} ; {2} : {3}", "{0}: {1}; {2}: {3}";
+        OsWindows11 => "Windows 11", "Windows 11";
+        OsUbuntuDesktop => "Ubuntu 24.04", "Ubuntu 24.04";
+        ReqCpu64 => "processeur 64 bits", "64-bit processor";
+        ReqCpuCores => "nombre de coeurs du processeur", "number of processor cores";
+        ReqCpuGeneration => "génération du processeur", "processor generation";
+        ReqCpuFrequency => "fréquence du processeur", "processor frequency";
+        ReqMemory => "quantité de mémoire", "amount of memory";
+        ReqTpm2 => "puce TPM 2.0", "TPM 2.0 chip";
+        ReqUefi => "démarrage UEFI", "UEFI boot";
+        ReqSecureBoot => "Secure Boot possible", "Secure Boot capable";
+        CpuIntelCore => "Intel Core", "Intel Core";
+        CpuIntelCoreUltra => "Intel Core Ultra", "Intel Core Ultra";
+        CpuAmdRyzen => "AMD Ryzen", "AMD Ryzen";
         HwMet => "minimums remplis", "minimums met";
         HwUnmet => "non ({0})", "no ({0})";
         HrTitle => "Remise à zéro (cochez seulement ce que vous avez fait) :", "Reset (tick only what you did):";

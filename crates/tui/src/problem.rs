@@ -2,6 +2,10 @@
 //! that names the setting or the thing to fix, then the program's own words (English, the
 //! detail an administrator looks up) on lines of their own.
 
+use ardoise_disk::{OpenDiskError, ProtectionReason};
+use ardoise_erase::job::RefusedWhy;
+use ardoise_erase::plan::PlanError;
+use ardoise_station::provision::ProvisionError;
 use ardoise_station::{SettingOrigin, StationError};
 
 use crate::i18n::{t, tf, Language, T};
@@ -54,6 +58,39 @@ pub enum Problem {
         /// The erasure report was kept, so a certificate can be issued from it at the next start.
         report_kept: bool,
         /// The storage error (English).
+        detail: String,
+    },
+    /// The setup names a registry without the registry's key.
+    RegistryKeyMissing,
+    /// The registry key given in the setup is not a verifier key.
+    RegistryKeyInvalid {
+        /// The parser's message (English).
+        detail: String,
+    },
+    /// The registry key file named in the setup could not be read.
+    RegistryKeyUnreadable {
+        /// The file.
+        path: String,
+        /// The I/O error (English).
+        detail: String,
+    },
+    /// The stick already holds the signing key of another station.
+    OtherIdentity {
+        /// The workshop the stick's key was made for.
+        workshop: String,
+        /// The station the stick's key was made for.
+        station: String,
+    },
+    /// A file of the data partition could not be read or written during the setup.
+    SetupFile {
+        /// The file, relative to the data partition.
+        path: String,
+        /// The I/O error (English).
+        detail: String,
+    },
+    /// The station key on the data partition could not be read or created during the setup.
+    SetupKey {
+        /// The key error (English).
         detail: String,
     },
     /// Any other station error.
@@ -119,6 +156,48 @@ impl Problem {
         }
     }
 
+    /// The problem of a refused first-run setup, each cause with its own sentence.
+    pub fn from_provision(e: &ProvisionError) -> Problem {
+        use ardoise_station::config::ConfigError;
+        match e {
+            ProvisionError::Config(ConfigError::Setting(s)) => Problem::Setting {
+                setting: s.setting.clone(),
+                origin: SettingOrigin::SetupForm,
+                detail: s.message.clone(),
+            },
+            ProvisionError::RegistryKeyMissing => Problem::RegistryKeyMissing,
+            ProvisionError::RegistryKey(detail) => Problem::RegistryKeyInvalid {
+                detail: detail.clone(),
+            },
+            ProvisionError::OtherIdentity { workshop, station } => Problem::OtherIdentity {
+                workshop: workshop.clone(),
+                station: station.clone(),
+            },
+            ProvisionError::Io { path, error } => Problem::SetupFile {
+                path: path.clone(),
+                detail: error.to_string(),
+            },
+            ProvisionError::Key(k) => Problem::SetupKey {
+                detail: k.to_string(),
+            },
+            // What set-up wrote does not read back (an unreadable file cannot reach here:
+            // set-up replaces it): nothing a technician can fix from the form.
+            ProvisionError::Config(c) => Problem::Other {
+                detail: c.to_string(),
+            },
+        }
+    }
+
+    /// Whether the first-run setup can fix it: the configuration file cannot be read, or one
+    /// of its settings is refused (the setup writes a new file).
+    pub fn setup_fixes(&self) -> bool {
+        match self {
+            Problem::ConfigUnreadable { .. } => true,
+            Problem::Setting { origin, .. } => matches!(origin, SettingOrigin::File(_)),
+            _ => false,
+        }
+    }
+
     /// The sentence to show, in `lang`, then the detail's own lines.
     pub fn lines(&self, lang: Language) -> Vec<String> {
         let (head, detail) = match self {
@@ -146,10 +225,10 @@ impl Problem {
                 ),
                 &String::new(),
             ),
-            Problem::NotCertifiable { settings, detail } => (
-                tf(lang, T::PbNotCertifiable, &[&settings.join(", ")]),
-                detail,
-            ),
+            Problem::NotCertifiable { settings, detail } => {
+                let names: Vec<String> = settings.iter().map(|s| setting_name(lang, s)).collect();
+                (tf(lang, T::PbNotCertifiable, &[&names.join(", ")]), detail)
+            }
             Problem::Storage { detail } => (t(lang, T::PbStorage).to_string(), detail),
             Problem::NotStored {
                 report_kept: true,
@@ -159,6 +238,21 @@ impl Problem {
                 report_kept: false,
                 detail,
             } => (t(lang, T::PbNotStoredLost).to_string(), detail),
+            Problem::RegistryKeyMissing => {
+                (t(lang, T::PbRegistryKeyMissing).to_string(), &String::new())
+            }
+            Problem::RegistryKeyInvalid { detail } => {
+                (t(lang, T::PbRegistryKeyInvalid).to_string(), detail)
+            }
+            Problem::RegistryKeyUnreadable { path, detail } => {
+                (tf(lang, T::PbRegistryKeyUnreadable, &[path]), detail)
+            }
+            Problem::OtherIdentity { workshop, station } => (
+                tf(lang, T::PbOtherIdentity, &[workshop, station]),
+                &String::new(),
+            ),
+            Problem::SetupFile { path, detail } => (tf(lang, T::PbSetupFile, &[path]), detail),
+            Problem::SetupKey { detail } => (t(lang, T::PbSetupKey).to_string(), detail),
             Problem::Other { detail } => (t(lang, T::PbOther).to_string(), detail),
         };
         let mut out = vec![head];
@@ -175,6 +269,175 @@ impl Problem {
     pub fn summary(&self, lang: Language) -> String {
         self.lines(lang).join(" ")
     }
+}
+
+/// Why an erase job was refused before anything was written, kept typed so that it is said in
+/// the interface's language; the program's own words (English) follow in parentheses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The disk is protected (the boot stick, a mounted disk…).
+    Protected {
+        /// Why, as discovery found it.
+        reasons: Vec<ProtectionReason>,
+    },
+    /// The exclusive open failed: mounted or held by another program.
+    Busy {
+        /// The open's error (English).
+        detail: String,
+    },
+    /// The disk or its command layer could not be opened.
+    CannotOpen {
+        /// The open's error (English).
+        detail: String,
+    },
+    /// The drive does not support the method chosen.
+    Unsupported {
+        /// The method's id.
+        method: String,
+        /// Why, in the planner's words (English).
+        detail: String,
+    },
+    /// No method has this id.
+    UnknownMethod {
+        /// The id asked for.
+        method: String,
+    },
+    /// No erase method is possible on this drive.
+    NothingAvailable {
+        /// The planner's reasons (English).
+        detail: String,
+    },
+    /// The drive's own size is smaller than the block device's: not the disk it seems.
+    SizeMismatch {
+        /// What the drive reports, bytes.
+        drive_bytes: u64,
+        /// What the kernel shows, bytes.
+        kernel_bytes: u64,
+    },
+    /// The disk behind the name, or the drive answering, is not the one confirmed.
+    NotConfirmed {
+        /// Each identifying field that differs (English).
+        differences: String,
+    },
+    /// The station refused to start the job (the certificate could not be signed or stored).
+    Station(Problem),
+}
+
+impl Refusal {
+    /// The refusal of a failed open.
+    pub fn from_open(e: &OpenDiskError) -> Refusal {
+        match e {
+            OpenDiskError::Protected { reasons, .. } => Refusal::Protected {
+                reasons: reasons.clone(),
+            },
+            OpenDiskError::Open(ardoise_disk::block::OpenError::Busy(_)) => Refusal::Busy {
+                detail: e.to_string(),
+            },
+            OpenDiskError::NotConfirmed { differences, .. } => Refusal::NotConfirmed {
+                differences: differences.join("; "),
+            },
+            other => Refusal::CannotOpen {
+                detail: other.to_string(),
+            },
+        }
+    }
+
+    /// The refusal of a job the engine would not prepare.
+    pub fn from_prepare(e: &RefusedWhy) -> Refusal {
+        match e {
+            RefusedWhy::NotConfirmed(d) => Refusal::NotConfirmed {
+                differences: d.join("; "),
+            },
+            RefusedWhy::Plan(PlanError::Unsupported { method, reason }) => Refusal::Unsupported {
+                method: method.clone(),
+                detail: reason.clone(),
+            },
+            RefusedWhy::Plan(PlanError::UnknownMethod(m)) => {
+                Refusal::UnknownMethod { method: m.clone() }
+            }
+            RefusedWhy::Plan(PlanError::NothingAvailable(d)) => {
+                Refusal::NothingAvailable { detail: d.clone() }
+            }
+            RefusedWhy::Plan(PlanError::DriveSmallerThanKernel {
+                drive_bytes,
+                kernel_bytes,
+            }) => Refusal::SizeMismatch {
+                drive_bytes: *drive_bytes,
+                kernel_bytes: *kernel_bytes,
+            },
+        }
+    }
+
+    /// One line in `lang`: the reason in words, then the English detail in parentheses.
+    pub fn text(&self, lang: Language) -> String {
+        let with = |head: String, detail: &str| {
+            let detail = strip_ansi(detail);
+            let detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+            if detail.is_empty() {
+                head
+            } else {
+                tf(lang, T::RefDetail, &[&head, &detail])
+            }
+        };
+        match self {
+            Refusal::Protected { reasons } => {
+                let mut words: Vec<String> = Vec::new();
+                for r in reasons {
+                    let w = crate::screen_data::protection_label(lang, r);
+                    if !words.contains(&w) {
+                        words.push(w);
+                    }
+                }
+                tf(lang, T::RefProtected, &[&words.join("; ")])
+            }
+            Refusal::Busy { detail } => with(t(lang, T::RefBusy).into(), detail),
+            Refusal::CannotOpen { detail } => with(t(lang, T::RefOpen).into(), detail),
+            Refusal::Unsupported { method, detail } => with(
+                tf(
+                    lang,
+                    T::RefUnsupported,
+                    &[&crate::screen_data::method_id_label(lang, method)],
+                ),
+                detail,
+            ),
+            Refusal::UnknownMethod { method } => {
+                tf(lang, T::RefUnknownMethod, &[&crate::fmt::clean(method)])
+            }
+            Refusal::NothingAvailable { detail } => with(t(lang, T::RefNothing).into(), detail),
+            Refusal::SizeMismatch {
+                drive_bytes,
+                kernel_bytes,
+            } => tf(
+                lang,
+                T::RefSizes,
+                &[
+                    &crate::fmt::size(lang, *drive_bytes),
+                    &crate::fmt::size(lang, *kernel_bytes),
+                ],
+            ),
+            Refusal::NotConfirmed { differences } => tf(lang, T::NotConfirmedDisk, &[differences]),
+            Refusal::Station(p) => p.summary(lang),
+        }
+    }
+}
+
+/// A setting as `ardoise_station::certify::setting_for_field` names it, in `lang`: the
+/// settings of `ardoise.toml` keep their written name (`workshop.id`), what the technician
+/// enters or the station records is said in words.
+pub fn setting_name(lang: Language, setting: &str) -> String {
+    let k = match setting {
+        "station key" => T::SetStationKey,
+        "operator" => T::SetOperator,
+        "asset tag" => T::SetAssetTag,
+        "destination" => T::SetDestination,
+        "policy" => T::SetPolicy,
+        "donor / lot" => T::SetDonorLot,
+        "image record" => T::SetImageRecord,
+        "machine inventory" => T::SetMachineInventory,
+        "disk record" => T::SetDiskRecord,
+        other => return crate::fmt::clean(other),
+    };
+    t(lang, k).to_string()
 }
 
 fn origin_text(lang: Language, o: &SettingOrigin) -> String {

@@ -226,7 +226,7 @@ pub enum Stage {
     /// Certificate stored (or storing failed).
     Finished,
     /// The job never started (protected, busy, method refused): nothing was done.
-    Refused(String),
+    Refused(crate::problem::Refusal),
 }
 
 /// Where a job's certificate is.
@@ -317,6 +317,18 @@ pub enum UploadState {
     Rejected(String),
     /// Still failing after the pass's attempts, with the last error: left for a later pass.
     GaveUp(String),
+}
+
+/// The machine's memory as both machine screens show it: the modules' sum when the firmware
+/// describes them, else what the system sees (the figure the reuse grade judges).
+pub fn machine_memory_bytes(inv: &MachineInventory) -> u64 {
+    let h = &inv.hardware;
+    h.memory_installed_bytes()
+        .unwrap_or(if h.memory_visible_bytes > 0 {
+            h.memory_visible_bytes
+        } else {
+            inv.memory_bytes
+        })
 }
 
 // ---- Translated names ------------------------------------------------------------------------
@@ -563,7 +575,7 @@ pub fn phase_label(lang: Language, stage: &Stage, stopping: bool) -> String {
         Stage::Starting => t(lang, T::PhStarting).to_string(),
         Stage::Certifying => t(lang, T::PhCertify).to_string(),
         Stage::Finished => t(lang, T::PhDone).to_string(),
-        Stage::Refused(why) => tf(lang, T::PhRefused, &[&crate::fmt::clean(why)]),
+        Stage::Refused(why) => tf(lang, T::PhRefused, &[&crate::fmt::clean(&why.text(lang))]),
         Stage::Running(p) => match p {
             JobPhase::Probing => t(lang, T::PhProbing).to_string(),
             JobPhase::HiddenAreas => t(lang, T::PhHidden).to_string(),
@@ -576,6 +588,55 @@ pub fn phase_label(lang: Language, stage: &Stage, stopping: bool) -> String {
             JobPhase::Done => t(lang, T::PhCertify).to_string(),
         },
     }
+}
+
+/// An operating system of the reuse minimums (`windows-11`, `ubuntu-desktop-24.04`) by its name;
+/// an id this version does not know is shown as it is.
+pub fn os_name(lang: Language, id: &str) -> String {
+    use ardoise_station::reuse::{UBUNTU_DESKTOP, WINDOWS_11};
+    match id {
+        WINDOWS_11 => t(lang, T::OsWindows11).to_string(),
+        UBUNTU_DESKTOP => t(lang, T::OsUbuntuDesktop).to_string(),
+        other => crate::fmt::clean(other),
+    }
+}
+
+/// A requirement of an operating system's minimums (`tpm-2.0`, `cpu-generation`…) in words; an
+/// id this version does not know is shown as it is.
+pub fn requirement_label(lang: Language, id: &str) -> String {
+    let k = match id {
+        "cpu-64-bit" => T::ReqCpu64,
+        "cpu-cores" => T::ReqCpuCores,
+        "cpu-generation" => T::ReqCpuGeneration,
+        "cpu-frequency" => T::ReqCpuFrequency,
+        "memory" => T::ReqMemory,
+        "tpm-2.0" => T::ReqTpm2,
+        "uefi" => T::ReqUefi,
+        "secure-boot-capable" => T::ReqSecureBoot,
+        other => return crate::fmt::clean(other),
+    };
+    t(lang, k).to_string()
+}
+
+/// Several requirements in words, joined.
+pub fn requirement_list(lang: Language, ids: &[String]) -> String {
+    ids.iter()
+        .map(|id| requirement_label(lang, id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A processor line by its brand name.
+pub fn cpu_line_label(lang: Language, line: ardoise_disk::hardware::CpuLine) -> &'static str {
+    use ardoise_disk::hardware::CpuLine;
+    t(
+        lang,
+        match line {
+            CpuLine::IntelCore => T::CpuIntelCore,
+            CpuLine::IntelCoreUltra => T::CpuIntelCoreUltra,
+            CpuLine::AmdRyzen => T::CpuAmdRyzen,
+        },
+    )
 }
 
 /// A certificate's upload state for the results screen (`registry`: the station has one).

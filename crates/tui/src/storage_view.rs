@@ -51,50 +51,62 @@ fn alarm() -> Style {
         .add_modifier(Modifier::BOLD)
 }
 
-/// The machine screen's lines about the controllers, `label` formatting the first one.
+/// The machine screen's lines about the controllers, `label` formatting the first (labelled)
+/// sentence; each controller's sentence is wrapped to `width` under it.
 pub fn machine_lines(
     lang: Language,
     survey: Option<&StorageSurvey>,
-    label: impl Fn(&str, String, Style) -> Line<'static>,
+    width: usize,
+    label: impl Fn(&str, String, Style) -> Vec<Line<'static>>,
 ) -> Vec<Line<'static>> {
     let Some(survey) = survey else {
         return Vec::new();
     };
     let problems = storage_problems(lang, survey);
     if problems.is_empty() {
-        return vec![label(
+        return label(
             t(lang, T::MachControllers),
             tf(lang, T::CtrlAllVisible, &[&survey.controllers.len()]),
             Style::default(),
-        )];
+        );
     }
-    let mut out = vec![label(
+    let mut out = label(
         t(lang, T::MachControllers),
         t(lang, T::CtrlIncomplete).to_string(),
         alarm(),
-    )];
-    out.extend(
-        problems
-            .into_iter()
-            .map(|p| Line::styled(format!("    {p}"), alarm())),
     );
+    for p in problems {
+        out.extend(
+            crate::ui::wrap(&p, width.saturating_sub(4))
+                .into_iter()
+                .map(|l| Line::styled(format!("    {l}"), alarm())),
+        );
+    }
     out
 }
 
-/// Lines above the disk list when some disks of the machine cannot be seen.
-pub fn disk_list_warning(lang: Language, survey: Option<&StorageSurvey>) -> Vec<Line<'static>> {
+/// Lines above the disk list when some disks of the machine cannot be seen, wrapped to
+/// `width` (the list's rows are cut, but a warning must be read whole).
+pub fn disk_list_warning(
+    lang: Language,
+    survey: Option<&StorageSurvey>,
+    width: usize,
+) -> Vec<Line<'static>> {
     let Some(survey) = survey.filter(|s| !s.complete()) else {
         return Vec::new();
     };
-    let mut out = vec![Line::styled(
-        format!("  {}", t(lang, T::CtrlIncomplete)),
-        alarm(),
-    )];
-    out.extend(
-        storage_problems(lang, survey)
+    let mut out: Vec<Line<'static>> =
+        crate::ui::wrap(t(lang, T::CtrlIncomplete), width.saturating_sub(2))
             .into_iter()
-            .map(|p| Line::styled(format!("    {p}"), alarm())),
-    );
+            .map(|l| Line::styled(format!("  {l}"), alarm()))
+            .collect();
+    for p in storage_problems(lang, survey) {
+        out.extend(
+            crate::ui::wrap(&p, width.saturating_sub(4))
+                .into_iter()
+                .map(|l| Line::styled(format!("    {l}"), alarm())),
+        );
+    }
     out
 }
 
@@ -140,12 +152,23 @@ mod tests {
         assert!(
             storage_problems(Language::Fr, &raid)[0].contains("en mode RAID : 2 volume(s) RAID")
         );
-        assert_eq!(disk_list_warning(Language::Fr, Some(&raid)).len(), 2);
+        assert_eq!(disk_list_warning(Language::Fr, Some(&raid), 200).len(), 2);
+        // On 80 columns the warning is wrapped, never cut.
+        let lines = disk_list_warning(Language::Fr, Some(&raid), 80);
+        assert!(lines.len() > 2);
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert!(text.iter().all(|l| l.chars().count() <= 80), "{text:?}");
+        let flat: Vec<&str> = text.iter().map(|l| l.trim()).collect();
+        assert!(
+            flat.join(" ")
+                .contains("disques physiques ne sont pas visibles un par un"),
+            "{text:?}"
+        );
         let fine = StorageSurvey {
             controllers: vec![lsi(None)],
         };
         assert!(storage_problems(Language::Fr, &fine).is_empty());
-        assert!(disk_list_warning(Language::Fr, Some(&fine)).is_empty());
-        assert!(disk_list_warning(Language::Fr, None).is_empty());
+        assert!(disk_list_warning(Language::Fr, Some(&fine), 80).is_empty());
+        assert!(disk_list_warning(Language::Fr, None, 80).is_empty());
     }
 }

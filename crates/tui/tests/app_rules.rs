@@ -429,11 +429,69 @@ fn job_events_drive_the_progress_view() {
     // Refused jobs end the run with NOT ERASED and no certificate.
     app.on_event(AppEvent::JobRefused {
         job: 0,
-        error: "busy".into(),
+        reason: ardoise_tui::problem::Refusal::Busy {
+            detail: "busy".into(),
+        },
     });
     assert_eq!(app.screen, Screen::Results);
     assert_eq!(app.jobs[0].cert, CertState::NotIssued);
     assert!(text(&app).contains("NOT ERASED"));
+}
+
+/// A job refused on a French screen says why in French; the program's English words follow
+/// in parentheses only as the detail.
+#[test]
+fn a_refused_job_says_why_in_the_language_of_the_screen() {
+    use ardoise_tui::problem::Refusal;
+    let m = machine();
+    let cases: Vec<(Refusal, &str, &str)> = vec![
+        (
+            Refusal::Protected {
+                reasons: vec![ardoise_disk::ProtectionReason::ReadOnly],
+            },
+            "Pourquoi : disque protégé : en lecture seule",
+            "Why: protected disk: read-only",
+        ),
+        (
+            Refusal::Unsupported {
+                method: "ata-security-erase-enhanced".into(),
+                detail: "the security feature set is frozen".into(),
+            },
+            "ce disque n'accepte pas la méthode ATA Security Erase, renforcé (détail en anglais : the security",
+            "this disk does not support the method ATA Security Erase, enhanced (the security",
+        ),
+        (
+            Refusal::SizeMismatch {
+                drive_bytes: 500_000_000,
+                kernel_bytes: 1_000_000_000,
+            },
+            "le disque annonce 500 Mo mais le système en voit 1,0 Go",
+            "the drive reports 500 MB but the system sees 1.0 GB",
+        ),
+    ];
+    for (reason, fr, en) in cases {
+        for (lang, want, other) in [(Language::Fr, fr, en), (Language::En, en, fr)] {
+            let mut app = app_with(lang, &m, None, NetState::Unknown);
+            to_disks(&mut app);
+            tick(&mut app, &m, "sim-ata-hdd");
+            press(&mut app, KeyCode::Char('x'));
+            let word = app.confirm_expected();
+            typ(&mut app, &word);
+            press(&mut app, KeyCode::Enter);
+            assert_eq!(app.screen, Screen::Progress);
+            app.on_event(AppEvent::JobRefused {
+                job: 0,
+                reason: reason.clone(),
+            });
+            assert_eq!(app.screen, Screen::Results);
+            let screen = render(&app, 200, 25).join("\n");
+            assert!(screen.contains(want), "{lang:?}: {want}\n{screen}");
+            assert!(!screen.contains(other), "{lang:?}: {other}\n{screen}");
+            // The journal says it in the same words.
+            let journal = &app.log.last().unwrap().text;
+            assert!(journal.contains(&reason.text(lang)), "{journal}");
+        }
+    }
 }
 
 #[test]
@@ -723,4 +781,262 @@ fn the_destination_page_records_the_choice_and_only_the_ticked_attestations() {
     let spec = &start_jobs(&cmds).unwrap()[0];
     assert_eq!(spec.session.machine_session.as_deref(), Some(ms.as_str()));
     assert_eq!(spec.session.host_reset.unwrap().tpm_cleared, Some(true));
+}
+
+fn unreadable_config() -> ardoise_tui::problem::Problem {
+    ardoise_tui::problem::Problem::ConfigUnreadable {
+        path: "/data/ardoise.toml".into(),
+        detail:
+            "TOML parse error at line 1, column 1\n  |\n1 | [workshop\n  | ^\ninvalid table header"
+                .into(),
+    }
+}
+
+/// A stick whose ardoise.toml the station cannot read is not a dead end: the setup (which
+/// replaces such a file) is offered after the language and from the failure screen.
+#[test]
+fn an_unreadable_configuration_offers_the_setup_that_replaces_it() {
+    // The failure arrives while the technician is still on the language screen.
+    let mut app = App::new(Language::Fr, true);
+    let cmds = press(&mut app, KeyCode::Down);
+    assert_eq!(cmds, vec![Command::OpenStation]);
+    press(&mut app, KeyCode::Up);
+    app.on_event(AppEvent::StationFailed(unreadable_config()));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Setup);
+    assert!(!app.station_blocks(), "the form is drawn, not the failure");
+    let screen = text(&app);
+    assert!(screen.contains("ardoise.toml"), "{screen}");
+    assert!(
+        screen.contains("retour"),
+        "Esc goes back, not to a demonstration:\n{screen}"
+    );
+    assert!(!screen.contains("démonstration"), "{screen}");
+    // Esc: the failure screen, which offers the setup again with Enter.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.station_blocks());
+    let screen = text(&app);
+    assert!(
+        screen.contains("Entrée : assistant de configuration"),
+        "{screen}"
+    );
+    assert!(screen.contains("configurer la station"), "{screen}");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Setup);
+    typ(&mut app, "ressourcerie-caen");
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "Ressourcerie de Caen");
+    press(&mut app, KeyCode::Tab);
+    typ(&mut app, "poste-1");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    let cmds = press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(&cmds[..], [Command::SetUp(r)] if r.workshop_id == "ressourcerie-caen"),
+        "{cmds:?}"
+    );
+    // The station opens with the new file, then the setup's answer arrives.
+    app.on_event(AppEvent::StationOpened(Box::new(station(None))));
+    app.on_event(AppEvent::SetupDone(Ok(SetupDone {
+        workshop: "ressourcerie-caen".into(),
+        station: "poste-1".into(),
+        key_id: "ab".repeat(32),
+    })));
+    assert_eq!(app.screen, Screen::Operator);
+    assert!(!app.station_blocks());
+
+    // The failure arrives after the language was chosen: the setup replaces the failure.
+    let mut app = App::new(Language::En, true);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Operator);
+    app.on_event(AppEvent::StationFailed(unreadable_config()));
+    assert_eq!(app.screen, Screen::Setup);
+    assert!(text(&app).contains("cannot use this stick's configuration file"));
+    // A refused setup that leaves the station failed answers the form all the same.
+    press(&mut app, KeyCode::Char('x'));
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Char('x'));
+    }
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert!(!press(&mut app, KeyCode::Enter).is_empty());
+    app.on_event(AppEvent::StationFailed(unreadable_config()));
+    app.on_event(AppEvent::SetupDone(Err(
+        ardoise_tui::problem::Problem::RegistryKeyMissing,
+    )));
+    assert_eq!(app.screen, Screen::Setup);
+    assert!(!app.setup.saving);
+    assert!(text(&app).contains("also needs the registry's key"));
+}
+
+#[test]
+fn failures_the_setup_cannot_fix_and_ram_data_keep_the_failure_screen() {
+    use ardoise_tui::problem::Problem;
+    // A setting from the kernel command line, the storage: the setup would not help.
+    for p in [
+        Problem::Setting {
+            setting: "registry.url".into(),
+            origin: ardoise_station::SettingOrigin::KernelCommandLine,
+            detail: "not a URL".into(),
+        },
+        Problem::Storage {
+            detail: "read-only".into(),
+        },
+    ] {
+        let mut app = App::new(Language::Fr, true);
+        app.on_event(AppEvent::StationFailed(p));
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.screen, Screen::Operator);
+        assert!(app.station_blocks());
+        press(&mut app, KeyCode::Enter);
+        assert_ne!(app.screen, Screen::Setup);
+        assert!(text(&app).contains("Appelez un responsable"));
+    }
+    // A setting refused in the file is fixed by a new file.
+    let mut app = App::new(Language::Fr, true);
+    app.on_event(AppEvent::StationFailed(Problem::Setting {
+        setting: "workshop.id".into(),
+        origin: ardoise_station::SettingOrigin::File("/data/ardoise.toml".into()),
+        detail: "must be kebab-case".into(),
+    }));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Setup);
+    // A data partition in RAM would lose what the setup writes.
+    let mut app = App::new(Language::Fr, true);
+    app.data_persistent = Some(false);
+    app.on_event(AppEvent::StationFailed(unreadable_config()));
+    press(&mut app, KeyCode::Enter);
+    assert_ne!(app.screen, Screen::Setup);
+    assert!(app.station_blocks());
+}
+
+/// F1 on the disk list explains RAID volumes and controllers without a driver (the list's
+/// notes say "(F1)"), in both languages, with the general help still in the box.
+#[test]
+fn f1_on_the_disk_list_explains_raid_volumes_and_jbod() {
+    let m = machine();
+    for (lang, words, general) in [
+        (Language::Fr, ["VOLUME RAID", "HBA ou JBOD"], "F1 ou ?"),
+        (Language::En, ["RAID VOLUME", "HBA or JBOD"], "F1 or ?"),
+    ] {
+        let mut app = app_with(lang, &m, None, NetState::Unknown);
+        to_disks(&mut app);
+        press(&mut app, KeyCode::F(1));
+        let screen = render(&app, 80, 25);
+        // Joined without line ends: the words may be wrapped.
+        let flat = screen
+            .iter()
+            .map(|l| l.trim_matches(|c| c == ' ' || c == '│'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for w in words {
+            assert!(flat.contains(w), "{w}\n{}", screen.join("\n"));
+        }
+        assert!(flat.contains(general), "{}", screen.join("\n"));
+        // Another screen's help does not carry it.
+        press(&mut app, KeyCode::F(1));
+        press(&mut app, KeyCode::Esc);
+        press(&mut app, KeyCode::F(1));
+        assert!(!text(&app).contains("JBOD"));
+    }
+}
+
+/// The destination screen states the operating-system minimums and the processor line in
+/// words, and the machine and destination screens give the same memory figure.
+#[test]
+fn the_destination_screen_says_its_facts_in_words_and_memory_is_one_figure() {
+    let m = machine();
+    for (lang, words, ids) in [
+        (
+            Language::Fr,
+            vec![
+                "Windows 11 : non (génération du processeur, puce TPM 2.0)",
+                "Intel Core, génération 7",
+                "ne remplit pas les minimums de Windows 11 : génération du processeur, puce",
+            ],
+            ["tpm-2.0", "cpu-generation", "intel-core", "windows-11"],
+        ),
+        (
+            Language::En,
+            vec![
+                "Windows 11: no (processor generation, TPM 2.0 chip)",
+                "Intel Core, generation 7",
+                "does not meet the Windows 11 minimums: processor generation, TPM 2.0 chip",
+            ],
+            ["tpm-2.0", "cpu-generation", "intel-core", "windows-11"],
+        ),
+    ] {
+        let mut app = app_with(lang, &m, None, NetState::Unknown);
+        if let StationState::Open(s) = &mut app.station {
+            s.inventory.hardware.tpm_version = None;
+            s.reuse.os = "windows-11".into();
+        }
+        to_disks(&mut app);
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.screen, Screen::Destination);
+        let screen = render(&app, 120, 30).join("\n");
+        for w in &words {
+            assert!(screen.contains(w), "{w}\n{screen}");
+        }
+        for id in ids {
+            assert!(!screen.contains(id), "{id}\n{screen}");
+        }
+    }
+
+    // No module described: both screens show what the system sees, in binary units.
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    if let StationState::Open(s) = &mut app.station {
+        s.inventory.memory_bytes = 25_300_000_000;
+        s.inventory.hardware.memory_visible_bytes = 25_300_000_000;
+        s.inventory.hardware.memory_modules.clear();
+    }
+    to_disks(&mut app);
+    press(&mut app, KeyCode::Esc);
+    let dest = text(&app);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Machine);
+    let machine = text(&app);
+    for s in [&dest, &machine] {
+        assert!(s.contains("23,6 Go"), "{s}");
+        assert!(!s.contains("25,3 Go"), "{s}");
+    }
+}
+
+/// The settings a refused certificate names are said in the screen's language; those of
+/// ardoise.toml keep the name written in the file.
+#[test]
+fn settings_at_fault_are_named_in_the_language_of_the_screen() {
+    use ardoise_tui::problem::{setting_name, Problem};
+    let paths = [
+        "issuer.workshop_id",
+        "issuer.key_id",
+        "operator.id",
+        "host.asset_tag",
+        "disposition.detail",
+        "policy.id",
+        "provenance.lot",
+        "tool.version",
+        "host.cpu_model",
+        "disks[0].serial",
+    ];
+    for p in paths {
+        let name = ardoise_station::certify::setting_for_field(p);
+        let fr = setting_name(Language::Fr, name);
+        if name.contains('.') {
+            assert_eq!(fr, name, "a setting of ardoise.toml keeps its name");
+        } else {
+            assert_ne!(fr, name, "{p}: {name:?} is not said in French");
+        }
+    }
+    let p = Problem::NotCertifiable {
+        settings: vec!["asset tag".into(), "donor / lot".into()],
+        detail: "host.asset_tag: too long".into(),
+    };
+    let fr = p.lines(Language::Fr);
+    assert!(
+        fr[0].contains("réglages en cause : n° d'inventaire, donateur / lot"),
+        "{fr:?}"
+    );
+    assert!(p.lines(Language::En)[0].contains("settings at fault: asset tag, donor / lot"));
 }

@@ -360,8 +360,8 @@ pub enum AppEvent {
     JobRefused {
         /// Index into [`App::jobs`].
         job: usize,
-        /// Why.
-        error: String,
+        /// Why, said in the interface's language when shown.
+        reason: crate::problem::Refusal,
     },
     /// The disk behind the name, or the drive answering, is not the one confirmed: refused,
     /// nothing written.
@@ -395,10 +395,28 @@ pub enum AppEvent {
     ExportTargets(Vec<ExportTarget>),
     /// The export ended: how many certificates and where, or why it failed.
     ExportDone(Result<(usize, String), String>),
-    /// A line for the journal (worker messages, captured stderr).
+    /// A line for the journal (captured stderr: the program's own words).
     Log(String),
+    /// Something a worker has to say, written to the journal in the interface's language.
+    Note(Note),
     /// The storage controllers, surveyed with every disk listing.
     StorageSurveyed(ardoise_disk::controllers::StorageSurvey),
+}
+
+/// What the runtime's workers write to the journal, kept typed so that the line is in the
+/// interface's language; the program's own words (English) follow as the detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// The machine's labels were written for the export: how many files.
+    LabelsWritten(usize),
+    /// The machine's labels could not be written (the error).
+    LabelsNotWritten(String),
+    /// The operator, language and lot could not be kept for the next machine (the error).
+    NotRemembered(String),
+    /// The jobs interrupted earlier could not be certified at start (the error).
+    RecoveryFailed(String),
+    /// The sticks to export to could not be listed (the error).
+    ExportScanFailed(String),
 }
 
 /// One line of the log view.
@@ -503,6 +521,9 @@ pub struct App {
     pub dest: destination::DestinationForm,
     /// The confirmation was reached with X (Esc goes back to the disk list).
     pub quick_confirm: bool,
+    /// `ARDOISE_DATA_PERSISTENT` as the runtime read it: `Some(false)` when the data
+    /// partition is in RAM (a setup written there would be lost), known before the station opens.
+    pub data_persistent: Option<bool>,
 }
 
 fn wall_clock() -> String {
@@ -560,6 +581,7 @@ impl App {
             keep_pending: false,
             dest: Default::default(),
             quick_confirm: false,
+            data_persistent: None,
         }
     }
 
@@ -589,6 +611,9 @@ impl App {
     /// The screen actually drawn: a screen that needs the station shows the station's state
     /// until it is open.
     pub fn station_blocks(&self) -> bool {
+        if self.screen == Screen::Setup && self.setup_repairs() {
+            return false;
+        }
         self.screen.needs_station() && !matches!(self.station, StationState::Open(_))
             || matches!(self.station, StationState::Busy { .. })
     }
@@ -596,17 +621,30 @@ impl App {
     /// Adds text to the journal, one entry per line, without escape sequences and with the
     /// glyphs the console lacks replaced.
     pub fn push_log(&mut self, text: impl Into<String>) {
-        let text = clean(&crate::problem::strip_ansi(&text.into()));
+        // Split before cleaning: `clean` turns a line break (a control character) into `?`.
+        let text = crate::problem::strip_ansi(&text.into());
         for line in text.lines() {
             self.log.push(LogLine {
                 time: (self.clock)(),
-                text: line.to_string(),
+                text: clean(line),
             });
         }
         if self.log.len() > MAX_LOG {
             let extra = self.log.len() - MAX_LOG;
             self.log.drain(..extra);
         }
+    }
+
+    /// Writes a worker's note to the journal in the interface's language.
+    pub fn note(&mut self, note: Note) {
+        let text = match &note {
+            Note::LabelsWritten(n) => self.tf(T::LogLabels, &[n]),
+            Note::LabelsNotWritten(e) => self.tf(T::LogLabelsFailed, &[e]),
+            Note::NotRemembered(e) => self.tf(T::LogNotRemembered, &[e]),
+            Note::RecoveryFailed(e) => self.tf(T::LogRecoveryFailed, &[e]),
+            Note::ExportScanFailed(e) => self.tf(T::LogExportScanFailed, &[e]),
+        };
+        self.push_log(text);
     }
 
     pub(crate) fn flash(&mut self, kind: FlashKind, text: impl Into<String>) {
@@ -682,6 +720,10 @@ impl App {
             {
                 return self.ask_quit();
             }
+            // A configuration file the station cannot use is replaced by the setup.
+            if key.code == KeyCode::Enter && self.setup_from_failure() {
+                return Vec::new();
+            }
             if matches!(self.station, StationState::Busy { .. })
                 && matches!(key.code, KeyCode::Char('q') | KeyCode::Char('Q'))
             {
@@ -732,6 +774,13 @@ impl App {
             AppEvent::StationFailed(e) => {
                 self.push_log(e.summary(self.lang));
                 self.station = StationState::Failed(e);
+                // The language was chosen while the station was opening: offer the setup now
+                // when it can repair the configuration, as for a demonstration stick.
+                let untouched =
+                    self.op.name.is_empty() && self.op.asset.is_empty() && self.op.lot.is_empty();
+                if self.screen == Screen::Operator && untouched && self.setup_offered() {
+                    self.screen = Screen::Setup;
+                }
             }
             AppEvent::StorageSurveyed(survey) => self.storage_surveyed(survey),
             AppEvent::SetupDone(r) => self.setup_result(r),
@@ -750,7 +799,7 @@ impl App {
             }
             AppEvent::Registry(r) => self.registry = r,
             AppEvent::PreflightFailed(e) => self.preflight_failed(e),
-            AppEvent::JobRefused { job, error } => return self.job_refused(job, error),
+            AppEvent::JobRefused { job, reason } => return self.job_refused(job, reason),
             AppEvent::JobNotConfirmed { job, detail } => {
                 return self.job_not_confirmed(job, detail)
             }
@@ -762,7 +811,32 @@ impl App {
             AppEvent::ExportTargets(list) => self.export_targets_found(list),
             AppEvent::ExportDone(r) => self.export_done(r),
             AppEvent::Log(line) => self.push_log(line),
+            AppEvent::Note(note) => self.note(note),
         }
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed_clock() -> String {
+        "10:42:07".into()
+    }
+
+    #[test]
+    fn a_multi_line_message_is_one_journal_entry_per_line() {
+        let mut app = App::new(Language::Fr, false);
+        app.clock = fixed_clock;
+        app.push_log(
+            "TOML parse error at line 8\n  |\n8 | id = \u{2019}x\u{2019}\r\n\u{1b}[31mend\u{1b}[0m",
+        );
+        let lines: Vec<&str> = app.log.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            lines,
+            ["TOML parse error at line 8", "  |", "8 | id = ?x?", "end"],
+            "split on line breaks first, then each line cleaned for the console font"
+        );
     }
 }

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{App, Command, FlashKind, Modal, Screen};
 use crate::i18n::T;
-use crate::problem::Problem;
+use crate::problem::{Problem, Refusal};
 use crate::screen_data::{verdict_label, CertState, Stage, UploadState};
 
 impl App {
@@ -110,21 +110,25 @@ impl App {
     }
 
     /// A job was refused before writing.
-    pub(super) fn job_refused(&mut self, job: usize, error: String) -> Vec<Command> {
+    pub(super) fn job_refused(&mut self, job: usize, reason: Refusal) -> Vec<Command> {
         if let Some(j) = self.jobs.get_mut(job) {
-            j.stage = Stage::Refused(error.clone());
+            let text = reason.text(self.lang);
+            j.stage = Stage::Refused(reason);
             j.cert = CertState::NotIssued;
             let name = j.info.name.clone();
-            self.push_log(format!("{name}: {error}"));
+            self.push_log(self.tf(T::LogJobRefused, &[&name, &text]));
         }
         self.after_job_change()
     }
 
     /// The disk is not the one confirmed: refused, and the list scanned again.
     pub(super) fn job_not_confirmed(&mut self, job: usize, detail: String) -> Vec<Command> {
-        let msg = self.tf(T::NotConfirmedDisk, &[&detail]);
+        let reason = Refusal::NotConfirmed {
+            differences: detail,
+        };
+        let msg = reason.text(self.lang);
         if let Some(j) = self.jobs.get_mut(job) {
-            j.stage = Stage::Refused(msg.clone());
+            j.stage = Stage::Refused(reason);
             j.cert = CertState::NotIssued;
             let name = j.info.name.clone();
             self.push_log(format!("{name}: {msg}"));

@@ -3,10 +3,14 @@
 //! key (a file on the stick or the key typed). The runtime writes it with
 //! `ardoise_station::provision::set_up` (what `ardoise provision` does from a host) and opens the
 //! station again. Esc goes on as a clearly marked demonstration station.
+//!
+//! The same form repairs a stick whose `ardoise.toml` the station cannot read or refuses
+//! (`set_up` replaces such a file): it is offered after the language, and from the failure
+//! screen with Enter; Esc goes back to that screen.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, Command, FlashKind, OpField, Screen};
+use super::{App, Command, FlashKind, OpField, Screen, StationState};
 use crate::i18n::T;
 use crate::problem::Problem;
 
@@ -63,12 +67,34 @@ pub struct SetupDone {
 }
 
 impl App {
-    /// Whether the first-run setup is offered: the station is open as a demonstration and its
-    /// data partition keeps what is written.
+    /// Whether the first-run setup is offered: the station is open as a demonstration, or
+    /// failed on a configuration file the setup replaces; and its data partition keeps what is
+    /// written.
     pub fn setup_offered(&self) -> bool {
-        self.summary()
-            .is_some_and(|s| s.demo && s.persistent != Some(false))
-            && !self.setup.declined
+        !self.setup.declined
+            && match &self.station {
+                StationState::Open(s) => s.demo && s.persistent != Some(false),
+                StationState::Failed(_) => self.setup_repairs(),
+                _ => false,
+            }
+    }
+
+    /// The station failed on its configuration file and the setup can write a new one: the
+    /// setup screen is then drawn although the station is not open.
+    pub fn setup_repairs(&self) -> bool {
+        matches!(&self.station, StationState::Failed(p) if p.setup_fixes())
+            && self.data_persistent != Some(false)
+    }
+
+    /// Enter on the failure screen: the setup, when it can repair the station.
+    pub(crate) fn setup_from_failure(&mut self) -> bool {
+        if !self.setup_repairs() {
+            return false;
+        }
+        self.setup.declined = false;
+        self.setup.error = None;
+        self.screen = Screen::Setup;
+        true
     }
 
     /// After the language: the setup when offered, else the operator.

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::{Disks, Msg, Runtime};
 use crate::app::{AppEvent, JobSpec, Problem};
+use crate::problem::Refusal;
 use crate::screen_data::ProbeSummary;
 
 impl Runtime {
@@ -21,16 +22,26 @@ impl Runtime {
         let tx = self.tx.clone();
         let disks = self.disks.clone();
         let station = self.station.clone();
+        let sys_root = self.opts.sys_root.clone();
         std::thread::Builder::new()
             .name("discovery".into())
             .spawn(move || {
+                // Controllers with every listing: a driver may have loaded since. The simulator
+                // has none of its own: it is surveyed only over a given (fake) sysfs tree.
+                if let Some(station) = &station {
+                    let survey = match (&sys_root, &disks) {
+                        (Some(root), _) => Some(
+                            station.set_storage_survey(ardoise_disk::controllers::survey(root)),
+                        ),
+                        (None, Disks::Real) => Some(station.survey_storage()),
+                        (None, Disks::Sim(_)) => None,
+                    };
+                    if let Some(survey) = survey {
+                        let _ = tx.send(Msg::App(Box::new(AppEvent::StorageSurveyed(survey))));
+                    }
+                }
                 let result: Result<Vec<DiskInfo>, String> = match &disks {
                     Disks::Real => {
-                        // Controllers with every listing: a driver may have loaded since.
-                        if let Some(station) = &station {
-                            let survey = station.survey_storage();
-                            let _ = tx.send(Msg::App(Box::new(AppEvent::StorageSurveyed(survey))));
-                        }
                         discover(&DiscoveryOptions::default()).map_err(|e| e.to_string())
                     }
                     Disks::Sim(paths) => paths
@@ -191,10 +202,10 @@ fn run_job(
     cancel: &CancelToken,
     poll: Duration,
 ) {
-    let refused = |error: String| {
+    let refused = |reason: Refusal| {
         let _ = tx.send(Msg::App(Box::new(AppEvent::JobRefused {
             job: spec.job,
-            error,
+            reason,
         })));
     };
     let not_confirmed = |detail: String| {
@@ -210,7 +221,7 @@ fn run_job(
         Err(OpenDiskError::NotConfirmed { differences, .. }) => {
             return not_confirmed(differences.join("; "))
         }
-        Err(e) => return refused(e.to_string()),
+        Err(e) => return refused(Refusal::from_open(&e)),
     };
     let request = JobRequest {
         method: spec.method.clone(),
@@ -223,12 +234,12 @@ fn run_job(
         Ok(j) => j,
         Err(r) => match r.error {
             RefusedWhy::NotConfirmed(d) => return not_confirmed(d.join("; ")),
-            other => return refused(other.to_string()),
+            other => return refused(Refusal::from_prepare(&other)),
         },
     };
     let marker = match station.begin_erase(&mut job, &spec.session) {
         Ok(m) => m,
-        Err(e) => return refused(e.to_string()),
+        Err(e) => return refused(Refusal::Station(Problem::from_station(&e))),
     };
     let report = execute(job, job_tx, cancel, vault.as_ref());
     let result = station

@@ -4,7 +4,7 @@ use ardoise_station::Language;
 use std::path::Path;
 
 use super::{Msg, Runtime};
-use crate::app::{App, AppEvent, ExportKind, ExportTarget};
+use crate::app::{App, AppEvent, ExportKind, ExportTarget, Note};
 use crate::i18n::{tf, T};
 
 impl Runtime {
@@ -22,7 +22,9 @@ impl Runtime {
                     None => match crate::export::find_partitions(lang) {
                         Ok(v) => v,
                         Err(e) => {
-                            let _ = tx.send(Msg::App(Box::new(AppEvent::Log(e))));
+                            let _ = tx.send(Msg::App(Box::new(AppEvent::Note(
+                                Note::ExportScanFailed(e),
+                            ))));
                             Vec::new()
                         }
                     },
@@ -51,10 +53,10 @@ impl Runtime {
             .unwrap_or_else(|| app.machine_session[..8].to_string());
         match crate::labels::write_machine_labels(&self.data_dir, &ids, app.lang, &name) {
             Ok(files) if !files.is_empty() => {
-                self.send(AppEvent::Log(format!("labels: {}", files.len())))
+                self.send(AppEvent::Note(Note::LabelsWritten(files.len())))
             }
             Ok(_) => {}
-            Err(e) => self.send(AppEvent::Log(format!("labels not written: {e}"))),
+            Err(e) => self.send(AppEvent::Note(Note::LabelsNotWritten(e.to_string()))),
         }
     }
 

@@ -18,7 +18,7 @@ use ardoise_upload::BackgroundUploader;
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use crossterm::event::{self, Event, KeyEventKind};
 
-use crate::app::{App, AppEvent, Command};
+use crate::app::{App, AppEvent, Command, Note};
 use crate::i18n::{t, T};
 use crate::screen_data::StationSummary;
 
@@ -51,6 +51,10 @@ pub struct TuiOptions {
     pub firmware_poll: Duration,
     /// Where the simulated export stick is (default: `<sim dir>/export-stick`).
     pub export_dir: Option<PathBuf>,
+    /// Survey the storage controllers under this sysfs root instead of `/sys` (a fake tree in
+    /// tests, as `ardoise auto --sys-root`); with `--simulate`, the only survey made (the
+    /// simulated machine has no controllers of its own).
+    pub sys_root: Option<PathBuf>,
 }
 
 /// How the interface ended.
@@ -162,6 +166,7 @@ pub fn run(mut opts: TuiOptions) -> Result<TuiExit, TuiError> {
     };
     // The station (and its lock) is taken by the console someone uses: at the first key.
     let mut app = App::new(lang, opts.simulate);
+    app.data_persistent = station::data_persistent();
     app.remembered = ardoise_station::remember::load(&rt.data_dir);
     app.remembered_name = remembered_name(&app, &rt.data_dir);
 
@@ -354,7 +359,7 @@ impl Runtime {
             Command::SetUp(req) => self.set_up(req),
             Command::Remember(r) => {
                 if let Err(e) = ardoise_station::remember::save(&self.data_dir, &r) {
-                    self.send(AppEvent::Log(format!("operator not remembered: {e}")));
+                    self.send(AppEvent::Note(Note::NotRemembered(e.to_string())));
                 }
             }
             Command::Quit => {}

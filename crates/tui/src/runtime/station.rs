@@ -2,16 +2,16 @@
 //! what follows from an open station: uploads, the registry watcher, heartbeats.
 
 use ardoise_disk::discovery::{discover, DiscoveryOptions};
-use ardoise_station::config::{ConfigError, Workshop};
-use ardoise_station::provision::{set_up, DirVolume, ProvisionError, Setup, SetupOutcome};
-use ardoise_station::{SettingOrigin, Station, StationError, StationOptions};
+use ardoise_station::config::Workshop;
+use ardoise_station::provision::{set_up, DirVolume, Setup, SetupOutcome};
+use ardoise_station::{Station, StationError, StationOptions};
 use ardoise_upload::{spawn_background, UploadOptions};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{MonitorCmd, Msg, Runtime};
-use crate::app::{App, AppEvent, Problem, SetupDone, SetupRequest};
+use crate::app::{App, AppEvent, Note, Problem, SetupDone, SetupRequest};
 use crate::screen_data::StationSummary;
 
 impl Runtime {
@@ -44,8 +44,9 @@ impl Runtime {
                                     .map(|r| (r.certificate.cert_id, r.report_kept))
                                     .collect(),
                                 Err(e) => {
-                                    let _ =
-                                        tx.send(Msg::App(Box::new(AppEvent::Log(e.to_string()))));
+                                    let _ = tx.send(Msg::App(Box::new(AppEvent::Note(
+                                        Note::RecoveryFailed(e.to_string()),
+                                    ))));
                                     Vec::new()
                                 }
                             };
@@ -72,6 +73,11 @@ impl Runtime {
                             let _ = tx.send(Msg::App(Box::new(AppEvent::StationFailed(
                                 Problem::from_station(&e),
                             ))));
+                            // A setup's answer is owed even when the station does not open
+                            // again: the form waits for it.
+                            if let Some(ev) = then {
+                                let _ = tx.send(Msg::App(Box::new(ev)));
+                            }
                             return;
                         }
                     }
@@ -160,8 +166,11 @@ fn setup_station(data_dir: &Path, req: &SetupRequest) -> Result<SetupOutcome, Pr
         Some(v) => {
             let file = data_dir.join(v);
             if file.is_file() {
-                Some(std::fs::read_to_string(&file).map_err(|e| Problem::Other {
-                    detail: format!("{}: {e}", file.display()),
+                Some(std::fs::read_to_string(&file).map_err(|e| {
+                    Problem::RegistryKeyUnreadable {
+                        path: file.display().to_string(),
+                        detail: e.to_string(),
+                    }
                 })?)
             } else {
                 Some(v.clone())
@@ -179,16 +188,17 @@ fn setup_station(data_dir: &Path, req: &SetupRequest) -> Result<SetupOutcome, Pr
         registry_key,
         ..Default::default()
     };
-    set_up(&mut DirVolume(data_dir.to_path_buf()), &setup).map_err(|e| match e {
-        ProvisionError::Config(ConfigError::Setting(s)) => Problem::Setting {
-            setting: s.setting,
-            origin: SettingOrigin::SetupForm,
-            detail: s.message,
-        },
-        other => Problem::Other {
-            detail: other.to_string(),
-        },
-    })
+    set_up(&mut DirVolume(data_dir.to_path_buf()), &setup).map_err(|e| Problem::from_provision(&e))
+}
+
+/// `ARDOISE_DATA_PERSISTENT` (set by the live system's init): whether `/data` is on the stick
+/// (`Some(true)`) or in RAM (`Some(false)`); `None` off the live system.
+pub(super) fn data_persistent() -> Option<bool> {
+    match std::env::var("ARDOISE_DATA_PERSISTENT").as_deref() {
+        Ok("1") => Some(true),
+        Ok("0") => Some(false),
+        _ => None,
+    }
 }
 
 fn summarize_station(s: &Station, recovered: Vec<(String, bool)>) -> StationSummary {
@@ -209,11 +219,7 @@ fn summarize_station(s: &Station, recovered: Vec<(String, bool)>) -> StationSumm
         inventory: s.inventory.clone(),
         data_dir: s.data_dir.clone(),
         demo: c.is_demo(),
-        persistent: match std::env::var("ARDOISE_DATA_PERSISTENT").as_deref() {
-            Ok("1") => Some(true),
-            Ok("0") => Some(false),
-            _ => None,
-        },
+        persistent: data_persistent(),
         outbox: s.outbox_len(),
         recovered,
         boot_medium: ardoise_disk::bootmedium::check(&DiscoveryOptions::default(), || {

@@ -121,6 +121,9 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
         None => {}
     }
     if app.station_blocks() {
+        if app.setup_repairs() {
+            v.push((tk(T::KeyEnter), app.t(T::ActSetUp)));
+        }
         v.push((k("Q"), app.t(T::ActQuit)));
         v.push((k("F1"), app.t(T::ActHelp)));
         return v;
@@ -144,7 +147,14 @@ fn screen_hints(app: &App) -> Vec<(String, &'static str)> {
         Screen::Setup => {
             v.push((tk(T::KeyTab), app.t(T::ActNextField)));
             v.push((tk(T::KeyEnter), app.t(T::ActSave)));
-            v.push((tk(T::KeyEsc), app.t(T::ActDemo)));
+            v.push((
+                tk(T::KeyEsc),
+                if app.setup_repairs() {
+                    app.t(T::ActBack)
+                } else {
+                    app.t(T::ActDemo)
+                },
+            ));
         }
         Screen::Operator => {
             v.push((tk(T::KeyArrows), app.t(T::ActChoose)));

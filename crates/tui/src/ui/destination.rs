@@ -15,7 +15,7 @@ use super::widgets::{prompt, wrap};
 use crate::app::destination::ORDER;
 use crate::app::App;
 use crate::i18n::{Language, T};
-use crate::screen_data::ProbeState;
+use crate::screen_data::{cpu_line_label, os_name, requirement_list, ProbeState};
 
 fn dest_word(lang: Language, d: Destination) -> &'static str {
     crate::i18n::t(
@@ -30,11 +30,12 @@ fn dest_word(lang: Language, d: Destination) -> &'static str {
 
 /// A reason in the interface's language.
 pub fn reason_text(app: &App, r: &ReuseReason) -> String {
-    let size = |b: u64| ardoise_units::memory_size(app.lang, b);
+    let size = |b: u64| crate::fmt::memory_size(app.lang, b);
     match r {
-        ReuseReason::OsMinimumUnmet { os, unmet } => {
-            app.tf(T::WhyOsUnmet, &[os, &unmet.join(", ")])
-        }
+        ReuseReason::OsMinimumUnmet { os, unmet } => app.tf(
+            T::WhyOsUnmet,
+            &[&os_name(app.lang, os), &requirement_list(app.lang, unmet)],
+        ),
         ReuseReason::MemoryBelowPolicy {
             installed_bytes,
             min_gib,
@@ -104,16 +105,17 @@ fn memory_fact(
     inv: &ardoise_disk::inventory::MachineInventory,
 ) -> String {
     let lang = app.lang;
-    let installed = h.memory_installed_bytes().unwrap_or(inv.memory_bytes);
+    let installed = crate::screen_data::machine_memory_bytes(inv);
     let kinds: Vec<String> = h
         .memory_modules
         .iter()
         .map(|m| {
             let kind = m.kind.as_deref().unwrap_or("?").to_uppercase();
-            let form = m.form_factor.as_deref().unwrap_or("");
+            // SMBIOS form factors are acronyms (DIMM, SODIMM), written as such in both languages.
+            let form = m.form_factor.as_deref().unwrap_or("").to_uppercase();
             format!(
                 "{} {kind} {form}",
-                ardoise_units::memory_size(lang, m.size_bytes)
+                crate::fmt::memory_size(lang, m.size_bytes)
             )
             .trim_end()
             .to_string()
@@ -126,7 +128,7 @@ fn memory_fact(
     };
     app.tf(
         T::HwMemory,
-        &[&ardoise_units::memory_size(lang, installed), &modules],
+        &[&crate::fmt::memory_size(lang, installed), &modules],
     )
 }
 
@@ -137,8 +139,8 @@ fn cpu_fact(
     inv: &ardoise_disk::inventory::MachineInventory,
 ) -> String {
     let generation = match (h.cpu.line, h.cpu.generation) {
-        (Some(l), Some(g)) => app.tf(T::HwGeneration, &[&l.as_str(), &g]),
-        (Some(l), None) => l.as_str().to_string(),
+        (Some(l), Some(g)) => app.tf(T::HwGeneration, &[&cpu_line_label(app.lang, l), &g]),
+        (Some(l), None) => cpu_line_label(app.lang, l).to_string(),
         _ => app.t(T::Unknown).to_string(),
     };
     let model = h
@@ -180,7 +182,9 @@ fn minimums_fact(
             Some(true) => app.t(T::HwMet).to_string(),
             Some(false) => app.tf(
                 T::HwUnmet,
-                &[&min.map(|o| o.unmet.join(", ")).unwrap_or_default()],
+                &[&min
+                    .map(|o| requirement_list(app.lang, &o.unmet))
+                    .unwrap_or_default()],
             ),
             None => app.t(T::Unknown).to_string(),
         }
@@ -189,7 +193,9 @@ fn minimums_fact(
     app.tf(
         T::HwMinimums,
         &[
+            &os_name(app.lang, reuse::WINDOWS_11),
             &word(&facts, reuse::WINDOWS_11),
+            &os_name(app.lang, reuse::UBUNTU_DESKTOP),
             &word(&facts, reuse::UBUNTU_DESKTOP),
         ],
     )

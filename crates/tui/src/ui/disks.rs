@@ -82,6 +82,7 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     lines.extend(crate::storage_view::disk_list_warning(
         app.lang,
         app.storage.as_ref(),
+        w,
     ));
     if app.disks.is_empty() {
         lines.push(Line::raw(format!("  {}", app.t(T::NoDisks))));

@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::widgets::{kv, labelled, opt, prompt, wrap};
+use super::widgets::{kv, kv_wrapped, labelled, opt, prompt, wrap};
 use crate::app::App;
 use crate::fmt::clean;
 use crate::i18n::T;
@@ -17,13 +17,31 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
     let rest = prompt(f, app.t(T::MachPrompt), area);
     let Some(s) = app.summary() else { return };
     let width = area.width.saturating_sub(4) as usize;
-    let mut lines = who_lines(app, s);
-    lines.push(Line::raw(""));
-    lines.extend(hardware_lines(app, &s.inventory));
-    lines.push(Line::raw(""));
-    lines.extend(connection_lines(app, s, width));
-    lines.extend(station_lines(app, s));
-    lines.extend(warning_lines(app, s, width));
+    let mut connection = connection_lines(app, s, width);
+    connection.extend(station_lines(app, s, width));
+    let sections = [
+        who_lines(app, s),
+        hardware_lines(app, &s.inventory),
+        connection,
+    ];
+    let warnings = warning_lines(app, s, width);
+    // Warnings (hidden disks, a lost boot medium) must be read whole: on a small screen the
+    // blank lines between the sections go before anything is cut.
+    let rows = |lines: &[Line]| -> usize {
+        let w = (rest.width as usize).max(1);
+        lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum()
+    };
+    let needed = sections.iter().map(|s| rows(s)).sum::<usize>() + rows(&warnings);
+    let mut spare = (rest.height as usize).saturating_sub(needed);
+    let mut lines = Vec::new();
+    for (i, section) in sections.into_iter().enumerate() {
+        if i > 0 && spare > 0 {
+            lines.push(Line::raw(""));
+            spare -= 1;
+        }
+        lines.extend(section);
+    }
+    lines.extend(warnings);
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
 }
 
@@ -87,7 +105,12 @@ fn hardware_lines(app: &App, inv: &MachineInventory) -> Vec<Line<'static>> {
         app.t(T::MachMemory),
         app.tf(
             T::MemoryValue,
-            &[&crate::fmt::size(lang, inv.memory_bytes), &inv.cpu_threads],
+            // Memory is counted in binary units, as it is sold (and as the destination
+            // screen shows it): one formatter, one figure.
+            &[
+                &crate::fmt::memory_size(lang, crate::screen_data::machine_memory_bytes(inv)),
+                &inv.cpu_threads,
+            ],
         ),
         n,
     ));
@@ -160,7 +183,7 @@ fn connection_lines(app: &App, s: &StationSummary, width: usize) -> Vec<Line<'st
 }
 
 /// Where the certificates are kept, how many wait to be uploaded, and the storage controllers.
-fn station_lines(app: &App, s: &StationSummary) -> Vec<Line<'static>> {
+fn station_lines(app: &App, s: &StationSummary, width: usize) -> Vec<Line<'static>> {
     let n = Style::default();
     let mut lines = Vec::new();
     let dir = clean(&s.data_dir.display().to_string());
@@ -183,7 +206,8 @@ fn station_lines(app: &App, s: &StationSummary) -> Vec<Line<'static>> {
     lines.extend(crate::storage_view::machine_lines(
         app.lang,
         app.storage.as_ref(),
-        kv,
+        width,
+        |label, value, style| kv_wrapped(label, value, style, width),
     ));
     lines
 }

@@ -34,8 +34,9 @@ fn screen_help(app: &App) -> T {
 pub(super) fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     let width = area.width.saturating_sub(4).max(20);
     let inner_w = width.saturating_sub(4) as usize;
-    let extra = (app.screen == Screen::Disks && app.overlay.is_none() && !app.station_blocks())
-        .then_some(T::HelpRaid);
+    // The disk list's help also explains RAID volumes and controllers without a driver: the
+    // list's notes send the technician here with "(F1)".
+    let extra = (app.screen == Screen::Disks && !app.station_blocks()).then_some(T::HelpRaid);
     let needed = wrap(app.t(screen_help(app)), inner_w).len()
         + extra.map_or(0, |k| wrap(app.t(k), inner_w).len() + 1)
         + wrap(app.t(T::HelpGeneral), inner_w).len()

@@ -46,7 +46,10 @@ fn result_lines(app: &App, width: usize) -> (Vec<Line<'static>>, usize) {
         if let Stage::Refused(e) = &j.stage {
             lines.push(Line::styled(
                 cut(
-                    &format!("   {}", labelled(app, app.t(T::ReasonLabel), &clean(e))),
+                    &format!(
+                        "   {}",
+                        labelled(app, app.t(T::ReasonLabel), &clean(&e.text(app.lang)))
+                    ),
                     width,
                 ),
                 grey(),

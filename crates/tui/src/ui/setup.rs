@@ -8,14 +8,37 @@ use ratatui::Frame;
 
 use super::widgets::{field_line, prompt, wrap};
 use crate::app::setup::FIELDS;
-use crate::app::App;
+use crate::app::{App, StationState};
+use crate::fmt::clean;
 use crate::i18n::T;
 
 /// The setup screen.
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    let rest = prompt(f, app.t(T::SetupPrompt), area);
+    // Repairing a configuration the station could not use, or making a demonstration stick
+    // a workshop's: the same form, said differently.
+    let repair = match &app.station {
+        StationState::Failed(p) if app.setup_repairs() => Some(p),
+        _ => None,
+    };
+    let intro = if repair.is_some() {
+        T::SetupPromptRepair
+    } else {
+        T::SetupPrompt
+    };
+    let rest = prompt(f, app.t(intro), area);
     let w = rest.width as usize;
     let mut lines: Vec<Line> = Vec::new();
+    if let Some(p) = repair {
+        if let Some(head) = p.lines(app.lang).first() {
+            for l in wrap(&clean(head), w.saturating_sub(4)) {
+                lines.push(Line::styled(
+                    format!("   {l}"),
+                    Style::default().fg(Color::LightRed),
+                ));
+            }
+            lines.push(Line::raw(""));
+        }
+    }
     for (i, label) in FIELDS.iter().enumerate() {
         lines.push(field_line(
             app.t(*label),

@@ -37,7 +37,14 @@ pub(super) fn draw(f: &mut Frame, app: &App, area: Rect) {
             if !detail.is_empty() {
                 add(&detail.join("\n"), Style::default());
             }
-            add(app.t(T::StationFailedWhat), bold());
+            add(
+                app.t(if app.setup_repairs() {
+                    T::StationFailedSetup
+                } else {
+                    T::StationFailedWhat
+                }),
+                bold(),
+            );
         }
     }
     f.render_widget(Paragraph::new(lines), area);

@@ -131,6 +131,29 @@ pub(super) fn kv(label: &str, value: String, style: Style) -> Line<'static> {
     ])
 }
 
+/// [`kv`] with a value that may be long: wrapped to `width`, its next lines under its first.
+pub(super) fn kv_wrapped(
+    label: &str,
+    value: String,
+    style: Style,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let head = format!("  {} : ", pad(label, 16));
+    let indent = head.chars().count();
+    wrap(&value, width.saturating_sub(indent))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let lead = if i == 0 {
+                Span::styled(head.clone(), bold())
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            Line::from(vec![lead, Span::styled(part, style)])
+        })
+        .collect()
+}
+
 pub(super) fn opt(app: &App, v: &Option<String>) -> String {
     v.as_deref()
         .map(clean)
