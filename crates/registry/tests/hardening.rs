@@ -783,7 +783,8 @@ struct RelayState {
     live: std::sync::Mutex<Vec<RelayedPair>>,
     /// Server-side sockets of cut connections, kept open until the test ends.
     held: std::sync::Mutex<Vec<std::net::TcpStream>>,
-    /// Cut everything when a client sends COMMIT, before the server gets it.
+    /// The next COMMIT a client sends goes to the server, whose answer is dropped: everything
+    /// is cut when it arrives, so the server has committed before the client sees anything.
     cut_at_commit: std::sync::atomic::AtomicBool,
 }
 
@@ -818,9 +819,11 @@ impl CutRelay {
                     continue;
                 };
                 let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                // Set when this connection carried the awaited COMMIT: its answer is dropped.
+                let drop_reply = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
                 for (from, to, upward) in [(&client, &server, true), (&server, &client, false)] {
                     let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
-                    let (cut, st) = (cut.clone(), st.clone());
+                    let (cut, st, drop_reply) = (cut.clone(), st.clone(), drop_reply.clone());
                     std::thread::spawn(move || {
                         let mut buf = [0u8; 16384];
                         loop {
@@ -828,13 +831,17 @@ impl CutRelay {
                                 Ok(0) | Err(_) => break,
                                 Ok(n) => n,
                             };
-                            // A simple-protocol Query "COMMIT": cut first, so that the server
-                            // commits and its answer is lost.
+                            // A simple-protocol Query "COMMIT" (the client waited for every
+                            // earlier answer, so the next bytes back are COMMIT's).
                             if upward
                                 && buf[..n].windows(7).any(|w| w == b"COMMIT\0")
                                 && st.cut_at_commit.swap(false, Ordering::SeqCst)
                             {
+                                drop_reply.store(true, Ordering::SeqCst);
+                            }
+                            if !upward && drop_reply.load(Ordering::SeqCst) {
                                 st.cut_all();
+                                break;
                             }
                             if to.write_all(&buf[..n]).is_err() {
                                 break;
@@ -860,7 +867,8 @@ impl CutRelay {
         self.state.cut_all();
     }
 
-    /// The next COMMIT a client sends reaches the server after every connection is cut.
+    /// The next COMMIT a client sends reaches the server, which commits; its answer is lost,
+    /// every connection cut.
     fn cut_at_next_commit(&self) {
         self.state.cut_at_commit.store(true, Ordering::SeqCst);
     }
@@ -925,8 +933,8 @@ fn postgres_writer_connection_cut_on_the_way_then_stored() {
     assert_eq!(audit.status, 200, "{}", audit.text());
 }
 
-/// The connection is cut while the writer's COMMIT travels: the server commits, the answer is
-/// lost. The writer reconnects (ending its old session, which holds the lock), finds the
+/// The connection is cut while the answer to the writer's COMMIT travels: the server has
+/// committed, the writer sees its connection close. The writer reconnects (ending its old session, which holds the lock), finds the
 /// checkpoint it signed for that commit stored, and answers as stored; the next entries go
 /// after it rather than failing on the stored rows.
 #[test]
