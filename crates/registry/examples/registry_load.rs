@@ -77,6 +77,8 @@ fn station_certs(key: &StationKey, station: &str, n: usize) -> Vec<Cert> {
             c.issuer.station_id = station.to_string();
             c.issuer.key_id = key.key_id().to_string();
             c.media.serial = format!("{station}-{seq:06}");
+            // What stations write by default, which the registry's default policy requires.
+            c.qc = ardoise_cert::payload::Qc::sampled(50_000);
             c.journal.seq = seq as u64;
             c.journal.prev_envelope_blake3 = prev.take();
             let s = sign_certificate(&c, key).expect("signs");

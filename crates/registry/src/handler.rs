@@ -47,6 +47,23 @@ impl From<DbError> for ApiError {
     }
 }
 
+impl From<crate::registry::ReceiptError> for ApiError {
+    /// Database failures as [`crate::incident::db_unavailable`] (503, `Retry-After`), a proof
+    /// that cannot be computed as an internal error: either way an incident id, never the
+    /// error's text (it quotes the database).
+    fn from(e: crate::registry::ReceiptError) -> Self {
+        use crate::registry::ReceiptError;
+        ApiError(match e {
+            ReceiptError::Db(d) => crate::incident::db_unavailable(&d),
+            ReceiptError::Proof(p) => crate::incident::internal(&p),
+            ReceiptError::NotCovered(_) => crate::incident::unavailable(
+                "the certificate is not yet covered by a signed checkpoint; retry in a moment"
+                    .into(),
+            ),
+        })
+    }
+}
+
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
         match e {

@@ -263,11 +263,7 @@ async fn certificate(
     let s = load(&reg, id.clone()).await?;
     let r2 = reg.clone();
     let s2 = s.clone();
-    let receipt = blocking(move || {
-        r2.receipt_for(&s2)
-            .map_err(|e| err(503, "unavailable", e.to_string()))
-    })
-    .await?;
+    let receipt = blocking(move || Ok(r2.receipt_for(&s2)?)).await?;
     let check = crate::pages::verification(&reg, &s, Some(&receipt));
     let payload: serde_json::Value = ardoise_cert::envelope::Envelope::parse(s.envelope.as_bytes())
         .ok()
@@ -308,11 +304,7 @@ async fn envelope(
 async fn receipt(State(reg): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = check_id(&id)?;
     let s = load(&reg, id.clone()).await?;
-    let r = blocking(move || {
-        reg.receipt_for(&s)
-            .map_err(|e| err(503, "unavailable", e.to_string()))
-    })
-    .await?;
+    let r = blocking(move || Ok(reg.receipt_for(&s)?)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),
@@ -511,6 +503,8 @@ async fn health(State(reg): State<Shared>) -> Response {
             "checkpoint_size": cp,
             "log_integrity": integrity.unwrap_or_else(|| "ok".into()),
             "origin": reg.origin,
+            // Public so that an auditor can see the quality-control minimum in force.
+            "qc_min_rate_ppm": reg.config.qc_min_rate_ppm,
             "version": env!("CARGO_PKG_VERSION"),
         })),
     )

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use ardoise_registry::db::DbUrl;
 use ardoise_registry::records::{self, NewStationKey};
-use ardoise_registry::registry::{open_for_cli, DEFAULT_MAX_BODY};
+use ardoise_registry::registry::{open_for_cli, DEFAULT_MAX_BODY, DEFAULT_QC_MIN_RATE_PPM};
 use ardoise_registry::{Config, Registry};
 use clap::{Args, Parser, Subcommand};
 
@@ -139,6 +139,16 @@ struct ServeArgs {
     /// Seconds without a heartbeat after which the live page marks a station silent.
     #[arg(long, default_value_t = 60)]
     live_silent_after: u64,
+    /// The network's minimum quality-control rate, ppm: certificates must use rule
+    /// registry-log-v1 at this rate or more (422 otherwise). 0 turns the check off.
+    #[arg(
+        long,
+        value_name = "PPM",
+        env = "ARDOISE_REGISTRY_QC_MIN_RATE_PPM",
+        default_value_t = DEFAULT_QC_MIN_RATE_PPM,
+        value_parser = clap::value_parser!(u32).range(0..=1_000_000)
+    )]
+    qc_min_rate_ppm: u32,
 }
 
 #[derive(Subcommand)]
@@ -507,6 +517,12 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
         .context("--witness")?;
     config.witness_wait = Duration::from_millis(a.witness_wait_ms);
     config.live_silent_after = Duration::from_secs(a.live_silent_after.max(1));
+    config.qc_min_rate_ppm = a.qc_min_rate_ppm;
+    if a.qc_min_rate_ppm == 0 {
+        // Said at every start: with the check off, a station may use a selection rule it can
+        // compute before erasing, and so know which disks will never be checked.
+        tracing::warn!("--qc-min-rate-ppm 0: the quality-control rule and rate are not enforced");
+    }
     config.admin_token = admin_token(
         a.admin_token_file.as_deref(),
         std::env::var("ARDOISE_REGISTRY_ADMIN_TOKEN").ok(),

@@ -28,7 +28,7 @@ use crate::ratelimit::{ConcurrencyLimiter, RateLimiter};
 use crate::records::{self, StoredCheckpoint};
 use crate::submit::{check_submission, decode_hash, Rejection};
 use crate::tree::LogTree;
-use crate::writer::{Job, Writer, PG_LOCK};
+use crate::writer::{try_lock, Job, PgSession, Writer};
 
 /// How the registry runs.
 #[derive(Debug, Clone)]
@@ -65,7 +65,8 @@ pub struct Config {
     /// answering with a receipt that lacks them.
     pub witness_wait: Duration,
     /// The network's minimum quality-control rate (ppm); above 0, certificates must also use
-    /// rule `registry-log-v1` (422 otherwise). 0: not enforced.
+    /// rule `registry-log-v1` (422 otherwise). 0: not enforced. Default
+    /// [`DEFAULT_QC_MIN_RATE_PPM`].
     pub qc_min_rate_ppm: u32,
     /// A station with no heartbeat for longer is marked silent on the live page.
     pub live_silent_after: Duration,
@@ -81,6 +82,14 @@ pub fn default_origin(seed: &[u8; 32]) -> String {
     let digest = blake3::hash(public.as_bytes()).to_hex();
     format!("{DEFAULT_ORIGIN_PREFIX}/{}", &digest[..16])
 }
+
+/// The network's minimum quality-control rate unless configured otherwise: 50,000 ppm (5 %,
+/// R2v3's minimum and what stations write by default). Enforced by default because a
+/// registry that takes rule `blake3-key-seq-v1` or `none` lets a station know, before it
+/// erases, which disks will be checked; 0 turns the check off (a registry that must also take
+/// certificates made before the registry drew the selection).
+pub const DEFAULT_QC_MIN_RATE_PPM: u32 = 50_000;
+
 /// Largest request body accepted by default (4 MiB).
 pub const DEFAULT_MAX_BODY: usize = 4 * 1024 * 1024;
 
@@ -102,7 +111,7 @@ impl Config {
             exports_per_address: 2,
             witnesses: Vec::new(),
             witness_wait: Duration::from_secs(2),
-            qc_min_rate_ppm: 0,
+            qc_min_rate_ppm: DEFAULT_QC_MIN_RATE_PPM,
             live_silent_after: Duration::from_secs(60),
         }
     }
@@ -267,8 +276,15 @@ pub fn open_state(config: &Config) -> Result<(Conn, NoteSigner, String), Registr
     Ok((conn, signer, origin))
 }
 
+/// What gives one serving process the database to itself: the SQLite lock file held, or the
+/// PostgreSQL session that took the advisory lock.
+enum DatabaseLock {
+    File(std::fs::File),
+    Session(PgSession),
+}
+
 /// Exclusive use of the database by one serving process.
-fn lock_database(config: &Config, conn: &mut Conn) -> Result<Option<std::fs::File>, RegistryError> {
+fn lock_database(config: &Config, conn: &mut Conn) -> Result<DatabaseLock, RegistryError> {
     match &config.db {
         DbUrl::Sqlite(p) => {
             let mut s = p.clone().into_os_string();
@@ -281,7 +297,7 @@ fn lock_database(config: &Config, conn: &mut Conn) -> Result<Option<std::fs::Fil
                 .open(&path)
                 .map_err(|e| RegistryError::Locked(format!("{}: {e}", path.display())))?;
             match f.try_lock() {
-                Ok(()) => Ok(Some(f)),
+                Ok(()) => Ok(DatabaseLock::File(f)),
                 Err(_) => Err(RegistryError::Locked(format!(
                     "another ardoise-registry serves {} (lock {} held)",
                     p.display(),
@@ -293,9 +309,8 @@ fn lock_database(config: &Config, conn: &mut Conn) -> Result<Option<std::fs::Fil
             // Session-level advisory lock, held by the writer's connection for its lifetime
             // (a previous process's connection may take a moment to go away).
             for _ in 0..50 {
-                let r = conn.query_one(PG_LOCK, &[])?;
-                if matches!(r.as_ref().map(|r| &r[0]), Some(Value::Int(1))) {
-                    return Ok(None);
+                if let Some(session) = try_lock(conn)? {
+                    return Ok(DatabaseLock::Session(session));
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
@@ -506,8 +521,13 @@ impl Registry {
             spawn_wal_checkpoints(&config.db, path, &log)?;
         }
         let statement_signer = signer.clone();
+        let (lock, lock_session) = match lock {
+            DatabaseLock::File(f) => (Some(f), None),
+            DatabaseLock::Session(s) => (None, Some(s)),
+        };
         let writer = Writer {
             conn: Some(conn),
+            lock_session,
             url: config.db.clone(),
             signer,
             origin: origin.clone(),

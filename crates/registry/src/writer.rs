@@ -10,6 +10,19 @@
 //! is released and can be taken again), and a batch of several entries is committed again
 //! one entry at a time: only the submissions whose own commit fails are refused, and a
 //! value the database refuses (SQLSTATE class 22) is a final 422, not a retry loop.
+//!
+//! A commit whose answer is lost with its connection may have been committed all the same:
+//! after reconnecting, the writer looks for the checkpoint it signed for that commit (written
+//! in the same transaction) and, finding it stored, answers the batch as stored.
+//!
+//! A connection lost on the way (a network cut, a firewall dropping an idle flow) can leave
+//! its server session alive and holding the lock: the server has not seen the client go.
+//! The writer remembers which session took the lock ([`PgSession`]: backend pid and start
+//! time) and, finding that very session still holding it after reconnecting, ends it with
+//! `pg_terminate_backend` before taking the lock again; a lock held by any other session is
+//! another registry's, and appending stops. TCP keepalives on both ends (the URL's
+//! defaults in [`crate::pg_tls`], the session's `tcp_keepalives_*` set in
+//! [`Conn::set_writer_mode`]) make such half-dead connections end by themselves as well.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -25,8 +38,61 @@ use crate::log_view::{sign, LogView, SignedCheckpoint};
 use crate::records::{self, StoredCheckpoint};
 use crate::submit::{Accepted, Rejection};
 
-/// The session-level advisory lock one serving process holds on a PostgreSQL database.
-pub(crate) const PG_LOCK: &str = "SELECT pg_try_advisory_lock(4242424242)";
+/// Tries the session-level advisory lock one serving process holds on a PostgreSQL database;
+/// also names the session (see [`PgSession`]).
+const PG_LOCK: &str = "SELECT pg_try_advisory_lock(4242424242), pg_backend_pid(), (SELECT (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid())";
+
+/// The session that holds that lock in this database, if any. A bigint advisory key is shown
+/// in `pg_locks` as `classid` (high 32 bits), `objid` (low 32 bits), `objsubid` 1.
+const PG_LOCK_HOLDER: &str = "SELECT l.pid, (extract(epoch FROM a.backend_start) * 1000000)::bigint FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.classid::bigint = 0 AND l.objid::bigint = 4242424242 AND l.objsubid = 1";
+
+/// How long a new connection waits for the lock (a session that was ended, or that the
+/// server is ending, releases it within moments).
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// A PostgreSQL server session, named by its backend pid and start time (microseconds since
+/// 1970, as a number so that no session setting changes its text): the pid alone could be
+/// reused by a later session (another registry's) once the first one is gone. The start time
+/// of another role's session is hidden (None), so such a session never matches ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PgSession {
+    pid: i64,
+    started: Option<i64>,
+}
+
+/// Takes the writer's lock on connection `c` if it is free: `Ok(Some(session))` when this
+/// connection's session now holds it, `Ok(None)` when another session does.
+pub(crate) fn try_lock(c: &mut Conn) -> Result<Option<PgSession>, DbError> {
+    let Some(r) = c.query_one(PG_LOCK, &[])? else {
+        return Ok(None);
+    };
+    if r[0] != Value::Int(1) {
+        return Ok(None);
+    }
+    Ok(Some(PgSession {
+        pid: r[1].int()?,
+        started: opt_int(&r[2])?,
+    }))
+}
+
+fn opt_int(v: &Value) -> Result<Option<i64>, DbError> {
+    match v {
+        Value::Null => Ok(None),
+        v => v.int().map(Some),
+    }
+}
+
+/// The session holding the writer's lock, seen from connection `c`.
+fn lock_holder(c: &mut Conn) -> Result<Option<PgSession>, DbError> {
+    c.query_one(PG_LOCK_HOLDER, &[])?
+        .map(|r| {
+            Ok(PgSession {
+                pid: r[0].int()?,
+                started: opt_int(&r[1])?,
+            })
+        })
+        .transpose()
+}
 
 /// The writer's answer: where the entry is. The receipt is built by the submitter's task
 /// (in parallel), against the checkpoint the commit published.
@@ -46,6 +112,9 @@ pub(crate) struct Job {
 pub(crate) struct Writer {
     /// `None` after a failed reconnection: the next batch tries again.
     pub conn: Option<Conn>,
+    /// On PostgreSQL, the session that took the lock last (kept after the connection is
+    /// lost, to recognise that session if the server still keeps it).
+    pub lock_session: Option<PgSession>,
     pub url: DbUrl,
     pub signer: NoteSigner,
     pub origin: String,
@@ -164,15 +233,19 @@ impl Writer {
                         micros = began.elapsed().as_micros() as u64,
                         "committed"
                     );
-                    let size = cp.size;
-                    first_checkpoint = Some(cp.clone());
-                    self.log.write().expect("log lock").set_checkpoint(cp);
-                    if let Some(w) = &self.committed {
-                        let _ = w.send(size);
-                    }
+                    first_checkpoint = Some(self.publish(cp));
                 }
                 Err(error) => {
                     tracing::error!(error = %error, entries = rows.len(), "commit failed");
+                    if let Some(cp) = self.landed_anyway(start + rows.len() as u64) {
+                        // The answer was lost, not the commit: the entries are stored.
+                        tracing::warn!(
+                            size = cp.size,
+                            "the failed commit had reached the database; answering as stored"
+                        );
+                        let cp = self.publish(cp);
+                        return Ok(self.answers(decisions, received_at, Some(cp)));
+                    }
                     self.log.write().expect("log lock").tree.truncate(start);
                     for (i, _) in &rows {
                         self.index.remove(&batch[*i].accepted);
@@ -181,7 +254,30 @@ impl Writer {
                 }
             }
         }
-        Ok(decisions
+        Ok(self.answers(decisions, received_at, first_checkpoint))
+    }
+
+    /// Makes a committed checkpoint the log's latest (and tells the cosigner); returns it.
+    fn publish(&mut self, cp: SignedCheckpoint) -> SignedCheckpoint {
+        let size = cp.size;
+        self.log
+            .write()
+            .expect("log lock")
+            .set_checkpoint(cp.clone());
+        if let Some(w) = &self.committed {
+            let _ = w.send(size);
+        }
+        cp
+    }
+
+    /// What each submitter of a batch whose new entries are stored is told.
+    fn answers(
+        &self,
+        decisions: Vec<Decision>,
+        received_at: i64,
+        first_checkpoint: Option<SignedCheckpoint>,
+    ) -> Vec<Result<Ack, Rejection>> {
+        decisions
             .into_iter()
             .map(|d| match d {
                 Decision::Reject(r) => Err(r),
@@ -198,7 +294,26 @@ impl Writer {
                     first_checkpoint: None,
                 }),
             })
-            .collect())
+            .collect()
+    }
+
+    /// After a failed commit of the tree grown to `size` (its checkpoint signed, not yet
+    /// published): whether the transaction was committed all the same, its answer lost with
+    /// the connection. The checkpoint row for `size` is written in that transaction, and no
+    /// other can hold the same signed note (the tree of that size and its root are this
+    /// one's), so finding it stored means every row of the batch is. Without this check the
+    /// entries would be appended again at the same positions and every later commit would
+    /// fail on the stored rows until a restart.
+    fn landed_anyway(&mut self, size: u64) -> Option<SignedCheckpoint> {
+        let mine = {
+            let view = self.log.read().expect("log lock");
+            sign(&self.signer, &self.origin, &view.tree, size).ok()?
+        };
+        if !self.recover_connection() {
+            return None;
+        }
+        let stored = records::checkpoint_at(self.conn.as_mut()?, size).ok()??;
+        (stored.note == mine.note).then_some(mine)
     }
 
     /// Duplicate and journal rules for each job; new entries go into the index.
@@ -266,10 +381,10 @@ impl Writer {
             sign(&self.signer, &self.origin, &view.tree, new_size)
                 .map_err(|e| DbError::Other(e.to_string()))?
         };
-        let conn = match &mut self.conn {
-            Some(c) => c,
-            None => self.conn.insert(reconnect(&self.url, &self.integrity)?),
-        };
+        if self.conn.is_none() {
+            self.reconnect()?;
+        }
+        let conn = self.conn.as_mut().expect("connected just above");
         conn.transaction(|c| {
             for (i, idx) in rows {
                 c.execute(
@@ -304,43 +419,65 @@ impl Writer {
                 return true;
             }
         }
-        // Dropping the broken connection ends its session, which releases the lock.
+        // Dropping the broken connection ends its session when the server sees it go, which
+        // releases the lock; `reconnect` deals with a server that does not.
         self.conn = None;
-        match reconnect(&self.url, &self.integrity) {
-            Ok(c) => {
-                self.conn = Some(c);
-                true
-            }
+        match self.reconnect() {
+            Ok(()) => true,
             Err(e) => {
                 tracing::error!(error = %e, "the writer cannot reconnect to the database");
                 false
             }
         }
     }
-}
 
-/// A new writer connection; on PostgreSQL with the session lock taken again (the server may
-/// take a moment to end the old session). Without the lock, appending stops: another
-/// registry may have started on the database.
-fn reconnect(url: &DbUrl, integrity: &RwLock<Option<String>>) -> Result<Conn, DbError> {
-    let mut c = Conn::open(url)?;
-    c.set_writer_mode()?;
-    if !c.is_postgres() {
-        return Ok(c);
-    }
-    for _ in 0..50 {
-        let got = c
-            .query_one(PG_LOCK, &[])?
-            .is_some_and(|r| r[0] == Value::Int(1));
-        if got {
-            return Ok(c);
+    /// A new writer connection; on PostgreSQL with the session lock taken again. The old
+    /// session may still hold it: the server may take a moment to end it, or may not know
+    /// that its client is gone (the connection was cut on the way), in which case it is ended
+    /// here. A lock held by another session means another registry may have started on the
+    /// database: appending stops (`integrity` set).
+    fn reconnect(&mut self) -> Result<(), DbError> {
+        let mut c = Conn::open(&self.url)?;
+        c.set_writer_mode()?;
+        if !c.is_postgres() {
+            self.conn = Some(c);
+            return Ok(());
         }
-        std::thread::sleep(Duration::from_millis(100));
+        let began = Instant::now();
+        let mut ended = false;
+        loop {
+            if let Some(session) = try_lock(&mut c)? {
+                self.lock_session = Some(session);
+                self.conn = Some(c);
+                return Ok(());
+            }
+            if began.elapsed() >= LOCK_WAIT {
+                break;
+            }
+            // Ours only when pid and start time both match (a hidden start time never does).
+            let ours = lock_holder(&mut c)?
+                .filter(|h| h.started.is_some() && Some(h) == self.lock_session.as_ref());
+            if let (false, Some(old)) = (ended, ours) {
+                tracing::warn!(
+                    pid = old.pid,
+                    "the writer's previous PostgreSQL session still holds the lock (its connection was lost on the way); ending it"
+                );
+                // Its transaction, if one was open, is rolled back: it was never acknowledged.
+                if let Err(e) =
+                    c.query_one("SELECT pg_terminate_backend(?)", &[Value::Int(old.pid)])
+                {
+                    tracing::error!(error = %e, pid = old.pid, "could not end the previous session; waiting for the server to drop it");
+                }
+                ended = true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        *self.integrity.write().expect("lock") = Some(
+            "lost the PostgreSQL lock on reconnecting: another registry may serve this database"
+                .into(),
+        );
+        Err(DbError::Other(
+            "the PostgreSQL advisory lock is held by another session".into(),
+        ))
     }
-    *integrity.write().expect("lock") = Some(
-        "lost the PostgreSQL lock on reconnecting: another registry may serve this database".into(),
-    );
-    Err(DbError::Other(
-        "the PostgreSQL advisory lock is held by another session".into(),
-    ))
 }

@@ -774,6 +774,144 @@ fn sign_unchecked(
     .to_bytes()
 }
 
+/// Dates a certificate (issue time and the sanitization before it).
+fn issued_on(c: &mut ardoise_cert::payload::Certificate, rfc3339: &str) {
+    c.issued_at =
+        time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    c.sanitization.started_at = c.issued_at - time::Duration::hours(1);
+    c.sanitization.ended_at = c.issued_at - time::Duration::minutes(30);
+    for s in &mut c.sanitization.steps {
+        s.started_at = c.sanitization.started_at;
+        s.ended_at = c.sanitization.ended_at;
+    }
+}
+
+/// The workshop report counts machines, not disks, by destination and month: the disks of one
+/// machine share `host.machine_session`; a certificate without a session is a machine of its
+/// own; another workshop's certificates (even with the same session) are not counted. The
+/// JSON API and the HTML page give the same figures.
+fn machines_by_destination_and_month(db: &TestDb) {
+    use ardoise_cert::payload::{Destination, Disposition};
+    let srv = TestServer::start(db.config());
+    let http = Http::admin(&srv.url);
+    let mut st = Station::new(61, "st-01");
+    let mut other = Station::new(62, "st-01");
+    other.workshop = "atelier-voisin".into();
+    http.register(&st);
+    http.register(&other);
+    // (month, machine session, destination, disks)
+    let machines: [(&str, Option<&str>, Option<Destination>, usize); 6] = [
+        (
+            "2025-03",
+            Some("a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"),
+            Some(Destination::Reuse),
+            3,
+        ),
+        (
+            "2025-03",
+            Some("b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"),
+            Some(Destination::Parts),
+            2,
+        ),
+        (
+            "2025-04",
+            Some("c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"),
+            Some(Destination::Reuse),
+            2,
+        ),
+        (
+            "2025-04",
+            Some("d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4"),
+            Some(Destination::Reuse),
+            4,
+        ),
+        (
+            "2025-04",
+            Some("e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5"),
+            Some(Destination::Parts),
+            3,
+        ),
+        // Neither session nor destination recorded: one machine per certificate.
+        ("2025-04", None, None, 2),
+    ];
+    let mut disks = 0;
+    for (month, session, destination, n) in machines {
+        for d in 0..n {
+            let c = st.next_with(|c| {
+                issued_on(c, &format!("{month}-{:02}T10:00:00Z", 10 + d));
+                c.host.machine_session = session.map(str::to_string);
+                c.disposition = destination.map(|destination| Disposition {
+                    destination,
+                    detail: None,
+                    suggestion: None,
+                });
+            });
+            let r = http.submit(&c.bytes);
+            assert_eq!(r.status, 201, "{}", r.text());
+            disks += 1;
+        }
+    }
+    // Another workshop: a machine with a session already seen here, sent to recycling.
+    for _ in 0..2 {
+        let c = other.next_with(|c| {
+            issued_on(c, "2025-03-20T10:00:00Z");
+            c.host.machine_session = Some("a1".repeat(16));
+            c.disposition = Some(Disposition {
+                destination: Destination::Recycling,
+                detail: None,
+                suggestion: None,
+            });
+        });
+        assert_eq!(http.submit(&c.bytes).status, 201);
+    }
+
+    let stats = http.get(&format!("/api/v1/workshops/{WS}/stats"));
+    assert_eq!(stats.status, 200, "{}", stats.text());
+    let stats = stats.json();
+    assert_eq!(
+        stats["certificates"],
+        json!(disks),
+        "certificates count disks"
+    );
+    assert_eq!(disks, 16);
+    assert_eq!(
+        stats["destinations"],
+        json!([
+            {"month": "2025-03", "machines": 2, "reuse": 1, "parts": 1, "recycling": 0, "not_recorded": 0},
+            {"month": "2025-04", "machines": 5, "reuse": 2, "parts": 1, "recycling": 0, "not_recorded": 2},
+        ]),
+        "machines, not disks: {stats}"
+    );
+    let months: Vec<(String, u64)> = stats["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["month"].as_str().unwrap().into(),
+                m["certificates"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(months, vec![("2025-03".into(), 5), ("2025-04".into(), 11)]);
+    let voisin = http.get("/api/v1/workshops/atelier-voisin/stats").json();
+    assert_eq!(
+        voisin["destinations"],
+        json!([{"month": "2025-03", "machines": 1, "reuse": 0, "parts": 0, "recycling": 1, "not_recorded": 0}])
+    );
+    // The page's table says the same.
+    let page = Http::new(&srv.url).get(&format!("/workshops/{WS}?lang=en"));
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    for row in [
+        "<tr data-month=\"2025-03\"><td>2025-03</td><td>2</td><td>1</td><td>1</td><td>0</td><td>0</td></tr>",
+        "<tr data-month=\"2025-04\"><td>2025-04</td><td>5</td><td>2</td><td>1</td><td>0</td><td>2</td></tr>",
+    ] {
+        assert!(html.contains(row), "{row} not in the page: {html}");
+    }
+}
+
 type Scenario = (&'static str, fn(&TestDb));
 
 const SCENARIOS: &[Scenario] = &[
@@ -789,6 +927,10 @@ const SCENARIOS: &[Scenario] = &[
     ("rate_limited", rate_limited),
     ("restart_and_consistency", restart_and_consistency),
     ("pages", pages),
+    (
+        "machines_by_destination_and_month",
+        machines_by_destination_and_month,
+    ),
 ];
 
 macro_rules! sqlite_tests {
@@ -812,7 +954,8 @@ mod sqlite {
         keys_added_by_another_process,
         rate_limited,
         restart_and_consistency,
-        pages
+        pages,
+        machines_by_destination_and_month
     );
 }
 

@@ -326,27 +326,58 @@ fn a_key_registered_a_moment_ago_is_never_refused_for_good(db: &TestDb) {
 fn internal_errors_are_not_sent(db: &TestDb) {
     let srv = TestServer::start(db.config());
     let http = Http::admin(&srv.url);
+    let anon = Http::new(&srv.url);
+    let mut st = Station::new(141, "st-01");
+    http.register(&st);
+    let c = st.next();
+    assert_eq!(http.submit(&c.bytes).status, 201);
     assert_eq!(http.get("/api/v1/certificates").status, 200);
+    let hidden = |r: &Resp, table: &str| {
+        assert_eq!(
+            (r.status, r.error().as_str()),
+            (503, "database_unavailable"),
+            "{}",
+            r.text()
+        );
+        assert!(r.headers.get("retry-after").is_some());
+        let msg = r.json()["message"].as_str().unwrap().to_string();
+        assert!(msg.contains("incident"), "{msg}");
+        for internal in [
+            table,
+            "relation",
+            "no such table",
+            "SQLite",
+            "PostgreSQL",
+            "db error",
+            "ERROR",
+        ] {
+            assert!(!msg.contains(internal), "internal text sent: {msg}");
+        }
+    };
     db.conn()
         .batch("ALTER TABLE certificates RENAME TO certificates_gone")
         .unwrap();
-    let r = http.get("/api/v1/certificates?q=x");
-    assert_eq!(r.status, 503, "{}", r.text());
-    assert!(r.headers.get("retry-after").is_some());
-    let msg = r.json()["message"].as_str().unwrap().to_string();
-    assert!(msg.contains("incident"), "{msg}");
-    for internal in [
-        "certificates",
-        "relation",
-        "no such table",
-        "SQLite",
-        "PostgreSQL",
-    ] {
-        assert!(!msg.contains(internal), "internal text sent: {msg}");
-    }
+    hidden(&http.get("/api/v1/certificates?q=x"), "certificates");
     db.conn()
         .batch("ALTER TABLE certificates_gone RENAME TO certificates")
         .unwrap();
+    // The certificate is found, then building its receipt reads the checkpoints, which fail.
+    db.conn()
+        .batch("ALTER TABLE checkpoints RENAME TO checkpoints_gone")
+        .unwrap();
+    hidden(
+        &anon.get(&format!("/api/v1/certificates/{}/receipt", c.cert_id)),
+        "checkpoints",
+    );
+    hidden(
+        &http.get(&format!("/api/v1/certificates/{}", c.cert_id)),
+        "checkpoints",
+    );
+    db.conn()
+        .batch("ALTER TABLE checkpoints_gone RENAME TO checkpoints")
+        .unwrap();
+    let r = anon.get(&format!("/api/v1/certificates/{}/receipt", c.cert_id));
+    assert_eq!(r.status, 200, "{}", r.text());
 }
 
 /// Raw HTTP GET that reads only the status line, then leaves the rest unread.
@@ -672,4 +703,278 @@ fn postgres_busy_pool_answers_503() {
     tx.rollback().unwrap();
     let (status, text) = stuck.join().unwrap();
     assert_eq!(status, 200, "{text}");
+}
+
+/// The session that holds the writer's advisory lock, seen from another connection.
+fn writer_backend(admin: &mut postgres::Client) -> Option<i32> {
+    admin
+        .query_opt(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = 0 AND objid::bigint = 4242424242 AND objsubid = 1",
+            &[],
+        )
+        .unwrap()
+        .map(|r| r.get(0))
+}
+
+/// Submits fresh certificates of `st` until one is stored (201), at most `tries`; returns the
+/// statuses seen. A refused one leaves the journal where it was.
+fn submit_until_stored(http: &Http, st: &mut Station, tries: usize) -> Vec<u16> {
+    let mut seen = Vec::new();
+    for _ in 0..tries {
+        let (seq, prev) = (st.seq, st.prev.clone());
+        let r = http.submit(&st.next().bytes);
+        seen.push(r.status);
+        if r.status == 201 {
+            break;
+        }
+        assert_eq!(r.status, 503, "{}", r.text());
+        (st.seq, st.prev) = (seq, prev);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    seen
+}
+
+/// The writer's PostgreSQL session ended by the server (an administrator's
+/// pg_terminate_backend, a restarted backend): the writer reconnects, takes its lock again,
+/// and a later submission is stored.
+#[test]
+fn postgres_writer_session_terminated_then_stored() {
+    let Some(pg) = PgServer::start() else { return };
+    let db = pg.test_db();
+    let ardoise_registry::db::DbUrl::Postgres(url) = &db.url else {
+        unreachable!()
+    };
+    let srv = TestServer::start(db.config());
+    let http = Http::admin(&srv.url);
+    let mut st = Station::new(171, "st-01");
+    http.register(&st);
+    assert_eq!(http.submit(&st.next().bytes).status, 201);
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let old = writer_backend(&mut admin).expect("the writer holds its lock");
+    let ended: bool = admin
+        .query_one("SELECT pg_terminate_backend($1)", &[&old])
+        .unwrap()
+        .get(0);
+    assert!(ended);
+    let seen = submit_until_stored(&http, &mut st, 5);
+    assert_eq!(
+        seen.last(),
+        Some(&201),
+        "statuses after the session ended: {seen:?}"
+    );
+    let now = writer_backend(&mut admin).expect("the writer took its lock again");
+    assert_ne!(now, old);
+    let h = http.get("/api/v1/health");
+    assert_eq!(h.status, 200, "{}", h.text());
+    assert_eq!(h.json()["log_integrity"], json!("ok"));
+    assert_eq!(h.json()["log_size"], json!(2));
+}
+
+/// A TCP relay to PostgreSQL that can cut its connections on the client's side only: the
+/// registry sees its connections close, the server keeps its sessions (and their locks), as
+/// after a network failure the server has not noticed.
+struct CutRelay {
+    port: u16,
+    state: std::sync::Arc<RelayState>,
+}
+
+#[derive(Default)]
+struct RelayState {
+    live: std::sync::Mutex<Vec<RelayedPair>>,
+    /// Server-side sockets of cut connections, kept open until the test ends.
+    held: std::sync::Mutex<Vec<std::net::TcpStream>>,
+    /// The next COMMIT a client sends goes to the server, whose answer is dropped: everything
+    /// is cut when it arrives, so the server has committed before the client sees anything.
+    cut_at_commit: std::sync::atomic::AtomicBool,
+}
+
+struct RelayedPair {
+    client: std::net::TcpStream,
+    server: std::net::TcpStream,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RelayState {
+    /// Closes every relayed connection towards the registry; the server sees nothing.
+    fn cut_all(&self) {
+        for p in self.live.lock().unwrap().drain(..) {
+            p.cut.store(true, Ordering::SeqCst);
+            let _ = p.client.shutdown(std::net::Shutdown::Both);
+            self.held.lock().unwrap().push(p.server);
+        }
+    }
+}
+
+impl CutRelay {
+    fn start(upstream: u16) -> CutRelay {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = std::sync::Arc::new(RelayState::default());
+        let st = state.clone();
+        // Accepts for the life of the test process (a few connections, all on loopback).
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                // Set when this connection carried the awaited COMMIT: its answer is dropped.
+                let drop_reply = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                for (from, to, upward) in [(&client, &server, true), (&server, &client, false)] {
+                    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+                    let (cut, st, drop_reply) = (cut.clone(), st.clone(), drop_reply.clone());
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16384];
+                        loop {
+                            let n = match from.read(&mut buf) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            // A simple-protocol Query "COMMIT" (the client waited for every
+                            // earlier answer, so the next bytes back are COMMIT's).
+                            if upward
+                                && buf[..n].windows(7).any(|w| w == b"COMMIT\0")
+                                && st.cut_at_commit.swap(false, Ordering::SeqCst)
+                            {
+                                drop_reply.store(true, Ordering::SeqCst);
+                            }
+                            if !upward && drop_reply.load(Ordering::SeqCst) {
+                                st.cut_all();
+                                break;
+                            }
+                            if to.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
+                        // A normal close travels on; after a cut the server must not see it.
+                        if !cut.load(Ordering::SeqCst) {
+                            let _ = to.shutdown(std::net::Shutdown::Write);
+                        }
+                    });
+                }
+                st.live.lock().unwrap().push(RelayedPair {
+                    client,
+                    server,
+                    cut,
+                });
+            }
+        });
+        CutRelay { port, state }
+    }
+
+    fn cut_all(&self) {
+        self.state.cut_all();
+    }
+
+    /// The next COMMIT a client sends reaches the server, which commits; its answer is lost,
+    /// every connection cut.
+    fn cut_at_next_commit(&self) {
+        self.state.cut_at_commit.store(true, Ordering::SeqCst);
+    }
+
+    /// A URL of `direct` (a database on 127.0.0.1:`upstream`) through the relay.
+    fn url(&self, direct: &str, upstream: u16) -> ardoise_registry::db::DbUrl {
+        let via = direct.replace(
+            &format!("127.0.0.1:{upstream}/"),
+            &format!("127.0.0.1:{}/", self.port),
+        );
+        assert_ne!(via, direct);
+        ardoise_registry::db::DbUrl::Postgres(via)
+    }
+}
+
+/// Health once the read pool's stale connections are gone: the relay cut them too, and each
+/// fails one request before the pool drops it.
+fn health_after_cut(http: &Http) -> Resp {
+    let mut h = http.get("/api/v1/health");
+    for _ in 0..40 {
+        if h.status == 200 {
+            break;
+        }
+        h = http.get("/api/v1/health");
+    }
+    h
+}
+
+/// The writer's connection is cut on the way while its server session lives on and keeps the
+/// lock: the writer reconnects, recognises its own previous session, ends it and takes the
+/// lock again, instead of refusing every submission until a restart.
+#[test]
+fn postgres_writer_connection_cut_on_the_way_then_stored() {
+    let Some(pg) = PgServer::start() else { return };
+    let db = pg.test_db();
+    let ardoise_registry::db::DbUrl::Postgres(direct) = db.url.clone() else {
+        unreachable!()
+    };
+    let relay = CutRelay::start(pg.port);
+    let mut config = db.config();
+    config.db = relay.url(&direct, pg.port);
+    let srv = TestServer::start(config);
+    let http = Http::admin(&srv.url);
+    let mut st = Station::new(172, "st-01");
+    http.register(&st);
+    assert_eq!(http.submit(&st.next().bytes).status, 201);
+    let mut admin = postgres::Client::connect(&direct, postgres::NoTls).unwrap();
+    let old = writer_backend(&mut admin).expect("the writer holds its lock");
+    relay.cut_all();
+    // The server still has the writer's session, lock included.
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(writer_backend(&mut admin), Some(old));
+    let seen = submit_until_stored(&http, &mut st, 5);
+    assert_eq!(seen.last(), Some(&201), "statuses after the cut: {seen:?}");
+    let now = writer_backend(&mut admin).expect("the writer took its lock again");
+    assert_ne!(now, old);
+    let h = health_after_cut(&http);
+    assert_eq!(h.status, 200, "{}", h.text());
+    assert_eq!(h.json()["log_integrity"], json!("ok"));
+    assert_eq!(h.json()["log_size"], json!(2));
+    let audit = http.admin_post("/api/v1/audit", Some(ADMIN_TOKEN), &json!({}));
+    assert_eq!(audit.status, 200, "{}", audit.text());
+}
+
+/// The connection is cut while the answer to the writer's COMMIT travels: the server has
+/// committed, the writer sees its connection close. The writer reconnects (ending its old session, which holds the lock), finds the
+/// checkpoint it signed for that commit stored, and answers as stored; the next entries go
+/// after it rather than failing on the stored rows.
+#[test]
+fn postgres_commit_answer_lost_is_stored_once() {
+    let Some(pg) = PgServer::start() else { return };
+    let db = pg.test_db();
+    let ardoise_registry::db::DbUrl::Postgres(direct) = db.url.clone() else {
+        unreachable!()
+    };
+    let relay = CutRelay::start(pg.port);
+    let mut config = db.config();
+    config.db = relay.url(&direct, pg.port);
+    let srv = TestServer::start(config);
+    let http = Http::admin(&srv.url);
+    let mut st = Station::new(173, "st-01");
+    http.register(&st);
+    assert_eq!(http.submit(&st.next().bytes).status, 201);
+    relay.cut_at_next_commit();
+    let lost = st.next();
+    let r = http.submit(&lost.bytes);
+    assert_eq!(
+        r.status,
+        201,
+        "the commit reached the database: {}",
+        r.text()
+    );
+    let seen = submit_until_stored(&http, &mut st, 3);
+    assert_eq!(seen, vec![201], "the entry after it");
+    let h = health_after_cut(&http);
+    assert_eq!(h.status, 200, "{}", h.text());
+    assert_eq!(h.json()["log_integrity"], json!("ok"));
+    assert_eq!(h.json()["log_size"], json!(3));
+    let mut admin = postgres::Client::connect(&direct, postgres::NoTls).unwrap();
+    let stored: i64 = admin
+        .query_one("SELECT COUNT(*) FROM certificates", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 3);
+    let r = http.get(&format!("/api/v1/certificates/{}/receipt", lost.cert_id));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let audit = http.admin_post("/api/v1/audit", Some(ADMIN_TOKEN), &json!({}));
+    assert_eq!(audit.status, 200, "{}", audit.text());
 }

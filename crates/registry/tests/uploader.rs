@@ -1,7 +1,10 @@
 //! The operator's flow with the real binary and the real station uploader (`ardoise upload`'s
 //! code): start `ardoise-registry serve`, register the station key with the CLI, print the
 //! registry key, upload, verify like an auditor. Then a registry killed (SIGKILL) in the
-//! middle of uploads and restarted loses nothing it acknowledged.
+//! middle of uploads and restarted loses nothing it acknowledged. The quality-control policy
+//! as the binary sets it from its options.
+
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -10,7 +13,7 @@ use std::time::Duration;
 
 use ardoise_cert::keygen::generate_key_files;
 use ardoise_cert::note::NoteVerifier;
-use ardoise_cert::payload::Certificate;
+use ardoise_cert::payload::{Certificate, Qc};
 use ardoise_cert::station_store::{DataDir, Store};
 use ardoise_cert::trust::TrustFile;
 use ardoise_cert::verify::{verify_files, VerifyOptions};
@@ -43,6 +46,11 @@ impl Drop for Served {
 const ADMIN_TOKEN: &str = "uploader-test-admin-token-0123";
 
 fn serve(db: &str, listen: &str) -> Served {
+    serve_with(db, listen, &[])
+}
+
+/// `serve` with more options after the usual ones.
+fn serve_with(db: &str, listen: &str, extra: &[&str]) -> Served {
     let mut child = Command::new(BIN)
         .env("ARDOISE_REGISTRY_ADMIN_TOKEN", ADMIN_TOKEN)
         .args([
@@ -54,6 +62,7 @@ fn serve(db: &str, listen: &str) -> Served {
             "--audit-interval",
             "0",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -93,6 +102,9 @@ fn station(dir: &Path, n: usize) -> (PathBuf, Vec<String>) {
         .map(|i| {
             let mut c = Certificate::example();
             c.media.serial = format!("E2E{i:05}");
+            // What a station writes by default (5 %, drawn by the registry's log): the
+            // example's older rule is refused by a registry with its default policy.
+            c.qc = Qc::sampled(50_000);
             // The example's issue time predates a key generated now; certificates are judged
             // at issue time, so date them now.
             let now = time::OffsetDateTime::now_utc()
@@ -276,5 +288,118 @@ fn a_short_admin_token_from_the_environment_is_refused() {
     assert!(
         err.contains("ARDOISE_REGISTRY_ADMIN_TOKEN") && err.contains("at least 16 characters"),
         "{err}"
+    );
+}
+
+/// The quality-control policy the binary enforces: by default rule `registry-log-v1` at 5 %
+/// or more (a rule the station can compute before erasing, such as `none`, is refused with
+/// 422); `--qc-min-rate-ppm N` raises the minimum; `--qc-min-rate-ppm 0` turns it off.
+#[test]
+fn the_binary_enforces_the_qc_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("registry.db").display());
+    let mut st = common::Station::new(77, "st-01");
+    let key_id = st.key.key_id().to_string();
+    cli(&[
+        "station",
+        "add",
+        "--db",
+        &db,
+        "--public-key",
+        &st.key.public_base64(),
+        "--key-id",
+        &key_id,
+        "--workshop",
+        &st.workshop.clone(),
+        "--station",
+        &st.station.clone(),
+        "--not-before",
+        "2025-01-01T00:00:00Z",
+    ]);
+    let client = reqwest::blocking::Client::new();
+    let submit = |url: &str, bytes: &[u8]| {
+        let r = client
+            .post(format!("{url}/api/v1/certificates"))
+            .header("content-type", "application/json")
+            .body(bytes.to_vec())
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().unwrap();
+        (status, body)
+    };
+    // Refusals change nothing, so the journal position of a refused certificate is reused.
+    let mut attempt = |url: &str, qc: Qc| {
+        let (seq, prev) = (st.seq, st.prev.clone());
+        let c = st.next_with(|c| c.qc = qc);
+        let (status, body) = submit(url, &c.bytes);
+        if status != 201 {
+            (st.seq, st.prev) = (seq, prev);
+        }
+        (status, body["error"].clone(), body["field"].clone())
+    };
+    let refused = |field: &str| {
+        (
+            422,
+            serde_json::json!("invalid_certificate"),
+            serde_json::json!(field),
+        )
+    };
+
+    let default = serve(&db, "127.0.0.1:0");
+    let health = |url: &str| -> serde_json::Value {
+        client
+            .get(format!("{url}/api/v1/health"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    assert_eq!(
+        health(&default.url)["qc_min_rate_ppm"],
+        serde_json::json!(50_000)
+    );
+    assert_eq!(
+        attempt(&default.url, Qc::not_recorded()),
+        refused("qc.rule")
+    );
+    let older = Qc {
+        selected: true,
+        rate_ppm: 1_000_000,
+        rule: ardoise_cert::payload::QC_RULE_V1.into(),
+    };
+    assert_eq!(attempt(&default.url, older), refused("qc.rule"));
+    assert_eq!(
+        attempt(&default.url, Qc::sampled(49_999)),
+        refused("qc.rate_ppm")
+    );
+    assert_eq!(attempt(&default.url, Qc::sampled(50_000)).0, 201);
+    drop(default);
+
+    let stricter = serve_with(&db, "127.0.0.1:0", &["--qc-min-rate-ppm", "100000"]);
+    assert_eq!(
+        attempt(&stricter.url, Qc::sampled(50_000)),
+        refused("qc.rate_ppm")
+    );
+    assert_eq!(
+        attempt(&stricter.url, Qc::not_recorded()),
+        refused("qc.rule")
+    );
+    assert_eq!(attempt(&stricter.url, Qc::sampled(100_000)).0, 201);
+    drop(stricter);
+
+    let off = serve_with(&db, "127.0.0.1:0", &["--qc-min-rate-ppm", "0"]);
+    assert_eq!(health(&off.url)["qc_min_rate_ppm"], serde_json::json!(0));
+    assert_eq!(attempt(&off.url, Qc::not_recorded()).0, 201);
+    drop(off);
+
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
+        .args(["--qc-min-rate-ppm", "1000001"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a rate above 1,000,000 ppm is refused"
     );
 }

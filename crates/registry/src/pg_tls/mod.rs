@@ -131,11 +131,44 @@ fn percent_decode(s: &str) -> Result<String, ConnectError> {
     String::from_utf8(out).map_err(|_| bad())
 }
 
-/// Opens a PostgreSQL connection honouring the URL's `sslmode` (and `sslrootcert`).
+/// Opens a PostgreSQL connection honouring the URL's `sslmode` (and `sslrootcert`), with
+/// [`with_default_timeouts`].
 pub fn connect(url: &str) -> Result<postgres::Client, ConnectError> {
     let (url, auth) = split_url(url)?;
     let tls = MakeRustls::new(&auth)?;
-    Ok(postgres::Client::connect(&url, tls)?)
+    let mut config: postgres::Config = url.parse()?;
+    with_default_timeouts(&mut config, &url);
+    Ok(config.connect(tls)?)
+}
+
+/// The timeouts a URL does not set itself (libpq's parameter names, in seconds, override
+/// each): connect within 10 s; TCP keepalives after 30 s idle, every 10 s, 3 probes; sent
+/// data unacknowledged for 60 s ends the connection (`tcp_user_timeout`). Without them a
+/// connection cut on the way (a firewall dropping the flow) is noticed only after the
+/// system's defaults, two hours for keepalives and about fifteen minutes of retransmissions:
+/// the writer would wait that long before it reconnects.
+pub fn with_default_timeouts(config: &mut postgres::Config, url: &str) {
+    use std::time::Duration;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    // keepalives_idle always has a value (two hours by default): look for it in the URL.
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    if !query
+        .split('&')
+        .any(|p| p.split('=').next() == Some("keepalives_idle"))
+    {
+        config.keepalives_idle(Duration::from_secs(30));
+    }
+    if config.get_keepalives_interval().is_none() {
+        config.keepalives_interval(Duration::from_secs(10));
+    }
+    if config.get_keepalives_retries().is_none() {
+        config.keepalives_retries(3);
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(Duration::from_secs(60));
+    }
 }
 
 /// The rustls client configuration for `auth` (ring, TLS 1.2 and 1.3, ALPN `postgresql`
@@ -290,6 +323,29 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for RustlsStream<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_timeouts_unless_the_url_sets_them() {
+        use std::time::Duration;
+        let apply = |url: &str| {
+            let mut c: postgres::Config = url.parse().unwrap();
+            with_default_timeouts(&mut c, url);
+            c
+        };
+        let c = apply("postgres://u@db.example/reg");
+        assert_eq!(c.get_connect_timeout(), Some(&Duration::from_secs(10)));
+        assert_eq!(c.get_keepalives_idle(), Duration::from_secs(30));
+        assert_eq!(c.get_keepalives_interval(), Some(Duration::from_secs(10)));
+        assert_eq!(c.get_keepalives_retries(), Some(3));
+        assert_eq!(c.get_tcp_user_timeout(), Some(&Duration::from_secs(60)));
+        assert!(c.get_keepalives());
+        let c = apply("postgres://u@db.example/reg?connect_timeout=3&keepalives_idle=7&keepalives_interval=2&keepalives_retries=9&tcp_user_timeout=5");
+        assert_eq!(c.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(c.get_keepalives_idle(), Duration::from_secs(7));
+        assert_eq!(c.get_keepalives_interval(), Some(Duration::from_secs(2)));
+        assert_eq!(c.get_keepalives_retries(), Some(9));
+        assert_eq!(c.get_tcp_user_timeout(), Some(&Duration::from_secs(5)));
+    }
 
     #[test]
     fn url_parameters() {

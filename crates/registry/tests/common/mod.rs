@@ -110,6 +110,10 @@ impl TestDb {
         c.key_file = Some(self.key_file.clone());
         c.origin = Some("registre.test/log".into());
         c.admin_token = Some(ADMIN_TOKEN.into());
+        // The fixtures sign the cert crate's example, which carries the older QC rule
+        // (blake3-key-seq-v1) that the default policy refuses; the policy itself is tested
+        // where it is set (hardening.rs `qc_decided_by_the_log`, uploader.rs with the binary).
+        c.qc_min_rate_ppm = 0;
         c
     }
 
