@@ -106,9 +106,32 @@ pub struct KeyTexts {
     pub trust: String,
 }
 
+/// Refuses an identity whose workshop or station id the registry would not register a key
+/// under (and a certificate may not carry): [`crate::validate::is_id`], and for the station
+/// [`crate::validate::is_station_name`] (a per-boot `base-*` is allowed).
+pub fn check_identity(workshop: &str, station: &str) -> Result<(), KeyError> {
+    if !crate::validate::is_id(workshop) {
+        return Err(KeyError::InvalidIdentity {
+            what: "workshop id",
+            value: workshop.to_string(),
+        });
+    }
+    if !crate::validate::is_station_name(station) {
+        return Err(KeyError::InvalidIdentity {
+            what: "station id",
+            value: station.to_string(),
+        });
+    }
+    Ok(())
+}
+
 impl KeyTexts {
-    /// Generates a key pair from the system's random generator.
+    /// Generates a key pair from the system's random generator, bound to `identity` (workshop
+    /// id, station id) when given; an identity [`check_identity`] refuses makes no key.
     pub fn generate(identity: Option<(&str, &str)>) -> Result<KeyTexts, KeyError> {
+        if let Some((workshop, station)) = identity {
+            check_identity(workshop, station)?;
+        }
         let mut seed = [0u8; 32];
         getrandom::getrandom(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
         let key = StationKey::from_seed(&seed);
@@ -156,6 +179,9 @@ pub fn generate_key_files(
     dir: &Path,
     identity: Option<(&str, &str)>,
 ) -> Result<GeneratedKey, KeyError> {
+    if let Some((workshop, station)) = identity {
+        check_identity(workshop, station)?;
+    }
     fs::create_dir_all(dir).map_err(io(dir))?;
     let secret_path = dir.join(SECRET_FILE);
     let public_path = dir.join(PUBLIC_FILE);
@@ -222,6 +248,30 @@ mod tests {
         ));
         assert_eq!(fs::read(dir.path().join(SECRET_FILE)).unwrap(), b"precious");
         assert!(!dir.path().join(PUBLIC_FILE).exists());
+    }
+
+    #[test]
+    fn an_identity_the_registry_refuses_makes_no_key() {
+        for (workshop, station, named) in [
+            ("Atelier Caen", "poste-1", "workshop id"),
+            ("atelier_caen", "poste-1", "workshop id"),
+            ("atelier-caen", "Poste 1", "station id"),
+            ("atelier-caen", "poste-1\u{0}", "station id"),
+            ("atelier-caen", "", "station id"),
+        ] {
+            let parent = tempfile::tempdir().unwrap();
+            let dir = parent.path().join("keys");
+            let err = generate_key_files(&dir, Some((workshop, station))).unwrap_err();
+            assert!(
+                matches!(err, KeyError::InvalidIdentity { what, .. } if what == named),
+                "{err}"
+            );
+            assert!(err.to_string().contains("lowercase"), "{err}");
+            assert!(!dir.exists(), "nothing made: {err}");
+        }
+        // A per-boot PXE station is bound as `base-*`.
+        let dir = tempfile::tempdir().unwrap();
+        generate_key_files(dir.path(), Some(("atelier-caen", "pxe-1-*"))).unwrap();
     }
 
     #[test]

@@ -56,6 +56,24 @@ pub enum KeyError {
     /// A public key is not valid base64 of a 32-byte Ed25519 key.
     #[error("invalid public key: {0}")]
     InvalidPublicKey(String),
+    /// The workshop or station id a new key would be bound to is not one the registry
+    /// registers keys under, nor a certificate may carry ([`crate::validate::is_id`]).
+    #[error("{what} {value:?} must be {}{}", crate::validate::ID_RULE, per_boot_note(.what))]
+    InvalidIdentity {
+        /// `workshop id` or `station id`.
+        what: &'static str,
+        /// The id refused.
+        value: String,
+    },
+}
+
+/// What [`KeyError::InvalidIdentity`] adds for a station id.
+fn per_boot_note(what: &str) -> &'static str {
+    if what == "station id" {
+        "; a per-boot PXE station is such an id followed by -*"
+    } else {
+        ""
+    }
 }
 
 pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {

@@ -68,6 +68,13 @@ pub struct Certificate {
     /// certificates, read as null.
     #[serde(default)]
     pub disposition: Option<Disposition>,
+    /// The reuse grade when nobody chose a destination (`disposition` null): an unattended
+    /// run whose policy names no `disposition`. A suggestion, not a destination: neither a
+    /// technician nor the policy confirmed it (when `disposition` is recorded, the grade is
+    /// its `suggestion` and this field is absent). Written only when present, so that a
+    /// certificate without it reads as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_disposition: Option<Suggestion>,
     /// Whether this disk is in the independent quality-control sample, recomputable from
     /// `issuer.key_id` and `journal.seq` (see [`qc_selected`]). Missing in older
     /// certificates, read as [`Qc::not_recorded`].

@@ -93,6 +93,36 @@ pub fn is_kebab(s: &str) -> bool {
         })
 }
 
+/// Longest workshop or station id, in characters (ids are ASCII).
+pub const ID_MAX_LEN: usize = 64;
+
+/// The rule of [`is_id`] in words, for the messages of every place that applies it.
+pub const ID_RULE: &str = "lowercase letters and digits in words joined by dashes, at most 64 characters (e.g. ressourcerie-caen, poste-1)";
+
+/// Whether `s` is a workshop or station id: kebab-case ([`is_kebab`]) and at most
+/// [`ID_MAX_LEN`] characters. The one rule for the station's configuration, `ardoise keygen`,
+/// a certificate's `issuer` and the registry's `station add`, which registers keys under such
+/// ids only (they appear in its addresses): an id one of them accepts, all of them accept.
+pub fn is_id(s: &str) -> bool {
+    s.len() <= ID_MAX_LEN && is_kebab(s)
+}
+
+/// Whether `s` may name a station where a key is bound to it (configuration, `ardoise keygen`,
+/// trust entries, the registry): an id ([`is_id`]), or an id followed by `-*` for a per-boot
+/// PXE station ([`crate::trust::PER_BOOT_SUFFIX`]).
+pub fn is_station_name(s: &str) -> bool {
+    is_id(crate::trust::per_boot_base(s).unwrap_or(s))
+}
+
+/// Whether `s` may be a certificate's `issuer.station_id`: an id ([`is_id`]), or what a
+/// per-boot station signs as, `<base>-<boot id>` (the base an id, the boot id as
+/// [`crate::trust::is_boot_id`] says), which may pass [`ID_MAX_LEN`] by the boot id.
+pub fn is_certificate_station_id(s: &str) -> bool {
+    is_id(s)
+        || s.rsplit_once('-')
+            .is_some_and(|(base, boot)| is_id(base) && crate::trust::is_boot_id(boot))
+}
+
 /// Whether `id` is a pseudonymous identifier as certificates carry them (`operator.id`):
 /// 1-64 characters from `A-Z a-z 0-9 . _ -`. Configuration checks use the same rule.
 pub fn is_pseudonym(id: &str) -> bool {
@@ -279,6 +309,128 @@ mod tests {
         let mut c = example();
         c.issuer.registry_url = Some("http://10.0.2.100/".into());
         assert_eq!(paths(&c), vec!["issuer.registry_url"]);
+    }
+
+    #[test]
+    fn workshop_and_station_ids_follow_the_registrys_rule() {
+        for ok in [
+            "ressourcerie-caen",
+            "poste-1",
+            "st-01",
+            "demonstration",
+            "a",
+        ] {
+            assert!(is_id(ok), "{ok}");
+            assert!(is_station_name(ok), "{ok}");
+            assert!(is_certificate_station_id(ok), "{ok}");
+        }
+        let longest = "a".repeat(ID_MAX_LEN);
+        assert!(is_id(&longest));
+        for bad in [
+            "",
+            "Atelier Caen",
+            "atelier caen",
+            "Poste-1",
+            "poste_1",
+            "poste.1",
+            "-poste",
+            "poste-",
+            "poste--1",
+            "poste-1\u{0}",
+            "pxe-1-*",
+        ] {
+            assert!(!is_id(bad), "{bad:?}");
+        }
+        assert!(!is_id(&format!("{longest}a")));
+        // A per-boot station: `base-*` where keys are bound, `base-<boot id>` in certificates.
+        assert!(is_station_name("pxe-1-*"));
+        assert!(!is_station_name("Pxe 1-*") && !is_station_name("-*"));
+        assert!(!is_certificate_station_id("pxe-1-*"));
+        let base = "p".repeat(ID_MAX_LEN);
+        assert!(is_certificate_station_id(&format!("{base}-3fa2c9d1")));
+        assert!(!is_certificate_station_id(&format!("{base}-3FA2C9D1")));
+        assert!(!is_certificate_station_id(&format!("{base}p-3fa2c9d1")));
+
+        let mut c = example();
+        c.issuer.workshop_id = "Atelier Caen".into();
+        c.issuer.station_id = "Poste 1".into();
+        assert_eq!(paths(&c), vec!["issuer.workshop_id", "issuer.station_id"]);
+        let issues = validate(&c);
+        assert!(issues[0].message.contains("lowercase"), "{issues:?}");
+        c.issuer.workshop_id = format!("{longest}a");
+        c.issuer.station_id = "poste_1".into();
+        assert_eq!(paths(&c), vec!["issuer.workshop_id", "issuer.station_id"]);
+        c.issuer.workshop_id = "ressourcerie-caen".into();
+        c.issuer.station_id = "pxe-1-3fa2c9d1".into();
+        assert_eq!(paths(&c), Vec::<String>::new());
+        // Empty: said once, by the "must not be empty" rule.
+        c.issuer.workshop_id = String::new();
+        assert_eq!(paths(&c), vec!["issuer.workshop_id"]);
+    }
+
+    #[test]
+    fn namespace_fields_are_checked() {
+        let mut c = example();
+        let ns = |device: &str, nguid: Option<&str>, eui64: Option<&str>| MediaNamespace {
+            nsid: Some(1),
+            device: device.into(),
+            capacity_bytes: 1 << 30,
+            nguid: nguid.map(Into::into),
+            eui64: eui64.map(Into::into),
+        };
+        c.media.namespaces = vec![
+            ns("/dev/nvme0n1", c.media.nguid.as_deref(), None),
+            ns("/dev/nvme0n2", None, Some("002538b781b2c3d5")),
+        ];
+        assert_eq!(paths(&c), Vec::<String>::new());
+        c.media.namespaces = vec![
+            ns("/dev/nvme0n1\u{0}", Some("002538B7F1B2C3D4"), None),
+            ns(&"n".repeat(200), None, Some(&"0".repeat(200))),
+            ns("", None, Some("00:25:38")),
+        ];
+        let p = paths(&c);
+        for want in [
+            "media.namespaces[0].device",
+            "media.namespaces[0].nguid",
+            "media.namespaces[1].device",
+            "media.namespaces[1].eui64",
+            "media.namespaces[2].device",
+            "media.namespaces[2].eui64",
+        ] {
+            assert!(p.contains(&want.to_string()), "{want} not in {p:?}");
+        }
+        let issues = validate(&c);
+        assert!(issues
+            .iter()
+            .any(|i| i.path == "media.namespaces[0].device" && i.message.contains("U+0000")));
+        assert!(issues
+            .iter()
+            .any(|i| i.path == "media.namespaces[1].eui64" && i.message.contains("limit is 128")));
+    }
+
+    #[test]
+    fn a_suggested_disposition_stands_only_where_no_destination_is_recorded() {
+        let mut c = example();
+        let grade = c.disposition.as_ref().unwrap().suggestion.clone().unwrap();
+        c.suggested_disposition = Some(grade.clone());
+        assert_eq!(paths(&c), vec!["suggested_disposition"]);
+        c.disposition = None;
+        assert_eq!(paths(&c), Vec::<String>::new());
+        c.suggested_disposition = Some(Suggestion {
+            policy: "Reuse Default".into(),
+            reasons: vec![],
+            ..grade
+        });
+        assert_eq!(
+            paths(&c),
+            vec![
+                "suggested_disposition.policy",
+                "suggested_disposition.reasons"
+            ]
+        );
+        // Written only when present: a certificate without it serialises as before.
+        let json = serde_json::to_value(example()).unwrap();
+        assert!(json.get("suggested_disposition").is_none());
     }
 
     #[test]

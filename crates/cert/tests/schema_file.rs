@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 const SCHEMA: &str = include_str!("../../../docs/schema/certificate-v1.schema.json");
 
 /// Fields older certificates lack (the model reads them with defaults), as dotted paths.
-const ADDED_LATER: [&str; 10] = [
+const ADDED_LATER: [&str; 11] = [
     "host_reset",
     "disposition",
     "qc",
@@ -23,6 +23,7 @@ const ADDED_LATER: [&str; 10] = [
     "host.hardware",
     "host.machine_session",
     "disposition.suggestion",
+    "suggested_disposition",
 ];
 
 fn schema() -> Value {
@@ -111,6 +112,11 @@ fn validate(root: &Value, node: &Value, v: &Value, path: &str, errs: &mut Vec<St
             errs.push(format!("{path}: too short"));
         }
     }
+    if let (Some(s), Some(max)) = (v.as_str(), node.get("maxLength").and_then(Value::as_u64)) {
+        if (s.chars().count() as u64) > max {
+            errs.push(format!("{path}: too long"));
+        }
+    }
     if let Some(obj) = v.as_object() {
         let props = node["properties"].as_object();
         if let Some(req) = node.get("required").and_then(Value::as_array) {
@@ -159,6 +165,8 @@ fn full_example() -> Value {
     let mut v = serde_json::to_value(&c).unwrap();
     v["outcome"]["status"] = json!("erased_with_exceptions");
     v["outcome"]["exceptions"] = json!([{"code": "hpa-not-removed", "detail": "drive frozen"}]);
+    // Written only when no disposition is recorded; here so that its paths appear.
+    v["suggested_disposition"] = v["disposition"]["suggestion"].clone();
     v["media"]["namespaces"] = json!([
         {"nsid": 1, "device": "/dev/nvme0n1", "capacity_bytes": 256060514304u64,
          "nguid": "002538b7f1b2c3d4e5f60718293a4b5c", "eui64": null},
@@ -257,7 +265,13 @@ fn the_schema_names_exactly_the_model_fields() {
 
 #[test]
 fn documents_the_model_refuses_are_refused_by_the_schema() {
-    let base = full_example();
+    let mut base = full_example();
+    // `suggested_disposition` stands only without a disposition (the mutation below).
+    base.as_object_mut()
+        .unwrap()
+        .remove("suggested_disposition");
+    let accepted = ardoise_cert::validate::parse_payload(&serde_json::to_vec(&base).unwrap());
+    assert!(accepted.is_ok(), "the base must be valid: {accepted:?}");
     type Mutation = (&'static str, Box<dyn Fn(&mut Value)>);
     let mutations: Vec<Mutation> = vec![
         (
@@ -352,6 +366,26 @@ fn documents_the_model_refuses_are_refused_by_the_schema() {
                     .unwrap()
                     .remove("detail");
             }),
+        ),
+        (
+            "suggested disposition without reasons' details",
+            Box::new(|v| {
+                let mut grade = v["disposition"]["suggestion"].clone();
+                grade["reasons"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("detail");
+                v["disposition"] = Value::Null;
+                v["suggested_disposition"] = grade;
+            }),
+        ),
+        (
+            "workshop id too long",
+            Box::new(|v| v["issuer"]["workshop_id"] = json!("a".repeat(65))),
+        ),
+        (
+            "namespace without device",
+            Box::new(|v| v["media"]["namespaces"][0]["device"] = json!("")),
         ),
         (
             "unknown suggested destination",

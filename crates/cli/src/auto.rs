@@ -218,7 +218,8 @@ fn unattended_session(
         machine_session: Some(ardoise_station::remember::new_machine_session()),
         ..Default::default()
     };
-    // The machine's grade for reuse, recorded beside the policy's destination.
+    // The machine's grade for reuse: `disposition.suggestion` beside the policy's destination,
+    // or `suggested_disposition` (a suggestion nobody confirmed) when the policy names none.
     session.suggestion = Some(ardoise_station::reuse::suggest(
         &station.inventory.hardware,
         &station.inventory,

@@ -186,6 +186,131 @@ fn a_key_made_by_keygen_signs_certificates_its_own_trust_file_accepts() {
     assert!(untouched(&q));
 }
 
+/// `keygen --workshop "Atelier Caen"` used to make a key whose certificates the registry
+/// refuses (it registers kebab-case ids only): keygen refuses the id, and a key an older keygen
+/// bound to such an id stops the station at start, disk untouched.
+#[test]
+fn an_id_the_registry_refuses_is_never_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    for (workshop, station, named) in [
+        ("Atelier Caen", "poste-1", "workshop id \"Atelier Caen\""),
+        ("atelier.caen", "poste-1", "workshop id \"atelier.caen\""),
+        ("atelier-caen", "Poste_1", "station id \"Poste_1\""),
+    ] {
+        let keys = dir
+            .path()
+            .join(format!("keys-{station}-{}", workshop.len()));
+        let out = ardoise(&[
+            "keygen",
+            "--out",
+            keys.to_str().unwrap(),
+            "--workshop",
+            workshop,
+            "--station",
+            station,
+        ]);
+        assert_ne!(code(&out), 0, "{}", text(&out));
+        assert!(text(&out).contains(named), "{}", text(&out));
+        assert!(
+            text(&out).contains("lowercase letters and digits"),
+            "{}",
+            text(&out)
+        );
+        assert!(!keys.join("station.key").exists(), "no key made");
+    }
+
+    // A key bound to "Atelier Caen" (what keygen wrote before it checked the ids).
+    let keys = dir.path().join("old-keys");
+    let out = ardoise(&[
+        "keygen",
+        "--out",
+        keys.to_str().unwrap(),
+        "--workshop",
+        "atelier-caen",
+        "--station",
+        "poste-1",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let trust = keys.join("trust.toml");
+    let bound = std::fs::read_to_string(&trust)
+        .unwrap()
+        .replace("\"atelier-caen\"", "\"Atelier Caen\"");
+    assert!(bound.contains("\"Atelier Caen\""), "{bound}");
+    std::fs::write(&trust, bound).unwrap();
+    let p = block_disk(dir.path(), "vd", SECTORS);
+    fill(&p);
+    // A demonstration data directory takes the key's identity: checked like the file's.
+    let data = dir.path().join("station");
+    let key = keys.join("station.key");
+    let out = erase(&sim(&p), &data, &["--key", key.to_str().unwrap()]);
+    assert_eq!(code(&out), 7, "{}", text(&out));
+    assert!(
+        text(&out).contains("workshop.id") && text(&out).contains("Atelier Caen"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("station key"), "{}", text(&out));
+    assert!(untouched(&p));
+    assert!(certificates(&data).is_empty());
+}
+
+/// `ardoise auto` grades the machine for reuse. With a policy `disposition`, the grade is that
+/// destination's `suggestion`; without one, nobody chose a destination, and the grade is kept as
+/// `suggested_disposition` — never dropped, never passed off as a destination.
+#[test]
+fn an_unattended_run_keeps_the_reuse_grade_as_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    for (policy, destination) in [
+        ("", None),
+        ("disposition = \"recycling\"\n", Some("recycling")),
+    ] {
+        let data = dir.path().join(format!("data{}", policy.len()));
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(
+            data.join("ardoise.toml"),
+            format!(
+                "{WORKSHOP}[policy]\nid = \"default\"\nmethod = \"auto\"\nverify = \"sample\"\n\
+                 sample_coverage_percent = 1.0\nrequire_upload = true\n{policy}"
+            ),
+        )
+        .unwrap();
+        let p = block_disk(dir.path(), &format!("vd{}", policy.len()), SECTORS);
+        fill(&p);
+        let out = ardoise(&[
+            "auto",
+            "--device",
+            &sim(&p),
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--registry",
+            "http://127.0.0.1:9",
+            "--upload-timeout",
+            "0",
+            "--poll-ms",
+            "5",
+        ]);
+        assert!(text(&out).contains("— certificate "), "{}", text(&out));
+        let c = only_certificate(&data);
+        match destination {
+            None => {
+                assert!(c["disposition"].is_null(), "{c}");
+                let grade = &c["suggested_disposition"];
+                assert!(grade["destination"].is_string(), "{c}");
+                assert!(!grade["reasons"].as_array().unwrap().is_empty(), "{c}");
+            }
+            Some(d) => {
+                assert_eq!(c["disposition"]["destination"], d, "{c}");
+                assert!(
+                    c["disposition"]["suggestion"]["destination"].is_string(),
+                    "{c}"
+                );
+                assert!(c.get("suggested_disposition").is_none(), "{c}");
+            }
+        }
+        assert_eq!(code(&verify_all(&data)), 0, "{}", text(&verify_all(&data)));
+    }
+}
+
 #[test]
 fn a_demonstration_stick_set_up_for_a_workshop_starts_a_clean_journal() {
     let dir = tempfile::tempdir().unwrap();

@@ -175,6 +175,79 @@ fn an_image_file_provisioned_gives_a_station_whose_certificates_verify() {
     );
 }
 
+/// A setting the station would refuse stops `provision` before the target is opened: the
+/// image file is byte for byte what it was, even when an image was to be written onto it.
+#[test]
+fn a_bad_setting_leaves_the_target_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = stick_image(dir.path());
+    let before = std::fs::read(&target).unwrap();
+    // The image `--write-image` would copy over the target: a fresh stick image.
+    let fresh = dir.path().join("fresh");
+    std::fs::create_dir_all(&fresh).unwrap();
+    let image = stick_image(&fresh);
+    // Different from the target whatever volume id mkfs.fat drew (in the gap before the FAT).
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&image)
+        .unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&f, b"the image to write", 4096).unwrap();
+    drop(f);
+    let vkey = registry_vkey(dir.path());
+    let not_a_key = dir.path().join("not-a-key.vkey");
+    std::fs::write(&not_a_key, "registre.example.org+0000+AAAA\n").unwrap();
+    let good = [
+        ("--workshop", "ressourcerie-caen"),
+        ("--station", "poste-2"),
+        ("--registry", "http://10.0.2.100/"),
+        ("--registry-key", vkey.to_str().unwrap()),
+    ];
+    for (flag, bad, named) in [
+        ("--workshop", "Atelier Caen", "workshop.id"),
+        ("--station", "Poste 2", "workshop.station"),
+        ("--registry", "registre.example.org", "registry.url"),
+        (
+            "--registry-key",
+            not_a_key.to_str().unwrap(),
+            "verifier key",
+        ),
+    ] {
+        for write_image in [false, true] {
+            let mut args = vec!["provision", "--image", target.to_str().unwrap()];
+            if write_image {
+                args.extend_from_slice(&["--write-image", image.to_str().unwrap()]);
+            }
+            for (f, v) in good {
+                args.extend_from_slice(&[f, if f == flag { bad } else { v }]);
+            }
+            args.extend_from_slice(&["--workshop-name", "Ressourcerie de Caen"]);
+            let out = ardoise(&args);
+            assert_ne!(code(&out), 0, "{flag} {bad}: {}", text(&out));
+            assert!(text(&out).contains(named), "{flag} {bad}: {}", text(&out));
+            assert!(
+                std::fs::read(&target).unwrap() == before,
+                "{flag} {bad:?} (write image: {write_image}) changed the target"
+            );
+        }
+    }
+    // The same command with good settings does write it (the test can fail).
+    let mut args = vec![
+        "provision",
+        "--image",
+        target.to_str().unwrap(),
+        "--write-image",
+        image.to_str().unwrap(),
+        "--workshop-name",
+        "Ressourcerie de Caen",
+    ];
+    for (f, v) in good {
+        args.extend_from_slice(&[f, v]);
+    }
+    let out = ardoise(&args);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(std::fs::read(&target).unwrap() != before);
+}
+
 #[test]
 fn a_stick_is_written_and_set_up_and_a_mounted_disk_is_refused() {
     if !require_root() {

@@ -269,6 +269,34 @@ fn verify_prints_no_control_character_from_a_file() {
         );
     }
     assert!(text(&o).contains("\\u{1b}[2K\\rVALID"), "{}", text(&o));
+
+    // `--positions` lists the file of a valid certificate: its name is escaped there too.
+    let listed = s.data.join("plan\u{1b}[2K\r\u{7}.dsse.json");
+    std::fs::write(&listed, &c.envelope_bytes).unwrap();
+    let o = bin()
+        .args(["verify", "--positions", "--keys"])
+        .arg(&s.trust)
+        .arg(&listed)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    for b in o.stdout.iter().chain(&o.stderr) {
+        assert!(
+            *b == b'\n' || (*b >= 0x20 && *b != 0x7f),
+            "control byte {b:#04x} printed: {:?}",
+            text(&o)
+        );
+    }
+    let rows: Vec<&str> = std::str::from_utf8(&o.stdout)
+        .unwrap()
+        .lines()
+        .skip_while(|l| *l != "file,offset,length,kind")
+        .skip(1)
+        .collect();
+    assert!(!rows.is_empty(), "{}", text(&o));
+    for row in rows {
+        assert!(row.contains("plan\\u{1b}[2K\\r\\u{7}.dsse.json,"), "{row}");
+    }
 }
 
 /// docs/cli.md and docs/auditor-guide.md state the exit status `ardoise verify` really gives

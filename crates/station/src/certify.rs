@@ -16,7 +16,7 @@ mod sanitization;
 mod session;
 mod verification;
 
-use context::{disposition, host, issuer, policy, provenance, tool};
+use context::{disposition, host, issuer, policy, provenance, suggested_disposition, tool};
 use media::media;
 pub(crate) use media::media_type;
 pub use outcome::{degrade_to_not_erased, exception_code};
@@ -87,6 +87,7 @@ pub fn certificate(
             .host_reset
             .and_then(|h| h.attested_by(&session.operator_id)),
         disposition: disposition(session, station.config),
+        suggested_disposition: suggested_disposition(session, station.config),
         qc: cm::Qc::sampled(station.config.policy.qc_rate_ppm()),
         limitations: limitations(&report.plan, report.disk.media),
         transcript: cm::TranscriptSummary {
@@ -137,6 +138,7 @@ pub fn session_certificate(session: &SessionInfo, station: &StationFacts<'_>) ->
         .host_reset
         .and_then(|h| h.attested_by(&session.operator_id));
     c.disposition = disposition(session, station.config);
+    c.suggested_disposition = suggested_disposition(session, station.config);
     c.qc = cm::Qc::sampled(station.config.policy.qc_rate_ppm());
     c
 }
@@ -372,10 +374,20 @@ mod tests {
             None,
             "a grade nobody acted on is not a destination"
         );
+        assert_eq!(
+            suggested_disposition(&session, &config),
+            Some(grade.clone()),
+            "but it is recorded, as a suggestion"
+        );
         config.policy.disposition = Some(cm::Destination::Recycling);
         assert_eq!(
             disposition(&session, &config).unwrap().suggestion,
             Some(grade.clone())
+        );
+        assert_eq!(
+            suggested_disposition(&session, &config),
+            None,
+            "with a destination, the grade is its suggestion"
         );
         // The technician overrode the grade: both are kept.
         session.disposition = Some(cm::Disposition {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use ardoise_cert::payload::Destination;
-use ardoise_cert::validate::{is_kebab, is_pseudonym};
+use ardoise_cert::validate::{is_id, is_pseudonym, is_station_name, ID_RULE};
 use serde::{Deserialize, Serialize};
 
 /// File name of the configuration inside the data directory.
@@ -422,14 +422,19 @@ impl Config {
             message,
         };
         let w = &self.workshop;
-        // A PXE station's id may be `base-*`: each boot signs as `base-<boot id>`.
-        let station_base = ardoise_cert::trust::per_boot_base(&w.station).unwrap_or(&w.station);
-        for (setting, value) in [
-            ("workshop.id", &w.id[..]),
-            ("workshop.station", station_base),
+        // The registry's rule for ids (one definition, in ardoise-cert). A PXE station's id
+        // may be `base-*`: each boot signs as `base-<boot id>`.
+        for (setting, value, ok) in [
+            ("workshop.id", &w.id, is_id(&w.id)),
+            ("workshop.station", &w.station, is_station_name(&w.station)),
         ] {
-            if !is_kebab(value) || value.len() > 64 {
-                return Err(refuse(setting, format!("{value:?} must be lowercase letters and digits in words joined by dashes, at most 64 characters (e.g. ressourcerie-caen, poste-1): the registry registers keys under such ids")));
+            if !ok {
+                return Err(refuse(
+                    setting,
+                    format!(
+                        "{value:?} must be {ID_RULE}: the registry registers keys under such ids"
+                    ),
+                ));
             }
         }
         if w.name.trim().is_empty() {

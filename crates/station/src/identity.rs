@@ -13,7 +13,7 @@ use std::path::Path;
 use ardoise_cert::keygen::{bound_identity, generate_key_files, KeyIdentity};
 use ardoise_cert::keys::{StationKey, SECRET_FILE};
 
-use crate::config::{Config, Workshop, DEMO_WORKSHOP_ID};
+use crate::config::{Config, SettingOrigin, Workshop, DEMO_WORKSHOP_ID};
 use crate::{StationError, StationOptions, KEY_DIR};
 
 /// The station key, with `config`'s workshop reconciled with the key's bound identity.
@@ -81,7 +81,7 @@ fn expand_per_boot(config: &mut Config) -> Result<(), StationError> {
     if !ardoise_cert::trust::is_boot_id(&boot) {
         return Err(crate::config::SettingError {
             setting: "workshop.station".into(),
-            origin: crate::config::SettingOrigin::CommandLine,
+            origin: SettingOrigin::CommandLine,
             message: format!(
                 "{:?} is a per-boot station, but this boot has no boot id ({raw:?})",
                 config.workshop.station
@@ -117,6 +117,9 @@ fn reconcile(
             siret: None,
             station: bound.station.clone(),
         };
+        // The key's identity now goes into every certificate: the same rules as the file's
+        // (a key made by an older `ardoise keygen` may name an id no registry accepts).
+        config.check(&SettingOrigin::Key(key_path.to_path_buf()))?;
         return Ok(());
     }
     Err(StationError::IdentityMismatch {

@@ -183,19 +183,20 @@ fn io(path: &str) -> impl FnOnce(std::io::Error) -> ProvisionError + '_ {
     }
 }
 
+/// Checks every setting of `setup` with the rules [`set_up`] applies — identity, registry URL
+/// (normalised first), the registry's key — without reading or writing any partition: what
+/// `ardoise provision` runs before it opens, let alone writes, its target.
+pub fn check_setup(setup: &Setup) -> Result<(), ProvisionError> {
+    let config = configured(None, setup)?;
+    registry_key(&config, setup)?;
+    Ok(())
+}
+
 /// Sets up the station on `vol`: identity, key, registry URL and key, configuration.
 pub fn set_up(vol: &mut dyn DataVolume, setup: &Setup) -> Result<SetupOutcome, ProvisionError> {
     let (existing, replaced_invalid) = read_config(vol)?;
     let config = configured(existing.as_ref(), setup)?;
-    let registry_key = match (&config.registry.url, &setup.registry_key) {
-        (Some(_), None) => return Err(ProvisionError::RegistryKeyMissing),
-        (_, Some(k)) => Some(
-            NoteVerifier::from_vkey(k.trim())
-                .map_err(|e| ProvisionError::RegistryKey(e.to_string()))?
-                .to_vkey(),
-        ),
-        (None, None) => None,
-    };
+    let registry_key = registry_key(&config, setup)?;
     let (key, archived) = station_key(vol, setup)?;
     if let Some(k) = &key.new_texts {
         let dir = KEY_DIR;
@@ -228,6 +229,20 @@ pub fn set_up(vol: &mut dyn DataVolume, setup: &Setup) -> Result<SetupOutcome, P
         workshop: config.workshop.id.clone(),
         station: config.workshop.station.clone(),
     })
+}
+
+/// The registry's verifier key as it will be written (`None` for an offline station); a URL
+/// without a key, or a key that is not one, is refused.
+fn registry_key(config: &Config, setup: &Setup) -> Result<Option<String>, ProvisionError> {
+    match (&config.registry.url, &setup.registry_key) {
+        (Some(_), None) => Err(ProvisionError::RegistryKeyMissing),
+        (_, Some(k)) => Ok(Some(
+            NoteVerifier::from_vkey(k.trim())
+                .map_err(|e| ProvisionError::RegistryKey(e.to_string()))?
+                .to_vkey(),
+        )),
+        (None, None) => Ok(None),
+    }
 }
 
 /// The partition's configuration, if any; one the station cannot read is replaced (its
@@ -530,6 +545,17 @@ mod tests {
     }
 
     #[test]
+    fn good_settings_pass_the_check_that_comes_before_any_write() {
+        check_setup(&setup()).unwrap();
+        let offline = Setup {
+            registry_url: None,
+            registry_key: None,
+            ..setup()
+        };
+        check_setup(&offline).unwrap();
+    }
+
+    #[test]
     fn bad_settings_are_refused_and_nothing_is_written() {
         for (mutate, expect) in [
             (
@@ -548,10 +574,16 @@ mod tests {
                 |s: &mut Setup| s.registry_url = Some("ftp://x".into()),
                 "registry.url",
             ),
+            (
+                |s: &mut Setup| s.workshop.station = "Poste 1".into(),
+                "workshop.station",
+            ),
         ] {
             let dir = tempfile::tempdir().unwrap();
             let mut s = setup();
             mutate(&mut s);
+            let checked = check_setup(&s).unwrap_err();
+            assert!(checked.to_string().contains(expect), "{checked}");
             let e = set_up(&mut DirVolume(dir.path().to_path_buf()), &s).unwrap_err();
             assert!(e.to_string().contains(expect), "{e}");
             assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{e}");

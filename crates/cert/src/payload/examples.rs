@@ -269,6 +269,7 @@ impl Certificate {
                     ],
                 }),
             }),
+            suggested_disposition: None,
             // Rate 1,000,000: every certificate is selected, whatever key signs the fixture.
             qc: Qc {
                 selected: true,

@@ -35,6 +35,15 @@ pub(super) fn identity(c: &Certificate, v: &mut Vec<SchemaIssue>) {
             issue(path, "must not be empty".into());
         }
     }
+    if !c.issuer.workshop_id.trim().is_empty() && !is_id(&c.issuer.workshop_id) {
+        issue("issuer.workshop_id", format!("must be {ID_RULE}"));
+    }
+    if !c.issuer.station_id.trim().is_empty() && !is_certificate_station_id(&c.issuer.station_id) {
+        issue(
+            "issuer.station_id",
+            format!("must be {ID_RULE}, or a per-boot station's <id>-<boot id>"),
+        );
+    }
     if !is_lower_hex(&c.issuer.key_id, Some(64)) {
         issue(
             "issuer.key_id",
@@ -89,6 +98,22 @@ pub(super) fn media(c: &Certificate, v: &mut Vec<SchemaIssue>) {
             if !is_lower_hex(s, None) {
                 issue(path, "must be lowercase hex".into());
             }
+        }
+    }
+    for (n, ns) in m.namespaces.iter().enumerate() {
+        for (name, value) in [("nguid", &ns.nguid), ("eui64", &ns.eui64)] {
+            if value.as_ref().is_some_and(|s| !is_lower_hex(s, None)) {
+                issue(
+                    &format!("media.namespaces[{n}].{name}"),
+                    "must be lowercase hex".into(),
+                );
+            }
+        }
+        if ns.device.trim().is_empty() {
+            issue(
+                &format!("media.namespaces[{n}].device"),
+                "must not be empty".into(),
+            );
         }
     }
     if !m.logical_sector_size.is_power_of_two() || m.logical_sector_size < 512 {
@@ -452,26 +477,37 @@ pub(super) fn disposition(c: &Certificate, v: &mut Vec<SchemaIssue>) {
             );
         }
         if let Some(s) = &d.suggestion {
-            if !is_kebab(&s.policy) {
-                issue(
-                    "disposition.suggestion.policy",
-                    "must be a kebab-case id".into(),
-                );
-            }
-            if s.reasons.is_empty() {
-                issue(
-                    "disposition.suggestion.reasons",
-                    "a suggestion gives at least one reason".into(),
-                );
-            }
-            for (n, r) in s.reasons.iter().enumerate() {
-                if !is_kebab(&r.code) {
-                    issue(
-                        &format!("disposition.suggestion.reasons[{n}].code"),
-                        "must be a kebab-case code".into(),
-                    );
-                }
-            }
+            suggestion("disposition.suggestion", s, &mut issue);
+        }
+    }
+    if let Some(s) = &c.suggested_disposition {
+        if c.disposition.is_some() {
+            issue(
+                "suggested_disposition",
+                "must be absent when a disposition is recorded (the grade is then disposition.suggestion)".into(),
+            );
+        }
+        suggestion("suggested_disposition", s, &mut issue);
+    }
+}
+
+/// A reuse grade (`disposition.suggestion` or `suggested_disposition`, at `at`).
+fn suggestion(at: &str, s: &crate::payload::Suggestion, issue: &mut impl FnMut(&str, String)) {
+    if !is_kebab(&s.policy) {
+        issue(&format!("{at}.policy"), "must be a kebab-case id".into());
+    }
+    if s.reasons.is_empty() {
+        issue(
+            &format!("{at}.reasons"),
+            "a suggestion gives at least one reason".into(),
+        );
+    }
+    for (n, r) in s.reasons.iter().enumerate() {
+        if !is_kebab(&r.code) {
+            issue(
+                &format!("{at}.reasons[{n}].code"),
+                "must be a kebab-case code".into(),
+            );
         }
     }
 }

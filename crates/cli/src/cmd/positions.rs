@@ -103,6 +103,17 @@ pub fn check_all(report: &mut VerifyReport) {
     }
 }
 
+/// A file name as a CSV field: control characters escaped (a name must not drive the
+/// auditor's terminal), and quoted (RFC 4180) when it holds a comma or a double quote.
+fn csv_file_name(file: &std::path::Path) -> String {
+    let name = ardoise_cert::verify::escape_controls(&file.display().to_string());
+    if name.contains([',', '"']) {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    } else {
+        name
+    }
+}
+
 /// `file,offset,length,kind` lines for every valid certificate with a sample plan.
 pub fn listing(report: &VerifyReport) -> String {
     let mut out = String::from("file,offset,length,kind\n");
@@ -119,11 +130,30 @@ pub fn listing(report: &VerifyReport) -> String {
             };
             out.push_str(&format!(
                 "{},{},{},{kind}\n",
-                v.file.display(),
+                csv_file_name(&v.file),
                 e.offset,
                 e.len
             ));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_file_name;
+    use std::path::Path;
+
+    #[test]
+    fn file_names_are_one_printable_csv_field() {
+        assert_eq!(csv_file_name(Path::new("a/b.dsse.json")), "a/b.dsse.json");
+        assert_eq!(
+            csv_file_name(Path::new("x\u{1b}[2K\rVALID\n.json")),
+            "x\\u{1b}[2K\\rVALID\\n.json"
+        );
+        assert_eq!(
+            csv_file_name(Path::new("lot 3, \"b\".json")),
+            "\"lot 3, \"\"b\"\".json\""
+        );
+    }
 }

@@ -12,7 +12,7 @@ use anyhow::{bail, Context};
 use ardoise_disk::discovery::DiscoveryOptions;
 use ardoise_disk::open::describe_target;
 use ardoise_station::config::{Operator, Workshop};
-use ardoise_station::provision::{set_up, DataVolume, DirVolume, Setup, SetupOutcome};
+use ardoise_station::provision::{check_setup, set_up, DataVolume, DirVolume, Setup, SetupOutcome};
 use ardoise_station::Language;
 
 use super::fat_volume::FatVolume;
@@ -47,7 +47,8 @@ pub struct ProvisionArgs {
     /// Confirms that --device is to be overwritten by --write-image.
     #[arg(long)]
     pub yes: bool,
-    /// Workshop id (letters, digits, . _ -), e.g. ressourcerie-caen.
+    /// Workshop id: lowercase letters and digits in words joined by dashes, at most 64
+    /// characters, e.g. ressourcerie-caen.
     #[arg(long, value_name = "ID")]
     pub workshop: String,
     /// Workshop name as certificates print it.
@@ -55,7 +56,7 @@ pub struct ProvisionArgs {
     pub workshop_name: String,
     #[arg(long, value_name = "SIRET")]
     pub siret: Option<String>,
-    /// This station's id within the workshop, e.g. poste-1.
+    /// This station's id within the workshop, same rule as --workshop, e.g. poste-1.
     #[arg(long, value_name = "ID")]
     pub station: String,
     /// The certificate registry, e.g. https://registre.example.org (a trailing slash is fine).
@@ -81,13 +82,16 @@ pub struct ProvisionArgs {
 
 pub fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
     let mut setup = setup_from(args)?;
+    if args.pxe.is_some() && ardoise_cert::trust::per_boot_base(&setup.workshop.station).is_none() {
+        setup
+            .workshop
+            .station
+            .push_str(ardoise_cert::trust::PER_BOOT_SUFFIX);
+    }
+    // Every setting is checked before any target is opened: a typo in the workshop id, the
+    // registry URL or its key leaves the image file, the stick or the folder as it was.
+    check_setup(&setup)?;
     let (outcome, target) = if let Some(pxe) = &args.pxe {
-        if ardoise_cert::trust::per_boot_base(&setup.workshop.station).is_none() {
-            setup
-                .workshop
-                .station
-                .push_str(ardoise_cert::trust::PER_BOOT_SUFFIX);
-        }
         let staging = tempfile::tempdir()?;
         let outcome = provision(&mut DirVolume(staging.path().to_path_buf()), &setup)?;
         super::pxe_station::write_station_image(staging.path(), pxe)?;

@@ -36,7 +36,8 @@ pub(super) fn policy(config: &Config) -> cm::Policy {
 }
 
 /// The job's destination, else the policy's default, else not recorded; with the reuse
-/// grade when one was made (a grade alone, with no destination chosen, is not recorded).
+/// grade when one was made (a grade alone, with no destination chosen, is no destination: it
+/// goes to [`suggested_disposition`]).
 pub(super) fn disposition(session: &SessionInfo, config: &Config) -> Option<cm::Disposition> {
     let suggestion = session
         .suggestion
@@ -57,6 +58,19 @@ pub(super) fn disposition(session: &SessionInfo, config: &Config) -> Option<cm::
                 suggestion,
             }),
     }
+}
+
+/// The reuse grade when no destination is recorded ([`disposition`] gives none): an unattended
+/// run whose policy names no `disposition` keeps the grade as a suggestion nobody confirmed,
+/// rather than dropping it or passing it off as a destination.
+pub(super) fn suggested_disposition(
+    session: &SessionInfo,
+    config: &Config,
+) -> Option<cm::Suggestion> {
+    if disposition(session, config).is_some() {
+        return None;
+    }
+    session.suggestion.clone()
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
