@@ -79,6 +79,17 @@ impl std::fmt::Debug for Refused {
 /// in `vault` under its IDENTIFY serial) is unlocked and cleared, then probed again, so that the
 /// plan sees it as it really is.
 pub fn prepare(
+    disk: OpenedDisk,
+    request: JobRequest,
+    vault: &dyn PasswordVault,
+) -> Result<PreparedJob, Refused> {
+    prepare_with(&DiscoveryOptions::default(), disk, request, vault)
+}
+
+/// [`prepare`] with the discovery roots the disk was listed with: the controller's other
+/// namespaces are found, described and classified with them.
+pub fn prepare_with(
+    opts: &DiscoveryOptions,
     mut disk: OpenedDisk,
     request: JobRequest,
     vault: &dyn PasswordVault,
@@ -115,7 +126,7 @@ pub fn prepare(
             probe.identity.serial
         ));
     }
-    let held = hold_other_namespaces(&disk, &mut probe);
+    let held = hold_other_namespaces(opts, &disk, &mut probe);
     let plan = match plan_request(&probe.capabilities, &request.method) {
         Ok(plan) => plan,
         Err(e) => {
@@ -142,12 +153,16 @@ pub fn prepare(
 /// Holds the controller's other namespaces when a command could reach them; when one is
 /// protected or in use, records why in the capabilities' limits so that the planner refuses
 /// those commands.
-fn hold_other_namespaces(disk: &OpenedDisk, probe: &mut ProbeReport) -> Vec<HeldNamespace> {
+fn hold_other_namespaces(
+    opts: &DiscoveryOptions,
+    disk: &OpenedDisk,
+    probe: &mut ProbeReport,
+) -> Vec<HeldNamespace> {
     let caps: &mut DriveCapabilities = &mut probe.capabilities;
     if disk.sim.is_some() || caps.command_set != CommandSet::Nvme {
         return Vec::new();
     }
-    match hold_siblings(&DiscoveryOptions::default(), &disk.info) {
+    match hold_siblings(opts, &disk.info) {
         Ok(held) => {
             let namespaces = caps.nvme.as_ref().map_or(1, |n| n.namespaces);
             if namespaces as usize > held.len() + 1 {
