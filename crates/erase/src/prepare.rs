@@ -125,6 +125,11 @@ pub fn prepare_with(
             "another drive with the same serial ({:?}) is being security-erased by this station: the password vault keeps one entry per serial, and that one is not replaced",
             probe.identity.serial
         ));
+    } else if vault_holds(vault, &probe) {
+        probe.capabilities.limits.password_vault = Some(format!(
+            "the password vault still holds a temporary password under this serial ({:?}), kept for a drive that may still be locked with it (another drive with the same serial, or this one if it could not be unlocked): the vault keeps one entry per serial, and that one is not replaced",
+            probe.identity.serial
+        ));
     }
     let held = hold_other_namespaces(opts, &disk, &mut probe);
     let plan = match plan_request(&probe.capabilities, &request.method) {
@@ -183,6 +188,15 @@ fn hold_other_namespaces(
     }
 }
 
+/// Whether the vault still holds an entry under this ATA drive's serial after its recovery (an
+/// entry kept for another drive, or one that could not be read).
+fn vault_holds(vault: &dyn PasswordVault, probe: &ProbeReport) -> bool {
+    let serial = probe.identity.serial.as_str();
+    probe.capabilities.command_set == CommandSet::Ata
+        && !serial.trim().is_empty()
+        && !matches!(vault.recall_entry(serial), Ok(None))
+}
+
 fn recover(
     disk: &mut OpenedDisk,
     probe: &ProbeReport,
@@ -207,6 +221,10 @@ fn recover(
         Ok(Recovery::AlreadyClear { device_status }) => {
             Some(format!("an earlier security erase was interrupted; the drive carries no password ({device_status})"))
         }
+        Ok(Recovery::KeptForAnotherDrive { device_status, differences }) => Some(format!(
+            "the password vault holds a temporary password for serial {serial:?}, but this drive carries no password ({device_status}) and cannot be shown to be the drive it was stored for ({}): the password is kept for that drive, which may still be locked with it; the next erase of that drive from this station unlocks it (remove the entry from the vault directory by hand only once that drive is known to be clear)",
+            differences.join("; ")
+        )),
         Ok(Recovery::Unlocked { device_status }) => {
             Some(format!("an earlier security erase was interrupted; the drive was unlocked and its temporary password removed ({device_status})"))
         }

@@ -3,11 +3,15 @@
 
 mod firmware_support;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use ardoise_disk::sim::ata::AtaSimConfig;
-use ardoise_disk::OpenedDisk;
-use ardoise_erase::firmware::{run_firmware, FileVault, MemoryVault, PasswordVault};
+use ardoise_disk::sim::SimDisk;
+use ardoise_disk::{Commands, OpenedDisk};
+use ardoise_erase::firmware::{
+    run_firmware, FileVault, FirmwareProgress, MemoryVault, PasswordVault, VaultedDrive,
+};
 use ardoise_erase::job::{prepare, JobRequest, PreparedJob, Refused, RefusedWhy};
 use ardoise_erase::method::Method;
 use ardoise_erase::plan::PlanError;
@@ -36,6 +40,14 @@ fn refused(r: Result<PreparedJob, Refused>) -> Refused {
         Ok(job) => panic!("prepared with {}", job.plan.method.id()),
         Err(r) => r,
     }
+}
+
+/// The drive behind `disk` as the vault records it.
+fn vaulted(disk: &mut OpenedDisk) -> VaultedDrive {
+    let Commands::Ata(d) = &mut disk.commands else {
+        panic!("not an ATA disk")
+    };
+    VaultedDrive::from_identify(&d.identify().unwrap())
 }
 
 fn sent(disk: &mut OpenedDisk) -> Vec<String> {
@@ -127,7 +139,9 @@ fn two_drives_with_one_serial_never_share_or_clear_each_others_vault_entry() {
     let vault = FileVault::open(&dir.path().join("vault")).unwrap();
     // Drive A's security erase is running: its password is in the vault, set on the drive.
     let mut first = prepare(open(&a), request("ata-security-erase-enhanced"), &vault).unwrap();
-    vault.remember("CLONE-0001", "drive A's password").unwrap();
+    vault
+        .remember(&vaulted(&mut first.disk), "drive A's password")
+        .unwrap();
     // Drive B, same serial, prepared meanwhile: the recovery of leftovers leaves A's entry
     // alone, and B's security erase is refused; auto takes the next method.
     let job = prepare(open(&b), request("auto"), &vault).unwrap();
@@ -171,4 +185,70 @@ fn two_drives_with_one_serial_never_share_or_clear_each_others_vault_entry() {
         vault.recall("CLONE-0001").unwrap().as_deref(),
         Some("drive A's password")
     );
+}
+
+#[test]
+fn a_clear_drive_with_the_serial_of_a_locked_one_keeps_its_vault_entry_across_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault_dir = dir.path().join("vault");
+    // Two drives with one serial, model and size; only their WWN tells them apart.
+    let clone = |wwn: u64| AtaSimConfig {
+        wwn: Some(wwn),
+        ..security_only("CLONE-0002")
+    };
+    let a = ata(dir.path(), "a", clone(0x5000_c500_0000_000a));
+    let b = ata(dir.path(), "b", clone(0x5000_c500_0000_000b));
+    // First session: A's security erase is cut by a power failure once its password is set.
+    {
+        let vault = FileVault::open(&vault_dir).unwrap();
+        let mut disk = open(&a);
+        let caps = probe(&mut disk).capabilities;
+        let mut die = |p: FirmwareProgress| {
+            if p.message.contains("SECURITY ERASE UNIT") && p.message.contains("running") {
+                panic!("simulated power cut");
+            }
+        };
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let mut cx = ctx(&vault).with_progress(&mut die);
+            run_firmware(
+                &mut disk.commands,
+                &Method::AtaSecurityErase { enhanced: true },
+                &caps,
+                &mut cx,
+            )
+        }));
+        assert!(r.is_err());
+    }
+    SimDisk::load(&a).unwrap().power_cycle();
+    // Second session, a new process: B, which carries no password, is prepared first.
+    let vault = FileVault::open(&vault_dir).unwrap();
+    let job = prepare(open(&b), request("auto"), &vault).unwrap();
+    assert!(
+        job.probe.notes.iter().any(|n| n
+            .contains("cannot be shown to be the drive it was stored for")
+            && n.contains("WWN")),
+        "{:?}",
+        job.probe.notes
+    );
+    // B's security erase would need that entry: auto takes the next method.
+    assert!(
+        matches!(job.plan.method, Method::Overwrite { .. }),
+        "{:?}",
+        job.plan.method
+    );
+    drop(job);
+    assert!(
+        vault.recall("CLONE-0002").unwrap().is_some(),
+        "A's password is still in the vault"
+    );
+    // A, locked, is unlocked with it at its turn, and only then is the entry removed.
+    let job = prepare(open(&a), request("auto"), &vault).unwrap();
+    let sec = job.probe.capabilities.ata_security.clone().unwrap();
+    assert!(!sec.locked && !sec.enabled, "{sec:?}");
+    assert!(
+        job.probe.notes.iter().any(|n| n.contains("was unlocked")),
+        "{:?}",
+        job.probe.notes
+    );
+    assert_eq!(vault.recall("CLONE-0002").unwrap(), None);
 }
