@@ -53,7 +53,8 @@ pub enum RefusedWhy {
     /// The drive cannot run the method asked for (or no method at all).
     #[error(transparent)]
     Plan(#[from] PlanError),
-    /// The drive's own identity (IDENTIFY, VPD, Identify) differs from the disk described.
+    /// The drive's own identity (IDENTIFY, VPD, Identify) differs from the disk described, or
+    /// the drive (or, without an identity, the content) differs from the one confirmed.
     #[error("this is not the disk you confirmed: {}", .0.join("; "))]
     NotConfirmed(Vec<String>),
 }
@@ -88,6 +89,9 @@ pub fn prepare(
 
 /// [`prepare`] with the discovery roots the disk was listed with: the controller's other
 /// namespaces are found, described and classified with them.
+///
+/// The drive's own identity must agree with the fresh description of the disk, and with what
+/// was confirmed when the request carries it ([`JobRequest::confirmed`]), for every transport.
 pub fn prepare_with(
     opts: &DiscoveryOptions,
     mut disk: OpenedDisk,
@@ -95,7 +99,14 @@ pub fn prepare_with(
     vault: &dyn PasswordVault,
 ) -> Result<PreparedJob, Refused> {
     let mut probe = crate::probe::probe(&mut disk);
-    let differences = crate::identity::differences(&disk.info, &probe);
+    let mut differences = crate::identity::differences(&disk.info, &probe);
+    if let Some(confirmed) = &request.confirmed {
+        differences.extend(crate::identity::confirmed_differences(
+            confirmed,
+            &probe,
+            disk.block.as_ref(),
+        ));
+    }
     if !differences.is_empty() {
         return Err(Refused {
             disk: Box::new(disk),
