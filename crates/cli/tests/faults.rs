@@ -342,12 +342,18 @@ fn fault_09_drive_left_locked_by_an_interrupted_security_erase() {
         ..AtaSimConfig::hdd()
     };
     let serial = c.serial.clone();
+    let drive = ardoise_erase::firmware::VaultedDrive {
+        serial: serial.clone(),
+        wwn: c.wwn.map(|w| format!("{w:016x}")),
+        model: c.model.clone(),
+        sectors: SECTORS,
+    };
     let password = "ardoiseTEMP0123456789abc";
     let state = AtaSimState::power_on(&c).with_user_password(password.as_bytes(), true);
     let p = ata(dir.path(), "locked", c, Some(state), false);
     // The station kept the temporary password in its vault before the power went out.
     let vault = ardoise_erase::firmware::FileVault::open(&data.join("vault")).unwrap();
-    ardoise_erase::firmware::PasswordVault::remember(&vault, &serial, password).unwrap();
+    ardoise_erase::firmware::PasswordVault::remember(&vault, &drive, password).unwrap();
     let out = erase(&sim(&p), &data, &[]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert!(

@@ -222,6 +222,10 @@ pub struct DriveCapabilities {
     #[serde(default)]
     /// eMMC erase and sanitize capabilities, when the drive is an eMMC.
     pub mmc: Option<MmcCaps>,
+    /// Kernel names of the card's hardware partitions that sysfs shows beside an MMC disk
+    /// (`mmcblk0boot0`, `mmcblk0boot1`, `mmcblk0rpmb`, `mmcblk0gp0`…), whatever EXT_CSD said.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mmc_hardware_partitions: Vec<String>,
     /// BLKSECDISCARD is available on the block device.
     #[serde(default)]
     pub block_secure_discard: bool,
@@ -249,6 +253,7 @@ impl DriveCapabilities {
             nvme: None,
             scsi_sanitize: None,
             mmc: None,
+            mmc_hardware_partitions: Vec::new(),
             block_secure_discard: false,
             notes: Vec::new(),
             limits: HostLimits::default(),

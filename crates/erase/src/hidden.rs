@@ -513,8 +513,9 @@ pub fn measure_again(commands: &mut Commands) -> Option<HiddenAreas> {
 /// drive whose READ NATIVE MAX or DEVICE CONFIGURATION IDENTIFY failed, or a disk reached by
 /// reads and writes only that may be an ATA drive: behind a USB bridge that passes no ATA
 /// command (a stick and a disk in an enclosure look alike from here: the kernel calls most USB
-/// sticks rotational), or on an unknown transport. Virtual disks, loop devices and files have
-/// no hidden areas; SCSI, NVMe and eMMC have none of the ATA kind.
+/// sticks rotational), or on an unknown transport; and an MMC disk whose EXT_CSD could not be
+/// read, whose boot, RPMB and general-purpose partitions are then unknown. Virtual disks, loop
+/// devices and files have no hidden areas; SCSI and NVMe have none of the ATA kind.
 pub fn unchecked(caps: &DriveCapabilities) -> Option<Exception> {
     use crate::capability::CommandSet;
     use ardoise_disk::Transport;
@@ -526,6 +527,22 @@ pub fn unchecked(caps: &DriveCapabilities) -> Option<Exception> {
             if matches!(caps.transport, Transport::Usb | Transport::Ata | Transport::Other) =>
         {
             "the disk answers reads and writes only (no ATA command reaches it), so whether it hides sectors (HPA/DCO) cannot be checked"
+        }
+        CommandSet::BlockOnly if caps.transport == Transport::Mmc => {
+            let seen = if caps.mmc_hardware_partitions.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (the kernel shows {})",
+                    caps.mmc_hardware_partitions.join(", ")
+                )
+            };
+            return Some(Exception::new(
+                ExceptionCode::HiddenAreasNotChecked,
+                format!(
+                    "hardware partitions not checked: the card's EXT_CSD could not be read, so whether it has boot, RPMB or general-purpose partitions{seen}, which neither the erase nor the read-back reaches, cannot be told; the erase covers the user area the computer sees"
+                ),
+            ));
         }
         _ => return None,
     };

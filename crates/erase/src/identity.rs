@@ -14,8 +14,28 @@
 //! - USB bridges: the WWN only — the kernel's serial may be the bridge's own, so a differing
 //!   serial proves nothing (the fresh sysfs description still pins the bridge and its port);
 //! - eMMC and block-only disks: the probe's identity *is* the fresh description.
+//!
+//! That fresh description can itself be the same for two disks: two drives of one model and
+//! size swapped in a USB-SATA dock whose bridge reports its own serial and no WWN, two sticks or
+//! memory cards of one model in one reader. So a front end that probed the disk before the
+//! technician confirmed it carries what that probe saw in the job request
+//! ([`ConfirmedDrive`], [`crate::request::JobRequest::confirmed`]), and after the probe of the
+//! exclusive open, for every transport, USB included, [`confirmed_differences`] compares:
+//! - the drive's own serial, WWN and model (IDENTIFY through SAT, VPD, Identify, CID), when the
+//!   confirming probe read them;
+//! - for a disk that gives no identity of its own (reads and writes only, or a drive without
+//!   serial nor WWN), a fingerprint of its content taken by the confirming probe: BLAKE3 of its
+//!   first and last MiB, where partition tables, boot sectors and filesystem headers differ
+//!   from one disk to another. Nothing is written to a disk between its listing and its job,
+//!   and nothing mounts it (it would be protected), so its content does not change; a disk
+//!   erased since it was listed is refused too, and the list is read again.
+//!
+//! A drive whose own identity differs, or whose content differs, is refused before anything
+//! is sent that changes it.
 
+use ardoise_disk::block::{AlignedBuf, BlockIo};
 use ardoise_disk::{DiskInfo, Transport};
+use serde::{Deserialize, Serialize};
 
 use crate::capability::CommandSet;
 use crate::probe::ProbeReport;
@@ -70,6 +90,132 @@ pub fn differences(info: &DiskInfo, probe: &ProbeReport) -> Vec<String> {
             out.push(format!(
                 "the drive reports identifier {drive_wwn}, the disk was listed with {kernel}"
             ));
+        }
+    }
+    out
+}
+
+/// What the technician confirmed beyond the kernel's description: the drive's own identity as
+/// the probe before the confirmation read it, and a fingerprint of the content of a disk that
+/// has no identity of its own. Compared by [`confirmed_differences`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmedDrive {
+    /// The identity below is the drive's own answer (IDENTIFY, VPD, Identify, an eMMC's CID);
+    /// false when that probe reached the disk by reads and writes only.
+    pub from_drive: bool,
+    /// Serial number (empty when none).
+    pub serial: String,
+    /// World wide name, NGUID or EUI-64 as the probe spells it, when the drive reports one.
+    #[serde(default)]
+    pub wwn: Option<String>,
+    /// Model.
+    pub model: String,
+    /// [`content_fingerprint`] of a disk with no identity of its own; `None` when it has one,
+    /// or when its first or last MiB could not be read.
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+impl ConfirmedDrive {
+    /// What `probe` (of the disk opened as `block`) saw, to be confirmed by the technician.
+    pub fn from_probe(probe: &ProbeReport, block: &dyn BlockIo) -> ConfirmedDrive {
+        let from_drive = probe.capabilities.command_set != CommandSet::BlockOnly;
+        ConfirmedDrive {
+            from_drive,
+            serial: probe.identity.serial.clone(),
+            wwn: probe.identity.wwn.clone(),
+            model: probe.identity.model.clone(),
+            content: if has_own_identity(probe) {
+                None
+            } else {
+                content_fingerprint(block)
+            },
+        }
+    }
+}
+
+/// Whether the drive answered with an identity of its own that tells it from another of its
+/// model: a serial number or a world wide name, read by a command.
+fn has_own_identity(probe: &ProbeReport) -> bool {
+    probe.capabilities.command_set != CommandSet::BlockOnly
+        && (!serial(&probe.identity.serial).is_empty() || probe.identity.wwn.is_some())
+}
+
+/// One MiB: the edge of the disk read by [`content_fingerprint`].
+const EDGE: u64 = 1 << 20;
+
+/// BLAKE3 (hex) of the disk's size, first MiB and last MiB (the whole disk when smaller than
+/// two): partition tables (MBR, both GPT copies), boot sectors and filesystem headers. `None`
+/// when a read fails (a locked or failing drive).
+pub fn content_fingerprint(block: &dyn BlockIo) -> Option<String> {
+    let size = block.size_bytes();
+    let sector = u64::from(block.logical_sector_size().max(1));
+    let edge = EDGE.min(size) / sector * sector;
+    let mut h = blake3::Hasher::new();
+    h.update(&size.to_le_bytes());
+    let mut buf = AlignedBuf::new(edge as usize);
+    let tail = size.saturating_sub(edge) / sector * sector;
+    for offset in [0, tail] {
+        if edge == 0 {
+            break;
+        }
+        block.read_at(buf.as_mut_slice(), offset).ok()?;
+        h.update(buf.as_slice());
+    }
+    Some(h.finalize().to_hex().to_string())
+}
+
+/// How the drive reached by the exclusive open (`probe`, `block`) differs from what was
+/// confirmed, in words; empty when it is the same drive.
+pub fn confirmed_differences(
+    confirmed: &ConfirmedDrive,
+    probe: &ProbeReport,
+    block: &dyn BlockIo,
+) -> Vec<String> {
+    let id = &probe.identity;
+    let mut out = Vec::new();
+    if confirmed.from_drive {
+        if probe.capabilities.command_set == CommandSet::BlockOnly {
+            out.push(format!(
+                "the drive answered with its own identity (serial {:?}) when it was confirmed, and answers no command now",
+                confirmed.serial
+            ));
+            return out;
+        }
+        let (then, now) = (serial(&confirmed.serial), serial(&id.serial));
+        if then != now {
+            out.push(format!(
+                "the drive reports serial {now:?}, the drive confirmed reported {then:?}"
+            ));
+        }
+        let spell = |w: &Option<String>| w.as_deref().map(hex_only).unwrap_or_default();
+        if spell(&confirmed.wwn) != spell(&id.wwn) {
+            let show = |w: &Option<String>| w.clone().unwrap_or_else(|| "none".into());
+            out.push(format!(
+                "the drive reports identifier {}, the drive confirmed reported {}",
+                show(&id.wwn),
+                show(&confirmed.wwn)
+            ));
+        }
+        if confirmed.model.trim() != id.model.trim() {
+            out.push(format!(
+                "the drive reports model {:?}, the drive confirmed reported {:?}",
+                id.model.trim(),
+                confirmed.model.trim()
+            ));
+        }
+    }
+    if let Some(then) = &confirmed.content {
+        match content_fingerprint(block) {
+            Some(now) if now == *then => {}
+            Some(_) => out.push(
+                "its first and last MiB are not those of the disk confirmed (the disk has no identity of its own, so its content is what tells it from another of its model)"
+                    .to_string(),
+            ),
+            None => out.push(
+                "its first and last MiB could be read when it was confirmed and cannot be read now"
+                    .to_string(),
+            ),
         }
     }
     out

@@ -33,7 +33,8 @@ mod evidence;
 mod read_back;
 mod whole_disk;
 
-pub use crate::prepare::{prepare, PreparedJob, Refused, RefusedWhy};
+pub use crate::identity::ConfirmedDrive;
+pub use crate::prepare::{prepare, prepare_with, PreparedJob, Refused, RefusedWhy};
 pub use crate::request::{JobRequest, VerifyChoice, FULL_CHANGED_COVERAGE};
 
 /// What the job is doing.

@@ -83,6 +83,23 @@ pub fn areas_not_reached(caps: &DriveCapabilities) -> Vec<Exception> {
             sizes.join(", ")
         ));
     }
+    // Partitions the kernel shows although EXT_CSD reported none of their kind.
+    let unreported: Vec<&str> = caps
+        .mmc_hardware_partitions
+        .iter()
+        .map(String::as_str)
+        .filter(|n| {
+            let kind = n.trim_end_matches(|c: char| c.is_ascii_digit());
+            (kind.ends_with("boot") && m.boot_partition_bytes == 0)
+                || (kind.ends_with("gp") && m.gp_partition_bytes.is_empty())
+        })
+        .collect();
+    if !unreported.is_empty() {
+        areas.push(format!(
+            "partitions the kernel shows although EXT_CSD reported none of their kind ({})",
+            unreported.join(", ")
+        ));
+    }
     if areas.is_empty() {
         return Vec::new();
     }

@@ -53,7 +53,8 @@ pub enum RefusedWhy {
     /// The drive cannot run the method asked for (or no method at all).
     #[error(transparent)]
     Plan(#[from] PlanError),
-    /// The drive's own identity (IDENTIFY, VPD, Identify) differs from the disk described.
+    /// The drive's own identity (IDENTIFY, VPD, Identify) differs from the disk described, or
+    /// the drive (or, without an identity, the content) differs from the one confirmed.
     #[error("this is not the disk you confirmed: {}", .0.join("; "))]
     NotConfirmed(Vec<String>),
 }
@@ -79,12 +80,33 @@ impl std::fmt::Debug for Refused {
 /// in `vault` under its IDENTIFY serial) is unlocked and cleared, then probed again, so that the
 /// plan sees it as it really is.
 pub fn prepare(
+    disk: OpenedDisk,
+    request: JobRequest,
+    vault: &dyn PasswordVault,
+) -> Result<PreparedJob, Refused> {
+    prepare_with(&DiscoveryOptions::default(), disk, request, vault)
+}
+
+/// [`prepare`] with the discovery roots the disk was listed with: the controller's other
+/// namespaces are found, described and classified with them.
+///
+/// The drive's own identity must agree with the fresh description of the disk, and with what
+/// was confirmed when the request carries it ([`JobRequest::confirmed`]), for every transport.
+pub fn prepare_with(
+    opts: &DiscoveryOptions,
     mut disk: OpenedDisk,
     request: JobRequest,
     vault: &dyn PasswordVault,
 ) -> Result<PreparedJob, Refused> {
     let mut probe = crate::probe::probe(&mut disk);
-    let differences = crate::identity::differences(&disk.info, &probe);
+    let mut differences = crate::identity::differences(&disk.info, &probe);
+    if let Some(confirmed) = &request.confirmed {
+        differences.extend(crate::identity::confirmed_differences(
+            confirmed,
+            &probe,
+            disk.block.as_ref(),
+        ));
+    }
     if !differences.is_empty() {
         return Err(Refused {
             disk: Box::new(disk),
@@ -114,8 +136,13 @@ pub fn prepare(
             "another drive with the same serial ({:?}) is being security-erased by this station: the password vault keeps one entry per serial, and that one is not replaced",
             probe.identity.serial
         ));
+    } else if vault_holds(vault, &probe) {
+        probe.capabilities.limits.password_vault = Some(format!(
+            "the password vault still holds a temporary password under this serial ({:?}), kept for a drive that may still be locked with it (another drive with the same serial, or this one if it could not be unlocked): the vault keeps one entry per serial, and that one is not replaced",
+            probe.identity.serial
+        ));
     }
-    let held = hold_other_namespaces(&disk, &mut probe);
+    let held = hold_other_namespaces(opts, &disk, &mut probe);
     let plan = match plan_request(&probe.capabilities, &request.method) {
         Ok(plan) => plan,
         Err(e) => {
@@ -142,12 +169,16 @@ pub fn prepare(
 /// Holds the controller's other namespaces when a command could reach them; when one is
 /// protected or in use, records why in the capabilities' limits so that the planner refuses
 /// those commands.
-fn hold_other_namespaces(disk: &OpenedDisk, probe: &mut ProbeReport) -> Vec<HeldNamespace> {
+fn hold_other_namespaces(
+    opts: &DiscoveryOptions,
+    disk: &OpenedDisk,
+    probe: &mut ProbeReport,
+) -> Vec<HeldNamespace> {
     let caps: &mut DriveCapabilities = &mut probe.capabilities;
     if disk.sim.is_some() || caps.command_set != CommandSet::Nvme {
         return Vec::new();
     }
-    match hold_siblings(&DiscoveryOptions::default(), &disk.info) {
+    match hold_siblings(opts, &disk.info) {
         Ok(held) => {
             let namespaces = caps.nvme.as_ref().map_or(1, |n| n.namespaces);
             if namespaces as usize > held.len() + 1 {
@@ -166,6 +197,15 @@ fn hold_other_namespaces(disk: &OpenedDisk, probe: &mut ProbeReport) -> Vec<Held
             Vec::new()
         }
     }
+}
+
+/// Whether the vault still holds an entry under this ATA drive's serial after its recovery (an
+/// entry kept for another drive, or one that could not be read).
+fn vault_holds(vault: &dyn PasswordVault, probe: &ProbeReport) -> bool {
+    let serial = probe.identity.serial.as_str();
+    probe.capabilities.command_set == CommandSet::Ata
+        && !serial.trim().is_empty()
+        && !matches!(vault.recall_entry(serial), Ok(None))
 }
 
 fn recover(
@@ -192,6 +232,10 @@ fn recover(
         Ok(Recovery::AlreadyClear { device_status }) => {
             Some(format!("an earlier security erase was interrupted; the drive carries no password ({device_status})"))
         }
+        Ok(Recovery::KeptForAnotherDrive { device_status, differences }) => Some(format!(
+            "the password vault holds a temporary password for serial {serial:?}, but this drive carries no password ({device_status}) and cannot be shown to be the drive it was stored for ({}): the password is kept for that drive, which may still be locked with it; the next erase of that drive from this station unlocks it (remove the entry from the vault directory by hand only once that drive is known to be clear)",
+            differences.join("; ")
+        )),
         Ok(Recovery::Unlocked { device_status }) => {
             Some(format!("an earlier security erase was interrupted; the drive was unlocked and its temporary password removed ({device_status})"))
         }

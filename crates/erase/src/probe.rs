@@ -93,7 +93,41 @@ pub fn probe_commands(info: &DiskInfo, commands: &mut Commands) -> ProbeReport {
             None => "the disk is reached by reads and writes only (no command pass-through)".into(),
         })),
     };
-    r.unwrap_or_else(|Fallback(why)| block_only(info, why))
+    let mut report = r.unwrap_or_else(|Fallback(why)| block_only(info, why));
+    if info.transport == ardoise_disk::Transport::Mmc {
+        report.capabilities.mmc_hardware_partitions = mmc_hardware_partitions(info);
+    }
+    report
+}
+
+/// Kernel names of the eMMC hardware partitions that sysfs shows for the card of `info`
+/// (`mmcblk0boot0`, `mmcblk0boot1`, `mmcblk0rpmb`, `mmcblk0gp0`…), sorted: the kernel makes
+/// them block devices beside the card's own (`…/mmc0:0001/block/mmcblk0boot0`), and older
+/// kernels below it. Empty without a sysfs path (simulated disks, files).
+pub fn mmc_hardware_partitions(info: &DiskInfo) -> Vec<String> {
+    let Some(dir) = info.sysfs_path.as_deref() else {
+        return Vec::new();
+    };
+    let is_partition = |n: &str| {
+        n.strip_prefix(info.name.as_str()).is_some_and(|rest| {
+            ["boot", "rpmb", "gp"].iter().any(|p| {
+                rest.strip_prefix(p)
+                    .is_some_and(|k| k.bytes().all(|b| b.is_ascii_digit()))
+            })
+        })
+    };
+    let mut names: Vec<String> = [Some(dir), dir.parent()]
+        .into_iter()
+        .flatten()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_partition(n))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Why a probe fell back to block-only.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::identity::ConfirmedDrive;
 use crate::overwrite::OverwriteOptions;
 use crate::pattern::Seed;
 use crate::verify::VerifyOptions;
@@ -48,6 +49,12 @@ pub struct JobRequest {
     /// Interval between status polls of a running firmware command.
     #[serde(default = "default_poll")]
     pub firmware_poll: Duration,
+    /// What the technician confirmed, from a probe before the confirmation: the drive's own
+    /// identity, or its content's fingerprint. The job is refused when the drive reached now
+    /// is another ([`crate::identity::confirmed_differences`]); `None` when nothing was probed
+    /// before (the command line, which describes the disk as it opens it).
+    #[serde(default)]
+    pub confirmed: Option<ConfirmedDrive>,
 }
 
 fn default_poll() -> Duration {
@@ -65,6 +72,7 @@ impl Default for JobRequest {
             overwrite: OverwriteOptions::default(),
             verify_options: VerifyOptions::default(),
             firmware_poll: default_poll(),
+            confirmed: None,
         }
     }
 }

@@ -221,6 +221,39 @@ fn an_nvme_drive_that_only_deallocates_is_not_erased() {
 }
 
 #[test]
+fn an_nvme_crypto_erase_that_cannot_keep_the_data_is_inconclusive() {
+    // SANICAP NDI (bit 29): the controller deallocates after every sanitize, so its crypto
+    // erase cannot be checked before the deallocation. A trim-only fake reporting that bit, and
+    // an honest controller with it, read back the same: neither may end `erased`.
+    for fake in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = NvmeSimConfig {
+            sanicap: 0b111 | 1 << 29,
+            ..NvmeSimConfig::default()
+        };
+        config.knobs.deallocate_only = fake;
+        let p = nvme(dir.path(), "ndi", config);
+        fill(&p);
+        let r = run(&p, request("auto", 2.0));
+        assert_eq!(r.plan.method.id(), "nvme-sanitize-crypto");
+        assert!(!r.plan.steps.contains(&Step::CryptoEraseCheck));
+        assert!(r.verification.as_ref().unwrap().passed(), "fake {fake}");
+        assert_eq!(
+            r.outcome,
+            Outcome::ErasedWithExceptions,
+            "fake {fake}: {:?}",
+            r.exceptions
+        );
+        let e = r
+            .exceptions
+            .iter()
+            .find(|e| e.code == ExceptionCode::VerificationInconclusive)
+            .expect("verification-inconclusive");
+        assert!(e.detail.contains("SANICAP NDI"), "{}", e.detail);
+    }
+}
+
+#[test]
 fn a_stale_nvme_sanitize_success_after_an_unclear_answer_is_not_erased() {
     // An earlier block erase succeeded; this one is lost on its way (the host gets EIO) and
     // the log still shows the earlier success of the same operation.

@@ -15,7 +15,7 @@ use ardoise_disk::{Commands, OpenedDisk};
 use ardoise_erase::capability::AtaSanitize;
 use ardoise_erase::firmware::{
     recover_locked_drive, run_firmware, FileVault, FirmwareProgress, MemoryVault, PasswordVault,
-    Recovery, RecoveryError,
+    Recovery, RecoveryError, VaultedDrive,
 };
 use ardoise_erase::method::{Method, SanitizeAction};
 use ardoise_erase::outcome::{decide, ExceptionCode, Outcome};
@@ -29,6 +29,11 @@ fn dev(disk: &mut OpenedDisk) -> &mut AtaDevice<Box<dyn ScsiTransport>> {
         Commands::Ata(d) => d,
         other => panic!("not an ATA disk: {other:?}"),
     }
+}
+
+/// The drive behind `disk` as the vault records it (IDENTIFY: serial, WWN, model, size).
+fn vaulted(disk: &mut OpenedDisk) -> VaultedDrive {
+    VaultedDrive::from_identify(&dev(disk).identify().unwrap())
 }
 
 fn hdd(edit: impl FnOnce(&mut AtaSimConfig)) -> AtaSimConfig {
@@ -749,7 +754,11 @@ fn an_interrupted_security_erase_is_recovered_at_the_next_start() {
         recover_locked_drive(dev(&mut disk), &vault, "SOMEONE-ELSE"),
         Ok(Recovery::NothingToDo)
     ));
-    vault.remember("SOMEONE-ELSE", "x").unwrap();
+    let someone_else = VaultedDrive {
+        serial: "SOMEONE-ELSE".into(),
+        ..vaulted(&mut disk)
+    };
+    vault.remember(&someone_else, "x").unwrap();
     assert!(matches!(
         recover_locked_drive(dev(&mut disk), &vault, "SOMEONE-ELSE"),
         Err(RecoveryError::WrongDrive { .. })
@@ -778,7 +787,7 @@ fn a_vaulted_password_on_a_clear_drive_is_just_forgotten() {
     let mut disk = open(&p);
     let serial = probe(&mut disk).identity.serial;
     let vault = MemoryVault::new();
-    vault.remember(&serial, "stale").unwrap();
+    vault.remember(&vaulted(&mut disk), "stale").unwrap();
     let r = recover_locked_drive(dev(&mut disk), &vault, &serial).unwrap();
     assert!(matches!(r, Recovery::AlreadyClear { .. }), "{r:?}");
     assert!(vault.is_empty());
@@ -824,7 +833,7 @@ fn recovery_without_a_power_cycle_and_with_a_wrong_password() {
     let serial = probe(&mut disk).identity.serial;
     let vault = MemoryVault::new();
     // The process died after SET PASSWORD; the machine stayed on: enabled, not locked.
-    vault.remember(&serial, "Interrupted0").unwrap();
+    vault.remember(&vaulted(&mut disk), "Interrupted0").unwrap();
     let pw = SecurityPassword::new(b"Interrupted0").unwrap();
     dev(&mut disk)
         .security_set_password(&pw, PasswordKind::User, SecurityLevel::High, None)
@@ -844,7 +853,7 @@ fn recovery_without_a_power_cycle_and_with_a_wrong_password() {
     dev(&mut disk)
         .security_set_password(&other, PasswordKind::User, SecurityLevel::High, None)
         .unwrap();
-    vault.remember(&serial, "Interrupted0").unwrap();
+    vault.remember(&vaulted(&mut disk), "Interrupted0").unwrap();
     let e = recover_locked_drive(dev(&mut disk), &vault, &serial).unwrap_err();
     assert!(matches!(e, RecoveryError::Refused(_)), "{e}");
     assert_eq!(

@@ -3,12 +3,19 @@
 
 mod firmware_support;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
 use std::time::Duration;
 
-use ardoise_disk::sim::ata::AtaSimConfig;
-use ardoise_disk::OpenedDisk;
-use ardoise_erase::firmware::{run_firmware, FileVault, MemoryVault, PasswordVault};
-use ardoise_erase::job::{prepare, JobRequest, PreparedJob, Refused, RefusedWhy};
+use ardoise_disk::block::{Access, AlignedBuf, BlockIo};
+use ardoise_disk::sim::ata::{AtaSimConfig, AtaSimState};
+use ardoise_disk::sim::profile::SimDeviceSpec;
+use ardoise_disk::sim::SimDisk;
+use ardoise_disk::{open_disk, Commands, MediaKind, OpenedDisk, Transport};
+use ardoise_erase::firmware::{
+    run_firmware, FileVault, FirmwareProgress, MemoryVault, PasswordVault, VaultedDrive,
+};
+use ardoise_erase::job::{prepare, ConfirmedDrive, JobRequest, PreparedJob, Refused, RefusedWhy};
 use ardoise_erase::method::Method;
 use ardoise_erase::plan::PlanError;
 use ardoise_erase::probe::probe;
@@ -36,6 +43,14 @@ fn refused(r: Result<PreparedJob, Refused>) -> Refused {
         Ok(job) => panic!("prepared with {}", job.plan.method.id()),
         Err(r) => r,
     }
+}
+
+/// The drive behind `disk` as the vault records it.
+fn vaulted(disk: &mut OpenedDisk) -> VaultedDrive {
+    let Commands::Ata(d) = &mut disk.commands else {
+        panic!("not an ATA disk")
+    };
+    VaultedDrive::from_identify(&d.identify().unwrap())
 }
 
 fn sent(disk: &mut OpenedDisk) -> Vec<String> {
@@ -127,7 +142,9 @@ fn two_drives_with_one_serial_never_share_or_clear_each_others_vault_entry() {
     let vault = FileVault::open(&dir.path().join("vault")).unwrap();
     // Drive A's security erase is running: its password is in the vault, set on the drive.
     let mut first = prepare(open(&a), request("ata-security-erase-enhanced"), &vault).unwrap();
-    vault.remember("CLONE-0001", "drive A's password").unwrap();
+    vault
+        .remember(&vaulted(&mut first.disk), "drive A's password")
+        .unwrap();
     // Drive B, same serial, prepared meanwhile: the recovery of leftovers leaves A's entry
     // alone, and B's security erase is refused; auto takes the next method.
     let job = prepare(open(&b), request("auto"), &vault).unwrap();
@@ -171,4 +188,211 @@ fn two_drives_with_one_serial_never_share_or_clear_each_others_vault_entry() {
         vault.recall("CLONE-0001").unwrap().as_deref(),
         Some("drive A's password")
     );
+}
+
+/// Exchanges what two profile paths lead to (the drives swapped in a dock, the sticks in a
+/// reader): each profile names its own medium file.
+fn swap(a: &Path, b: &Path) {
+    let (x, y) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    std::fs::write(a, y).unwrap();
+    std::fs::write(b, x).unwrap();
+}
+
+/// The medium files of a test directory, by name, to show that nothing was written.
+fn media_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "img"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// What the technician confirmed: the disk as listed, probed before the confirmation.
+fn confirm(profile: &Path) -> (ardoise_disk::DiskInfo, ConfirmedDrive) {
+    let info = SimDisk::load(profile).unwrap().info();
+    let mut listed = open_disk(&info, Access::ReadOnly).unwrap();
+    let report = probe(&mut listed);
+    let confirmed = ConfirmedDrive::from_probe(&report, listed.block.as_ref());
+    (info, confirmed)
+}
+
+fn confirmed_request(confirmed: &ConfirmedDrive) -> JobRequest {
+    JobRequest {
+        confirmed: Some(confirmed.clone()),
+        ..request("auto")
+    }
+}
+
+#[test]
+fn same_model_drives_swapped_behind_a_usb_bridge_are_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    // One dock whose bridge answers VPD 80h with its own serial and gives no WWN; two drives
+    // of one model and size, told apart only by what IDENTIFY says through SAT.
+    let docked = |name: &str, serial: &str, wwn: u64| {
+        let config = AtaSimConfig {
+            serial: serial.into(),
+            wwn: Some(wwn),
+            bridge_serial: Some("JMS578-0000000000A1".into()),
+            ..AtaSimConfig::hdd()
+        };
+        let state = AtaSimState::power_on(&config);
+        ata_profile(dir.path(), name, config, state, true)
+    };
+    let a = docked("a", "WD-WCC6Y0AAAAAA", 0x5001_4ee2_0000_000a);
+    let b = docked("b", "WD-WCC6Y0BBBBBB", 0x5001_4ee2_0000_000b);
+    for p in [&a, &b] {
+        fill_text(&SimDisk::load(p).unwrap().block());
+    }
+    let (info, confirmed) = confirm(&a);
+    assert_eq!(info.transport, Transport::Usb);
+    assert_eq!(
+        confirmed.serial, "WD-WCC6Y0AAAAAA",
+        "read through the bridge"
+    );
+    // Confirmed unchanged, the drive is prepared.
+    drop(prepare(open(&a), confirmed_request(&confirmed), &MemoryVault::new()).unwrap());
+    // The drives are swapped in the dock: the kernel's description is the same.
+    swap(&a, &b);
+    let before = media_files(dir.path());
+    let disk = open_disk(&info, Access::ReadWrite)
+        .expect("nothing the kernel sees tells the two drives apart");
+    let refused = refused(prepare(
+        disk,
+        confirmed_request(&confirmed),
+        &MemoryVault::new(),
+    ));
+    match &refused.error {
+        RefusedWhy::NotConfirmed(d) => {
+            assert!(d.iter().any(|d| d.contains("WD-WCC6Y0BBBBBB")), "{d:?}")
+        }
+        other => panic!("{other}"),
+    }
+    let mut disk = *refused.disk;
+    let names = sent(&mut disk);
+    assert!(
+        names.iter().all(|n| n.starts_with("IDENTIFY")
+            || n.starts_with("READ NATIVE MAX")
+            || n.starts_with("SMART")
+            || n.starts_with("SANITIZE STATUS")
+            || n.starts_with("DEVICE CONFIGURATION IDENTIFY")),
+        "only questions were sent: {names:?}"
+    );
+    drop(disk);
+    assert_eq!(media_files(dir.path()), before, "nothing was written");
+}
+
+#[test]
+fn identical_sticks_swapped_in_one_reader_are_told_apart_by_their_content() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two sticks of one model that report one serial (or a reader's): reads and writes only.
+    let stick = || SimDeviceSpec::Block {
+        model: "Flash Disk".into(),
+        serial: "0123456789ABCDEF".into(),
+        transport: Transport::Usb,
+        media: MediaKind::UsbFlash,
+    };
+    let a = SimDisk::create(dir.path(), "a", stick(), 512, SECTORS).unwrap();
+    let b = SimDisk::create(dir.path(), "b", stick(), 512, SECTORS).unwrap();
+    fill_text(&SimDisk::load(&a).unwrap().block());
+    // B holds other files: its first sectors differ.
+    let other = SimDisk::load(&b).unwrap().block();
+    let mut buf = AlignedBuf::new(4096);
+    buf.as_mut_slice().fill(0x42);
+    other.write_at(buf.as_slice(), 0).unwrap();
+    other.flush().unwrap();
+    let (info, confirmed) = confirm(&a);
+    assert!(!confirmed.from_drive);
+    assert!(confirmed.content.is_some(), "{confirmed:?}");
+    drop(prepare(open(&a), confirmed_request(&confirmed), &MemoryVault::new()).unwrap());
+    swap(&a, &b);
+    let before = media_files(dir.path());
+    let disk = open_disk(&info, Access::ReadWrite)
+        .expect("nothing the kernel sees tells the two sticks apart");
+    let refused = refused(prepare(
+        disk,
+        confirmed_request(&confirmed),
+        &MemoryVault::new(),
+    ));
+    match &refused.error {
+        RefusedWhy::NotConfirmed(d) => {
+            assert!(d.iter().any(|d| d.contains("first and last MiB")), "{d:?}")
+        }
+        other => panic!("{other}"),
+    }
+    drop(refused);
+    assert_eq!(media_files(dir.path()), before, "nothing was written");
+}
+
+#[test]
+fn a_clear_drive_with_the_serial_of_a_locked_one_keeps_its_vault_entry_across_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault_dir = dir.path().join("vault");
+    // Two drives with one serial, model and size; only their WWN tells them apart.
+    let clone = |wwn: u64| AtaSimConfig {
+        wwn: Some(wwn),
+        ..security_only("CLONE-0002")
+    };
+    let a = ata(dir.path(), "a", clone(0x5000_c500_0000_000a));
+    let b = ata(dir.path(), "b", clone(0x5000_c500_0000_000b));
+    // First session: A's security erase is cut by a power failure once its password is set.
+    {
+        let vault = FileVault::open(&vault_dir).unwrap();
+        let mut disk = open(&a);
+        let caps = probe(&mut disk).capabilities;
+        let mut die = |p: FirmwareProgress| {
+            if p.message.contains("SECURITY ERASE UNIT") && p.message.contains("running") {
+                panic!("simulated power cut");
+            }
+        };
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let mut cx = ctx(&vault).with_progress(&mut die);
+            run_firmware(
+                &mut disk.commands,
+                &Method::AtaSecurityErase { enhanced: true },
+                &caps,
+                &mut cx,
+            )
+        }));
+        assert!(r.is_err());
+    }
+    SimDisk::load(&a).unwrap().power_cycle();
+    // Second session, a new process: B, which carries no password, is prepared first.
+    let vault = FileVault::open(&vault_dir).unwrap();
+    let job = prepare(open(&b), request("auto"), &vault).unwrap();
+    assert!(
+        job.probe.notes.iter().any(|n| n
+            .contains("cannot be shown to be the drive it was stored for")
+            && n.contains("WWN")),
+        "{:?}",
+        job.probe.notes
+    );
+    // B's security erase would need that entry: auto takes the next method.
+    assert!(
+        matches!(job.plan.method, Method::Overwrite { .. }),
+        "{:?}",
+        job.plan.method
+    );
+    drop(job);
+    assert!(
+        vault.recall("CLONE-0002").unwrap().is_some(),
+        "A's password is still in the vault"
+    );
+    // A, locked, is unlocked with it at its turn, and only then is the entry removed.
+    let job = prepare(open(&a), request("auto"), &vault).unwrap();
+    let sec = job.probe.capabilities.ata_security.clone().unwrap();
+    assert!(!sec.locked && !sec.enabled, "{sec:?}");
+    assert!(
+        job.probe.notes.iter().any(|n| n.contains("was unlocked")),
+        "{:?}",
+        job.probe.notes
+    );
+    assert_eq!(vault.recall("CLONE-0002").unwrap(), None);
 }

@@ -1,12 +1,14 @@
 //! What one command reaches beyond the disk named (issue 12 §6), on simulated drives: eMMC
-//! hardware partitions outside the user area. (NVMe sibling namespaces need real block
-//! devices: tests/qemu/test-reach.sh.)
+//! hardware partitions outside the user area, whether EXT_CSD could be read or not. (NVMe
+//! sibling namespaces need real block devices: reach_loop.rs, tests/qemu/test-reach.sh.)
 
 mod firmware_support;
 
 use std::time::Duration;
 
 use ardoise_disk::sim::mmc::MmcSimConfig;
+use ardoise_disk::{MediaKind, Transport};
+use ardoise_erase::capability::{CommandSet, DriveCapabilities, MmcCaps};
 use ardoise_erase::firmware::MemoryVault;
 use ardoise_erase::job::{execute, prepare, JobRequest, VerifyChoice};
 use ardoise_erase::outcome::{ExceptionCode, Outcome};
@@ -73,4 +75,91 @@ fn an_emmc_with_boot_and_general_purpose_partitions_is_never_simply_erased() {
     fill_text(&*open(&plain).block);
     let r = erase(&plain);
     assert_eq!(r.outcome, Outcome::Erased, "{:?}", r.exceptions);
+}
+
+#[test]
+fn an_emmc_whose_ext_csd_cannot_be_read_has_its_hardware_partitions_unchecked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = MmcSimConfig {
+        boot_size_mult: 32,
+        ..Default::default()
+    };
+    config.knobs.ext_csd_unreadable = true;
+    let card = emmc(dir.path(), "card", config);
+    let caps = probe(&mut open(&card)).capabilities;
+    assert_eq!(caps.command_set, CommandSet::BlockOnly, "{:?}", caps.notes);
+    assert_eq!(caps.mmc, None);
+    fill_text(&*open(&card).block);
+    let r = erase(&card);
+    // Reads and writes only: the host overwrite, verified, over the user area.
+    assert_eq!(r.plan.method.id(), "overwrite-random-zero");
+    assert!(r.verification.as_ref().unwrap().passed());
+    assert_eq!(
+        r.outcome,
+        Outcome::ErasedWithExceptions,
+        "{:?}",
+        r.exceptions
+    );
+    let e = r
+        .exceptions
+        .iter()
+        .find(|e| e.code == ExceptionCode::HiddenAreasNotChecked)
+        .expect("hidden-areas-not-checked");
+    assert!(
+        e.detail.contains("hardware partitions not checked") && e.detail.contains("boot"),
+        "{}",
+        e.detail
+    );
+}
+
+/// A fake sysfs card directory: `mmc0:0001/block/` holding `mmcblk0` and the partitions.
+fn card_in_sysfs(root: &std::path::Path, partitions: &[&str]) -> ardoise_disk::DiskInfo {
+    let block = root.join("devices/platform/mmc/mmc_host/mmc0/mmc0:0001/block");
+    for n in std::iter::once(&"mmcblk0").chain(partitions) {
+        std::fs::create_dir_all(block.join(n)).unwrap();
+    }
+    std::fs::create_dir_all(block.join("mmcblk0/mmcblk0p1")).unwrap();
+    let mut info =
+        ardoise_disk::discovery::file_target(std::path::Path::new("/dev/mmcblk0"), 8 << 20);
+    info.name = "mmcblk0".into();
+    info.transport = Transport::Mmc;
+    info.media = MediaKind::Emmc;
+    info.sysfs_path = Some(block.join("mmcblk0"));
+    info
+}
+
+#[test]
+fn boot_partitions_the_kernel_shows_are_never_passed_over() {
+    let root = tempfile::tempdir().unwrap();
+    let info = card_in_sysfs(
+        root.path(),
+        &["mmcblk0boot0", "mmcblk0boot1", "mmcblk0rpmb", "mmcblk1"],
+    );
+    let seen = ardoise_erase::probe::mmc_hardware_partitions(&info);
+    assert_eq!(seen, ["mmcblk0boot0", "mmcblk0boot1", "mmcblk0rpmb"]);
+    // Block-only (EXT_CSD unread): not checked, and the exception names what the kernel shows.
+    let mut caps = DriveCapabilities::block_only(&info);
+    caps.mmc_hardware_partitions = seen.clone();
+    let e = ardoise_erase::hidden::unchecked(&caps).expect("an exception");
+    assert_eq!(e.code, ExceptionCode::HiddenAreasNotChecked);
+    assert!(
+        e.detail.contains("mmcblk0boot0, mmcblk0boot1"),
+        "{}",
+        e.detail
+    );
+    // EXT_CSD read, but reporting no boot partition the kernel shows: not erased, named.
+    caps.command_set = CommandSet::Mmc;
+    caps.mmc = Some(MmcCaps::default());
+    assert_eq!(ardoise_erase::hidden::unchecked(&caps), None);
+    let e = ardoise_erase::limits::areas_not_reached(&caps);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].code, ExceptionCode::HiddenAreaNotErased);
+    assert!(
+        e[0].detail.contains("mmcblk0boot0, mmcblk0boot1"),
+        "{}",
+        e[0].detail
+    );
+    // A card whose kernel shows none, and whose EXT_CSD reports none: nothing to say.
+    caps.mmc_hardware_partitions.clear();
+    assert!(ardoise_erase::limits::areas_not_reached(&caps).is_empty());
 }

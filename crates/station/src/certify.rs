@@ -339,6 +339,7 @@ mod tests {
             }),
             scsi_sanitize: None,
             mmc: None,
+            mmc_hardware_partitions: Vec::new(),
             block_secure_discard: false,
             notes: Vec::new(),
             limits: Default::default(),

@@ -126,7 +126,8 @@ pub struct StationOptions {
     /// Read `ardoise.*` options from /proc/cmdline.
     pub kernel_options: bool,
     /// Whether the data directory survives a power-off; `None` reads `ARDOISE_DATA_PERSISTENT`
-    /// (set to 0 by the live image's init when it found no data partition).
+    /// (set to 0 by the live image's init when it found no data partition). The password vault
+    /// also measures its own filesystem: `Some(true)` on a tmpfs leaves it volatile.
     pub persistent: Option<bool>,
     /// `--registry`: overrides the file and the kernel command line.
     pub registry: Option<String>,
@@ -188,10 +189,19 @@ impl Station {
                 .map(|v| v != "0")
                 .unwrap_or(true)
         });
-        // A vault in RAM cannot keep a temporary ATA password through a power cut.
+        // A vault in RAM cannot keep a temporary ATA password through a power cut. The vault
+        // measures its filesystem (tmpfs, ramfs: not durable); the station's word that /data
+        // is in RAM can only make it volatile, never durable.
         let vault = FileVault::open(&data_dir.join("vault"))
             .map_err(StationError::Vault)?
-            .with_durability(persistent);
+            .declared_volatile(!persistent);
+        if !vault.is_durable() {
+            tracing::warn!(
+                vault = %vault.dir().display(),
+                persistence = %vault.persistence(),
+                "the password vault does not survive a power cut: no ATA security erase"
+            );
+        }
         let image_digest = kernel
             .image_digest
             .clone()

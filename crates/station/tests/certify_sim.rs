@@ -602,3 +602,91 @@ fn every_namespace_a_command_reached_is_named_in_the_certificate() {
     assert_eq!(ns[1].eui64.as_deref(), Some("0025388b71b01234"));
     assert!(ardoise_cert::verify::verify(&[stored.path], &trust(data.path())).ok);
 }
+
+#[test]
+fn what_the_read_back_cannot_show_is_named_in_the_certificate_never_erased() {
+    use ardoise_disk::sim::mmc::{MmcSimConfig, MmcSimState};
+    use ardoise_disk::sim::nvme::{NvmeSimConfig, NvmeSimState};
+    use ardoise_disk::sim::SimMedia;
+    let data = tempfile::tempdir().unwrap();
+    let disks = tempfile::tempdir().unwrap();
+    let st = station(data.path());
+    let sample = VerifyChoice::Sample {
+        coverage_percent: 2.0,
+    };
+    // An eMMC whose EXT_CSD cannot be read: its boot partitions are never mentioned by the
+    // card itself.
+    let mut mmc = MmcSimConfig {
+        boot_size_mult: 32,
+        ..Default::default()
+    };
+    mmc.knobs.ext_csd_unreadable = true;
+    let state = MmcSimState::initial(&mmc);
+    let card = SimDisk::create(
+        disks.path(),
+        "card",
+        SimDeviceSpec::Emmc {
+            config: Box::new(mmc),
+            state: Box::new(state),
+        },
+        512,
+        16_384,
+    )
+    .unwrap();
+    write_data(&card);
+    // An NVMe controller that deallocates after every sanitize (SANICAP NDI).
+    let nvme = NvmeSimConfig {
+        sanicap: 0b111 | 1 << 29,
+        ..NvmeSimConfig::default()
+    };
+    let probe_media = SimMedia::create(&disks.path().join(".probe"), 512, 8).unwrap();
+    let state = NvmeSimState::initial(&nvme, &[probe_media]).unwrap();
+    let ndi = SimDisk::create(
+        disks.path(),
+        "ndi",
+        SimDeviceSpec::Nvme {
+            config: Box::new(nvme),
+            state: Box::new(state),
+        },
+        512,
+        16_384,
+    )
+    .unwrap();
+    write_data(&ndi);
+    for (profile, code, words) in [
+        (
+            &card,
+            "hidden-areas-not-checked",
+            "hardware partitions not checked",
+        ),
+        (&ndi, "verification-inconclusive", "SANICAP NDI"),
+    ] {
+        let (cert, path) = erase_and_certify(&st, profile, "auto", sample);
+        assert_eq!(
+            cert.outcome.status,
+            OutcomeStatus::ErasedWithExceptions,
+            "{:?}",
+            cert.outcome.exceptions
+        );
+        let e = cert
+            .outcome
+            .exceptions
+            .iter()
+            .find(|e| e.code == code)
+            .unwrap_or_else(|| panic!("{code}: {:?}", cert.outcome.exceptions));
+        assert!(e.detail.contains(words), "{}", e.detail);
+        let claim = cert.sanitization.standard_claimed.clone().unwrap();
+        assert!(claim.contains(code), "{claim}");
+        assert_eq!(cert.verification.result, VerificationResult::Pass);
+        if code == "verification-inconclusive" {
+            assert!(
+                cert.limitations
+                    .iter()
+                    .any(|l| l.code == "crypto-erase-not-told-from-deallocation"),
+                "{:?}",
+                cert.limitations
+            );
+        }
+        assert!(ardoise_cert::verify::verify(&[path], &trust(data.path())).ok);
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use ardoise_disk::health::{HealthGrade, HealthReport};
 use ardoise_disk::inventory::MachineInventory;
 use ardoise_disk::{DiskInfo, MediaKind, ProtectionReason};
-use ardoise_erase::job::JobPhase;
+use ardoise_erase::job::{ConfirmedDrive, JobPhase};
 use ardoise_erase::method::{FormatErase, Level, Method, SanitizeAction};
 use ardoise_erase::outcome::{ExceptionCode, Outcome};
 use ardoise_erase::overwrite::Scheme;
@@ -117,6 +117,9 @@ pub struct ProbeSummary {
     pub frozen: bool,
     /// What the probe noticed along the way, for the journal.
     pub notes: Vec<String>,
+    /// What the technician confirms beyond the listing: the drive's own identity as the probe
+    /// read it, or its content's fingerprint; the job refuses another drive behind the name.
+    pub confirmed: Option<ConfirmedDrive>,
 }
 
 impl ProbeSummary {

@@ -78,6 +78,33 @@ fn one_disk_is_confirmed_by_the_last_four_characters_of_its_serial() {
 }
 
 #[test]
+fn the_drive_the_probe_read_before_the_confirmation_travels_with_its_job() {
+    let mut m = machine();
+    let nvme = row(&m, "sim-nvme");
+    // What the runtime's probe read of the drive itself (summarize_probe leaves it to the
+    // runtime, which has the opened disk).
+    let confirmed = ardoise_erase::job::ConfirmedDrive {
+        from_drive: true,
+        serial: m.disks[nvme].serial.clone(),
+        wwn: None,
+        model: m.disks[nvme].model.clone(),
+        content: None,
+    };
+    m.probes[nvme].as_mut().unwrap().confirmed = Some(confirmed.clone());
+    let mut app = app_with(Language::Fr, &m, None, NetState::Unknown);
+    to_disks(&mut app);
+    tick(&mut app, &m, "sim-nvme");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Confirm);
+    let serial = m.disks[nvme].serial.clone();
+    typ(&mut app, &serial[serial.len() - 4..]);
+    let cmds = press(&mut app, KeyCode::Enter);
+    let specs = start_jobs(&cmds).expect("jobs start");
+    assert_eq!(specs[0].confirmed, Some(confirmed));
+}
+
+#[test]
 fn several_disks_are_confirmed_by_the_word_of_the_language() {
     for (lang, word, other) in [
         (Language::Fr, "EFFACER", "ERASE"),

@@ -91,6 +91,10 @@ pub struct MmcKnobs {
     /// The card vanishes once a sanitize or CMD38 has covered this fraction of its range.
     #[serde(default)]
     pub vanish_at: Option<f64>,
+    /// CMD8 SEND_EXT_CSD times out (a host controller or card that does not pass it): the
+    /// card's hardware partitions cannot be read, nor its erase features.
+    #[serde(default)]
+    pub ext_csd_unreadable: bool,
 }
 
 /// What the card is.
@@ -709,6 +713,7 @@ impl SimEmmc {
             self.state.pending_status |= ERASE_RESET;
         }
         let outcome = match cmd.opcode {
+            8 if self.config.knobs.ext_csd_unreadable => return Err(timeout()),
             8 => {
                 let DataDir::FromDevice(buf) = data else {
                     return Err(timeout());

@@ -403,10 +403,18 @@ impl SimIdentity {
                 config, usb_bridge, ..
             } => SimIdentity {
                 model: config.model.clone(),
-                serial: config.serial.clone(),
+                // A bridge that answers VPD page 80h itself gives the kernel its own serial,
+                // and no WWN of the drive.
+                serial: match (&config.bridge_serial, *usb_bridge) {
+                    (Some(bridge), true) => bridge.clone(),
+                    _ => config.serial.clone(),
+                },
                 firmware: config.firmware.clone(),
                 vendor: "ATA".to_string(),
-                wwn: config.wwn.map(|w| format!("naa.{w:016x}")),
+                wwn: config
+                    .wwn
+                    .filter(|_| !(*usb_bridge && config.bridge_serial.is_some()))
+                    .map(|w| format!("naa.{w:016x}")),
                 transport: if *usb_bridge {
                     Transport::Usb
                 } else {

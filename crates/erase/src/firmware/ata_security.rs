@@ -15,7 +15,7 @@ use ardoise_disk::transport::ScsiTransport;
 use ardoise_disk::Transport;
 
 use super::session::Run;
-use super::vault::{temporary_password, PasswordVault, VaultError};
+use super::vault::{temporary_password, PasswordVault, VaultError, VaultedDrive};
 use super::{FirmwareContext, FirmwareOutcome};
 use crate::capability::DriveCapabilities;
 use crate::method::Method;
@@ -227,8 +227,8 @@ pub(crate) fn security_erase<T: ScsiTransport>(
     let erase = SecurityErase::new(enhanced);
     let mut run = Run::new(Method::AtaSecurityErase { enhanced }.id());
     let prepared = check_security_caps(&mut run, caps, enhanced)
-        .and_then(|()| live_serial(dev, &mut run, enhanced))
-        .and_then(|serial| vault_password(&mut run, ctx, serial));
+        .and_then(|()| live_drive(dev, &mut run, enhanced))
+        .and_then(|drive| vault_password(&mut run, ctx, drive));
     let mut pw = match prepared {
         Ok(pw) => pw,
         Err(refused) => return refused,
@@ -271,13 +271,13 @@ fn check_security_caps(
     Ok(())
 }
 
-/// The drive's live security state allows the erase; returns its serial number, under which
-/// the temporary password is kept.
-fn live_serial<T: ScsiTransport>(
+/// The drive's live security state allows the erase; returns its identity, under which the
+/// temporary password is kept.
+fn live_drive<T: ScsiTransport>(
     dev: &mut AtaDevice<T>,
     run: &mut Run,
     enhanced: bool,
-) -> Result<String, FirmwareOutcome> {
+) -> Result<VaultedDrive, FirmwareOutcome> {
     let id = run.read_live(dev.identify(), "the security erase", |e| {
         format!("IDENTIFY DEVICE failed: {e}")
     })?;
@@ -303,14 +303,14 @@ fn live_serial<T: ScsiTransport>(
             "the drive reports no serial number, under which the temporary password would be kept",
         ));
     }
-    Ok(id.serial)
+    Ok(VaultedDrive::from_identify(&id))
 }
 
 /// A fresh temporary password, safe in the vault before the drive ever sees it.
 fn vault_password<'v>(
     run: &mut Run,
     ctx: &FirmwareContext<'v>,
-    serial: String,
+    drive: VaultedDrive,
 ) -> Result<PasswordRun<'v>, FirmwareOutcome> {
     // A password in RAM dies with a power cut that leaves the drive locked with it.
     if !ctx.vault.is_durable() {
@@ -318,7 +318,7 @@ fn vault_password<'v>(
     }
     let text = temporary_password().map_err(|e| run.refuse(e))?;
     let password = SecurityPassword::new(text.as_bytes()).expect("24 bytes fit 32");
-    if let Err(e) = ctx.vault.remember(&serial, &text) {
+    if let Err(e) = ctx.vault.remember(&drive, &text) {
         return Err(run.refuse(format!(
             "the password vault could not store the temporary password ({e})"
         )));
@@ -326,7 +326,7 @@ fn vault_password<'v>(
     drop(text);
     Ok(PasswordRun {
         password,
-        serial,
+        serial: drive.serial,
         vault: ctx.vault,
         notes: std::mem::take(&mut run.notes),
     })
@@ -495,10 +495,21 @@ fn judge_erase<T: ScsiTransport>(
 pub enum Recovery {
     /// The vault holds no password for this drive: nothing to do (the drive was not touched).
     NothingToDo,
-    /// The vault held a password but the drive carries none: the password was removed.
+    /// The vault held a password but the drive carries none, and it is the drive the password
+    /// was stored for (serial, WWN, model and size): the password was removed.
     AlreadyClear {
         /// The drive's security state as IDENTIFY DEVICE reported it (no password set).
         device_status: String,
+    },
+    /// The vault holds a password for this serial, but the drive carries none and is not the
+    /// drive the password was stored for (another drive with the same serial, or an entry
+    /// that records only the serial): the entry is kept for its own drive, which may be locked
+    /// with it.
+    KeptForAnotherDrive {
+        /// The drive's security state as IDENTIFY DEVICE reported it (no password set).
+        device_status: String,
+        /// How this drive differs from the one the password was stored for, in words.
+        differences: Vec<String>,
     },
     /// The drive was unlocked and its password disabled; the vault entry was removed.
     Unlocked {
@@ -542,17 +553,21 @@ pub enum RecoveryError {
 /// At the start after an interruption: if the vault holds a temporary password for `serial`,
 /// unlock the drive with it and disable it, check IDENTIFY word 128, and only then remove the
 /// password from the vault.
+///
+/// A drive that carries no password may be another drive with the same serial number: the
+/// entry is removed only when the drive's WWN, model and size are those recorded with it
+/// ([`Recovery::KeptForAnotherDrive`] otherwise). A drive that a vaulted password unlocks is
+/// the drive it was stored for (the password is random, 142 bits).
 pub fn recover_locked_drive<T: ScsiTransport>(
     ata: &mut AtaDevice<T>,
     vault: &dyn PasswordVault,
     serial: &str,
 ) -> Result<Recovery, RecoveryError> {
-    let Some(text) = vault.recall(serial)? else {
+    let Some(stored) = vault.recall_entry(serial)? else {
         return Ok(Recovery::NothingToDo);
     };
-    let password = SecurityPassword::new(text.as_bytes())
+    let password = SecurityPassword::new(stored.password.as_bytes())
         .map_err(|e| RecoveryError::UnusablePassword(e.to_string()))?;
-    drop(text);
     let id = ata
         .identify()
         .map_err(|e| RecoveryError::Device(format!("IDENTIFY DEVICE: {e}")))?;
@@ -564,6 +579,19 @@ pub fn recover_locked_drive<T: ScsiTransport>(
     }
     let s = id.security;
     if !s.enabled && !s.locked {
+        let differences = match &stored.drive {
+            Some(drive) => drive.differences(&id, native_sectors(ata, &id)),
+            None => vec![
+                "the entry records only the serial number, not which drive it was stored for"
+                    .to_string(),
+            ],
+        };
+        if !differences.is_empty() {
+            return Ok(Recovery::KeptForAnotherDrive {
+                device_status: describe_security(&s),
+                differences,
+            });
+        }
         vault.forget(serial)?;
         return Ok(Recovery::AlreadyClear {
             device_status: describe_security(&s),
@@ -601,4 +629,17 @@ pub fn recover_locked_drive<T: ScsiTransport>(
     Ok(Recovery::Unlocked {
         device_status: describe_security(&after),
     })
+}
+
+/// READ NATIVE MAX ADDRESS (EXT) + 1 when IDENTIFY shows the HPA feature and the drive answers.
+fn native_sectors<T: ScsiTransport>(ata: &mut AtaDevice<T>, id: &IdentifyData) -> Option<u64> {
+    if !id.hpa.supported {
+        return None;
+    }
+    let max = if id.lba48 {
+        ata.read_native_max_lba_ext()
+    } else {
+        ata.read_native_max_lba()
+    };
+    max.ok().map(|m| m + 1)
 }

@@ -43,7 +43,10 @@ use crate::overwrite::CancelToken;
 
 pub use ata::{recover_locked_drive, Recovery, RecoveryError};
 pub use settle::{wait_for_running_sanitize, Settled};
-pub use vault::{temporary_password, FileVault, MemoryVault, PasswordVault, VaultError};
+pub use vault::{
+    temporary_password, FileVault, MemoryVault, PasswordVault, StoredPassword, VaultError,
+    VaultedDrive,
+};
 
 /// How often a running operation is polled on real devices.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);

@@ -7,6 +7,10 @@
 //! password. The station keeps a [`FileVault`] on its data partition; tests use a
 //! [`MemoryVault`].
 //!
+//! An entry is found by the drive's serial number, and it also records the drive's WWN, model
+//! and size ([`VaultedDrive`]): two drives can share a serial, and an entry is only ever removed
+//! by the drive it belongs to (one that its password unlocks, or that matches all of these).
+//!
 //! Passwords never go into notes, exceptions or certificates: a certificate is public, and a
 //! drive left locked still holds the donor's data.
 
@@ -17,6 +21,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use ardoise_disk::durable::Persistence;
 use serde::{Deserialize, Serialize};
 
 /// Why the vault could not generate, store, read or remove a password. The texts are shown to
@@ -104,13 +109,77 @@ pub enum VaultError {
     },
 }
 
+/// The drive a vaulted password belongs to, as IDENTIFY DEVICE described it when the password
+/// was stored: its serial number (under which the entry is found) and what tells two drives
+/// with the same serial apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultedDrive {
+    /// IDENTIFY words 10-19.
+    pub serial: String,
+    /// IDENTIFY words 108-111 in hex (16 digits), when the drive reports a world wide name.
+    pub wwn: Option<String>,
+    /// IDENTIFY words 27-46.
+    pub model: String,
+    /// User-addressable sectors (IDENTIFY words 100-103, or 60-61), after any max address.
+    pub sectors: u64,
+}
+
+impl VaultedDrive {
+    /// The drive that answered `id`.
+    pub fn from_identify(id: &ardoise_disk::ata::IdentifyData) -> VaultedDrive {
+        VaultedDrive {
+            serial: id.serial.clone(),
+            wwn: id.wwn.map(|w| format!("{w:016x}")),
+            model: id.model.clone(),
+            sectors: id.user_sectors(),
+        }
+    }
+
+    /// How the drive that answers `id` differs from this one, in words; empty when it is the
+    /// same drive as far as its serial, WWN, model and size tell. `native_sectors` (READ NATIVE
+    /// MAX + 1, when read) also counts as its size: the HPA is lifted with a volatile SET MAX,
+    /// so after a power cycle the drive shows fewer sectors than when the password was stored.
+    pub fn differences(
+        &self,
+        id: &ardoise_disk::ata::IdentifyData,
+        native_sectors: Option<u64>,
+    ) -> Vec<String> {
+        let now = VaultedDrive::from_identify(id);
+        let mut out = Vec::new();
+        if now.serial != self.serial {
+            out.push(format!("serial {:?}, not {:?}", now.serial, self.serial));
+        }
+        if now.wwn != self.wwn {
+            let show = |w: &Option<String>| w.clone().unwrap_or_else(|| "none".into());
+            out.push(format!("WWN {}, not {}", show(&now.wwn), show(&self.wwn)));
+        }
+        if now.model.trim() != self.model.trim() {
+            out.push(format!("model {:?}, not {:?}", now.model, self.model));
+        }
+        if now.sectors != self.sectors && native_sectors != Some(self.sectors) {
+            out.push(format!("{} sectors, not {}", now.sectors, self.sectors));
+        }
+        out
+    }
+}
+
+/// A stored password and the drive it was stored for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPassword {
+    /// The temporary password.
+    pub password: String,
+    /// The drive it belongs to; `None` for an entry that records only a serial number (written
+    /// before entries recorded the drive), which no clear drive may claim.
+    pub drive: Option<VaultedDrive>,
+}
+
 /// Keeps one temporary password per drive serial number.
 pub trait PasswordVault: Send + Sync {
-    /// Stores `password` for `disk_serial`, durably. Never replaces an entry: one that exists
-    /// belongs to another drive with the same serial in this run, or to an interrupted erase
-    /// whose drive may still be locked with it. An error means the password is not safely
-    /// stored and the erase must not start.
-    fn remember(&self, disk_serial: &str, password: &str) -> Result<(), VaultError>;
+    /// Stores `password` for `drive`, durably, under its serial. Never replaces an entry: one
+    /// that exists belongs to another drive with the same serial in this run, or to an
+    /// interrupted erase whose drive may still be locked with it. An error means the password
+    /// is not safely stored and the erase must not start.
+    fn remember(&self, drive: &VaultedDrive, password: &str) -> Result<(), VaultError>;
     /// Whether this process stored the password of `disk_serial` and has not removed it yet: a
     /// job is running on a drive with that serial, and its entry must not be touched by the
     /// recovery of another drive with the same serial.
@@ -120,8 +189,12 @@ pub trait PasswordVault: Send + Sync {
     fn is_durable(&self) -> bool;
     /// Removes the password of `disk_serial` (no error when there is none).
     fn forget(&self, disk_serial: &str) -> Result<(), VaultError>;
+    /// The password stored for `disk_serial` and the drive it was stored for, if any.
+    fn recall_entry(&self, disk_serial: &str) -> Result<Option<StoredPassword>, VaultError>;
     /// The password stored for `disk_serial`, if any.
-    fn recall(&self, disk_serial: &str) -> Result<Option<String>, VaultError>;
+    fn recall(&self, disk_serial: &str) -> Result<Option<String>, VaultError> {
+        Ok(self.recall_entry(disk_serial)?.map(|e| e.password))
+    }
 }
 
 /// Characters of a generated password: letters and digits only, so that a technician can type
@@ -159,7 +232,7 @@ fn occupied(serial: &str) -> VaultError {
 /// [`MemoryVault::refusing`] for one whose `remember` fails.
 #[derive(Debug, Default)]
 pub struct MemoryVault {
-    entries: Mutex<HashMap<String, String>>,
+    entries: Mutex<HashMap<String, StoredPassword>>,
     refuse: bool,
     volatile: bool,
 }
@@ -196,21 +269,27 @@ impl MemoryVault {
         self.lock().is_empty()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredPassword>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl PasswordVault for MemoryVault {
-    fn remember(&self, disk_serial: &str, password: &str) -> Result<(), VaultError> {
+    fn remember(&self, drive: &VaultedDrive, password: &str) -> Result<(), VaultError> {
         if self.refuse {
             return Err(VaultError::Refusing);
         }
         let mut entries = self.lock();
-        if entries.contains_key(disk_serial) {
-            return Err(occupied(disk_serial));
+        if entries.contains_key(&drive.serial) {
+            return Err(occupied(&drive.serial));
         }
-        entries.insert(disk_serial.to_string(), password.to_string());
+        entries.insert(
+            drive.serial.clone(),
+            StoredPassword {
+                password: password.to_string(),
+                drive: Some(drive.clone()),
+            },
+        );
         Ok(())
     }
 
@@ -227,7 +306,7 @@ impl PasswordVault for MemoryVault {
         Ok(())
     }
 
-    fn recall(&self, disk_serial: &str) -> Result<Option<String>, VaultError> {
+    fn recall_entry(&self, disk_serial: &str) -> Result<Option<StoredPassword>, VaultError> {
         Ok(self.lock().get(disk_serial).cloned())
     }
 }
@@ -235,10 +314,14 @@ impl PasswordVault for MemoryVault {
 /// One file per drive in a directory (mode 0700), each written atomically with mode 0600:
 /// a temporary file is written and synced, renamed over the final name, and the directory is
 /// synced, so a power cut leaves either the old file or the new one.
+///
+/// Whether it survives a power cut is measured from the filesystem that holds the directory
+/// ([`ardoise_disk::durable::persistence_of`]: tmpfs and ramfs do not), never taken on trust.
 #[derive(Debug, Clone)]
 pub struct FileVault {
     dir: PathBuf,
-    durable: bool,
+    persistence: Persistence,
+    declared_volatile: bool,
     /// Serials whose entry this process wrote and has not removed.
     mine: std::sync::Arc<Mutex<std::collections::HashSet<String>>>,
 }
@@ -253,6 +336,25 @@ struct Entry {
     password: String,
     #[serde(with = "time::serde::rfc3339")]
     stored: time::OffsetDateTime,
+    /// The drive's identity beyond its serial; absent in entries written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wwn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sectors: Option<u64>,
+}
+
+impl Entry {
+    /// The drive the entry was stored for, when it records more than the serial.
+    fn drive(&self) -> Option<VaultedDrive> {
+        Some(VaultedDrive {
+            serial: self.serial.clone(),
+            wwn: self.wwn.clone(),
+            model: self.model.clone()?,
+            sectors: self.sectors?,
+        })
+    }
 }
 
 impl FileVault {
@@ -275,16 +377,22 @@ impl FileVault {
         }
         Ok(FileVault {
             dir: dir.to_path_buf(),
-            durable: true,
+            persistence: ardoise_disk::durable::persistence_of(dir),
+            declared_volatile: false,
             mine: Default::default(),
         })
     }
 
-    /// Says whether the directory survives a power cut (the station knows: the data partition,
-    /// or RAM on a PXE boot).
-    pub fn with_durability(mut self, durable: bool) -> Self {
-        self.durable = durable;
+    /// The station's word that its data directory is in RAM (`ARDOISE_DATA_PERSISTENT=0`)
+    /// makes the vault volatile. Nothing makes a vault on tmpfs or ramfs durable.
+    pub fn declared_volatile(mut self, volatile: bool) -> Self {
+        self.declared_volatile |= volatile;
         self
+    }
+
+    /// What the filesystem holding the directory is, as measured when the vault was opened.
+    pub fn persistence(&self) -> &Persistence {
+        &self.persistence
     }
 
     /// Directory holding one file per stored password.
@@ -325,8 +433,9 @@ impl FileVault {
 }
 
 impl PasswordVault for FileVault {
-    fn remember(&self, disk_serial: &str, password: &str) -> Result<(), VaultError> {
+    fn remember(&self, drive: &VaultedDrive, password: &str) -> Result<(), VaultError> {
         let _one_at_a_time = REMEMBER.lock().unwrap_or_else(|p| p.into_inner());
+        let disk_serial = drive.serial.as_str();
         let path = self.path_for(disk_serial);
         if path.exists() {
             return Err(occupied(disk_serial));
@@ -336,6 +445,9 @@ impl PasswordVault for FileVault {
             serial: disk_serial.to_string(),
             password: password.to_string(),
             stored: time::OffsetDateTime::now_utc(),
+            wwn: drive.wwn.clone(),
+            model: Some(drive.model.clone()),
+            sectors: Some(drive.sectors),
         };
         let text = serde_json::to_vec_pretty(&entry).map_err(VaultError::Encode)?;
         let write = || -> std::io::Result<()> {
@@ -358,7 +470,7 @@ impl PasswordVault for FileVault {
     }
 
     fn is_durable(&self) -> bool {
-        self.durable
+        self.persistence.survives_power_cut() && !self.declared_volatile
     }
 
     fn in_use(&self, disk_serial: &str) -> bool {
@@ -377,7 +489,7 @@ impl PasswordVault for FileVault {
         }
     }
 
-    fn recall(&self, disk_serial: &str) -> Result<Option<String>, VaultError> {
+    fn recall_entry(&self, disk_serial: &str) -> Result<Option<StoredPassword>, VaultError> {
         let path = self.path_for(disk_serial);
         let text = match fs::read(&path) {
             Ok(t) => t,
@@ -395,7 +507,11 @@ impl PasswordVault for FileVault {
                 expected: disk_serial.to_string(),
             });
         }
-        Ok(Some(entry.password))
+        let drive = entry.drive();
+        Ok(Some(StoredPassword {
+            password: entry.password,
+            drive,
+        }))
     }
 }
 
@@ -403,6 +519,15 @@ impl PasswordVault for FileVault {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    fn drive(serial: &str) -> VaultedDrive {
+        VaultedDrive {
+            serial: serial.into(),
+            wwn: Some("5001b448b1234567".into()),
+            model: "WDC WD10EZEX".into(),
+            sectors: 1_953_525_168,
+        }
+    }
 
     #[test]
     fn passwords_are_random_and_typeable() {
@@ -416,11 +541,13 @@ mod tests {
     #[test]
     fn memory_vault_and_refusal() {
         let v = MemoryVault::new();
-        v.remember("S1", "pw").unwrap();
+        v.remember(&drive("S1"), "pw").unwrap();
         assert_eq!(v.recall("S1").unwrap().as_deref(), Some("pw"));
         v.forget("S1").unwrap();
         assert!(v.is_empty());
-        assert!(MemoryVault::refusing().remember("S1", "pw").is_err());
+        assert!(MemoryVault::refusing()
+            .remember(&drive("S1"), "pw")
+            .is_err());
     }
 
     #[test]
@@ -429,7 +556,7 @@ mod tests {
         let v = FileVault::open(&dir.path().join("vault")).unwrap();
         let serial = "WD-WCC6Y0 / SIM";
         assert_eq!(v.recall(serial).unwrap(), None);
-        v.remember(serial, "first").unwrap();
+        v.remember(&drive(serial), "first").unwrap();
         let path = v.path_for(serial);
         assert!(path
             .file_name()
@@ -448,6 +575,11 @@ mod tests {
         // A second handle (the next start of the station) finds it.
         let again = FileVault::open(v.dir()).unwrap();
         assert_eq!(again.recall(serial).unwrap().as_deref(), Some("first"));
+        // With the drive it belongs to, beyond its serial.
+        assert_eq!(
+            again.recall_entry(serial).unwrap().unwrap().drive,
+            Some(drive(serial))
+        );
         assert_eq!(again.recall("WD-WCC6Y0 / SIN").unwrap(), None);
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(v.dir()).unwrap().count(), 1);
@@ -462,8 +594,10 @@ mod tests {
         let file = FileVault::open(dir.path()).unwrap();
         let memory = MemoryVault::new();
         for v in [&file as &dyn PasswordVault, &memory] {
-            v.remember("SAME-SERIAL", "first drive").unwrap();
-            let e = v.remember("SAME-SERIAL", "second drive").unwrap_err();
+            v.remember(&drive("SAME-SERIAL"), "first drive").unwrap();
+            let e = v
+                .remember(&drive("SAME-SERIAL"), "second drive")
+                .unwrap_err();
             assert!(e.to_string().contains("already stored"), "{e}");
             assert_eq!(
                 v.recall("SAME-SERIAL").unwrap().as_deref(),
@@ -472,20 +606,46 @@ mod tests {
             assert!(v.in_use("SAME-SERIAL"));
             v.forget("SAME-SERIAL").unwrap();
             assert!(!v.in_use("SAME-SERIAL"));
-            v.remember("SAME-SERIAL", "second drive").unwrap();
+            v.remember(&drive("SAME-SERIAL"), "second drive").unwrap();
         }
         // An entry left by an earlier run is not in use by this one: recovery may take it.
         assert!(!FileVault::open(dir.path()).unwrap().in_use("SAME-SERIAL"));
     }
 
     #[test]
-    fn durability_is_what_the_station_says() {
+    fn durability_is_measured_and_the_station_can_only_lower_it() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(FileVault::open(dir.path()).unwrap().is_durable());
-        let ram = FileVault::open(dir.path()).unwrap().with_durability(false);
+        let disk = FileVault::open(dir.path()).unwrap();
+        // The test's temporary directory is on a disk-backed filesystem (skip where it is not).
+        if disk.persistence().survives_power_cut() {
+            assert!(disk.is_durable());
+        }
+        let ram = FileVault::open(dir.path()).unwrap().declared_volatile(true);
         assert!(!ram.is_durable());
+        assert!(!ram.declared_volatile(false).is_durable());
+        // /dev/shm is a tmpfs: a vault there is not durable, whatever the station says.
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() {
+            let d = tempfile::tempdir_in(shm).unwrap();
+            let v = FileVault::open(d.path()).unwrap().declared_volatile(false);
+            assert!(!v.is_durable(), "{}", v.persistence());
+        }
         assert!(MemoryVault::new().is_durable());
         assert!(!MemoryVault::volatile().is_durable());
+    }
+
+    #[test]
+    fn an_entry_written_before_drive_identities_were_kept_names_no_drive() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = FileVault::open(dir.path()).unwrap();
+        fs::write(
+            v.path_for("OLD-1"),
+            br#"{"serial":"OLD-1","password":"pw","stored":"2026-01-02T03:04:05Z"}"#,
+        )
+        .unwrap();
+        let e = v.recall_entry("OLD-1").unwrap().unwrap();
+        assert_eq!(e.password, "pw");
+        assert_eq!(e.drive, None);
     }
 
     #[test]
@@ -494,7 +654,7 @@ mod tests {
         let v = FileVault::open(dir.path()).unwrap();
         fs::write(v.path_for("A"), b"{not json").unwrap();
         assert!(v.recall("A").is_err());
-        v.remember("B", "pw").unwrap();
+        v.remember(&drive("B"), "pw").unwrap();
         fs::copy(v.path_for("B"), v.path_for("C")).unwrap();
         assert!(v
             .recall("C")

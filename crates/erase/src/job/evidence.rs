@@ -9,8 +9,10 @@ use ardoise_disk::{Commands, OpenedDisk};
 use super::{JobRequest, Run};
 use crate::capability::CommandSet;
 use crate::firmware::{wait_for_running_sanitize, FirmwareContext, PasswordVault, Settled};
+use crate::method::{Method, SanitizeAction};
 use crate::outcome::ExceptionCode;
 use crate::overwrite::Control;
+use crate::plan::{Plan, Step};
 use crate::probe::ProbeReport;
 use crate::verify::{self, Expected, Fingerprints, VerifyOptions, VerifyReport, VerifyScope};
 
@@ -138,6 +140,26 @@ impl Run<'_> {
                 final_evidence.describe()
             ),
         );
+    }
+
+    /// An NVMe crypto erase that could not keep the data (the controller deallocates after
+    /// every sanitize, SANICAP NDI) was never checked on its own: what it left reads as zeros,
+    /// exactly as a drive that only deallocates would read. A read-back that passes then proves
+    /// the deallocation, not the crypto erase: `verification-inconclusive`.
+    pub(super) fn judge_unkept_crypto_erase(&mut self, plan: &Plan) {
+        let crypto = Method::NvmeSanitize {
+            action: SanitizeAction::CryptoErase,
+        };
+        let crypto_ran = plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::Firmware { method, .. } if *method == crypto));
+        if crypto_ran && !plan.steps.contains(&Step::CryptoEraseCheck) {
+            self.fail(
+                ExceptionCode::VerificationInconclusive,
+                "the controller deallocates after every sanitize (SANICAP NDI), so its crypto erase could not be checked before the deallocation: the disk reads as zeros, as it would if the drive had only deallocated its blocks without erasing them",
+            );
+        }
     }
 
     /// FLUSH CACHE EXT on an ATA drive that answers ATA commands. After a host overwrite a

@@ -46,6 +46,7 @@ impl Run<'_> {
         };
         if report.passed() {
             self.judge_evidence(&report);
+            self.judge_unkept_crypto_erase(plan);
         } else {
             self.judge_failed_verification(&report);
         }

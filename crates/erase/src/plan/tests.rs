@@ -18,6 +18,7 @@ fn base(cs: CommandSet, media: MediaKind, transport: Transport) -> DriveCapabili
         nvme: None,
         scsi_sanitize: None,
         mmc: None,
+        mmc_hardware_partitions: Vec::new(),
         block_secure_discard: false,
         notes: vec![],
         limits: Default::default(),

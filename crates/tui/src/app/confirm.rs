@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::{App, Command, FlashKind, JobSpec, Screen};
 use crate::i18n::T;
 use crate::problem::Problem;
-use crate::screen_data::JobView;
+use crate::screen_data::{JobView, ProbeState};
 
 impl App {
     /// What must be typed to confirm: the serial's last four characters for one disk with a
@@ -65,15 +65,22 @@ impl App {
             .iter()
             .map(|p| JobView::new(self.disks[p.row].info.clone(), p.method_id.clone()))
             .collect();
+        // What the probe read of each drive when it was confirmed.
+        let confirmed = self.plan.iter().map(|p| match &self.disks[p.row].probe {
+            ProbeState::Done(s) => s.confirmed.clone(),
+            _ => None,
+        });
         let specs = self
             .jobs
             .iter()
+            .zip(confirmed)
             .enumerate()
-            .map(|(i, j)| JobSpec {
+            .map(|(i, (j, confirmed))| JobSpec {
                 job: i,
                 info: j.info.clone(),
                 method: j.method_id.clone(),
                 session: session.clone(),
+                confirmed,
             })
             .collect();
         self.job_cursor = 0;

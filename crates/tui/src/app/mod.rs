@@ -240,6 +240,9 @@ pub struct JobSpec {
     pub method: String,
     /// Operator, asset, lot, machine session and destination, for the certificate.
     pub session: SessionInfo,
+    /// What the probe before the confirmation read of the drive (its own identity, or its
+    /// content's fingerprint); the runtime refuses the job when the drive reached differs.
+    pub confirmed: Option<ardoise_erase::job::ConfirmedDrive>,
 }
 
 /// A place certificates can be exported to.

@@ -3,7 +3,9 @@
 use ardoise_disk::discovery::{discover, DiscoveryOptions};
 use ardoise_disk::open::describe_target;
 use ardoise_disk::{open_disk, Access, DiskInfo, OpenDiskError};
-use ardoise_erase::job::{execute, prepare, JobEvent, JobRequest, RefusedWhy, VerifyChoice};
+use ardoise_erase::job::{
+    execute, prepare, ConfirmedDrive, JobEvent, JobRequest, RefusedWhy, VerifyChoice,
+};
 use ardoise_erase::overwrite::CancelToken;
 use ardoise_erase::plan::supported_methods;
 use ardoise_erase::probe::ProbeReport;
@@ -178,6 +180,7 @@ pub fn summarize_probe(r: ProbeReport) -> ProbeSummary {
         health: r.health,
         frozen,
         notes: r.notes,
+        confirmed: None,
     }
 }
 
@@ -189,7 +192,12 @@ fn probe_disk(info: &DiskInfo) -> Result<ProbeSummary, String> {
         report.capabilities.limits.password_vault =
             Some(ardoise_erase::limits::VAULT_NOT_DURABLE.into());
     }
-    Ok(summarize_probe(report))
+    // The drive's own identity (IDENTIFY through a USB bridge included) or, for a disk that has
+    // none, a fingerprint of its content: the job compares them with the drive it reaches.
+    let confirmed = ConfirmedDrive::from_probe(&report, disk.block.as_ref());
+    let mut summary = summarize_probe(report);
+    summary.confirmed = Some(confirmed);
+    Ok(summary)
 }
 
 /// One disk: open → prepare (probe, plan) → marker → erase → certificate. The order of
@@ -227,6 +235,7 @@ fn run_job(
         method: spec.method.clone(),
         verify: Runtime::verify_choice(station),
         firmware_poll: poll,
+        confirmed: spec.confirmed.clone(),
         ..Default::default()
     };
     let vault = station.vault();

@@ -155,6 +155,12 @@ pub struct AtaSimConfig {
     /// FLUSH CACHE (EXT) aborts (the drive could not write its cache to the medium).
     #[serde(default)]
     pub flush_cache_fails: bool,
+    /// Behind a USB bridge (the profile's `usb_bridge`), the serial number the kernel reads: the
+    /// bridge's own, as bridges that answer VPD page 80h themselves give it; the kernel then
+    /// sees no WWN either. `None`: the bridge passes the drive's serial and WWN on. Commands
+    /// (IDENTIFY through SAT) still reach the drive and answer with its own.
+    #[serde(default)]
+    pub bridge_serial: Option<String>,
     /// How the drive's SANITIZE and SECURITY ERASE UNIT misbehave and how long they take.
     pub knobs: EraseKnobs,
 }
@@ -188,6 +194,7 @@ impl AtaSimConfig {
             refuse_hpa_removal: false,
             refuse_read_native_max: false,
             flush_cache_fails: false,
+            bridge_serial: None,
             knobs: EraseKnobs::default(),
         }
     }
