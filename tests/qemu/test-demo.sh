@@ -204,9 +204,10 @@ fresh_walk() {
         --public-key-file "$d/station.pub" >> "$d/registry.log" 2>&1 \
         && pass "fresh: the registry registered the station.pub the setup wrote" \
         || { stuck "ardoise-registry station add refused the station.pub: $(tail -2 "$d/registry.log")"; return; }
-    wait_screen 60 "Choisissez votre nom|Opérateur" || { stuck "no operator screen after the setup"; return; }
-    keys Enter
-    wait_screen 30 "N° d'inventaire" && keys Enter Enter
+    # No operator list on a stick set up this way: the technician types a name.
+    wait_screen 60 "Votre nom" || { stuck "no operator screen after the setup"; return; }
+    text "Camille"; keys Enter
+    text "PC-FRESH-1"; keys Enter Enter
     wait_screen 60 "Cette machine" || { stuck "no machine screen"; return; }
     keys Enter
     wait_screen 60 "destination" || { stuck "no destination page"; return; }

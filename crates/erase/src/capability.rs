@@ -226,6 +226,10 @@ pub struct DriveCapabilities {
     /// (`mmcblk0boot0`, `mmcblk0boot1`, `mmcblk0rpmb`, `mmcblk0gp0`…), whatever EXT_CSD said.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mmc_hardware_partitions: Vec<String>,
+    /// The card on the MMC host is an SD card (sysfs `device/type` is `SD`): the SD physical
+    /// layer has no boot, RPMB or general-purpose partitions to miss, unlike an eMMC.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mmc_card_is_sd: bool,
     /// BLKSECDISCARD is available on the block device.
     #[serde(default)]
     pub block_secure_discard: bool,
@@ -254,6 +258,7 @@ impl DriveCapabilities {
             scsi_sanitize: None,
             mmc: None,
             mmc_hardware_partitions: Vec::new(),
+            mmc_card_is_sd: false,
             block_secure_discard: false,
             notes: Vec::new(),
             limits: HostLimits::default(),

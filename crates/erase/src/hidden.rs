@@ -528,6 +528,14 @@ pub fn unchecked(caps: &DriveCapabilities) -> Option<Exception> {
         {
             "the disk answers reads and writes only (no ATA command reaches it), so whether it hides sectors (HPA/DCO) cannot be checked"
         }
+        // An SD card has no hardware partitions unless the kernel shows one (it never does).
+        CommandSet::BlockOnly
+            if caps.transport == Transport::Mmc
+                && caps.mmc_card_is_sd
+                && caps.mmc_hardware_partitions.is_empty() =>
+        {
+            return None;
+        }
         CommandSet::BlockOnly if caps.transport == Transport::Mmc => {
             let seen = if caps.mmc_hardware_partitions.is_empty() {
                 String::new()

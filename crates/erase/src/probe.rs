@@ -96,6 +96,9 @@ pub fn probe_commands(info: &DiskInfo, commands: &mut Commands) -> ProbeReport {
     let mut report = r.unwrap_or_else(|Fallback(why)| block_only(info, why));
     if info.transport == ardoise_disk::Transport::Mmc {
         report.capabilities.mmc_hardware_partitions = mmc_hardware_partitions(info);
+        report.capabilities.mmc_card_is_sd = info.sysfs_path.as_deref().is_some_and(|dir| {
+            std::fs::read_to_string(dir.join("device/type")).is_ok_and(|t| t.trim() == "SD")
+        });
     }
     report
 }

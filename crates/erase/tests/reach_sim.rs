@@ -163,3 +163,19 @@ fn boot_partitions_the_kernel_shows_are_never_passed_over() {
     caps.mmc_hardware_partitions.clear();
     assert!(ardoise_erase::limits::areas_not_reached(&caps).is_empty());
 }
+
+#[test]
+fn an_sd_card_has_no_hardware_partitions_to_miss_and_an_emmc_does() {
+    let root = tempfile::tempdir().unwrap();
+    let info = card_in_sysfs(root.path(), &["mmcblk1"]);
+    let mut caps = DriveCapabilities::block_only(&info);
+    caps.mmc_card_is_sd = true;
+    assert_eq!(ardoise_erase::hidden::unchecked(&caps), None, "an SD card");
+    // …unless the kernel shows one after all.
+    caps.mmc_hardware_partitions = vec!["mmcblk0boot0".into()];
+    assert!(ardoise_erase::hidden::unchecked(&caps).is_some());
+    // An eMMC read by block only: not checked.
+    caps.mmc_hardware_partitions.clear();
+    caps.mmc_card_is_sd = false;
+    assert!(ardoise_erase::hidden::unchecked(&caps).is_some(), "an eMMC");
+}
