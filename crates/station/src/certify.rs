@@ -340,6 +340,7 @@ mod tests {
             scsi_sanitize: None,
             mmc: None,
             mmc_hardware_partitions: Vec::new(),
+            mmc_card_is_sd: false,
             block_secure_discard: false,
             notes: Vec::new(),
             limits: Default::default(),

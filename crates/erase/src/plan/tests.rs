@@ -19,6 +19,7 @@ fn base(cs: CommandSet, media: MediaKind, transport: Transport) -> DriveCapabili
         scsi_sanitize: None,
         mmc: None,
         mmc_hardware_partitions: Vec::new(),
+        mmc_card_is_sd: false,
         block_secure_discard: false,
         notes: vec![],
         limits: Default::default(),
