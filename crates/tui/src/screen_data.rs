@@ -419,8 +419,16 @@ pub fn protection_label(lang: Language, r: &ProtectionReason) -> String {
 }
 
 /// All the reasons a disk is protected, joined, each said once (the boot stick is the boot
-/// medium both as the ISO and as the data partition's disk: one reason for the technician).
+/// medium both as the ISO and as the data partition's disk, and its data partition is mounted
+/// by ardoise itself: one reason for the technician).
 pub fn protection_reasons(lang: Language, info: &DiskInfo) -> String {
+    if info
+        .protected_reasons
+        .iter()
+        .any(|r| matches!(r, ProtectionReason::BootMedium { .. }))
+    {
+        return t(lang, T::ProtBoot).to_string();
+    }
     let mut v: Vec<String> = Vec::new();
     for label in info
         .protected_reasons
@@ -659,6 +667,30 @@ pub fn upload_label(lang: Language, u: Option<&UploadState>, registry: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_boot_stick_is_protected_for_one_reason_and_others_list_theirs() {
+        let mut info = ardoise_disk::discovery::file_target(std::path::Path::new("/dev/sdb"), 1);
+        info.protected_reasons = vec![
+            ProtectionReason::BootMedium {
+                detail: "label ARDOISE_LIVE".into(),
+            },
+            ProtectionReason::Mounted {
+                device: "/dev/sdb3".into(),
+                mountpoint: "/data".into(),
+            },
+        ];
+        assert_eq!(
+            protection_reasons(Language::Fr, &info),
+            "support de démarrage d'ardoise"
+        );
+        info.protected_reasons.remove(0);
+        info.protected_reasons.push(ProtectionReason::Swap {
+            device: "/dev/sdb2".into(),
+        });
+        let two = protection_reasons(Language::Fr, &info);
+        assert!(two.contains("/data") && two.contains("/dev/sdb2"), "{two}");
+    }
 
     #[test]
     fn every_method_has_a_short_name_that_fits_the_table() {

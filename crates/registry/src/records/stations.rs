@@ -99,10 +99,6 @@ pub struct NewStationKey {
     pub comment: Option<String>,
 }
 
-fn is_kebab(s: &str) -> bool {
-    s.len() <= 64 && ardoise_cert::validate::is_kebab(s)
-}
-
 /// Registers a station key after checking it (public key decodes, key id matches it, ids are
 /// kebab case, validity in order, comment at most 500 bytes); `now` is the registration time
 /// and the default `not_before`. Bumps the keys version. Returns the row as stored.
@@ -159,21 +155,21 @@ fn checked_key_id(new: &NewStationKey) -> Result<String, StationError> {
 }
 
 fn check_ids(new: &NewStationKey) -> Result<(), StationError> {
-    // Ids are kebab-case in certificates (validate.rs); refuse anything else here so that a
-    // typo cannot register a key no certificate can match.
-    if !is_kebab(&new.workshop) {
+    // The one id rule of certificates, keygen and the station's configuration
+    // (cert::validate): a typo cannot register a key no certificate can match.
+    use ardoise_cert::validate::{is_id, is_station_name, ID_RULE};
+    if !is_id(&new.workshop) {
         return Err(invalid(
             "workshop",
-            format!("{:?} is not a kebab-case id", new.workshop),
+            format!("{:?} is not an id: {ID_RULE}", new.workshop),
         ));
     }
     // `base-*`: a per-boot PXE station (each boot signs as `base-<boot id>`, see cert::trust).
-    let station_base = ardoise_cert::trust::per_boot_base(&new.station).unwrap_or(&new.station);
-    if !is_kebab(station_base) {
+    if !is_station_name(&new.station) {
         return Err(invalid(
             "station",
             format!(
-                "{:?} is not a kebab-case id (or one followed by -* for a per-boot PXE station)",
+                "{:?} is not an id ({ID_RULE}), nor one followed by -* for a per-boot PXE station",
                 new.station
             ),
         ));
