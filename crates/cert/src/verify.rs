@@ -40,6 +40,11 @@ pub struct VerifyOptions {
     pub registry_key: Option<NoteVerifier>,
     /// The files are the station's complete journal: gaps and a start other than seq 0 fail.
     pub complete_journal: bool,
+    /// Witnesses the auditor trusts (C2SP `cosignature/v1`): with any given, a receipt passes
+    /// only when at least `witnesses_required` of them cosigned its checkpoint.
+    pub witnesses: Vec<crate::cosign::WitnessVerifier>,
+    /// How many of `witnesses` must have cosigned each receipt's checkpoint.
+    pub witnesses_required: usize,
 }
 
 /// Result of one check.
@@ -584,13 +589,32 @@ fn receipt_check(
     let Some(key) = &options.registry_key else {
         return (unsigned_receipt_check(bytes, &r), None);
     };
-    match receipt::verify_receipt(bytes, &r, key) {
-        Ok(v) => {
+    let verified = if options.witnesses.is_empty() {
+        receipt::verify_receipt(bytes, &r, key).map(|v| (v, String::new()))
+    } else {
+        receipt::verify_receipt_witnessed(
+            bytes,
+            &r,
+            key,
+            &options.witnesses,
+            options.witnesses_required,
+        )
+        .map(|w| {
+            let names: Vec<String> = w
+                .cosignatures
+                .iter()
+                .map(|c| format!("{} at {}", c.witness, crate::fmt_time(c.time)))
+                .collect();
+            (w.receipt, format!("; cosigned by {}", names.join(", ")))
+        })
+    };
+    match verified {
+        Ok((v, cosigned)) => {
             if let (Some(st), Some(c)) = (&v.statement, &p.certificate) {
                 apply_statement(&mut p.checks, c, st, trust);
             }
             let d = format!(
-                "in the log of {} at index {} (tree size {}), received {}",
+                "in the log of {} at index {} (tree size {}), received {}{cosigned}",
                 v.checkpoint.origin,
                 v.log_index,
                 v.checkpoint.size,

@@ -219,3 +219,70 @@ fn checkpoint_consistency_between_two_checkpoints() {
     assert!(verify_checkpoint_consistency(&old, &forged_new, &forged_proof, &key).is_err());
     assert!(verify_checkpoint_consistency(&old, &forged_new, &proof, &key).is_err());
 }
+
+#[test]
+fn verify_can_require_witnesses_to_have_cosigned_each_receipt() {
+    use ardoise_cert::cosign::{with_cosignatures, WitnessSigner};
+    let k = key(23);
+    let tf = trust(&[(&k, "ressourcerie-pays-d-auge", "st-01")]);
+    let dir = tempfile::tempdir().unwrap();
+    let paths = write_chain(dir.path(), &k, 2);
+    let mut log = Log::new();
+    for p in &paths {
+        log.tree.push(&std::fs::read(p).unwrap());
+    }
+    let w1 = WitnessSigner::new("witness.example/w1", &[7; 32]).unwrap();
+    let w2 = WitnessSigner::new("witness.example/w2", &[6; 32]).unwrap();
+    for (i, p) in paths.iter().enumerate() {
+        let mut r = log.receipt(&std::fs::read(p).unwrap(), i as u64);
+        // The first receipt's checkpoint is cosigned by w1 only, the second's by nobody.
+        if i == 0 {
+            let text = r.checkpoint.split_once("\n\n").unwrap().0.to_string() + "\n";
+            r.checkpoint = with_cosignatures(&r.checkpoint, &[w1.cosign(&text, 1_700_000_000)]);
+        }
+        std::fs::write(ardoise_cert::verify::receipt_path_for(p), r.to_bytes()).unwrap();
+    }
+    let options = |k: usize| VerifyOptions {
+        registry_key: Some(log.signer.verifier()),
+        witnesses: vec![w1.verifier(), w2.verifier()],
+        witnesses_required: k,
+        ..Default::default()
+    };
+    let receipt_check = |r: &ardoise_cert::verify::VerifyReport, i: usize| {
+        r.certificates[i]
+            .checks
+            .iter()
+            .find(|c| c.name == "receipt")
+            .unwrap()
+            .clone()
+    };
+    let r = verify_files(&paths, &tf, &options(1));
+    let c = receipt_check(&r, 0);
+    assert_eq!(c.status, CheckStatus::Pass, "{}", c.detail);
+    assert!(
+        c.detail.contains("cosigned by witness.example/w1"),
+        "{}",
+        c.detail
+    );
+    let c = receipt_check(&r, 1);
+    assert_eq!(c.status, CheckStatus::Fail, "{}", c.detail);
+    assert!(
+        c.detail.contains("0 of the trusted witnesses"),
+        "{}",
+        c.detail
+    );
+    assert_eq!(r.certificates[1].verdict, Verdict::Invalid);
+    // Two required: one cosignature is not enough.
+    let r = verify_files(&paths, &tf, &options(2));
+    assert_eq!(receipt_check(&r, 0).status, CheckStatus::Fail);
+    // Without witnesses, both receipts pass on the registry key alone.
+    let r = verify_files(
+        &paths,
+        &tf,
+        &VerifyOptions {
+            registry_key: Some(log.signer.verifier()),
+            ..Default::default()
+        },
+    );
+    assert!(r.ok, "{}", r.to_text());
+}

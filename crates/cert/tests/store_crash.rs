@@ -102,6 +102,7 @@ fn check_store(dir: &Path) -> usize {
         &VerifyOptions {
             complete_journal: true,
             registry_key: Some(registry().verifier()),
+            ..Default::default()
         },
     );
     assert!(

@@ -371,3 +371,57 @@ fn upload_without_a_registry_key_is_refused() {
     );
     assert_eq!(DataDir::open(&s.data).unwrap().outbox().unwrap().len(), 1);
 }
+
+/// `ardoise verify --witness FILE`: a receipt whose checkpoint no trusted witness cosigned is
+/// invalid; once the witness's cosignature line is in it, valid; more required than given is
+/// a usage error.
+#[test]
+fn verify_can_require_a_witness_cosignature() {
+    use ardoise_cert::cosign::{with_cosignatures, WitnessSigner};
+    let (s, k) = station();
+    let mut store = Store::open(&s.data).unwrap();
+    let c = store.issue(Certificate::example(), &k).unwrap();
+    let dd = store.data_dir().clone();
+    let mut tree = log_with(3, None);
+    receipt_into(&mut tree, &dd, &c.cert_id);
+    let w = WitnessSigner::new("witness.test/w1", &[62; 32]).unwrap();
+    let wkey = s.data.join("witness.vkey");
+    std::fs::write(&wkey, w.verifier().to_vkey() + "\n").unwrap();
+    let verify = |extra: &[&str]| {
+        bin()
+            .args(["verify", "--keys"])
+            .arg(&s.trust)
+            .arg("--registry-key")
+            .arg(&s.registry_key)
+            .arg("--witness")
+            .arg(&wkey)
+            .args(extra)
+            .arg(&c.path)
+            .output()
+            .unwrap()
+    };
+    let o = verify(&["--json"]);
+    assert_eq!(code(&o), 6, "{}", text(&o));
+    assert!(
+        text(&o).contains("0 of the trusted witnesses"),
+        "{}",
+        text(&o)
+    );
+
+    let rpath = dd.receipt_path(&c.cert_id);
+    let mut r = Receipt::parse(&std::fs::read(&rpath).unwrap()).unwrap();
+    let body = r.checkpoint.split_once("\n\n").unwrap().0.to_string() + "\n";
+    r.checkpoint = with_cosignatures(&r.checkpoint, &[w.cosign(&body, 1_760_000_000)]);
+    std::fs::write(&rpath, r.to_bytes()).unwrap();
+    let o = verify(&["--json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("cosigned by witness.test/w1"),
+        "{}",
+        text(&o)
+    );
+
+    let o = verify(&["--witnesses-required", "2"]);
+    assert_ne!(code(&o), 0);
+    assert!(text(&o).contains("only 1 --witness key"), "{}", text(&o));
+}

@@ -106,6 +106,7 @@ fn submit_fetch_duplicate(db: &TestDb) {
         &VerifyOptions {
             registry_key: Some(key.clone()),
             complete_journal: false,
+            ..Default::default()
         },
     );
     assert!(report.ok, "{}", report.to_text());

@@ -530,6 +530,7 @@ fn qc_decided_by_the_log(db: &TestDb) {
             &ardoise_cert::verify::VerifyOptions {
                 registry_key: Some(key.clone()),
                 complete_journal: false,
+                ..Default::default()
             },
         );
         let qc = report.certificates[0]

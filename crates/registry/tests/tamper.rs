@@ -69,6 +69,7 @@ fn auditor_verdict(http: &Http, f: &Fixture, id: &str) -> (bool, String) {
         &VerifyOptions {
             registry_key: Some(f.srv.key()),
             complete_journal: false,
+            ..Default::default()
         },
     );
     (report.ok, report.to_text())

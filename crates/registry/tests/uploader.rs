@@ -161,6 +161,7 @@ fn operator_flow_with_the_station_uploader() {
         &VerifyOptions {
             registry_key: Some(key.clone()),
             complete_journal: true,
+            ..Default::default()
         },
     );
     assert!(report.ok, "{}", report.to_text());
@@ -259,6 +260,7 @@ fn a_killed_registry_loses_nothing_it_acknowledged() {
         &VerifyOptions {
             registry_key: Some(key),
             complete_journal: true,
+            ..Default::default()
         },
     );
     assert!(report.ok, "{}", report.to_text());

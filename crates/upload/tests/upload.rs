@@ -494,6 +494,7 @@ fn faults_end_with_each_certificate_stored_once_and_a_receipt_beside_each() {
         &VerifyOptions {
             registry_key: Some(reg.key()),
             complete_journal: true,
+            ..Default::default()
         },
     );
     assert!(report.ok, "{}", report.to_text());

@@ -60,6 +60,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         verify: VerifyOptions {
             registry_key: load_registry_key(args.registry_key.as_deref())?,
             complete_journal: false,
+            ..Default::default()
         },
         ..Default::default()
     };

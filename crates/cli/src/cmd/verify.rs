@@ -29,6 +29,14 @@ pub struct VerifyArgs {
     /// (with --checkpoint-state); offline, such receipts get a warning.
     #[arg(long, value_name = "URL", requires = "checkpoint_state")]
     pub registry: Option<String>,
+    /// A witness's verifier key file (what `ardoise-registry witness key` prints); repeat for
+    /// several. Each receipt's checkpoint must then be cosigned by --witnesses-required of
+    /// them: independent parties saw that tree and found it consistent with what they saw.
+    #[arg(long = "witness", value_name = "FILE", requires = "registry_key")]
+    pub witnesses: Vec<PathBuf>,
+    /// How many of the --witness keys must have cosigned each receipt (default: 1).
+    #[arg(long, value_name = "K", default_value_t = 1, requires = "witnesses")]
+    pub witnesses_required: usize,
     /// The files are the station's complete journal: any gap is a failure.
     #[arg(long)]
     pub complete_journal: bool,
@@ -51,7 +59,16 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let options = VerifyOptions {
         registry_key: load_registry_key(args.registry_key.as_deref())?,
         complete_journal: args.complete_journal,
+        witnesses: load_witnesses(&args.witnesses)?,
+        witnesses_required: args.witnesses_required,
     };
+    if !options.witnesses.is_empty() && options.witnesses_required > options.witnesses.len() {
+        bail!(
+            "--witnesses-required {} but only {} --witness key(s) given",
+            options.witnesses_required,
+            options.witnesses.len()
+        );
+    }
     let mut report = verify_files(&files, &trust, &options);
     super::positions::check_all(&mut report);
     let state = match (&args.checkpoint_state, &options.registry_key) {
@@ -81,6 +98,18 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(crate::exit::INVALID_CERTIFICATE)
     })
+}
+
+fn load_witnesses(files: &[PathBuf]) -> anyhow::Result<Vec<ardoise_cert::cosign::WitnessVerifier>> {
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("witness key {}", f.display()))?;
+            ardoise_cert::cosign::WitnessVerifier::from_vkey(&text)
+                .with_context(|| format!("witness key {}", f.display()))
+        })
+        .collect()
 }
 
 fn check_state(
