@@ -206,8 +206,10 @@ fresh_walk() {
         || { stuck "ardoise-registry station add refused the station.pub: $(tail -2 "$d/registry.log")"; return; }
     # No operator list on a stick set up this way: the technician types a name.
     wait_screen 60 "Votre nom" || { stuck "no operator screen after the setup"; return; }
+    keys Enter            # "Autre", the only choice: on to the name field
     text "Camille"; keys Enter
-    text "PC-FRESH-1"; keys Enter Enter
+    text "PC-FRESH-1"; keys Enter
+    keys Enter            # the lot, left empty: continue
     wait_screen 60 "Cette machine" || { stuck "no machine screen"; return; }
     keys Enter
     wait_screen 60 "destination" || { stuck "no destination page"; return; }
