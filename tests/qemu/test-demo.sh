@@ -217,8 +217,9 @@ fresh_walk() {
     wait_screen 120 "FRESH-VIRTIO-1" || { stuck "the disk was not listed"; return; }
     sleep 3
     keys a x
-    wait_screen 30 "EFFACER" || { stuck "no confirmation screen"; return; }
-    text EFFACER; keys Enter
+    # One disk: the confirmation is the last 4 characters of its serial number.
+    wait_screen 30 "4 derniers caractères" || { stuck "no confirmation screen"; return; }
+    text "IO-1"; keys Enter
     wait_screen 600 "Résultats" || { stuck "the erase never reached the results"; return; }
     local end=$((SECONDS + 180))
     while [ $SECONDS -lt $end ]; do screen | grep -q "envoyé" && break; sleep 1; done
