@@ -50,10 +50,11 @@ demo: image
 	$(CARGO) build -p ardoise-registry
 	scripts/qemu-demo.sh
 
-# `make demo` walked through its interface on the serial console (tmux), in French and English.
+# `make demo` walked through its interface on the serial console (tmux), in French and English,
+# and a stick as built made a workshop's by the first-run setup.
 test-demo: image
 	$(CARGO) build -p ardoise-registry
-	timeout -k 10 1200 tests/qemu/test-demo.sh
+	timeout -k 10 1800 tests/qemu/test-demo.sh
 
 bench-image: image
 	scripts/image-bench.sh
