@@ -57,8 +57,8 @@ pub enum KeyError {
     #[error("invalid public key: {0}")]
     InvalidPublicKey(String),
     /// The workshop or station id a new key would be bound to is not one the registry
-    /// registers keys under, nor a certificate may carry ([`crate::validate::is_id`]).
-    #[error("{what} {value:?} must be {}{}", crate::validate::ID_RULE, per_boot_note(.what))]
+    /// registers keys under, nor a certificate may carry ([`crate::ids::is_id`]).
+    #[error("{what} {value:?} must be {}{}", crate::ids::ID_RULE, per_boot_note(.what))]
     InvalidIdentity {
         /// `workshop id` or `station id`.
         what: &'static str,

@@ -22,6 +22,7 @@ pub mod envelope;
 pub mod heartbeat;
 pub mod host_hardware;
 pub mod host_storage;
+pub mod ids;
 pub mod journal;
 pub mod keygen;
 pub mod keys;

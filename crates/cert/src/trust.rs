@@ -92,24 +92,7 @@ pub struct KeyEntry {
     pub comment: Option<String>,
 }
 
-/// The suffix that makes a trust entry's station a *per-boot* station: a key registered for
-/// station `pxe-1-*` signs as `pxe-1-<boot id>`, one journal per boot. For PXE stations, whose
-/// machines boot from one shared configuration at the same time and keep nothing between boots.
-pub const PER_BOOT_SUFFIX: &str = "-*";
-
-/// The base of a per-boot station pattern (`pxe-1` for `pxe-1-*`).
-pub fn per_boot_base(station: &str) -> Option<&str> {
-    station.strip_suffix(PER_BOOT_SUFFIX)
-}
-
-/// Whether `id` can stand for the `*` of a per-boot station: 1 to 32 lowercase letters and
-/// digits (the boot id's first hex digits).
-pub fn is_boot_id(id: &str) -> bool {
-    (1..=32).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-}
+pub use crate::ids::{is_boot_id, per_boot_base, PER_BOOT_SUFFIX};
 
 impl KeyEntry {
     /// Whether this key signs for `workshop`/`station`: its own station, or, for a per-boot

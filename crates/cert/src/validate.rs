@@ -80,48 +80,9 @@ fn is_lower_hex(s: &str, len: Option<usize>) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Whether `s` is a kebab-case id (`ressourcerie-caen`, `poste-1`): lowercase letters and
-/// digits in dash-separated words. Workshop and station ids follow it (the registry registers
-/// keys under such ids only, and they appear in its addresses).
-pub fn is_kebab(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
-
-/// Longest workshop or station id, in characters (ids are ASCII).
-pub const ID_MAX_LEN: usize = 64;
-
-/// The rule of [`is_id`] in words, for the messages of every place that applies it.
-pub const ID_RULE: &str = "lowercase letters and digits in words joined by dashes, at most 64 characters (e.g. ressourcerie-caen, poste-1)";
-
-/// Whether `s` is a workshop or station id: kebab-case ([`is_kebab`]) and at most
-/// [`ID_MAX_LEN`] characters. The one rule for the station's configuration, `ardoise keygen`,
-/// a certificate's `issuer` and the registry's `station add`, which registers keys under such
-/// ids only (they appear in its addresses): an id one of them accepts, all of them accept.
-pub fn is_id(s: &str) -> bool {
-    s.len() <= ID_MAX_LEN && is_kebab(s)
-}
-
-/// Whether `s` may name a station where a key is bound to it (configuration, `ardoise keygen`,
-/// trust entries, the registry): an id ([`is_id`]), or an id followed by `-*` for a per-boot
-/// PXE station ([`crate::trust::PER_BOOT_SUFFIX`]).
-pub fn is_station_name(s: &str) -> bool {
-    is_id(crate::trust::per_boot_base(s).unwrap_or(s))
-}
-
-/// Whether `s` may be a certificate's `issuer.station_id`: an id ([`is_id`]), or what a
-/// per-boot station signs as, `<base>-<boot id>` (the base an id, the boot id as
-/// [`crate::trust::is_boot_id`] says), which may pass [`ID_MAX_LEN`] by the boot id.
-pub fn is_certificate_station_id(s: &str) -> bool {
-    is_id(s)
-        || s.rsplit_once('-')
-            .is_some_and(|(base, boot)| is_id(base) && crate::trust::is_boot_id(boot))
-}
+pub use crate::ids::{
+    is_certificate_station_id, is_id, is_kebab, is_station_name, ID_MAX_LEN, ID_RULE,
+};
 
 /// Whether `id` is a pseudonymous identifier as certificates carry them (`operator.id`):
 /// 1-64 characters from `A-Z a-z 0-9 . _ -`. Configuration checks use the same rule.

@@ -79,6 +79,39 @@ pub fn sanitize(s: &str) -> String {
     }
 }
 
+/// Greedy word wrap (character counts: every console glyph is one column).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut out = Vec::new();
+    for para in text.split('\n') {
+        let mut line = String::new();
+        for word in para.split(' ') {
+            let wl = word.chars().count();
+            let ll = line.chars().count();
+            if ll > 0 && ll + 1 + wl > width {
+                out.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            if wl > width {
+                // A word longer than the line (a path): cut it in pieces.
+                let chars: Vec<char> = word.chars().collect();
+                for chunk in chars.chunks(width) {
+                    if !line.is_empty() {
+                        out.push(std::mem::take(&mut line));
+                    }
+                    line = chunk.iter().collect();
+                }
+            } else {
+                line.push_str(word);
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ pub mod screen_data;
 pub mod sim;
 pub mod storage_view;
 pub mod ui;
+pub mod wording;
 
 /// The first-run setup screen, kept at its old path: its form and keys are in `app`, its
 /// drawing in `ui`.

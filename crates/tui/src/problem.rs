@@ -383,7 +383,7 @@ impl Refusal {
             Refusal::Protected { reasons } => {
                 let mut words: Vec<String> = Vec::new();
                 for r in reasons {
-                    let w = crate::screen_data::protection_label(lang, r);
+                    let w = crate::wording::protection_label(lang, r);
                     if !words.contains(&w) {
                         words.push(w);
                     }
@@ -396,7 +396,7 @@ impl Refusal {
                 tf(
                     lang,
                     T::RefUnsupported,
-                    &[&crate::screen_data::method_id_label(lang, method)],
+                    &[&crate::wording::method_id_label(lang, method)],
                 ),
                 detail,
             ),

@@ -77,7 +77,7 @@ pub fn machine_lines(
     );
     for p in problems {
         out.extend(
-            crate::ui::wrap(&p, width.saturating_sub(4))
+            crate::fmt::wrap(&p, width.saturating_sub(4))
                 .into_iter()
                 .map(|l| Line::styled(format!("    {l}"), alarm())),
         );
@@ -96,13 +96,13 @@ pub fn disk_list_warning(
         return Vec::new();
     };
     let mut out: Vec<Line<'static>> =
-        crate::ui::wrap(t(lang, T::CtrlIncomplete), width.saturating_sub(2))
+        crate::fmt::wrap(t(lang, T::CtrlIncomplete), width.saturating_sub(2))
             .into_iter()
             .map(|l| Line::styled(format!("  {l}"), alarm()))
             .collect();
     for p in storage_problems(lang, survey) {
         out.extend(
-            crate::ui::wrap(&p, width.saturating_sub(4))
+            crate::fmt::wrap(&p, width.saturating_sub(4))
                 .into_iter()
                 .map(|l| Line::styled(format!("    {l}"), alarm())),
         );

@@ -1,6 +1,7 @@
 //! What the screens share: the styles of the console, the prompt line, word wrap, form fields
 //! and "label : value" lines.
 
+pub use crate::fmt::wrap;
 use ardoise_erase::outcome::Outcome;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -55,39 +56,6 @@ pub(crate) fn prompt(f: &mut Frame, text: &str, area: Rect) -> Rect {
         .collect();
     f.render_widget(Paragraph::new(para), top);
     rest
-}
-
-/// Greedy word wrap (character counts: every console glyph is one column).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(8);
-    let mut out = Vec::new();
-    for para in text.split('\n') {
-        let mut line = String::new();
-        for word in para.split(' ') {
-            let wl = word.chars().count();
-            let ll = line.chars().count();
-            if ll > 0 && ll + 1 + wl > width {
-                out.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            if wl > width {
-                // A word longer than the line (a path): cut it in pieces.
-                let chars: Vec<char> = word.chars().collect();
-                for chunk in chars.chunks(width) {
-                    if !line.is_empty() {
-                        out.push(std::mem::take(&mut line));
-                    }
-                    line = chunk.iter().collect();
-                }
-            } else {
-                line.push_str(word);
-            }
-        }
-        out.push(line);
-    }
-    out
 }
 
 pub(crate) fn field_line(label: &str, value: &str, focused: bool, width: usize) -> Line<'static> {
