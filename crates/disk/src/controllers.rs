@@ -150,8 +150,8 @@ pub fn survey(sys_root: &Path) -> StorageSurvey {
     controllers.extend(platform_sd_hosts(sys_root));
     controllers.extend(usb_storage(sys_root));
     controllers.extend(memory_cards(sys_root));
-    let volumes = count_raid_volumes(sys_root);
     let disks = disk_paths(sys_root);
+    let volumes = count_raid_volumes(&disks);
     for c in &mut controllers {
         if c.issue.is_none() {
             if let Some(&n) = volumes.get(&c.address) {
@@ -381,13 +381,12 @@ fn memory_cards(sys_root: &Path) -> Vec<StorageController> {
     out
 }
 
-/// RAID logical volumes per controller address, over every whole disk in `/sys/block`.
-fn count_raid_volumes(sys_root: &Path) -> BTreeMap<String, u32> {
+/// RAID logical volumes per controller address, over every disk of `/sys/block` (`disks`,
+/// resolved by [`disk_paths`]).
+fn count_raid_volumes(disks: &[PathBuf]) -> BTreeMap<String, u32> {
     let mut out = BTreeMap::new();
-    for (_, dir) in entries(&sys_root.join("block")) {
-        if let Some(v) = fs::canonicalize(&dir).ok().and_then(|p| raid_volume_of(&p)) {
-            *out.entry(v.controller).or_insert(0) += 1;
-        }
+    for v in disks.iter().filter_map(|p| raid_volume_of(p)) {
+        *out.entry(v.controller).or_insert(0) += 1;
     }
     out
 }
