@@ -22,7 +22,10 @@ source "$(dirname "$0")/lib.sh"
 need_image
 BIN=$ROOT/target/x86_64-unknown-linux-gnu/release/ardoise
 REG_BIN=${ARDOISE_REGISTRY_BIN:-$ROOT/target/debug/ardoise-registry}
+# One tmux server per flow: a new session on the socket of a server still shutting down
+# fails with "server exited unexpectedly".
 SOCK=ardoise-demo-test-$$
+new_server() { tm kill-server 2>/dev/null; SOCK=ardoise-demo-test-$$-$1; }
 PORT_BASE=${ARDOISE_DEMO_TEST_PORT:-18095}
 tm() { tmux -u -f /dev/null -L "$SOCK" "$@"; }
 trap 'tm kill-server 2>/dev/null' EXIT
@@ -46,7 +49,7 @@ run_flow() { # run_flow LANG
     d=$TMPROOT/demo-$lang
     rm -rf "$d"
     local port=$((PORT_BASE + $([ "$lang" = en ] && echo 1 || echo 0)))
-    tm kill-server 2>/dev/null
+    new_server "$lang"
     tm new-session -d -s demo -x 80 -y 25 \
         "env TERM=linux ARDOISE_DEMO_DIR=$d ARDOISE_DEMO_PORT=$port $ROOT/scripts/qemu-demo.sh; echo DEMO-EXIT=\$?; sleep 600"
     local W_LANG W_OP W_MACH W_DEST W_METHOD W_CONFIRM WORD W_RESULTS W_DONE W_ERASED W_NOT W_PENDING
@@ -168,7 +171,7 @@ run_fresh() {
     "$REG_BIN" serve --listen "127.0.0.1:$port" --db "$db" >> "$d/registry.log" 2>&1 &
     reg_pid=$!
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-    tm kill-server 2>/dev/null
+    new_server "$lang"
     # shellcheck disable=SC2046
     tm new-session -d -s demo -x 80 -y 25 \
         "env TERM=linux qemu-system-x86_64 -accel $ACCEL $(bios_args) -nographic -no-reboot $(usb_stick_args "$d/stick.img") \
